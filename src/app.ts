@@ -1,0 +1,140 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Config } from './config/index.js';
+import type { DbHandle } from './db/index.js';
+import { registerAuth } from './http/auth.js';
+import { registerErrorHandling } from './http/errors.js';
+import { genReqId, registerRequestMetrics, registerResponseHeaders } from './http/observability.js';
+import { registerOpenApi } from './http/openapi.js';
+import { operationsRoutes } from './http/operations.routes.js';
+import type { RateLimiter } from './http/rate-limit.js';
+import type { RouteDeps } from './http/route-deps.js';
+import { ErrorEnvelope, PaginationSchema } from './http/schemas.js';
+import { validatorCompiler } from './http/validation.js';
+import { ALIAS_PREFIX, API_PREFIX, registerVersioning } from './http/versioning.js';
+import { BrandSchema, brandsRoutes } from './modules/brands/index.js';
+import type { ServiceContext } from './modules/context.js';
+import { keysRoutes, type KeyAuthenticator, type KeyUsage } from './modules/keys/index.js';
+import { ApiKeySchema, ApiKeyWithSecretSchema } from './modules/keys/keys.schemas.js';
+import { OrganizationSchema, organizationsRoutes } from './modules/organizations/index.js';
+import { AppError } from './shared/errors.js';
+import { CHANGELOG, VERSION } from './version.js';
+
+export interface AppDeps {
+  config: Config;
+  db: DbHandle;
+  ctx: ServiceContext;
+  rateLimiter: RateLimiter;
+  authenticator: KeyAuthenticator;
+  keyUsage: KeyUsage;
+  metrics: Registry;
+  /** Extra `/readyz` checks beyond the database (e.g. Redis). */
+  readinessChecks?: Record<string, () => Promise<void>>;
+}
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+  loggerInstance?: FastifyServerOptions['loggerInstance'];
+}
+
+/** Component schemas referenced by `$ref` from routes; each appears once in the OpenAPI document. */
+const COMPONENT_SCHEMAS = [
+  ErrorEnvelope,
+  PaginationSchema,
+  OrganizationSchema,
+  BrandSchema,
+  ApiKeySchema,
+  ApiKeyWithSecretSchema,
+];
+
+/** Never logged: credentials in headers, and any secret-looking field a serializer might meet. */
+export const LOG_REDACT = {
+  paths: [
+    'req.headers.authorization',
+    'req.headers.cookie',
+    'headers.authorization',
+    '*.key',
+    '*.secret',
+    '*.token',
+  ],
+  censor: '[redacted]',
+};
+
+/**
+ * The HTTP application: plugins, hooks and routes. Never listens (tests use `inject` or `listen` on
+ * their own); the entry points in `main.ts` own the lifecycle.
+ */
+export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { config, ctx } = deps;
+  const app = Fastify({
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? false }),
+    genReqId,
+    requestIdHeader: false,
+    // One log line per request, written by the metrics hook with the status and duration.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    trustProxy: config.trustProxy,
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { strict: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      reply.header('Connection', 'close');
+      throw new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry shortly', undefined, {
+        'Retry-After': '1',
+      });
+    }
+  });
+
+  registerResponseHeaders(app);
+  registerErrorHandling(app);
+  registerRequestMetrics(app, deps.metrics);
+  registerVersioning(app, ctx.clock, `${config.publicUrl}/changelog`);
+  registerAuth(app, { ...deps, clock: ctx.clock });
+
+  // Every API route states who may call it; forgetting is a start-up error, not an open door.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(ALIAS_PREFIX) && route.config?.scope === undefined) {
+      throw new Error(`Route ${String(route.method)} ${route.url} declares no scope`);
+    }
+  });
+
+  // A POST without a body is validated as an empty object, so missing fields are named one by one.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
+
+  for (const schema of COMPONENT_SCHEMAS) app.addSchema(schema);
+  await registerOpenApi(app, { publicUrl: config.publicUrl, version: VERSION });
+
+  await app.register(operationsRoutes, {
+    db: deps.db,
+    metrics: deps.metrics,
+    checks: deps.readinessChecks ?? {},
+    changelog: CHANGELOG,
+  });
+
+  const routeDeps: RouteDeps = {
+    ctx,
+    authenticator: deps.authenticator,
+    keyUsage: deps.keyUsage,
+    publicUrl: config.publicUrl,
+  };
+  const api = async (scope: FastifyInstance) => {
+    await scope.register(organizationsRoutes, routeDeps);
+    await scope.register(brandsRoutes, routeDeps);
+    await scope.register(keysRoutes, routeDeps);
+  };
+  await app.register(api, { prefix: API_PREFIX });
+  await app.register(api, { prefix: ALIAS_PREFIX });
+  return app;
+}

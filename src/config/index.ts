@@ -1,0 +1,244 @@
+import path from 'node:path';
+
+/**
+ * Every environment variable Audenci reads (CONTRACT §6, §7), parsed and validated once at start-up.
+ * A bad value throws `ConfigError` naming the variable; the entry points print its one-line message and
+ * exit non-zero.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  /** `undefined` selects the embedded SQLite database in `dataDir`. */
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** 32-byte key (AES-256-GCM) for platform tokens; `undefined` means "generate into the data dir". */
+  secretKey: Buffer | undefined;
+  allowPrivateUrls: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  /** How long a verified API key is trusted from memory before it is looked up again. */
+  authCacheTtlMs: number;
+  /** How often buffered `last_used_at` times are written to the database. */
+  keyUsageFlushMs: number;
+  databasePoolSize: number;
+  /** Length of a rate-limit window; limits are per hour by plan, tests may shorten the window. */
+  rateLimitWindowSeconds: number;
+  ai: { provider: 'builtin' | 'openai-compatible'; openaiBaseUrl: string; openaiApiKey: string | undefined };
+  platforms: Record<PlatformName, PlatformConfig>;
+  webhookRetryDelays: number[];
+  publishRetryDelays: number[];
+  metricsSyncDelays: number[];
+}
+
+export type PlatformName = 'twitter' | 'facebook' | 'instagram';
+
+export interface PlatformConfig {
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  apiBaseUrl: string;
+  authBaseUrl: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got '${raw}'`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${raw}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got '${raw}'`);
+}
+
+function url(env: Env, name: string, protocols: string[], fallback?: string): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL, got '${redactUrl(raw)}'`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.map((p) => p.replace(':', '://')).join(' or ')}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function redactUrl(raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function oneOf<T extends string>(env: Env, name: string, options: readonly T[], fallback: T): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!(options as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${options.join(', ')}, got '${raw}'`);
+  }
+  return raw as T;
+}
+
+function delays(env: Env, name: string, fallback: number[]): number[] {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const parts = raw.split(',').map((p) => p.trim());
+  if (parts.length === 0 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) {
+    throw new ConfigError(name, `must be comma-separated seconds (e.g. 5,300,1800), got '${raw}'`);
+  }
+  return parts.map(Number);
+}
+
+function secretKey(env: Env): Buffer | undefined {
+  const raw = read(env, 'AUDENCI_SECRET_KEY');
+  if (raw === undefined) return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) {
+    throw new ConfigError('AUDENCI_SECRET_KEY', 'must be 32 bytes, as 64 hex characters or base64');
+  }
+  return key;
+}
+
+const PLATFORM_DEFAULTS: Record<PlatformName, { prefix: string; api: string; auth: string }> = {
+  twitter: { prefix: 'TWITTER', api: 'https://api.x.com', auth: 'https://x.com' },
+  facebook: { prefix: 'FACEBOOK', api: 'https://graph.facebook.com', auth: 'https://www.facebook.com' },
+  instagram: { prefix: 'INSTAGRAM', api: 'https://graph.facebook.com', auth: 'https://www.facebook.com' },
+};
+
+function platforms(env: Env): Record<PlatformName, PlatformConfig> {
+  const out = {} as Record<PlatformName, PlatformConfig>;
+  for (const [name, d] of Object.entries(PLATFORM_DEFAULTS) as [
+    PlatformName,
+    (typeof PLATFORM_DEFAULTS)[PlatformName],
+  ][]) {
+    out[name] = {
+      clientId: read(env, `${d.prefix}_CLIENT_ID`),
+      clientSecret: read(env, `${d.prefix}_CLIENT_SECRET`),
+      apiBaseUrl: url(env, `${d.prefix}_API_BASE_URL`, ['http:', 'https:'], d.api)!,
+      authBaseUrl: url(env, `${d.prefix}_AUTH_BASE_URL`, ['http:', 'https:'], d.auth)!,
+    };
+  }
+  return out;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const aiProvider = oneOf(env, 'AI_PROVIDER', ['builtin', 'openai-compatible'] as const, 'builtin');
+  const openaiApiKey = read(env, 'OPENAI_API_KEY');
+  const config: Config = {
+    port,
+    host: read(env, 'HOST') ?? '0.0.0.0',
+    publicUrl: url(env, 'AUDENCI_PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!,
+    dataDir: path.resolve(read(env, 'AUDENCI_DATA_DIR') ?? './data'),
+    databaseUrl,
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    secretKey: secretKey(env),
+    allowPrivateUrls: boolean(env, 'AUDENCI_ALLOW_PRIVATE_URLS', false),
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
+    trustProxy: boolean(env, 'AUDENCI_TRUST_PROXY', false),
+    shutdownTimeoutMs: integer(env, 'AUDENCI_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    authCacheTtlMs: integer(env, 'AUDENCI_AUTH_CACHE_TTL_MS', 5_000, 0, 300_000),
+    keyUsageFlushMs: integer(env, 'AUDENCI_KEY_USAGE_FLUSH_MS', 10_000, 100, 3_600_000),
+    databasePoolSize: integer(env, 'AUDENCI_DB_POOL_SIZE', 10, 1, 500),
+    rateLimitWindowSeconds: integer(env, 'AUDENCI_RATE_LIMIT_WINDOW_SECONDS', 3600, 1, 86_400),
+    ai: {
+      provider: aiProvider,
+      openaiBaseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:'], 'https://api.openai.com/v1')!,
+      openaiApiKey,
+    },
+    platforms: platforms(env),
+    webhookRetryDelays: delays(
+      env,
+      'AUDENCI_WEBHOOK_RETRY_DELAYS',
+      [5, 300, 1800, 7200, 18000, 36000, 36000],
+    ),
+    publishRetryDelays: delays(env, 'AUDENCI_PUBLISH_RETRY_DELAYS', [30, 120, 600, 1800]),
+    metricsSyncDelays: delays(
+      env,
+      'AUDENCI_METRICS_SYNC_DELAYS',
+      [3600, 21600, 86400, 259200, 604800, 2592000],
+    ),
+  };
+  if (config.databaseUrl && !config.secretKey) {
+    throw new ConfigError(
+      'AUDENCI_SECRET_KEY',
+      'is required when DATABASE_URL is set (it cannot be generated per host)',
+    );
+  }
+  if (config.ai.provider === 'openai-compatible' && !read(env, 'OPENAI_BASE_URL') && !openaiApiKey) {
+    throw new ConfigError(
+      'OPENAI_API_KEY',
+      'is required when AI_PROVIDER=openai-compatible uses the default OPENAI_BASE_URL',
+    );
+  }
+  return config;
+}
+
+/** The variables `loadConfig` reads, for `--help` output and the README. */
+export const CONFIG_VARIABLES = [
+  'PORT',
+  'HOST',
+  'AUDENCI_PUBLIC_URL',
+  'AUDENCI_DATA_DIR',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'AUDENCI_SECRET_KEY',
+  'AUDENCI_ALLOW_PRIVATE_URLS',
+  'LOG_LEVEL',
+  'AUDENCI_TRUST_PROXY',
+  'AUDENCI_SHUTDOWN_TIMEOUT_MS',
+  'AUDENCI_AUTH_CACHE_TTL_MS',
+  'AUDENCI_KEY_USAGE_FLUSH_MS',
+  'AUDENCI_DB_POOL_SIZE',
+  'AUDENCI_RATE_LIMIT_WINDOW_SECONDS',
+  'AI_PROVIDER',
+  'OPENAI_BASE_URL',
+  'OPENAI_API_KEY',
+  'TWITTER_CLIENT_ID',
+  'TWITTER_CLIENT_SECRET',
+  'TWITTER_API_BASE_URL',
+  'TWITTER_AUTH_BASE_URL',
+  'FACEBOOK_CLIENT_ID',
+  'FACEBOOK_CLIENT_SECRET',
+  'FACEBOOK_API_BASE_URL',
+  'FACEBOOK_AUTH_BASE_URL',
+  'INSTAGRAM_CLIENT_ID',
+  'INSTAGRAM_CLIENT_SECRET',
+  'INSTAGRAM_API_BASE_URL',
+  'INSTAGRAM_AUTH_BASE_URL',
+  'AUDENCI_WEBHOOK_RETRY_DELAYS',
+  'AUDENCI_PUBLISH_RETRY_DELAYS',
+  'AUDENCI_METRICS_SYNC_DELAYS',
+] as const;

@@ -1,0 +1,13 @@
+import type { ApiKeysTable } from '../modules/keys/keys.table.js';
+import type { BrandsTable } from '../modules/brands/brands.table.js';
+import type { OrganizationsTable } from '../modules/organizations/organizations.table.js';
+
+/**
+ * The whole schema as Kysely sees it. Portable column conventions (one set of migrations for SQLite and
+ * PostgreSQL): timestamps are epoch milliseconds (`bigint`), JSON is text, booleans are 0/1 integers.
+ */
+export interface Database {
+  organizations: OrganizationsTable;
+  brands: BrandsTable;
+  api_keys: ApiKeysTable;
+}

@@ -1,0 +1,56 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Database } from '../database.js';
+import type { DbHandle } from './types.js';
+
+const INT8_OID = 20;
+
+export interface PostgresOptions {
+  url: string;
+  poolSize: number;
+  /** Use this schema (created if missing) instead of `public`: lets tests share one database. */
+  schema?: string;
+}
+
+export function openPostgres(options: PostgresOptions): DbHandle {
+  // Timestamps are stored as epoch milliseconds in BIGINT columns; they fit a JS number exactly.
+  const types = {
+    getTypeParser: (oid: number, format?: string) =>
+      oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+  };
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    types,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: async () => {
+        if (options.schema) {
+          const client = await pool.connect();
+          try {
+            await client.query(`create schema if not exists "${options.schema}"`);
+          } finally {
+            client.release();
+          }
+        }
+        return pool;
+      },
+    }),
+  });
+  return {
+    db,
+    capabilities: { name: 'postgres', supportsSkipLocked: true, supportsNotify: true, singleWriter: false },
+    async serverVersion() {
+      const row = await sql<{ v: string }>`select version() as v`.execute(db);
+      return row.rows[0]!.v;
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    destroy: () => db.destroy(),
+  };
+}

@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../database.js';
+
+/**
+ * What the rest of the code may ask about the database it runs on. Nothing outside `db/dialects` asks
+ * for the dialect's name to branch on it; it asks for a capability.
+ */
+export interface DialectCapabilities {
+  /** Human-readable name, for logs, `/readyz` and tests — never for branching. */
+  readonly name: 'sqlite' | 'postgres';
+  /** `SELECT … FOR UPDATE SKIP LOCKED` is available (several workers may claim jobs concurrently). */
+  readonly supportsSkipLocked: boolean;
+  /** `LISTEN/NOTIFY` (or equivalent) can wake workers faster than polling. */
+  readonly supportsNotify: boolean;
+  /** Only one connection writes at a time (SQLite): the worker runs in-process. */
+  readonly singleWriter: boolean;
+}
+
+export interface DbHandle {
+  db: Kysely<Database>;
+  capabilities: DialectCapabilities;
+  /** The server's own description of itself, e.g. `PostgreSQL 15.19 …` or `SQLite 3.53.2`. */
+  serverVersion(): Promise<string>;
+  /** Is the database reachable right now. */
+  ping(): Promise<void>;
+  destroy(): Promise<void>;
+}

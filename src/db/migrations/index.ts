@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_foundation.js';
+
+/**
+ * Forward-only migrations, in order. Each is portable DDL that runs unchanged on SQLite and PostgreSQL.
+ * Never edit one that has shipped: add the next step.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};

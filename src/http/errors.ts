@@ -1,0 +1,118 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import FindMyWay from 'find-my-way';
+import { AppError, ERROR_STATUS, invalidInput, type ErrorCode } from '../shared/errors.js';
+import { problemsFrom } from './validation.js';
+
+const LOCATIONS: Record<string, string> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+};
+
+/** Fastify's own errors, by code, in the contract's terms. */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'PAYLOAD_TOO_LARGE',
+    message: 'Request body is larger than the limit of 1 MiB',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'Unsupported Content-Type; send application/json',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'INVALID_INPUT',
+    message: 'Body is empty but Content-Type is application/json',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_INPUT', message: 'Request body is not valid JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'INVALID_INPUT',
+    message: 'Content-Length does not match the body',
+  },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'INVALID_INPUT', message: 'Invalid Content-Type header' },
+  FST_ERR_BAD_URL: { code: 'INVALID_INPUT', message: 'The URL is not valid' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'INVALID_INPUT', message: 'The request could not be routed' },
+};
+
+function codeForStatus(status: number): ErrorCode {
+  const match = (Object.entries(ERROR_STATUS) as [ErrorCode, number][]).find(([, s]) => s === status);
+  if (match) return match[0];
+  return status >= 500 ? 'INTERNAL_ERROR' : 'INVALID_INPUT';
+}
+
+/** The one place an error becomes a response: the envelope, never a stack trace or SQL. */
+export function toAppError(error: FastifyError | AppError | Error): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const location = LOCATIONS[fastifyError.validationContext ?? 'body'] ?? 'body';
+    return invalidInput(problemsFrom(fastifyError.validation), undefined, { location });
+  }
+  const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (known) return new AppError(known.code, known.message);
+  const status = fastifyError.statusCode;
+  if (status && status >= 400 && status < 500) {
+    // Other client errors Fastify raises itself (e.g. a JSON syntax error): keep the status, hide internals.
+    const code = codeForStatus(status);
+    const message =
+      error instanceof SyntaxError ? 'Request body is not valid JSON' : 'The request could not be processed';
+    return new AppError(code, message);
+  }
+  return new AppError(
+    'INTERNAL_ERROR',
+    'An unexpected error occurred; it has been logged with the request id',
+  );
+}
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  const body = {
+    error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+  };
+  return reply.code(error.status).type('application/json; charset=utf-8').send(body);
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  // A second router knowing every route, so a known path with the wrong method answers 405 with `Allow`.
+  const router = FindMyWay();
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if ((METHODS as readonly string[]).includes(method) && !router.hasRoute(method as 'GET', route.url)) {
+        router.on(method as 'GET', route.url, () => undefined);
+      }
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    } else if (!(error instanceof AppError)) {
+      request.log.info({ code: appError.code, fastifyCode: (error as FastifyError).code }, error.message);
+    }
+    return sendError(reply, appError);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = METHODS.filter((m) => router.find(m, path) !== null);
+    if (allowed.length > 0) {
+      const list = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
+      return sendError(
+        reply,
+        new AppError(
+          'METHOD_NOT_ALLOWED',
+          `${request.method} is not allowed on ${path}; use ${list.join(', ')}`,
+          undefined,
+          {
+            Allow: list.join(', '),
+          },
+        ),
+      );
+    }
+    return sendError(reply, new AppError('NOT_FOUND', `No route ${request.method} ${path}`));
+  });
+}

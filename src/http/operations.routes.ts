@@ -1,0 +1,148 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Registry } from 'prom-client';
+import type { DbHandle } from '../db/index.js';
+import { pendingMigrations } from '../db/migrate.js';
+import { AppError } from '../shared/errors.js';
+
+export interface OperationsDeps {
+  db: DbHandle;
+  metrics: Registry;
+  /** Extra readiness checks (e.g. the shared rate-limit store). */
+  checks: Record<string, () => Promise<void>>;
+  changelog: string;
+}
+
+const Health = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false });
+const Ready = Type.Object(
+  {
+    status: Type.Literal('ready'),
+    database: Type.String({
+      description: 'Which database serves this process',
+      examples: ['sqlite', 'postgres'],
+    }),
+    checks: Type.Record(Type.String(), Type.Literal('ok')),
+  },
+  { additionalProperties: false },
+);
+
+/** Unauthenticated operational endpoints: liveness, readiness, Prometheus metrics, the OpenAPI document. */
+export async function operationsRoutes(app: FastifyInstance, deps: OperationsDeps): Promise<void> {
+  let migrationsCurrent = false;
+
+  app.get(
+    '/healthz',
+    {
+      config: { scope: 'public' },
+      schema: {
+        tags: ['Operations'],
+        operationId: 'getHealth',
+        summary: 'Liveness: the process is up',
+        response: { 200: Health },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      config: { scope: 'public' },
+      schema: {
+        tags: ['Operations'],
+        operationId: 'getReadiness',
+        summary: 'Readiness: the database is reachable and fully migrated',
+        response: { 200: Ready },
+      },
+    },
+    async () => {
+      const checks: Record<string, 'ok'> = {};
+      try {
+        await deps.db.ping();
+        checks.database = 'ok';
+      } catch {
+        throw new AppError('SERVICE_UNAVAILABLE', 'The database is not reachable', { check: 'database' });
+      }
+      if (!migrationsCurrent) {
+        const pending = await pendingMigrations(deps.db.db);
+        if (pending.length > 0) {
+          throw new AppError('SERVICE_UNAVAILABLE', `Migrations pending: ${pending.join(', ')}`, {
+            check: 'migrations',
+            pending,
+          });
+        }
+        migrationsCurrent = true;
+      }
+      checks.migrations = 'ok';
+      for (const [name, check] of Object.entries(deps.checks)) {
+        try {
+          await check();
+          checks[name] = 'ok';
+        } catch {
+          throw new AppError('SERVICE_UNAVAILABLE', `${name} is not reachable`, { check: name });
+        }
+      }
+      return { status: 'ready' as const, database: deps.db.capabilities.name, checks };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      config: { scope: 'public' },
+      schema: {
+        tags: ['Operations'],
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics: request counts and latency by route and status',
+        response: {
+          200: {
+            description: 'Prometheus text exposition format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    async (_request, reply) => {
+      reply.type(deps.metrics.contentType);
+      return deps.metrics.metrics();
+    },
+  );
+
+  app.get(
+    '/openapi.json',
+    {
+      config: { scope: 'public' },
+      schema: {
+        tags: ['Operations'],
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI 3.1 document',
+        response: {
+          200: {
+            description: 'OpenAPI document',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+        },
+      },
+    },
+    async () => app.swagger(),
+  );
+
+  app.get(
+    '/changelog',
+    {
+      config: { scope: 'public' },
+      schema: {
+        tags: ['Operations'],
+        operationId: 'getChangelog',
+        summary: 'API changelog (deprecations link here)',
+        response: {
+          200: { description: 'Markdown', content: { 'text/markdown': { schema: { type: 'string' } } } },
+        },
+      },
+    },
+    async (_request, reply) => {
+      reply.type('text/markdown; charset=utf-8');
+      return deps.changelog;
+    },
+  );
+}

@@ -1,0 +1,18 @@
+import type { FastifyRequest } from 'fastify';
+import type { ServiceContext } from '../modules/context.js';
+import type { KeyAuthenticator, KeyUsage } from '../modules/keys/index.js';
+
+/** What route plugins receive: the service context plus the request-path helpers some routes touch. */
+export interface RouteDeps {
+  ctx: ServiceContext;
+  authenticator: KeyAuthenticator;
+  keyUsage: KeyUsage;
+  /** Externally visible base URL (`AUDENCI_PUBLIC_URL`). */
+  publicUrl: string;
+}
+
+/** Absolute URL of a resource, under the same API prefix (`/api/v1` or `/api`) the request used. */
+export function resourceUrl(deps: RouteDeps, request: FastifyRequest, path: string): string {
+  const prefix = request.url.startsWith('/api/v1/') ? '/api/v1' : '/api';
+  return `${deps.publicUrl}${prefix}${path}`;
+}

@@ -1,0 +1,135 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import type { FieldProblem } from '../shared/errors.js';
+
+/**
+ * Two validators: bodies are checked strictly (no type coercion, unknown fields rejected, every problem
+ * reported); query strings, path and headers coerce text to the declared type (`?limit=20`).
+ */
+function makeAjv(coerce: boolean) {
+  const ajv = new Ajv.default({
+    allErrors: true,
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+  });
+  addFormats.default(ajv, ['date-time', 'date', 'uri', 'email', 'uuid', 'ipv4', 'ipv6', 'hostname']);
+  ajv.addKeyword({ keyword: 'x-examples' });
+  return ajv;
+}
+
+const bodyAjv = makeAjv(false);
+const paramAjv = makeAjv(true);
+
+export function validatorCompiler({ schema, httpPart }: { schema: object; httpPart?: string }) {
+  return (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema);
+}
+
+function joinPath(instancePath: string, child?: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (child !== undefined) parts.push(child);
+  return parts.map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
+}
+
+function describe(error: ErrorObject | FastifySchemaValidationError): FieldProblem {
+  const params = (error.params ?? {}) as Record<string, unknown>;
+  const path = error.instancePath ?? '';
+  switch (error.keyword) {
+    case 'required':
+      return { field: joinPath(path, String(params.missingProperty)), reason: 'Field is required' };
+    case 'additionalProperties':
+      return { field: joinPath(path, String(params.additionalProperty)), reason: 'Unknown field' };
+    case 'type':
+      return { field: joinPath(path), reason: `Must be ${article(String(params.type))}` };
+    case 'enum':
+      return {
+        field: joinPath(path),
+        reason: `Must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
+      };
+    case 'const':
+      return { field: joinPath(path), reason: `Must be ${JSON.stringify(params.allowedValue)}` };
+    case 'format':
+      return { field: joinPath(path), reason: formatReason(String(params.format)) };
+    case 'minimum':
+    case 'exclusiveMinimum':
+      return {
+        field: joinPath(path),
+        reason: `Must be ${error.keyword === 'minimum' ? 'at least' : 'greater than'} ${String(params.limit)}`,
+      };
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return {
+        field: joinPath(path),
+        reason: `Must be ${error.keyword === 'maximum' ? 'at most' : 'less than'} ${String(params.limit)}`,
+      };
+    case 'minLength':
+      return {
+        field: joinPath(path),
+        reason:
+          Number(params.limit) === 1
+            ? 'Must not be empty'
+            : `Must be at least ${String(params.limit)} characters`,
+      };
+    case 'maxLength':
+      return { field: joinPath(path), reason: `Must be at most ${String(params.limit)} characters` };
+    case 'minItems':
+      return { field: joinPath(path), reason: `Must have at least ${String(params.limit)} items` };
+    case 'maxItems':
+      return { field: joinPath(path), reason: `Must have at most ${String(params.limit)} items` };
+    case 'uniqueItems':
+      return { field: joinPath(path), reason: 'Must not contain duplicates' };
+    case 'pattern':
+      return { field: joinPath(path), reason: `Must match the pattern ${String(params.pattern)}` };
+    case 'minProperties':
+      return { field: joinPath(path), reason: `Must have at least ${String(params.limit)} field(s)` };
+    case 'maxProperties':
+      return { field: joinPath(path), reason: `Must have at most ${String(params.limit)} fields` };
+    default:
+      return {
+        field: joinPath(path),
+        reason: (error.message ?? 'Is invalid').replace(/^./, (c) => c.toUpperCase()),
+      };
+  }
+}
+
+function article(type: string): string {
+  const types = type.split(',');
+  const words = types.map(
+    (t) => ({ integer: 'an integer', object: 'an object', array: 'an array' })[t] ?? `a ${t}`,
+  );
+  return words.join(' or ');
+}
+
+function formatReason(format: string): string {
+  switch (format) {
+    case 'date-time':
+      return 'Must be an ISO 8601 date-time with a time zone, e.g. 2026-01-31T09:00:00Z';
+    case 'date':
+      return 'Must be a date, YYYY-MM-DD';
+    case 'uri':
+      return 'Must be an absolute URL';
+    default:
+      return `Must be a valid ${format}`;
+  }
+}
+
+/**
+ * The contract's problem list from Ajv's errors: one problem per field, in order. Union branches that
+ * fail produce several errors for one field; the first (most specific) is kept.
+ */
+export function problemsFrom(
+  errors: readonly (ErrorObject | FastifySchemaValidationError)[],
+): FieldProblem[] {
+  const seen = new Set<string>();
+  const problems: FieldProblem[] = [];
+  for (const error of errors) {
+    if (error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'if') continue;
+    const problem = describe(error);
+    if (seen.has(problem.field)) continue;
+    seen.add(problem.field);
+    problems.push(problem);
+  }
+  return problems.length ? problems : [{ field: '', reason: 'Is invalid' }];
+}

@@ -1,0 +1,102 @@
+import pino, { type Logger } from 'pino';
+import { buildApp, LOG_REDACT } from './app.js';
+import { bootstrapIfEmpty } from './bootstrap.js';
+import type { Config } from './config/index.js';
+import { createRuntime, isEmbedded, type Runtime } from './runtime.js';
+
+export type ProcessRole = 'serve' | 'api' | 'worker';
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, redact: LOG_REDACT, base: { pid: process.pid } });
+}
+
+export interface Started {
+  runtime: Runtime;
+  /** Where the API listens (`serve` and `api`). */
+  url?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a process role. `serve` runs the API and the worker in one process (the default of
+ * `npm start`), `api` only the HTTP API, `worker` only background work.
+ */
+export async function start(
+  role: ProcessRole,
+  config: Config,
+  logger: Logger,
+  out: NodeJS.WritableStream,
+): Promise<Started> {
+  const runtime = await createRuntime(config, {
+    onBackgroundError: (error, what) => logger.error({ err: error }, `${what} failed`),
+  });
+  logger.info({ database: runtime.db.capabilities.name, role }, 'database ready');
+
+  if (role !== 'worker' && isEmbedded(config)) {
+    const first = await bootstrapIfEmpty(runtime.db.db, runtime.ctx.clock);
+    if (first) {
+      out.write(
+        [
+          '',
+          `Audenci created organization ${first.organization.id} (plan ${first.organization.plan}) and an admin API key.`,
+          'It is shown this once; store it now:',
+          '',
+          first.key.key,
+          '',
+          '',
+        ].join('\n'),
+      );
+    }
+  }
+
+  let url: string | undefined;
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  if (role !== 'worker') {
+    app = await buildApp(runtime, { loggerInstance: logger });
+    url = await app.listen({ port: config.port, host: config.host });
+    logger.info({ url, docs: `${config.publicUrl}/docs` }, 'Audenci API listening');
+  } else {
+    logger.info('worker started; no background job types are registered yet');
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (app) await app.close();
+      await runtime.close();
+    })();
+    return stopping;
+  };
+  return { runtime, url, stop };
+}
+
+/**
+ * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, close the database — or
+ * exit anyway after `AUDENCI_SHUTDOWN_TIMEOUT_MS`.
+ */
+export function handleSignals(started: Started, config: Config, logger: Logger): void {
+  let received = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received) return;
+    received = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    started.stop().then(
+      () => {
+        logger.info('shut down cleanly');
+        logger.flush?.();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

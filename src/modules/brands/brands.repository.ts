@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { BrandRow, NewBrandRow } from './brands.table.js';
+
+export async function insertBrand(db: Kysely<Database>, row: NewBrandRow): Promise<void> {
+  await db.insertInto('brands').values(row).execute();
+}
+
+export async function findBrand(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+): Promise<BrandRow | undefined> {
+  return db
+    .selectFrom('brands')
+    .selectAll()
+    .where('id', '=', id)
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .executeTakeFirst();
+}
+
+export function brandsQuery(db: Kysely<Database>, tenant: Tenant, filters: { name?: string }) {
+  let query = db
+    .selectFrom('brands')
+    .selectAll()
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment);
+  if (filters.name !== undefined) query = query.where('name', '=', filters.name);
+  return query;
+}
+
+export async function updateBrand(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+  changes: Partial<Pick<BrandRow, 'name' | 'timezone' | 'voice' | 'colors' | 'updated_at'>>,
+): Promise<number> {
+  const result = await db
+    .updateTable('brands')
+    .set(changes)
+    .where('id', '=', id)
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function deleteBrand(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
+  const result = await db
+    .deleteFrom('brands')
+    .where('id', '=', id)
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

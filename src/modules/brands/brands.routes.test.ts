@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  call,
+  createTenant,
+  createTestApp,
+  dialects,
+  type Tenant,
+  type TestApp,
+} from '../../../test/helpers/app.js';
+
+for (const dialect of dialects) {
+  describe(`brands routes (${dialect})`, () => {
+    let t: TestApp;
+    let tenant: Tenant;
+    before(async () => {
+      t = await createTestApp(dialect);
+      tenant = await createTenant(t);
+    });
+    after(() => t.close());
+
+    it('an admin key creates, reads, updates, lists and deletes a brand', async () => {
+      const created = await call(t.app, 'POST', '/api/v1/brands', {
+        key: tenant.live.admin,
+        body: { name: 'Acme Coffee', timezone: 'Europe/Paris', voice: 'Warm', colors: ['#6F4E37'] },
+      });
+      assert.equal(created.status, 201);
+      const brand = created.body.data;
+      assert.match(brand.id, /^brand_[0-9A-Z]{26}$/);
+      assert.deepEqual(
+        { name: brand.name, timezone: brand.timezone, voice: brand.voice, colors: brand.colors },
+        { name: 'Acme Coffee', timezone: 'Europe/Paris', voice: 'Warm', colors: ['#6F4E37'] },
+      );
+      assert.equal(created.headers.location, `http://audenci.test/api/v1/brands/${brand.id}`);
+
+      const read = await call(t.app, 'GET', `/api/v1/brands/${brand.id}`, { key: tenant.live.read });
+      assert.equal(read.status, 200);
+      assert.deepEqual(read.body.data, brand);
+
+      const updated = await call(t.app, 'PUT', `/api/brands/${brand.id}`, {
+        key: tenant.live.admin,
+        body: { voice: null },
+      });
+      assert.equal(updated.status, 200);
+      assert.equal(updated.body.data.voice, null);
+      assert.equal(updated.body.data.name, 'Acme Coffee');
+
+      const list = await call(t.app, 'GET', '/api/v1/brands', { key: tenant.live.read });
+      assert.equal(list.status, 200);
+      assert.deepEqual(list.body.pagination, {
+        page: 1,
+        limit: 20,
+        totalCount: 1,
+        hasMore: false,
+        nextCursor: null,
+      });
+      assert.equal(list.body.data[0].id, brand.id);
+
+      const deleted = await call(t.app, 'DELETE', `/api/v1/brands/${brand.id}`, { key: tenant.live.admin });
+      assert.equal(deleted.status, 200);
+      assert.deepEqual(deleted.body, { data: { id: brand.id, deleted: true } });
+      assert.equal(
+        (await call(t.app, 'GET', `/api/v1/brands/${brand.id}`, { key: tenant.live.read })).status,
+        404,
+      );
+    });
+
+    it('a brand with an unknown time zone is refused naming the field', async () => {
+      const res = await call(t.app, 'POST', '/api/v1/brands', {
+        key: tenant.live.admin,
+        body: { name: 'X', timezone: 'Mars/Olympus' },
+      });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.code, 'INVALID_INPUT');
+      assert.equal(res.body.error.details.field, 'timezone');
+    });
+  });
+}

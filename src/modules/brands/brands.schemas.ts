@@ -1,0 +1,62 @@
+import { Type } from '@sinclair/typebox';
+import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+
+const Color = Type.String({
+  pattern: '^#[0-9a-fA-F]{6}$',
+  description: 'Hex colour #rrggbb',
+  examples: ['#1A73E8'],
+});
+const Colors = Type.Array(Color, { maxItems: 10, description: 'Brand colours, main first' });
+const Name = Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Coffee'] });
+const TimeZone = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'IANA time zone',
+  examples: ['Europe/Paris'],
+});
+const Voice = Nullable(Type.String({ maxLength: 2000 }), {
+  description: 'How the brand speaks; guides AI-generated captions',
+  examples: ['Warm, playful, no jargon'],
+});
+
+export const BrandSchema = Type.Object(
+  {
+    id: Type.String({ examples: ['brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
+    name: Type.String(),
+    timezone: Type.String(),
+    voice: Nullable(Type.String()),
+    colors: Type.Array(Type.String()),
+    createdAt: DateTime(),
+    updatedAt: DateTime(),
+  },
+  { $id: 'Brand', title: 'Brand', additionalProperties: false },
+);
+
+export const CreateBrandBody = Type.Object(
+  {
+    name: Name,
+    timezone: Type.Optional(TimeZone),
+    voice: Type.Optional(Voice),
+    colors: Type.Optional(Colors),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      { name: 'Acme Coffee', timezone: 'Europe/Paris', voice: 'Warm and playful', colors: ['#6F4E37'] },
+    ],
+  },
+);
+
+export const UpdateBrandBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    timezone: Type.Optional(TimeZone),
+    voice: Type.Optional(Voice),
+    colors: Type.Optional(Colors),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ voice: 'Confident and concise' }] },
+);
+
+export const ListBrandsQuery = ListQuery(['createdAt', 'updatedAt', 'name'], {
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Exact name' })),
+});

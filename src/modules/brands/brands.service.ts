@@ -1,0 +1,135 @@
+import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import { toIso } from '../../shared/clock.js';
+import { invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { ServiceContext } from '../context.js';
+import * as repo from './brands.repository.js';
+import type { BrandRow } from './brands.table.js';
+
+export interface Brand {
+  id: string;
+  name: string;
+  timezone: string;
+  voice: string | null;
+  colors: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BrandInput {
+  name?: string;
+  timezone?: string;
+  voice?: string | null;
+  colors?: string[];
+}
+
+export const DEFAULT_TIMEZONE = 'UTC';
+
+export function toBrand(row: BrandRow): Brand {
+  return {
+    id: row.id,
+    name: row.name,
+    timezone: row.timezone,
+    voice: row.voice,
+    colors: JSON.parse(row.colors) as string[],
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Rules the schema cannot express; shape and lengths are checked by the route schema already. */
+function check(input: BrandInput): void {
+  const problems: FieldProblem[] = [];
+  if (input.name !== undefined && input.name.trim() === '')
+    problems.push({ field: 'name', reason: 'Must not be blank' });
+  if (input.timezone !== undefined && !isTimeZone(input.timezone)) {
+    problems.push({ field: 'timezone', reason: 'Must be an IANA time zone, e.g. Europe/Paris' });
+  }
+  if (problems.length) throw invalidInput(problems);
+}
+
+export async function createBrand(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  input: BrandInput & { name: string },
+): Promise<Brand> {
+  check(input);
+  const now = ctx.clock.now();
+  const row: BrandRow = {
+    id: newId('brand', now),
+    organization_id: tenant.organizationId,
+    environment: tenant.environment,
+    name: input.name.trim(),
+    timezone: input.timezone ?? DEFAULT_TIMEZONE,
+    voice: input.voice ?? null,
+    colors: JSON.stringify(input.colors ?? []),
+    created_at: now,
+    updated_at: now,
+  };
+  await repo.insertBrand(ctx.db, row);
+  return toBrand(row);
+}
+
+export async function getBrand(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Brand> {
+  const row = await repo.findBrand(ctx.db, tenant, id);
+  if (!row) throw notFound('brand', id);
+  return toBrand(row);
+}
+
+export async function listBrands(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  params: ListParams,
+  filters: { name?: string },
+): Promise<{ data: Brand[]; pagination: Pagination }> {
+  const page = await paginate(repo.brandsQuery(ctx.db, tenant, filters), {
+    params,
+    filters,
+    cursors: ctx.cursors,
+    sorts: {
+      createdAt: { column: 'created_at', value: (r) => r.created_at },
+      updatedAt: { column: 'updated_at', value: (r) => r.updated_at },
+      name: { column: 'name', value: (r) => r.name },
+    },
+  });
+  return { data: page.rows.map(toBrand), pagination: page.pagination };
+}
+
+/** Fields left out are unchanged. */
+export async function updateBrand(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  input: BrandInput,
+): Promise<Brand> {
+  check(input);
+  const updated = await repo.updateBrand(ctx.db, tenant, id, {
+    ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+    ...(input.timezone !== undefined ? { timezone: input.timezone } : {}),
+    ...(input.voice !== undefined ? { voice: input.voice } : {}),
+    ...(input.colors !== undefined ? { colors: JSON.stringify(input.colors) } : {}),
+    updated_at: ctx.clock.now(),
+  });
+  if (updated === 0) throw notFound('brand', id);
+  return getBrand(ctx, tenant, id);
+}
+
+export async function deleteBrand(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+): Promise<{ id: string; deleted: true }> {
+  const deleted = await repo.deleteBrand(ctx.db, tenant, id);
+  if (deleted === 0) throw notFound('brand', id);
+  return { id, deleted: true };
+}

@@ -1,0 +1,11 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { Clock } from '../shared/clock.js';
+import type { CursorCodec } from '../shared/cursor.js';
+
+/** What every service function needs: the database, the time and the cursor signer. */
+export interface ServiceContext {
+  db: Kysely<Database>;
+  clock: Clock;
+  cursors: CursorCodec;
+}

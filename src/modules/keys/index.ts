@@ -1,0 +1,14 @@
+export { SCOPES, type Scope } from './keys.table.js';
+export { parseKey, generateKey, KEY_PREFIX } from './keys.format.js';
+export {
+  createKey,
+  listAllKeys,
+  revokeKeyById,
+  KeyAuthenticator,
+  KeyUsage,
+  type ApiKey,
+  type ApiKeyWithSecret,
+  type Principal,
+  type AuthResult,
+} from './keys.service.js';
+export { keysRoutes } from './keys.routes.js';

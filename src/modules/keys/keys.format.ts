@@ -1,0 +1,44 @@
+import { crc32, randomBase62, sha256Hex, toBase62 } from '../../shared/crypto.js';
+import type { Environment } from '../organizations/organizations.table.js';
+
+/**
+ * API key format: `sk_prod_<32 random base62><6 checksum>` (live) or `sk_test_…` (test environment).
+ * The checksum is CRC-32 of everything before it, in base62, so a mistyped key is rejected without a
+ * database lookup and secret scanners can recognise real keys with no false positives.
+ */
+const RANDOM_LENGTH = 32;
+const CHECKSUM_LENGTH = 6;
+const KEY_PATTERN = /^sk_(prod|test)_([0-9A-Za-z]{38,})$/;
+
+export const KEY_PREFIX: Record<Environment, string> = { live: 'sk_prod_', test: 'sk_test_' };
+
+function checksum(text: string): string {
+  return toBase62(crc32(text), CHECKSUM_LENGTH);
+}
+
+export function generateKey(environment: Environment): string {
+  const body = KEY_PREFIX[environment] + randomBase62(RANDOM_LENGTH);
+  return body + checksum(body);
+}
+
+export interface ParsedKey {
+  environment: Environment;
+  hash: string;
+}
+
+/** The key's environment and hash, or `undefined` when it is not a well-formed key with a valid checksum. */
+export function parseKey(key: string): ParsedKey | undefined {
+  const match = KEY_PATTERN.exec(key);
+  if (!match) return undefined;
+  const body = key.slice(0, -CHECKSUM_LENGTH);
+  if (checksum(body) !== key.slice(-CHECKSUM_LENGTH)) return undefined;
+  return { environment: match[1] === 'prod' ? 'live' : 'test', hash: hashKey(key) };
+}
+
+export function hashKey(key: string): string {
+  return sha256Hex(key);
+}
+
+export function displayParts(key: string): { prefix: string; last4: string } {
+  return { prefix: key.slice(0, 12), last4: key.slice(-4) };
+}

@@ -1,0 +1,82 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { Scope, ApiKeyRow, NewApiKeyRow } from './keys.table.js';
+import type { OrganizationRow } from '../organizations/organizations.table.js';
+
+export type KeyWithOrganization = ApiKeyRow & Pick<OrganizationRow, 'plan' | 'rate_limit_override'>;
+
+export async function insertKey(db: Kysely<Database>, row: NewApiKeyRow): Promise<void> {
+  await db.insertInto('api_keys').values(row).execute();
+}
+
+/** The key with the plan of its organization: everything authentication and rate limiting need. */
+export async function findKeyByHash(
+  db: Kysely<Database>,
+  hash: string,
+): Promise<KeyWithOrganization | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .innerJoin('organizations', 'organizations.id', 'api_keys.organization_id')
+    .selectAll('api_keys')
+    .select(['organizations.plan', 'organizations.rate_limit_override'])
+    .where('api_keys.key_hash', '=', hash)
+    .executeTakeFirst();
+}
+
+export async function findKey(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+): Promise<ApiKeyRow | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('id', '=', id)
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .executeTakeFirst();
+}
+
+/** Any organization's key: for operators (CLI) only, never for a request. */
+export async function findKeyById(db: Kysely<Database>, id: string): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function keysQuery(db: Kysely<Database>, tenant: Tenant, filters: { scope?: Scope }) {
+  let query = db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment);
+  if (filters.scope) query = query.where('scope', '=', filters.scope);
+  return query;
+}
+
+export async function listAllKeys(db: Kysely<Database>, organizationId?: string): Promise<ApiKeyRow[]> {
+  let query = db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id');
+  if (organizationId) query = query.where('organization_id', '=', organizationId);
+  return query.execute();
+}
+
+export async function updateKey(
+  db: Kysely<Database>,
+  id: string,
+  changes: Partial<Pick<ApiKeyRow, 'revoked_at' | 'expires_at' | 'rotated_at' | 'replaced_by'>>,
+): Promise<void> {
+  await db.updateTable('api_keys').set(changes).where('id', '=', id).execute();
+}
+
+export async function recordUsage(db: Kysely<Database>, usage: Map<string, number>): Promise<void> {
+  if (usage.size === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const [id, at] of usage) {
+      await trx
+        .updateTable('api_keys')
+        .set({ last_used_at: at })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+        .execute();
+    }
+  });
+}

@@ -1,0 +1,136 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { DataEnvelope, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import {
+  ApiKeySchema,
+  ApiKeyWithSecretSchema,
+  CreateApiKeyBody,
+  ListApiKeysQuery,
+  RotateApiKeyBody,
+} from './keys.schemas.js';
+import * as service from './keys.service.js';
+
+const Params = IdParams('API key', 'key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+const TAGS = ['API keys'];
+
+export async function keysRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { ctx, authenticator, keyUsage } = deps;
+
+  app.get<{ Querystring: Static<typeof ListApiKeysQuery> }>(
+    '/api-keys',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: TAGS,
+        operationId: 'listApiKeys',
+        summary: "List this environment's API keys",
+        description: 'Keys are shown by prefix and last four characters; the full key is never shown again.',
+        querystring: ListApiKeysQuery,
+        response: { 200: ListEnvelope(Type.Ref(ApiKeySchema)) },
+      },
+    },
+    async (request) => {
+      const { page = 1, limit = 20, cursor, sortBy = 'createdAt', sortOrder = 'desc', scope } = request.query;
+      return service.listKeys(
+        ctx,
+        request.principal,
+        { page, limit, cursor, sortBy, sortOrder },
+        { scope },
+        keyUsage,
+      );
+    },
+  );
+
+  app.post<{ Body: Static<typeof CreateApiKeyBody> }>(
+    '/api-keys',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: TAGS,
+        operationId: 'createApiKey',
+        summary: 'Create an API key',
+        description:
+          'The key belongs to the same organization and environment as the calling key. `key` is shown only here.',
+        body: CreateApiKeyBody,
+        response: { 201: DataEnvelope(Type.Ref(ApiKeyWithSecretSchema)) },
+      },
+    },
+    async (request, reply) => {
+      const { scope, name, expiresAt } = request.body;
+      const key = await service.createKey(ctx.db, ctx.clock, {
+        organizationId: request.principal.organizationId,
+        environment: request.principal.environment,
+        scope,
+        name,
+        expiresAt: expiresAt ? Date.parse(expiresAt) : null,
+      });
+      reply.code(201).header('Location', resourceUrl(deps, request, `/api-keys/${key.id}`));
+      return { data: key };
+    },
+  );
+
+  app.get<{ Params: Static<typeof Params> }>(
+    '/api-keys/:id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: TAGS,
+        operationId: 'getApiKey',
+        summary: 'Retrieve an API key',
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(ApiKeySchema)) },
+      },
+    },
+    async (request) => ({ data: await service.getKey(ctx, request.principal, request.params.id, keyUsage) }),
+  );
+
+  app.delete<{ Params: Static<typeof Params> }>(
+    '/api-keys/:id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: TAGS,
+        operationId: 'revokeApiKey',
+        summary: 'Revoke an API key',
+        description: 'Takes effect at once. The key is kept (status `revoked`) for the record.',
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(ApiKeySchema)) },
+      },
+    },
+    async (request) => {
+      const key = await service.revokeKey(ctx, request.principal, request.params.id);
+      authenticator.invalidate();
+      return { data: key };
+    },
+  );
+
+  app.post<{ Params: Static<typeof Params>; Body: Static<typeof RotateApiKeyBody> }>(
+    '/api-keys/:id/rotate',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: TAGS,
+        operationId: 'rotateApiKey',
+        summary: 'Rotate an API key',
+        description:
+          'Issues a new key with the same scope and name. The old key keeps working for `gracePeriodSeconds` ' +
+          '(default 24 h), then answers 401. The new `key` is shown only here.',
+        params: Params,
+        body: RotateApiKeyBody,
+        response: { 201: DataEnvelope(Type.Ref(ApiKeyWithSecretSchema)) },
+      },
+    },
+    async (request, reply) => {
+      const key = await service.rotateKey(
+        ctx,
+        request.principal,
+        request.params.id,
+        request.body.gracePeriodSeconds,
+      );
+      authenticator.invalidate();
+      reply.code(201);
+      return { data: key };
+    },
+  );
+}

@@ -1,0 +1,71 @@
+import { Type } from '@sinclair/typebox';
+import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { SCOPES } from './keys.table.js';
+
+const ScopeSchema = Type.Unsafe<(typeof SCOPES)[number]>({
+  type: 'string',
+  enum: [...SCOPES],
+  description:
+    'read: GET only; read_write: GET and content changes; admin: everything, including keys and settings',
+});
+
+export const ApiKeySchema = Type.Object(
+  {
+    id: Type.String({ examples: ['key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
+    name: Nullable(Type.String()),
+    scope: ScopeSchema,
+    environment: Type.Unsafe<'live' | 'test'>({ type: 'string', enum: ['live', 'test'] }),
+    prefix: Type.String({ description: 'First characters of the key', examples: ['sk_prod_4f9A'] }),
+    last4: Type.String({ description: 'Last four characters of the key', examples: ['x9Qz'] }),
+    status: Type.Unsafe<'active' | 'expiring' | 'expired' | 'revoked'>({
+      type: 'string',
+      enum: ['active', 'expiring', 'expired', 'revoked'],
+      description: '`expiring`: rotated, still accepted until `expiresAt`',
+    }),
+    createdAt: DateTime(),
+    expiresAt: Nullable(DateTime()),
+    revokedAt: Nullable(DateTime()),
+    lastUsedAt: Nullable(DateTime(), { description: 'Recorded in the background; may lag by a few seconds' }),
+    rotatedAt: Nullable(DateTime()),
+    replacedBy: Nullable(Type.String(), { description: 'Id of the key that replaced this one by rotation' }),
+  },
+  { $id: 'ApiKey', title: 'ApiKey', additionalProperties: false },
+);
+
+export const ApiKeyWithSecretSchema = Type.Object(
+  {
+    ...ApiKeySchema.properties,
+    key: Type.String({
+      description: 'The full key. Shown only in this response: store it now.',
+      examples: ['sk_prod_0123456789ABCDEFGHIJabcdefghij0a1B2c'],
+    }),
+  },
+  { $id: 'ApiKeyWithSecret', title: 'ApiKeyWithSecret', additionalProperties: false },
+);
+
+export const CreateApiKeyBody = Type.Object(
+  {
+    scope: ScopeSchema,
+    name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+    expiresAt: Type.Optional(Nullable(DateTime({ description: 'When the key stops working (future)' }))),
+  },
+  { additionalProperties: false, examples: [{ scope: 'read_write', name: 'CI pipeline' }] },
+);
+
+export const RotateApiKeyBody = Type.Object(
+  {
+    gracePeriodSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 30 * 24 * 3600,
+        default: 86_400,
+        description: 'How long the old key keeps working (default 24 h; 0 ends it now)',
+      }),
+    ),
+  },
+  { additionalProperties: false, examples: [{ gracePeriodSeconds: 3600 }] },
+);
+
+export const ListApiKeysQuery = ListQuery(['createdAt'], {
+  scope: Type.Optional(ScopeSchema),
+});

@@ -1,0 +1,346 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import { toIso, type Clock } from '../../shared/clock.js';
+import { AppError, invalidInput, notFound } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { Environment, Tenant } from '../../shared/tenant.js';
+import type { ServiceContext } from '../context.js';
+import { rateLimitOf } from '../organizations/organizations.service.js';
+import * as orgRepo from '../organizations/organizations.repository.js';
+import { displayParts, generateKey, hashKey } from './keys.format.js';
+import * as repo from './keys.repository.js';
+import { SCOPES, type ApiKeyRow, type Scope } from './keys.table.js';
+
+export type KeyStatus = 'active' | 'expiring' | 'expired' | 'revoked';
+
+export interface ApiKey {
+  id: string;
+  name: string | null;
+  scope: Scope;
+  environment: Environment;
+  prefix: string;
+  last4: string;
+  status: KeyStatus;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  rotatedAt: string | null;
+  replacedBy: string | null;
+}
+
+export interface ApiKeyWithSecret extends ApiKey {
+  /** The full key. Returned only by creation and rotation; it cannot be shown again. */
+  key: string;
+}
+
+export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
+export const MAX_ROTATION_GRACE_SECONDS = 30 * 24 * 3600;
+
+export function statusOf(
+  row: Pick<ApiKeyRow, 'revoked_at' | 'expires_at' | 'rotated_at'>,
+  now: number,
+): KeyStatus {
+  if (row.revoked_at !== null) return 'revoked';
+  if (row.expires_at !== null && row.expires_at <= now) return 'expired';
+  if (row.rotated_at !== null) return 'expiring';
+  return 'active';
+}
+
+export function toApiKey(row: ApiKeyRow, now: number, lastUsedOverride?: number): ApiKey {
+  const lastUsed = Math.max(row.last_used_at ?? 0, lastUsedOverride ?? 0) || null;
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    environment: row.environment,
+    prefix: row.prefix,
+    last4: row.last4,
+    status: statusOf(row, now),
+    createdAt: toIso(row.created_at),
+    expiresAt: toIso(row.expires_at),
+    revokedAt: toIso(row.revoked_at),
+    lastUsedAt: toIso(lastUsed),
+    rotatedAt: toIso(row.rotated_at),
+    replacedBy: row.replaced_by,
+  };
+}
+
+export interface CreateKeyInput {
+  organizationId: string;
+  environment: Environment;
+  scope: string;
+  name?: string | null;
+  /** Epoch ms. */
+  expiresAt?: number | null;
+}
+
+function checkCreate(input: CreateKeyInput, now: number): void {
+  const problems = [];
+  if (!(SCOPES as readonly string[]).includes(input.scope)) {
+    problems.push({ field: 'scope', reason: `Must be one of: ${SCOPES.join(', ')}` });
+  }
+  if (input.expiresAt != null && input.expiresAt <= now) {
+    problems.push({ field: 'expiresAt', reason: 'Must be in the future' });
+  }
+  if (input.name != null && input.name.length > 200) {
+    problems.push({ field: 'name', reason: 'Must be at most 200 characters' });
+  }
+  if (problems.length) throw invalidInput(problems);
+}
+
+async function insertNewKey(
+  db: Kysely<Database>,
+  now: number,
+  input: CreateKeyInput,
+): Promise<{ row: ApiKeyRow; key: string }> {
+  const key = generateKey(input.environment);
+  const row: ApiKeyRow = {
+    id: newId('apiKey', now),
+    organization_id: input.organizationId,
+    environment: input.environment,
+    name: input.name ?? null,
+    scope: input.scope as Scope,
+    key_hash: hashKey(key),
+    ...displayParts(key),
+    created_at: now,
+    expires_at: input.expiresAt ?? null,
+    revoked_at: null,
+    last_used_at: null,
+    rotated_at: null,
+    replaced_by: null,
+  };
+  await repo.insertKey(db, row);
+  return { row, key };
+}
+
+/** Creates a key for an organization (API, CLI and first start all come here). */
+export async function createKey(
+  db: Kysely<Database>,
+  clock: Clock,
+  input: CreateKeyInput,
+): Promise<ApiKeyWithSecret> {
+  const now = clock.now();
+  checkCreate(input, now);
+  if (!(await orgRepo.findOrganization(db, input.organizationId)))
+    throw notFound('organization', input.organizationId);
+  const { row, key } = await insertNewKey(db, now, input);
+  return { ...toApiKey(row, now), key };
+}
+
+export async function listKeys(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  params: ListParams,
+  filters: { scope?: Scope },
+  usage?: KeyUsage,
+): Promise<{ data: ApiKey[]; pagination: Pagination }> {
+  const now = ctx.clock.now();
+  const page = await paginate(repo.keysQuery(ctx.db, tenant, filters), {
+    params,
+    filters,
+    cursors: ctx.cursors,
+    sorts: { createdAt: { column: 'created_at', value: (r) => r.created_at } },
+  });
+  return { data: page.rows.map((r) => toApiKey(r, now, usage?.pending(r.id))), pagination: page.pagination };
+}
+
+export async function getKey(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  usage?: KeyUsage,
+): Promise<ApiKey> {
+  const row = await repo.findKey(ctx.db, tenant, id);
+  if (!row) throw notFound('API key', id);
+  return toApiKey(row, ctx.clock.now(), usage?.pending(row.id));
+}
+
+/** Revokes at once. Revoking a revoked key is a no-op that returns it. */
+export async function revokeKey(ctx: ServiceContext, tenant: Tenant, id: string): Promise<ApiKey> {
+  const row = await repo.findKey(ctx.db, tenant, id);
+  if (!row) throw notFound('API key', id);
+  const now = ctx.clock.now();
+  if (row.revoked_at === null) {
+    await repo.updateKey(ctx.db, id, { revoked_at: now });
+    row.revoked_at = now;
+  }
+  return toApiKey(row, now);
+}
+
+/** Revokes by id in any organization (operators' CLI). */
+export async function revokeKeyById(db: Kysely<Database>, clock: Clock, id: string): Promise<ApiKey> {
+  const row = await repo.findKeyById(db, id);
+  if (!row) throw notFound('API key', id);
+  const now = clock.now();
+  if (row.revoked_at === null) {
+    await repo.updateKey(db, id, { revoked_at: now });
+    row.revoked_at = now;
+  }
+  return toApiKey(row, now);
+}
+
+/**
+ * Issues a new key with the same scope, name and expiry; the old one keeps working for
+ * `graceSeconds` (0 ends it at once), then answers 401.
+ */
+export async function rotateKey(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS,
+): Promise<ApiKeyWithSecret> {
+  if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_ROTATION_GRACE_SECONDS) {
+    throw invalidInput([
+      {
+        field: 'gracePeriodSeconds',
+        reason: `Must be a whole number from 0 to ${MAX_ROTATION_GRACE_SECONDS}`,
+      },
+    ]);
+  }
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const old = await repo.findKey(trx, tenant, id);
+    if (!old) throw notFound('API key', id);
+    const status = statusOf(old, now);
+    if (status !== 'active') {
+      throw new AppError('CONFLICT', `Only an active key can be rotated; this key is ${status}`, { status });
+    }
+    const { row, key } = await insertNewKey(trx, now, {
+      organizationId: old.organization_id,
+      environment: old.environment,
+      scope: old.scope,
+      name: old.name,
+      expiresAt: old.expires_at,
+    });
+    const graceEnd = now + graceSeconds * 1000;
+    const expiresAt = old.expires_at === null ? graceEnd : Math.min(old.expires_at, graceEnd);
+    await repo.updateKey(trx, id, { rotated_at: now, replaced_by: row.id, expires_at: expiresAt });
+    return { ...toApiKey(row, now), key };
+  });
+}
+
+export async function listAllKeys(
+  db: Kysely<Database>,
+  clock: Clock,
+  organizationId?: string,
+): Promise<ApiKey[]> {
+  const now = clock.now();
+  return (await repo.listAllKeys(db, organizationId)).map((r) => toApiKey(r, now));
+}
+
+/** Who is calling: the result of authenticating a key. */
+export interface Principal extends Tenant {
+  keyId: string;
+  scope: Scope;
+  /** Requests per hour for this organization and environment. */
+  rateLimit: number;
+}
+
+/**
+ * Remembers when each key was last used and writes the times in one batch every few seconds, so that
+ * authentication never writes to the database on the request path.
+ */
+export class KeyUsage {
+  private buffer = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly flushMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush().catch(this.onError), this.flushMs);
+    this.timer.unref();
+  }
+
+  touch(keyId: string, at: number): void {
+    this.buffer.set(keyId, at);
+  }
+
+  /** A use not yet written, so reads in this process are exact. */
+  pending(keyId: string): number | undefined {
+    return this.buffer.get(keyId);
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.size === 0) return;
+    const batch = this.buffer;
+    this.buffer = new Map();
+    try {
+      await repo.recordUsage(this.db, batch);
+    } catch (error) {
+      for (const [id, at] of batch) if (!this.buffer.has(id)) this.buffer.set(id, at);
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+}
+
+export type AuthResult =
+  { ok: true; principal: Principal } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
+
+interface CachedKey {
+  row: repo.KeyWithOrganization;
+  until: number;
+}
+
+const AUTH_CACHE_MAX = 10_000;
+
+/**
+ * Verifies keys. A verified key row is kept in memory for `ttlMs` (revocation and rotation in this
+ * process drop it at once; in other processes it takes effect within `ttlMs`).
+ */
+export class KeyAuthenticator {
+  private cache = new Map<string, CachedKey>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** Who is calling, or why the key is refused. */
+  async authenticate(hash: string): Promise<AuthResult> {
+    const now = this.clock.now();
+    let row: repo.KeyWithOrganization | undefined;
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > now) {
+      row = cached.row;
+    } else {
+      row = await repo.findKeyByHash(this.db, hash);
+      if (this.ttlMs > 0 && row) {
+        if (this.cache.size >= AUTH_CACHE_MAX) this.cache.clear();
+        this.cache.set(hash, { row, until: now + this.ttlMs });
+      } else {
+        this.cache.delete(hash);
+      }
+    }
+    if (!row) return { ok: false, reason: 'unknown' };
+    const status = statusOf(row, now);
+    if (status === 'revoked' || status === 'expired') return { ok: false, reason: status };
+    return {
+      ok: true,
+      principal: {
+        keyId: row.id,
+        organizationId: row.organization_id,
+        environment: row.environment,
+        scope: row.scope,
+        rateLimit: rateLimitOf(row),
+      },
+    };
+  }
+
+  /** Forget everything cached (after a key or an organization's plan changed). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,12 @@
+export { PLANS, PLAN_RATE_LIMITS, type PlanName } from './organizations.table.js';
+export {
+  createOrganization,
+  getOrganization,
+  listOrganizations,
+  updateOrganization,
+  countOrganizations,
+  rateLimitOf,
+  type Organization,
+} from './organizations.service.js';
+export { OrganizationSchema } from './organizations.schemas.js';
+export { organizationsRoutes } from './organizations.routes.js';

@@ -1,0 +1,107 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { invalidInput, notFound } from '../../shared/errors.js';
+import type { Clock } from '../../shared/clock.js';
+import { toIso } from '../../shared/clock.js';
+import { newId } from '../../shared/ids.js';
+import * as repo from './organizations.repository.js';
+import { PLANS, PLAN_RATE_LIMITS, type OrganizationRow, type PlanName } from './organizations.table.js';
+
+export interface Organization {
+  id: string;
+  name: string;
+  plan: PlanName;
+  rateLimit: { limit: number; window: 'hour'; override: boolean };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function rateLimitOf(org: Pick<OrganizationRow, 'plan' | 'rate_limit_override'>): number {
+  return org.rate_limit_override ?? PLAN_RATE_LIMITS[org.plan];
+}
+
+export function toOrganization(row: OrganizationRow): Organization {
+  return {
+    id: row.id,
+    name: row.name,
+    plan: row.plan,
+    rateLimit: { limit: rateLimitOf(row), window: 'hour', override: row.rate_limit_override !== null },
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+export interface CreateOrganizationInput {
+  name: string;
+  plan: string;
+  rateLimit?: number | null;
+}
+
+function checkInput(input: { name?: string; plan?: string; rateLimit?: number | null }): void {
+  const problems = [];
+  if (input.name !== undefined && (input.name.trim() === '' || input.name.length > 200)) {
+    problems.push({ field: 'name', reason: 'Must be 1 to 200 characters' });
+  }
+  if (input.plan !== undefined && !(PLANS as readonly string[]).includes(input.plan)) {
+    problems.push({ field: 'plan', reason: `Must be one of: ${PLANS.join(', ')}` });
+  }
+  if (
+    input.rateLimit != null &&
+    (!Number.isInteger(input.rateLimit) || input.rateLimit < 1 || input.rateLimit > 10_000_000)
+  ) {
+    problems.push({
+      field: 'rateLimit',
+      reason: 'Must be a whole number of requests per hour from 1 to 10000000',
+    });
+  }
+  if (problems.length) throw invalidInput(problems);
+}
+
+export async function createOrganization(
+  db: Kysely<Database>,
+  clock: Clock,
+  input: CreateOrganizationInput,
+): Promise<Organization> {
+  checkInput(input);
+  const now = clock.now();
+  const row: OrganizationRow = {
+    id: newId('organization', now),
+    name: input.name.trim(),
+    plan: input.plan as PlanName,
+    rate_limit_override: input.rateLimit ?? null,
+    created_at: now,
+    updated_at: now,
+  };
+  await repo.insertOrganization(db, row);
+  return toOrganization(row);
+}
+
+export async function getOrganization(db: Kysely<Database>, id: string): Promise<Organization> {
+  const row = await repo.findOrganization(db, id);
+  if (!row) throw notFound('organization', id);
+  return toOrganization(row);
+}
+
+export async function listOrganizations(db: Kysely<Database>): Promise<Organization[]> {
+  return (await repo.listOrganizations(db)).map(toOrganization);
+}
+
+export async function updateOrganization(
+  db: Kysely<Database>,
+  clock: Clock,
+  id: string,
+  input: { name?: string; plan?: string; rateLimit?: number | null },
+): Promise<Organization> {
+  checkInput(input);
+  const existing = await repo.findOrganization(db, id);
+  if (!existing) throw notFound('organization', id);
+  await repo.updateOrganization(db, id, {
+    ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+    ...(input.plan !== undefined ? { plan: input.plan as PlanName } : {}),
+    ...(input.rateLimit !== undefined ? { rate_limit_override: input.rateLimit } : {}),
+    updated_at: clock.now(),
+  });
+  return getOrganization(db, id);
+}
+
+export const countOrganizations = repo.countOrganizations;

@@ -1,0 +1,27 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+export const PLANS = ['starter', 'growth', 'scale', 'enterprise'] as const;
+export type PlanName = (typeof PLANS)[number];
+
+/** Requests per hour per organization and environment (CONTRACT §2). */
+export const PLAN_RATE_LIMITS: Record<PlanName, number> = {
+  starter: 100,
+  growth: 500,
+  scale: 2_000,
+  enterprise: 10_000,
+};
+
+export { ENVIRONMENTS, type Environment } from '../../shared/tenant.js';
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  plan: PlanName;
+  rate_limit_override: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type NewOrganizationRow = Insertable<OrganizationsTable>;
+export type OrganizationUpdate = Updateable<OrganizationsTable>;

@@ -1,0 +1,106 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config/index.js';
+import { createDb, isEmbedded, type CreateDbOptions, type DbHandle } from './db/index.js';
+import { migrateToLatest } from './db/migrate.js';
+import type { AppDeps } from './app.js';
+import { createMetricsRegistry } from './http/observability.js';
+import {
+  MemoryRateLimitStore,
+  RateLimiter,
+  RedisRateLimitStore,
+  type RateLimitStore,
+} from './http/rate-limit.js';
+import { KeyAuthenticator, KeyUsage } from './modules/keys/index.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { CursorCodec } from './shared/cursor.js';
+
+export interface Runtime extends AppDeps {
+  secretKey: Buffer;
+  /** Flushes buffered state and closes every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions extends CreateDbOptions {
+  clock?: Clock;
+  /** Rate-limit window (default one hour; tests shorten it). */
+  rateLimitWindowMs?: number;
+  /** Prefix of Redis keys (tests isolate runs with it). */
+  redisPrefix?: string;
+  onBackgroundError?: (error: unknown, what: string) => void;
+}
+
+/**
+ * The secret that encrypts platform tokens and signs cursors. Embedded mode generates one into the data
+ * dir on first start (mode 0600); scale-out mode must be given `AUDENCI_SECRET_KEY` (config enforces it).
+ */
+export function resolveSecretKey(config: Config): Buffer {
+  if (config.secretKey) return config.secretKey;
+  const file = path.join(config.dataDir, 'secret.key');
+  try {
+    const stored = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
+    if (stored.length === 32) return stored;
+    throw new Error(`${file} does not hold a 32-byte hex key; fix or remove it`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const key = randomBytes(32);
+  fs.writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+export function deriveKey(secret: Buffer, purpose: string): Buffer {
+  return createHmac('sha256', secret).update(`audenci:${purpose}`).digest();
+}
+
+/** Opens the database and builds every long-lived dependency of the API and the worker. */
+export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const onError = options.onBackgroundError ?? (() => undefined);
+  const secretKey = resolveSecretKey(config);
+  const db: DbHandle = createDb(config, options);
+  await migrateToLatest(db.db);
+
+  const readinessChecks: Record<string, () => Promise<void>> = {};
+  let store: RateLimitStore;
+  if (config.redisUrl) {
+    const redisStore = new RedisRateLimitStore(config.redisUrl, options.redisPrefix);
+    readinessChecks.redis = () => redisStore.ping();
+    store = redisStore;
+  } else {
+    store = new MemoryRateLimitStore();
+  }
+  const rateLimiter = new RateLimiter(
+    store,
+    options.rateLimitWindowMs ?? config.rateLimitWindowSeconds * 1000,
+    (e) => onError(e, 'rate limit store'),
+  );
+  const keyUsage = new KeyUsage(db.db, config.keyUsageFlushMs, (e) => onError(e, 'key usage flush'));
+  keyUsage.start();
+  const authenticator = new KeyAuthenticator(db.db, clock, config.authCacheTtlMs);
+
+  let closed: Promise<void> | undefined;
+  return {
+    config,
+    db,
+    ctx: { db: db.db, clock, cursors: new CursorCodec(deriveKey(secretKey, 'cursor')) },
+    rateLimiter,
+    authenticator,
+    keyUsage,
+    metrics: createMetricsRegistry(),
+    readinessChecks,
+    secretKey,
+    close() {
+      closed ??= (async () => {
+        await keyUsage.stop().catch((e: unknown) => onError(e, 'key usage flush'));
+        await rateLimiter.close().catch(() => undefined);
+        await db.destroy();
+      })();
+      return closed;
+    },
+  };
+}
+
+export { isEmbedded };

@@ -1,0 +1,202 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- test answers are JSON of any shape */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createKey, type Scope } from '../../src/modules/keys/index.js';
+import {
+  createOrganization,
+  type Organization,
+  type PlanName,
+} from '../../src/modules/organizations/index.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { ManualClock, systemClock, type Clock } from '../../src/shared/clock.js';
+import type { Environment } from '../../src/shared/tenant.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** SQLite always; PostgreSQL joins when TEST_DATABASE_URL is set. Every data test loops over this. */
+export const dialects: DialectName[] = [
+  'sqlite',
+  ...(process.env.TEST_DATABASE_URL ? (['postgres'] as const) : []),
+];
+export const redisUrl: string | undefined = process.env.TEST_REDIS_URL;
+
+export interface TestAppOptions {
+  clock?: Clock;
+  /** Extra environment variables for loadConfig. */
+  env?: Record<string, string>;
+  rateLimitWindowMs?: number;
+  /** Use Redis (TEST_REDIS_URL) for rate limits. */
+  redis?: boolean;
+}
+
+/** One database (SQLite file or PostgreSQL schema) that several app instances may share. */
+export interface TestDatabase {
+  dialect: DialectName;
+  config: Config;
+  schema?: string;
+  sqliteFile?: string;
+  redisPrefix: string;
+  drop(): Promise<void>;
+}
+
+export function createTestDatabase(dialect: DialectName, options: TestAppOptions = {}): TestDatabase {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audenci-test-'));
+  const id = randomBytes(6).toString('hex');
+  const env: Record<string, string> = {
+    AUDENCI_DATA_DIR: dataDir,
+    AUDENCI_SECRET_KEY: randomBytes(32).toString('hex'),
+    AUDENCI_PUBLIC_URL: 'http://audenci.test',
+    LOG_LEVEL: 'silent',
+    ...(dialect === 'postgres' ? { DATABASE_URL: process.env.TEST_DATABASE_URL! } : {}),
+    ...(options.redis && redisUrl ? { REDIS_URL: redisUrl } : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const schema = dialect === 'postgres' ? `t_${id}` : undefined;
+  return {
+    dialect,
+    config,
+    schema,
+    sqliteFile: dialect === 'sqlite' ? path.join(dataDir, 'audenci.db') : undefined,
+    redisPrefix: `audenci-test:${id}:`,
+    async drop() {
+      if (schema) {
+        const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+        await client.connect();
+        try {
+          await client.query(`drop schema if exists "${schema}" cascade`);
+        } finally {
+          await client.end();
+        }
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  runtime: Runtime;
+  database: TestDatabase;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+/** A real app (all plugins and routes, real database) ready for `inject`. */
+export async function startApp(database: TestDatabase, options: TestAppOptions = {}): Promise<TestApp> {
+  const clock = options.clock ?? systemClock;
+  const runtime = await createRuntime(database.config, {
+    clock,
+    schema: database.schema,
+    sqliteFile: database.sqliteFile,
+    rateLimitWindowMs: options.rateLimitWindowMs,
+    redisPrefix: database.redisPrefix,
+  });
+  const app = await buildApp(runtime);
+  await app.ready();
+  return {
+    app,
+    runtime,
+    database,
+    clock,
+    async close() {
+      await app.close();
+      await runtime.close();
+    },
+  };
+}
+
+/** A fresh database and one app on it; `close()` also drops the database. */
+export async function createTestApp(dialect: DialectName, options: TestAppOptions = {}): Promise<TestApp> {
+  const database = createTestDatabase(dialect, options);
+  const started = await startApp(database, options);
+  return {
+    ...started,
+    async close() {
+      await started.close();
+      await database.drop();
+    },
+  };
+}
+
+export type KeySet = Record<Scope, string>;
+
+export interface Tenant {
+  org: Organization;
+  live: KeySet;
+  test: KeySet;
+}
+
+/** An organization with a key of every scope in each environment. */
+export async function createTenant(
+  testApp: TestApp,
+  options: { plan?: PlanName; rateLimit?: number; name?: string } = {},
+): Promise<Tenant> {
+  const { db } = testApp.runtime.ctx;
+  const org = await createOrganization(db, testApp.clock, {
+    name: options.name ?? 'Test org',
+    plan: options.plan ?? 'enterprise',
+    rateLimit: options.rateLimit ?? null,
+  });
+  const keys = async (environment: Environment): Promise<KeySet> => {
+    const make = async (scope: Scope) =>
+      (
+        await createKey(db, testApp.clock, {
+          organizationId: org.id,
+          environment,
+          scope,
+          name: `${scope} ${environment}`,
+        })
+      ).key;
+    return { read: await make('read'), read_write: await make('read_write'), admin: await make('admin') };
+  };
+  return { org, live: await keys('live'), test: await keys('test') };
+}
+
+export interface Call {
+  key?: string;
+  body?: unknown;
+  query?: Record<string, string | number>;
+  headers?: Record<string, string>;
+}
+
+export interface Answer<T = any> {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: T;
+  raw: string;
+}
+
+/** `inject` with the bearer key and JSON body; parses the JSON answer. */
+export async function call<T = any>(
+  app: FastifyInstance,
+  method: InjectOptions['method'],
+  url: string,
+  c: Call = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { ...(c.headers ?? {}) };
+  if (c.key) headers.authorization = `Bearer ${c.key}`;
+  const response = await app.inject({
+    method,
+    url,
+    headers,
+    query: c.query as Record<string, string> | undefined,
+    ...(c.body !== undefined
+      ? typeof c.body === 'string'
+        ? { payload: c.body }
+        : { payload: c.body as object }
+      : {}),
+  });
+  let body: unknown = undefined;
+  const type = String(response.headers['content-type'] ?? '');
+  if (response.body && type.includes('json')) body = JSON.parse(response.body);
+  return { status: response.statusCode, headers: response.headers, body: body as T, raw: response.body };
+}
+
+export { ManualClock };
