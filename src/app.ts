@@ -101,11 +101,23 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerVersioning(app, ctx.clock, `${config.publicUrl}/changelog`);
   registerAuth(app, { ...deps, clock: ctx.clock });
 
-  // Every API route states who may call it; forgetting is a start-up error, not an open door.
+  // Every API route states who may call it; forgetting is a start-up error, not an open door. The
+  // scope also becomes the operation's security requirement in the OpenAPI document.
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith(ALIAS_PREFIX) && route.config?.scope === undefined) {
+    const scope = route.config?.scope;
+    if (route.url.startsWith(ALIAS_PREFIX) && scope === undefined) {
       throw new Error(`Route ${String(route.method)} ${route.url} declares no scope`);
     }
+    if (scope === undefined) return;
+    const security = scope === 'public' ? [] : [{ bearerAuth: [] }];
+    const note = scope === 'public' ? '' : `Requires scope \`${scope}\`.`;
+    const description = [route.schema?.description, note].filter(Boolean).join('\n\n');
+    route.schema = {
+      ...(route.schema ?? {}),
+      security,
+      ...(description ? { description } : {}),
+      'x-required-scope': scope,
+    } as typeof route.schema;
   });
 
   // A POST without a body is validated as an empty object, so missing fields are named one by one.

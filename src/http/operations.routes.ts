@@ -119,7 +119,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
         response: {
           200: {
             description: 'OpenAPI document',
-            content: { 'application/json': { schema: { type: 'object' } } },
+            content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
           },
         },
       },
