@@ -11,7 +11,7 @@ const LOCATIONS: Record<string, string> = {
 };
 
 /** Fastify's own errors, by code, in the contract's terms. */
-const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string; location?: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: {
     code: 'PAYLOAD_TOO_LARGE',
     message: 'Request body is larger than the limit of 1 MiB',
@@ -29,15 +29,29 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
     code: 'INVALID_INPUT',
     message: 'Content-Length does not match the body',
   },
-  FST_ERR_CTP_INVALID_TYPE: { code: 'INVALID_INPUT', message: 'Invalid Content-Type header' },
-  FST_ERR_BAD_URL: { code: 'INVALID_INPUT', message: 'The URL is not valid' },
-  FST_ERR_ASYNC_CONSTRAINT: { code: 'INVALID_INPUT', message: 'The request could not be routed' },
+  FST_ERR_CTP_INVALID_TYPE: {
+    code: 'INVALID_INPUT',
+    message: 'Invalid Content-Type header',
+    location: 'header',
+  },
+  FST_ERR_BAD_URL: { code: 'INVALID_INPUT', message: 'The URL is not valid', location: 'path' },
+  FST_ERR_ASYNC_CONSTRAINT: {
+    code: 'INVALID_INPUT',
+    message: 'The request could not be routed',
+    location: 'header',
+  },
 };
 
 function codeForStatus(status: number): ErrorCode {
   const match = (Object.entries(ERROR_STATUS) as [ErrorCode, number][]).find(([, s]) => s === status);
   if (match) return match[0];
   return status >= 500 ? 'INTERNAL_ERROR' : 'INVALID_INPUT';
+}
+
+/** INVALID_INPUT always carries `details.field`, `reason` and `errors[]`, even when no field is to blame. */
+function withProblem(code: ErrorCode, message: string, location = 'body'): AppError {
+  if (code !== 'INVALID_INPUT') return new AppError(code, message);
+  return invalidInput([{ field: '', reason: message }], message, { location });
 }
 
 /** The one place an error becomes a response: the envelope, never a stack trace or SQL. */
@@ -49,14 +63,14 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
     return invalidInput(problemsFrom(fastifyError.validation), undefined, { location });
   }
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
-  if (known) return new AppError(known.code, known.message);
+  if (known) return withProblem(known.code, known.message, known.location);
   const status = fastifyError.statusCode;
   if (status && status >= 400 && status < 500) {
     // Other client errors Fastify raises itself (e.g. a JSON syntax error): keep the status, hide internals.
     const code = codeForStatus(status);
     const message =
       error instanceof SyntaxError ? 'Request body is not valid JSON' : 'The request could not be processed';
-    return new AppError(code, message);
+    return withProblem(code, message);
   }
   return new AppError(
     'INTERNAL_ERROR',

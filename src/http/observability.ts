@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** An API key pasted into a URL (`?api_key=sk_prod_…`): never written to the log as is. */
+const KEY_IN_URL = /\b(sk_(?:prod|test)_)[A-Za-z0-9]+/g;
 
 /** Echo a well-formed incoming `X-Request-Id`; otherwise make one. */
 export function genReqId(request: { headers: Record<string, string | string[] | undefined> }): string {
@@ -44,7 +46,7 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: request.url.replace(KEY_IN_URL, '$1[redacted]'),
         statusCode: reply.statusCode,
         responseTime: reply.elapsedTime,
       },

@@ -13,7 +13,10 @@ export interface OperationsDeps {
   changelog: string;
 }
 
-const Health = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false });
+const Health = Type.Object(
+  { status: Type.Literal('ok') },
+  { additionalProperties: false, description: 'The process is up' },
+);
 const Ready = Type.Object(
   {
     status: Type.Literal('ready'),
@@ -23,7 +26,7 @@ const Ready = Type.Object(
     }),
     checks: Type.Record(Type.String(), Type.Literal('ok')),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'Ready to serve requests' },
 );
 
 /** Unauthenticated operational endpoints: liveness, readiness, Prometheus metrics, the OpenAPI document. */
@@ -38,6 +41,8 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
         tags: ['Operations'],
         operationId: 'getHealth',
         summary: 'Liveness: the process is up',
+        description:
+          'Answers 200 as long as the process runs, without touching the database. For liveness probes.',
         response: { 200: Health },
       },
     },
@@ -52,6 +57,9 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
         tags: ['Operations'],
         operationId: 'getReadiness',
         summary: 'Readiness: the database is reachable and fully migrated',
+        description:
+          'Answers 200 when the database (and Redis, in scale-out mode) is reachable and every migration ' +
+          'has run; otherwise 503 `SERVICE_UNAVAILABLE` naming the failing check. For readiness probes.',
         response: { 200: Ready },
       },
     },
@@ -94,6 +102,9 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
         tags: ['Operations'],
         operationId: 'getMetrics',
         summary: 'Prometheus metrics: request counts and latency by route and status',
+        description:
+          'Prometheus text exposition: `audenci_http_requests_total` and ' +
+          '`audenci_http_request_duration_seconds` by method, route pattern and status, plus process metrics.',
         response: {
           200: {
             description: 'Prometheus text exposition format',
@@ -116,6 +127,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
         tags: ['Operations'],
         operationId: 'getOpenApiDocument',
         summary: 'This OpenAPI 3.1 document',
+        description: 'The machine-readable description of every operation; `/docs` renders it.',
         response: {
           200: {
             description: 'OpenAPI document',
@@ -135,6 +147,8 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
         tags: ['Operations'],
         operationId: 'getChangelog',
         summary: 'API changelog (deprecations link here)',
+        description:
+          'Markdown history of the API: additions, deprecations with their sunset dates, and removals.',
         response: {
           200: { description: 'Markdown', content: { 'text/markdown': { schema: { type: 'string' } } } },
         },

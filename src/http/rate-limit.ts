@@ -73,6 +73,11 @@ return count`;
 /** Shared by every API process: one Redis counter per key and window, expiring with the window. */
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly redis: Redis;
+  /**
+   * Settles with the first connection attempt (or after 2 s). Without the offline queue a command sent
+   * before the connection is up fails at once, so the first requests after start-up went uncounted.
+   */
+  private readonly connecting: Promise<void>;
 
   constructor(
     url: string,
@@ -81,15 +86,25 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
     this.redis.on('error', () => undefined);
     this.redis.defineCommand('audenciHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    this.connecting = new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, 2000).unref();
+      for (const event of ['ready', 'error', 'end']) this.redis.once(event, done);
+    });
   }
 
   async hit(key: string, windowStart: number, windowMs: number): Promise<number> {
+    await this.connecting;
     const redis = this.redis as Redis & { audenciHit(key: string, expireAt: number): Promise<number> };
     // Keep the counter a minute past its window so clocks a little apart still agree.
     return redis.audenciHit(`${this.prefix}${key}:${windowStart}`, windowStart + windowMs + 60_000);
   }
 
   async ping(): Promise<void> {
+    await this.connecting;
     await this.redis.ping();
   }
 

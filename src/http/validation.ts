@@ -97,7 +97,7 @@ function describe(error: ErrorObject | FastifySchemaValidationError): FieldProbl
 function article(type: string): string {
   const types = type.split(',');
   const words = types.map(
-    (t) => ({ integer: 'an integer', object: 'an object', array: 'an array' })[t] ?? `a ${t}`,
+    (t) => ({ integer: 'an integer', object: 'an object', array: 'an array', null: 'null' })[t] ?? `a ${t}`,
   );
   return words.join(' or ');
 }
@@ -122,11 +122,26 @@ function formatReason(format: string): string {
 export function problemsFrom(
   errors: readonly (ErrorObject | FastifySchemaValidationError)[],
 ): FieldProblem[] {
+  // A union of literals (`Type.Union([Type.Literal('asc'), Type.Literal('desc')])`) fails one `const`
+  // per branch: name every allowed value, as for an enum.
+  const constants = new Map<string, unknown[]>();
+  for (const error of errors) {
+    if (error.keyword !== 'const') continue;
+    const path = error.instancePath ?? '';
+    constants.set(path, [
+      ...(constants.get(path) ?? []),
+      (error.params as { allowedValue?: unknown }).allowedValue,
+    ]);
+  }
   const seen = new Set<string>();
   const problems: FieldProblem[] = [];
   for (const error of errors) {
     if (error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'if') continue;
-    const problem = describe(error);
+    const allowed = error.keyword === 'const' ? constants.get(error.instancePath ?? '') : undefined;
+    const problem =
+      allowed && allowed.length > 1
+        ? { field: joinPath(error.instancePath ?? ''), reason: `Must be one of: ${allowed.join(', ')}` }
+        : describe(error);
     if (seen.has(problem.field)) continue;
     seen.add(problem.field);
     problems.push(problem);

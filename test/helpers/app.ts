@@ -98,8 +98,15 @@ export async function startApp(database: TestDatabase, options: TestAppOptions =
     rateLimitWindowMs: options.rateLimitWindowMs,
     redisPrefix: database.redisPrefix,
   });
-  const app = await buildApp(runtime);
-  await app.ready();
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(runtime);
+    await app.ready();
+  } catch (error) {
+    // Fail the test rather than hang on open connections.
+    await runtime.close();
+    throw error;
+  }
   return {
     app,
     runtime,

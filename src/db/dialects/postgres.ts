@@ -1,5 +1,12 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  sql,
+  type DatabaseIntrospector,
+  type PostgresDialectConfig,
+  type TableMetadata,
+} from 'kysely';
 import type { Database } from '../database.js';
 import type { DbHandle } from './types.js';
 
@@ -10,6 +17,32 @@ export interface PostgresOptions {
   poolSize: number;
   /** Use this schema (created if missing) instead of `public`: lets tests share one database. */
   schema?: string;
+}
+
+/**
+ * Introspection limited to the schema in use. Kysely's migrator looks for its own tables in every
+ * schema, so another schema's `kysely_migration_lock` (a test running alongside) made it skip creating
+ * this schema's tables and then fail on them.
+ */
+class SchemaScopedDialect extends PostgresDialect {
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly schema: string,
+  ) {
+    super(config);
+  }
+
+  override createIntrospector(
+    db: Parameters<PostgresDialect['createIntrospector']>[0],
+  ): DatabaseIntrospector {
+    const inner = super.createIntrospector(db);
+    const ours = (table: TableMetadata) => table.schema === this.schema;
+    return {
+      getSchemas: () => inner.getSchemas(),
+      getTables: async (options) => (await inner.getTables(options)).filter(ours),
+      getMetadata: async (options) => ({ tables: (await inner.getMetadata(options)).tables.filter(ours) }),
+    };
+  }
 }
 
 export function openPostgres(options: PostgresOptions): DbHandle {
@@ -26,20 +59,21 @@ export function openPostgres(options: PostgresOptions): DbHandle {
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool: async () => {
-        if (options.schema) {
-          const client = await pool.connect();
-          try {
-            await client.query(`create schema if not exists "${options.schema}"`);
-          } finally {
-            client.release();
-          }
+  const config: PostgresDialectConfig = {
+    pool: async () => {
+      if (options.schema) {
+        const client = await pool.connect();
+        try {
+          await client.query(`create schema if not exists "${options.schema}"`);
+        } finally {
+          client.release();
         }
-        return pool;
-      },
-    }),
+      }
+      return pool;
+    },
+  };
+  const db = new Kysely<Database>({
+    dialect: options.schema ? new SchemaScopedDialect(config, options.schema) : new PostgresDialect(config),
   });
   return {
     db,

@@ -20,7 +20,7 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         operationId: 'listBrands',
         summary: 'List brands',
         querystring: ListBrandsQuery,
-        response: { 200: ListEnvelope(Type.Ref(BrandSchema)) },
+        response: { 200: ListEnvelope(Type.Ref(BrandSchema), 'A page of brands') },
       },
     },
     async (request) => {
@@ -38,7 +38,7 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         operationId: 'createBrand',
         summary: 'Create a brand',
         body: CreateBrandBody,
-        response: { 201: DataEnvelope(Type.Ref(BrandSchema)) },
+        response: { 201: DataEnvelope(Type.Ref(BrandSchema), 'The brand, created') },
       },
     },
     async (request, reply) => {
@@ -57,7 +57,7 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         operationId: 'getBrand',
         summary: 'Retrieve a brand',
         params: Params,
-        response: { 200: DataEnvelope(Type.Ref(BrandSchema)) },
+        response: { 200: DataEnvelope(Type.Ref(BrandSchema), 'The brand') },
       },
     },
     async (request) => ({ data: await service.getBrand(ctx, request.principal, request.params.id) }),
@@ -74,7 +74,7 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         description: 'Fields left out are unchanged.',
         params: Params,
         body: UpdateBrandBody,
-        response: { 200: DataEnvelope(Type.Ref(BrandSchema)) },
+        response: { 200: DataEnvelope(Type.Ref(BrandSchema), 'The brand, updated') },
       },
     },
     async (request) => ({
@@ -91,7 +91,9 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         operationId: 'deleteBrand',
         summary: 'Delete a brand',
         params: Params,
-        response: { 200: DataEnvelope(DeletedSchema('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8')) },
+        response: {
+          200: DataEnvelope(DeletedSchema('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'), 'The brand was deleted'),
+        },
       },
     },
     async (request) => ({ data: await service.deleteBrand(ctx, request.principal, request.params.id) }),

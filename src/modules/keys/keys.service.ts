@@ -141,7 +141,7 @@ export async function listKeys(
     params,
     filters,
     cursors: ctx.cursors,
-    sorts: { createdAt: { column: 'created_at', value: (r) => r.created_at } },
+    sorts: { createdAt: { expression: 'created_at', value: (r) => r.created_at } },
   });
   return { data: page.rows.map((r) => toApiKey(r, now, usage?.pending(r.id))), pagination: page.pagination };
 }
@@ -158,7 +158,12 @@ export async function getKey(
 }
 
 /** Revokes at once. Revoking a revoked key is a no-op that returns it. */
-export async function revokeKey(ctx: ServiceContext, tenant: Tenant, id: string): Promise<ApiKey> {
+export async function revokeKey(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  usage?: KeyUsage,
+): Promise<ApiKey> {
   const row = await repo.findKey(ctx.db, tenant, id);
   if (!row) throw notFound('API key', id);
   const now = ctx.clock.now();
@@ -166,7 +171,7 @@ export async function revokeKey(ctx: ServiceContext, tenant: Tenant, id: string)
     await repo.updateKey(ctx.db, id, { revoked_at: now });
     row.revoked_at = now;
   }
-  return toApiKey(row, now);
+  return toApiKey(row, now, usage?.pending(row.id));
 }
 
 /** Revokes by id in any organization (operators' CLI). */

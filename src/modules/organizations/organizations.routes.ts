@@ -15,7 +15,7 @@ export async function organizationsRoutes(app: FastifyInstance, deps: RouteDeps)
         operationId: 'getOrganization',
         summary: 'The organization of the calling API key',
         description: 'Its plan and the rate limit that applies to each of its environments.',
-        response: { 200: DataEnvelope(Type.Ref(OrganizationSchema)) },
+        response: { 200: DataEnvelope(Type.Ref(OrganizationSchema), 'The organization') },
       },
     },
     async (request) => ({ data: await getOrganization(deps.ctx.db, request.principal.organizationId) }),

@@ -1,0 +1,402 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- test answers are JSON of any shape */
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp, LOG_REDACT } from '../app.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import {
+  call,
+  createTenant,
+  createTestApp,
+  createTestDatabase,
+  dialects,
+  type Answer,
+  type Tenant,
+  type TestApp,
+  type TestDatabase,
+} from '../../test/helpers/app.js';
+
+interface Problem {
+  field: string;
+  reason: string;
+}
+
+const GENERATED_ID = /^req_[A-Za-z0-9_-]{16}$/;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** The whole 400 answer: first problem in `field`/`reason`, every problem in `errors`, nothing else. */
+function assertInvalid(res: Answer, message: string, location: string, errors: Problem[]): void {
+  assert.equal(res.status, 400, res.raw);
+  assert.equal(res.headers['content-type'], JSON_TYPE);
+  assert.match(String(res.headers['x-request-id']), GENERATED_ID);
+  assert.deepEqual(res.body, {
+    error: {
+      code: 'INVALID_INPUT',
+      message,
+      details: { field: errors[0]!.field, reason: errors[0]!.reason, errors, location },
+    },
+  });
+}
+
+/** A non-validation error: the envelope with exactly `code` and `message`. */
+function assertError(res: Answer, status: number, code: string, message: string): void {
+  assert.equal(res.status, status, res.raw);
+  assert.equal(res.headers['content-type'], JSON_TYPE);
+  assert.match(String(res.headers['x-request-id']), GENERATED_ID);
+  assert.deepEqual(res.body, { error: { code, message } });
+}
+
+/** A body-level input error: no field to blame, so `field` is empty and the reason is the message. */
+function assertBodyInvalid(res: Answer, message: string, location = 'body'): void {
+  assertInvalid(res, message, location, [{ field: '', reason: message }]);
+}
+
+const DATE_TIME_REASON = 'Must be an ISO 8601 date-time with a time zone, e.g. 2026-01-31T09:00:00Z';
+const MIB = 1024 * 1024;
+
+/** A JSON body of exactly `size` bytes: `{"name":"xxx…"}`. */
+function bodyOfSize(size: number): string {
+  const frame = '{"name":""}';
+  return `{"name":"${'x'.repeat(size - frame.length)}"}`;
+}
+
+for (const dialect of dialects) {
+  describe(`bad input on real routes (${dialect})`, () => {
+    let t: TestApp;
+    let tenant: Tenant;
+    let admin: string;
+    before(async () => {
+      t = await createTestApp(dialect);
+      tenant = await createTenant(t);
+      admin = tenant.live.admin;
+    });
+    after(() => t.close());
+
+    const json = (body: string) => ({ body, headers: { 'content-type': 'application/json' } });
+
+    it('a brand with fields of the wrong type lists every wrong field', async () => {
+      const res = await call(t.app, 'POST', '/api/v1/brands', {
+        key: admin,
+        body: { name: 5, timezone: true, voice: 7, colors: 'red' },
+      });
+      assertInvalid(res, 'name: must be a string', 'body', [
+        { field: 'name', reason: 'Must be a string' },
+        { field: 'timezone', reason: 'Must be a string' },
+        { field: 'voice', reason: 'Must be a string or null' },
+        { field: 'colors', reason: 'Must be an array' },
+      ]);
+    });
+
+    it('numbers are not coerced from strings in a body', async () => {
+      const res = await call(t.app, 'POST', `/api/v1/api-keys/key_x/rotate`, {
+        key: admin,
+        body: { gracePeriodSeconds: '3600' },
+      });
+      assertInvalid(res, 'gracePeriodSeconds: must be an integer', 'body', [
+        { field: 'gracePeriodSeconds', reason: 'Must be an integer' },
+      ]);
+    });
+
+    it('problems inside an array name the item by index', async () => {
+      const res = await call(t.app, 'POST', '/api/v1/brands', {
+        key: admin,
+        body: { name: 'Acme', colors: ['#6F4E37', 'red', 3] },
+      });
+      assertInvalid(res, 'colors.1: must match the pattern ^#[0-9a-fA-F]{6}$', 'body', [
+        { field: 'colors.1', reason: 'Must match the pattern ^#[0-9a-fA-F]{6}$' },
+        { field: 'colors.2', reason: 'Must be a string' },
+      ]);
+    });
+
+    it('an unknown body field is refused, alongside the other problems', async () => {
+      const res = await call(t.app, 'POST', '/api/v1/brands', {
+        key: admin,
+        body: { name: '', slogan: 'Best coffee', isAdmin: true },
+      });
+      assertInvalid(res, 'slogan: unknown field', 'body', [
+        { field: 'slogan', reason: 'Unknown field' },
+        { field: 'isAdmin', reason: 'Unknown field' },
+        { field: 'name', reason: 'Must not be empty' },
+      ]);
+      const update = await call(t.app, 'PUT', '/api/v1/brands/brand_x', {
+        key: admin,
+        body: { owner: 'me' },
+      });
+      assertInvalid(update, 'owner: unknown field', 'body', [{ field: 'owner', reason: 'Unknown field' }]);
+    });
+
+    it('a missing required field is named, with or without a body', async () => {
+      const empty = await call(t.app, 'POST', '/api/v1/brands', { key: admin, body: {} });
+      assertInvalid(empty, 'name is required', 'body', [{ field: 'name', reason: 'Field is required' }]);
+      const none = await call(t.app, 'POST', '/api/v1/api-keys', { key: admin });
+      assertInvalid(none, 'scope is required', 'body', [{ field: 'scope', reason: 'Field is required' }]);
+    });
+
+    it('an update with no fields at all is refused', async () => {
+      const res = await call(t.app, 'PUT', '/api/v1/brands/brand_x', { key: admin, body: {} });
+      assertBodyInvalid(res, 'Must have at least 1 field(s)');
+    });
+
+    it('a body that is not an object is refused', async () => {
+      for (const body of ['[]', 'null', '"Acme"', '42']) {
+        const res = await call(t.app, 'POST', '/api/v1/brands', { key: admin, ...json(body) });
+        assertBodyInvalid(res, 'Must be an object');
+      }
+    });
+
+    it('a bad enum value lists the allowed values (body and query)', async () => {
+      const sort = await call(t.app, 'GET', '/api/v1/brands', { key: admin, query: { sortOrder: 'up' } });
+      assertInvalid(sort, 'sortOrder: must be one of: asc, desc', 'query', [
+        { field: 'sortOrder', reason: 'Must be one of: asc, desc' },
+      ]);
+      const sortBy = await call(t.app, 'GET', '/api/v1/brands', { key: admin, query: { sortBy: 'secret' } });
+      assertInvalid(sortBy, 'sortBy: must be one of: createdAt, updatedAt, name', 'query', [
+        { field: 'sortBy', reason: 'Must be one of: createdAt, updatedAt, name' },
+      ]);
+      const scope = await call(t.app, 'GET', '/api/v1/api-keys', { key: admin, query: { scope: 'owner' } });
+      assertInvalid(scope, 'scope: must be one of: read, read_write, admin', 'query', [
+        { field: 'scope', reason: 'Must be one of: read, read_write, admin' },
+      ]);
+    });
+
+    it('a bad enum and a bad date in one body are both listed', async () => {
+      const res = await call(t.app, 'POST', '/api/v1/api-keys', {
+        key: admin,
+        body: { scope: 'owner', name: 'CI', expiresAt: 'tomorrow' },
+      });
+      assertInvalid(res, 'scope: must be one of: read, read_write, admin', 'body', [
+        { field: 'scope', reason: 'Must be one of: read, read_write, admin' },
+        { field: 'expiresAt', reason: DATE_TIME_REASON },
+      ]);
+    });
+
+    it('a date without a time zone or an impossible date is refused', async () => {
+      for (const expiresAt of ['tomorrow', '2030-01-01T09:00:00', '2030-02-30T09:00:00Z', '2030-01-01']) {
+        const res = await call(t.app, 'POST', '/api/v1/api-keys', {
+          key: admin,
+          body: { scope: 'read', expiresAt },
+        });
+        assertInvalid(res, `expiresAt: ${DATE_TIME_REASON.replace(/^M/, 'm')}`, 'body', [
+          { field: 'expiresAt', reason: DATE_TIME_REASON },
+        ]);
+      }
+    });
+
+    it('limit outside 1..100 or not an integer, and page 0, are refused', async () => {
+      const cases: [Record<string, string | number>, string, string][] = [
+        [{ limit: 0 }, 'limit', 'Must be at least 1'],
+        [{ limit: 101 }, 'limit', 'Must be at most 100'],
+        [{ limit: 'abc' }, 'limit', 'Must be an integer'],
+        [{ limit: '1.5' }, 'limit', 'Must be an integer'],
+        [{ limit: '' }, 'limit', 'Must be an integer'],
+        [{ page: 0 }, 'page', 'Must be at least 1'],
+        [{ page: -1 }, 'page', 'Must be at least 1'],
+      ];
+      for (const url of ['/api/v1/brands', '/api/v1/api-keys']) {
+        for (const [query, field, reason] of cases) {
+          const res = await call(t.app, 'GET', url, { key: admin, query });
+          const message = `${field}: ${reason.replace(/^M/, 'm')}`;
+          assertInvalid(res, message, 'query', [{ field, reason }]);
+        }
+      }
+    });
+
+    it('every problem in a query string is listed, unknown parameters included', async () => {
+      const res = await call(t.app, 'GET', '/api/v1/brands', {
+        key: admin,
+        query: { page: 0, limit: 'abc', sortOrder: 'up', colour: 'red' },
+      });
+      assertInvalid(res, 'colour: unknown field', 'query', [
+        { field: 'colour', reason: 'Unknown field' },
+        { field: 'page', reason: 'Must be at least 1' },
+        { field: 'limit', reason: 'Must be an integer' },
+        { field: 'sortOrder', reason: 'Must be one of: asc, desc' },
+      ]);
+    });
+
+    it('a path parameter that is too long is refused naming the path field', async () => {
+      const res = await call(t.app, 'GET', `/api/v1/brands/brand_${'x'.repeat(64)}`, { key: admin });
+      assertInvalid(res, 'id: must be at most 64 characters', 'path', [
+        { field: 'id', reason: 'Must be at most 64 characters' },
+      ]);
+    });
+
+    it('malformed JSON is a 400 with the envelope', async () => {
+      for (const body of ['{"name": ', "{'name': 'Acme'}", '{"name":"Acme",}', 'name=Acme']) {
+        const res = await call(t.app, 'POST', '/api/v1/brands', { key: admin, ...json(body) });
+        assertBodyInvalid(res, 'Request body is not valid JSON');
+      }
+    });
+
+    it('an empty body with a JSON content type is a 400', async () => {
+      const res = await call(t.app, 'POST', '/api/v1/brands', { key: admin, ...json('') });
+      assertBodyInvalid(res, 'Body is empty but Content-Type is application/json');
+    });
+
+    it('a body over 1 MiB is 413; one of exactly 1 MiB is read and validated', async () => {
+      const over = await call(t.app, 'POST', '/api/v1/brands', { key: admin, ...json(bodyOfSize(MIB + 1)) });
+      assertError(over, 413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than the limit of 1 MiB');
+      const huge = await call(t.app, 'PUT', '/api/v1/brands/brand_x', {
+        key: admin,
+        ...json(bodyOfSize(3 * MIB)),
+      });
+      assertError(huge, 413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than the limit of 1 MiB');
+      const limit = await call(t.app, 'POST', '/api/v1/brands', { key: admin, ...json(bodyOfSize(MIB)) });
+      assertInvalid(limit, 'name: must be at most 200 characters', 'body', [
+        { field: 'name', reason: 'Must be at most 200 characters' },
+      ]);
+    });
+
+    it('a text, form or other non-JSON body is 415', async () => {
+      for (const type of [
+        'text/plain',
+        'text/plain; charset=utf-8',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+      ]) {
+        const res = await call(t.app, 'POST', '/api/v1/brands', {
+          key: admin,
+          body: 'name=Acme',
+          headers: { 'content-type': type },
+        });
+        assertError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type; send application/json');
+      }
+      const put = await call(t.app, 'PUT', '/api/v1/brands/brand_x', {
+        key: admin,
+        body: '{"name":"Acme"}',
+        headers: { 'content-type': 'text/plain' },
+      });
+      assertError(put, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type; send application/json');
+    });
+
+    it('an unknown route is a 404 envelope, inside and outside the API', async () => {
+      for (const url of ['/api/v1/nothing', '/api/v1/brands/brand_x/nothing', '/api/v2/brands', '/nothing']) {
+        const res = await call(t.app, 'GET', url, { key: admin });
+        assertError(res, 404, 'NOT_FOUND', `No route GET ${url}`);
+      }
+    });
+
+    it('a wrong method on a known path is a 405 with Allow', async () => {
+      const cases: [string, string, string][] = [
+        ['PATCH', '/api/v1/brands', 'GET, POST, HEAD'],
+        ['DELETE', '/api/v1/brands', 'GET, POST, HEAD'],
+        ['POST', '/api/v1/brands/brand_x', 'GET, PUT, DELETE, HEAD'],
+        ['PATCH', '/api/brands/brand_x', 'GET, PUT, DELETE, HEAD'],
+        ['GET', '/api/v1/api-keys/key_x/rotate', 'POST'],
+        ['POST', '/healthz', 'GET, HEAD'],
+      ];
+      for (const [method, url, allow] of cases) {
+        const res = await call(t.app, method as 'GET', url, { key: admin });
+        assertError(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url}; use ${allow}`);
+        assert.equal(res.headers.allow, allow);
+      }
+    });
+
+    it('__proto__ or constructor.prototype in a body is refused and pollutes nothing', async () => {
+      const bodies = [
+        '{"name":"Proto","__proto__":{"isAdmin":true}}',
+        '{"name":"Proto","colors":[],"constructor":{"prototype":{"isAdmin":true}}}',
+      ];
+      for (const body of bodies) {
+        for (const [method, url] of [
+          ['POST', '/api/v1/brands'],
+          ['PUT', '/api/v1/brands/brand_x'],
+          ['POST', '/api/v1/api-keys'],
+        ] as const) {
+          const res = await call(t.app, method, url, { key: admin, ...json(body) });
+          assertBodyInvalid(res, 'Request body is not valid JSON');
+        }
+      }
+      assert.equal(({} as any).isAdmin, undefined);
+      const list = await call(t.app, 'GET', '/api/v1/brands', { key: admin });
+      assert.equal(list.status, 200);
+      assert.equal(list.body.pagination.totalCount, 0, 'no refused request created a brand');
+    });
+
+    it('a URL with a broken %-escape is a 400 envelope with a request id', async () => {
+      const res = await call(t.app, 'GET', '/api/v1/brands/%E0%A4%A', { key: admin });
+      assertBodyInvalid(res, 'The URL is not valid', 'path');
+    });
+  });
+
+  describe(`unexpected errors and request ids (${dialect})`, () => {
+    let database: TestDatabase;
+    let runtime: Runtime;
+    let app: FastifyInstance;
+    const log: string[] = [];
+    before(async () => {
+      database = createTestDatabase(dialect);
+      runtime = await createRuntime(database.config, {
+        schema: database.schema,
+        sqliteFile: database.sqliteFile,
+      });
+      const stream = new Writable({
+        write(chunk, _encoding, done) {
+          log.push(String(chunk));
+          done();
+        },
+      });
+      app = await buildApp(runtime, {
+        loggerInstance: pino({ level: 'info', redact: LOG_REDACT }, stream),
+      });
+      app.get('/api/v1/boom', { config: { scope: 'public' } }, async () => {
+        const error = new Error('query failed: SELECT secret FROM x WHERE id = 1');
+        error.stack = `${error.message}\n    at Database.query (/srv/audenci/src/db/index.ts:42:7)`;
+        throw error;
+      });
+      await app.ready();
+    });
+    after(async () => {
+      await app.close();
+      await runtime.close();
+      await database.drop();
+    });
+
+    it('an unexpected error is a 500 envelope without message, SQL or stack, logged with the request id', async () => {
+      const res = await call(app, 'GET', '/api/v1/boom');
+      assertError(
+        res,
+        500,
+        'INTERNAL_ERROR',
+        'An unexpected error occurred; it has been logged with the request id',
+      );
+      for (const secret of ['SELECT', 'secret', 'query failed', 'at Database.query', 'index.ts', '/srv/']) {
+        assert.ok(!res.raw.includes(secret), `the answer shows ${secret}`);
+      }
+      const requestId = String(res.headers['x-request-id']);
+      const logged = log.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request failed');
+      assert.equal(logged?.requestId, requestId);
+      assert.equal(logged?.err.message, 'query failed: SELECT secret FROM x WHERE id = 1');
+    });
+
+    it('a well-formed incoming X-Request-Id is echoed, in the answer and the log', async () => {
+      for (const id of ['abc-123', 'trace:0af7651916cd43dd.b7ad6b7169203331', 'x'.repeat(128)]) {
+        const res = await call(app, 'GET', '/api/v1/boom', { headers: { 'x-request-id': id } });
+        assert.equal(res.status, 500);
+        assert.equal(res.headers['x-request-id'], id);
+        assert.ok(log.some((line) => JSON.parse(line).requestId === id));
+      }
+      const ok = await call(app, 'GET', '/healthz', { headers: { 'x-request-id': 'abc-123' } });
+      assert.equal(ok.headers['x-request-id'], 'abc-123');
+    });
+
+    it('an ill-formed incoming X-Request-Id is replaced by a generated one', async () => {
+      for (const id of ['x'.repeat(300), 'has spaces', 'new\u00e9line', 'a;b', '']) {
+        const res = await call(app, 'GET', '/healthz', { headers: { 'x-request-id': id } });
+        assert.equal(res.status, 200);
+        assert.match(String(res.headers['x-request-id']), GENERATED_ID);
+        assert.ok(!log.join('').includes('has spaces'));
+      }
+    });
+
+    it('every request gets a different generated id', async () => {
+      const ids = new Set<string>();
+      for (let i = 0; i < 5; i++)
+        ids.add(String((await call(app, 'GET', '/healthz')).headers['x-request-id']));
+      assert.equal(ids.size, 5);
+    });
+  });
+}
