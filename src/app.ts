@@ -3,7 +3,8 @@ import type { Registry } from 'prom-client';
 import type { Config } from './config/index.js';
 import type { DbHandle } from './db/index.js';
 import { registerAuth } from './http/auth.js';
-import { registerErrorHandling } from './http/errors.js';
+import { registerErrorHandling, sendError, toAppError } from './http/errors.js';
+import { registerIdempotency } from './http/idempotency.js';
 import { genReqId, registerRequestMetrics, registerResponseHeaders } from './http/observability.js';
 import { registerOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.routes.js';
@@ -17,6 +18,9 @@ import type { ServiceContext } from './modules/context.js';
 import { keysRoutes, type KeyAuthenticator, type KeyUsage } from './modules/keys/index.js';
 import { ApiKeySchema, ApiKeyWithSecretSchema } from './modules/keys/keys.schemas.js';
 import { OrganizationSchema, organizationsRoutes } from './modules/organizations/index.js';
+import { CampaignSchema, campaignsRoutes } from './modules/campaigns/index.js';
+import { PostSchema, postsRoutes, ValidationReportSchema } from './modules/posts/index.js';
+import { PlatformRulesSchema, platformsRoutes } from './modules/platforms/index.js';
 import { AppError } from './shared/errors.js';
 import { CHANGELOG, VERSION } from './version.js';
 
@@ -45,6 +49,10 @@ const COMPONENT_SCHEMAS = [
   BrandSchema,
   ApiKeySchema,
   ApiKeyWithSecretSchema,
+  PlatformRulesSchema,
+  PostSchema,
+  ValidationReportSchema,
+  CampaignSchema,
 ];
 
 /** Never logged: credentials in headers, and any secret-looking field a serializer might meet. */
@@ -79,8 +87,17 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { strict: false } },
+    // Errors raised before routing (e.g. a malformed %-escape in the URL) skip the hooks and the error
+    // handler; answer them with the envelope and the request id too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('X-Request-Id', request.id);
+      sendError(reply, toAppError(error));
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
+  // JSON only: Fastify's built-in text/plain parser would hand a string to the body schema (a 400
+  // "must be an object") where the contract says 415.
+  app.removeContentTypeParser('text/plain');
 
   let closing = false;
   app.addHook('preClose', async () => {
@@ -100,6 +117,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerRequestMetrics(app, deps.metrics);
   registerVersioning(app, ctx.clock, `${config.publicUrl}/changelog`);
   registerAuth(app, { ...deps, clock: ctx.clock });
+  registerIdempotency(app, { db: ctx.db, clock: ctx.clock });
 
   // Every API route states who may call it; forgetting is a start-up error, not an open door. The
   // scope also becomes the operation's security requirement in the OpenAPI document.
@@ -145,6 +163,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(organizationsRoutes, routeDeps);
     await scope.register(brandsRoutes, routeDeps);
     await scope.register(keysRoutes, routeDeps);
+    await scope.register(postsRoutes, routeDeps);
+    await scope.register(campaignsRoutes, routeDeps);
+    await scope.register(platformsRoutes, routeDeps);
   };
   await app.register(api, { prefix: API_PREFIX });
   await app.register(api, { prefix: ALIAS_PREFIX });

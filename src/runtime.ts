@@ -15,6 +15,7 @@ import {
 import { KeyAuthenticator, KeyUsage } from './modules/keys/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { CursorCodec } from './shared/cursor.js';
+import { CountCache } from './db/count-cache.js';
 
 export interface Runtime extends AppDeps {
   secretKey: Buffer;
@@ -85,7 +86,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   return {
     config,
     db,
-    ctx: { db: db.db, clock, cursors: new CursorCodec(deriveKey(secretKey, 'cursor')) },
+    ctx: {
+      db: db.db,
+      clock,
+      cursors: new CursorCodec(deriveKey(secretKey, 'cursor')),
+      counts: new CountCache(config.countCacheTtlMs, () => clock.now()),
+    },
     rateLimiter,
     authenticator,
     keyUsage,

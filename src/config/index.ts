@@ -24,6 +24,8 @@ export interface Config {
   /** How often buffered `last_used_at` times are written to the database. */
   keyUsageFlushMs: number;
   databasePoolSize: number;
+  /** How long a list's `totalCount` may be reused when no write went through this process. */
+  countCacheTtlMs: number;
   /** Length of a rate-limit window; limits are per hour by plan, tests may shorten the window. */
   rateLimitWindowSeconds: number;
   ai: { provider: 'builtin' | 'openai-compatible'; openaiBaseUrl: string; openaiApiKey: string | undefined };
@@ -92,8 +94,12 @@ function url(env: Env, name: string, protocols: string[], fallback?: string): st
   return raw.replace(/\/+$/, '');
 }
 
+/** Hides credentials: everything before the last `@` (a password may itself hold `/`, `?` or `#`). */
 function redactUrl(raw: string): string {
-  return raw.replace(/\/\/[^@/]*@/, '//***@');
+  const at = raw.lastIndexOf('@');
+  if (at === -1) return raw;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(raw)?.[0] ?? '';
+  return `${scheme}***${raw.slice(at)}`;
 }
 
 function oneOf<T extends string>(env: Env, name: string, options: readonly T[], fallback: T): T {
@@ -172,6 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
     authCacheTtlMs: integer(env, 'AUDENCI_AUTH_CACHE_TTL_MS', 5_000, 0, 300_000),
     keyUsageFlushMs: integer(env, 'AUDENCI_KEY_USAGE_FLUSH_MS', 10_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'AUDENCI_DB_POOL_SIZE', 10, 1, 500),
+    countCacheTtlMs: integer(env, 'AUDENCI_COUNT_CACHE_TTL_MS', 2_000, 0, 600_000),
     rateLimitWindowSeconds: integer(env, 'AUDENCI_RATE_LIMIT_WINDOW_SECONDS', 3600, 1, 86_400),
     ai: {
       provider: aiProvider,
@@ -223,6 +230,7 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_KEY_USAGE_FLUSH_MS',
   'AUDENCI_DB_POOL_SIZE',
   'AUDENCI_RATE_LIMIT_WINDOW_SECONDS',
+  'AUDENCI_COUNT_CACHE_TTL_MS',
   'AI_PROVIDER',
   'OPENAI_BASE_URL',
   'OPENAI_API_KEY',

@@ -1,6 +1,9 @@
 import type { ApiKeysTable } from '../modules/keys/keys.table.js';
 import type { BrandsTable } from '../modules/brands/brands.table.js';
 import type { OrganizationsTable } from '../modules/organizations/organizations.table.js';
+import type { CampaignsTable } from '../modules/campaigns/campaigns.table.js';
+import type { PostsTable } from '../modules/posts/posts.table.js';
+import type { IdempotencyKeysTable } from '../http/idempotency.table.js';
 
 /**
  * The whole schema as Kysely sees it. Portable column conventions (one set of migrations for SQLite and
@@ -10,4 +13,7 @@ export interface Database {
   organizations: OrganizationsTable;
   brands: BrandsTable;
   api_keys: ApiKeysTable;
+  campaigns: CampaignsTable;
+  posts: PostsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

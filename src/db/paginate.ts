@@ -2,6 +2,7 @@ import { sql, type SelectQueryBuilder, type Expression, type SqlBool } from 'kys
 import { invalidInput } from '../shared/errors.js';
 import { fingerprint, type CursorCodec, type CursorState } from '../shared/cursor.js';
 import type { Database } from './database.js';
+import type { CountCache } from './count-cache.js';
 
 export interface ListParams {
   page: number;
@@ -20,22 +21,23 @@ export interface Pagination {
 }
 
 export interface SortColumn<Row> {
-  /** The column to order by (unqualified; the list query selects from one table). */
-  column: string;
-  /** The row's value for this column, stored in the cursor. */
-  value: (row: Row) => string | number | null;
-  /** Nullable columns sort their NULLs last in both orders. */
-  nullable?: boolean;
+  /**
+   * SQL of the sort key over the list's one table, exactly as an index declares it. Nullable columns are
+   * written `coalesce(col, -1)` so NULLs sort first ascending, last descending, on both databases.
+   */
+  expression: string;
+  /** The row's value of `expression`, stored in the cursor. */
+  value: (row: Row) => string | number;
 }
 
 export interface PageRequest<Row> {
   params: ListParams;
   sorts: Record<string, SortColumn<Row>>;
-  /** The filters applied to `query`; a cursor only continues a walk with the same filters. */
-  filters: Record<string, unknown>;
+  /** The filters applied to the query; a cursor only continues a walk with the same filters. */
+  filters: object;
   cursors: CursorCodec;
-  /** Counts the rows matching the filters; defaults to `count(*)` over the query. */
-  count?: () => Promise<number>;
+  /** Caches `totalCount` per resource and filters; writes to the resource invalidate it. */
+  counts?: { cache: CountCache; resource: string };
 }
 
 export interface Page<Row> {
@@ -45,38 +47,19 @@ export interface Page<Row> {
 
 type AnyQuery<Row> = SelectQueryBuilder<Database, keyof Database, Row>;
 
-function keysetCondition(
-  column: string,
-  order: 'asc' | 'desc',
-  nullable: boolean,
-  state: CursorState,
-): Expression<SqlBool> {
-  const col = sql.ref(column);
-  const id = sql.ref('id');
+function keysetCondition(expression: string, order: 'asc' | 'desc', state: CursorState): Expression<SqlBool> {
   const cmp = sql.raw(order === 'asc' ? '>' : '<');
-  if (state.v === null) {
-    // Already in the trailing NULLs: continue among them by id.
-    return sql<SqlBool>`(${col} is null and ${id} ${cmp} ${state.i})`;
-  }
-  const after = sql<SqlBool>`(${col} ${cmp} ${state.v} or (${col} = ${state.v} and ${id} ${cmp} ${state.i}))`;
-  return nullable ? sql<SqlBool>`(${after} or ${col} is null)` : after;
+  return sql<SqlBool>`(${sql.raw(expression)}, id) ${cmp} (${state.v}, ${state.i})`;
 }
 
-/**
- * One page of a list, by `page`/`limit` or by keyset `cursor` (stable under concurrent inserts). Sorting
- * always breaks ties by id. Fetches `limit + 1` rows to know `hasMore` without a second query.
- */
-export async function paginate<Row extends { id: string }>(
-  query: AnyQuery<Row>,
-  request: PageRequest<Row>,
-): Promise<Page<Row>> {
+/** Reads `sortBy`/`cursor` and checks the cursor belongs to this sort and these filters. */
+function resolve<Row>(request: PageRequest<Row>) {
   const { params, sorts, cursors } = request;
   const sort = sorts[params.sortBy];
   if (!sort) {
     throw invalidInput([{ field: 'sortBy', reason: `Must be one of: ${Object.keys(sorts).join(', ')}` }]);
   }
-  const filterPrint = fingerprint(request.filters);
-  let page = params.page;
+  const filterPrint = fingerprint(request.filters as Record<string, unknown>);
   let state: CursorState | undefined;
   if (params.cursor !== undefined) {
     state = cursors.decode(params.cursor);
@@ -90,27 +73,36 @@ export async function paginate<Row extends { id: string }>(
         },
       ]);
     }
-    page = state.p;
   }
+  return { sort, filterPrint, state };
+}
 
-  const countPromise = request.count ? request.count() : countRows(query);
-  let rowsQuery = query;
-  if (state)
-    rowsQuery = rowsQuery.where(() => keysetCondition(sort.column, params.sortOrder, !!sort.nullable, state));
+/**
+ * One page of a list, by `page`/`limit` or by keyset `cursor` (stable under concurrent inserts). Sorting
+ * always breaks ties by id. Fetches `limit + 1` rows to know `hasMore` without a second query.
+ */
+export async function paginate<Row extends { id: string }>(
+  query: AnyQuery<Row>,
+  request: PageRequest<Row>,
+): Promise<Page<Row>> {
+  const { params, cursors } = request;
+  const { sort, filterPrint, state } = resolve(request);
+  const page = state ? state.p : params.page;
   const direction = params.sortOrder;
+
+  let rowsQuery = query;
+  if (state) rowsQuery = rowsQuery.where(() => keysetCondition(sort.expression, direction, state));
   rowsQuery = rowsQuery
-    .orderBy(sql.ref(sort.column), (ob) =>
-      sort.nullable
-        ? (direction === 'asc' ? ob.asc() : ob.desc()).nullsLast()
-        : direction === 'asc'
-          ? ob.asc()
-          : ob.desc(),
-    )
-    .orderBy('id' as never, direction)
+    .orderBy(sql.raw(sort.expression), direction)
+    .orderBy(sql.ref('id'), direction)
     .limit(params.limit + 1);
   if (!state && page > 1) rowsQuery = rowsQuery.offset((page - 1) * params.limit);
 
-  const [rows, totalCount] = await Promise.all([rowsQuery.execute(), countPromise]);
+  const countRows = () => count(query);
+  const totalCount = request.counts
+    ? request.counts.cache.get(request.counts.resource, filterPrint, countRows)
+    : countRows();
+  const [rows, total] = await Promise.all([rowsQuery.execute(), totalCount]);
   const hasMore = rows.length > params.limit;
   if (hasMore) rows.pop();
   const last = rows[rows.length - 1];
@@ -125,10 +117,10 @@ export async function paginate<Row extends { id: string }>(
           p: page + 1,
         })
       : null;
-  return { rows, pagination: { page, limit: params.limit, totalCount, hasMore, nextCursor } };
+  return { rows, pagination: { page, limit: params.limit, totalCount: total, hasMore, nextCursor } };
 }
 
-async function countRows<Row>(query: AnyQuery<Row>): Promise<number> {
+async function count<Row>(query: AnyQuery<Row>): Promise<number> {
   const row = await query
     .clearSelect()
     .clearOrderBy()

@@ -9,6 +9,13 @@ const TAGS = [
   { name: 'Organization', description: 'The organization that owns the API key.' },
   { name: 'Brands', description: 'Brands group social accounts, posts, campaigns and media.' },
   { name: 'API keys', description: 'Scoped keys for this API (admin scope).' },
+  {
+    name: 'Posts',
+    description:
+      'Posts move DRAFT → SCHEDULED → PUBLISHING → PUBLISHED | FAILED, or to CANCELLED. Deleting a published post removes it from Audenci only.',
+  },
+  { name: 'Campaigns', description: 'Campaigns group posts of one brand over a date range.' },
+  { name: 'Platforms', description: "Each network's rules (text length, hashtags, media) as data." },
   { name: 'Operations', description: 'Health, readiness, metrics and this document. No authentication.' },
 ];
 

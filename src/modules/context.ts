@@ -2,10 +2,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
 import type { CursorCodec } from '../shared/cursor.js';
+import type { CountCache } from '../db/count-cache.js';
 
 /** What every service function needs: the database, the time and the cursor signer. */
 export interface ServiceContext {
   db: Kysely<Database>;
   clock: Clock;
   cursors: CursorCodec;
+  /** Cached list totals; services invalidate a resource's counts when they write to it. */
+  counts: CountCache;
 }

@@ -56,3 +56,22 @@ export async function deleteBrand(db: Kysely<Database>, tenant: Tenant, id: stri
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** How many posts and campaigns still belong to a brand (they must go first). */
+export async function countDependents(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+): Promise<{ posts: number; campaigns: number }> {
+  const count = async (table: 'posts' | 'campaigns') => {
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('brand_id', '=', id)
+      .where('organization_id', '=', tenant.organizationId)
+      .where('environment', '=', tenant.environment)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  };
+  return { posts: await count('posts'), campaigns: await count('campaigns') };
+}

@@ -1,6 +1,6 @@
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
-import { invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
@@ -97,9 +97,9 @@ export async function listBrands(
     filters,
     cursors: ctx.cursors,
     sorts: {
-      createdAt: { column: 'created_at', value: (r) => r.created_at },
-      updatedAt: { column: 'updated_at', value: (r) => r.updated_at },
-      name: { column: 'name', value: (r) => r.name },
+      createdAt: { expression: 'created_at', value: (r) => r.created_at },
+      updatedAt: { expression: 'updated_at', value: (r) => r.updated_at },
+      name: { expression: 'name', value: (r) => r.name },
     },
   });
   return { data: page.rows.map(toBrand), pagination: page.pagination };
@@ -129,6 +129,16 @@ export async function deleteBrand(
   tenant: Tenant,
   id: string,
 ): Promise<{ id: string; deleted: true }> {
+  // A brand with posts or campaigns is not deleted (409): they would lose their owner.
+  if (!(await repo.findBrand(ctx.db, tenant, id))) throw notFound('brand', id);
+  const dependents = await repo.countDependents(ctx.db, tenant, id);
+  if (dependents.posts > 0 || dependents.campaigns > 0) {
+    throw new AppError(
+      'CONFLICT',
+      `The brand still has ${dependents.posts} post(s) and ${dependents.campaigns} campaign(s); delete them first`,
+      dependents,
+    );
+  }
   const deleted = await repo.deleteBrand(ctx.db, tenant, id);
   if (deleted === 0) throw notFound('brand', id);
   return { id, deleted: true };

@@ -99,7 +99,7 @@ export async function keysRoutes(app: FastifyInstance, deps: RouteDeps): Promise
       },
     },
     async (request) => {
-      const key = await service.revokeKey(ctx, request.principal, request.params.id);
+      const key = await service.revokeKey(ctx, request.principal, request.params.id, keyUsage);
       authenticator.invalidate();
       return { data: key };
     },
@@ -129,7 +129,7 @@ export async function keysRoutes(app: FastifyInstance, deps: RouteDeps): Promise
         request.body.gracePeriodSeconds,
       );
       authenticator.invalidate();
-      reply.code(201);
+      reply.code(201).header('Location', resourceUrl(deps, request, `/api-keys/${key.id}`));
       return { data: key };
     },
   );

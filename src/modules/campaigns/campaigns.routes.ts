@@ -1,0 +1,148 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { listParams } from '../../http/list-params.js';
+import { refuseReadOnly } from '../../http/read-only.js';
+import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
+import {
+  ListCampaignPostsQuery,
+  listPosts,
+  parsePostFilters,
+  PostSchema,
+  postsResource,
+} from '../posts/index.js';
+
+import {
+  CAMPAIGN_READ_ONLY,
+  CampaignSchema,
+  CreateCampaignBody,
+  ListCampaignsQuery,
+  UpdateCampaignBody,
+} from './campaigns.schemas.js';
+import * as service from './campaigns.service.js';
+
+const Params = IdParams('Campaign', 'cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+const TAGS = ['Campaigns'];
+const readOnly = refuseReadOnly(CAMPAIGN_READ_ONLY);
+
+export async function campaignsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { ctx } = deps;
+
+  app.get<{ Querystring: Static<typeof ListCampaignsQuery> }>(
+    '/campaigns',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'listCampaigns',
+        summary: 'List campaigns',
+        description: 'Filter by `brandId` and `status`; sort by `createdAt` (default) or `startDate`.',
+        querystring: ListCampaignsQuery,
+        response: { 200: ListEnvelope(Type.Ref(CampaignSchema)) },
+      },
+    },
+    async (request) => {
+      const { brandId, status } = request.query;
+      return service.listCampaigns(ctx, request.principal, listParams(request.query), { brandId, status });
+    },
+  );
+
+  app.post<{ Body: Static<typeof CreateCampaignBody> }>(
+    '/campaigns',
+    {
+      config: { scope: 'read_write' },
+      preValidation: readOnly,
+      schema: {
+        tags: TAGS,
+        operationId: 'createCampaign',
+        summary: 'Create a campaign',
+        description:
+          '`endDate` must be after `startDate`. A new campaign is DRAFT unless `status: ACTIVE` is given.',
+        body: CreateCampaignBody,
+        response: { 201: DataEnvelope(Type.Ref(CampaignSchema)) },
+      },
+    },
+    async (request, reply) => {
+      const campaign = await service.createCampaign(ctx, request.principal, request.body);
+      reply.code(201).header('Location', resourceUrl(deps, request, `/campaigns/${campaign.id}`));
+      return { data: campaign };
+    },
+  );
+
+  app.get<{ Params: Static<typeof Params> }>(
+    '/campaigns/:id',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'getCampaign',
+        summary: 'Retrieve a campaign',
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(CampaignSchema)) },
+      },
+    },
+    async (request) => ({ data: await service.getCampaign(ctx, request.principal, request.params.id) }),
+  );
+
+  app.put<{ Params: Static<typeof Params>; Body: Static<typeof UpdateCampaignBody> }>(
+    '/campaigns/:id',
+    {
+      config: { scope: 'read_write' },
+      preValidation: readOnly,
+      schema: {
+        tags: TAGS,
+        operationId: 'updateCampaign',
+        summary: 'Update a campaign',
+        description:
+          'Fields left out are unchanged. `status` follows DRAFT → ACTIVE → COMPLETED, any → ARCHIVED (else 409).',
+        params: Params,
+        body: UpdateCampaignBody,
+        response: { 200: DataEnvelope(Type.Ref(CampaignSchema)) },
+      },
+    },
+    async (request) => ({
+      data: await service.updateCampaign(ctx, request.principal, request.params.id, request.body),
+    }),
+  );
+
+  app.delete<{ Params: Static<typeof Params> }>(
+    '/campaigns/:id',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'deleteCampaign',
+        summary: 'Delete a campaign',
+        description: 'Its posts are kept, without a campaign.',
+        params: Params,
+        response: { 200: DataEnvelope(DeletedSchema('cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8')) },
+      },
+    },
+    async (request) => ({
+      data: await service.deleteCampaign(ctx, request.principal, request.params.id, () =>
+        ctx.counts.invalidate(postsResource(request.principal)),
+      ),
+    }),
+  );
+
+  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof ListCampaignPostsQuery> }>(
+    '/campaigns/:id/posts',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'listCampaignPosts',
+        summary: "List a campaign's posts",
+        description: 'The same filters, sorting and pagination as `GET /posts`, within one campaign.',
+        params: Params,
+        querystring: ListCampaignPostsQuery,
+        response: { 200: ListEnvelope(Type.Ref(PostSchema)) },
+      },
+    },
+    async (request) => {
+      await service.findCampaignRow(ctx, request.principal, request.params.id);
+      const filters = { ...parsePostFilters(request.query), campaignId: request.params.id };
+      return listPosts(ctx, request.principal, listParams(request.query), filters);
+    },
+  );
+}

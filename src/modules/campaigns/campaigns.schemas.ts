@@ -1,0 +1,90 @@
+import { Type } from '@sinclair/typebox';
+import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { PLATFORMS } from '../../platforms/rules.js';
+import { CAMPAIGN_STATUSES } from './campaigns.table.js';
+
+const Status = Type.Unsafe<(typeof CAMPAIGN_STATUSES)[number]>({
+  type: 'string',
+  enum: [...CAMPAIGN_STATUSES],
+  description: 'DRAFT → ACTIVE → COMPLETED; any → ARCHIVED',
+});
+const DateInput = (example: string) =>
+  Type.String({
+    minLength: 10,
+    maxLength: 40,
+    description: 'Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time',
+    examples: [example],
+  });
+const Platforms = Type.Array(Type.Unsafe<string>({ type: 'string', enum: [...PLATFORMS] }), {
+  uniqueItems: true,
+  maxItems: PLATFORMS.length,
+});
+
+export const CampaignSchema = Type.Object(
+  {
+    id: Type.String({ examples: ['cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
+    brandId: Type.String(),
+    name: Type.String(),
+    description: Nullable(Type.String()),
+    startDate: DateTime(),
+    endDate: DateTime(),
+    status: Status,
+    goal: Nullable(Type.String()),
+    platforms: Type.Array(Type.String()),
+    createdAt: DateTime(),
+    updatedAt: DateTime(),
+  },
+  { $id: 'Campaign', title: 'Campaign', additionalProperties: false },
+);
+
+const fields = {
+  name: Type.String({ minLength: 1, maxLength: 200, examples: ['Winter launch'] }),
+  description: Nullable(Type.String({ maxLength: 5000 })),
+  goal: Nullable(Type.String({ maxLength: 1000, examples: ['awareness'] })),
+};
+
+export const CreateCampaignBody = Type.Object(
+  {
+    brandId: Type.String({ minLength: 1, maxLength: 64 }),
+    name: fields.name,
+    description: Type.Optional(fields.description),
+    startDate: DateInput('2026-12-01'),
+    endDate: DateInput('2026-12-31'),
+    goal: Type.Optional(fields.goal),
+    platforms: Type.Optional(Platforms),
+    status: Type.Optional(Status),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        brandId: 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8',
+        name: 'Winter launch',
+        startDate: '2026-12-01',
+        endDate: '2026-12-31',
+        platforms: ['instagram', 'twitter'],
+      },
+    ],
+  },
+);
+
+export const UpdateCampaignBody = Type.Object(
+  {
+    brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    name: Type.Optional(fields.name),
+    description: Type.Optional(fields.description),
+    startDate: Type.Optional(DateInput('2026-12-01')),
+    endDate: Type.Optional(DateInput('2026-12-31')),
+    goal: Type.Optional(fields.goal),
+    platforms: Type.Optional(Platforms),
+    status: Type.Optional(Status),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ status: 'ACTIVE' }] },
+);
+
+export const ListCampaignsQuery = ListQuery(['createdAt', 'startDate'], {
+  brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  status: Type.Optional(Status),
+});
+
+export const CAMPAIGN_READ_ONLY = ['id', 'createdAt', 'updatedAt', 'organizationId', 'environment'] as const;

@@ -1,0 +1,210 @@
+import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import { toIso } from '../../shared/clock.js';
+import { parseDateInput } from '../../shared/dates.js';
+import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { Tenant } from '../../shared/tenant.js';
+import { getBrand } from '../brands/index.js';
+import type { ServiceContext } from '../context.js';
+import * as repo from './campaigns.repository.js';
+import type { CampaignRow, CampaignStatus } from './campaigns.table.js';
+
+export interface Campaign {
+  id: string;
+  brandId: string;
+  name: string;
+  description: string | null;
+  startDate: string;
+  endDate: string;
+  status: CampaignStatus;
+  goal: string | null;
+  platforms: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CampaignInput {
+  brandId?: string;
+  name?: string;
+  description?: string | null;
+  startDate?: string;
+  endDate?: string;
+  status?: CampaignStatus;
+  goal?: string | null;
+  platforms?: string[];
+}
+
+/** Which status may follow which. ARCHIVED is the end. */
+const TRANSITIONS: Record<CampaignStatus, CampaignStatus[]> = {
+  DRAFT: ['ACTIVE', 'ARCHIVED'],
+  ACTIVE: ['COMPLETED', 'ARCHIVED'],
+  COMPLETED: ['ARCHIVED'],
+  ARCHIVED: [],
+};
+
+export function toCampaign(row: CampaignRow): Campaign {
+  return {
+    id: row.id,
+    brandId: row.brand_id,
+    name: row.name,
+    description: row.description,
+    startDate: toIso(row.start_date),
+    endDate: toIso(row.end_date),
+    status: row.status,
+    goal: row.goal,
+    platforms: JSON.parse(row.platforms) as string[],
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+export const CAMPAIGN_SORTS = {
+  createdAt: { expression: 'created_at', value: (r: CampaignRow) => r.created_at },
+  startDate: { expression: 'start_date', value: (r: CampaignRow) => r.start_date },
+};
+
+export function campaignsResource(tenant: Tenant): string {
+  return `campaigns:${tenant.organizationId}:${tenant.environment}`;
+}
+
+/** Dates parsed and ordered; also the rules the schema cannot express (a blank name). */
+function parseDates(
+  input: CampaignInput,
+  existing?: CampaignRow,
+): { start: number; end: number } | { problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  if (input.name !== undefined && input.name.trim() === '')
+    problems.push({ field: 'name', reason: 'Must not be blank' });
+  const start = input.startDate !== undefined ? parseDateInput(input.startDate) : existing?.start_date;
+  const end = input.endDate !== undefined ? parseDateInput(input.endDate) : existing?.end_date;
+  if (start === undefined)
+    problems.push({ field: 'startDate', reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
+  if (end === undefined)
+    problems.push({ field: 'endDate', reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
+  if (start !== undefined && end !== undefined && end <= start) {
+    problems.push({ field: 'endDate', reason: 'Must be after startDate' });
+  }
+  return problems.length ? { problems } : { start: start!, end: end! };
+}
+
+async function requireBrand(ctx: ServiceContext, tenant: Tenant, brandId: string): Promise<void> {
+  try {
+    await getBrand(ctx, tenant, brandId);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'NOT_FOUND') {
+      throw invalidInput([{ field: 'brandId', reason: `No brand with id '${brandId}'` }]);
+    }
+    throw error;
+  }
+}
+
+export async function createCampaign(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  input: CampaignInput & { brandId: string; name: string; startDate: string; endDate: string },
+): Promise<Campaign> {
+  const dates = parseDates(input);
+  if ('problems' in dates) throw invalidInput(dates.problems);
+  if (input.status && !['DRAFT', 'ACTIVE'].includes(input.status)) {
+    throw invalidInput([{ field: 'status', reason: 'A new campaign is DRAFT or ACTIVE' }]);
+  }
+  await requireBrand(ctx, tenant, input.brandId);
+  const now = ctx.clock.now();
+  const row: CampaignRow = {
+    id: newId('campaign', now),
+    organization_id: tenant.organizationId,
+    environment: tenant.environment,
+    brand_id: input.brandId,
+    name: input.name.trim(),
+    description: input.description ?? null,
+    start_date: dates.start,
+    end_date: dates.end,
+    status: input.status ?? 'DRAFT',
+    goal: input.goal ?? null,
+    platforms: JSON.stringify(input.platforms ?? []),
+    created_at: now,
+    updated_at: now,
+  };
+  await repo.insertCampaign(ctx.db, row);
+  ctx.counts.invalidate(campaignsResource(tenant));
+  return toCampaign(row);
+}
+
+export async function findCampaignRow(ctx: ServiceContext, tenant: Tenant, id: string): Promise<CampaignRow> {
+  const row = await repo.findCampaign(ctx.db, tenant, id);
+  if (!row) throw notFound('campaign', id);
+  return row;
+}
+
+export async function getCampaign(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Campaign> {
+  return toCampaign(await findCampaignRow(ctx, tenant, id));
+}
+
+export async function listCampaigns(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  params: ListParams,
+  filters: repo.CampaignFilters,
+): Promise<{ data: Campaign[]; pagination: Pagination }> {
+  const page = await paginate(repo.campaignsQuery(ctx.db, tenant, filters), {
+    params,
+    filters,
+    cursors: ctx.cursors,
+    counts: { cache: ctx.counts, resource: campaignsResource(tenant) },
+    sorts: CAMPAIGN_SORTS,
+  });
+  return { data: page.rows.map(toCampaign), pagination: page.pagination };
+}
+
+/** Fields left out are unchanged; `status` moves only along the allowed transitions. */
+export async function updateCampaign(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  input: CampaignInput,
+): Promise<Campaign> {
+  const existing = await findCampaignRow(ctx, tenant, id);
+  const dates = parseDates(input, existing);
+  if ('problems' in dates) throw invalidInput(dates.problems);
+  if (
+    input.status !== undefined &&
+    input.status !== existing.status &&
+    !TRANSITIONS[existing.status].includes(input.status)
+  ) {
+    throw new AppError('CONFLICT', `A ${existing.status} campaign cannot become ${input.status}`, {
+      field: 'status',
+      from: existing.status,
+      to: input.status,
+      allowed: TRANSITIONS[existing.status],
+    });
+  }
+  if (input.brandId !== undefined && input.brandId !== existing.brand_id) {
+    throw invalidInput([{ field: 'brandId', reason: 'A campaign cannot move to another brand' }]);
+  }
+  await repo.updateCampaign(ctx.db, tenant, id, {
+    ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.goal !== undefined ? { goal: input.goal } : {}),
+    ...(input.platforms !== undefined ? { platforms: JSON.stringify(input.platforms) } : {}),
+    ...(input.status !== undefined ? { status: input.status } : {}),
+    start_date: dates.start,
+    end_date: dates.end,
+    updated_at: ctx.clock.now(),
+  });
+  ctx.counts.invalidate(campaignsResource(tenant));
+  return getCampaign(ctx, tenant, id);
+}
+
+/** Its posts stay, without a campaign. */
+export async function deleteCampaign(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  onDeleted: () => void,
+): Promise<{ id: string; deleted: true }> {
+  const deleted = await repo.deleteCampaign(ctx.db, tenant, id);
+  if (deleted === 0) throw notFound('campaign', id);
+  ctx.counts.invalidate(campaignsResource(tenant));
+  onDeleted();
+  return { id, deleted: true };
+}

@@ -1,0 +1,25 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Environment } from '../../shared/tenant.js';
+
+export const CAMPAIGN_STATUSES = ['DRAFT', 'ACTIVE', 'COMPLETED', 'ARCHIVED'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export interface CampaignsTable {
+  id: string;
+  organization_id: string;
+  environment: Environment;
+  brand_id: string;
+  name: string;
+  description: string | null;
+  start_date: number;
+  end_date: number;
+  status: CampaignStatus;
+  goal: string | null;
+  /** JSON array of platform names. */
+  platforms: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type CampaignRow = Selectable<CampaignsTable>;
+export type NewCampaignRow = Insertable<CampaignsTable>;

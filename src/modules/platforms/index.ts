@@ -1,0 +1,2 @@
+export { PlatformRulesSchema } from './platforms.schemas.js';
+export { platformsRoutes } from './platforms.routes.js';

@@ -1,0 +1,13 @@
+export { POST_STATUSES, type PostStatus } from './posts.table.js';
+export {
+  createPost,
+  getPost,
+  listPosts,
+  parsePostFilters,
+  postsResource,
+  toPost,
+  type Post,
+  type NewPostInput,
+} from './posts.service.js';
+export { PostSchema, ValidationReportSchema, ListCampaignPostsQuery } from './posts.schemas.js';
+export { postsRoutes } from './posts.routes.js';

@@ -1,0 +1,88 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { NewPostRow, PostRow, PostStatus } from './posts.table.js';
+
+/** Sort keys as the indexes declare them (see migration 0002). */
+export const SCHEDULED_FOR = 'coalesce(scheduled_for, -1)';
+export const PUBLISHED_AT = 'coalesce(published_at, -1)';
+
+export async function insertPost(db: Kysely<Database>, row: NewPostRow): Promise<void> {
+  await db.insertInto('posts').values(row).execute();
+}
+
+export async function findPost(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+): Promise<PostRow | undefined> {
+  return db
+    .selectFrom('posts')
+    .selectAll()
+    .where('id', '=', id)
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .executeTakeFirst();
+}
+
+export interface PostFilters {
+  status?: PostStatus;
+  platform?: string;
+  campaignId?: string;
+  brandId?: string;
+  /** Inclusive lower bound on scheduled_for (epoch ms). */
+  startDate?: number;
+  /** Exclusive upper bound on scheduled_for (epoch ms). */
+  endDate?: number;
+}
+
+export function postsQuery(db: Kysely<Database>, tenant: Tenant, filters: PostFilters) {
+  let query = db
+    .selectFrom('posts')
+    .selectAll()
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment);
+  if (filters.status !== undefined) query = query.where('status', '=', filters.status);
+  if (filters.platform !== undefined) query = query.where('platform', '=', filters.platform);
+  if (filters.campaignId !== undefined) query = query.where('campaign_id', '=', filters.campaignId);
+  if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
+  // The range is written on the indexed expression; it excludes unscheduled posts (-1) by itself.
+  if (filters.startDate !== undefined) query = query.where(sql.raw(SCHEDULED_FOR), '>=', filters.startDate);
+  if (filters.endDate !== undefined) query = query.where(sql.raw(SCHEDULED_FOR), '<', filters.endDate);
+  return query;
+}
+
+/** Updates a post only if it is still in `expectedStatus` (optimistic check); answers rows changed. */
+export async function updatePost(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+  expectedStatus: PostStatus,
+  changes: Partial<Omit<PostRow, 'id' | 'organization_id' | 'environment' | 'created_at'>>,
+): Promise<number> {
+  const result = await db
+    .updateTable('posts')
+    .set(changes)
+    .where('id', '=', id)
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .where('status', '=', expectedStatus)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function deletePost(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+  notIn: PostStatus[],
+): Promise<number> {
+  const result = await db
+    .deleteFrom('posts')
+    .where('id', '=', id)
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .where('status', 'not in', notIn)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

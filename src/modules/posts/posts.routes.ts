@@ -1,0 +1,166 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { listParams } from '../../http/list-params.js';
+import { refuseReadOnly } from '../../http/read-only.js';
+import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
+import {
+  CreatePostBody,
+  ListPostsQuery,
+  PatchPostBody,
+  POST_READ_ONLY,
+  PostSchema,
+  ReplacePostBody,
+  ValidatePostBody,
+  ValidationReportSchema,
+} from './posts.schemas.js';
+import * as service from './posts.service.js';
+
+const Params = IdParams('Post', 'post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+const TAGS = ['Posts'];
+const readOnly = refuseReadOnly(POST_READ_ONLY);
+
+export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { ctx } = deps;
+
+  app.get<{ Querystring: Static<typeof ListPostsQuery> }>(
+    '/posts',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'listPosts',
+        summary: 'List posts',
+        description:
+          'Filter by `status`, `platform`, `campaignId`, `brandId` and a `scheduledFor` range (`startDate` inclusive, ' +
+          '`endDate` exclusive); sort by `createdAt` (default), `updatedAt`, `scheduledFor` or `publishedAt`, ties ' +
+          'broken by id. Posts without a date sort first ascending and last descending.',
+        querystring: ListPostsQuery,
+        response: { 200: ListEnvelope(Type.Ref(PostSchema)) },
+      },
+    },
+    async (request) => {
+      const query = request.query;
+      return service.listPosts(ctx, request.principal, listParams(query), service.parsePostFilters(query));
+    },
+  );
+
+  app.post<{ Body: Static<typeof CreatePostBody> }>(
+    '/posts',
+    {
+      config: { scope: 'read_write' },
+      preValidation: readOnly,
+      schema: {
+        tags: TAGS,
+        operationId: 'createPost',
+        summary: 'Create a post',
+        description:
+          'A post is a DRAFT, or SCHEDULED when `scheduledFor` (future) is given. Scheduling checks the ' +
+          "platform's rules (text length, hashtags, media); a violation is 400 with `details.rule`. Drafts may " +
+          'break the rules until they are scheduled.',
+        body: CreatePostBody,
+        response: { 201: DataEnvelope(Type.Ref(PostSchema)) },
+      },
+    },
+    async (request, reply) => {
+      const post = await service.createPost(ctx, request.principal, request.body);
+      reply.code(201).header('Location', resourceUrl(deps, request, `/posts/${post.id}`));
+      return { data: post };
+    },
+  );
+
+  app.post<{ Body: Static<typeof ValidatePostBody> }>(
+    '/posts/validate',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'validatePost',
+        summary: "Check a draft against its platform's rules",
+        description:
+          'Runs exactly the checks that scheduling runs and reports every violation. Nothing is saved. ' +
+          'Answers 200 whether or not the draft is valid; see `valid`. Needs `read_write`, like creating a post.',
+        body: ValidatePostBody,
+        response: { 200: DataEnvelope(Type.Ref(ValidationReportSchema)) },
+      },
+    },
+    async (request) => ({ data: service.validatePost(request.body) }),
+  );
+
+  app.get<{ Params: Static<typeof Params> }>(
+    '/posts/:id',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'getPost',
+        summary: 'Retrieve a post',
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(PostSchema)) },
+      },
+    },
+    async (request) => ({ data: await service.getPost(ctx, request.principal, request.params.id) }),
+  );
+
+  app.put<{ Params: Static<typeof Params>; Body: Static<typeof ReplacePostBody> }>(
+    '/posts/:id',
+    {
+      config: { scope: 'read_write' },
+      preValidation: readOnly,
+      schema: {
+        tags: TAGS,
+        operationId: 'replacePost',
+        summary: 'Update a post (whole)',
+        description:
+          'Replaces the editable fields: optional fields left out are cleared. Use PATCH to change some fields ' +
+          'only. A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).',
+        params: Params,
+        body: ReplacePostBody,
+        response: { 200: DataEnvelope(Type.Ref(PostSchema)) },
+      },
+    },
+    async (request) => ({
+      data: await service.updatePost(ctx, request.principal, request.params.id, request.body, 'replace'),
+    }),
+  );
+
+  app.patch<{ Params: Static<typeof Params>; Body: Static<typeof PatchPostBody> }>(
+    '/posts/:id',
+    {
+      config: { scope: 'read_write' },
+      preValidation: readOnly,
+      schema: {
+        tags: TAGS,
+        operationId: 'updatePost',
+        summary: 'Update some fields of a post',
+        description:
+          'Fields left out are unchanged. `status` moves DRAFT ⇄ SCHEDULED or to CANCELLED; scheduling checks the ' +
+          "platform's rules. A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).",
+        params: Params,
+        body: PatchPostBody,
+        response: { 200: DataEnvelope(Type.Ref(PostSchema)) },
+      },
+    },
+    async (request) => ({
+      data: await service.updatePost(ctx, request.principal, request.params.id, request.body, 'merge'),
+    }),
+  );
+
+  app.delete<{ Params: Static<typeof Params> }>(
+    '/posts/:id',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'deletePost',
+        summary: 'Delete a post',
+        description:
+          'Removes the post from Audenci. A post already published stays on the social network: delete it there ' +
+          'if you want it gone. A post being published cannot be deleted (409).',
+        params: Params,
+        response: { 200: DataEnvelope(DeletedSchema('post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8')) },
+      },
+    },
+    async (request) => ({ data: await service.deletePost(ctx, request.principal, request.params.id) }),
+  );
+}

@@ -1,0 +1,190 @@
+import { Type } from '@sinclair/typebox';
+import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { PLATFORMS } from '../../platforms/rules.js';
+import { POST_STATUSES } from './posts.table.js';
+
+export const PlatformSchema = Type.Unsafe<string>({
+  type: 'string',
+  enum: [...PLATFORMS],
+  description: 'Social network',
+  examples: ['instagram'],
+});
+const StatusSchema = Type.Unsafe<(typeof POST_STATUSES)[number]>({
+  type: 'string',
+  enum: [...POST_STATUSES],
+});
+const SettableStatus = Type.Unsafe<'DRAFT' | 'SCHEDULED' | 'CANCELLED'>({
+  type: 'string',
+  enum: ['DRAFT', 'SCHEDULED', 'CANCELLED'],
+  description:
+    'DRAFT ⇄ SCHEDULED, or CANCELLED. PUBLISHING, PUBLISHED and FAILED are set by the publisher only.',
+});
+const DateInput = Type.String({
+  minLength: 10,
+  maxLength: 40,
+  description: 'ISO 8601 date-time with a zone (or a date YYYY-MM-DD, midnight UTC)',
+  examples: ['2026-12-01T09:00:00Z'],
+});
+
+/** Fields clients may not set on a post (refused with 400 naming the field). */
+export const POST_READ_ONLY = [
+  'id',
+  'socialAccountId',
+  'publishedAt',
+  'platformPostId',
+  'platformUrl',
+  'error',
+  'createdAt',
+  'updatedAt',
+  'organizationId',
+  'environment',
+] as const;
+
+export const PostSchema = Type.Object(
+  {
+    id: Type.String({ examples: ['post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
+    brandId: Type.String(),
+    platform: PlatformSchema,
+    socialAccountId: Nullable(Type.String(), { description: 'The account it publishes to' }),
+    caption: Type.String(),
+    mediaIds: Type.Array(Type.String()),
+    link: Nullable(Type.String()),
+    firstComment: Nullable(Type.String()),
+    campaignId: Nullable(Type.String()),
+    status: StatusSchema,
+    scheduledFor: Nullable(DateTime()),
+    publishedAt: Nullable(DateTime()),
+    platformPostId: Nullable(Type.String()),
+    platformUrl: Nullable(Type.String()),
+    error: Type.Unsafe<{ code: string; message: string } | null>({
+      type: ['object', 'null'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+      required: ['code', 'message'],
+      additionalProperties: false,
+      description: 'Why publishing failed (status FAILED)',
+    }),
+    metadata: Type.Record(Type.String(), Type.Unknown(), { description: 'Your own JSON data (≤ 16 KiB)' }),
+    createdAt: DateTime(),
+    updatedAt: DateTime(),
+  },
+  { $id: 'Post', title: 'Post', additionalProperties: false },
+);
+
+const editable = {
+  brandId: Type.String({ minLength: 1, maxLength: 64, examples: ['brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
+  platform: PlatformSchema,
+  caption: Type.String({
+    minLength: 1,
+    maxLength: 100_000,
+    examples: ['Fresh roast, fresh start ☕ #coffee'],
+  }),
+  mediaIds: Type.Array(Type.String({ pattern: '^med_[0-9A-Za-z]+$' }), { maxItems: 20, uniqueItems: true }),
+  link: Nullable(Type.String({ format: 'uri', maxLength: 2048 })),
+  firstComment: Nullable(Type.String({ minLength: 1, maxLength: 10_000 })),
+  campaignId: Nullable(Type.String({ minLength: 1, maxLength: 64 })),
+  scheduledFor: Nullable(DateInput),
+  metadata: Type.Record(Type.String(), Type.Unknown(), { description: 'Your own JSON data (≤ 16 KiB)' }),
+  status: SettableStatus,
+};
+
+export const CreatePostBody = Type.Object(
+  {
+    brandId: editable.brandId,
+    platform: editable.platform,
+    caption: editable.caption,
+    mediaIds: Type.Optional(editable.mediaIds),
+    link: Type.Optional(editable.link),
+    firstComment: Type.Optional(editable.firstComment),
+    campaignId: Type.Optional(editable.campaignId),
+    scheduledFor: Type.Optional(editable.scheduledFor),
+    metadata: Type.Optional(editable.metadata),
+    status: Type.Optional(editable.status),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        brandId: 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8',
+        platform: 'twitter',
+        caption: 'We open at 7 tomorrow ☕',
+        scheduledFor: '2026-12-01T07:00:00Z',
+      },
+    ],
+  },
+);
+
+/** PUT: the whole editable post; optional fields left out are cleared. */
+export const ReplacePostBody = CreatePostBody;
+
+/** PATCH: only the fields to change. */
+export const PatchPostBody = Type.Object(
+  {
+    brandId: Type.Optional(editable.brandId),
+    platform: Type.Optional(editable.platform),
+    caption: Type.Optional(editable.caption),
+    mediaIds: Type.Optional(editable.mediaIds),
+    link: Type.Optional(editable.link),
+    firstComment: Type.Optional(editable.firstComment),
+    campaignId: Type.Optional(editable.campaignId),
+    scheduledFor: Type.Optional(editable.scheduledFor),
+    metadata: Type.Optional(editable.metadata),
+    status: Type.Optional(editable.status),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ status: 'CANCELLED' }] },
+);
+
+export const ValidatePostBody = Type.Object(
+  {
+    platform: editable.platform,
+    caption: editable.caption,
+    mediaIds: Type.Optional(editable.mediaIds),
+    link: Type.Optional(editable.link),
+    firstComment: Type.Optional(editable.firstComment),
+    brandId: Type.Optional(editable.brandId),
+    campaignId: Type.Optional(editable.campaignId),
+    scheduledFor: Type.Optional(editable.scheduledFor),
+    metadata: Type.Optional(editable.metadata),
+    status: Type.Optional(editable.status),
+  },
+  { additionalProperties: false, examples: [{ platform: 'instagram', caption: 'Hello #coffee' }] },
+);
+
+export const ValidationReportSchema = Type.Object(
+  {
+    valid: Type.Boolean(),
+    platform: Type.String(),
+    violations: Type.Array(
+      Type.Object(
+        {
+          rule: Type.String({ examples: ['text.maxLength'] }),
+          field: Type.String({ examples: ['caption'] }),
+          message: Type.String(),
+          limit: Type.Optional(Type.Number()),
+          actual: Type.Optional(Type.Number()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { $id: 'PostValidation', title: 'PostValidation', additionalProperties: false },
+);
+
+const DateFilter = (description: string) =>
+  Type.String({ minLength: 10, maxLength: 40, description, examples: ['2026-12-01T00:00:00Z'] });
+
+export const postFilterProperties = {
+  status: Type.Optional(StatusSchema),
+  platform: Type.Optional(PlatformSchema),
+  brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  startDate: Type.Optional(DateFilter('scheduledFor on or after this (inclusive)')),
+  endDate: Type.Optional(DateFilter('scheduledFor before this (exclusive)')),
+};
+
+export const POST_SORT_FIELDS = ['createdAt', 'updatedAt', 'scheduledFor', 'publishedAt'] as const;
+
+export const ListPostsQuery = ListQuery(POST_SORT_FIELDS, {
+  ...postFilterProperties,
+  campaignId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+});
+
+export const ListCampaignPostsQuery = ListQuery(POST_SORT_FIELDS, postFilterProperties);

@@ -1,0 +1,387 @@
+import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import { validateDraft, type RuleViolation } from '../../platforms/rules.js';
+import { toIso } from '../../shared/clock.js';
+import { parseDateInput } from '../../shared/dates.js';
+import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { Tenant } from '../../shared/tenant.js';
+import { getBrand } from '../brands/index.js';
+import { findCampaignRow } from '../campaigns/index.js';
+import type { ServiceContext } from '../context.js';
+import * as repo from './posts.repository.js';
+import type { PostRow, PostStatus } from './posts.table.js';
+
+export interface Post {
+  id: string;
+  brandId: string;
+  platform: string;
+  socialAccountId: string | null;
+  caption: string;
+  mediaIds: string[];
+  link: string | null;
+  firstComment: string | null;
+  campaignId: string | null;
+  status: PostStatus;
+  scheduledFor: string | null;
+  publishedAt: string | null;
+  platformPostId: string | null;
+  platformUrl: string | null;
+  error: { code: string; message: string } | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a client may set. `status` only to DRAFT, SCHEDULED or CANCELLED (the schema enforces it). */
+export interface PostInput {
+  brandId?: string;
+  platform?: string;
+  caption?: string;
+  mediaIds?: string[];
+  link?: string | null;
+  firstComment?: string | null;
+  campaignId?: string | null;
+  scheduledFor?: string | null;
+  metadata?: Record<string, unknown>;
+  status?: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
+}
+
+export type NewPostInput = PostInput & { brandId: string; platform: string; caption: string };
+
+export const METADATA_MAX_BYTES = 16 * 1024;
+
+/** Client-driven transitions. PUBLISHING, PUBLISHED and FAILED are set only by the publisher. */
+const TRANSITIONS: Partial<Record<PostStatus, PostStatus[]>> = {
+  DRAFT: ['SCHEDULED', 'CANCELLED'],
+  SCHEDULED: ['DRAFT', 'CANCELLED'],
+};
+/** A post in one of these cannot be edited at all. */
+const FROZEN: PostStatus[] = ['PUBLISHING', 'PUBLISHED', 'FAILED', 'CANCELLED'];
+
+export function toPost(row: PostRow): Post {
+  return {
+    id: row.id,
+    brandId: row.brand_id,
+    platform: row.platform,
+    socialAccountId: row.social_account_id,
+    caption: row.caption,
+    mediaIds: JSON.parse(row.media_ids) as string[],
+    link: row.link,
+    firstComment: row.first_comment,
+    campaignId: row.campaign_id,
+    status: row.status,
+    scheduledFor: toIso(row.scheduled_for),
+    publishedAt: toIso(row.published_at),
+    platformPostId: row.platform_post_id,
+    platformUrl: row.platform_url,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+export function postsResource(tenant: Tenant): string {
+  return `posts:${tenant.organizationId}:${tenant.environment}`;
+}
+
+/** The platform's rules for a post, as the 400 the contract describes (`details.rule`). */
+export function ruleError(platform: string, violations: RuleViolation[]): AppError {
+  const first = violations[0]!;
+  return invalidInput(
+    violations.map((v) => ({ field: v.field, reason: v.message })),
+    `The post breaks a ${platform} rule (${first.rule}): ${first.message}`,
+    { rule: first.rule, violations },
+  );
+}
+
+function draftOf(row: Pick<PostRow, 'platform' | 'caption' | 'media_ids' | 'link' | 'first_comment'>) {
+  return {
+    platform: row.platform,
+    caption: row.caption,
+    mediaIds: JSON.parse(row.media_ids) as string[],
+    link: row.link,
+    firstComment: row.first_comment,
+  };
+}
+
+async function checkReferences(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  brandId: string,
+  campaignId: string | null,
+) {
+  const problems: FieldProblem[] = [];
+  try {
+    await getBrand(ctx, tenant, brandId);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'NOT_FOUND') throw error;
+    problems.push({ field: 'brandId', reason: `No brand with id '${brandId}'` });
+  }
+  if (campaignId !== null) {
+    try {
+      const campaign = await findCampaignRow(ctx, tenant, campaignId);
+      if (campaign.brand_id !== brandId)
+        problems.push({ field: 'campaignId', reason: 'The campaign belongs to another brand' });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'NOT_FOUND') throw error;
+      problems.push({ field: 'campaignId', reason: `No campaign with id '${campaignId}'` });
+    }
+  }
+  if (problems.length) throw invalidInput(problems);
+}
+
+function parseSchedule(value: string | null | undefined, now: number): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  const ms = parseDateInput(value);
+  if (ms === undefined)
+    throw invalidInput([{ field: 'scheduledFor', reason: 'Must be an ISO 8601 date-time' }]);
+  if (ms <= now) throw invalidInput([{ field: 'scheduledFor', reason: 'Must be in the future' }]);
+  return ms;
+}
+
+function checkMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
+  if (metadata === undefined) return undefined;
+  const text = JSON.stringify(metadata);
+  if (Buffer.byteLength(text) > METADATA_MAX_BYTES) {
+    throw invalidInput([
+      { field: 'metadata', reason: `Must be at most ${METADATA_MAX_BYTES} bytes of JSON` },
+    ]);
+  }
+  return text;
+}
+
+/** A post about to be SCHEDULED must have a future time and obey its platform's rules. */
+function checkSchedulable(
+  row: Pick<PostRow, 'platform' | 'caption' | 'media_ids' | 'link' | 'first_comment' | 'scheduled_for'>,
+  now: number,
+) {
+  if (row.scheduled_for === null) {
+    throw invalidInput([
+      { field: 'scheduledFor', reason: 'A SCHEDULED post needs a scheduledFor date-time' },
+    ]);
+  }
+  if (row.scheduled_for <= now)
+    throw invalidInput([{ field: 'scheduledFor', reason: 'Must be in the future' }]);
+  const violations = validateDraft(draftOf(row));
+  if (violations.length) throw ruleError(row.platform, violations);
+}
+
+export async function createPost(ctx: ServiceContext, tenant: Tenant, input: NewPostInput): Promise<Post> {
+  const now = ctx.clock.now();
+  if (input.status === 'CANCELLED')
+    throw invalidInput([{ field: 'status', reason: 'A new post is DRAFT or SCHEDULED' }]);
+  const scheduledFor = parseSchedule(input.scheduledFor, now) ?? null;
+  const metadata = checkMetadata(input.metadata) ?? '{}';
+  const status: PostStatus = input.status ?? (scheduledFor !== null ? 'SCHEDULED' : 'DRAFT');
+  const row: PostRow = {
+    id: newId('post', now),
+    organization_id: tenant.organizationId,
+    environment: tenant.environment,
+    brand_id: input.brandId,
+    platform: input.platform,
+    social_account_id: null,
+    caption: input.caption,
+    media_ids: JSON.stringify(input.mediaIds ?? []),
+    link: input.link ?? null,
+    first_comment: input.firstComment ?? null,
+    campaign_id: input.campaignId ?? null,
+    status,
+    scheduled_for: scheduledFor,
+    published_at: null,
+    platform_post_id: null,
+    platform_url: null,
+    error_code: null,
+    error_message: null,
+    metadata,
+    created_at: now,
+    updated_at: now,
+  };
+  if (status === 'SCHEDULED') checkSchedulable(row, now);
+  await checkReferences(ctx, tenant, row.brand_id, row.campaign_id);
+  await repo.insertPost(ctx.db, row);
+  ctx.counts.invalidate(postsResource(tenant));
+  return toPost(row);
+}
+
+export async function findPostRow(ctx: ServiceContext, tenant: Tenant, id: string): Promise<PostRow> {
+  const row = await repo.findPost(ctx.db, tenant, id);
+  if (!row) throw notFound('post', id);
+  return row;
+}
+
+export async function getPost(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Post> {
+  return toPost(await findPostRow(ctx, tenant, id));
+}
+
+export const POST_SORTS = {
+  createdAt: { expression: 'created_at', value: (r: PostRow) => r.created_at },
+  updatedAt: { expression: 'updated_at', value: (r: PostRow) => r.updated_at },
+  scheduledFor: { expression: repo.SCHEDULED_FOR, value: (r: PostRow) => r.scheduled_for ?? -1 },
+  publishedAt: { expression: repo.PUBLISHED_AT, value: (r: PostRow) => r.published_at ?? -1 },
+};
+
+export async function listPosts(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  params: ListParams,
+  filters: repo.PostFilters,
+): Promise<{ data: Post[]; pagination: Pagination }> {
+  if (
+    filters.startDate !== undefined &&
+    filters.endDate !== undefined &&
+    filters.endDate <= filters.startDate
+  ) {
+    throw invalidInput([{ field: 'endDate', reason: 'Must be after startDate' }]);
+  }
+  const page = await paginate(repo.postsQuery(ctx.db, tenant, filters), {
+    params,
+    filters,
+    cursors: ctx.cursors,
+    counts: { cache: ctx.counts, resource: postsResource(tenant) },
+    sorts: POST_SORTS,
+  });
+  return { data: page.rows.map(toPost), pagination: page.pagination };
+}
+
+/**
+ * Changes a post. `mode: 'replace'` (PUT) resets every optional field the input leaves out;
+ * `mode: 'merge'` (PATCH) keeps them. Published, publishing, failed and cancelled posts are frozen (409).
+ */
+export async function updatePost(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  input: PostInput,
+  mode: 'replace' | 'merge',
+): Promise<Post> {
+  const now = ctx.clock.now();
+  const existing = await findPostRow(ctx, tenant, id);
+  if (FROZEN.includes(existing.status)) {
+    throw new AppError('CONFLICT', `A ${existing.status} post cannot be edited`, { status: existing.status });
+  }
+  const target = input.status ?? existing.status;
+  if (target !== existing.status && !TRANSITIONS[existing.status]?.includes(target)) {
+    throw new AppError('CONFLICT', `A ${existing.status} post cannot become ${target}`, {
+      field: 'status',
+      from: existing.status,
+      to: target,
+    });
+  }
+  const pick = <T>(value: T | undefined, current: T, reset: T): T =>
+    value !== undefined ? value : mode === 'merge' ? current : reset;
+  const scheduledFor =
+    input.scheduledFor !== undefined
+      ? (parseSchedule(input.scheduledFor, now) ?? null)
+      : pick(undefined, existing.scheduled_for, null);
+  const metadata = checkMetadata(input.metadata);
+  const next: PostRow = {
+    ...existing,
+    brand_id: input.brandId ?? existing.brand_id,
+    platform: input.platform ?? existing.platform,
+    caption: input.caption ?? existing.caption,
+    media_ids:
+      input.mediaIds !== undefined
+        ? JSON.stringify(input.mediaIds)
+        : pick(undefined, existing.media_ids, '[]'),
+    link: pick(input.link, existing.link, null),
+    first_comment: pick(input.firstComment, existing.first_comment, null),
+    campaign_id: pick(input.campaignId, existing.campaign_id, null),
+    metadata: metadata ?? pick(undefined, existing.metadata, '{}'),
+    scheduled_for: scheduledFor,
+    status: target,
+    updated_at: Math.max(now, existing.updated_at + 1),
+  };
+  if (target === 'SCHEDULED') checkSchedulable(next, now);
+  if (next.brand_id !== existing.brand_id || next.campaign_id !== existing.campaign_id) {
+    await checkReferences(ctx, tenant, next.brand_id, next.campaign_id);
+  }
+  const { id: _id, organization_id: _o, environment: _e, created_at: _c, ...changes } = next;
+  const updated = await repo.updatePost(ctx.db, tenant, id, existing.status, changes);
+  if (updated === 0) {
+    const current = await findPostRow(ctx, tenant, id);
+    throw new AppError(
+      'CONFLICT',
+      `The post changed to ${current.status} while this request ran; read it and try again`,
+      {
+        status: current.status,
+      },
+    );
+  }
+  ctx.counts.invalidate(postsResource(tenant));
+  return toPost(next);
+}
+
+/**
+ * Deletes a post from Audenci. A published post stays on the platform: only Audenci's record goes.
+ * A post being published cannot be deleted until the attempt ends.
+ */
+export async function deletePost(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+): Promise<{ id: string; deleted: true }> {
+  const existing = await findPostRow(ctx, tenant, id);
+  if (existing.status === 'PUBLISHING') {
+    throw new AppError('CONFLICT', 'The post is being published; delete it once publishing ends', {
+      status: existing.status,
+    });
+  }
+  const deleted = await repo.deletePost(ctx.db, tenant, id, ['PUBLISHING']);
+  if (deleted === 0)
+    throw new AppError('CONFLICT', 'The post changed while this request ran; read it and try again');
+  ctx.counts.invalidate(postsResource(tenant));
+  return { id, deleted: true };
+}
+
+export interface ValidationReport {
+  valid: boolean;
+  platform: string;
+  violations: RuleViolation[];
+}
+
+/** Checks a draft against its platform's rules without saving anything. */
+export function validatePost(
+  input: Pick<NewPostInput, 'platform' | 'caption' | 'mediaIds' | 'link' | 'firstComment'>,
+): ValidationReport {
+  const violations = validateDraft({
+    platform: input.platform,
+    caption: input.caption,
+    mediaIds: input.mediaIds ?? [],
+    link: input.link ?? null,
+    firstComment: input.firstComment ?? null,
+  });
+  return { valid: violations.length === 0, platform: input.platform, violations };
+}
+
+export interface PostListQuery {
+  status?: PostStatus;
+  platform?: string;
+  campaignId?: string;
+  brandId?: string;
+  startDate?: string;
+  endDate?: string;
+}
+
+/** Query-string filters as repository filters; dates parsed and checked. */
+export function parsePostFilters(query: PostListQuery): repo.PostFilters {
+  const problems: FieldProblem[] = [];
+  const date = (field: 'startDate' | 'endDate') => {
+    const text = query[field];
+    if (text === undefined) return undefined;
+    const ms = parseDateInput(text);
+    if (ms === undefined)
+      problems.push({ field, reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
+    return ms;
+  };
+  const filters: repo.PostFilters = {
+    status: query.status,
+    platform: query.platform,
+    campaignId: query.campaignId,
+    brandId: query.brandId,
+    startDate: date('startDate'),
+    endDate: date('endDate'),
+  };
+  if (problems.length) throw invalidInput(problems, undefined, { location: 'query' });
+  return filters;
+}
