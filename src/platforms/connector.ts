@@ -98,6 +98,8 @@ export interface PublishRequest {
   idempotencyKey: string;
   /** Which attempt this is (1-based). */
   attempt: number;
+  /** When the first attempt began (epoch ms): a retry looks for that attempt's post from then on. */
+  firstAttemptAt?: number;
   caption: string;
   link: string | null;
   firstComment: string | null;
