@@ -1,0 +1,177 @@
+/**
+ * Benchmark server child: `node --import tsx bench/server.ts`, spawned by bench/run.ts with an IPC
+ * channel. It runs one server per process so the load generator (the parent) and the server do not
+ * share an event loop. The parent owns the data dir and the PostgreSQL schema and removes them after
+ * this process exits.
+ *
+ * Protocol: parent → `start` → child answers `ready` (or `failed`); `stats` → `stats`; `stop` →
+ * `stopped`, then the child exits. The child also exits if the parent goes away.
+ *
+ * The baseline loads nothing but Fastify; the Audenci modules are imported only for Audenci servers,
+ * so the memory figures compare like with like.
+ */
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { BenchRequest, Dialect } from './scenarios.js';
+
+export type ServerSpec =
+  | { kind: 'baseline'; route: string; body: unknown; logLevel: string }
+  | {
+      kind: 'audenci';
+      scenario: string;
+      dialect: Dialect;
+      dataDir: string;
+      databaseUrl?: string;
+      schema?: string;
+      logLevel: string;
+    };
+
+export type ParentMessage = { type: 'start'; spec: ServerSpec } | { type: 'stats' } | { type: 'stop' };
+
+export interface ProcessStats {
+  rss: number;
+  heapUsed: number;
+  /** User + system CPU time since the process started, in microseconds. */
+  cpuMicros: number;
+}
+
+export type ChildMessage =
+  | { type: 'ready'; url: string; requests: BenchRequest[] }
+  | { type: 'failed'; error: string }
+  | { type: 'stats'; stats: ProcessStats }
+  | { type: 'stopped' };
+
+interface Running {
+  url: string;
+  requests: BenchRequest[];
+  close(): Promise<void>;
+}
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+function stats(): ProcessStats {
+  const m = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, cpuMicros: cpu.user + cpu.system };
+}
+
+async function startBaseline(spec: Extract<ServerSpec, { kind: 'baseline' }>): Promise<Running> {
+  const app: FastifyInstance = Fastify({ logger: { level: spec.logLevel } });
+  const body = spec.body;
+  app.get(spec.route, async () => body);
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, requests: [], close: () => app.close() };
+}
+
+async function startAudenci(spec: Extract<ServerSpec, { kind: 'audenci' }>): Promise<Running> {
+  const [{ SCENARIOS }, { buildApp }, { loadConfig }, { createLogger }, { createRuntime }, orgs, keys] =
+    await Promise.all([
+      import('./scenarios.js'),
+      import('../src/app.js'),
+      import('../src/config/index.js'),
+      import('../src/main.js'),
+      import('../src/runtime.js'),
+      import('../src/modules/organizations/index.js'),
+      import('../src/modules/keys/index.js'),
+    ]);
+  const scenario = SCENARIOS.find((s) => s.name === spec.scenario);
+  if (!scenario || scenario.kind !== 'audenci') throw new Error(`No Audenci scenario '${spec.scenario}'`);
+
+  const config = loadConfig({
+    AUDENCI_DATA_DIR: spec.dataDir,
+    AUDENCI_SECRET_KEY: randomBytes(32).toString('hex'),
+    AUDENCI_PUBLIC_URL: 'http://127.0.0.1',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: spec.logLevel,
+    ...(spec.databaseUrl ? { DATABASE_URL: spec.databaseUrl } : {}),
+    ...scenario.env,
+  });
+  const logger = createLogger(config);
+  const runtime = await createRuntime(config, {
+    schema: spec.schema,
+    onBackgroundError: (error, what) => logger.error({ err: error }, `${what} failed`),
+  });
+  try {
+    const { clock, db } = runtime.ctx;
+    const organization = await orgs.createOrganization(db, clock, {
+      name: 'Benchmark',
+      plan: 'enterprise',
+      // The highest override allowed: the benchmark measures the API, not the throttle.
+      rateLimit: 10_000_000,
+    });
+    const adminKey = (
+      await keys.createKey(db, clock, {
+        organizationId: organization.id,
+        environment: 'live',
+        scope: 'admin',
+        name: 'benchmark',
+      })
+    ).key;
+    const requests = await scenario.setup({
+      dialect: spec.dialect,
+      runtime,
+      ctx: runtime.ctx,
+      clock,
+      organization,
+      tenant: { organizationId: organization.id, environment: 'live' },
+      adminKey,
+    });
+    const app = await buildApp(runtime, { loggerInstance: logger });
+    const url = await app.listen({ host: config.host, port: config.port });
+    return {
+      url,
+      requests,
+      async close() {
+        await app.close();
+        await runtime.close();
+      },
+    };
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}
+
+let running: Running | undefined;
+
+async function stopAndExit(code: number): Promise<never> {
+  await running?.close().catch(() => undefined);
+  process.exit(code);
+}
+
+process.on('disconnect', () => void stopAndExit(1));
+
+process.on('message', (message: ParentMessage) => {
+  void (async () => {
+    switch (message.type) {
+      case 'start':
+        try {
+          running =
+            message.spec.kind === 'baseline'
+              ? await startBaseline(message.spec)
+              : await startAudenci(message.spec);
+          await send({ type: 'ready', url: running.url, requests: running.requests });
+        } catch (error) {
+          await send({
+            type: 'failed',
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          });
+        }
+        break;
+      case 'stats':
+        await send({ type: 'stats', stats: stats() });
+        break;
+      case 'stop':
+        await running?.close().catch(() => undefined);
+        running = undefined;
+        await send({ type: 'stopped' });
+        process.exit(0);
+    }
+  })();
+});
