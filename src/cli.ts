@@ -49,6 +49,9 @@ function serveCommand(role: ProcessRole, summary: string): Command {
       const logger = createLogger(config);
       const started = await start(role, config, logger, process.stdout);
       handleSignals(started, config, logger);
+      // Run until a signal (handleSignals exits the process). A pending promise does not keep Node alive,
+      // and the worker role has no listening socket that would: without this timer it exits at once.
+      setInterval(() => undefined, 2 ** 30);
       await new Promise(() => undefined);
     },
   };

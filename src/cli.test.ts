@@ -1,0 +1,530 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- CLI answers are JSON of any shape */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { CONFIG_VARIABLES } from './config/index.js';
+
+// The real CLI, as child processes from the repository root, with a temporary data dir, no stdin and an
+// environment stripped of every Audenci variable.
+
+const ROOT = path.resolve(fileURLToPath(import.meta.url), '../..');
+
+/** True when `npm run build` output exists for every source file and is not older than it. */
+function distIsFresh(dir = 'src'): boolean {
+  for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+    const source = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!distIsFresh(source)) return false;
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+      const built = path.join(ROOT, 'dist', source.slice('src/'.length).replace(/\.ts$/, '.js'));
+      if (!fs.existsSync(built)) return false;
+      if (fs.statSync(built).mtimeMs < fs.statSync(path.join(ROOT, source)).mtimeMs) return false;
+    }
+  }
+  return true;
+}
+
+// The npm bin runs the compiled CLI; CI builds before testing, and a child then starts in about half the
+// time it takes through tsx. Without a fresh build the sources run through tsx.
+const CLI = distIsFresh() ? ['bin/audenci.js'] : ['--import', 'tsx', 'src/cli.ts'];
+const KEY_LINE = /^sk_prod_[0-9A-Za-z]{38}$/;
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+const COMMANDS = [
+  'serve',
+  'api',
+  'worker',
+  'migrate',
+  'orgs create',
+  'orgs list',
+  'keys create',
+  'keys list',
+  'keys revoke',
+];
+
+const children = new Set<ChildProcess>();
+const tempDirs: string[] = [];
+
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audenci-cli-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function baseEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CONFIG_VARIABLES) delete env[name];
+  delete env.NODE_TEST_CONTEXT;
+  return { ...env, AUDENCI_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...extra };
+}
+
+function spawnCli(args: string[], env: NodeJS.ProcessEnv, entry = CLI): ChildProcess {
+  const child = spawn(process.execPath, [...entry, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+// Short commands run a few at a time: a burst of Node start-ups on a small machine is slower than a queue.
+// Last in, first out: the next step of a sequence (orgs → keys → list → revoke) goes before the rest of
+// the independent burst queued at the start, so the sequences do not wait for all of it.
+const MAX_RUNNING = Math.max(2, Math.min(4, os.availableParallelism()));
+let running = 0;
+const queue: (() => void)[] = [];
+
+async function limited<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= MAX_RUNNING) await new Promise<void>((resolve) => queue.push(resolve));
+  running++;
+  try {
+    return await fn();
+  } finally {
+    running--;
+    queue.pop()?.();
+  }
+}
+
+/** Runs a command to completion (killed after 30 s). */
+function run(
+  args: string[],
+  options: { dataDir?: string; env?: Record<string, string>; entry?: string[] } = {},
+): Promise<Result> {
+  return limited(() => runNow(args, options));
+}
+
+function runNow(
+  args: string[],
+  options: { dataDir?: string; env?: Record<string, string>; entry?: string[] },
+): Promise<Result> {
+  const child = spawnCli(args, baseEnv(options.dataDir ?? tempDir(), options.env), options.entry);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** The single JSON object a `--json` command prints. */
+function onlyJson(result: Result): any {
+  assert.equal(result.code, 0, `exit 0 expected; stderr: ${result.stderr}`);
+  assert.equal(result.stderr, '');
+  const lines = result.stdout.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `exactly one line on stdout, got: ${result.stdout}`);
+  const value = JSON.parse(lines[0]!);
+  assert.equal(typeof value, 'object');
+  assert.ok(value !== null && !Array.isArray(value));
+  return value;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+  lines: string[];
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** Starts a long-running role (`serve`, `api`, `worker`) on a free port. */
+async function startServer(
+  role: string,
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Promise<Server> {
+  const port = await freePort();
+  const child = spawnCli(
+    [role],
+    baseEnv(dataDir, {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      AUDENCI_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      ...extra,
+    }),
+  );
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  let buffered = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    for (const line of parts) {
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
+  return {
+    child,
+    port,
+    lines,
+    stderr: () => stderr,
+    exited,
+    waitForLine(pattern, timeoutMs = 45_000) {
+      const seen = lines.find((l) => pattern.test(l));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`timed out waiting for ${pattern}; output:\n${lines.join('\n')}\n${stderr}`)),
+          timeoutMs,
+        );
+        const waiter = {
+          pattern,
+          resolve: (line: string) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        };
+        waiters.push(waiter);
+        void exited.then(() => {
+          if (waiters.includes(waiter)) {
+            clearTimeout(timer);
+            reject(
+              new Error(
+                `process exited while waiting for ${pattern}; output:\n${lines.join('\n')}\n${stderr}`,
+              ),
+            );
+          }
+        });
+      });
+    },
+  };
+}
+
+const LISTENING = /"msg":"Audenci API listening"/;
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A raw HTTP/1.1 connection: everything the server writes, until it closes the connection. */
+function rawConnection(
+  port: number,
+): Promise<{ socket: net.Socket; received: () => string; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    socket.setEncoding('utf8').on('data', (d: string) => (data += d));
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.once('error', reject);
+    socket.once('connect', () => resolve({ socket, received: () => data, closed }));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
+  describe('help and usage', () => {
+    it('--help and <command> --help exit 0 and print usage', async () => {
+      const results = await Promise.all([
+        run(['--help'], { entry: ['--import', 'tsx', 'src/cli.ts'] }),
+        run(['--help'], { entry: ['bin/audenci.js'] }),
+        ...COMMANDS.map((c) => run([...c.split(' '), '--help'])),
+      ]);
+      const [top, bin, ...perCommand] = results;
+      for (const r of [top!, bin!]) {
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^Usage: audenci <command>/);
+        for (const c of COMMANDS) assert.ok(r.stdout.includes(`  ${c} `), `${c} listed`);
+      }
+      perCommand.forEach((r, i) => {
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stderr, '');
+        assert.match(r.stdout, new RegExp(`^Usage: audenci ${COMMANDS[i]}\\b`));
+      });
+    });
+
+    it('an unknown command exits 2; a usage error exits 2 with the usage', async () => {
+      const [unknown, bogus] = await Promise.all([
+        run(['frobnicate']),
+        run(['keys', 'create', '--scope', 'read', '--bogus']),
+      ]);
+      assert.equal(unknown.code, 2);
+      assert.equal(unknown.stdout, '');
+      assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+      assert.equal(bogus.code, 2);
+      assert.equal(bogus.stdout, '');
+      assert.match(bogus.stderr, /bogus.*\nUsage: audenci keys create/);
+    });
+  });
+
+  describe('organizations and keys', { concurrency: false }, () => {
+    const dataDir = tempDir();
+    let orgId = '';
+    let keyId = '';
+    let fullKey = '';
+
+    it('orgs create --json prints one object; --rate-limit is reflected; a bad plan fails cleanly', async () => {
+      const [created, limited, bad] = await Promise.all([
+        run(['orgs', 'create', '--name', 'Acme', '--plan', 'growth', '--json'], { dataDir }),
+        run(['orgs', 'create', '--name', 'Limited', '--plan', 'starter', '--rate-limit', '42', '--json']),
+        run(['orgs', 'create', '--name', 'Bad', '--plan', 'platinum', '--json']),
+      ]);
+      const org = onlyJson(created);
+      assert.match(org.id, /^org_[0-9A-Z]{26}$/);
+      assert.equal(org.name, 'Acme');
+      assert.equal(org.plan, 'growth');
+      assert.equal(org.rateLimit.limit, 500);
+      orgId = org.id;
+
+      const custom = onlyJson(limited);
+      assert.equal(custom.plan, 'starter');
+      assert.equal(custom.rateLimit.limit, 42);
+
+      assert.notEqual(bad.code, 0);
+      assert.equal(bad.stdout, '');
+      assert.equal(bad.stderr.split('\n').filter(Boolean).length, 1, bad.stderr);
+      assert.match(bad.stderr, /^audenci: .*plan/);
+    });
+
+    it('keys create --test --json prints the key once, with its id, scope and environment', async () => {
+      const key = onlyJson(
+        await run(['keys', 'create', '--org', orgId, '--scope', 'read_write', '--test', '--json'], {
+          dataDir,
+        }),
+      );
+      assert.match(key.id, /^key_[0-9A-Z]{26}$/);
+      assert.match(key.key, /^sk_test_[0-9A-Za-z]{32,}$/);
+      assert.equal(key.scope, 'read_write');
+      assert.equal(key.environment, 'test');
+      keyId = key.id;
+      fullKey = key.key;
+    });
+
+    it('keys list --json and orgs list --json show it without the full key', async () => {
+      const [keysOut, orgsOut] = await Promise.all([
+        run(['keys', 'list', '--json'], { dataDir }),
+        run(['orgs', 'list', '--json'], { dataDir }),
+      ]);
+      assert.ok(!keysOut.stdout.includes(fullKey), 'the full key is never listed');
+      assert.ok(!keysOut.stdout.includes(fullKey.slice(12, -4)), 'not even its middle');
+      const listed = onlyJson(keysOut);
+      const key = listed.data.find((k: any) => k.id === keyId);
+      assert.ok(key, 'the key is listed');
+      assert.equal(key.key, undefined);
+      assert.equal(key.status, 'active');
+      assert.equal(key.last4, fullKey.slice(-4));
+      assert.ok(fullKey.startsWith(key.prefix));
+      assert.ok(onlyJson(orgsOut).data.some((o: any) => o.id === orgId));
+    });
+
+    it('keys revoke --json answers status revoked', async () => {
+      const key = onlyJson(await run(['keys', 'revoke', keyId, '--json'], { dataDir }));
+      assert.equal(key.id, keyId);
+      assert.equal(key.status, 'revoked');
+      assert.ok(key.revokedAt);
+      assert.equal(key.key, undefined);
+    });
+  });
+
+  describe('migrate', { concurrency: false }, () => {
+    it('migrate --json applies every migration once, then nothing', async () => {
+      const dataDir = tempDir();
+      const first = onlyJson(await run(['migrate', '--json'], { dataDir }));
+      assert.equal(first.database, 'sqlite');
+      assert.ok(Array.isArray(first.applied) && first.applied.length > 0);
+      assert.ok(first.applied.every((name: unknown) => typeof name === 'string'));
+      const second = onlyJson(await run(['migrate', '--json'], { dataDir }));
+      assert.deepEqual(second, { database: 'sqlite', applied: [] });
+    });
+
+    it('migrate --json against PostgreSQL', { skip: !process.env.TEST_DATABASE_URL }, async () => {
+      const admin = new URL(process.env.TEST_DATABASE_URL!);
+      admin.pathname = '/postgres';
+      const name = `audenci_cli_${randomBytes(6).toString('hex')}`;
+      const client = new pg.Client({ connectionString: admin.href });
+      await client.connect();
+      try {
+        await client.query(`create database ${name}`);
+        const target = new URL(admin.href);
+        target.pathname = `/${name}`;
+        const env = { DATABASE_URL: target.href, AUDENCI_SECRET_KEY: randomBytes(32).toString('hex') };
+        const first = onlyJson(await run(['migrate', '--json'], { env }));
+        assert.equal(first.database, 'postgres');
+        assert.ok(first.applied.length > 0);
+        const second = onlyJson(await run(['migrate', '--json'], { env }));
+        assert.deepEqual(second, { database: 'postgres', applied: [] });
+        const org = onlyJson(
+          await run(['orgs', 'create', '--name', 'PG', '--plan', 'scale', '--json'], { env }),
+        );
+        assert.match(org.id, /^org_/);
+      } finally {
+        await client.query(`drop database if exists ${name} with (force)`);
+        await client.end();
+      }
+    });
+  });
+
+  describe('configuration errors', () => {
+    it('a bad environment variable stops serve with one line on stderr naming it', async () => {
+      const result = await run(['serve'], { env: { PORT: 'abc' } });
+      assert.notEqual(result.code, 0);
+      assert.equal(result.stdout, '');
+      const lines = result.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0]!, /PORT/);
+      assert.match(lines[0]!, /abc/);
+    });
+  });
+
+  describe('serve: first start, second start and graceful shutdown', { concurrency: false }, () => {
+    const dataDir = tempDir();
+    let adminKey = '';
+
+    it('the first start on an empty data dir prints one admin live key that lists brands', async () => {
+      const server = await startServer('serve', dataDir);
+      await server.waitForLine(LISTENING);
+      const keys = server.lines.filter((l) => KEY_LINE.test(l));
+      assert.equal(keys.length, 1, server.lines.join('\n'));
+      adminKey = keys[0]!;
+      assert.equal(server.lines.filter((l) => l.includes('sk_prod_')).length, 1, 'the key appears once');
+
+      const base = `http://127.0.0.1:${server.port}`;
+      const brands = await fetch(`${base}/api/v1/brands`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      assert.equal(brands.status, 200);
+      const body = (await brands.json()) as any;
+      assert.deepEqual(body.data, []);
+      assert.equal(body.pagination.totalCount, 0);
+      const anonymous = await fetch(`${base}/api/v1/brands`);
+      assert.equal(anonymous.status, 401);
+
+      server.child.kill('SIGTERM');
+      const { code } = await server.exited;
+      assert.equal(code, 0, server.stderr());
+    });
+
+    it('a second start does not print a key; SIGTERM lets an accepted request finish, then exits 0', async () => {
+      assert.ok(adminKey, 'the first start ran');
+      const server = await startServer('serve', dataDir);
+      await server.waitForLine(LISTENING);
+      assert.ok(!server.lines.some((l) => l.includes('sk_prod_')), 'no key on a second start');
+
+      // An idle keep-alive connection: the server must close it instead of waiting for it.
+      const idle = await rawConnection(server.port);
+      idle.socket.write(`GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n`);
+      for (let i = 0; i < 1500 && !/\r\n\r\n[\s\S]*\}/.test(idle.received()); i++) await sleep(20);
+      assert.match(idle.received(), /^HTTP\/1\.1 200/);
+
+      // An accepted request in flight: headers and part of the body sent, the rest after SIGTERM. The
+      // server answers `100 Continue` when it dispatches the request; a pause lets authentication finish.
+      const body = JSON.stringify({ name: 'Created during shutdown' });
+      const inflight = await rawConnection(server.port);
+      inflight.socket.write(
+        [
+          'POST /api/v1/brands HTTP/1.1',
+          'Host: localhost',
+          `Authorization: Bearer ${adminKey}`,
+          'Content-Type: application/json',
+          `Content-Length: ${Buffer.byteLength(body)}`,
+          'Connection: close',
+          'Expect: 100-continue',
+          '',
+          body.slice(0, 10),
+        ].join('\r\n'),
+      );
+      for (let i = 0; i < 1500 && !inflight.received().startsWith('HTTP/1.1 100'); i++) await sleep(20);
+      assert.match(inflight.received(), /^HTTP\/1\.1 100 Continue/);
+      await sleep(500);
+
+      const signalledAt = Date.now();
+      server.child.kill('SIGTERM');
+      await server.waitForLine(/"msg":"shutting down"/, 5_000);
+
+      // The listening socket closes: new connections are refused.
+      let refused = false;
+      for (let i = 0; i < 50 && !refused; i++) {
+        refused = !(await canConnect(server.port));
+        if (!refused) await sleep(50);
+      }
+      assert.ok(refused, 'the port stops accepting connections after SIGTERM');
+      await idle.closed; // closed by the server, not by us
+      assert.equal(server.child.exitCode, null, 'still running while a request is in flight');
+
+      inflight.socket.write(body.slice(10));
+      await inflight.closed;
+      assert.match(inflight.received(), /\r\n\r\nHTTP\/1\.1 201 /);
+      assert.match(inflight.received(), /"name":"Created during shutdown"/);
+
+      const { code, at } = await server.exited;
+      assert.equal(code, 0, server.stderr());
+      assert.ok(at - signalledAt < SHUTDOWN_TIMEOUT_MS, `exited within ${SHUTDOWN_TIMEOUT_MS} ms`);
+      assert.ok(server.lines.some((l) => l.includes('"msg":"shut down cleanly"')));
+      assert.ok(!server.lines.some((l) => l.includes('shutdown timed out')));
+    });
+  });
+
+  describe('worker', () => {
+    it('starts, stays up and exits 0 on SIGTERM', async () => {
+      const server = await startServer('worker', tempDir());
+      await server.waitForLine(/"msg":"worker started/);
+      await sleep(1_000);
+      assert.equal(server.child.exitCode, null, 'the worker stays up');
+      assert.ok(!(await canConnect(server.port)), 'the worker does not listen');
+      assert.ok(!server.lines.some((l) => l.includes('sk_prod_')), 'the worker creates no key');
+      const signalledAt = Date.now();
+      server.child.kill('SIGTERM');
+      const { code, at } = await server.exited;
+      assert.equal(code, 0, server.stderr());
+      assert.ok(at - signalledAt < SHUTDOWN_TIMEOUT_MS);
+      assert.ok(server.lines.some((l) => l.includes('"msg":"shut down cleanly"')));
+    });
+  });
+});

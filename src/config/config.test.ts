@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './index.js';
+
+const SECRET = 'a'.repeat(64);
+
+/** Asserts that `env` fails with a ConfigError naming `variable`, and returns its message. */
+function rejects(env: Record<string, string>, variable: string, problem: RegExp): string {
+  let caught: unknown;
+  try {
+    loadConfig(env);
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof ConfigError, `expected a ConfigError for ${JSON.stringify(env)}`);
+  assert.equal(caught.variable, variable);
+  assert.ok(caught.message.includes(variable), `message names ${variable}: ${caught.message}`);
+  assert.match(caught.message, problem);
+  assert.ok(!caught.message.includes('\n'), 'the message is one line');
+  return caught.message;
+}
+
+describe('loadConfig', () => {
+  it('has working defaults for embedded mode with an empty environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.publicUrl, 'http://localhost:3000');
+    assert.equal(config.dataDir, path.resolve('./data'));
+    assert.ok(path.isAbsolute(config.dataDir));
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.redisUrl, undefined);
+    assert.equal(config.secretKey, undefined);
+    assert.equal(config.allowPrivateUrls, false);
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.ai.provider, 'builtin');
+    assert.ok(config.webhookRetryDelays.length > 0);
+  });
+
+  it('treats blank values as unset', () => {
+    const config = loadConfig({ PORT: '  ', DATABASE_URL: '', LOG_LEVEL: ' ' });
+    assert.equal(config.port, 3000);
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.logLevel, 'info');
+  });
+
+  it('derives the public URL from PORT and resolves the data dir', () => {
+    const config = loadConfig({ PORT: '8080', AUDENCI_DATA_DIR: 'some/dir' });
+    assert.equal(config.port, 8080);
+    assert.equal(config.publicUrl, 'http://localhost:8080');
+    assert.equal(config.dataDir, path.resolve('some/dir'));
+  });
+
+  it('reads valid values of every kind', () => {
+    const config = loadConfig({
+      PORT: '4000',
+      HOST: '127.0.0.1',
+      AUDENCI_PUBLIC_URL: 'https://api.example.com/',
+      DATABASE_URL: 'postgres://audenci:pw@db:5432/audenci',
+      REDIS_URL: 'redis://cache:6379',
+      AUDENCI_SECRET_KEY: SECRET,
+      AUDENCI_ALLOW_PRIVATE_URLS: 'true',
+      AI_PROVIDER: 'openai-compatible',
+      OPENAI_BASE_URL: 'http://llm.internal/v1',
+      LOG_LEVEL: 'warn',
+      AUDENCI_WEBHOOK_RETRY_DELAYS: '1, 2,3.5',
+    });
+    assert.equal(config.port, 4000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.publicUrl, 'https://api.example.com');
+    assert.equal(config.databaseUrl, 'postgres://audenci:pw@db:5432/audenci');
+    assert.equal(config.redisUrl, 'redis://cache:6379');
+    assert.deepEqual(config.secretKey, Buffer.from(SECRET, 'hex'));
+    assert.equal(config.allowPrivateUrls, true);
+    assert.equal(config.ai.provider, 'openai-compatible');
+    assert.equal(config.ai.openaiBaseUrl, 'http://llm.internal/v1');
+    assert.equal(config.logLevel, 'warn');
+    assert.deepEqual(config.webhookRetryDelays, [1, 2, 3.5]);
+  });
+
+  it('accepts a base64 secret key of 32 bytes', () => {
+    const key = Buffer.alloc(32, 7);
+    assert.deepEqual(loadConfig({ AUDENCI_SECRET_KEY: key.toString('base64') }).secretKey, key);
+  });
+
+  describe('rejects a bad value with a ConfigError naming the variable and the problem', () => {
+    it('PORT that is not a number', () => {
+      const message = rejects({ PORT: 'abc' }, 'PORT', /whole number/);
+      assert.match(message, /abc/);
+    });
+
+    it('PORT out of range', () => {
+      rejects({ PORT: '70000' }, 'PORT', /between 0 and 65535/);
+      rejects({ PORT: '-1' }, 'PORT', /whole number/);
+    });
+
+    it('DATABASE_URL that is not PostgreSQL', () => {
+      rejects({ DATABASE_URL: 'mysql://x', AUDENCI_SECRET_KEY: SECRET }, 'DATABASE_URL', /postgres/);
+    });
+
+    it('DATABASE_URL that is not a URL', () => {
+      rejects({ DATABASE_URL: 'not a url', AUDENCI_SECRET_KEY: SECRET }, 'DATABASE_URL', /must be a URL/);
+    });
+
+    it('REDIS_URL that is not Redis', () => {
+      rejects({ REDIS_URL: 'http://x' }, 'REDIS_URL', /redis:\/\//);
+    });
+
+    it('AUDENCI_SECRET_KEY too short, without echoing it', () => {
+      const message = rejects({ AUDENCI_SECRET_KEY: 'short' }, 'AUDENCI_SECRET_KEY', /32 bytes/);
+      assert.ok(!message.includes('short,') && !message.includes("'short'"));
+    });
+
+    it('AUDENCI_ALLOW_PRIVATE_URLS that is not a boolean', () => {
+      rejects({ AUDENCI_ALLOW_PRIVATE_URLS: 'maybe' }, 'AUDENCI_ALLOW_PRIVATE_URLS', /true or false.*maybe/);
+    });
+
+    it('AI_PROVIDER that is unknown', () => {
+      rejects({ AI_PROVIDER: 'foo' }, 'AI_PROVIDER', /one of builtin, openai-compatible.*foo/);
+    });
+
+    it('LOG_LEVEL that is unknown', () => {
+      rejects({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of .*info.*loud/);
+    });
+
+    it('AUDENCI_WEBHOOK_RETRY_DELAYS with a non-number', () => {
+      rejects({ AUDENCI_WEBHOOK_RETRY_DELAYS: '5,x' }, 'AUDENCI_WEBHOOK_RETRY_DELAYS', /comma-separated/);
+      rejects({ AUDENCI_WEBHOOK_RETRY_DELAYS: '5,,6' }, 'AUDENCI_WEBHOOK_RETRY_DELAYS', /comma-separated/);
+    });
+
+    it('DATABASE_URL without AUDENCI_SECRET_KEY', () => {
+      rejects({ DATABASE_URL: 'postgres://db/audenci' }, 'AUDENCI_SECRET_KEY', /required when DATABASE_URL/);
+    });
+
+    it('a URL-typed variable with a bad value', () => {
+      rejects({ AUDENCI_PUBLIC_URL: 'ftp://example.com' }, 'AUDENCI_PUBLIC_URL', /http/);
+      rejects({ TWITTER_API_BASE_URL: 'nope' }, 'TWITTER_API_BASE_URL', /must be a URL/);
+    });
+
+    it('AI_PROVIDER=openai-compatible with neither a base URL nor a key', () => {
+      rejects({ AI_PROVIDER: 'openai-compatible' }, 'OPENAI_API_KEY', /required/);
+    });
+  });
+
+  describe('never echoes a password from DATABASE_URL or REDIS_URL', () => {
+    const password = 'Hunter2Secret';
+    const cases: Record<string, string>[] = [
+      { DATABASE_URL: `mysql://admin:${password}@db:3306/app` },
+      { DATABASE_URL: `postgres://admin:${password}@db:notaport/app` },
+      { DATABASE_URL: `postgres://admin:${password}@db host/app` },
+      { DATABASE_URL: `postgres://admin:${password}/x@db:notaport/app` },
+      { DATABASE_URL: `postgres://admin:${password}@x@db:notaport/app` },
+      { DATABASE_URL: `postgres://admin:${password}@db/app` },
+      { REDIS_URL: `http://:${password}@cache:6379` },
+      { REDIS_URL: `redis://:${password}@cache:bad` },
+    ];
+    for (const env of cases) {
+      it(Object.values(env)[0]!.replace(password, '<password>'), () => {
+        let caught: unknown;
+        try {
+          loadConfig(env);
+        } catch (error) {
+          caught = error;
+        }
+        assert.ok(caught instanceof ConfigError);
+        assert.ok(!caught.message.includes(password), `password leaked: ${caught.message}`);
+        assert.ok(!caught.message.includes(password.slice(0, 6)), `password leaked: ${caught.message}`);
+      });
+    }
+
+    it('still shows the rest of the URL, so the mistake can be found', () => {
+      const message = rejects(
+        { DATABASE_URL: `postgres://admin:${password}/x@db:notaport/app`, AUDENCI_SECRET_KEY: SECRET },
+        'DATABASE_URL',
+        /must be a URL/,
+      );
+      assert.match(message, /'postgres:\/\/\*\*\*@db:notaport\/app'/);
+    });
+  });
+});
