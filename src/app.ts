@@ -14,6 +14,9 @@ import { ErrorEnvelope, PaginationSchema } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { ALIAS_PREFIX, API_PREFIX, registerVersioning } from './http/versioning.js';
 import { BrandSchema, brandsRoutes } from './modules/brands/index.js';
+import { SocialAccountSchema, accountsRoutes } from './modules/accounts/index.js';
+import type { ConnectorRegistry } from './platforms/registry.js';
+import type { SecretBox } from './shared/secret-box.js';
 import type { ServiceContext } from './modules/context.js';
 import { keysRoutes, type KeyAuthenticator, type KeyUsage } from './modules/keys/index.js';
 import { ApiKeySchema, ApiKeyWithSecretSchema } from './modules/keys/keys.schemas.js';
@@ -32,6 +35,10 @@ export interface AppDeps {
   authenticator: KeyAuthenticator;
   keyUsage: KeyUsage;
   metrics: Registry;
+  /** Which connector serves a platform in an environment (test → the sandbox). */
+  connectors: ConnectorRegistry;
+  /** Seals platform tokens at rest (a key derived from AUDENCI_SECRET_KEY). */
+  tokenBox: SecretBox;
   /** Extra `/readyz` checks beyond the database (e.g. Redis). */
   readinessChecks?: Record<string, () => Promise<void>>;
 }
@@ -53,6 +60,7 @@ const COMPONENT_SCHEMAS = [
   PostSchema,
   ValidationReportSchema,
   CampaignSchema,
+  SocialAccountSchema,
 ];
 
 /** Never logged: credentials in headers, and any secret-looking field a serializer might meet. */
@@ -158,6 +166,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     authenticator: deps.authenticator,
     keyUsage: deps.keyUsage,
     publicUrl: config.publicUrl,
+    config,
   };
   const api = async (scope: FastifyInstance) => {
     await scope.register(organizationsRoutes, routeDeps);
@@ -166,6 +175,11 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(postsRoutes, routeDeps);
     await scope.register(campaignsRoutes, routeDeps);
     await scope.register(platformsRoutes, routeDeps);
+    await scope.register(accountsRoutes, {
+      ...routeDeps,
+      connectors: deps.connectors,
+      tokenBox: deps.tokenBox,
+    });
   };
   await app.register(api, { prefix: API_PREFIX });
   await app.register(api, { prefix: ALIAS_PREFIX });

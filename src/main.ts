@@ -3,6 +3,8 @@ import { buildApp, LOG_REDACT } from './app.js';
 import { bootstrapIfEmpty } from './bootstrap.js';
 import type { Config } from './config/index.js';
 import { createRuntime, isEmbedded, type Runtime } from './runtime.js';
+import { createWorker } from './worker/index.js';
+import type { Worker } from './worker/worker.js';
 
 export type ProcessRole = 'serve' | 'api' | 'worker';
 
@@ -27,6 +29,7 @@ export async function start(
   logger: Logger,
   out: NodeJS.WritableStream,
 ): Promise<Started> {
+  let worker: Worker | undefined;
   const runtime = await createRuntime(config, {
     onBackgroundError: (error, what) => logger.error({ err: error }, `${what} failed`),
   });
@@ -51,18 +54,31 @@ export async function start(
 
   let url: string | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  if (role !== 'api') {
+    worker = createWorker(
+      {
+        config,
+        ctx: runtime.ctx,
+        db: runtime.ctx.db,
+        connectors: runtime.connectors,
+        tokenBox: runtime.tokenBox,
+      },
+      { onError: (error, what) => logger.error({ err: error }, `worker: ${what} failed`) },
+    );
+    await worker.start();
+    logger.info({ workerId: worker.id }, 'worker started');
+  }
   if (role !== 'worker') {
     app = await buildApp(runtime, { loggerInstance: logger });
     url = await app.listen({ port: config.port, host: config.host });
     logger.info({ url, docs: `${config.publicUrl}/docs` }, 'Audenci API listening');
-  } else {
-    logger.info('worker started; no background job types are registered yet');
   }
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      if (app) await app.close();
+      // Stop taking requests and jobs first; running jobs finish or go back to the queue.
+      await Promise.all([app?.close(), worker?.stop(Math.max(1000, config.shutdownTimeoutMs - 2000))]);
       await runtime.close();
     })();
     return stopping;

@@ -16,6 +16,9 @@ import { KeyAuthenticator, KeyUsage } from './modules/keys/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { CursorCodec } from './shared/cursor.js';
 import { CountCache } from './db/count-cache.js';
+import { createConnectorRegistry } from './platforms/index.js';
+import { SecretBox } from './shared/secret-box.js';
+import { Queue } from './worker/queue.js';
 
 export interface Runtime extends AppDeps {
   secretKey: Buffer;
@@ -91,11 +94,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       clock,
       cursors: new CursorCodec(deriveKey(secretKey, 'cursor')),
       counts: new CountCache(config.countCacheTtlMs, () => clock.now()),
+      queue: new Queue(db, clock),
+      capabilities: db.capabilities,
     },
     rateLimiter,
     authenticator,
     keyUsage,
     metrics: createMetricsRegistry(),
+    connectors: createConnectorRegistry(config, () => clock.now()),
+    tokenBox: new SecretBox(deriveKey(secretKey, 'platform-tokens')),
     readinessChecks,
     secretKey,
     close() {

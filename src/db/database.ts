@@ -4,6 +4,8 @@ import type { OrganizationsTable } from '../modules/organizations/organizations.
 import type { CampaignsTable } from '../modules/campaigns/campaigns.table.js';
 import type { PostsTable } from '../modules/posts/posts.table.js';
 import type { IdempotencyKeysTable } from '../http/idempotency.table.js';
+import type { OAuthStatesTable, SocialAccountsTable } from '../modules/accounts/accounts.table.js';
+import type { JobsTable } from '../worker/queue.table.js';
 
 /**
  * The whole schema as Kysely sees it. Portable column conventions (one set of migrations for SQLite and
@@ -16,4 +18,7 @@ export interface Database {
   campaigns: CampaignsTable;
   posts: PostsTable;
   idempotency_keys: IdempotencyKeysTable;
+  social_accounts: SocialAccountsTable;
+  oauth_states: OAuthStatesTable;
+  jobs: JobsTable;
 }

@@ -12,7 +12,7 @@ import { newId } from '../shared/ids.js';
 import type { Environment, Tenant } from '../shared/tenant.js';
 import type { CampaignRow } from '../modules/campaigns/campaigns.table.js';
 import { campaignsQuery, type CampaignFilters } from '../modules/campaigns/campaigns.repository.js';
-import type { PostRow } from '../modules/posts/posts.table.js';
+import type { NewPostRow } from '../modules/posts/posts.table.js';
 import { postsQuery, type PostFilters } from '../modules/posts/posts.repository.js';
 import { POST_SORTS } from '../modules/posts/posts.service.js';
 import { CAMPAIGN_SORTS } from '../modules/campaigns/campaigns.service.js';
@@ -147,7 +147,7 @@ for (const dialect of dialects) {
         'PUBLISHED',
       ] as const;
       const campaignStatuses = ['DRAFT', 'ACTIVE', 'COMPLETED', 'ARCHIVED'] as const;
-      const posts: PostRow[] = [];
+      const posts: NewPostRow[] = [];
       const campaigns: CampaignRow[] = [];
       let n = 0;
       for (const [o, org] of orgs.entries()) {

@@ -25,6 +25,11 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const ADMIN_RESOURCES = ['api-keys', 'webhooks', 'webhook-endpoints', 'brands', 'organization'];
 const ADMIN_EVEN_TO_READ = ['api-keys', 'webhooks', 'webhook-endpoints'];
 const EXCEPTIONS: Record<string, Scope> = {};
+/**
+ * Operations under /api that take no key, by design: the OAuth callback the platform redirects the
+ * user's browser to (its single-use `state` identifies the attempt). Served under both prefixes, GET only.
+ */
+const PUBLIC_API_OPERATIONS = ['GET /api/v1/social-accounts/callback'];
 
 function expectedScope(method: string, path: string): Scope {
   const exception = EXCEPTIONS[`${method} ${path}`];
@@ -112,6 +117,11 @@ function documentedOperations(app: FastifyInstance): Operation[] {
     for (const [method, operation] of Object.entries(item)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       const declared = operation['x-required-scope'];
+      if (PUBLIC_API_OPERATIONS.includes(`${method.toUpperCase()} ${template}`)) {
+        assert.equal(declared, 'public', `${method.toUpperCase()} ${template} is public`);
+        assert.deepEqual(operation.security, [], `${template} has no security requirement`);
+        continue;
+      }
       if (template.startsWith('/api/')) {
         assert.ok(
           declared === 'read' || declared === 'read_write' || declared === 'admin',
@@ -238,6 +248,10 @@ describe('route inventory', () => {
         return both.flatMap((p) => methods.map((m) => `${m} ${p}`));
       }),
     );
+    for (const op of PUBLIC_API_OPERATIONS) {
+      const [method, template] = op.split(' ') as [string, string];
+      expected.add(op).add(`${method} ${template.replace(/^\/api\/v1\//, '/api/')}`);
+    }
     assert.deepEqual([...served].sort(), [...expected].sort());
   });
 

@@ -15,6 +15,11 @@ const TAGS = [
       'Posts move DRAFT → SCHEDULED → PUBLISHING → PUBLISHED | FAILED, or to CANCELLED. Deleting a published post removes it from Audenci only.',
   },
   { name: 'Campaigns', description: 'Campaigns group posts of one brand over a date range.' },
+  {
+    name: 'Social accounts',
+    description:
+      'The network identities a brand publishes as, connected through OAuth (sandbox accounts in the test environment). Tokens are stored encrypted and never shown.',
+  },
   { name: 'Platforms', description: "Each network's rules (text length, hashtags, media) as data." },
   { name: 'Operations', description: 'Health, readiness, metrics and this document. No authentication.' },
 ];

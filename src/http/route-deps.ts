@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
 import type { ServiceContext } from '../modules/context.js';
 import type { KeyAuthenticator, KeyUsage } from '../modules/keys/index.js';
 
@@ -9,6 +10,7 @@ export interface RouteDeps {
   keyUsage: KeyUsage;
   /** Externally visible base URL (`AUDENCI_PUBLIC_URL`). */
   publicUrl: string;
+  config: Config;
 }
 
 /** Absolute URL of a resource, under the same API prefix (`/api/v1` or `/api`) the request used. */

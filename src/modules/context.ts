@@ -3,6 +3,8 @@ import type { Database } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
 import type { CursorCodec } from '../shared/cursor.js';
 import type { CountCache } from '../db/count-cache.js';
+import type { DialectCapabilities } from '../db/dialects/types.js';
+import type { Queue } from '../worker/queue.js';
 
 /** What every service function needs: the database, the time and the cursor signer. */
 export interface ServiceContext {
@@ -11,4 +13,7 @@ export interface ServiceContext {
   cursors: CursorCodec;
   /** Cached list totals; services invalidate a resource's counts when they write to it. */
   counts: CountCache;
+  /** The durable queue: enqueue inside the transaction that causes the work. */
+  queue: Queue;
+  capabilities: DialectCapabilities;
 }

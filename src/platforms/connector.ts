@@ -14,7 +14,8 @@ import type { MediaType, Platform } from './rules.js';
  * - `transient`: network error, timeout or 5xx: retry with backoff.
  * - `permanent`: anything else that will not succeed by retrying (permissions, deleted account).
  */
-export type PlatformErrorKind = 'auth_expired' | 'rate_limited' | 'invalid_content' | 'transient' | 'permanent';
+export type PlatformErrorKind =
+  'auth_expired' | 'rate_limited' | 'invalid_content' | 'transient' | 'permanent';
 
 export class PlatformError extends Error {
   constructor(

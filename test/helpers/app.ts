@@ -14,6 +14,8 @@ import {
   type PlanName,
 } from '../../src/modules/organizations/index.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createWorker, type CreateWorkerOptions } from '../../src/worker/index.js';
+import type { Worker } from '../../src/worker/worker.js';
 import { ManualClock, systemClock, type Clock } from '../../src/shared/clock.js';
 import type { Environment } from '../../src/shared/tenant.js';
 
@@ -204,6 +206,23 @@ export async function call<T = any>(
   const type = String(response.headers['content-type'] ?? '');
   if (response.body && type.includes('json')) body = JSON.parse(response.body);
   return { status: response.statusCode, headers: response.headers, body: body as T, raw: response.body };
+}
+
+/** The real worker (scheduler, publisher, token refresh) on a test app's runtime; stop it in `after`. */
+export async function startWorker(t: TestApp, options: CreateWorkerOptions = {}): Promise<Worker> {
+  const { runtime } = t;
+  const worker = createWorker(
+    {
+      config: runtime.config,
+      ctx: runtime.ctx,
+      db: runtime.ctx.db,
+      connectors: runtime.connectors,
+      tokenBox: runtime.tokenBox,
+    },
+    { pollMs: 200, sweepEveryMs: 100, leaseMs: 5000, ...options },
+  );
+  await worker.start();
+  return worker;
 }
 
 export { ManualClock };

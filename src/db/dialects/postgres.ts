@@ -8,7 +8,7 @@ import {
   type TableMetadata,
 } from 'kysely';
 import type { Database } from '../database.js';
-import type { DbHandle } from './types.js';
+import type { DbHandle, Notifier } from './types.js';
 
 const INT8_OID = 20;
 
@@ -45,6 +45,70 @@ class SchemaScopedDialect extends PostgresDialect {
   }
 }
 
+/**
+ * `LISTEN/NOTIFY` on a dedicated connection, reconnected after errors. Channel names carry the schema so
+ * that databases shared by tests do not wake each other.
+ */
+function pgNotifier(options: PostgresOptions): Notifier {
+  const prefix = options.schema ?? 'public';
+  const name = (channel: string) => `${prefix}_${channel}`.replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase();
+  return {
+    async notify(db, channel) {
+      await sql`select pg_notify(${name(channel)}, '')`.execute(db);
+    },
+    async subscribe(channel, listener) {
+      let client: pg.Client | undefined;
+      let stopped = false;
+      let retry: NodeJS.Timeout | undefined;
+      const connect = async (): Promise<void> => {
+        const next = new pg.Client({ connectionString: options.url });
+        next.on('notification', () => listener());
+        next.on('error', () => {
+          if (stopped || client !== next) return;
+          client = undefined;
+          void next.end().catch(() => undefined);
+          reconnect();
+          // Work may have been enqueued while we were not listening.
+          listener();
+        });
+        try {
+          await next.connect();
+          await next.query(`listen "${name(channel)}"`);
+        } catch (error) {
+          void next.end().catch(() => undefined);
+          throw error;
+        }
+        if (stopped) {
+          // Unsubscribed while connecting: an open connection would keep the process alive.
+          await next.end().catch(() => undefined);
+          return;
+        }
+        client = next;
+      };
+      // Until it listens again: a failed attempt schedules the next one.
+      const reconnect = () => {
+        retry = setTimeout(() => {
+          connect().then(
+            () => {
+              // Work may have been enqueued while we were reconnecting.
+              if (!stopped) listener();
+            },
+            () => {
+              if (!stopped) reconnect();
+            },
+          );
+        }, 1000);
+      };
+      await connect();
+      return async () => {
+        stopped = true;
+        if (retry) clearTimeout(retry);
+        await client?.end().catch(() => undefined);
+      };
+    },
+  };
+}
+
 export function openPostgres(options: PostgresOptions): DbHandle {
   // Timestamps are stored as epoch milliseconds in BIGINT columns; they fit a JS number exactly.
   const types = {
@@ -78,6 +142,7 @@ export function openPostgres(options: PostgresOptions): DbHandle {
   return {
     db,
     capabilities: { name: 'postgres', supportsSkipLocked: true, supportsNotify: true, singleWriter: false },
+    notifier: pgNotifier(options),
     async serverVersion() {
       const row = await sql<{ v: string }>`select version() as v`.execute(db);
       return row.rows[0]!.v;

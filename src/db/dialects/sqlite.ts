@@ -3,7 +3,8 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../database.js';
-import type { DbHandle } from './types.js';
+import { EventEmitter } from 'node:events';
+import type { DbHandle, Notifier } from './types.js';
 
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -29,6 +30,23 @@ function cachingDatabase(raw: SQLite.Database) {
   };
 }
 
+/** One process owns an SQLite database: its worker is woken by an in-memory event. */
+function localNotifier(): Notifier {
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  return {
+    async notify(_db, channel) {
+      setImmediate(() => events.emit(channel));
+    },
+    async subscribe(channel, listener) {
+      events.on(channel, listener);
+      return async () => {
+        events.off(channel, listener);
+      };
+    },
+  };
+}
+
 export function openSqlite(file: string): DbHandle {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const raw = new SQLite(file);
@@ -40,6 +58,7 @@ export function openSqlite(file: string): DbHandle {
   return {
     db,
     capabilities: { name: 'sqlite', supportsSkipLocked: false, supportsNotify: false, singleWriter: true },
+    notifier: localNotifier(),
     async serverVersion() {
       const row = await sql<{ v: string }>`select sqlite_version() as v`.execute(db);
       return `SQLite ${row.rows[0]!.v}`;

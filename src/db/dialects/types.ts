@@ -16,9 +16,22 @@ export interface DialectCapabilities {
   readonly singleWriter: boolean;
 }
 
+/**
+ * Wakes workers when work is enqueued. PostgreSQL uses `LISTEN/NOTIFY` (a notification sent inside a
+ * transaction is delivered when it commits, to every process); SQLite, whose worker is in-process, an
+ * in-memory event.
+ */
+export interface Notifier {
+  /** Signals `channel`; inside a transaction, take effect when it commits. */
+  notify(db: Kysely<Database>, channel: string): Promise<void>;
+  /** Calls `listener` on each signal; answers a function that stops listening. */
+  subscribe(channel: string, listener: () => void): Promise<() => Promise<void>>;
+}
+
 export interface DbHandle {
   db: Kysely<Database>;
   capabilities: DialectCapabilities;
+  notifier: Notifier;
   /** The server's own description of itself, e.g. `PostgreSQL 15.19 …` or `SQLite 3.53.2`. */
   serverVersion(): Promise<string>;
   /** Is the database reachable right now. */

@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_content.js';
+import * as m0003 from './0003_social_accounts.js';
+import * as m0004 from './0004_jobs.js';
 
 /**
  * Forward-only migrations, in order. Each is portable DDL that runs unchanged on SQLite and PostgreSQL.
@@ -9,4 +11,6 @@ import * as m0002 from './0002_content.js';
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_content': m0002,
+  '0003_social_accounts': m0003,
+  '0004_jobs': m0004,
 };

@@ -3,52 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import {
   call,
   createTenant,
-  createTestDatabase,
+  createTestApp,
   dialects,
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
-import { buildApp } from '../../app.js';
 import { PLATFORMS, PLATFORM_RULES } from '../../platforms/rules.js';
-import { createRuntime } from '../../runtime.js';
-import { systemClock } from '../../shared/clock.js';
-import { PlatformRulesSchema, platformsRoutes } from './index.js';
-
-/**
- * The real app, plus the platforms routes and schema if `buildApp` does not register them yet, so this
- * test passes both before and after they are wired into `src/app.ts`.
- */
-async function startApp(dialect: (typeof dialects)[number]): Promise<TestApp> {
-  const database = createTestDatabase(dialect);
-  const runtime = await createRuntime(database.config, {
-    schema: database.schema,
-    sqliteFile: database.sqliteFile,
-    redisPrefix: database.redisPrefix,
-  });
-  const app = await buildApp(runtime);
-  if (!app.getSchema('PlatformRules')) app.addSchema(PlatformRulesSchema);
-  if (!app.hasRoute({ method: 'GET', url: '/api/v1/platforms' })) {
-    await app.register(platformsRoutes, {
-      prefix: '/api/v1',
-      ctx: runtime.ctx,
-      authenticator: runtime.authenticator,
-      keyUsage: runtime.keyUsage,
-      publicUrl: runtime.config.publicUrl,
-    });
-  }
-  await app.ready();
-  return {
-    app,
-    runtime,
-    database,
-    clock: systemClock,
-    async close() {
-      await app.close();
-      await runtime.close();
-      await database.drop();
-    },
-  };
-}
 
 /** The rules as they travel: JSON. */
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -58,7 +18,7 @@ for (const dialect of dialects) {
     let t: TestApp;
     let tenant: Tenant;
     before(async () => {
-      t = await startApp(dialect);
+      t = await createTestApp(dialect);
       tenant = await createTenant(t);
     });
     after(() => t.close());

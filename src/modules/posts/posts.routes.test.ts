@@ -184,13 +184,17 @@ for (const dialect of dialects) {
         'error',
         'createdAt',
         'updatedAt',
-        'socialAccountId',
       ]) {
         const res = await patch({ [field]: field === 'error' ? { code: 'x', message: 'y' } : 'x' });
         assert.equal(res.status, 400, field);
         assert.equal(res.body.error.details.field, field);
         assert.match(res.body.error.details.reason, /Read-only/);
       }
+      // socialAccountId is settable, but only to an account of the post's brand and platform.
+      const noAccount = await patch({ socialAccountId: 'acct_01M8FHSW4FSXDVQCQJRMA72QE2' });
+      assert.equal(noAccount.status, 400);
+      assert.equal(noAccount.body.error.details.field, 'socialAccountId');
+      assert.match(noAccount.body.error.details.reason, /No social account/);
       assert.deepEqual(await read(), post);
 
       const scheduled = await patch({ status: 'SCHEDULED', scheduledFor: future(5) });

@@ -15,6 +15,7 @@ import {
   ValidationReportSchema,
 } from './posts.schemas.js';
 import * as service from './posts.service.js';
+import { publishNow } from './posts.publishing.js';
 
 const Params = IdParams('Post', 'post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['Posts'];
@@ -144,6 +145,35 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
     async (request) => ({
       data: await service.updatePost(ctx, request.principal, request.params.id, request.body, 'merge'),
     }),
+  );
+
+  app.post<{ Params: Static<typeof Params> }>(
+    '/posts/:id/publish',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'publishPost',
+        summary: 'Publish a post now',
+        description:
+          'Checks the platform rules, moves a DRAFT or SCHEDULED post to PUBLISHING and answers 202 at once; the ' +
+          'worker publishes it and the post ends PUBLISHED (with `publishedAt`, `platformPostId`, `platformUrl`) ' +
+          'or FAILED (with `error`). Poll the post or listen for the `post.published` / `post.failed` webhooks. ' +
+          'A post that is already publishing, published, failed or cancelled answers 409.',
+        params: Params,
+        response: { 202: DataEnvelope(Type.Ref(PostSchema), 'The post, now PUBLISHING') },
+      },
+    },
+    async (request, reply) => {
+      const post = await publishNow(
+        ctx,
+        request.principal,
+        request.params.id,
+        deps.config.publishRetryDelays.length + 1,
+      );
+      reply.code(202).header('Location', resourceUrl(deps, request, `/posts/${post.id}`));
+      return { data: post };
+    },
   );
 
   app.delete<{ Params: Static<typeof Params> }>(

@@ -29,7 +29,6 @@ const DateInput = Type.String({
 /** Fields clients may not set on a post (refused with 400 naming the field). */
 export const POST_READ_ONLY = [
   'id',
-  'socialAccountId',
   'publishedAt',
   'platformPostId',
   'platformUrl',
@@ -73,6 +72,14 @@ export const PostSchema = Type.Object(
 const editable = {
   brandId: Type.String({ minLength: 1, maxLength: 64, examples: ['brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
   platform: PlatformSchema,
+  socialAccountId: Nullable(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'The social account to publish through: one of the same brand and platform',
+      examples: ['acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'],
+    }),
+  ),
   caption: Type.String({
     minLength: 1,
     maxLength: 100_000,
@@ -91,6 +98,7 @@ export const CreatePostBody = Type.Object(
   {
     brandId: editable.brandId,
     platform: editable.platform,
+    socialAccountId: Type.Optional(editable.socialAccountId),
     caption: editable.caption,
     mediaIds: Type.Optional(editable.mediaIds),
     link: Type.Optional(editable.link),
@@ -121,6 +129,7 @@ export const PatchPostBody = Type.Object(
   {
     brandId: Type.Optional(editable.brandId),
     platform: Type.Optional(editable.platform),
+    socialAccountId: Type.Optional(editable.socialAccountId),
     caption: Type.Optional(editable.caption),
     mediaIds: Type.Optional(editable.mediaIds),
     link: Type.Optional(editable.link),
@@ -141,6 +150,7 @@ export const ValidatePostBody = Type.Object(
     link: Type.Optional(editable.link),
     firstComment: Type.Optional(editable.firstComment),
     brandId: Type.Optional(editable.brandId),
+    socialAccountId: Type.Optional(editable.socialAccountId),
     campaignId: Type.Optional(editable.campaignId),
     scheduledFor: Type.Optional(editable.scheduledFor),
     metadata: Type.Optional(editable.metadata),

@@ -5,6 +5,7 @@ import { parseDateInput } from '../../shared/dates.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
+import { findAccountRow } from '../accounts/index.js';
 import { getBrand } from '../brands/index.js';
 import { findCampaignRow } from '../campaigns/index.js';
 import type { ServiceContext } from '../context.js';
@@ -36,6 +37,7 @@ export interface Post {
 export interface PostInput {
   brandId?: string;
   platform?: string;
+  socialAccountId?: string | null;
   caption?: string;
   mediaIds?: string[];
   link?: string | null;
@@ -110,6 +112,7 @@ async function checkReferences(
   tenant: Tenant,
   brandId: string,
   campaignId: string | null,
+  account: { platform: string; socialAccountId: string | null },
 ) {
   const problems: FieldProblem[] = [];
   try {
@@ -128,7 +131,37 @@ async function checkReferences(
       problems.push({ field: 'campaignId', reason: `No campaign with id '${campaignId}'` });
     }
   }
+  if (account.socialAccountId !== null) {
+    const reason = await socialAccountProblem(
+      ctx,
+      tenant,
+      brandId,
+      account.platform,
+      account.socialAccountId,
+    );
+    if (reason) problems.push({ field: 'socialAccountId', reason });
+  }
   if (problems.length) throw invalidInput(problems);
+}
+
+/** A post publishes through an account of its own brand and platform. */
+async function socialAccountProblem(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  brandId: string,
+  platform: string,
+  id: string,
+): Promise<string | undefined> {
+  try {
+    const account = await findAccountRow(ctx, tenant, id);
+    if (account.brand_id !== brandId) return 'The social account belongs to another brand';
+    if (account.platform !== platform)
+      return `The social account is a ${account.platform} account, not ${platform}`;
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'NOT_FOUND') throw error;
+    return `No social account with id '${id}'`;
+  }
 }
 
 function parseSchedule(value: string | null | undefined, now: number): number | null | undefined {
@@ -180,7 +213,7 @@ export async function createPost(ctx: ServiceContext, tenant: Tenant, input: New
     environment: tenant.environment,
     brand_id: input.brandId,
     platform: input.platform,
-    social_account_id: null,
+    social_account_id: input.socialAccountId ?? null,
     caption: input.caption,
     media_ids: JSON.stringify(input.mediaIds ?? []),
     link: input.link ?? null,
@@ -194,11 +227,16 @@ export async function createPost(ctx: ServiceContext, tenant: Tenant, input: New
     error_code: null,
     error_message: null,
     metadata,
+    publish_attempts: 0,
+    publish_started_at: null,
     created_at: now,
     updated_at: now,
   };
   if (status === 'SCHEDULED') checkSchedulable(row, now);
-  await checkReferences(ctx, tenant, row.brand_id, row.campaign_id);
+  await checkReferences(ctx, tenant, row.brand_id, row.campaign_id, {
+    platform: row.platform,
+    socialAccountId: row.social_account_id,
+  });
   await repo.insertPost(ctx.db, row);
   ctx.counts.invalidate(postsResource(tenant));
   return toPost(row);
@@ -279,6 +317,7 @@ export async function updatePost(
     ...existing,
     brand_id: input.brandId ?? existing.brand_id,
     platform: input.platform ?? existing.platform,
+    social_account_id: pick(input.socialAccountId, existing.social_account_id, null),
     caption: input.caption ?? existing.caption,
     media_ids:
       input.mediaIds !== undefined
@@ -293,8 +332,16 @@ export async function updatePost(
     updated_at: Math.max(now, existing.updated_at + 1),
   };
   if (target === 'SCHEDULED') checkSchedulable(next, now);
-  if (next.brand_id !== existing.brand_id || next.campaign_id !== existing.campaign_id) {
-    await checkReferences(ctx, tenant, next.brand_id, next.campaign_id);
+  if (
+    next.brand_id !== existing.brand_id ||
+    next.campaign_id !== existing.campaign_id ||
+    next.platform !== existing.platform ||
+    next.social_account_id !== existing.social_account_id
+  ) {
+    await checkReferences(ctx, tenant, next.brand_id, next.campaign_id, {
+      platform: next.platform,
+      socialAccountId: next.social_account_id,
+    });
   }
   const { id: _id, organization_id: _o, environment: _e, created_at: _c, ...changes } = next;
   const updated = await repo.updatePost(ctx.db, tenant, id, existing.status, changes);

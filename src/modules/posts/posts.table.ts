@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 import type { Environment } from '../../shared/tenant.js';
 
 export const POST_STATUSES = [
@@ -33,6 +33,9 @@ export interface PostsTable {
   error_message: string | null;
   /** JSON object, free-form (size-limited by the API). */
   metadata: string;
+  /** Calls to the platform started for this post (recorded before each call). */
+  publish_attempts: Generated<number>;
+  publish_started_at: number | null;
   created_at: number;
   updated_at: number;
 }

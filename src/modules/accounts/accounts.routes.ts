@@ -1,0 +1,173 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { listParams } from '../../http/list-params.js';
+import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
+import type { ConnectorRegistry } from '../../platforms/registry.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import { completeConnect, redactCallbackUrl, startConnect } from './accounts.oauth.js';
+import {
+  CallbackQuery,
+  ConnectBody,
+  ConnectionSchema,
+  CreateAccountBody,
+  ListAccountsQuery,
+  SocialAccountSchema,
+} from './accounts.schemas.js';
+import * as service from './accounts.service.js';
+
+const EXAMPLE_ID = 'acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
+const Params = IdParams('Social account', EXAMPLE_ID);
+const TAGS = ['Social accounts'];
+/** Why changes need `read_write` and not `admin`: accounts are content set-up, not organization settings. */
+const SCOPE_NOTE =
+  'Connecting and disconnecting accounts is content set-up, like creating posts: it needs `read_write`, ' +
+  'not `admin` (which is kept for API keys, webhooks, brands and organization settings).';
+
+export interface AccountsRouteDeps extends RouteDeps {
+  connectors: ConnectorRegistry;
+  tokenBox: SecretBox;
+}
+
+export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDeps): Promise<void> {
+  const ctx = service.accountsContext(deps.ctx, deps);
+
+  app.get<{ Querystring: Static<typeof ListAccountsQuery> }>(
+    '/social-accounts',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'listSocialAccounts',
+        summary: 'List social accounts',
+        description: 'Filter by `brandId`, `platform` and `status`. Tokens are never shown.',
+        querystring: ListAccountsQuery,
+        response: { 200: ListEnvelope(Type.Ref(SocialAccountSchema), 'A page of social accounts') },
+      },
+    },
+    async (request) => {
+      const { brandId, platform, status } = request.query;
+      return service.listAccounts(ctx, request.principal, listParams(request.query), {
+        brandId,
+        platform,
+        status,
+      });
+    },
+  );
+
+  app.post<{ Body: Static<typeof CreateAccountBody> }>(
+    '/social-accounts',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'createSocialAccount',
+        summary: 'Create a sandbox social account (test environment)',
+        description:
+          'With a test key (`sk_test_…`), creates a connected sandbox account at once: no OAuth, nothing reaches a ' +
+          'real network. With a live key it answers 400: live accounts are connected through ' +
+          '`POST /social-accounts/connect`. ' +
+          SCOPE_NOTE,
+        body: CreateAccountBody,
+        response: { 201: DataEnvelope(Type.Ref(SocialAccountSchema), 'The sandbox account, connected') },
+      },
+    },
+    async (request, reply) => {
+      const account = await service.createSandboxAccount(ctx, request.principal, request.body);
+      reply.code(201).header('Location', resourceUrl(deps, request, `/social-accounts/${account.id}`));
+      return { data: account };
+    },
+  );
+
+  app.post<{ Body: Static<typeof ConnectBody> }>(
+    '/social-accounts/connect',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'connectSocialAccount',
+        summary: 'Start connecting a social account (OAuth)',
+        description:
+          "Answers the platform's authorization URL: send the user's browser there. Once they approve, the platform " +
+          'redirects to `GET /social-accounts/callback`, which stores the account(s) and then sends the browser to your ' +
+          '`redirectUri`. The attempt is valid for 10 minutes and completes once. In the test environment the ' +
+          'sandbox approves at once: the URL leads straight to the callback. ' +
+          SCOPE_NOTE,
+        body: ConnectBody,
+        response: { 200: DataEnvelope(ConnectionSchema, 'Where to send the user') },
+      },
+    },
+    async (request) => ({ data: await startConnect(ctx, request.principal, request.body) }),
+  );
+
+  app.get<{ Querystring: Static<typeof CallbackQuery> }>(
+    '/social-accounts/callback',
+    {
+      config: { scope: 'public' },
+      // A HEAD (a link preview, a prefetch) must not consume a single-use state.
+      exposeHeadRoute: false,
+      // The authorization code and state are secrets in flight: the request log shows them redacted.
+      onRequest: async (request) => {
+        request.raw.url = redactCallbackUrl(request.raw.url ?? '');
+      },
+      schema: {
+        tags: TAGS,
+        operationId: 'socialAccountCallback',
+        summary: 'OAuth callback (the platform redirects the browser here)',
+        description:
+          'Not called by API clients: the platform sends the browser here with `code` and `state` (or `error`). ' +
+          'It needs no API key — the single-use `state` made by `POST /social-accounts/connect` identifies the ' +
+          'attempt. Redirects (302) to the `redirectUri` given at connect with `status=connected&accounts=acct_…` ' +
+          'or `status=error&reason=…`, plus `state`; without a `redirectUri` it answers JSON. An unknown or used ' +
+          '`state` is always a 400.',
+        querystring: CallbackQuery,
+        response: {
+          200: DataEnvelope(
+            Type.Array(Type.Ref(SocialAccountSchema)),
+            'The accounts connected (no redirectUri)',
+          ),
+          302: Type.Null({ description: "Back to the client's redirectUri, with the outcome in its query" }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await completeConnect(ctx, request.query);
+      if ('redirect' in outcome) return reply.redirect(outcome.redirect, 302);
+      return { data: outcome.accounts };
+    },
+  );
+
+  app.get<{ Params: Static<typeof Params> }>(
+    '/social-accounts/:id',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'getSocialAccount',
+        summary: 'Retrieve a social account',
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(SocialAccountSchema), 'The social account') },
+      },
+    },
+    async (request) => ({ data: await service.getAccount(ctx, request.principal, request.params.id) }),
+  );
+
+  app.delete<{ Params: Static<typeof Params> }>(
+    '/social-accounts/:id',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'deleteSocialAccount',
+        summary: 'Disconnect a social account',
+        description:
+          'Deletes the account and its tokens from Audenci (to withdraw access entirely, also remove the app in the ' +
+          "platform's settings). Refused (409) while a SCHEDULED or PUBLISHING post uses it. " +
+          SCOPE_NOTE,
+        params: Params,
+        response: { 200: DataEnvelope(DeletedSchema(EXAMPLE_ID), 'The account was disconnected') },
+      },
+    },
+    async (request) => ({ data: await service.deleteAccount(ctx, request.principal, request.params.id) }),
+  );
+}

@@ -1,0 +1,190 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { PlatformError, type PublishRequest } from '../../platforms/connector.js';
+import type { ConnectorRegistry } from '../../platforms/registry.js';
+import { AppError } from '../../shared/errors.js';
+import type { Tenant } from '../../shared/tenant.js';
+import { JobError, type JobHandler } from '../../worker/worker.js';
+import type { ServiceContext } from '../context.js';
+import { PUBLISH_JOB, sweepDuePosts, type PublishJobPayload } from './posts.publishing.js';
+import { postsResource } from './posts.service.js';
+import type { PostRow } from './posts.table.js';
+
+/** The account a post publishes as, with its decrypted token (from the accounts module). */
+export interface PublishingAccount {
+  platformAccountId: string;
+  accessToken: string;
+  metadata: Record<string, string>;
+}
+
+export type AccountResolver = (tenant: Tenant, post: PostRow) => Promise<PublishingAccount>;
+
+export interface PublishDeps {
+  ctx: ServiceContext;
+  connectors: ConnectorRegistry;
+  /** Resolves a live post's social account; throws AppError when it cannot publish. */
+  resolveAccount: AccountResolver;
+  /** Seconds between attempts after transient failures (AUDENCI_PUBLISH_RETRY_DELAYS). */
+  retryDelays: number[];
+}
+
+/** A failure that ends the post FAILED with this code and message. */
+function failure(code: string, message: string, retryable = false, retryAfterMs?: number): JobError {
+  return new JobError(message, retryable, retryAfterMs, { code, message });
+}
+
+async function markFailed(db: Kysely<Database>, postId: string, code: string, message: string, now: number) {
+  await db
+    .updateTable('posts')
+    .set({ status: 'FAILED', error_code: code, error_message: message.slice(0, 1000), updated_at: now })
+    .where('id', '=', postId)
+    .where('status', '=', 'PUBLISHING')
+    .execute();
+}
+
+function sandboxSteering(post: PostRow): PublishRequest['sandbox'] {
+  const metadata = JSON.parse(post.metadata) as { sandbox?: { outcome?: unknown; failures?: unknown } };
+  const steer = metadata.sandbox;
+  if (!steer || typeof steer !== 'object') return undefined;
+  const outcome = steer.outcome === 'fail' || steer.outcome === 'transient' ? steer.outcome : undefined;
+  const failures =
+    typeof steer.failures === 'number' && steer.failures >= 0 ? Math.floor(steer.failures) : undefined;
+  return { outcome, failures };
+}
+
+/**
+ * Publishes one post. The attempt is recorded on the post before the platform is called, and the
+ * connector gets a stable idempotency key (the post id) with the attempt number, so a retry after a
+ * crash lets the connector find the first attempt's post rather than publish twice where the platform
+ * allows it. Success and the job's completion commit together.
+ */
+export function publishHandler(deps: PublishDeps): JobHandler {
+  const { ctx } = deps;
+  return {
+    retryDelays: deps.retryDelays,
+    async run(job) {
+      const { postId } = job.payload as PublishJobPayload;
+      const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
+      const post = await ctx.db
+        .selectFrom('posts')
+        .selectAll()
+        .where('id', '=', postId)
+        .where('organization_id', '=', tenant.organizationId)
+        .where('environment', '=', tenant.environment)
+        .executeTakeFirst();
+      if (!post) return { skipped: 'the post was deleted' };
+      if (post.status !== 'PUBLISHING') return { skipped: `the post is ${post.status}` };
+
+      const connector = deps.connectors.get(post.platform, tenant.environment);
+      if (!connector)
+        throw failure(
+          'platform_unavailable',
+          `Publishing to ${post.platform} is not configured on this server`,
+        );
+      let account: PublishingAccount;
+      try {
+        account =
+          tenant.environment === 'test' && !post.social_account_id
+            ? {
+                platformAccountId: `sandbox-${post.brand_id}`,
+                accessToken: 'sandbox',
+                metadata: { platform: post.platform },
+              }
+            : await deps.resolveAccount(tenant, post);
+      } catch (error) {
+        if (error instanceof AppError) throw failure('account_unavailable', error.message);
+        throw error;
+      }
+      const mediaIds = JSON.parse(post.media_ids) as string[];
+      if (mediaIds.length > 0 && tenant.environment === 'live') {
+        throw failure(
+          'media_unavailable',
+          'This server cannot upload media to platforms yet; publish without media',
+        );
+      }
+
+      // Record the attempt before calling the platform; stop if another worker took the job over.
+      if (!(await job.holdsLease())) throw new JobError('The lease on this job was lost', true);
+      const now = ctx.clock.now();
+      await ctx.db
+        .updateTable('posts')
+        .set((eb) => ({
+          publish_attempts: eb('publish_attempts', '+', 1),
+          publish_started_at: post.publish_started_at ?? now,
+        }))
+        .where('id', '=', postId)
+        .execute();
+      const attempt = post.publish_attempts + 1;
+
+      let result;
+      try {
+        result = await connector.publish({
+          idempotencyKey: post.id,
+          attempt,
+          firstAttemptAt: post.publish_started_at ?? now,
+          caption: post.caption,
+          link: post.link,
+          firstComment: post.first_comment,
+          media: [],
+          account,
+          ...(tenant.environment === 'test' ? { sandbox: sandboxSteering(post) } : {}),
+        });
+      } catch (error) {
+        if (error instanceof PlatformError) {
+          const retryAfterMs =
+            error.options.retryAfterSeconds !== undefined
+              ? error.options.retryAfterSeconds * 1000
+              : undefined;
+          throw failure(error.code, error.message, error.retryable, retryAfterMs);
+        }
+        throw failure('publish_error', error instanceof Error ? error.message : String(error), true);
+      }
+
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('posts')
+          .set({
+            status: 'PUBLISHED',
+            published_at: result.publishedAt,
+            platform_post_id: result.platformPostId,
+            platform_url: result.platformUrl,
+            error_code: null,
+            error_message: null,
+            updated_at: Math.max(ctx.clock.now(), post.updated_at + 1),
+          })
+          .where('id', '=', postId)
+          .where('status', '=', 'PUBLISHING')
+          .execute();
+        await job.complete(trx, { platformPostId: result.platformPostId, attempt });
+      });
+      ctx.counts.invalidate(postsResource(tenant));
+      return { platformPostId: result.platformPostId, attempt };
+    },
+    async onDeadLetter(trx, job, error) {
+      const { postId } = JSON.parse(job.payload) as PublishJobPayload;
+      const detail = error instanceof JobError ? (error.result as { code?: string } | undefined) : undefined;
+      await markFailed(trx, postId, detail?.code ?? 'publish_failed', error.message, ctx.clock.now());
+      if (job.organization_id && job.environment) {
+        ctx.counts.invalidate(
+          postsResource({ organizationId: job.organization_id, environment: job.environment }),
+        );
+      }
+    },
+  };
+}
+
+/** Handlers and periodic tasks the posts module contributes to the worker. */
+export function postsWorkerParts(deps: PublishDeps, sweepEveryMs = 250) {
+  const maxAttempts = deps.retryDelays.length + 1;
+  return {
+    handlers: { [PUBLISH_JOB]: publishHandler(deps) },
+    periodic: [
+      {
+        name: 'scheduled posts',
+        everyMs: sweepEveryMs,
+        run: async () => void (await sweepDuePosts(deps.ctx, maxAttempts)),
+      },
+    ],
+    maxAttempts,
+  };
+}

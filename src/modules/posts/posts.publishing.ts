@@ -1,0 +1,124 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { validateDraft } from '../../platforms/rules.js';
+import { AppError } from '../../shared/errors.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { ServiceContext } from '../context.js';
+import { findPostRow, postsResource, ruleError, toPost, type Post } from './posts.service.js';
+
+export const PUBLISH_JOB = 'post.publish';
+
+export interface PublishJobPayload {
+  postId: string;
+}
+
+/** One publish job per post, ever: a second request to publish cannot enqueue another. */
+export function publishDedupeKey(postId: string): string {
+  return `${PUBLISH_JOB}:${postId}`;
+}
+
+async function enqueuePublish(
+  ctx: ServiceContext,
+  trx: Kysely<Database>,
+  tenant: Tenant,
+  postId: string,
+  maxAttempts: number,
+) {
+  await ctx.queue.enqueue(trx, {
+    type: PUBLISH_JOB,
+    payload: { postId } satisfies PublishJobPayload,
+    tenant,
+    maxAttempts,
+    dedupeKey: publishDedupeKey(postId),
+  });
+}
+
+/**
+ * `POST /posts/{id}/publish`: a DRAFT or SCHEDULED post that obeys its platform's rules moves to
+ * PUBLISHING and a publish job is enqueued in the same transaction. Anything else is 409.
+ */
+export async function publishNow(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  maxAttempts: number,
+): Promise<Post> {
+  const existing = await findPostRow(ctx, tenant, id);
+  if (existing.status !== 'DRAFT' && existing.status !== 'SCHEDULED') {
+    throw new AppError('CONFLICT', `A ${existing.status} post cannot be published`, {
+      status: existing.status,
+    });
+  }
+  const violations = validateDraft({
+    platform: existing.platform,
+    caption: existing.caption,
+    mediaIds: JSON.parse(existing.media_ids) as string[],
+    link: existing.link,
+    firstComment: existing.first_comment,
+  });
+  if (violations.length) throw ruleError(existing.platform, violations);
+  const now = Math.max(ctx.clock.now(), existing.updated_at + 1);
+  const published = await ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('posts')
+      .set({ status: 'PUBLISHING', updated_at: now })
+      .where('id', '=', id)
+      .where('organization_id', '=', tenant.organizationId)
+      .where('environment', '=', tenant.environment)
+      .where('status', '=', existing.status)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return false;
+    await enqueuePublish(ctx, trx, tenant, id, maxAttempts);
+    return true;
+  });
+  if (!published) {
+    const current = await findPostRow(ctx, tenant, id);
+    throw new AppError('CONFLICT', `The post changed to ${current.status} while this request ran`, {
+      status: current.status,
+    });
+  }
+  ctx.counts.invalidate(postsResource(tenant));
+  return toPost({ ...existing, status: 'PUBLISHING', updated_at: now });
+}
+
+/**
+ * The scheduler: SCHEDULED posts whose time has come move to PUBLISHING, each with its publish job, in
+ * one transaction. The status check in the UPDATE (and `SKIP LOCKED` where available) lets any number
+ * of workers sweep at once without handing a post over twice.
+ */
+export async function sweepDuePosts(ctx: ServiceContext, maxAttempts: number, limit = 200): Promise<number> {
+  const now = ctx.clock.now();
+  const due = await ctx.db.transaction().execute(async (trx) => {
+    let candidates = trx
+      .selectFrom('posts')
+      .select('id')
+      .where('status', '=', 'SCHEDULED')
+      .where('scheduled_for', '<=', now)
+      .orderBy('scheduled_for')
+      .limit(limit);
+    if (ctx.capabilities.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
+    const rows = await trx
+      .updateTable('posts')
+      .set({ status: 'PUBLISHING', updated_at: now })
+      .where('id', 'in', candidates)
+      .where('status', '=', 'SCHEDULED')
+      .returning(['id', 'organization_id', 'environment'])
+      .execute();
+    for (const row of rows) {
+      await enqueuePublish(
+        ctx,
+        trx,
+        { organizationId: row.organization_id, environment: row.environment },
+        row.id,
+        maxAttempts,
+      );
+    }
+    return rows;
+  });
+  for (const tenant of new Set(
+    due.map((r) => postsResource({ organizationId: r.organization_id, environment: r.environment })),
+  )) {
+    ctx.counts.invalidate(tenant);
+  }
+  return due.length;
+}

@@ -1,0 +1,187 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  PlatformError,
+  type AuthorizationRequest,
+  type CodeExchange,
+  type ConnectedAccount,
+  type OAuthTokens,
+  type PlatformConnector,
+  type PublishRequest,
+  type PublishResult,
+} from '../connector.js';
+
+/**
+ * The built-in sandbox (CONTRACT §4, §7): every test-environment key connects and publishes through it,
+ * whatever the platform, and it never touches a network. It behaves like a platform where a client can
+ * see it: OAuth with PKCE (the "consent screen" approves at once by sending the browser straight back to
+ * our callback with a code), expiring tokens that refresh, platform-like post ids and URLs, and failures
+ * injected on request (`metadata.sandbox` of a post becomes `PublishRequest.sandbox`).
+ *
+ * The sandbox serves every platform, so it shapes ids and URLs after `account.metadata.platform`, which
+ * the accounts module stores on test-environment accounts.
+ */
+
+export interface SandboxOptions {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Our externally visible base URL: like a real platform, the sandbox only redirects to registered URIs. */
+  publicUrl: string;
+}
+
+export const SANDBOX_HOST = 'https://sandbox.audenci.dev';
+/** Sandbox tokens live two hours, as X's do, so the refresh path is exercised in the test environment. */
+export const SANDBOX_TOKEN_TTL_MS = 2 * 3600_000;
+export const SANDBOX_SCOPES = ['read', 'publish'];
+
+const CODE_PREFIX = 'sbx_code_';
+const ACCESS_PREFIX = 'sbx_at_';
+const REFRESH_PREFIX = 'sbx_rt_';
+/** Digits in a post id, per platform, as long as the platform's own ids. */
+const ID_DIGITS: Record<string, number> = { twitter: 19, instagram: 17, facebook: 16, linkedin: 19 };
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** `count` decimal digits derived from `seed` (deterministic; never starts with 0). */
+export function digitsFrom(seed: string, count: number): string {
+  let out = '';
+  for (let round = 0; out.length < count; round++) {
+    for (const byte of sha256(`${seed}#${round}`)) {
+      if (byte >= 250) continue; // keeps the digits uniform
+      out += String(byte % 10);
+      if (out.length === count) break;
+    }
+  }
+  return out[0] === '0' ? `1${out.slice(1)}` : out;
+}
+
+/** Fresh sandbox tokens (random, so a stolen test token says nothing about the next one). */
+export function sandboxTokens(now: number): OAuthTokens {
+  return {
+    accessToken: `${ACCESS_PREFIX}${randomBytes(24).toString('base64url')}`,
+    refreshToken: `${REFRESH_PREFIX}${randomBytes(24).toString('base64url')}`,
+    expiresAt: now + SANDBOX_TOKEN_TTL_MS,
+    scopes: [...SANDBOX_SCOPES],
+  };
+}
+
+/** A sandbox identity; the same `seed` gives the same platform account id (a reconnect finds it again). */
+export function sandboxAccount(options: { seed: string; name: string; now: number }): ConnectedAccount {
+  const digits = digitsFrom(`account:${options.seed}`, 16);
+  const slug = options.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 24);
+  return {
+    platformAccountId: `sbx_${digits}`,
+    name: options.name,
+    username: `${slug || 'sandbox'}_${digits.slice(-4)}`,
+    tokens: sandboxTokens(options.now),
+    metadata: {},
+  };
+}
+
+interface CodeContent {
+  /** The redirect URI the code was issued for; the exchange must repeat it (RFC 6749 §4.1.3). */
+  r: string;
+  /** The PKCE S256 challenge, when one was sent. */
+  c?: string;
+}
+
+function encodeCode(content: CodeContent): string {
+  return `${CODE_PREFIX}${Buffer.from(JSON.stringify(content)).toString('base64url')}`;
+}
+
+function decodeCode(code: string): CodeContent | undefined {
+  if (!code.startsWith(CODE_PREFIX)) return undefined;
+  try {
+    const content = JSON.parse(Buffer.from(code.slice(CODE_PREFIX.length), 'base64url').toString('utf8'));
+    return typeof content?.r === 'string' ? (content as CodeContent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function invalidGrant(message: string): PlatformError {
+  return new PlatformError('permanent', `Sandbox: ${message}`, 'invalid_grant', { status: 400 });
+}
+
+export function createSandboxConnector(options: SandboxOptions): PlatformConnector {
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  return {
+    platform: 'sandbox',
+    usesPkce: true,
+
+    /** No consent screen: the browser goes straight back to `redirectUri` with a code, as if approved. */
+    authorizationUrl(request: AuthorizationRequest): string {
+      if (!request.redirectUri.startsWith(`${publicUrl}/`)) {
+        throw invalidGrant(`redirect_uri must be under ${publicUrl}`);
+      }
+      const url = new URL(request.redirectUri);
+      const content: CodeContent = { r: request.redirectUri };
+      if (request.codeChallenge !== undefined) content.c = request.codeChallenge;
+      url.searchParams.set('code', encodeCode(content));
+      url.searchParams.set('state', request.state);
+      return url.toString();
+    },
+
+    async exchangeCode(exchange: CodeExchange): Promise<ConnectedAccount[]> {
+      const content = decodeCode(exchange.code);
+      if (!content) throw invalidGrant('the authorization code is not one the sandbox issued');
+      if (content.r !== exchange.redirectUri)
+        throw invalidGrant('redirect_uri does not match the authorization');
+      if (content.c !== undefined) {
+        const verifier = exchange.codeVerifier ?? '';
+        if (sha256(verifier).toString('base64url') !== content.c) {
+          throw invalidGrant('the PKCE code_verifier does not match the code_challenge');
+        }
+      }
+      return [sandboxAccount({ seed: 'sandbox-user', name: 'Sandbox User', now: options.now() })];
+    },
+
+    async refresh(tokens: OAuthTokens): Promise<OAuthTokens> {
+      if (!tokens.refreshToken?.startsWith(REFRESH_PREFIX)) {
+        throw new PlatformError('auth_expired', 'Sandbox: the refresh token is not valid', 'invalid_grant', {
+          status: 400,
+        });
+      }
+      return sandboxTokens(options.now());
+    },
+
+    /**
+     * Deterministic: the same idempotency key always gives the same post id, so a retried attempt after a
+     * crash "finds" its earlier result, as a connector should on a platform with idempotent creation.
+     */
+    async publish(request: PublishRequest): Promise<PublishResult> {
+      const steer = request.sandbox;
+      if (steer?.outcome === 'fail') {
+        throw new PlatformError(
+          'invalid_content',
+          'Sandbox: publishing failed because metadata.sandbox.outcome is "fail"',
+          'sandbox_failure',
+          { status: 400 },
+        );
+      }
+      if (steer?.outcome === 'transient') {
+        const failures = typeof steer.failures === 'number' ? steer.failures : 1;
+        if (request.attempt <= failures) {
+          throw new PlatformError(
+            'transient',
+            `Sandbox: injected transient failure ${request.attempt} of ${failures}`,
+            'sandbox_transient',
+            { status: 503 },
+          );
+        }
+      }
+      const platform = request.account.metadata.platform ?? 'sandbox';
+      const id = `sbx_${digitsFrom(`post:${request.idempotencyKey}`, ID_DIGITS[platform] ?? 18)}`;
+      return {
+        platformPostId: id,
+        platformUrl: `${SANDBOX_HOST}/${encodeURIComponent(platform)}/${id}`,
+        publishedAt: options.now(),
+      };
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/index.js';
+import type { Database } from '../db/database.js';
+import type { ServiceContext } from '../modules/context.js';
+import {
+  accountsContext,
+  accountsDueForRefresh,
+  getPublishingAccount,
+  refreshAccount,
+} from '../modules/accounts/index.js';
+import { postsWorkerParts } from '../modules/posts/posts.jobs.js';
+import type { ConnectorRegistry } from '../platforms/registry.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { Worker, type WorkerOptions } from './worker.js';
+
+export { Worker, JobError, type JobHandler, type JobContext } from './worker.js';
+export { Queue, QUEUE_CHANNEL } from './queue.js';
+
+export interface WorkerDeps {
+  config: Config;
+  ctx: ServiceContext;
+  db: Kysely<Database>;
+  connectors: ConnectorRegistry;
+  tokenBox: SecretBox;
+}
+
+export interface CreateWorkerOptions extends Pick<
+  WorkerOptions,
+  'concurrency' | 'leaseMs' | 'pollMs' | 'workerId' | 'onError'
+> {
+  /** How often the scheduler looks for due posts. */
+  sweepEveryMs?: number;
+  /** How often tokens about to expire are refreshed, and how far ahead. */
+  refreshEveryMs?: number;
+  refreshAheadMs?: number;
+}
+
+/** The worker with every module's job handlers and periodic tasks. */
+export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}): Worker {
+  const accounts = accountsContext(deps.ctx, {
+    connectors: deps.connectors,
+    tokenBox: deps.tokenBox,
+    publicUrl: deps.config.publicUrl,
+  });
+  const posts = postsWorkerParts(
+    {
+      ctx: deps.ctx,
+      connectors: deps.connectors,
+      resolveAccount: (tenant, post) =>
+        getPublishingAccount(accounts, tenant, post.social_account_id ?? '', {
+          brandId: post.brand_id,
+          platform: post.platform,
+        }),
+      retryDelays: deps.config.publishRetryDelays,
+    },
+    options.sweepEveryMs,
+  );
+  const refreshAheadMs = options.refreshAheadMs ?? 15 * 60_000;
+  const refreshTokens = {
+    name: 'token refresh',
+    everyMs: options.refreshEveryMs ?? 60_000,
+    async run() {
+      const due = await accountsDueForRefresh(deps.db, deps.ctx.clock.now() + refreshAheadMs);
+      for (const account of due) {
+        try {
+          await refreshAccount(accounts, account.id);
+        } catch (error) {
+          // Retryable platform errors: the account keeps its token and the next sweep tries again.
+          options.onError?.(error, `refreshing account ${account.id}`);
+        }
+      }
+    },
+  };
+  return new Worker({
+    queue: deps.ctx.queue,
+    db: deps.db,
+    clock: deps.ctx.clock,
+    handlers: { ...posts.handlers },
+    periodic: [...posts.periodic, refreshTokens],
+    concurrency: options.concurrency ?? 8,
+    leaseMs: options.leaseMs,
+    pollMs: options.pollMs ?? (deps.ctx.capabilities.supportsNotify ? 5_000 : 1_000),
+    workerId: options.workerId,
+    onError: options.onError,
+  });
+}

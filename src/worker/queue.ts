@@ -1,0 +1,315 @@
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { DbHandle } from '../db/index.js';
+import type { Clock } from '../shared/clock.js';
+import { newId } from '../shared/ids.js';
+import type { Tenant } from '../shared/tenant.js';
+import type { JobRow } from './queue.table.js';
+
+export const QUEUE_CHANNEL = 'audenci_jobs';
+
+export interface EnqueueOptions {
+  type: string;
+  payload: unknown;
+  /** The tenant the job works for; null for system jobs. */
+  tenant: Tenant | null;
+  /** Not before (epoch ms); default now. */
+  runAt?: number;
+  maxAttempts?: number;
+  /** At most one job with this key ever exists; a second enqueue is a no-op that returns the first. */
+  dedupeKey?: string;
+}
+
+/**
+ * The durable queue: a `jobs` table. `enqueue` takes the caller's transaction, so a job exists exactly
+ * when the change that caused it commits (transactional outbox). Workers claim jobs with a lease; on
+ * PostgreSQL with `FOR UPDATE SKIP LOCKED`, so any number of workers share the table without claiming a
+ * job twice; on SQLite the single writer serializes claims. A job whose lease expired (its worker died)
+ * is claimed again. Every state change after the claim is guarded by the lease holder's id, so a worker
+ * that lost its lease cannot overwrite another's result.
+ */
+export class Queue {
+  constructor(
+    private readonly handle: DbHandle,
+    private readonly clock: Clock,
+  ) {}
+
+  get db(): Kysely<Database> {
+    return this.handle.db;
+  }
+
+  async enqueue(db: Kysely<Database>, options: EnqueueOptions): Promise<JobRow> {
+    const now = this.clock.now();
+    const row: JobRow = {
+      id: newId('job', now),
+      organization_id: options.tenant?.organizationId ?? null,
+      environment: options.tenant?.environment ?? null,
+      type: options.type,
+      payload: JSON.stringify(options.payload ?? {}),
+      status: 'queued',
+      run_at: options.runAt ?? now,
+      attempts: 0,
+      max_attempts: options.maxAttempts ?? 5,
+      locked_by: null,
+      locked_until: null,
+      dedupe_key: options.dedupeKey ?? null,
+      progress: null,
+      result: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    };
+    if (options.dedupeKey) {
+      const inserted = await db
+        .insertInto('jobs')
+        .values(row)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+        const existing = await db
+          .selectFrom('jobs')
+          .selectAll()
+          .where('dedupe_key', '=', options.dedupeKey)
+          .executeTakeFirst();
+        if (existing) return existing;
+      }
+    } else {
+      await db.insertInto('jobs').values(row).execute();
+    }
+    await this.handle.notifier.notify(db, QUEUE_CHANNEL);
+    return row;
+  }
+
+  /** Claims up to `limit` runnable jobs (due queued jobs, and running jobs whose lease expired). */
+  async claim(workerId: string, limit: number, leaseMs: number, types: readonly string[]): Promise<JobRow[]> {
+    if (limit <= 0 || types.length === 0) return [];
+    const now = this.clock.now();
+    let candidates = this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('type', 'in', types)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', now)]),
+          eb.and([
+            eb('status', '=', 'running'),
+            eb('locked_until', '<', now),
+            eb('attempts', '<', eb.ref('max_attempts')),
+          ]),
+        ]),
+      )
+      .orderBy('run_at')
+      .limit(limit);
+    if (this.handle.capabilities.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
+    return this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'running',
+        locked_by: workerId,
+        locked_until: now + leaseMs,
+        attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', 'in', candidates)
+      .returningAll()
+      .execute();
+  }
+
+  /**
+   * Running jobs whose worker died during their last attempt are not claimed again (no attempt left):
+   * they fail here, each in a transaction of its own in which `onDead` runs (the handler's dead letter),
+   * so a dead job's consequences (e.g. its post marked FAILED) commit with it. If `onDead` throws, that
+   * job stays as it was (it is reaped again later) and the first error is thrown after the others.
+   * `types` limits reaping to the job types the caller can dead-letter.
+   */
+  async reapExpired(
+    options: {
+      types?: readonly string[];
+      onDead?: (db: Kysely<Database>, job: JobRow) => Promise<void>;
+    } = {},
+  ): Promise<number> {
+    if (options.types?.length === 0) return 0;
+    const now = this.clock.now();
+    const expired = (eb: ExpressionBuilder<Database, 'jobs'>) =>
+      eb.and([
+        eb('status', '=', 'running'),
+        eb('locked_until', '<', now),
+        eb('attempts', '>=', eb.ref('max_attempts')),
+      ]);
+    let candidates = this.db.selectFrom('jobs').select('id').where(expired);
+    if (options.types) candidates = candidates.where('type', 'in', options.types);
+    const ids = await candidates.execute();
+    let reaped = 0;
+    let firstError: unknown;
+    for (const { id } of ids) {
+      try {
+        const row = await this.db.transaction().execute(async (trx) => {
+          const failed = await trx
+            .updateTable('jobs')
+            .set({
+              status: 'failed',
+              last_error: 'The worker stopped during the last attempt (lease expired)',
+              locked_by: null,
+              locked_until: null,
+              updated_at: now,
+              finished_at: now,
+            })
+            .where('id', '=', id)
+            // Checked again under the row lock: another worker may have reaped it meanwhile.
+            .where(expired)
+            .returningAll()
+            .executeTakeFirst();
+          if (failed) await options.onDead?.(trx, failed);
+          return failed;
+        });
+        if (row) reaped++;
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+    return reaped;
+  }
+
+  /** Keeps the lease of jobs this worker is still running. */
+  async extend(workerId: string, ids: string[], leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('jobs')
+      .set({ locked_until: this.clock.now() + leaseMs })
+      .where('id', 'in', ids)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
+  /** True while `workerId` still holds the job's lease (checked before an irreversible call). */
+  async holds(workerId: string, id: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select(['locked_by', 'locked_until', 'status'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return (
+      !!row &&
+      row.status === 'running' &&
+      row.locked_by === workerId &&
+      (row.locked_until ?? 0) > this.clock.now()
+    );
+  }
+
+  async complete(db: Kysely<Database>, workerId: string, id: string, result: unknown): Promise<boolean> {
+    const now = this.clock.now();
+    const updated = await db
+      .updateTable('jobs')
+      .set({
+        status: 'succeeded',
+        result: result === undefined ? null : JSON.stringify(result),
+        locked_by: null,
+        locked_until: null,
+        updated_at: now,
+        finished_at: now,
+      })
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
+  /** Back to the queue for another attempt at `runAt`. */
+  async retry(
+    db: Kysely<Database>,
+    workerId: string,
+    id: string,
+    runAt: number,
+    error: string,
+  ): Promise<boolean> {
+    const updated = await db
+      .updateTable('jobs')
+      .set({
+        status: 'queued',
+        run_at: runAt,
+        last_error: error,
+        locked_by: null,
+        locked_until: null,
+        updated_at: this.clock.now(),
+      })
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 1) await this.handle.notifier.notify(db, QUEUE_CHANNEL);
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
+  /** The dead state: no more attempts. */
+  async fail(
+    db: Kysely<Database>,
+    workerId: string,
+    id: string,
+    error: string,
+    result?: unknown,
+  ): Promise<boolean> {
+    const now = this.clock.now();
+    const updated = await db
+      .updateTable('jobs')
+      .set({
+        status: 'failed',
+        last_error: error,
+        result: result === undefined ? null : JSON.stringify(result),
+        locked_by: null,
+        locked_until: null,
+        updated_at: now,
+        finished_at: now,
+      })
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
+  /** Graceful shutdown: unfinished jobs go back to the queue at once; the interrupted attempt is not counted. */
+  async release(workerId: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'queued',
+        locked_by: null,
+        locked_until: null,
+        attempts: eb('attempts', '-', 1),
+        updated_at: this.clock.now(),
+      }))
+      .where('id', 'in', ids)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .execute();
+    // Other workers take the released jobs over now rather than at their next poll.
+    await this.handle.notifier.notify(this.db, QUEUE_CHANNEL);
+  }
+
+  /** When the next queued job becomes due (so an idle worker sleeps exactly until then). */
+  async nextRunAt(types: readonly string[]): Promise<number | undefined> {
+    if (types.length === 0) return undefined;
+    const row = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.min('run_at').as('next'))
+      .where('status', '=', 'queued')
+      .where('type', 'in', types)
+      .executeTakeFirst();
+    const next = row?.next as number | string | null | undefined;
+    return next === null || next === undefined ? undefined : Number(next);
+  }
+
+  subscribe(listener: () => void): Promise<() => Promise<void>> {
+    return this.handle.notifier.subscribe(QUEUE_CHANNEL, listener);
+  }
+
+  /** Rows for tests and the API. */
+  async get(id: string): Promise<JobRow | undefined> {
+    return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+}

@@ -1,0 +1,281 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { Clock } from '../shared/clock.js';
+import type { Queue } from './queue.js';
+import type { JobRow } from './queue.table.js';
+
+/** What a handler throws to say whether and when its job may be tried again. */
+export class JobError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    /** Wait at least this long before the next attempt (e.g. a platform's `Retry-After`). */
+    readonly retryAfterMs?: number,
+    /** Stored as the job's result when it fails for good. */
+    readonly result?: unknown,
+  ) {
+    super(message);
+    this.name = 'JobError';
+  }
+}
+
+export interface JobContext {
+  job: JobRow;
+  payload: unknown;
+  workerId: string;
+  /** True while this worker still holds the job's lease: check it before an irreversible call. */
+  holdsLease(): Promise<boolean>;
+  /**
+   * Completes the job inside `db` (the handler's own transaction), so that the job's end and the
+   * change it made commit together. Answers false when the lease was lost (do not commit then).
+   */
+  complete(db: Kysely<Database>, result?: unknown): Promise<boolean>;
+}
+
+export interface JobHandler {
+  /** Runs one attempt. Returning completes the job (unless the handler already called `complete`). */
+  run(context: JobContext): Promise<unknown>;
+  /** Seconds before attempt n+1 (the last value repeats). */
+  retryDelays: number[];
+  /**
+   * Called when the job fails for good (last attempt, or a non-retryable error), in the same
+   * transaction that marks it failed.
+   */
+  onDeadLetter?(db: Kysely<Database>, job: JobRow, error: JobError | Error): Promise<void>;
+}
+
+export interface PeriodicTask {
+  name: string;
+  everyMs: number;
+  run(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  queue: Queue;
+  db: Kysely<Database>;
+  clock: Clock;
+  handlers: Record<string, JobHandler>;
+  periodic?: PeriodicTask[];
+  concurrency?: number;
+  leaseMs?: number;
+  /** Longest idle sleep when no notification arrives (notifications wake it sooner). */
+  pollMs?: number;
+  workerId?: string;
+  onError?: (error: unknown, what: string) => void;
+  onJobDone?: (job: JobRow, outcome: 'succeeded' | 'retried' | 'failed') => void;
+}
+
+const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * Runs jobs from the queue: claims up to `concurrency` at a time, keeps their leases alive while they
+ * run, completes, retries (with the handler's delays, at least the error's `retryAfterMs`) or fails
+ * them. It sleeps until a notification, the next job's run time, or `pollMs`. `stop()` stops claiming,
+ * waits for running jobs up to a bound, and puts back the ones that did not finish.
+ */
+export class Worker {
+  readonly id: string;
+  private running = new Map<string, Promise<void>>();
+  private stopped = true;
+  private wake: (() => void) | undefined;
+  /** Something happened (a notification, a job finished) since the loop last looked at the queue. */
+  private signalled = false;
+  private loop: Promise<void> | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private timers = new Map<string, NodeJS.Timeout>();
+  private periodicRuns = new Set<Promise<void>>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly types: string[];
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.types = Object.keys(options.handlers);
+    this.concurrency = options.concurrency ?? 8;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.pollMs = options.pollMs ?? 1000;
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = await this.options.queue.subscribe(() => this.signal());
+    for (const [index, task] of (this.options.periodic ?? []).entries()) {
+      const key = `${index}:${task.name}`;
+      const tick = async () => {
+        if (this.stopped) return;
+        try {
+          await task.run();
+        } catch (error) {
+          this.options.onError?.(error, task.name);
+        }
+        if (!this.stopped)
+          this.timers.set(
+            key,
+            setTimeout(() => void track(), task.everyMs),
+          );
+      };
+      // stop() waits for a run in progress.
+      const track = () => {
+        const run = tick().finally(() => this.periodicRuns.delete(run));
+        this.periodicRuns.add(run);
+      };
+      track();
+    }
+    this.heartbeat = setInterval(
+      () => {
+        const ids = [...this.running.keys()];
+        this.options.queue
+          .extend(this.id, ids, this.leaseMs)
+          .catch((e: unknown) => this.options.onError?.(e, 'lease heartbeat'));
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    let lastReap = 0;
+    while (!this.stopped) {
+      // A signal from now on means the claim below may have missed something: look again before sleeping.
+      this.signalled = false;
+      let claimed: JobRow[] = [];
+      const now = this.options.clock.now();
+      if (now - lastReap > this.leaseMs) {
+        lastReap = now;
+        await this.options.queue
+          .reapExpired({ types: this.types, onDead: (trx, job) => this.deadLetter(trx, job) })
+          .catch((error: unknown) => this.options.onError?.(error, 'reaping expired jobs'));
+      }
+      try {
+        const free = this.concurrency - this.running.size;
+        claimed = await this.options.queue.claim(this.id, free, this.leaseMs, this.types);
+      } catch (error) {
+        this.options.onError?.(error, 'claim');
+      }
+      for (const job of claimed) {
+        const done = this.execute(job).finally(() => {
+          this.running.delete(job.id);
+          this.signal();
+        });
+        this.running.set(job.id, done);
+      }
+      if (this.stopped) break;
+      if (claimed.length > 0 && this.running.size < this.concurrency) continue;
+      await this.sleep();
+    }
+  }
+
+  private async sleep(): Promise<void> {
+    let delay = this.pollMs;
+    if (this.running.size < this.concurrency) {
+      try {
+        const next = await this.options.queue.nextRunAt(this.types);
+        if (next !== undefined) delay = Math.max(0, Math.min(delay, next - this.options.clock.now()));
+      } catch (error) {
+        this.options.onError?.(error, 'next run');
+      }
+    }
+    if (delay === 0 && this.running.size < this.concurrency) return;
+    // Signalled (or stopped) while claiming or reading the next run time, when `wake` was not set yet.
+    if (this.signalled || this.stopped) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, delay);
+      function finish() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = finish;
+    });
+    this.wake = undefined;
+  }
+
+  private signal(): void {
+    this.signalled = true;
+    this.wake?.();
+  }
+
+  /** A job whose worker died during its last attempt: reaped, with its handler's dead letter. */
+  private async deadLetter(trx: Kysely<Database>, job: JobRow): Promise<void> {
+    await this.options.handlers[job.type]?.onDeadLetter?.(
+      trx,
+      job,
+      new Error(job.last_error ?? 'The lease expired'),
+    );
+  }
+
+  private async execute(job: JobRow): Promise<void> {
+    const { queue, db, clock } = this.options;
+    const handler = this.options.handlers[job.type]!;
+    let completed = false;
+    const context: JobContext = {
+      job,
+      payload: JSON.parse(job.payload) as unknown,
+      workerId: this.id,
+      holdsLease: () => queue.holds(this.id, job.id),
+      complete: async (trx, result) => {
+        completed = await queue.complete(trx, this.id, job.id, result);
+        return completed;
+      },
+    };
+    try {
+      const result = await handler.run(context);
+      if (!completed) await queue.complete(db, this.id, job.id, result);
+      this.options.onJobDone?.(job, 'succeeded');
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      const retryable = error instanceof JobError ? error.retryable : true;
+      const message = error.message.slice(0, 2000);
+      try {
+        if (retryable && job.attempts < job.max_attempts) {
+          const delays = handler.retryDelays.length ? handler.retryDelays : [5];
+          const delayMs = delays[Math.min(job.attempts - 1, delays.length - 1)]! * 1000;
+          const wait = Math.max(delayMs, error instanceof JobError ? (error.retryAfterMs ?? 0) : 0);
+          await queue.retry(db, this.id, job.id, clock.now() + wait, message);
+          this.options.onJobDone?.(job, 'retried');
+        } else {
+          await db.transaction().execute(async (trx) => {
+            const failed = await queue.fail(
+              trx,
+              this.id,
+              job.id,
+              message,
+              error instanceof JobError ? error.result : undefined,
+            );
+            if (failed) await handler.onDeadLetter?.(trx, job, error);
+          });
+          this.options.onJobDone?.(job, 'failed');
+        }
+      } catch (storeError) {
+        // The lease expires and another worker tries again.
+        this.options.onError?.(storeError, `recording the outcome of job ${job.id}`);
+      }
+    }
+  }
+
+  /** Stops claiming; waits up to `timeoutMs` for running jobs; puts the rest back in the queue. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.wake?.();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await this.loop;
+    const pending = [...this.running.values(), ...this.periodicRuns];
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.options.queue
+      .release(this.id, [...this.running.keys()])
+      .catch((e: unknown) => this.options.onError?.(e, 'release'));
+    await this.unsubscribe?.();
+  }
+
+  /** Jobs running right now (for tests and metrics). */
+  get inFlight(): number {
+    return this.running.size;
+  }
+}
