@@ -79,6 +79,8 @@ export class Worker {
   readonly id: string;
   private running = new Map<string, Promise<void>>();
   private stopped = true;
+  /** Set by `crash()`: nothing more of this worker reaches the queue. */
+  private crashed = false;
   private wake: (() => void) | undefined;
   /** Something happened (a notification, a job finished) since the loop last looked at the queue. */
   private signalled = false;
@@ -209,6 +211,8 @@ export class Worker {
   }
 
   private async execute(job: JobRow): Promise<void> {
+    // Claimed by a loop turn that was under way when the worker crashed: abandoned like the others.
+    if (this.crashed) return;
     const { queue, db, clock } = this.options;
     const handler = this.options.handlers[job.type]!;
     let completed = false;
@@ -216,7 +220,7 @@ export class Worker {
       job,
       payload: JSON.parse(job.payload) as unknown,
       workerId: this.id,
-      holdsLease: () => queue.holds(this.id, job.id),
+      holdsLease: async () => !this.crashed && (await queue.holds(this.id, job.id)),
       complete: async (trx, result) => {
         completed = await queue.complete(trx, this.id, job.id, result);
         return completed;
@@ -224,9 +228,11 @@ export class Worker {
     };
     try {
       const result = await handler.run(context);
+      if (this.crashed) return;
       if (!completed) await queue.complete(db, this.id, job.id, result);
       this.options.onJobDone?.(job, 'succeeded');
     } catch (caught) {
+      if (this.crashed) return;
       const error = caught instanceof Error ? caught : new Error(String(caught));
       const retryable = error instanceof JobError ? error.retryable : true;
       const message = error.message.slice(0, 2000);
@@ -272,6 +278,30 @@ export class Worker {
       .release(this.id, [...this.running.keys()])
       .catch((e: unknown) => this.options.onError?.(e, 'release'));
     await this.unsubscribe?.();
+  }
+
+  /**
+   * For tests only: simulates this worker's process dying (SIGKILL, power loss) inside a test process.
+   * It stops at once — no more claims, periodic runs or lease heartbeats — and abandons its in-flight
+   * jobs: they are neither released nor completed, retried or failed, so they stay `running` under this
+   * worker's id until their leases expire and another worker claims them again (the lost attempt
+   * counts, as after a real crash). Handlers still running cannot be interrupted in-process: from now on
+   * their `holdsLease()` answers false and their outcome is not recorded, but what they had already
+   * started (a platform call, a transaction) still finishes. A test that needs such a call's answer to
+   * be lost as well holds it back itself (e.g. a `fetch` that never answers once the worker crashed).
+   * Use `stop()` for a graceful shutdown.
+   */
+  async crash(): Promise<void> {
+    if (this.stopped) return;
+    this.crashed = true;
+    this.stopped = true;
+    this.wake?.();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    // A dead process's listening connection closes with it.
+    await this.unsubscribe?.().catch(() => undefined);
+    await this.loop;
   }
 
   /** Jobs running right now (for tests and metrics). */
