@@ -93,6 +93,16 @@ export interface TestApp {
 /** A real app (all plugins and routes, real database) ready for `inject`. */
 export async function startApp(database: TestDatabase, options: TestAppOptions = {}): Promise<TestApp> {
   const clock = options.clock ?? systemClock;
+  if (database.schema) {
+    // Created up front, so the app's first connection never races its own schema's creation.
+    const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`create schema if not exists "${database.schema}"`);
+    } finally {
+      await client.end();
+    }
+  }
   const runtime = await createRuntime(database.config, {
     clock,
     schema: database.schema,
