@@ -274,14 +274,15 @@ for (const dialect of dialects) {
     it('keeps the lease of a job that runs longer than the lease', async () => {
       const type = uniqueType('heartbeat');
       const job = await real.enqueue(db, { type, payload: {}, tenant: null });
+      // The job runs twice as long as its lease; heartbeats (every third of the lease) keep it.
       const worker = await startWorker({
-        leaseMs: 150,
-        handlers: { [type]: { retryDelays: [1], run: () => sleep(600) } },
+        leaseMs: 1000,
+        handlers: { [type]: { retryDelays: [1], run: () => sleep(2000) } },
       });
       await waitFor('the job to start', async () => (await statusOf(job.id)) === 'running');
-      for (let i = 0; i < 10; i++) {
-        assert.deepEqual(await real.claim('intruder', 1, 150, [type]), []);
-        await sleep(50);
+      for (let i = 0; i < 12; i++) {
+        assert.deepEqual(await real.claim('intruder', 1, 1000, [type]), []);
+        await sleep(120);
       }
       await waitFor('the job to succeed', async () => (await statusOf(job.id)) === 'succeeded');
       await worker.stop();

@@ -160,6 +160,9 @@ export class Worker {
         this.options.onError?.(error, 'claim');
       }
       for (const job of claimed) {
+        // Our own job whose lease lapsed (a stalled heartbeat) and came back to us: it is still running
+        // here, and keeps the renewed lease; do not start it a second time.
+        if (this.running.has(job.id)) continue;
         const done = this.execute(job).finally(() => {
           this.running.delete(job.id);
           this.signal();
