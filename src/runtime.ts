@@ -65,7 +65,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const onError = options.onBackgroundError ?? (() => undefined);
   const secretKey = resolveSecretKey(config);
   const db: DbHandle = createDb(config, options);
-  await migrateToLatest(db.db);
+  try {
+    await migrateToLatest(db.db);
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
 
   const readinessChecks: Record<string, () => Promise<void>> = {};
   let store: RateLimitStore;

@@ -93,8 +93,8 @@ export interface TestApp {
 /** A real app (all plugins and routes, real database) ready for `inject`. */
 export async function startApp(database: TestDatabase, options: TestAppOptions = {}): Promise<TestApp> {
   const clock = options.clock ?? systemClock;
-  if (database.schema) {
-    // Created up front, so the app's first connection never races its own schema's creation.
+  const ensureSchema = async () => {
+    if (!database.schema) return;
     const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
     await client.connect();
     try {
@@ -102,14 +102,27 @@ export async function startApp(database: TestDatabase, options: TestAppOptions =
     } finally {
       await client.end();
     }
+  };
+  const open = () =>
+    createRuntime(database.config, {
+      clock,
+      schema: database.schema,
+      sqliteFile: database.sqliteFile,
+      rateLimitWindowMs: options.rateLimitWindowMs,
+      redisPrefix: database.redisPrefix,
+    });
+  // The schema is created up front. On a PostgreSQL server shared by many concurrent test processes,
+  // the first migration of a fresh schema has been seen to fail with "schema … does not exist"; such a
+  // start is retried (a real failure repeats and is thrown).
+  let runtime: Runtime | undefined;
+  for (let attempt = 1; !runtime; attempt++) {
+    await ensureSchema();
+    try {
+      runtime = await open();
+    } catch (error) {
+      if (attempt >= 3 || !database.schema || !/schema .* does not exist/.test(String(error))) throw error;
+    }
   }
-  const runtime = await createRuntime(database.config, {
-    clock,
-    schema: database.schema,
-    sqliteFile: database.sqliteFile,
-    rateLimitWindowMs: options.rateLimitWindowMs,
-    redisPrefix: database.redisPrefix,
-  });
   let app: FastifyInstance;
   try {
     app = await buildApp(runtime);
