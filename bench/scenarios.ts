@@ -4,6 +4,7 @@
  * through. Adding a scenario is adding a row here: bench/run.ts and bench/server.ts need no change.
  */
 import { createBrand } from '../src/modules/brands/brands.service.js';
+import { seedPosts, sampleIds, type SeededPosts } from './seed-posts.js';
 import type { Runtime } from '../src/runtime.js';
 import type { ServiceContext } from '../src/modules/context.js';
 import type { Organization } from '../src/modules/organizations/index.js';
@@ -94,6 +95,34 @@ function brandInput(i: number) {
 
 const LIST_SIZE = 1_000;
 
+/**
+ * Posts seeded for `posts.list` and `posts.get`: 100,000 by default. `BENCH_POSTS` (at least 1,000)
+ * is the quick mode, e.g. `BENCH_POSTS=10000` while iterating; figures from it are not comparable with
+ * the default's.
+ */
+export const POSTS_SIZE = (() => {
+  const raw = process.env.BENCH_POSTS?.trim();
+  if (!raw) return 100_000;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1_000) {
+    throw new Error(`BENCH_POSTS must be a whole number ≥ 1000, got '${raw}'`);
+  }
+  return Number(raw);
+})();
+const POSTS_TEXT = POSTS_SIZE.toLocaleString('en-US');
+/** Distinct ids `posts.get` cycles through. */
+const GET_IDS = 500;
+
+async function seedAndLog(s: SetupContext): Promise<SeededPosts> {
+  const seeded = await seedPosts(s, POSTS_SIZE);
+  const n = (v: number) => v.toLocaleString('en-US');
+  process.stderr.write(
+    `  seeded ${n(POSTS_SIZE)} posts (${n(seeded.byStatus.SCHEDULED)} SCHEDULED) in ${(seeded.milliseconds / 1000).toFixed(1)} s\n`,
+  );
+  return seeded;
+}
+
+const jsonBody = { 'content-type': 'application/json' };
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     kind: 'baseline',
@@ -132,6 +161,76 @@ export const SCENARIOS: readonly Scenario[] = [
       const { data, pagination } = json(sample);
       if (!Array.isArray(data) || data.length !== 20) throw new Error('expected 20 brands');
       if (pagination?.totalCount !== LIST_SIZE) throw new Error(`expected totalCount ${LIST_SIZE}`);
+    },
+  },
+  {
+    kind: 'audenci',
+    name: 'posts.list',
+    description: `First page of 20 SCHEDULED posts among ${POSTS_TEXT} (scheduledFor desc, with totalCount)`,
+    label: 'GET /api/v1/posts?limit=20&status=SCHEDULED&sortBy=scheduledFor',
+    async setup(s) {
+      await seedAndLog(s);
+      return [
+        {
+          method: 'GET',
+          path: '/api/v1/posts?limit=20&status=SCHEDULED&sortBy=scheduledFor',
+          headers: bearer(s.adminKey),
+        },
+      ];
+    },
+    check(sample) {
+      const { data, pagination } = json(sample);
+      if (!Array.isArray(data) || data.length !== 20) throw new Error('expected 20 posts');
+      const posts = data as Array<{ status: string; scheduledFor: string }>;
+      if (posts.some((p) => p.status !== 'SCHEDULED')) throw new Error('expected SCHEDULED posts only');
+      for (let i = 1; i < posts.length; i++) {
+        if (posts[i - 1]!.scheduledFor < posts[i]!.scheduledFor)
+          throw new Error('expected scheduledFor desc');
+      }
+      // About 40 % of the posts are SCHEDULED.
+      const total = pagination?.totalCount ?? 0;
+      if (total < POSTS_SIZE * 0.35 || total > POSTS_SIZE * 0.45) {
+        throw new Error(`expected about ${Math.round(POSTS_SIZE * 0.4)} SCHEDULED posts, got ${total}`);
+      }
+    },
+  },
+  {
+    kind: 'audenci',
+    name: 'posts.get',
+    description: `Retrieve one post (${GET_IDS} ids in turn) among ${POSTS_TEXT}`,
+    label: 'GET /api/v1/posts/{id}',
+    async setup(s) {
+      const { ids } = await seedAndLog(s);
+      const headers = bearer(s.adminKey);
+      return sampleIds(ids, GET_IDS).map((id) => ({ method: 'GET', path: `/api/v1/posts/${id}`, headers }));
+    },
+    check(sample) {
+      const { data } = json(sample);
+      if (!data || typeof data !== 'object' || !('id' in data)) throw new Error('expected { data: Post }');
+    },
+  },
+  {
+    kind: 'audenci',
+    name: 'posts.create',
+    description: 'Create a DRAFT twitter post (every request adds one; starts from an empty table)',
+    label: 'POST /api/v1/posts',
+    async setup({ ctx, tenant, adminKey }) {
+      const brand = await createBrand(ctx, tenant, brandInput(1));
+      const body = JSON.stringify({
+        brandId: brand.id,
+        platform: 'twitter',
+        caption: 'We open at 7 tomorrow ☕ Fresh croissants from 7:30. #coffee #breakfast',
+        link: 'https://acme.example/hours',
+        status: 'DRAFT',
+      });
+      return [{ method: 'POST', path: '/api/v1/posts', headers: { ...bearer(adminKey), ...jsonBody }, body }];
+    },
+    check(sample) {
+      const { data } = json(sample);
+      const post = data as { id?: string; status?: string } | undefined;
+      if (sample.status !== 201 || !post?.id || post.status !== 'DRAFT') {
+        throw new Error('expected 201 { data: Post } with status DRAFT');
+      }
     },
   },
 ];
