@@ -65,6 +65,36 @@ for (const dialect of dialects) {
       );
     });
 
+    it('totalCount follows creates, renames and deletes at once (cached counts are dropped)', async () => {
+      const mine = await createTenant(t);
+      const total = async (query: Record<string, string> = {}) => {
+        const res = await call(t.app, 'GET', '/api/v1/brands', { key: mine.live.read, query });
+        assert.equal(res.status, 200, res.raw);
+        return res.body.pagination.totalCount as number;
+      };
+      assert.equal(await total(), 0);
+      assert.equal(await total({ name: 'Renamed' }), 0);
+      const created = await call(t.app, 'POST', '/api/v1/brands', {
+        key: mine.live.admin,
+        body: { name: 'Counted' },
+      });
+      assert.equal(created.status, 201, created.raw);
+      const id = created.body.data.id as string;
+      assert.equal(await total(), 1);
+      const renamed = await call(t.app, 'PUT', `/api/v1/brands/${id}`, {
+        key: mine.live.admin,
+        body: { name: 'Renamed' },
+      });
+      assert.equal(renamed.status, 200, renamed.raw);
+      assert.equal(await total({ name: 'Renamed' }), 1);
+      assert.equal(
+        (await call(t.app, 'DELETE', `/api/v1/brands/${id}`, { key: mine.live.admin })).status,
+        200,
+      );
+      assert.equal(await total(), 0);
+      assert.equal(await total({ name: 'Renamed' }), 0);
+    });
+
     it('a brand with an unknown time zone is refused naming the field', async () => {
       const res = await call(t.app, 'POST', '/api/v1/brands', {
         key: tenant.live.admin,

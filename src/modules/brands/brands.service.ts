@@ -38,6 +38,11 @@ export function toBrand(row: BrandRow): Brand {
   };
 }
 
+/** The count cache's resource for a tenant's brands (`totalCount` of the list). */
+export function brandsResource(tenant: Tenant): string {
+  return `brands:${tenant.organizationId}:${tenant.environment}`;
+}
+
 export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -77,6 +82,7 @@ export async function createBrand(
     updated_at: now,
   };
   await repo.insertBrand(ctx.db, row);
+  ctx.counts.invalidate(brandsResource(tenant));
   return toBrand(row);
 }
 
@@ -96,6 +102,7 @@ export async function listBrands(
     params,
     filters,
     cursors: ctx.cursors,
+    counts: { cache: ctx.counts, resource: brandsResource(tenant) },
     sorts: {
       createdAt: { expression: 'created_at', value: (r) => r.created_at },
       updatedAt: { expression: 'updated_at', value: (r) => r.updated_at },
@@ -121,6 +128,8 @@ export async function updateBrand(
     updated_at: ctx.clock.now(),
   });
   if (updated === 0) throw notFound('brand', id);
+  // A new name changes the counts filtered by name.
+  ctx.counts.invalidate(brandsResource(tenant));
   return getBrand(ctx, tenant, id);
 }
 
@@ -141,5 +150,6 @@ export async function deleteBrand(
   }
   const deleted = await repo.deleteBrand(ctx.db, tenant, id);
   if (deleted === 0) throw notFound('brand', id);
+  ctx.counts.invalidate(brandsResource(tenant));
   return { id, deleted: true };
 }

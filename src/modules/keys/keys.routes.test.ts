@@ -401,6 +401,31 @@ for (const dialect of dialects) {
       assert.equal(afterFlush.body.data.lastUsedAt, iso(lastUse));
     });
 
+    it('totalCount follows creation and rotation at once, though the clock stands still (cached counts are dropped)', async () => {
+      const mine = await createTenant(t);
+      const total = async (query: Record<string, string> = {}) => {
+        const res = await call(t.app, 'GET', '/api/v1/api-keys', { key: mine.live.admin, query });
+        assert.equal(res.status, 200, res.raw);
+        return res.body.pagination.totalCount as number;
+      };
+      // createTenant made one key of each scope per environment.
+      assert.equal(await total(), 3);
+      assert.equal(await total({ scope: 'read' }), 1);
+      const made = await createKey(mine.live.admin, { scope: 'read' });
+      assert.equal(await total(), 4);
+      assert.equal(await total({ scope: 'read' }), 2);
+      const rotated = await call(t.app, 'POST', `/api/v1/api-keys/${made.id}/rotate`, {
+        key: mine.live.admin,
+        body: {},
+      });
+      assert.equal(rotated.status, 201, rotated.raw);
+      assert.equal(await total({ scope: 'read' }), 3);
+      const revoked = await call(t.app, 'DELETE', `/api/v1/api-keys/${made.id}`, { key: mine.live.admin });
+      assert.equal(revoked.status, 200, revoked.raw);
+      // A revoked key stays listed (status `revoked`).
+      assert.equal(await total(), 5);
+    });
+
     it('the list shows only keys of the caller’s environment and filters by scope', async () => {
       const list = async (key: string, query: Record<string, string | number> = {}) => {
         const res = await call(t.app, 'GET', '/api/v1/api-keys', { key, query: { limit: 100, ...query } });

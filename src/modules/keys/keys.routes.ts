@@ -58,13 +58,18 @@ export async function keysRoutes(app: FastifyInstance, deps: RouteDeps): Promise
     },
     async (request, reply) => {
       const { scope, name, expiresAt } = request.body;
-      const key = await service.createKey(ctx.db, ctx.clock, {
-        organizationId: request.principal.organizationId,
-        environment: request.principal.environment,
-        scope,
-        name,
-        expiresAt: expiresAt ? Date.parse(expiresAt) : null,
-      });
+      const key = await service.createKey(
+        ctx.db,
+        ctx.clock,
+        {
+          organizationId: request.principal.organizationId,
+          environment: request.principal.environment,
+          scope,
+          name,
+          expiresAt: expiresAt ? Date.parse(expiresAt) : null,
+        },
+        ctx.counts,
+      );
       reply.code(201).header('Location', resourceUrl(deps, request, `/api-keys/${key.id}`));
       return { data: key };
     },

@@ -11,6 +11,7 @@ import * as orgRepo from '../organizations/organizations.repository.js';
 import { displayParts, generateKey, hashKey } from './keys.format.js';
 import * as repo from './keys.repository.js';
 import { SCOPES, type ApiKeyRow, type Scope } from './keys.table.js';
+import type { CountCache } from '../../db/count-cache.js';
 
 export type KeyStatus = 'active' | 'expiring' | 'expired' | 'revoked';
 
@@ -37,6 +38,11 @@ export interface ApiKeyWithSecret extends ApiKey {
 
 export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
 export const MAX_ROTATION_GRACE_SECONDS = 30 * 24 * 3600;
+
+/** The count cache's resource for a tenant's API keys (`totalCount` of the list). */
+export function keysResource(tenant: Tenant): string {
+  return `keys:${tenant.organizationId}:${tenant.environment}`;
+}
 
 export function statusOf(
   row: Pick<ApiKeyRow, 'revoked_at' | 'expires_at' | 'rotated_at'>,
@@ -115,17 +121,22 @@ async function insertNewKey(
   return { row, key };
 }
 
-/** Creates a key for an organization (API, CLI and first start all come here). */
+/**
+ * Creates a key for an organization (API, CLI and first start all come here). `counts`: the count cache
+ * of the process that serves the list (the API passes it; the CLI runs in a process of its own).
+ */
 export async function createKey(
   db: Kysely<Database>,
   clock: Clock,
   input: CreateKeyInput,
+  counts?: CountCache,
 ): Promise<ApiKeyWithSecret> {
   const now = clock.now();
   checkCreate(input, now);
   if (!(await orgRepo.findOrganization(db, input.organizationId)))
     throw notFound('organization', input.organizationId);
   const { row, key } = await insertNewKey(db, now, input);
+  counts?.invalidate(keysResource({ organizationId: row.organization_id, environment: row.environment }));
   return { ...toApiKey(row, now), key };
 }
 
@@ -141,6 +152,7 @@ export async function listKeys(
     params,
     filters,
     cursors: ctx.cursors,
+    counts: { cache: ctx.counts, resource: keysResource(tenant) },
     sorts: { createdAt: { expression: 'created_at', value: (r) => r.created_at } },
   });
   return { data: page.rows.map((r) => toApiKey(r, now, usage?.pending(r.id))), pagination: page.pagination };
@@ -170,6 +182,7 @@ export async function revokeKey(
   if (row.revoked_at === null) {
     await repo.updateKey(ctx.db, id, { revoked_at: now });
     row.revoked_at = now;
+    ctx.counts.invalidate(keysResource(tenant));
   }
   return toApiKey(row, now, usage?.pending(row.id));
 }
@@ -205,7 +218,7 @@ export async function rotateKey(
     ]);
   }
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  const rotated = await ctx.db.transaction().execute(async (trx) => {
     const old = await repo.findKey(trx, tenant, id);
     if (!old) throw notFound('API key', id);
     const status = statusOf(old, now);
@@ -224,6 +237,9 @@ export async function rotateKey(
     await repo.updateKey(trx, id, { rotated_at: now, replaced_by: row.id, expires_at: expiresAt });
     return { ...toApiKey(row, now), key };
   });
+  // After the commit: a count taken before it must not be cached as the new one.
+  ctx.counts.invalidate(keysResource(tenant));
+  return rotated;
 }
 
 export async function listAllKeys(
