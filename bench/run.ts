@@ -21,11 +21,17 @@ import {
   type Sample,
   type Scenario,
 } from './scenarios.js';
+import { measurePublish, type PublishMeasurement } from './publish.js';
+import { measureWebhooks, type WebhooksMeasurement } from './webhooks.js';
 import type { ChildMessage, ParentMessage, ProcessStats, ServerSpec } from './server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_ENTRY = path.join(ROOT, 'bench', 'server.ts');
-const RESULTS_SCHEMA_VERSION = 1;
+const RESULTS_SCHEMA_VERSION = 2;
+/** The publish-throughput measurement's name in BENCH_SCENARIOS. */
+const PUBLISH = 'publish';
+/** The webhook-delivery measurement's name in BENCH_SCENARIOS. */
+const WEBHOOKS = 'webhooks';
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 const mb = (bytes: number) => round(bytes / (1024 * 1024), 1);
@@ -79,8 +85,22 @@ if (dialects.length === 0)
 
 const wantedScenarios = list('BENCH_SCENARIOS');
 for (const name of wantedScenarios ?? []) {
-  if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`BENCH_SCENARIOS: unknown scenario '${name}'`);
+  if (name !== PUBLISH && name !== WEBHOOKS && !SCENARIOS.some((s) => s.name === name))
+    throw new Error(`BENCH_SCENARIOS: unknown scenario '${name}'`);
 }
+const publishSettings = {
+  posts: positiveInt('BENCH_PUBLISH_POSTS', 2_000, 0),
+  /** Worker processes on PostgreSQL; SQLite runs its one worker. */
+  postgresWorkers: positiveInt('BENCH_PUBLISH_WORKERS', 2),
+};
+const webhookSettings = {
+  /** Events, each delivered to two endpoints. */
+  events: positiveInt('BENCH_WEBHOOK_EVENTS', 2_000, 0),
+};
+const runWebhooks =
+  webhookSettings.events > 0 && (wantedScenarios === undefined || wantedScenarios.includes(WEBHOOKS));
+const runPublish =
+  publishSettings.posts > 0 && (wantedScenarios === undefined || wantedScenarios.includes(PUBLISH));
 
 // ---------------------------------------------------------------------------------------------------
 // Resources the run must remove even when it fails or is interrupted
@@ -100,6 +120,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     console.error(`\n${signal}: stopping`);
     void cleanUp().finally(() => process.exit(130));
   });
+}
+
+function trackChild(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
 }
 
 async function dropSchema(schema: string): Promise<void> {
@@ -540,6 +565,65 @@ async function main(): Promise<number> {
     if (m.failure) log(`  FAILED: ${m.failure}`);
     measurements.push(m);
   }
+  const published: PublishMeasurement[] = [];
+  const publishFailures: string[] = [];
+  if (runPublish) {
+    for (const dialect of dialects) {
+      const workers = dialect === 'postgres' ? publishSettings.postgresWorkers : 1;
+      log(`- ${PUBLISH} (${dialect}, ${publishSettings.posts} posts, ${workers} worker process(es))`);
+      const storage = allocateStorage(dialect);
+      try {
+        published.push(
+          await measurePublish({
+            dialect,
+            dataDir: storage.dataDir,
+            ...(dialect === 'postgres' ? { databaseUrl, schema: storage.schema } : {}),
+            posts: publishSettings.posts,
+            workers,
+            logLevel,
+            timeoutMs: Math.max(60_000, publishSettings.posts * 20),
+            track: trackChild,
+          }),
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`  FAILED: ${message}`);
+        publishFailures.push(`${dialect}: ${message}`);
+      } finally {
+        await storage.release();
+      }
+    }
+  }
+  const delivered: WebhooksMeasurement[] = [];
+  if (runWebhooks) {
+    for (const dialect of dialects) {
+      const workers = dialect === 'postgres' ? publishSettings.postgresWorkers : 1;
+      log(
+        `- ${WEBHOOKS} (${dialect}, ${webhookSettings.events} events × 2 endpoints, ${workers} worker process(es))`,
+      );
+      const storage = allocateStorage(dialect);
+      try {
+        delivered.push(
+          await measureWebhooks({
+            dialect,
+            dataDir: storage.dataDir,
+            ...(dialect === 'postgres' ? { databaseUrl, schema: storage.schema } : {}),
+            events: webhookSettings.events,
+            workers,
+            logLevel,
+            timeoutMs: Math.max(60_000, webhookSettings.events * 40),
+            track: trackChild,
+          }),
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`  FAILED: ${message}`);
+        publishFailures.push(`${WEBHOOKS} ${dialect}: ${message}`);
+      } finally {
+        await storage.release();
+      }
+    }
+  }
   await cleanUp();
 
   const baseline = measurements.find((m) => m.dialect === 'none');
@@ -570,11 +654,59 @@ async function main(): Promise<number> {
     ]);
   }
   console.log(`\n${table(rows)}\n`);
+  if (published.length) {
+    const publishRows = [
+      [
+        'publish',
+        'dialect',
+        'workers',
+        'posts',
+        'posts/s',
+        'first ms',
+        'p50 ms',
+        'p99 ms',
+        'last ms',
+        'worker CPU %',
+      ],
+    ];
+    for (const p of published) {
+      publishRows.push([
+        'due → PUBLISHED',
+        p.dialect,
+        String(p.workers),
+        p.posts.toLocaleString('en-US'),
+        Math.round(p.postsPerSecond).toLocaleString('en-US'),
+        String(p.lagMs.first),
+        String(p.lagMs.p50),
+        String(p.lagMs.p99),
+        String(p.lagMs.last),
+        p.workerCpuPercent.toFixed(0),
+      ]);
+    }
+    console.log(`${table(publishRows)}\n`);
+  }
+  if (delivered.length) {
+    const rows = [
+      ['webhooks', 'dialect', 'workers', 'deliveries', 'deliveries/s', 'seconds', 'worker CPU %'],
+    ];
+    for (const d of delivered) {
+      rows.push([
+        `${d.events.toLocaleString('en-US')} events × ${d.endpoints}`,
+        d.dialect,
+        String(d.workers),
+        d.deliveries.toLocaleString('en-US'),
+        Math.round(d.deliveriesPerSecond).toLocaleString('en-US'),
+        d.seconds.toFixed(2),
+        d.workerCpuPercent.toFixed(0),
+      ]);
+    }
+    console.log(`${table(rows)}\n`);
+  }
   log(`bench: finished in ${Math.round((Date.now() - started) / 1000)} s`);
 
-  const failed = measurements.filter((m) => m.failure);
-  if (failed.length) {
-    log(`bench: ${failed.length} run(s) failed; ${path.relative(ROOT, output)} left unchanged`);
+  const failed = measurements.filter((m) => m.failure).length + publishFailures.length;
+  if (failed) {
+    log(`bench: ${failed} run(s) failed; ${path.relative(ROOT, output)} left unchanged`);
     return 1;
   }
 
@@ -592,8 +724,20 @@ async function main(): Promise<number> {
       loadAverage1m: { start: loadAtStart, end: round(os.loadavg()[0]!, 2) },
     },
     versions: { fastify: version('fastify'), autocannon: version('autocannon') },
-    settings: { ...settings, dialects, scenarios: selected.map((s) => s.name) },
+    settings: {
+      ...settings,
+      dialects,
+      scenarios: [
+        ...selected.map((s) => s.name),
+        ...(runPublish ? [PUBLISH] : []),
+        ...(runWebhooks ? [WEBHOOKS] : []),
+      ],
+      publish: publishSettings,
+      webhooks: webhookSettings,
+    },
     results: measurements.map((m) => toJson(m, baseline)),
+    publish: published,
+    webhooks: delivered,
   };
   fs.mkdirSync(path.dirname(output), { recursive: true });
   const tmp = `${output}.tmp`;

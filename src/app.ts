@@ -24,6 +24,14 @@ import { OrganizationSchema, organizationsRoutes } from './modules/organizations
 import { CampaignSchema, campaignsRoutes } from './modules/campaigns/index.js';
 import { PostSchema, postsRoutes, ValidationReportSchema } from './modules/posts/index.js';
 import { PlatformRulesSchema, platformsRoutes } from './modules/platforms/index.js';
+import { EventSchema, eventsRoutes } from './modules/events/index.js';
+import {
+  WebhookAttemptSchema,
+  WebhookDeliverySchema,
+  WebhookEndpointSchema,
+  WebhookEndpointWithSecretSchema,
+  webhooksRoutes,
+} from './modules/webhooks/index.js';
 import { AppError } from './shared/errors.js';
 import { CHANGELOG, VERSION } from './version.js';
 
@@ -39,6 +47,8 @@ export interface AppDeps {
   connectors: ConnectorRegistry;
   /** Seals platform tokens at rest (a key derived from AUDENCI_SECRET_KEY). */
   tokenBox: SecretBox;
+  /** Seals webhook endpoint secrets at rest (another key derived from AUDENCI_SECRET_KEY). */
+  webhookBox: SecretBox;
   /** Extra `/readyz` checks beyond the database (e.g. Redis). */
   readinessChecks?: Record<string, () => Promise<void>>;
 }
@@ -61,6 +71,11 @@ const COMPONENT_SCHEMAS = [
   ValidationReportSchema,
   CampaignSchema,
   SocialAccountSchema,
+  EventSchema,
+  WebhookEndpointSchema,
+  WebhookEndpointWithSecretSchema,
+  WebhookAttemptSchema,
+  WebhookDeliverySchema,
 ];
 
 /** Never logged: credentials in headers, and any secret-looking field a serializer might meet. */
@@ -175,6 +190,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(postsRoutes, routeDeps);
     await scope.register(campaignsRoutes, routeDeps);
     await scope.register(platformsRoutes, routeDeps);
+    await scope.register(eventsRoutes, routeDeps);
+    await scope.register(webhooksRoutes, { ...routeDeps, webhookBox: deps.webhookBox });
     await scope.register(accountsRoutes, {
       ...routeDeps,
       connectors: deps.connectors,

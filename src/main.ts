@@ -3,6 +3,7 @@ import { buildApp, LOG_REDACT } from './app.js';
 import { bootstrapIfEmpty } from './bootstrap.js';
 import type { Config } from './config/index.js';
 import { createRuntime, isEmbedded, type Runtime } from './runtime.js';
+import { closeOutboundAgents } from './shared/safe-fetch.js';
 import { createWorker } from './worker/index.js';
 import type { Worker } from './worker/worker.js';
 
@@ -62,6 +63,7 @@ export async function start(
         db: runtime.ctx.db,
         connectors: runtime.connectors,
         tokenBox: runtime.tokenBox,
+        webhookBox: runtime.webhookBox,
       },
       { onError: (error, what) => logger.error({ err: error }, `worker: ${what} failed`) },
     );
@@ -80,6 +82,8 @@ export async function start(
       // Stop taking requests and jobs first; running jobs finish or go back to the queue.
       await Promise.all([app?.close(), worker?.stop(Math.max(1000, config.shutdownTimeoutMs - 2000))]);
       await runtime.close();
+      // Keep-alive connections to webhook receivers (process-wide pools).
+      await closeOutboundAgents().catch(() => undefined);
     })();
     return stopping;
   };

@@ -101,6 +101,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       counts: new CountCache(config.countCacheTtlMs, () => clock.now()),
       queue: new Queue(db, clock),
       capabilities: db.capabilities,
+      webhookRetryDelays: config.webhookRetryDelays,
     },
     rateLimiter,
     authenticator,
@@ -108,6 +109,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     metrics: createMetricsRegistry(),
     connectors: createConnectorRegistry(config, () => clock.now()),
     tokenBox: new SecretBox(deriveKey(secretKey, 'platform-tokens')),
+    webhookBox: new SecretBox(deriveKey(secretKey, 'webhook-secrets')),
     readinessChecks,
     secretKey,
     close() {

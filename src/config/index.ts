@@ -31,6 +31,10 @@ export interface Config {
   ai: { provider: 'builtin' | 'openai-compatible'; openaiBaseUrl: string; openaiApiKey: string | undefined };
   platforms: Record<PlatformName, PlatformConfig>;
   webhookRetryDelays: number[];
+  /** Deadline of one webhook delivery attempt, redirects included. */
+  webhookTimeoutMs: number;
+  /** An endpoint whose every attempt failed for this long is disabled (reason `failing`). */
+  webhookDisableAfterHours: number;
   publishRetryDelays: number[];
   metricsSyncDelays: number[];
 }
@@ -191,6 +195,8 @@ export function loadConfig(env: Env = process.env): Config {
       'AUDENCI_WEBHOOK_RETRY_DELAYS',
       [5, 300, 1800, 7200, 18000, 36000, 36000],
     ),
+    webhookTimeoutMs: integer(env, 'AUDENCI_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
+    webhookDisableAfterHours: integer(env, 'AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS', 120, 1, 8760),
     publishRetryDelays: delays(env, 'AUDENCI_PUBLISH_RETRY_DELAYS', [30, 120, 600, 1800]),
     metricsSyncDelays: delays(
       env,
@@ -247,6 +253,8 @@ export const CONFIG_VARIABLES = [
   'INSTAGRAM_API_BASE_URL',
   'INSTAGRAM_AUTH_BASE_URL',
   'AUDENCI_WEBHOOK_RETRY_DELAYS',
+  'AUDENCI_WEBHOOK_TIMEOUT_MS',
+  'AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS',
   'AUDENCI_PUBLISH_RETRY_DELAYS',
   'AUDENCI_METRICS_SYNC_DELAYS',
 ] as const;

@@ -6,6 +6,12 @@ import type { PostsTable } from '../modules/posts/posts.table.js';
 import type { IdempotencyKeysTable } from '../http/idempotency.table.js';
 import type { OAuthStatesTable, SocialAccountsTable } from '../modules/accounts/accounts.table.js';
 import type { JobsTable } from '../worker/queue.table.js';
+import type { EventsTable } from '../modules/events/events.table.js';
+import type {
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+} from '../modules/webhooks/webhooks.table.js';
 
 /**
  * The whole schema as Kysely sees it. Portable column conventions (one set of migrations for SQLite and
@@ -21,4 +27,8 @@ export interface Database {
   social_accounts: SocialAccountsTable;
   oauth_states: OAuthStatesTable;
   jobs: JobsTable;
+  events: EventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

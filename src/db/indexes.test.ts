@@ -189,6 +189,7 @@ for (const dialect of dialects) {
               status: campaignStatuses[c % campaignStatuses.length]!,
               goal: null,
               platforms: '[]',
+              started_at: null,
               created_at: created,
               updated_at: created,
             };

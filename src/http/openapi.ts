@@ -21,6 +21,24 @@ const TAGS = [
       'The network identities a brand publishes as, connected through OAuth (sandbox accounts in the test environment). Tokens are stored encrypted and never shown.',
   },
   { name: 'Platforms', description: "Each network's rules (text length, hashtags, media) as data." },
+  {
+    name: 'Events',
+    description:
+      'The event log: every state change the API announces (post.created, post.published, campaign.started, …), written in the same transaction as the change. Webhook deliveries are made from it.',
+  },
+  {
+    name: 'Webhooks',
+    description:
+      'Endpoints that receive events as signed HTTP POSTs (admin scope). The body is the event as `GET /events` ' +
+      'shows it. Signing follows Standard Webhooks: headers `webhook-id` (the event id, the same on every ' +
+      'attempt: deduplicate on it), `webhook-timestamp` (unix seconds of the attempt) and `webhook-signature` ' +
+      '(`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the base64 part of the `whsec_` ' +
+      'secret; two space-separated signatures during a secret rotation), so any Standard Webhooks library ' +
+      'verifies them. A non-2xx answer, a timeout or a network error is retried with backoff ' +
+      '(AUDENCI_WEBHOOK_RETRY_DELAYS, default 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), honouring `Retry-After` ' +
+      'on 429 and 503. An endpoint answering 410 Gone, or failing for 5 days, is disabled. Every attempt is ' +
+      'in the delivery log.',
+  },
   { name: 'Operations', description: 'Health, readiness, metrics and this document. No authentication.' },
 ];
 

@@ -16,4 +16,6 @@ export interface ServiceContext {
   /** The durable queue: enqueue inside the transaction that causes the work. */
   queue: Queue;
   capabilities: DialectCapabilities;
+  /** AUDENCI_WEBHOOK_RETRY_DELAYS (seconds): webhook fan-out gives each delivery job one attempt more. */
+  webhookRetryDelays: readonly number[];
 }

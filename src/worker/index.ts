@@ -8,7 +8,9 @@ import {
   getPublishingAccount,
   refreshAccount,
 } from '../modules/accounts/index.js';
+import { startDueCampaigns } from '../modules/campaigns/index.js';
 import { postsWorkerParts } from '../modules/posts/posts.jobs.js';
+import { webhooksWorkerParts } from '../modules/webhooks/index.js';
 import type { ConnectorRegistry } from '../platforms/registry.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { Worker, type WorkerOptions } from './worker.js';
@@ -22,6 +24,8 @@ export interface WorkerDeps {
   db: Kysely<Database>;
   connectors: ConnectorRegistry;
   tokenBox: SecretBox;
+  /** Opens webhook endpoint secrets to sign deliveries. */
+  webhookBox: SecretBox;
 }
 
 export interface CreateWorkerOptions extends Pick<
@@ -30,6 +34,8 @@ export interface CreateWorkerOptions extends Pick<
 > {
   /** How often the scheduler looks for due posts. */
   sweepEveryMs?: number;
+  /** How often campaigns whose start date arrived are started (`campaign.started`). */
+  campaignsEveryMs?: number;
   /** How often tokens about to expire are refreshed, and how far ahead. */
   refreshEveryMs?: number;
   refreshAheadMs?: number;
@@ -71,12 +77,25 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
       }
     },
   };
+  const startCampaigns = {
+    name: 'campaign starts',
+    everyMs: options.campaignsEveryMs ?? 1_000,
+    run: async () => void (await startDueCampaigns(deps.ctx)),
+  };
+  const webhooks = webhooksWorkerParts({
+    ctx: deps.ctx,
+    secrets: deps.webhookBox,
+    allowPrivateUrls: deps.config.allowPrivateUrls,
+    timeoutMs: deps.config.webhookTimeoutMs,
+    retryDelays: deps.config.webhookRetryDelays,
+    disableAfterMs: deps.config.webhookDisableAfterHours * 3_600_000,
+  });
   return new Worker({
     queue: deps.ctx.queue,
     db: deps.db,
     clock: deps.ctx.clock,
-    handlers: { ...posts.handlers },
-    periodic: [...posts.periodic, refreshTokens],
+    handlers: { ...posts.handlers, ...webhooks.handlers },
+    periodic: [...posts.periodic, startCampaigns, refreshTokens],
     concurrency: options.concurrency ?? 8,
     leaseMs: options.leaseMs,
     pollMs: options.pollMs ?? (deps.ctx.capabilities.supportsNotify ? 5_000 : 1_000),

@@ -241,6 +241,7 @@ export async function startWorker(t: TestApp, options: CreateWorkerOptions = {})
       db: runtime.ctx.db,
       connectors: runtime.connectors,
       tokenBox: runtime.tokenBox,
+      webhookBox: runtime.webhookBox,
     },
     { pollMs: 200, sweepEveryMs: 100, leaseMs: 5000, ...options },
   );

@@ -3,6 +3,8 @@ import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_content.js';
 import * as m0003 from './0003_social_accounts.js';
 import * as m0004 from './0004_jobs.js';
+import * as m0005 from './0005_events.js';
+import * as m0006 from './0006_webhooks.js';
 
 /**
  * Forward-only migrations, in order. Each is portable DDL that runs unchanged on SQLite and PostgreSQL.
@@ -13,4 +15,6 @@ export const migrations: Record<string, Migration> = {
   '0002_content': m0002,
   '0003_social_accounts': m0003,
   '0004_jobs': m0004,
+  '0005_events': m0005,
+  '0006_webhooks': m0006,
 };

@@ -61,3 +61,36 @@ export async function deleteCampaign(db: Kysely<Database>, tenant: Tenant, id: s
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Sets `started_at` unless another transaction did first; answers the started row. */
+export async function markStarted(
+  db: Kysely<Database>,
+  id: string,
+  now: number,
+): Promise<CampaignRow | undefined> {
+  return db
+    .updateTable('campaigns')
+    .set({ started_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'ACTIVE')
+    .where('started_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** ACTIVE campaigns, across tenants, whose start date has arrived and that have not started. */
+export async function campaignsDueToStart(
+  db: Kysely<Database>,
+  now: number,
+  limit: number,
+): Promise<CampaignRow[]> {
+  return db
+    .selectFrom('campaigns')
+    .selectAll()
+    .where('status', '=', 'ACTIVE')
+    .where('started_at', 'is', null)
+    .where('start_date', '<=', now)
+    .orderBy('start_date')
+    .limit(limit)
+    .execute();
+}

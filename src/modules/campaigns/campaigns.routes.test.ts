@@ -93,6 +93,7 @@ for (const dialect of dialects) {
         status: 'DRAFT',
         goal: 'awareness',
         platforms: ['instagram', 'twitter'],
+        startedAt: null,
         createdAt: now,
         updatedAt: now,
       });

@@ -31,6 +31,12 @@ export const CampaignSchema = Type.Object(
     status: Status,
     goal: Nullable(Type.String()),
     platforms: Type.Array(Type.String()),
+    startedAt: Nullable(
+      DateTime({
+        description:
+          'When the campaign started: its start date arrived while ACTIVE, or it was activated after that (`campaign.started`)',
+      }),
+    ),
     createdAt: DateTime(),
     updatedAt: DateTime(),
   },

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
 import { parseDateInput } from '../../shared/dates.js';
@@ -6,6 +8,7 @@ import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { getBrand } from '../brands/index.js';
 import type { ServiceContext } from '../context.js';
+import { recordEvent } from '../events/index.js';
 import * as repo from './campaigns.repository.js';
 import type { CampaignRow, CampaignStatus } from './campaigns.table.js';
 
@@ -19,6 +22,7 @@ export interface Campaign {
   status: CampaignStatus;
   goal: string | null;
   platforms: string[];
+  startedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -53,6 +57,7 @@ export function toCampaign(row: CampaignRow): Campaign {
     status: row.status,
     goal: row.goal,
     platforms: JSON.parse(row.platforms) as string[],
+    startedAt: toIso(row.started_at),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -122,12 +127,55 @@ export async function createCampaign(
     status: input.status ?? 'DRAFT',
     goal: input.goal ?? null,
     platforms: JSON.stringify(input.platforms ?? []),
+    started_at: null,
     created_at: now,
     updated_at: now,
   };
-  await repo.insertCampaign(ctx.db, row);
+  const created = await ctx.db.transaction().execute(async (trx) => {
+    await repo.insertCampaign(trx, row);
+    return (await startIfDue(ctx, trx, row)) ?? row;
+  });
   ctx.counts.invalidate(campaignsResource(tenant));
-  return toCampaign(row);
+  return toCampaign(created);
+}
+
+/**
+ * `campaign.started`, once: an ACTIVE campaign whose start date has come and that has not started yet
+ * starts now, in the caller's transaction. The `started_at is null` guard makes concurrent sweeps (and
+ * an update racing a sweep) start it only once. Returns the started row, or undefined.
+ */
+export async function startIfDue(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  row: CampaignRow,
+): Promise<CampaignRow | undefined> {
+  const now = ctx.clock.now();
+  if (row.status !== 'ACTIVE' || row.started_at !== null || row.start_date > now) return undefined;
+  const started = await repo.markStarted(db, row.id, now);
+  if (!started) return undefined;
+  const tenant: Tenant = { organizationId: row.organization_id, environment: row.environment };
+  await recordEvent(ctx, db, tenant, {
+    type: 'campaign.started',
+    brandId: row.brand_id,
+    data: toCampaign(started),
+  });
+  return started;
+}
+
+/** The scheduler's part for campaigns: starts those whose start date has arrived. */
+export async function startDueCampaigns(ctx: ServiceContext, limit = 200): Promise<number> {
+  const due = await repo.campaignsDueToStart(ctx.db, ctx.clock.now(), limit);
+  let started = 0;
+  for (const row of due) {
+    const done = await ctx.db.transaction().execute((trx) => startIfDue(ctx, trx, row));
+    if (done) {
+      started++;
+      ctx.counts.invalidate(
+        campaignsResource({ organizationId: row.organization_id, environment: row.environment }),
+      );
+    }
+  }
+  return started;
 }
 
 export async function findCampaignRow(ctx: ServiceContext, tenant: Tenant, id: string): Promise<CampaignRow> {
@@ -181,18 +229,24 @@ export async function updateCampaign(
   if (input.brandId !== undefined && input.brandId !== existing.brand_id) {
     throw invalidInput([{ field: 'brandId', reason: 'A campaign cannot move to another brand' }]);
   }
-  await repo.updateCampaign(ctx.db, tenant, id, {
-    ...(input.name !== undefined ? { name: input.name.trim() } : {}),
-    ...(input.description !== undefined ? { description: input.description } : {}),
-    ...(input.goal !== undefined ? { goal: input.goal } : {}),
-    ...(input.platforms !== undefined ? { platforms: JSON.stringify(input.platforms) } : {}),
-    ...(input.status !== undefined ? { status: input.status } : {}),
-    start_date: dates.start,
-    end_date: dates.end,
-    updated_at: ctx.clock.now(),
+  const updated = await ctx.db.transaction().execute(async (trx) => {
+    await repo.updateCampaign(trx, tenant, id, {
+      ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.goal !== undefined ? { goal: input.goal } : {}),
+      ...(input.platforms !== undefined ? { platforms: JSON.stringify(input.platforms) } : {}),
+      ...(input.status !== undefined ? { status: input.status } : {}),
+      start_date: dates.start,
+      end_date: dates.end,
+      updated_at: ctx.clock.now(),
+    });
+    const row = await repo.findCampaign(trx, tenant, id);
+    if (!row) return undefined;
+    return (await startIfDue(ctx, trx, row)) ?? row;
   });
+  if (!updated) throw notFound('campaign', id);
   ctx.counts.invalidate(campaignsResource(tenant));
-  return getCampaign(ctx, tenant, id);
+  return toCampaign(updated);
 }
 
 /** Its posts stay, without a campaign. */

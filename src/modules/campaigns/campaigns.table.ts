@@ -17,6 +17,8 @@ export interface CampaignsTable {
   goal: string | null;
   /** JSON array of platform names. */
   platforms: string;
+  /** When `campaign.started` fired (the start date arrived while ACTIVE, or it was activated later). */
+  started_at: number | null;
   created_at: number;
   updated_at: number;
 }

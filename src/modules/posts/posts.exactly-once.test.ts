@@ -254,6 +254,7 @@ describe('exactly-once publishing', { concurrency: true }, () => {
                 ? createConnectorRegistry(runtime.config, () => runtime.ctx.clock.now(), fetchImpl)
                 : runtime.connectors,
               tokenBox: runtime.tokenBox,
+              webhookBox: runtime.webhookBox,
             },
             { sweepEveryMs: 100, pollMs: 200, ...options },
           );

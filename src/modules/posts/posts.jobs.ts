@@ -6,8 +6,9 @@ import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { JobError, type JobHandler } from '../../worker/worker.js';
 import type { ServiceContext } from '../context.js';
+import { recordEvent } from '../events/index.js';
 import { PUBLISH_JOB, sweepDuePosts, type PublishJobPayload } from './posts.publishing.js';
-import { postsResource } from './posts.service.js';
+import { postsResource, toPost } from './posts.service.js';
 import type { PostRow } from './posts.table.js';
 
 /** The account a post publishes as, with its decrypted token (from the accounts module). */
@@ -33,13 +34,30 @@ function failure(code: string, message: string, retryable = false, retryAfterMs?
   return new JobError(message, retryable, retryAfterMs, { code, message });
 }
 
-async function markFailed(db: Kysely<Database>, postId: string, code: string, message: string, now: number) {
-  await db
+/** Ends a PUBLISHING post FAILED and records `post.failed`, in the caller's transaction. */
+async function markFailed(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  postId: string,
+  code: string,
+  message: string,
+) {
+  const row = await db
     .updateTable('posts')
-    .set({ status: 'FAILED', error_code: code, error_message: message.slice(0, 1000), updated_at: now })
+    .set({
+      status: 'FAILED',
+      error_code: code,
+      error_message: message.slice(0, 1000),
+      updated_at: ctx.clock.now(),
+    })
     .where('id', '=', postId)
     .where('status', '=', 'PUBLISHING')
-    .execute();
+    .returningAll()
+    .executeTakeFirst();
+  if (row) {
+    const tenant: Tenant = { organizationId: row.organization_id, environment: row.environment };
+    await recordEvent(ctx, db, tenant, { type: 'post.failed', brandId: row.brand_id, data: toPost(row) });
+  }
 }
 
 function sandboxSteering(post: PostRow): PublishRequest['sandbox'] {
@@ -141,7 +159,7 @@ export function publishHandler(deps: PublishDeps): JobHandler {
       }
 
       await ctx.db.transaction().execute(async (trx) => {
-        await trx
+        const published = await trx
           .updateTable('posts')
           .set({
             status: 'PUBLISHED',
@@ -154,7 +172,15 @@ export function publishHandler(deps: PublishDeps): JobHandler {
           })
           .where('id', '=', postId)
           .where('status', '=', 'PUBLISHING')
-          .execute();
+          .returningAll()
+          .executeTakeFirst();
+        if (published) {
+          await recordEvent(ctx, trx, tenant, {
+            type: 'post.published',
+            brandId: published.brand_id,
+            data: toPost(published),
+          });
+        }
         await job.complete(trx, { platformPostId: result.platformPostId, attempt });
       });
       ctx.counts.invalidate(postsResource(tenant));
@@ -163,7 +189,7 @@ export function publishHandler(deps: PublishDeps): JobHandler {
     async onDeadLetter(trx, job, error) {
       const { postId } = JSON.parse(job.payload) as PublishJobPayload;
       const detail = error instanceof JobError ? (error.result as { code?: string } | undefined) : undefined;
-      await markFailed(trx, postId, detail?.code ?? 'publish_failed', error.message, ctx.clock.now());
+      await markFailed(ctx, trx, postId, detail?.code ?? 'publish_failed', error.message);
       if (job.organization_id && job.environment) {
         ctx.counts.invalidate(
           postsResource({ organizationId: job.organization_id, environment: job.environment }),
@@ -172,6 +198,10 @@ export function publishHandler(deps: PublishDeps): JobHandler {
     },
   };
 }
+
+/** Posts handed to publish jobs per sweep transaction, and transactions per sweep at most. */
+const SWEEP_BATCH = 200;
+const SWEEP_ROUNDS = 25;
 
 /** Handlers and periodic tasks the posts module contributes to the worker. */
 export function postsWorkerParts(deps: PublishDeps, sweepEveryMs = 250) {
@@ -182,7 +212,12 @@ export function postsWorkerParts(deps: PublishDeps, sweepEveryMs = 250) {
       {
         name: 'scheduled posts',
         everyMs: sweepEveryMs,
-        run: async () => void (await sweepDuePosts(deps.ctx, maxAttempts)),
+        // A burst of due posts is handed over in one tick, a batch (one transaction) at a time.
+        run: async () => {
+          for (let round = 0; round < SWEEP_ROUNDS; round++) {
+            if ((await sweepDuePosts(deps.ctx, maxAttempts, SWEEP_BATCH)) < SWEEP_BATCH) break;
+          }
+        },
       },
     ],
     maxAttempts,

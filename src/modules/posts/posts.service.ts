@@ -9,6 +9,7 @@ import { findAccountRow } from '../accounts/index.js';
 import { getBrand } from '../brands/index.js';
 import { findCampaignRow } from '../campaigns/index.js';
 import type { ServiceContext } from '../context.js';
+import { recordEvent } from '../events/index.js';
 import * as repo from './posts.repository.js';
 import type { PostRow, PostStatus } from './posts.table.js';
 
@@ -237,9 +238,15 @@ export async function createPost(ctx: ServiceContext, tenant: Tenant, input: New
     platform: row.platform,
     socialAccountId: row.social_account_id,
   });
-  await repo.insertPost(ctx.db, row);
+  const post = toPost(row);
+  await ctx.db.transaction().execute(async (trx) => {
+    await repo.insertPost(trx, row);
+    const event = { brandId: row.brand_id, data: post };
+    await recordEvent(ctx, trx, tenant, { type: 'post.created', ...event });
+    if (status === 'SCHEDULED') await recordEvent(ctx, trx, tenant, { type: 'post.scheduled', ...event });
+  });
   ctx.counts.invalidate(postsResource(tenant));
-  return toPost(row);
+  return post;
 }
 
 export async function findPostRow(ctx: ServiceContext, tenant: Tenant, id: string): Promise<PostRow> {
@@ -344,7 +351,19 @@ export async function updatePost(
     });
   }
   const { id: _id, organization_id: _o, environment: _e, created_at: _c, ...changes } = next;
-  const updated = await repo.updatePost(ctx.db, tenant, id, existing.status, changes);
+  const post = toPost(next);
+  // post.scheduled when the post enters SCHEDULED or, while SCHEDULED, moves to another time.
+  const scheduled =
+    next.status === 'SCHEDULED' &&
+    (existing.status !== 'SCHEDULED' || existing.scheduled_for !== next.scheduled_for);
+  const updated = await ctx.db.transaction().execute(async (trx) => {
+    const count = await repo.updatePost(trx, tenant, id, existing.status, changes);
+    if (count === 0) return 0;
+    const event = { brandId: next.brand_id, data: post };
+    await recordEvent(ctx, trx, tenant, { type: 'post.updated', ...event });
+    if (scheduled) await recordEvent(ctx, trx, tenant, { type: 'post.scheduled', ...event });
+    return count;
+  });
   if (updated === 0) {
     const current = await findPostRow(ctx, tenant, id);
     throw new AppError(
@@ -356,7 +375,7 @@ export async function updatePost(
     );
   }
   ctx.counts.invalidate(postsResource(tenant));
-  return toPost(next);
+  return post;
 }
 
 /**
@@ -374,7 +393,17 @@ export async function deletePost(
       status: existing.status,
     });
   }
-  const deleted = await repo.deletePost(ctx.db, tenant, id, ['PUBLISHING']);
+  const deleted = await ctx.db.transaction().execute(async (trx) => {
+    const count = await repo.deletePost(trx, tenant, id, ['PUBLISHING']);
+    if (count > 0) {
+      await recordEvent(ctx, trx, tenant, {
+        type: 'post.deleted',
+        brandId: existing.brand_id,
+        data: toPost(existing),
+      });
+    }
+    return count;
+  });
   if (deleted === 0)
     throw new AppError('CONFLICT', 'The post changed while this request ran; read it and try again');
   ctx.counts.invalidate(postsResource(tenant));

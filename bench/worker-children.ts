@@ -1,0 +1,89 @@
+/**
+ * Worker processes for the background-work measurements (publish, webhooks): each runs
+ * bench/publish-worker.ts — the real runtime and worker, as `audenci worker` — on the database the
+ * parent prepared, and reports its CPU time when ready and when stopped.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PublishWorkerAnswer, PublishWorkerMessage, PublishWorkerSpec } from './publish-worker.js';
+
+const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'publish-worker.ts');
+
+export class WorkerChild {
+  private readonly waiting: Array<(m: PublishWorkerAnswer) => void> = [];
+  readonly exited: Promise<void>;
+
+  constructor(private readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        for (const fn of this.waiting.splice(0))
+          fn({ type: 'failed', error: `worker exited (${signal ?? `code ${code}`})` });
+        resolve();
+      }),
+    );
+    child.on('message', (m: PublishWorkerAnswer) => this.waiting.shift()?.(m));
+  }
+
+  ask(message: PublishWorkerMessage, timeoutMs: number): Promise<PublishWorkerAnswer> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const at = this.waiting.indexOf(done);
+        if (at >= 0) this.waiting.splice(at, 1);
+        resolve({ type: 'failed', error: `worker did not answer '${message.type}' in ${timeoutMs} ms` });
+      }, timeoutMs);
+      const done = (m: PublishWorkerAnswer) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      this.waiting.push(done);
+      this.child.send(message);
+    });
+  }
+
+  /** CPU time (µs) when the worker was ready, and when it stopped. */
+  cpuAtReady = 0;
+
+  async stop(): Promise<number> {
+    let cpuMicros = this.cpuAtReady;
+    if (this.child.exitCode === null && this.child.signalCode === null && this.child.connected) {
+      const answer = await this.ask({ type: 'stop' }, 15_000);
+      if (answer.type === 'stopped') cpuMicros = answer.cpuMicros;
+    }
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    await this.exited;
+    clearTimeout(killer);
+    return cpuMicros;
+  }
+}
+
+/** Starts `count` workers one after the other; each is running (and idle, if there is nothing to do). */
+export async function startWorkerChildren(options: {
+  count: number;
+  spec: Omit<PublishWorkerSpec, 'workerId'>;
+  track(child: ChildProcess): void;
+}): Promise<WorkerChild[]> {
+  const started: WorkerChild[] = [];
+  try {
+    for (let w = 0; w < options.count; w++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        env: { ...process.env, NODE_ENV: 'production' },
+      });
+      options.track(child);
+      const worker = new WorkerChild(child);
+      started.push(worker);
+      const answer = await worker.ask(
+        { type: 'start', spec: { ...options.spec, workerId: `bench-worker-${w + 1}` } },
+        60_000,
+      );
+      if (answer.type !== 'ready')
+        throw new Error(answer.type === 'failed' ? answer.error : `unexpected '${answer.type}'`);
+      worker.cpuAtReady = answer.cpuMicros;
+    }
+    return started;
+  } catch (error) {
+    for (const worker of started) await worker.stop().catch(() => 0);
+    throw error;
+  }
+}

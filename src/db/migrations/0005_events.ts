@@ -1,0 +1,32 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * The event log: one row per state change the contract lists as an event, written in the transaction of
+ * the change (webhook deliveries are made from it). `GET /events` lists a tenant's events newest first,
+ * optionally of one type, within a date range.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('events')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('organization_id', 'text', (c) =>
+      c.notNull().references('organizations.id').onDelete('cascade'),
+    )
+    .addColumn('environment', 'text', (c) => c.notNull())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('brand_id', 'text')
+    /** JSON: the object as the API showed it when the event happened. */
+    .addColumn('data', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await sql`create index events_tenant_created on events (organization_id, environment, created_at, id)`.execute(
+    db,
+  );
+  await sql`create index events_tenant_type_created on events (organization_id, environment, type, created_at, id)`.execute(
+    db,
+  );
+
+  // campaign.started fires once per campaign: when its start date arrives, or when it is activated later.
+  await db.schema.alterTable('campaigns').addColumn('started_at', 'bigint').execute();
+  await sql`create index campaigns_to_start on campaigns (status, started_at, start_date)`.execute(db);
+}

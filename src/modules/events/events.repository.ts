@@ -1,0 +1,42 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { EventRow, EventType, NewEventRow } from './events.table.js';
+
+export async function insertEvent(db: Kysely<Database>, row: NewEventRow): Promise<void> {
+  await db.insertInto('events').values(row).execute();
+}
+
+export async function findEvent(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+): Promise<EventRow | undefined> {
+  return db
+    .selectFrom('events')
+    .selectAll()
+    .where('id', '=', id)
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .executeTakeFirst();
+}
+
+export interface EventFilters {
+  type?: EventType;
+  /** createdAt on or after (epoch ms). */
+  startDate?: number;
+  /** createdAt before (epoch ms). */
+  endDate?: number;
+}
+
+export function eventsQuery(db: Kysely<Database>, tenant: Tenant, filters: EventFilters) {
+  let query = db
+    .selectFrom('events')
+    .selectAll()
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment);
+  if (filters.type !== undefined) query = query.where('type', '=', filters.type);
+  if (filters.startDate !== undefined) query = query.where('created_at', '>=', filters.startDate);
+  if (filters.endDate !== undefined) query = query.where('created_at', '<', filters.endDate);
+  return query;
+}

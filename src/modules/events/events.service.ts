@@ -1,0 +1,127 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import { toIso } from '../../shared/clock.js';
+import { parseDateInput } from '../../shared/dates.js';
+import { invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { Environment, Tenant } from '../../shared/tenant.js';
+import type { ServiceContext } from '../context.js';
+import { enqueueDeliveries } from '../webhooks/index.js';
+import * as repo from './events.repository.js';
+import type { EventRow, EventType } from './events.table.js';
+
+/** An event as the API and webhook payloads show it (CONTRACT §4, Webhooks). */
+export interface Event {
+  id: string;
+  type: string;
+  createdAt: string;
+  organizationId: string;
+  environment: Environment;
+  brandId: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface NewEvent {
+  type: EventType;
+  brandId: string | null;
+  /** The object as the API shows it now. */
+  data: object;
+}
+
+export function eventsResource(tenant: Tenant): string {
+  return `events:${tenant.organizationId}:${tenant.environment}`;
+}
+
+export function toEvent(row: EventRow): Event {
+  return {
+    id: row.id,
+    type: row.type,
+    createdAt: toIso(row.created_at),
+    organizationId: row.organization_id,
+    environment: row.environment,
+    brandId: row.brand_id,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+  };
+}
+
+/**
+ * Records an event. `db` must be the transaction of the change the event describes, so that both commit
+ * or neither does; webhook deliveries are enqueued in the same transaction.
+ */
+export async function recordEvent(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  tenant: Tenant,
+  event: NewEvent,
+): Promise<EventRow> {
+  const now = ctx.clock.now();
+  const row: EventRow = {
+    id: newId('event', now),
+    organization_id: tenant.organizationId,
+    environment: tenant.environment,
+    type: event.type,
+    brand_id: event.brandId,
+    data: JSON.stringify(event.data),
+    created_at: now,
+  };
+  await repo.insertEvent(db, row);
+  await enqueueDeliveries(ctx, db, row);
+  ctx.counts.invalidate(eventsResource(tenant));
+  return row;
+}
+
+export async function getEvent(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Event> {
+  const row = await repo.findEvent(ctx.db, tenant, id);
+  if (!row) throw notFound('event', id);
+  return toEvent(row);
+}
+
+export const EVENT_SORTS = {
+  createdAt: { expression: 'created_at', value: (r: EventRow) => r.created_at },
+};
+
+export interface EventListQuery {
+  type?: EventType;
+  startDate?: string;
+  endDate?: string;
+}
+
+export async function listEvents(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  params: ListParams,
+  query: EventListQuery,
+): Promise<{ data: Event[]; pagination: Pagination }> {
+  const filters = parseEventFilters(query);
+  const page = await paginate(repo.eventsQuery(ctx.db, tenant, filters), {
+    params,
+    filters,
+    cursors: ctx.cursors,
+    counts: { cache: ctx.counts, resource: eventsResource(tenant) },
+    sorts: EVENT_SORTS,
+  });
+  return { data: page.rows.map(toEvent), pagination: page.pagination };
+}
+
+function parseEventFilters(query: EventListQuery): repo.EventFilters {
+  const problems: FieldProblem[] = [];
+  const date = (field: 'startDate' | 'endDate') => {
+    const text = query[field];
+    if (text === undefined) return undefined;
+    const ms = parseDateInput(text);
+    if (ms === undefined)
+      problems.push({ field, reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
+    return ms;
+  };
+  const filters = { type: query.type, startDate: date('startDate'), endDate: date('endDate') };
+  if (
+    filters.startDate !== undefined &&
+    filters.endDate !== undefined &&
+    filters.endDate <= filters.startDate
+  ) {
+    problems.push({ field: 'endDate', reason: 'Must be after startDate' });
+  }
+  if (problems.length) throw invalidInput(problems, undefined, { location: 'query' });
+  return filters;
+}

@@ -1,0 +1,31 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Environment } from '../../shared/tenant.js';
+
+/** Every event type the log records (CONTRACT §4, Webhooks). `webhook.test` is sent, never logged. */
+export const EVENT_TYPES = [
+  'post.created',
+  'post.updated',
+  'post.deleted',
+  'post.scheduled',
+  'post.published',
+  'post.failed',
+  'campaign.started',
+  'comment.received',
+  'job.completed',
+  'job.failed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface EventsTable {
+  id: string;
+  organization_id: string;
+  environment: Environment;
+  type: EventType;
+  brand_id: string | null;
+  /** JSON: the object as the API showed it at that moment. */
+  data: string;
+  created_at: number;
+}
+
+export type EventRow = Selectable<EventsTable>;
+export type NewEventRow = Insertable<EventsTable>;

@@ -1,0 +1,9 @@
+export { enqueueDeliveries, DELIVER_JOB } from './webhooks.fanout.js';
+export { webhooksWorkerParts, type DeliveryDeps } from './webhooks.jobs.js';
+export {
+  WebhookAttemptSchema,
+  WebhookDeliverySchema,
+  WebhookEndpointSchema,
+  WebhookEndpointWithSecretSchema,
+} from './webhooks.schemas.js';
+export { webhooksRoutes, type WebhooksRouteDeps } from './webhooks.routes.js';

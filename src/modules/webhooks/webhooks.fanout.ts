@@ -1,0 +1,104 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { toIso } from '../../shared/clock.js';
+import { newId } from '../../shared/ids.js';
+import type { Tenant } from '../../shared/tenant.js';
+// Types only: the events module calls enqueueDeliveries, so a runtime import back would be a cycle.
+import type { EventRow } from '../events/events.table.js';
+import type { ServiceContext } from '../context.js';
+import * as repo from './webhooks.repository.js';
+import type { WebhookDeliveryRow } from './webhooks.table.js';
+
+export const DELIVER_JOB = 'webhook.deliver';
+
+export interface DeliverJobPayload {
+  deliveryId: string;
+}
+
+/** What a delivery's body is made from: an event row, or the test event (which is not logged). */
+export type PayloadSource = Omit<EventRow, 'type'> & { type: string };
+
+/**
+ * The request body of every delivery of an event, in the shape `GET /events` shows (`toEvent` of the
+ * events module, key for key). `data` is spliced in as stored, so it is neither parsed nor re-encoded.
+ */
+export function eventPayload(event: PayloadSource): string {
+  const head = JSON.stringify({
+    id: event.id,
+    type: event.type,
+    createdAt: toIso(event.created_at),
+    organizationId: event.organization_id,
+    environment: event.environment,
+    brandId: event.brand_id,
+  });
+  return `${head.slice(0, -1)},"data":${event.data}}`;
+}
+
+/** True when an endpoint's `events` (JSON list) asks for `type`. */
+export function subscribes(events: string, type: string): boolean {
+  const list = JSON.parse(events) as string[];
+  return list.includes('*') || list.includes(type);
+}
+
+/** Automatic attempts of a delivery: the first and one per retry delay. */
+export function deliveryAttempts(ctx: ServiceContext): number {
+  return ctx.webhookRetryDelays.length + 1;
+}
+
+/**
+ * One delivery per endpoint and a `webhook.deliver` job for each, in `db` (the caller's transaction):
+ * they exist exactly when the event does.
+ */
+export async function createDeliveries(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  tenant: Tenant,
+  endpointIds: string[],
+  event: PayloadSource,
+  maxAttempts = deliveryAttempts(ctx),
+): Promise<WebhookDeliveryRow[]> {
+  const now = ctx.clock.now();
+  const payload = eventPayload(event);
+  const rows: WebhookDeliveryRow[] = endpointIds.map((endpointId) => ({
+    id: newId('delivery', now),
+    organization_id: tenant.organizationId,
+    environment: tenant.environment,
+    endpoint_id: endpointId,
+    event_id: event.id,
+    event_type: event.type,
+    payload,
+    status: 'pending',
+    attempt_count: 0,
+    next_attempt_at: now,
+    last_response_status: null,
+    last_error: null,
+    created_at: now,
+    updated_at: now,
+  }));
+  await repo.insertDeliveries(db, rows);
+  for (const row of rows) {
+    await ctx.queue.enqueue(db, {
+      type: DELIVER_JOB,
+      payload: { deliveryId: row.id } satisfies DeliverJobPayload,
+      tenant,
+      maxAttempts,
+    });
+  }
+  return rows;
+}
+
+/**
+ * Fan-out of a recorded event to the tenant's enabled endpoints that subscribe to its type. Runs in the
+ * transaction of every event, so it stays cheap: with no endpoints it is one indexed query.
+ */
+export async function enqueueDeliveries(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  event: EventRow,
+): Promise<WebhookDeliveryRow[]> {
+  const tenant: Tenant = { organizationId: event.organization_id, environment: event.environment };
+  const endpoints = await repo.enabledEndpoints(db, tenant);
+  const targets = endpoints.filter((e) => subscribes(e.events, event.type)).map((e) => e.id);
+  if (targets.length === 0) return [];
+  return createDeliveries(ctx, db, tenant, targets, event);
+}

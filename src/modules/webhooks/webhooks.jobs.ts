@@ -1,0 +1,219 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { ulid } from '../../shared/ids.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import type { LookupFn } from '../../shared/ssrf.js';
+import type { Tenant } from '../../shared/tenant.js';
+import { VERSION } from '../../version.js';
+import { JobError, type JobContext, type JobHandler } from '../../worker/worker.js';
+import type { ServiceContext } from '../context.js';
+import { DELIVER_JOB, type DeliverJobPayload } from './webhooks.fanout.js';
+import * as repo from './webhooks.repository.js';
+import { sendAttempt, type AttemptResult } from './webhooks.send.js';
+import { signatureHeaders } from './webhooks.signing.js';
+import type { DisabledReason, WebhookDeliveryRow, WebhookEndpointRow } from './webhooks.table.js';
+
+export interface DeliveryDeps {
+  ctx: ServiceContext;
+  /** Opens endpoint secrets (the box that sealed them). */
+  secrets: SecretBox;
+  /** AUDENCI_ALLOW_PRIVATE_URLS. */
+  allowPrivateUrls: boolean;
+  /** AUDENCI_WEBHOOK_TIMEOUT_MS: the whole request, redirects included. */
+  timeoutMs: number;
+  /** AUDENCI_WEBHOOK_RETRY_DELAYS, seconds. */
+  retryDelays: number[];
+  /** AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS, in ms: an endpoint failing this long is disabled. */
+  disableAfterMs: number;
+  /** The resolver the SSRF guard uses at connect time (tests inject one). */
+  lookup?: LookupFn;
+}
+
+const USER_AGENT = `Audenci-Webhooks/${VERSION}`;
+
+/** The current secret, and the previous one while its rotation overlap lasts. */
+function signingSecrets(box: SecretBox, endpoint: WebhookEndpointRow, now: number): string[] {
+  const secrets = [box.open(endpoint.secret, endpoint.id)];
+  if (endpoint.previous_secret !== null && (endpoint.previous_secret_expires_at ?? 0) > now) {
+    secrets.push(box.open(endpoint.previous_secret, endpoint.id));
+  }
+  return secrets;
+}
+
+function disabledMessage(reason: DisabledReason | null): string {
+  if (reason === 'gone') return 'Not sent: the endpoint was disabled after it answered 410 Gone';
+  if (reason === 'failing') return 'Not sent: the endpoint was disabled after failing for too long';
+  return 'Not sent: the endpoint is disabled';
+}
+
+async function recordAttempt(
+  db: Kysely<Database>,
+  delivery: WebhookDeliveryRow,
+  startedAt: number,
+  result: AttemptResult,
+): Promise<number> {
+  const attempt = delivery.attempt_count + 1;
+  await repo.insertAttempt(db, {
+    id: ulid(startedAt),
+    delivery_id: delivery.id,
+    organization_id: delivery.organization_id,
+    environment: delivery.environment,
+    attempt,
+    started_at: startedAt,
+    duration_ms: result.durationMs,
+    response_status: result.responseStatus,
+    response_body: result.responseBody,
+    error: result.error,
+    outcome: result.outcome,
+  });
+  return attempt;
+}
+
+/** One attempt, made: what was sent where, and how it ended. */
+interface Attempt {
+  job: JobContext;
+  tenant: Tenant;
+  delivery: WebhookDeliveryRow;
+  endpoint: WebhookEndpointRow;
+  startedAt: number;
+  finishedAt: number;
+  result: AttemptResult;
+}
+
+/** What a failed attempt leads to: the endpoint disabled, another attempt at a time, or the end. */
+function afterFailure(deps: DeliveryDeps, a: Attempt) {
+  // Times after the answer: the worker schedules the retry from then on, too.
+  const now = a.finishedAt;
+  const failingSince = a.endpoint.failing_since ?? a.startedAt;
+  const disable: DisabledReason | null =
+    a.result.responseStatus === 410 ? 'gone' : now - failingSince >= deps.disableAfterMs ? 'failing' : null;
+  const retry = disable === null && a.job.job.attempts < a.job.job.max_attempts;
+  // The worker waits the same: the schedule's delay for this attempt, at least the receiver's Retry-After.
+  const delays = deps.retryDelays.length > 0 ? deps.retryDelays : [5];
+  const delayMs = delays[Math.min(a.job.job.attempts - 1, delays.length - 1)]! * 1000;
+  const waitMs = Math.max(delayMs, a.result.retryAfterMs ?? 0);
+  const why = disable === 'gone' ? '410 Gone' : 'failing for too long';
+  return {
+    disable,
+    retry,
+    nextAttemptAt: retry ? now + waitMs : null,
+    message: disable ? `${a.result.error}; the endpoint is now disabled (${why})` : a.result.error!,
+  };
+}
+
+/** A 2xx: recorded in the transaction that completes the job; the endpoint's failure run ends. */
+async function recordSuccess(ctx: ServiceContext, a: Attempt): Promise<number> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const attempt = await recordAttempt(trx, a.delivery, a.startedAt, a.result);
+    await repo.updateDelivery(trx, a.delivery.id, {
+      status: 'succeeded',
+      attempt_count: attempt,
+      next_attempt_at: null,
+      last_response_status: a.result.responseStatus,
+      last_error: null,
+      updated_at: a.finishedAt,
+    });
+    if (a.endpoint.failing_since !== null) {
+      await repo.updateEndpoint(trx, a.tenant, a.endpoint.id, { failing_since: null });
+    }
+    await a.job.complete(trx, { attempt, status: a.result.responseStatus });
+    return attempt;
+  });
+}
+
+/** Anything else: recorded (and committed) now; the returned error tells the worker what follows. */
+async function recordFailure(deps: DeliveryDeps, a: Attempt): Promise<JobError> {
+  const next = afterFailure(deps, a);
+  await deps.ctx.db.transaction().execute(async (trx) => {
+    const attempt = await recordAttempt(trx, a.delivery, a.startedAt, a.result);
+    await repo.updateDelivery(trx, a.delivery.id, {
+      status: next.retry ? 'pending' : 'failed',
+      attempt_count: attempt,
+      next_attempt_at: next.nextAttemptAt,
+      last_response_status: a.result.responseStatus,
+      last_error: next.message,
+      updated_at: a.finishedAt,
+    });
+    await repo.startFailing(trx, a.tenant, a.endpoint.id, a.startedAt);
+    if (next.disable) {
+      const changes = { enabled: 0, disabled_reason: next.disable, updated_at: a.finishedAt };
+      await repo.updateEndpoint(trx, a.tenant, a.endpoint.id, changes);
+    }
+  });
+  return new JobError(next.message, next.retry, a.result.retryAfterMs);
+}
+
+/** The Standard Webhooks headers of this attempt, and ours. */
+function requestHeaders(
+  deps: DeliveryDeps,
+  delivery: WebhookDeliveryRow,
+  endpoint: WebhookEndpointRow,
+  now: number,
+) {
+  const secrets = signingSecrets(deps.secrets, endpoint, now);
+  return {
+    ...signatureHeaders(secrets, delivery.event_id, Math.floor(now / 1000), delivery.payload),
+    'content-type': 'application/json',
+    'user-agent': USER_AGENT,
+  };
+}
+
+/**
+ * One attempt of one delivery: sign (Standard Webhooks, a fresh timestamp each attempt, the event id as
+ * `webhook-id` on all of them), POST through the SSRF-guarded client, record the attempt. A success is
+ * recorded in the transaction that completes the job. A failure is recorded before the error is thrown
+ * for the worker to retry, so the log keeps it either way. `410 Gone`, and failing for longer than the
+ * disable window, disable the endpoint.
+ */
+export function deliverHandler(deps: DeliveryDeps): JobHandler {
+  const { ctx } = deps;
+  return {
+    retryDelays: deps.retryDelays,
+    async run(job) {
+      const { deliveryId } = job.payload as DeliverJobPayload;
+      const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
+      const delivery = await repo.findDelivery(ctx.db, tenant, deliveryId);
+      if (!delivery) return { skipped: 'the endpoint and its deliveries were deleted' };
+      if (delivery.status !== 'pending') return { skipped: `the delivery is ${delivery.status}` };
+      const endpoint = await repo.findEndpoint(ctx.db, tenant, delivery.endpoint_id);
+      if (!endpoint) return { skipped: 'the endpoint was deleted' };
+      if (endpoint.enabled !== 1) throw new JobError(disabledMessage(endpoint.disabled_reason), false);
+      if (!(await job.holdsLease())) throw new JobError('The lease on this job was lost', true);
+
+      const startedAt = ctx.clock.now();
+      const result = await sendAttempt(
+        endpoint.url,
+        delivery.payload,
+        requestHeaders(deps, delivery, endpoint, startedAt),
+        { allowPrivate: deps.allowPrivateUrls, timeoutMs: deps.timeoutMs, lookup: deps.lookup },
+        startedAt,
+      );
+      const attempt: Attempt = {
+        job,
+        tenant,
+        delivery,
+        endpoint,
+        startedAt,
+        finishedAt: ctx.clock.now(),
+        result,
+      };
+      if (result.outcome !== 'succeeded') throw await recordFailure(deps, attempt);
+      return { attempt: await recordSuccess(ctx, attempt), status: result.responseStatus };
+    },
+    async onDeadLetter(trx, job, error) {
+      const { deliveryId } = JSON.parse(job.payload) as DeliverJobPayload;
+      const changes = {
+        status: 'failed' as const,
+        next_attempt_at: null,
+        last_error: error.message.slice(0, 1000),
+        updated_at: ctx.clock.now(),
+      };
+      await repo.updateDelivery(trx, deliveryId, changes, ['pending']);
+    },
+  };
+}
+
+/** Handlers the webhooks module contributes to the worker. */
+export function webhooksWorkerParts(deps: DeliveryDeps) {
+  return { handlers: { [DELIVER_JOB]: deliverHandler(deps) } };
+}

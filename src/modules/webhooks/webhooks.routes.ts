@@ -1,0 +1,266 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { listParams } from '../../http/list-params.js';
+import { refuseReadOnly } from '../../http/read-only.js';
+import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import * as deliveries from './webhooks.deliveries.js';
+import {
+  CreateWebhookBody,
+  ListDeliveriesQuery,
+  ListWebhooksQuery,
+  RotateSecretBody,
+  UpdateWebhookBody,
+  WEBHOOK_READ_ONLY,
+  WebhookDeliverySchema,
+  WebhookEndpointSchema,
+  WebhookEndpointWithSecretSchema,
+} from './webhooks.schemas.js';
+import * as service from './webhooks.service.js';
+
+const EXAMPLE_ID = 'whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
+const Params = IdParams('Webhook endpoint', EXAMPLE_ID);
+const DeliveryParams = Type.Object(
+  {
+    ...Params.properties,
+    deliveryId: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'Delivery id',
+      examples: ['dlv_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'],
+    }),
+  },
+  { additionalProperties: false },
+);
+const TAGS = ['Webhooks'];
+const readOnly = refuseReadOnly(WEBHOOK_READ_ONLY);
+// Webhooks are organization settings: every route, reads included, needs `admin` (CONTRACT §3).
+const config = { scope: 'admin' } as const;
+
+export interface WebhooksRouteDeps extends RouteDeps {
+  webhookBox: SecretBox;
+}
+
+export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDeps): Promise<void> {
+  const ctx: service.WebhooksContext = {
+    ...deps.ctx,
+    secrets: deps.webhookBox,
+    allowPrivateUrls: deps.config.allowPrivateUrls,
+  };
+
+  app.get<{ Querystring: Static<typeof ListWebhooksQuery> }>(
+    '/webhooks',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'listWebhooks',
+        summary: 'List webhook endpoints',
+        querystring: ListWebhooksQuery,
+        response: { 200: ListEnvelope(Type.Ref(WebhookEndpointSchema), 'A page of webhook endpoints') },
+      },
+    },
+    async (request) => service.listEndpoints(ctx, request.principal, listParams(request.query)),
+  );
+
+  app.post<{ Body: Static<typeof CreateWebhookBody> }>(
+    '/webhooks',
+    {
+      config,
+      preValidation: readOnly,
+      schema: {
+        tags: TAGS,
+        operationId: 'createWebhook',
+        summary: 'Create a webhook endpoint',
+        description:
+          'Answers with the signing `secret`, shown only here. The URL must resolve to a public address ' +
+          '(400 naming `url` otherwise); unknown event types are 400 naming them.',
+        body: CreateWebhookBody,
+        response: {
+          201: DataEnvelope(Type.Ref(WebhookEndpointWithSecretSchema), 'The endpoint and its secret'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const endpoint = await service.createEndpoint(ctx, request.principal, request.body);
+      reply.code(201).header('Location', resourceUrl(deps, request, `/webhooks/${endpoint.id}`));
+      return { data: endpoint };
+    },
+  );
+
+  app.get<{ Params: Static<typeof Params> }>(
+    '/webhooks/:id',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'getWebhook',
+        summary: 'Retrieve a webhook endpoint',
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(WebhookEndpointSchema)) },
+      },
+    },
+    async (request) => ({ data: await service.getEndpoint(ctx, request.principal, request.params.id) }),
+  );
+
+  app.put<{ Params: Static<typeof Params>; Body: Static<typeof UpdateWebhookBody> }>(
+    '/webhooks/:id',
+    {
+      config,
+      preValidation: readOnly,
+      schema: {
+        tags: TAGS,
+        operationId: 'updateWebhook',
+        summary: 'Update a webhook endpoint',
+        description:
+          'Fields left out are unchanged. `enabled: true` re-enables an endpoint Audenci disabled and clears ' +
+          '`disabledReason` and `failingSince`.',
+        params: Params,
+        body: UpdateWebhookBody,
+        response: { 200: DataEnvelope(Type.Ref(WebhookEndpointSchema)) },
+      },
+    },
+    async (request) => ({
+      data: await service.updateEndpoint(ctx, request.principal, request.params.id, request.body),
+    }),
+  );
+
+  app.delete<{ Params: Static<typeof Params> }>(
+    '/webhooks/:id',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'deleteWebhook',
+        summary: 'Delete a webhook endpoint',
+        description: 'Its delivery log goes with it; nothing more is sent to it.',
+        params: Params,
+        response: { 200: DataEnvelope(DeletedSchema(EXAMPLE_ID)) },
+      },
+    },
+    async (request) => ({ data: await service.deleteEndpoint(ctx, request.principal, request.params.id) }),
+  );
+
+  app.post<{ Params: Static<typeof Params>; Body: Static<typeof RotateSecretBody> }>(
+    '/webhooks/:id/rotate-secret',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'rotateWebhookSecret',
+        summary: "Rotate a webhook endpoint's secret",
+        description:
+          'Issues a new secret, shown only here. For `overlapSeconds` (default 24 h) deliveries carry two ' +
+          'signatures, `v1,<new> v1,<old>`, so receivers can switch without missing one.',
+        params: Params,
+        body: RotateSecretBody,
+        response: {
+          200: DataEnvelope(Type.Ref(WebhookEndpointWithSecretSchema), 'The endpoint and its new secret'),
+        },
+      },
+    },
+    async (request) => ({
+      data: await service.rotateSecret(
+        ctx,
+        request.principal,
+        request.params.id,
+        request.body.overlapSeconds,
+      ),
+    }),
+  );
+
+  app.post<{ Params: Static<typeof Params> }>(
+    '/webhooks/:id/test',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'testWebhook',
+        summary: 'Send a test event',
+        description:
+          'Sends a `webhook.test` event (not written to the event log) like any other delivery: signed, ' +
+          'retried, and shown in the delivery log. 409 when the endpoint is disabled.',
+        params: Params,
+        response: { 202: DataEnvelope(Type.Ref(WebhookDeliverySchema), 'The delivery, pending') },
+      },
+    },
+    async (request, reply) => {
+      const delivery = await deliveries.sendTestEvent(ctx, request.principal, request.params.id);
+      reply
+        .code(202)
+        .header(
+          'Location',
+          resourceUrl(deps, request, `/webhooks/${delivery.webhookId}/deliveries/${delivery.id}`),
+        );
+      return { data: delivery };
+    },
+  );
+
+  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof ListDeliveriesQuery> }>(
+    '/webhooks/:id/deliveries',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'listWebhookDeliveries',
+        summary: "List a webhook endpoint's deliveries",
+        description: 'Newest first, each with its attempts. Filter by `status`.',
+        params: Params,
+        querystring: ListDeliveriesQuery,
+        response: { 200: ListEnvelope(Type.Ref(WebhookDeliverySchema), 'A page of deliveries') },
+      },
+    },
+    async (request) =>
+      deliveries.listDeliveries(ctx, request.principal, request.params.id, listParams(request.query), {
+        status: request.query.status,
+      }),
+  );
+
+  app.get<{ Params: Static<typeof DeliveryParams> }>(
+    '/webhooks/:id/deliveries/:deliveryId',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'getWebhookDelivery',
+        summary: 'Retrieve a delivery',
+        params: DeliveryParams,
+        response: { 200: DataEnvelope(Type.Ref(WebhookDeliverySchema)) },
+      },
+    },
+    async (request) => ({
+      data: await deliveries.getDelivery(
+        ctx,
+        request.principal,
+        request.params.id,
+        request.params.deliveryId,
+      ),
+    }),
+  );
+
+  app.post<{ Params: Static<typeof DeliveryParams> }>(
+    '/webhooks/:id/deliveries/:deliveryId/retry',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'retryWebhookDelivery',
+        summary: 'Retry a delivery',
+        description:
+          'One more attempt now, with the same body and `webhook-id`, of a succeeded or failed delivery. ' +
+          '409 while an attempt is pending or when the endpoint is disabled.',
+        params: DeliveryParams,
+        response: { 202: DataEnvelope(Type.Ref(WebhookDeliverySchema), 'The delivery, pending') },
+      },
+    },
+    async (request, reply) => {
+      const { id, deliveryId } = request.params;
+      const delivery = await deliveries.retryDelivery(ctx, request.principal, id, deliveryId);
+      reply
+        .code(202)
+        .header('Location', resourceUrl(deps, request, `/webhooks/${id}/deliveries/${deliveryId}`));
+      return { data: delivery };
+    },
+  );
+}

@@ -1,0 +1,176 @@
+import { Type } from '@sinclair/typebox';
+import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+// The schema file directly, not the events index: that one leads back here through recordEvent.
+import { EventSchema } from '../events/events.schemas.js';
+import { EVENT_TYPES } from '../events/events.table.js';
+import { ATTEMPT_OUTCOMES, DELIVERY_STATUSES, DISABLED_REASONS } from './webhooks.table.js';
+
+const WEBHOOK_EXAMPLE = 'whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
+const DELIVERY_EXAMPLE = 'dlv_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
+const SECRET_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3nRJ4Kz2Jxo=';
+
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  description:
+    'Where deliveries are POSTed: http or https, resolving to a public address (private, loopback and ' +
+    'link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)',
+  examples: ['https://example.com/webhooks/audenci'],
+});
+const Events = Type.Array(Type.String({ minLength: 1, maxLength: 64, examples: ['post.published'] }), {
+  minItems: 1,
+  maxItems: EVENT_TYPES.length + 1,
+  uniqueItems: true,
+  description: `Event types to receive (${EVENT_TYPES.join(', ')}), or \`["*"]\` for all of them`,
+});
+const Description = Nullable(Type.String({ maxLength: 500, examples: ['Production CRM sync'] }));
+
+const endpointProperties = {
+  id: Type.String({ examples: [WEBHOOK_EXAMPLE] }),
+  url: Type.String({ examples: ['https://example.com/webhooks/audenci'] }),
+  description: Nullable(Type.String()),
+  events: Type.Array(Type.String(), { examples: [['post.published', 'post.failed']] }),
+  enabled: Type.Boolean(),
+  disabledReason: Nullable(
+    Type.Unsafe<(typeof DISABLED_REASONS)[number]>({ type: 'string', enum: [...DISABLED_REASONS] }),
+    {
+      description:
+        'Why Audenci disabled the endpoint: `gone` (it answered 410), `failing` (every attempt failed for ' +
+        'AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS); null otherwise. `PUT enabled: true` re-enables it.',
+    },
+  ),
+  failingSince: Nullable(DateTime(), {
+    description: 'Start of the current unbroken run of failed attempts; null after a success',
+  }),
+  previousSecretExpiresAt: Nullable(DateTime(), {
+    description: 'While a rotated-out secret still signs deliveries (both signatures are sent): until when',
+  }),
+  createdAt: DateTime(),
+  updatedAt: DateTime(),
+};
+
+export const WebhookEndpointSchema = Type.Object(endpointProperties, {
+  $id: 'WebhookEndpoint',
+  title: 'WebhookEndpoint',
+  description:
+    'A URL that receives signed event deliveries. Its secret is shown only at creation and rotation.',
+  additionalProperties: false,
+});
+
+export const WebhookEndpointWithSecretSchema = Type.Object(
+  {
+    ...endpointProperties,
+    secret: Type.String({
+      description:
+        'The signing secret (Standard Webhooks `whsec_…`). Shown only in this response: store it now.',
+      examples: [SECRET_EXAMPLE],
+    }),
+  },
+  { $id: 'WebhookEndpointWithSecret', title: 'WebhookEndpointWithSecret', additionalProperties: false },
+);
+
+export const WebhookAttemptSchema = Type.Object(
+  {
+    attempt: Type.Integer({ minimum: 1 }),
+    startedAt: DateTime(),
+    durationMs: Type.Integer({ minimum: 0 }),
+    outcome: Type.Unsafe<(typeof ATTEMPT_OUTCOMES)[number]>({
+      type: 'string',
+      enum: [...ATTEMPT_OUTCOMES],
+      description:
+        '`succeeded` (2xx), `http_error` (another status), `timeout`, `network_error` (no answer), ' +
+        '`blocked` (the address is private: refused by the SSRF guard)',
+    }),
+    responseStatus: Nullable(Type.Integer()),
+    responseBody: Nullable(Type.String(), { description: 'The first 1 KB of the answer' }),
+    error: Nullable(Type.String()),
+  },
+  { $id: 'WebhookAttempt', title: 'WebhookAttempt', additionalProperties: false },
+);
+
+const DeliveryStatus = Type.Unsafe<(typeof DELIVERY_STATUSES)[number]>({
+  type: 'string',
+  enum: [...DELIVERY_STATUSES],
+  description:
+    '`pending`: an attempt is due (see `nextAttemptAt`); `succeeded`; `failed`: no attempt is left',
+});
+
+export const WebhookDeliverySchema = Type.Object(
+  {
+    id: Type.String({ examples: [DELIVERY_EXAMPLE] }),
+    webhookId: Type.String({ examples: [WEBHOOK_EXAMPLE] }),
+    eventId: Type.String({ description: 'Sent as `webhook-id` on every attempt' }),
+    eventType: Type.String({ examples: ['post.published'] }),
+    status: DeliveryStatus,
+    attemptCount: Type.Integer({ minimum: 0 }),
+    nextAttemptAt: Nullable(DateTime()),
+    lastResponseStatus: Nullable(Type.Integer()),
+    lastError: Nullable(Type.String()),
+    payload: Type.Ref(EventSchema, { description: 'The request body every attempt sends' }),
+    attempts: Type.Array(Type.Ref(WebhookAttemptSchema)),
+    createdAt: DateTime(),
+    updatedAt: DateTime(),
+  },
+  {
+    $id: 'WebhookDelivery',
+    title: 'WebhookDelivery',
+    description: 'One event sent to one endpoint, with every attempt made so far.',
+    additionalProperties: false,
+  },
+);
+
+export const CreateWebhookBody = Type.Object(
+  {
+    url: Url,
+    events: Events,
+    description: Type.Optional(Description),
+    enabled: Type.Optional(Type.Boolean({ default: true })),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ url: 'https://example.com/webhooks/audenci', events: ['post.published', 'post.failed'] }],
+  },
+);
+
+export const UpdateWebhookBody = Type.Object(
+  {
+    url: Type.Optional(Url),
+    events: Type.Optional(Events),
+    description: Type.Optional(Description),
+    enabled: Type.Optional(
+      Type.Boolean({ description: 'true re-enables an endpoint Audenci disabled (clears disabledReason)' }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ enabled: true }] },
+);
+
+export const RotateSecretBody = Type.Object(
+  {
+    overlapSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 7 * 86_400,
+        default: 86_400,
+        description:
+          'How long the old secret keeps signing alongside the new one (default 24 h, at most 7 days; 0 ends it now)',
+      }),
+    ),
+  },
+  { additionalProperties: false, examples: [{ overlapSeconds: 3600 }] },
+);
+
+export const ListWebhooksQuery = ListQuery(['createdAt'], {});
+
+export const ListDeliveriesQuery = ListQuery(['createdAt'], {
+  status: Type.Optional(DeliveryStatus),
+});
+
+export const WEBHOOK_READ_ONLY = [
+  'id',
+  'secret',
+  'disabledReason',
+  'failingSince',
+  'previousSecretExpiresAt',
+  'createdAt',
+  'updatedAt',
+] as const;

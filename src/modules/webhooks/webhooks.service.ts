@@ -1,0 +1,232 @@
+import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import { toIso } from '../../shared/clock.js';
+import { conflict, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import { assertPublicUrl, UnsafeUrlError, type LookupFn } from '../../shared/ssrf.js';
+import type { Tenant } from '../../shared/tenant.js';
+import { EVENT_TYPES } from '../events/events.table.js';
+import type { ServiceContext } from '../context.js';
+import * as repo from './webhooks.repository.js';
+import { generateSecret } from './webhooks.signing.js';
+import { type DisabledReason, type WebhookEndpointRow } from './webhooks.table.js';
+
+/** What the webhooks module needs beyond the service context: the secret box and the SSRF setting. */
+export interface WebhooksContext extends ServiceContext {
+  /** Seals endpoint secrets at rest (a key derived for 'webhook-secrets'). */
+  secrets: SecretBox;
+  /** AUDENCI_ALLOW_PRIVATE_URLS: lifts the SSRF guard (local development and tests). */
+  allowPrivateUrls: boolean;
+  /** The resolver the SSRF guard uses (tests inject one). */
+  lookup?: LookupFn;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  events: string[];
+  enabled: boolean;
+  disabledReason: DisabledReason | null;
+  failingSince: string | null;
+  previousSecretExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EndpointInput {
+  url?: string;
+  events?: string[];
+  description?: string | null;
+  enabled?: boolean;
+}
+
+export const DEFAULT_OVERLAP_SECONDS = 86_400;
+
+const SUBSCRIBABLE = new Set<string>([...EVENT_TYPES, '*']);
+
+/** The API view: the secret is never part of it (it is shown once, by create and rotate). */
+export function toEndpoint(row: WebhookEndpointRow, now: number): WebhookEndpoint {
+  const overlapping = row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now;
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    events: JSON.parse(row.events) as string[],
+    enabled: row.enabled === 1,
+    disabledReason: row.disabled_reason,
+    failingSince: toIso(row.failing_since),
+    previousSecretExpiresAt: overlapping ? toIso(row.previous_secret_expires_at) : null,
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+export function webhooksResource(tenant: Tenant): string {
+  return `webhooks:${tenant.organizationId}:${tenant.environment}`;
+}
+
+const UNSAFE_REASONS: Record<UnsafeUrlError['reason'], string> = {
+  scheme: 'Must use http or https',
+  credentials: 'Must not contain a user name or password',
+  too_long: 'Must be at most 2048 characters',
+  invalid: 'Must be an absolute http or https URL',
+  private_address:
+    'Resolves to a private, loopback or link-local address; webhooks go to public addresses only ' +
+    '(the server operator can allow private ones with AUDENCI_ALLOW_PRIVATE_URLS=true)',
+  unresolvable: 'Its host name does not resolve',
+};
+
+/** The SSRF guard at registration and update: a refused URL is a 400 naming `url`, never a 500. */
+async function checkUrl(ctx: WebhooksContext, url: string): Promise<void> {
+  try {
+    await assertPublicUrl(url, { allowPrivate: ctx.allowPrivateUrls, lookup: ctx.lookup });
+  } catch (error) {
+    if (!(error instanceof UnsafeUrlError)) throw error;
+    const address = error.address ? ` (${error.address})` : '';
+    throw invalidInput([{ field: 'url', reason: UNSAFE_REASONS[error.reason] + address }]);
+  }
+}
+
+function checkEvents(events: string[]): void {
+  const problems: FieldProblem[] = [];
+  events.forEach((type, i) => {
+    if (!SUBSCRIBABLE.has(type)) {
+      problems.push({
+        field: `events.${i}`,
+        reason: `Unknown event type '${type}'; use one of: ${EVENT_TYPES.join(', ')}, or "*" for all`,
+      });
+    }
+  });
+  if (problems.length === 0) return;
+  const unknown = problems.map((p) => `'${events[Number(p.field.split('.')[1])]}'`);
+  throw invalidInput(problems, `Unknown event type${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+}
+
+async function checkInput(ctx: WebhooksContext, input: EndpointInput): Promise<void> {
+  if (input.events !== undefined) checkEvents(input.events);
+  if (input.url !== undefined) await checkUrl(ctx, input.url);
+}
+
+export async function createEndpoint(
+  ctx: WebhooksContext,
+  tenant: Tenant,
+  input: EndpointInput & { url: string; events: string[] },
+): Promise<WebhookEndpoint & { secret: string }> {
+  await checkInput(ctx, input);
+  const now = ctx.clock.now();
+  const id = newId('webhook', now);
+  const secret = generateSecret();
+  const row: WebhookEndpointRow = {
+    id,
+    organization_id: tenant.organizationId,
+    environment: tenant.environment,
+    url: input.url,
+    description: input.description ?? null,
+    events: JSON.stringify(input.events),
+    enabled: input.enabled === false ? 0 : 1,
+    disabled_reason: null,
+    secret: ctx.secrets.seal(secret, id),
+    previous_secret: null,
+    previous_secret_expires_at: null,
+    failing_since: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await repo.insertEndpoint(ctx.db, row);
+  ctx.counts.invalidate(webhooksResource(tenant));
+  return { ...toEndpoint(row, now), secret };
+}
+
+export async function findEndpointRow(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+): Promise<WebhookEndpointRow> {
+  const row = await repo.findEndpoint(ctx.db, tenant, id);
+  if (!row) throw notFound('webhook endpoint', id);
+  return row;
+}
+
+export async function getEndpoint(ctx: ServiceContext, tenant: Tenant, id: string): Promise<WebhookEndpoint> {
+  return toEndpoint(await findEndpointRow(ctx, tenant, id), ctx.clock.now());
+}
+
+export async function listEndpoints(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  params: ListParams,
+): Promise<{ data: WebhookEndpoint[]; pagination: Pagination }> {
+  const page = await paginate(repo.endpointsQuery(ctx.db, tenant), {
+    params,
+    filters: {},
+    cursors: ctx.cursors,
+    counts: { cache: ctx.counts, resource: webhooksResource(tenant) },
+    sorts: { createdAt: { expression: 'created_at', value: (r) => r.created_at } },
+  });
+  const now = ctx.clock.now();
+  return { data: page.rows.map((row) => toEndpoint(row, now)), pagination: page.pagination };
+}
+
+/** Fields left out are unchanged. Enabling clears why Audenci disabled it and the failure run. */
+export async function updateEndpoint(
+  ctx: WebhooksContext,
+  tenant: Tenant,
+  id: string,
+  input: EndpointInput,
+): Promise<WebhookEndpoint> {
+  const existing = await findEndpointRow(ctx, tenant, id);
+  await checkInput(ctx, input);
+  await repo.updateEndpoint(ctx.db, tenant, id, {
+    ...(input.url !== undefined ? { url: input.url } : {}),
+    ...(input.events !== undefined ? { events: JSON.stringify(input.events) } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.enabled !== undefined
+      ? { enabled: input.enabled ? 1 : 0, disabled_reason: null, failing_since: null }
+      : {}),
+    updated_at: Math.max(ctx.clock.now(), existing.updated_at + 1),
+  });
+  ctx.counts.invalidate(webhooksResource(tenant));
+  return getEndpoint(ctx, tenant, id);
+}
+
+/** Its deliveries and their attempts go with it; jobs still queued for them find nothing to send. */
+export async function deleteEndpoint(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+): Promise<{ id: string; deleted: true }> {
+  if ((await repo.deleteEndpoint(ctx.db, tenant, id)) === 0) throw notFound('webhook endpoint', id);
+  ctx.counts.invalidate(webhooksResource(tenant));
+  return { id, deleted: true };
+}
+
+/**
+ * A new secret, shown once. The old one keeps signing for `overlapSeconds` (0 ends it now), so that
+ * deliveries carry both signatures while receivers switch over. A secret replaced earlier and still in
+ * its overlap is dropped: at most two secrets sign at a time.
+ */
+export async function rotateSecret(
+  ctx: WebhooksContext,
+  tenant: Tenant,
+  id: string,
+  overlapSeconds = DEFAULT_OVERLAP_SECONDS,
+): Promise<WebhookEndpoint & { secret: string }> {
+  const existing = await findEndpointRow(ctx, tenant, id);
+  const now = ctx.clock.now();
+  const secret = generateSecret();
+  await repo.updateEndpoint(ctx.db, tenant, id, {
+    secret: ctx.secrets.seal(secret, id),
+    previous_secret: overlapSeconds > 0 ? existing.secret : null,
+    previous_secret_expires_at: overlapSeconds > 0 ? now + overlapSeconds * 1000 : null,
+    updated_at: Math.max(now, existing.updated_at + 1),
+  });
+  return { ...(await getEndpoint(ctx, tenant, id)), secret };
+}
+
+export function requireEnabled(row: WebhookEndpointRow, what: string): void {
+  if (row.enabled === 1) return;
+  throw conflict(`The webhook endpoint is disabled; enable it (PUT enabled: true) before ${what}`, {
+    disabledReason: row.disabled_reason,
+  });
+}

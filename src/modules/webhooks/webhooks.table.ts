@@ -1,0 +1,86 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Environment } from '../../shared/tenant.js';
+
+/** Why an endpoint stopped receiving deliveries without its owner asking: see the README. */
+export const DISABLED_REASONS = ['gone', 'failing'] as const;
+export type DisabledReason = (typeof DISABLED_REASONS)[number];
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * How one attempt ended: `succeeded` (2xx), `http_error` (any other status), `timeout`, `network_error`
+ * (no answer), `blocked` (the SSRF guard refused the address it resolves to now).
+ */
+export const ATTEMPT_OUTCOMES = ['succeeded', 'http_error', 'timeout', 'network_error', 'blocked'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** The test event's type: sent by `POST /webhooks/{id}/test`, never written to the event log. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+export interface WebhookEndpointsTable {
+  id: string;
+  organization_id: string;
+  environment: Environment;
+  url: string;
+  description: string | null;
+  /** JSON array of event types, or `["*"]` for all of them. */
+  events: string;
+  /** 0/1. */
+  enabled: number;
+  /** Set when Audenci disabled the endpoint itself; null when enabled or disabled by its owner. */
+  disabled_reason: DisabledReason | null;
+  /** `whsec_…`, sealed with the webhook secret box (AAD = the endpoint id). */
+  secret: string;
+  /** The secret before the last rotation, sealed likewise; signed with too until it expires. */
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
+  /** Start of the current unbroken run of failed attempts; null after a success. */
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type NewWebhookEndpointRow = Insertable<WebhookEndpointsTable>;
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  organization_id: string;
+  environment: Environment;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  /** The exact request body, built once at fan-out: every attempt sends these bytes. */
+  payload: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  /** When the next automatic attempt is due; null when none is scheduled. */
+  next_attempt_at: number | null;
+  last_response_status: number | null;
+  /** Why the last attempt failed (or why none was made); null after a success. */
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type NewWebhookDeliveryRow = Insertable<WebhookDeliveriesTable>;
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  organization_id: string;
+  environment: Environment;
+  /** 1-based, across automatic and manual retries. */
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  response_status: number | null;
+  /** The first 1 KB of the answer. */
+  response_body: string | null;
+  error: string | null;
+  outcome: AttemptOutcome;
+}
+
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
