@@ -23,6 +23,7 @@ import {
 } from './scenarios.js';
 import { measurePublish, type PublishMeasurement } from './publish.js';
 import { measureWebhooks, type WebhooksMeasurement } from './webhooks.js';
+import { measureImport, type ImportMeasurement } from './import.js';
 import type { ChildMessage, ParentMessage, ProcessStats, ServerSpec } from './server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,6 +33,8 @@ const RESULTS_SCHEMA_VERSION = 2;
 const PUBLISH = 'publish';
 /** The webhook-delivery measurement's name in BENCH_SCENARIOS. */
 const WEBHOOKS = 'webhooks';
+/** The import-throughput measurement's name in BENCH_SCENARIOS. */
+const IMPORT = 'import';
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 const mb = (bytes: number) => round(bytes / (1024 * 1024), 1);
@@ -85,7 +88,7 @@ if (dialects.length === 0)
 
 const wantedScenarios = list('BENCH_SCENARIOS');
 for (const name of wantedScenarios ?? []) {
-  if (name !== PUBLISH && name !== WEBHOOKS && !SCENARIOS.some((s) => s.name === name))
+  if (![PUBLISH, WEBHOOKS, IMPORT].includes(name) && !SCENARIOS.some((s) => s.name === name))
     throw new Error(`BENCH_SCENARIOS: unknown scenario '${name}'`);
 }
 const publishSettings = {
@@ -99,6 +102,12 @@ const webhookSettings = {
 };
 const runWebhooks =
   webhookSettings.events > 0 && (wantedScenarios === undefined || wantedScenarios.includes(WEBHOOKS));
+const importSettings = {
+  /** Posts in the one `posts.import` job. */
+  posts: positiveInt('BENCH_IMPORT_POSTS', 20_000, 0),
+};
+const runImport =
+  importSettings.posts > 0 && (wantedScenarios === undefined || wantedScenarios.includes(IMPORT));
 const runPublish =
   publishSettings.posts > 0 && (wantedScenarios === undefined || wantedScenarios.includes(PUBLISH));
 
@@ -566,7 +575,7 @@ async function main(): Promise<number> {
     measurements.push(m);
   }
   const published: PublishMeasurement[] = [];
-  const publishFailures: string[] = [];
+  const backgroundFailures: string[] = [];
   if (runPublish) {
     for (const dialect of dialects) {
       const workers = dialect === 'postgres' ? publishSettings.postgresWorkers : 1;
@@ -588,7 +597,7 @@ async function main(): Promise<number> {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         log(`  FAILED: ${message}`);
-        publishFailures.push(`${dialect}: ${message}`);
+        backgroundFailures.push(`${dialect}: ${message}`);
       } finally {
         await storage.release();
       }
@@ -618,7 +627,33 @@ async function main(): Promise<number> {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         log(`  FAILED: ${message}`);
-        publishFailures.push(`${WEBHOOKS} ${dialect}: ${message}`);
+        backgroundFailures.push(`${WEBHOOKS} ${dialect}: ${message}`);
+      } finally {
+        await storage.release();
+      }
+    }
+  }
+  const imported: ImportMeasurement[] = [];
+  if (runImport) {
+    for (const dialect of dialects) {
+      log(`- ${IMPORT} (${dialect}, ${importSettings.posts} posts in one posts.import job)`);
+      const storage = allocateStorage(dialect);
+      try {
+        imported.push(
+          await measureImport({
+            dialect,
+            dataDir: storage.dataDir,
+            ...(dialect === 'postgres' ? { databaseUrl, schema: storage.schema } : {}),
+            posts: importSettings.posts,
+            logLevel,
+            timeoutMs: Math.max(60_000, importSettings.posts * 20),
+            track: trackChild,
+          }),
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`  FAILED: ${message}`);
+        backgroundFailures.push(`${IMPORT} ${dialect}: ${message}`);
       } finally {
         await storage.release();
       }
@@ -685,6 +720,20 @@ async function main(): Promise<number> {
     }
     console.log(`${table(publishRows)}\n`);
   }
+  if (imported.length) {
+    const rows = [['import', 'dialect', 'posts', 'posts/s', 'seconds', 'worker CPU %']];
+    for (const d of imported) {
+      rows.push([
+        'posts.import job',
+        d.dialect,
+        d.posts.toLocaleString('en-US'),
+        Math.round(d.postsPerSecond).toLocaleString('en-US'),
+        d.seconds.toFixed(2),
+        d.workerCpuPercent.toFixed(0),
+      ]);
+    }
+    console.log(`${table(rows)}\n`);
+  }
   if (delivered.length) {
     const rows = [
       ['webhooks', 'dialect', 'workers', 'deliveries', 'deliveries/s', 'seconds', 'worker CPU %'],
@@ -704,7 +753,7 @@ async function main(): Promise<number> {
   }
   log(`bench: finished in ${Math.round((Date.now() - started) / 1000)} s`);
 
-  const failed = measurements.filter((m) => m.failure).length + publishFailures.length;
+  const failed = measurements.filter((m) => m.failure).length + backgroundFailures.length;
   if (failed) {
     log(`bench: ${failed} run(s) failed; ${path.relative(ROOT, output)} left unchanged`);
     return 1;
@@ -731,13 +780,16 @@ async function main(): Promise<number> {
         ...selected.map((s) => s.name),
         ...(runPublish ? [PUBLISH] : []),
         ...(runWebhooks ? [WEBHOOKS] : []),
+        ...(runImport ? [IMPORT] : []),
       ],
+      import: importSettings,
       publish: publishSettings,
       webhooks: webhookSettings,
     },
     results: measurements.map((m) => toJson(m, baseline)),
     publish: published,
     webhooks: delivered,
+    import: imported,
   };
   fs.mkdirSync(path.dirname(output), { recursive: true });
   const tmp = `${output}.tmp`;

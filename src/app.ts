@@ -25,6 +25,7 @@ import { CampaignSchema, campaignsRoutes } from './modules/campaigns/index.js';
 import { PostSchema, postsRoutes, ValidationReportSchema } from './modules/posts/index.js';
 import { PlatformRulesSchema, platformsRoutes } from './modules/platforms/index.js';
 import { EventSchema, eventsRoutes } from './modules/events/index.js';
+import { ItemErrorSchema, JobSchema, jobsRoutes, type JobTypeRegistry } from './modules/jobs/index.js';
 import {
   WebhookAttemptSchema,
   WebhookDeliverySchema,
@@ -49,6 +50,8 @@ export interface AppDeps {
   tokenBox: SecretBox;
   /** Seals webhook endpoint secrets at rest (another key derived from AUDENCI_SECRET_KEY). */
   webhookBox: SecretBox;
+  /** The types `POST /jobs` accepts (shared with the worker; see createJobTypeRegistry). */
+  jobTypes: JobTypeRegistry;
   /** Extra `/readyz` checks beyond the database (e.g. Redis). */
   readinessChecks?: Record<string, () => Promise<void>>;
 }
@@ -76,6 +79,8 @@ const COMPONENT_SCHEMAS = [
   WebhookEndpointWithSecretSchema,
   WebhookAttemptSchema,
   WebhookDeliverySchema,
+  ItemErrorSchema,
+  JobSchema,
 ];
 
 /** Never logged: credentials in headers, and any secret-looking field a serializer might meet. */
@@ -191,6 +196,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(campaignsRoutes, routeDeps);
     await scope.register(platformsRoutes, routeDeps);
     await scope.register(eventsRoutes, routeDeps);
+    await scope.register(jobsRoutes, { ...routeDeps, jobTypes: deps.jobTypes });
     await scope.register(webhooksRoutes, { ...routeDeps, webhookBox: deps.webhookBox });
     await scope.register(accountsRoutes, {
       ...routeDeps,

@@ -46,6 +46,8 @@ const COMMANDS = [
   'keys create',
   'keys list',
   'keys revoke',
+  'import posts',
+  'jobs get',
 ];
 
 const children = new Set<ChildProcess>();
@@ -526,5 +528,91 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
       assert.ok(at - signalledAt < SHUTDOWN_TIMEOUT_MS);
       assert.ok(server.lines.some((l) => l.includes('"msg":"shut down cleanly"')));
     });
+  });
+});
+
+describe('audenci import posts (through a running server)', { concurrency: false }, () => {
+  const dataDir = tempDir();
+  let server: Server;
+  let api: Record<string, string> = {};
+  let brandId = '';
+
+  after(() => server?.child.kill('SIGTERM'));
+
+  it('starts a server and makes a brand to import into', async () => {
+    server = await startServer('serve', dataDir);
+    await server.waitForLine(LISTENING);
+    const key = server.lines.find((l) => KEY_LINE.test(l))!;
+    api = { AUDENCI_API_URL: `http://127.0.0.1:${server.port}`, AUDENCI_API_KEY: key };
+    const res = await fetch(`${api.AUDENCI_API_URL}/api/v1/brands`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Imports' }),
+    });
+    assert.equal(res.status, 201);
+    brandId = ((await res.json()) as any).data.id;
+  });
+
+  it('imports a JSON file: progress on stderr (a line per 10 %), a summary, exit 0', async () => {
+    const file = path.join(tempDir(), 'posts.json');
+    const posts = Array.from({ length: 1200 }, (_, i) => ({ platform: 'twitter', caption: `Post ${i}` }));
+    fs.writeFileSync(file, JSON.stringify({ posts }));
+    const result = await run(['import', 'posts', file, '--brand', brandId], { env: api, dataDir });
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stderr.split('\n').filter(Boolean);
+    assert.match(lines[0]!, /^Submitted job_[0-9A-Z]{26}$/);
+    const progress = lines.slice(1);
+    assert.ok(progress.length >= 1 && progress.length <= 11, result.stderr);
+    assert.match(progress.at(-1)!, /^succeeded 1200\/1200 \(100 %\): 1200 succeeded, 0 failed$/);
+    assert.ok(!result.stderr.includes('\r'), 'no carriage returns when stderr is not a terminal');
+    assert.match(result.stdout, /^Job job_\w+ succeeded: 1200 of 1200 items succeeded, 0 failed\n$/);
+
+    const listed = await fetch(`${api.AUDENCI_API_URL}/api/v1/posts?brandId=${brandId}&limit=1`, {
+      headers: { authorization: `Bearer ${api.AUDENCI_API_KEY}` },
+    });
+    assert.equal(((await listed.json()) as any).pagination.totalCount, 1200);
+  });
+
+  it('a CSV with a bad row: the summary names the item, exit 1; --json prints only the final job', async () => {
+    const file = path.join(tempDir(), 'posts.csv');
+    fs.writeFileSync(file, 'platform,caption\ntwitter,Fine one\nmyspace,Bad platform\nfacebook,Fine two\n');
+    const [text, asJson] = await Promise.all([
+      run(['import', 'posts', file, '--brand', brandId], { env: api, dataDir }),
+      run(['import', 'posts', file, '--brand', brandId, '--json'], { env: api, dataDir }),
+    ]);
+    assert.equal(text.code, 1, text.stderr);
+    assert.match(text.stdout, /succeeded: 2 of 3 items succeeded, 1 failed/);
+    assert.match(text.stdout, /\n {2}item 1: INVALID_INPUT/);
+
+    assert.equal(asJson.code, 1);
+    assert.equal(asJson.stderr, '');
+    const lines = asJson.stdout.split('\n').filter(Boolean);
+    assert.equal(lines.length, 1, asJson.stdout);
+    const job = JSON.parse(lines[0]!);
+    assert.equal(job.type, 'posts.import');
+    assert.equal(job.status, 'succeeded');
+    assert.deepEqual(job.progress, { total: 3, processed: 3, succeeded: 2, failed: 1 });
+    assert.equal(job.errors[0].index, 1);
+
+    const shown = await run(['jobs', 'get', job.id, '--json'], { env: api, dataDir });
+    assert.equal(onlyJson(shown).id, job.id);
+  });
+
+  it('usage errors exit 2: no --brand, no key, a missing or unsupported file', async () => {
+    const csv = path.join(tempDir(), 'x.txt');
+    fs.writeFileSync(csv, 'hello');
+    const results = await Promise.all([
+      run(['import', 'posts', 'posts.csv'], { env: api, dataDir }),
+      run(['import', 'posts', 'posts.csv', '--brand', brandId], { env: { ...api, AUDENCI_API_KEY: '' } }),
+      run(['import', 'posts', '/nonexistent/posts.csv', '--brand', brandId], { env: api, dataDir }),
+      run(['import', 'posts', csv, '--brand', brandId], { env: api, dataDir }),
+    ]);
+    for (const r of results) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /Usage: audenci import posts/);
+    }
+    assert.match(results[0]!.stderr, /--brand is required/);
+    assert.match(results[1]!.stderr, /API key/);
   });
 });

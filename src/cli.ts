@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { createDb } from './db/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger, handleSignals, start, type ProcessRole } from './main.js';
+import { ImportUsageError, importPosts, showJob, type ApiTarget } from './modules/jobs/jobs.cli.js';
 import { createKey, listAllKeys, revokeKeyById, SCOPES } from './modules/keys/index.js';
 import { createOrganization, listOrganizations, PLANS } from './modules/organizations/index.js';
 import { AppError } from './shared/errors.js';
@@ -55,6 +56,20 @@ function serveCommand(role: ProcessRole, summary: string): Command {
       await new Promise(() => undefined);
     },
   };
+}
+
+const apiOptions = { 'api-url': { type: 'string' }, key: { type: 'string' } } as const;
+
+/** Where the HTTP commands send requests: --api-url / --key, else AUDENCI_API_URL / AUDENCI_API_KEY. */
+function apiTarget(values: Record<string, string | boolean | undefined>, config: Config): ApiTarget {
+  const key = typeof values.key === 'string' ? values.key : process.env.AUDENCI_API_KEY;
+  if (!key) throw new UsageError('an API key is required: --key or AUDENCI_API_KEY');
+  const apiUrl =
+    typeof values['api-url'] === 'string'
+      ? values['api-url']
+      : (process.env.AUDENCI_API_URL ?? `http://localhost:${config.port}`);
+  if (!/^https?:\/\//.test(apiUrl)) throw new UsageError('--api-url must be an http(s) URL');
+  return { apiUrl, key };
 }
 
 function table(rows: Record<string, unknown>[], columns: string[]): string {
@@ -191,6 +206,45 @@ const COMMANDS: Record<string, Command> = {
       const key = await withDb(config, (db) => revokeKeyById(db, systemClock, positionals[0]!));
       if (values.json) out(JSON.stringify(key));
       else out(`Revoked ${key.id}`);
+    },
+  },
+  'import posts': {
+    usage:
+      'audenci import posts <FILE.csv|FILE.json> --brand <brand id> [--api-url <url>] [--key <key>] [--json]',
+    summary:
+      'Import posts from a CSV or JSON file through the API (a posts.import job), showing its progress',
+    options: { brand: { type: 'string' }, ...apiOptions, json },
+    positionals: 1,
+    async run({ values, positionals, config }) {
+      if (typeof values.brand !== 'string') throw new UsageError('--brand is required');
+      try {
+        return await importPosts({
+          ...apiTarget(values, config),
+          file: positionals[0]!,
+          brandId: values.brand,
+          json: values.json === true,
+          stdout: process.stdout,
+          stderr: process.stderr,
+        });
+      } catch (error) {
+        if (error instanceof ImportUsageError) throw new UsageError(error.message);
+        throw error;
+      }
+    },
+  },
+  'jobs get': {
+    usage: 'audenci jobs get <job id> [--api-url <url>] [--key <key>] [--json]',
+    summary: "Show a job's status, progress and first errors (through the API)",
+    options: { ...apiOptions, json },
+    positionals: 1,
+    async run({ values, positionals, config }) {
+      return showJob({
+        ...apiTarget(values, config),
+        id: positionals[0]!,
+        json: values.json === true,
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
     },
   },
 };

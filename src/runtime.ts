@@ -12,6 +12,7 @@ import {
   RedisRateLimitStore,
   type RateLimitStore,
 } from './http/rate-limit.js';
+import { createJobTypeRegistry } from './modules/jobs/index.js';
 import { KeyAuthenticator, KeyUsage } from './modules/keys/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { CursorCodec } from './shared/cursor.js';
@@ -110,6 +111,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     connectors: createConnectorRegistry(config, () => clock.now()),
     tokenBox: new SecretBox(deriveKey(secretKey, 'platform-tokens')),
     webhookBox: new SecretBox(deriveKey(secretKey, 'webhook-secrets')),
+    jobTypes: createJobTypeRegistry(config),
     readinessChecks,
     secretKey,
     close() {

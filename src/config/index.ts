@@ -37,6 +37,8 @@ export interface Config {
   webhookDisableAfterHours: number;
   publishRetryDelays: number[];
   metricsSyncDelays: number[];
+  /** Finished jobs (every type) and their item errors and files are deleted this many days after they end. */
+  jobRetentionDays: number;
 }
 
 export type PlatformName = 'twitter' | 'facebook' | 'instagram';
@@ -203,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
       'AUDENCI_METRICS_SYNC_DELAYS',
       [3600, 21600, 86400, 259200, 604800, 2592000],
     ),
+    jobRetentionDays: integer(env, 'AUDENCI_JOB_RETENTION_DAYS', 30, 1, 3650),
   };
   if (config.databaseUrl && !config.secretKey) {
     throw new ConfigError(
@@ -257,4 +260,5 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS',
   'AUDENCI_PUBLISH_RETRY_DELAYS',
   'AUDENCI_METRICS_SYNC_DELAYS',
+  'AUDENCI_JOB_RETENTION_DAYS',
 ] as const;

@@ -7,6 +7,7 @@ import type { IdempotencyKeysTable } from '../http/idempotency.table.js';
 import type { OAuthStatesTable, SocialAccountsTable } from '../modules/accounts/accounts.table.js';
 import type { JobsTable } from '../worker/queue.table.js';
 import type { EventsTable } from '../modules/events/events.table.js';
+import type { ApiJobsTable, JobItemErrorsTable, JobOutputsTable } from '../modules/jobs/jobs.table.js';
 import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
@@ -27,6 +28,10 @@ export interface Database {
   social_accounts: SocialAccountsTable;
   oauth_states: OAuthStatesTable;
   jobs: JobsTable;
+  /** What the `POST /jobs` chunk runner keeps beside an API job's queue row. */
+  api_jobs: ApiJobsTable;
+  job_item_errors: JobItemErrorsTable;
+  job_outputs: JobOutputsTable;
   events: EventsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;

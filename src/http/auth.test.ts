@@ -24,7 +24,10 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
  */
 const ADMIN_RESOURCES = ['api-keys', 'webhooks', 'webhook-endpoints', 'brands', 'organization'];
 const ADMIN_EVEN_TO_READ = ['api-keys', 'webhooks', 'webhook-endpoints'];
-const EXCEPTIONS: Record<string, Scope> = {};
+const EXCEPTIONS: Record<string, Scope> = {
+  // The job type decides (`read` for exports, `read_write` for changes); the service answers 403 below it.
+  'POST /api/v1/jobs': 'read',
+};
 /**
  * Operations under /api that take no key, by design: the OAuth callback the platform redirects the
  * user's browser to (its single-use `state` identifies the attempt). Served under both prefixes, GET only.

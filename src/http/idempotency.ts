@@ -6,6 +6,16 @@ import type { Clock } from '../shared/clock.js';
 import { AppError, invalidInput } from '../shared/errors.js';
 import type { IdempotencyKeyRow } from './idempotency.table.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Honour `Idempotency-Key` on this route although it is not a POST (e.g. `PUT /posts/batch`, whose
+     * items are partial updates that would each record events again). Every POST honours it anyway.
+     */
+    idempotent?: boolean;
+  }
+}
+
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -104,8 +114,9 @@ function keyReused(row: IdempotencyKeyRow): AppError {
  * order does not matter) gets the first response back — same status, same body bytes, `Location` and
  * `Content-Type`, plus `Idempotent-Replayed: true` — without the handler running again. The same key with
  * a different request answers `422 IDEMPOTENCY_KEY_REUSED`; a repeat while the first is still running
- * answers `409 CONFLICT` with `Retry-After: 1`. Other methods, public routes and requests without the
- * header are untouched (one header lookup).
+ * answers `409 CONFLICT` with `Retry-After: 1`. A route of another method opts in with
+ * `config: { idempotent: true }` (`PUT /posts/batch`). Other methods, public routes and requests without
+ * the header are untouched (one header lookup).
  *
  * How it works, and why:
  * - The check runs in `preHandler`: after authentication (the scope needs the principal) and after schema
@@ -285,7 +296,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   }
 
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST') return;
+    if (request.method !== 'POST' && request.routeOptions.config.idempotent !== true) return;
     const key = request.headers['idempotency-key'];
     if (key === undefined || !request.principal) return;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {

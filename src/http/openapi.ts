@@ -39,6 +39,16 @@ const TAGS = [
       'on 429 and 503. An endpoint answering 410 Gone, or failing for 5 days, is disabled. Every attempt is ' +
       'in the delivery log.',
   },
+  {
+    name: 'Jobs',
+    description:
+      'Bulk operations that run in the background: `POST /jobs {type, payload}` answers 202 at once; the ' +
+      'worker processes the items a chunk at a time (each chunk one transaction), so `progress` is always ' +
+      'what has committed, a crashed worker resumes after the last chunk (no item twice, none skipped), and ' +
+      'a cancel stops before the next chunk. Item errors carry the index of the item. `job.completed` and ' +
+      '`job.failed` events announce the end. Finished jobs are deleted after AUDENCI_JOB_RETENTION_DAYS ' +
+      '(default 30).',
+  },
   { name: 'Operations', description: 'Health, readiness, metrics and this document. No authentication.' },
 ];
 
@@ -48,7 +58,7 @@ const ERROR_RESPONSES: Record<string, string> = {
   '403': "The key's scope does not allow this (`details.requiredScope`)",
   '404': 'No such object for this organization and environment',
   '409': 'The object is in a state that does not allow this',
-  '413': 'Request body larger than 1 MiB',
+  '413': 'Request body larger than 1 MiB (20 MiB for `POST /jobs`)',
   '415': 'Unsupported Content-Type',
   '429': 'Rate limit exceeded; retry after `Retry-After` seconds',
   '500': 'Unexpected error (no internals are shown; quote the X-Request-Id)',

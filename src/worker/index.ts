@@ -9,6 +9,7 @@ import {
   refreshAccount,
 } from '../modules/accounts/index.js';
 import { startDueCampaigns } from '../modules/campaigns/index.js';
+import { createJobTypeRegistry, jobsWorkerParts, type JobTypeRegistry } from '../modules/jobs/index.js';
 import { postsWorkerParts } from '../modules/posts/posts.jobs.js';
 import { webhooksWorkerParts } from '../modules/webhooks/index.js';
 import type { ConnectorRegistry } from '../platforms/registry.js';
@@ -26,6 +27,11 @@ export interface WorkerDeps {
   tokenBox: SecretBox;
   /** Opens webhook endpoint secrets to sign deliveries. */
   webhookBox: SecretBox;
+  /**
+   * The `POST /jobs` types (pass the runtime's `jobTypes`, which the API shares); when left out, the
+   * worker builds the same catalogue itself.
+   */
+  jobTypes?: JobTypeRegistry;
 }
 
 export interface CreateWorkerOptions extends Pick<
@@ -39,6 +45,8 @@ export interface CreateWorkerOptions extends Pick<
   /** How often tokens about to expire are refreshed, and how far ahead. */
   refreshEveryMs?: number;
   refreshAheadMs?: number;
+  /** How often finished jobs past AUDENCI_JOB_RETENTION_DAYS are deleted. */
+  retentionEveryMs?: number;
 }
 
 /** The worker with every module's job handlers and periodic tasks. */
@@ -90,12 +98,22 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     retryDelays: deps.config.webhookRetryDelays,
     disableAfterMs: deps.config.webhookDisableAfterHours * 3_600_000,
   });
+  const jobs = jobsWorkerParts({
+    ctx: {
+      ...deps.ctx,
+      registry: deps.jobTypes ?? createJobTypeRegistry(deps.config),
+      publicUrl: deps.config.publicUrl,
+    },
+    retentionDays: deps.config.jobRetentionDays,
+    retentionEveryMs: options.retentionEveryMs,
+    onError: options.onError,
+  });
   return new Worker({
     queue: deps.ctx.queue,
     db: deps.db,
     clock: deps.ctx.clock,
-    handlers: { ...posts.handlers, ...webhooks.handlers },
-    periodic: [...posts.periodic, startCampaigns, refreshTokens],
+    handlers: { ...posts.handlers, ...webhooks.handlers, ...jobs.handlers },
+    periodic: [...posts.periodic, startCampaigns, refreshTokens, ...jobs.periodic],
     concurrency: options.concurrency ?? 8,
     leaseMs: options.leaseMs,
     pollMs: options.pollMs ?? (deps.ctx.capabilities.supportsNotify ? 5_000 : 1_000),

@@ -5,6 +5,7 @@ import * as m0003 from './0003_social_accounts.js';
 import * as m0004 from './0004_jobs.js';
 import * as m0005 from './0005_events.js';
 import * as m0006 from './0006_webhooks.js';
+import * as m0007 from './0007_api_jobs.js';
 
 /**
  * Forward-only migrations, in order. Each is portable DDL that runs unchanged on SQLite and PostgreSQL.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_jobs': m0004,
   '0005_events': m0005,
   '0006_webhooks': m0006,
+  '0007_api_jobs': m0007,
 };

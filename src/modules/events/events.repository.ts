@@ -7,6 +7,16 @@ export async function insertEvent(db: Kysely<Database>, row: NewEventRow): Promi
   await db.insertInto('events').values(row).execute();
 }
 
+/** Multi-row insert, in slices that stay under both databases' limits on bound parameters. */
+export async function insertEvents(db: Kysely<Database>, rows: NewEventRow[], slice = 500): Promise<void> {
+  for (let i = 0; i < rows.length; i += slice) {
+    await db
+      .insertInto('events')
+      .values(rows.slice(i, i + slice))
+      .execute();
+  }
+}
+
 export async function findEvent(
   db: Kysely<Database>,
   tenant: Tenant,

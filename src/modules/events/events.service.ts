@@ -7,7 +7,7 @@ import { invalidInput, notFound, type FieldProblem } from '../../shared/errors.j
 import { newId } from '../../shared/ids.js';
 import type { Environment, Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
-import { enqueueDeliveries } from '../webhooks/index.js';
+import { enqueueDeliveries, enqueueDeliveriesMany } from '../webhooks/index.js';
 import * as repo from './events.repository.js';
 import type { EventRow, EventType } from './events.table.js';
 
@@ -69,6 +69,33 @@ export async function recordEvent(
   await enqueueDeliveries(ctx, db, row);
   ctx.counts.invalidate(eventsResource(tenant));
   return row;
+}
+
+/**
+ * `recordEvent` for many events at once (bulk jobs): one multi-row insert, then the same webhook fan-out
+ * (endpoints read once), all in `db` (the transaction of the changes the events describe).
+ */
+export async function recordEvents(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  tenant: Tenant,
+  events: NewEvent[],
+): Promise<EventRow[]> {
+  if (events.length === 0) return [];
+  const now = ctx.clock.now();
+  const rows: EventRow[] = events.map((event) => ({
+    id: newId('event', now),
+    organization_id: tenant.organizationId,
+    environment: tenant.environment,
+    type: event.type,
+    brand_id: event.brandId,
+    data: JSON.stringify(event.data),
+    created_at: now,
+  }));
+  await repo.insertEvents(db, rows);
+  await enqueueDeliveriesMany(ctx, db, tenant, rows);
+  ctx.counts.invalidate(eventsResource(tenant));
+  return rows;
 }
 
 export async function getEvent(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Event> {

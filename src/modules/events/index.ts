@@ -1,4 +1,11 @@
 export { EVENT_TYPES, type EventType, type EventRow } from './events.table.js';
-export { recordEvent, toEvent, eventsResource, type Event, type NewEvent } from './events.service.js';
+export {
+  recordEvent,
+  recordEvents,
+  toEvent,
+  eventsResource,
+  type Event,
+  type NewEvent,
+} from './events.service.js';
 export { EventSchema, EventTypeSchema } from './events.schemas.js';
 export { eventsRoutes } from './events.routes.js';

@@ -11,3 +11,4 @@ export {
 } from './posts.service.js';
 export { PostSchema, ValidationReportSchema, ListCampaignPostsQuery } from './posts.schemas.js';
 export { postsRoutes } from './posts.routes.js';
+export { postsJobTypes, type PostsJobTypeDeps } from './posts.job-types.js';

@@ -43,7 +43,23 @@ export async function publishNow(
   id: string,
   maxAttempts: number,
 ): Promise<Post> {
-  const existing = await findPostRow(ctx, tenant, id);
+  const post = await ctx.db
+    .transaction()
+    .execute((trx) => publishNowIn(ctx, trx, tenant, id, maxAttempts, ctx.clock.now()));
+  ctx.counts.invalidate(postsResource(tenant));
+  return post;
+}
+
+/** The core of `publishNow` in the caller's transaction (the caller invalidates the posts count). */
+export async function publishNowIn(
+  ctx: ServiceContext,
+  trx: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+  maxAttempts: number,
+  clockNow: number,
+): Promise<Post> {
+  const existing = await findPostRow(ctx, tenant, id, trx);
   if (existing.status !== 'DRAFT' && existing.status !== 'SCHEDULED') {
     throw new AppError('CONFLICT', `A ${existing.status} post cannot be published`, {
       status: existing.status,
@@ -57,27 +73,22 @@ export async function publishNow(
     firstComment: existing.first_comment,
   });
   if (violations.length) throw ruleError(existing.platform, violations);
-  const now = Math.max(ctx.clock.now(), existing.updated_at + 1);
-  const published = await ctx.db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('posts')
-      .set({ status: 'PUBLISHING', updated_at: now })
-      .where('id', '=', id)
-      .where('organization_id', '=', tenant.organizationId)
-      .where('environment', '=', tenant.environment)
-      .where('status', '=', existing.status)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) return false;
-    await enqueuePublish(ctx, trx, tenant, id, maxAttempts);
-    return true;
-  });
-  if (!published) {
-    const current = await findPostRow(ctx, tenant, id);
+  const now = Math.max(clockNow, existing.updated_at + 1);
+  const updated = await trx
+    .updateTable('posts')
+    .set({ status: 'PUBLISHING', updated_at: now })
+    .where('id', '=', id)
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .where('status', '=', existing.status)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1) {
+    const current = await findPostRow(ctx, tenant, id, trx);
     throw new AppError('CONFLICT', `The post changed to ${current.status} while this request ran`, {
       status: current.status,
     });
   }
-  ctx.counts.invalidate(postsResource(tenant));
+  await enqueuePublish(ctx, trx, tenant, id, maxAttempts);
   return toPost({ ...existing, status: 'PUBLISHING', updated_at: now });
 }
 

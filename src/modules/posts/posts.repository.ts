@@ -11,6 +11,19 @@ export async function insertPost(db: Kysely<Database>, row: NewPostRow): Promise
   await db.insertInto('posts').values(row).execute();
 }
 
+/**
+ * Multi-row insert, in slices: 23 columns × 400 rows stays under both databases' limits on bound
+ * parameters (SQLite 32,766, PostgreSQL 65,535).
+ */
+export async function insertPosts(db: Kysely<Database>, rows: NewPostRow[], slice = 400): Promise<void> {
+  for (let i = 0; i < rows.length; i += slice) {
+    await db
+      .insertInto('posts')
+      .values(rows.slice(i, i + slice))
+      .execute();
+  }
+}
+
 export async function findPost(
   db: Kysely<Database>,
   tenant: Tenant,
@@ -85,4 +98,53 @@ export async function deletePost(
     .where('status', 'not in', notIn)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Ids of the posts matching `filters`, oldest first (at most `limit`). */
+export async function matchingIds(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  filters: PostFilters,
+  limit: number,
+): Promise<string[]> {
+  const rows = await postsQuery(db, tenant, filters)
+    .clearSelect()
+    .select('id')
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function countMatching(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  filters: PostFilters,
+): Promise<number> {
+  const row = await postsQuery(db, tenant, filters)
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The next `limit` matching posts after `after` in (created_at, id) order: keyset, stable under inserts. */
+export async function postsAfter(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  filters: PostFilters,
+  after: { createdAt: number; id: string } | undefined,
+  limit: number,
+): Promise<PostRow[]> {
+  let query = postsQuery(db, tenant, filters);
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '>', after.createdAt),
+        eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+      ]),
+    );
+  }
+  return query.orderBy('created_at').orderBy('id').limit(limit).execute();
 }

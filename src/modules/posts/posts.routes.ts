@@ -5,7 +5,10 @@ import { refuseReadOnly } from '../../http/read-only.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
 import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
 import {
+  BatchResultSchema,
   CreatePostBody,
+  CreatePostsBatchBody,
+  UpdatePostsBatchBody,
   ListPostsQuery,
   PatchPostBody,
   POST_READ_ONLY,
@@ -16,6 +19,7 @@ import {
 } from './posts.schemas.js';
 import * as service from './posts.service.js';
 import { publishNow } from './posts.publishing.js';
+import { createPostsBatch, updatePostsBatch } from './posts.batch.js';
 
 const Params = IdParams('Post', 'post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['Posts'];
@@ -68,6 +72,50 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
       reply.code(201).header('Location', resourceUrl(deps, request, `/posts/${post.id}`));
       return { data: post };
     },
+  );
+
+  const batchDescription =
+    'Answers 200 with one result per item, in order: `{index, status, data}` (the post) or `{index, status, ' +
+    'error}` (the `error` object the single endpoint would answer, `details.field` naming the field inside the ' +
+    'item). One bad item does not stop the others; `summary` counts them. With `atomic: true` all items are ' +
+    'saved in one transaction or none is: if any fails, the valid ones answer 424 `ROLLED_BACK`. More than 100 ' +
+    'items, or a body that is not `{posts: [...], atomic?}`, is a 400 for the whole request and nothing is done. ' +
+    '`Idempotency-Key` covers the whole batch. Each saved post records its events as the single endpoint does.';
+
+  app.post<{ Body: Static<typeof CreatePostsBatchBody> }>(
+    '/posts/batch',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'createPostsBatch',
+        summary: 'Create up to 100 posts',
+        description: `Each item is created as by \`POST /posts\` (status 201 when created). ${batchDescription}`,
+        body: CreatePostsBatchBody,
+        response: { 200: BatchResultSchema },
+      },
+    },
+    async (request) =>
+      createPostsBatch(ctx, request.principal, request.body.posts, request.body.atomic ?? false, request.log),
+  );
+
+  app.put<{ Body: Static<typeof UpdatePostsBatchBody> }>(
+    '/posts/batch',
+    {
+      config: { scope: 'read_write', idempotent: true },
+      schema: {
+        tags: TAGS,
+        operationId: 'updatePostsBatch',
+        summary: 'Update up to 100 posts',
+        description:
+          'Each item `{id, ...fields}` changes the fields it names, as `PATCH /posts/{id}` (status 200 when ' +
+          `changed; 404 for an unknown post, 409 for one that can no longer be edited). ${batchDescription}`,
+        body: UpdatePostsBatchBody,
+        response: { 200: BatchResultSchema },
+      },
+    },
+    async (request) =>
+      updatePostsBatch(ctx, request.principal, request.body.posts, request.body.atomic ?? false, request.log),
   );
 
   app.post<{ Body: Static<typeof ValidatePostBody> }>(

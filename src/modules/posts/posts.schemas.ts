@@ -198,3 +198,102 @@ export const ListPostsQuery = ListQuery(POST_SORT_FIELDS, {
 });
 
 export const ListCampaignPostsQuery = ListQuery(POST_SORT_FIELDS, postFilterProperties);
+
+const batchItems = (description: string) =>
+  Type.Array(Type.Unknown({ description }), {
+    minItems: 1,
+    maxItems: 100,
+    description: `${description} At most 100 items.`,
+  });
+
+const atomicFlag = Type.Optional(
+  Type.Boolean({
+    description:
+      'All or nothing: every item is tried in one transaction and, if any fails, nothing is saved (the valid ' +
+      'items answer 424 `ROLLED_BACK`). Default false: each item succeeds or fails on its own.',
+  }),
+);
+
+export const CreatePostsBatchBody = Type.Object(
+  {
+    posts: batchItems(
+      'Each item is a post exactly as the body of `POST /posts`, checked on its own with the same rules: an ' +
+        "invalid item answers its own 400 in the results and doesn't stop the others.",
+    ),
+    atomic: atomicFlag,
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        posts: [
+          { brandId: 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8', platform: 'twitter', caption: 'One' },
+          { brandId: 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8', platform: 'facebook', caption: 'Two' },
+        ],
+      },
+    ],
+  },
+);
+
+export const UpdatePostsBatchBody = Type.Object(
+  {
+    posts: batchItems(
+      'Each item is `{id, ...fields}`: the post to change and the fields to change, as the body of ' +
+        '`PATCH /posts/{id}` (fields left out are unchanged). Checked on its own: a missing post answers its ' +
+        'own 404, a published one its own 409.',
+    ),
+    atomic: atomicFlag,
+  },
+  {
+    additionalProperties: false,
+    examples: [{ posts: [{ id: 'post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8', status: 'CANCELLED' }] }],
+  },
+);
+
+const ItemError = Type.Object(
+  {
+    code: Type.String({ examples: ['INVALID_INPUT'] }),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "The error the single endpoint would answer for this item (its `error` object); `details.field` names the item's own field",
+  },
+);
+
+export const BatchResultSchema = Type.Object(
+  {
+    data: Type.Array(
+      Type.Object(
+        {
+          index: Type.Integer({ minimum: 0, description: 'Position of the item in `posts` (0-based)' }),
+          status: Type.Integer({
+            description:
+              'What the single endpoint would answer: 201 created / 200 updated, or 400, 404, 409…; 424 for a valid ' +
+              'item of an atomic batch that was not saved because another failed',
+            examples: [201],
+          }),
+          data: Type.Optional(Type.Ref(PostSchema)),
+          error: Type.Optional(ItemError),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'One result per item, in the order of the request' },
+    ),
+    summary: Type.Object(
+      {
+        total: Type.Integer({ minimum: 0 }),
+        succeeded: Type.Integer({ minimum: 0, description: 'Items saved' }),
+        failed: Type.Integer({ minimum: 0, description: 'Items not saved (errors, and 424s)' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'HTTP 200 whenever the batch was processed, whatever its items answered: read `summary` and each `status`.',
+  },
+);

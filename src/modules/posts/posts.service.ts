@@ -5,11 +5,11 @@ import { parseDateInput } from '../../shared/dates.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { findAccountRow } from '../accounts/index.js';
-import { getBrand } from '../brands/index.js';
-import { findCampaignRow } from '../campaigns/index.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
 import type { ServiceContext } from '../context.js';
-import { recordEvent } from '../events/index.js';
+import { recordEvent, type NewEvent } from '../events/index.js';
+import { References } from './posts.references.js';
 import * as repo from './posts.repository.js';
 import type { PostRow, PostStatus } from './posts.table.js';
 
@@ -108,63 +108,6 @@ function draftOf(row: Pick<PostRow, 'platform' | 'caption' | 'media_ids' | 'link
   };
 }
 
-async function checkReferences(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  brandId: string,
-  campaignId: string | null,
-  account: { platform: string; socialAccountId: string | null },
-) {
-  const problems: FieldProblem[] = [];
-  try {
-    await getBrand(ctx, tenant, brandId);
-  } catch (error) {
-    if (!(error instanceof AppError) || error.code !== 'NOT_FOUND') throw error;
-    problems.push({ field: 'brandId', reason: `No brand with id '${brandId}'` });
-  }
-  if (campaignId !== null) {
-    try {
-      const campaign = await findCampaignRow(ctx, tenant, campaignId);
-      if (campaign.brand_id !== brandId)
-        problems.push({ field: 'campaignId', reason: 'The campaign belongs to another brand' });
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'NOT_FOUND') throw error;
-      problems.push({ field: 'campaignId', reason: `No campaign with id '${campaignId}'` });
-    }
-  }
-  if (account.socialAccountId !== null) {
-    const reason = await socialAccountProblem(
-      ctx,
-      tenant,
-      brandId,
-      account.platform,
-      account.socialAccountId,
-    );
-    if (reason) problems.push({ field: 'socialAccountId', reason });
-  }
-  if (problems.length) throw invalidInput(problems);
-}
-
-/** A post publishes through an account of its own brand and platform. */
-async function socialAccountProblem(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  brandId: string,
-  platform: string,
-  id: string,
-): Promise<string | undefined> {
-  try {
-    const account = await findAccountRow(ctx, tenant, id);
-    if (account.brand_id !== brandId) return 'The social account belongs to another brand';
-    if (account.platform !== platform)
-      return `The social account is a ${account.platform} account, not ${platform}`;
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof AppError) || error.code !== 'NOT_FOUND') throw error;
-    return `No social account with id '${id}'`;
-  }
-}
-
 function parseSchedule(value: string | null | undefined, now: number): number | null | undefined {
   if (value === undefined || value === null) return value;
   const ms = parseDateInput(value);
@@ -201,8 +144,18 @@ function checkSchedulable(
   if (violations.length) throw ruleError(row.platform, violations);
 }
 
-export async function createPost(ctx: ServiceContext, tenant: Tenant, input: NewPostInput): Promise<Post> {
-  const now = ctx.clock.now();
+/**
+ * Checks a new post as `POST /posts` does (status, schedule, metadata, platform rules when SCHEDULED,
+ * references) and returns its row, unsaved. Reads go through `db`; `refs` caches lookups across a batch.
+ */
+export async function preparePost(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  tenant: Tenant,
+  input: NewPostInput,
+  now: number,
+  refs = new References(ctx, tenant),
+): Promise<PostRow> {
   if (input.status === 'CANCELLED')
     throw invalidInput([{ field: 'status', reason: 'A new post is DRAFT or SCHEDULED' }]);
   const scheduledFor = parseSchedule(input.scheduledFor, now) ?? null;
@@ -234,23 +187,57 @@ export async function createPost(ctx: ServiceContext, tenant: Tenant, input: New
     updated_at: now,
   };
   if (status === 'SCHEDULED') checkSchedulable(row, now);
-  await checkReferences(ctx, tenant, row.brand_id, row.campaign_id, {
+  await refs.check(db, row.brand_id, row.campaign_id, {
     platform: row.platform,
     socialAccountId: row.social_account_id,
   });
+  return row;
+}
+
+/** The events a new post records: `post.created`, and `post.scheduled` when it is SCHEDULED. */
+export function creationEvents(row: PostRow, post: Post = toPost(row)): NewEvent[] {
+  const event = { brandId: row.brand_id, data: post };
+  return row.status === 'SCHEDULED'
+    ? [
+        { type: 'post.created', ...event },
+        { type: 'post.scheduled', ...event },
+      ]
+    : [{ type: 'post.created', ...event }];
+}
+
+/**
+ * The core of `POST /posts` in the caller's transaction: checks, inserts and records the events. The
+ * caller invalidates the posts count (once, for a batch).
+ */
+export async function createPostIn(
+  ctx: ServiceContext,
+  trx: Kysely<Database>,
+  tenant: Tenant,
+  input: NewPostInput,
+  now: number,
+  refs?: References,
+): Promise<Post> {
+  const row = await preparePost(ctx, trx, tenant, input, now, refs);
   const post = toPost(row);
-  await ctx.db.transaction().execute(async (trx) => {
-    await repo.insertPost(trx, row);
-    const event = { brandId: row.brand_id, data: post };
-    await recordEvent(ctx, trx, tenant, { type: 'post.created', ...event });
-    if (status === 'SCHEDULED') await recordEvent(ctx, trx, tenant, { type: 'post.scheduled', ...event });
-  });
+  await repo.insertPost(trx, row);
+  for (const event of creationEvents(row, post)) await recordEvent(ctx, trx, tenant, event);
+  return post;
+}
+
+export async function createPost(ctx: ServiceContext, tenant: Tenant, input: NewPostInput): Promise<Post> {
+  const now = ctx.clock.now();
+  const post = await ctx.db.transaction().execute((trx) => createPostIn(ctx, trx, tenant, input, now));
   ctx.counts.invalidate(postsResource(tenant));
   return post;
 }
 
-export async function findPostRow(ctx: ServiceContext, tenant: Tenant, id: string): Promise<PostRow> {
-  const row = await repo.findPost(ctx.db, tenant, id);
+export async function findPostRow(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  db: Kysely<Database> = ctx.db,
+): Promise<PostRow> {
+  const row = await repo.findPost(db, tenant, id);
   if (!row) throw notFound('post', id);
   return row;
 }
@@ -301,7 +288,25 @@ export async function updatePost(
   mode: 'replace' | 'merge',
 ): Promise<Post> {
   const now = ctx.clock.now();
-  const existing = await findPostRow(ctx, tenant, id);
+  const post = await ctx.db
+    .transaction()
+    .execute((trx) => updatePostIn(ctx, trx, tenant, id, input, mode, now));
+  ctx.counts.invalidate(postsResource(tenant));
+  return post;
+}
+
+/** The core of `PUT`/`PATCH /posts/{id}` in the caller's transaction (the caller invalidates counts). */
+export async function updatePostIn(
+  ctx: ServiceContext,
+  trx: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+  input: PostInput,
+  mode: 'replace' | 'merge',
+  now: number,
+  refs = new References(ctx, tenant),
+): Promise<Post> {
+  const existing = await findPostRow(ctx, tenant, id, trx);
   if (FROZEN.includes(existing.status)) {
     throw new AppError('CONFLICT', `A ${existing.status} post cannot be edited`, { status: existing.status });
   }
@@ -345,36 +350,32 @@ export async function updatePost(
     next.platform !== existing.platform ||
     next.social_account_id !== existing.social_account_id
   ) {
-    await checkReferences(ctx, tenant, next.brand_id, next.campaign_id, {
+    await refs.check(trx, next.brand_id, next.campaign_id, {
       platform: next.platform,
       socialAccountId: next.social_account_id,
     });
   }
   const { id: _id, organization_id: _o, environment: _e, created_at: _c, ...changes } = next;
   const post = toPost(next);
-  // post.scheduled when the post enters SCHEDULED or, while SCHEDULED, moves to another time.
-  const scheduled =
-    next.status === 'SCHEDULED' &&
-    (existing.status !== 'SCHEDULED' || existing.scheduled_for !== next.scheduled_for);
-  const updated = await ctx.db.transaction().execute(async (trx) => {
-    const count = await repo.updatePost(trx, tenant, id, existing.status, changes);
-    if (count === 0) return 0;
-    const event = { brandId: next.brand_id, data: post };
-    await recordEvent(ctx, trx, tenant, { type: 'post.updated', ...event });
-    if (scheduled) await recordEvent(ctx, trx, tenant, { type: 'post.scheduled', ...event });
-    return count;
-  });
-  if (updated === 0) {
-    const current = await findPostRow(ctx, tenant, id);
+  // The status guard catches a change made since the read (e.g. the scheduler moving it to PUBLISHING).
+  const count = await repo.updatePost(trx, tenant, id, existing.status, changes);
+  if (count === 0) {
+    const current = await findPostRow(ctx, tenant, id, trx);
     throw new AppError(
       'CONFLICT',
       `The post changed to ${current.status} while this request ran; read it and try again`,
-      {
-        status: current.status,
-      },
+      { status: current.status },
     );
   }
-  ctx.counts.invalidate(postsResource(tenant));
+  const event = { brandId: next.brand_id, data: post };
+  await recordEvent(ctx, trx, tenant, { type: 'post.updated', ...event });
+  // post.scheduled when the post enters SCHEDULED or, while SCHEDULED, moves to another time.
+  if (
+    next.status === 'SCHEDULED' &&
+    (existing.status !== 'SCHEDULED' || existing.scheduled_for !== next.scheduled_for)
+  ) {
+    await recordEvent(ctx, trx, tenant, { type: 'post.scheduled', ...event });
+  }
   return post;
 }
 
@@ -387,26 +388,32 @@ export async function deletePost(
   tenant: Tenant,
   id: string,
 ): Promise<{ id: string; deleted: true }> {
-  const existing = await findPostRow(ctx, tenant, id);
+  const deleted = await ctx.db.transaction().execute((trx) => deletePostIn(ctx, trx, tenant, id));
+  ctx.counts.invalidate(postsResource(tenant));
+  return deleted;
+}
+
+/** The core of `DELETE /posts/{id}` in the caller's transaction (the caller invalidates counts). */
+export async function deletePostIn(
+  ctx: ServiceContext,
+  trx: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+): Promise<{ id: string; deleted: true }> {
+  const existing = await findPostRow(ctx, tenant, id, trx);
   if (existing.status === 'PUBLISHING') {
     throw new AppError('CONFLICT', 'The post is being published; delete it once publishing ends', {
       status: existing.status,
     });
   }
-  const deleted = await ctx.db.transaction().execute(async (trx) => {
-    const count = await repo.deletePost(trx, tenant, id, ['PUBLISHING']);
-    if (count > 0) {
-      await recordEvent(ctx, trx, tenant, {
-        type: 'post.deleted',
-        brandId: existing.brand_id,
-        data: toPost(existing),
-      });
-    }
-    return count;
-  });
-  if (deleted === 0)
+  const count = await repo.deletePost(trx, tenant, id, ['PUBLISHING']);
+  if (count === 0)
     throw new AppError('CONFLICT', 'The post changed while this request ran; read it and try again');
-  ctx.counts.invalidate(postsResource(tenant));
+  await recordEvent(ctx, trx, tenant, {
+    type: 'post.deleted',
+    brandId: existing.brand_id,
+    data: toPost(existing),
+  });
   return { id, deleted: true };
 }
 

@@ -102,3 +102,24 @@ export async function enqueueDeliveries(
   if (targets.length === 0) return [];
   return createDeliveries(ctx, db, tenant, targets, event);
 }
+
+/**
+ * `enqueueDeliveries` for many events of one tenant recorded in one transaction (bulk jobs): the
+ * endpoints are read once, not once per event.
+ */
+export async function enqueueDeliveriesMany(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  tenant: Tenant,
+  events: EventRow[],
+): Promise<WebhookDeliveryRow[]> {
+  if (events.length === 0) return [];
+  const endpoints = await repo.enabledEndpoints(db, tenant);
+  if (endpoints.length === 0) return [];
+  const deliveries: WebhookDeliveryRow[] = [];
+  for (const event of events) {
+    const targets = endpoints.filter((e) => subscribes(e.events, event.type)).map((e) => e.id);
+    if (targets.length) deliveries.push(...(await createDeliveries(ctx, db, tenant, targets, event)));
+  }
+  return deliveries;
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * `audenci import posts` and `audenci jobs get`: HTTP clients of the jobs API (they work against any
+ * Audenci server the key belongs to, not the local database).
+ */
+
+export interface ApiTarget {
+  apiUrl: string;
+  key: string;
+}
+
+interface Streams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface ImportPostsOptions extends ApiTarget, Streams {
+  file: string;
+  brandId: string;
+  json: boolean;
+  /** Between two `GET /jobs/{id}` (default 500 ms). */
+  pollMs?: number;
+}
+
+interface ApiJob {
+  id: string;
+  type: string;
+  status: string;
+  progress: { total: number; processed: number; succeeded: number; failed: number };
+  errors: { index: number; code: string; message: string; field?: string }[];
+  errorCount: number;
+  error: { message: string } | null;
+}
+
+/** A problem with the command line or the file (exit 2), rather than with the import (exit 1). */
+export class ImportUsageError extends Error {}
+
+/** The `posts.import` payload from a `.csv` or `.json` file (an array of posts, or `{posts: [...]}`). */
+export function importPayload(file: string, brandId: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ImportUsageError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return { brandId, csv: text };
+  if (ext !== '.json') throw new ImportUsageError(`${file}: expected a .csv or .json file`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ImportUsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (Array.isArray(parsed)) return { brandId, posts: parsed };
+  if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { posts?: unknown }).posts)) {
+    return { brandId, posts: (parsed as { posts: unknown[] }).posts };
+  }
+  throw new ImportUsageError(`${file}: expected an array of posts or {"posts": [...]}`);
+}
+
+async function request(target: ApiTarget, method: string, route: string, body?: unknown) {
+  const url = `${target.apiUrl.replace(/\/+$/, '')}/api/v1${route}`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${target.key}`,
+        ...(body !== undefined
+          ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() }
+          : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new Error(
+      `cannot reach ${url}: ${(error as Error & { cause?: Error }).cause?.message ?? String(error)}`,
+    );
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json: json as Record<string, unknown> | undefined, text };
+}
+
+function describeFailure(status: number, json: Record<string, unknown> | undefined, text: string): string {
+  const error = json?.error as { code?: string; message?: string; details?: { field?: string } } | undefined;
+  if (!error) return `the server answered ${status}: ${text.slice(0, 200)}`;
+  const field = error.details?.field ? ` (${error.details.field})` : '';
+  return `${error.code ?? status}: ${error.message ?? ''}${field}`;
+}
+
+function progressLine(job: ApiJob): string {
+  const { total, processed, succeeded, failed } = job.progress;
+  const pct = total > 0 ? Math.floor((processed / total) * 100) : job.status === 'succeeded' ? 100 : 0;
+  return `${job.status} ${processed}/${total} (${pct} %): ${succeeded} succeeded, ${failed} failed`;
+}
+
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** Polls until the job ends, showing progress on stderr: `\r` updates on a terminal, a line per 10 % otherwise. */
+async function follow(target: ApiTarget, id: string, streams: Streams & { quiet: boolean; pollMs: number }) {
+  let shownTenth = -1;
+  for (;;) {
+    const res = await request(target, 'GET', `/jobs/${id}`);
+    if (res.status !== 200) throw new Error(describeFailure(res.status, res.json, res.text));
+    const job = (res.json as { data: ApiJob }).data;
+    const done = FINISHED.has(job.status);
+    if (!streams.quiet) {
+      if (streams.stderr.isTTY) {
+        streams.stderr.write(`\r${progressLine(job)}\x1b[K${done ? '\n' : ''}`);
+      } else {
+        const { total, processed } = job.progress;
+        const tenth = total > 0 ? Math.floor((processed / total) * 10) : done ? 10 : 0;
+        if (tenth > shownTenth) {
+          shownTenth = tenth;
+          streams.stderr.write(`${progressLine(job)}\n`);
+        }
+      }
+    }
+    if (done) return job;
+    await new Promise((resolve) => setTimeout(resolve, streams.pollMs));
+  }
+}
+
+function summary(job: ApiJob): string {
+  const { succeeded, failed, total } = job.progress;
+  const lines = [`Job ${job.id} ${job.status}: ${succeeded} of ${total} items succeeded, ${failed} failed`];
+  if (job.error) lines.push(`  ${job.error.message}`);
+  for (const e of job.errors.slice(0, 10)) {
+    lines.push(`  item ${e.index}: ${e.code}${e.field ? ` (${e.field})` : ''}: ${e.message}`);
+  }
+  if (job.errorCount > 10)
+    lines.push(`  … and ${job.errorCount - 10} more (GET /api/v1/jobs/${job.id}/errors)`);
+  return lines.join('\n');
+}
+
+/** Submits a `posts.import` job and follows it. Exit code: 0 all imported, 1 otherwise. */
+export async function importPosts(options: ImportPostsOptions): Promise<number> {
+  const payload = importPayload(options.file, options.brandId);
+  const submitted = await request(options, 'POST', '/jobs', { type: 'posts.import', payload });
+  if (submitted.status !== 202) {
+    if (options.json)
+      options.stdout.write(`${JSON.stringify(submitted.json ?? { error: submitted.text })}\n`);
+    options.stderr.write(`audenci: ${describeFailure(submitted.status, submitted.json, submitted.text)}\n`);
+    return 1;
+  }
+  const id = (submitted.json as { data: ApiJob }).data.id;
+  if (!options.json) options.stderr.write(`Submitted ${id}\n`);
+  const job = await follow(options, id, { ...options, quiet: options.json, pollMs: options.pollMs ?? 500 });
+  options.stdout.write(options.json ? `${JSON.stringify(job)}\n` : `${summary(job)}\n`);
+  return job.status === 'succeeded' && job.progress.failed === 0 ? 0 : 1;
+}
+
+/** `audenci jobs get <id>`: the job, as JSON or a summary. */
+export async function showJob(options: ApiTarget & Streams & { id: string; json: boolean }): Promise<number> {
+  const res = await request(options, 'GET', `/jobs/${encodeURIComponent(options.id)}`);
+  if (res.status !== 200) {
+    if (options.json) options.stdout.write(`${JSON.stringify(res.json ?? { error: res.text })}\n`);
+    options.stderr.write(`audenci: ${describeFailure(res.status, res.json, res.text)}\n`);
+    return 1;
+  }
+  const job = (res.json as { data: ApiJob }).data;
+  options.stdout.write(options.json ? `${JSON.stringify(job)}\n` : `${progressLine(job)}\n${summary(job)}\n`);
+  return 0;
+}

@@ -1,0 +1,178 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyError } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { listParams } from '../../http/list-params.js';
+import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { DataEnvelope, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { AppError } from '../../shared/errors.js';
+import type { JobTypeRegistry } from './jobs.registry.js';
+import {
+  CreateJobBody,
+  ItemErrorSchema,
+  JOBS_BODY_LIMIT,
+  JobSchema,
+  ListJobErrorsQuery,
+  ListJobsQuery,
+} from './jobs.schemas.js';
+import * as service from './jobs.service.js';
+
+const Params = IdParams('Job', 'job_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+const TAGS = ['Jobs'];
+
+export interface JobsRouteDeps extends RouteDeps {
+  jobTypes: JobTypeRegistry;
+}
+
+/** The body limit of `POST /jobs` is its own; the shared error mapping speaks of the default 1 MiB. */
+function tooLarge(error: FastifyError): never {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    throw new AppError('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of 20 MiB for jobs`, {
+      limitBytes: JOBS_BODY_LIMIT,
+    });
+  }
+  throw error;
+}
+
+export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Promise<void> {
+  const ctx: service.JobsContext = { ...deps.ctx, registry: deps.jobTypes, publicUrl: deps.publicUrl };
+  const typeList = () =>
+    ctx.registry
+      .types()
+      .map((t) => `\`${t}\``)
+      .join(', ');
+
+  app.post<{ Body: Static<typeof CreateJobBody> }>(
+    '/jobs',
+    {
+      // The least scope of any type; the type's own scope is checked once the body is read (403).
+      config: { scope: 'read' },
+      bodyLimit: JOBS_BODY_LIMIT,
+      errorHandler: tooLarge,
+      schema: {
+        tags: TAGS,
+        operationId: 'createJob',
+        summary: 'Submit a job',
+        description:
+          `Answers \`202\` with the queued job and its \`Location\`; poll \`GET /jobs/{id}\`. Types: ${typeList()}. ` +
+          'The payload is checked at submission (400 INVALID_INPUT naming the field, and no job is created) ' +
+          'and what the job works on is fixed then. Scope: the type’s — `read` for exports, `read_write` ' +
+          'for changes (403 otherwise). The body may be up to 20 MiB (413 beyond); `posts.import` takes up ' +
+          'to 100,000 posts (400 beyond). Supports `Idempotency-Key`.',
+        body: CreateJobBody,
+        response: { 202: DataEnvelope(Type.Ref(JobSchema), 'The job, queued') },
+      },
+    },
+    async (request, reply) => {
+      const job = await service.submitJob(ctx, request.principal, request.body);
+      reply.code(202).header('Location', resourceUrl(deps, request, `/jobs/${job.id}`));
+      return { data: job };
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof ListJobsQuery> }>(
+    '/jobs',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'listJobs',
+        summary: 'List jobs',
+        description: 'Jobs submitted with `POST /jobs`, newest first; filter by `status` and `type`.',
+        querystring: ListJobsQuery,
+        response: { 200: ListEnvelope(Type.Ref(JobSchema), 'A page of jobs') },
+      },
+    },
+    async (request) => {
+      const { status, type } = request.query;
+      return service.listJobs(ctx, request.principal, listParams(request.query), { status, type });
+    },
+  );
+
+  app.get<{ Params: Static<typeof Params> }>(
+    '/jobs/:id',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'getJob',
+        summary: 'Retrieve a job',
+        description:
+          'Status, progress (updated after every chunk), the first 1,000 item errors and the result.',
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(JobSchema)) },
+      },
+    },
+    async (request) => ({ data: await service.getJob(ctx, request.principal, request.params.id) }),
+  );
+
+  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof ListJobErrorsQuery> }>(
+    '/jobs/:id/errors',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'listJobErrors',
+        summary: "List a job's item errors",
+        description: 'Every item that failed, by its index in the payload.',
+        params: Params,
+        querystring: ListJobErrorsQuery,
+        response: { 200: ListEnvelope(Type.Ref(ItemErrorSchema), 'A page of item errors') },
+      },
+    },
+    async (request) =>
+      service.listJobErrors(
+        ctx,
+        request.principal,
+        request.params.id,
+        listParams({ ...request.query, sortOrder: request.query.sortOrder ?? 'asc' }, 'index'),
+      ),
+  );
+
+  app.post<{ Params: Static<typeof Params> }>(
+    '/jobs/:id/cancel',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'cancelJob',
+        summary: 'Cancel a job',
+        description:
+          'A queued job is cancelled at once. A running job gets `cancelRequestedAt` and stops before its next ' +
+          'chunk, then shows `cancelled`; what its committed chunks did stays, and its progress says so. A ' +
+          'finished job is 409.',
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(JobSchema)) },
+      },
+    },
+    async (request) => ({ data: await service.cancelJob(ctx, request.principal, request.params.id) }),
+  );
+
+  app.get<{ Params: Static<typeof Params> }>(
+    '/jobs/:id/result',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'getJobResult',
+        summary: "Download a job's output file",
+        description:
+          'The file an export writes (e.g. CSV), streamed, with its Content-Type and a Content-Disposition ' +
+          'file name. 404 until the job has succeeded, and for types that write no file.',
+        params: Params,
+        response: {
+          200: {
+            description: 'The output file',
+            content: { 'text/csv': { schema: { type: 'string', format: 'binary' } } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await service.openResult(ctx, request.principal, request.params.id);
+      reply
+        .type(result.contentType)
+        .header('Content-Disposition', `attachment; filename="${result.filename.replace(/"/g, '')}"`);
+      return reply.send(Readable.from(result.body));
+    },
+  );
+}

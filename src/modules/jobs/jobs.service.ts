@@ -1,0 +1,256 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import { toIso } from '../../shared/clock.js';
+import { AppError, conflict, invalidInput, notFound } from '../../shared/errors.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { JobStatus } from '../../worker/queue.table.js';
+import type { ServiceContext } from '../context.js';
+import { SCOPES, type Principal } from '../keys/index.js';
+import type { JobTypeRegistry } from './jobs.registry.js';
+import * as repo from './jobs.repository.js';
+import { API_JOB_PREFIX, type ApiJobRow, type JobItemErrorRow } from './jobs.table.js';
+import type { ItemError, Progress } from './jobs.types.js';
+
+/** What the jobs API and runner need besides the service context. */
+export interface JobsContext extends ServiceContext {
+  registry: JobTypeRegistry;
+  /** `AUDENCI_PUBLIC_URL`, for `result.resultUrl`. */
+  publicUrl: string;
+}
+
+/** How many item errors the job object carries; `GET /jobs/{id}/errors` pages through all of them. */
+export const JOB_ERRORS_SHOWN = 1000;
+/** Attempts of an API job: a crash or a transient failure resumes it from its last committed chunk. */
+export const API_JOB_MAX_ATTEMPTS = 5;
+
+/** A job as the API shows it (and as `job.completed` / `job.failed` events carry it). */
+export interface Job {
+  id: string;
+  type: string;
+  status: JobStatus;
+  progress: Progress;
+  errors: ItemError[];
+  errorCount: number;
+  result: Record<string, unknown> | null;
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+  cancelRequestedAt: string | null;
+  cancelledAt: string | null;
+}
+
+export function apiType(queueType: string): string {
+  return queueType.startsWith(API_JOB_PREFIX) ? queueType.slice(API_JOB_PREFIX.length) : queueType;
+}
+
+export function parseProgress(text: string | null): Progress {
+  const p = text ? (JSON.parse(text) as Partial<Progress>) : {};
+  return {
+    total: p.total ?? 0,
+    processed: p.processed ?? 0,
+    succeeded: p.succeeded ?? 0,
+    failed: p.failed ?? 0,
+  };
+}
+
+function toItemError(row: JobItemErrorRow): ItemError {
+  return {
+    index: row.item_index,
+    code: row.code,
+    message: row.message,
+    ...(row.field !== null ? { field: row.field } : {}),
+  };
+}
+
+export function resultUrl(ctx: JobsContext, id: string): string {
+  return `${ctx.publicUrl}/api/v1/jobs/${id}/result`;
+}
+
+export function toJob(ctx: JobsContext, row: ApiJobRow, errors: JobItemErrorRow[]): Job {
+  const type = apiType(row.type);
+  let result: Record<string, unknown> | null = null;
+  if (row.status === 'succeeded') {
+    const summary = row.result === null ? undefined : (JSON.parse(row.result) as unknown);
+    result =
+      summary !== null && typeof summary === 'object' && !Array.isArray(summary)
+        ? { ...(summary as Record<string, unknown>) }
+        : summary === undefined
+          ? {}
+          : { summary };
+    if (ctx.registry.get(type)?.output) result.resultUrl = resultUrl(ctx, row.id);
+  }
+  return {
+    id: row.id,
+    type,
+    status: row.status,
+    progress: parseProgress(row.progress),
+    errors: errors.map(toItemError),
+    errorCount: Number(row.error_count),
+    result,
+    error:
+      row.status === 'failed' ? { code: 'JOB_FAILED', message: row.last_error ?? 'The job failed' } : null,
+    createdAt: toIso(row.created_at),
+    startedAt: toIso(row.started_at),
+    finishedAt: toIso(row.finished_at),
+    updatedAt: toIso(row.updated_at),
+    cancelRequestedAt: toIso(row.cancel_requested_at),
+    cancelledAt: toIso(row.cancelled_at),
+  };
+}
+
+/** The job object from `db` (the caller's transaction when the job's end and its event commit together). */
+export async function loadJob(ctx: JobsContext, db: Kysely<Database>, row: ApiJobRow): Promise<Job> {
+  return toJob(ctx, row, await repo.firstErrors(db, row.id, JOB_ERRORS_SHOWN));
+}
+
+function scopeRank(scope: string): number {
+  return (SCOPES as readonly string[]).indexOf(scope);
+}
+
+export interface SubmitJobInput {
+  type: string;
+  payload?: unknown;
+}
+
+/**
+ * `POST /jobs`: the type's `prepare` checks the payload and freezes what the job works on; nothing is
+ * stored when it throws. The job is queued with zero progress.
+ */
+export async function submitJob(ctx: JobsContext, principal: Principal, input: SubmitJobInput): Promise<Job> {
+  const handler = ctx.registry.get(input.type);
+  if (!handler) {
+    throw invalidInput(
+      [{ field: 'type', reason: `Unknown job type; must be one of: ${ctx.registry.types().join(', ')}` }],
+      undefined,
+      { location: 'body' },
+    );
+  }
+  if (scopeRank(principal.scope) < scopeRank(handler.scope)) {
+    throw new AppError(
+      'FORBIDDEN',
+      `This API key's scope '${principal.scope}' cannot submit ${handler.type} jobs; it needs '${handler.scope}'`,
+      { requiredScope: handler.scope, grantedScope: principal.scope },
+    );
+  }
+  const tenant: Tenant = { organizationId: principal.organizationId, environment: principal.environment };
+  const prepared = await handler.prepare(ctx, tenant, input.payload ?? {});
+  const progress: Progress = { total: prepared.total, processed: 0, succeeded: 0, failed: 0 };
+  const id = await ctx.db.transaction().execute(async (trx) => {
+    const job = await ctx.queue.enqueue(trx, {
+      type: `${API_JOB_PREFIX}${handler.type}`,
+      payload: prepared.payload,
+      tenant,
+      maxAttempts: API_JOB_MAX_ATTEMPTS,
+    });
+    await repo.insertApiJob(trx, job.id);
+    await repo.setProgress(trx, job.id, progress);
+    return job.id;
+  });
+  return getJob(ctx, tenant, id);
+}
+
+async function findOrThrow(ctx: JobsContext, tenant: Tenant, id: string): Promise<ApiJobRow> {
+  const row = await repo.findJob(ctx.db, tenant, id);
+  if (!row) throw notFound('job', id);
+  return row;
+}
+
+export async function getJob(ctx: JobsContext, tenant: Tenant, id: string): Promise<Job> {
+  return loadJob(ctx, ctx.db, await findOrThrow(ctx, tenant, id));
+}
+
+export const JOB_SORTS = {
+  createdAt: { expression: 'created_at', value: (r: ApiJobRow) => r.created_at },
+};
+
+export async function listJobs(
+  ctx: JobsContext,
+  tenant: Tenant,
+  params: ListParams,
+  filters: repo.JobFilters,
+): Promise<{ data: Job[]; pagination: Pagination }> {
+  // No count cache: workers (other processes) change statuses all the time.
+  const page = await paginate(repo.jobsQuery(ctx.db, tenant, filters), {
+    params,
+    filters,
+    cursors: ctx.cursors,
+    sorts: JOB_SORTS,
+  });
+  return {
+    data: await Promise.all(page.rows.map((row) => loadJob(ctx, ctx.db, row))),
+    pagination: page.pagination,
+  };
+}
+
+const ERROR_SORTS = {
+  index: { expression: 'item_index', value: (r: JobItemErrorRow) => r.item_index },
+};
+
+export async function listJobErrors(
+  ctx: JobsContext,
+  tenant: Tenant,
+  id: string,
+  params: ListParams,
+): Promise<{ data: ItemError[]; pagination: Pagination }> {
+  await findOrThrow(ctx, tenant, id);
+  const page = await paginate(repo.errorsQuery(ctx.db, id), {
+    params,
+    filters: { job: id },
+    cursors: ctx.cursors,
+    sorts: ERROR_SORTS,
+  });
+  return { data: page.rows.map(toItemError), pagination: page.pagination };
+}
+
+/**
+ * A queued job is cancelled at once; a running one is asked to stop, and its runner stops before the next
+ * chunk (what was committed stays, and the progress says so). A finished job is 409.
+ */
+export async function cancelJob(ctx: JobsContext, tenant: Tenant, id: string): Promise<Job> {
+  // A worker may claim, retry or finish the job between our read and our write: look again then.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const row = await findOrThrow(ctx, tenant, id);
+    if ((repo.FINISHED_STATUSES as readonly string[]).includes(row.status)) {
+      throw conflict(`A ${row.status} job cannot be cancelled`, { status: row.status });
+    }
+    const now = ctx.clock.now();
+    const changed = await ctx.db
+      .transaction()
+      .execute((trx) =>
+        row.status === 'queued' ? repo.cancelQueued(trx, id, now) : repo.requestCancel(trx, id, now),
+      );
+    if (changed) return getJob(ctx, tenant, id);
+  }
+  throw conflict('The job changed state while being cancelled; retry');
+}
+
+export interface JobResult {
+  contentType: string;
+  filename: string;
+  body: AsyncIterable<string>;
+}
+
+/** The output file of a succeeded job whose type writes one; 404 before that. */
+export async function openResult(ctx: JobsContext, tenant: Tenant, id: string): Promise<JobResult> {
+  const row = await findOrThrow(ctx, tenant, id);
+  const output = ctx.registry.get(apiType(row.type))?.output;
+  if (!output) throw new AppError('NOT_FOUND', `A ${apiType(row.type)} job has no result file`);
+  if (row.status !== 'succeeded') {
+    throw new AppError('NOT_FOUND', `The job's result is available once it succeeds (it is ${row.status})`, {
+      status: row.status,
+    });
+  }
+  async function* body(): AsyncIterable<string> {
+    let after = -1;
+    for (;;) {
+      const rows = await repo.outputAfter(ctx.db, id, after, 50);
+      for (const r of rows) yield r.content;
+      if (rows.length < 50) return;
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+  return { contentType: output.contentType, filename: output.filename, body: body() };
+}

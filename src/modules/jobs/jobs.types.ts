@@ -1,0 +1,87 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { ServiceContext } from '../context.js';
+
+/**
+ * The contract between the jobs module (the `POST /jobs` API and the chunk runner) and the modules that
+ * contribute job types (`posts.import`, `posts.update`, …). A type validates its payload at submission and
+ * then processes its items a chunk at a time; the runner commits each chunk's work, the job's progress,
+ * the chunk's item errors and the type's `state` in ONE transaction, so after a crash the job resumes
+ * exactly after the last committed chunk: no item done twice, none skipped.
+ */
+
+/** One item that failed; `index` is its position in the submitted payload (0-based). */
+export interface ItemError {
+  index: number;
+  code: string;
+  message: string;
+  /** The field of the item at fault, when there is one. */
+  field?: string;
+}
+
+export interface Progress {
+  total: number;
+  processed: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** A file a job produces (e.g. an export's CSV), downloadable from `GET /jobs/{id}/result`. */
+export interface JobOutput {
+  /** Appends text to the job's output file inside the chunk's transaction. */
+  append(text: string): Promise<void>;
+}
+
+export interface ChunkContext<P, S> {
+  ctx: ServiceContext;
+  /** The chunk's transaction: every write of the chunk goes through it. */
+  trx: Kysely<Database>;
+  tenant: Tenant;
+  /** The payload `prepare` returned. */
+  payload: P;
+  /** What the previous chunk returned as `state` (undefined for the first chunk). */
+  state: S | undefined;
+  /** Items processed before this chunk: the index of this chunk's first item. */
+  offset: number;
+  /** At most this many items in this chunk. */
+  limit: number;
+  output: JobOutput;
+}
+
+export interface ChunkResult<S> {
+  /** Items this chunk processed (succeeded + failed). */
+  processed: number;
+  succeeded: number;
+  failed: number;
+  errors: ItemError[];
+  /** Carried to the next chunk (e.g. a keyset cursor); stored with the progress. */
+  state?: S;
+  /** True when no item is left. */
+  done: boolean;
+}
+
+export interface PreparedJob<P> {
+  payload: P;
+  /** Items the job will process (for `progress.total`). */
+  total: number;
+}
+
+export interface JobTypeHandler<P = unknown, S = unknown> {
+  /** `posts.import`, … */
+  type: string;
+  /** Scope the caller's key needs (`read_write`, or `read` for exports). */
+  scope: 'read' | 'read_write' | 'admin';
+  /**
+   * Checks the submitted payload (throws AppError INVALID_INPUT naming the field: 400, no job created)
+   * and returns what the chunks will work from — e.g. the ids a filter matches, frozen at submission.
+   */
+  prepare(ctx: ServiceContext, tenant: Tenant, payload: unknown): Promise<PreparedJob<P>>;
+  /** Items per chunk (each chunk is one transaction). */
+  chunkSize: number;
+  runChunk(chunk: ChunkContext<P, S>): Promise<ChunkResult<S>>;
+  /** Optional summary stored as the job's `result` when it succeeds (besides the progress). */
+  summarize?(payload: P, progress: Progress): unknown;
+  /** Content type and file name of the output, for jobs that write one. */
+  output?: { contentType: string; filename: string };
+}
