@@ -36,11 +36,53 @@ class SchemaScopedDialect extends PostgresDialect {
     db: Parameters<PostgresDialect['createIntrospector']>[0],
   ): DatabaseIntrospector {
     const inner = super.createIntrospector(db);
-    const ours = (table: TableMetadata) => table.schema === this.schema;
+    const schema = this.schema;
+    // Kysely's own query reads every schema's columns (with functions such as pg_get_serial_sequence
+    // on each), and fails when another test drops its schema meanwhile; this one reads ours only.
+    const getTables = async (options?: { withInternalKyselyTables?: boolean }): Promise<TableMetadata[]> => {
+      const rows = await sql<{
+        table: string;
+        kind: string;
+        column: string;
+        type: string;
+        type_schema: string;
+        not_null: boolean;
+        has_default: boolean;
+        identity: string;
+      }>`
+        select c.relname as "table", c.relkind as kind, a.attname as "column", t.typname as type,
+               tn.nspname as type_schema, a.attnotnull as not_null, a.atthasdef as has_default,
+               a.attidentity as identity
+        from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+        join pg_catalog.pg_type t on t.oid = a.atttypid
+        join pg_catalog.pg_namespace tn on tn.oid = t.typnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'v', 'p')
+        order by c.relname, a.attnum`.execute(db);
+      const tables = new Map<string, TableMetadata>();
+      for (const row of rows.rows) {
+        if (!options?.withInternalKyselyTables && row.table.startsWith('kysely_')) continue;
+        let table = tables.get(row.table);
+        if (!table) {
+          table = { name: row.table, schema, isView: row.kind === 'v', columns: [] };
+          tables.set(row.table, table);
+        }
+        (table.columns as TableMetadata['columns'][number][]).push({
+          name: row.column,
+          dataType: row.type,
+          dataTypeSchema: row.type_schema,
+          isNullable: !row.not_null,
+          hasDefaultValue: row.has_default,
+          isAutoIncrementing: row.identity !== '',
+        });
+      }
+      return [...tables.values()];
+    };
     return {
       getSchemas: () => inner.getSchemas(),
-      getTables: async (options) => (await inner.getTables(options)).filter(ours),
-      getMetadata: async (options) => ({ tables: (await inner.getMetadata(options)).tables.filter(ours) }),
+      getTables,
+      getMetadata: async (options) => ({ tables: await getTables(options) }),
     };
   }
 }
