@@ -68,6 +68,7 @@ async function start(spec: PublishWorkerSpec): Promise<void> {
       connectors: runtime.connectors,
       tokenBox: runtime.tokenBox,
       webhookBox: runtime.webhookBox,
+      media: runtime.media,
       jobTypes: runtime.jobTypes,
     },
     {

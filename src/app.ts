@@ -33,6 +33,17 @@ import {
   WebhookEndpointWithSecretSchema,
   webhooksRoutes,
 } from './modules/webhooks/index.js';
+import {
+  PlanApplicationSchema,
+  PlanItemSchema,
+  PlanPreviewSchema,
+  PlanSchema,
+  PlanSummarySchema,
+  plansRoutes,
+} from './modules/plans/index.js';
+import { createAiProvider, type AiProvider } from './ai/index.js';
+import { MediaSchema, mediaRoutes, type MediaContext } from './modules/media/index.js';
+import { CaptionDraftSchema, generationRoutes } from './modules/generation/index.js';
 import { AppError } from './shared/errors.js';
 import { CHANGELOG, VERSION } from './version.js';
 
@@ -52,8 +63,12 @@ export interface AppDeps {
   webhookBox: SecretBox;
   /** The types `POST /jobs` accepts (shared with the worker; see createJobTypeRegistry). */
   jobTypes: JobTypeRegistry;
+  /** Media storage, limits and link signing (the media module's context). */
+  media: MediaContext;
   /** Extra `/readyz` checks beyond the database (e.g. Redis). */
   readinessChecks?: Record<string, () => Promise<void>>;
+  /** The AI provider (AI_PROVIDER); made from the config when not given. */
+  ai?: AiProvider;
 }
 
 export interface BuildAppOptions {
@@ -81,6 +96,13 @@ const COMPONENT_SCHEMAS = [
   WebhookDeliverySchema,
   ItemErrorSchema,
   JobSchema,
+  MediaSchema,
+  PlanItemSchema,
+  PlanSummarySchema,
+  PlanPreviewSchema,
+  PlanSchema,
+  PlanApplicationSchema,
+  CaptionDraftSchema,
 ];
 
 /** Never logged: credentials in headers, and any secret-looking field a serializer might meet. */
@@ -181,6 +203,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     changelog: CHANGELOG,
   });
 
+  const ai = deps.ai ?? createAiProvider(config);
   const routeDeps: RouteDeps = {
     ctx,
     authenticator: deps.authenticator,
@@ -197,7 +220,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(platformsRoutes, routeDeps);
     await scope.register(eventsRoutes, routeDeps);
     await scope.register(jobsRoutes, { ...routeDeps, jobTypes: deps.jobTypes });
+    await scope.register(plansRoutes, { ...routeDeps, ai });
+    await scope.register(generationRoutes, { ...routeDeps, ai, media: deps.media, jobTypes: deps.jobTypes });
     await scope.register(webhooksRoutes, { ...routeDeps, webhookBox: deps.webhookBox });
+    await scope.register(mediaRoutes, { ...routeDeps, media: deps.media });
     await scope.register(accountsRoutes, {
       ...routeDeps,
       connectors: deps.connectors,

@@ -64,6 +64,7 @@ export async function start(
         connectors: runtime.connectors,
         tokenBox: runtime.tokenBox,
         webhookBox: runtime.webhookBox,
+        media: runtime.media,
         jobTypes: runtime.jobTypes,
       },
       { onError: (error, what) => logger.error({ err: error }, `worker: ${what} failed`) },

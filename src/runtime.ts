@@ -13,6 +13,8 @@ import {
   type RateLimitStore,
 } from './http/rate-limit.js';
 import { createJobTypeRegistry } from './modules/jobs/index.js';
+import { createMediaContext } from './modules/media/index.js';
+import { createAiProvider } from './ai/index.js';
 import { KeyAuthenticator, KeyUsage } from './modules/keys/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { CursorCodec } from './shared/cursor.js';
@@ -91,19 +93,25 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   keyUsage.start();
   const authenticator = new KeyAuthenticator(db.db, clock, config.authCacheTtlMs);
 
+  const ctx = {
+    db: db.db,
+    clock,
+    cursors: new CursorCodec(deriveKey(secretKey, 'cursor')),
+    counts: new CountCache(config.countCacheTtlMs, () => clock.now()),
+    queue: new Queue(db, clock),
+    capabilities: db.capabilities,
+    webhookRetryDelays: config.webhookRetryDelays,
+  };
+  const media = await createMediaContext(ctx, config, secretKey);
+  // One provider for the API and the worker (whose `images.generate` jobs use it).
+  const ai = createAiProvider(config);
+
   let closed: Promise<void> | undefined;
   return {
     config,
     db,
-    ctx: {
-      db: db.db,
-      clock,
-      cursors: new CursorCodec(deriveKey(secretKey, 'cursor')),
-      counts: new CountCache(config.countCacheTtlMs, () => clock.now()),
-      queue: new Queue(db, clock),
-      capabilities: db.capabilities,
-      webhookRetryDelays: config.webhookRetryDelays,
-    },
+    ctx,
+    media,
     rateLimiter,
     authenticator,
     keyUsage,
@@ -111,13 +119,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     connectors: createConnectorRegistry(config, () => clock.now()),
     tokenBox: new SecretBox(deriveKey(secretKey, 'platform-tokens')),
     webhookBox: new SecretBox(deriveKey(secretKey, 'webhook-secrets')),
-    jobTypes: createJobTypeRegistry(config),
+    ai,
+    jobTypes: createJobTypeRegistry(config, { ai, media }),
     readinessChecks,
     secretKey,
     close() {
       closed ??= (async () => {
         await keyUsage.stop().catch((e: unknown) => onError(e, 'key usage flush'));
         await rateLimiter.close().catch(() => undefined);
+        await media.storage.close().catch(() => undefined);
         await db.destroy();
       })();
       return closed;

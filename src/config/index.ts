@@ -28,7 +28,7 @@ export interface Config {
   countCacheTtlMs: number;
   /** Length of a rate-limit window; limits are per hour by plan, tests may shorten the window. */
   rateLimitWindowSeconds: number;
-  ai: { provider: 'builtin' | 'openai-compatible'; openaiBaseUrl: string; openaiApiKey: string | undefined };
+  ai: AiConfig;
   platforms: Record<PlatformName, PlatformConfig>;
   webhookRetryDelays: number[];
   /** Deadline of one webhook delivery attempt, redirects included. */
@@ -39,6 +39,42 @@ export interface Config {
   metricsSyncDelays: number[];
   /** Finished jobs (every type) and their item errors and files are deleted this many days after they end. */
   jobRetentionDays: number;
+  media: MediaConfig;
+}
+
+/** Where uploaded media is stored, and how large an upload may be (per type). */
+export interface MediaConfig {
+  /** AUDENCI_MEDIA_STORAGE: files under `<dataDir>/media` (default) or an S3-compatible bucket. */
+  storage: 'local' | 's3';
+  maxImageBytes: number;
+  maxVideoBytes: number;
+  /** Set when `storage` is `s3`. */
+  s3: S3Config | undefined;
+}
+
+export interface S3Config {
+  bucket: string;
+  region: string;
+  /** A non-AWS endpoint (MinIO, R2, …); AWS itself when undefined. */
+  endpoint: string | undefined;
+  /** Both or neither; without them the SDK's default chain (env, profile, instance role) applies. */
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  forcePathStyle: boolean;
+}
+
+export interface AiConfig {
+  provider: 'builtin' | 'openai-compatible';
+  openaiBaseUrl: string;
+  openaiApiKey: string | undefined;
+  /** `AI_CHAT_MODEL`: the chat-completions model that writes captions. */
+  chatModel: string;
+  /** `AI_IMAGE_MODEL`: the images model (`gpt-image-1`, `dall-e-3`, or a local server's name). */
+  imageModel: string;
+  /** `AI_TIMEOUT_MS`: deadline of one generation call to the provider, retries included. */
+  timeoutMs: number;
+  /** `AI_MAX_RETRIES`: retries of a failed provider call (network, 408, 429, 5xx). */
+  maxRetries: number;
 }
 
 export type PlatformName = 'twitter' | 'facebook' | 'instagram';
@@ -137,6 +173,46 @@ function secretKey(env: Env): Buffer | undefined {
   return key;
 }
 
+const MIB = 1024 * 1024;
+
+function media(env: Env): MediaConfig {
+  const storage = oneOf(env, 'AUDENCI_MEDIA_STORAGE', ['local', 's3'] as const, 'local');
+  const config: MediaConfig = {
+    storage,
+    maxImageBytes: integer(env, 'AUDENCI_MEDIA_MAX_IMAGE_BYTES', 20 * MIB, 1024, 1024 * MIB),
+    // S3 copies an object in one request up to 5 GiB; larger uploads would need a multipart copy.
+    maxVideoBytes: integer(env, 'AUDENCI_MEDIA_MAX_VIDEO_BYTES', 512 * MIB, 1024, 5 * 1024 * MIB),
+    s3: undefined,
+  };
+  if (storage !== 's3') return config;
+  const bucket = read(env, 'S3_BUCKET');
+  if (bucket === undefined) throw new ConfigError('S3_BUCKET', 'is required when AUDENCI_MEDIA_STORAGE=s3');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(
+      'S3_BUCKET',
+      `must be a valid bucket name (3-63 of a-z, 0-9, '.', '-'), got '${bucket}'`,
+    );
+  }
+  const region = read(env, 'S3_REGION') ?? 'us-east-1';
+  if (!/^[a-z0-9-]+$/.test(region))
+    throw new ConfigError('S3_REGION', `must look like us-east-1, got '${region}'`);
+  const accessKeyId = read(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = read(env, 'S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    const missing = accessKeyId === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY';
+    throw new ConfigError(missing, 'is required when the other S3 credential is set');
+  }
+  config.s3 = {
+    bucket,
+    region,
+    endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:']),
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', false),
+  };
+  return config;
+}
+
 const PLATFORM_DEFAULTS: Record<PlatformName, { prefix: string; api: string; auth: string }> = {
   twitter: { prefix: 'TWITTER', api: 'https://api.x.com', auth: 'https://x.com' },
   facebook: { prefix: 'FACEBOOK', api: 'https://graph.facebook.com', auth: 'https://www.facebook.com' },
@@ -190,6 +266,10 @@ export function loadConfig(env: Env = process.env): Config {
       provider: aiProvider,
       openaiBaseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:'], 'https://api.openai.com/v1')!,
       openaiApiKey,
+      chatModel: read(env, 'AI_CHAT_MODEL') ?? 'gpt-4o-mini',
+      imageModel: read(env, 'AI_IMAGE_MODEL') ?? 'gpt-image-1',
+      timeoutMs: integer(env, 'AI_TIMEOUT_MS', 60_000, 100, 600_000),
+      maxRetries: integer(env, 'AI_MAX_RETRIES', 2, 0, 10),
     },
     platforms: platforms(env),
     webhookRetryDelays: delays(
@@ -206,6 +286,7 @@ export function loadConfig(env: Env = process.env): Config {
       [3600, 21600, 86400, 259200, 604800, 2592000],
     ),
     jobRetentionDays: integer(env, 'AUDENCI_JOB_RETENTION_DAYS', 30, 1, 3650),
+    media: media(env),
   };
   if (config.databaseUrl && !config.secretKey) {
     throw new ConfigError(
@@ -243,6 +324,10 @@ export const CONFIG_VARIABLES = [
   'AI_PROVIDER',
   'OPENAI_BASE_URL',
   'OPENAI_API_KEY',
+  'AI_CHAT_MODEL',
+  'AI_IMAGE_MODEL',
+  'AI_TIMEOUT_MS',
+  'AI_MAX_RETRIES',
   'TWITTER_CLIENT_ID',
   'TWITTER_CLIENT_SECRET',
   'TWITTER_API_BASE_URL',
@@ -261,4 +346,13 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_PUBLISH_RETRY_DELAYS',
   'AUDENCI_METRICS_SYNC_DELAYS',
   'AUDENCI_JOB_RETENTION_DAYS',
+  'AUDENCI_MEDIA_STORAGE',
+  'AUDENCI_MEDIA_MAX_IMAGE_BYTES',
+  'AUDENCI_MEDIA_MAX_VIDEO_BYTES',
+  'S3_BUCKET',
+  'S3_REGION',
+  'S3_ENDPOINT',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'S3_FORCE_PATH_STYLE',
 ] as const;

@@ -7,12 +7,14 @@ import type { IdempotencyKeysTable } from '../http/idempotency.table.js';
 import type { OAuthStatesTable, SocialAccountsTable } from '../modules/accounts/accounts.table.js';
 import type { JobsTable } from '../worker/queue.table.js';
 import type { EventsTable } from '../modules/events/events.table.js';
+import type { PlansTable } from '../modules/plans/plans.table.js';
 import type { ApiJobsTable, JobItemErrorsTable, JobOutputsTable } from '../modules/jobs/jobs.table.js';
 import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
 } from '../modules/webhooks/webhooks.table.js';
+import type { MediaTable } from '../modules/media/media.table.js';
 
 /**
  * The whole schema as Kysely sees it. Portable column conventions (one set of migrations for SQLite and
@@ -36,4 +38,6 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  media: MediaTable;
+  plans: PlansTable;
 }

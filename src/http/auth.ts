@@ -14,6 +14,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The least scope that may call this route, or `public` for no authentication. Required on every route. */
     scope?: Scope | 'public';
+    /**
+     * The route also serves requests without a key that carry a `signature` query parameter (signed
+     * media links); its handler verifies the signature. `request.principal` is then null.
+     */
+    signedAccess?: boolean;
   }
   interface FastifyRequest {
     /** Set on every authenticated route before its handler runs. */
@@ -58,6 +63,13 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const required = request.routeOptions.config.scope;
     if (required === undefined || required === 'public') return;
+    if (
+      request.routeOptions.config.signedAccess &&
+      request.headers.authorization === undefined &&
+      typeof (request.query as Record<string, unknown>).signature === 'string'
+    ) {
+      return;
+    }
 
     const header = request.headers.authorization;
     if (!header) throw unauthorized('Missing API key: send it as "Authorization: Bearer <key>"', false);

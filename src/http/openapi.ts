@@ -49,6 +49,27 @@ const TAGS = [
       '`job.failed` events announce the end. Finished jobs are deleted after AUDENCI_JOB_RETENTION_DAYS ' +
       '(default 30).',
   },
+  {
+    name: 'Plans',
+    description:
+      "Content plans: dated, platform-valid post drafts over a date range at each platform's good posting " +
+      "times in the brand's time zone. Preview one, store it, then apply it once to create its campaign " +
+      'and draft posts.',
+  },
+  {
+    name: 'AI',
+    description:
+      'Caption and image generation behind one provider (AI_PROVIDER): `builtin` (default, offline and ' +
+      'deterministic) or `openai-compatible` (OpenAI, Ollama, vLLM… at OPENAI_BASE_URL). Captions always ' +
+      "pass the platform's rules; images become media items (`source: generated`).",
+  },
+  {
+    name: 'Media',
+    description:
+      'Images, GIFs and videos that posts refer to by id: uploaded (multipart, streamed) or imported from a ' +
+      'URL. The type is read from the bytes; images get a thumbnail, videos their duration. Content is ' +
+      'served with ranges and a strong ETag, to a key or through a signed link (for platforms).',
+  },
   { name: 'Operations', description: 'Health, readiness, metrics and this document. No authentication.' },
 ];
 

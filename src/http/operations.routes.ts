@@ -72,7 +72,14 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
         throw new AppError('SERVICE_UNAVAILABLE', 'The database is not reachable', { check: 'database' });
       }
       if (!migrationsCurrent) {
-        const pending = await pendingMigrations(deps.db.db);
+        let pending: string[];
+        try {
+          pending = await pendingMigrations(deps.db.db);
+        } catch {
+          throw new AppError('SERVICE_UNAVAILABLE', 'The migration state could not be read', {
+            check: 'migrations',
+          });
+        }
         if (pending.length > 0) {
           throw new AppError('SERVICE_UNAVAILABLE', `Migrations pending: ${pending.join(', ')}`, {
             check: 'migrations',

@@ -12,11 +12,17 @@ export const ERROR_STATUS = {
   GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A `Range` request that starts past the end of the content. */
+  RANGE_NOT_SATISFIABLE: 416,
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   BAD_GATEWAY: 502,
+  /** The AI provider answered with an error or an unusable answer. */
+  AI_PROVIDER_ERROR: 502,
   SERVICE_UNAVAILABLE: 503,
+  /** The AI provider could not be reached, timed out, or kept rate-limiting us. */
+  AI_PROVIDER_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

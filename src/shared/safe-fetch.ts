@@ -9,6 +9,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { Transform, type Readable } from 'node:stream';
 import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import {
   assertAllowedAddress,
@@ -51,7 +52,7 @@ export interface SafeFetchInit {
   body?: string;
 }
 
-export type OutboundErrorCode = 'timeout' | 'network' | 'too_many_redirects';
+export type OutboundErrorCode = 'timeout' | 'network' | 'too_many_redirects' | 'too_large';
 
 /** A request that did not produce a response. Messages name the host only, never headers or body. */
 export class OutboundError extends Error {
@@ -152,54 +153,126 @@ export async function safeFetch(
   options: SafeFetchOptions,
 ): Promise<SafeResponse> {
   const started = performance.now();
-  let hop: Hop = {
+  const state = { hop: firstHop(url, init) };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  try {
+    const res = await exchange(state, options, controller.signal);
+    const body = await readCapped(res.body, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    const durationMs = Math.round(performance.now() - started);
+    return {
+      status: res.statusCode,
+      headers: toHeaders(res.headers),
+      body,
+      url: state.hop.url.href,
+      durationMs,
+    };
+  } catch (err) {
+    throw outboundFailure(err, controller.signal, state.hop.url, options.timeoutMs);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface SafeStreamResponse {
+  status: number;
+  headers: Headers;
+  /**
+   * The body, unread. It fails with OutboundError (`timeout`, `network`, `too_large`) when the download
+   * does; destroying it stops the download.
+   */
+  body: Readable;
+  /** The final URL, after redirects. */
+  url: string;
+}
+
+/**
+ * `safeFetch` for large bodies (a media import): the same guard, agent and redirect rules, but the body
+ * comes back as a stream, never buffered. `timeoutMs` bounds the whole exchange, the body's download
+ * included; `maxResponseBytes` (default: no limit) is enforced from `Content-Length` up front and while
+ * streaming.
+ */
+export async function safeStream(
+  url: string,
+  init: SafeFetchInit,
+  options: SafeFetchOptions,
+): Promise<SafeStreamResponse> {
+  const state = { hop: firstHop(url, init) };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const fail = (err: unknown) => outboundFailure(err, controller.signal, state.hop.url, options.timeoutMs);
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await exchange(state, options, controller.signal);
+  } catch (err) {
+    clearTimeout(timer);
+    throw fail(err);
+  }
+  const max = options.maxResponseBytes ?? Infinity;
+  const host = state.hop.url.host;
+  const tooLarge = () =>
+    new OutboundError('too_large', `the response from ${host} is larger than ${max} bytes`);
+  if (Number(res.headers['content-length'] ?? 0) > max) {
+    clearTimeout(timer);
+    res.body.destroy();
+    throw tooLarge();
+  }
+  let received = 0;
+  const body = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      callback(received > max ? tooLarge() : null, chunk);
+    },
+  });
+  res.body.on('error', (err) => body.destroy(fail(err)));
+  body.on('close', () => {
+    clearTimeout(timer);
+    if (!res.body.destroyed) res.body.destroy();
+  });
+  res.body.pipe(body);
+  return { status: res.statusCode, headers: toHeaders(res.headers), body, url: state.hop.url.href };
+}
+
+function firstHop(url: string, init: SafeFetchInit): Hop {
+  return {
     url: parseOutboundUrl(url),
     method: (init.method ?? 'GET').toUpperCase(),
     headers: { ...init.headers },
     body: init.body,
   };
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
-  try {
-    const dispatcher = agentFor(options);
-    for (let redirects = 0; ; redirects++) {
-      const literal = ipLiteralHost(hop.url);
-      if (literal !== null) assertAllowedAddress(literal, options);
-      const res = await request(hop.url, {
-        method: hop.method as Dispatcher.HttpMethod,
-        headers: hop.headers,
-        body: hop.body,
-        dispatcher,
-        signal: controller.signal,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
-      const location = options.followRedirects ? redirectLocation(res, options.keepMethod) : undefined;
-      if (location === undefined) {
-        const body = await readCapped(res.body, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
-        const durationMs = Math.round(performance.now() - started);
-        return {
-          status: res.statusCode,
-          headers: toHeaders(res.headers),
-          body,
-          url: hop.url.href,
-          durationMs,
-        };
-      }
-      // Read a small redirect body so the connection can be reused; a large one is cut off.
-      await res.body.dump({ limit: 16 * 1024, signal: controller.signal });
-      if (redirects >= (options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)) {
-        throw new OutboundError(
-          'too_many_redirects',
-          `more than ${redirects} redirects from ${hop.url.host}`,
-        );
-      }
-      hop = nextHop(hop, res.statusCode, location);
+}
+
+/**
+ * Sends the request and follows redirects as `options` say, each hop checked; resolves with the final
+ * response, its body unread. `state.hop` is the hop in flight (for error messages).
+ */
+async function exchange(
+  state: { hop: Hop },
+  options: SafeFetchOptions,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  const dispatcher = agentFor(options);
+  for (let redirects = 0; ; redirects++) {
+    const hop = state.hop;
+    const literal = ipLiteralHost(hop.url);
+    if (literal !== null) assertAllowedAddress(literal, options);
+    const res = await request(hop.url, {
+      method: hop.method as Dispatcher.HttpMethod,
+      headers: hop.headers,
+      body: hop.body,
+      dispatcher,
+      signal,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    const location = options.followRedirects ? redirectLocation(res, options.keepMethod) : undefined;
+    if (location === undefined) return res;
+    // Read a small redirect body so the connection can be reused; a large one is cut off.
+    await res.body.dump({ limit: 16 * 1024, signal });
+    if (redirects >= (options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)) {
+      throw new OutboundError('too_many_redirects', `more than ${redirects} redirects from ${hop.url.host}`);
     }
-  } catch (err) {
-    throw outboundFailure(err, controller.signal, hop.url, options.timeoutMs);
-  } finally {
-    clearTimeout(timer);
+    state.hop = nextHop(hop, res.statusCode, location);
   }
 }
 

@@ -10,6 +10,7 @@ import {
 } from '../modules/accounts/index.js';
 import { startDueCampaigns } from '../modules/campaigns/index.js';
 import { createJobTypeRegistry, jobsWorkerParts, type JobTypeRegistry } from '../modules/jobs/index.js';
+import { publishingMedia, type MediaContext } from '../modules/media/index.js';
 import { postsWorkerParts } from '../modules/posts/posts.jobs.js';
 import { webhooksWorkerParts } from '../modules/webhooks/index.js';
 import type { ConnectorRegistry } from '../platforms/registry.js';
@@ -27,6 +28,8 @@ export interface WorkerDeps {
   tokenBox: SecretBox;
   /** Opens webhook endpoint secrets to sign deliveries. */
   webhookBox: SecretBox;
+  /** Media storage and signed links: what publishing hands the connectors. */
+  media: MediaContext;
   /**
    * The `POST /jobs` types (pass the runtime's `jobTypes`, which the API shares); when left out, the
    * worker builds the same catalogue itself.
@@ -65,6 +68,7 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
           brandId: post.brand_id,
           platform: post.platform,
         }),
+      loadMedia: (tenant, ids) => publishingMedia(deps.media, tenant, ids),
       retryDelays: deps.config.publishRetryDelays,
     },
     options.sweepEveryMs,

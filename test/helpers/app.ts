@@ -242,6 +242,7 @@ export async function startWorker(t: TestApp, options: CreateWorkerOptions = {})
       connectors: runtime.connectors,
       tokenBox: runtime.tokenBox,
       webhookBox: runtime.webhookBox,
+      media: runtime.media,
       jobTypes: runtime.jobTypes,
     },
     { pollMs: 200, sweepEveryMs: 100, leaseMs: 5000, ...options },

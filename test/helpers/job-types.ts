@@ -100,6 +100,7 @@ export async function startJobsWorker(t: TestApp, options: CreateWorkerOptions =
       connectors: runtime.connectors,
       tokenBox: runtime.tokenBox,
       webhookBox: runtime.webhookBox,
+      media: runtime.media,
       jobTypes: runtime.jobTypes,
     },
     { pollMs: 100, sweepEveryMs: 100, leaseMs: 5000, ...options },

@@ -31,6 +31,7 @@ const worker = createWorker(
     connectors: runtime.connectors,
     tokenBox: runtime.tokenBox,
     webhookBox: runtime.webhookBox,
+    media: runtime.media,
     jobTypes,
   },
   {

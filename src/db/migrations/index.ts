@@ -6,6 +6,8 @@ import * as m0004 from './0004_jobs.js';
 import * as m0005 from './0005_events.js';
 import * as m0006 from './0006_webhooks.js';
 import * as m0007 from './0007_api_jobs.js';
+import * as m0008 from './0008_media.js';
+import * as m0009 from './0009_plans.js';
 
 /**
  * Forward-only migrations, in order. Each is portable DDL that runs unchanged on SQLite and PostgreSQL.
@@ -19,4 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0005_events': m0005,
   '0006_webhooks': m0006,
   '0007_api_jobs': m0007,
+  '0008_media': m0008,
+  '0009_plans': m0009,
 };

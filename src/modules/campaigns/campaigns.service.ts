@@ -115,15 +115,42 @@ export async function createCampaign(
   }
   await requireBrand(ctx, tenant, input.brandId);
   const now = ctx.clock.now();
+  const created = await ctx.db
+    .transaction()
+    .execute((trx) =>
+      createCampaignIn(ctx, trx, tenant, { ...input, start: dates.start, end: dates.end }, now),
+    );
+  ctx.counts.invalidate(campaignsResource(tenant));
+  return toCampaign(created);
+}
+
+/**
+ * The insert of `createCampaign` in the caller's transaction (a content plan's apply), for input already
+ * checked: the brand is the tenant's, the dates parsed and ordered. `id` may be chosen by the caller.
+ * The caller invalidates the campaigns count.
+ */
+export async function createCampaignIn(
+  ctx: ServiceContext,
+  trx: Kysely<Database>,
+  tenant: Tenant,
+  input: Omit<CampaignInput, 'startDate' | 'endDate'> & {
+    brandId: string;
+    name: string;
+    start: number;
+    end: number;
+    id?: string;
+  },
+  now: number,
+): Promise<CampaignRow> {
   const row: CampaignRow = {
-    id: newId('campaign', now),
+    id: input.id ?? newId('campaign', now),
     organization_id: tenant.organizationId,
     environment: tenant.environment,
     brand_id: input.brandId,
     name: input.name.trim(),
     description: input.description ?? null,
-    start_date: dates.start,
-    end_date: dates.end,
+    start_date: input.start,
+    end_date: input.end,
     status: input.status ?? 'DRAFT',
     goal: input.goal ?? null,
     platforms: JSON.stringify(input.platforms ?? []),
@@ -131,12 +158,8 @@ export async function createCampaign(
     created_at: now,
     updated_at: now,
   };
-  const created = await ctx.db.transaction().execute(async (trx) => {
-    await repo.insertCampaign(trx, row);
-    return (await startIfDue(ctx, trx, row)) ?? row;
-  });
-  ctx.counts.invalidate(campaignsResource(tenant));
-  return toCampaign(created);
+  await repo.insertCampaign(trx, row);
+  return (await startIfDue(ctx, trx, row)) ?? row;
 }
 
 /**

@@ -1,4 +1,12 @@
 export { CAMPAIGN_STATUSES, type CampaignStatus } from './campaigns.table.js';
-export { getCampaign, findCampaignRow, startDueCampaigns, type Campaign } from './campaigns.service.js';
+export {
+  campaignsResource,
+  createCampaignIn,
+  getCampaign,
+  findCampaignRow,
+  toCampaign,
+  startDueCampaigns,
+  type Campaign,
+} from './campaigns.service.js';
 export { CampaignSchema } from './campaigns.schemas.js';
 export { campaignsRoutes } from './campaigns.routes.js';

@@ -72,16 +72,22 @@ async function runOneChunk(
   const { job } = context;
   const tenant = tenantOf(job);
   const progress = parseProgress(run.progress);
+  const chunk = {
+    ctx,
+    tenant,
+    payload: context.payload,
+    state: run.chunk_state === null ? undefined : (JSON.parse(run.chunk_state) as unknown),
+    offset: progress.processed,
+    limit: type.chunkSize,
+  };
+  // Slow work (a provider call) before the transaction: nothing is locked while it waits.
+  const prepared = type.prepareChunk ? await type.prepareChunk(chunk) : undefined;
   return ctx.db.transaction().execute(async (trx) => {
     const output: string[] = [];
     const result = await type.runChunk({
-      ctx,
+      ...chunk,
       trx,
-      tenant,
-      payload: context.payload,
-      state: run.chunk_state === null ? undefined : (JSON.parse(run.chunk_state) as unknown),
-      offset: progress.processed,
-      limit: type.chunkSize,
+      prepared,
       output: { append: async (text) => void output.push(text) },
     });
     checkChunk(type.type, result);
@@ -104,7 +110,7 @@ async function runOneChunk(
     await repo.insertErrors(trx, job.id, Number(run.error_count), result.errors);
     if (output.length) await repo.appendOutput(trx, job.id, Number(run.chunks), output.join(''));
     if (!result.done) return false;
-    const summary = type.summarize?.(context.payload, next);
+    const summary = type.summarize?.(context.payload, next, result.state);
     if (!(await context.complete(trx, summary))) throw new LostLease();
     const finished = await repo.findJobById(trx, job.id);
     await recordEvent(ctx, trx, tenant, {

@@ -19,6 +19,7 @@ import {
 } from '../../../test/helpers/job-types.js';
 import type { Worker } from '../../worker/worker.js';
 import { purgeFinishedJobs } from './jobs.retention.js';
+import type { JobTypeHandler } from './jobs.types.js';
 
 /**
  * The chunk runner: each chunk commits its items, the job's progress, its item errors and its output in
@@ -26,6 +27,46 @@ import { purgeFinishedJobs } from './jobs.retention.js';
  */
 
 const DAY = 86_400_000;
+
+/**
+ * `test.prepared`: its `prepareChunk` reads the database through the runtime's own handle, with a bound.
+ * On SQLite (one connection) that read would wait for ever if the chunk's transaction were already open.
+ */
+function preparedJobType(): JobTypeHandler<{ count: number }, { offsets: number[] }> {
+  return {
+    type: 'test.prepared',
+    scope: 'read_write',
+    chunkSize: 5,
+    async prepare(_ctx, _tenant, payload) {
+      const { count } = payload as { count: number };
+      return { payload: { count }, total: count };
+    },
+    async prepareChunk({ ctx, offset }) {
+      const read = ctx.db.selectFrom('jobs').select('id').limit(1).execute();
+      await Promise.race([
+        read,
+        sleep(2000).then(() => {
+          throw new Error('prepareChunk ran inside a transaction');
+        }),
+      ]);
+      return { offset };
+    },
+    async runChunk({ payload, state, offset, prepared }) {
+      assert.deepEqual(prepared, { offset });
+      const n = Math.min(5, payload.count - offset);
+      const offsets = [...(state?.offsets ?? []), offset];
+      return {
+        processed: n,
+        succeeded: n,
+        failed: 0,
+        errors: [],
+        state: { offsets },
+        done: offset + n >= payload.count,
+      };
+    },
+    summarize: (_payload, _progress, state) => ({ offsets: state?.offsets ?? [] }),
+  };
+}
 
 for (const dialect of dialects) {
   describe(`jobs runner (${dialect})`, () => {
@@ -37,7 +78,8 @@ for (const dialect of dialects) {
       t = await createTestApp(dialect);
       t.runtime.jobTypes
         .register(rowsJobType({ chunkSize: 10 }))
-        .register(rowsJobType({ type: 'test.export', scope: 'read', output: true, chunkSize: 4 }));
+        .register(rowsJobType({ type: 'test.export', scope: 'read', output: true, chunkSize: 4 }))
+        .register(preparedJobType());
       await createItemsTable(t.runtime.ctx.db);
       tenant = await createTenant(t);
       worker = await startJobsWorker(t);
@@ -105,6 +147,15 @@ for (const dialect of dialects) {
       const completed = (await events('job.completed')).filter((e) => e.data.id === job.id);
       assert.equal(completed.length, 1);
       assert.deepEqual(completed[0]!.data, done, 'the event carries the job as the API shows it');
+    });
+
+    it('prepareChunk runs before the chunk transaction opens; its answer reaches runChunk; summarize sees the state', async () => {
+      const job = await submit('test.prepared', { count: 10 });
+      const done = await waitForJob(t, tenant.live.read, job.id);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done));
+      assert.deepEqual(done.progress, { total: 10, processed: 10, succeeded: 10, failed: 0 });
+      // Each chunk's `prepared` was made for its own offset, and the state of the last chunk is summarized.
+      assert.deepEqual(done.result, { offsets: [0, 5] });
     });
 
     it('an export writes its file a chunk at a time; the result streams it with its type and name', async () => {

@@ -47,6 +47,8 @@ export interface ChunkContext<P, S> {
   /** At most this many items in this chunk. */
   limit: number;
   output: JobOutput;
+  /** What `prepareChunk` answered for this chunk (undefined when the type has none). */
+  prepared?: unknown;
 }
 
 export interface ChunkResult<S> {
@@ -79,9 +81,19 @@ export interface JobTypeHandler<P = unknown, S = unknown> {
   prepare(ctx: ServiceContext, tenant: Tenant, payload: unknown): Promise<PreparedJob<P>>;
   /** Items per chunk (each chunk is one transaction). */
   chunkSize: number;
+  /**
+   * Optional slow work for the next chunk, done BEFORE its transaction opens (e.g. a call to an AI
+   * provider), so no transaction — and on SQLite no database lock — is held while it waits. It must not
+   * write anything that has to commit with the chunk; its answer reaches `runChunk` as `prepared`. If the
+   * chunk does not commit (a crash, a lost lease), it is prepared again on the resume.
+   */
+  prepareChunk?(chunk: Omit<ChunkContext<P, S>, 'trx' | 'output' | 'prepared'>): Promise<unknown>;
   runChunk(chunk: ChunkContext<P, S>): Promise<ChunkResult<S>>;
-  /** Optional summary stored as the job's `result` when it succeeds (besides the progress). */
-  summarize?(payload: P, progress: Progress): unknown;
+  /**
+   * Optional summary stored as the job's `result` when it succeeds (besides the progress); `state` is
+   * what the last chunk returned.
+   */
+  summarize?(payload: P, progress: Progress, state: S | undefined): unknown;
   /** Content type and file name of the output, for jobs that write one. */
   output?: { contentType: string; filename: string };
 }

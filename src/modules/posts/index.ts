@@ -1,6 +1,8 @@
 export { POST_STATUSES, type PostStatus } from './posts.table.js';
 export {
   createPost,
+  createPostsIn,
+  plannedPostTimes,
   getPost,
   listPosts,
   parsePostFilters,

@@ -255,6 +255,7 @@ describe('exactly-once publishing', { concurrency: true }, () => {
                 : runtime.connectors,
               tokenBox: runtime.tokenBox,
               webhookBox: runtime.webhookBox,
+              media: runtime.media,
             },
             { sweepEveryMs: 100, pollMs: 200, ...options },
           );

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createMediaItem } from '../../../test/helpers/media.js';
 import {
   call,
   createTenant,
@@ -11,6 +12,7 @@ import {
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ChunkResult, ItemError, JobTypeHandler } from '../jobs/jobs.types.js';
+import { makeImage } from '../../../test/fixtures/media.js';
 import { parseCsv } from './posts.csv.js';
 import { postsJobTypes } from './posts.job-types.js';
 
@@ -34,6 +36,8 @@ for (const dialect of dialects) {
     let admin: string;
     let brandId: string;
     let otherBrandId: string;
+    let mediaA: string;
+    let mediaB: string;
     let clock: ManualClock;
     const future = (hours: number) => new Date(clock.now() + hours * HOUR).toISOString();
 
@@ -43,6 +47,8 @@ for (const dialect of dialects) {
       const org = await createTenant(t);
       tenant = { organizationId: org.org.id, environment: 'live' };
       key = org.live.read_write;
+      mediaA = await createMediaItem(t, tenant);
+      mediaB = await createMediaItem(t, tenant, await makeImage('png', 17, 17));
       admin = org.live.admin;
       const brand = await call(t.app, 'POST', '/api/v1/brands', { key: org.live.admin, body: { name: 'B' } });
       brandId = brand.body.data.id;
@@ -174,7 +180,8 @@ for (const dialect of dialects) {
       const bad = new Set(Array.from({ length: 50 }, (_, k) => k * 19 + 7));
       const lines = ['brandId,platform,caption,scheduledFor,mediaIds,metadata'];
       for (let i = 0; i < 1000; i++) {
-        if (!bad.has(i)) lines.push(`,twitter,"csv ${i}, ok",${future(2)},med_a1|med_b2,"{""n"":${i}}"`);
+        if (!bad.has(i))
+          lines.push(`,twitter,"csv ${i}, ok",${future(2)},${mediaA}|${mediaB},"{""n"":${i}}"`);
         else if (i % 3 === 0)
           lines.push(`,twitter,,,,`); // caption missing
         else if (i % 3 === 1)
@@ -206,7 +213,7 @@ for (const dialect of dialects) {
         .where('caption', '=', 'csv 0, ok')
         .executeTakeFirstOrThrow();
       assert.equal(one.status, 'SCHEDULED');
-      assert.deepEqual(JSON.parse(one.media_ids), ['med_a1', 'med_b2']);
+      assert.deepEqual(JSON.parse(one.media_ids), [mediaA, mediaB]);
       assert.deepEqual(JSON.parse(one.metadata), { n: 0 });
     });
 
@@ -426,7 +433,7 @@ for (const dialect of dialects) {
           platform: 'twitter',
           caption: 'scheduled ☕',
           scheduledFor: future(30),
-          mediaIds: ['med_1', 'med_2'],
+          mediaIds: [mediaA, mediaB],
         },
       ];
       for (let i = 0; i < 26; i++) tricky.push({ platform: 'twitter', caption: `plain ${i}` });

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { PlatformError, type PublishRequest } from '../../platforms/connector.js';
+import { PlatformError, type PublishMedia, type PublishRequest } from '../../platforms/connector.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -20,11 +20,18 @@ export interface PublishingAccount {
 
 export type AccountResolver = (tenant: Tenant, post: PostRow) => Promise<PublishingAccount>;
 
+/**
+ * The media of a post as connectors take it (a link the platform can fetch, and the bytes), in order;
+ * throws AppError when an item no longer exists (from the media module).
+ */
+export type MediaLoader = (tenant: Tenant, ids: string[]) => Promise<PublishMedia[]>;
+
 export interface PublishDeps {
   ctx: ServiceContext;
   connectors: ConnectorRegistry;
   /** Resolves a live post's social account; throws AppError when it cannot publish. */
   resolveAccount: AccountResolver;
+  loadMedia: MediaLoader;
   /** Seconds between attempts after transient failures (AUDENCI_PUBLISH_RETRY_DELAYS). */
   retryDelays: number[];
 }
@@ -114,11 +121,12 @@ export function publishHandler(deps: PublishDeps): JobHandler {
         throw error;
       }
       const mediaIds = JSON.parse(post.media_ids) as string[];
-      if (mediaIds.length > 0 && tenant.environment === 'live') {
-        throw failure(
-          'media_unavailable',
-          'This server cannot upload media to platforms yet; publish without media',
-        );
+      let media: PublishMedia[] = [];
+      try {
+        media = await deps.loadMedia(tenant, mediaIds);
+      } catch (error) {
+        if (error instanceof AppError) throw failure('media_unavailable', error.message);
+        throw error;
       }
 
       // Record the attempt before calling the platform; stop if another worker took the job over.
@@ -143,7 +151,7 @@ export function publishHandler(deps: PublishDeps): JobHandler {
           caption: post.caption,
           link: post.link,
           firstComment: post.first_comment,
-          media: [],
+          media,
           account,
           ...(tenant.environment === 'test' ? { sandbox: sandboxSteering(post) } : {}),
         });

@@ -4,6 +4,7 @@ import { validateDraft } from '../../platforms/rules.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
+import { References } from './posts.references.js';
 import { findPostRow, postsResource, ruleError, toPost, type Post } from './posts.service.js';
 
 export const PUBLISH_JOB = 'post.publish';
@@ -65,10 +66,12 @@ export async function publishNowIn(
       status: existing.status,
     });
   }
+  const mediaIds = JSON.parse(existing.media_ids) as string[];
   const violations = validateDraft({
     platform: existing.platform,
     caption: existing.caption,
-    mediaIds: JSON.parse(existing.media_ids) as string[],
+    mediaIds,
+    media: await new References(ctx, tenant).media(trx, mediaIds),
     link: existing.link,
     firstComment: existing.first_comment,
   });

@@ -6,6 +6,16 @@ import { findAccountRow } from '../accounts/index.js';
 import { getBrand } from '../brands/index.js';
 import { findCampaignRow } from '../campaigns/index.js';
 import type { ServiceContext } from '../context.js';
+import { getMediaItems, type MediaType } from '../media/index.js';
+
+/** A media item as the platform rules see it. */
+export interface MediaDetail {
+  id: string;
+  type: MediaType;
+  width?: number;
+  height?: number;
+  durationSeconds?: number;
+}
 
 interface CampaignRef {
   brandId: string;
@@ -35,6 +45,7 @@ export class References {
   private readonly brands = new Map<string, Promise<boolean>>();
   private readonly campaigns = new Map<string, Promise<CampaignRef | undefined>>();
   private readonly accounts = new Map<string, Promise<AccountRef | undefined>>();
+  private readonly mediaItems = new Map<string, Promise<MediaDetail | undefined>>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -48,6 +59,32 @@ export class References {
       map.set(id, value);
     }
     return value;
+  }
+
+  /**
+   * The details of `mediaIds`, in order, for the platform rules. An id that is not a media item of this
+   * tenant is 400 naming `mediaIds[i]`.
+   */
+  async media(db: Kysely<Database>, mediaIds: readonly string[]): Promise<MediaDetail[]> {
+    const ctx = db === this.ctx.db ? this.ctx : { ...this.ctx, db };
+    const details = await Promise.all(
+      mediaIds.map((id) =>
+        this.cached(this.mediaItems, id, async () => {
+          const [row] = await getMediaItems(ctx, this.tenant, [id]);
+          if (!row) return undefined;
+          const detail: MediaDetail = { id, type: row.type };
+          if (row.width !== null) detail.width = row.width;
+          if (row.height !== null) detail.height = row.height;
+          if (row.duration_seconds !== null) detail.durationSeconds = row.duration_seconds;
+          return detail;
+        }),
+      ),
+    );
+    const problems: FieldProblem[] = mediaIds.flatMap((id, i) =>
+      details[i] ? [] : [{ field: `mediaIds[${i}]`, reason: `No media item with id '${id}'` }],
+    );
+    if (problems.length) throw invalidInput(problems);
+    return details as MediaDetail[];
   }
 
   /** Throws the 400 of `POST /posts` when a reference is unknown (to this tenant) or mismatched. */

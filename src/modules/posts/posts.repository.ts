@@ -148,3 +148,29 @@ export async function postsAfter(
   }
   return query.orderBy('created_at').orderBy('id').limit(limit).execute();
 }
+
+/**
+ * The times a brand's posts on `platforms` occupy in [from, to): SCHEDULED posts and drafts carrying a
+ * planned time (content plans avoid both). Served by `posts_t_brand_scheduled`.
+ */
+export async function plannedTimes(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  brandId: string,
+  platforms: string[],
+  from: number,
+  to: number,
+): Promise<{ platform: string; scheduled_for: number }[]> {
+  const rows = await db
+    .selectFrom('posts')
+    .select(['platform', 'scheduled_for'])
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .where('brand_id', '=', brandId)
+    .where(sql.raw(SCHEDULED_FOR), '>=', from)
+    .where(sql.raw(SCHEDULED_FOR), '<', to)
+    .where('status', 'in', ['SCHEDULED', 'DRAFT'])
+    .where('platform', 'in', platforms)
+    .execute();
+  return rows.map((r) => ({ platform: r.platform, scheduled_for: Number(r.scheduled_for) }));
+}

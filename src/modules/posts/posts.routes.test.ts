@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createMediaItem } from '../../../test/helpers/media.js';
 import {
   call,
   createTenant,
@@ -154,7 +155,7 @@ for (const dialect of dialects) {
       const ok = await create({
         platform: 'instagram',
         caption: 'Look',
-        mediaIds: ['med_01M8FHSW4FSXDVQCQJRMA72QE2'],
+        mediaIds: [await createMediaItem(t, { organizationId: tenant.org.id, environment: 'live' })],
         scheduledFor: future(1),
       });
       assert.equal(ok.status, 201);

@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { ServiceContext } from '../context.js';
 import { recordEvent, type NewEvent } from '../events/index.js';
-import { References } from './posts.references.js';
+import { References, type MediaDetail } from './posts.references.js';
 import * as repo from './posts.repository.js';
 import type { PostRow, PostStatus } from './posts.table.js';
 
@@ -98,11 +98,15 @@ export function ruleError(platform: string, violations: RuleViolation[]): AppErr
   );
 }
 
-function draftOf(row: Pick<PostRow, 'platform' | 'caption' | 'media_ids' | 'link' | 'first_comment'>) {
+function draftOf(
+  row: Pick<PostRow, 'platform' | 'caption' | 'media_ids' | 'link' | 'first_comment'>,
+  media?: MediaDetail[],
+) {
   return {
     platform: row.platform,
     caption: row.caption,
     mediaIds: JSON.parse(row.media_ids) as string[],
+    ...(media ? { media } : {}),
     link: row.link,
     firstComment: row.first_comment,
   };
@@ -132,6 +136,7 @@ function checkMetadata(metadata: Record<string, unknown> | undefined): string | 
 function checkSchedulable(
   row: Pick<PostRow, 'platform' | 'caption' | 'media_ids' | 'link' | 'first_comment' | 'scheduled_for'>,
   now: number,
+  media?: MediaDetail[],
 ) {
   if (row.scheduled_for === null) {
     throw invalidInput([
@@ -140,7 +145,7 @@ function checkSchedulable(
   }
   if (row.scheduled_for <= now)
     throw invalidInput([{ field: 'scheduledFor', reason: 'Must be in the future' }]);
-  const violations = validateDraft(draftOf(row));
+  const violations = validateDraft(draftOf(row, media));
   if (violations.length) throw ruleError(row.platform, violations);
 }
 
@@ -186,7 +191,8 @@ export async function preparePost(
     created_at: now,
     updated_at: now,
   };
-  if (status === 'SCHEDULED') checkSchedulable(row, now);
+  const media = await refs.media(db, input.mediaIds ?? []);
+  if (status === 'SCHEDULED') checkSchedulable(row, now, media);
   await refs.check(db, row.brand_id, row.campaign_id, {
     platform: row.platform,
     socialAccountId: row.social_account_id,
@@ -222,6 +228,33 @@ export async function createPostIn(
   await repo.insertPost(trx, row);
   for (const event of creationEvents(row, post)) await recordEvent(ctx, trx, tenant, event);
   return post;
+}
+
+/**
+ * Several new posts in the caller's transaction, sharing reference lookups (a content plan's drafts).
+ * The caller invalidates the posts count.
+ */
+export async function createPostsIn(
+  ctx: ServiceContext,
+  trx: Kysely<Database>,
+  tenant: Tenant,
+  inputs: NewPostInput[],
+  now: number,
+): Promise<Post[]> {
+  const refs = new References(ctx, tenant);
+  const posts: Post[] = [];
+  for (const input of inputs) posts.push(await createPostIn(ctx, trx, tenant, input, now, refs));
+  return posts;
+}
+
+/** The times a brand's SCHEDULED posts, and drafts with a planned time, take on `platforms` in [from, to). */
+export async function plannedPostTimes(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  query: { brandId: string; platforms: string[]; from: number; to: number },
+): Promise<{ platform: string; scheduledFor: number }[]> {
+  const rows = await repo.plannedTimes(ctx.db, tenant, query.brandId, query.platforms, query.from, query.to);
+  return rows.map((r) => ({ platform: r.platform, scheduledFor: r.scheduled_for }));
 }
 
 export async function createPost(ctx: ServiceContext, tenant: Tenant, input: NewPostInput): Promise<Post> {
@@ -343,7 +376,11 @@ export async function updatePostIn(
     status: target,
     updated_at: Math.max(now, existing.updated_at + 1),
   };
-  if (target === 'SCHEDULED') checkSchedulable(next, now);
+  const media =
+    input.mediaIds !== undefined || target === 'SCHEDULED'
+      ? await refs.media(trx, JSON.parse(next.media_ids) as string[])
+      : undefined;
+  if (target === 'SCHEDULED') checkSchedulable(next, now, media);
   if (
     next.brand_id !== existing.brand_id ||
     next.campaign_id !== existing.campaign_id ||

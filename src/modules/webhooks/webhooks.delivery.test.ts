@@ -287,6 +287,7 @@ for (const dialect of dialects) {
           connectors: t.runtime.connectors,
           tokenBox: t.runtime.tokenBox,
           webhookBox: t.runtime.webhookBox,
+          media: t.runtime.media,
         },
         { pollMs: 200, sweepEveryMs: 100 },
       );

@@ -1,0 +1,288 @@
+import { Readable, pipeline } from 'node:stream';
+import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import { toIso } from '../../shared/clock.js';
+import { AppError, conflict, invalidInput, notFound } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { Tenant } from '../../shared/tenant.js';
+import { getBrand } from '../brands/index.js';
+import type { ServiceContext } from '../context.js';
+import { probe, UnreadableMediaError, type Probed } from './media.probe.js';
+import * as repo from './media.repository.js';
+import { signContent, verifyContentSignature } from './media.signing.js';
+import { MediaGate, type MediaLimits } from './media.sniff.js';
+import type { MediaRow, MediaSource, MediaType } from './media.table.js';
+import type { ByteRange, MediaStorage } from './storage/index.js';
+
+/** A media item as the API shows it. */
+export interface Media {
+  id: string;
+  brandId: string | null;
+  type: MediaType;
+  mimeType: string;
+  size: number;
+  sha256: string;
+  width: number | null;
+  height: number | null;
+  durationSeconds: number | null;
+  filename: string | null;
+  source: MediaSource;
+  /** The API content URL (bearer key, or a signed link from `signedContentUrl`). */
+  url: string;
+  thumbnailUrl: string | null;
+  createdAt: string;
+}
+
+/** What media functions need beyond the service context. */
+export interface MediaContext extends ServiceContext {
+  storage: MediaStorage;
+  /** AUDENCI_PUBLIC_URL: content URLs are absolute. */
+  publicUrl: string;
+  limits: MediaLimits;
+  allowPrivateUrls: boolean;
+  /** Signs content links (derived from AUDENCI_SECRET_KEY). */
+  signingKey: Buffer;
+}
+
+export interface StoreMediaInput {
+  body: NodeJS.ReadableStream | Buffer;
+  filename?: string | null;
+  /** The Content-Type the sender declared; a contradiction with the bytes is 415. */
+  declaredType?: string | null;
+  brandId?: string | null;
+  source: MediaSource;
+  /** The input field errors name (default `file`). */
+  field?: string;
+}
+
+/** The count cache's resource for a tenant's media (`totalCount` of the list). */
+export function mediaResource(tenant: Tenant): string {
+  return `media:${tenant.organizationId}:${tenant.environment}`;
+}
+
+export function toMedia(ctx: Pick<MediaContext, 'publicUrl'>, row: MediaRow): Media {
+  const base = `${ctx.publicUrl}/api/v1/media/${row.id}`;
+  return {
+    id: row.id,
+    brandId: row.brand_id,
+    type: row.type,
+    mimeType: row.mime_type,
+    size: row.size,
+    sha256: row.sha256,
+    width: row.width,
+    height: row.height,
+    durationSeconds: row.duration_seconds,
+    filename: row.filename,
+    source: row.source,
+    url: `${base}/content`,
+    thumbnailUrl: row.thumbnail_sha256 ? `${base}/thumbnail` : null,
+    createdAt: toIso(row.created_at),
+  };
+}
+
+export async function requireBrand(ctx: ServiceContext, tenant: Tenant, brandId: string): Promise<void> {
+  try {
+    await getBrand(ctx, tenant, brandId);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'NOT_FOUND') {
+      throw invalidInput([{ field: 'brandId', reason: `No brand with id '${brandId}'` }]);
+    }
+    throw error;
+  }
+}
+
+/** Deletes each blob no media row (of any tenant) refers to any more. */
+export async function releaseBlobs(ctx: MediaContext, keys: (string | null)[]): Promise<void> {
+  for (const key of keys) {
+    if (key !== null && !(await repo.blobInUse(ctx.db, key))) await ctx.storage.delete(key);
+  }
+}
+
+function toReadable(body: NodeJS.ReadableStream | Buffer): Readable {
+  if (Buffer.isBuffer(body)) return Readable.from([body]);
+  if (body instanceof Readable) return body;
+  return Readable.from(body as AsyncIterable<Buffer>);
+}
+
+/** A file name safe to show and to put in a Content-Disposition header. */
+function cleanFilename(name: string | null | undefined): string | null {
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  const clean = [...base]
+    .filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f && c !== '"')
+    .join('')
+    .trim()
+    .slice(0, 255);
+  return clean === '' ? null : clean;
+}
+
+/**
+ * Stores a file as a media item: streamed into storage while its type is sniffed from its first bytes
+ * (415 when unsupported or contradicting `declaredType`) and its size held to the type's limit (413);
+ * then read back for its dimensions, duration and thumbnail. Identical bytes share one blob. Nothing
+ * stays in storage when any step fails. Used by `POST /media` and by generators (source `generated`).
+ */
+export async function storeMedia(ctx: MediaContext, tenant: Tenant, input: StoreMediaInput): Promise<Media> {
+  const brandId = input.brandId ?? null;
+  if (brandId !== null) await requireBrand(ctx, tenant, brandId);
+  const field = input.field ?? 'file';
+  const gate = new MediaGate(ctx.limits, input.declaredType, field);
+  // Errors on either side reach storage.put through the gate, which then removes what it wrote.
+  pipeline(toReadable(input.body), gate, () => undefined);
+  const blob = await ctx.storage.put(gate);
+  const detected = gate.detected!;
+  let probed: Probed;
+  let thumbnail: { key: string; size: number } | null = null;
+  try {
+    probed = await probe(ctx.storage, blob.key, blob.size, detected, gate.head);
+    if (probed.thumbnail) thumbnail = await ctx.storage.put(Readable.from([probed.thumbnail]));
+  } catch (error) {
+    await releaseBlobs(ctx, [blob.key]);
+    if (!(error instanceof UnreadableMediaError)) throw error;
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${error.message}: the file is damaged or not really ${detected.mimeType}`,
+      { field, detectedType: detected.mimeType },
+    );
+  }
+  const now = ctx.clock.now();
+  const row: MediaRow = {
+    id: newId('media', now),
+    organization_id: tenant.organizationId,
+    environment: tenant.environment,
+    brand_id: brandId,
+    type: detected.type,
+    mime_type: detected.mimeType,
+    size: blob.size,
+    sha256: blob.key,
+    width: probed.width,
+    height: probed.height,
+    duration_seconds: probed.durationSeconds,
+    filename: cleanFilename(input.filename),
+    source: input.source,
+    thumbnail_sha256: thumbnail?.key ?? null,
+    thumbnail_size: thumbnail?.size ?? null,
+    created_at: now,
+  };
+  await repo.insertMedia(ctx.db, row);
+  ctx.counts.invalidate(mediaResource(tenant));
+  // A deletion of the last other item with the same bytes may have removed the blob between the put
+  // and the insert: then this item has no bytes, and the upload must be sent again.
+  const missing = await Promise.all(
+    [row.sha256, row.thumbnail_sha256].map(async (k) => k !== null && (await ctx.storage.stat(k)) === null),
+  );
+  if (missing.some(Boolean)) {
+    await repo.deleteMedia(ctx.db, tenant, row.id);
+    throw new AppError('SERVICE_UNAVAILABLE', 'The upload raced with a deletion; send it again', undefined, {
+      'Retry-After': '1',
+    });
+  }
+  return toMedia(ctx, row);
+}
+
+export async function findMediaRow(ctx: ServiceContext, tenant: Tenant, id: string): Promise<MediaRow> {
+  const row = await repo.findMedia(ctx.db, tenant, id);
+  if (!row) throw notFound('media item', id);
+  return row;
+}
+
+export async function getMedia(ctx: MediaContext, tenant: Tenant, id: string): Promise<Media> {
+  return toMedia(ctx, await findMediaRow(ctx, tenant, id));
+}
+
+/** The tenant's rows for `ids`, in the order of `ids`; unknown ids are absent. */
+export async function getMediaItems(ctx: ServiceContext, tenant: Tenant, ids: string[]): Promise<MediaRow[]> {
+  const rows = await repo.findMediaMany(ctx.db, tenant, ids);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+export async function listMedia(
+  ctx: MediaContext,
+  tenant: Tenant,
+  params: ListParams,
+  filters: repo.MediaFilters,
+): Promise<{ data: Media[]; pagination: Pagination }> {
+  const page = await paginate(repo.mediaQuery(ctx.db, tenant, filters), {
+    params,
+    filters,
+    cursors: ctx.cursors,
+    sorts: { createdAt: { expression: 'created_at', value: (r) => r.created_at } },
+    counts: { cache: ctx.counts, resource: mediaResource(tenant) },
+  });
+  return { data: page.rows.map((r) => toMedia(ctx, r)), pagination: page.pagination };
+}
+
+/**
+ * Deletes a media item; its bytes go when no other item (of any tenant) shares them. Refused (409,
+ * naming the post) while a SCHEDULED or PUBLISHING post of the tenant uses it.
+ */
+export async function deleteMedia(
+  ctx: MediaContext,
+  tenant: Tenant,
+  id: string,
+): Promise<{ id: string; deleted: true }> {
+  const row = await findMediaRow(ctx, tenant, id);
+  await ctx.db.transaction().execute(async (trx) => {
+    const post = await repo.pendingPostUsing(trx, tenant, id);
+    if (post) {
+      throw conflict(
+        `The ${post.status} post ${post.id} uses this media item; remove it from the post or unschedule the post first`,
+        { postId: post.id, status: post.status },
+      );
+    }
+    if ((await repo.deleteMedia(trx, tenant, id)) === 0) throw notFound('media item', id);
+  });
+  ctx.counts.invalidate(mediaResource(tenant));
+  await releaseBlobs(ctx, [row.sha256, row.thumbnail_sha256]);
+  return { id, deleted: true };
+}
+
+/** An absolute URL of the item's content that works without an API key until `ttlMs` from now. */
+export function signedContentUrl(ctx: MediaContext, id: string, ttlMs: number): string {
+  const expires = Math.ceil((ctx.clock.now() + ttlMs) / 1000);
+  const signature = signContent(ctx.signingKey, id, expires);
+  return `${ctx.publicUrl}/api/v1/media/${id}/content?expires=${expires}&signature=${signature}`;
+}
+
+/** The row a signed link points at; 403 when the signature is wrong for this id or has expired. */
+export async function findSignedMediaRow(
+  ctx: MediaContext,
+  id: string,
+  expires: string,
+  signature: string,
+): Promise<MediaRow> {
+  verifyContentSignature(ctx.signingKey, id, expires, signature, ctx.clock.now());
+  const row = await repo.findMediaById(ctx.db, id);
+  if (!row) throw notFound('media item', id);
+  return row;
+}
+
+/** The item's bytes (or a range of them), streamed from storage. */
+export async function openContent(
+  ctx: MediaContext,
+  row: MediaRow,
+  range?: ByteRange,
+): Promise<{ stream: NodeJS.ReadableStream; size: number }> {
+  const stream = await ctx.storage.get(row.sha256, range);
+  return { stream, size: range ? range.end - range.start + 1 : row.size };
+}
+
+/**
+ * Sets the brand of an item just stored (a multipart `brandId` sent after the file). An unknown brand
+ * is 400 naming `brandId`, and the item is deleted: the request failed as a whole.
+ */
+export async function assignBrand(
+  ctx: MediaContext,
+  tenant: Tenant,
+  id: string,
+  brandId: string,
+): Promise<Media> {
+  try {
+    await requireBrand(ctx, tenant, brandId);
+  } catch (error) {
+    await deleteMedia(ctx, tenant, id);
+    throw error;
+  }
+  await repo.setBrand(ctx.db, id, brandId);
+  ctx.counts.invalidate(mediaResource(tenant));
+  return getMedia(ctx, tenant, id);
+}

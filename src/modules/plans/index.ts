@@ -1,0 +1,11 @@
+export { PLAN_STATUSES, type PlanStatus } from './plans.table.js';
+export { getPlan, type Plan } from './plans.service.js';
+export { POSTING_TIMES } from './plans.schedule.js';
+export {
+  PlanApplicationSchema,
+  PlanItemSchema,
+  PlanPreviewSchema,
+  PlanSchema,
+  PlanSummarySchema,
+} from './plans.schemas.js';
+export { plansRoutes, type PlansRouteDeps } from './plans.routes.js';

@@ -1,0 +1,148 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { AiProvider } from '../../ai/index.js';
+import { listParams } from '../../http/list-params.js';
+import { refuseReadOnly } from '../../http/read-only.js';
+import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
+import {
+  CreatePlanBody,
+  ListPlansQuery,
+  PLAN_READ_ONLY,
+  PlanApplicationSchema,
+  PlanPreviewSchema,
+  PlanSchema,
+  PreviewPlanBody,
+} from './plans.schemas.js';
+import * as service from './plans.service.js';
+
+const Params = IdParams('Plan', 'plan_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+const TAGS = ['Plans'];
+const readOnly = refuseReadOnly(PLAN_READ_ONLY);
+
+export interface PlansRouteDeps extends RouteDeps {
+  /** Writes the items' captions. */
+  ai: AiProvider;
+}
+
+export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): Promise<void> {
+  const { ctx, ai } = deps;
+
+  app.post<{ Body: Static<typeof PreviewPlanBody> }>(
+    '/plans/generate-preview',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'previewPlan',
+        summary: 'Generate a content plan preview',
+        description:
+          'Proposes dated drafts over [startDate, endDate): `postsPerWeek` per platform per week ' +
+          '(`round(postsPerWeek × days ÷ 7)` over the part of the range still ahead, at least 1), spread ' +
+          "evenly, at each platform's good posting times in the plan's time zone (default the brand's), " +
+          'at least 2 hours from the brand’s scheduled posts and planned drafts on that platform, pillars ' +
+          "rotating, captions valid for the platform's text rules. The same input gives the same plan. " +
+          'Nothing is saved.',
+        body: PreviewPlanBody,
+        response: { 200: DataEnvelope(Type.Ref(PlanPreviewSchema), 'The proposed items and a summary') },
+      },
+    },
+    async (request) => ({ data: await service.previewPlan(ctx, ai, request.principal, request.body) }),
+  );
+
+  app.get<{ Querystring: Static<typeof ListPlansQuery> }>(
+    '/plans',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'listPlans',
+        summary: 'List content plans',
+        description: 'Filter by `brandId` and `status`; newest first by default.',
+        querystring: ListPlansQuery,
+        response: { 200: ListEnvelope(Type.Ref(PlanSchema)) },
+      },
+    },
+    async (request) => {
+      const { brandId, status } = request.query;
+      return service.listPlans(ctx, request.principal, listParams(request.query), { brandId, status });
+    },
+  );
+
+  app.post<{ Body: Static<typeof CreatePlanBody> }>(
+    '/plans',
+    {
+      config: { scope: 'read_write' },
+      preValidation: readOnly,
+      schema: {
+        tags: TAGS,
+        operationId: 'createPlan',
+        summary: 'Create a content plan',
+        description:
+          'Generates the preview `POST /plans/generate-preview` would answer for the same parameters and ' +
+          'stores it as a `draft` plan. Apply it to create its campaign and posts.',
+        body: CreatePlanBody,
+        response: { 201: DataEnvelope(Type.Ref(PlanSchema), 'The plan, created') },
+      },
+    },
+    async (request, reply) => {
+      const plan = await service.createPlan(ctx, ai, request.principal, request.body);
+      reply.code(201).header('Location', resourceUrl(deps, request, `/plans/${plan.id}`));
+      return { data: plan };
+    },
+  );
+
+  app.get<{ Params: Static<typeof Params> }>(
+    '/plans/:id',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'getPlan',
+        summary: 'Retrieve a content plan',
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(PlanSchema)) },
+      },
+    },
+    async (request) => ({ data: await service.getPlan(ctx, request.principal, request.params.id) }),
+  );
+
+  app.delete<{ Params: Static<typeof Params> }>(
+    '/plans/:id',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'deletePlan',
+        summary: 'Delete a content plan',
+        description: 'The campaign and posts an applied plan created are kept.',
+        params: Params,
+        response: { 200: DataEnvelope(DeletedSchema('plan_01JD7Q8ZK2M4N6P8R0T2V4X6Z8')) },
+      },
+    },
+    async (request) => ({ data: await service.deletePlan(ctx, request.principal, request.params.id) }),
+  );
+
+  app.post<{ Params: Static<typeof Params> }>(
+    '/plans/:id/apply',
+    {
+      config: { scope: 'read_write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'applyPlan',
+        summary: 'Apply a content plan',
+        description:
+          'In one transaction: creates the campaign (DRAFT; the plan’s name, brand, range, platforms and ' +
+          'goal) and one DRAFT post per item, its planned time kept as `scheduledFor` (none if that time ' +
+          'has passed) and `metadata.plan` saying where it came from; the plan becomes `applied`. ' +
+          'Applying an applied plan creates nothing and answers the same campaign with `created: false`, ' +
+          'also when two applies race.',
+        params: Params,
+        response: {
+          200: DataEnvelope(Type.Ref(PlanApplicationSchema), 'The plan, its campaign, posts created'),
+        },
+      },
+    },
+    async (request) => ({ data: await service.applyPlan(ctx, request.principal, request.params.id) }),
+  );
+}

@@ -1,0 +1,350 @@
+import { createHash } from 'node:crypto';
+import type { AiProvider } from '../../ai/index.js';
+import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import type { Platform } from '../../platforms/rules.js';
+import { toIso } from '../../shared/clock.js';
+import { parseDateInput } from '../../shared/dates.js';
+import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { Tenant } from '../../shared/tenant.js';
+import { getBrand, isTimeZone, type Brand } from '../brands/index.js';
+import {
+  campaignsResource,
+  createCampaignIn,
+  getCampaign,
+  toCampaign,
+  type Campaign,
+} from '../campaigns/index.js';
+import type { ServiceContext } from '../context.js';
+import { createPostsIn, plannedPostTimes, postsResource } from '../posts/index.js';
+import {
+  DEFAULT_PILLARS,
+  generatePlan,
+  TAKEN_MARGIN_MS,
+  type PlanItem,
+  type PlanParameters,
+  type PlanPreview,
+  type PlanSummary,
+} from './plans.generate.js';
+import * as repo from './plans.repository.js';
+import type { PlanRow, PlanStatus } from './plans.table.js';
+import { wallToUtc } from './plans.timezone.js';
+
+/** The longest range a plan may cover. */
+export const MAX_RANGE_DAYS = 366;
+const DAY_MS = 86_400_000;
+
+/** `POST /plans/generate-preview`'s body; `POST /plans` adds `name`. */
+export interface PlanInput {
+  brandId: string;
+  startDate: string;
+  endDate: string;
+  platforms: Platform[];
+  postsPerWeek: number;
+  pillars?: string[];
+  goal?: string | null;
+  timezone?: string;
+}
+
+export interface Plan {
+  id: string;
+  brandId: string;
+  name: string;
+  status: PlanStatus;
+  campaignId: string | null;
+  appliedAt: string | null;
+  parameters: PlanParameters;
+  items: PlanItem[];
+  summary: PlanSummary;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ApplyResult {
+  plan: Plan;
+  /** Null when the plan was applied earlier and its campaign has been deleted since. */
+  campaign: Campaign | null;
+  /** Whether this call applied the plan (false when it had been applied already). */
+  created: boolean;
+  /** Draft posts this call created: 0 when the plan had been applied already. */
+  postsCreated: number;
+}
+
+export function toPlan(row: PlanRow): Plan {
+  return {
+    id: row.id,
+    brandId: row.brand_id,
+    name: row.name,
+    status: row.status,
+    campaignId: row.campaign_id,
+    appliedAt: toIso(row.applied_at),
+    parameters: JSON.parse(row.parameters) as PlanParameters,
+    items: JSON.parse(row.items) as PlanItem[],
+    summary: JSON.parse(row.summary) as PlanSummary,
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+export function plansResource(tenant: Tenant): string {
+  return `plans:${tenant.organizationId}:${tenant.environment}`;
+}
+
+export const PLAN_SORTS = {
+  createdAt: { expression: 'created_at', value: (r: PlanRow) => r.created_at },
+};
+
+/** A range bound: a date-time as given, or a `YYYY-MM-DD` as midnight in the plan's zone. */
+function parseBound(text: string, zone: string): number | undefined {
+  const ms = parseDateInput(text);
+  if (ms === undefined || text.length !== 10) return ms;
+  const [year, month, day] = text.split('-').map(Number) as [number, number, number];
+  return wallToUtc(zone, { year, month, day, hour: 0, minute: 0 }).ms;
+}
+
+interface Resolved {
+  params: PlanParameters;
+  brand: Brand;
+  start: number;
+  end: number;
+}
+
+/** Every rule the schema cannot express, checked at once (400 naming each field). */
+async function resolve(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  input: PlanInput,
+  problems: FieldProblem[] = [],
+): Promise<Resolved> {
+  let brand: Brand | undefined;
+  try {
+    brand = await getBrand(ctx, tenant, input.brandId);
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
+    problems.push({ field: 'brandId', reason: `No brand with id '${input.brandId}'` });
+  }
+  let zone = input.timezone ?? brand?.timezone ?? 'UTC';
+  if (!isTimeZone(zone)) {
+    problems.push({ field: 'timezone', reason: 'Must be an IANA time zone, e.g. Europe/Paris' });
+    zone = 'UTC';
+  }
+  const start = parseBound(input.startDate, zone);
+  const end = parseBound(input.endDate, zone);
+  const dateReason = 'Must be a date (YYYY-MM-DD, midnight in the plan’s time zone) or an ISO 8601 date-time';
+  if (start === undefined) problems.push({ field: 'startDate', reason: dateReason });
+  if (end === undefined) problems.push({ field: 'endDate', reason: dateReason });
+  if (start !== undefined && end !== undefined) {
+    if (end <= start) problems.push({ field: 'endDate', reason: 'Must be after startDate' });
+    else if (end - start > MAX_RANGE_DAYS * DAY_MS)
+      problems.push({ field: 'endDate', reason: `The range may span at most ${MAX_RANGE_DAYS} days` });
+    else if (end <= ctx.clock.now() + 1)
+      problems.push({ field: 'endDate', reason: 'Must be in the future: a plan schedules what is ahead' });
+  }
+  const pillars = (input.pillars ?? DEFAULT_PILLARS).map((p) => p.trim().replace(/\s+/g, ' '));
+  const seen = new Set<string>();
+  pillars.forEach((pillar, i) => {
+    if (!pillar) problems.push({ field: `pillars.${i}`, reason: 'Must not be blank' });
+    else if (seen.has(pillar.toLowerCase()))
+      problems.push({ field: `pillars.${i}`, reason: `'${pillar}' is listed twice` });
+    seen.add(pillar.toLowerCase());
+  });
+  if (problems.length) throw invalidInput(problems);
+  return {
+    brand: brand!,
+    start: start!,
+    end: end!,
+    params: {
+      brandId: input.brandId,
+      startDate: toIso(start!),
+      endDate: toIso(end!),
+      platforms: input.platforms,
+      postsPerWeek: input.postsPerWeek,
+      pillars,
+      goal: input.goal?.trim() || null,
+      timezone: zone,
+    },
+  };
+}
+
+async function build(ctx: ServiceContext, ai: AiProvider, tenant: Tenant, resolved: Resolved) {
+  const { params, start, end, brand } = resolved;
+  const planned = await plannedPostTimes(ctx, tenant, {
+    brandId: params.brandId,
+    platforms: params.platforms,
+    from: start - TAKEN_MARGIN_MS,
+    to: end + TAKEN_MARGIN_MS,
+  });
+  const taken = new Map<string, number[]>();
+  for (const p of planned) taken.set(p.platform, [...(taken.get(p.platform) ?? []), p.scheduledFor]);
+  const seed = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 16);
+  return generatePlan(ai, {
+    params,
+    start,
+    end,
+    brand: { name: brand.name, voice: brand.voice },
+    taken,
+    now: ctx.clock.now(),
+    seed,
+  });
+}
+
+/** `POST /plans/generate-preview`: the items and summary, saved nowhere. */
+export async function previewPlan(
+  ctx: ServiceContext,
+  ai: AiProvider,
+  tenant: Tenant,
+  input: PlanInput,
+): Promise<PlanPreview> {
+  return build(ctx, ai, tenant, await resolve(ctx, tenant, input));
+}
+
+/** `POST /plans`: generates the preview and stores it as a draft plan. */
+export async function createPlan(
+  ctx: ServiceContext,
+  ai: AiProvider,
+  tenant: Tenant,
+  input: PlanInput & { name: string },
+): Promise<Plan> {
+  const name = input.name.trim();
+  const resolved = await resolve(
+    ctx,
+    tenant,
+    input,
+    name ? [] : [{ field: 'name', reason: 'Must not be blank' }],
+  );
+  const preview = await build(ctx, ai, tenant, resolved);
+  const now = ctx.clock.now();
+  const row: PlanRow = {
+    id: newId('plan', now),
+    organization_id: tenant.organizationId,
+    environment: tenant.environment,
+    brand_id: resolved.params.brandId,
+    name,
+    parameters: JSON.stringify(resolved.params),
+    items: JSON.stringify(preview.items),
+    summary: JSON.stringify(preview.summary),
+    status: 'draft',
+    campaign_id: null,
+    applied_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await repo.insertPlan(ctx.db, row);
+  ctx.counts.invalidate(plansResource(tenant));
+  return toPlan(row);
+}
+
+export async function getPlan(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Plan> {
+  const row = await repo.findPlan(ctx.db, tenant, id);
+  if (!row) throw notFound('plan', id);
+  return toPlan(row);
+}
+
+export async function listPlans(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  params: ListParams,
+  filters: repo.PlanFilters,
+): Promise<{ data: Plan[]; pagination: Pagination }> {
+  const page = await paginate(repo.plansQuery(ctx.db, tenant, filters), {
+    params,
+    filters,
+    cursors: ctx.cursors,
+    counts: { cache: ctx.counts, resource: plansResource(tenant) },
+    sorts: PLAN_SORTS,
+  });
+  return { data: page.rows.map(toPlan), pagination: page.pagination };
+}
+
+/** Deletes the plan only: a campaign and posts it made stay. */
+export async function deletePlan(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+): Promise<{ id: string; deleted: true }> {
+  if ((await repo.deletePlan(ctx.db, tenant, id)) === 0) throw notFound('plan', id);
+  ctx.counts.invalidate(plansResource(tenant));
+  return { id, deleted: true };
+}
+
+/**
+ * `POST /plans/{id}/apply`: in one transaction, claims the plan (a conditional UPDATE on its status),
+ * creates its campaign (DRAFT, the plan's name, brand, range, platforms and goal) and one DRAFT post per
+ * item with the planned time as `scheduledFor` and `metadata.plan` saying where it came from (with their
+ * `post.created` events). An item whose time has passed becomes a draft without `scheduledFor`.
+ * Applying an applied plan changes nothing and answers its campaign.
+ */
+export async function applyPlan(ctx: ServiceContext, tenant: Tenant, id: string): Promise<ApplyResult> {
+  const now = ctx.clock.now();
+  const campaignId = newId('campaign', now);
+  const outcome = await ctx.db.transaction().execute(async (trx) => {
+    const row = await repo.findPlan(trx, tenant, id);
+    if (!row) throw notFound('plan', id);
+    if (row.status === 'applied' || !(await repo.claimForApply(trx, tenant, id, campaignId, now))) {
+      // Applied before, or by a concurrent call that committed first.
+      const current = await repo.findPlan(trx, tenant, id);
+      if (!current) throw notFound('plan', id);
+      return { row: current, campaign: null, created: false, postsCreated: 0 };
+    }
+    const plan = toPlan(row);
+    const { parameters: p } = plan;
+    const campaign = await createCampaignIn(
+      ctx,
+      trx,
+      tenant,
+      {
+        id: campaignId,
+        brandId: plan.brandId,
+        name: plan.name,
+        start: Date.parse(p.startDate),
+        end: Date.parse(p.endDate),
+        goal: p.goal,
+        platforms: p.platforms,
+        description: `From content plan ${plan.id}`,
+      },
+      now,
+    );
+    const posts = await createPostsIn(
+      ctx,
+      trx,
+      tenant,
+      plan.items.map((item) => ({
+        brandId: plan.brandId,
+        platform: item.platform,
+        caption: item.caption,
+        campaignId,
+        status: 'DRAFT' as const,
+        scheduledFor: Date.parse(item.scheduledFor) > now ? item.scheduledFor : null,
+        metadata: {
+          plan: {
+            id: plan.id,
+            pillar: item.pillar,
+            plannedFor: item.scheduledFor,
+            mediaSuggestion: item.mediaSuggestion,
+          },
+        },
+      })),
+      now,
+    );
+    const applied = await repo.findPlan(trx, tenant, id);
+    return { row: applied!, campaign: toCampaign(campaign), created: true, postsCreated: posts.length };
+  });
+  if (outcome.created) {
+    ctx.counts.invalidate(plansResource(tenant));
+    ctx.counts.invalidate(campaignsResource(tenant));
+    ctx.counts.invalidate(postsResource(tenant));
+  }
+  let campaign = outcome.campaign;
+  if (!campaign && outcome.row.campaign_id) {
+    campaign = await getCampaign(ctx, tenant, outcome.row.campaign_id).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    });
+  }
+  return {
+    plan: toPlan(outcome.row),
+    campaign,
+    created: outcome.created,
+    postsCreated: outcome.postsCreated,
+  };
+}

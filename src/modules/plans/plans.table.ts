@@ -1,0 +1,28 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Environment } from '../../shared/tenant.js';
+
+export const PLAN_STATUSES = ['draft', 'applied'] as const;
+export type PlanStatus = (typeof PLAN_STATUSES)[number];
+
+export interface PlansTable {
+  id: string;
+  organization_id: string;
+  environment: Environment;
+  brand_id: string;
+  name: string;
+  /** JSON: the parameters the preview was generated from, defaults resolved (see PlanParameters). */
+  parameters: string;
+  /** JSON array of PlanItem. */
+  items: string;
+  /** JSON PlanSummary. */
+  summary: string;
+  status: PlanStatus;
+  /** The campaign `apply` created. Not a foreign key: the campaign may be deleted later. */
+  campaign_id: string | null;
+  applied_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type PlanRow = Selectable<PlansTable>;
+export type NewPlanRow = Insertable<PlansTable>;
