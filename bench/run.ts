@@ -24,6 +24,7 @@ import {
 import { measurePublish, type PublishMeasurement } from './publish.js';
 import { measureWebhooks, type WebhooksMeasurement } from './webhooks.js';
 import { measureImport, type ImportMeasurement } from './import.js';
+import { analyticsTable, measureAnalytics, type AnalyticsMeasurement } from './analytics.js';
 import type { ChildMessage, ParentMessage, ProcessStats, ServerSpec } from './server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +36,8 @@ const PUBLISH = 'publish';
 const WEBHOOKS = 'webhooks';
 /** The import-throughput measurement's name in BENCH_SCENARIOS. */
 const IMPORT = 'import';
+/** The `GET /analytics` aggregation measurement's name in BENCH_SCENARIOS. */
+const ANALYTICS = 'analytics';
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 const mb = (bytes: number) => round(bytes / (1024 * 1024), 1);
@@ -88,7 +91,7 @@ if (dialects.length === 0)
 
 const wantedScenarios = list('BENCH_SCENARIOS');
 for (const name of wantedScenarios ?? []) {
-  if (![PUBLISH, WEBHOOKS, IMPORT].includes(name) && !SCENARIOS.some((s) => s.name === name))
+  if (![PUBLISH, WEBHOOKS, IMPORT, ANALYTICS].includes(name) && !SCENARIOS.some((s) => s.name === name))
     throw new Error(`BENCH_SCENARIOS: unknown scenario '${name}'`);
 }
 const publishSettings = {
@@ -108,6 +111,14 @@ const importSettings = {
 };
 const runImport =
   importSettings.posts > 0 && (wantedScenarios === undefined || wantedScenarios.includes(IMPORT));
+const analyticsSettings = {
+  /** Snapshots in `post_metrics` (10 per post; each post's last one in `post_metrics_latest`). */
+  snapshots: positiveInt('BENCH_ANALYTICS_SNAPSHOTS', 1_000_000, 0),
+  /** Timed calls per query (the median is reported), after one warm-up call. */
+  runs: positiveInt('BENCH_ANALYTICS_RUNS', 5),
+};
+const runAnalytics =
+  analyticsSettings.snapshots > 0 && (wantedScenarios === undefined || wantedScenarios.includes(ANALYTICS));
 const runPublish =
   publishSettings.posts > 0 && (wantedScenarios === undefined || wantedScenarios.includes(PUBLISH));
 
@@ -659,6 +670,32 @@ async function main(): Promise<number> {
       }
     }
   }
+  const analyzed: AnalyticsMeasurement[] = [];
+  if (runAnalytics) {
+    for (const dialect of dialects) {
+      log(`- ${ANALYTICS} (${dialect}, GET /analytics over ${analyticsSettings.snapshots} snapshots)`);
+      const storage = allocateStorage(dialect);
+      try {
+        // In this process: it times the service call behind the route, not HTTP.
+        const m = await measureAnalytics({
+          dialect,
+          dataDir: storage.dataDir,
+          ...(dialect === 'postgres' ? { databaseUrl, schema: storage.schema } : {}),
+          snapshots: analyticsSettings.snapshots,
+          runs: analyticsSettings.runs,
+          logLevel,
+        });
+        log(`  seeded ${m.snapshots} snapshots in ${m.seedSeconds.toFixed(1)} s`);
+        analyzed.push(m);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`  FAILED: ${message}`);
+        backgroundFailures.push(`${ANALYTICS} ${dialect}: ${message}`);
+      } finally {
+        await storage.release();
+      }
+    }
+  }
   await cleanUp();
 
   const baseline = measurements.find((m) => m.dialect === 'none');
@@ -751,6 +788,7 @@ async function main(): Promise<number> {
     }
     console.log(`${table(rows)}\n`);
   }
+  if (analyzed.length) console.log(`${analyticsTable(analyzed)}\n`);
   log(`bench: finished in ${Math.round((Date.now() - started) / 1000)} s`);
 
   const failed = measurements.filter((m) => m.failure).length + backgroundFailures.length;
@@ -781,8 +819,10 @@ async function main(): Promise<number> {
         ...(runPublish ? [PUBLISH] : []),
         ...(runWebhooks ? [WEBHOOKS] : []),
         ...(runImport ? [IMPORT] : []),
+        ...(runAnalytics ? [ANALYTICS] : []),
       ],
       import: importSettings,
+      analytics: analyticsSettings,
       publish: publishSettings,
       webhooks: webhookSettings,
     },
@@ -790,6 +830,7 @@ async function main(): Promise<number> {
     publish: published,
     webhooks: delivered,
     import: imported,
+    analytics: analyzed,
   };
   fs.mkdirSync(path.dirname(output), { recursive: true });
   const tmp = `${output}.tmp`;

@@ -23,8 +23,21 @@ import { ApiKeySchema, ApiKeyWithSecretSchema } from './modules/keys/keys.schema
 import { OrganizationSchema, organizationsRoutes } from './modules/organizations/index.js';
 import { CampaignSchema, campaignsRoutes } from './modules/campaigns/index.js';
 import { PostSchema, postsRoutes, ValidationReportSchema } from './modules/posts/index.js';
+import {
+  MetricsSnapshotSchema,
+  PostAnalyticsSchema,
+  postAnalyticsRoutes,
+} from './modules/analytics/analytics.series.js';
 import { PlatformRulesSchema, platformsRoutes } from './modules/platforms/index.js';
 import { EventSchema, eventsRoutes } from './modules/events/index.js';
+import { CommentSchema, commentsRoutes } from './modules/comments/index.js';
+import { accountsContext, getPublishingAccount } from './modules/accounts/index.js';
+import {
+  AnalyticsReportSchema,
+  AnalyticsRowSchema,
+  AnalyticsTotalsSchema,
+  analyticsRoutes,
+} from './modules/analytics/index.js';
 import { ItemErrorSchema, JobSchema, jobsRoutes, type JobTypeRegistry } from './modules/jobs/index.js';
 import {
   WebhookAttemptSchema,
@@ -86,10 +99,13 @@ const COMPONENT_SCHEMAS = [
   ApiKeyWithSecretSchema,
   PlatformRulesSchema,
   PostSchema,
+  MetricsSnapshotSchema,
+  PostAnalyticsSchema,
   ValidationReportSchema,
   CampaignSchema,
   SocialAccountSchema,
   EventSchema,
+  CommentSchema,
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
   WebhookAttemptSchema,
@@ -103,6 +119,9 @@ const COMPONENT_SCHEMAS = [
   PlanSchema,
   PlanApplicationSchema,
   CaptionDraftSchema,
+  AnalyticsRowSchema,
+  AnalyticsTotalsSchema,
+  AnalyticsReportSchema,
 ];
 
 /** Never logged: credentials in headers, and any secret-looking field a serializer might meet. */
@@ -216,9 +235,11 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(brandsRoutes, routeDeps);
     await scope.register(keysRoutes, routeDeps);
     await scope.register(postsRoutes, routeDeps);
+    await scope.register(postAnalyticsRoutes, routeDeps);
     await scope.register(campaignsRoutes, routeDeps);
     await scope.register(platformsRoutes, routeDeps);
     await scope.register(eventsRoutes, routeDeps);
+    await scope.register(analyticsRoutes, routeDeps);
     await scope.register(jobsRoutes, { ...routeDeps, jobTypes: deps.jobTypes });
     await scope.register(plansRoutes, { ...routeDeps, ai });
     await scope.register(generationRoutes, { ...routeDeps, ai, media: deps.media, jobTypes: deps.jobTypes });
@@ -228,6 +249,23 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       ...routeDeps,
       connectors: deps.connectors,
       tokenBox: deps.tokenBox,
+    });
+    await scope.register(commentsRoutes, {
+      ...routeDeps,
+      comments: {
+        connectors: deps.connectors,
+        resolveAccount: (tenant, post) =>
+          getPublishingAccount(
+            accountsContext(ctx, {
+              connectors: deps.connectors,
+              tokenBox: deps.tokenBox,
+              publicUrl: config.publicUrl,
+            }),
+            tenant,
+            post.social_account_id ?? '',
+            { brandId: post.brand_id, platform: post.platform },
+          ),
+      },
     });
   };
   await app.register(api, { prefix: API_PREFIX });

@@ -15,6 +15,12 @@ import type {
   WebhookEndpointsTable,
 } from '../modules/webhooks/webhooks.table.js';
 import type { MediaTable } from '../modules/media/media.table.js';
+import type { CommentSyncsTable, CommentsTable } from '../modules/comments/comments.table.js';
+import type {
+  AccountStatsTable,
+  PostMetricsLatestTable,
+  PostMetricsTable,
+} from '../modules/analytics/analytics.table.js';
 
 /**
  * The whole schema as Kysely sees it. Portable column conventions (one set of migrations for SQLite and
@@ -40,4 +46,10 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   media: MediaTable;
   plans: PlansTable;
+  post_metrics: PostMetricsTable;
+  /** Each post's latest snapshot (upserted with every newer snapshot): what `GET /analytics` reads. */
+  post_metrics_latest: PostMetricsLatestTable;
+  account_stats: AccountStatsTable;
+  comments: CommentsTable;
+  comment_syncs: CommentSyncsTable;
 }

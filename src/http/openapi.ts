@@ -27,6 +27,16 @@ const TAGS = [
       'The event log: every state change the API announces (post.created, post.published, campaign.started, …), written in the same transaction as the change. Webhook deliveries are made from it.',
   },
   {
+    name: 'Analytics',
+    description:
+      'Metrics of published posts, pulled from the platforms as snapshots and aggregated by period, platform, campaign or post. Each post counts once, with its latest snapshot; engagementRate = (likes + comments + shares + saves + clicks) ÷ impressions.',
+  },
+  {
+    name: 'Comments',
+    description:
+      'Comments on published posts, pulled from the platforms by the worker every few minutes during the 30 days after publishing (the sandbox makes synthetic ones). Each new comment is announced once as `comment.received`; `POST /comments/{id}/reply` answers through the platform.',
+  },
+  {
     name: 'Webhooks',
     description:
       'Endpoints that receive events as signed HTTP POSTs (admin scope). The body is the event as `GET /events` ' +

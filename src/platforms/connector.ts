@@ -117,12 +117,59 @@ export interface PublishResult {
   publishedAt: number;
 }
 
+/** The account a comments call acts as (the same shape publishing uses). */
+export interface ConnectorAccount {
+  platformAccountId: string;
+  accessToken: string;
+  metadata: Record<string, string>;
+}
+
+export interface FetchCommentsRequest {
+  /** The post's id on the platform (`PublishResult.platformPostId`). */
+  platformPostId: string;
+  /** When the post was published (epoch ms); the sandbox grows its synthetic comments from it. */
+  publishedAt: number;
+  account: ConnectorAccount;
+  /**
+   * Comments created before this (epoch ms) are already stored; a connector may skip them. Dedupe is the
+   * caller's (by comment id), so returning them again is harmless.
+   */
+  since?: number;
+}
+
+/** A comment (or a reply to one) on a published post, as the platform reports it. */
+export interface PlatformComment {
+  platformCommentId: string;
+  /** The comment it answers; null for a comment on the post itself. */
+  parentPlatformCommentId: string | null;
+  authorId: string | null;
+  authorName: string | null;
+  authorHandle: string | null;
+  text: string;
+  /** Epoch ms, the platform's time. */
+  createdAt: number;
+}
+
+export interface ReplyToCommentRequest {
+  platformPostId: string;
+  /** The comment answered. */
+  platformCommentId: string;
+  text: string;
+  account: ConnectorAccount;
+}
+
+export interface ReplyToCommentResult {
+  /** The reply's own comment id on the platform. */
+  platformCommentId: string;
+  createdAt: number;
+}
+
 /**
  * A social network. Publishing is at-least-once from the platform's point of view: each connector
  * documents on its `publish` what happens if the process dies between the platform's answer and our
  * commit, and what it does to make a retried attempt safe.
  */
-export interface PlatformConnector {
+export interface PlatformConnector extends InsightsConnector {
   readonly platform: Platform | 'sandbox';
   readonly usesPkce: boolean;
   /** The URL to send the user to. */
@@ -132,4 +179,58 @@ export interface PlatformConnector {
   /** New tokens from a refresh token (or a long-lived token exchange). */
   refresh(tokens: OAuthTokens): Promise<OAuthTokens>;
   publish(request: PublishRequest): Promise<PublishResult>;
+  /**
+   * The comments on a published post, newest included; at most a few hundred per call (bounded paging).
+   * Failures are `PlatformError`s like any other call (`rate_limited` carries `retryAfterSeconds`).
+   */
+  fetchComments?(request: FetchCommentsRequest): Promise<PlatformComment[]>;
+  /** Posts `text` as a reply to a comment, as the account. Not idempotent on any platform. */
+  replyToComment?(request: ReplyToCommentRequest): Promise<ReplyToCommentResult>;
+}
+
+/** What a metrics call needs to find a published post on its platform. */
+export interface MetricsRequest {
+  /** The platform's id of the post (`platformPostId`). */
+  platformPostId: string;
+  /** Our post id: the sandbox derives its numbers from it. */
+  postId: string;
+  /** When the post was published (epoch ms). */
+  publishedAt: number;
+  account: { platformAccountId: string; accessToken: string; metadata: Record<string, string> };
+}
+
+/**
+ * A post's lifetime metrics as the platform reports them now; `null` where the platform has no such
+ * metric (or does not grant it to this token). Counts, never rates.
+ */
+export interface PostMetrics {
+  impressions: number | null;
+  reach: number | null;
+  likes: number | null;
+  comments: number | null;
+  shares: number | null;
+  saves: number | null;
+  clicks: number | null;
+  videoViews: number | null;
+}
+
+/** An account's audience now. */
+export interface AccountStats {
+  followers: number;
+  following: number | null;
+  posts: number | null;
+}
+
+/** The account-level request: the identity and its token. */
+export interface AccountStatsRequest {
+  account: { platformAccountId: string; accessToken: string; metadata: Record<string, string> };
+}
+
+/**
+ * Optional insights capabilities of a connector (a connector without them is skipped by the metrics
+ * sync). Both are read-only and safe to retry; failures are classified like publishing's.
+ */
+export interface InsightsConnector {
+  fetchMetrics?(request: MetricsRequest): Promise<PostMetrics>;
+  fetchAccountStats?(request: AccountStatsRequest): Promise<AccountStats>;
 }

@@ -9,6 +9,13 @@ import {
   refreshAccount,
 } from '../modules/accounts/index.js';
 import { startDueCampaigns } from '../modules/campaigns/index.js';
+import { DEFAULT_COMMENT_SYNC, syncDueComments } from '../modules/comments/index.js';
+import {
+  METRICS_SYNC_JOB,
+  accountStatsTask,
+  metricsSyncHandler,
+  scheduleMetricSyncs,
+} from '../modules/analytics/analytics.sync.js';
 import { createJobTypeRegistry, jobsWorkerParts, type JobTypeRegistry } from '../modules/jobs/index.js';
 import { publishingMedia, type MediaContext } from '../modules/media/index.js';
 import { postsWorkerParts } from '../modules/posts/posts.jobs.js';
@@ -48,8 +55,13 @@ export interface CreateWorkerOptions extends Pick<
   /** How often tokens about to expire are refreshed, and how far ahead. */
   refreshEveryMs?: number;
   refreshAheadMs?: number;
+  /** How often the comment sync looks for posts due, and how often each post is synced. */
+  commentsEveryMs?: number;
+  commentsIntervalMs?: number;
   /** How often finished jobs past AUDENCI_JOB_RETENTION_DAYS are deleted. */
   retentionEveryMs?: number;
+  /** How often accounts without today's follower count are synced. */
+  accountStatsEveryMs?: number;
 }
 
 /** The worker with every module's job handlers and periodic tasks. */
@@ -70,9 +82,31 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
         }),
       loadMedia: (tenant, ids) => publishingMedia(deps.media, tenant, ids),
       retryDelays: deps.config.publishRetryDelays,
+      onPublished: (trx, tenant, post) =>
+        scheduleMetricSyncs(deps.ctx, trx, tenant, post, deps.config.metricsSyncDelays),
     },
     options.sweepEveryMs,
   );
+  const syncAccount = (
+    tenant: Parameters<typeof getPublishingAccount>[1],
+    account: { id: string; brand_id: string; platform: string },
+  ) =>
+    getPublishingAccount(accounts, tenant, account.id, {
+      brandId: account.brand_id,
+      platform: account.platform,
+    });
+  const metricsSync = metricsSyncHandler({
+    ctx: deps.ctx,
+    connectors: deps.connectors,
+    resolveAccount: (tenant, post) => syncAccount(tenant, { ...post, id: post.social_account_id ?? '' }),
+  });
+  const accountStats = accountStatsTask({
+    ctx: deps.ctx,
+    connectors: deps.connectors,
+    resolveAccount: syncAccount,
+    everyMs: options.accountStatsEveryMs,
+    onError: options.onError,
+  });
   const refreshAheadMs = options.refreshAheadMs ?? 15 * 60_000;
   const refreshTokens = {
     name: 'token refresh',
@@ -93,6 +127,27 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     name: 'campaign starts',
     everyMs: options.campaignsEveryMs ?? 1_000,
     run: async () => void (await startDueCampaigns(deps.ctx)),
+  };
+  const syncComments = {
+    name: 'comment sync',
+    everyMs: options.commentsEveryMs ?? 30_000,
+    run: async () =>
+      void (await syncDueComments(
+        {
+          ctx: deps.ctx,
+          connectors: deps.connectors,
+          resolveAccount: (tenant, post) =>
+            getPublishingAccount(accounts, tenant, post.social_account_id ?? '', {
+              brandId: post.brand_id,
+              platform: post.platform,
+            }),
+        },
+        {
+          ...DEFAULT_COMMENT_SYNC,
+          intervalMs: options.commentsIntervalMs ?? DEFAULT_COMMENT_SYNC.intervalMs,
+          onError: options.onError,
+        },
+      )),
   };
   const webhooks = webhooksWorkerParts({
     ctx: deps.ctx,
@@ -116,8 +171,15 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     queue: deps.ctx.queue,
     db: deps.db,
     clock: deps.ctx.clock,
-    handlers: { ...posts.handlers, ...webhooks.handlers, ...jobs.handlers },
-    periodic: [...posts.periodic, startCampaigns, refreshTokens, ...jobs.periodic],
+    handlers: { ...posts.handlers, [METRICS_SYNC_JOB]: metricsSync, ...webhooks.handlers, ...jobs.handlers },
+    periodic: [
+      ...posts.periodic,
+      accountStats,
+      startCampaigns,
+      refreshTokens,
+      syncComments,
+      ...jobs.periodic,
+    ],
     concurrency: options.concurrency ?? 8,
     leaseMs: options.leaseMs,
     pollMs: options.pollMs ?? (deps.ctx.capabilities.supportsNotify ? 5_000 : 1_000),

@@ -22,6 +22,21 @@
  * `POST {ig-user}/media_publish`, `GET {ig-user}/content_publishing_limit`, `GET {id}` for posts,
  * videos, containers (`status_code`), media, Pages and Instagram users.
  *
+ * Insights and engagement (values from `state.setInsights(id, {name: value})`, default 0):
+ * `GET {post}/insights?metric=post_media_view,post_total_media_view_unique,post_clicks` and
+ * `GET {ig-media}/insights?metric=views,reach,likes,comments,shares,saved,total_interactions` →
+ * `{data: [{name, period: 'lifetime', values: [{value}], title, description, id}]}`; a deprecated or
+ * unknown metric (`post_impressions*`, IG `impressions`, `video_views`) fails the call with `(#100)`, as
+ * Graph does. `GET {post}?fields=reactions.summary(total_count).limit(0),comments.summary(total_count)
+ * .limit(0),shares` → `reactions.summary.total_count` (setInsights `reactions`), `comments.summary.
+ * total_count` (stored comments), `shares.count` (setInsights `shares`; left out when 0). Page and IG user
+ * nodes add `followers_count`, `fan_count`, `follows_count`, `media_count` from `setInsights(id, …)`.
+ * Comments: `GET {post}/comments` (top level; `filter=stream` → replies too, each with `parent{id}`),
+ * `POST|GET {fb-comment}/comments` (replies), `GET {ig-media}/comments` (top level, `replies{data}`
+ * nested), `POST|GET {ig-comment}/replies`; rows carry `created_time`/`from{id,name}` (Facebook) or
+ * `timestamp`/`username`/`from{id,username}` (Instagram); `limit` + `after` cursor paging
+ * (`paging.cursors`, `paging.next` while more). `state.addComment()` adds someone else's comment.
+ *
  * Tokens are checked (unknown → 190, expired → 190/463), as is `appsecret_proof` when sent. Errors use
  * Graph's body: `{"error": {"message", "type", "code", "error_subcode", "is_transient", "fbtrace_id"}}`.
  * Knobs on `state`: `failNext` (rate limits with usage headers, 190, transient, 100, 200, HTTP 500/429,
@@ -114,9 +129,15 @@ export interface FakeMedia {
 
 export interface FakeComment {
   id: string;
+  /** What it was posted on: a post, video, media or (a reply) another comment. */
   parentId: string;
   message: string;
   fromId: string;
+  /** The post, video or media at the root of the thread. */
+  postId?: string;
+  /** Epoch ms (default: the fake's clock when added). */
+  createdTime?: number;
+  fromName?: string;
 }
 
 export interface FailureSpec {
@@ -172,6 +193,16 @@ export interface FakeGraphState {
   addMedia(media: Omit<FakeMedia, 'id' | 'permalink' | 'mediaType'> & { mediaType?: string }): FakeMedia;
   /** Recorded calls with this method whose path matches. */
   calls(method: string, path: string | RegExp): RecordedRequest[];
+  /** Insights, engagement and audience numbers of an object (post, media, Page, IG user), merged. */
+  setInsights(id: string, values: Record<string, number>): void;
+  /** Someone's comment on a post/media, or a reply to a comment (`on` = the comment's id). */
+  addComment(input: {
+    on: string;
+    message: string;
+    fromId?: string;
+    fromName?: string;
+    createdTime?: number;
+  }): FakeComment;
 }
 
 export interface FakeGraph {
@@ -328,12 +359,37 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       state.media.push(created);
       return created;
     },
+    setInsights: (id, values) => insights.set(id, { ...insights.get(id), ...values }),
+    addComment: (input) => {
+      const root = rootOf(input.on);
+      if (!root) throw new Error(`fake Graph: nothing to comment on with id ${input.on}`);
+      const comment: FakeComment = {
+        id: `${root}_c${nextId()}`,
+        parentId: input.on,
+        message: input.message,
+        fromId: input.fromId ?? `9${nextId()}`,
+        fromName: input.fromName ?? 'Someone Else',
+        postId: root,
+        createdTime: input.createdTime ?? now(),
+      };
+      state.comments.push(comment);
+      return comment;
+    },
     calls: (method, path) =>
       state.requests.filter(
         (r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)),
       ),
   };
 
+  const insights = new Map<string, Record<string, number>>();
+  /** Our own address, for `paging.next` links (set once listening). */
+  let baseUrl = 'http://127.0.0.1';
+  /** The post, video or media a comment thread hangs off (the object itself when it is one). */
+  const rootOf = (id: string): string | undefined => {
+    if ([...state.posts, ...state.videos, ...state.media].some((x) => x.id === id)) return id;
+    const comment = state.comments.find((c) => c.id === id);
+    return comment ? (comment.postId ?? rootOf(comment.parentId)) : undefined;
+  };
   const pageById = (id: string) => pages.find((p) => p.id === id);
   const pageByIg = (id: string) => pages.find((p) => p.instagram?.id === id);
 
@@ -637,11 +693,27 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   function node(ctx: Ctx, id: string): Reply {
     const fields = ctx.params.fields;
     const post = state.posts.find((x) => x.id === id);
-    if (post)
+    if (post) {
+      // `reactions.summary(total_count).limit(0)` → `reactions`: the modifiers only shape the answer.
+      const plain = typeof fields === 'string' ? fields.replace(/\.(summary|limit)\([^)]*\)/g, '') : fields;
+      const values = insights.get(id) ?? {};
+      const engagement: Record<string, unknown> = {
+        reactions: { data: [], summary: { total_count: values.reactions ?? 0, viewer_reaction: 'NONE' } },
+        comments: {
+          data: [],
+          summary: {
+            order: 'ranked',
+            total_count: state.comments.filter((c) => rootOf(c.id) === id).length,
+            can_comment: true,
+          },
+        },
+      };
+      if (values.shares) engagement.shares = { count: values.shares };
       return (
         pageToken(ctx, pageById(post.pageId)!) ??
-        ok(pick(postView(post), fields, ['message', 'created_time']))
+        ok(pick({ ...postView(post), ...engagement }, plain, ['message', 'created_time']))
       );
+    }
     const video = state.videos.find((x) => x.id === id);
     if (video) return ok(pick(videoView(video), fields, ['description', 'created_time']));
     const container = state.containers.find((x) => x.id === id);
@@ -661,33 +733,142 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     const media = state.media.find((x) => x.id === id);
     if (media) return ok(pick(mediaView(media), fields, ['id']));
     const page = pageById(id);
-    if (page) return ok(pick({ id, name: page.name }, fields, ['name']));
+    if (page) return ok(pick({ id, name: page.name, ...insights.get(id) }, fields, ['name']));
     const igPage = pageByIg(id);
-    if (igPage) return ok(pick({ id, ...igPage.instagram }, fields, ['username']));
+    if (igPage) return ok(pick({ id, ...igPage.instagram, ...insights.get(id) }, fields, ['username']));
     return noObject(id);
   }
 
-  function comments(ctx: Ctx, parentId: string): Reply {
-    const post = state.posts.find((x) => x.id === parentId) ?? state.videos.find((x) => x.id === parentId);
-    const media = state.media.find((x) => x.id === parentId);
-    if (!post && !media) return noObject(parentId);
+  const FB_POST_METRICS: Record<string, string> = {
+    post_media_view: 'Post views',
+    post_total_media_view_unique: 'Post viewers',
+    post_clicks: 'Post clicks',
+  };
+  const IG_MEDIA_METRICS: Record<string, string> = {
+    views: 'Views',
+    reach: 'Accounts reached',
+    likes: 'Likes',
+    comments: 'Comments',
+    shares: 'Shares',
+    saved: 'Saved',
+    total_interactions: 'Interactions',
+  };
+
+  function insightsEdge(ctx: Ctx, id: string): Reply {
+    if (ctx.method !== 'GET') return noObject(id);
+    const post = state.posts.find((x) => x.id === id);
+    const media = state.media.find((x) => x.id === id);
+    if (!post && !media) return noObject(id);
+    if (post) {
+      const denied = pageToken(ctx, pageById(post.pageId)!);
+      if (denied) return denied;
+    }
+    const known = post ? FB_POST_METRICS : IG_MEDIA_METRICS;
+    const names = String(ctx.params.metric ?? '')
+      .split(',')
+      .filter(Boolean);
+    if (names.length === 0) return invalid('The parameter metric is required');
+    const bad = names.find((n) => !(n in known));
+    if (bad) {
+      return invalid(
+        post
+          ? `The value must be a valid insights metric`
+          : `metric[0] must be one of the following values: ${Object.keys(known).join(', ')}`,
+      );
+    }
+    const values = insights.get(id) ?? {};
+    const commentCount = state.comments.filter((c) => rootOf(c.id) === id).length;
+    return ok({
+      data: names.map((name) => ({
+        name,
+        period: 'lifetime',
+        values: [{ value: values[name] ?? (name === 'comments' ? commentCount : 0) }],
+        title: known[name],
+        description: `${known[name]} (fake)`,
+        id: `${id}/insights/${name}/lifetime`,
+      })),
+    });
+  }
+
+  /** `limit` + `after` cursor paging, as Graph pages its edges. */
+  function paged(ctx: Ctx, rows: unknown[], path: string): Reply {
+    const limit = Math.min(Number(ctx.params.limit ?? 25) || 25, 100);
+    const offset =
+      typeof ctx.params.after === 'string' && ctx.params.after
+        ? Number(Buffer.from(ctx.params.after, 'base64url').toString())
+        : 0;
+    const page = rows.slice(offset, offset + limit);
+    const cursor = (n: number) => Buffer.from(String(n)).toString('base64url');
+    const paging: Record<string, unknown> = {
+      cursors: { before: cursor(offset), after: cursor(offset + page.length) },
+    };
+    if (offset + limit < rows.length)
+      paging.next = `${baseUrl}/${ctx.version}/${path}?limit=${limit}&after=${cursor(offset + limit)}`;
+    return ok({ data: page, ...(page.length ? { paging } : {}) });
+  }
+
+  function comments(ctx: Ctx, parentId: string, edge: 'comments' | 'replies'): Reply {
+    const rootId = rootOf(parentId);
+    const post = rootId
+      ? (state.posts.find((x) => x.id === rootId) ?? state.videos.find((x) => x.id === rootId))
+      : undefined;
+    const media = rootId ? state.media.find((x) => x.id === rootId) : undefined;
+    const onComment = rootId !== undefined && rootId !== parentId;
+    // Facebook threads with `{comment}/comments`; Instagram with `{comment}/replies` (one level only).
+    const valid = post ? edge === 'comments' : media ? (edge === 'replies') === onComment : false;
+    if (!rootId || !valid) return noObject(parentId);
     if (post) {
       const denied = pageToken(ctx, pageById(post.pageId)!);
       if (denied) return denied;
     }
     if (ctx.method === 'GET') {
-      const rows = state.comments.filter((c) => c.parentId === parentId);
-      return ok({
-        data: rows.map((c) =>
-          post
-            ? { id: c.id, message: c.message, from: { id: c.fromId, name: pageById(c.fromId)?.name } }
-            : { id: c.id, text: c.message, timestamp: graphTimestamp(now()) },
-        ),
-      });
+      const byTime = (a: FakeComment, b: FakeComment) => (a.createdTime ?? 0) - (b.createdTime ?? 0);
+      if (post) {
+        const stream = ctx.params.filter === 'stream' && !onComment;
+        const rows = state.comments
+          .filter((c) => (stream ? rootOf(c.id) === parentId : c.parentId === parentId))
+          .sort(byTime)
+          .map((c) => ({
+            id: c.id,
+            message: c.message,
+            created_time: graphTimestamp(c.createdTime ?? now()),
+            from: { id: c.fromId, name: c.fromName ?? pageById(c.fromId)?.name },
+            ...(c.parentId !== rootId ? { parent: { id: c.parentId } } : {}),
+          }));
+        return paged(ctx, rows, `${parentId}/${edge}`);
+      }
+      const igView = (c: FakeComment) => {
+        const username = c.fromName ?? pageByIg(c.fromId)?.instagram?.username ?? `user${c.fromId}`;
+        return {
+          id: c.id,
+          text: c.message,
+          timestamp: graphTimestamp(c.createdTime ?? now()),
+          username,
+          from: { id: c.fromId, username },
+        };
+      };
+      const wantsReplies = parseFields(ctx.params.fields).has('replies');
+      const rows = state.comments
+        .filter((c) => c.parentId === parentId)
+        .sort(byTime)
+        .map((c) => {
+          const replies = state.comments.filter((r) => r.parentId === c.id).sort(byTime);
+          return wantsReplies && !onComment && replies.length
+            ? { ...igView(c), replies: { data: replies.map(igView) } }
+            : igView(c);
+        });
+      return paged(ctx, rows, `${parentId}/${edge}`);
     }
     if (typeof ctx.params.message !== 'string' || !ctx.params.message) return invalid('message is required');
     const fromId = post ? post.pageId : media!.igUserId;
-    const comment = { id: `${parentId}_c${nextId()}`, parentId, message: ctx.params.message, fromId };
+    const comment: FakeComment = {
+      id: `${parentId}_c${nextId()}`,
+      parentId,
+      message: ctx.params.message,
+      fromId,
+      postId: rootId,
+      createdTime: now(),
+    };
     state.comments.push(comment);
     return ok({ id: comment.id });
   }
@@ -719,7 +900,8 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     const [id, edge, ...rest] = parts;
     if (!id || rest.length) return invalid(`Unknown path components: /${ctx.path}`);
     if (id === 'me' && ctx.method === 'GET') return me(ctx, edge);
-    if (edge === 'comments') return comments(ctx, id);
+    if (edge === 'comments' || edge === 'replies') return comments(ctx, id, edge);
+    if (edge === 'insights' && !pageById(id) && !pageByIg(id)) return insightsEdge(ctx, id);
     const page = pageById(id);
     if (page && edge) return pageEdge(ctx, page, edge);
     const igPage = pageByIg(id);
@@ -859,6 +1041,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
   return {
     url: `http://127.0.0.1:${port}`,
     clientId,

@@ -17,6 +17,18 @@
  * - `POST /2/tweets` — `{text, media: {media_ids}, reply: {in_reply_to_tweet_id}}` → `201 {data: {id,
  *   text, edit_history_tweet_ids}}`. Links become t.co links, media adds one, `& < >` are escaped —
  *   as X shows text. Refuses an exact duplicate of the author's earlier text with X's generic `403`.
+ * - `GET  /2/tweets?ids=…&tweet.fields=…` (route `tweetsLookup`) — up to 100 ids; `public_metrics`
+ *   (`retweet_count`, `reply_count`, `like_count`, `quote_count`, `bookmark_count`, `impression_count`)
+ *   for anyone; `non_public_metrics` / `organic_metrics` (`impression_count`, `user_profile_clicks`, and
+ *   `url_link_clicks` only when the post has a link) only to the author, for posts under 30 days old —
+ *   otherwise the field is left out. Unknown ids: `200 {errors: [{…, type: …/resource-not-found}]}`.
+ *   Counts come from `setTweetMetrics()`; `reply_count` also counts stored replies.
+ * - `GET  /2/tweets/search/recent` (route `searchRecent`) — `query=conversation_id:<id>` only;
+ *   `max_results` 10–100, `start_time` (seconds only, no older than 7 days, else 400), `next_token`,
+ *   `tweet.fields` (adds `conversation_id`, `in_reply_to_user_id`), `expansions=author_id` →
+ *   `includes.users` (`user.fields` name, username always sent). Newest first, root post included.
+ * - `GET  /2/users/me?user.fields=public_metrics` — adds `public_metrics` (`followers_count`,
+ *   `following_count`, `tweet_count`, `listed_count`, `like_count`) from `setUserMetrics()`.
  * - `GET  /2/users/{id}/tweets` — newest first; `max_results` (5–100), `start_time`/`end_time`
  *   (seconds only, as on X), `exclude`, `pagination_token`, `tweet.fields`.
  *
@@ -49,6 +61,8 @@ export type FakeXRoute =
   | 'token'
   | 'me'
   | 'userTweets'
+  | 'tweetsLookup'
+  | 'searchRecent'
   | 'createTweet'
   | 'mediaInitialize'
   | 'mediaAppend'
@@ -126,6 +140,29 @@ export interface FakeTweet {
   createdAt: number;
   inReplyToId: string | null;
   mediaIds: string[];
+  /** The thread's root post id (X's `conversation_id`): the post itself unless it is a reply. */
+  conversationId: string;
+  /** Counts set with `setTweetMetrics()`; missing ones are 0. */
+  metrics: Partial<FakeTweetMetrics>;
+}
+
+export interface FakeTweetMetrics {
+  retweet_count: number;
+  reply_count: number;
+  like_count: number;
+  quote_count: number;
+  bookmark_count: number;
+  impression_count: number;
+  url_link_clicks: number;
+  user_profile_clicks: number;
+}
+
+export interface FakeXUserMetrics {
+  followers_count: number;
+  following_count: number;
+  tweet_count: number;
+  listed_count: number;
+  like_count: number;
 }
 
 export interface FakeMedia {
@@ -183,7 +220,15 @@ export interface FakeX {
   failNext(route: FakeXRoute, failure: FakeXFailure, times?: number, afterCalls?: number): void;
   issueTokens(scopes?: string[]): IssuedTokens;
   expireAccessToken(accessToken: string): void;
-  addTweet(tweet: { text: string; createdAt?: number; inReplyToId?: string | null }): FakeTweet;
+  /** `author` (default: the fake's own user) lets another X user reply in a thread. */
+  addTweet(tweet: {
+    text: string;
+    createdAt?: number;
+    inReplyToId?: string | null;
+    author?: FakeXUser;
+  }): FakeTweet;
+  setTweetMetrics(tweetId: string, metrics: Partial<FakeTweetMetrics>): void;
+  setUserMetrics(metrics: Partial<FakeXUserMetrics>): void;
   /** Recorded requests to one route, in order. */
   requestsTo(route: FakeXRoute): RecordedRequest[];
   close(): Promise<void>;
@@ -275,6 +320,8 @@ function routeOf(method: string, path: string): { route: FakeXRoute; id?: string
   if (method === 'POST' && path === '/2/oauth2/token') return { route: 'token' };
   if (method === 'GET' && path === '/2/users/me') return { route: 'me' };
   if (method === 'POST' && path === '/2/tweets') return { route: 'createTweet' };
+  if (method === 'GET' && path === '/2/tweets') return { route: 'tweetsLookup' };
+  if (method === 'GET' && path === '/2/tweets/search/recent') return { route: 'searchRecent' };
   if (method === 'POST' && path === '/2/media/upload/initialize') return { route: 'mediaInitialize' };
   if (method === 'GET' && path === '/2/media/upload') return { route: 'mediaStatus' };
   const media = path.match(/^\/2\/media\/upload\/([0-9]+)\/(append|finalize)$/);
@@ -347,12 +394,32 @@ class FakeXServer {
   private readonly calls = new Map<FakeXRoute, number>();
   private readonly now: () => number;
   private sequence = 0;
+  /** Every author seen (the fake's user and those passed to `addTweet`). */
+  private readonly users = new Map<string, FakeXUser>();
+  private userMetrics: FakeXUserMetrics = {
+    followers_count: 0,
+    following_count: 0,
+    tweet_count: 0,
+    listed_count: 0,
+    like_count: 0,
+  };
 
   constructor(private readonly options: FakeXOptions) {
     this.clientId = options.clientId ?? 'fake-x-client-id';
     this.clientSecret = options.clientSecret === undefined ? 'fake-x-client-secret' : options.clientSecret;
     this.user = options.user ?? { id: '1849239650327445504', name: 'Audenci Test', username: 'audenci_test' };
     this.now = options.now ?? Date.now;
+    this.users.set(this.user.id, this.user);
+  }
+
+  setTweetMetrics(tweetId: string, metrics: Partial<FakeTweetMetrics>): void {
+    const tweet = this.state.tweets.find((t) => t.id === tweetId);
+    if (!tweet) throw new Error(`fake X: no post ${tweetId}`);
+    Object.assign(tweet.metrics, metrics);
+  }
+
+  setUserMetrics(metrics: Partial<FakeXUserMetrics>): void {
+    Object.assign(this.userMetrics, metrics);
   }
 
   failNext(route: FakeXRoute, failure: FakeXFailure, times = 1, afterCalls = 0): void {
@@ -382,18 +449,23 @@ class FakeXServer {
   }
 
   addTweet(
-    input: { text: string; createdAt?: number; inReplyToId?: string | null },
+    input: { text: string; createdAt?: number; inReplyToId?: string | null; author?: FakeXUser },
     mediaIds: string[] = [],
+    authorId = input.author?.id ?? this.user.id,
   ) {
     const id = this.nextId();
+    if (input.author) this.users.set(input.author.id, input.author);
+    const parent = input.inReplyToId ? this.state.tweets.find((t) => t.id === input.inReplyToId) : undefined;
     const tweet: FakeTweet = {
       id,
-      authorId: this.user.id,
+      authorId,
       sourceText: input.text,
       ...this.display(input.text, id, mediaIds),
       createdAt: input.createdAt ?? this.now(),
       inReplyToId: input.inReplyToId ?? null,
       mediaIds,
+      conversationId: parent?.conversationId ?? input.inReplyToId ?? id,
+      metrics: {},
     };
     this.state.tweets.push(tweet);
     return tweet;
@@ -459,7 +531,11 @@ class FakeXServer {
     if (!access || access.expiresAt <= this.now()) return UNAUTHORIZED;
     switch (route) {
       case 'me':
-        return { status: 200, body: { data: { ...this.user } } };
+        return this.me(req.query);
+      case 'tweetsLookup':
+        return this.tweetsLookup(req.query, access.userId);
+      case 'searchRecent':
+        return this.searchRecent(req.query);
       case 'createTweet':
         return this.createTweet(req.json, access.userId);
       case 'userTweets':
@@ -584,6 +660,7 @@ class FakeXServer {
     const tweet = this.addTweet(
       { text, inReplyToId: typeof replyTo === 'string' ? replyTo : null },
       mediaIds,
+      userId,
     );
     return {
       status: 201,
@@ -602,6 +679,11 @@ class FakeXServer {
     if (fields.has('entities') && tweet.urls.length > 0) out.entities = { urls: tweet.urls };
     if (fields.has('referenced_tweets') && tweet.inReplyToId) {
       out.referenced_tweets = [{ type: 'replied_to', id: tweet.inReplyToId }];
+    }
+    if (fields.has('conversation_id')) out.conversation_id = tweet.conversationId;
+    if (fields.has('in_reply_to_user_id') && tweet.inReplyToId) {
+      const parent = this.state.tweets.find((t) => t.id === tweet.inReplyToId);
+      if (parent) out.in_reply_to_user_id = parent.authorId;
     }
     if (fields.has('attachments') && tweet.mediaIds.length > 0) {
       out.attachments = { media_keys: tweet.mediaIds.map((m) => this.state.media.get(m)?.mediaKey ?? m) };
@@ -642,6 +724,126 @@ class FakeXServer {
     if (offset + max < matching.length)
       meta.next_token = Buffer.from(String(offset + max)).toString('base64url');
     return { status: 200, body: { data: page.map((t) => this.render(t, fields)), meta } };
+  }
+
+  private me(query: Record<string, string>): Reply {
+    const data: Record<string, unknown> = { ...this.user };
+    if ((query['user.fields'] ?? '').split(',').includes('public_metrics')) {
+      data.public_metrics = { ...this.userMetrics };
+    }
+    return { status: 200, body: { data } };
+  }
+
+  private publicMetrics(tweet: FakeTweet): Record<string, number> {
+    const m = tweet.metrics;
+    const replies = this.state.tweets.filter((t) => t.inReplyToId === tweet.id).length;
+    return {
+      retweet_count: m.retweet_count ?? 0,
+      reply_count: m.reply_count ?? replies,
+      like_count: m.like_count ?? 0,
+      quote_count: m.quote_count ?? 0,
+      bookmark_count: m.bookmark_count ?? 0,
+      impression_count: m.impression_count ?? 0,
+    };
+  }
+
+  private privateMetrics(tweet: FakeTweet): Record<string, number> {
+    const out: Record<string, number> = {
+      impression_count: tweet.metrics.impression_count ?? 0,
+      user_profile_clicks: tweet.metrics.user_profile_clicks ?? 0,
+    };
+    if (tweet.urls.length > 0) out.url_link_clicks = tweet.metrics.url_link_clicks ?? 0;
+    return out;
+  }
+
+  /** `GET /2/tweets?ids=`: found posts in `data`, the others as `errors` (still 200, as on X). */
+  private tweetsLookup(query: Record<string, string>, userId: string): Reply {
+    const ids = (query.ids ?? '').split(',').filter(Boolean);
+    if (ids.length === 0 || ids.length > 100 || !ids.every((id) => /^[0-9]{1,19}$/.test(id))) {
+      return invalidRequest('The `ids` query parameter value is not valid.', { ids: [query.ids ?? ''] });
+    }
+    const fields = new Set((query['tweet.fields'] ?? '').split(','));
+    const data: Record<string, unknown>[] = [];
+    const errors: Record<string, unknown>[] = [];
+    for (const id of ids) {
+      const tweet = this.state.tweets.find((t) => t.id === id);
+      if (!tweet) {
+        errors.push({
+          value: id,
+          detail: `Could not find tweet with ids: [${id}].`,
+          title: 'Not Found Error',
+          resource_type: 'tweet',
+          parameter: 'ids',
+          resource_id: id,
+          type: 'https://api.twitter.com/2/problems/resource-not-found',
+        });
+        continue;
+      }
+      const out = this.render(tweet, fields);
+      if (fields.has('public_metrics')) out.public_metrics = this.publicMetrics(tweet);
+      const owned = tweet.authorId === userId && this.now() - tweet.createdAt < 30 * 24 * 3600_000;
+      if (owned && fields.has('non_public_metrics')) out.non_public_metrics = this.privateMetrics(tweet);
+      if (owned && fields.has('organic_metrics')) {
+        out.organic_metrics = { ...this.publicMetrics(tweet), ...this.privateMetrics(tweet) };
+        delete (out.organic_metrics as Record<string, number>).bookmark_count;
+        delete (out.organic_metrics as Record<string, number>).quote_count;
+      }
+      data.push(out);
+    }
+    const body: Record<string, unknown> = {};
+    if (data.length > 0) body.data = data;
+    if (errors.length > 0) body.errors = errors;
+    return { status: 200, body };
+  }
+
+  /** Recent search, for `conversation_id:<id>` queries only (what the comments sync sends). */
+  private searchRecent(query: Record<string, string>): Reply {
+    const match = /^conversation_id:([0-9]+)$/.exec((query.query ?? '').trim());
+    if (!match) return invalidRequest('The fake only supports `conversation_id:<id>` queries.');
+    const max = Number(query.max_results ?? '10');
+    if (!Number.isInteger(max) || max < 10 || max > 100) {
+      return invalidRequest(
+        `The \`max_results\` query parameter value [${query.max_results}] is not between 10 and 100`,
+      );
+    }
+    for (const key of ['start_time', 'end_time'] as const) {
+      if (query[key] !== undefined && !isoSeconds.test(query[key])) {
+        return invalidRequest(`Invalid '${key}':'${query[key]}'. '${key}' must be YYYY-MM-DDTHH:mm:ssZ`);
+      }
+    }
+    const start = query.start_time ? Date.parse(query.start_time) : this.now() - 7 * 24 * 3600_000;
+    if (start < this.now() - 7 * 24 * 3600_000) {
+      return invalidRequest(
+        `Invalid 'start_time':'${query.start_time}'. 'start_time' must be on or after ${new Date(this.now() - 7 * 24 * 3600_000).toISOString()}`,
+      );
+    }
+    const end = query.end_time ? Date.parse(query.end_time) : Infinity;
+    const matching = this.state.tweets
+      .filter((t) => t.conversationId === match[1] && t.createdAt >= start && t.createdAt <= end)
+      .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+    const offset = query.next_token ? Number(Buffer.from(query.next_token, 'base64url').toString()) : 0;
+    const page = matching.slice(offset, offset + max);
+    if (page.length === 0) return { status: 200, body: { meta: { result_count: 0 } } };
+    const fields = new Set((query['tweet.fields'] ?? '').split(','));
+    const meta: Record<string, unknown> = {
+      newest_id: page[0]!.id,
+      oldest_id: page[page.length - 1]!.id,
+      result_count: page.length,
+    };
+    if (offset + max < matching.length) {
+      meta.next_token = Buffer.from(String(offset + max)).toString('base64url');
+    }
+    const body: Record<string, unknown> = { data: page.map((t) => this.render(t, fields)), meta };
+    if ((query.expansions ?? '').split(',').includes('author_id')) {
+      const ids = [...new Set(page.map((t) => t.authorId))];
+      body.includes = {
+        users: ids.map((id) => {
+          const user = this.users.get(id);
+          return { id, name: user?.name ?? id, username: user?.username ?? `user${id}` };
+        }),
+      };
+    }
+    return { status: 200, body };
   }
 
   private mediaInitialize(body: unknown, userId: string): Reply {
@@ -794,6 +996,8 @@ export async function startFakeX(options: FakeXOptions = {}): Promise<FakeX> {
     issueTokens: (scopes) => fake.issueTokens(scopes),
     expireAccessToken: (accessToken) => fake.expireAccessToken(accessToken),
     addTweet: (tweet) => fake.addTweet(tweet),
+    setTweetMetrics: (tweetId, metrics) => fake.setTweetMetrics(tweetId, metrics),
+    setUserMetrics: (metrics) => fake.setUserMetrics(metrics),
     requestsTo: (route) => fake.state.requests.filter((r) => routeOf(r.method, r.path)?.route === route),
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -8,6 +8,9 @@ import * as m0006 from './0006_webhooks.js';
 import * as m0007 from './0007_api_jobs.js';
 import * as m0008 from './0008_media.js';
 import * as m0009 from './0009_plans.js';
+import * as m0010 from './0010_metrics.js';
+import * as m0011 from './0011_comments.js';
+import * as m0012 from './0012_metrics_latest.js';
 
 /**
  * Forward-only migrations, in order. Each is portable DDL that runs unchanged on SQLite and PostgreSQL.
@@ -23,4 +26,7 @@ export const migrations: Record<string, Migration> = {
   '0007_api_jobs': m0007,
   '0008_media': m0008,
   '0009_plans': m0009,
+  '0010_metrics': m0010,
+  '0011_comments': m0011,
+  '0012_metrics_latest': m0012,
 };

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/index.js';
+import { analyticsExportJobType } from '../analytics/index.js';
 import { imagesJobType, type GenerationDeps } from '../generation/index.js';
 import { postsJobTypes } from '../posts/index.js';
 import { JobTypeRegistry } from './jobs.registry.js';
@@ -13,6 +14,7 @@ export function createJobTypeRegistry(
   generation?: GenerationDeps,
 ): JobTypeRegistry {
   const registry = new JobTypeRegistry(postsJobTypes({ publishRetryDelays: config.publishRetryDelays }));
+  registry.register(analyticsExportJobType);
   if (generation) registry.register(imagesJobType(generation));
   return registry;
 }

@@ -494,7 +494,6 @@ for (const dialect of dialects) {
         }));
       };
       assert.deepEqual(await shape(copyId), await shape(id));
-      assert.equal(handler('analytics.export').scope, 'read');
       await invalid('posts.export', { format: 'xlsx' }, 'payload.format');
     });
 

@@ -222,8 +222,6 @@ export function postsJobTypes(deps: PostsJobTypeDeps): JobTypeHandler[] {
     deleteJobType,
     publishJobType(deps),
     exportJobType('posts.export'),
-    // Until the analytics module exists, its export is the posts export.
-    exportJobType('analytics.export'),
   ];
   return types as unknown as JobTypeHandler[];
 }

@@ -34,6 +34,11 @@ export interface PublishDeps {
   loadMedia: MediaLoader;
   /** Seconds between attempts after transient failures (AUDENCI_PUBLISH_RETRY_DELAYS). */
   retryDelays: number[];
+  /**
+   * Runs in the transaction that marks a post PUBLISHED (e.g. schedules its metric syncs), so what it
+   * enqueues exists exactly when the post is published.
+   */
+  onPublished?: (trx: Kysely<Database>, tenant: Tenant, post: PostRow) => Promise<void>;
 }
 
 /** A failure that ends the post FAILED with this code and message. */
@@ -188,6 +193,7 @@ export function publishHandler(deps: PublishDeps): JobHandler {
             brandId: published.brand_id,
             data: toPost(published),
           });
+          await deps.onPublished?.(trx, tenant, published);
         }
         await job.complete(trx, { platformPostId: result.platformPostId, attempt });
       });

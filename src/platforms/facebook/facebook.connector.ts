@@ -20,6 +20,8 @@ import {
   requireString,
   type GraphClient,
 } from '../graph/graph.client.js';
+import { fetchFacebookComments, replyOnGraph } from '../graph/graph.comments.js';
+import { fetchFacebookAccountStats, fetchFacebookMetrics } from '../graph/graph.metrics.js';
 
 /**
  * Facebook Pages through the Graph API (developers.facebook.com/docs/pages-api/posts,
@@ -156,6 +158,14 @@ export function createFacebookConnector(
       await postFirstComment(graph, accessToken, postId, request.firstComment);
       return result;
     },
+
+    /** `graph.comments.ts`. */
+    fetchComments: (request) => fetchFacebookComments(graph, request),
+    replyToComment: (request) => replyOnGraph(graph, env, 'comments', request),
+
+    /** Insights and counts (`graph.metrics.ts`). */
+    fetchMetrics: (request) => fetchFacebookMetrics(graph, request),
+    fetchAccountStats: (request) => fetchFacebookAccountStats(graph, request),
   };
 }
 

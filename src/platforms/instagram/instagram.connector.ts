@@ -20,6 +20,8 @@ import {
   requireString,
   type GraphClient,
 } from '../graph/graph.client.js';
+import { fetchInstagramComments, replyOnGraph } from '../graph/graph.comments.js';
+import { fetchInstagramAccountStats, fetchInstagramMetrics } from '../graph/graph.metrics.js';
 
 /**
  * Instagram professional (business or creator) accounts through the Instagram API with Facebook Login
@@ -174,6 +176,14 @@ export function createInstagramConnector(
       await postFirstComment(graph, accessToken, mediaId, request.firstComment);
       return result;
     },
+
+    /** `graph.comments.ts`. */
+    fetchComments: (request) => fetchInstagramComments(graph, request),
+    replyToComment: (request) => replyOnGraph(graph, env, 'replies', request),
+
+    /** Insights and counts (`graph.metrics.ts`). */
+    fetchMetrics: (request) => fetchInstagramMetrics(graph, request),
+    fetchAccountStats: (request) => fetchInstagramAccountStats(graph, request),
   };
 }
 

@@ -1,14 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   PlatformError,
+  type AccountStats,
+  type AccountStatsRequest,
   type AuthorizationRequest,
   type CodeExchange,
   type ConnectedAccount,
   type OAuthTokens,
+  type MetricsRequest,
   type PlatformConnector,
+  type PostMetrics,
   type PublishRequest,
   type PublishResult,
 } from '../connector.js';
+import { sandboxComments, sandboxReply } from './sandbox.comments.js';
 
 /**
  * The built-in sandbox (CONTRACT §4, §7): every test-environment key connects and publishes through it,
@@ -108,6 +113,62 @@ function invalidGrant(message: string): PlatformError {
   return new PlatformError('permanent', `Sandbox: ${message}`, 'invalid_grant', { status: 400 });
 }
 
+/** A number in [0, 1) derived from `seed` (deterministic). */
+function unit(seed: string): number {
+  return sha256(seed).readUInt32BE(0) / 2 ** 32;
+}
+
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The share of a post's lifetime audience reached `ageMs` after publishing: a small first burst, then
+ * saturating growth (most of it within a day or two, as on real networks). Non-decreasing in age.
+ */
+export function sandboxGrowth(ageMs: number): number {
+  const hours = Math.max(0, ageMs) / HOUR_MS;
+  return 0.02 + 0.98 * (1 - Math.exp(-hours / 10));
+}
+
+/**
+ * Deterministic, plausible metrics for a post `ageMs` after it was published: each post (seeded by its
+ * id) has a lifetime reach and rates, scaled by {@link sandboxGrowth}, so every metric is monotone
+ * non-decreasing in age. Metrics the platform does not have are null, as the real connectors report.
+ */
+export function sandboxMetrics(postId: string, platform: string, ageMs: number): PostMetrics {
+  const reach = 300 + Math.floor(unit(`reach:${postId}`) * 9700);
+  const g = sandboxGrowth(ageMs);
+  const count = (rate: number) => Math.floor(reach * rate * g);
+  const rate = (name: string, low: number, high: number) => low + unit(`${name}:${postId}`) * (high - low);
+  const metrics: PostMetrics = {
+    impressions: count(rate('impressions', 1.1, 1.8)),
+    reach: count(1),
+    likes: count(rate('likes', 0.01, 0.08)),
+    comments: count(rate('comments', 0.001, 0.01)),
+    shares: count(rate('shares', 0.001, 0.02)),
+    saves: count(rate('saves', 0.001, 0.015)),
+    clicks: count(rate('clicks', 0.005, 0.04)),
+    videoViews: count(rate('views', 0.2, 0.6)),
+  };
+  // Shaped after what each network reports (see the real connectors).
+  if (platform === 'twitter') return { ...metrics, reach: null, videoViews: null };
+  if (platform === 'facebook') return { ...metrics, saves: null, videoViews: null };
+  if (platform === 'instagram') return { ...metrics, clicks: null, videoViews: null };
+  return metrics;
+}
+
+/** A sandbox account's audience on a day: a base from its id, growing by a few followers a day. */
+export function sandboxAccountStats(platformAccountId: string, now: number): AccountStats {
+  const base = 100 + Math.floor(unit(`followers:${platformAccountId}`) * 20_000);
+  const perDay = 1 + Math.floor(unit(`growth:${platformAccountId}`) * 40);
+  const days = Math.floor(now / DAY_MS) - 19_000; // days since mid-2022
+  return {
+    followers: base + Math.max(0, days) * perDay,
+    following: 50 + Math.floor(unit(`following:${platformAccountId}`) * 500),
+    posts: 10 + Math.floor(Math.max(0, days) / 3),
+  };
+}
+
 export function createSandboxConnector(options: SandboxOptions): PlatformConnector {
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   return {
@@ -182,6 +243,25 @@ export function createSandboxConnector(options: SandboxOptions): PlatformConnect
         platformUrl: `${SANDBOX_HOST}/${encodeURIComponent(platform)}/${id}`,
         publishedAt: options.now(),
       };
+    },
+
+    /** {@link sandboxMetrics} of the post at its age now. */
+    async fetchMetrics(request: MetricsRequest): Promise<PostMetrics> {
+      const platform = request.account.metadata.platform ?? 'sandbox';
+      return sandboxMetrics(request.postId, platform, options.now() - request.publishedAt);
+    },
+
+    async fetchAccountStats(request: AccountStatsRequest): Promise<AccountStats> {
+      return sandboxAccountStats(request.account.platformAccountId, options.now());
+    },
+
+    /** Synthetic comments that grow with the post's age (`sandbox.comments.ts`). */
+    async fetchComments(request) {
+      return sandboxComments(request, options.now());
+    },
+
+    async replyToComment(request) {
+      return sandboxReply(request, options.now());
     },
   };
 }

@@ -6,9 +6,11 @@ import {
   type PublishResult,
 } from '../connector.js';
 import { authorizationUrl, exchangeCode, refresh } from './twitter.auth.js';
+import { fetchXComments, replyOnX } from './twitter.comments.js';
 import { isContentRefusal, isRecord, malformedResponse } from './twitter.errors.js';
 import { createXClient, type XClient } from './twitter.http.js';
 import { uploadMedia } from './twitter.media.js';
+import { fetchXAccountStats, fetchXMetrics } from './twitter.metrics.js';
 import { findEarlierTweet, type FoundTweet } from './twitter.recovery.js';
 
 /**
@@ -158,5 +160,13 @@ export function createTwitterConnector(env: ConnectorEnvironment): PlatformConne
         publishedAt: post.createdAt,
       };
     },
+
+    /** Replies in the post's conversation, by recent search (`twitter.comments.ts`). */
+    fetchComments: (request) => fetchXComments(env, request),
+    replyToComment: (request) => replyOnX(env, request),
+
+    /** `GET /2/tweets` public/non-public metrics and `GET /2/users/me` (`twitter.metrics.ts`). */
+    fetchMetrics: (request) => fetchXMetrics(env, request),
+    fetchAccountStats: (request) => fetchXAccountStats(env, request),
   };
 }

@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { RouteDeps } from '../../http/route-deps.js';
+import { DataEnvelope, IdParams } from '../../http/schemas.js';
+import { toIso } from '../../shared/clock.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { ServiceContext } from '../context.js';
+import { getPost } from '../posts/index.js';
+import type { PostMetricsRow } from './analytics.table.js';
+
+const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
+
+export const MetricsSnapshotSchema = Type.Object(
+  {
+    capturedAt: Type.String({ format: 'date-time' }),
+    impressions: Count,
+    reach: Count,
+    likes: Count,
+    comments: Count,
+    shares: Count,
+    saves: Count,
+    clicks: Count,
+    videoViews: Count,
+  },
+  {
+    $id: 'MetricsSnapshot',
+    additionalProperties: false,
+    description:
+      "A post's lifetime metrics as its platform reported them at `capturedAt`; null where the platform has no such metric.",
+  },
+);
+
+export const PostAnalyticsSchema = Type.Object(
+  {
+    postId: Type.String(),
+    platform: Type.String(),
+    publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    snapshots: Type.Array(Type.Ref(MetricsSnapshotSchema), {
+      description: 'Oldest first; the last is the latest (what `GET /analytics` counts).',
+    }),
+  },
+  { $id: 'PostAnalytics', additionalProperties: false },
+);
+
+export type PostAnalytics = Static<typeof PostAnalyticsSchema>;
+
+function toSnapshot(row: PostMetricsRow): Static<typeof MetricsSnapshotSchema> {
+  return {
+    capturedAt: toIso(Number(row.captured_at))!,
+    impressions: row.impressions,
+    reach: row.reach,
+    likes: row.likes,
+    comments: row.comments,
+    shares: row.shares,
+    saves: row.saves,
+    clicks: row.clicks,
+    videoViews: row.video_views,
+  };
+}
+
+/** The snapshot time series of one post of the tenant (404 for a foreign or unknown post). */
+export async function postAnalytics(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  postId: string,
+): Promise<PostAnalytics> {
+  const post = await getPost(ctx, tenant, postId);
+  const rows = await ctx.db
+    .selectFrom('post_metrics')
+    .selectAll()
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .where('post_id', '=', post.id)
+    .orderBy('captured_at')
+    .orderBy('id')
+    .execute();
+  return {
+    postId: post.id,
+    platform: post.platform,
+    publishedAt: post.publishedAt,
+    snapshots: rows.map(toSnapshot),
+  };
+}
+
+const Params = IdParams('Post', 'post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+
+/** `GET /posts/{id}/analytics`. */
+export async function postAnalyticsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  app.get<{ Params: Static<typeof Params> }>(
+    '/posts/:id/analytics',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['Analytics'],
+        operationId: 'getPostAnalytics',
+        summary: "A post's metrics over time",
+        description:
+          'Every metrics snapshot of the post, oldest first. Metrics are synced from the platform at ' +
+          '`AUDENCI_METRICS_SYNC_DELAYS` after publishing (default 1 h, 6 h, 24 h, 3 days, 7 days, 30 days).',
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(PostAnalyticsSchema)) },
+      },
+    },
+    async (request) => ({ data: await postAnalytics(deps.ctx, request.principal, request.params.id) }),
+  );
+}

@@ -1,0 +1,277 @@
+import { toIso } from '../../shared/clock.js';
+import { parseDateInput } from '../../shared/dates.js';
+import { invalidInput, type FieldProblem } from '../../shared/errors.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { ServiceContext } from '../context.js';
+import {
+  isTimeZone,
+  localDayStart,
+  periodIndexes,
+  periodsBetween,
+  type PeriodUnit,
+} from './analytics.periods.js';
+import * as repo from './analytics.repository.js';
+
+/**
+ * `GET /analytics`: the latest snapshot of each published post, summed by group.
+ *
+ * Definitions (documented once, here and in the OpenAPI description):
+ * - A post counts once, with its LATEST snapshot (highest `captured_at`): re-syncs add snapshots, never
+ *   counts. A metric a platform lacks (null) adds 0.
+ * - `engagements` = likes + comments + shares + saves + clicks (every interaction with the post; views,
+ *   reach and impressions are exposure, not engagement).
+ * - `engagementRate` = engagements ÷ impressions, null when impressions is 0. On totals and on every row
+ *   it is the ratio of the sums, not an average of rates.
+ * - Posts are placed by `published_at`; `startDate` is inclusive, `endDate` exclusive; a calendar date
+ *   (`YYYY-MM-DD`) is midnight in `timezone`. Without a range, the 30 days before now.
+ */
+
+export const GROUP_BYS = ['day', 'week', 'month', 'platform', 'campaign', 'post'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number];
+
+export const METRICS = [
+  'impressions',
+  'reach',
+  'likes',
+  'comments',
+  'shares',
+  'saves',
+  'clicks',
+  'videoViews',
+  'engagements',
+  'engagementRate',
+] as const;
+export type Metric = (typeof METRICS)[number];
+
+const SUMMED: ReadonlyArray<[Exclude<Metric, 'engagements' | 'engagementRate'>, repo.MetricColumn]> = [
+  ['impressions', 'impressions'],
+  ['reach', 'reach'],
+  ['likes', 'likes'],
+  ['comments', 'comments'],
+  ['shares', 'shares'],
+  ['saves', 'saves'],
+  ['clicks', 'clicks'],
+  ['videoViews', 'video_views'],
+];
+const ENGAGEMENT_COLUMNS: readonly repo.MetricColumn[] = ['likes', 'comments', 'shares', 'saves', 'clicks'];
+
+const DEFAULT_RANGE_MS = 30 * 86_400_000;
+/** Most periods a time grouping answers (about 2.7 years of days). */
+export const MAX_PERIODS = 1000;
+
+export interface AnalyticsQueryInput {
+  brandId?: string;
+  platform?: string;
+  campaignId?: string;
+  postId?: string;
+  startDate?: string;
+  endDate?: string;
+  groupBy?: string;
+  metrics?: string;
+  timezone?: string;
+}
+
+/** A query with its defaults applied and its range resolved to instants (what an export job freezes). */
+export interface AnalyticsQuery {
+  filters: repo.AnalyticsFilters;
+  groupBy: GroupBy;
+  metrics: Metric[];
+  timezone: string;
+}
+
+export type MetricValues = Partial<Record<Metric, number | null>>;
+export type AnalyticsTotals = { posts: number } & MetricValues;
+export type AnalyticsRow = { key: string | null; startsAt?: string } & AnalyticsTotals;
+
+export interface AnalyticsReport {
+  groupBy: GroupBy;
+  timezone: string;
+  startDate: string;
+  endDate: string;
+  metrics: Metric[];
+  rows: AnalyticsRow[];
+  totals: AnalyticsTotals;
+}
+
+/** Checks and resolves the query; every problem names its field (400 INVALID_INPUT). */
+export function parseAnalyticsQuery(input: AnalyticsQueryInput, now: number): AnalyticsQuery {
+  const problems: FieldProblem[] = [];
+  const timezone = input.timezone ?? 'UTC';
+  const zoneOk = isTimeZone(timezone);
+  if (!zoneOk) problems.push({ field: 'timezone', reason: 'Must be an IANA time zone, e.g. Europe/Paris' });
+
+  const groupBy = (input.groupBy ?? 'day') as GroupBy;
+  if (!GROUP_BYS.includes(groupBy))
+    problems.push({ field: 'groupBy', reason: `Must be one of: ${GROUP_BYS.join(', ')}` });
+
+  let metrics: Metric[] = [...METRICS];
+  if (input.metrics !== undefined) {
+    const names = input.metrics
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean);
+    const unknown = names.filter((m) => !(METRICS as readonly string[]).includes(m));
+    if (names.length === 0 || unknown.length) {
+      problems.push({
+        field: 'metrics',
+        reason: `${unknown.length ? `Unknown metric '${unknown[0]}'; ` : ''}give a comma-separated subset of: ${METRICS.join(', ')}`,
+      });
+    } else {
+      metrics = METRICS.filter((m) => names.includes(m));
+    }
+  }
+
+  const date = (field: 'startDate' | 'endDate') => {
+    const text = input[field];
+    if (text === undefined) return undefined;
+    const ms =
+      /^\d{4}-\d{2}-\d{2}$/.test(text) && zoneOk ? calendarDate(text, timezone) : parseDateInput(text);
+    if (ms === undefined)
+      problems.push({ field, reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
+    return ms;
+  };
+  const startInput = date('startDate');
+  const endInput = date('endDate');
+  const end =
+    endInput ?? (startInput !== undefined && startInput >= now ? startInput + DEFAULT_RANGE_MS : now);
+  const start = startInput ?? end - DEFAULT_RANGE_MS;
+  if (end <= start) problems.push({ field: 'endDate', reason: 'Must be after startDate' });
+
+  if (!problems.length && (groupBy === 'day' || groupBy === 'week' || groupBy === 'month')) {
+    if (!periodsBetween(start, end, groupBy, timezone, MAX_PERIODS)) {
+      problems.push({
+        field: 'endDate',
+        reason: `The range spans more than ${MAX_PERIODS} ${groupBy}s; narrow it or group by a longer period`,
+      });
+    }
+  }
+  if (problems.length) throw invalidInput(problems, undefined, { location: 'query' });
+  return {
+    filters: {
+      brandId: input.brandId,
+      platform: input.platform,
+      campaignId: input.campaignId,
+      postId: input.postId,
+      start,
+      end,
+    },
+    groupBy,
+    metrics,
+    timezone,
+  };
+}
+
+function calendarDate(text: string, timeZone: string): number | undefined {
+  const utc = parseDateInput(text);
+  return utc === undefined ? undefined : localDayStart(utc / 86_400_000, timeZone);
+}
+
+type Sums = { posts: number } & Record<repo.MetricColumn, number>;
+
+function emptySums(): Sums {
+  const sums = { posts: 0 } as Sums;
+  for (const [, column] of SUMMED) sums[column] = 0;
+  return sums;
+}
+
+export function addSums(into: Sums, from: Sums): void {
+  into.posts += from.posts;
+  for (const [, column] of SUMMED) into[column] += from[column];
+}
+
+/** The chosen metrics of a group, from its sums (the one place engagements and the rate are derived). */
+export function metricValues(sums: Sums, metrics: readonly Metric[]): AnalyticsTotals {
+  const engagements = ENGAGEMENT_COLUMNS.reduce((total, c) => total + sums[c], 0);
+  const out: AnalyticsTotals = { posts: sums.posts };
+  for (const metric of metrics) {
+    if (metric === 'engagements') out.engagements = engagements;
+    else if (metric === 'engagementRate')
+      out.engagementRate = sums.impressions > 0 ? engagements / sums.impressions : null;
+    else out[metric] = sums[SUMMED.find(([m]) => m === metric)![1]];
+  }
+  return out;
+}
+
+const DIMENSION: Record<GroupBy, repo.Dimension> = {
+  day: 'slot',
+  week: 'slot',
+  month: 'slot',
+  platform: 'platform',
+  campaign: 'campaign',
+  post: 'post',
+};
+
+export interface GroupSums {
+  key: string | null;
+  startsAt?: number;
+  sums: Sums;
+}
+
+/**
+ * The groups of a query, in order: every period of the range for time groupings (empty ones with
+ * zeros), else one group per platform / campaign (no campaign last, key null) / post.
+ */
+export async function groupSums(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  query: AnalyticsQuery,
+  options: repo.AggregateOptions = {},
+): Promise<GroupSums[]> {
+  const rows = await repo.aggregate(ctx.db, tenant, query.filters, DIMENSION[query.groupBy], options);
+  const { groupBy } = query;
+  if (groupBy === 'day' || groupBy === 'week' || groupBy === 'month') {
+    const unit: PeriodUnit = groupBy;
+    const periods = periodsBetween(
+      query.filters.start,
+      query.filters.end,
+      unit,
+      query.timezone,
+      MAX_PERIODS,
+    )!;
+    const groups: GroupSums[] = periods.map((p) => ({ key: p.key, startsAt: p.startsAt, sums: emptySums() }));
+    const indexes = periodIndexes(
+      periods,
+      rows.map((r) => r.key as number),
+    );
+    rows.forEach((row, i) => addSums(groups[indexes[i]!]!.sums, row));
+    return groups;
+  }
+  const groups = rows.map((row) => ({ key: row.key === null ? null : String(row.key), sums: row as Sums }));
+  if (groupBy === 'campaign' || groupBy === 'platform') {
+    groups.sort((a, b) =>
+      a.key === null ? 1 : b.key === null ? -1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+    );
+  }
+  return groups;
+}
+
+export function toRow(group: GroupSums, metrics: readonly Metric[]): AnalyticsRow {
+  return {
+    key: group.key,
+    ...(group.startsAt !== undefined ? { startsAt: toIso(group.startsAt) } : {}),
+    ...metricValues(group.sums, metrics),
+  };
+}
+
+/** `GET /analytics`. Totals are the sums of the rows, so they agree for every groupBy. */
+export async function getAnalytics(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  input: AnalyticsQueryInput,
+): Promise<AnalyticsReport> {
+  const query = parseAnalyticsQuery(input, ctx.clock.now());
+  const groups = await groupSums(ctx, tenant, query);
+  const totals = emptySums();
+  for (const group of groups) addSums(totals, group.sums);
+  return {
+    groupBy: query.groupBy,
+    timezone: query.timezone,
+    startDate: toIso(query.filters.start),
+    endDate: toIso(query.filters.end),
+    metrics: query.metrics,
+    rows: groups.map((g) => toRow(g, query.metrics)),
+    totals: metricValues(totals, query.metrics),
+  };
+}
+
+export { emptySums, type Sums };

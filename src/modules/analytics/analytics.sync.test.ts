@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  call,
+  createTenant,
+  createTestApp,
+  dialects,
+  startWorker,
+  type Tenant,
+  type TestApp,
+} from '../../../test/helpers/app.js';
+import { sandboxMetrics } from '../../platforms/sandbox/sandbox.connector.js';
+import type { Worker } from '../../worker/index.js';
+import { METRICS_SYNC_JOB, snapshotId, syncDedupeKey } from './analytics.sync.js';
+
+describe('sandbox metrics', () => {
+  it('are deterministic and never decrease with age', () => {
+    const ages = [0, 1000, 3_600_000, 6 * 3_600_000, 86_400_000, 7 * 86_400_000, 30 * 86_400_000];
+    for (const platform of ['twitter', 'facebook', 'instagram']) {
+      const series = ages.map((age) => sandboxMetrics('post_01TEST', platform, age));
+      assert.deepEqual(
+        series,
+        ages.map((age) => sandboxMetrics('post_01TEST', platform, age)),
+      );
+      for (let i = 1; i < series.length; i++) {
+        for (const [name, value] of Object.entries(series[i]!)) {
+          const before = series[i - 1]![name as keyof (typeof series)[number]];
+          if (value === null) assert.equal(before, null);
+          else assert.ok(value >= before!, `${platform} ${name} fell from ${before} to ${value}`);
+        }
+      }
+      assert.ok(series.at(-1)!.impressions! > 300, 'a month-old post has an audience');
+    }
+  });
+});
+
+for (const dialect of dialects) {
+  describe(`metrics sync (${dialect})`, () => {
+    let t: TestApp;
+    let tenant: Tenant;
+    let worker: Worker;
+    let brandId: string;
+
+    before(async () => {
+      t = await createTestApp(dialect, { env: { AUDENCI_METRICS_SYNC_DELAYS: '0.1,0.3' } });
+      tenant = await createTenant(t);
+      brandId = (
+        await call(t.app, 'POST', '/api/v1/brands', {
+          key: tenant.test.admin,
+          body: { name: 'Metrics brand' },
+        })
+      ).body.data.id;
+      worker = await startWorker(t);
+    });
+    after(async () => {
+      await worker.stop(2000);
+      await t.close();
+    });
+
+    async function publishedPost(): Promise<{ id: string; publishedAt: string }> {
+      const created = await call(t.app, 'POST', '/api/v1/posts', {
+        key: tenant.test.read_write,
+        body: { brandId, platform: 'facebook', caption: 'Growth curve' },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const id = created.body.data.id as string;
+      const publish = await call(t.app, 'POST', `/api/v1/posts/${id}/publish`, {
+        key: tenant.test.read_write,
+      });
+      assert.equal(publish.status, 202, JSON.stringify(publish.body));
+      for (let i = 0; i < 100; i++) {
+        const post = (await call(t.app, 'GET', `/api/v1/posts/${id}`, { key: tenant.test.read })).body.data;
+        if (post.status === 'PUBLISHED') return post;
+        await sleep(50);
+      }
+      throw new Error('not published');
+    }
+
+    async function series(id: string, key = tenant.test.read) {
+      return call(t.app, 'GET', `/api/v1/posts/${id}/analytics`, { key });
+    }
+
+    it('schedules a sync per configured delay and stores one snapshot for each', async () => {
+      const post = await publishedPost();
+      const jobs = await t.runtime.ctx.db
+        .selectFrom('jobs')
+        .select(['run_at', 'dedupe_key'])
+        .where('type', '=', METRICS_SYNC_JOB)
+        .where('dedupe_key', 'in', [syncDedupeKey(post.id, 0), syncDedupeKey(post.id, 1)])
+        .orderBy('run_at')
+        .execute();
+      const publishedAt = Date.parse(post.publishedAt);
+      assert.deepEqual(
+        jobs.map((j) => Number(j.run_at) - publishedAt),
+        [100, 300],
+      );
+      let answer;
+      for (let i = 0; i < 60; i++) {
+        answer = await series(post.id);
+        if (answer.body.data?.snapshots.length === 2) break;
+        await sleep(50);
+      }
+      assert.equal(answer!.status, 200);
+      const data = answer!.body.data;
+      assert.equal(data.postId, post.id);
+      assert.equal(data.platform, 'facebook');
+      assert.equal(data.snapshots.length, 2);
+      const [first, second] = data.snapshots;
+      assert.ok(Date.parse(first.capturedAt) >= publishedAt + 100);
+      assert.ok(Date.parse(second.capturedAt) >= publishedAt + 300);
+      assert.equal(first.saves, null, 'Facebook has no saves');
+      for (const name of ['impressions', 'reach', 'likes', 'comments', 'shares', 'clicks']) {
+        assert.equal(typeof second[name], 'number', name);
+        assert.ok(second[name] >= first[name], `${name} grows`);
+      }
+    });
+
+    it('re-running a sync never stores a second snapshot for the same delay', async () => {
+      const post = await publishedPost();
+      for (let i = 0; i < 60; i++) {
+        if ((await series(post.id)).body.data.snapshots.length === 2) break;
+        await sleep(50);
+      }
+      // The same run again (as after a lost lease): a new job row for the same post and delay.
+      await t.runtime.ctx.queue.enqueue(t.runtime.ctx.db, {
+        type: METRICS_SYNC_JOB,
+        payload: { postId: post.id, index: 0 },
+        tenant: { organizationId: tenant.org.id, environment: 'test' },
+      });
+      // And the schedule again: deduplicated.
+      const again = await t.runtime.ctx.queue.enqueue(t.runtime.ctx.db, {
+        type: METRICS_SYNC_JOB,
+        payload: { postId: post.id, index: 1 },
+        tenant: { organizationId: tenant.org.id, environment: 'test' },
+        dedupeKey: syncDedupeKey(post.id, 1),
+      });
+      assert.equal(again.status, 'succeeded', 'the scheduled job already ran; no second one');
+      await sleep(600);
+      const rows = await t.runtime.ctx.db
+        .selectFrom('post_metrics')
+        .select('id')
+        .where('post_id', '=', post.id)
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        [snapshotId(post.id, 0), snapshotId(post.id, 1)],
+      );
+      // One latest row for the post, the newer snapshot's.
+      const latest = await t.runtime.ctx.db
+        .selectFrom('post_metrics_latest')
+        .select('snapshot_id')
+        .where('post_id', '=', post.id)
+        .execute();
+      assert.deepEqual(
+        latest.map((r) => r.snapshot_id),
+        [snapshotId(post.id, 1)],
+      );
+    });
+
+    it('answers 404 for a post of another environment, and lets a read key see the series', async () => {
+      const post = await publishedPost();
+      assert.equal((await series(post.id, tenant.live.read)).status, 404);
+      const mine = await series(post.id, tenant.test.read);
+      assert.equal(mine.status, 200);
+      assert.ok(Array.isArray(mine.body.data.snapshots));
+    });
+  });
+}

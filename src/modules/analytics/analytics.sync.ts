@@ -1,0 +1,279 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import {
+  PlatformError,
+  type AccountStats,
+  type MetricsRequest,
+  type PostMetrics,
+} from '../../platforms/connector.js';
+import type { ConnectorRegistry } from '../../platforms/registry.js';
+import { AppError } from '../../shared/errors.js';
+import type { Tenant } from '../../shared/tenant.js';
+import { JobError, type JobHandler, type PeriodicTask } from '../../worker/worker.js';
+import type { ServiceContext } from '../context.js';
+import { storeSnapshot } from './analytics.snapshots.js';
+import type { NewPostMetricsRow } from './analytics.table.js';
+
+export const METRICS_SYNC_JOB = 'analytics.sync';
+
+export interface MetricsSyncPayload {
+  postId: string;
+  /** Which entry of AUDENCI_METRICS_SYNC_DELAYS this run is (0-based). */
+  index: number;
+}
+
+/** The post a sync job reads (what the publish handler hands over, and the table has). */
+export interface PublishedPost {
+  id: string;
+  brand_id: string;
+  platform: string;
+  social_account_id: string | null;
+  published_at: number | null;
+}
+
+/** Resolves the account a live post was published as (decrypted token); throws AppError when gone. */
+export type SyncAccountResolver = (tenant: Tenant, post: PublishedPost) => Promise<MetricsRequest['account']>;
+
+export interface MetricsSyncDeps {
+  ctx: ServiceContext;
+  connectors: ConnectorRegistry;
+  resolveAccount: SyncAccountResolver;
+}
+
+/**
+ * Rate limits and outages can last a while: a sync is retried often enough that a platform's
+ * `Retry-After` (which overrides these when longer) is honoured instead of failing the sync.
+ */
+const SYNC_RETRY_DELAYS = [60, 300, 900, 3600, 3600, 3600, 3600, 3600, 3600];
+const SYNC_MAX_ATTEMPTS = SYNC_RETRY_DELAYS.length + 1;
+
+/** One sync job per post and delay, ever: re-publishing or a retried publish cannot schedule twice. */
+export function syncDedupeKey(postId: string, index: number): string {
+  return `${METRICS_SYNC_JOB}:${postId}:${index}`;
+}
+
+/**
+ * The snapshot of run `index` of a post has a fixed id, so a repeated run (a lost lease, a retry after
+ * the commit) cannot store a second snapshot for the same delay.
+ */
+export function snapshotId(postId: string, index: number): string {
+  return `pmet_${postId.replace(/^post_/, '')}_${String(index).padStart(2, '0')}`;
+}
+
+/**
+ * Schedules a just-published post's metric syncs, one job per delay after `publishedAt`, in the
+ * caller's transaction (the publish handler's, so they exist exactly when the post is PUBLISHED).
+ */
+export async function scheduleMetricSyncs(
+  ctx: ServiceContext,
+  trx: Kysely<Database>,
+  tenant: Tenant,
+  post: { id: string; published_at: number | null },
+  delaysSeconds: readonly number[],
+): Promise<void> {
+  const publishedAt = post.published_at ?? ctx.clock.now();
+  for (const [index, seconds] of delaysSeconds.entries()) {
+    await ctx.queue.enqueue(trx, {
+      type: METRICS_SYNC_JOB,
+      payload: { postId: post.id, index } satisfies MetricsSyncPayload,
+      tenant,
+      runAt: publishedAt + Math.round(seconds * 1000),
+      maxAttempts: SYNC_MAX_ATTEMPTS,
+      dedupeKey: syncDedupeKey(post.id, index),
+    });
+  }
+}
+
+function toColumns(metrics: PostMetrics) {
+  const count = (value: number | null) =>
+    value === null || !Number.isFinite(value) ? null : Math.max(0, Math.round(value));
+  return {
+    impressions: count(metrics.impressions),
+    reach: count(metrics.reach),
+    likes: count(metrics.likes),
+    comments: count(metrics.comments),
+    shares: count(metrics.shares),
+    saves: count(metrics.saves),
+    clicks: count(metrics.clicks),
+    video_views: count(metrics.videoViews),
+  };
+}
+
+/** A platform failure as a job outcome: rate limits and outages are retried, the rest fail the sync. */
+export function syncFailure(error: unknown): JobError {
+  if (error instanceof PlatformError) {
+    const retryAfterMs =
+      error.options.retryAfterSeconds !== undefined ? error.options.retryAfterSeconds * 1000 : undefined;
+    return new JobError(error.message, error.retryable, retryAfterMs, { code: error.code });
+  }
+  if (error instanceof AppError) return new JobError(error.message, false, undefined, { code: error.code });
+  return new JobError(error instanceof Error ? error.message : String(error), true);
+}
+
+/** The sandbox identity of a test post published without an account (as the publish handler uses). */
+function sandboxAccount(post: PublishedPost): MetricsRequest['account'] {
+  return {
+    platformAccountId: `sandbox-${post.brand_id}`,
+    accessToken: 'sandbox',
+    metadata: { platform: post.platform },
+  };
+}
+
+/**
+ * `analytics.sync`: pulls a published post's metrics from its connector and stores a snapshot (with
+ * the job's completion, in one transaction). A deleted or unpublished post, or a connector without
+ * insights, ends the job without a snapshot.
+ */
+export function metricsSyncHandler(deps: MetricsSyncDeps): JobHandler {
+  const { ctx } = deps;
+  return {
+    retryDelays: SYNC_RETRY_DELAYS,
+    async run(job) {
+      const { postId, index } = job.payload as MetricsSyncPayload;
+      const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
+      const post = await ctx.db
+        .selectFrom('posts')
+        .select(['id', 'brand_id', 'campaign_id', 'platform', 'social_account_id', 'published_at', 'status'])
+        .select('platform_post_id')
+        .where('id', '=', postId)
+        .where('organization_id', '=', tenant.organizationId)
+        .where('environment', '=', tenant.environment)
+        .executeTakeFirst();
+      if (!post) return { skipped: 'the post was deleted' };
+      if (post.status !== 'PUBLISHED' || !post.platform_post_id || post.published_at === null)
+        return { skipped: `the post is ${post.status}` };
+      const connector = deps.connectors.get(post.platform, tenant.environment);
+      if (!connector?.fetchMetrics) return { skipped: `no metrics from ${post.platform} on this server` };
+
+      let metrics: PostMetrics;
+      try {
+        const account =
+          tenant.environment === 'test' && !post.social_account_id
+            ? sandboxAccount(post)
+            : await deps.resolveAccount(tenant, post);
+        metrics = await connector.fetchMetrics({
+          platformPostId: post.platform_post_id,
+          postId: post.id,
+          publishedAt: post.published_at,
+          account,
+        });
+      } catch (error) {
+        throw syncFailure(error);
+      }
+      const row: NewPostMetricsRow = {
+        id: snapshotId(post.id, index),
+        organization_id: tenant.organizationId,
+        environment: tenant.environment,
+        post_id: post.id,
+        brand_id: post.brand_id,
+        campaign_id: post.campaign_id,
+        platform: post.platform,
+        published_at: post.published_at,
+        captured_at: ctx.clock.now(),
+        ...toColumns(metrics),
+      };
+      // The snapshot, its post's latest row (when newer) and the job's completion commit together.
+      const stored = await ctx.db.transaction().execute(async (trx) => {
+        const isNew = await storeSnapshot(trx, row);
+        await job.complete(trx, { snapshotId: row.id, index });
+        return isNew;
+      });
+      return { snapshotId: row.id, index, stored };
+    },
+  };
+}
+
+/** The account-stats row id of an account on the UTC day of `at`: one row per account per day. */
+export function accountStatsId(accountId: string, at: number): string {
+  const day = new Date(at).toISOString().slice(0, 10).replaceAll('-', '');
+  return `acst_${accountId.replace(/^acct_/, '')}_${day}`;
+}
+
+export interface AccountStatsDeps {
+  ctx: ServiceContext;
+  connectors: ConnectorRegistry;
+  /** The account's identity and decrypted token; throws when it cannot be used. */
+  resolveAccount: (tenant: Tenant, account: AccountToSync) => Promise<MetricsRequest['account']>;
+  everyMs?: number;
+  onError?: (error: unknown, what: string) => void;
+}
+
+export interface AccountToSync {
+  id: string;
+  organization_id: string;
+  environment: Tenant['environment'];
+  brand_id: string;
+  platform: string;
+}
+
+/** Accounts handled per periodic run at most (the next run picks up the rest). */
+const ACCOUNTS_PER_RUN = 200;
+
+/**
+ * Daily follower counts: each run stores today's row for connected accounts that have none yet. A
+ * failure (rate limit, expired token) leaves the account for the next run.
+ */
+export function accountStatsTask(deps: AccountStatsDeps): PeriodicTask {
+  const { ctx } = deps;
+  return {
+    name: 'account stats',
+    everyMs: deps.everyMs ?? 15 * 60_000,
+    async run() {
+      const now = ctx.clock.now();
+      const dayStart = now - (now % 86_400_000);
+      const accounts = await ctx.db
+        .selectFrom('social_accounts as a')
+        .select(['a.id', 'a.organization_id', 'a.environment', 'a.brand_id', 'a.platform'])
+        .where('a.status', '=', 'connected')
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('account_stats as s')
+                .select('s.id')
+                .whereRef('s.social_account_id', '=', 'a.id')
+                .where('s.captured_at', '>=', dayStart),
+            ),
+          ),
+        )
+        .orderBy('a.id')
+        .limit(ACCOUNTS_PER_RUN)
+        .execute();
+      for (const account of accounts) {
+        const tenant: Tenant = { organizationId: account.organization_id, environment: account.environment };
+        const connector = deps.connectors.get(account.platform, account.environment);
+        if (!connector?.fetchAccountStats) continue;
+        let stats: AccountStats;
+        try {
+          stats = await connector.fetchAccountStats({ account: await deps.resolveAccount(tenant, account) });
+        } catch (error) {
+          deps.onError?.(error, `account stats of ${account.id}`);
+          continue;
+        }
+        const row = {
+          id: accountStatsId(account.id, now),
+          organization_id: account.organization_id,
+          environment: account.environment,
+          social_account_id: account.id,
+          brand_id: account.brand_id,
+          platform: account.platform,
+          captured_at: now,
+          followers: stats.followers,
+          following: stats.following,
+          posts: stats.posts,
+        };
+        await ctx.db
+          .insertInto('account_stats')
+          .values(row)
+          .onConflict((oc) =>
+            oc.column('id').doUpdateSet({
+              captured_at: now,
+              followers: stats.followers,
+              following: stats.following,
+              posts: stats.posts,
+            }),
+          )
+          .execute();
+      }
+    },
+  };
+}

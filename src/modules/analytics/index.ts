@@ -1,0 +1,12 @@
+export {
+  getAnalytics,
+  GROUP_BYS,
+  METRICS,
+  type AnalyticsReport,
+  type AnalyticsRow,
+  type GroupBy,
+  type Metric,
+} from './analytics.service.js';
+export { AnalyticsReportSchema, AnalyticsRowSchema, AnalyticsTotalsSchema } from './analytics.schemas.js';
+export { analyticsRoutes } from './analytics.routes.js';
+export { analyticsExportJobType } from './analytics.export.js';

@@ -1,0 +1,107 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { CommentRow, NewCommentRow } from './comments.table.js';
+
+export async function findComment(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+): Promise<CommentRow | undefined> {
+  return db
+    .selectFrom('comments')
+    .selectAll()
+    .where('id', '=', id)
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment)
+    .executeTakeFirst();
+}
+
+/** Inserts the rows no earlier sync stored; returns only those it inserted (the new comments). */
+export async function insertNewComments(db: Kysely<Database>, rows: NewCommentRow[]): Promise<CommentRow[]> {
+  const inserted: CommentRow[] = [];
+  for (const row of rows) {
+    const created = await db
+      .insertInto('comments')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['organization_id', 'environment', 'platform', 'platform_comment_id']).doNothing(),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (created) inserted.push(created);
+  }
+  return inserted;
+}
+
+/** Our ids of the comments with these platform ids on one post (to link replies to their parents). */
+export async function idsByPlatformId(
+  db: Kysely<Database>,
+  postId: string,
+  platformIds: string[],
+): Promise<Map<string, string>> {
+  if (platformIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('comments')
+    .select(['id', 'platform_comment_id'])
+    .where('post_id', '=', postId)
+    .where('platform_comment_id', 'in', platformIds)
+    .execute();
+  return new Map(rows.map((r) => [r.platform_comment_id, r.id]));
+}
+
+export interface CommentFilters {
+  brandId?: string;
+  platform?: string;
+  postId?: string;
+  /** created_at on or after (epoch ms). */
+  since?: number;
+}
+
+export function commentsQuery(db: Kysely<Database>, tenant: Tenant, filters: CommentFilters) {
+  let query = db
+    .selectFrom('comments')
+    .selectAll()
+    .where('organization_id', '=', tenant.organizationId)
+    .where('environment', '=', tenant.environment);
+  if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
+  if (filters.platform !== undefined) query = query.where('platform', '=', filters.platform);
+  if (filters.postId !== undefined) query = query.where('post_id', '=', filters.postId);
+  if (filters.since !== undefined) query = query.where('created_at', '>=', filters.since);
+  return query;
+}
+
+/** Published posts within the window whose comments are due (never synced first), across tenants. */
+export async function postsDueForSync(db: Kysely<Database>, now: number, windowMs: number, limit: number) {
+  return db
+    .selectFrom('posts')
+    .leftJoin('comment_syncs', 'comment_syncs.post_id', 'posts.id')
+    .selectAll('posts')
+    .where('posts.status', '=', 'PUBLISHED')
+    .where('posts.platform_post_id', 'is not', null)
+    .where('posts.published_at', '>=', now - windowMs)
+    .where((eb) =>
+      eb.or([eb('comment_syncs.next_sync_at', 'is', null), eb('comment_syncs.next_sync_at', '<=', now)]),
+    )
+    .orderBy('comment_syncs.next_sync_at')
+    .orderBy('posts.published_at')
+    .limit(limit)
+    .execute();
+}
+
+export async function scheduleSync(
+  db: Kysely<Database>,
+  postId: string,
+  values: { nextSyncAt: number; lastSyncedAt?: number; lastError: string | null },
+): Promise<void> {
+  const row = {
+    next_sync_at: values.nextSyncAt,
+    last_error: values.lastError,
+    ...(values.lastSyncedAt !== undefined ? { last_synced_at: values.lastSyncedAt } : {}),
+  };
+  await db
+    .insertInto('comment_syncs')
+    .values({ post_id: postId, last_synced_at: null, ...row })
+    .onConflict((oc) => oc.column('post_id').doUpdateSet(row))
+    .execute();
+}

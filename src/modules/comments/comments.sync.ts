@@ -1,0 +1,133 @@
+import { PlatformError, type PlatformComment } from '../../platforms/connector.js';
+import { newId } from '../../shared/ids.js';
+import type { Tenant } from '../../shared/tenant.js';
+import { recordEvents } from '../events/index.js';
+import type { PostRow } from '../posts/posts.table.js';
+import * as repo from './comments.repository.js';
+import { accountFor, commentsResource, toComment, type CommentsDeps } from './comments.service.js';
+import type { NewCommentRow } from './comments.table.js';
+
+/**
+ * The periodic comment sync: posts published within `windowMs` are visited every `intervalMs`, at most
+ * `batch` per run. Each new comment (by platform id) is inserted and its `comment.received` recorded in
+ * one transaction; a comment already stored inserts nothing and records nothing, so running the sync
+ * twice — or on two workers at once — delivers each comment's webhook once. A rate-limited answer pushes
+ * the post's next sync out by the platform's `Retry-After` (or the interval) instead of failing.
+ */
+export interface CommentSyncOptions {
+  intervalMs: number;
+  windowMs: number;
+  batch: number;
+  onError?: (error: unknown, context: string) => void;
+}
+
+export const DEFAULT_COMMENT_SYNC: CommentSyncOptions = {
+  intervalMs: 5 * 60_000,
+  windowMs: 30 * 24 * 3600_000,
+  batch: 50,
+};
+
+export async function syncDueComments(
+  deps: CommentsDeps,
+  options: CommentSyncOptions = DEFAULT_COMMENT_SYNC,
+): Promise<{ posts: number; inserted: number }> {
+  const now = deps.ctx.clock.now();
+  const due = await repo.postsDueForSync(deps.ctx.db, now, options.windowMs, options.batch);
+  let inserted = 0;
+  for (const post of due) {
+    try {
+      inserted += await syncPostComments(deps, post, options);
+    } catch (error) {
+      options.onError?.(error, `syncing comments of post ${post.id}`);
+    }
+  }
+  return { posts: due.length, inserted };
+}
+
+/** One post: fetch, store the new comments with their events, schedule the next visit. */
+export async function syncPostComments(
+  deps: CommentsDeps,
+  post: PostRow,
+  options: CommentSyncOptions = DEFAULT_COMMENT_SYNC,
+): Promise<number> {
+  const { ctx } = deps;
+  const tenant: Tenant = { organizationId: post.organization_id, environment: post.environment };
+  const connector = deps.connectors.get(post.platform, tenant.environment);
+  const now = ctx.clock.now();
+  if (!connector?.fetchComments) {
+    await repo.scheduleSync(ctx.db, post.id, {
+      nextSyncAt: now + options.windowMs,
+      lastError: 'unsupported',
+    });
+    return 0;
+  }
+  let comments: PlatformComment[];
+  try {
+    const account = await accountFor(deps, tenant, post);
+    comments = await connector.fetchComments({
+      platformPostId: post.platform_post_id!,
+      publishedAt: post.published_at ?? now,
+      account,
+    });
+  } catch (error) {
+    const retryAfterMs =
+      error instanceof PlatformError && error.kind === 'rate_limited' && error.options.retryAfterSeconds
+        ? error.options.retryAfterSeconds * 1000
+        : options.intervalMs;
+    const message = error instanceof Error ? error.message : String(error);
+    await repo.scheduleSync(ctx.db, post.id, {
+      nextSyncAt: now + retryAfterMs,
+      lastError: message.slice(0, 500),
+    });
+    if (!(error instanceof PlatformError && error.kind === 'rate_limited')) throw error;
+    return 0;
+  }
+  // Parents first, so a reply finds its parent's id when both arrive in the same sync.
+  const ordered = [...comments].sort((a, b) => a.createdAt - b.createdAt);
+  const count = await ctx.db.transaction().execute(async (trx) => {
+    const known = await repo.idsByPlatformId(
+      trx,
+      post.id,
+      ordered.map((c) => c.platformCommentId),
+    );
+    const fresh: NewCommentRow[] = [];
+    for (const c of ordered) {
+      if (known.has(c.platformCommentId)) continue;
+      const id = newId('comment', now);
+      known.set(c.platformCommentId, id);
+      fresh.push({
+        id,
+        organization_id: tenant.organizationId,
+        environment: tenant.environment,
+        brand_id: post.brand_id,
+        post_id: post.id,
+        platform: post.platform,
+        platform_comment_id: c.platformCommentId,
+        parent_id: c.parentPlatformCommentId ? (known.get(c.parentPlatformCommentId) ?? null) : null,
+        author_id: c.authorId,
+        author_name: c.authorName,
+        author_handle: c.authorHandle,
+        text: c.text,
+        replied_at: null,
+        created_at: c.createdAt,
+        received_at: now,
+      });
+    }
+    // On conflict (another worker stored it first) nothing is inserted and no event is recorded.
+    const rows = await repo.insertNewComments(trx, fresh);
+    await recordEvents(
+      ctx,
+      trx,
+      tenant,
+      rows.map((row) => ({ type: 'comment.received', brandId: row.brand_id, data: toComment(row) })),
+    );
+    await repo.scheduleSync(trx, post.id, {
+      nextSyncAt: now + options.intervalMs,
+      lastSyncedAt: now,
+      lastError: null,
+    });
+    return rows.length;
+  });
+  if (count > 0) ctx.counts.invalidate(commentsResource(tenant));
+  return count;
+}
