@@ -36,6 +36,8 @@ describe('loadConfig', () => {
     assert.equal(config.logLevel, 'info');
     assert.equal(config.ai.provider, 'builtin');
     assert.ok(config.webhookRetryDelays.length > 0);
+    assert.deepEqual(config.metricsSyncDelays, [3600, 21600, 86400, 259200, 604800, 2592000]);
+    assert.equal(config.commentSyncInterval, 300);
   });
 
   it('treats blank values as unset', () => {
@@ -65,6 +67,8 @@ describe('loadConfig', () => {
       OPENAI_BASE_URL: 'http://llm.internal/v1',
       LOG_LEVEL: 'warn',
       AUDENCI_WEBHOOK_RETRY_DELAYS: '1, 2,3.5',
+      AUDENCI_METRICS_SYNC_DELAYS: '0.5,60',
+      AUDENCI_COMMENT_SYNC_INTERVAL: '30',
     });
     assert.equal(config.port, 4000);
     assert.equal(config.host, '127.0.0.1');
@@ -77,6 +81,8 @@ describe('loadConfig', () => {
     assert.equal(config.ai.openaiBaseUrl, 'http://llm.internal/v1');
     assert.equal(config.logLevel, 'warn');
     assert.deepEqual(config.webhookRetryDelays, [1, 2, 3.5]);
+    assert.deepEqual(config.metricsSyncDelays, [0.5, 60]);
+    assert.equal(config.commentSyncInterval, 30);
   });
 
   it('accepts a base64 secret key of 32 bytes', () => {
@@ -127,6 +133,11 @@ describe('loadConfig', () => {
     it('AUDENCI_WEBHOOK_RETRY_DELAYS with a non-number', () => {
       rejects({ AUDENCI_WEBHOOK_RETRY_DELAYS: '5,x' }, 'AUDENCI_WEBHOOK_RETRY_DELAYS', /comma-separated/);
       rejects({ AUDENCI_WEBHOOK_RETRY_DELAYS: '5,,6' }, 'AUDENCI_WEBHOOK_RETRY_DELAYS', /comma-separated/);
+    });
+
+    it('AUDENCI_COMMENT_SYNC_INTERVAL out of range', () => {
+      rejects({ AUDENCI_COMMENT_SYNC_INTERVAL: '0' }, 'AUDENCI_COMMENT_SYNC_INTERVAL', /./);
+      rejects({ AUDENCI_COMMENT_SYNC_INTERVAL: 'often' }, 'AUDENCI_COMMENT_SYNC_INTERVAL', /./);
     });
 
     it('DATABASE_URL without AUDENCI_SECRET_KEY', () => {

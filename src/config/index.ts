@@ -37,6 +37,8 @@ export interface Config {
   webhookDisableAfterHours: number;
   publishRetryDelays: number[];
   metricsSyncDelays: number[];
+  /** Seconds between two comment syncs of a post (which also runs at each metrics-sync delay). */
+  commentSyncInterval: number;
   /** Finished jobs (every type) and their item errors and files are deleted this many days after they end. */
   jobRetentionDays: number;
   media: MediaConfig;
@@ -285,6 +287,7 @@ export function loadConfig(env: Env = process.env): Config {
       'AUDENCI_METRICS_SYNC_DELAYS',
       [3600, 21600, 86400, 259200, 604800, 2592000],
     ),
+    commentSyncInterval: integer(env, 'AUDENCI_COMMENT_SYNC_INTERVAL', 300, 1, 86_400),
     jobRetentionDays: integer(env, 'AUDENCI_JOB_RETENTION_DAYS', 30, 1, 3650),
     media: media(env),
   };
@@ -345,6 +348,7 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS',
   'AUDENCI_PUBLISH_RETRY_DELAYS',
   'AUDENCI_METRICS_SYNC_DELAYS',
+  'AUDENCI_COMMENT_SYNC_INTERVAL',
   'AUDENCI_JOB_RETENTION_DAYS',
   'AUDENCI_MEDIA_STORAGE',
   'AUDENCI_MEDIA_MAX_IMAGE_BYTES',

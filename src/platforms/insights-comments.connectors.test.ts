@@ -204,6 +204,36 @@ describe('Facebook insights and comments', () => {
     );
   });
 
+  it('asks again without post_clicks when Graph has retired it, keeping views and viewers', async () => {
+    const post = fake.state.addPost({ pageId: '101', message: 'Retired', createdTime: Date.now() });
+    fake.state.setInsights(post.id, {
+      post_media_view: 300,
+      post_total_media_view_unique: 200,
+      post_clicks: 9,
+    });
+    fake.state.retiredMetrics.add('post_clicks');
+    try {
+      const metrics = await connector.fetchMetrics!({
+        platformPostId: post.id,
+        postId: 'post_fb_retired',
+        publishedAt: post.createdTime,
+        account,
+      });
+      assert.equal(metrics.impressions, 300);
+      assert.equal(metrics.reach, 200);
+      assert.equal(metrics.clicks, null, 'unknown, not zero');
+      assert.deepEqual(
+        fake.state.calls('GET', `${post.id}/insights`).map((c) => c.query.metric),
+        [
+          'post_media_view,post_total_media_view_unique,post_clicks',
+          'post_media_view,post_total_media_view_unique',
+        ],
+      );
+    } finally {
+      fake.state.retiredMetrics.delete('post_clicks');
+    }
+  });
+
   it('rate limit codes 4, 17, 32 and 613 are rate_limited with retryAfterSeconds', async () => {
     const post = fake.state.addPost({ pageId: '101', message: 'Busy', createdTime: Date.now() });
     for (const code of [4, 17, 32, 613]) {

@@ -55,9 +55,14 @@ export interface CreateWorkerOptions extends Pick<
   /** How often tokens about to expire are refreshed, and how far ahead. */
   refreshEveryMs?: number;
   refreshAheadMs?: number;
-  /** How often the comment sync looks for posts due, and how often each post is synced. */
+  /**
+   * How often the comment sync looks for posts due (default: every 30 s, or the interval if shorter),
+   * and how often each post is synced (default AUDENCI_COMMENT_SYNC_INTERVAL).
+   */
   commentsEveryMs?: number;
   commentsIntervalMs?: number;
+  /** Seconds before retrying a failed metrics sync (a platform's longer `Retry-After` wins). */
+  metricsRetryDelays?: number[];
   /** How often finished jobs past AUDENCI_JOB_RETENTION_DAYS are deleted. */
   retentionEveryMs?: number;
   /** How often accounts without today's follower count are synced. */
@@ -98,6 +103,7 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
   const metricsSync = metricsSyncHandler({
     ctx: deps.ctx,
     connectors: deps.connectors,
+    retryDelays: options.metricsRetryDelays,
     resolveAccount: (tenant, post) => syncAccount(tenant, { ...post, id: post.social_account_id ?? '' }),
   });
   const accountStats = accountStatsTask({
@@ -128,9 +134,10 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     everyMs: options.campaignsEveryMs ?? 1_000,
     run: async () => void (await startDueCampaigns(deps.ctx)),
   };
+  const commentsIntervalMs = options.commentsIntervalMs ?? deps.config.commentSyncInterval * 1000;
   const syncComments = {
     name: 'comment sync',
-    everyMs: options.commentsEveryMs ?? 30_000,
+    everyMs: options.commentsEveryMs ?? Math.min(30_000, commentsIntervalMs),
     run: async () =>
       void (await syncDueComments(
         {
@@ -144,7 +151,8 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
         },
         {
           ...DEFAULT_COMMENT_SYNC,
-          intervalMs: options.commentsIntervalMs ?? DEFAULT_COMMENT_SYNC.intervalMs,
+          intervalMs: commentsIntervalMs,
+          delaysMs: deps.config.metricsSyncDelays.map((seconds) => Math.round(seconds * 1000)),
           onError: options.onError,
         },
       )),

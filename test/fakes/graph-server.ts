@@ -195,6 +195,8 @@ export interface FakeGraphState {
   calls(method: string, path: string | RegExp): RecordedRequest[];
   /** Insights, engagement and audience numbers of an object (post, media, Page, IG user), merged. */
   setInsights(id: string, values: Record<string, number>): void;
+  /** Metric names Graph no longer knows (as after a Meta deprecation): asking for one fails with (#100). */
+  readonly retiredMetrics: Set<string>;
   /** Someone's comment on a post/media, or a reply to a comment (`on` = the comment's id). */
   addComment(input: {
     on: string;
@@ -360,6 +362,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       return created;
     },
     setInsights: (id, values) => insights.set(id, { ...insights.get(id), ...values }),
+    retiredMetrics: new Set<string>(),
     addComment: (input) => {
       const root = rootOf(input.on);
       if (!root) throw new Error(`fake Graph: nothing to comment on with id ${input.on}`);
@@ -768,7 +771,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       .split(',')
       .filter(Boolean);
     if (names.length === 0) return invalid('The parameter metric is required');
-    const bad = names.find((n) => !(n in known));
+    const bad = names.find((n) => !(n in known) || state.retiredMetrics.has(n));
     if (bad) {
       return invalid(
         post

@@ -38,13 +38,15 @@ export interface MetricsSyncDeps {
   ctx: ServiceContext;
   connectors: ConnectorRegistry;
   resolveAccount: SyncAccountResolver;
+  /** Seconds before each retry of a failed sync (default SYNC_RETRY_DELAYS); one attempt more than delays. */
+  retryDelays?: number[];
 }
 
 /**
  * Rate limits and outages can last a while: a sync is retried often enough that a platform's
  * `Retry-After` (which overrides these when longer) is honoured instead of failing the sync.
  */
-const SYNC_RETRY_DELAYS = [60, 300, 900, 3600, 3600, 3600, 3600, 3600, 3600];
+export const SYNC_RETRY_DELAYS = [60, 300, 900, 3600, 3600, 3600, 3600, 3600, 3600];
 const SYNC_MAX_ATTEMPTS = SYNC_RETRY_DELAYS.length + 1;
 
 /** One sync job per post and delay, ever: re-publishing or a retried publish cannot schedule twice. */
@@ -127,7 +129,7 @@ function sandboxAccount(post: PublishedPost): MetricsRequest['account'] {
 export function metricsSyncHandler(deps: MetricsSyncDeps): JobHandler {
   const { ctx } = deps;
   return {
-    retryDelays: SYNC_RETRY_DELAYS,
+    retryDelays: deps.retryDelays ?? SYNC_RETRY_DELAYS,
     async run(job) {
       const { postId, index } = job.payload as MetricsSyncPayload;
       const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { CommentRow, NewCommentRow } from './comments.table.js';
@@ -83,10 +83,35 @@ export async function postsDueForSync(db: Kysely<Database>, now: number, windowM
     .where((eb) =>
       eb.or([eb('comment_syncs.next_sync_at', 'is', null), eb('comment_syncs.next_sync_at', '<=', now)]),
     )
-    .orderBy('comment_syncs.next_sync_at')
+    // Never-synced posts first on both dialects (NULLs sort first on SQLite, last on PostgreSQL).
+    .orderBy(sql`coalesce(comment_syncs.next_sync_at, 0)`)
     .orderBy('posts.published_at')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Takes a due post for one sync: moves its next sync to `until` only if it is still due (or was never
+ * synced). False when another worker claimed it first.
+ */
+export async function claimSync(
+  db: Kysely<Database>,
+  postId: string,
+  now: number,
+  until: number,
+): Promise<boolean> {
+  const claimed = await db
+    .insertInto('comment_syncs')
+    .values({ post_id: postId, next_sync_at: until, last_synced_at: null, last_error: null })
+    .onConflict((oc) =>
+      oc
+        .column('post_id')
+        .doUpdateSet({ next_sync_at: until })
+        .where('comment_syncs.next_sync_at', '<=', now),
+    )
+    .returning('post_id')
+    .executeTakeFirst();
+  return claimed !== undefined;
 }
 
 export async function scheduleSync(

@@ -12,10 +12,27 @@ import {
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/fakes/webhook-receiver.js';
 import { eventually } from '../../../test/helpers/webhooks.js';
 import type { Worker } from '../../worker/index.js';
-import { syncDueComments } from './comments.sync.js';
+import { commentSyncWindowMs, nextCommentSync, syncDueComments } from './comments.sync.js';
 import type { CommentsDeps } from './comments.service.js';
 
 const HOUR = 3600_000;
+
+describe('comment sync schedule', () => {
+  const options = { intervalMs: 5 * 60_000, delaysMs: [HOUR, 6 * HOUR, 24 * HOUR], batch: 50 };
+  const published = Date.UTC(2026, 10, 1, 12);
+  it('visits every interval, and at each metrics-sync delay that comes first', () => {
+    assert.equal(nextCommentSync(published, published, options), published + 5 * 60_000);
+    assert.equal(nextCommentSync(published, published + 58 * 60_000, options), published + HOUR);
+    assert.equal(nextCommentSync(published, published + HOUR, options), published + HOUR + 5 * 60_000);
+  });
+  it('follows shortened delays (tests) and stops one interval after the last', () => {
+    const short = { intervalMs: 60_000, delaysMs: [100, 300], batch: 50 };
+    assert.equal(nextCommentSync(published, published + 20, short), published + 100);
+    assert.equal(nextCommentSync(published, published + 150, short), published + 300);
+    assert.equal(commentSyncWindowMs(short), 60_300);
+    assert.equal(commentSyncWindowMs(options), 24 * HOUR + 5 * 60_000);
+  });
+});
 
 for (const dialect of dialects) {
   describe(`comment sync (${dialect})`, () => {

@@ -8,40 +8,64 @@ import { accountFor, commentsResource, toComment, type CommentsDeps } from './co
 import type { NewCommentRow } from './comments.table.js';
 
 /**
- * The periodic comment sync: posts published within `windowMs` are visited every `intervalMs`, at most
- * `batch` per run. Each new comment (by platform id) is inserted and its `comment.received` recorded in
- * one transaction; a comment already stored inserts nothing and records nothing, so running the sync
- * twice — or on two workers at once — delivers each comment's webhook once. A rate-limited answer pushes
- * the post's next sync out by the platform's `Retry-After` (or the interval) instead of failing.
+ * The periodic comment sync. A published post is visited right after publishing, then every
+ * `intervalMs` and also at each metrics-sync delay after publishing (`AUDENCI_METRICS_SYNC_DELAYS`,
+ * so shortened delays shorten comment syncs too), until the last delay has passed. At most `batch`
+ * posts per run; each is claimed first (its next sync moved one interval ahead, only if still due), so
+ * two workers never call the platform for the same post at once. Each new comment (by platform id) is
+ * inserted and its `comment.received` recorded in one transaction; a comment already stored inserts
+ * nothing and records nothing, so running the sync twice delivers each comment's webhook once. A
+ * rate-limited answer pushes the post's next sync out by the platform's `Retry-After` (or the interval)
+ * instead of failing.
  */
 export interface CommentSyncOptions {
   intervalMs: number;
-  windowMs: number;
+  /** The metrics-sync delays after publishing, in ms: a visit at each, none after the last. */
+  delaysMs: readonly number[];
   batch: number;
   onError?: (error: unknown, context: string) => void;
 }
 
 export const DEFAULT_COMMENT_SYNC: CommentSyncOptions = {
   intervalMs: 5 * 60_000,
-  windowMs: 30 * 24 * 3600_000,
+  delaysMs: [3600, 21600, 86400, 259200, 604800, 2592000].map((s) => s * 1000),
   batch: 50,
 };
+
+/** How long after publishing a post's comments are still synced: the last delay (and one interval). */
+export function commentSyncWindowMs(options: CommentSyncOptions): number {
+  return Math.max(0, ...options.delaysMs) + options.intervalMs;
+}
+
+/** The next visit after one at `now`: one interval later, or the next delay point if that comes first. */
+export function nextCommentSync(publishedAt: number, now: number, options: CommentSyncOptions): number {
+  let next = now + options.intervalMs;
+  for (const delay of options.delaysMs) {
+    const at = publishedAt + delay;
+    if (at > now && at < next) next = at;
+  }
+  return next;
+}
 
 export async function syncDueComments(
   deps: CommentsDeps,
   options: CommentSyncOptions = DEFAULT_COMMENT_SYNC,
 ): Promise<{ posts: number; inserted: number }> {
   const now = deps.ctx.clock.now();
-  const due = await repo.postsDueForSync(deps.ctx.db, now, options.windowMs, options.batch);
+  const due = await repo.postsDueForSync(deps.ctx.db, now, commentSyncWindowMs(options), options.batch);
   let inserted = 0;
+  let visited = 0;
   for (const post of due) {
+    // Another worker may have taken it since the query: the claim is the conditional update.
+    if (!(await repo.claimSync(deps.ctx.db, post.id, now, now + options.intervalMs))) continue;
+    visited++;
     try {
       inserted += await syncPostComments(deps, post, options);
     } catch (error) {
       options.onError?.(error, `syncing comments of post ${post.id}`);
     }
   }
-  return { posts: due.length, inserted };
+  return { posts: visited, inserted };
 }
 
 /** One post: fetch, store the new comments with their events, schedule the next visit. */
@@ -56,7 +80,7 @@ export async function syncPostComments(
   const now = ctx.clock.now();
   if (!connector?.fetchComments) {
     await repo.scheduleSync(ctx.db, post.id, {
-      nextSyncAt: now + options.windowMs,
+      nextSyncAt: now + commentSyncWindowMs(options),
       lastError: 'unsupported',
     });
     return 0;
@@ -122,7 +146,7 @@ export async function syncPostComments(
       rows.map((row) => ({ type: 'comment.received', brandId: row.brand_id, data: toComment(row) })),
     );
     await repo.scheduleSync(trx, post.id, {
-      nextSyncAt: now + options.intervalMs,
+      nextSyncAt: nextCommentSync(post.published_at ?? now, now, options),
       lastSyncedAt: now,
       lastError: null,
     });

@@ -32,6 +32,11 @@ const malformed = (what: string) =>
  */
 
 export const FACEBOOK_POST_METRICS = ['post_media_view', 'post_total_media_view_unique', 'post_clicks'];
+/**
+ * What is asked again when Graph rejects the full list as invalid (code 100): Meta retires Page
+ * metrics on short notice (more are announced for June 2026), and losing clicks must not lose views.
+ */
+export const FACEBOOK_CORE_POST_METRICS = ['post_media_view', 'post_total_media_view_unique'];
 export const INSTAGRAM_MEDIA_METRICS = [
   'views',
   'reach',
@@ -73,13 +78,21 @@ export async function fetchFacebookMetrics(
 ): Promise<PostMetrics> {
   const accessToken = request.account.accessToken;
   const id = request.platformPostId;
-  const insights = insightValues(
-    await graph.get<InsightsAnswer>(
+  const ask = (metrics: string[]) =>
+    graph.get<InsightsAnswer>(
       `${id}/insights`,
-      { metric: FACEBOOK_POST_METRICS.join(','), period: 'lifetime' },
+      { metric: metrics.join(','), period: 'lifetime' },
       { accessToken },
-    ),
-  );
+    );
+  let answer: InsightsAnswer;
+  try {
+    answer = await ask(FACEBOOK_POST_METRICS);
+  } catch (error) {
+    // `100` alone is an invalid parameter (a retired metric); `100/33` is a missing object.
+    if (!(error instanceof PlatformError && error.code === '100')) throw error;
+    answer = await ask(FACEBOOK_CORE_POST_METRICS);
+  }
+  const insights = insightValues(answer);
   const counts = await graph.get<FacebookPostCounts>(
     id,
     {
