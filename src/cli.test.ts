@@ -48,6 +48,8 @@ const COMMANDS = [
   'keys revoke',
   'import posts',
   'jobs get',
+  'secrets generate',
+  'secrets rotate',
 ];
 
 const children = new Set<ChildProcess>();
@@ -372,6 +374,32 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
       assert.equal(key.status, 'revoked');
       assert.ok(key.revokedAt);
       assert.equal(key.key, undefined);
+    });
+  });
+
+  describe('secrets', () => {
+    it('generate prints a new 32-byte hex key; rotate --json reports what it re-encrypted', async () => {
+      const dataDir = tempDir();
+      const [generated, other] = await Promise.all([
+        run(['secrets', 'generate']),
+        run(['secrets', 'generate']),
+      ]);
+      assert.equal(generated.code, 0, generated.stderr);
+      assert.match(generated.stdout, /^[0-9a-f]{64}\n$/);
+      assert.notEqual(generated.stdout, other.stdout);
+      const env = {
+        AUDENCI_SECRET_KEY: generated.stdout.trim(),
+        AUDENCI_SECRET_KEY_PREVIOUS: other.stdout.trim(),
+      };
+      const report = onlyJson(await run(['secrets', 'rotate', '--json'], { dataDir, env }));
+      assert.deepEqual(report, { scanned: 0, resealed: 0, unreadable: [] });
+      const bad = await run(['secrets', 'rotate'], {
+        dataDir,
+        env: { ...env, AUDENCI_SECRET_KEY_PREVIOUS: 'too-short' },
+      });
+      assert.equal(bad.code, 78);
+      assert.match(bad.stderr, /AUDENCI_SECRET_KEY_PREVIOUS/);
+      assert.ok(!bad.stderr.includes('too-short'), 'the value is not echoed');
     });
   });
 

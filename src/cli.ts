@@ -6,8 +6,11 @@ import { createLogger, handleSignals, start, type ProcessRole } from './main.js'
 import { ImportUsageError, importPosts, showJob, type ApiTarget } from './modules/jobs/jobs.cli.js';
 import { createKey, listAllKeys, revokeKeyById, SCOPES } from './modules/keys/index.js';
 import { createOrganization, listOrganizations, PLANS } from './modules/organizations/index.js';
+import { rotateSecrets } from './modules/secrets/index.js';
+import { resolveSecretKey, secretBoxes } from './runtime.js';
 import { AppError } from './shared/errors.js';
 import { systemClock } from './shared/clock.js';
+import { randomBytes } from 'node:crypto';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -102,6 +105,46 @@ const COMMANDS: Record<string, Command> = {
       } finally {
         await handle.destroy();
       }
+    },
+  },
+  'secrets generate': {
+    usage: 'audenci secrets generate',
+    summary: 'Print a new random AUDENCI_SECRET_KEY (32 bytes, hex)',
+    options: {},
+    async run() {
+      out(randomBytes(32).toString('hex'));
+    },
+  },
+  'secrets rotate': {
+    usage: 'audenci secrets rotate [--json]',
+    summary:
+      'Re-encrypt stored platform tokens and webhook secrets with AUDENCI_SECRET_KEY (the old key in AUDENCI_SECRET_KEY_PREVIOUS)',
+    options: { json },
+    async run({ values, config }) {
+      const secretKey = resolveSecretKey(config);
+      const previous = config.previousSecretKeys.filter((k) => !k.equals(secretKey));
+      if (previous.length === 0 && !values.json) {
+        process.stderr.write(
+          'audenci: AUDENCI_SECRET_KEY_PREVIOUS is not set: only checking that every stored secret opens with the current key\n',
+        );
+      }
+      const report = await withDb(config, (db) =>
+        rotateSecrets(db, secretBoxes(secretKey, previous), (p) => {
+          if (!values.json)
+            process.stderr.write(`${p.what}: ${p.scanned} checked, ${p.resealed} re-encrypted\n`);
+        }),
+      );
+      if (values.json) out(JSON.stringify(report));
+      else {
+        out(`Re-encrypted ${report.resealed} of ${report.scanned} stored secrets with the current key.`);
+        if (report.unreadable.length) {
+          out(`${report.unreadable.length} could not be opened with any configured key (left unchanged):`);
+          for (const where of report.unreadable) out(`  ${where}`);
+        } else if (previous.length) {
+          out('Every stored secret now opens with AUDENCI_SECRET_KEY: remove AUDENCI_SECRET_KEY_PREVIOUS.');
+        }
+      }
+      return report.unreadable.length ? 1 : 0;
     },
   },
   'orgs create': {

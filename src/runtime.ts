@@ -62,11 +62,22 @@ export function deriveKey(secret: Buffer, purpose: string): Buffer {
   return createHmac('sha256', secret).update(`audenci:${purpose}`).digest();
 }
 
+/** The boxes of stored secrets: platform tokens (and PKCE verifiers), webhook endpoint secrets. */
+export function secretBoxes(secretKey: Buffer, previousKeys: readonly Buffer[] = []) {
+  const box = (purpose: string) =>
+    new SecretBox(
+      deriveKey(secretKey, purpose),
+      previousKeys.map((k) => deriveKey(k, purpose)),
+    );
+  return { tokens: box('platform-tokens'), webhooks: box('webhook-secrets') };
+}
+
 /** Opens the database and builds every long-lived dependency of the API and the worker. */
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const onError = options.onBackgroundError ?? (() => undefined);
   const secretKey = resolveSecretKey(config);
+  const previousKeys = config.previousSecretKeys.filter((k) => !k.equals(secretKey));
   const db: DbHandle = createDb(config, options);
   try {
     await migrateToLatest(db.db);
@@ -96,13 +107,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const ctx = {
     db: db.db,
     clock,
-    cursors: new CursorCodec(deriveKey(secretKey, 'cursor')),
+    cursors: new CursorCodec(
+      deriveKey(secretKey, 'cursor'),
+      previousKeys.map((k) => deriveKey(k, 'cursor')),
+    ),
     counts: new CountCache(config.countCacheTtlMs, () => clock.now()),
     queue: new Queue(db, clock),
     capabilities: db.capabilities,
     webhookRetryDelays: config.webhookRetryDelays,
   };
-  const media = await createMediaContext(ctx, config, secretKey);
+  const media = await createMediaContext(ctx, config, secretKey, previousKeys);
+  const boxes = secretBoxes(secretKey, previousKeys);
   // One provider for the API and the worker (whose `images.generate` jobs use it).
   const ai = createAiProvider(config);
 
@@ -117,8 +132,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     keyUsage,
     metrics: createMetricsRegistry(),
     connectors: createConnectorRegistry(config, () => clock.now()),
-    tokenBox: new SecretBox(deriveKey(secretKey, 'platform-tokens')),
-    webhookBox: new SecretBox(deriveKey(secretKey, 'webhook-secrets')),
+    tokenBox: boxes.tokens,
+    webhookBox: boxes.webhooks,
     ai,
     jobTypes: createJobTypeRegistry(config, { ai, media }),
     readinessChecks,

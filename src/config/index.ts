@@ -15,6 +15,11 @@ export interface Config {
   redisUrl: string | undefined;
   /** 32-byte key (AES-256-GCM) for platform tokens; `undefined` means "generate into the data dir". */
   secretKey: Buffer | undefined;
+  /**
+   * Earlier values of AUDENCI_SECRET_KEY (AUDENCI_SECRET_KEY_PREVIOUS, comma-separated): what they sealed
+   * still opens, and `audenci secrets rotate` re-seals it with the current key.
+   */
+  previousSecretKeys: Buffer[];
   allowPrivateUrls: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   trustProxy: boolean;
@@ -165,14 +170,28 @@ function delays(env: Env, name: string, fallback: number[]): number[] {
   return parts.map(Number);
 }
 
-function secretKey(env: Env): Buffer | undefined {
-  const raw = read(env, 'AUDENCI_SECRET_KEY');
-  if (raw === undefined) return undefined;
+function parseSecretKey(name: string, raw: string): Buffer {
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
   if (key.length !== 32) {
-    throw new ConfigError('AUDENCI_SECRET_KEY', 'must be 32 bytes, as 64 hex characters or base64');
+    throw new ConfigError(name, 'must be 32 bytes, as 64 hex characters or base64');
   }
   return key;
+}
+
+function secretKey(env: Env): Buffer | undefined {
+  const raw = read(env, 'AUDENCI_SECRET_KEY');
+  return raw === undefined ? undefined : parseSecretKey('AUDENCI_SECRET_KEY', raw);
+}
+
+/** Keys replaced by AUDENCI_SECRET_KEY, still accepted for opening until `audenci secrets rotate` ran. */
+function previousSecretKeys(env: Env): Buffer[] {
+  const raw = read(env, 'AUDENCI_SECRET_KEY_PREVIOUS');
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => parseSecretKey('AUDENCI_SECRET_KEY_PREVIOUS', part));
 }
 
 const MIB = 1024 * 1024;
@@ -250,6 +269,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     secretKey: secretKey(env),
+    previousSecretKeys: previousSecretKeys(env),
     allowPrivateUrls: boolean(env, 'AUDENCI_ALLOW_PRIVATE_URLS', false),
     logLevel: oneOf(
       env,
@@ -315,6 +335,7 @@ export const CONFIG_VARIABLES = [
   'DATABASE_URL',
   'REDIS_URL',
   'AUDENCI_SECRET_KEY',
+  'AUDENCI_SECRET_KEY_PREVIOUS',
   'AUDENCI_ALLOW_PRIVATE_URLS',
   'LOG_LEVEL',
   'AUDENCI_TRUST_PROXY',

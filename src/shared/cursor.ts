@@ -21,10 +21,14 @@ export interface CursorState {
 }
 
 export class CursorCodec {
-  constructor(private readonly secret: Buffer) {}
+  /** `previous`: keys of an ongoing secret-key rotation, whose cursors are still accepted. */
+  constructor(
+    private readonly secret: Buffer,
+    private readonly previous: readonly Buffer[] = [],
+  ) {}
 
-  private sign(body: string): string {
-    return createHmac('sha256', this.secret).update(body).digest('base64url').slice(0, 22);
+  private sign(body: string, secret = this.secret): string {
+    return createHmac('sha256', secret).update(body).digest('base64url').slice(0, 22);
   }
 
   encode(state: CursorState): string {
@@ -36,9 +40,12 @@ export class CursorCodec {
   decode(cursor: string): CursorState | undefined {
     const [body, signature, rest] = cursor.split('.');
     if (!body || !signature || rest !== undefined) return undefined;
-    const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    const signedBy = (secret: Buffer) => {
+      const expected = Buffer.from(this.sign(body, secret));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    };
+    if (!signedBy(this.secret) && !this.previous.some(signedBy)) return undefined;
     try {
       const state = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorState;
       if (typeof state.s !== 'string' || typeof state.i !== 'string' || !Number.isInteger(state.p))

@@ -72,13 +72,20 @@ export function open(key: Buffer, sealed: string, aad: string): string {
   }
 }
 
-/** `seal`/`open` bound to one key, which it keeps out of sight of `JSON.stringify` and `util.inspect`. */
+/**
+ * `seal`/`open` bound to one key, which it keeps out of sight of `JSON.stringify` and `util.inspect`.
+ * Values sealed with a previous key (during a key rotation) still open; `reseal` moves them to the
+ * current key.
+ */
 export class SecretBox {
   readonly #key: Buffer;
+  readonly #previous: Buffer[];
 
-  constructor(key: Buffer) {
+  constructor(key: Buffer, previous: readonly Buffer[] = []) {
     checkKey(key);
+    previous.forEach(checkKey);
     this.#key = Buffer.from(key);
+    this.#previous = previous.map((k) => Buffer.from(k));
   }
 
   seal(plaintext: string, aad: string): string {
@@ -86,6 +93,30 @@ export class SecretBox {
   }
 
   open(sealed: string, aad: string): string {
-    return open(this.#key, sealed, aad);
+    try {
+      return open(this.#key, sealed, aad);
+    } catch (error) {
+      for (const key of this.#previous) {
+        try {
+          return open(key, sealed, aad);
+        } catch {
+          // the next key
+        }
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * `sealed` sealed again with the current key when a previous key sealed it; `undefined` when the
+   * current key already did. Throws `SecretBoxError` when no key opens it.
+   */
+  reseal(sealed: string, aad: string): string | undefined {
+    try {
+      open(this.#key, sealed, aad);
+      return undefined;
+    } catch {
+      return this.seal(this.open(sealed, aad), aad);
+    }
   }
 }

@@ -9,13 +9,16 @@ export async function createMediaContext(
   ctx: ServiceContext,
   config: Config,
   secretKey: Buffer,
+  previousSecretKeys: readonly Buffer[] = [],
 ): Promise<MediaContext> {
+  const linkKey = (secret: Buffer) => createHmac('sha256', secret).update('audenci:media-links').digest();
   return {
     ...ctx,
     storage: await createMediaStorage(config),
     publicUrl: config.publicUrl,
     limits: { maxImageBytes: config.media.maxImageBytes, maxVideoBytes: config.media.maxVideoBytes },
     allowPrivateUrls: config.allowPrivateUrls,
-    signingKey: createHmac('sha256', secretKey).update('audenci:media-links').digest(),
+    signingKey: linkKey(secretKey),
+    previousSigningKeys: previousSecretKeys.map(linkKey),
   };
 }

@@ -41,6 +41,8 @@ export interface MediaContext extends ServiceContext {
   allowPrivateUrls: boolean;
   /** Signs content links (derived from AUDENCI_SECRET_KEY). */
   signingKey: Buffer;
+  /** Keys of an ongoing secret-key rotation: links they signed still work until they expire. */
+  previousSigningKeys?: Buffer[];
 }
 
 export interface StoreMediaInput {
@@ -250,7 +252,22 @@ export async function findSignedMediaRow(
   expires: string,
   signature: string,
 ): Promise<MediaRow> {
-  verifyContentSignature(ctx.signingKey, id, expires, signature, ctx.clock.now());
+  const now = ctx.clock.now();
+  const previous = ctx.previousSigningKeys ?? [];
+  try {
+    verifyContentSignature(ctx.signingKey, id, expires, signature, now);
+  } catch (error) {
+    // A link signed before a key rotation: accepted when one of the previous keys signed it.
+    const accepted = previous.some((key) => {
+      try {
+        verifyContentSignature(key, id, expires, signature, now);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!accepted) throw error;
+  }
   const row = await repo.findMediaById(ctx.db, id);
   if (!row) throw notFound('media item', id);
   return row;

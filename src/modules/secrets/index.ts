@@ -1,0 +1,1 @@
+export { rotateSecrets, type RotateBoxes, type RotateProgress, type RotateReport } from './secrets.rotate.js';

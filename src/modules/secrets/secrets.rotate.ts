@@ -1,0 +1,166 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { SecretBoxError, type SecretBox } from '../../shared/secret-box.js';
+
+/**
+ * Re-seals every stored secret with the current AUDENCI_SECRET_KEY: platform access and refresh tokens,
+ * pending OAuth PKCE verifiers, and webhook endpoint secrets (current and overlapping previous ones).
+ *
+ * The processes run with the new key in AUDENCI_SECRET_KEY and the old one in
+ * AUDENCI_SECRET_KEY_PREVIOUS while this runs, so both keys open values at every moment and nothing
+ * stops working. Rows are read in id order by pages and each page is written in one transaction; a row
+ * is only updated when its value still is the one read (a concurrent token refresh wins). Running it
+ * again re-seals nothing (values already under the current key are left alone), so it can be resumed
+ * after an interruption. A value that no key opens is counted and named (never shown), not changed.
+ */
+export interface RotateBoxes {
+  tokens: SecretBox;
+  webhooks: SecretBox;
+}
+
+export interface RotateProgress {
+  /** Which kind of secret: `social account tokens`, `OAuth verifiers`, `webhook secrets`. */
+  what: string;
+  scanned: number;
+  resealed: number;
+}
+
+export interface RotateReport {
+  scanned: number;
+  resealed: number;
+  /** Where a value could not be opened with any configured key: `table.column:id`. */
+  unreadable: string[];
+}
+
+const PAGE = 200;
+
+interface Field {
+  column: string;
+  value: string | null;
+  aad: string;
+}
+
+interface Target {
+  what: string;
+  table: 'social_accounts' | 'oauth_states' | 'webhook_endpoints';
+  key: 'id' | 'state';
+  box: SecretBox;
+  page(db: Kysely<Database>, after: string): Promise<{ key: string; fields: Field[] }[]>;
+}
+
+function targets(boxes: RotateBoxes): Target[] {
+  return [
+    {
+      what: 'social account tokens',
+      table: 'social_accounts',
+      key: 'id',
+      box: boxes.tokens,
+      async page(db, after) {
+        const rows = await db
+          .selectFrom('social_accounts')
+          .select(['id', 'access_token_enc', 'refresh_token_enc'])
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(PAGE)
+          .execute();
+        return rows.map((r) => ({
+          key: r.id,
+          fields: [
+            { column: 'access_token_enc', value: r.access_token_enc, aad: r.id },
+            { column: 'refresh_token_enc', value: r.refresh_token_enc, aad: r.id },
+          ],
+        }));
+      },
+    },
+    {
+      what: 'OAuth verifiers',
+      table: 'oauth_states',
+      key: 'state',
+      box: boxes.tokens,
+      async page(db, after) {
+        const rows = await db
+          .selectFrom('oauth_states')
+          .select(['state', 'code_verifier_enc'])
+          .where('state', '>', after)
+          .orderBy('state')
+          .limit(PAGE)
+          .execute();
+        return rows.map((r) => ({
+          key: r.state,
+          fields: [
+            { column: 'code_verifier_enc', value: r.code_verifier_enc, aad: `oauth_state:${r.state}` },
+          ],
+        }));
+      },
+    },
+    {
+      what: 'webhook secrets',
+      table: 'webhook_endpoints',
+      key: 'id',
+      box: boxes.webhooks,
+      async page(db, after) {
+        const rows = await db
+          .selectFrom('webhook_endpoints')
+          .select(['id', 'secret', 'previous_secret'])
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(PAGE)
+          .execute();
+        return rows.map((r) => ({
+          key: r.id,
+          fields: [
+            { column: 'secret', value: r.secret, aad: r.id },
+            { column: 'previous_secret', value: r.previous_secret, aad: r.id },
+          ],
+        }));
+      },
+    },
+  ];
+}
+
+export async function rotateSecrets(
+  db: Kysely<Database>,
+  boxes: RotateBoxes,
+  onProgress?: (progress: RotateProgress) => void,
+): Promise<RotateReport> {
+  const report: RotateReport = { scanned: 0, resealed: 0, unreadable: [] };
+  for (const target of targets(boxes)) {
+    const progress: RotateProgress = { what: target.what, scanned: 0, resealed: 0 };
+    let after = '';
+    for (;;) {
+      const rows = await target.page(db, after);
+      if (rows.length === 0) break;
+      await db.transaction().execute(async (trx) => {
+        for (const row of rows) {
+          for (const field of row.fields) {
+            if (field.value === null) continue;
+            progress.scanned++;
+            let resealed: string | undefined;
+            try {
+              resealed = target.box.reseal(field.value, field.aad);
+            } catch (error) {
+              if (!(error instanceof SecretBoxError)) throw error;
+              report.unreadable.push(`${target.table}.${field.column}:${row.key}`);
+              continue;
+            }
+            if (resealed === undefined) continue;
+            // Only if nobody changed it since it was read (a token refresh seals with the current key).
+            const updated = await trx
+              .updateTable(target.table)
+              .set({ [field.column]: resealed } as never)
+              .where(target.key as never, '=', row.key as never)
+              .where(field.column as never, '=', field.value as never)
+              .executeTakeFirst();
+            if (Number(updated.numUpdatedRows) > 0) progress.resealed++;
+          }
+        }
+      });
+      after = rows.at(-1)!.key;
+      onProgress?.({ ...progress });
+    }
+    onProgress?.({ ...progress });
+    report.scanned += progress.scanned;
+    report.resealed += progress.resealed;
+  }
+  return report;
+}
