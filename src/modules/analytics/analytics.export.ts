@@ -20,7 +20,7 @@ import {
 /**
  * `analytics.export`: the rows of `GET /analytics` (same query fields, flat in the payload, plus
  * `format`: `csv`, the default, or `json`) written to the job's output, downloadable from
- * `GET /jobs/{id}/result`.
+ * `GET /jobs/{id}/result` as `analytics.csv` (`text/csv`) or `analytics.json` (`application/json`).
  *
  * The range is resolved at submission (a default "last 30 days" does not move while the job runs).
  * Grouped by post, chunks walk the posts by keyset over the post id (`state.after`), so a resumed job
@@ -84,7 +84,10 @@ export const analyticsExportJobType: JobTypeHandler<ExportPayload, ExportState> 
   type: 'analytics.export',
   scope: 'read',
   chunkSize: 2000,
-  output: { contentType: 'text/csv; charset=utf-8', filename: 'analytics.csv' },
+  output: ({ format }) =>
+    format === 'json'
+      ? { contentType: 'application/json; charset=utf-8', filename: 'analytics.json' }
+      : { contentType: 'text/csv; charset=utf-8', filename: 'analytics.csv' },
   async prepare(ctx, tenant, payload) {
     const input = (payload ?? {}) as Payload;
     if (!validate(input)) throw payloadError(problemsFrom(validate.errors ?? []));

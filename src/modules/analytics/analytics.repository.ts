@@ -65,6 +65,34 @@ export interface AggregateOptions {
   limit?: number;
 }
 
+const SUMS = [
+  sql<number>`count(*)`.as('posts'),
+  ...METRIC_COLUMNS.map((c) => sql<number>`coalesce(sum(${sql.ref(c)}), 0)`.as(c)),
+];
+
+/** The SQL `aggregate` runs (exported so that a test can check its plan uses the intended index). */
+export function aggregateQuery(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  filters: AnalyticsFilters,
+  dimension: Dimension,
+  options: AggregateOptions = {},
+) {
+  const key = KEY_EXPRESSION[dimension];
+  let query = latestSnapshots(db, tenant, filters, options.afterPost)
+    .select([sql<string | number | null>`${key}`.as('key'), ...SUMS])
+    .groupBy(key)
+    .orderBy(key);
+  if (options.limit !== undefined) query = query.limit(options.limit);
+  return query;
+}
+
+function toSums<R extends Record<MetricColumn | 'posts', unknown>>(row: R) {
+  const out = { posts: Number(row.posts) } as { posts: number } & Record<MetricColumn, number>;
+  for (const c of METRIC_COLUMNS) out[c] = Number(row[c]);
+  return out;
+}
+
 /** Sums of the latest snapshots per group, ordered by key (SQL order: null placement differs by dialect). */
 export async function aggregate(
   db: Kysely<Database>,
@@ -73,25 +101,25 @@ export async function aggregate(
   dimension: Dimension,
   options: AggregateOptions = {},
 ): Promise<AggregateRow[]> {
-  const key = KEY_EXPRESSION[dimension];
-  let query = latestSnapshots(db, tenant, filters, options.afterPost)
-    .select([
-      sql<string | number | null>`${key}`.as('key'),
-      sql<number>`count(*)`.as('posts'),
-      ...METRIC_COLUMNS.map((c) => sql<number>`coalesce(sum(${sql.ref(c)}), 0)`.as(c)),
-    ])
-    .groupBy(key)
-    .orderBy(key);
-  if (options.limit !== undefined) query = query.limit(options.limit);
-  const rows = await query.execute();
-  return rows.map((row) => {
-    const out = {
-      key: dimension === 'slot' ? Number(row.key) : row.key,
-      posts: Number(row.posts),
-    } as AggregateRow;
-    for (const c of METRIC_COLUMNS) out[c] = Number(row[c]);
-    return out;
-  });
+  const rows = await aggregateQuery(db, tenant, filters, dimension, options).execute();
+  return rows.map((row) => ({
+    key: dimension === 'slot' ? Number(row.key) : row.key,
+    ...toSums(row),
+  }));
+}
+
+/** The SQL `sumAll` runs. */
+export function sumAllQuery(db: Kysely<Database>, tenant: Tenant, filters: AnalyticsFilters) {
+  return latestSnapshots(db, tenant, filters).select(SUMS);
+}
+
+/** Sums of the latest snapshots of every matching post (one group: the whole filtered range). */
+export async function sumAll(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  filters: AnalyticsFilters,
+): Promise<{ posts: number } & Record<MetricColumn, number>> {
+  return toSums(await sumAllQuery(db, tenant, filters).executeTakeFirstOrThrow());
 }
 
 /** Posts matching the filters that have at least one snapshot (rows of an export grouped by post). */

@@ -278,6 +278,141 @@ for (const dialect of dialects) {
       }
     });
 
+    it('pages groupBy=post by keyset: every post once, page sums adding up to totals over the whole range', async () => {
+      const paged = await createTenant(t, { name: 'Paging org' });
+      const now = Date.now();
+      const ids = Array.from({ length: 25 }, (_, i) => `post_page_${String(i).padStart(2, '0')}`);
+      for (const [i, id] of ids.entries()) {
+        const post = { id, platform: 'twitter', publishedAt: new Date(now - (i + 1) * H).toISOString() };
+        // Two syncs each, the later one with the figures that count.
+        for (const row of [
+          snapshot(paged, post, 1, { impressions: 1, likes: 1 }),
+          snapshot(paged, post, 6, { impressions: 100 + i, likes: i, clicks: i % 3 }),
+        ])
+          await t.runtime.ctx.db.transaction().execute((trx) => storeSnapshot(trx, row));
+      }
+      // No dates: the default range (the last 30 days), frozen by the cursor for the whole walk.
+      const query = { groupBy: 'post', metrics: 'impressions,likes,engagements,engagementRate', limit: '10' };
+      const pages = [];
+      let cursor: string | null = null;
+      do {
+        const page = await analytics(paged.live.read, { ...query, ...(cursor ? { cursor } : {}) });
+        pages.push(page);
+        cursor = page.pagination.nextCursor;
+      } while (cursor && pages.length < 10);
+
+      assert.deepEqual(
+        pages.map((p) => [p.rows.length, p.pagination.page, p.pagination.hasMore, p.pagination.totalCount]),
+        [
+          [10, 1, true, 25],
+          [10, 2, true, 25],
+          [5, 3, false, 25],
+        ],
+      );
+      assert.equal(pages[2].pagination.nextCursor, null);
+      assert.equal(pages[0].pagination.limit, 10);
+      const keys = pages.flatMap((p) => p.rows.map((r: any) => r.key));
+      assert.deepEqual(keys, ids, 'every post once, in id order');
+      const totals = {
+        posts: 25,
+        impressions: ids.reduce((sum, _, i) => sum + 100 + i, 0),
+        likes: ids.reduce((sum, _, i) => sum + i, 0),
+        engagements: ids.reduce((sum, _, i) => sum + i + (i % 3), 0),
+      };
+      for (const page of pages) {
+        assert.deepEqual(
+          { ...page.totals, engagementRate: undefined },
+          { ...totals, engagementRate: undefined },
+          'totals cover the whole range on every page',
+        );
+        assert.equal(page.startDate, pages[0].startDate);
+        assert.equal(page.endDate, pages[0].endDate);
+      }
+      const rows = pages.flatMap((p) => p.rows);
+      for (const field of ['posts', 'impressions', 'likes', 'engagements'] as const) {
+        assert.equal(sumRows(rows, field), totals[field], field);
+      }
+
+      // Without a limit: 100 a page, so all 25 at once. Other groupings carry no pagination.
+      const whole = await analytics(paged.live.read, { groupBy: 'post' });
+      assert.equal(whole.rows.length, 25);
+      assert.deepEqual(whole.pagination, {
+        page: 1,
+        limit: 100,
+        totalCount: 25,
+        hasMore: false,
+        nextCursor: null,
+      });
+      assert.equal((await analytics(paged.live.read, { groupBy: 'platform' })).pagination, undefined);
+
+      // A bad limit, a bad or foreign cursor, or paging another grouping: 400 naming the field.
+      const next = pages[0].pagination.nextCursor as string;
+      const tampered = `${next.slice(0, 10)}${next[10] === 'A' ? 'B' : 'A'}${next.slice(11)}`;
+      for (const [extra, field] of [
+        [{ limit: '1001' }, 'limit'],
+        [{ limit: '0' }, 'limit'],
+        [{ limit: 'ten' }, 'limit'],
+        [{ cursor: 'not-a-cursor' }, 'cursor'],
+        [{ cursor: tampered }, 'cursor'],
+        [{ cursor: next, platform: 'facebook' }, 'cursor'],
+        [{ cursor: next, groupBy: 'day' }, 'cursor'],
+        [{ limit: '10', groupBy: 'campaign' }, 'limit'],
+      ] as const) {
+        const res = await call(t.app, 'GET', '/api/v1/analytics', {
+          key: paged.live.read,
+          query: { groupBy: 'post', ...extra },
+        });
+        assert.equal(res.status, 400, `${JSON.stringify(extra)}: ${res.raw}`);
+        assert.equal(res.body.error.code, 'INVALID_INPUT');
+        assert.equal(res.body.error.details.field, field, res.raw);
+      }
+      // A cursor is no key to another tenant's posts: same walk, its own (empty) rows.
+      const foreign = await analytics(other.live.read, { groupBy: 'post', limit: '10', cursor: next });
+      assert.deepEqual([foreign.rows, foreign.totals.posts], [[], 0]);
+    });
+
+    it("GET /posts/{id}/analytics gives each snapshot's engagementRate, as GET /analytics defines it", async () => {
+      const brand = await call(t.app, 'POST', '/api/v1/brands', {
+        key: tenant.live.admin,
+        body: { name: 'Series brand' },
+      });
+      assert.equal(brand.status, 201, brand.raw);
+      const created = await call(t.app, 'POST', '/api/v1/posts', {
+        key: tenant.live.read_write,
+        body: { brandId: brand.body.data.id, platform: 'facebook', caption: 'Rates' },
+      });
+      assert.equal(created.status, 201, created.raw);
+      const post = {
+        id: created.body.data.id as string,
+        platform: 'facebook',
+        publishedAt: '2026-02-01T12:00:00Z',
+      };
+      for (const row of [
+        snapshot(tenant, post, 1, { impressions: 0, likes: 2 }),
+        snapshot(tenant, post, 6, { impressions: null, likes: 3 }),
+        snapshot(tenant, post, 24, { impressions: 400, likes: 20, comments: 5, shares: null, clicks: 7 }),
+      ])
+        await t.runtime.ctx.db.transaction().execute((trx) => storeSnapshot(trx, row));
+      const res = await call(t.app, 'GET', `/api/v1/posts/${post.id}/analytics`, { key: tenant.live.read });
+      assert.equal(res.status, 200, res.raw);
+      assert.deepEqual(
+        res.body.data.snapshots.map((s: any) => [s.impressions, s.likes, s.engagementRate]),
+        [
+          [0, 2, null],
+          [null, 3, null],
+          [400, 20, 32 / 400],
+        ],
+      );
+      // The same figure as the post's row of GET /analytics (its latest snapshot).
+      const report = await analytics(tenant.live.read, {
+        groupBy: 'post',
+        postId: post.id,
+        startDate: '2026-02-01',
+        endDate: '2026-02-02',
+      });
+      assert.equal(report.rows[0].engagementRate, res.body.data.snapshots[2].engagementRate);
+    });
+
     async function exportJob(payload: Record<string, string>) {
       const submitted = await call(t.app, 'POST', '/api/v1/jobs', {
         key: tenant.live.read,
@@ -288,14 +423,16 @@ for (const dialect of dialects) {
       assert.equal(job.status, 'succeeded', JSON.stringify(job));
       const file = await call(t.app, 'GET', `/api/v1/jobs/${job.id}/result`, { key: tenant.live.read });
       assert.equal(file.status, 200);
-      return { job, text: file.raw };
+      return { job, text: file.raw, headers: file.headers };
     }
 
     it('exports CSV that a standard parser reads back as the API rows', async () => {
       for (const groupBy of ['day', 'post', 'campaign'] as const) {
         const query = { ...RANGE, groupBy };
         const api = await analytics(tenant.live.read, query);
-        const { job, text } = await exportJob({ ...query, format: 'csv' });
+        const { job, text, headers } = await exportJob({ ...query, format: 'csv' });
+        assert.equal(headers['content-type'], 'text/csv; charset=utf-8');
+        assert.equal(headers['content-disposition'], 'attachment; filename="analytics.csv"');
         const records: Record<string, string>[] = parse(text, { columns: true });
         const expected = api.rows.map((row: any) =>
           Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? '' : String(v)])),
@@ -305,10 +442,12 @@ for (const dialect of dialects) {
       }
     });
 
-    it('exports JSON with the rows and totals of the API', async () => {
+    it('exports JSON with the rows and totals of the API, served as application/json', async () => {
       const query = { ...RANGE, groupBy: 'post', metrics: 'impressions,engagementRate' };
       const api = await analytics(tenant.live.read, query);
-      const { text } = await exportJob({ ...query, format: 'json' });
+      const { text, headers } = await exportJob({ ...query, format: 'json' });
+      assert.equal(headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(headers['content-disposition'], 'attachment; filename="analytics.json"');
       assert.deepEqual(JSON.parse(text), { rows: api.rows, totals: api.totals });
     });
 

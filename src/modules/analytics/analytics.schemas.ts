@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../http/schemas.js';
-import { GROUP_BYS, METRICS } from './analytics.service.js';
+import { DateTime, listQueryProperties, Nullable } from '../../http/schemas.js';
+import { GROUP_BYS, METRICS, POST_PAGE_DEFAULT, POST_PAGE_MAX } from './analytics.service.js';
 
 const Id = (description: string) => Type.String({ minLength: 1, maxLength: 64, description });
 const DateInput = (description: string) =>
@@ -46,7 +46,28 @@ export const analyticsQueryProperties = {
   ),
 };
 
-export const AnalyticsQuerySchema = Type.Object(analyticsQueryProperties, { additionalProperties: false });
+/** `GET /analytics`: the query (what the export takes too) and a page of `groupBy=post`. */
+export const AnalyticsQuerySchema = Type.Object(
+  {
+    ...analyticsQueryProperties,
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: POST_PAGE_MAX,
+        description: `groupBy=post only: posts per page (default ${POST_PAGE_DEFAULT}, max ${POST_PAGE_MAX})`,
+      }),
+    ),
+    cursor: Type.Optional(
+      Type.String({
+        ...listQueryProperties.cursor,
+        description:
+          'groupBy=post only: `pagination.nextCursor` of the previous page; continues after its last post ' +
+          'with the same range (keyset pagination)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const metricProperties = {
   posts: Type.Integer({ minimum: 0, description: 'Posts counted (each once, with its latest snapshot)' }),
@@ -70,7 +91,9 @@ export const AnalyticsTotalsSchema = Type.Object(metricProperties, {
   $id: 'AnalyticsTotals',
   title: 'AnalyticsTotals',
   additionalProperties: false,
-  description: 'Sums over every row (the chosen metrics only)',
+  description:
+    'Sums over every group of the filtered range (the chosen metrics only); for groupBy=post over every ' +
+    'page, not just this one',
 });
 
 export const AnalyticsRowSchema = Type.Object(
@@ -86,6 +109,27 @@ export const AnalyticsRowSchema = Type.Object(
   { $id: 'AnalyticsRow', title: 'AnalyticsRow', additionalProperties: false },
 );
 
+export const AnalyticsPaginationSchema = Type.Object(
+  {
+    page: Type.Integer({ minimum: 1, description: 'The page this response is (1-based)' }),
+    limit: Type.Integer({ minimum: 1, maximum: POST_PAGE_MAX }),
+    totalCount: Type.Integer({
+      minimum: 0,
+      description: 'Posts in the whole filtered range, across all pages (= `totals.posts`)',
+    }),
+    hasMore: Type.Boolean(),
+    nextCursor: Nullable(Type.String(), {
+      description: 'Pass as `cursor` to continue after this page; null on the last page',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'groupBy=post only: the list pagination, for the rows. `totals` stay those of the whole range, not ' +
+      'of the page.',
+  },
+);
+
 export const AnalyticsReportSchema = Type.Object(
   {
     groupBy: Type.String(),
@@ -93,8 +137,11 @@ export const AnalyticsReportSchema = Type.Object(
     startDate: DateTime({ description: 'The range applied (inclusive)' }),
     endDate: DateTime({ description: 'The range applied (exclusive)' }),
     metrics: Type.Array(Type.String()),
-    rows: Type.Array(Type.Ref(AnalyticsRowSchema)),
+    rows: Type.Array(Type.Ref(AnalyticsRowSchema), {
+      description: 'groupBy=post: one page of posts (see `pagination`); otherwise every group',
+    }),
     totals: Type.Ref(AnalyticsTotalsSchema),
+    pagination: Type.Optional(AnalyticsPaginationSchema),
   },
   { $id: 'AnalyticsReport', title: 'AnalyticsReport', additionalProperties: false },
 );

@@ -6,6 +6,7 @@ import { toIso } from '../../shared/clock.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
 import { getPost } from '../posts/index.js';
+import { engagementRate, engagementsOf } from './analytics.service.js';
 import type { PostMetricsRow } from './analytics.table.js';
 
 const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
@@ -21,6 +22,11 @@ export const MetricsSnapshotSchema = Type.Object(
     saves: Count,
     clicks: Count,
     videoViews: Count,
+    engagementRate: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description:
+        '(likes + comments + shares + saves + clicks) ÷ impressions, as `GET /analytics` defines it (a ' +
+        'missing metric adds 0); null when impressions is 0 or unknown',
+    }),
   },
   {
     $id: 'MetricsSnapshot',
@@ -55,6 +61,7 @@ function toSnapshot(row: PostMetricsRow): Static<typeof MetricsSnapshotSchema> {
     saves: row.saves,
     clicks: row.clicks,
     videoViews: row.video_views,
+    engagementRate: engagementRate(engagementsOf(row), row.impressions),
   };
 }
 

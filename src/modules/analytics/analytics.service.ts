@@ -1,4 +1,5 @@
 import { toIso } from '../../shared/clock.js';
+import { fingerprint } from '../../shared/cursor.js';
 import { parseDateInput } from '../../shared/dates.js';
 import { invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -24,6 +25,8 @@ import * as repo from './analytics.repository.js';
  *   it is the ratio of the sums, not an average of rates.
  * - Posts are placed by `published_at`; `startDate` is inclusive, `endDate` exclusive; a calendar date
  *   (`YYYY-MM-DD`) is midnight in `timezone`. Without a range, the 30 days before now.
+ * - `groupBy=post` is paged (`limit`, `cursor`: keyset on the post id); `totals` stay those of the whole
+ *   filtered range, not of the page, and a cursor keeps the range of the first page.
  */
 
 export const GROUP_BYS = ['day', 'week', 'month', 'platform', 'campaign', 'post'] as const;
@@ -56,6 +59,9 @@ const SUMMED: ReadonlyArray<[Exclude<Metric, 'engagements' | 'engagementRate'>, 
 const ENGAGEMENT_COLUMNS: readonly repo.MetricColumn[] = ['likes', 'comments', 'shares', 'saves', 'clicks'];
 
 const DEFAULT_RANGE_MS = 30 * 86_400_000;
+/** Rows of a `groupBy=post` page: default and most. */
+export const POST_PAGE_DEFAULT = 100;
+export const POST_PAGE_MAX = 1000;
 /** Most periods a time grouping answers (about 2.7 years of days). */
 export const MAX_PERIODS = 1000;
 
@@ -71,6 +77,12 @@ export interface AnalyticsQueryInput {
   timezone?: string;
 }
 
+/** `GET /analytics` also takes a page of `groupBy=post` (the export walks every post instead). */
+export interface AnalyticsPageInput extends AnalyticsQueryInput {
+  limit?: number;
+  cursor?: string;
+}
+
 /** A query with its defaults applied and its range resolved to instants (what an export job freezes). */
 export interface AnalyticsQuery {
   filters: repo.AnalyticsFilters;
@@ -83,6 +95,16 @@ export type MetricValues = Partial<Record<Metric, number | null>>;
 export type AnalyticsTotals = { posts: number } & MetricValues;
 export type AnalyticsRow = { key: string | null; startsAt?: string } & AnalyticsTotals;
 
+/** The list pagination of CONTRACT §3, for the rows of `groupBy=post`. */
+export interface AnalyticsPagination {
+  page: number;
+  limit: number;
+  /** Posts in the whole filtered range (= `totals.posts`). */
+  totalCount: number;
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
 export interface AnalyticsReport {
   groupBy: GroupBy;
   timezone: string;
@@ -91,6 +113,8 @@ export interface AnalyticsReport {
   metrics: Metric[];
   rows: AnalyticsRow[];
   totals: AnalyticsTotals;
+  /** `groupBy=post` only. */
+  pagination?: AnalyticsPagination;
 }
 
 /** Checks and resolves the query; every problem names its field (400 INVALID_INPUT). */
@@ -179,14 +203,23 @@ export function addSums(into: Sums, from: Sums): void {
   for (const [, column] of SUMMED) into[column] += from[column];
 }
 
+/** `engagements`: likes + comments + shares + saves + clicks; a metric the platform lacks (null) adds 0. */
+export function engagementsOf(values: Partial<Record<repo.MetricColumn, number | null>>): number {
+  return ENGAGEMENT_COLUMNS.reduce((total, c) => total + (values[c] ?? 0), 0);
+}
+
+/** `engagementRate`: engagements ÷ impressions, null when impressions is 0 (or unknown). */
+export function engagementRate(engagements: number, impressions: number | null): number | null {
+  return impressions !== null && impressions > 0 ? engagements / impressions : null;
+}
+
 /** The chosen metrics of a group, from its sums (the one place engagements and the rate are derived). */
 export function metricValues(sums: Sums, metrics: readonly Metric[]): AnalyticsTotals {
-  const engagements = ENGAGEMENT_COLUMNS.reduce((total, c) => total + sums[c], 0);
+  const engagements = engagementsOf(sums);
   const out: AnalyticsTotals = { posts: sums.posts };
   for (const metric of metrics) {
     if (metric === 'engagements') out.engagements = engagements;
-    else if (metric === 'engagementRate')
-      out.engagementRate = sums.impressions > 0 ? engagements / sums.impressions : null;
+    else if (metric === 'engagementRate') out.engagementRate = engagementRate(engagements, sums.impressions);
     else out[metric] = sums[SUMMED.find(([m]) => m === metric)![1]];
   }
   return out;
@@ -253,16 +286,31 @@ export function toRow(group: GroupSums, metrics: readonly Metric[]): AnalyticsRo
   };
 }
 
-/** `GET /analytics`. Totals are the sums of the rows, so they agree for every groupBy. */
+/**
+ * `GET /analytics`. Totals are the sums of every group of the range, so they agree for every groupBy;
+ * grouped by post, the rows are one page of them (`pagination`) and the totals still cover the range.
+ */
 export async function getAnalytics(
   ctx: ServiceContext,
   tenant: Tenant,
-  input: AnalyticsQueryInput,
+  input: AnalyticsPageInput,
 ): Promise<AnalyticsReport> {
-  const query = parseAnalyticsQuery(input, ctx.clock.now());
+  const { limit, cursor, ...queryInput } = input;
+  const query = parseAnalyticsQuery(queryInput, ctx.clock.now());
+  if (query.groupBy === 'post') return postPage(ctx, tenant, query, queryInput, { limit, cursor });
+  const paging: FieldProblem[] = [];
+  for (const field of ['limit', 'cursor'] as const) {
+    if (input[field] !== undefined)
+      paging.push({ field, reason: 'Only groupBy=post is paged; the other groupings answer every row' });
+  }
+  if (paging.length) throw invalidInput(paging, undefined, { location: 'query' });
   const groups = await groupSums(ctx, tenant, query);
   const totals = emptySums();
   for (const group of groups) addSums(totals, group.sums);
+  return report(query, groups, totals);
+}
+
+function report(query: AnalyticsQuery, groups: GroupSums[], totals: Sums): AnalyticsReport {
   return {
     groupBy: query.groupBy,
     timezone: query.timezone,
@@ -271,6 +319,72 @@ export async function getAnalytics(
     metrics: query.metrics,
     rows: groups.map((g) => toRow(g, query.metrics)),
     totals: metricValues(totals, query.metrics),
+  };
+}
+
+/**
+ * One page of `groupBy=post`: keyset on the post id (the primary key of `post_metrics_latest`), so a
+ * walk neither repeats nor skips a post while snapshots keep arriving. The cursor is the project's
+ * signed cursor: the filters' fingerprint, the last post id, the next page number and — in `v` — the
+ * range resolved on the first page, so that a default "last 30 days" does not move during the walk.
+ */
+async function postPage(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  query: AnalyticsQuery,
+  input: AnalyticsQueryInput,
+  paging: { limit?: number; cursor?: string },
+): Promise<AnalyticsReport> {
+  const limit = paging.limit ?? POST_PAGE_DEFAULT;
+  const { brandId, platform, campaignId, postId, startDate, endDate, timezone } = input;
+  const print = fingerprint({ brandId, platform, campaignId, postId, startDate, endDate, timezone });
+  let after: string | undefined;
+  let page = 1;
+  if (paging.cursor !== undefined) {
+    const state = ctx.cursors.decode(paging.cursor);
+    const range = typeof state?.v === 'string' ? /^(-?\d+)\/(-?\d+)$/.exec(state.v) : null;
+    if (!state || state.s !== 'post' || !range) {
+      throw invalidInput([{ field: 'cursor', reason: 'Is not a valid cursor' }], undefined, {
+        location: 'query',
+      });
+    }
+    if (state.f !== print) {
+      throw invalidInput(
+        [
+          {
+            field: 'cursor',
+            reason: 'Was made with other filters; repeat them exactly or start over without cursor',
+          },
+        ],
+        undefined,
+        { location: 'query' },
+      );
+    }
+    query = { ...query, filters: { ...query.filters, start: Number(range[1]), end: Number(range[2]) } };
+    after = state.i;
+    page = state.p;
+  }
+  const [groups, totals] = await Promise.all([
+    groupSums(ctx, tenant, query, { afterPost: after, limit: limit + 1 }),
+    repo.sumAll(ctx.db, tenant, query.filters),
+  ]);
+  const hasMore = groups.length > limit;
+  if (hasMore) groups.pop();
+  const last = groups.at(-1);
+  const nextCursor =
+    hasMore && last?.key
+      ? ctx.cursors.encode({
+          s: 'post',
+          o: 'asc',
+          f: print,
+          v: `${query.filters.start}/${query.filters.end}`,
+          i: last.key,
+          p: page + 1,
+        })
+      : null;
+  return {
+    ...report(query, groups, totals),
+    pagination: { page, limit, totalCount: totals.posts, hasMore, nextCursor },
   };
 }
 

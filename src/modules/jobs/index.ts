@@ -12,6 +12,7 @@ export type {
   ChunkResult,
   ItemError,
   JobOutput,
+  JobOutputFile,
   JobTypeHandler,
   PreparedJob,
   Progress,

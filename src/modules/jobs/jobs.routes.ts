@@ -156,13 +156,23 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
         operationId: 'getJobResult',
         summary: "Download a job's output file",
         description:
-          'The file an export writes (e.g. CSV), streamed, with its Content-Type and a Content-Disposition ' +
-          'file name. 404 until the job has succeeded, and for types that write no file.',
+          'The file an export writes (CSV, or JSON for `analytics.export` with `format: json`), streamed, ' +
+          'with its Content-Type and a Content-Disposition file name. 404 until the job has succeeded, and ' +
+          'for types that write no file.',
         params: Params,
         response: {
           200: {
             description: 'The output file',
-            content: { 'text/csv': { schema: { type: 'string', format: 'binary' } } },
+            content: {
+              'text/csv': { schema: { type: 'string', format: 'binary' } },
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: true,
+                  description: 'analytics.export with `format: json`: `{rows, totals}`',
+                },
+              },
+            },
           },
         },
       },

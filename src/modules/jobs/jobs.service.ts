@@ -10,7 +10,7 @@ import { SCOPES, type Principal } from '../keys/index.js';
 import type { JobTypeRegistry } from './jobs.registry.js';
 import * as repo from './jobs.repository.js';
 import { API_JOB_PREFIX, type ApiJobRow, type JobItemErrorRow } from './jobs.table.js';
-import type { ItemError, Progress } from './jobs.types.js';
+import type { ItemError, JobOutputFile, JobTypeHandler, Progress } from './jobs.types.js';
 
 /** What the jobs API and runner need besides the service context. */
 export interface JobsContext extends ServiceContext {
@@ -233,11 +233,17 @@ export interface JobResult {
   body: AsyncIterable<string>;
 }
 
+/** The output file of a job of this type with this (prepared) payload; undefined for types without one. */
+function outputFile(handler: JobTypeHandler, payload: unknown): JobOutputFile | undefined {
+  const { output } = handler;
+  return typeof output === 'function' ? output(payload) : output;
+}
+
 /** The output file of a succeeded job whose type writes one; 404 before that. */
 export async function openResult(ctx: JobsContext, tenant: Tenant, id: string): Promise<JobResult> {
   const row = await findOrThrow(ctx, tenant, id);
-  const output = ctx.registry.get(apiType(row.type))?.output;
-  if (!output) throw new AppError('NOT_FOUND', `A ${apiType(row.type)} job has no result file`);
+  const handler = ctx.registry.get(apiType(row.type));
+  if (!handler?.output) throw new AppError('NOT_FOUND', `A ${apiType(row.type)} job has no result file`);
   if (row.status !== 'succeeded') {
     throw new AppError('NOT_FOUND', `The job's result is available once it succeeds (it is ${row.status})`, {
       status: row.status,
@@ -252,5 +258,7 @@ export async function openResult(ctx: JobsContext, tenant: Tenant, id: string): 
       after = rows[rows.length - 1]!.seq;
     }
   }
-  return { contentType: output.contentType, filename: output.filename, body: body() };
+  // The payload as `prepare` froze it (what the chunks worked from).
+  const file = outputFile(handler, JSON.parse(row.payload) as unknown)!;
+  return { contentType: file.contentType, filename: file.filename, body: body() };
 }

@@ -94,6 +94,15 @@ export interface JobTypeHandler<P = unknown, S = unknown> {
    * what the last chunk returned.
    */
   summarize?(payload: P, progress: Progress, state: S | undefined): unknown;
-  /** Content type and file name of the output, for jobs that write one. */
-  output?: { contentType: string; filename: string };
+  /**
+   * Content type and file name of the output, for jobs that write one: fixed, or a function of the
+   * payload `prepare` returned when they depend on it (e.g. an export's `format`).
+   */
+  output?: JobOutputFile | ((payload: P) => JobOutputFile);
+}
+
+/** How `GET /jobs/{id}/result` serves a job's output file. */
+export interface JobOutputFile {
+  contentType: string;
+  filename: string;
 }
