@@ -4,6 +4,7 @@ import type { Config } from './config/index.js';
 import type { DbHandle } from './db/index.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandling, sendError, toAppError } from './http/errors.js';
+import { registerLoadShedding, type LoadSheddingOptions } from './http/load-shedding.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { genReqId, registerRequestMetrics, registerResponseHeaders } from './http/observability.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -87,6 +88,7 @@ export interface AppDeps {
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   loggerInstance?: FastifyServerOptions['loggerInstance'];
+  loadShedding?: LoadSheddingOptions;
 }
 
 /** Component schemas referenced by `$ref` from routes; each appears once in the OpenAPI document. */
@@ -152,6 +154,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     // One log line per request, written by the metrics hook with the status and duration.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // A client must send its whole request (uploads included) within this; slow senders are cut off.
+    requestTimeout: config.load.requestTimeoutMs,
     trustProxy: config.trustProxy,
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -184,6 +188,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerResponseHeaders(app);
   registerErrorHandling(app);
   registerRequestMetrics(app, deps.metrics);
+  await registerLoadShedding(app, config.load, options.loadShedding);
   registerVersioning(app, ctx.clock, `${config.publicUrl}/changelog`);
   registerAuth(app, { ...deps, clock: ctx.clock });
   registerIdempotency(app, { db: ctx.db, clock: ctx.clock });

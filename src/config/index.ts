@@ -29,6 +29,18 @@ export interface Config {
   /** How often buffered `last_used_at` times are written to the database. */
   keyUsageFlushMs: number;
   databasePoolSize: number;
+  /** PostgreSQL: how long a request waits for a pooled connection before answering 503. */
+  databaseConnectTimeoutMs: number;
+  /** Load shedding: see `src/http/load-shedding.ts`. 0 turns a check off. */
+  load: {
+    maxEventLoopDelayMs: number;
+    maxEventLoopUtilization: number;
+    maxHeapBytes: number;
+    maxRssBytes: number;
+    /** How long a client has to send a whole request (Node's `requestTimeout`). */
+    requestTimeoutMs: number;
+    retryAfterSeconds: number;
+  };
   /** How long a list's `totalCount` may be reused when no write went through this process. */
   countCacheTtlMs: number;
   /** Length of a rate-limit window; limits are per hour by plan, tests may shorten the window. */
@@ -282,6 +294,15 @@ export function loadConfig(env: Env = process.env): Config {
     authCacheTtlMs: integer(env, 'AUDENCI_AUTH_CACHE_TTL_MS', 5_000, 0, 300_000),
     keyUsageFlushMs: integer(env, 'AUDENCI_KEY_USAGE_FLUSH_MS', 10_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'AUDENCI_DB_POOL_SIZE', 10, 1, 500),
+    databaseConnectTimeoutMs: integer(env, 'AUDENCI_DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
+    load: {
+      maxEventLoopDelayMs: integer(env, 'AUDENCI_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
+      maxEventLoopUtilization: integer(env, 'AUDENCI_MAX_EVENT_LOOP_UTILIZATION', 0, 0, 100) / 100,
+      maxHeapBytes: integer(env, 'AUDENCI_MAX_HEAP_MB', 0, 0, 1024 * 1024) * MIB,
+      maxRssBytes: integer(env, 'AUDENCI_MAX_RSS_MB', 0, 0, 1024 * 1024) * MIB,
+      requestTimeoutMs: integer(env, 'AUDENCI_REQUEST_TIMEOUT_MS', 300_000, 1000, 3_600_000),
+      retryAfterSeconds: integer(env, 'AUDENCI_OVERLOAD_RETRY_AFTER', 5, 1, 3600),
+    },
     countCacheTtlMs: integer(env, 'AUDENCI_COUNT_CACHE_TTL_MS', 2_000, 0, 600_000),
     rateLimitWindowSeconds: integer(env, 'AUDENCI_RATE_LIMIT_WINDOW_SECONDS', 3600, 1, 86_400),
     ai: {
@@ -343,6 +364,13 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_AUTH_CACHE_TTL_MS',
   'AUDENCI_KEY_USAGE_FLUSH_MS',
   'AUDENCI_DB_POOL_SIZE',
+  'AUDENCI_DB_CONNECT_TIMEOUT_MS',
+  'AUDENCI_MAX_EVENT_LOOP_DELAY_MS',
+  'AUDENCI_MAX_EVENT_LOOP_UTILIZATION',
+  'AUDENCI_MAX_HEAP_MB',
+  'AUDENCI_MAX_RSS_MB',
+  'AUDENCI_REQUEST_TIMEOUT_MS',
+  'AUDENCI_OVERLOAD_RETRY_AFTER',
   'AUDENCI_RATE_LIMIT_WINDOW_SECONDS',
   'AUDENCI_COUNT_CACHE_TTL_MS',
   'AI_PROVIDER',

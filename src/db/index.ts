@@ -20,6 +20,7 @@ export function createDb(config: Config, options: CreateDbOptions = {}): DbHandl
     return openPostgres({
       url: config.databaseUrl,
       poolSize: config.databasePoolSize,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
       schema: options.schema,
     });
   }

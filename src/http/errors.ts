@@ -55,8 +55,48 @@ function withProblem(code: ErrorCode, message: string, location = 'body'): AppEr
 }
 
 /** The one place an error becomes a response: the envelope, never a stack trace or SQL. */
+/** PostgreSQL SQLSTATEs of an overloaded, restarting or unreachable database (never the caller's fault). */
+const DATABASE_UNAVAILABLE_CODES = new Set([
+  '53300', // too_many_connections
+  '57P01', // admin_shutdown (connections killed)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '57014', // query_canceled (statement timeout)
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006', // connection exceptions
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+]);
+
+/**
+ * True for failures that say "try again shortly" about the database: a full or unreachable pool, a
+ * killed connection, a busy SQLite file. The request's transaction did not commit.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && DATABASE_UNAVAILABLE_CODES.has(code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated unexpectedly|Client has encountered a connection error/.test(
+    error.message,
+  );
+}
+
 export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('SERVICE_UNAVAILABLE', 'The service is busy; retry shortly', undefined, {
+      'Retry-After': '1',
+    });
+  }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const location = LOCATIONS[fastifyError.validationContext ?? 'body'] ?? 'body';

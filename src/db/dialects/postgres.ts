@@ -15,6 +15,8 @@ const INT8_OID = 20;
 export interface PostgresOptions {
   url: string;
   poolSize: number;
+  /** How long a query waits for a free pooled connection (or a new one) before failing. */
+  connectTimeoutMs?: number;
   /** Use this schema (created if missing) instead of `public`: lets tests share one database. */
   schema?: string;
 }
@@ -160,6 +162,7 @@ export function openPostgres(options: PostgresOptions): DbHandle {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     types,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
