@@ -75,6 +75,11 @@ export interface AppDeps {
   tokenBox: SecretBox;
   /** Seals webhook endpoint secrets at rest (another key derived from AUDENCI_SECRET_KEY). */
   webhookBox: SecretBox;
+  /**
+   * Seals stored idempotent responses (they can hold a key or a webhook secret shown once); without
+   * it they are stored as they were sent.
+   */
+  idempotencyBox?: SecretBox;
   /** The types `POST /jobs` accepts (shared with the worker; see createJobTypeRegistry). */
   jobTypes: JobTypeRegistry;
   /** Media storage, limits and link signing (the media module's context). */
@@ -191,7 +196,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await registerLoadShedding(app, config.load, options.loadShedding);
   registerVersioning(app, ctx.clock, `${config.publicUrl}/changelog`);
   registerAuth(app, { ...deps, clock: ctx.clock });
-  registerIdempotency(app, { db: ctx.db, clock: ctx.clock });
+  registerIdempotency(app, { db: ctx.db, clock: ctx.clock, box: deps.idempotencyBox });
 
   // Every API route states who may call it; forgetting is a start-up error, not an open door. The
   // scope also becomes the operation's security requirement in the OpenAPI document.

@@ -69,7 +69,11 @@ export function secretBoxes(secretKey: Buffer, previousKeys: readonly Buffer[] =
       deriveKey(secretKey, purpose),
       previousKeys.map((k) => deriveKey(k, purpose)),
     );
-  return { tokens: box('platform-tokens'), webhooks: box('webhook-secrets') };
+  return {
+    tokens: box('platform-tokens'),
+    webhooks: box('webhook-secrets'),
+    idempotency: box('idempotent-responses'),
+  };
 }
 
 /** Opens the database and builds every long-lived dependency of the API and the worker. */
@@ -134,6 +138,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     connectors: createConnectorRegistry(config, () => clock.now()),
     tokenBox: boxes.tokens,
     webhookBox: boxes.webhooks,
+    idempotencyBox: boxes.idempotency,
     ai,
     jobTypes: createJobTypeRegistry(config, { ai, media }),
     readinessChecks,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, invalidInput } from '../shared/errors.js';
 import type { IdempotencyKeyRow } from './idempotency.table.js';
@@ -40,6 +41,12 @@ export interface IdempotencyOptions {
    * that died mid-request and is taken over. Must exceed the slowest POST handler.
    */
   staleAfterMs?: number;
+  /**
+   * Seals stored response bodies: a replay within 24 h must show a created API key or webhook secret
+   * again, but the database must not hold it in clear. The associated data is the key's identity, so a
+   * body cannot be replayed under another key.
+   */
+  box?: SecretBox;
 }
 
 /** A claim this process holds for one request; `createdAt` identifies it in compare-and-set updates. */
@@ -248,7 +255,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     reply.header(REPLAYED_HEADER, 'true');
     reply.code(row.response_status ?? 200);
-    reply.send(row.response_body ? row.response_body : undefined);
+    reply.send(row.response_body ? openBody(row) : undefined);
   }
 
   /** Deletes this request's claim, if it still holds it. */
@@ -267,6 +274,16 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     }
   }
 
+  const bodyAad = (organizationId: string, environment: string, key: string) =>
+    `idempotency:${organizationId}:${environment}:${key}`;
+
+  /** Stored bodies are JSON (`{…`) or, with a box, sealed (`v1.…`); rows from before sealing still replay. */
+  function openBody(row: IdempotencyKeyRow): string {
+    const body = row.response_body!;
+    if (!options.box || !body.startsWith('v1.')) return body;
+    return options.box.open(body, bodyAad(row.organization_id, row.environment, row.key));
+  }
+
   async function store(request: FastifyRequest, reply: FastifyReply, c: Claim, body: string): Promise<void> {
     const headers: Record<string, string> = {};
     for (const name of REPLAYED_HEADERS) {
@@ -280,7 +297,9 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
           state: 'done',
           response_status: reply.statusCode,
           response_headers: JSON.stringify(headers),
-          response_body: body,
+          response_body: options.box
+            ? options.box.seal(body, bodyAad(c.organizationId, c.environment, c.key))
+            : body,
         })
         .where('organization_id', '=', c.organizationId)
         .where('environment', '=', c.environment)

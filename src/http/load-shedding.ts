@@ -30,16 +30,23 @@ export async function registerLoadShedding(
     load.maxRssBytes,
   ];
   if (checks.every((limit) => limit <= 0)) return;
+  const sampleIntervalMs = options.sampleIntervalMs ?? 1000;
+  // Start-up (loading modules, compiling schemas) blocks the loop for a while; the first samples would
+  // refuse the first requests for that. Shedding is armed two samples after the app is ready.
+  let armedAt = Infinity;
+  app.addHook('onReady', async () => {
+    armedAt = Date.now() + 2 * sampleIntervalMs;
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: load.maxEventLoopDelayMs,
     maxEventLoopUtilization: load.maxEventLoopUtilization,
     eventLoopUtilizationMode: 'interval',
     maxHeapUsedBytes: load.maxHeapBytes,
     maxRssBytes: load.maxRssBytes,
-    sampleInterval: options.sampleIntervalMs ?? 1000,
+    sampleInterval: sampleIntervalMs,
     pressureHandler: (request, _reply, type) => {
       const path = request.url.split('?')[0]!;
-      if (ALWAYS_ANSWERED.includes(path)) return undefined;
+      if (ALWAYS_ANSWERED.includes(path) || Date.now() < armedAt) return undefined;
       request.log.warn({ pressure: type }, 'shedding load');
       // A rejected promise reaches the error handler, which answers in the contract's envelope.
       return Promise.reject(

@@ -55,6 +55,8 @@ export function createTestDatabase(dialect: DialectName, options: TestAppOptions
     AUDENCI_SECRET_KEY: randomBytes(32).toString('hex'),
     AUDENCI_PUBLIC_URL: 'http://audenci.test',
     LOG_LEVEL: 'silent',
+    // A loaded CI machine must not make tests flaky with 503s; src/http/load-shedding.test.ts turns it on.
+    AUDENCI_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...(dialect === 'postgres' ? { DATABASE_URL: process.env.TEST_DATABASE_URL! } : {}),
     ...(options.redis && redisUrl ? { REDIS_URL: redisUrl } : {}),
     ...options.env,

@@ -54,6 +54,8 @@ for (const dialect of dialects) {
     let webhookSecret: string;
     let accountId: string;
     let orgId: string;
+    let adminKey: string;
+    const hookBody = { url: '', events: ['post.created'] };
     const plaintexts = new Map<string, string>();
 
     before(async () => {
@@ -116,12 +118,24 @@ for (const dialect of dialects) {
       });
       assert.equal(account.status, 201, account.raw);
       accountId = account.body.data.id;
+      adminKey = tenant.test.admin;
+      hookBody.url = receiver.url('/rotation');
       const hook = await call(running.app, 'POST', '/api/v1/webhooks', {
-        key: tenant.test.admin,
-        body: { url: receiver.url('/rotation'), events: ['post.created'] },
+        key: adminKey,
+        body: hookBody,
+        headers: { 'idempotency-key': 'hook-under-rotation' },
       });
       assert.equal(hook.status, 201, hook.raw);
       webhookId = hook.body.data.id;
+      plaintexts.set('created', hook.body.data.secret);
+      // The stored response (replayed for 24 h) holds the secret shown once: sealed, not in clear.
+      const stored = await running.runtime.ctx.db
+        .selectFrom('idempotency_keys')
+        .select('response_body')
+        .where('key', '=', 'hook-under-rotation')
+        .executeTakeFirstOrThrow();
+      assert.match(String(stored.response_body), /^v1\./);
+      assert.ok(!String(stored.response_body).includes(hook.body.data.secret));
       const rotated = await call(running.app, 'POST', `/api/v1/webhooks/${webhookId}/rotate-secret`, {
         key: tenant.test.admin,
         body: { overlapSeconds: 3600 },
@@ -149,6 +163,7 @@ for (const dialect of dialects) {
       assert.equal(opened.secret, webhookSecret);
       assert.equal(opened.verifier, 'pkce-verifier');
       for (const [name, value] of Object.entries(opened)) plaintexts.set(name, String(value));
+      assert.equal(opened.previous, plaintexts.get('created'), 'the overlap keeps the first secret');
       await running.close();
       running = undefined;
     });
@@ -165,7 +180,8 @@ for (const dialect of dialects) {
       const progress: string[] = [];
       const boxes = secretBoxes(newKey, [oldKey]);
       const report = await rotateSecrets(running.runtime.ctx.db, boxes, (p) => progress.push(p.what));
-      const expected = plaintexts.get('refresh') === 'null' ? 4 : 5;
+      // Tokens (1–2), the verifier, both webhook secrets and the stored response.
+      const expected = plaintexts.get('refresh') === 'null' ? 5 : 6;
       assert.deepEqual(report.unreadable, []);
       assert.ok(report.scanned >= expected, `scanned ${report.scanned}`);
       assert.equal(report.resealed, report.scanned, 'every value was under the old key');

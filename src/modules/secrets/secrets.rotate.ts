@@ -4,7 +4,8 @@ import { SecretBoxError, type SecretBox } from '../../shared/secret-box.js';
 
 /**
  * Re-seals every stored secret with the current AUDENCI_SECRET_KEY: platform access and refresh tokens,
- * pending OAuth PKCE verifiers, and webhook endpoint secrets (current and overlapping previous ones).
+ * pending OAuth PKCE verifiers, webhook endpoint secrets (current and overlapping previous ones), and
+ * stored idempotent responses (which can hold a key or secret shown once).
  *
  * The processes run with the new key in AUDENCI_SECRET_KEY and the old one in
  * AUDENCI_SECRET_KEY_PREVIOUS while this runs, so both keys open values at every moment and nothing
@@ -16,6 +17,7 @@ import { SecretBoxError, type SecretBox } from '../../shared/secret-box.js';
 export interface RotateBoxes {
   tokens: SecretBox;
   webhooks: SecretBox;
+  idempotency: SecretBox;
 }
 
 export interface RotateProgress {
@@ -40,12 +42,19 @@ interface Field {
   aad: string;
 }
 
+interface Row {
+  /** The row's position for paging (its primary key as one sortable string). */
+  key: string;
+  /** Its primary key columns, to update exactly this row. */
+  where: Record<string, string>;
+  fields: Field[];
+}
+
 interface Target {
   what: string;
-  table: 'social_accounts' | 'oauth_states' | 'webhook_endpoints';
-  key: 'id' | 'state';
+  table: 'social_accounts' | 'oauth_states' | 'webhook_endpoints' | 'idempotency_keys';
   box: SecretBox;
-  page(db: Kysely<Database>, after: string): Promise<{ key: string; fields: Field[] }[]>;
+  page(db: Kysely<Database>, after: string): Promise<Row[]>;
 }
 
 function targets(boxes: RotateBoxes): Target[] {
@@ -53,7 +62,6 @@ function targets(boxes: RotateBoxes): Target[] {
     {
       what: 'social account tokens',
       table: 'social_accounts',
-      key: 'id',
       box: boxes.tokens,
       async page(db, after) {
         const rows = await db
@@ -65,6 +73,7 @@ function targets(boxes: RotateBoxes): Target[] {
           .execute();
         return rows.map((r) => ({
           key: r.id,
+          where: { id: r.id },
           fields: [
             { column: 'access_token_enc', value: r.access_token_enc, aad: r.id },
             { column: 'refresh_token_enc', value: r.refresh_token_enc, aad: r.id },
@@ -75,7 +84,6 @@ function targets(boxes: RotateBoxes): Target[] {
     {
       what: 'OAuth verifiers',
       table: 'oauth_states',
-      key: 'state',
       box: boxes.tokens,
       async page(db, after) {
         const rows = await db
@@ -87,6 +95,7 @@ function targets(boxes: RotateBoxes): Target[] {
           .execute();
         return rows.map((r) => ({
           key: r.state,
+          where: { state: r.state },
           fields: [
             { column: 'code_verifier_enc', value: r.code_verifier_enc, aad: `oauth_state:${r.state}` },
           ],
@@ -96,7 +105,6 @@ function targets(boxes: RotateBoxes): Target[] {
     {
       what: 'webhook secrets',
       table: 'webhook_endpoints',
-      key: 'id',
       box: boxes.webhooks,
       async page(db, after) {
         const rows = await db
@@ -108,9 +116,50 @@ function targets(boxes: RotateBoxes): Target[] {
           .execute();
         return rows.map((r) => ({
           key: r.id,
+          where: { id: r.id },
           fields: [
             { column: 'secret', value: r.secret, aad: r.id },
             { column: 'previous_secret', value: r.previous_secret, aad: r.id },
+          ],
+        }));
+      },
+    },
+    {
+      what: 'stored idempotent responses',
+      table: 'idempotency_keys',
+      box: boxes.idempotency,
+      async page(db, after) {
+        // Paged by the composite key joined with NUL (never in an organization id or environment).
+        const [org = '', env = '', key = ''] = after.split('\u0000');
+        const rows = await db
+          .selectFrom('idempotency_keys')
+          .select(['organization_id', 'environment', 'key', 'response_body'])
+          .where((eb) =>
+            eb.or([
+              eb('organization_id', '>', org),
+              eb.and([eb('organization_id', '=', org), eb('environment', '>', env as never)]),
+              eb.and([
+                eb('organization_id', '=', org),
+                eb('environment', '=', env as never),
+                eb('key', '>', key),
+              ]),
+            ]),
+          )
+          .orderBy('organization_id')
+          .orderBy('environment')
+          .orderBy('key')
+          .limit(PAGE)
+          .execute();
+        return rows.map((r) => ({
+          key: [r.organization_id, r.environment, r.key].join('\u0000'),
+          where: { organization_id: r.organization_id, environment: r.environment, key: r.key },
+          fields: [
+            {
+              column: 'response_body',
+              // Only sealed bodies (rows from before sealing hold plain JSON).
+              value: r.response_body?.startsWith('v1.') ? r.response_body : null,
+              aad: `idempotency:${r.organization_id}:${r.environment}:${r.key}`,
+            },
           ],
         }));
       },
@@ -140,17 +189,19 @@ export async function rotateSecrets(
               resealed = target.box.reseal(field.value, field.aad);
             } catch (error) {
               if (!(error instanceof SecretBoxError)) throw error;
-              report.unreadable.push(`${target.table}.${field.column}:${row.key}`);
+              report.unreadable.push(`${target.table}.${field.column}:${Object.values(row.where).join('/')}`);
               continue;
             }
             if (resealed === undefined) continue;
             // Only if nobody changed it since it was read (a token refresh seals with the current key).
-            const updated = await trx
+            let update = trx
               .updateTable(target.table)
               .set({ [field.column]: resealed } as never)
-              .where(target.key as never, '=', row.key as never)
-              .where(field.column as never, '=', field.value as never)
-              .executeTakeFirst();
+              .where(field.column as never, '=', field.value as never);
+            for (const [column, value] of Object.entries(row.where)) {
+              update = update.where(column as never, '=', value as never);
+            }
+            const updated = await update.executeTakeFirst();
             if (Number(updated.numUpdatedRows) > 0) progress.resealed++;
           }
         }
