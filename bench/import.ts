@@ -35,6 +35,8 @@ export interface ImportMeasurement {
   /** From the job's start to its finish. */
   seconds: number;
   workerCpuPercent: number;
+  /** Each worker's resident memory after the run, in MB. */
+  workerRssMb: number[];
 }
 
 const PLATFORMS = ['twitter', 'facebook', 'linkedin'] as const;
@@ -103,7 +105,11 @@ export async function measureImport(options: ImportBenchOptions): Promise<Import
     }
     const runSeconds = (Date.now() - started) / 1000;
     let workerCpuMicros = 0;
-    for (const worker of workers.splice(0)) workerCpuMicros += (await worker.stop()) - worker.cpuAtReady;
+    const workerRssMb: number[] = [];
+    for (const worker of workers.splice(0)) {
+      workerCpuMicros += (await worker.stop()) - worker.cpuAtReady;
+      workerRssMb.push(Number((worker.rssAtStop / (1024 * 1024)).toFixed(1)));
+    }
 
     if (job.status !== 'succeeded' || job.progress.succeeded !== options.posts)
       throw new Error(`import ended ${job.status} with ${JSON.stringify(job.progress)}`);
@@ -120,6 +126,7 @@ export async function measureImport(options: ImportBenchOptions): Promise<Import
       postsPerSecond: Number((options.posts / Math.max(0.001, seconds)).toFixed(1)),
       seconds: Number(seconds.toFixed(2)),
       workerCpuPercent: Number(((workerCpuMicros / 1e6 / Math.max(0.001, runSeconds)) * 100).toFixed(1)),
+      workerRssMb,
     };
   } finally {
     for (const worker of workers) await worker.stop().catch(() => 0);

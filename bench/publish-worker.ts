@@ -24,7 +24,8 @@ export type PublishWorkerMessage = { type: 'start'; spec: PublishWorkerSpec } | 
 export type PublishWorkerAnswer =
   | { type: 'ready'; cpuMicros: number }
   | { type: 'failed'; error: string }
-  | { type: 'stopped'; cpuMicros: number };
+  /** `rss`: bytes, taken when the stop was asked for (after the run, before closing). */
+  | { type: 'stopped'; cpuMicros: number; rss: number };
 
 function send(message: PublishWorkerAnswer): Promise<void> {
   return new Promise((resolve) => {
@@ -103,9 +104,10 @@ process.on('message', (message: PublishWorkerMessage) => {
         });
       }
     } else {
+      const rss = process.memoryUsage().rss;
       await close?.().catch(() => undefined);
       close = undefined;
-      await send({ type: 'stopped', cpuMicros: cpuMicros() });
+      await send({ type: 'stopped', cpuMicros: cpuMicros(), rss });
       process.exit(0);
     }
   })();

@@ -2,7 +2,8 @@
  * Publish throughput for `npm run bench`: how fast posts that fall due together go from SCHEDULED to
  * PUBLISHED through the real scheduler, queue and worker, to the sandbox connector (test environment),
  * with worker processes of their own (bench/publish-worker.ts) — one on SQLite (its deployment: one
- * in-process worker), two on PostgreSQL (any number can share the queue).
+ * in-process worker); on PostgreSQL, where any number can share the queue, bench/run.ts measures one and
+ * then `BENCH_PUBLISH_WORKERS` (2), each on fresh data.
  *
  * The parent creates the posts through the service layer, due in an hour, starts the workers and lets
  * them go idle; then one UPDATE makes every post due at the same instant T. It watches the posts table
@@ -50,6 +51,8 @@ export interface PublishMeasurement {
   lagMs: { first: number; p50: number; p90: number; p99: number; last: number };
   /** CPU time of all workers together from ready to stopped, as a share of one core during the run. */
   workerCpuPercent: number;
+  /** Each worker's resident memory after the run, in MB. */
+  workerRssMb: number[];
   seedSeconds: number;
 }
 
@@ -149,7 +152,11 @@ export async function measurePublish(options: PublishBenchOptions): Promise<Publ
     const runSeconds = (Date.now() - runStarted) / 1000;
 
     let workerCpuMicros = 0;
-    for (const worker of workers.splice(0)) workerCpuMicros += (await worker.stop()) - worker.cpuAtReady;
+    const workerRssMb: number[] = [];
+    for (const worker of workers.splice(0)) {
+      workerCpuMicros += (await worker.stop()) - worker.cpuAtReady;
+      workerRssMb.push(Number((worker.rssAtStop / (1024 * 1024)).toFixed(1)));
+    }
 
     // Exactly once: one publish attempt per post and one succeeded job per post, none failed or pending.
     const attempts = await db
@@ -187,6 +194,7 @@ export async function measurePublish(options: PublishBenchOptions): Promise<Publ
       },
       // From ready to stopped (their idle second before T and the graceful stop included).
       workerCpuPercent: Number(((workerCpuMicros / 1e6 / Math.max(0.001, runSeconds)) * 100).toFixed(1)),
+      workerRssMb,
       seedSeconds: Number(seedSeconds.toFixed(1)),
     };
   } finally {

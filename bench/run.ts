@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: measures each scenario of bench/scenarios.ts with autocannon over loopback, every
- * server in a child process of its own (bench/server.ts), and compares it with a bare Fastify baseline
- * measured in the same run. Prints a table, writes bench/results/latest.json, exits non-zero if any
- * response was not 2xx. See bench/README.md.
+ * server in a child process of its own (bench/server.ts) — and, on PostgreSQL, the posts scenarios
+ * again on two API processes sharing the database (scale-out) — then the background work (publish,
+ * webhooks, import, analytics), and compares the request rates with a bare Fastify baseline measured in
+ * the same run. Prints one summary table, writes bench/results/latest.json, exits non-zero if any
+ * response was not 2xx or any measurement failed. See bench/README.md.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon, { type AutocannonResult } from 'autocannon';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import * as prettier from 'prettier';
 import {
@@ -24,12 +26,19 @@ import {
 import { measurePublish, type PublishMeasurement } from './publish.js';
 import { measureWebhooks, type WebhooksMeasurement } from './webhooks.js';
 import { measureImport, type ImportMeasurement } from './import.js';
-import { analyticsTable, measureAnalytics, type AnalyticsMeasurement } from './analytics.js';
+import { measureAnalytics, type AnalyticsMeasurement } from './analytics.js';
+import { fetchSample, fire, problems } from './load.js';
+import { SUMMARY_NOTES, summaryRows, summaryTable, toJson, type Measurement } from './report.js';
 import type { ChildMessage, ParentMessage, ProcessStats, ServerSpec } from './server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_ENTRY = path.join(ROOT, 'bench', 'server.ts');
-const RESULTS_SCHEMA_VERSION = 2;
+/**
+ * 3: a row of `results` is identified by scenario, dialect and `processes` (scale-out rows share the
+ * scenario name), its server figures are totals over its processes (`servers` has each), `publish` has
+ * a 1-worker and an N-worker entry on PostgreSQL, and `summary` holds the printed table.
+ */
+const RESULTS_SCHEMA_VERSION = 3;
 /** The publish-throughput measurement's name in BENCH_SCENARIOS. */
 const PUBLISH = 'publish';
 /** The webhook-delivery measurement's name in BENCH_SCENARIOS. */
@@ -38,9 +47,15 @@ const WEBHOOKS = 'webhooks';
 const IMPORT = 'import';
 /** The `GET /analytics` aggregation measurement's name in BENCH_SCENARIOS. */
 const ANALYTICS = 'analytics';
+/** The scale-out rows' name in BENCH_SCENARIOS: the scenarios below on API_PROCESSES servers. */
+const SCALEOUT = 'scaleout';
+const SCALEOUT_SCENARIOS = ['posts.get', 'posts.list', 'posts.create'];
+/** API server processes of a scale-out row, on one PostgreSQL schema. */
+const API_PROCESSES = 2;
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 const mb = (bytes: number) => round(bytes / (1024 * 1024), 1);
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -73,6 +88,8 @@ const settings = {
 const logLevel = process.env.BENCH_LOG_LEVEL?.trim() || 'warn';
 const databaseUrl =
   process.env.BENCH_DATABASE_URL?.trim() || process.env.TEST_DATABASE_URL?.trim() || undefined;
+/** The scale-out rows' shared rate-limit store, as a scale-out deployment has one. */
+const redisUrl = process.env.BENCH_REDIS_URL?.trim() || process.env.TEST_REDIS_URL?.trim() || undefined;
 const output = path.resolve(ROOT, process.env.BENCH_OUTPUT?.trim() || 'bench/results/latest.json');
 /** Directory for a V8 CPU profile of every server child (`node --cpu-prof`), one file per run. */
 const cpuProfDir = process.env.BENCH_CPU_PROF?.trim()
@@ -91,12 +108,18 @@ if (dialects.length === 0)
 
 const wantedScenarios = list('BENCH_SCENARIOS');
 for (const name of wantedScenarios ?? []) {
-  if (![PUBLISH, WEBHOOKS, IMPORT, ANALYTICS].includes(name) && !SCENARIOS.some((s) => s.name === name))
+  if (
+    ![PUBLISH, WEBHOOKS, IMPORT, ANALYTICS, SCALEOUT].includes(name) &&
+    !SCENARIOS.some((s) => s.name === name)
+  )
     throw new Error(`BENCH_SCENARIOS: unknown scenario '${name}'`);
 }
 const publishSettings = {
   posts: positiveInt('BENCH_PUBLISH_POSTS', 2_000, 0),
-  /** Worker processes on PostgreSQL; SQLite runs its one worker. */
+  /**
+   * Worker processes on PostgreSQL (webhooks too): publish runs with one and with this many there;
+   * SQLite runs its one worker.
+   */
   postgresWorkers: positiveInt('BENCH_PUBLISH_WORKERS', 2),
 };
 const webhookSettings = {
@@ -121,6 +144,7 @@ const runAnalytics =
   analyticsSettings.snapshots > 0 && (wantedScenarios === undefined || wantedScenarios.includes(ANALYTICS));
 const runPublish =
   publishSettings.posts > 0 && (wantedScenarios === undefined || wantedScenarios.includes(PUBLISH));
+const runScaleOut = wantedScenarios === undefined || wantedScenarios.includes(SCALEOUT);
 
 // ---------------------------------------------------------------------------------------------------
 // Resources the run must remove even when it fails or is interrupted
@@ -203,8 +227,10 @@ class ServerChild {
 
   static async start(
     spec: ServerSpec,
+    /** Of the CPU profile's directory when there are several servers: `posts.get.postgres.2-of-2`. */
+    suffix = '',
   ): Promise<{ server: ServerChild; url: string; requests: BenchRequest[] }> {
-    const name = spec.kind === 'baseline' ? 'baseline' : `${spec.scenario}.${spec.dialect}`;
+    const name = (spec.kind === 'baseline' ? 'baseline' : `${spec.scenario}.${spec.dialect}`) + suffix;
     // One directory per scenario and dialect; the main thread's profile is the largest file in it.
     const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfDir, name)}`] : [];
     const child = spawn(process.execPath, [...profile, '--import', 'tsx', SERVER_ENTRY], {
@@ -262,121 +288,7 @@ class ServerChild {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Load
-
-async function fetchSample(url: string, request: BenchRequest): Promise<Sample> {
-  const response = await fetch(url + request.path, {
-    method: request.method,
-    headers: request.headers,
-    body: request.body,
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = await response.text();
-  if (response.status < 200 || response.status > 299) {
-    throw new Error(`${request.method} ${request.path} answered ${response.status}: ${body.slice(0, 500)}`);
-  }
-  return { status: response.status, body };
-}
-
-/**
- * Response times in milliseconds. autocannon's own histogram stores whole milliseconds, which says
- * nothing about a sub-millisecond API; its `response` event carries the precise time.
- */
-class Latencies {
-  private values = new Float64Array(1 << 16);
-  private count = 0;
-
-  record(ms: number): void {
-    if (this.count === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.count++] = ms;
-  }
-
-  summary(): LatencySummary {
-    const sorted = this.values.slice(0, this.count).sort();
-    const at = (q: number) =>
-      sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : 0;
-    let sum = 0;
-    for (const v of sorted) sum += v;
-    const ms = (v: number) => round(v, 3);
-    return {
-      count: sorted.length,
-      average: ms(sorted.length ? sum / sorted.length : 0),
-      p50: ms(at(0.5)),
-      p90: ms(at(0.9)),
-      p99: ms(at(0.99)),
-      max: ms(sorted.length ? sorted[sorted.length - 1]! : 0),
-    };
-  }
-}
-
-interface LatencySummary {
-  count: number;
-  average: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-async function fire(
-  url: string,
-  requests: BenchRequest[],
-  seconds: number,
-): Promise<{ result: AutocannonResult; latency: LatencySummary }> {
-  const latencies = new Latencies();
-  const instance = autocannon({
-    url,
-    connections: settings.connections,
-    pipelining: settings.pipelining,
-    duration: seconds,
-    timeout: 10,
-    requests,
-  });
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
-    if (statusCode >= 200 && statusCode < 300) latencies.record(ms);
-  });
-  // autocannon ends on its own after `seconds`; this only guards against a wedged run.
-  const watchdog = setTimeout(() => instance.stop(), (seconds + 30) * 1000);
-  try {
-    const result = await instance;
-    return { result, latency: latencies.summary() };
-  } finally {
-    clearTimeout(watchdog);
-  }
-}
-
-function problems(result: AutocannonResult): string | undefined {
-  const bad: string[] = [];
-  if (result.non2xx > 0) {
-    const codes = Object.entries(result.statusCodeStats)
-      .filter(([code]) => !code.startsWith('2'))
-      .map(([code, { count }]) => `${count}×${code}`);
-    bad.push(`${result.non2xx} non-2xx responses (${codes.join(', ')})`);
-  }
-  if (result.errors > 0) bad.push(`${result.errors} errors`);
-  if (result.timeouts > 0) bad.push(`${result.timeouts} timeouts`);
-  if (result.requests.total === 0) bad.push('no responses');
-  return bad.length ? bad.join('; ') : undefined;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Scenarios
-
-interface Measurement {
-  scenario: string;
-  dialect: Dialect | 'none';
-  description: string;
-  label: string;
-  result?: AutocannonResult;
-  latency?: LatencySummary;
-  /** The server child just before and just after the measured run. */
-  server?: { before: ProcessStats; after: ProcessStats; seconds: number };
-  failure?: string;
-}
+// HTTP scenarios
 
 /** First request and answer of each Audenci scenario, by name: the baseline serves a copy. */
 const samples = new Map<string, { request: BenchRequest; sample: Sample }>();
@@ -385,7 +297,11 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function audenciSpec(scenario: string, dialect: Dialect): { spec: ServerSpec; release(): Promise<void> } {
+function audenciSpec(
+  scenario: string,
+  dialect: Dialect,
+  extra: Pick<Extract<ServerSpec, { kind: 'audenci' }>, 'secretKey' | 'redis'> = {},
+): { spec: Extract<ServerSpec, { kind: 'audenci' }>; release(): Promise<void> } {
   const storage = allocateStorage(dialect);
   return {
     spec: {
@@ -395,6 +311,7 @@ function audenciSpec(scenario: string, dialect: Dialect): { spec: ServerSpec; re
       dataDir: storage.dataDir,
       ...(dialect === 'postgres' ? { databaseUrl, schema: storage.schema } : {}),
       logLevel,
+      ...extra,
     },
     release: storage.release,
   };
@@ -420,35 +337,109 @@ async function probe(name: string): Promise<{ request: BenchRequest; sample: Sam
   }
 }
 
-async function runOne(scenario: Scenario, dialect: Dialect | 'none'): Promise<Measurement> {
+/** Removes the rate-limit counters a scale-out run left in Redis (they would expire within the hour). */
+async function dropRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl!, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * The servers of one run: the first child creates the database and the scenario's data; on scale-out
+ * (`processes` > 1, PostgreSQL) the others attach to its schema with the same secret key and serve the
+ * same requests, sharing Redis when there is one.
+ */
+async function startServers(
+  scenario: Scenario,
+  dialect: Dialect | 'none',
+  processes: number,
+  redisPrefix: string | undefined,
+): Promise<{
+  servers: ServerChild[];
+  urls: string[];
+  requests: BenchRequest[];
+  mirrored?: Sample;
+  release?: () => Promise<void>;
+}> {
+  if (scenario.kind === 'baseline') {
+    const mirrored = await probe(scenario.mirrors);
+    const spec: ServerSpec = {
+      kind: 'baseline',
+      route: scenario.route,
+      body: JSON.parse(mirrored.sample.body),
+      logLevel,
+    };
+    const { server, url } = await ServerChild.start(spec);
+    return { servers: [server], urls: [url], requests: [mirrored.request], mirrored: mirrored.sample };
+  }
+  const { spec, release } = audenciSpec(
+    scenario.name,
+    dialect as Dialect,
+    processes > 1
+      ? {
+          secretKey: randomBytes(32).toString('hex'),
+          ...(redisPrefix ? { redis: { url: redisUrl!, prefix: redisPrefix } } : {}),
+        }
+      : {},
+  );
+  const servers: ServerChild[] = [];
+  const urls: string[] = [];
+  try {
+    const suffix = (i: number) => (processes > 1 ? `.${i}-of-${processes}` : '');
+    const first = await ServerChild.start(spec, suffix(1));
+    servers.push(first.server);
+    urls.push(first.url);
+    for (let i = 2; i <= processes; i++) {
+      const next = await ServerChild.start({ ...spec, attach: first.requests }, suffix(i));
+      servers.push(next.server);
+      urls.push(next.url);
+    }
+    return { servers, urls, requests: first.requests, release };
+  } catch (error) {
+    await Promise.all(servers.map((s) => s.stop()));
+    await release();
+    throw error;
+  }
+}
+
+async function runOne(
+  scenario: Scenario,
+  dialect: Dialect | 'none',
+  processes: number,
+): Promise<Measurement> {
+  const redisPrefix =
+    processes > 1 && redisUrl ? `audenci:bench:${randomBytes(6).toString('hex')}:rl:` : undefined;
   const m: Measurement = {
     scenario: scenario.name,
     dialect,
     description: scenario.description,
     label: scenario.label,
+    processes,
+    redis: redisPrefix !== undefined,
   };
-  let release: (() => Promise<void>) | undefined;
-  let server: ServerChild | undefined;
+  let started: Awaited<ReturnType<typeof startServers>> | undefined;
   try {
-    let spec: ServerSpec;
-    let mirrored: { request: BenchRequest; sample: Sample } | undefined;
-    if (scenario.kind === 'baseline') {
-      mirrored = await probe(scenario.mirrors);
-      spec = { kind: 'baseline', route: scenario.route, body: JSON.parse(mirrored.sample.body), logLevel };
-    } else {
-      ({ spec, release } = audenciSpec(scenario.name, dialect as Dialect));
-    }
-    const started = await ServerChild.start(spec);
-    server = started.server;
-    const requests = mirrored ? [mirrored.request] : started.requests;
+    started = await startServers(scenario, dialect, processes, redisPrefix);
+    const { servers, urls, requests, mirrored } = started;
     if (requests.length === 0) throw new Error('the scenario returned no requests');
 
-    // Every request must succeed once before any is measured.
-    const first = await fetchSample(started.url, requests[0]!);
-    for (const request of requests.slice(1)) await fetchSample(started.url, request);
-    if (scenario.kind === 'baseline' && first.body !== mirrored?.sample.body) {
+    // Every request must succeed once on every server before any is measured.
+    const first = await fetchSample(urls[0]!, requests[0]!);
+    for (const [i, url] of urls.entries())
+      for (const request of requests.slice(i === 0 ? 1 : 0)) await fetchSample(url, request);
+    if (scenario.kind === 'baseline' && first.body !== mirrored?.body) {
       throw new Error(
-        `the baseline's body differs from ${scenario.mirrors}'s:\n${first.body}\n${mirrored?.sample.body}`,
+        `the baseline's body differs from ${scenario.mirrors}'s:\n${first.body}\n${mirrored?.body}`,
       );
     }
     if (scenario.kind === 'audenci') {
@@ -457,79 +448,156 @@ async function runOne(scenario: Scenario, dialect: Dialect | 'none'): Promise<Me
     }
 
     if (settings.warmupSeconds > 0) {
-      const warm = await fire(started.url, requests, settings.warmupSeconds);
+      const warm = await fire(urls, requests, settings.warmupSeconds, settings);
       const bad = problems(warm.result);
       if (bad) throw new Error(`warm-up: ${bad}`);
     }
-    const before = await server.stats();
-    const { result, latency } = await fire(started.url, requests, settings.durationSeconds);
+    const before = await Promise.all(servers.map((s) => s.stats()));
+    const { result, latency } = await fire(urls, requests, settings.durationSeconds, settings);
+    const after = await Promise.all(servers.map((s) => s.stats()));
     m.result = result;
     m.latency = latency;
-    m.server = { before, after: await server.stats(), seconds: result.duration };
+    m.servers = { stats: before.map((b, i) => ({ before: b, after: after[i]! })), seconds: result.duration };
     const bad = problems(result);
     if (bad) throw new Error(bad);
   } catch (error) {
-    m.failure = error instanceof Error ? error.message : String(error);
+    m.failure = errorText(error);
   } finally {
-    await server?.stop();
-    await release?.();
+    await Promise.all(started?.servers.map((s) => s.stop()) ?? []);
+    await started?.release?.();
+    if (redisPrefix)
+      await dropRedisKeys(redisPrefix).catch((e: unknown) => log(`  redis cleanup: ${errorText(e)}`));
   }
   return m;
 }
 
+/** The HTTP runs: each selected scenario on each dialect, then its scale-out row if it has one. */
+function httpPlan(): Array<{ scenario: Scenario; dialect: Dialect | 'none'; processes: number }> {
+  const named = (s: Scenario) => wantedScenarios === undefined || wantedScenarios.includes(s.name);
+  const scaledNames = SCALEOUT_SCENARIOS.filter((n) => wantedScenarios?.includes(n) ?? true);
+  const scaled =
+    runScaleOut && dialects.includes('postgres')
+      ? scaledNames.length
+        ? scaledNames
+        : SCALEOUT_SCENARIOS
+      : [];
+  if (runScaleOut && !dialects.includes('postgres'))
+    log(`bench: no ${SCALEOUT} rows: they need PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL)`);
+  const plan: Array<{ scenario: Scenario; dialect: Dialect | 'none'; processes: number }> = [];
+  for (const scenario of SCENARIOS) {
+    if (scenario.kind === 'baseline') {
+      plan.push({ scenario, dialect: 'none', processes: 1 });
+      continue;
+    }
+    if (named(scenario))
+      for (const d of dialects)
+        if (!scenario.dialects || scenario.dialects.includes(d))
+          plan.push({ scenario, dialect: d, processes: 1 });
+    if (scaled.includes(scenario.name))
+      plan.push({ scenario, dialect: 'postgres', processes: API_PROCESSES });
+  }
+  return plan;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Background work
+
+/** Why background measurements failed, `name dialect: message`. */
+const backgroundFailures: string[] = [];
+
+/** Runs one background measurement on fresh storage; a failure is logged and counted, not thrown. */
+async function inFreshStorage<T>(
+  name: string,
+  dialect: Dialect,
+  measure: (where: {
+    dialect: Dialect;
+    dataDir: string;
+    databaseUrl?: string;
+    schema?: string;
+  }) => Promise<T>,
+): Promise<T | undefined> {
+  const storage = allocateStorage(dialect);
+  try {
+    return await measure({
+      dialect,
+      dataDir: storage.dataDir,
+      ...(dialect === 'postgres' ? { databaseUrl, schema: storage.schema } : {}),
+    });
+  } catch (error) {
+    log(`  FAILED: ${errorText(error)}`);
+    backgroundFailures.push(`${name} ${dialect}: ${errorText(error)}`);
+    return undefined;
+  } finally {
+    await storage.release();
+  }
+}
+
+async function runBackground() {
+  const published: PublishMeasurement[] = [];
+  const delivered: WebhooksMeasurement[] = [];
+  const imported: ImportMeasurement[] = [];
+  const analyzed: AnalyticsMeasurement[] = [];
+  const keep = <T>(into: T[], value: T | undefined) => value !== undefined && into.push(value);
+  const pgWorkers = publishSettings.postgresWorkers;
+  if (runPublish) {
+    for (const dialect of dialects) {
+      // SQLite has one writer and runs one worker; PostgreSQL shows what a second worker adds.
+      for (const workers of dialect === 'postgres' ? [...new Set([1, pgWorkers])] : [1]) {
+        log(`- ${PUBLISH} (${dialect}, ${publishSettings.posts} posts, ${workers} worker process(es))`);
+        const { posts } = publishSettings;
+        const timeoutMs = Math.max(60_000, posts * 20);
+        keep(
+          published,
+          await inFreshStorage(PUBLISH, dialect, (where) =>
+            measurePublish({ ...where, posts, workers, logLevel, timeoutMs, track: trackChild }),
+          ),
+        );
+      }
+    }
+  }
+  if (runWebhooks) {
+    for (const dialect of dialects) {
+      const workers = dialect === 'postgres' ? pgWorkers : 1;
+      const { events } = webhookSettings;
+      log(`- ${WEBHOOKS} (${dialect}, ${events} events × 2 endpoints, ${workers} worker process(es))`);
+      const timeoutMs = Math.max(60_000, events * 40);
+      keep(
+        delivered,
+        await inFreshStorage(WEBHOOKS, dialect, (where) =>
+          measureWebhooks({ ...where, events, workers, logLevel, timeoutMs, track: trackChild }),
+        ),
+      );
+    }
+  }
+  if (runImport) {
+    for (const dialect of dialects) {
+      const { posts } = importSettings;
+      log(`- ${IMPORT} (${dialect}, ${posts} posts in one posts.import job)`);
+      const timeoutMs = Math.max(60_000, posts * 20);
+      keep(
+        imported,
+        await inFreshStorage(IMPORT, dialect, (where) =>
+          measureImport({ ...where, posts, logLevel, timeoutMs, track: trackChild }),
+        ),
+      );
+    }
+  }
+  if (runAnalytics) {
+    for (const dialect of dialects) {
+      log(`- ${ANALYTICS} (${dialect}, GET /analytics over ${analyticsSettings.snapshots} snapshots)`);
+      // In this process: it times the service call behind the route, not HTTP.
+      const m = await inFreshStorage(ANALYTICS, dialect, (where) =>
+        measureAnalytics({ ...where, ...analyticsSettings, logLevel }),
+      );
+      if (m) log(`  seeded ${m.snapshots} snapshots in ${m.seedSeconds.toFixed(1)} s`);
+      keep(analyzed, m);
+    }
+  }
+  return { published, delivered, imported, analyzed };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Report
-
-function ratio(m: Measurement, baseline: Measurement | undefined): number | null {
-  const base = baseline?.result?.requests.average;
-  return m.result && base ? round(m.result.requests.average / base, 3) : null;
-}
-
-/** The server's CPU time over the measured run, as a share of one core: near 100 means server-bound. */
-function cpuPercent(m: Measurement): number | null {
-  if (!m.server || m.server.seconds <= 0) return null;
-  const micros = m.server.after.cpuMicros - m.server.before.cpuMicros;
-  return round((micros / 1e6 / m.server.seconds) * 100, 1);
-}
-
-function toJson(m: Measurement, baseline: Measurement | undefined) {
-  const r = m.result;
-  return {
-    scenario: m.scenario,
-    dialect: m.dialect,
-    request: m.label,
-    description: m.description,
-    ok: m.failure === undefined,
-    failure: m.failure ?? null,
-    requestsPerSecond: r ? round(r.requests.average, 1) : null,
-    totalRequests: r ? r.requests.total : null,
-    latencyMs: m.latency
-      ? {
-          average: m.latency.average,
-          p50: m.latency.p50,
-          p90: m.latency.p90,
-          p99: m.latency.p99,
-          max: m.latency.max,
-        }
-      : null,
-    ratioToBaseline: ratio(m, baseline),
-    non2xx: r ? r.non2xx : null,
-    errors: r ? r.errors : null,
-    timeouts: r ? r.timeouts : null,
-    serverRssMb: m.server ? { beforeLoad: mb(m.server.before.rss), afterLoad: mb(m.server.after.rss) } : null,
-    serverHeapUsedMb: m.server
-      ? { beforeLoad: mb(m.server.before.heapUsed), afterLoad: mb(m.server.after.heapUsed) }
-      : null,
-    serverCpuPercent: cpuPercent(m),
-  };
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
 
 function commit(): string | null {
   try {
@@ -555,20 +623,13 @@ function version(pkg: string): string | null {
 // ---------------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
-  const selected = SCENARIOS.filter(
-    (s) => s.kind === 'baseline' || wantedScenarios === undefined || wantedScenarios.includes(s.name),
-  );
-  const plan: Array<{ scenario: Scenario; dialect: Dialect | 'none' }> = [];
-  for (const scenario of selected) {
-    if (scenario.kind === 'baseline') plan.push({ scenario, dialect: 'none' });
-    else
-      for (const d of dialects)
-        if (!scenario.dialects || scenario.dialects.includes(d)) plan.push({ scenario, dialect: d });
-  }
-
+  const plan = httpPlan();
   log(
-    `bench: ${plan.length} runs; ${settings.connections} connections, pipelining ${settings.pipelining}, ` +
-      `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s each; dialects ${dialects.join(', ')}`,
+    `bench: ${plan.length} HTTP runs; ${settings.connections} connections, pipelining ${settings.pipelining}, ` +
+      `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s each; dialects ${dialects.join(', ')}` +
+      (plan.some((p) => p.processes > 1)
+        ? `; scale-out: ${API_PROCESSES} API processes${redisUrl ? ' + Redis' : ''}`
+        : ''),
   );
   const started = Date.now();
   const loadAtStart = round(os.loadavg()[0]!, 2);
@@ -579,216 +640,17 @@ async function main(): Promise<number> {
     );
   }
   const measurements: Measurement[] = [];
-  for (const { scenario, dialect } of plan) {
-    log(`- ${scenario.name} (${dialect})`);
-    const m = await runOne(scenario, dialect);
+  for (const { scenario, dialect, processes } of plan) {
+    log(`- ${scenario.name} (${dialect}${processes > 1 ? `, ${processes} API processes` : ''})`);
+    const m = await runOne(scenario, dialect, processes);
     if (m.failure) log(`  FAILED: ${m.failure}`);
     measurements.push(m);
   }
-  const published: PublishMeasurement[] = [];
-  const backgroundFailures: string[] = [];
-  if (runPublish) {
-    for (const dialect of dialects) {
-      const workers = dialect === 'postgres' ? publishSettings.postgresWorkers : 1;
-      log(`- ${PUBLISH} (${dialect}, ${publishSettings.posts} posts, ${workers} worker process(es))`);
-      const storage = allocateStorage(dialect);
-      try {
-        published.push(
-          await measurePublish({
-            dialect,
-            dataDir: storage.dataDir,
-            ...(dialect === 'postgres' ? { databaseUrl, schema: storage.schema } : {}),
-            posts: publishSettings.posts,
-            workers,
-            logLevel,
-            timeoutMs: Math.max(60_000, publishSettings.posts * 20),
-            track: trackChild,
-          }),
-        );
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        log(`  FAILED: ${message}`);
-        backgroundFailures.push(`${dialect}: ${message}`);
-      } finally {
-        await storage.release();
-      }
-    }
-  }
-  const delivered: WebhooksMeasurement[] = [];
-  if (runWebhooks) {
-    for (const dialect of dialects) {
-      const workers = dialect === 'postgres' ? publishSettings.postgresWorkers : 1;
-      log(
-        `- ${WEBHOOKS} (${dialect}, ${webhookSettings.events} events × 2 endpoints, ${workers} worker process(es))`,
-      );
-      const storage = allocateStorage(dialect);
-      try {
-        delivered.push(
-          await measureWebhooks({
-            dialect,
-            dataDir: storage.dataDir,
-            ...(dialect === 'postgres' ? { databaseUrl, schema: storage.schema } : {}),
-            events: webhookSettings.events,
-            workers,
-            logLevel,
-            timeoutMs: Math.max(60_000, webhookSettings.events * 40),
-            track: trackChild,
-          }),
-        );
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        log(`  FAILED: ${message}`);
-        backgroundFailures.push(`${WEBHOOKS} ${dialect}: ${message}`);
-      } finally {
-        await storage.release();
-      }
-    }
-  }
-  const imported: ImportMeasurement[] = [];
-  if (runImport) {
-    for (const dialect of dialects) {
-      log(`- ${IMPORT} (${dialect}, ${importSettings.posts} posts in one posts.import job)`);
-      const storage = allocateStorage(dialect);
-      try {
-        imported.push(
-          await measureImport({
-            dialect,
-            dataDir: storage.dataDir,
-            ...(dialect === 'postgres' ? { databaseUrl, schema: storage.schema } : {}),
-            posts: importSettings.posts,
-            logLevel,
-            timeoutMs: Math.max(60_000, importSettings.posts * 20),
-            track: trackChild,
-          }),
-        );
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        log(`  FAILED: ${message}`);
-        backgroundFailures.push(`${IMPORT} ${dialect}: ${message}`);
-      } finally {
-        await storage.release();
-      }
-    }
-  }
-  const analyzed: AnalyticsMeasurement[] = [];
-  if (runAnalytics) {
-    for (const dialect of dialects) {
-      log(`- ${ANALYTICS} (${dialect}, GET /analytics over ${analyticsSettings.snapshots} snapshots)`);
-      const storage = allocateStorage(dialect);
-      try {
-        // In this process: it times the service call behind the route, not HTTP.
-        const m = await measureAnalytics({
-          dialect,
-          dataDir: storage.dataDir,
-          ...(dialect === 'postgres' ? { databaseUrl, schema: storage.schema } : {}),
-          snapshots: analyticsSettings.snapshots,
-          runs: analyticsSettings.runs,
-          logLevel,
-        });
-        log(`  seeded ${m.snapshots} snapshots in ${m.seedSeconds.toFixed(1)} s`);
-        analyzed.push(m);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        log(`  FAILED: ${message}`);
-        backgroundFailures.push(`${ANALYTICS} ${dialect}: ${message}`);
-      } finally {
-        await storage.release();
-      }
-    }
-  }
+  const background = await runBackground();
   await cleanUp();
 
-  const baseline = measurements.find((m) => m.dialect === 'none');
-  const rows = [
-    [
-      'scenario',
-      'dialect',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      '× baseline',
-      'server RSS MB (before → after)',
-      'server CPU %',
-    ],
-  ];
-  for (const m of measurements) {
-    const r = m.result;
-    const x = ratio(m, baseline);
-    rows.push([
-      m.scenario,
-      m.dialect,
-      m.failure ? 'FAILED' : r ? round(r.requests.average, 0).toLocaleString('en-US') : '-',
-      m.latency ? m.latency.p50.toFixed(2) : '-',
-      m.latency ? m.latency.p99.toFixed(2) : '-',
-      x === null ? '-' : x.toFixed(3),
-      m.server ? `${mb(m.server.before.rss)} → ${mb(m.server.after.rss)}` : '-',
-      cpuPercent(m)?.toFixed(0) ?? '-',
-    ]);
-  }
-  console.log(`\n${table(rows)}\n`);
-  if (published.length) {
-    const publishRows = [
-      [
-        'publish',
-        'dialect',
-        'workers',
-        'posts',
-        'posts/s',
-        'first ms',
-        'p50 ms',
-        'p99 ms',
-        'last ms',
-        'worker CPU %',
-      ],
-    ];
-    for (const p of published) {
-      publishRows.push([
-        'due → PUBLISHED',
-        p.dialect,
-        String(p.workers),
-        p.posts.toLocaleString('en-US'),
-        Math.round(p.postsPerSecond).toLocaleString('en-US'),
-        String(p.lagMs.first),
-        String(p.lagMs.p50),
-        String(p.lagMs.p99),
-        String(p.lagMs.last),
-        p.workerCpuPercent.toFixed(0),
-      ]);
-    }
-    console.log(`${table(publishRows)}\n`);
-  }
-  if (imported.length) {
-    const rows = [['import', 'dialect', 'posts', 'posts/s', 'seconds', 'worker CPU %']];
-    for (const d of imported) {
-      rows.push([
-        'posts.import job',
-        d.dialect,
-        d.posts.toLocaleString('en-US'),
-        Math.round(d.postsPerSecond).toLocaleString('en-US'),
-        d.seconds.toFixed(2),
-        d.workerCpuPercent.toFixed(0),
-      ]);
-    }
-    console.log(`${table(rows)}\n`);
-  }
-  if (delivered.length) {
-    const rows = [
-      ['webhooks', 'dialect', 'workers', 'deliveries', 'deliveries/s', 'seconds', 'worker CPU %'],
-    ];
-    for (const d of delivered) {
-      rows.push([
-        `${d.events.toLocaleString('en-US')} events × ${d.endpoints}`,
-        d.dialect,
-        String(d.workers),
-        d.deliveries.toLocaleString('en-US'),
-        Math.round(d.deliveriesPerSecond).toLocaleString('en-US'),
-        d.seconds.toFixed(2),
-        d.workerCpuPercent.toFixed(0),
-      ]);
-    }
-    console.log(`${table(rows)}\n`);
-  }
-  if (analyzed.length) console.log(`${analyticsTable(analyzed)}\n`);
+  const summary = summaryRows(measurements, background);
+  console.log(`\n${summaryTable(summary)}\n\n${SUMMARY_NOTES}\n`);
   log(`bench: finished in ${Math.round((Date.now() - started) / 1000)} s`);
 
   const failed = measurements.filter((m) => m.failure).length + backgroundFailures.length;
@@ -797,6 +659,8 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  const baseline = measurements.find((m) => m.dialect === 'none');
+  const scaled = [...new Set(plan.filter((p) => p.processes > 1).map((p) => p.scenario.name))];
   const report = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     generatedAt: new Date().toISOString(),
@@ -815,22 +679,29 @@ async function main(): Promise<number> {
       ...settings,
       dialects,
       scenarios: [
-        ...selected.map((s) => s.name),
+        ...new Set(plan.filter((p) => p.processes === 1).map((p) => p.scenario.name)),
+        ...(scaled.length ? [SCALEOUT] : []),
         ...(runPublish ? [PUBLISH] : []),
         ...(runWebhooks ? [WEBHOOKS] : []),
         ...(runImport ? [IMPORT] : []),
         ...(runAnalytics ? [ANALYTICS] : []),
       ],
+      scaleOut: {
+        apiProcesses: API_PROCESSES,
+        scenarios: scaled,
+        redis: scaled.length > 0 && redisUrl !== undefined,
+      },
       import: importSettings,
       analytics: analyticsSettings,
       publish: publishSettings,
       webhooks: webhookSettings,
     },
+    summary,
     results: measurements.map((m) => toJson(m, baseline)),
-    publish: published,
-    webhooks: delivered,
-    import: imported,
-    analytics: analyzed,
+    publish: background.published,
+    webhooks: background.delivered,
+    import: background.imported,
+    analytics: background.analyzed,
   };
   fs.mkdirSync(path.dirname(output), { recursive: true });
   const tmp = `${output}.tmp`;

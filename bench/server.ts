@@ -4,6 +4,10 @@
  * share an event loop. The parent owns the data dir and the PostgreSQL schema and removes them after
  * this process exits.
  *
+ * Scale-out: a second child on PostgreSQL gets the first's schema, secret key and requests (`attach`)
+ * and only builds the app and listens, as a second `audenci api` on the same database would; both take
+ * REDIS_URL when the parent has a Redis server for them.
+ *
  * Protocol: parent → `start` → child answers `ready` (or `failed`); `stats` → `stats`; `stop` →
  * `stopped`, then the child exits. The child also exits if the parent goes away.
  *
@@ -24,6 +28,15 @@ export type ServerSpec =
       databaseUrl?: string;
       schema?: string;
       logLevel: string;
+      /** AUDENCI_SECRET_KEY (hex); servers sharing a database share it. Default: a random one. */
+      secretKey?: string;
+      /**
+       * Scale-out: a second server on the database another child created and seeded. It creates nothing
+       * and serves these requests (the first child's, with its admin key).
+       */
+      attach?: BenchRequest[];
+      /** REDIS_URL (the shared rate-limit store of a scale-out deployment) and this run's key prefix. */
+      redis?: { url: string; prefix: string };
     };
 
 export type ParentMessage = { type: 'start'; spec: ServerSpec } | { type: 'stats' } | { type: 'stop' };
@@ -84,20 +97,35 @@ async function startAudenci(spec: Extract<ServerSpec, { kind: 'audenci' }>): Pro
 
   const config = loadConfig({
     AUDENCI_DATA_DIR: spec.dataDir,
-    AUDENCI_SECRET_KEY: randomBytes(32).toString('hex'),
+    AUDENCI_SECRET_KEY: spec.secretKey ?? randomBytes(32).toString('hex'),
     AUDENCI_PUBLIC_URL: 'http://127.0.0.1',
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: spec.logLevel,
     ...(spec.databaseUrl ? { DATABASE_URL: spec.databaseUrl } : {}),
+    ...(spec.redis ? { REDIS_URL: spec.redis.url } : {}),
     ...scenario.env,
   });
   const logger = createLogger(config);
   const runtime = await createRuntime(config, {
     schema: spec.schema,
+    redisPrefix: spec.redis?.prefix,
     onBackgroundError: (error, what) => logger.error({ err: error }, `${what} failed`),
   });
+  const listen = async (requests: BenchRequest[]): Promise<Running> => {
+    const app = await buildApp(runtime, { loggerInstance: logger });
+    const url = await app.listen({ host: config.host, port: config.port });
+    return {
+      url,
+      requests,
+      async close() {
+        await app.close();
+        await runtime.close();
+      },
+    };
+  };
   try {
+    if (spec.attach) return await listen(spec.attach);
     const { clock, db } = runtime.ctx;
     const organization = await orgs.createOrganization(db, clock, {
       name: 'Benchmark',
@@ -122,16 +150,7 @@ async function startAudenci(spec: Extract<ServerSpec, { kind: 'audenci' }>): Pro
       tenant: { organizationId: organization.id, environment: 'live' },
       adminKey,
     });
-    const app = await buildApp(runtime, { loggerInstance: logger });
-    const url = await app.listen({ host: config.host, port: config.port });
-    return {
-      url,
-      requests,
-      async close() {
-        await app.close();
-        await runtime.close();
-      },
-    };
+    return await listen(requests);
   } catch (error) {
     await runtime.close();
     throw error;

@@ -47,6 +47,8 @@ export interface WebhooksMeasurement {
   deliveriesPerSecond: number;
   seconds: number;
   workerCpuPercent: number;
+  /** Each worker's resident memory after the run, in MB. */
+  workerRssMb: number[];
 }
 
 interface Receiver {
@@ -168,7 +170,11 @@ export async function measureWebhooks(options: WebhooksBenchOptions): Promise<We
     // Late duplicates would show up now.
     await sleep(200);
     let workerCpuMicros = 0;
-    for (const worker of workers.splice(0)) workerCpuMicros += (await worker.stop()) - worker.cpuAtReady;
+    const workerRssMb: number[] = [];
+    for (const worker of workers.splice(0)) {
+      workerCpuMicros += (await worker.stop()) - worker.cpuAtReady;
+      workerRssMb.push(Number((worker.rssAtStop / (1024 * 1024)).toFixed(1)));
+    }
 
     if (receiver.arrivals !== expected)
       throw new Error(`${receiver.arrivals} arrivals for ${expected} deliveries`);
@@ -188,6 +194,7 @@ export async function measureWebhooks(options: WebhooksBenchOptions): Promise<We
       deliveriesPerSecond: Number(((expected - 1) / Math.max(0.001, seconds)).toFixed(1)),
       seconds: Number(seconds.toFixed(2)),
       workerCpuPercent: Number(((workerCpuMicros / 1e6 / Math.max(0.001, runSeconds)) * 100).toFixed(1)),
+      workerRssMb,
     };
   } finally {
     for (const worker of workers) await worker.stop().catch(() => 0);

@@ -43,12 +43,17 @@ export class WorkerChild {
 
   /** CPU time (µs) when the worker was ready, and when it stopped. */
   cpuAtReady = 0;
+  /** Resident memory (bytes) when it was asked to stop, after its work; 0 until then. */
+  rssAtStop = 0;
 
   async stop(): Promise<number> {
     let cpuMicros = this.cpuAtReady;
     if (this.child.exitCode === null && this.child.signalCode === null && this.child.connected) {
       const answer = await this.ask({ type: 'stop' }, 15_000);
-      if (answer.type === 'stopped') cpuMicros = answer.cpuMicros;
+      if (answer.type === 'stopped') {
+        cpuMicros = answer.cpuMicros;
+        this.rssAtStop = answer.rss;
+      }
     }
     const killer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
     await this.exited;

@@ -1,0 +1,246 @@
+/**
+ * The report of `npm run bench`: every figure of the run as one summary table (stdout) and as the
+ * `summary` and `results` of bench/results/latest.json.
+ */
+import type { AnalyticsMeasurement } from './analytics.js';
+import type { ImportMeasurement } from './import.js';
+import type { LatencySummary, LoadResult } from './load.js';
+import type { PublishMeasurement } from './publish.js';
+import type { Dialect } from './scenarios.js';
+import type { ProcessStats } from './server.js';
+import type { WebhooksMeasurement } from './webhooks.js';
+
+const round = (n: number, digits: number) => Number(n.toFixed(digits));
+const mb = (bytes: number) => round(bytes / (1024 * 1024), 1);
+
+/** One HTTP scenario on one dialect, served by one process or (scale-out) several. */
+export interface Measurement {
+  scenario: string;
+  dialect: Dialect | 'none';
+  description: string;
+  label: string;
+  /** API server processes sharing the load (2 in the scale-out rows). */
+  processes: number;
+  /** Whether the servers shared a Redis rate-limit store (REDIS_URL). */
+  redis: boolean;
+  result?: LoadResult;
+  latency?: LatencySummary;
+  /** Each server child just before and just after the measured run. */
+  servers?: { stats: Array<{ before: ProcessStats; after: ProcessStats }>; seconds: number };
+  failure?: string;
+}
+
+export function ratio(m: Measurement, baseline: Measurement | undefined): number | null {
+  const base = baseline?.result?.requestsPerSecond;
+  return m.result && base ? round(m.result.requestsPerSecond / base, 3) : null;
+}
+
+/** A server's CPU time over the measured run, as a share of one core: near 100 means server-bound. */
+function cpuPercents(m: Measurement): number[] {
+  const s = m.servers;
+  if (!s || s.seconds <= 0) return [];
+  return s.stats.map(({ before, after }) =>
+    round(((after.cpuMicros - before.cpuMicros) / 1e6 / s.seconds) * 100, 1),
+  );
+}
+
+const total = (values: number[]) =>
+  round(
+    values.reduce((a, b) => a + b, 0),
+    1,
+  );
+
+/** A row of `results` in latest.json; the memory and CPU figures are totals over the row's servers. */
+export function toJson(m: Measurement, baseline: Measurement | undefined) {
+  const r = m.result;
+  const stats = m.servers?.stats ?? [];
+  const cpu = cpuPercents(m);
+  const memory = (field: 'rss' | 'heapUsed') =>
+    stats.length
+      ? {
+          beforeLoad: total(stats.map((s) => mb(s.before[field]))),
+          afterLoad: total(stats.map((s) => mb(s.after[field]))),
+        }
+      : null;
+  return {
+    scenario: m.scenario,
+    dialect: m.dialect,
+    processes: m.processes,
+    redis: m.redis,
+    request: m.label,
+    description: m.description,
+    ok: m.failure === undefined,
+    failure: m.failure ?? null,
+    requestsPerSecond: r ? round(r.requestsPerSecond, 1) : null,
+    totalRequests: r ? r.total : null,
+    latencyMs: m.latency
+      ? {
+          average: m.latency.average,
+          p50: m.latency.p50,
+          p90: m.latency.p90,
+          p99: m.latency.p99,
+          max: m.latency.max,
+        }
+      : null,
+    ratioToBaseline: ratio(m, baseline),
+    non2xx: r ? r.non2xx : null,
+    errors: r ? r.errors : null,
+    timeouts: r ? r.timeouts : null,
+    serverRssMb: memory('rss'),
+    serverHeapUsedMb: memory('heapUsed'),
+    serverCpuPercent: cpu.length ? total(cpu) : null,
+    servers: stats.map((s, i) => ({
+      rssMb: { beforeLoad: mb(s.before.rss), afterLoad: mb(s.after.rss) },
+      heapUsedMb: { beforeLoad: mb(s.before.heapUsed), afterLoad: mb(s.after.heapUsed) },
+      cpuPercent: cpu[i] ?? null,
+    })),
+  };
+}
+
+/** One line of the summary table, and of `summary` in latest.json. */
+export interface SummaryRow {
+  /** `posts.get`, `publish`, `analytics groupBy=day, 7 days`, … */
+  scenario: string;
+  dialect: Dialect | 'none';
+  /** What served or did the work: `1 api`, `2 api + redis`, `2 workers`, `in-process`. */
+  processes: string;
+  ok: boolean;
+  /** Requests, posts or deliveries per second; null for analytics (a duration) or a failed run. */
+  rate: number | null;
+  unit: 'req/s' | 'posts/s' | 'deliveries/s' | null;
+  /** HTTP: response time; publish: lag from the due instant; analytics: median call time. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** A request rate divided by the baseline's of the same run. */
+  ratioToBaseline: number | null;
+  /** Each process's resident memory after the measured work. */
+  rssMb: number[];
+  /** Each process's CPU time over the measured work, as a share of one core. */
+  cpuPercent: number[];
+}
+
+export interface Background {
+  published: PublishMeasurement[];
+  delivered: WebhooksMeasurement[];
+  imported: ImportMeasurement[];
+  analyzed: AnalyticsMeasurement[];
+}
+
+const workers = (n: number) => `${n} worker${n === 1 ? '' : 's'}`;
+
+export function summaryRows(measurements: Measurement[], background: Background): SummaryRow[] {
+  const baseline = measurements.find((m) => m.dialect === 'none');
+  const rows: SummaryRow[] = measurements.map((m) => ({
+    scenario: m.scenario,
+    dialect: m.dialect,
+    processes: m.dialect === 'none' ? '1 fastify' : `${m.processes} api${m.redis ? ' + redis' : ''}`,
+    ok: m.failure === undefined,
+    rate: m.result ? round(m.result.requestsPerSecond, 1) : null,
+    unit: 'req/s',
+    p50Ms: m.latency?.p50 ?? null,
+    p99Ms: m.latency?.p99 ?? null,
+    ratioToBaseline: ratio(m, baseline),
+    rssMb: m.servers?.stats.map((s) => mb(s.after.rss)) ?? [],
+    cpuPercent: cpuPercents(m),
+  }));
+  // The workers' CPU is a total over their processes: shown once, not per process.
+  for (const p of background.published)
+    rows.push({
+      scenario: 'publish',
+      dialect: p.dialect,
+      processes: workers(p.workers),
+      ok: true,
+      rate: p.postsPerSecond,
+      unit: 'posts/s',
+      p50Ms: p.lagMs.p50,
+      p99Ms: p.lagMs.p99,
+      ratioToBaseline: null,
+      rssMb: p.workerRssMb,
+      cpuPercent: [p.workerCpuPercent],
+    });
+  for (const d of background.delivered)
+    rows.push({
+      scenario: 'webhooks',
+      dialect: d.dialect,
+      processes: workers(d.workers),
+      ok: true,
+      rate: d.deliveriesPerSecond,
+      unit: 'deliveries/s',
+      p50Ms: null,
+      p99Ms: null,
+      ratioToBaseline: null,
+      rssMb: d.workerRssMb,
+      cpuPercent: [d.workerCpuPercent],
+    });
+  for (const i of background.imported)
+    rows.push({
+      scenario: 'import',
+      dialect: i.dialect,
+      processes: workers(1),
+      ok: true,
+      rate: i.postsPerSecond,
+      unit: 'posts/s',
+      p50Ms: null,
+      p99Ms: null,
+      ratioToBaseline: null,
+      rssMb: i.workerRssMb,
+      cpuPercent: [i.workerCpuPercent],
+    });
+  for (const a of background.analyzed)
+    for (const q of a.queries)
+      rows.push({
+        scenario: `analytics ${q.label}`,
+        dialect: a.dialect,
+        processes: 'in-process',
+        ok: true,
+        rate: null,
+        unit: null,
+        p50Ms: round(q.ms, 1),
+        p99Ms: null,
+        ratioToBaseline: null,
+        rssMb: [],
+        cpuPercent: [],
+      });
+  return rows;
+}
+
+export function table(rows: string[][], leftColumns = 2): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function summaryTable(rows: SummaryRow[]): string {
+  const cells = [
+    ['scenario', 'dialect', 'processes', 'rate', 'p50 ms', 'p99 ms', '× baseline', 'RSS MB', 'CPU %'],
+  ];
+  const ms = (v: number | null) =>
+    v === null ? '-' : v < 100 ? v.toFixed(2) : Math.round(v).toLocaleString('en-US');
+  for (const r of rows) {
+    cells.push([
+      r.scenario,
+      r.dialect,
+      r.processes,
+      !r.ok ? 'FAILED' : r.rate === null ? '-' : `${Math.round(r.rate).toLocaleString('en-US')} ${r.unit}`,
+      ms(r.p50Ms),
+      ms(r.p99Ms),
+      r.ratioToBaseline === null ? '-' : r.ratioToBaseline.toFixed(3),
+      r.rssMb.length ? r.rssMb.map((v) => v.toFixed(0)).join(' + ') : '-',
+      r.cpuPercent.length ? r.cpuPercent.map((v) => v.toFixed(0)).join(' + ') : '-',
+    ]);
+  }
+  return table(cells, 3);
+}
+
+/** What the columns of the summary table mean where it is not obvious. */
+export const SUMMARY_NOTES = [
+  'HTTP rows: autocannon over loopback; p50/p99 of every response; × baseline = req/s ÷ the baseline row.',
+  '"2 api": two API processes on one PostgreSQL schema, half the connections each (+ redis: shared',
+  '  rate-limit store, REDIS_URL). RSS and CPU % per process, after / over the measured run.',
+  'publish: p50/p99 = lag from the due instant to PUBLISHED; workers CPU % is their total.',
+  'analytics: p50 = median call time of the service behind GET /analytics (no HTTP).',
+].join('\n');
