@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**', 'scripts/**', 'test/**', '**/*.test.ts'],
+    files: ['bench/**', 'scripts/**', 'test/**', 'examples/**', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,14 +1,21 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with Node's test runner through tsx. Node 20's --test does
-// not expand globs, so the files are listed here. Arguments narrow the run: `npm test -- brands`.
+// Runs every *.test.ts under src/, test/ and packages/*/test/ with Node's test runner through tsx. Node
+// 20's --test does not expand globs, so the files are listed here. Arguments narrow the run:
+// `npm test -- brands`. `--conditions=audenci-source` makes workspace packages (e.g. `@audenci/sdk-js`)
+// resolve to their TypeScript source, so tests never run against a stale build.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+
+// The system tests (real processes, minutes long) run on their own: `npm run test:system`.
+const EXCLUDED = new Set([path.join('test', 'system')]);
 
 function find(dir) {
   const out = [];
+  if (!existsSync(dir)) return out;
   for (const entry of readdirSync(dir)) {
     const full = path.join(dir, entry);
+    if (EXCLUDED.has(full)) continue;
     if (statSync(full).isDirectory()) out.push(...find(full));
     else if (entry.endsWith('.test.ts')) out.push(full);
   }
@@ -16,7 +23,10 @@ function find(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = ['src', 'test']
+const packageTests = existsSync('packages')
+  ? readdirSync('packages').map((name) => path.join('packages', name, 'test'))
+  : [];
+const files = ['src', 'test', ...packageTests]
   .flatMap((d) => find(d))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
@@ -34,7 +44,15 @@ if (files.length === 0) {
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  [
+    '--conditions=audenci-source',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

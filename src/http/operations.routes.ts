@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { DbHandle } from '../db/index.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { AppError } from '../shared/errors.js';
+import { postmanRoute } from './postman.js';
 
 export interface OperationsDeps {
   db: DbHandle;
@@ -145,6 +146,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
     },
     async () => app.swagger(),
   );
+  postmanRoute(app);
 
   app.get(
     '/changelog',

@@ -73,21 +73,23 @@ export function commentsQuery(db: Kysely<Database>, tenant: Tenant, filters: Com
 
 /** Published posts within the window whose comments are due (never synced first), across tenants. */
 export async function postsDueForSync(db: Kysely<Database>, now: number, windowMs: number, limit: number) {
-  return db
-    .selectFrom('posts')
-    .leftJoin('comment_syncs', 'comment_syncs.post_id', 'posts.id')
-    .selectAll('posts')
-    .where('posts.status', '=', 'PUBLISHED')
-    .where('posts.platform_post_id', 'is not', null)
-    .where('posts.published_at', '>=', now - windowMs)
-    .where((eb) =>
-      eb.or([eb('comment_syncs.next_sync_at', 'is', null), eb('comment_syncs.next_sync_at', '<=', now)]),
-    )
-    // Never-synced posts first on both dialects (NULLs sort first on SQLite, last on PostgreSQL).
-    .orderBy(sql`coalesce(comment_syncs.next_sync_at, 0)`)
-    .orderBy('posts.published_at')
-    .limit(limit)
-    .execute();
+  return (
+    db
+      .selectFrom('posts')
+      .leftJoin('comment_syncs', 'comment_syncs.post_id', 'posts.id')
+      .selectAll('posts')
+      .where('posts.status', '=', 'PUBLISHED')
+      .where('posts.platform_post_id', 'is not', null)
+      .where('posts.published_at', '>=', now - windowMs)
+      .where((eb) =>
+        eb.or([eb('comment_syncs.next_sync_at', 'is', null), eb('comment_syncs.next_sync_at', '<=', now)]),
+      )
+      // Never-synced posts first on both dialects (NULLs sort first on SQLite, last on PostgreSQL).
+      .orderBy(sql`coalesce(comment_syncs.next_sync_at, 0)`)
+      .orderBy('posts.published_at')
+      .limit(limit)
+      .execute()
+  );
 }
 
 /**

@@ -1,0 +1,143 @@
+/**
+ * Request and response types of the SDK, derived from the generated OpenAPI types
+ * (`generated/openapi.ts`, made by `npm run sdk:generate` from the server's own document).
+ */
+import type { components, operations } from './generated/openapi.js';
+
+export type { components, operations, paths } from './generated/openapi.js';
+
+/** Every named schema of the API document (`Post`, `Campaign`, `Job`, …). */
+export type Schemas = components['schemas'];
+/** The id of an operation in the API document (`listPosts`, `createPost`, …). */
+export type OperationId = keyof operations;
+
+type JsonContent<R> = R extends { content: { 'application/json': infer B } } ? B : never;
+type SuccessStatus = 200 | 201 | 202;
+
+/** The JSON body an operation takes. */
+export type RequestBody<K extends OperationId> = operations[K] extends { requestBody?: infer R }
+  ? JsonContent<NonNullable<R>>
+  : never;
+
+/** The query parameters an operation takes. */
+export type QueryParams<K extends OperationId> = operations[K] extends {
+  parameters: { query?: infer Q };
+}
+  ? NonNullable<Q>
+  : never;
+
+/** The JSON body of an operation's 2xx answers. */
+export type ResponseBody<K extends OperationId> = {
+  [S in keyof operations[K]['responses'] & SuccessStatus]: JsonContent<operations[K]['responses'][S]>;
+}[keyof operations[K]['responses'] & SuccessStatus];
+
+/** The `data` member of an operation's 2xx answer: what most SDK methods resolve to. */
+export type ResponseData<K extends OperationId> = ResponseBody<K> extends { data: infer D } ? D : never;
+
+/** One item of a list operation's `data`. */
+export type ListItem<K extends OperationId> = ResponseData<K> extends (infer T)[] ? T : never;
+
+export type Pagination = Schemas['Pagination'];
+export type ErrorEnvelope = Schemas['ErrorEnvelope'];
+export type Organization = Schemas['Organization'];
+export type Brand = Schemas['Brand'];
+export type ApiKey = Schemas['ApiKey'];
+export type ApiKeyWithSecret = Schemas['ApiKeyWithSecret'];
+export type PlatformRules = Schemas['PlatformRules'];
+export type Post = Schemas['Post'];
+export type PostValidation = Schemas['PostValidation'];
+export type PostAnalytics = Schemas['PostAnalytics'];
+export type MetricsSnapshot = Schemas['MetricsSnapshot'];
+export type Campaign = Schemas['Campaign'];
+export type SocialAccount = Schemas['SocialAccount'];
+export type Event = Schemas['Event'];
+export type Comment = Schemas['Comment'];
+export type WebhookEndpoint = Schemas['WebhookEndpoint'];
+export type WebhookEndpointWithSecret = Schemas['WebhookEndpointWithSecret'];
+export type WebhookAttempt = Schemas['WebhookAttempt'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type Job = Schemas['Job'];
+export type JobItemError = Schemas['JobItemError'];
+export type Media = Schemas['Media'];
+export type Plan = Schemas['Plan'];
+export type PlanItem = Schemas['PlanItem'];
+export type PlanSummary = Schemas['PlanSummary'];
+export type PlanPreview = Schemas['PlanPreview'];
+export type PlanApplication = Schemas['PlanApplication'];
+export type CaptionDraft = Schemas['CaptionDraft'];
+export type AnalyticsReport = Schemas['AnalyticsReport'];
+export type AnalyticsRow = Schemas['AnalyticsRow'];
+export type AnalyticsTotals = Schemas['AnalyticsTotals'];
+
+/** What a `DELETE` answers: `{id, deleted: true}`. */
+export type Deleted = ResponseData<'deletePost'>;
+
+export type PostListParams = QueryParams<'listPosts'>;
+export type PostCreateParams = RequestBody<'createPost'>;
+export type PostUpdateParams = RequestBody<'replacePost'>;
+export type PostPatchParams = RequestBody<'updatePost'>;
+export type PostValidateParams = RequestBody<'validatePost'>;
+export interface PostBatchCreateParams {
+  /** Up to 100 posts, each as the body of `posts.create`. */
+  posts: PostCreateParams[];
+  /** All or none: with `true` a failing item rolls the whole batch back. */
+  atomic?: boolean;
+}
+export interface PostBatchUpdateParams {
+  /** Up to 100 changes, each `{id, ...fields}` as the body of `posts.patch`. */
+  posts: (PostPatchParams & { id: string })[];
+  atomic?: boolean;
+}
+/** One result per item, in request order, and a summary. */
+export type PostBatchResult = ResponseBody<'createPostsBatch'>;
+
+export type CampaignListParams = QueryParams<'listCampaigns'>;
+export type CampaignCreateParams = RequestBody<'createCampaign'>;
+export type CampaignUpdateParams = RequestBody<'updateCampaign'>;
+export type CampaignPostListParams = QueryParams<'listCampaignPosts'>;
+
+export type BrandListParams = QueryParams<'listBrands'>;
+export type BrandCreateParams = RequestBody<'createBrand'>;
+export type BrandUpdateParams = RequestBody<'updateBrand'>;
+
+export type SocialAccountListParams = QueryParams<'listSocialAccounts'>;
+export type SocialAccountConnectParams = RequestBody<'connectSocialAccount'>;
+export type SocialAccountConnection = ResponseData<'connectSocialAccount'>;
+export type SocialAccountSandboxParams = RequestBody<'createSocialAccount'>;
+
+export type MediaListParams = QueryParams<'listMedia'>;
+export type MediaImportParams = RequestBody<'createMedia'>;
+
+export type ImageGenerateParams = RequestBody<'generateImages'>;
+/**
+ * The builtin provider answers with the media items at once; a slow provider (`openai-compatible`)
+ * answers with an `images.generate` job instead (wait for it with `jobs.waitFor`).
+ */
+export type ImageGenerateResult = Media[] | Job;
+export type CaptionGenerateParams = RequestBody<'generateCaptions'>;
+
+export type PlanPreviewParams = RequestBody<'previewPlan'>;
+export type PlanCreateParams = RequestBody<'createPlan'>;
+export type PlanListParams = QueryParams<'listPlans'>;
+
+export type AnalyticsParams = QueryParams<'getAnalytics'>;
+
+export type CommentListParams = QueryParams<'listComments'>;
+export type PostCommentListParams = QueryParams<'listPostComments'>;
+export type CommentReplyParams = RequestBody<'replyToComment'>;
+
+export type JobCreateParams = RequestBody<'createJob'>;
+export type JobListParams = QueryParams<'listJobs'>;
+export type JobErrorListParams = QueryParams<'listJobErrors'>;
+
+export type WebhookListParams = QueryParams<'listWebhooks'>;
+export type WebhookCreateParams = RequestBody<'createWebhook'>;
+export type WebhookUpdateParams = RequestBody<'updateWebhook'>;
+export type WebhookRotateSecretParams = RequestBody<'rotateWebhookSecret'>;
+export type WebhookDeliveryListParams = QueryParams<'listWebhookDeliveries'>;
+
+export type ApiKeyListParams = QueryParams<'listApiKeys'>;
+export type ApiKeyCreateParams = RequestBody<'createApiKey'>;
+export type ApiKeyRotateParams = RequestBody<'rotateApiKey'>;
+
+export type EventListParams = QueryParams<'listEvents'>;
