@@ -168,6 +168,8 @@ export function openPostgres(options: PostgresOptions): DbHandle {
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // Nor one that loses it while checked out: its query fails, and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const config: PostgresDialectConfig = {
     pool: async () => {
       if (options.schema) {

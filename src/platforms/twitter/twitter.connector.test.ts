@@ -501,6 +501,28 @@ describe('X connector', () => {
       assert.ok(Math.abs(Date.now() - DUPLICATE_LOOKBACK_MS - since) < 5000);
     });
 
+    it('finds the earlier post behind hundreds of later ones, reading only its creation window', async () => {
+      // The first attempt began 20 minutes ago and its post went out; then a dead worker's lease ran
+      // out while 450 other posts were published (more than the 300 an earlier version read).
+      const firstAttemptAt = Date.now() - 20 * 60_000;
+      const original = x.addTweet({ text: 'Hello from Audenci', createdAt: firstAttemptAt + 2_000 });
+      for (let i = 0; i < 450; i++) {
+        x.addTweet({ text: `Later post ${i}`, createdAt: firstAttemptAt + 3_000 + i * 1_000 });
+      }
+      const before = x.requestsTo('userTweets').length;
+      const result = await connector.publish(publishRequest({ attempt: 2, firstAttemptAt }));
+      assert.equal(result.platformPostId, original.id);
+      assert.equal(x.state.tweets.filter((t) => t.sourceText === 'Hello from Audenci').length, 1);
+      const lookups = x.requestsTo('userTweets').slice(before);
+      assert.ok(lookups.length >= 5, `paged through ${lookups.length} pages`);
+      // The window ended CREATION_WINDOW_MS after the attempt began: nothing newer is read.
+      const end = Date.parse(lookups[0]!.query.end_time!);
+      assert.ok(
+        end > firstAttemptAt + 15 * 60_000 && end < firstAttemptAt + 18 * 60_000,
+        lookups[0]!.query.end_time,
+      );
+    });
+
     it('attempt 2 refused for a post made before the first attempt began is invalid_content', async () => {
       x.addTweet({ text: 'Hello from Audenci', createdAt: Date.now() - 3 * 60 * 60 * 1000 });
       const error = await rejection(

@@ -11,7 +11,7 @@ import { isContentRefusal, isRecord, malformedResponse } from './twitter.errors.
 import { createXClient, type XClient } from './twitter.http.js';
 import { uploadMedia } from './twitter.media.js';
 import { fetchXAccountStats, fetchXMetrics } from './twitter.metrics.js';
-import { findEarlierTweet, type FoundTweet } from './twitter.recovery.js';
+import { creationWindowEnd, findEarlierTweet, type FoundTweet } from './twitter.recovery.js';
 
 /**
  * The X (Twitter) connector: X API v2 with OAuth 2.0 user context (PKCE). Auth is in
@@ -82,6 +82,10 @@ async function createOnce(
       text: body.text,
       inReplyTo: body.reply?.in_reply_to_tweet_id ?? null,
       since,
+      until:
+        request.firstAttemptAt !== undefined
+          ? creationWindowEnd(request.firstAttemptAt + CLOCK_SKEW_MS, env.now())
+          : undefined,
     });
     if (earlier) return earlier;
     throw error;

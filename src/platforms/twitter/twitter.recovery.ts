@@ -23,10 +23,32 @@ export interface TweetSearch {
   inReplyTo: string | null;
   /** Epoch ms: only posts created at or after this count. */
   since: number;
+  /** Epoch ms: posts created after this cannot be ours (the window is over); open-ended when absent. */
+  until?: number;
 }
 
-/** Pages of 100 we read at most: the window starts at the first attempt, so it is short. */
-const MAX_PAGES = 3;
+/**
+ * Pages of 100 we read at most: 3,200 posts, all that X's user timeline serves. The window is short
+ * (it starts at the first attempt and, once over, ends `CREATION_WINDOW_MS` later), but a busy account
+ * — or a retry that waited for a dead worker's lease while hundreds of other posts went out — can
+ * have put many posts in it.
+ */
+const MAX_PAGES = 32;
+
+/**
+ * How long after its attempt began a post can have been created: media uploads (chunked videos)
+ * come first. Posts created later cannot be the earlier attempt's.
+ */
+export const CREATION_WINDOW_MS = 15 * 60_000;
+
+/** X refuses an `end_time` too close to the present; within this margin the window stays open-ended. */
+export const END_TIME_MARGIN_MS = 30_000;
+
+/** The end of the window an attempt that began at `firstAttemptAt` created its post in, once it is over. */
+export function creationWindowEnd(firstAttemptAt: number, now: number): number | undefined {
+  const end = firstAttemptAt + CREATION_WINDOW_MS;
+  return end < now - END_TIME_MARGIN_MS ? end : undefined;
+}
 
 /** X's timeline answers carry `start_time` to the second (`YYYY-MM-DDTHH:mm:ssZ`, no milliseconds). */
 function toXTime(ms: number): string {
@@ -76,6 +98,7 @@ export async function findEarlierTweet(client: XClient, search: TweetSearch): Pr
       exclude: 'retweets',
       'tweet.fields': 'created_at,entities,referenced_tweets',
     };
+    if (search.until !== undefined) query.end_time = toXTime(search.until + 1000);
     if (pageToken) query.pagination_token = pageToken;
     const body = await client.call('GET', `/2/users/${encodeURIComponent(search.userId)}/tweets`, { query });
     if (!isRecord(body)) throw malformedResponse('user posts lookup');
