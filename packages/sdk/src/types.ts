@@ -77,12 +77,14 @@ export type PostCreateParams = RequestBody<'createPost'>;
 export type PostUpdateParams = RequestBody<'replacePost'>;
 export type PostPatchParams = RequestBody<'updatePost'>;
 export type PostValidateParams = RequestBody<'validatePost'>;
+/** Body of `POST /posts/batch`: up to 100 posts; `atomic` makes it all or nothing. */
 export interface PostBatchCreateParams {
   /** Up to 100 posts, each as the body of `posts.create`. */
   posts: PostCreateParams[];
   /** All or none: with `true` a failing item rolls the whole batch back. */
   atomic?: boolean;
 }
+/** Body of `PUT /posts/batch`: up to 100 `{id, ...fields}` changes; `atomic` makes it all or nothing. */
 export interface PostBatchUpdateParams {
   /** Up to 100 changes, each `{id, ...fields}` as the body of `posts.patch`. */
   posts: (PostPatchParams & { id: string })[];

@@ -57,6 +57,7 @@ export class Page<T> implements AsyncIterable<T> {
     }
   }
 
+  /** Every item of this page and the following ones, fetching pages as needed. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for await (const page of this.iterPages()) yield* page.data;
   }
@@ -102,14 +103,17 @@ export class PagePromise<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
     return this.firstPage().then(onfulfilled, onrejected);
   }
 
+  /** `Promise.catch` of the first page. */
   catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<Page<T> | R> {
     return this.firstPage().catch(onrejected);
   }
 
+  /** `Promise.finally` of the first page. */
   finally(onfinally?: (() => void) | null): Promise<Page<T>> {
     return this.firstPage().finally(onfinally);
   }
 
+  /** Every item of every page, from the first, fetching pages as needed. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     const page = await this.firstPage();
     for await (const item of page) yield item;

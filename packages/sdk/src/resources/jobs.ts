@@ -7,6 +7,7 @@ import { APIResource, seg } from './resource.js';
 
 const FINISHED: readonly Job['status'][] = ['succeeded', 'failed', 'cancelled'];
 
+/** Options of `jobs.waitFor`: polling interval, overall timeout, abort signal and a progress callback. */
 export interface WaitForJobOptions {
   /** Stops waiting: `waitFor` rejects with the signal's reason (the job goes on; cancel it to stop it). */
   signal?: AbortSignal;

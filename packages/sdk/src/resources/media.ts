@@ -10,6 +10,7 @@ import { APIResource, seg } from './resource.js';
 export type Uploadable =
   Blob | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string> | string;
 
+/** Options of `media.upload`: the brand, and the file name and content type when the source has none. */
 export interface MediaUploadParams {
   /** The brand the item belongs to. */
   brandId?: string;
@@ -19,6 +20,7 @@ export interface MediaUploadParams {
   contentType?: string;
 }
 
+/** Options of `media.content`: an HTTP `Range` to download part of the file. */
 export interface MediaContentParams {
   /** A byte range, e.g. `bytes=0-1023` (the answer is then 206). */
   range?: string;

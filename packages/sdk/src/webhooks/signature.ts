@@ -17,6 +17,7 @@ export type WebhookHeaders = Headers | Record<string, string | string[] | undefi
 /** The raw body exactly as received — not re-serialized JSON, whose bytes may differ. */
 export type WebhookPayload = string | Uint8Array | ArrayBuffer;
 
+/** Options of `verify` / `unwrap`. */
 export interface VerifyOptions {
   /** Allowed clock difference in seconds (default 300). */
   tolerance?: number;
@@ -27,6 +28,7 @@ export interface VerifyOptions {
 /** An event as delivered to a webhook endpoint (the same object `GET /events/{id}` shows). */
 export type WebhookEvent = Event;
 
+/** What `sign` signs: a delivery id, its Unix timestamp, the raw body and the endpoint secret. */
 export interface SignParams {
   /** The `webhook-id` (the event id). */
   id: string;
@@ -169,4 +171,11 @@ export async function unwrap(
 }
 
 /** The static webhook helpers: `Audenci.webhooks.verify / unwrap / sign`. */
-export const webhookHelpers = { verify, unwrap, sign } as const;
+export const webhookHelpers: {
+  /** Checks a delivery's signature and age; throws `WebhookVerificationError` when it does not hold. */
+  readonly verify: typeof verify;
+  /** `verify`, then the parsed, typed event. */
+  readonly unwrap: typeof unwrap;
+  /** The `webhook-signature` value a delivery of `body` would carry (for receivers' own tests). */
+  readonly sign: typeof sign;
+} = { verify, unwrap, sign };
