@@ -13,6 +13,8 @@ import { inParallel, request, skipScaleOut, startCluster, waitFor, type Cluster 
 
 const POSTS = Number(process.env.SYSTEM_EXACTLY_ONCE_POSTS ?? 2000);
 const WAIT_MS = 120_000;
+/** How long creating the posts may take before they start to fall due. */
+const CREATE_ALLOWANCE_MS = Number(process.env.SYSTEM_EXACTLY_ONCE_CREATE_MS ?? 15_000);
 const RUN = randomBytes(3).toString('hex');
 
 describe('exactly-once publishing across worker processes and a worker crash', { skip: skipScaleOut }, () => {
@@ -64,21 +66,23 @@ describe('exactly-once publishing across worker processes and a worker crash', {
     const chunks: string[][] = [];
     for (let i = 0; i < captions.length; i += 100) chunks.push(captions.slice(i, i + 100));
 
-    // Each batch is due 5–10 s after it is sent, so every post falls due within 10 s of its creation
-    // while the workers are already publishing the earlier ones.
+    // Every post falls due in one 10-second window, [dueFrom, dueFrom + 10 s), which opens once the
+    // posts are expected to exist; on a slow machine the last batches may arrive when their time has
+    // come already, which only makes them due at once.
+    const dueFrom = started + CREATE_ALLOWANCE_MS;
     const ids = new Map<string, string>();
+    let index = 0;
     await inParallel(chunks, 2, async (chunk) => {
-      const now = Date.now();
       const answer = await request(cluster.proxy.url, 'POST', '/api/v1/posts/batch', {
         key,
         timeoutMs: 60_000,
         body: {
-          posts: chunk.map((caption, i) => ({
+          posts: chunk.map((caption) => ({
             brandId,
             platform: 'twitter',
             socialAccountId: accountId,
             caption,
-            scheduledFor: new Date(now + 5000 + (i * 5000) / chunk.length).toISOString(),
+            scheduledFor: new Date(dueFrom + ((index++ % POSTS) * 10_000) / POSTS).toISOString(),
           })),
         },
       });
@@ -87,7 +91,10 @@ describe('exactly-once publishing across worker processes and a worker crash', {
       for (const item of answer.body.data) ids.set(item.data.id, item.data.caption);
     });
     assert.equal(ids.size, POSTS);
-    console.log(`created ${POSTS} scheduled posts in ${Date.now() - started} ms`);
+    const createdIn = Date.now() - started;
+    console.log(
+      `created ${POSTS} posts in ${createdIn} ms, due from +${CREATE_ALLOWANCE_MS} ms to +${CREATE_ALLOWANCE_MS + 10_000} ms`,
+    );
 
     const statusCounts = async () =>
       Object.fromEntries(

@@ -163,7 +163,11 @@ describe('no acknowledged write is lost (SQLite, one `audenci serve`)', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     };
-    const org = await cliJson(['orgs', 'create', '--name', 'Writes', '--plan', 'enterprise'], env);
+    // A limit above the load and the read-back (a quiet machine writes over 10,000 posts in 20 s).
+    const org = await cliJson(
+      ['orgs', 'create', '--name', 'Writes', '--plan', 'enterprise', '--rate-limit', '1000000'],
+      env,
+    );
     const { key } = await cliJson(['keys', 'create', '--org', org.id, '--scope', 'admin'], env);
     server = new AudenciProcess('serve', 'serve', env, await freePort());
     const s = server;

@@ -11,6 +11,7 @@ import {
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
+import { connectLiveAccount } from '../../../test/helpers/platforms.js';
 import type { Worker } from '../../worker/index.js';
 import { METRICS_SYNC_JOB, syncDedupeKey } from './analytics.sync.js';
 
@@ -55,16 +56,7 @@ for (const dialect of dialects) {
       brandId = (
         await call(t.app, 'POST', '/api/v1/brands', { key: tenant.live.admin, body: { name: 'Live brand' } })
       ).body.data.id;
-      const started = await call(t.app, 'POST', '/api/v1/social-accounts/connect', {
-        key: tenant.live.read_write,
-        body: { brandId, platform: 'twitter' },
-      });
-      assert.equal(started.status, 200, started.raw);
-      const consent = await fetch(started.body.data.authorizationUrl as string, { redirect: 'manual' });
-      const back = new URL(consent.headers.get('location')!);
-      const callback = await call(t.app, 'GET', `${back.pathname}${back.search}`);
-      assert.equal(callback.status, 200, callback.raw);
-      accountId = callback.body.data[0].id;
+      accountId = await connectLiveAccount(t, tenant.live.read_write, brandId, 'twitter');
       worker = await startWorker(t, {
         metricsRetryDelays: [0.05],
         commentsEveryMs: 100,

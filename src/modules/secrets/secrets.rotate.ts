@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { SecretBoxError, type SecretBox } from '../../shared/secret-box.js';
 
@@ -57,73 +57,65 @@ interface Target {
   page(db: Kysely<Database>, after: string): Promise<Row[]>;
 }
 
+/** A table with a one-column primary key whose sealed columns use one associated data per row. */
+function singleKeyTarget(spec: {
+  what: string;
+  table: 'social_accounts' | 'oauth_states' | 'webhook_endpoints';
+  key: string;
+  columns: string[];
+  aad: (key: string) => string;
+  box: SecretBox;
+}): Target {
+  return {
+    what: spec.what,
+    table: spec.table,
+    box: spec.box,
+    async page(db, after) {
+      const rows = (await db
+        .selectFrom(spec.table)
+        .selectAll()
+        .where(sql.ref(spec.key), '>', after)
+        .orderBy(sql.ref(spec.key))
+        .limit(PAGE)
+        .execute()) as unknown as Record<string, string | null>[];
+      return rows.map((row) => {
+        const key = row[spec.key]!;
+        return {
+          key,
+          where: { [spec.key]: key },
+          fields: spec.columns.map((column) => ({ column, value: row[column] ?? null, aad: spec.aad(key) })),
+        };
+      });
+    },
+  };
+}
+
 function targets(boxes: RotateBoxes): Target[] {
   return [
-    {
+    singleKeyTarget({
       what: 'social account tokens',
       table: 'social_accounts',
+      key: 'id',
+      columns: ['access_token_enc', 'refresh_token_enc'],
+      aad: (id) => id,
       box: boxes.tokens,
-      async page(db, after) {
-        const rows = await db
-          .selectFrom('social_accounts')
-          .select(['id', 'access_token_enc', 'refresh_token_enc'])
-          .where('id', '>', after)
-          .orderBy('id')
-          .limit(PAGE)
-          .execute();
-        return rows.map((r) => ({
-          key: r.id,
-          where: { id: r.id },
-          fields: [
-            { column: 'access_token_enc', value: r.access_token_enc, aad: r.id },
-            { column: 'refresh_token_enc', value: r.refresh_token_enc, aad: r.id },
-          ],
-        }));
-      },
-    },
-    {
+    }),
+    singleKeyTarget({
       what: 'OAuth verifiers',
       table: 'oauth_states',
+      key: 'state',
+      columns: ['code_verifier_enc'],
+      aad: (state) => `oauth_state:${state}`,
       box: boxes.tokens,
-      async page(db, after) {
-        const rows = await db
-          .selectFrom('oauth_states')
-          .select(['state', 'code_verifier_enc'])
-          .where('state', '>', after)
-          .orderBy('state')
-          .limit(PAGE)
-          .execute();
-        return rows.map((r) => ({
-          key: r.state,
-          where: { state: r.state },
-          fields: [
-            { column: 'code_verifier_enc', value: r.code_verifier_enc, aad: `oauth_state:${r.state}` },
-          ],
-        }));
-      },
-    },
-    {
+    }),
+    singleKeyTarget({
       what: 'webhook secrets',
       table: 'webhook_endpoints',
+      key: 'id',
+      columns: ['secret', 'previous_secret'],
+      aad: (id) => id,
       box: boxes.webhooks,
-      async page(db, after) {
-        const rows = await db
-          .selectFrom('webhook_endpoints')
-          .select(['id', 'secret', 'previous_secret'])
-          .where('id', '>', after)
-          .orderBy('id')
-          .limit(PAGE)
-          .execute();
-        return rows.map((r) => ({
-          key: r.id,
-          where: { id: r.id },
-          fields: [
-            { column: 'secret', value: r.secret, aad: r.id },
-            { column: 'previous_secret', value: r.previous_secret, aad: r.id },
-          ],
-        }));
-      },
-    },
+    }),
     {
       what: 'stored idempotent responses',
       table: 'idempotency_keys',
