@@ -147,6 +147,39 @@ for (const dialect of dialects) {
         await queue.enqueue(queue.db, { type, payload: {}, tenant: null });
         assert.equal(await countOfType(type), 4);
       });
+      it('enqueueMany inserts every job in one statement, skipping keys taken, and signals only for due work', async () => {
+        const type = uniqueType('many');
+        await queue.enqueue(queue.db, { type, payload: { n: 0 }, tenant: null, dedupeKey: `${type}:1` });
+        let signals = 0;
+        await sleep(50); // signals of earlier enqueues (SQLite delivers them on a later turn) go first
+        const unsubscribe = await queue.subscribe(() => signals++);
+        try {
+          // All for later: stored, no wake-up.
+          await queue.db.transaction().execute((trx) =>
+            queue.enqueueMany(
+              trx,
+              [1, 2, 3].map((n) => ({
+                type,
+                payload: { n },
+                tenant: null,
+                runAt: T0 + 3_600_000 * n,
+                dedupeKey: `${type}:${n}`,
+              })),
+            ),
+          );
+          assert.equal(await countOfType(type), 3, 'the key taken before is skipped, the others stored');
+          await sleep(150);
+          assert.equal(signals, 0, 'nothing is due: no signal');
+          await queue.enqueueMany(queue.db, [
+            { type, payload: { n: 4 }, tenant: null },
+            { type, payload: { n: 5 }, tenant: null, runAt: T0 + 60_000 },
+          ]);
+          assert.equal(await countOfType(type), 5);
+          await waitFor('a signal for due work', () => signals > 0, 1000);
+        } finally {
+          await unsubscribe();
+        }
+      });
     });
 
     describe('claim', () => {

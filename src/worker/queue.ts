@@ -40,26 +40,7 @@ export class Queue {
 
   async enqueue(db: Kysely<Database>, options: EnqueueOptions): Promise<JobRow> {
     const now = this.clock.now();
-    const row: JobRow = {
-      id: newId('job', now),
-      organization_id: options.tenant?.organizationId ?? null,
-      environment: options.tenant?.environment ?? null,
-      type: options.type,
-      payload: JSON.stringify(options.payload ?? {}),
-      status: 'queued',
-      run_at: options.runAt ?? now,
-      attempts: 0,
-      max_attempts: options.maxAttempts ?? 5,
-      locked_by: null,
-      locked_until: null,
-      dedupe_key: options.dedupeKey ?? null,
-      progress: null,
-      result: null,
-      last_error: null,
-      created_at: now,
-      updated_at: now,
-      finished_at: null,
-    };
+    const row = this.newRow(options, now);
     if (options.dedupeKey) {
       const inserted = await db
         .insertInto('jobs')
@@ -79,6 +60,45 @@ export class Queue {
     }
     await this.handle.notifier.notify(db, QUEUE_CHANNEL);
     return row;
+  }
+
+  /**
+   * Several jobs in one statement (a job whose dedupe key exists already is skipped), and one wake-up
+   * for idle workers — none when every job is for later: they find it when it is due.
+   */
+  async enqueueMany(db: Kysely<Database>, jobs: readonly EnqueueOptions[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const now = this.clock.now();
+    const rows = jobs.map((options) => this.newRow(options, now));
+    await db
+      .insertInto('jobs')
+      .values(rows)
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .execute();
+    if (rows.some((row) => row.run_at <= now + 1000)) await this.handle.notifier.notify(db, QUEUE_CHANNEL);
+  }
+
+  private newRow(options: EnqueueOptions, now: number): JobRow {
+    return {
+      id: newId('job', now),
+      organization_id: options.tenant?.organizationId ?? null,
+      environment: options.tenant?.environment ?? null,
+      type: options.type,
+      payload: JSON.stringify(options.payload ?? {}),
+      status: 'queued',
+      run_at: options.runAt ?? now,
+      attempts: 0,
+      max_attempts: options.maxAttempts ?? 5,
+      locked_by: null,
+      locked_until: null,
+      dedupe_key: options.dedupeKey ?? null,
+      progress: null,
+      result: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    };
   }
 
   /** Claims up to `limit` runnable jobs (due queued jobs, and running jobs whose lease expired). */

@@ -74,16 +74,18 @@ export async function scheduleMetricSyncs(
   delaysSeconds: readonly number[],
 ): Promise<void> {
   const publishedAt = post.published_at ?? ctx.clock.now();
-  for (const [index, seconds] of delaysSeconds.entries()) {
-    await ctx.queue.enqueue(trx, {
+  // One statement for all of them: this runs in every publish's transaction.
+  await ctx.queue.enqueueMany(
+    trx,
+    delaysSeconds.map((seconds, index) => ({
       type: METRICS_SYNC_JOB,
       payload: { postId: post.id, index } satisfies MetricsSyncPayload,
       tenant,
       runAt: publishedAt + Math.round(seconds * 1000),
       maxAttempts: SYNC_MAX_ATTEMPTS,
       dedupeKey: syncDedupeKey(post.id, index),
-    });
-  }
+    })),
+  );
 }
 
 function toColumns(metrics: PostMetrics) {
