@@ -58,6 +58,8 @@ export interface Config {
   commentSyncInterval: number;
   /** Finished jobs (every type) and their item errors and files are deleted this many days after they end. */
   jobRetentionDays: number;
+  /** Events and finished webhook deliveries are deleted this many days after they happened. */
+  eventRetentionDays: number;
   media: MediaConfig;
 }
 
@@ -330,6 +332,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     commentSyncInterval: integer(env, 'AUDENCI_COMMENT_SYNC_INTERVAL', 300, 1, 86_400),
     jobRetentionDays: integer(env, 'AUDENCI_JOB_RETENTION_DAYS', 30, 1, 3650),
+    eventRetentionDays: integer(env, 'AUDENCI_EVENT_RETENTION_DAYS', 30, 1, 3650),
     media: media(env),
   };
   if (config.databaseUrl && !config.secretKey) {
@@ -399,6 +402,7 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_METRICS_SYNC_DELAYS',
   'AUDENCI_COMMENT_SYNC_INTERVAL',
   'AUDENCI_JOB_RETENTION_DAYS',
+  'AUDENCI_EVENT_RETENTION_DAYS',
   'AUDENCI_MEDIA_STORAGE',
   'AUDENCI_MEDIA_MAX_IMAGE_BYTES',
   'AUDENCI_MEDIA_MAX_VIDEO_BYTES',

@@ -68,6 +68,14 @@ export function newId(kind: IdKind, now?: number): string {
   return `${ID_PREFIXES[kind]}_${ulid(now)}`;
 }
 
+/**
+ * The lowest id of `kind` made at `time` (epoch ms): every id made earlier sorts below it, every id
+ * made at or after `time` at or above it. Lets a retention sweep walk the primary key by age.
+ */
+export function idBoundary(kind: IdKind, time: number): string {
+  return `${ID_PREFIXES[kind]}_${encodeTime(Math.max(0, Math.floor(time)))}`;
+}
+
 const ID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** True when `id` has the shape of an id of `kind` (cheap check before a lookup). */

@@ -10,6 +10,7 @@ import {
 } from '../modules/accounts/index.js';
 import { startDueCampaigns } from '../modules/campaigns/index.js';
 import { DEFAULT_COMMENT_SYNC, syncDueComments } from '../modules/comments/index.js';
+import { purgeOldEvents } from '../modules/events/index.js';
 import {
   METRICS_SYNC_JOB,
   accountStatsTask,
@@ -63,7 +64,10 @@ export interface CreateWorkerOptions extends Pick<
   commentsIntervalMs?: number;
   /** Seconds before retrying a failed metrics sync (a platform's longer `Retry-After` wins). */
   metricsRetryDelays?: number[];
-  /** How often finished jobs past AUDENCI_JOB_RETENTION_DAYS are deleted. */
+  /**
+   * How often finished jobs past AUDENCI_JOB_RETENTION_DAYS, and events and finished webhook deliveries
+   * past AUDENCI_EVENT_RETENTION_DAYS, are deleted.
+   */
   retentionEveryMs?: number;
   /** How often accounts without today's follower count are synced. */
   accountStatsEveryMs?: number;
@@ -135,6 +139,14 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     run: async () => void (await startDueCampaigns(deps.ctx)),
   };
   const commentsIntervalMs = options.commentsIntervalMs ?? deps.config.commentSyncInterval * 1000;
+  const eventRetention = {
+    name: 'event retention',
+    everyMs: options.retentionEveryMs ?? 3_600_000,
+    run: async () =>
+      void (await purgeOldEvents(deps.db, deps.ctx.clock, {
+        olderThanMs: deps.config.eventRetentionDays * 86_400_000,
+      })),
+  };
   const syncComments = {
     name: 'comment sync',
     everyMs: options.commentsEveryMs ?? Math.min(30_000, commentsIntervalMs),
@@ -186,6 +198,7 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
       startCampaigns,
       refreshTokens,
       syncComments,
+      eventRetention,
       ...jobs.periodic,
     ],
     concurrency: options.concurrency ?? 8,

@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { Clock } from '../../shared/clock.js';
+import { idBoundary } from '../../shared/ids.js';
+
+export interface EventRetentionOptions {
+  /** Events, and finished webhook deliveries with their attempts, older than this are deleted. */
+  olderThanMs: number;
+  /** Rows per statement, so a sweep never holds the database long. */
+  batchSize?: number;
+}
+
+export interface EventRetentionReport {
+  events: number;
+  deliveries: number;
+}
+
+/**
+ * The event log and the webhook delivery log are kept AUDENCI_EVENT_RETENTION_DAYS (as `GET /events`
+ * documents): older events are deleted, and older deliveries once they are finished (`succeeded` or
+ * `failed`; a delivery still being retried stays until it ends), their attempts with them (foreign-key
+ * cascade). Ids are time-sortable, so each batch walks the primary key up to the id of the cut-off time
+ * instead of scanning by date.
+ */
+export async function purgeOldEvents(
+  db: Kysely<Database>,
+  clock: Clock,
+  options: EventRetentionOptions,
+): Promise<EventRetentionReport> {
+  const batchSize = options.batchSize ?? 1000;
+  const cutoff = clock.now() - options.olderThanMs;
+  const report: EventRetentionReport = { events: 0, deliveries: 0 };
+
+  const eventsBefore = idBoundary('event', cutoff);
+  for (;;) {
+    const ids = (
+      await db
+        .selectFrom('events')
+        .select('id')
+        .where('id', '<', eventsBefore)
+        .orderBy('id')
+        .limit(batchSize)
+        .execute()
+    ).map((r) => r.id);
+    if (ids.length === 0) break;
+    const result = await db.deleteFrom('events').where('id', 'in', ids).executeTakeFirst();
+    report.events += Number(result.numDeletedRows);
+    if (ids.length < batchSize) break;
+  }
+
+  const deliveriesBefore = idBoundary('delivery', cutoff);
+  let after = '';
+  for (;;) {
+    const rows = await db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'status'])
+      .where('id', '<', deliveriesBefore)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(batchSize)
+      .execute();
+    if (rows.length === 0) break;
+    after = rows.at(-1)!.id;
+    const finished = rows.filter((r) => r.status !== 'pending').map((r) => r.id);
+    if (finished.length > 0) {
+      const result = await db.deleteFrom('webhook_deliveries').where('id', 'in', finished).executeTakeFirst();
+      report.deliveries += Number(result.numDeletedRows);
+    }
+    if (rows.length < batchSize) break;
+  }
+  return report;
+}
