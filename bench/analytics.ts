@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { loadConfig } from '../src/config/index.js';
+import { benchConfig } from './bench-config.js';
 import { getAnalytics } from '../src/modules/analytics/index.js';
 import { latestRow } from '../src/modules/analytics/analytics.snapshots.js';
 import type { NewPostMetricsLatestRow, NewPostMetricsRow } from '../src/modules/analytics/analytics.table.js';
@@ -58,13 +58,7 @@ function prng(seed: number): () => number {
 }
 
 export async function measureAnalytics(options: AnalyticsBenchOptions): Promise<AnalyticsMeasurement> {
-  const config = loadConfig({
-    AUDENCI_DATA_DIR: options.dataDir,
-    AUDENCI_SECRET_KEY: randomBytes(32).toString('hex'),
-    AUDENCI_PUBLIC_URL: 'http://127.0.0.1',
-    LOG_LEVEL: options.logLevel,
-    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-  });
+  const config = benchConfig({ ...options, secretKey: randomBytes(32).toString('hex') });
   const runtime = await createRuntime(config, { schema: options.schema });
   try {
     const { ctx } = runtime;

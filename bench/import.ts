@@ -7,7 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../src/config/index.js';
+import { benchConfig } from './bench-config.js';
 import { createBrand } from '../src/modules/brands/brands.service.js';
 import { createJobTypeRegistry } from '../src/modules/jobs/index.js';
 import { getJob, submitJob, type JobsContext } from '../src/modules/jobs/jobs.service.js';
@@ -44,13 +44,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function measureImport(options: ImportBenchOptions): Promise<ImportMeasurement> {
   const secretKey = randomBytes(32).toString('hex');
-  const config = loadConfig({
-    AUDENCI_DATA_DIR: options.dataDir,
-    AUDENCI_SECRET_KEY: secretKey,
-    AUDENCI_PUBLIC_URL: 'http://127.0.0.1',
-    LOG_LEVEL: options.logLevel,
-    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-  });
+  const config = benchConfig({ ...options, secretKey });
   const runtime = await createRuntime(config, { schema: options.schema });
   const workers: WorkerChild[] = [];
   try {

@@ -42,20 +42,13 @@ function cpuMicros(): number {
 let close: (() => Promise<void>) | undefined;
 
 async function start(spec: PublishWorkerSpec): Promise<void> {
-  const [{ loadConfig }, { createLogger }, { createRuntime }, { createWorker }] = await Promise.all([
-    import('../src/config/index.js'),
+  const [{ benchConfig }, { createLogger }, { createRuntime }, { createWorker }] = await Promise.all([
+    import('./bench-config.js'),
     import('../src/main.js'),
     import('../src/runtime.js'),
     import('../src/worker/index.js'),
   ]);
-  const config = loadConfig({
-    AUDENCI_DATA_DIR: spec.dataDir,
-    AUDENCI_SECRET_KEY: spec.secretKey,
-    AUDENCI_PUBLIC_URL: 'http://127.0.0.1',
-    LOG_LEVEL: spec.logLevel,
-    ...(spec.databaseUrl ? { DATABASE_URL: spec.databaseUrl } : {}),
-    ...spec.env,
-  });
+  const config = benchConfig(spec, spec.env);
   const logger = createLogger(config);
   const runtime = await createRuntime(config, {
     schema: spec.schema,

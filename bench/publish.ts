@@ -14,7 +14,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { loadConfig } from '../src/config/index.js';
+import { benchConfig } from './bench-config.js';
 import { createBrand } from '../src/modules/brands/brands.service.js';
 import { createOrganization } from '../src/modules/organizations/organizations.service.js';
 import { PUBLISH_JOB } from '../src/modules/posts/posts.publishing.js';
@@ -66,13 +66,7 @@ function percentile(sorted: number[], q: number): number {
 
 export async function measurePublish(options: PublishBenchOptions): Promise<PublishMeasurement> {
   const secretKey = randomBytes(32).toString('hex');
-  const config = loadConfig({
-    AUDENCI_DATA_DIR: options.dataDir,
-    AUDENCI_SECRET_KEY: secretKey,
-    AUDENCI_PUBLIC_URL: 'http://127.0.0.1',
-    LOG_LEVEL: options.logLevel,
-    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-  });
+  const config = benchConfig({ ...options, secretKey });
   const runtime = await createRuntime(config, { schema: options.schema });
   const workers: WorkerChild[] = [];
   try {

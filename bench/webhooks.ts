@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../src/config/index.js';
+import { benchConfig } from './bench-config.js';
 import { createBrand } from '../src/modules/brands/brands.service.js';
 import { createOrganization } from '../src/modules/organizations/organizations.service.js';
 import { createPost } from '../src/modules/posts/posts.service.js';
@@ -106,14 +106,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function measureWebhooks(options: WebhooksBenchOptions): Promise<WebhooksMeasurement> {
   const secretKey = randomBytes(32).toString('hex');
   const env = { AUDENCI_ALLOW_PRIVATE_URLS: 'true' };
-  const config = loadConfig({
-    AUDENCI_DATA_DIR: options.dataDir,
-    AUDENCI_SECRET_KEY: secretKey,
-    AUDENCI_PUBLIC_URL: 'http://127.0.0.1',
-    LOG_LEVEL: options.logLevel,
-    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-    ...env,
-  });
+  const config = benchConfig({ ...options, secretKey }, env);
   const receiver = await startReceiver();
   const runtime = await createRuntime(config, { schema: options.schema });
   const workers: WorkerChild[] = [];
