@@ -13,6 +13,7 @@ import {
   type Tenant,
   type TestApp,
 } from '../../test/helpers/app.js';
+import { EVENT_TYPES } from '../modules/events/index.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 const ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
@@ -254,6 +255,28 @@ for (const dialect of dialects) {
       // And the schemas are strict enough to notice a wrong answer.
       const extra = { ...brand.body, data: { ...brand.body.data, secret: 'x' } };
       assert.notDeepEqual(check(responsePointer('/api/v1/brands', 'post', '201'), extra), []);
+    });
+
+    it('the Event schema names every event type the log records, so a client can switch on it', async () => {
+      assert.deepEqual(doc.components.schemas.Event.properties.type.enum, [...EVENT_TYPES]);
+      const admin = tenant.live.admin;
+      await call(t.app, 'POST', '/api/v1/brands', { key: admin, body: { name: 'Evented' } });
+      const posted = await call(t.app, 'POST', '/api/v1/posts', {
+        key: admin,
+        body: {
+          brandId: (await call(t.app, 'GET', '/api/v1/brands', { key: admin })).body.data[0].id,
+          platform: 'twitter',
+          caption: 'Hello',
+        },
+      });
+      assert.equal(posted.status, 201);
+      const events = await call(t.app, 'GET', '/api/v1/events', { key: admin });
+      assert.equal(events.status, 200);
+      assert.ok(events.body.data.some((e: { type: string }) => e.type === 'post.created'));
+      const check = documentValidator(doc);
+      assert.deepEqual(check(responsePointer('/api/v1/events', 'get', '200'), events.body), []);
+      const unknown = { ...events.body, data: [{ ...events.body.data[0], type: 'post.exploded' }] };
+      assert.notDeepEqual(check(responsePointer('/api/v1/events', 'get', '200'), unknown), []);
     });
 
     it('/docs serves the interactive reference, reading the same document', async () => {

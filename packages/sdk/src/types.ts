@@ -51,6 +51,8 @@ export type MetricsSnapshot = Schemas['MetricsSnapshot'];
 export type Campaign = Schemas['Campaign'];
 export type SocialAccount = Schemas['SocialAccount'];
 export type Event = Schemas['Event'];
+/** Every type of event the log records (`Event['type']`). */
+export type EventType = Event['type'];
 export type Comment = Schemas['Comment'];
 export type WebhookEndpoint = Schemas['WebhookEndpoint'];
 export type WebhookEndpointWithSecret = Schemas['WebhookEndpointWithSecret'];

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { Audenci, WebhookVerificationError, sign, verify } from '@audenci/sdk-js';
+import {
+  Audenci,
+  WebhookVerificationError,
+  sign,
+  verify,
+  type EventType,
+  type WebhookEvent,
+} from '@audenci/sdk-js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/fakes/webhook-receiver.js';
 import { dialects, eventually, makeBrand, startServer, type LiveServer } from './helpers.js';
 
@@ -25,6 +32,33 @@ describe('Audenci.webhooks.sign / verify / unwrap (Standard Webhooks)', () => {
     await verify(new TextEncoder().encode(body), new Headers(headers), SECRET);
     const event = await Audenci.webhooks.unwrap(body, headers, SECRET);
     assert.equal(event.type, 'post.created');
+  });
+
+  it("types an event's `type` as the union of event types, narrowed by a switch", async () => {
+    const timestamp = now();
+    const headers = {
+      'webhook-id': 'msg_3',
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': await sign({ id: 'msg_3', timestamp, body, secret: SECRET }),
+    };
+    const event: WebhookEvent = await Audenci.webhooks.unwrap(body, headers, SECRET);
+    const summarize = (e: WebhookEvent): string => {
+      switch (e.type) {
+        case 'post.created':
+          return 'a new post';
+        case 'webhook.test':
+          return 'a test delivery';
+        default:
+          return e.type;
+      }
+    };
+    assert.equal(summarize(event), 'a new post');
+    const known: EventType[] = ['post.published', 'comment.received', 'job.failed'];
+    assert.equal(known.length, 3);
+    // Type-checked by `npm run typecheck`: a misspelt event type does not compile.
+    // @ts-expect-error -- 'post.publish' is not an event type
+    const misspelt: EventType = 'post.publish';
+    assert.equal(typeof misspelt, 'string');
   });
 
   it('accepts any of several space-separated signatures (a secret rotation)', async () => {
@@ -143,7 +177,8 @@ for (const dialect of dialects) {
       assert.equal(delivery.webhookId, endpoint.id);
       assert.equal(delivery.eventType, 'webhook.test');
       const [hit] = await receiver.waitFor((r) => r.path === '/manage');
-      await Audenci.webhooks.verify(hit!.body, hit!.headers, endpoint.secret);
+      const testEvent = await Audenci.webhooks.unwrap(hit!.body, hit!.headers, endpoint.secret);
+      assert.equal(testEvent.type, 'webhook.test');
       const done = await eventually(async () => {
         const d = await client.webhooks.retrieveDelivery(endpoint.id, delivery.id);
         return d.status === 'succeeded' ? d : undefined;

@@ -11,7 +11,12 @@ export const EventTypeSchema = Type.Unsafe<(typeof EVENT_TYPES)[number]>({
 export const EventSchema = Type.Object(
   {
     id: Type.String({ examples: ['evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
-    type: Type.String({ examples: ['post.published'] }),
+    type: Type.Unsafe<(typeof EVENT_TYPES)[number]>({
+      type: 'string',
+      enum: [...EVENT_TYPES],
+      description: 'What happened. A webhook delivery sent by `POST /webhooks/{id}/test` is `webhook.test`.',
+      examples: ['post.published'],
+    }),
     createdAt: DateTime(),
     organizationId: Type.String(),
     environment: Type.Unsafe<'live' | 'test'>({ type: 'string', enum: ['live', 'test'] }),

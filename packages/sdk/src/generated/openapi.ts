@@ -1706,8 +1706,22 @@ export interface components {
     Event: {
       /** @example evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       id: string;
-      /** @example post.published */
-      type: string;
+      /**
+       * @description What happened. A webhook delivery sent by `POST /webhooks/{id}/test` is `webhook.test`.
+       * @example post.published
+       * @enum {string}
+       */
+      type:
+        | 'post.created'
+        | 'post.updated'
+        | 'post.deleted'
+        | 'post.scheduled'
+        | 'post.published'
+        | 'post.failed'
+        | 'campaign.started'
+        | 'comment.received'
+        | 'job.completed'
+        | 'job.failed';
       /** Format: date-time */
       createdAt: string;
       organizationId: string;

@@ -6,7 +6,7 @@
  * rotation; any one that matches is enough).
  */
 import { WebhookVerificationError } from '../core/errors.js';
-import type { Event } from '../types.js';
+import type { Event, EventType } from '../types.js';
 
 /** Deliveries whose timestamp is further than this from now are refused (replay protection). */
 export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
@@ -25,8 +25,11 @@ export interface VerifyOptions {
   now?: number;
 }
 
-/** An event as delivered to a webhook endpoint (the same object `GET /events/{id}` shows). */
-export type WebhookEvent = Event;
+/**
+ * An event as delivered to a webhook endpoint: the same object `GET /events/{id}` shows, or a
+ * `webhook.test` event sent by `webhooks.test()` (never in the event log). Switch on `type` to narrow.
+ */
+export type WebhookEvent = Omit<Event, 'type'> & { type: EventType | 'webhook.test' };
 
 /** What `sign` signs: a delivery id, its Unix timestamp, the raw body and the endpoint secret. */
 export interface SignParams {
