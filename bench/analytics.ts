@@ -147,6 +147,12 @@ export async function measureAnalytics(options: AnalyticsBenchOptions): Promise<
       ['groupBy=day, one campaign', { ...range, groupBy: 'day', campaignId: 'cmp_3' }],
       ['groupBy=month, one brand', { ...range, groupBy: 'month', brandId: 'brand_2' }],
       ['groupBy=day, 7 days', { startDate: new Date(now - 7 * DAY).toISOString(), endDate: range.endDate }],
+      // The first page (100 posts) of the per-post grouping, as GET /analytics?groupBy=post serves it.
+      ['groupBy=post, 90 days, first page', { ...range, groupBy: 'post' }],
+      [
+        'groupBy=post, 7 days, first page',
+        { startDate: new Date(now - 7 * DAY).toISOString(), endDate: range.endDate, groupBy: 'post' },
+      ],
     ];
     const queries: AnalyticsMeasurement['queries'] = [];
     for (const [label, query] of cases) {
