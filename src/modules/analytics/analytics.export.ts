@@ -12,6 +12,7 @@ import {
   metricValues,
   parseAnalyticsQuery,
   toRow,
+  withBrandTimezone,
   type AnalyticsQuery,
   type AnalyticsRow,
   type Sums,
@@ -92,9 +93,10 @@ export const analyticsExportJobType: JobTypeHandler<ExportPayload, ExportState> 
     const input = (payload ?? {}) as Payload;
     if (!validate(input)) throw payloadError(problemsFrom(validate.errors ?? []));
     const { format = 'csv', ...queryInput } = input;
+    const zoned = await withBrandTimezone(ctx, tenant, queryInput);
     let query: AnalyticsQuery;
     try {
-      query = parseAnalyticsQuery(queryInput, ctx.clock.now());
+      query = parseAnalyticsQuery(zoned, ctx.clock.now());
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       throw payloadError((error.details?.errors ?? []) as FieldProblem[]);

@@ -235,6 +235,64 @@ for (const dialect of dialects) {
       );
     });
 
+    it("without a timezone, follows the zone of the brand given as brandId (the caller's own only)", async () => {
+      const brandIn = async (owner: Tenant, timezone: string) => {
+        const res = await call(t.app, 'POST', '/api/v1/brands', {
+          key: owner.live.admin,
+          body: { name: `Zoned ${timezone}`, timezone },
+        });
+        assert.equal(res.status, 201, res.raw);
+        return res.body.data.id as string;
+      };
+      const ny = await brandIn(tenant, 'America/New_York');
+      const tokyo = await brandIn(other, 'Asia/Tokyo');
+      // 23:30 on Saturday 9 May in New York (EDT) is 03:30 UTC on the 10th.
+      const post = { id: 'post_zoned', platform: 'twitter', publishedAt: '2026-05-10T03:30:00Z' };
+      await t.runtime.ctx.db
+        .transaction()
+        .execute((trx) =>
+          storeSnapshot(trx, { ...snapshot(tenant, post, 1, { impressions: 9 }), brand_id: ny }),
+        );
+      const range = { startDate: '2026-05-09', endDate: '2026-05-11', groupBy: 'day' };
+
+      const zoned = await analytics(tenant.live.read, { ...range, brandId: ny });
+      assert.equal(zoned.timezone, 'America/New_York');
+      assert.equal(zoned.startDate, '2026-05-09T04:00:00.000Z');
+      assert.deepEqual(
+        zoned.rows.map((r: any) => [r.key, r.posts]),
+        [
+          ['2026-05-09', 1],
+          ['2026-05-10', 0],
+        ],
+      );
+      // An explicit timezone wins.
+      const utc = await analytics(tenant.live.read, { ...range, brandId: ny, timezone: 'UTC' });
+      assert.equal(utc.timezone, 'UTC');
+      assert.deepEqual(
+        utc.rows.map((r: any) => [r.key, r.posts]),
+        [
+          ['2026-05-09', 0],
+          ['2026-05-10', 1],
+        ],
+      );
+      // No brand filter, or another organization's brand: UTC, and that brand's zone is not revealed.
+      assert.equal((await analytics(tenant.live.read, range)).timezone, 'UTC');
+      const foreign = await analytics(tenant.live.read, { ...range, brandId: tokyo });
+      assert.equal(foreign.timezone, 'UTC');
+      assert.equal(foreign.totals.posts, 0);
+      // The export resolves the zone the same way.
+      const { job } = await exportJob({ ...range, brandId: ny, format: 'json' });
+      assert.deepEqual(job.result.totals, zoned.totals);
+      const { text } = await exportJob({ ...range, brandId: ny, format: 'csv' });
+      assert.deepEqual(
+        (parse(text, { columns: true }) as Record<string, string>[]).map((r) => [r.key, r.posts]),
+        [
+          ['2026-05-09', '1'],
+          ['2026-05-10', '0'],
+        ],
+      );
+    });
+
     it('answers only the chosen metrics', async () => {
       const report = await analytics(tenant.live.read, {
         ...RANGE,

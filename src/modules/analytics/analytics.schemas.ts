@@ -39,8 +39,9 @@ export const analyticsQueryProperties = {
     Type.String({
       minLength: 1,
       maxLength: 64,
-      default: 'UTC',
-      description: 'IANA zone for day/week/month boundaries and calendar dates',
+      description:
+        'IANA zone for day/week/month boundaries and calendar dates. Default: the timezone of the brand ' +
+        'given as `brandId`, else UTC',
       examples: ['Europe/Paris'],
     }),
   ),

@@ -1,8 +1,9 @@
 import { toIso } from '../../shared/clock.js';
 import { fingerprint } from '../../shared/cursor.js';
 import { parseDateInput } from '../../shared/dates.js';
-import { invalidInput, type FieldProblem } from '../../shared/errors.js';
+import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
+import { getBrand } from '../brands/index.js';
 import type { ServiceContext } from '../context.js';
 import {
   isTimeZone,
@@ -25,6 +26,7 @@ import * as repo from './analytics.repository.js';
  *   it is the ratio of the sums, not an average of rates.
  * - Posts are placed by `published_at`; `startDate` is inclusive, `endDate` exclusive; a calendar date
  *   (`YYYY-MM-DD`) is midnight in `timezone`. Without a range, the 30 days before now.
+ * - `timezone` defaults to the zone of the brand given as `brandId` (as `POST /plans` does), else UTC.
  * - `groupBy=post` is paged (`limit`, `cursor`: keyset on the post id); `totals` stay those of the whole
  *   filtered range, not of the page, and a cursor keeps the range of the first page.
  */
@@ -115,6 +117,24 @@ export interface AnalyticsReport {
   totals: AnalyticsTotals;
   /** `groupBy=post` only. */
   pagination?: AnalyticsPagination;
+}
+
+/**
+ * The query with its zone settled: `timezone` when given, else the timezone of the caller's brand named
+ * by `brandId`, else none (UTC). A brand id the caller does not own changes nothing: its rows are empty.
+ */
+export async function withBrandTimezone<Q extends AnalyticsQueryInput>(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  input: Q,
+): Promise<Q> {
+  if (input.timezone !== undefined || input.brandId === undefined) return input;
+  try {
+    return { ...input, timezone: (await getBrand(ctx, tenant, input.brandId)).timezone };
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'NOT_FOUND') return input;
+    throw error;
+  }
 }
 
 /** Checks and resolves the query; every problem names its field (400 INVALID_INPUT). */
@@ -296,7 +316,7 @@ export async function getAnalytics(
   input: AnalyticsPageInput,
 ): Promise<AnalyticsReport> {
   const { limit, cursor, ...queryInput } = input;
-  const query = parseAnalyticsQuery(queryInput, ctx.clock.now());
+  const query = parseAnalyticsQuery(await withBrandTimezone(ctx, tenant, queryInput), ctx.clock.now());
   if (query.groupBy === 'post') return postPage(ctx, tenant, query, queryInput, { limit, cursor });
   const paging: FieldProblem[] = [];
   for (const field of ['limit', 'cursor'] as const) {

@@ -6828,7 +6828,7 @@ export interface operations {
          */
         metrics?: string;
         /**
-         * @description IANA zone for day/week/month boundaries and calendar dates
+         * @description IANA zone for day/week/month boundaries and calendar dates. Default: the timezone of the brand given as `brandId`, else UTC
          * @example Europe/Paris
          */
         timezone?: string;
