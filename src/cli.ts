@@ -1,7 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { createDb } from './db/index.js';
-import { migrateToLatest } from './db/migrate.js';
+import { createDb, migrateDatabase } from './db/index.js';
 import { createLogger, handleSignals, start, type ProcessRole } from './main.js';
 import { ImportUsageError, importPosts, showJob, type ApiTarget } from './modules/jobs/jobs.cli.js';
 import { createKey, listAllKeys, revokeKeyById, SCOPES } from './modules/keys/index.js';
@@ -37,7 +36,7 @@ async function withDb<T>(
 ): Promise<T> {
   const handle = createDb(config);
   try {
-    await migrateToLatest(handle.db);
+    await migrateDatabase(config, handle);
     return await fn(handle.db);
   } finally {
     await handle.destroy();
@@ -99,7 +98,7 @@ const COMMANDS: Record<string, Command> = {
     async run({ values, config }) {
       const handle = createDb(config);
       try {
-        const report = await migrateToLatest(handle.db);
+        const report = await migrateDatabase(config, handle);
         if (values.json) out(JSON.stringify({ database: handle.capabilities.name, applied: report.applied }));
         else out(report.applied.length ? `Applied: ${report.applied.join(', ')}` : 'Database is up to date');
       } finally {

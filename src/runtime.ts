@@ -2,8 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config/index.js';
-import { createDb, isEmbedded, type CreateDbOptions, type DbHandle } from './db/index.js';
-import { migrateToLatest } from './db/migrate.js';
+import { createDb, isEmbedded, migrateDatabase, type CreateDbOptions, type DbHandle } from './db/index.js';
 import type { AppDeps } from './app.js';
 import { createMetricsRegistry } from './http/observability.js';
 import {
@@ -84,7 +83,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const previousKeys = config.previousSecretKeys.filter((k) => !k.equals(secretKey));
   const db: DbHandle = createDb(config, options);
   try {
-    await migrateToLatest(db.db);
+    await migrateDatabase(config, db, options);
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw error;

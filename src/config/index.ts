@@ -31,6 +31,8 @@ export interface Config {
   databasePoolSize: number;
   /** PostgreSQL: how long a request waits for a pooled connection before answering 503. */
   databaseConnectTimeoutMs: number;
+  /** PostgreSQL: statements running longer are cancelled (a request answers 503); 0: no limit. */
+  databaseStatementTimeoutMs: number;
   /** Load shedding: see `src/http/load-shedding.ts`. 0 turns a check off. */
   load: {
     maxEventLoopDelayMs: number;
@@ -297,6 +299,7 @@ export function loadConfig(env: Env = process.env): Config {
     keyUsageFlushMs: integer(env, 'AUDENCI_KEY_USAGE_FLUSH_MS', 10_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'AUDENCI_DB_POOL_SIZE', 10, 1, 500),
     databaseConnectTimeoutMs: integer(env, 'AUDENCI_DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
+    databaseStatementTimeoutMs: integer(env, 'AUDENCI_DB_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     load: {
       maxEventLoopDelayMs: integer(env, 'AUDENCI_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
       maxEventLoopUtilization: integer(env, 'AUDENCI_MAX_EVENT_LOOP_UTILIZATION', 0, 0, 100) / 100,
@@ -368,6 +371,7 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_KEY_USAGE_FLUSH_MS',
   'AUDENCI_DB_POOL_SIZE',
   'AUDENCI_DB_CONNECT_TIMEOUT_MS',
+  'AUDENCI_DB_STATEMENT_TIMEOUT_MS',
   'AUDENCI_MAX_EVENT_LOOP_DELAY_MS',
   'AUDENCI_MAX_EVENT_LOOP_UTILIZATION',
   'AUDENCI_MAX_HEAP_MB',

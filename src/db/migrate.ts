@@ -3,17 +3,23 @@ import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { migrations } from './migrations/index.js';
 
-function migrator(db: Kysely<Database>): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+function migrator(db: Kysely<Database>, list: typeof migrations = migrations): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => list } });
 }
 
 export interface MigrationReport {
   applied: string[];
 }
 
-/** Applies every pending migration; throws (leaving the database at the last good step) on failure. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
-  const { error, results } = await migrator(db).migrateToLatest();
+/**
+ * Applies every pending migration (of `list`, default the project's); throws, leaving the database at
+ * the last good step, on failure.
+ */
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  list: typeof migrations = migrations,
+): Promise<MigrationReport> {
+  const { error, results } = await migrator(db, list).migrateToLatest();
   const applied = (results ?? [])
     .filter((r: MigrationResult) => r.status === 'Success')
     .map((r) => r.migrationName);

@@ -54,7 +54,6 @@ function withProblem(code: ErrorCode, message: string, location = 'body'): AppEr
   return invalidInput([{ field: '', reason: message }], message, { location });
 }
 
-/** The one place an error becomes a response: the envelope, never a stack trace or SQL. */
 /** PostgreSQL SQLSTATEs of an overloaded, restarting or unreachable database (never the caller's fault). */
 const DATABASE_UNAVAILABLE_CODES = new Set([
   '53300', // too_many_connections
@@ -90,6 +89,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+/** The one place an error becomes a response: the envelope, never a stack trace or SQL. */
 export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (error instanceof AppError) return error;
   if (isDatabaseUnavailable(error)) {

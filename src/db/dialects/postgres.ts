@@ -19,6 +19,11 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** Use this schema (created if missing) instead of `public`: lets tests share one database. */
   schema?: string;
+  /**
+   * Cancel a statement that runs longer than this (PostgreSQL `statement_timeout`, set per connection
+   * when it opens); 0 or unset: no limit. A cancelled statement fails with SQLSTATE 57014.
+   */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -163,6 +168,7 @@ export function openPostgres(options: PostgresOptions): DbHandle {
     connectionString: options.url,
     max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     types,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
