@@ -9,13 +9,19 @@ import { mib, request, ROOT, rssOf, skipScaleOut, startCluster, Tally, type Clus
  * A bounded soak: a mixed read/write load at a modest, steady rate against both API processes (with two
  * workers running) for SYSTEM_SOAK_SECONDS (default 60; 600 for the 10-minute soak). Every answer is 2xx,
  * 429 or 503, and no API process's resident memory grows by 10 % or more between the end of the warm-up
- * (SYSTEM_SOAK_WARMUP_SECONDS, default 15) and the end. Both readings follow a full garbage collection
- * (`gc-on-signal.mjs`, preloaded into the API processes): V8's heap grows and shrinks by more than 10 %
- * in its normal cycle, which would otherwise decide the outcome of a one-minute measurement.
+ * (SYSTEM_SOAK_WARMUP_SECONDS, default 20: a third of the soak at most) and the end. RSS is read after a
+ * full garbage collection (`gc-on-signal.mjs`, preloaded into the API processes) every 5 s: V8's heap
+ * grows and shrinks by more than 10 % in its normal cycle, which would otherwise decide the outcome of a
+ * one-minute measurement. Each end of the window is the median of three such readings, so one reading
+ * taken while the allocator still held freed pages does not decide it either; a leak grows them all.
  */
 
 const SECONDS = Number(process.env.SYSTEM_SOAK_SECONDS ?? 60);
-const WARMUP_SECONDS = Number(process.env.SYSTEM_SOAK_WARMUP_SECONDS ?? Math.min(15, SECONDS / 4));
+const WARMUP_SECONDS = Number(process.env.SYSTEM_SOAK_WARMUP_SECONDS ?? Math.min(20, SECONDS / 3));
+/** Seconds between two readings of RSS after a full collection. */
+const GC_EVERY_SECONDS = 5;
+/** Memory at each end of the window is the median of this many readings. */
+const ENDS = 3;
 const RPS = Number(process.env.SYSTEM_SOAK_RPS ?? 20);
 const MAX_IN_FLIGHT = 50;
 const MAX_RSS_GROWTH = 0.1;
@@ -88,16 +94,22 @@ describe(`bounded soak (${SECONDS} s)`, { skip: skipScaleOut }, () => {
     const sampler = setInterval(() => {
       for (const a of cluster.apis) rss.get(a.name)!.push({ at: Date.now() - started, bytes: rssOf(a.pid) });
     }, 1000);
-    // RSS after a full collection (SIGUSR2, see gc-on-signal.mjs), at the end of the warm-up and at the end.
-    const afterGc = new Map<string, { warm?: number; end?: number }>(cluster.apis.map((a) => [a.name, {}]));
-    const collected = async (which: 'warm' | 'end') => {
+    // RSS after a full collection (SIGUSR2, see gc-on-signal.mjs) every GC_EVERY_SECONDS from the end of
+    // the warm-up to the end of the soak.
+    const afterGc = new Map(cluster.apis.map((a) => [a.name, [] as number[]]));
+    const collected = async () => {
       for (const a of cluster.apis) process.kill(a.pid, 'SIGUSR2');
       await sleep(1000);
-      for (const a of cluster.apis) afterGc.get(a.name)![which] = rssOf(a.pid);
+      for (const a of cluster.apis) afterGc.get(a.name)!.push(rssOf(a.pid));
     };
-    const warmedUp = (async () => {
+    let soaking = true;
+    const collecting = (async () => {
       await sleep(WARMUP_SECONDS * 1000);
-      await collected('warm');
+      while (soaking) {
+        const next = sleep(GC_EVERY_SECONDS * 1000);
+        await collected();
+        await next;
+      }
     })();
     let inFlight = 0;
     let skipped = 0;
@@ -122,8 +134,9 @@ describe(`bounded soak (${SECONDS} s)`, { skip: skipScaleOut }, () => {
           console.log(`${Math.round((Date.now() - started) / 1000)} s: ${tally}; RSS ${now.join(', ')}`);
         }
       }
-      await warmedUp;
-      await collected('end');
+      soaking = false;
+      await collecting;
+      await collected();
       await Promise.all(running);
     } finally {
       clearInterval(sampler);
@@ -132,7 +145,13 @@ describe(`bounded soak (${SECONDS} s)`, { skip: skipScaleOut }, () => {
     const figures = cluster.apis.map((a) => {
       const samples = rss.get(a.name)!;
       const warm = samples.filter((s) => s.at >= WARMUP_SECONDS * 1000).map((s) => s.bytes);
-      const { warm: baseline, end } = afterGc.get(a.name) as { warm: number; end: number };
+      const readings = afterGc.get(a.name)!;
+      assert.ok(
+        readings.length >= 2 * ENDS,
+        `${a.name}: only ${readings.length} readings after a collection`,
+      );
+      const baseline = median(readings.slice(0, ENDS));
+      const end = median(readings.slice(-ENDS));
       return {
         name: a.name,
         baseline,
@@ -147,7 +166,8 @@ describe(`bounded soak (${SECONDS} s)`, { skip: skipScaleOut }, () => {
     );
     for (const f of figures) {
       console.log(
-        `  ${f.name} RSS after a full GC: at ${WARMUP_SECONDS} s ${mib(f.baseline)}, at the end ${mib(f.end)} ` +
+        `  ${f.name} RSS after a full GC (median of the first and of the last ${ENDS} readings, one every ` +
+          `${GC_EVERY_SECONDS} s from ${WARMUP_SECONDS} s): ${mib(f.baseline)} → ${mib(f.end)} ` +
           `(${(f.growth * 100).toFixed(1)} %); sampled without GC ${f.sampled}, peak ${mib(f.peak)}`,
       );
     }
