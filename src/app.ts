@@ -29,6 +29,11 @@ import {
   PostAnalyticsSchema,
   postAnalyticsRoutes,
 } from './modules/analytics/analytics.series.js';
+import {
+  AccountStatsDaySchema,
+  SocialAccountAnalyticsSchema,
+  accountAnalyticsRoutes,
+} from './modules/analytics/analytics.accounts.js';
 import { PlatformRulesSchema, platformsRoutes } from './modules/platforms/index.js';
 import { EventSchema, eventsRoutes } from './modules/events/index.js';
 import { CommentSchema, commentsRoutes } from './modules/comments/index.js';
@@ -108,6 +113,8 @@ const COMPONENT_SCHEMAS = [
   PostSchema,
   MetricsSnapshotSchema,
   PostAnalyticsSchema,
+  AccountStatsDaySchema,
+  SocialAccountAnalyticsSchema,
   ValidationReportSchema,
   CampaignSchema,
   SocialAccountSchema,
@@ -246,6 +253,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(keysRoutes, routeDeps);
     await scope.register(postsRoutes, routeDeps);
     await scope.register(postAnalyticsRoutes, routeDeps);
+    await scope.register(accountAnalyticsRoutes, routeDeps);
     await scope.register(campaignsRoutes, routeDeps);
     await scope.register(platformsRoutes, routeDeps);
     await scope.register(eventsRoutes, routeDeps);

@@ -50,6 +50,8 @@ export type PostAnalytics = Schemas['PostAnalytics'];
 export type MetricsSnapshot = Schemas['MetricsSnapshot'];
 export type Campaign = Schemas['Campaign'];
 export type SocialAccount = Schemas['SocialAccount'];
+export type SocialAccountAnalytics = Schemas['SocialAccountAnalytics'];
+export type AccountStatsDay = Schemas['AccountStatsDay'];
 export type Event = Schemas['Event'];
 /** Every type of event the log records (`Event['type']`). */
 export type EventType = Event['type'];
@@ -108,6 +110,7 @@ export type SocialAccountListParams = QueryParams<'listSocialAccounts'>;
 export type SocialAccountConnectParams = RequestBody<'connectSocialAccount'>;
 export type SocialAccountConnection = ResponseData<'connectSocialAccount'>;
 export type SocialAccountSandboxParams = RequestBody<'createSocialAccount'>;
+export type SocialAccountAnalyticsParams = QueryParams<'getSocialAccountAnalytics'>;
 
 export type MediaListParams = QueryParams<'listMedia'>;
 export type MediaImportParams = RequestBody<'createMedia'>;

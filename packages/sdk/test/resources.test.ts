@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { Audenci, ConflictError, NotFoundError, type Post } from '@audenci/sdk-js';
+import { Audenci, ConflictError, InvalidInputError, NotFoundError, type Post } from '@audenci/sdk-js';
 import { syncDueComments } from '../../../src/modules/comments/comments.sync.js';
 import { makeImage } from '../../../test/fixtures/media.js';
 import { dialects, eventually, makeBrand, startServer, type LiveServer } from './helpers.js';
@@ -132,7 +132,7 @@ for (const dialect of dialects) {
       assert.equal((await client.posts.retrieve(post.id)).campaignId, null);
     });
 
-    it('socialAccounts: createSandbox, list, retrieve, connect, delete', async () => {
+    it('socialAccounts: createSandbox, list, retrieve, connect, analytics, delete', async () => {
       const account = await client.socialAccounts.createSandbox({
         brandId,
         platform: 'facebook',
@@ -145,7 +145,46 @@ for (const dialect of dialects) {
       const connection = await client.socialAccounts.connect({ brandId, platform: 'instagram' });
       assert.match(connection.authorizationUrl, /^https?:\/\//);
       assert.equal(typeof connection.state, 'string');
+
+      // Two days of follower counts, as the worker stores them (yesterday and the day before).
+      const today = Date.parse(new Date().toISOString().slice(0, 10));
+      const day = (n: number) => new Date(today - n * 24 * HOUR).toISOString().slice(0, 10);
+      await server.t.runtime.ctx.db
+        .insertInto('account_stats')
+        .values(
+          [2, 1].map((n, i) => ({
+            id: `acst_sdk_${n}`,
+            organization_id: server.tenant.org.id,
+            environment: 'test' as const,
+            social_account_id: account.id,
+            brand_id: brandId,
+            platform: 'facebook',
+            captured_at: today - n * 24 * HOUR + HOUR,
+            followers: 100 + i * 7,
+            following: null,
+            posts: 3,
+          })),
+        )
+        .execute();
+      const stats = await client.socialAccounts.analytics(account.id, { startDate: day(2), endDate: day(0) });
+      assert.equal(stats.socialAccountId, account.id);
+      assert.deepEqual(
+        stats.days.map((d) => [d.date, d.followers, d.followersChange]),
+        [
+          [day(2), 100, null],
+          [day(1), 107, 7],
+        ],
+      );
+      assert.ok(
+        (await client.socialAccounts.analytics(account.id)).days.length >= 2,
+        'default: last 90 days',
+      );
+      await assert.rejects(
+        client.socialAccounts.analytics(account.id, { startDate: day(0), endDate: day(2) }),
+        InvalidInputError,
+      );
       assert.deepEqual(await client.socialAccounts.delete(account.id), { id: account.id, deleted: true });
+      await assert.rejects(client.socialAccounts.analytics(account.id), NotFoundError);
     });
 
     it('media: upload a Blob, bytes, a web stream, a Node stream and a path; import, list, retrieve, content, delete', async () => {

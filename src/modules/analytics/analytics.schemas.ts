@@ -3,7 +3,8 @@ import { DateTime, listQueryProperties, Nullable } from '../../http/schemas.js';
 import { GROUP_BYS, METRICS, POST_PAGE_DEFAULT, POST_PAGE_MAX } from './analytics.service.js';
 
 const Id = (description: string) => Type.String({ minLength: 1, maxLength: 64, description });
-const DateInput = (description: string) =>
+/** A `startDate`/`endDate` query field: `YYYY-MM-DD` or an ISO 8601 date-time. */
+export const DateInput = (description: string) =>
   Type.String({ minLength: 10, maxLength: 40, description, examples: ['2026-06-01'] });
 
 export const analyticsQueryProperties = {

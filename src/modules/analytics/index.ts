@@ -10,3 +10,12 @@ export {
 export { AnalyticsReportSchema, AnalyticsRowSchema, AnalyticsTotalsSchema } from './analytics.schemas.js';
 export { analyticsRoutes } from './analytics.routes.js';
 export { analyticsExportJobType } from './analytics.export.js';
+export {
+  ACCOUNT_ANALYTICS_MAX_DAYS,
+  AccountStatsDaySchema,
+  accountAnalyticsRoutes,
+  SocialAccountAnalyticsSchema,
+  socialAccountAnalytics,
+  type AccountStatsDay,
+  type SocialAccountAnalytics,
+} from './analytics.accounts.js';

@@ -433,6 +433,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/social-accounts/{id}/analytics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A social account's followers by day
+     * @description The account's follower, following and post counts, one entry per UTC day, oldest first, each with `followersChange` from the previous entry. The worker reads them from the platform once a day for every connected account (test-environment sandbox accounts get synthetic, growing figures); a day it could not read is missing. Days are placed by `capturedAt`, in [`startDate`, `endDate`); a calendar date is midnight UTC. Default: the last 90 UTC days, today included. A range of more than 1,000 UTC days is a 400 naming `endDate`. An account of another organization or environment is a 404.
+     *
+     *     Requires scope `read`.
+     */
+    get: operations['getSocialAccountAnalytics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/campaigns': {
     parameters: {
       query?: never;
@@ -1611,6 +1633,50 @@ export interface components {
       publishedAt: string | null;
       /** @description Oldest first; the last is the latest (what `GET /analytics` counts). */
       snapshots: components['schemas']['MetricsSnapshot'][];
+    };
+    /**
+     * AccountStatsDay
+     * @description A social account's audience on one UTC day, as its platform reported it at `capturedAt`.
+     */
+    AccountStatsDay: {
+      /**
+       * Format: date
+       * @description The UTC day of `capturedAt` (YYYY-MM-DD); one entry per day at most
+       * @example 2026-06-01
+       */
+      date: string;
+      /**
+       * Format: date-time
+       * @description When the worker read the figures from the platform
+       */
+      capturedAt: string;
+      /** @description Followers at `capturedAt` */
+      followers: number;
+      /** @description Accounts this one follows; null where the platform does not say */
+      following: number | null;
+      /** @description The account's post count on the platform; null where the platform does not say */
+      posts: number | null;
+      /** @description `followers` minus the followers of the previous day of this answer (negative for a loss); null for the first day. When a day is missing (the platform could not be reached), the change covers every day since the previous entry. */
+      followersChange: number | null;
+    };
+    /** SocialAccountAnalytics */
+    SocialAccountAnalytics: {
+      /** @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      socialAccountId: string;
+      platform: string;
+      brandId: string;
+      /**
+       * Format: date-time
+       * @description The range applied (inclusive)
+       */
+      startDate: string;
+      /**
+       * Format: date-time
+       * @description The range applied (exclusive)
+       */
+      endDate: string;
+      /** @description Oldest first; at most one per UTC day, so at most 1,000. */
+      days: components['schemas']['AccountStatsDay'][];
     };
     /** PostValidation */
     PostValidation: {
@@ -5447,6 +5513,134 @@ export interface operations {
         content: {
           'application/json': {
             data: components['schemas']['PostAnalytics'];
+          };
+        };
+      };
+      /** @description Not modified: the `If-None-Match` tag is current */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: `details.field`, `details.reason` and `details.errors[]` say what is wrong */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Missing, malformed, unknown, revoked or expired API key (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The key's scope does not allow this (`details.requiredScope`) */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description No such object for this organization and environment */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unexpected error (no internals are shown; quote the X-Request-Id) */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  getSocialAccountAnalytics: {
+    parameters: {
+      query?: {
+        /**
+         * @description Days captured on or after this (inclusive); a calendar date is midnight UTC. Default: 90 days before `endDate`
+         * @example 2026-06-01
+         */
+        startDate?: string;
+        /**
+         * @description Days captured before this (exclusive); a calendar date is midnight UTC. Default: the next UTC midnight, so that the answer ends with today. At most 1,000 UTC days after `startDate`
+         * @example 2026-06-01
+         */
+        endDate?: string;
+      };
+      header?: never;
+      path: {
+        /**
+         * @description Social account id
+         * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The account, the range applied and its days */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['SocialAccountAnalytics'];
           };
         };
       };

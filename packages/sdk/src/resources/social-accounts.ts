@@ -3,6 +3,8 @@ import type { PagePromise } from '../core/pagination.js';
 import type {
   Deleted,
   SocialAccount,
+  SocialAccountAnalytics,
+  SocialAccountAnalyticsParams,
   SocialAccountConnectParams,
   SocialAccountConnection,
   SocialAccountListParams,
@@ -33,6 +35,20 @@ export class SocialAccounts extends APIResource {
   /** Test environment only (`sk_test_…` keys): creates a connected sandbox account at once. */
   createSandbox(params: SocialAccountSandboxParams, options?: RequestOptions): Promise<SocialAccount> {
     return this.data('POST', '/social-accounts', { body: params, options });
+  }
+
+  /**
+   * An account's follower, following and post counts by UTC day, oldest first, each with
+   * `followersChange` from the previous day of the answer (`GET /social-accounts/{id}/analytics`).
+   * `startDate` (inclusive) and `endDate` (exclusive) take `YYYY-MM-DD` (midnight UTC) or an ISO 8601
+   * date-time; the default is the last 90 days, the most 1,000 days.
+   */
+  analytics(
+    id: string,
+    params?: SocialAccountAnalyticsParams,
+    options?: RequestOptions,
+  ): Promise<SocialAccountAnalytics> {
+    return this.data('GET', `/social-accounts/${seg(id)}/analytics`, { query: params, options });
   }
 
   /** Disconnects an account (409 while a scheduled or publishing post uses it). */
