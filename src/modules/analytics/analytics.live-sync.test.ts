@@ -186,6 +186,47 @@ for (const dialect of dialects) {
       assert.equal(mine.length, 1);
     });
 
+    it("stores the account's own reply made outside the API as its own: no comment.received, the comment counts as replied", async () => {
+      const post = await publish('Ask us anything');
+      const fan = { ...x.user, id: '990002', username: 'latte_lover', name: 'Latte Lover' };
+      const question = x.addTweet({ text: '@you oat milk?', inReplyToId: post.platformPostId, author: fan });
+      const stored = await until('the question to be stored', async () => {
+        const list = await call(t.app, 'GET', `/api/v1/posts/${post.id}/comments`, { key: tenant.live.read });
+        assert.equal(list.status, 200, list.raw);
+        return list.body.data.length > 0 ? list.body.data[0] : undefined;
+      });
+      assert.equal(stored.own, false);
+      assert.equal(stored.repliedAt, null);
+
+      // The account answers on X itself (or a reply through the API reached X, and its process died
+      // before storing it).
+      const answer = x.addTweet({ text: '@latte_lover always', inReplyToId: question.id, author: x.user });
+      await t.runtime.ctx.db
+        .updateTable('comment_syncs')
+        .set({ next_sync_at: 0 })
+        .where('post_id', '=', post.id)
+        .execute();
+      const both = await until('the answer to be stored', async () => {
+        const list = await call(t.app, 'GET', `/api/v1/posts/${post.id}/comments`, { key: tenant.live.read });
+        return list.body.data.length === 2 ? list.body.data : undefined;
+      });
+      const own = both.find((c: { platformCommentId: string }) => c.platformCommentId === answer.id);
+      assert.equal(own.own, true);
+      assert.equal(own.parentId, stored.id);
+      assert.equal(own.author.id, x.user.id);
+      const asked = both.find((c: { id: string }) => c.id === stored.id);
+      assert.equal(asked.repliedAt, own.createdAt);
+      const events = await call(t.app, 'GET', '/api/v1/events', {
+        key: tenant.live.read,
+        query: { type: 'comment.received', limit: 100 },
+      });
+      const mine = events.body.data.filter((e: { data: { postId: string } }) => e.data.postId === post.id);
+      assert.deepEqual(
+        mine.map((e: { data: { id: string } }) => e.data.id),
+        [stored.id],
+      );
+    });
+
     it("stores the account's follower count once a day", async () => {
       const row = await until('account stats', async () =>
         t.runtime.ctx.db

@@ -132,3 +132,13 @@ export async function scheduleSync(
     .onConflict((oc) => oc.column('post_id').doUpdateSet(row))
     .execute();
 }
+
+/** Records a reply to a comment at `at`, unless a later one is already recorded. */
+export async function markReplied(db: Kysely<Database>, commentId: string, at: number): Promise<void> {
+  await db
+    .updateTable('comments')
+    .set({ replied_at: at })
+    .where('id', '=', commentId)
+    .where((eb) => eb.or([eb('replied_at', 'is', null), eb('replied_at', '<', at)]))
+    .execute();
+}

@@ -14,8 +14,14 @@ export const CommentSchema = Type.Object(
       { additionalProperties: false },
     ),
     text: Type.String(),
-    own: Type.Boolean({ description: 'A reply posted through this API' }),
-    repliedAt: Nullable(DateTime(), { description: 'When we last replied to it through this API' }),
+    own: Type.Boolean({
+      description:
+        'Written by the account the post was published as: a reply posted through this API, or one made ' +
+        'on the platform itself (found by a sync; no `comment.received` is sent for it)',
+    }),
+    repliedAt: Nullable(DateTime(), {
+      description: "When the post's account last replied to it (through this API, or as a sync found)",
+    }),
     createdAt: DateTime({ description: "The platform's time" }),
     receivedAt: DateTime({ description: 'When the sync stored it' }),
   },

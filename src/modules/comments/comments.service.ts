@@ -21,7 +21,7 @@ export interface Comment {
   parentId: string | null;
   author: { id: string | null; name: string | null; handle: string | null };
   text: string;
-  /** True for a reply posted through `POST /comments/{id}/reply`. */
+  /** Written by the post's own account: through `POST /comments/{id}/reply`, or on the platform. */
   own: boolean;
   repliedAt: string | null;
   createdAt: string;

@@ -86,8 +86,10 @@ export async function syncPostComments(
     return 0;
   }
   let comments: PlatformComment[];
+  let ownAuthorId: string;
   try {
     const account = await accountFor(deps, tenant, post);
+    ownAuthorId = account.platformAccountId;
     comments = await connector.fetchComments({
       platformPostId: post.platform_post_id!,
       publishedAt: post.published_at ?? now,
@@ -119,6 +121,9 @@ export async function syncPostComments(
       if (known.has(c.platformCommentId)) continue;
       const id = newId('comment', now);
       known.set(c.platformCommentId, id);
+      // Written by the account the post was published as: a reply made on the platform itself, or one
+      // made through the API whose process died between the platform's answer and its commit.
+      const own = c.authorId !== null && c.authorId === ownAuthorId;
       fresh.push({
         id,
         organization_id: tenant.organizationId,
@@ -132,6 +137,7 @@ export async function syncPostComments(
         author_name: c.authorName,
         author_handle: c.authorHandle,
         text: c.text,
+        is_own: own ? 1 : 0,
         replied_at: null,
         created_at: c.createdAt,
         received_at: now,
@@ -139,11 +145,18 @@ export async function syncPostComments(
     }
     // On conflict (another worker stored it first) nothing is inserted and no event is recorded.
     const rows = await repo.insertNewComments(trx, fresh);
+    // The account's own comments are no news to it: they answer comments, which count as replied to.
+    for (const row of rows) {
+      if (row.is_own === 1 && row.parent_id !== null)
+        await repo.markReplied(trx, row.parent_id, row.created_at);
+    }
     await recordEvents(
       ctx,
       trx,
       tenant,
-      rows.map((row) => ({ type: 'comment.received', brandId: row.brand_id, data: toComment(row) })),
+      rows
+        .filter((row) => row.is_own !== 1)
+        .map((row) => ({ type: 'comment.received', brandId: row.brand_id, data: toComment(row) })),
     );
     await repo.scheduleSync(trx, post.id, {
       nextSyncAt: nextCommentSync(post.published_at ?? now, now, options),

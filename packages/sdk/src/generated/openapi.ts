@@ -1820,11 +1820,11 @@ export interface components {
         handle: string | null;
       };
       text: string;
-      /** @description A reply posted through this API */
+      /** @description Written by the account the post was published as: a reply posted through this API, or one made on the platform itself (found by a sync; no `comment.received` is sent for it) */
       own: boolean;
       /**
        * Format: date-time
-       * @description When we last replied to it through this API
+       * @description When the post's account last replied to it (through this API, or as a sync found)
        */
       repliedAt: string | null;
       /**
