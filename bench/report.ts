@@ -144,48 +144,31 @@ export function summaryRows(measurements: Measurement[], background: Background)
     cpuPercent: cpuPercents(m),
   }));
   // The workers' CPU is a total over their processes: shown once, not per process.
+  const workerRow = (
+    scenario: string,
+    m: { dialect: SummaryRow['dialect']; workerRssMb: number[]; workerCpuPercent: number },
+    count: number,
+    rate: number,
+    unit: SummaryRow['unit'],
+    lag?: { p50: number; p99: number },
+  ): SummaryRow => ({
+    scenario,
+    dialect: m.dialect,
+    processes: workers(count),
+    ok: true,
+    rate,
+    unit,
+    p50Ms: lag?.p50 ?? null,
+    p99Ms: lag?.p99 ?? null,
+    ratioToBaseline: null,
+    rssMb: m.workerRssMb,
+    cpuPercent: [m.workerCpuPercent],
+  });
   for (const p of background.published)
-    rows.push({
-      scenario: 'publish',
-      dialect: p.dialect,
-      processes: workers(p.workers),
-      ok: true,
-      rate: p.postsPerSecond,
-      unit: 'posts/s',
-      p50Ms: p.lagMs.p50,
-      p99Ms: p.lagMs.p99,
-      ratioToBaseline: null,
-      rssMb: p.workerRssMb,
-      cpuPercent: [p.workerCpuPercent],
-    });
+    rows.push(workerRow('publish', p, p.workers, p.postsPerSecond, 'posts/s', p.lagMs));
   for (const d of background.delivered)
-    rows.push({
-      scenario: 'webhooks',
-      dialect: d.dialect,
-      processes: workers(d.workers),
-      ok: true,
-      rate: d.deliveriesPerSecond,
-      unit: 'deliveries/s',
-      p50Ms: null,
-      p99Ms: null,
-      ratioToBaseline: null,
-      rssMb: d.workerRssMb,
-      cpuPercent: [d.workerCpuPercent],
-    });
-  for (const i of background.imported)
-    rows.push({
-      scenario: 'import',
-      dialect: i.dialect,
-      processes: workers(1),
-      ok: true,
-      rate: i.postsPerSecond,
-      unit: 'posts/s',
-      p50Ms: null,
-      p99Ms: null,
-      ratioToBaseline: null,
-      rssMb: i.workerRssMb,
-      cpuPercent: [i.workerCpuPercent],
-    });
+    rows.push(workerRow('webhooks', d, d.workers, d.deliveriesPerSecond, 'deliveries/s'));
+  for (const i of background.imported) rows.push(workerRow('import', i, 1, i.postsPerSecond, 'posts/s'));
   for (const a of background.analyzed)
     for (const q of a.queries)
       rows.push({

@@ -1,3 +1,5 @@
+import type { FieldProblem } from './errors.js';
+
 /**
  * Parses an API date input: an ISO 8601 date-time with a zone, or a calendar date `YYYY-MM-DD` (taken as
  * midnight UTC). Returns epoch milliseconds, or `undefined` when the text is neither.
@@ -11,4 +13,24 @@ export function parseDateInput(text: string): number | undefined {
     return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** What a date input that does not parse is told (a 400 INVALID_INPUT problem naming its field). */
+export const DATE_INPUT_REASON = 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time';
+
+/**
+ * The date field `field` of `input` in epoch ms, read with `parse` (default `parseDateInput`); undefined
+ * when absent. A text that does not parse adds a problem naming the field to `problems`.
+ */
+export function readDateField<F extends string>(
+  input: { readonly [K in F]?: string },
+  field: F,
+  problems: FieldProblem[],
+  parse: (text: string) => number | undefined = parseDateInput,
+): number | undefined {
+  const text = input[field];
+  if (text === undefined) return undefined;
+  const ms = parse(text);
+  if (ms === undefined) problems.push({ field, reason: DATE_INPUT_REASON });
+  return ms;
 }

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { RouteDeps } from '../../http/route-deps.js';
 import { DataEnvelope, DateTime, IdParams, Nullable } from '../../http/schemas.js';
 import { toIso } from '../../shared/clock.js';
-import { parseDateInput } from '../../shared/dates.js';
+import { readDateField } from '../../shared/dates.js';
 import { invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { getAccount } from '../accounts/index.js';
@@ -111,14 +111,7 @@ export function parseAccountAnalyticsRange(
   now: number,
 ): { start: number; end: number } {
   const problems: FieldProblem[] = [];
-  const date = (field: 'startDate' | 'endDate') => {
-    const text = input[field];
-    if (text === undefined) return undefined;
-    const ms = parseDateInput(text);
-    if (ms === undefined)
-      problems.push({ field, reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
-    return ms;
-  };
+  const date = (field: 'startDate' | 'endDate') => readDateField(input, field, problems);
   const startInput = date('startDate');
   const endInput = date('endDate');
   if (problems.length) throw invalidInput(problems, undefined, { location: 'query' });

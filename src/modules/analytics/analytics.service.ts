@@ -1,6 +1,6 @@
 import { toIso } from '../../shared/clock.js';
 import { fingerprint } from '../../shared/cursor.js';
-import { parseDateInput } from '../../shared/dates.js';
+import { parseDateInput, readDateField } from '../../shared/dates.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { getBrand } from '../brands/index.js';
@@ -165,15 +165,10 @@ export function parseAnalyticsQuery(input: AnalyticsQueryInput, now: number): An
     }
   }
 
-  const date = (field: 'startDate' | 'endDate') => {
-    const text = input[field];
-    if (text === undefined) return undefined;
-    const ms =
-      /^\d{4}-\d{2}-\d{2}$/.test(text) && zoneOk ? calendarDate(text, timezone) : parseDateInput(text);
-    if (ms === undefined)
-      problems.push({ field, reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
-    return ms;
-  };
+  // A calendar date is midnight in the query's zone.
+  const parse = (text: string) =>
+    /^\d{4}-\d{2}-\d{2}$/.test(text) && zoneOk ? calendarDate(text, timezone) : parseDateInput(text);
+  const date = (field: 'startDate' | 'endDate') => readDateField(input, field, problems, parse);
   const startInput = date('startDate');
   const endInput = date('endDate');
   const end =

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
-import { parseDateInput } from '../../shared/dates.js';
+import { DATE_INPUT_REASON, parseDateInput } from '../../shared/dates.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -82,10 +82,8 @@ function parseDates(
     problems.push({ field: 'name', reason: 'Must not be blank' });
   const start = input.startDate !== undefined ? parseDateInput(input.startDate) : existing?.start_date;
   const end = input.endDate !== undefined ? parseDateInput(input.endDate) : existing?.end_date;
-  if (start === undefined)
-    problems.push({ field: 'startDate', reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
-  if (end === undefined)
-    problems.push({ field: 'endDate', reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
+  if (start === undefined) problems.push({ field: 'startDate', reason: DATE_INPUT_REASON });
+  if (end === undefined) problems.push({ field: 'endDate', reason: DATE_INPUT_REASON });
   if (start !== undefined && end !== undefined && end <= start) {
     problems.push({ field: 'endDate', reason: 'Must be after startDate' });
   }

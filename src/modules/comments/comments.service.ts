@@ -2,8 +2,8 @@ import { paginate, type ListParams, type Pagination } from '../../db/paginate.js
 import { PlatformError, type ConnectorAccount } from '../../platforms/connector.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { toIso } from '../../shared/clock.js';
-import { parseDateInput } from '../../shared/dates.js';
-import { AppError, invalidInput, notFound } from '../../shared/errors.js';
+import { readDateField } from '../../shared/dates.js';
+import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
@@ -91,17 +91,9 @@ export async function listComments(
   params: ListParams,
   query: CommentListQuery,
 ): Promise<{ data: Comment[]; pagination: Pagination }> {
-  let since: number | undefined;
-  if (query.since !== undefined) {
-    since = parseDateInput(query.since);
-    if (since === undefined) {
-      throw invalidInput(
-        [{ field: 'since', reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' }],
-        undefined,
-        { location: 'query' },
-      );
-    }
-  }
+  const problems: FieldProblem[] = [];
+  const since = readDateField(query, 'since', problems);
+  if (problems.length) throw invalidInput(problems, undefined, { location: 'query' });
   const filters: repo.CommentFilters = {
     brandId: query.brandId,
     platform: query.platform,

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
-import { parseDateInput } from '../../shared/dates.js';
+import { readDateField } from '../../shared/dates.js';
 import { invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Environment, Tenant } from '../../shared/tenant.js';
@@ -133,14 +133,7 @@ export async function listEvents(
 
 function parseEventFilters(query: EventListQuery): repo.EventFilters {
   const problems: FieldProblem[] = [];
-  const date = (field: 'startDate' | 'endDate') => {
-    const text = query[field];
-    if (text === undefined) return undefined;
-    const ms = parseDateInput(text);
-    if (ms === undefined)
-      problems.push({ field, reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
-    return ms;
-  };
+  const date = (field: 'startDate' | 'endDate') => readDateField(query, field, problems);
   const filters = { type: query.type, startDate: date('startDate'), endDate: date('endDate') };
   if (
     filters.startDate !== undefined &&

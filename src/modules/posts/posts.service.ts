@@ -1,7 +1,7 @@
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { validateDraft, type RuleViolation } from '../../platforms/rules.js';
 import { toIso } from '../../shared/clock.js';
-import { parseDateInput } from '../../shared/dates.js';
+import { parseDateInput, readDateField } from '../../shared/dates.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -486,14 +486,7 @@ export interface PostListQuery {
 /** Query-string filters as repository filters; dates parsed and checked. */
 export function parsePostFilters(query: PostListQuery): repo.PostFilters {
   const problems: FieldProblem[] = [];
-  const date = (field: 'startDate' | 'endDate') => {
-    const text = query[field];
-    if (text === undefined) return undefined;
-    const ms = parseDateInput(text);
-    if (ms === undefined)
-      problems.push({ field, reason: 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time' });
-    return ms;
-  };
+  const date = (field: 'startDate' | 'endDate') => readDateField(query, field, problems);
   const filters: repo.PostFilters = {
     status: query.status,
     platform: query.platform,
