@@ -8,14 +8,20 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  /** The request (headers, then body) was not received within the server's request timeout. */
+  REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
   GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** A `Range` request that starts past the end of the content. */
   RANGE_NOT_SATISFIABLE: 416,
+  /** An `Expect` header other than `100-continue`. */
+  EXPECTATION_FAILED: 417,
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
+  /** The request line and headers are larger than the server accepts (16 KiB by default). */
+  REQUEST_HEADER_FIELDS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
   BAD_GATEWAY: 502,
   /** The AI provider answered with an error or an unusable answer. */
