@@ -7,6 +7,8 @@ import { registerErrorHandling, sendError, toAppError } from './http/errors.js';
 import { registerLoadShedding, type LoadSheddingOptions } from './http/load-shedding.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { genReqId, registerRequestMetrics, registerResponseHeaders } from './http/observability.js';
+import { registerJsonBody } from './http/json-body.js';
+import { answerClientError, registerProtocolAnswers, serverOptions } from './http/protocol.js';
 import { registerOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.routes.js';
 import type { RateLimiter } from './http/rate-limit.js';
@@ -168,6 +170,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     bodyLimit: 1024 * 1024,
     // A client must send its whole request (uploads included) within this; slow senders are cut off.
     requestTimeout: config.load.requestTimeoutMs,
+    // Malformed requests, 408 and 431 that Node's HTTP parser answers itself: in the envelope too.
+    clientErrorHandler: answerClientError,
+    http: serverOptions(config.load.requestTimeoutMs),
     trustProxy: config.trustProxy,
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -183,6 +188,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   // JSON only: Fastify's built-in text/plain parser would hand a string to the body schema (a 400
   // "must be an object") where the contract says 415.
   app.removeContentTypeParser('text/plain');
+  // Empty JSON bodies are no body; deeply nested ones are 400 before anything walks them.
+  registerJsonBody(app);
 
   let closing = false;
   app.addHook('preClose', async () => {
@@ -198,6 +205,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
 
   registerResponseHeaders(app);
+  registerProtocolAnswers(app);
   registerErrorHandling(app);
   registerRequestMetrics(app, deps.metrics);
   await registerLoadShedding(app, config.load, options.loadShedding);

@@ -629,11 +629,14 @@ describe('audenci import posts (through a running server)', { concurrency: false
   it('usage errors exit 2: no --brand, no key, a missing or unsupported file', async () => {
     const csv = path.join(tempDir(), 'x.txt');
     fs.writeFileSync(csv, 'hello');
+    const deep = path.join(tempDir(), 'deep.json');
+    fs.writeFileSync(deep, `[{"metadata":${'['.repeat(50_000)}${']'.repeat(50_000)}}]`);
     const results = await Promise.all([
       run(['import', 'posts', 'posts.csv'], { env: api, dataDir }),
       run(['import', 'posts', 'posts.csv', '--brand', brandId], { env: { ...api, AUDENCI_API_KEY: '' } }),
       run(['import', 'posts', '/nonexistent/posts.csv', '--brand', brandId], { env: api, dataDir }),
       run(['import', 'posts', csv, '--brand', brandId], { env: api, dataDir }),
+      run(['import', 'posts', deep, '--brand', brandId], { env: api, dataDir }),
     ]);
     for (const r of results) {
       assert.equal(r.code, 2, r.stderr);
@@ -642,5 +645,6 @@ describe('audenci import posts (through a running server)', { concurrency: false
     }
     assert.match(results[0]!.stderr, /--brand is required/);
     assert.match(results[1]!.stderr, /API key/);
+    assert.match(results[4]!.stderr, /deep\.json: JSON may nest objects and arrays at most 32 levels deep/);
   });
 });

@@ -230,9 +230,9 @@ for (const dialect of dialects) {
       }
     });
 
-    it('an empty body with a JSON content type is a 400', async () => {
+    it('an empty body with a JSON content type is no body: the required fields are named', async () => {
       const res = await call(t.app, 'POST', '/api/v1/brands', { key: admin, ...json('') });
-      assertBodyInvalid(res, 'Body is empty but Content-Type is application/json');
+      assertInvalid(res, 'name is required', 'body', [{ field: 'name', reason: 'Field is required' }]);
     });
 
     it('a body over 1 MiB is 413; one of exactly 1 MiB is read and validated', async () => {

@@ -20,10 +20,6 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string; location
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'Unsupported Content-Type; send application/json',
   },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    code: 'INVALID_INPUT',
-    message: 'Body is empty but Content-Type is application/json',
-  },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_INPUT', message: 'Request body is not valid JSON' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     code: 'INVALID_INPUT',
@@ -35,6 +31,11 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string; location
     location: 'header',
   },
   FST_ERR_BAD_URL: { code: 'INVALID_INPUT', message: 'The URL is not valid', location: 'path' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'INVALID_INPUT',
+    message: 'A path segment is longer than 200 characters',
+    location: 'path',
+  },
   FST_ERR_ASYNC_CONSTRAINT: {
     code: 'INVALID_INPUT',
     message: 'The request could not be routed',
@@ -153,8 +154,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
     const allowed = METHODS.filter((m) => router.find(m, path) !== null);
-    if (allowed.length > 0) {
-      const list = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
+    const list = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
+    // A route of this method delegated to here (e.g. /docs/static/* for a file it does not have): a 404.
+    if (allowed.length > 0 && !(list as string[]).includes(request.method)) {
       return sendError(
         reply,
         new AppError(

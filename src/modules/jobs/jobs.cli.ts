@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { jsonDepthReason, jsonNestsDeeperThan } from '../../shared/json-depth.js';
 
 /**
  * `audenci import posts` and `audenci jobs get`: HTTP clients of the jobs API (they work against any
@@ -51,6 +52,8 @@ export function importPayload(file: string, brandId: string): Record<string, unk
   const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return { brandId, csv: text };
   if (ext !== '.json') throw new ImportUsageError(`${file}: expected a .csv or .json file`);
+  // The server refuses deeper bodies anyway; a far deeper file would overflow the stack here first.
+  if (jsonNestsDeeperThan(text)) throw new ImportUsageError(`${file}: ${jsonDepthReason()}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 import { recordEvents } from '../events/index.js';
 import type { ItemError, JobTypeHandler } from '../jobs/jobs.types.js';
 import { CsvSyntaxError, parseCsv, type CsvRecord } from './posts.csv.js';
@@ -96,6 +97,15 @@ function csvItem(columns: string[], record: CsvRecord, brandId: string | undefin
         .map((s) => s.trim())
         .filter(Boolean);
     } else if (column === 'metadata') {
+      // A cell is JSON from outside like a request body, and `metadata` sits one level inside a post,
+      // so it may nest one level less than a body: checked before parsing, as at the HTTP edge.
+      if (jsonNestsDeeperThan(cell, MAX_JSON_DEPTH - 1)) {
+        problem ??= {
+          field: 'metadata',
+          reason: `Must nest objects and arrays at most ${MAX_JSON_DEPTH - 1} levels deep`,
+        };
+        continue;
+      }
       let value: unknown;
       try {
         value = JSON.parse(cell);

@@ -10,6 +10,7 @@ import {
   type TestApp,
 } from '../../../test/helpers/app.js';
 import { AppError } from '../../shared/errors.js';
+import { MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ChunkResult, ItemError, JobTypeHandler } from '../jobs/jobs.types.js';
 import { makeImage } from '../../../test/fixtures/media.js';
@@ -215,6 +216,36 @@ for (const dialect of dialects) {
       assert.equal(one.status, 'SCHEDULED');
       assert.deepEqual(JSON.parse(one.media_ids), [mediaA, mediaB]);
       assert.deepEqual(JSON.parse(one.metadata), { n: 0 });
+    });
+
+    it('posts.import (CSV): a metadata cell nesting too deeply is an item error, however deep', async () => {
+      const cell = (levels: number) => `"{""a"":${'['.repeat(levels - 1)}1${']'.repeat(levels - 1)}}"`;
+      const lines = [
+        'platform,caption,metadata',
+        `twitter,deepest allowed,${cell(MAX_JSON_DEPTH - 1)}`,
+        `twitter,one level more,${cell(MAX_JSON_DEPTH)}`,
+        `twitter,fifty thousand,${cell(50_000)}`,
+      ];
+      const prepared = await prepare('posts.import', { brandId, csv: lines.join('\n') });
+      const result = await run('posts.import', prepared.payload);
+      assert.deepEqual(result.progress, { processed: 3, succeeded: 1, failed: 2 });
+      const reason = `Must nest objects and arrays at most ${MAX_JSON_DEPTH - 1} levels deep`;
+      assert.deepEqual(
+        result.errors.map((e) => [e.index, e.code, e.field, e.message]),
+        [
+          [1, 'INVALID_INPUT', 'metadata', `Line 3: metadata: ${reason.replace(/^M/, 'm')}`],
+          [2, 'INVALID_INPUT', 'metadata', `Line 4: metadata: ${reason.replace(/^M/, 'm')}`],
+        ],
+      );
+      const kept = await ctx()
+        .db.selectFrom('posts')
+        .select('metadata')
+        .where('caption', '=', 'deepest allowed')
+        .executeTakeFirstOrThrow();
+      const written = cell(MAX_JSON_DEPTH - 1)
+        .slice(1, -1)
+        .replaceAll('""', '"');
+      assert.deepEqual(JSON.parse(kept.metadata), JSON.parse(written));
     });
 
     it('posts.import: the payload is checked at submission; the items are not', async () => {
