@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import multipart from '@fastify/multipart';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
 import { DataEnvelope, DeletedSchema, ErrorEnvelope, IdParams, ListEnvelope } from '../../http/schemas.js';
 import { AppError } from '../../shared/errors.js';
 import { importMedia } from './media.import.js';
-import { uploadMultipart } from './media.upload.js';
+import { registerUploads, uploadMultipart } from './media.upload.js';
 import { THUMBNAIL_MIME } from './media.probe.js';
 import { noneMatch, parseRange } from './media.range.js';
 import {
@@ -80,16 +79,7 @@ async function sendBlob(
 export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): Promise<void> {
   const ctx = deps.media;
   const { maxImageBytes, maxVideoBytes } = ctx.limits;
-  // Streamed parts; the type's own limit is enforced while storing, this one only caps the part.
-  await app.register(multipart, {
-    limits: {
-      fileSize: Math.max(maxImageBytes, maxVideoBytes) + 1,
-      files: 1,
-      fields: 4,
-      fieldSize: 1024,
-      parts: 5,
-    },
-  });
+  await registerUploads(app, ctx);
 
   /** The row a content request may read: the key's tenant's, or any one a valid signed link names. */
   const rowFor = async (request: ContentRequest): Promise<MediaRow> => {
@@ -134,7 +124,9 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
           'the bytes: PNG, JPEG, WebP, GIF, MP4, MOV or WebM; anything else, or a part Content-Type that ' +
           `contradicts the bytes, is 415. Limits: images and GIFs ${maxImageBytes} bytes, videos ` +
           `${maxVideoBytes} bytes (413). Images get their width, height and a thumbnail; MP4/MOV videos their ` +
-          'width, height and duration. Identical files are stored once.',
+          'width, height and duration. Identical files are stored once. A malformed multipart body (no ' +
+          'boundary, truncated, never closed, a part without a name) is 400 `INVALID_INPUT`; whatever fails, ' +
+          'nothing is stored.',
         body: {
           content: {
             'application/json': { schema: ImportMediaBody },
