@@ -149,6 +149,10 @@ export const LOG_REDACT = {
     '*.key',
     '*.secret',
     '*.token',
+    '*.signature',
+    '*.password',
+    '*.accessToken',
+    '*.refreshToken',
   ],
   censor: '[redacted]',
 };

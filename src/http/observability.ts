@@ -1,10 +1,9 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { redactUrl } from '../shared/redact.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** An API key pasted into a URL (`?api_key=sk_prod_…`): never written to the log as is. */
-const KEY_IN_URL = /\b(sk_(?:prod|test)_)[A-Za-z0-9]+/g;
 
 const ID_BYTES = 12;
 /**
@@ -64,7 +63,8 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
     request.log.info(
       {
         method: request.method,
-        url: request.url.replace(KEY_IN_URL, '$1[redacted]'),
+        // Signed-link signatures, OAuth codes and states, keys pasted into the URL: never logged as is.
+        url: redactUrl(request.url),
         statusCode: reply.statusCode,
         responseTime: reply.elapsedTime,
       },

@@ -38,11 +38,6 @@ export function pkcePair(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-/** The callback URL as it may be logged: authorization code and state hidden. */
-export function redactCallbackUrl(url: string): string {
-  return url.replace(/([?&](?:code|state)=)[^&#]*/g, '$1[redacted]');
-}
-
 export interface Connection {
   authorizationUrl: string;
   state: string;

@@ -5,7 +5,7 @@ import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
 import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import type { SecretBox } from '../../shared/secret-box.js';
-import { completeConnect, redactCallbackUrl, startConnect } from './accounts.oauth.js';
+import { completeConnect, startConnect } from './accounts.oauth.js';
 import {
   CallbackQuery,
   ConnectBody,
@@ -106,10 +106,8 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
       config: { scope: 'public' },
       // A HEAD (a link preview, a prefetch) must not consume a single-use state.
       exposeHeadRoute: false,
-      // The authorization code and state are secrets in flight: the request log shows them redacted.
-      onRequest: async (request) => {
-        request.raw.url = redactCallbackUrl(request.raw.url ?? '');
-      },
+      // The authorization code and state are secrets in flight: the request log shows them redacted
+      // (src/shared/redact.ts, applied to every request's log line).
       schema: {
         tags: TAGS,
         operationId: 'socialAccountCallback',
