@@ -4,9 +4,12 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApp, LOG_REDACT } from '../app.js';
+import type { ContractCheck } from '../../test/helpers/contract.js';
+import { LOG_REDACT } from '../app.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import {
+  assertContractKept,
+  buildCheckedApp,
   call,
   createTenant,
   createTestApp,
@@ -120,7 +123,7 @@ for (const dialect of dialects) {
         { field: 'isAdmin', reason: 'Unknown field' },
         { field: 'name', reason: 'Must not be empty' },
       ]);
-      const update = await call(t.app, 'PUT', '/api/v1/brands/brand_x', {
+      const update = await call(t.app, 'PATCH', '/api/v1/brands/brand_x', {
         key: admin,
         body: { owner: 'me' },
       });
@@ -135,7 +138,7 @@ for (const dialect of dialects) {
     });
 
     it('an update with no fields at all is refused', async () => {
-      const res = await call(t.app, 'PUT', '/api/v1/brands/brand_x', { key: admin, body: {} });
+      const res = await call(t.app, 'PATCH', '/api/v1/brands/brand_x', { key: admin, body: {} });
       assertBodyInvalid(res, 'Must have at least 1 field(s)');
     });
 
@@ -201,6 +204,56 @@ for (const dialect of dialects) {
           assertInvalid(res, message, 'query', [{ field, reason }]);
         }
       }
+    });
+
+    it('page and limit beyond what a number or the database holds are 400 on every list endpoint', async () => {
+      const doc = (await call(t.app, 'GET', '/openapi.json')).body;
+      const lists = Object.entries(doc.paths as Record<string, any>)
+        .filter(([, item]) => item.get?.parameters?.some((p: any) => p.name === 'page'))
+        .map(([path]) => path.replace(/\{id\}/, 'unknown_0'));
+      assert.ok(lists.length >= 14, lists.join(' '));
+      const cases: [Record<string, string>, string, string][] = [
+        [{ page: '1e20' }, 'page', 'Must be at most 100000'],
+        [{ page: '9007199254740993' }, 'page', 'Must be at most 100000'],
+        [{ page: '100001' }, 'page', 'Must be at most 100000'],
+        [{ limit: '1e3' }, 'limit', 'Must be at most 100'],
+        [{ limit: '9007199254740993' }, 'limit', 'Must be at most 100'],
+      ];
+      for (const url of lists) {
+        for (const [query, field, reason] of cases) {
+          const res = await call(t.app, 'GET', url, { key: admin, query });
+          assertInvalid(res, `${field}: ${reason.replace(/^M/, 'm')}`, 'query', [{ field, reason }]);
+        }
+      }
+      // The deepest page is served (an empty one here).
+      const deepest = await call(t.app, 'GET', '/api/v1/brands', { key: admin, query: { page: '100000' } });
+      assert.equal(deepest.status, 200, deepest.raw);
+      assert.deepEqual(deepest.body.data, []);
+    });
+
+    it('an error answer stays within the documented bounds of the envelope', async () => {
+      // Thousands of problems: the first 100 are listed.
+      const fields = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`extra${i}`, i]));
+      const many = await call(t.app, 'POST', '/api/v1/brands', {
+        key: admin,
+        body: { name: 'A', ...fields },
+      });
+      assert.equal(many.status, 400, many.raw);
+      assert.equal(many.body.error.details.errors.length, 100);
+      assert.deepEqual(many.body.error.details.errors[99], { field: 'extra99', reason: 'Unknown field' });
+      // A problem that quotes a long unknown field name is cut.
+      const name = `f${'x'.repeat(3000)}`;
+      const long = await call(t.app, 'POST', '/api/v1/brands', {
+        key: admin,
+        body: { name: 'A', [name]: 1 },
+      });
+      assert.equal(long.status, 400, long.raw);
+      assert.equal(long.body.error.details.field, `${name.slice(0, 499)}…`);
+      assert.equal(long.body.error.details.errors[0].field, `${name.slice(0, 499)}…`);
+      // A message that quotes a long path is cut.
+      const url = `/api/v1/nothing/${'y'.repeat(5000)}`;
+      const res = await call(t.app, 'GET', url, { key: admin });
+      assertError(res, 404, 'NOT_FOUND', `${`No route GET ${url}`.slice(0, 1999)}…`);
     });
 
     it('every problem in a query string is listed, unknown parameters included', async () => {
@@ -283,8 +336,8 @@ for (const dialect of dialects) {
       const cases: [string, string, string][] = [
         ['PATCH', '/api/v1/brands', 'GET, POST, HEAD'],
         ['DELETE', '/api/v1/brands', 'GET, POST, HEAD'],
-        ['POST', '/api/v1/brands/brand_x', 'GET, PUT, DELETE, HEAD'],
-        ['PATCH', '/api/brands/brand_x', 'GET, PUT, DELETE, HEAD'],
+        ['POST', '/api/v1/brands/brand_x', 'GET, PUT, PATCH, DELETE, HEAD'],
+        ['POST', '/api/brands/brand_x', 'GET, PUT, PATCH, DELETE, HEAD'],
         ['GET', '/api/v1/api-keys/key_x/rotate', 'POST'],
         ['POST', '/healthz', 'GET, HEAD'],
       ];
@@ -326,6 +379,7 @@ for (const dialect of dialects) {
     let database: TestDatabase;
     let runtime: Runtime;
     let app: FastifyInstance;
+    let contract: ContractCheck;
     const log: string[] = [];
     before(async () => {
       database = createTestDatabase(dialect);
@@ -339,9 +393,9 @@ for (const dialect of dialects) {
           done();
         },
       });
-      app = await buildApp(runtime, {
+      ({ app, contract } = await buildCheckedApp(runtime, {
         loggerInstance: pino({ level: 'info', redact: LOG_REDACT }, stream),
-      });
+      }));
       app.get('/api/v1/boom', { config: { scope: 'public' } }, async () => {
         const error = new Error('query failed: SELECT secret FROM x WHERE id = 1');
         error.stack = `${error.message}\n    at Database.query (/srv/audenci/src/db/index.ts:42:7)`;
@@ -353,6 +407,7 @@ for (const dialect of dialects) {
       await app.close();
       await runtime.close();
       await database.drop();
+      assertContractKept(contract);
     });
 
     it('an unexpected error is a 500 envelope without message, SQL or stack, logged with the request id', async () => {

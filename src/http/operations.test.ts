@@ -4,9 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pino from 'pino';
-import { buildApp, LOG_REDACT } from '../app.js';
+import { LOG_REDACT } from '../app.js';
+import type { ContractCheck } from '../../test/helpers/contract.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import {
+  assertContractKept,
+  buildCheckedApp,
   call,
   createTenant,
   createTestApp,
@@ -167,7 +170,7 @@ for (const dialect of dialects) {
         headers: { 'if-none-match': String(one.headers.etag) },
       });
       assert.equal(oneAgain.status, 304);
-      await call(t.app, 'PUT', `/api/v1/brands/${created.body.data.id}`, { key, body: { voice: 'Calm' } });
+      await call(t.app, 'PATCH', `/api/v1/brands/${created.body.data.id}`, { key, body: { voice: 'Calm' } });
       const oneChanged = await call(t.app, 'GET', `/api/v1/brands/${created.body.data.id}`, {
         key,
         headers: { 'if-none-match': String(one.headers.etag) },
@@ -204,6 +207,7 @@ for (const dialect of dialects) {
     let database: TestDatabase;
     let runtime: Runtime;
     let app: FastifyInstance;
+    let contract: ContractCheck;
     const chunks: string[] = [];
     before(async () => {
       database = createTestDatabase(dialect);
@@ -218,18 +222,20 @@ for (const dialect of dialects) {
         },
       });
       // `trace`, the most verbose level: whatever is never logged there is never logged at all.
-      app = await buildApp(runtime, { loggerInstance: pino({ level: 'trace', redact: LOG_REDACT }, stream) });
+      ({ app, contract } = await buildCheckedApp(runtime, {
+        loggerInstance: pino({ level: 'trace', redact: LOG_REDACT }, stream),
+      }));
       await app.ready();
     });
     after(async () => {
       await app.close();
       await runtime.close();
       await database.drop();
+      assertContractKept(contract);
     });
 
     it('log lines carry request ids but never a full API key', async () => {
-      const t = { app, runtime, database, clock: runtime.ctx.clock, close: async () => undefined };
-      const tenant = await createTenant(t);
+      const tenant = await createTenant({ runtime, clock: runtime.ctx.clock });
       const ids: string[] = [];
       const keys = [tenant.live.read, tenant.live.admin, tenant.test.read_write];
       const record = (res: Answer) => {

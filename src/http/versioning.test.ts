@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../app.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import {
+  assertContractKept,
+  buildCheckedApp,
   call,
   createTenant,
   createTestApp,
@@ -39,11 +40,12 @@ async function buildOwnApp(
     schema: database.schema,
     sqliteFile: database.sqliteFile,
   });
-  const app = await buildApp(runtime);
+  const { app, contract } = await buildCheckedApp(runtime);
   const close = async () => {
     await app.close();
     await runtime.close();
     await database.drop();
+    assertContractKept(contract);
   };
   try {
     addRoutes(app);
@@ -255,7 +257,7 @@ for (const dialect of dialects) {
       assert.equal(created.status, 201);
       const id = created.body.data.id;
       assert.equal(created.headers.location, `http://audenci.test/api/brands/${id}`);
-      const updated = await call(t.app, 'PUT', `/api/brands/${id}`, { key, body: { voice: 'Calm' } });
+      const updated = await call(t.app, 'PATCH', `/api/brands/${id}`, { key, body: { voice: 'Calm' } });
       assert.equal(updated.status, 200);
       const read = await call(t.app, 'GET', `/api/v1/brands/${id}`, { key });
       assert.deepEqual(read.body, updated.body);

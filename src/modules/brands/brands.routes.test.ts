@@ -8,6 +8,10 @@ import {
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
+import { updateRuleTests } from '../../../test/helpers/update-rule.js';
+
+/** The same instant as GET wrote it, spelled without milliseconds: not the exact string, so it differs. */
+const respelled = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
 
 for (const dialect of dialects) {
   describe(`brands routes (${dialect})`, () => {
@@ -37,7 +41,7 @@ for (const dialect of dialects) {
       assert.equal(read.status, 200);
       assert.deepEqual(read.body.data, brand);
 
-      const updated = await call(t.app, 'PUT', `/api/brands/${brand.id}`, {
+      const updated = await call(t.app, 'PATCH', `/api/brands/${brand.id}`, {
         key: tenant.live.admin,
         body: { voice: null },
       });
@@ -93,6 +97,66 @@ for (const dialect of dialects) {
       );
       assert.equal(await total(), 0);
       assert.equal(await total({ name: 'Renamed' }), 0);
+    });
+
+    describe('the update rule: PATCH merges, PUT replaces, GET → edit → PUT works', () => {
+      updateRuleTests(
+        () => t,
+        () => tenant,
+        {
+          collection: '/api/v1/brands',
+          scope: 'admin',
+          async create(owner) {
+            const res = await call(t.app, 'POST', '/api/v1/brands', {
+              key: owner.live.admin,
+              body: { name: 'Acme Coffee', timezone: 'Europe/Paris', voice: 'Warm', colors: ['#6F4E37'] },
+            });
+            assert.equal(res.status, 201, res.raw);
+            const read = await call(t.app, 'GET', `/api/v1/brands/${res.body.data.id}`, {
+              key: owner.live.read,
+            });
+            return read.body.data;
+          },
+          createBody: async () => ({ name: 'Another' }),
+          patch: { voice: 'Calm', colors: ['#000000', '#FFFFFF'] },
+          required: ['name'],
+          resets: { timezone: 'UTC', voice: null, colors: [] },
+          edit: { name: 'Acme Roasters' },
+          changedReadOnly: (read) => ({
+            id: 'brand_01M8FHSW4FSXDVQCQJRMA72QE2',
+            createdAt: '2020-01-01T00:00:00.000Z',
+            updatedAt: respelled(read.updatedAt),
+          }),
+          hiddenReadOnly: { organizationId: 'org_01M8FHSW4FSXDVQCQJRMA72QE2', environment: 'test' },
+        },
+      );
+
+      it('PUT still checks what the schema cannot: a blank name, an unknown time zone', async () => {
+        const created = await call(t.app, 'POST', '/api/v1/brands', {
+          key: tenant.live.admin,
+          body: { name: 'Checked' },
+        });
+        const brand = created.body.data;
+        const res = await call(t.app, 'PUT', `/api/v1/brands/${brand.id}`, {
+          key: tenant.live.admin,
+          body: { ...brand, name: ' ', timezone: 'Mars/Olympus' },
+        });
+        assert.equal(res.status, 400, res.raw);
+        assert.deepEqual(res.body, {
+          error: {
+            code: 'INVALID_INPUT',
+            message: 'name: must not be blank',
+            details: {
+              field: 'name',
+              reason: 'Must not be blank',
+              errors: [
+                { field: 'name', reason: 'Must not be blank' },
+                { field: 'timezone', reason: 'Must be an IANA time zone, e.g. Europe/Paris' },
+              ],
+            },
+          },
+        });
+      });
     });
 
     it('a brand with an unknown time zone is refused naming the field', async () => {

@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox';
+import { readOnlyFields } from '../../http/read-only.js';
 import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
 
 const Color = Type.String({
   pattern: '^#[0-9a-fA-F]{6}$',
+  maxLength: 7,
   description: 'Hex colour #rrggbb',
   examples: ['#1A73E8'],
 });
@@ -47,6 +49,24 @@ export const CreateBrandBody = Type.Object(
   },
 );
 
+/** Fields clients may not set on a brand: refused by POST and PATCH, compared by PUT. */
+export const BRAND_READ_ONLY = ['id', 'createdAt', 'updatedAt', 'organizationId', 'environment'] as const;
+
+export const BRAND_READ_ONLY_FIELDS = readOnlyFields(BrandSchema, BRAND_READ_ONLY);
+
+/**
+ * PUT: the whole editable brand; `timezone` left out becomes UTC, `voice` null, `colors` empty. It may
+ * also carry the read-only fields exactly as GET returned them.
+ */
+export const ReplaceBrandBody = Type.Object(
+  { ...CreateBrandBody.properties, ...BRAND_READ_ONLY_FIELDS.echo },
+  {
+    additionalProperties: false,
+    examples: [{ name: 'Acme Coffee', timezone: 'Europe/Paris', voice: 'Confident and concise', colors: [] }],
+  },
+);
+
+/** PATCH: only the fields to change. */
 export const UpdateBrandBody = Type.Object(
   {
     name: Type.Optional(Name),

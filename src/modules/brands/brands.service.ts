@@ -112,19 +112,25 @@ export async function listBrands(
   return { data: page.rows.map(toBrand), pagination: page.pagination };
 }
 
-/** Fields left out are unchanged. */
+/**
+ * Changes a brand. `mode: 'merge'` (PATCH) keeps the fields the input leaves out; `mode: 'replace'`
+ * (PUT, whose schema requires `name`) resets them as creation would: `timezone` to UTC, `voice` to null,
+ * `colors` to none.
+ */
 export async function updateBrand(
   ctx: ServiceContext,
   tenant: Tenant,
   id: string,
   input: BrandInput,
+  mode: 'replace' | 'merge',
 ): Promise<Brand> {
   check(input);
+  const reset = mode === 'replace';
   const updated = await repo.updateBrand(ctx.db, tenant, id, {
     ...(input.name !== undefined ? { name: input.name.trim() } : {}),
-    ...(input.timezone !== undefined ? { timezone: input.timezone } : {}),
-    ...(input.voice !== undefined ? { voice: input.voice } : {}),
-    ...(input.colors !== undefined ? { colors: JSON.stringify(input.colors) } : {}),
+    ...(input.timezone !== undefined || reset ? { timezone: input.timezone ?? DEFAULT_TIMEZONE } : {}),
+    ...(input.voice !== undefined || reset ? { voice: input.voice ?? null } : {}),
+    ...(input.colors !== undefined || reset ? { colors: JSON.stringify(input.colors ?? []) } : {}),
     updated_at: ctx.clock.now(),
   });
   if (updated === 0) throw notFound('brand', id);
