@@ -1,5 +1,6 @@
 import {
   extractHashtags,
+  MAX_CAPTION_LENGTH,
   rulesFor,
   textLength,
   validateDraft,
@@ -12,6 +13,14 @@ import type { CaptionDraft } from './types.js';
  * What both providers do to a caption before it leaves `ai/`: check it against the platform's text rules
  * (rules.ts) and, when it breaks one, repair it the documented way or drop it.
  */
+
+/**
+ * Bounds of a draft on every platform, as the API documents `CaptionDraft`: at most `hashtags` of them
+ * (beyond, as beyond a platform's own limit, they lose their `#`), none longer than `hashtag`, and a
+ * caption of at most `caption` characters (X counts each link as 23 whatever its length, so its rule
+ * alone does not bound the text).
+ */
+export const DRAFT_LIMITS = { caption: MAX_CAPTION_LENGTH, hashtags: 30, hashtag: 100 } as const;
 
 /**
  * The caption's violations of its platform's text rules (length, hashtags, mentions). Media rules are
@@ -68,8 +77,17 @@ export function fitCaption(platform: string, caption: string): CaptionDraft | nu
   const rules = rulesFor(platform);
   let text = caption.normalize('NFC').trim();
   if (!rules || !text) return null;
-  if (rules.hashtags.max !== null && extractHashtags(text).length > rules.hashtags.max) {
-    text = demote(text, /(^|[^\p{L}\p{M}\p{N}_&])[#＃](?=[\p{L}\p{M}\p{N}_])/gu, rules.hashtags.max);
+  // A hashtag longer than a draft may list is a plain word (its `#` goes).
+  text = text.replace(
+    new RegExp(
+      `(^|[^\\p{L}\\p{M}\\p{N}_&])[#＃](?=[\\p{L}\\p{M}\\p{N}_]{${DRAFT_LIMITS.hashtag + 1}})`,
+      'gu',
+    ),
+    '$1',
+  );
+  const tags = hashtagLimit(rules, DRAFT_LIMITS.hashtags);
+  if (extractHashtags(text).length > tags) {
+    text = demote(text, /(^|[^\p{L}\p{M}\p{N}_&])[#＃](?=[\p{L}\p{M}\p{N}_])/gu, tags);
   }
   if (rules.mentions.max !== null) {
     text = demote(text, /(^|[^\p{L}\p{M}\p{N}_@＠!#$%&*])[@＠](?=[A-Za-z0-9_])/gu, rules.mentions.max);
@@ -77,6 +95,6 @@ export function fitCaption(platform: string, caption: string): CaptionDraft | nu
   if (textLength(rules, text) > rules.text.maxLength) {
     text = truncateToFit(text, (c) => textLength(rules, c) <= rules.text.maxLength);
   }
-  if (captionViolations(platform, text).length > 0) return null;
+  if (captionViolations(platform, text).length > 0 || [...text].length > DRAFT_LIMITS.caption) return null;
   return { caption: text, hashtags: extractHashtags(text) };
 }

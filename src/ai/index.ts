@@ -9,7 +9,7 @@ import { createOpenAiCompatibleProvider } from './providers/openai-compatible/in
  */
 export type { AiProvider, CaptionDraft, CaptionRequest, GeneratedImage, ImageRequest } from './types.js';
 export { TONES, isTone, resolveTone, type Tone } from './tones.js';
-export { captionViolations, fitCaption } from './captions.js';
+export { captionViolations, DRAFT_LIMITS, fitCaption } from './captions.js';
 
 /** The provider `AI_PROVIDER` selects. `options.fetch` lets tests substitute the HTTP client. */
 export function createAiProvider(config: Config, options: { fetch?: typeof fetch } = {}): AiProvider {

@@ -135,6 +135,16 @@ describe('loadConfig', () => {
       rejects({ AUDENCI_WEBHOOK_RETRY_DELAYS: '5,,6' }, 'AUDENCI_WEBHOOK_RETRY_DELAYS', /comma-separated/);
     });
 
+    it('a delay list longer than the API documents (one snapshot or attempt per entry)', () => {
+      const many = Array.from({ length: 51 }, (_, i) => String(i + 1)).join(',');
+      rejects(
+        { AUDENCI_METRICS_SYNC_DELAYS: many },
+        'AUDENCI_METRICS_SYNC_DELAYS',
+        /at most 50 delays, got 51/,
+      );
+      rejects({ AUDENCI_WEBHOOK_RETRY_DELAYS: many }, 'AUDENCI_WEBHOOK_RETRY_DELAYS', /at most 50 delays/);
+    });
+
     it('AUDENCI_COMMENT_SYNC_INTERVAL out of range', () => {
       rejects({ AUDENCI_COMMENT_SYNC_INTERVAL: '0' }, 'AUDENCI_COMMENT_SYNC_INTERVAL', /./);
       rejects({ AUDENCI_COMMENT_SYNC_INTERVAL: 'often' }, 'AUDENCI_COMMENT_SYNC_INTERVAL', /./);
@@ -188,5 +198,66 @@ describe('loadConfig', () => {
       );
       assert.match(message, /'postgres:\/\/\*\*\*@db:notaport\/app'/);
     });
+  });
+});
+
+describe('AUDENCI_OAUTH_REDIRECT_ORIGINS', () => {
+  it('is empty by default, and normalises each origin (case, default port, trailing slash, duplicates)', () => {
+    assert.deepEqual(loadConfig({}).oauthRedirectOrigins, []);
+    const config = loadConfig({
+      AUDENCI_OAUTH_REDIRECT_ORIGINS:
+        ' https://App.Example.com/ , http://localhost:5173,https://app.example.com:443,, https://a.example:8443',
+    });
+    assert.deepEqual(config.oauthRedirectOrigins, [
+      'https://app.example.com',
+      'http://localhost:5173',
+      'https://a.example:8443',
+    ]);
+  });
+
+  it('refuses anything but bare http(s) origins, in one line naming the variable', () => {
+    for (const bad of [
+      'app.example.com',
+      'https://app.example.com/callback',
+      'https://app.example.com?x=1',
+      'https://app.example.com#x',
+      'ftp://files.example.com',
+      'javascript:alert(1)',
+      '*',
+      'https://ok.example, //evil.example',
+    ]) {
+      rejects(
+        { AUDENCI_OAUTH_REDIRECT_ORIGINS: bad },
+        'AUDENCI_OAUTH_REDIRECT_ORIGINS',
+        /must be comma-separated http\(s\) origins/,
+      );
+    }
+    const message = rejects(
+      { AUDENCI_OAUTH_REDIRECT_ORIGINS: 'https://user:hunter2@app.example.com' },
+      'AUDENCI_OAUTH_REDIRECT_ORIGINS',
+      /no path, query or credentials/,
+    );
+    assert.ok(!message.includes('hunter2'), 'credentials are not echoed');
+  });
+});
+
+describe('AUDENCI_AUTH_FAILURE_LIMIT and AUDENCI_AUTH_FAILURE_WINDOW_SECONDS', () => {
+  it('default to 100 failures per 300 s; 0 turns the throttle off', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.authFailureLimit, 100);
+    assert.equal(defaults.authFailureWindowSeconds, 300);
+    const set = loadConfig({ AUDENCI_AUTH_FAILURE_LIMIT: '0', AUDENCI_AUTH_FAILURE_WINDOW_SECONDS: '3600' });
+    assert.equal(set.authFailureLimit, 0);
+    assert.equal(set.authFailureWindowSeconds, 3600);
+  });
+
+  it('refuses bad values naming the variable', () => {
+    rejects({ AUDENCI_AUTH_FAILURE_LIMIT: 'many' }, 'AUDENCI_AUTH_FAILURE_LIMIT', /whole number/);
+    rejects({ AUDENCI_AUTH_FAILURE_LIMIT: '-1' }, 'AUDENCI_AUTH_FAILURE_LIMIT', /whole number/);
+    rejects(
+      { AUDENCI_AUTH_FAILURE_WINDOW_SECONDS: '0' },
+      'AUDENCI_AUTH_FAILURE_WINDOW_SECONDS',
+      /between 1 and 86400/,
+    );
   });
 });

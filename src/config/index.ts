@@ -21,11 +21,23 @@ export interface Config {
    */
   previousSecretKeys: Buffer[];
   allowPrivateUrls: boolean;
+  /**
+   * Origins (`https://app.example.com`) besides the public URL's to which the OAuth callback may send
+   * the browser (a connect `redirectUri`). AUDENCI_OAUTH_REDIRECT_ORIGINS, comma-separated.
+   */
+  oauthRedirectOrigins: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   trustProxy: boolean;
   shutdownTimeoutMs: number;
-  /** How long a verified API key is trusted from memory before it is looked up again. */
+  /** How long a verified API key is trusted from memory (and an unknown one refused) before it is looked up again. */
   authCacheTtlMs: number;
+  /**
+   * Failed authentications one client address may make per window before its requests answer 429
+   * without a lookup (AUDENCI_AUTH_FAILURE_LIMIT; 0 turns the throttle off).
+   */
+  authFailureLimit: number;
+  /** Length of that window (AUDENCI_AUTH_FAILURE_WINDOW_SECONDS). */
+  authFailureWindowSeconds: number;
   /** How often buffered `last_used_at` times are written to the database. */
   keyUsageFlushMs: number;
   databasePoolSize: number;
@@ -167,6 +179,40 @@ function redactUrl(raw: string): string {
   return `${scheme}***${raw.slice(at)}`;
 }
 
+/** Comma-separated origins (scheme, host, optional port; nothing else), each normalised as `URL.origin`. */
+function origins(env: Env, name: string): string[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  const out: string[] = [];
+  for (const part of raw.split(',').map((p) => p.trim())) {
+    if (part === '') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(part);
+    } catch {
+      parsed = undefined;
+    }
+    const bare =
+      parsed &&
+      (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
+      parsed.hostname !== '' &&
+      parsed.username === '' &&
+      parsed.password === '' &&
+      parsed.search === '' &&
+      parsed.hash === '' &&
+      parsed.pathname === '/' &&
+      !/[?#]/.test(part);
+    if (!parsed || !bare) {
+      throw new ConfigError(
+        name,
+        `must be comma-separated http(s) origins such as https://app.example.com (no path, query or credentials), got '${redactUrl(part)}'`,
+      );
+    }
+    if (!out.includes(parsed.origin)) out.push(parsed.origin);
+  }
+  return out;
+}
+
 function oneOf<T extends string>(env: Env, name: string, options: readonly T[], fallback: T): T {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
@@ -176,12 +222,21 @@ function oneOf<T extends string>(env: Env, name: string, options: readonly T[], 
   return raw as T;
 }
 
+/**
+ * Most entries of a delay list: a post has one metrics snapshot per `AUDENCI_METRICS_SYNC_DELAYS` entry
+ * and a webhook delivery one attempt per retry, and the API documents how many at most.
+ */
+export const MAX_DELAYS = 50;
+
 function delays(env: Env, name: string, fallback: number[]): number[] {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   const parts = raw.split(',').map((p) => p.trim());
   if (parts.length === 0 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) {
     throw new ConfigError(name, `must be comma-separated seconds (e.g. 5,300,1800), got '${raw}'`);
+  }
+  if (parts.length > MAX_DELAYS) {
+    throw new ConfigError(name, `must list at most ${MAX_DELAYS} delays, got ${parts.length}`);
   }
   return parts.map(Number);
 }
@@ -287,6 +342,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretKey: secretKey(env),
     previousSecretKeys: previousSecretKeys(env),
     allowPrivateUrls: boolean(env, 'AUDENCI_ALLOW_PRIVATE_URLS', false),
+    oauthRedirectOrigins: origins(env, 'AUDENCI_OAUTH_REDIRECT_ORIGINS'),
     logLevel: oneOf(
       env,
       'LOG_LEVEL',
@@ -296,6 +352,8 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: boolean(env, 'AUDENCI_TRUST_PROXY', false),
     shutdownTimeoutMs: integer(env, 'AUDENCI_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     authCacheTtlMs: integer(env, 'AUDENCI_AUTH_CACHE_TTL_MS', 5_000, 0, 300_000),
+    authFailureLimit: integer(env, 'AUDENCI_AUTH_FAILURE_LIMIT', 100, 0, 1_000_000),
+    authFailureWindowSeconds: integer(env, 'AUDENCI_AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
     keyUsageFlushMs: integer(env, 'AUDENCI_KEY_USAGE_FLUSH_MS', 10_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'AUDENCI_DB_POOL_SIZE', 10, 1, 500),
     databaseConnectTimeoutMs: integer(env, 'AUDENCI_DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -364,10 +422,13 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_SECRET_KEY',
   'AUDENCI_SECRET_KEY_PREVIOUS',
   'AUDENCI_ALLOW_PRIVATE_URLS',
+  'AUDENCI_OAUTH_REDIRECT_ORIGINS',
   'LOG_LEVEL',
   'AUDENCI_TRUST_PROXY',
   'AUDENCI_SHUTDOWN_TIMEOUT_MS',
   'AUDENCI_AUTH_CACHE_TTL_MS',
+  'AUDENCI_AUTH_FAILURE_LIMIT',
+  'AUDENCI_AUTH_FAILURE_WINDOW_SECONDS',
   'AUDENCI_KEY_USAGE_FLUSH_MS',
   'AUDENCI_DB_POOL_SIZE',
   'AUDENCI_DB_CONNECT_TIMEOUT_MS',

@@ -1,6 +1,16 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay from 'find-my-way';
-import { AppError, ERROR_STATUS, invalidInput, type ErrorCode } from '../shared/errors.js';
+import {
+  AppError,
+  ERROR_STATUS,
+  invalidInput,
+  type ErrorCode,
+  type ErrorDetails,
+  type FieldProblem,
+} from '../shared/errors.js';
+import { clip } from '../shared/text.js';
+import { completeInputProblems } from './input-checks.js';
+import { ERROR_LIMITS } from './schemas.js';
 import { problemsFrom } from './validation.js';
 
 const LOCATIONS: Record<string, string> = {
@@ -119,10 +129,34 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   );
 }
 
+/**
+ * `details` within the envelope's documented bounds (ERROR_LIMITS): a problem's `field` and `reason`
+ * may quote what the client sent (an unknown field's name), and a body can have thousands of problems.
+ */
+function boundedDetails(details: ErrorDetails): ErrorDetails {
+  const problem = (p: FieldProblem): FieldProblem => ({
+    ...p,
+    field: clip(String(p.field), ERROR_LIMITS.field),
+    reason: clip(String(p.reason), ERROR_LIMITS.reason),
+  });
+  const out: ErrorDetails = { ...details };
+  if (typeof out.field === 'string') out.field = clip(out.field, ERROR_LIMITS.field);
+  if (typeof out.reason === 'string') out.reason = clip(out.reason, ERROR_LIMITS.reason);
+  if (Array.isArray(out.errors)) {
+    out.errors = (out.errors as FieldProblem[]).slice(0, ERROR_LIMITS.errors).map(problem);
+  }
+  return out;
+}
+
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   const body = {
-    error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+    error: {
+      code: error.code,
+      // A message may quote the request (a 404's path) or a platform's own words: held to its bound.
+      message: clip(error.message, ERROR_LIMITS.message),
+      ...(error.details ? { details: boundedDetails(error.details) } : {}),
+    },
   };
   return reply.code(error.status).type('application/json; charset=utf-8').send(body);
 }
@@ -142,7 +176,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const appError = toAppError(error);
+    // A 400 about the body or query lists every problem of it, whichever check raised it first.
+    const appError = completeInputProblems(toAppError(error), request);
     if (appError.status >= 500) {
       request.log.error({ err: error }, 'request failed');
     } else if (!(error instanceof AppError)) {

@@ -12,6 +12,12 @@ import { domainToASCII } from 'node:url';
 export const PLATFORMS = ['instagram', 'facebook', 'twitter', 'linkedin'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
+/**
+ * The longest caption the API takes on any platform, in characters. Each platform's own limit is lower,
+ * but X counts a link as 23 characters whatever its length, so its rule alone does not bound the text.
+ */
+export const MAX_CAPTION_LENGTH = 100_000;
+
 export const MEDIA_TYPES = ['image', 'video', 'gif'] as const;
 export type MediaType = (typeof MEDIA_TYPES)[number];
 

@@ -1,14 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, DateTime, IdParams, Nullable } from '../../http/schemas.js';
+import { DataEnvelope, DateTime, Id, IdParams, Nullable } from '../../http/schemas.js';
+import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { toIso } from '../../shared/clock.js';
 import { readDateField } from '../../shared/dates.js';
 import { invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { getAccount } from '../accounts/index.js';
 import type { ServiceContext } from '../context.js';
-import { DateInput } from './analytics.schemas.js';
+import { PlatformName } from '../platforms/index.js';
+import { DateInput, PlatformFigure } from './analytics.schemas.js';
 
 /**
  * `GET /social-accounts/{id}/analytics`: one account's audience by UTC day, read from `account_stats`
@@ -52,28 +54,29 @@ export const AccountAnalyticsQuerySchema = Type.Object(
 
 export type AccountAnalyticsQuery = Static<typeof AccountAnalyticsQuerySchema>;
 
-const Count = (description: string) => Nullable(Type.Integer({ minimum: 0 }), { description });
+const Figure = (description: string) => Nullable(PlatformFigure(), { description });
 
 export const AccountStatsDaySchema = Type.Object(
   {
     date: Type.String({
       format: 'date',
+      maxLength: 10,
       description: 'The UTC day of `capturedAt` (YYYY-MM-DD); one entry per day at most',
       examples: ['2026-06-01'],
     }),
     capturedAt: DateTime({ description: 'When the worker read the figures from the platform' }),
-    followers: Type.Integer({
-      minimum: 0,
-      description: 'Followers at `capturedAt`',
-    }),
-    following: Count('Accounts this one follows; null where the platform does not say'),
-    posts: Count("The account's post count on the platform; null where the platform does not say"),
-    followersChange: Nullable(Type.Integer(), {
-      description:
-        '`followers` minus the followers of the previous day of this answer (negative for a loss); null ' +
-        'for the first day. When a day is missing (the platform could not be reached), the change covers ' +
-        'every day since the previous entry.',
-    }),
+    followers: PlatformFigure({ description: 'Followers at `capturedAt`' }),
+    following: Figure('Accounts this one follows; null where the platform does not say'),
+    posts: Figure("The account's post count on the platform; null where the platform does not say"),
+    followersChange: Nullable(
+      Type.Integer({ format: 'int64', minimum: -PLATFORM_LIMITS.metric, maximum: PLATFORM_LIMITS.metric }),
+      {
+        description:
+          '`followers` minus the followers of the previous day of this answer (negative for a loss); null ' +
+          'for the first day. When a day is missing (the platform could not be reached), the change covers ' +
+          'every day since the previous entry.',
+      },
+    ),
   },
   {
     $id: 'AccountStatsDay',
@@ -85,12 +88,13 @@ export const AccountStatsDaySchema = Type.Object(
 
 export const SocialAccountAnalyticsSchema = Type.Object(
   {
-    socialAccountId: Type.String({ examples: ['acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
-    platform: Type.String(),
-    brandId: Type.String(),
+    socialAccountId: Id('acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    platform: PlatformName,
+    brandId: Id('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
     startDate: DateTime({ description: 'The range applied (inclusive)' }),
     endDate: DateTime({ description: 'The range applied (exclusive)' }),
     days: Type.Array(Type.Ref(AccountStatsDaySchema), {
+      maxItems: ACCOUNT_ANALYTICS_MAX_DAYS,
       description: `Oldest first; at most one per UTC day, so at most ${ACCOUNT_ANALYTICS_MAX_DAYS.toLocaleString('en-US')}.`,
     }),
   },

@@ -227,6 +227,42 @@ for (const dialect of dialects) {
       );
     });
 
+    it('stores what X sends within the documented limits: a 10,000-character reply is cut, a huge metric clamped', async () => {
+      const post = await publish('Say everything');
+      x.setTweetMetrics(post.platformPostId, { impression_count: 1e20, like_count: 7 });
+      const fan = { ...x.user, id: '990003', username: 'verbose_fan', name: 'V'.repeat(500) };
+      const long = `@you ${'a'.repeat(9_995)}`;
+      assert.equal(long.length, 10_000);
+      x.addTweet({ text: long, inReplyToId: post.platformPostId, author: fan });
+
+      // Every answer below is also checked against the document (maxLength, maximum) by the test app.
+      const [comment] = await until('the long reply to be stored', async () => {
+        const list = await call(t.app, 'GET', `/api/v1/posts/${post.id}/comments`, { key: tenant.live.read });
+        assert.equal(list.status, 200, list.raw);
+        return list.body.data.length > 0 ? list.body.data : undefined;
+      });
+      assert.equal(comment.text, `${long.slice(0, 7_999)}…`);
+      assert.equal(comment.author.name, `${'V'.repeat(199)}…`);
+      assert.equal(comment.author.handle, 'verbose_fan');
+      const event = await call(t.app, 'GET', '/api/v1/events', {
+        key: tenant.live.read,
+        query: { type: 'comment.received', limit: 100 },
+      });
+      assert.equal(event.status, 200, event.raw);
+      const received = event.body.data.find((e: { data: { id: string } }) => e.data.id === comment.id);
+      assert.equal(received.data.text.length, 8_000);
+
+      const snapshot = await until('the snapshot', async () => {
+        const answer = await call(t.app, 'GET', `/api/v1/posts/${post.id}/analytics`, {
+          key: tenant.live.read,
+        });
+        assert.equal(answer.status, 200, answer.raw);
+        return answer.body.data.snapshots[0];
+      });
+      assert.equal(snapshot.impressions, 1_000_000_000_000);
+      assert.equal(snapshot.likes, 7);
+    });
+
     it("stores the account's follower count once a day", async () => {
       const row = await until('account stats', async () =>
         t.runtime.ctx.db

@@ -1,8 +1,21 @@
-import { Type } from '@sinclair/typebox';
-import { DateTime, listQueryProperties, Nullable } from '../../http/schemas.js';
-import { GROUP_BYS, METRICS, POST_PAGE_DEFAULT, POST_PAGE_MAX } from './analytics.service.js';
+import { Type, type SchemaOptions } from '@sinclair/typebox';
+import {
+  Count,
+  DateTime,
+  Int32,
+  listQueryProperties,
+  MAX_CURSOR_LENGTH,
+  MAX_ID_LENGTH,
+  Nullable,
+} from '../../http/schemas.js';
+import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
+import { GROUP_BYS, MAX_ROWS, METRICS, POST_PAGE_DEFAULT, POST_PAGE_MAX } from './analytics.service.js';
 
-const Id = (description: string) => Type.String({ minLength: 1, maxLength: 64, description });
+const Id = (description: string) => Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, description });
+/** An IANA zone name as the report answers it (checked as input by `parseAnalyticsQuery`). */
+export const TimeZone = (options: { description?: string } = {}) =>
+  Type.String({ minLength: 1, maxLength: 64, examples: ['Europe/Paris'], ...options });
+const GroupBy = Type.Unsafe<(typeof GROUP_BYS)[number]>({ type: 'string', enum: [...GROUP_BYS] });
 /** A `startDate`/`endDate` query field: `YYYY-MM-DD` or an ISO 8601 date-time. */
 export const DateInput = (description: string) =>
   Type.String({ minLength: 10, maxLength: 40, description, examples: ['2026-06-01'] });
@@ -22,8 +35,7 @@ export const analyticsQueryProperties = {
   ),
   groupBy: Type.Optional(
     Type.Unsafe<(typeof GROUP_BYS)[number]>({
-      type: 'string',
-      enum: [...GROUP_BYS],
+      ...GroupBy,
       default: 'day',
       description: 'One row per day, ISO week (from Monday), month, platform, campaign or post',
     }),
@@ -37,13 +49,10 @@ export const analyticsQueryProperties = {
     }),
   ),
   timezone: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 64,
+    TimeZone({
       description:
         'IANA zone for day/week/month boundaries and calendar dates. Default: the timezone of the brand ' +
         'given as `brandId`, else UTC',
-      examples: ['Europe/Paris'],
     }),
   ),
 };
@@ -53,9 +62,7 @@ export const AnalyticsQuerySchema = Type.Object(
   {
     ...analyticsQueryProperties,
     limit: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: POST_PAGE_MAX,
+      Int32(1, POST_PAGE_MAX, {
         description: `groupBy=post only: posts per page (default ${POST_PAGE_DEFAULT}, max ${POST_PAGE_MAX})`,
       }),
     ),
@@ -71,22 +78,30 @@ export const AnalyticsQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** One post's metric or an account's audience figure, as its platform reported it (bounded where it enters). */
+export const PlatformFigure = (options: SchemaOptions = {}) =>
+  Type.Integer({ format: 'int64', minimum: 0, maximum: PLATFORM_LIMITS.metric, ...options });
+
+/**
+ * engagements ÷ impressions: usually below 1, but a platform may count more interactions than views; at
+ * most a sum of engagements (a count) over one impression.
+ */
+export const EngagementRate = (description: string) =>
+  Nullable(Type.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), { description });
+
+/** Sums of metrics over posts: counts (each post's metric is at most a trillion; a sum saturates at Count's maximum). */
 const metricProperties = {
-  posts: Type.Integer({ minimum: 0, description: 'Posts counted (each once, with its latest snapshot)' }),
-  impressions: Type.Optional(Type.Integer()),
-  reach: Type.Optional(
-    Type.Integer({ description: 'Sum of each post’s reach (people may overlap across posts)' }),
-  ),
-  likes: Type.Optional(Type.Integer()),
-  comments: Type.Optional(Type.Integer()),
-  shares: Type.Optional(Type.Integer()),
-  saves: Type.Optional(Type.Integer()),
-  clicks: Type.Optional(Type.Integer()),
-  videoViews: Type.Optional(Type.Integer()),
-  engagements: Type.Optional(Type.Integer({ description: 'likes + comments + shares + saves + clicks' })),
-  engagementRate: Type.Optional(
-    Nullable(Type.Number(), { description: 'engagements ÷ impressions; null when impressions is 0' }),
-  ),
+  posts: Count({ description: 'Posts counted (each once, with its latest snapshot)' }),
+  impressions: Type.Optional(Count()),
+  reach: Type.Optional(Count({ description: 'Sum of each post’s reach (people may overlap across posts)' })),
+  likes: Type.Optional(Count()),
+  comments: Type.Optional(Count()),
+  shares: Type.Optional(Count()),
+  saves: Type.Optional(Count()),
+  clicks: Type.Optional(Count()),
+  videoViews: Type.Optional(Count()),
+  engagements: Type.Optional(Count({ description: 'likes + comments + shares + saves + clicks' })),
+  engagementRate: Type.Optional(EngagementRate('engagements ÷ impressions; null when impressions is 0')),
 };
 
 export const AnalyticsTotalsSchema = Type.Object(metricProperties, {
@@ -100,7 +115,7 @@ export const AnalyticsTotalsSchema = Type.Object(metricProperties, {
 
 export const AnalyticsRowSchema = Type.Object(
   {
-    key: Nullable(Type.String(), {
+    key: Nullable(Type.String({ maxLength: MAX_ID_LENGTH }), {
       description:
         'The group: YYYY-MM-DD (day; the Monday of a week), YYYY-MM (month), the platform, the campaign id ' +
         '(null: posts without a campaign) or the post id',
@@ -113,14 +128,13 @@ export const AnalyticsRowSchema = Type.Object(
 
 export const AnalyticsPaginationSchema = Type.Object(
   {
-    page: Type.Integer({ minimum: 1, description: 'The page this response is (1-based)' }),
-    limit: Type.Integer({ minimum: 1, maximum: POST_PAGE_MAX }),
-    totalCount: Type.Integer({
-      minimum: 0,
+    page: Count({ minimum: 1, description: 'The page this response is (1-based)' }),
+    limit: Int32(1, POST_PAGE_MAX),
+    totalCount: Count({
       description: 'Posts in the whole filtered range, across all pages (= `totals.posts`)',
     }),
     hasMore: Type.Boolean(),
-    nextCursor: Nullable(Type.String(), {
+    nextCursor: Nullable(Type.String({ maxLength: MAX_CURSOR_LENGTH }), {
       description: 'Pass as `cursor` to continue after this page; null on the last page',
     }),
   },
@@ -134,13 +148,18 @@ export const AnalyticsPaginationSchema = Type.Object(
 
 export const AnalyticsReportSchema = Type.Object(
   {
-    groupBy: Type.String(),
-    timezone: Type.String(),
+    groupBy: GroupBy,
+    timezone: TimeZone(),
     startDate: DateTime({ description: 'The range applied (inclusive)' }),
     endDate: DateTime({ description: 'The range applied (exclusive)' }),
-    metrics: Type.Array(Type.String()),
+    metrics: Type.Array(Type.Unsafe<(typeof METRICS)[number]>({ type: 'string', enum: [...METRICS] }), {
+      maxItems: METRICS.length,
+    }),
     rows: Type.Array(Type.Ref(AnalyticsRowSchema), {
-      description: 'groupBy=post: one page of posts (see `pagination`); otherwise every group',
+      maxItems: MAX_ROWS,
+      description:
+        'groupBy=post: one page of posts (see `pagination`); otherwise every group, at most ' +
+        `${MAX_ROWS.toLocaleString('en-US')} (more campaigns than that in the range is a 400)`,
     }),
     totals: Type.Ref(AnalyticsTotalsSchema),
     pagination: Type.Optional(AnalyticsPaginationSchema),

@@ -1,19 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { MAX_DELAYS as MAX_SYNC_DELAYS } from '../../config/index.js';
 import type { RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, IdParams } from '../../http/schemas.js';
+import { DataEnvelope, DateTime, Id, IdParams, Nullable } from '../../http/schemas.js';
 import { toIso } from '../../shared/clock.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
+import { PlatformName } from '../platforms/index.js';
 import { getPost } from '../posts/index.js';
+import { EngagementRate, PlatformFigure } from './analytics.schemas.js';
 import { engagementRate, engagementsOf } from './analytics.service.js';
 import type { PostMetricsRow } from './analytics.table.js';
 
-const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
+const Count = Nullable(PlatformFigure());
 
 export const MetricsSnapshotSchema = Type.Object(
   {
-    capturedAt: Type.String({ format: 'date-time' }),
+    capturedAt: DateTime(),
     impressions: Count,
     reach: Count,
     likes: Count,
@@ -22,11 +25,10 @@ export const MetricsSnapshotSchema = Type.Object(
     saves: Count,
     clicks: Count,
     videoViews: Count,
-    engagementRate: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
-      description:
-        '(likes + comments + shares + saves + clicks) ÷ impressions, as `GET /analytics` defines it (a ' +
+    engagementRate: EngagementRate(
+      '(likes + comments + shares + saves + clicks) ÷ impressions, as `GET /analytics` defines it (a ' +
         'missing metric adds 0); null when impressions is 0 or unknown',
-    }),
+    ),
   },
   {
     $id: 'MetricsSnapshot',
@@ -38,11 +40,14 @@ export const MetricsSnapshotSchema = Type.Object(
 
 export const PostAnalyticsSchema = Type.Object(
   {
-    postId: Type.String(),
-    platform: Type.String(),
-    publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    postId: Id('post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    platform: PlatformName,
+    publishedAt: Nullable(DateTime()),
     snapshots: Type.Array(Type.Ref(MetricsSnapshotSchema), {
-      description: 'Oldest first; the last is the latest (what `GET /analytics` counts).',
+      maxItems: MAX_SYNC_DELAYS,
+      description:
+        'Oldest first; the last is the latest (what `GET /analytics` counts). One per metrics sync, so at ' +
+        `most ${MAX_SYNC_DELAYS} (the number of \`AUDENCI_METRICS_SYNC_DELAYS\`).`,
     }),
   },
   { $id: 'PostAnalytics', additionalProperties: false },

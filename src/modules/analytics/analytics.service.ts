@@ -66,6 +66,11 @@ export const POST_PAGE_DEFAULT = 100;
 export const POST_PAGE_MAX = 1000;
 /** Most periods a time grouping answers (about 2.7 years of days). */
 export const MAX_PERIODS = 1000;
+/**
+ * Most rows one answer carries: a page of posts, the periods of a range, or the campaigns with posts in
+ * it (more campaigns than this is a 400: narrow the range or filters, or export).
+ */
+export const MAX_ROWS = Math.max(POST_PAGE_MAX, MAX_PERIODS);
 
 export interface AnalyticsQueryInput {
   brandId?: string;
@@ -228,14 +233,21 @@ export function engagementRate(engagements: number, impressions: number | null):
   return impressions !== null && impressions > 0 ? engagements / impressions : null;
 }
 
+/**
+ * A sum as the API answers it: exact up to 2^53 − 1 (the documented maximum), saturated beyond. Each
+ * post's metric is at most a trillion (platforms/bounds.ts), so only millions of record posts reach it.
+ */
+const saturated = (n: number) => Math.min(n, Number.MAX_SAFE_INTEGER);
+
 /** The chosen metrics of a group, from its sums (the one place engagements and the rate are derived). */
 export function metricValues(sums: Sums, metrics: readonly Metric[]): AnalyticsTotals {
-  const engagements = engagementsOf(sums);
+  const engagements = saturated(engagementsOf(sums));
   const out: AnalyticsTotals = { posts: sums.posts };
   for (const metric of metrics) {
     if (metric === 'engagements') out.engagements = engagements;
-    else if (metric === 'engagementRate') out.engagementRate = engagementRate(engagements, sums.impressions);
-    else out[metric] = sums[SUMMED.find(([m]) => m === metric)![1]];
+    else if (metric === 'engagementRate')
+      out.engagementRate = engagementRate(engagements, saturated(sums.impressions));
+    else out[metric] = saturated(sums[SUMMED.find(([m]) => m === metric)![1]]);
   }
   return out;
 }
@@ -320,6 +332,21 @@ export async function getAnalytics(
   }
   if (paging.length) throw invalidInput(paging, undefined, { location: 'query' });
   const groups = await groupSums(ctx, tenant, query);
+  if (groups.length > MAX_ROWS) {
+    // Only campaigns can be this many (periods are bounded by parseAnalyticsQuery, platforms are few).
+    throw invalidInput(
+      [
+        {
+          field: 'groupBy',
+          reason:
+            `More than ${MAX_ROWS.toLocaleString('en-US')} ${query.groupBy}s have posts in the range; narrow ` +
+            'the range or filters, or use the analytics.export job',
+        },
+      ],
+      undefined,
+      { location: 'query' },
+    );
+  }
   const totals = emptySums();
   for (const group of groups) addSums(totals, group.sums);
   return report(query, groups, totals);

@@ -1,19 +1,38 @@
 import { Type } from '@sinclair/typebox';
-import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
+import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
+import { PlatformName } from '../platforms/index.js';
+
+/** Text a platform sent: cut to these lengths where it enters (platforms/bounds.ts). */
+const PlatformId = Type.String({ maxLength: PLATFORM_LIMITS.id });
+const PlatformText = (maxLength: number) => Type.String({ maxLength });
 
 export const CommentSchema = Type.Object(
   {
-    id: Type.String({ examples: ['cmt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
-    postId: Type.String(),
-    brandId: Type.String(),
-    platform: Type.String({ examples: ['instagram'] }),
-    platformCommentId: Type.String({ description: "The comment's id on the platform" }),
-    parentId: Nullable(Type.String(), { description: 'The comment this one answers' }),
+    id: Id('cmt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    postId: Id('post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    brandId: Id('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    platform: PlatformName,
+    platformCommentId: Type.String({
+      maxLength: PLATFORM_LIMITS.id,
+      description: "The comment's id on the platform",
+    }),
+    parentId: Nullable(Id('cmt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'), { description: 'The comment this one answers' }),
     author: Type.Object(
-      { id: Nullable(Type.String()), name: Nullable(Type.String()), handle: Nullable(Type.String()) },
-      { additionalProperties: false },
+      {
+        id: Nullable(PlatformId),
+        name: Nullable(PlatformText(PLATFORM_LIMITS.name)),
+        handle: Nullable(PlatformText(PLATFORM_LIMITS.name)),
+      },
+      {
+        additionalProperties: false,
+        description: `As the platform gives it; a name longer than ${PLATFORM_LIMITS.name} characters is cut`,
+      },
     ),
-    text: Type.String(),
+    text: Type.String({
+      maxLength: PLATFORM_LIMITS.commentText,
+      description: `As the platform gives it; a longer text is cut to ${PLATFORM_LIMITS.commentText.toLocaleString('en-US')} characters, ending with "…"`,
+    }),
     own: Type.Boolean({
       description:
         'Written by the account the post was published as: a reply posted through this API, or one made ' +

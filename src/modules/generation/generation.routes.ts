@@ -9,6 +9,8 @@ import {
   CaptionDraftSchema,
   GenerateCaptionsBody,
   GenerateImagesBody,
+  MAX_CAPTIONS,
+  MAX_IMAGES,
   type GenerateCaptionsInput,
   type GenerateImagesInput,
 } from './generation.schemas.js';
@@ -58,7 +60,13 @@ export async function generationRoutes(app: FastifyInstance, deps: GenerationRou
           "that is not the caller's is 400. The provider failing is 502 `AI_PROVIDER_ERROR`; unreachable, " +
           'too slow or rate-limiting is 503 `AI_PROVIDER_UNAVAILABLE`.',
         body: GenerateCaptionsBody,
-        response: { 200: DataEnvelope(Type.Array(Type.Ref(CaptionDraftSchema)), 'The drafts'), ...AI_ERRORS },
+        response: {
+          200: DataEnvelope(
+            Type.Array(Type.Ref(CaptionDraftSchema), { maxItems: MAX_CAPTIONS }),
+            'The drafts',
+          ),
+          ...AI_ERRORS,
+        },
       },
     },
     async (request) => ({ data: await service.generateCaptions(ctx, request.principal, request.body) }),
@@ -83,7 +91,10 @@ export async function generationRoutes(app: FastifyInstance, deps: GenerationRou
         response: deps.ai.slow
           ? { 202: DataEnvelope(Type.Ref(JobSchema), 'The job generating the images, queued'), ...AI_ERRORS }
           : {
-              201: DataEnvelope(Type.Array(Type.Ref(MediaSchema)), 'The generated media items'),
+              201: DataEnvelope(
+                Type.Array(Type.Ref(MediaSchema), { maxItems: MAX_IMAGES }),
+                'The generated media items',
+              ),
               ...AI_ERRORS,
             },
       },

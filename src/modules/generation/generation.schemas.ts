@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { TONES } from '../../ai/index.js';
+import { DRAFT_LIMITS, TONES } from '../../ai/index.js';
+import { Int32 } from '../../http/schemas.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 
 /** Named sizes of `POST /images/generate` (`aspectRatio`), in pixels. */
@@ -27,11 +28,13 @@ const BrandId = Type.String({
 export const CaptionDraftSchema = Type.Object(
   {
     caption: Type.String({
+      maxLength: DRAFT_LIMITS.caption,
       description: "The caption, hashtags included where the platform's convention puts them",
       examples: ["Let's talk about our spring cold brew! 😊 #spring #cold"],
     }),
-    hashtags: Type.Array(Type.String(), {
-      description: 'The hashtags in `caption`, without `#`, in order',
+    hashtags: Type.Array(Type.String({ maxLength: DRAFT_LIMITS.hashtag }), {
+      maxItems: DRAFT_LIMITS.hashtags,
+      description: `The hashtags in \`caption\`, without \`#\`, in order (at most ${DRAFT_LIMITS.hashtags}, and no more than the platform allows)`,
       examples: [['spring', 'cold']],
     }),
   },
@@ -57,9 +60,7 @@ export const GenerateCaptionsBody = Type.Object(
       ),
     ),
     brandId: Type.Optional(BrandId),
-    n: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: MAX_CAPTIONS, default: 3, description: 'How many drafts' }),
-    ),
+    n: Type.Optional(Int32(1, MAX_CAPTIONS, { default: 3, description: 'How many drafts' })),
   },
   { additionalProperties: false },
 );
@@ -82,6 +83,7 @@ export const GenerateImagesBody = Type.Object(
     size: Type.Optional(
       Type.String({
         pattern: '^[0-9]{2,4}x[0-9]{2,4}$',
+        maxLength: 9,
         description: `Exact size \`WIDTHxHEIGHT\`, each side ${MIN_SIDE}–${MAX_SIDE} px`,
         examples: ['1200x630'],
       }),
@@ -95,7 +97,7 @@ export const GenerateImagesBody = Type.Object(
       }),
     ),
     format: Type.Optional(Type.Union([Type.Literal('png'), Type.Literal('jpeg')], { default: 'png' })),
-    n: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_IMAGES, default: 1 })),
+    n: Type.Optional(Int32(1, MAX_IMAGES, { default: 1 })),
   },
   { additionalProperties: false },
 );

@@ -1,2 +1,2 @@
-export { PlatformRulesSchema } from './platforms.schemas.js';
+export { PlatformName, PlatformRulesSchema } from './platforms.schemas.js';
 export { platformsRoutes } from './platforms.routes.js';

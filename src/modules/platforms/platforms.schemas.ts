@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Nullable } from '../../http/schemas.js';
 import { MEDIA_TYPES, PLATFORMS, type Platform, type PlatformRules } from '../../platforms/rules.js';
 
-const PlatformName = Type.Unsafe<Platform>({
+/** A platform id: the `platform` of posts, accounts, comments and analytics. */
+export const PlatformName = Type.Unsafe<Platform>({
   type: 'string',
   enum: [...PLATFORMS],
   description: 'Platform id, as used in `platform` fields across the API',
