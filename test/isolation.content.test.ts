@@ -13,6 +13,14 @@ import {
 
 const PREFIXES = ['/api/v1', '/api'];
 const MISSING = { post: 'post_01M8FHSW4FSXDVQCQJRMA72QE2', campaign: 'cmp_01M8FHSW4FSXDVQCQJRMA72QE2' };
+/** A whole campaign for `PUT`: valid, so that only the id decides the answer. */
+const HIJACKED_CAMPAIGN = {
+  brandId: 'brand_01M8FHSW4FSXDVQCQJRMA72QE2',
+  name: 'Hijacked',
+  startDate: '2026-01-01',
+  endDate: '2026-02-01',
+  status: 'ARCHIVED',
+};
 
 /** A 404 in the envelope, exactly as for an id that does not exist at all: existence does not leak. */
 function assertNotFound(res: Answer, noSuch: Answer, id: string, what: string): void {
@@ -246,6 +254,10 @@ for (const dialect of dialects) {
             get: await call(t.app, 'GET', `${prefix}/campaigns/${MISSING.campaign}`, { key: keys.read }),
             put: await call(t.app, 'PUT', `${prefix}/campaigns/${MISSING.campaign}`, {
               key: keys.read_write,
+              body: HIJACKED_CAMPAIGN,
+            }),
+            patch: await call(t.app, 'PATCH', `${prefix}/campaigns/${MISSING.campaign}`, {
+              key: keys.read_write,
               body: { name: 'Hijacked', status: 'ARCHIVED' },
             }),
             del: await call(t.app, 'DELETE', `${prefix}/campaigns/${MISSING.campaign}`, {
@@ -273,13 +285,19 @@ for (const dialect of dialects) {
             }
             for (const key of [keys.read_write, keys.admin]) {
               assertNotFound(
-                await call(t.app, 'PUT', `${prefix}/campaigns/${id}`, {
-                  key,
-                  body: { name: 'Hijacked', status: 'ARCHIVED' },
-                }),
+                await call(t.app, 'PUT', `${prefix}/campaigns/${id}`, { key, body: HIJACKED_CAMPAIGN }),
                 noSuch.put,
                 id,
                 `PUT ${what}`,
+              );
+              assertNotFound(
+                await call(t.app, 'PATCH', `${prefix}/campaigns/${id}`, {
+                  key,
+                  body: { name: 'Hijacked', status: 'ARCHIVED' },
+                }),
+                noSuch.patch,
+                id,
+                `PATCH ${what}`,
               );
               assertNotFound(
                 await call(t.app, 'DELETE', `${prefix}/campaigns/${id}`, { key }),
@@ -402,9 +420,9 @@ for (const dialect of dialects) {
             `${who} PATCH own post onto A's brand`,
           );
           assertInvalid(
-            await call(t.app, 'PUT', `/api/v1/campaigns/${mine.campaign}`, { key: rw, body: { brandId } }),
+            await call(t.app, 'PATCH', `/api/v1/campaigns/${mine.campaign}`, { key: rw, body: { brandId } }),
             'brandId',
-            `${who} PUT own campaign onto A's brand`,
+            `${who} PATCH own campaign onto A's brand`,
           );
         }
         for (const campaignId of aCampaigns) {

@@ -9,6 +9,7 @@ import {
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
+import { updateRuleTests } from '../../../test/helpers/update-rule.js';
 
 const HOUR = 3600_000;
 const MISSING_BRAND = 'brand_01M8FHSW4FSXDVQCQJRMA72QE2';
@@ -59,8 +60,8 @@ for (const dialect of dialects) {
       assert.equal(res.status, 200, res.raw);
       return res.body.data as ApiCampaign;
     }
-    async function put(id: string, body: unknown) {
-      return call(t.app, 'PUT', `/api/v1/campaigns/${id}`, { key: key(), body });
+    async function patch(id: string, body: unknown) {
+      return call(t.app, 'PATCH', `/api/v1/campaigns/${id}`, { key: key(), body });
     }
     async function post(body: Record<string, unknown>) {
       const res = await call(t.app, 'POST', '/api/v1/posts', {
@@ -186,7 +187,7 @@ for (const dialect of dialects) {
         assert.equal(res.status, 400, field);
         assert.equal(res.body.error.details.field, field);
         assert.match(res.body.error.details.reason, /Read-only/);
-        const update = await put(existing.id, {
+        const update = await patch(existing.id, {
           [field]: field === 'id' ? 'cmp_mine' : '2026-01-01T00:00:00Z',
         });
         assert.equal(update.status, 400, field);
@@ -201,13 +202,13 @@ for (const dialect of dialects) {
       assert.ok(!list.body.data.some((c: ApiCampaign) => c.id === 'cmp_mine'));
     });
 
-    it('GET answers 404 for an unknown id; PUT changes only the fields given', async () => {
+    it('GET answers 404 for an unknown id; PATCH changes only the fields given', async () => {
       const missing = await call(t.app, 'GET', `/api/v1/campaigns/${MISSING_CAMPAIGN}`, {
         key: tenant.live.read,
       });
       assert.equal(missing.status, 404);
       assert.equal(missing.body.error.code, 'NOT_FOUND');
-      assert.equal((await put(MISSING_CAMPAIGN, { name: 'x' })).status, 404);
+      assert.equal((await patch(MISSING_CAMPAIGN, { name: 'x' })).status, 404);
 
       const original = (
         await create({
@@ -219,7 +220,7 @@ for (const dialect of dialects) {
         })
       ).body.data as ApiCampaign;
       clock.advance(5000);
-      const renamed = await put(original.id, { name: 'Renamed' });
+      const renamed = await patch(original.id, { name: 'Renamed' });
       assert.equal(renamed.status, 200, renamed.raw);
       assert.deepEqual(renamed.body.data, {
         ...original,
@@ -229,7 +230,7 @@ for (const dialect of dialects) {
       assert.deepEqual(await read(original.id), renamed.body.data);
 
       clock.advance(1000);
-      const more = await put(original.id, {
+      const more = await patch(original.id, {
         description: null,
         goal: null,
         platforms: ['instagram', 'linkedin'],
@@ -256,18 +257,101 @@ for (const dialect of dialects) {
         [{ brandId: MISSING_BRAND }, 'brandId'],
         [{ nickname: 'x' }, 'nickname'],
       ] as const) {
-        const res = await put(original.id, body);
+        const res = await patch(original.id, body);
         assert.equal(res.status, 400, JSON.stringify(body));
         assert.equal(res.body.error.code, 'INVALID_INPUT');
         assert.equal(res.body.error.details.field, field, JSON.stringify(body));
       }
-      const empty = await put(original.id, {});
+      const empty = await patch(original.id, {});
       assert.equal(empty.status, 400);
       assert.deepEqual(await read(original.id), snapshot, 'a refused update changes nothing');
       // Naming its own brand is no move.
-      const same = await put(original.id, { brandId, name: 'Same brand' });
+      const same = await patch(original.id, { brandId, name: 'Same brand' });
       assert.equal(same.status, 200);
       assert.equal(same.body.data.brandId, brandId);
+    });
+
+    describe('the update rule: PATCH merges, PUT replaces, GET → edit → PUT works', () => {
+      updateRuleTests(
+        () => t,
+        () => tenant,
+        {
+          collection: '/api/v1/campaigns',
+          scope: 'read_write',
+          async create(owner) {
+            const brand = await call(t.app, 'POST', '/api/v1/brands', {
+              key: owner.live.admin,
+              body: { name: 'Owner brand' },
+            });
+            const res = await call(t.app, 'POST', '/api/v1/campaigns', {
+              key: owner.live.read_write,
+              body: {
+                brandId: brand.body.data.id,
+                name: 'Summer',
+                description: 'Desc',
+                goal: 'sales',
+                platforms: ['facebook'],
+                startDate: '2026-07-01',
+                endDate: '2026-07-31',
+              },
+            });
+            assert.equal(res.status, 201, res.raw);
+            return (await call(t.app, 'GET', res.headers.location as string, { key: owner.live.read })).body
+              .data;
+          },
+          createBody: async () => ({
+            brandId,
+            name: 'Autumn',
+            startDate: '2026-09-01',
+            endDate: '2026-09-30',
+          }),
+          patch: { goal: 'awareness', platforms: ['instagram', 'twitter'] },
+          required: ['brandId', 'name', 'startDate', 'endDate'],
+          resets: { description: null, goal: null, platforms: [] },
+          edit: { name: 'Summer sale' },
+          changedReadOnly: (read) => ({
+            id: MISSING_CAMPAIGN,
+            startedAt: read.startDate,
+            createdAt: '2020-01-01T00:00:00.000Z',
+            updatedAt: read.updatedAt.replace(/\.\d{3}Z$/, 'Z'),
+          }),
+          hiddenReadOnly: { organizationId: 'org_01M8FHSW4FSXDVQCQJRMA72QE2', environment: 'test' },
+        },
+      );
+
+      it('PUT keeps the status it leaves out, moves it along the transitions only, and keeps the brand', async () => {
+        const campaign = (await create({ status: 'ACTIVE', description: 'Desc' })).body.data as ApiCampaign;
+        const { id, brandId: own, name, startDate, endDate } = campaign;
+        clock.advance(1000);
+        const kept = await call(t.app, 'PUT', `/api/v1/campaigns/${id}`, {
+          key: key(),
+          body: { brandId: own, name, startDate, endDate },
+        });
+        assert.equal(kept.status, 200, kept.raw);
+        assert.deepEqual(kept.body.data, {
+          ...campaign,
+          description: null,
+          updatedAt: new Date(clock.now()).toISOString(),
+        });
+        const current = await read(id);
+        for (const [body, status, code, field] of [
+          [{ ...current, status: 'DRAFT' }, 409, 'CONFLICT', 'status'],
+          [{ ...current, brandId: otherBrandId }, 400, 'INVALID_INPUT', 'brandId'],
+          [{ ...current, endDate: '2026-06-01' }, 400, 'INVALID_INPUT', 'endDate'],
+        ] as const) {
+          const res = await call(t.app, 'PUT', `/api/v1/campaigns/${id}`, { key: key(), body });
+          assert.equal(res.status, status, res.raw);
+          assert.equal(res.body.error.code, code);
+          assert.equal(res.body.error.details.field, field);
+        }
+        assert.deepEqual(await read(id), current, 'a refused PUT changes nothing');
+        const archived = await call(t.app, 'PUT', `/api/v1/campaigns/${id}`, {
+          key: key(),
+          body: { ...current, status: 'ARCHIVED' },
+        });
+        assert.equal(archived.status, 200, archived.raw);
+        assert.equal(archived.body.data.status, 'ARCHIVED');
+      });
     });
 
     it('status moves DRAFT → ACTIVE → COMPLETED → ARCHIVED; going back is 409 and changes nothing', async () => {
@@ -275,7 +359,7 @@ for (const dialect of dialects) {
       const expectConflict = async (body: Record<string, unknown>) => {
         const before = await read(campaign.id);
         clock.advance(1000);
-        const res = await put(campaign.id, body);
+        const res = await patch(campaign.id, body);
         assert.equal(res.status, 409, `${JSON.stringify(body)}: ${res.raw}`);
         assert.equal(res.body.error.code, 'CONFLICT');
         assert.deepEqual(await read(campaign.id), before, `${JSON.stringify(body)} changed nothing`);
@@ -283,7 +367,7 @@ for (const dialect of dialects) {
       await expectConflict({ status: 'COMPLETED' });
       for (const status of ['ACTIVE', 'COMPLETED', 'ARCHIVED']) {
         clock.advance(1000);
-        const res = await put(campaign.id, { status });
+        const res = await patch(campaign.id, { status });
         assert.equal(res.status, 200, `${status}: ${res.raw}`);
         assert.equal(res.body.data.status, status);
         assert.equal(res.body.data.updatedAt, new Date(clock.now()).toISOString());
@@ -291,7 +375,7 @@ for (const dialect of dialects) {
           await expectConflict({ status: 'DRAFT' });
           await expectConflict({ status: 'DRAFT', name: 'Renamed on the way back' });
           // Repeating the current status is no transition.
-          assert.equal((await put(campaign.id, { status: 'ACTIVE' })).status, 200);
+          assert.equal((await patch(campaign.id, { status: 'ACTIVE' })).status, 200);
         }
         if (status === 'COMPLETED') await expectConflict({ status: 'ACTIVE' });
       }
@@ -301,7 +385,7 @@ for (const dialect of dialects) {
 
       // Any status may be archived directly.
       const draft = (await create({})).body.data as ApiCampaign;
-      assert.equal((await put(draft.id, { status: 'ARCHIVED' })).body.data.status, 'ARCHIVED');
+      assert.equal((await patch(draft.id, { status: 'ARCHIVED' })).body.data.status, 'ARCHIVED');
     });
 
     it("DELETE answers {id, deleted: true}; the campaign's posts remain without it", async () => {
@@ -500,7 +584,7 @@ for (const dialect of dialects) {
       for (const [i, c] of campaigns.entries()) {
         const path = i % 7 === 0 ? ['COMPLETED'] : i % 6 === 3 ? ['ARCHIVED'] : [];
         for (const status of c.status === 'DRAFT' && path[0] === 'COMPLETED' ? ['ACTIVE', ...path] : path) {
-          const res = await call(t.app, 'PUT', `/api/v1/campaigns/${c.id}`, {
+          const res = await call(t.app, 'PATCH', `/api/v1/campaigns/${c.id}`, {
             key: tenant.live.read_write,
             body: { status },
           });
@@ -606,7 +690,7 @@ for (const dialect of dialects) {
       const actives = await count({ status: 'ACTIVE' });
       const total = await count({});
       const draft = campaigns.find((c) => c.status === 'DRAFT')!;
-      const res = await call(t.app, 'PUT', `/api/v1/campaigns/${draft.id}`, {
+      const res = await call(t.app, 'PATCH', `/api/v1/campaigns/${draft.id}`, {
         key: tenant.live.read_write,
         body: { status: 'ACTIVE' },
       });

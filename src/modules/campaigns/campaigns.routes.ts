@@ -1,29 +1,35 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
-import { refuseReadOnly } from '../../http/read-only.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import {
   ListCampaignPostsQuery,
   listPosts,
   parsePostFilters,
+  POST_DATE_RULE,
+  postFilterProblems,
   PostSchema,
   postsResource,
 } from '../posts/index.js';
 
 import {
-  CAMPAIGN_READ_ONLY,
+  CAMPAIGN_READ_ONLY_FIELDS,
   CampaignSchema,
   CreateCampaignBody,
   ListCampaignsQuery,
+  ReplaceCampaignBody,
   UpdateCampaignBody,
 } from './campaigns.schemas.js';
 import * as service from './campaigns.service.js';
 
 const Params = IdParams('Campaign', 'cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['Campaigns'];
-const readOnly = refuseReadOnly(CAMPAIGN_READ_ONLY);
+const readOnly = CAMPAIGN_READ_ONLY_FIELDS;
+const TRANSITIONS_NOTE = '`status` follows DRAFT → ACTIVE → COMPLETED, any → ARCHIVED (else 409).';
+const TRANSITION_REFUSED = ErrorResponse(
+  'The campaign cannot move to that `status` (`details.from`, `details.to`, `details.allowed`)',
+);
 
 export async function campaignsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { ctx } = deps;
@@ -51,7 +57,7 @@ export async function campaignsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
     '/campaigns',
     {
       config: { scope: 'read_write' },
-      preValidation: readOnly,
+      preValidation: readOnly.refuse,
       schema: {
         tags: TAGS,
         operationId: 'createCampaign',
@@ -84,24 +90,50 @@ export async function campaignsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
     async (request) => ({ data: await service.getCampaign(ctx, request.principal, request.params.id) }),
   );
 
-  app.put<{ Params: Static<typeof Params>; Body: Static<typeof UpdateCampaignBody> }>(
+  app.put<{ Params: Static<typeof Params>; Body: Static<typeof ReplaceCampaignBody> }>(
     '/campaigns/:id',
     {
       config: { scope: 'read_write' },
-      preValidation: readOnly,
+      ...readOnly.put((request, id) => service.getCampaign(ctx, request.principal, id)),
       schema: {
         tags: TAGS,
-        operationId: 'updateCampaign',
-        summary: 'Update a campaign',
+        operationId: 'replaceCampaign',
+        summary: 'Replace a campaign',
         description:
-          'Fields left out are unchanged. `status` follows DRAFT → ACTIVE → COMPLETED, any → ARCHIVED (else 409).',
+          'PUT replaces the editable fields: `brandId`, `name`, `startDate` and `endDate` are required; ' +
+          '`description` and `goal` left out become null and `platforms` empty; `status` left out stays. Use ' +
+          'PATCH to change some fields only. The body may carry the read-only fields (`id`, `startedAt`, ' +
+          '`createdAt`, `updatedAt`) exactly as GET returned them, so a campaign read with GET can be sent back ' +
+          `edited; a read-only field with another value is 400 naming it. ${TRANSITIONS_NOTE}`,
         params: Params,
-        body: UpdateCampaignBody,
-        response: { 200: DataEnvelope(Type.Ref(CampaignSchema)) },
+        body: ReplaceCampaignBody,
+        response: { 200: DataEnvelope(Type.Ref(CampaignSchema)), 409: TRANSITION_REFUSED },
       },
     },
     async (request) => ({
-      data: await service.updateCampaign(ctx, request.principal, request.params.id, request.body),
+      data: await service.updateCampaign(ctx, request.principal, request.params.id, request.body, 'replace'),
+    }),
+  );
+
+  app.patch<{ Params: Static<typeof Params>; Body: Static<typeof UpdateCampaignBody> }>(
+    '/campaigns/:id',
+    {
+      config: { scope: 'read_write' },
+      preValidation: readOnly.refuse,
+      schema: {
+        tags: TAGS,
+        operationId: 'updateCampaign',
+        summary: 'Update some fields of a campaign',
+        description:
+          'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused ' +
+          `(400). ${TRANSITIONS_NOTE}`,
+        params: Params,
+        body: UpdateCampaignBody,
+        response: { 200: DataEnvelope(Type.Ref(CampaignSchema)), 409: TRANSITION_REFUSED },
+      },
+    },
+    async (request) => ({
+      data: await service.updateCampaign(ctx, request.principal, request.params.id, request.body, 'merge'),
     }),
   );
 
@@ -128,12 +160,14 @@ export async function campaignsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
   app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof ListCampaignPostsQuery> }>(
     '/campaigns/:id/posts',
     {
-      config: { scope: 'read' },
+      config: { scope: 'read', inputChecks: { query: postFilterProblems } },
       schema: {
         tags: TAGS,
         operationId: 'listCampaignPosts',
         summary: "List a campaign's posts",
-        description: 'The same filters, sorting and pagination as `GET /posts`, within one campaign.',
+        description:
+          'The same filters, sorting and pagination as `GET /posts`, within one campaign: `startDate` ' +
+          `(inclusive) and \`endDate\` (exclusive) filter by the post's date. ${POST_DATE_RULE}`,
         params: Params,
         querystring: ListCampaignPostsQuery,
         response: { 200: ListEnvelope(Type.Ref(PostSchema)) },

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { readOnlyFields } from '../../http/read-only.js';
 import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 import { CAMPAIGN_STATUSES } from './campaigns.table.js';
@@ -30,7 +31,7 @@ export const CampaignSchema = Type.Object(
     endDate: DateTime(),
     status: Status,
     goal: Nullable(Type.String()),
-    platforms: Type.Array(Type.String()),
+    platforms: Platforms,
     startedAt: Nullable(
       DateTime({
         description:
@@ -74,6 +75,42 @@ export const CreateCampaignBody = Type.Object(
   },
 );
 
+/** Fields clients may not set on a campaign: refused by POST and PATCH, compared by PUT. */
+export const CAMPAIGN_READ_ONLY = [
+  'id',
+  'startedAt',
+  'createdAt',
+  'updatedAt',
+  'organizationId',
+  'environment',
+] as const;
+
+export const CAMPAIGN_READ_ONLY_FIELDS = readOnlyFields(CampaignSchema, CAMPAIGN_READ_ONLY);
+
+/**
+ * PUT: the whole editable campaign; `description` and `goal` left out become null, `platforms` empty,
+ * `status` left out stays. It may also carry the read-only fields exactly as GET returned them.
+ */
+export const ReplaceCampaignBody = Type.Object(
+  { ...CreateCampaignBody.properties, ...CAMPAIGN_READ_ONLY_FIELDS.echo },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        brandId: 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8',
+        name: 'Winter launch',
+        description: 'New roasts for the cold months',
+        startDate: '2026-12-01',
+        endDate: '2026-12-31',
+        goal: 'awareness',
+        platforms: ['instagram', 'twitter'],
+        status: 'ACTIVE',
+      },
+    ],
+  },
+);
+
+/** PATCH: only the fields to change. */
 export const UpdateCampaignBody = Type.Object(
   {
     brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
@@ -92,5 +129,3 @@ export const ListCampaignsQuery = ListQuery(['createdAt', 'startDate'], {
   brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   status: Type.Optional(Status),
 });
-
-export const CAMPAIGN_READ_ONLY = ['id', 'createdAt', 'updatedAt', 'organizationId', 'environment'] as const;

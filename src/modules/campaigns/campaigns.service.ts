@@ -225,12 +225,18 @@ export async function listCampaigns(
   return { data: page.rows.map(toCampaign), pagination: page.pagination };
 }
 
-/** Fields left out are unchanged; `status` moves only along the allowed transitions. */
+/**
+ * Changes a campaign. `mode: 'merge'` (PATCH) keeps the fields the input leaves out; `mode: 'replace'`
+ * (PUT, whose schema requires `brandId`, `name` and both dates) resets them: `description` and `goal` to
+ * null, `platforms` to none. `status` left out stays in both modes; it moves only along the allowed
+ * transitions (409).
+ */
 export async function updateCampaign(
   ctx: ServiceContext,
   tenant: Tenant,
   id: string,
   input: CampaignInput,
+  mode: 'replace' | 'merge',
 ): Promise<Campaign> {
   const existing = await findCampaignRow(ctx, tenant, id);
   const dates = parseDates(input, existing);
@@ -250,12 +256,13 @@ export async function updateCampaign(
   if (input.brandId !== undefined && input.brandId !== existing.brand_id) {
     throw invalidInput([{ field: 'brandId', reason: 'A campaign cannot move to another brand' }]);
   }
+  const reset = mode === 'replace';
   const updated = await ctx.db.transaction().execute(async (trx) => {
     await repo.updateCampaign(trx, tenant, id, {
       ...(input.name !== undefined ? { name: input.name.trim() } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.goal !== undefined ? { goal: input.goal } : {}),
-      ...(input.platforms !== undefined ? { platforms: JSON.stringify(input.platforms) } : {}),
+      ...(input.description !== undefined || reset ? { description: input.description ?? null } : {}),
+      ...(input.goal !== undefined || reset ? { goal: input.goal ?? null } : {}),
+      ...(input.platforms !== undefined || reset ? { platforms: JSON.stringify(input.platforms ?? []) } : {}),
       ...(input.status !== undefined ? { status: input.status } : {}),
       start_date: dates.start,
       end_date: dates.end,

@@ -258,14 +258,14 @@ for (const dialect of dialects) {
 
       // Activated after its start date: starts at the activation.
       clock.advance(1000);
-      const activated = await call(t.app, 'PUT', `/api/v1/campaigns/${draft.id}`, {
+      const activated = await call(t.app, 'PATCH', `/api/v1/campaigns/${draft.id}`, {
         key: tenant.live.read_write,
         body: { status: 'ACTIVE' },
       });
       assert.equal(activated.status, 200, activated.raw);
       assert.equal(activated.body.data.startedAt, new Date(now + 61_000).toISOString());
       // Edits after the start fire nothing more.
-      await call(t.app, 'PUT', `/api/v1/campaigns/${draft.id}`, {
+      await call(t.app, 'PATCH', `/api/v1/campaigns/${draft.id}`, {
         key: tenant.live.read_write,
         body: { name: 'Renamed' },
       });
