@@ -133,7 +133,10 @@ for (const dialect of dialects) {
     before(async () => {
       clock = new ManualClock(Date.parse('2026-06-01T12:00:00Z'));
       fake = new FakeConnector(clock);
-      database = createTestDatabase(dialect);
+      // The client app these tests send the browser back to, on an origin the operator allows.
+      database = createTestDatabase(dialect, {
+        env: { AUDENCI_OAUTH_REDIRECT_ORIGINS: 'https://app.example.com' },
+      });
       runtime = await createRuntime(database.config, {
         clock,
         schema: database.schema,

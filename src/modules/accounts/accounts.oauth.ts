@@ -44,13 +44,37 @@ export interface Connection {
   expiresAt: string;
 }
 
-function isHttpUrl(text: string): boolean {
+/**
+ * Whether the callback may send a browser to `uri`: an absolute http(s) URL without credentials whose
+ * origin (scheme, host and port) is the public URL's or one the operator allows. Anything else would
+ * make the public callback an open redirect. The check is made at connect and again at the callback
+ * (the allow-list may have changed in between).
+ */
+export function redirectAllowed(
+  ctx: Pick<AccountsContext, 'publicUrl' | 'redirectOrigins'>,
+  uri: string,
+): boolean {
+  let url: URL;
   try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    url = new URL(uri);
   } catch {
     return false;
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.hostname === '' || url.username !== '' || url.password !== '') return false;
+  return url.origin === new URL(ctx.publicUrl).origin || ctx.redirectOrigins.includes(url.origin);
+}
+
+function checkRedirectUri(ctx: AccountsContext, uri: string): void {
+  if (redirectAllowed(ctx, uri)) return;
+  throw invalidInput([
+    {
+      field: 'redirectUri',
+      reason:
+        `Must be an http(s) URL, without credentials, on this server's origin (${new URL(ctx.publicUrl).origin}) ` +
+        'or on an origin the operator allows (AUDENCI_OAUTH_REDIRECT_ORIGINS)',
+    },
+  ]);
 }
 
 export async function startConnect(
@@ -58,9 +82,7 @@ export async function startConnect(
   tenant: Tenant,
   input: { brandId: string; platform: string; redirectUri?: string },
 ): Promise<Connection> {
-  if (input.redirectUri !== undefined && !isHttpUrl(input.redirectUri)) {
-    throw invalidInput([{ field: 'redirectUri', reason: 'Must be an http or https URL' }]);
-  }
+  if (input.redirectUri !== undefined) checkRedirectUri(ctx, input.redirectUri);
   await checkBrand(ctx, tenant, input.brandId);
   const connector = ctx.connectors.get(input.platform, tenant.environment);
   if (!connector) {
@@ -141,10 +163,13 @@ export async function completeConnect(ctx: AccountsContext, query: CallbackQuery
   if (!pending) {
     throw stateProblem('Is unknown or already used; start again with POST /api/v1/social-accounts/connect');
   }
+  // A redirect URI stored before the allow-list changed is not followed: the callback answers JSON.
+  const redirectUri =
+    pending.redirect_uri !== null && redirectAllowed(ctx, pending.redirect_uri) ? pending.redirect_uri : null;
   const fail = (reason: string, error: AppError): CallbackOutcome => {
-    if (pending.redirect_uri === null) throw error;
+    if (redirectUri === null) throw error;
     return {
-      redirect: clientRedirect(pending.redirect_uri, { status: 'error', reason, state: pending.state }),
+      redirect: clientRedirect(redirectUri, { status: 'error', reason, state: pending.state }),
     };
   };
 
@@ -223,9 +248,9 @@ export async function completeConnect(ctx: AccountsContext, query: CallbackQuery
     );
     accounts.push(toAccount(row));
   }
-  if (pending.redirect_uri === null) return { accounts };
+  if (redirectUri === null) return { accounts };
   return {
-    redirect: clientRedirect(pending.redirect_uri, {
+    redirect: clientRedirect(redirectUri, {
       status: 'connected',
       accounts: accounts.map((a) => a.id).join(','),
       state: pending.state,

@@ -50,7 +50,11 @@ for (const dialect of dialects) {
 
     before(async () => {
       clock = new ManualClock(Date.parse('2026-06-01T12:00:00Z'));
-      t = await createTestApp(dialect, { clock });
+      // The client app of these tests lives on another origin, which the operator allows.
+      t = await createTestApp(dialect, {
+        clock,
+        env: { AUDENCI_OAUTH_REDIRECT_ORIGINS: 'https://app.example.com, http://localhost:5173' },
+      });
       tenant = await createTenant(t);
       other = await createTenant(t, { name: 'Other org' });
       const brand = async (key: string, name: string) => {
@@ -266,6 +270,116 @@ for (const dialect of dialects) {
         accountsBefore.length + 1,
         'only the last attempt stored an account',
       );
+    });
+
+    it("a redirectUri must be on the public URL's origin or an allowed one: anything else is refused", async () => {
+      const allowed = [
+        'http://audenci.test/after-connect?tab=accounts',
+        'http://audenci.test',
+        'https://app.example.com/settings/accounts#social',
+        'https://APP.example.com:443/cb',
+        'http://localhost:5173/dev/callback',
+      ];
+      for (const redirectUri of allowed) {
+        const res = await connect({ brandId: testBrand, platform: 'twitter', redirectUri });
+        assert.equal(res.status, 200, `${redirectUri}: ${res.raw}`);
+      }
+      const refused = [
+        'https://evil.example/cb',
+        'https://app.example.com.evil.example/cb',
+        'https://evilapp.example.com/cb',
+        'https://app.example.com:8443/cb',
+        'http://app.example.com/cb',
+        'https://audenci.test/cb',
+        'http://audenci.test:8080/cb',
+        'http://localhost:5174/cb',
+        'https://app.example.com@evil.example/cb',
+        'https://user:pass@app.example.com/cb',
+        'http://audenci.test@evil.example',
+        'javascript:alert(document.domain)',
+        'ftp://app.example.com/x',
+      ];
+      for (const redirectUri of refused) {
+        const res = await connect({ brandId: testBrand, platform: 'twitter', redirectUri });
+        assert.deepEqual(
+          res.body,
+          {
+            error: {
+              code: 'INVALID_INPUT',
+              message:
+                "redirectUri: must be an http(s) URL, without credentials, on this server's origin " +
+                '(http://audenci.test) or on an origin the operator allows (AUDENCI_OAUTH_REDIRECT_ORIGINS)',
+              details: {
+                field: 'redirectUri',
+                reason:
+                  "Must be an http(s) URL, without credentials, on this server's origin (http://audenci.test) " +
+                  'or on an origin the operator allows (AUDENCI_OAUTH_REDIRECT_ORIGINS)',
+                errors: [
+                  {
+                    field: 'redirectUri',
+                    reason:
+                      "Must be an http(s) URL, without credentials, on this server's origin " +
+                      '(http://audenci.test) or on an origin the operator allows (AUDENCI_OAUTH_REDIRECT_ORIGINS)',
+                  },
+                ],
+              },
+            },
+          },
+          redirectUri,
+        );
+        assert.equal(res.status, 400, redirectUri);
+      }
+      // Not absolute URLs at all: refused by the schema, naming the same field.
+      for (const redirectUri of [
+        '//evil.example/cb',
+        '/relative/cb',
+        'evil.example',
+        'data:text/html,<script>alert(1)</script>',
+      ]) {
+        assertBadRequest(
+          await connect({ brandId: testBrand, platform: 'twitter', redirectUri }),
+          'redirectUri',
+          redirectUri,
+        );
+      }
+      const stored = await db().selectFrom('oauth_states').select('redirect_uri').execute();
+      for (const uri of [...refused, '//evil.example/cb']) {
+        assert.ok(!stored.some((r) => r.redirect_uri === uri), `${uri} was not stored`);
+      }
+    });
+
+    it('the callback never redirects off the list, even to a URI stored before the list changed', async () => {
+      const offList = 'https://evil.example/phish';
+      // An attempt that succeeds, and one that fails, each with a stored URI no longer allowed.
+      const ok = await connect({
+        brandId: testBrand,
+        platform: 'instagram',
+        redirectUri: 'https://app.example.com/cb',
+      });
+      const refused = await connect({
+        brandId: testBrand,
+        platform: 'facebook',
+        redirectUri: 'https://app.example.com/cb',
+      });
+      await db()
+        .updateTable('oauth_states')
+        .set({ redirect_uri: offList })
+        .where('state', 'in', [ok.body.data.state, refused.body.data.state])
+        .execute();
+
+      const connected = await call(t.app, 'GET', local(ok.body.data.authorizationUrl));
+      assert.equal(connected.status, 200, connected.raw);
+      assert.equal(connected.headers.location, undefined);
+      assert.equal(connected.body.data.length, 1);
+      assert.match(connected.body.data[0].id, /^acct_[0-9A-Z]{26}$/);
+
+      const failed = await call(
+        t.app,
+        'GET',
+        `/api/v1/social-accounts/callback?error=access_denied&state=${refused.body.data.state}`,
+      );
+      assert.equal(failed.headers.location, undefined);
+      assertBadRequest(failed, 'error', 'a refusal answered as JSON');
     });
 
     it('POST /social-accounts/connect checks the brand, the platform and the redirect URI', async () => {

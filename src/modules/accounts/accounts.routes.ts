@@ -30,7 +30,10 @@ export interface AccountsRouteDeps extends RouteDeps {
 }
 
 export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDeps): Promise<void> {
-  const ctx = service.accountsContext(deps.ctx, deps);
+  const ctx = service.accountsContext(deps.ctx, {
+    ...deps,
+    redirectOrigins: deps.config.oauthRedirectOrigins,
+  });
 
   app.get<{ Querystring: Static<typeof ListAccountsQuery> }>(
     '/social-accounts',
@@ -90,8 +93,10 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
         description:
           "Answers the platform's authorization URL: send the user's browser there. Once they approve, the platform " +
           'redirects to `GET /social-accounts/callback`, which stores the account(s) and then sends the browser to your ' +
-          '`redirectUri`. The attempt is valid for 10 minutes and completes once. In the test environment the ' +
-          'sandbox approves at once: the URL leads straight to the callback. ' +
+          "`redirectUri`, which must be on the origin of this server's public URL (`AUDENCI_PUBLIC_URL`) or on one " +
+          'the operator allows (`AUDENCI_OAUTH_REDIRECT_ORIGINS`): any other is 400 naming `redirectUri`, so the ' +
+          'public callback never redirects elsewhere. The attempt is valid for 10 minutes and completes once. ' +
+          'In the test environment the sandbox approves at once: the URL leads straight to the callback. ' +
           SCOPE_NOTE,
         body: ConnectBody,
         response: { 200: DataEnvelope(ConnectionSchema, 'Where to send the user') },
@@ -116,7 +121,8 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
           'Not called by API clients: the platform sends the browser here with `code` and `state` (or `error`). ' +
           'It needs no API key — the single-use `state` made by `POST /social-accounts/connect` identifies the ' +
           'attempt. Redirects (302) to the `redirectUri` given at connect with `status=connected&accounts=acct_…` ' +
-          'or `status=error&reason=…`, plus `state`; without a `redirectUri` it answers JSON. An unknown or used ' +
+          'or `status=error&reason=…`, plus `state`; without a `redirectUri` (or with one no longer on an allowed ' +
+          'origin) it answers JSON. An unknown or used ' +
           '`state` is always a 400.',
         querystring: CallbackQuery,
         response: {

@@ -74,7 +74,9 @@ export const ConnectBody = Type.Object(
         maxLength: 2048,
         description:
           'Your page to send the browser to once the platform answers, with `status=connected&accounts=…` or ' +
-          '`status=error&reason=…` (and `state`) in its query. Without it the callback answers JSON.',
+          '`status=error&reason=…` (and `state`) in its query. Without it the callback answers JSON. It must be ' +
+          "an http(s) URL without credentials on the origin of the server's public URL or on an origin listed in " +
+          '`AUDENCI_OAUTH_REDIRECT_ORIGINS`.',
         examples: ['https://app.example.com/settings/accounts'],
       }),
     ),

@@ -22,13 +22,29 @@ export interface AccountsContext extends ServiceContext {
   tokens: SecretBox;
   /** Externally visible base URL (`AUDENCI_PUBLIC_URL`); the OAuth callback lives under it. */
   publicUrl: string;
+  /**
+   * Origins besides the public URL's that a connect `redirectUri` may lead to
+   * (`AUDENCI_OAUTH_REDIRECT_ORIGINS`, normalised by the config).
+   */
+  redirectOrigins: readonly string[];
 }
 
 export function accountsContext(
   ctx: ServiceContext,
-  deps: { connectors: ConnectorRegistry; tokenBox: SecretBox; publicUrl: string },
+  deps: {
+    connectors: ConnectorRegistry;
+    tokenBox: SecretBox;
+    publicUrl: string;
+    redirectOrigins?: readonly string[];
+  },
 ): AccountsContext {
-  return { ...ctx, connectors: deps.connectors, tokens: deps.tokenBox, publicUrl: deps.publicUrl };
+  return {
+    ...ctx,
+    connectors: deps.connectors,
+    tokens: deps.tokenBox,
+    publicUrl: deps.publicUrl,
+    redirectOrigins: deps.redirectOrigins ?? [],
+  };
 }
 
 export interface SocialAccount {
