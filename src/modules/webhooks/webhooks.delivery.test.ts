@@ -214,7 +214,7 @@ for (const dialect of dialects) {
       assert.equal(receiver.requests.filter((r) => r.path === '/down').length, 4);
     });
 
-    it('410 Gone disables the endpoint at once; later events are not delivered; PUT enabled: true re-enables it', async () => {
+    it('410 Gone disables the endpoint at once; later events are not delivered; PATCH enabled: true re-enables it', async () => {
       const { id: webhookId } = await endpoint('/gone');
       receiver.script('/gone', [{ status: 410 }]);
       const sent = await sendTest(webhookId);
@@ -246,7 +246,7 @@ for (const dialect of dialects) {
       });
       assert.equal(log.body.data.length, 1, 'no delivery was made for the later event');
 
-      const enabled = await call(t.app, 'PUT', `/api/v1/webhooks/${webhookId}`, {
+      const enabled = await call(t.app, 'PATCH', `/api/v1/webhooks/${webhookId}`, {
         key: tenant.live.admin,
         body: { enabled: true },
       });

@@ -151,7 +151,7 @@ for (const dialect of dialects) {
       });
       assert.equal(retry.status, 409, 'no retry to a disabled endpoint');
       assert.equal(retry.body.error.details.disabledReason, 'failing');
-      const enabled = await call(t.app, 'PUT', `/api/v1/webhooks/${id}`, {
+      const enabled = await call(t.app, 'PATCH', `/api/v1/webhooks/${id}`, {
         key: admin(),
         body: { enabled: true },
       });

@@ -10,6 +10,7 @@ import {
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
+import { updateRuleTests } from '../../../test/helpers/update-rule.js';
 
 import type { AppError } from '../../shared/errors.js';
 import type { LookupFn } from '../../shared/ssrf.js';
@@ -143,10 +144,10 @@ for (const dialect of dialects) {
       assertError(notJson, 400, 'INVALID_INPUT', 'malformed JSON');
     });
 
-    it('PUT changes url, events, description and enabled; refuses what POST refuses; unknown ids are 404', async () => {
+    it('PATCH changes url, events, description and enabled; refuses what POST refuses; unknown ids are 404', async () => {
       const created = (await create()).body.data;
       clock.advance(1000);
-      const res = await call(t.app, 'PUT', `/api/v1/webhooks/${created.id}`, {
+      const res = await call(t.app, 'PATCH', `/api/v1/webhooks/${created.id}`, {
         key: admin(),
         body: { url: 'https://other.example.com/in', events: ['*'], description: 'Moved' },
       });
@@ -161,7 +162,7 @@ for (const dialect of dialects) {
       });
       assert.deepEqual((await read(created.id)).body.data, res.body.data);
 
-      const disabled = await call(t.app, 'PUT', `/api/v1/webhooks/${created.id}`, {
+      const disabled = await call(t.app, 'PATCH', `/api/v1/webhooks/${created.id}`, {
         key: admin(),
         body: { enabled: false },
       });
@@ -177,7 +178,7 @@ for (const dialect of dialects) {
         [{ failingSince: null }, 'failingSince'],
         [{ nickname: 'x' }, 'nickname'],
       ] as const) {
-        const refused = await call(t.app, 'PUT', `/api/v1/webhooks/${created.id}`, { key: admin(), body });
+        const refused = await call(t.app, 'PATCH', `/api/v1/webhooks/${created.id}`, { key: admin(), body });
         assertError(refused, 400, 'INVALID_INPUT', JSON.stringify(body));
         if (field) assert.equal(refused.body.error.details.field, field, JSON.stringify(body));
       }
@@ -186,10 +187,10 @@ for (const dialect of dialects) {
       for (const id of [MISSING_WEBHOOK, 'whk_nope', 'cmp_01M8FHSW4FSXDVQCQJRMA72QE2']) {
         assertError(await read(id), 404, 'NOT_FOUND', `GET ${id}`);
         assertError(
-          await call(t.app, 'PUT', `/api/v1/webhooks/${id}`, { key: admin(), body: { enabled: true } }),
+          await call(t.app, 'PATCH', `/api/v1/webhooks/${id}`, { key: admin(), body: { enabled: true } }),
           404,
           'NOT_FOUND',
-          `PUT ${id}`,
+          `PATCH ${id}`,
         );
         assertError(
           await call(t.app, 'DELETE', `/api/v1/webhooks/${id}`, { key: admin() }),
@@ -197,6 +198,124 @@ for (const dialect of dialects) {
           'NOT_FOUND',
         );
       }
+    });
+
+    describe('the update rule: PATCH merges, PUT replaces, GET → edit → PUT works', () => {
+      updateRuleTests(
+        () => t,
+        () => tenant,
+        {
+          collection: '/api/v1/webhooks',
+          scope: 'admin',
+          async create(owner) {
+            const res = await create(
+              { description: 'CRM', events: ['post.published', 'post.failed'] },
+              owner.live.admin,
+            );
+            assert.equal(res.status, 201, res.raw);
+            return (await read(res.body.data.id, owner.live.admin)).body.data;
+          },
+          createBody: async () => ({ url: 'https://hooks.example.com/other', events: ['*'] }),
+          patch: { description: 'Ops', events: ['*'] },
+          required: ['url', 'events'],
+          resets: { description: null },
+          edit: { url: 'https://hooks.example.com/moved' },
+          changedReadOnly: (read) => ({
+            id: MISSING_WEBHOOK,
+            disabledReason: 'gone',
+            failingSince: read.createdAt,
+            previousSecretExpiresAt: read.createdAt,
+            createdAt: '2020-01-01T00:00:00.000Z',
+            updatedAt: read.updatedAt.replace(/\.\d{3}Z$/, 'Z'),
+          }),
+          hiddenReadOnly: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3nRJ4Kz2Jxo=' },
+        },
+      );
+
+      /** An endpoint Audenci disabled after a 410, failing since an hour ago, as GET shows it. */
+      async function disabledByAudenci() {
+        const created = (await create()).body.data;
+        await t.runtime.ctx.db
+          .updateTable('webhook_endpoints')
+          .set({ enabled: 0, disabled_reason: 'gone', failing_since: clock.now() - HOUR })
+          .where('id', '=', created.id)
+          .execute();
+        return (await read(created.id)).body.data;
+      }
+
+      it('GET → PUT keeps a disabled endpoint disabled with its reason; PUT with enabled: true re-enables it', async () => {
+        const disabled = await disabledByAudenci();
+        assert.deepEqual(
+          [disabled.enabled, disabled.disabledReason, disabled.failingSince],
+          [false, 'gone', new Date(clock.now() - HOUR).toISOString()],
+        );
+        clock.advance(1000);
+        const kept = await call(t.app, 'PUT', `/api/v1/webhooks/${disabled.id}`, {
+          key: admin(),
+          body: { ...disabled, description: 'Still off' },
+        });
+        assert.equal(kept.status, 200, kept.raw);
+        assert.deepEqual(kept.body.data, {
+          ...disabled,
+          description: 'Still off',
+          updatedAt: new Date(clock.now()).toISOString(),
+        });
+        clock.advance(1000);
+        const enabled = await call(t.app, 'PUT', `/api/v1/webhooks/${disabled.id}`, {
+          key: admin(),
+          body: { ...kept.body.data, enabled: true },
+        });
+        assert.equal(enabled.status, 200, enabled.raw);
+        assert.deepEqual(enabled.body.data, {
+          ...kept.body.data,
+          enabled: true,
+          disabledReason: null,
+          failingSince: null,
+          updatedAt: new Date(clock.now()).toISOString(),
+        });
+        assert.deepEqual((await read(disabled.id)).body.data, enabled.body.data);
+      });
+
+      it('a PUT that leaves enabled out enables the endpoint (its default); PATCH leaves it as it is', async () => {
+        const patched = await disabledByAudenci();
+        const untouched = await call(t.app, 'PATCH', `/api/v1/webhooks/${patched.id}`, {
+          key: admin(),
+          body: { description: 'Off still' },
+        });
+        assert.equal(untouched.status, 200, untouched.raw);
+        assert.deepEqual(
+          [untouched.body.data.enabled, untouched.body.data.disabledReason, untouched.body.data.failingSince],
+          [false, 'gone', patched.failingSince],
+        );
+        const replaced = await call(t.app, 'PUT', `/api/v1/webhooks/${patched.id}`, {
+          key: admin(),
+          body: { url: patched.url, events: patched.events },
+        });
+        assert.equal(replaced.status, 200, replaced.raw);
+        assert.deepEqual(
+          [replaced.body.data.enabled, replaced.body.data.disabledReason, replaced.body.data.failingSince],
+          [true, null, null],
+        );
+        assert.equal(replaced.body.data.description, null);
+      });
+
+      it('enabled: true on an endpoint already enabled keeps its failure run (failingSince)', async () => {
+        const created = (await create()).body.data;
+        const since = clock.now() - HOUR;
+        await t.runtime.ctx.db
+          .updateTable('webhook_endpoints')
+          .set({ failing_since: since })
+          .where('id', '=', created.id)
+          .execute();
+        for (const method of ['PATCH', 'PUT'] as const) {
+          const current = (await read(created.id)).body.data;
+          const body = method === 'PUT' ? { ...current, enabled: true } : { enabled: true };
+          const res = await call(t.app, method, `/api/v1/webhooks/${created.id}`, { key: admin(), body });
+          assert.equal(res.status, 200, res.raw);
+          assert.deepEqual(res.body.data, { ...current, updatedAt: res.body.data.updatedAt }, method);
+          assert.equal(res.body.data.failingSince, new Date(since).toISOString(), method);
+        }
+      });
     });
 
     it('DELETE answers {id, deleted: true} and takes the delivery log with it', async () => {
@@ -417,7 +536,10 @@ for (const dialect of dialects) {
 
     it('a disabled endpoint cannot be sent a test event (409)', async () => {
       const created = (await create()).body.data;
-      await call(t.app, 'PUT', `/api/v1/webhooks/${created.id}`, { key: admin(), body: { enabled: false } });
+      await call(t.app, 'PATCH', `/api/v1/webhooks/${created.id}`, {
+        key: admin(),
+        body: { enabled: false },
+      });
       const res = await call(t.app, 'POST', `/api/v1/webhooks/${created.id}/test`, { key: admin() });
       assertError(res, 409, 'CONFLICT');
       assert.match(res.body.error.message, /enable/);
@@ -432,7 +554,8 @@ for (const dialect of dialects) {
         ['GET', '/api/v1/webhooks'],
         ['POST', '/api/v1/webhooks', { url: 'https://x.example.com', events: ['*'] }],
         ['GET', base],
-        ['PUT', base, { enabled: false }],
+        ['PUT', base, { url: 'https://x.example.com', events: ['*'], enabled: false }],
+        ['PATCH', base, { enabled: false }],
         ['DELETE', base],
         ['POST', `${base}/rotate-secret`, {}],
         ['POST', `${base}/test`],
@@ -463,7 +586,8 @@ for (const dialect of dialects) {
       ] as const) {
         for (const [method, url, body] of [
           ['GET', base],
-          ['PUT', base, { url: 'https://evil.example.com', enabled: true }],
+          ['PUT', base, { url: 'https://evil.example.com', events: ['*'], enabled: true }],
+          ['PATCH', base, { url: 'https://evil.example.com', enabled: true }],
           ['DELETE', base],
           ['POST', `${base}/rotate-secret`, { overlapSeconds: 0 }],
           ['POST', `${base}/test`],
@@ -566,11 +690,16 @@ for (const dialect of dialects) {
       // An IP literal is checked without DNS; no worker runs here, so nothing is sent to it.
       const created = await create('https://93.184.215.14/hook');
       assert.equal(created.status, 201, created.raw);
-      const update = await call(t.app, 'PUT', `/api/v1/webhooks/${created.body.data.id}`, {
+      const update = await call(t.app, 'PATCH', `/api/v1/webhooks/${created.body.data.id}`, {
         key: tenant.live.admin,
         body: { url: 'http://169.254.169.254/' },
       });
       assertInvalid(update, 'url');
+      const replace = await call(t.app, 'PUT', `/api/v1/webhooks/${created.body.data.id}`, {
+        key: tenant.live.admin,
+        body: { ...created.body.data, secret: undefined, url: 'http://169.254.169.254/' },
+      });
+      assertInvalid(replace, 'url');
       const got = await call(t.app, 'GET', `/api/v1/webhooks/${created.body.data.id}`, {
         key: tenant.live.admin,
       });

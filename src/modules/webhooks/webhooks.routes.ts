@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
-import { refuseReadOnly } from '../../http/read-only.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
 import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
 import type { SecretBox } from '../../shared/secret-box.js';
@@ -10,9 +9,10 @@ import {
   CreateWebhookBody,
   ListDeliveriesQuery,
   ListWebhooksQuery,
+  ReplaceWebhookBody,
   RotateSecretBody,
   UpdateWebhookBody,
-  WEBHOOK_READ_ONLY,
+  WEBHOOK_READ_ONLY_FIELDS,
   WebhookDeliverySchema,
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
@@ -34,7 +34,10 @@ const DeliveryParams = Type.Object(
   { additionalProperties: false },
 );
 const TAGS = ['Webhooks'];
-const readOnly = refuseReadOnly(WEBHOOK_READ_ONLY);
+const readOnly = WEBHOOK_READ_ONLY_FIELDS;
+const ENABLE_NOTE =
+  '`enabled: true` re-enables an endpoint Audenci disabled and clears `disabledReason` and `failingSince`. ' +
+  'A new `url` is checked as at creation (public addresses only).';
 // Webhooks are organization settings: every route, reads included, needs `admin` (CONTRACT §3).
 const config = { scope: 'admin' } as const;
 
@@ -68,7 +71,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
     '/webhooks',
     {
       config,
-      preValidation: readOnly,
+      preValidation: readOnly.refuse,
       schema: {
         tags: TAGS,
         operationId: 'createWebhook',
@@ -104,25 +107,50 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
     async (request) => ({ data: await service.getEndpoint(ctx, request.principal, request.params.id) }),
   );
 
-  app.put<{ Params: Static<typeof Params>; Body: Static<typeof UpdateWebhookBody> }>(
+  app.put<{ Params: Static<typeof Params>; Body: Static<typeof ReplaceWebhookBody> }>(
     '/webhooks/:id',
     {
       config,
-      preValidation: readOnly,
+      ...readOnly.put((request, id) => service.getEndpoint(ctx, request.principal, id)),
+      schema: {
+        tags: TAGS,
+        operationId: 'replaceWebhook',
+        summary: 'Replace a webhook endpoint',
+        description:
+          'PUT replaces the editable fields: `url` and `events` are required; `description` left out becomes ' +
+          'null and `enabled` true (as at creation). Use PATCH to change some fields only. The body may carry ' +
+          'the read-only fields (`id`, `disabledReason`, `failingSince`, `previousSecretExpiresAt`, ' +
+          '`createdAt`, `updatedAt`) exactly as GET returned them, so an endpoint read with GET can be sent ' +
+          `back edited; a read-only field with another value, or \`secret\`, is 400 naming it. ${ENABLE_NOTE}`,
+        params: Params,
+        body: ReplaceWebhookBody,
+        response: { 200: DataEnvelope(Type.Ref(WebhookEndpointSchema)) },
+      },
+    },
+    async (request) => ({
+      data: await service.updateEndpoint(ctx, request.principal, request.params.id, request.body, 'replace'),
+    }),
+  );
+
+  app.patch<{ Params: Static<typeof Params>; Body: Static<typeof UpdateWebhookBody> }>(
+    '/webhooks/:id',
+    {
+      config,
+      preValidation: readOnly.refuse,
       schema: {
         tags: TAGS,
         operationId: 'updateWebhook',
-        summary: 'Update a webhook endpoint',
+        summary: 'Update some fields of a webhook endpoint',
         description:
-          'Fields left out are unchanged. `enabled: true` re-enables an endpoint Audenci disabled and clears ' +
-          '`disabledReason` and `failingSince`.',
+          'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused ' +
+          `(400). ${ENABLE_NOTE}`,
         params: Params,
         body: UpdateWebhookBody,
         response: { 200: DataEnvelope(Type.Ref(WebhookEndpointSchema)) },
       },
     },
     async (request) => ({
-      data: await service.updateEndpoint(ctx, request.principal, request.params.id, request.body),
+      data: await service.updateEndpoint(ctx, request.principal, request.params.id, request.body, 'merge'),
     }),
   );
 

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
+import { readOnlyFields } from '../../http/read-only.js';
 import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
 // The schema file directly, not the events index: that one leads back here through recordEvent.
-import { EventSchema } from '../events/events.schemas.js';
+import { WEBHOOK_EVENT_TYPES, WebhookEventSchema } from '../events/events.schemas.js';
 import { EVENT_TYPES } from '../events/events.table.js';
 import { ATTEMPT_OUTCOMES, DELIVERY_STATUSES, DISABLED_REASONS } from './webhooks.table.js';
 
@@ -36,7 +37,7 @@ const endpointProperties = {
     {
       description:
         'Why Audenci disabled the endpoint: `gone` (it answered 410), `failing` (every attempt failed for ' +
-        'AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS); null otherwise. `PUT enabled: true` re-enables it.',
+        'AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS); null otherwise. `PATCH {"enabled": true}` re-enables it.',
     },
   ),
   failingSince: Nullable(DateTime(), {
@@ -100,13 +101,17 @@ export const WebhookDeliverySchema = Type.Object(
     id: Type.String({ examples: [DELIVERY_EXAMPLE] }),
     webhookId: Type.String({ examples: [WEBHOOK_EXAMPLE] }),
     eventId: Type.String({ description: 'Sent as `webhook-id` on every attempt' }),
-    eventType: Type.String({ examples: ['post.published'] }),
+    eventType: Type.Unsafe<(typeof WEBHOOK_EVENT_TYPES)[number]>({
+      type: 'string',
+      enum: [...WEBHOOK_EVENT_TYPES],
+      examples: ['post.published'],
+    }),
     status: DeliveryStatus,
     attemptCount: Type.Integer({ minimum: 0 }),
     nextAttemptAt: Nullable(DateTime()),
     lastResponseStatus: Nullable(Type.Integer()),
     lastError: Nullable(Type.String()),
-    payload: Type.Ref(EventSchema, { description: 'The request body every attempt sends' }),
+    payload: Type.Ref(WebhookEventSchema, { description: 'The request body every attempt sends' }),
     attempts: Type.Array(Type.Ref(WebhookAttemptSchema)),
     createdAt: DateTime(),
     updatedAt: DateTime(),
@@ -132,14 +137,17 @@ export const CreateWebhookBody = Type.Object(
   },
 );
 
+const Enabled = Type.Boolean({
+  description: 'true re-enables an endpoint Audenci disabled (clears disabledReason and failingSince)',
+});
+
+/** PATCH: only the fields to change. */
 export const UpdateWebhookBody = Type.Object(
   {
     url: Type.Optional(Url),
     events: Type.Optional(Events),
     description: Type.Optional(Description),
-    enabled: Type.Optional(
-      Type.Boolean({ description: 'true re-enables an endpoint Audenci disabled (clears disabledReason)' }),
-    ),
+    enabled: Type.Optional(Enabled),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ enabled: true }] },
 );
@@ -165,6 +173,7 @@ export const ListDeliveriesQuery = ListQuery(['createdAt'], {
   status: Type.Optional(DeliveryStatus),
 });
 
+/** Fields clients may not set on an endpoint: refused by POST and PATCH, compared by PUT. */
 export const WEBHOOK_READ_ONLY = [
   'id',
   'secret',
@@ -174,3 +183,35 @@ export const WEBHOOK_READ_ONLY = [
   'createdAt',
   'updatedAt',
 ] as const;
+
+export const WEBHOOK_READ_ONLY_FIELDS = readOnlyFields(WebhookEndpointSchema, WEBHOOK_READ_ONLY);
+
+/**
+ * PUT: the whole editable endpoint; `description` left out becomes null and `enabled` true (as at
+ * creation). It may also carry the read-only fields exactly as GET returned them (never `secret`).
+ */
+export const ReplaceWebhookBody = Type.Object(
+  {
+    url: Url,
+    events: Events,
+    description: Type.Optional(Description),
+    enabled: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description: `${Enabled.description}; left out, true`,
+      }),
+    ),
+    ...WEBHOOK_READ_ONLY_FIELDS.echo,
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        url: 'https://example.com/webhooks/audenci',
+        events: ['post.published', 'post.failed'],
+        description: 'Production CRM sync',
+        enabled: true,
+      },
+    ],
+  },
+);

@@ -168,21 +168,29 @@ export async function listEndpoints(
   return { data: page.rows.map((row) => toEndpoint(row, now)), pagination: page.pagination };
 }
 
-/** Fields left out are unchanged. Enabling clears why Audenci disabled it and the failure run. */
+/**
+ * Changes an endpoint. `mode: 'merge'` (PATCH) keeps the fields the input leaves out; `mode: 'replace'`
+ * (PUT, whose schema requires `url` and `events`) resets them as creation would: `description` to null,
+ * `enabled` to true. Enabling a disabled endpoint clears why Audenci disabled it and the failure run;
+ * disabling it clears them too; sending the value it already has changes neither.
+ */
 export async function updateEndpoint(
   ctx: WebhooksContext,
   tenant: Tenant,
   id: string,
   input: EndpointInput,
+  mode: 'replace' | 'merge',
 ): Promise<WebhookEndpoint> {
   const existing = await findEndpointRow(ctx, tenant, id);
   await checkInput(ctx, input);
+  const reset = mode === 'replace';
+  const enabled = input.enabled ?? (reset ? true : undefined);
   await repo.updateEndpoint(ctx.db, tenant, id, {
     ...(input.url !== undefined ? { url: input.url } : {}),
     ...(input.events !== undefined ? { events: JSON.stringify(input.events) } : {}),
-    ...(input.description !== undefined ? { description: input.description } : {}),
-    ...(input.enabled !== undefined
-      ? { enabled: input.enabled ? 1 : 0, disabled_reason: null, failing_since: null }
+    ...(input.description !== undefined || reset ? { description: input.description ?? null } : {}),
+    ...(enabled !== undefined && (enabled ? 1 : 0) !== existing.enabled
+      ? { enabled: enabled ? 1 : 0, disabled_reason: null, failing_since: null }
       : {}),
     updated_at: Math.max(ctx.clock.now(), existing.updated_at + 1),
   });
@@ -226,7 +234,7 @@ export async function rotateSecret(
 
 export function requireEnabled(row: WebhookEndpointRow, what: string): void {
   if (row.enabled === 1) return;
-  throw conflict(`The webhook endpoint is disabled; enable it (PUT enabled: true) before ${what}`, {
+  throw conflict(`The webhook endpoint is disabled; enable it (PATCH enabled: true) before ${what}`, {
     disabledReason: row.disabled_reason,
   });
 }
