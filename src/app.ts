@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from './config/index.js';
 import type { DbHandle } from './db/index.js';
 import { registerAuth } from './http/auth.js';
+import type { AuthFailureThrottle } from './http/auth-throttle.js';
 import { registerErrorHandling, sendError, toAppError } from './http/errors.js';
 import { registerLoadShedding, type LoadSheddingOptions } from './http/load-shedding.js';
 import { registerIdempotency } from './http/idempotency.js';
@@ -73,6 +74,8 @@ export interface AppDeps {
   db: DbHandle;
   ctx: ServiceContext;
   rateLimiter: RateLimiter;
+  /** Failed authentications per client address (AUDENCI_AUTH_FAILURE_LIMIT); absent: not throttled. */
+  authFailures?: AuthFailureThrottle;
   authenticator: KeyAuthenticator;
   keyUsage: KeyUsage;
   metrics: Registry;

@@ -11,6 +11,7 @@ import {
   RedisRateLimitStore,
   type RateLimitStore,
 } from './http/rate-limit.js';
+import { AuthFailureThrottle } from './http/auth-throttle.js';
 import { createJobTypeRegistry } from './modules/jobs/index.js';
 import { createMediaContext } from './modules/media/index.js';
 import { createAiProvider } from './ai/index.js';
@@ -103,6 +104,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     options.rateLimitWindowMs ?? config.rateLimitWindowSeconds * 1000,
     (e) => onError(e, 'rate limit store'),
   );
+  // Scale-out: the same Redis connection (keys of their own); embedded: a store of its own, whose
+  // windows are not the request limits'.
+  const authFailures = new AuthFailureThrottle(
+    config.redisUrl ? store : new MemoryRateLimitStore(),
+    config.authFailureLimit,
+    config.authFailureWindowSeconds * 1000,
+    (e) => onError(e, 'rate limit store'),
+  );
   const keyUsage = new KeyUsage(db.db, config.keyUsageFlushMs, (e) => onError(e, 'key usage flush'));
   keyUsage.start();
   const authenticator = new KeyAuthenticator(db.db, clock, config.authCacheTtlMs);
@@ -131,6 +140,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ctx,
     media,
     rateLimiter,
+    authFailures,
     authenticator,
     keyUsage,
     metrics: createMetricsRegistry(),

@@ -8,6 +8,7 @@ import {
   type Principal,
   type Scope,
 } from '../modules/keys/index.js';
+import type { AuthFailureThrottle } from './auth-throttle.js';
 import type { RateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
@@ -50,12 +51,42 @@ export interface AuthDeps {
   authenticator: KeyAuthenticator;
   keyUsage: KeyUsage;
   rateLimiter: RateLimiter;
+  /** Failed authentications per client address (`request.ip`); absent: not throttled. */
+  authFailures?: AuthFailureThrottle;
   clock: Clock;
+}
+
+function tooManyFailures(throttle: AuthFailureThrottle, until: number, now: number): AppError {
+  const retryAfter = Math.max(1, Math.ceil((until - now) / 1000));
+  return new AppError(
+    'RATE_LIMITED',
+    `Too many failed authentication attempts from this address; retry after ${retryAfter} s`,
+    {
+      reason: 'authentication_failures',
+      limit: throttle.limit,
+      resetAt: new Date(until).toISOString(),
+    },
+    { 'Retry-After': String(retryAfter) },
+  );
+}
+
+/** The key's principal, or the 401 that refuses it. */
+async function identify(header: string | undefined, authenticator: KeyAuthenticator): Promise<Principal> {
+  if (!header) throw unauthorized('Missing API key: send it as "Authorization: Bearer <key>"', false);
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  if (!match) throw unauthorized('Malformed Authorization header: expected "Bearer <key>"', true);
+  const parsed = parseKey(match[1]!);
+  if (!parsed) throw unauthorized('Invalid API key', true);
+  const result = await authenticator.authenticate(parsed.hash);
+  if (!result.ok) throw unauthorized(REFUSALS[result.reason], true);
+  return result.principal;
 }
 
 /**
  * Authentication, rate limiting and scope checks, in that order, for every route whose config declares
  * a scope. Runs in `onRequest`, before the body is read: an unauthenticated caller costs no parsing.
+ * A request carrying an Authorization header that is refused counts as a failure of its address;
+ * an address past the failure limit is answered 429 before anything else is looked at.
  */
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   app.decorateRequest('principal', null as unknown as Principal);
@@ -71,18 +102,28 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       return;
     }
 
+    const throttle = deps.authFailures;
+    const now = deps.clock.now();
+    const refusedUntil = throttle?.refusedUntil(request.ip, now);
+    if (throttle && refusedUntil !== undefined) throw tooManyFailures(throttle, refusedUntil, now);
+
     const header = request.headers.authorization;
-    if (!header) throw unauthorized('Missing API key: send it as "Authorization: Bearer <key>"', false);
-    const match = /^Bearer +(\S+) *$/i.exec(header);
-    if (!match) throw unauthorized('Malformed Authorization header: expected "Bearer <key>"', true);
-    const parsed = parseKey(match[1]!);
-    if (!parsed) throw unauthorized('Invalid API key', true);
-    const result = await deps.authenticator.authenticate(parsed.hash);
-    if (!result.ok) throw unauthorized(REFUSALS[result.reason], true);
-    const principal = result.principal;
+    let principal: Principal;
+    try {
+      principal = await identify(header, deps.authenticator);
+    } catch (error) {
+      // A missing header is not counted: it costs nothing and guesses nothing.
+      if (throttle && header !== undefined && error instanceof AppError && error.status === 401) {
+        const failure = await throttle.fail(request.ip, now);
+        // Past the limit already (counted by another process first): refused like the next ones.
+        if (failure.refusedUntil !== undefined && failure.count > throttle.limit) {
+          throw tooManyFailures(throttle, failure.refusedUntil, now);
+        }
+      }
+      throw error;
+    }
     request.principal = principal;
 
-    const now = deps.clock.now();
     deps.keyUsage.touch(principal.keyId, now);
     const limit = await deps.rateLimiter.check(
       `${principal.organizationId}:${principal.environment}`,

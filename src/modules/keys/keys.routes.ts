@@ -70,6 +70,8 @@ export async function keysRoutes(app: FastifyInstance, deps: RouteDeps): Promise
         },
         ctx.counts,
       );
+      // Nothing remembered as unknown may refuse the new key (its hash is new; this is belt and braces).
+      authenticator.forgetUnknown();
       reply.code(201).header('Location', resourceUrl(deps, request, `/api-keys/${key.id}`));
       return { data: key };
     },

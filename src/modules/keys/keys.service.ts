@@ -319,9 +319,16 @@ const AUTH_CACHE_MAX = 10_000;
 /**
  * Verifies keys. A verified key row is kept in memory for `ttlMs` (revocation and rotation in this
  * process drop it at once; in other processes it takes effect within `ttlMs`).
+ *
+ * A hash looked up and found absent is remembered for `ttlMs` too, so a client repeating an unknown
+ * key costs no query. This never turns a new key away: only hashes that were presented and absent are
+ * remembered, and a new key's hash is random (it cannot have been presented before it existed);
+ * creating or rotating a key in this process also forgets them all.
  */
 export class KeyAuthenticator {
   private cache = new Map<string, CachedKey>();
+  /** Hashes found absent, with the time until which they are answered `unknown` from memory. */
+  private unknown = new Map<string, number>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -329,20 +336,33 @@ export class KeyAuthenticator {
     private readonly ttlMs: number,
   ) {}
 
+  /** The database lookup behind `authenticate` (one query). */
+  lookup(hash: string): Promise<repo.KeyWithOrganization | undefined> {
+    return repo.findKeyByHash(this.db, hash);
+  }
+
   /** Who is calling, or why the key is refused. */
   async authenticate(hash: string): Promise<AuthResult> {
     const now = this.clock.now();
     let row: repo.KeyWithOrganization | undefined;
     const cached = this.cache.get(hash);
+    const unknownUntil = this.unknown.get(hash);
     if (cached && cached.until > now) {
       row = cached.row;
+    } else if (unknownUntil !== undefined && unknownUntil > now) {
+      return { ok: false, reason: 'unknown' };
     } else {
-      row = await repo.findKeyByHash(this.db, hash);
+      row = await this.lookup(hash);
+      this.unknown.delete(hash);
       if (this.ttlMs > 0 && row) {
         if (this.cache.size >= AUTH_CACHE_MAX) this.cache.clear();
         this.cache.set(hash, { row, until: now + this.ttlMs });
       } else {
         this.cache.delete(hash);
+        if (this.ttlMs > 0 && !row) {
+          if (this.unknown.size >= AUTH_CACHE_MAX) this.unknown.clear();
+          this.unknown.set(hash, now + this.ttlMs);
+        }
       }
     }
     if (!row) return { ok: false, reason: 'unknown' };
@@ -360,8 +380,14 @@ export class KeyAuthenticator {
     };
   }
 
-  /** Forget everything cached (after a key or an organization's plan changed). */
+  /** Forget everything cached (after a key was rotated or revoked, or a plan changed). */
   invalidate(): void {
     this.cache.clear();
+    this.unknown.clear();
+  }
+
+  /** Forget the hashes remembered as unknown (after a key was created). */
+  forgetUnknown(): void {
+    this.unknown.clear();
   }
 }
