@@ -87,27 +87,32 @@ export class References {
     return details as MediaDetail[];
   }
 
-  /** Throws the 400 of `POST /posts` when a reference is unknown (to this tenant) or mismatched. */
+  /**
+   * Throws the 400 of `POST /posts` when a reference is unknown (to this tenant) or mismatched. A null
+   * `brandId` (`POST /posts/validate` without one) checks the other references without brand matching.
+   */
   async check(
     db: Kysely<Database>,
-    brandId: string,
+    brandId: string | null,
     campaignId: string | null,
     account: { platform: string; socialAccountId: string | null },
   ): Promise<void> {
     const ctx = db === this.ctx.db ? this.ctx : { ...this.ctx, db };
     const tenant = this.tenant;
     const problems: FieldProblem[] = [];
-    const brand = await this.cached(this.brands, brandId, async () =>
-      Boolean(await found(getBrand(ctx, tenant, brandId))),
-    );
-    if (!brand) problems.push({ field: 'brandId', reason: `No brand with id '${brandId}'` });
+    if (brandId !== null) {
+      const brand = await this.cached(this.brands, brandId, async () =>
+        Boolean(await found(getBrand(ctx, tenant, brandId))),
+      );
+      if (!brand) problems.push({ field: 'brandId', reason: `No brand with id '${brandId}'` });
+    }
     if (campaignId !== null) {
       const campaign = await this.cached(this.campaigns, campaignId, async () => {
         const row = await found(findCampaignRow(ctx, tenant, campaignId));
         return row && { brandId: row.brand_id };
       });
       if (!campaign) problems.push({ field: 'campaignId', reason: `No campaign with id '${campaignId}'` });
-      else if (campaign.brandId !== brandId)
+      else if (brandId !== null && campaign.brandId !== brandId)
         problems.push({ field: 'campaignId', reason: 'The campaign belongs to another brand' });
     }
     const accountId = account.socialAccountId;
@@ -118,7 +123,7 @@ export class References {
       });
       const reason = !row
         ? `No social account with id '${accountId}'`
-        : row.brandId !== brandId
+        : brandId !== null && row.brandId !== brandId
           ? 'The social account belongs to another brand'
           : row.platform !== account.platform
             ? `The social account is a ${row.platform} account, not ${account.platform}`

@@ -128,12 +128,15 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
         summary: "Check a draft against its platform's rules",
         description:
           'Runs exactly the checks that scheduling runs and reports every violation. Nothing is saved. ' +
-          'Answers 200 whether or not the draft is valid; see `valid`. Needs `read_write`, like creating a post.',
+          'Answers 200 whether or not the draft is valid; see `valid`. The ids it names (`mediaIds`, `brandId`, ' +
+          '`campaignId`, `socialAccountId`) are checked as `POST /posts` checks them: an unknown one, or one of ' +
+          'another organization or environment, is the same 400 naming the field. Needs `read_write`, like ' +
+          'creating a post.',
         body: ValidatePostBody,
         response: { 200: DataEnvelope(Type.Ref(ValidationReportSchema)) },
       },
     },
-    async (request) => ({ data: service.validatePost(request.body) }),
+    async (request) => ({ data: await service.validatePost(ctx, request.principal, request.body) }),
   );
 
   app.get<{ Params: Static<typeof Params> }>(

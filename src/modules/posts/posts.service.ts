@@ -460,14 +460,31 @@ export interface ValidationReport {
   violations: RuleViolation[];
 }
 
-/** Checks a draft against its platform's rules without saving anything. */
-export function validatePost(
-  input: Pick<NewPostInput, 'platform' | 'caption' | 'mediaIds' | 'link' | 'firstComment'>,
-): ValidationReport {
+/**
+ * Checks a draft against its platform's rules without saving anything. The ids it names are checked as
+ * `POST /posts` checks them (a media item, brand, campaign or account of another organization or
+ * environment, or none at all, is the same 400), and the media's types count in the rules, as when
+ * scheduling.
+ */
+export async function validatePost(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  input: Pick<
+    NewPostInput,
+    'platform' | 'caption' | 'mediaIds' | 'link' | 'firstComment' | 'campaignId' | 'socialAccountId'
+  > & { brandId?: string },
+): Promise<ValidationReport> {
+  const refs = new References(ctx, tenant);
+  const media = await refs.media(ctx.db, input.mediaIds ?? []);
+  await refs.check(ctx.db, input.brandId ?? null, input.campaignId ?? null, {
+    platform: input.platform,
+    socialAccountId: input.socialAccountId ?? null,
+  });
   const violations = validateDraft({
     platform: input.platform,
     caption: input.caption,
     mediaIds: input.mediaIds ?? [],
+    media,
     link: input.link ?? null,
     firstComment: input.firstComment ?? null,
   });
