@@ -21,6 +21,7 @@ import { CursorCodec } from './shared/cursor.js';
 import { CountCache } from './db/count-cache.js';
 import { createConnectorRegistry } from './platforms/index.js';
 import { SecretBox } from './shared/secret-box.js';
+import { makePrivateDir, tightenDataDir } from './shared/private-files.js';
 import { Queue } from './worker/queue.js';
 
 export interface Runtime extends AppDeps {
@@ -40,7 +41,8 @@ export interface RuntimeOptions extends CreateDbOptions {
 
 /**
  * The secret that encrypts platform tokens and signs cursors. Embedded mode generates one into the data
- * dir on first start (mode 0600); scale-out mode must be given `AUDENCI_SECRET_KEY` (config enforces it).
+ * dir on first start (mode 0600, in a 0700 dir); scale-out mode must be given `AUDENCI_SECRET_KEY`
+ * (config enforces it).
  */
 export function resolveSecretKey(config: Config): Buffer {
   if (config.secretKey) return config.secretKey;
@@ -52,7 +54,7 @@ export function resolveSecretKey(config: Config): Buffer {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  makePrivateDir(config.dataDir);
   const key = randomBytes(32);
   fs.writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   return key;
@@ -80,6 +82,11 @@ export function secretBoxes(secretKey: Buffer, previousKeys: readonly Buffer[] =
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const onError = options.onBackgroundError ?? (() => undefined);
+  // Files an earlier version (or a restore) left readable by others become owner-only; best effort
+  // (e.g. a data dir owned by another user cannot be changed), the failure is reported.
+  await tightenDataDir(config.dataDir).catch((e: unknown) =>
+    onError(e, 'making the data directory owner-only'),
+  );
   const secretKey = resolveSecretKey(config);
   const previousKeys = config.previousSecretKeys.filter((k) => !k.equals(secretKey));
   const db: DbHandle = createDb(config, options);

@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { EventEmitter } from 'node:events';
 import type { DbHandle, Notifier } from './types.js';
+import { ensurePrivateFile, PRIVATE_DIR_MODE, tightenFile } from '../../shared/private-files.js';
 
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -48,7 +49,12 @@ function localNotifier(): Notifier {
 }
 
 export function openSqlite(file: string): DbHandle {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Owner-only before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
+    ensurePrivateFile(file);
+    for (const suffix of ['-wal', '-shm', '-journal']) tightenFile(`${file}${suffix}`);
+  }
   const raw = new SQLite(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');

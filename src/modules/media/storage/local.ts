@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../../shared/private-files.js';
 import { blobPath, BlobNotFoundError, type ByteRange, type MediaStorage } from './storage.js';
 
 /**
  * Blobs as files under `<root>/ab/cd/<sha256>`. An upload is written to `<root>/tmp/` while it is
  * hashed, then renamed into place: a reader never sees a partial blob, and a failed upload leaves only
- * a temporary file, which is removed.
+ * a temporary file, which is removed. Files are 0600 and folders 0700 (owner only).
  */
 export class LocalStorage implements MediaStorage {
   readonly driver = 'local' as const;
@@ -21,7 +22,8 @@ export class LocalStorage implements MediaStorage {
 
   async put(body: Readable): Promise<{ key: string; size: number }> {
     const tmpDir = path.join(this.root, 'tmp');
-    await fs.promises.mkdir(tmpDir, { recursive: true });
+    // Owner-only, whatever the umask (src/shared/private-files.ts).
+    await fs.promises.mkdir(tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = path.join(tmpDir, randomUUID());
     const hash = createHash('sha256');
     let size = 0;
@@ -34,12 +36,12 @@ export class LocalStorage implements MediaStorage {
     });
     // Opened (created) before anything is piped: a stream that opens its file lazily could create it
     // after an early error had already removed it, leaving a stray temporary file behind.
-    const handle = await fs.promises.open(tmp, 'wx');
+    const handle = await fs.promises.open(tmp, 'wx', PRIVATE_FILE_MODE);
     try {
       await pipeline(body, meter, handle.createWriteStream());
       const key = hash.digest('hex');
       const target = this.file(key);
-      await fs.promises.mkdir(path.dirname(target), { recursive: true });
+      await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: PRIVATE_DIR_MODE });
       // Replacing an existing blob is harmless: its bytes are the same.
       await fs.promises.rename(tmp, target);
       return { key, size };
