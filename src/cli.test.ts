@@ -375,6 +375,30 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
       assert.ok(key.revokedAt);
       assert.equal(key.key, undefined);
     });
+
+    it("keys create --scope takes the seed's spellings (read-write, read-only) and prints the canonical name", async () => {
+      const [readWrite, readOnly, readUnderscore, bad] = await Promise.all([
+        run(['keys', 'create', '--org', orgId, '--scope', 'read-write', '--json'], { dataDir }),
+        run(['keys', 'create', '--org', orgId, '--scope', 'read-only', '--json'], { dataDir }),
+        run(['keys', 'create', '--org', orgId, '--scope', 'read_only', '--json'], { dataDir }),
+        run(['keys', 'create', '--org', orgId, '--scope', 'write', '--json'], { dataDir }),
+      ]);
+      const rw = onlyJson(readWrite);
+      assert.equal(rw.scope, 'read_write');
+      assert.match(rw.key, KEY_LINE);
+      assert.equal(onlyJson(readOnly).scope, 'read');
+      assert.equal(onlyJson(readUnderscore).scope, 'read');
+      const listed = onlyJson(await run(['keys', 'list', '--org', orgId, '--json'], { dataDir }));
+      assert.equal(listed.data.find((k: any) => k.id === rw.id)?.scope, 'read_write');
+
+      assert.notEqual(bad.code, 0);
+      assert.equal(bad.stdout, '');
+      assert.equal(bad.stderr.split('\n').filter(Boolean).length, 1, bad.stderr);
+      assert.match(
+        bad.stderr,
+        /^audenci: .*scope.*read, read_write, admin \(aliases: read-only, read_only, read-write\)/,
+      );
+    });
   });
 
   describe('secrets', () => {

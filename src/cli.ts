@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { createDb, migrateDatabase } from './db/index.js';
 import { createLogger, handleSignals, start, type ProcessRole } from './main.js';
 import { ImportUsageError, importPosts, showJob, type ApiTarget } from './modules/jobs/jobs.cli.js';
-import { createKey, listAllKeys, revokeKeyById, SCOPES } from './modules/keys/index.js';
+import { createKey, listAllKeys, revokeKeyById, SCOPE_ALIASES, SCOPES } from './modules/keys/index.js';
 import { createOrganization, listOrganizations, PLANS } from './modules/organizations/index.js';
 import { rotateSecrets } from './modules/secrets/index.js';
 import { resolveSecretKey, secretBoxes } from './runtime.js';
@@ -184,7 +184,9 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'keys create': {
-    usage: `audenci keys create --org <org id> --scope <${SCOPES.join('|')}> [--test] [--name <name>] [--expires-at <ISO date-time>] [--json]`,
+    usage:
+      `audenci keys create --org <org id> --scope <${SCOPES.join('|')}> [--test] [--name <name>] [--expires-at <ISO date-time>] [--json]\n` +
+      `  --scope also takes the aliases ${Object.keys(SCOPE_ALIASES).join(', ')}; the key is shown with the canonical name`,
     summary: 'Create an API key (live, or test environment with --test); the key is printed once',
     options: {
       org: { type: 'string' },

@@ -145,7 +145,11 @@ for (const dialect of dialects) {
       const before = await db().selectFrom('api_keys').select(db().fn.countAll().as('n')).executeTakeFirst();
       const post = (body: unknown) =>
         call(t.app, 'POST', '/api/v1/api-keys', { key: tenant.live.admin, body });
-      assertInvalid(await post({ scope: 'superuser' }), 'scope', 'Must be one of: read, read_write, admin');
+      assertInvalid(
+        await post({ scope: 'superuser' }),
+        'scope',
+        'Must be one of: read, read_write, admin, read-only, read_only, read-write',
+      );
       assertInvalid(await post({ name: 'no scope' }), 'scope', 'Field is required');
       assertInvalid(
         await post({ scope: 'read', expiresAt: iso(clock.now() - 1000) }),

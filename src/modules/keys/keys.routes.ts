@@ -10,6 +10,7 @@ import {
   RotateApiKeyBody,
 } from './keys.schemas.js';
 import * as service from './keys.service.js';
+import { canonicalScope } from './keys.table.js';
 
 const Params = IdParams('API key', 'key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['API keys'];
@@ -25,13 +26,16 @@ export async function keysRoutes(app: FastifyInstance, deps: RouteDeps): Promise
         tags: TAGS,
         operationId: 'listApiKeys',
         summary: "List this environment's API keys",
-        description: 'Keys are shown by prefix and last four characters; the full key is never shown again.',
+        description:
+          'Keys are shown by prefix and last four characters; the full key is never shown again. `scope` filters ' +
+          'by scope and accepts the aliases `read-only`, `read_only` and `read-write`.',
         querystring: ListApiKeysQuery,
         response: { 200: ListEnvelope(Type.Ref(ApiKeySchema)) },
       },
     },
     async (request) => {
-      const { page = 1, limit = 20, cursor, sortBy = 'createdAt', sortOrder = 'desc', scope } = request.query;
+      const { page = 1, limit = 20, cursor, sortBy = 'createdAt', sortOrder = 'desc' } = request.query;
+      const scope = request.query.scope === undefined ? undefined : canonicalScope(request.query.scope);
       return service.listKeys(
         ctx,
         request.principal,
@@ -51,7 +55,9 @@ export async function keysRoutes(app: FastifyInstance, deps: RouteDeps): Promise
         operationId: 'createApiKey',
         summary: 'Create an API key',
         description:
-          'The key belongs to the same organization and environment as the calling key. `key` is shown only here.',
+          'The key belongs to the same organization and environment as the calling key. `key` is shown only here. ' +
+          '`scope` is `read`, `read_write` or `admin`; the spellings `read-only` and `read_only` (for `read`) and ' +
+          '`read-write` (for `read_write`) are accepted too, and the answer carries the canonical name.',
         body: CreateApiKeyBody,
         response: { 201: DataEnvelope(Type.Ref(ApiKeyWithSecretSchema)) },
       },

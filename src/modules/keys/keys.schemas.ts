@@ -1,12 +1,24 @@
 import { Type } from '@sinclair/typebox';
 import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
-import { SCOPES } from './keys.table.js';
+import { SCOPE_SPELLINGS, SCOPES, type ScopeSpelling } from './keys.table.js';
+
+const SCOPE_MEANING =
+  'read: GET only; read_write: GET and content changes; admin: everything, including keys and settings';
 
 const ScopeSchema = Type.Unsafe<(typeof SCOPES)[number]>({
   type: 'string',
   enum: [...SCOPES],
+  description: SCOPE_MEANING,
+});
+
+/** A scope as input: the canonical names and their aliases. */
+const ScopeInputSchema = Type.Unsafe<ScopeSpelling>({
+  type: 'string',
+  enum: [...SCOPE_SPELLINGS],
   description:
-    'read: GET only; read_write: GET and content changes; admin: everything, including keys and settings',
+    `${SCOPE_MEANING}. The canonical names are \`read\`, \`read_write\` and \`admin\`; \`read-only\` and ` +
+    '`read_only` are accepted for `read`, `read-write` for `read_write`, and answers always carry the ' +
+    'canonical name.',
 });
 
 export const ApiKeySchema = Type.Object(
@@ -45,7 +57,7 @@ export const ApiKeyWithSecretSchema = Type.Object(
 
 export const CreateApiKeyBody = Type.Object(
   {
-    scope: ScopeSchema,
+    scope: ScopeInputSchema,
     name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
     expiresAt: Type.Optional(Nullable(DateTime({ description: 'When the key stops working (future)' }))),
   },
@@ -67,5 +79,5 @@ export const RotateApiKeyBody = Type.Object(
 );
 
 export const ListApiKeysQuery = ListQuery(['createdAt'], {
-  scope: Type.Optional(ScopeSchema),
+  scope: Type.Optional(ScopeInputSchema),
 });

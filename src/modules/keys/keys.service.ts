@@ -10,7 +10,7 @@ import { rateLimitOf } from '../organizations/organizations.service.js';
 import * as orgRepo from '../organizations/organizations.repository.js';
 import { displayParts, generateKey, hashKey } from './keys.format.js';
 import * as repo from './keys.repository.js';
-import { SCOPES, type ApiKeyRow, type Scope } from './keys.table.js';
+import { canonicalScope, SCOPE_ALIASES, SCOPES, type ApiKeyRow, type Scope } from './keys.table.js';
 import type { CountCache } from '../../db/count-cache.js';
 
 export type KeyStatus = 'active' | 'expiring' | 'expired' | 'revoked';
@@ -76,6 +76,7 @@ export function toApiKey(row: ApiKeyRow, now: number, lastUsedOverride?: number)
 export interface CreateKeyInput {
   organizationId: string;
   environment: Environment;
+  /** A scope or one of its aliases (`read-write`…); stored as the canonical name. */
   scope: string;
   name?: string | null;
   /** Epoch ms. */
@@ -84,8 +85,11 @@ export interface CreateKeyInput {
 
 function checkCreate(input: CreateKeyInput, now: number): void {
   const problems = [];
-  if (!(SCOPES as readonly string[]).includes(input.scope)) {
-    problems.push({ field: 'scope', reason: `Must be one of: ${SCOPES.join(', ')}` });
+  if (canonicalScope(input.scope) === undefined) {
+    problems.push({
+      field: 'scope',
+      reason: `Must be one of: ${SCOPES.join(', ')} (aliases: ${Object.keys(SCOPE_ALIASES).join(', ')})`,
+    });
   }
   if (input.expiresAt != null && input.expiresAt <= now) {
     problems.push({ field: 'expiresAt', reason: 'Must be in the future' });
@@ -135,7 +139,7 @@ export async function createKey(
   checkCreate(input, now);
   if (!(await orgRepo.findOrganization(db, input.organizationId)))
     throw notFound('organization', input.organizationId);
-  const { row, key } = await insertNewKey(db, now, input);
+  const { row, key } = await insertNewKey(db, now, { ...input, scope: canonicalScope(input.scope)! });
   counts?.invalidate(keysResource({ organizationId: row.organization_id, environment: row.environment }));
   return { ...toApiKey(row, now), key };
 }

@@ -4,6 +4,22 @@ import type { Environment } from '../organizations/organizations.table.js';
 export const SCOPES = ['read', 'read_write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/**
+ * Other spellings accepted wherever a scope is given (API and CLI): the seed's `read-only` and
+ * `read-write`, and `read_only` to match `read_write`. Answers always carry the canonical name.
+ */
+export const SCOPE_ALIASES = { 'read-only': 'read', read_only: 'read', 'read-write': 'read_write' } as const;
+export type ScopeSpelling = Scope | keyof typeof SCOPE_ALIASES;
+export const SCOPE_SPELLINGS = [...SCOPES, ...Object.keys(SCOPE_ALIASES)] as ScopeSpelling[];
+
+/** The canonical scope a spelling names, or undefined for an unknown one. */
+export function canonicalScope(spelling: string): Scope | undefined {
+  if ((SCOPES as readonly string[]).includes(spelling)) return spelling as Scope;
+  return Object.hasOwn(SCOPE_ALIASES, spelling)
+    ? SCOPE_ALIASES[spelling as keyof typeof SCOPE_ALIASES]
+    : undefined;
+}
+
 export interface ApiKeysTable {
   id: string;
   organization_id: string;
