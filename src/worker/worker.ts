@@ -3,8 +3,12 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
+import { clip } from '../shared/text.js';
 import type { Queue } from './queue.js';
 import type { JobRow } from './queue.table.js';
+
+/** Longest error a job keeps (`last_error`, shown as a job's `error.message`): a longer message is cut. */
+export const MAX_JOB_ERROR_LENGTH = 2000;
 
 /** What a handler throws to say whether and when its job may be tried again. */
 export class JobError extends Error {
@@ -238,7 +242,7 @@ export class Worker {
       if (this.crashed) return;
       const error = caught instanceof Error ? caught : new Error(String(caught));
       const retryable = error instanceof JobError ? error.retryable : true;
-      const message = error.message.slice(0, 2000);
+      const message = clip(error.message, MAX_JOB_ERROR_LENGTH);
       try {
         if (retryable && job.attempts < job.max_attempts) {
           const delays = handler.retryDelays.length ? handler.retryDelays : [5];

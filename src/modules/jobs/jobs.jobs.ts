@@ -9,7 +9,7 @@ import { purgeFinishedJobs } from './jobs.retention.js';
 import * as repo from './jobs.repository.js';
 import { loadJob, parseProgress, type JobsContext } from './jobs.service.js';
 import { API_JOB_PREFIX } from './jobs.table.js';
-import type { JobTypeHandler, Progress } from './jobs.types.js';
+import { MAX_JOB_OUTPUT_LENGTH, type JobTypeHandler, type Progress } from './jobs.types.js';
 
 export interface JobsWorkerDeps {
   ctx: JobsContext;
@@ -108,7 +108,17 @@ async function runOneChunk(
     });
     if (!committed) throw new LostLease();
     await repo.insertErrors(trx, job.id, Number(run.error_count), result.errors);
-    if (output.length) await repo.appendOutput(trx, job.id, Number(run.chunks), output.join(''));
+    if (output.length) {
+      const text = output.join('');
+      const most = Math.min(type.maxOutputLength ?? MAX_JOB_OUTPUT_LENGTH, MAX_JOB_OUTPUT_LENGTH);
+      if ((await repo.outputLength(trx, job.id)) + text.length > most) {
+        throw new JobError(
+          `The output would pass ${most.toLocaleString('en-US')} characters; narrow the job (filters, range)`,
+          false,
+        );
+      }
+      await repo.appendOutput(trx, job.id, Number(run.chunks), text);
+    }
     if (!result.done) return false;
     const summary = type.summarize?.(context.payload, next, result.state);
     if (!(await context.complete(trx, summary))) throw new LostLease();

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
+import { clip } from '../../shared/text.js';
 import type { JobStatus } from '../../worker/queue.table.js';
 import { API_JOB_PREFIX, type ApiJobRow, type JobItemErrorRow } from './jobs.table.js';
-import type { ItemError, Progress } from './jobs.types.js';
+import { ITEM_ERROR_LIMITS, type ItemError, type Progress } from './jobs.types.js';
 
 export const FINISHED_STATUSES = ['succeeded', 'failed', 'cancelled'] as const satisfies JobStatus[];
 
@@ -111,12 +112,22 @@ export async function insertErrors(
       job_id: jobId,
       id: errorId(firstOrdinal + start + i),
       item_index: e.index,
-      code: e.code,
-      message: e.message.slice(0, 2000),
-      field: e.field ?? null,
+      code: clip(e.code, ITEM_ERROR_LIMITS.code),
+      message: clip(e.message, ITEM_ERROR_LIMITS.message),
+      field: e.field === undefined ? null : clip(e.field, ITEM_ERROR_LIMITS.field),
     }));
     await db.insertInto('job_item_errors').values(rows).execute();
   }
+}
+
+/** Characters of output a job has written so far. */
+export async function outputLength(db: Kysely<Database>, jobId: string): Promise<number> {
+  const row = await db
+    .selectFrom('job_outputs')
+    .select(sql<string | number>`coalesce(sum(length(content)), 0)`.as('n'))
+    .where('job_id', '=', jobId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function appendOutput(

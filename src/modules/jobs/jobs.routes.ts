@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { ifNoneMatchHits } from '../../http/etag.js';
 import type { FastifyInstance, FastifyError } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
@@ -10,6 +11,7 @@ import {
   CreateJobBody,
   ItemErrorSchema,
   JOBS_BODY_LIMIT,
+  JobOutputText,
   JobSchema,
   ListJobErrorsQuery,
   ListJobsQuery,
@@ -157,14 +159,15 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
         summary: "Download a job's output file",
         description:
           'The file an export writes (CSV, or JSON for `analytics.export` with `format: json`), streamed, ' +
-          'with its Content-Type and a Content-Disposition file name. 404 until the job has succeeded, and ' +
-          'for types that write no file.',
+          'with its Content-Type, a Content-Disposition file name and a strong `ETag` (the file never ' +
+          'changes once the job succeeded: `If-None-Match` answers 304). 404 until the job has succeeded, ' +
+          'and for types that write no file.',
         params: Params,
         response: {
           200: {
             description: 'The output file',
             content: {
-              'text/csv': { schema: { type: 'string', format: 'binary' } },
+              'text/csv': { schema: JobOutputText },
               'application/json': {
                 schema: {
                   type: 'object',
@@ -179,6 +182,8 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
     },
     async (request, reply) => {
       const result = await service.openResult(ctx, request.principal, request.params.id);
+      reply.header('ETag', result.etag);
+      if (ifNoneMatchHits(request.headers['if-none-match'], result.etag)) return reply.code(304).send();
       reply
         .type(result.contentType)
         .header('Content-Disposition', `attachment; filename="${result.filename.replace(/"/g, '')}"`);

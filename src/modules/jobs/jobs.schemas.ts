@@ -1,6 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { Count, DateTime, Id, ListQuery, Nullable, Url } from '../../http/schemas.js';
 import { JOB_STATUSES } from '../../worker/queue.table.js';
+import { MAX_JOB_ERROR_LENGTH } from '../../worker/worker.js';
+import { ITEM_ERROR_LIMITS, MAX_JOB_OUTPUT_LENGTH } from './jobs.types.js';
+import { JOB_ERRORS_SHOWN } from './jobs.service.js';
 
 /** `POST /jobs` takes a larger body than other routes (a whole import); each type also bounds its items. */
 export const JOBS_BODY_LIMIT = 20 * 1024 * 1024;
@@ -11,16 +14,23 @@ export const JobStatusSchema = Type.Unsafe<(typeof JOB_STATUSES)[number]>({
   description: 'queued → running → succeeded | failed; cancelled from queued or running',
 });
 
+/** A job type's name (`posts.import`). */
+const JobType = Type.String({ minLength: 1, maxLength: 64, examples: ['posts.import'] });
+
+/** The output file of `GET /jobs/{id}/result` (CSV), within the output bound every job is held to. */
+export const JobOutputText = { type: 'string', format: 'binary', maxLength: MAX_JOB_OUTPUT_LENGTH } as const;
+
 export const ItemErrorSchema = Type.Object(
   {
-    index: Type.Integer({
-      minimum: 0,
-      description: 'Position of the item in the submitted payload (0-based)',
-    }),
-    code: Type.String({ examples: ['INVALID_INPUT'] }),
-    message: Type.String({ examples: ['caption is required'] }),
+    index: Count({ description: 'Position of the item in the submitted payload (0-based)' }),
+    code: Type.String({ maxLength: ITEM_ERROR_LIMITS.code, examples: ['INVALID_INPUT'] }),
+    message: Type.String({ maxLength: ITEM_ERROR_LIMITS.message, examples: ['caption is required'] }),
     field: Type.Optional(
-      Type.String({ description: 'The field of the item at fault', examples: ['caption'] }),
+      Type.String({
+        maxLength: ITEM_ERROR_LIMITS.field,
+        description: 'The field of the item at fault',
+        examples: ['caption'],
+      }),
     ),
   },
   { $id: 'JobItemError', title: 'JobItemError', additionalProperties: false },
@@ -28,37 +38,42 @@ export const ItemErrorSchema = Type.Object(
 
 const ProgressSchema = Type.Object(
   {
-    total: Type.Integer({ minimum: 0, description: 'Items the job will process (fixed at submission)' }),
-    processed: Type.Integer({ minimum: 0, description: 'Items done so far: succeeded + failed' }),
-    succeeded: Type.Integer({ minimum: 0 }),
-    failed: Type.Integer({ minimum: 0 }),
+    total: Count({ description: 'Items the job will process (fixed at submission)' }),
+    processed: Count({ description: 'Items done so far: succeeded + failed' }),
+    succeeded: Count(),
+    failed: Count(),
   },
   { additionalProperties: false },
 );
 
 export const JobSchema = Type.Object(
   {
-    id: Type.String({ examples: ['job_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
-    type: Type.String({ examples: ['posts.import'] }),
+    id: Id('job_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    type: JobType,
     status: JobStatusSchema,
     progress: ProgressSchema,
     errors: Type.Array(Type.Ref(ItemErrorSchema), {
-      description: 'The first 1,000 item errors by index; `GET /jobs/{id}/errors` lists all of them',
+      maxItems: JOB_ERRORS_SHOWN,
+      description: `The first ${JOB_ERRORS_SHOWN.toLocaleString('en-US')} item errors by index; \`GET /jobs/{id}/errors\` lists all of them`,
     }),
-    errorCount: Type.Integer({ minimum: 0, description: 'Item errors in all' }),
+    errorCount: Count({ description: 'Item errors in all' }),
     result: Nullable(
       Type.Object(
         {
-          resultUrl: Type.Optional(
-            Type.String({ format: 'uri', description: 'Download of the output file' }),
-          ),
+          resultUrl: Type.Optional(Url({ description: 'Download of the output file' })),
         },
         { additionalProperties: true },
       ),
       { description: "The type's summary once the job succeeded (with `resultUrl` for a file); null before" },
     ),
     error: Nullable(
-      Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false }),
+      Type.Object(
+        {
+          code: Type.Unsafe<'JOB_FAILED'>({ type: 'string', enum: ['JOB_FAILED'] }),
+          message: Type.String({ maxLength: MAX_JOB_ERROR_LENGTH }),
+        },
+        { additionalProperties: false },
+      ),
       { description: 'Why the job failed (status `failed` only)' },
     ),
     createdAt: DateTime(),
@@ -80,12 +95,7 @@ export const JobSchema = Type.Object(
 
 export const CreateJobBody = Type.Object(
   {
-    type: Type.String({
-      minLength: 1,
-      maxLength: 64,
-      description: 'The job type',
-      examples: ['posts.import'],
-    }),
+    type: Type.String({ ...JobType, description: 'The job type' }),
     payload: Type.Optional(
       Type.Object(
         {},
@@ -98,7 +108,7 @@ export const CreateJobBody = Type.Object(
 
 export const ListJobsQuery = ListQuery(['createdAt'], {
   status: Type.Optional(JobStatusSchema),
-  type: Type.Optional(Type.String({ minLength: 1, maxLength: 64, examples: ['posts.import'] })),
+  type: Type.Optional(JobType),
 });
 
 /** Item errors in payload order by default. */

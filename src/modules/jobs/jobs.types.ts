@@ -11,6 +11,18 @@ import type { ServiceContext } from '../context.js';
  * exactly after the last committed chunk: no item done twice, none skipped.
  */
 
+/**
+ * Bounds of an item error as stored and shown: what a type reports (a validation message quoting the
+ * item, a platform's answer) is cut to them when it is stored.
+ */
+export const ITEM_ERROR_LIMITS = { code: 64, message: 2000, field: 500 } as const;
+
+/**
+ * Most characters of output one job writes (a type may allow fewer with `maxOutputLength`): a chunk
+ * that would pass it fails the job, so `GET /jobs/{id}/result` never serves more.
+ */
+export const MAX_JOB_OUTPUT_LENGTH = 1024 ** 3;
+
 /** One item that failed; `index` is its position in the submitted payload (0-based). */
 export interface ItemError {
   index: number;
@@ -99,6 +111,8 @@ export interface JobTypeHandler<P = unknown, S = unknown> {
    * payload `prepare` returned when they depend on it (e.g. an export's `format`).
    */
   output?: JobOutputFile | ((payload: P) => JobOutputFile);
+  /** Most characters of output a job of this type writes (default and at most MAX_JOB_OUTPUT_LENGTH). */
+  maxOutputLength?: number;
 }
 
 /** How `GET /jobs/{id}/result` serves a job's output file. */
