@@ -78,8 +78,15 @@ export type Deleted = ResponseData<'deletePost'>;
 
 export type PostListParams = QueryParams<'listPosts'>;
 export type PostCreateParams = RequestBody<'createPost'>;
-export type PostUpdateParams = RequestBody<'replacePost'>;
-export type PostPatchParams = RequestBody<'updatePost'>;
+/** Body of `posts.update` (`PATCH`): only the fields to change. */
+export type PostUpdateParams = RequestBody<'updatePost'>;
+/**
+ * Body of `posts.replace` (`PUT`): the whole editable post; it may carry the read-only fields exactly as
+ * `posts.retrieve` returned them.
+ */
+export type PostReplaceParams = RequestBody<'replacePost'>;
+/** @deprecated The body of `PATCH`, now named {@link PostUpdateParams} (`posts.update`). */
+export type PostPatchParams = PostUpdateParams;
 export type PostValidateParams = RequestBody<'validatePost'>;
 /** Body of `POST /posts/batch`: up to 100 posts; `atomic` makes it all or nothing. */
 export interface PostBatchCreateParams {
@@ -90,8 +97,8 @@ export interface PostBatchCreateParams {
 }
 /** Body of `PUT /posts/batch`: up to 100 `{id, ...fields}` changes; `atomic` makes it all or nothing. */
 export interface PostBatchUpdateParams {
-  /** Up to 100 changes, each `{id, ...fields}` as the body of `posts.patch`. */
-  posts: (PostPatchParams & { id: string })[];
+  /** Up to 100 changes, each `{id, ...fields}` as the body of `posts.update`. */
+  posts: (PostUpdateParams & { id: string })[];
   atomic?: boolean;
 }
 /** One result per item, in request order, and a summary. */
@@ -99,12 +106,18 @@ export type PostBatchResult = ResponseBody<'createPostsBatch'>;
 
 export type CampaignListParams = QueryParams<'listCampaigns'>;
 export type CampaignCreateParams = RequestBody<'createCampaign'>;
+/** Body of `campaigns.update` (`PATCH`): only the fields to change. */
 export type CampaignUpdateParams = RequestBody<'updateCampaign'>;
+/** Body of `campaigns.replace` (`PUT`): the whole editable campaign (read-only fields as retrieved allowed). */
+export type CampaignReplaceParams = RequestBody<'replaceCampaign'>;
 export type CampaignPostListParams = QueryParams<'listCampaignPosts'>;
 
 export type BrandListParams = QueryParams<'listBrands'>;
 export type BrandCreateParams = RequestBody<'createBrand'>;
+/** Body of `brands.update` (`PATCH`): only the fields to change. */
 export type BrandUpdateParams = RequestBody<'updateBrand'>;
+/** Body of `brands.replace` (`PUT`): the whole editable brand (read-only fields as retrieved allowed). */
+export type BrandReplaceParams = RequestBody<'replaceBrand'>;
 
 export type SocialAccountListParams = QueryParams<'listSocialAccounts'>;
 export type SocialAccountConnectParams = RequestBody<'connectSocialAccount'>;
@@ -139,7 +152,10 @@ export type JobErrorListParams = QueryParams<'listJobErrors'>;
 
 export type WebhookListParams = QueryParams<'listWebhooks'>;
 export type WebhookCreateParams = RequestBody<'createWebhook'>;
+/** Body of `webhooks.update` (`PATCH`): only the fields to change. */
 export type WebhookUpdateParams = RequestBody<'updateWebhook'>;
+/** Body of `webhooks.replace` (`PUT`): the whole editable endpoint (read-only fields as retrieved allowed). */
+export type WebhookReplaceParams = RequestBody<'replaceWebhook'>;
 export type WebhookRotateSecretParams = RequestBody<'rotateWebhookSecret'>;
 export type WebhookDeliveryListParams = QueryParams<'listWebhookDeliveries'>;
 

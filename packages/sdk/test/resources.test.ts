@@ -41,13 +41,34 @@ for (const dialect of dialects) {
       await assert.rejects(client.platforms.retrieve('myspace'), (e) => e instanceof Error);
     });
 
-    it('brands: create, retrieve, update, list, delete', async () => {
-      const brand = await client.brands.create({ name: 'Tea House', timezone: 'Europe/Paris' });
+    it('brands: create, retrieve, update, replace, list, delete', async () => {
+      const brand = await client.brands.create({
+        name: 'Tea House',
+        timezone: 'Europe/Paris',
+        voice: 'Calm',
+      });
       assert.match(brand.id, /^brand_/);
       assert.equal((await client.brands.retrieve(brand.id)).name, 'Tea House');
+      // update is PATCH: the fields left out stay.
       const updated = await client.brands.update(brand.id, { name: 'Tea Room' });
-      assert.equal(updated.name, 'Tea Room');
-      assert.equal(updated.timezone, 'Europe/Paris');
+      assert.deepEqual(updated, { ...brand, name: 'Tea Room', updatedAt: updated.updatedAt });
+      // replace is PUT: a retrieved brand sent back edited, read-only fields included…
+      const current = await client.brands.retrieve(brand.id);
+      const edited = await client.brands.replace(brand.id, { ...current, colors: ['#112233'] });
+      assert.deepEqual(edited, { ...current, colors: ['#112233'], updatedAt: edited.updatedAt });
+      // …but not with a read-only field changed; and what it leaves out is reset.
+      await assert.rejects(
+        client.brands.replace(brand.id, { ...edited, createdAt: '2020-01-01T00:00:00.000Z' }),
+        (e) => e instanceof InvalidInputError && e.details?.field === 'createdAt',
+      );
+      const reset = await client.brands.replace(brand.id, { name: 'Tea Room' });
+      assert.deepEqual(reset, {
+        ...edited,
+        timezone: 'UTC',
+        voice: null,
+        colors: [],
+        updatedAt: reset.updatedAt,
+      });
       const page = await client.brands.list({ name: 'Tea Room' });
       assert.deepEqual(
         page.data.map((b) => b.id),
@@ -57,21 +78,49 @@ for (const dialect of dialects) {
       await assert.rejects(client.brands.retrieve(brand.id), NotFoundError);
     });
 
-    it('posts: create, retrieve, update, patch, validate, publish, delete, batchCreate, batchUpdate', async () => {
-      const post = await client.posts.create({ brandId, platform: 'twitter', caption: 'Hello from the SDK' });
+    it('posts: create, retrieve, update, replace, validate, publish, delete, batchCreate, batchUpdate', async () => {
+      const post = await client.posts.create({
+        brandId,
+        platform: 'twitter',
+        caption: 'Hello from the SDK',
+        firstComment: 'First!',
+      });
       assert.match(post.id, /^post_/);
       assert.equal(post.status, 'DRAFT');
       assert.equal((await client.posts.retrieve(post.id)).caption, 'Hello from the SDK');
-      const replaced = await client.posts.update(post.id, {
+      // replace is PUT: optional fields left out are cleared.
+      const replaced = await client.posts.replace(post.id, {
         brandId,
         platform: 'twitter',
         caption: 'Replaced',
-        link: null,
       });
-      assert.equal(replaced.caption, 'Replaced');
-      const patched = await client.posts.patch(post.id, { link: 'https://example.com/spring' });
-      assert.equal(patched.caption, 'Replaced');
-      assert.equal(patched.link, 'https://example.com/spring');
+      assert.deepEqual(replaced, {
+        ...post,
+        caption: 'Replaced',
+        firstComment: null,
+        updatedAt: replaced.updatedAt,
+      });
+      // update is PATCH: fields left out stay.
+      const patched = await client.posts.update(post.id, { link: 'https://example.com/spring' });
+      assert.deepEqual(patched, {
+        ...replaced,
+        link: 'https://example.com/spring',
+        updatedAt: patched.updatedAt,
+      });
+      // GET → edit → PUT: the retrieved post, read-only fields and all, sent back with one change.
+      const current = await client.posts.retrieve(post.id);
+      const edited = await client.posts.replace(post.id, { ...current, caption: 'Round trip' });
+      assert.deepEqual(edited, { ...current, caption: 'Round trip', updatedAt: edited.updatedAt });
+      await assert.rejects(
+        client.posts.replace(post.id, { ...edited, id: 'post_01M8FHSW4FSXDVQCQJRMA72QE2' }),
+        (e) => e instanceof InvalidInputError && e.details?.field === 'id',
+      );
+      await assert.rejects(
+        client.posts.update(post.id, { caption: 'x', createdAt: edited.createdAt } as never),
+        (e) => e instanceof InvalidInputError && e.details?.field === 'createdAt',
+      );
+      // The deprecated name of update still works.
+      assert.equal((await client.posts.patch(post.id, { caption: 'Patched' })).caption, 'Patched');
 
       const report = await client.posts.validate({ platform: 'twitter', caption: 'x'.repeat(400) });
       assert.equal(report.valid, false);
@@ -84,7 +133,11 @@ for (const dialect of dialects) {
         return p.status === 'PUBLISHED' ? p : undefined;
       });
       assert.ok(published.platformUrl);
-      await assert.rejects(client.posts.patch(post.id, { caption: 'too late' }), ConflictError);
+      await assert.rejects(client.posts.update(post.id, { caption: 'too late' }), ConflictError);
+      await assert.rejects(
+        client.posts.replace(post.id, { ...published, caption: 'too late' }),
+        ConflictError,
+      );
 
       const batch = await client.posts.batchCreate({
         posts: [
@@ -103,7 +156,7 @@ for (const dialect of dialects) {
       await assert.rejects(client.posts.retrieve(createdId), NotFoundError);
     });
 
-    it('campaigns: create, retrieve, update, list, listPosts, delete', async () => {
+    it('campaigns: create, retrieve, update, replace, list, listPosts, delete', async () => {
       const campaign = await client.campaigns.create({
         brandId,
         name: 'Spring',
@@ -114,7 +167,13 @@ for (const dialect of dialects) {
       assert.match(campaign.id, /^cmp_/);
       assert.equal((await client.campaigns.retrieve(campaign.id)).name, 'Spring');
       const updated = await client.campaigns.update(campaign.id, { name: 'Spring blend' });
-      assert.equal(updated.name, 'Spring blend');
+      assert.deepEqual(updated, { ...campaign, name: 'Spring blend', updatedAt: updated.updatedAt });
+      const current = await client.campaigns.retrieve(campaign.id);
+      const replaced = await client.campaigns.replace(campaign.id, { ...current, goal: 'awareness' });
+      assert.deepEqual(replaced, { ...current, goal: 'awareness', updatedAt: replaced.updatedAt });
+      const { brandId: own, name, startDate, endDate } = replaced;
+      const reset = await client.campaigns.replace(campaign.id, { brandId: own, name, startDate, endDate });
+      assert.deepEqual(reset, { ...replaced, goal: null, platforms: [], updatedAt: reset.updatedAt });
       const list = await client.campaigns.list({ brandId });
       assert.ok(list.data.some((c) => c.id === campaign.id));
       const post = await client.posts.create({

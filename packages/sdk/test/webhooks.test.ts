@@ -162,7 +162,7 @@ for (const dialect of dialects) {
       );
     });
 
-    it('webhooks: list, retrieve, update, test, deliveries, retrieveDelivery, retryDelivery, rotateSecret, delete', async () => {
+    it('webhooks: list, retrieve, update, replace, test, deliveries, retrieveDelivery, retryDelivery, rotateSecret, delete', async () => {
       const endpoint = await client.webhooks.create({
         url: receiver.url('/manage'),
         events: ['post.published'],
@@ -171,7 +171,23 @@ for (const dialect of dialects) {
       assert.ok((await client.webhooks.list()).data.some((w) => w.id === endpoint.id));
       assert.equal((await client.webhooks.retrieve(endpoint.id)).description, 'ops');
       const updated = await client.webhooks.update(endpoint.id, { description: 'operations' });
-      assert.equal(updated.description, 'operations');
+      const { secret: _secret, ...shown } = endpoint;
+      assert.deepEqual(updated, { ...shown, description: 'operations', updatedAt: updated.updatedAt });
+      const current = await client.webhooks.retrieve(endpoint.id);
+      const replaced = await client.webhooks.replace(endpoint.id, {
+        ...current,
+        events: ['post.published', 'post.failed'],
+      });
+      assert.deepEqual(replaced, {
+        ...current,
+        events: ['post.published', 'post.failed'],
+        updatedAt: replaced.updatedAt,
+      });
+      const reset = await client.webhooks.replace(endpoint.id, {
+        url: replaced.url,
+        events: replaced.events,
+      });
+      assert.deepEqual(reset, { ...replaced, description: null, updatedAt: reset.updatedAt });
 
       const delivery = await client.webhooks.test(endpoint.id);
       assert.equal(delivery.webhookId, endpoint.id);

@@ -180,12 +180,12 @@ export interface paths {
      */
     get: operations['getBrand'];
     /**
-     * Update a brand
-     * @description Fields left out are unchanged.
+     * Replace a brand
+     * @description PUT replaces the editable fields: `name` is required; `timezone` left out becomes UTC, `voice` null and `colors` empty. Use PATCH to change some fields only. The body may carry the read-only fields (`id`, `createdAt`, `updatedAt`) exactly as GET returned them, so a brand read with GET can be sent back edited; a read-only field with another value is 400 naming it.
      *
      *     Requires scope `admin`.
      */
-    put: operations['updateBrand'];
+    put: operations['replaceBrand'];
     post?: never;
     /**
      * Delete a brand
@@ -194,7 +194,13 @@ export interface paths {
     delete: operations['deleteBrand'];
     options?: never;
     head?: never;
-    patch?: never;
+    /**
+     * Update some fields of a brand
+     * @description PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused (400).
+     *
+     *     Requires scope `admin`.
+     */
+    patch: operations['updateBrand'];
     trace?: never;
   };
   '/api/v1/api-keys': {
@@ -206,7 +212,7 @@ export interface paths {
     };
     /**
      * List this environment's API keys
-     * @description Keys are shown by prefix and last four characters; the full key is never shown again.
+     * @description Keys are shown by prefix and last four characters; the full key is never shown again. `scope` filters by scope and accepts the aliases `read-only`, `read_only` and `read-write`.
      *
      *     Requires scope `admin`.
      */
@@ -214,7 +220,7 @@ export interface paths {
     put?: never;
     /**
      * Create an API key
-     * @description The key belongs to the same organization and environment as the calling key. `key` is shown only here.
+     * @description The key belongs to the same organization and environment as the calling key. `key` is shown only here. `scope` is `read`, `read_write` or `admin`; the spellings `read-only` and `read_only` (for `read`) and `read-write` (for `read_write`) are accepted too, and the answer carries the canonical name.
      *
      *     Requires scope `admin`.
      */
@@ -282,7 +288,7 @@ export interface paths {
     };
     /**
      * List posts
-     * @description Filter by `status`, `platform`, `campaignId`, `brandId` and a `scheduledFor` range (`startDate` inclusive, `endDate` exclusive); sort by `createdAt` (default), `updatedAt`, `scheduledFor` or `publishedAt`, ties broken by id. Posts without a date sort first ascending and last descending.
+     * @description Filter by `status`, `platform`, `campaignId`, `brandId` and a date range (`startDate` inclusive, `endDate` exclusive) on the post's date. A post's date is its `scheduledFor`, else its `publishedAt` (a post published without a schedule), else its `createdAt` (a draft without a time). Sort by `createdAt` (default), `updatedAt`, `scheduledFor`, `publishedAt` or `date` (that same date), ties broken by id. Posts without a `scheduledFor` or `publishedAt` sort first ascending and last descending by that field.
      *
      *     Requires scope `read`.
      */
@@ -340,7 +346,7 @@ export interface paths {
     put?: never;
     /**
      * Check a draft against its platform's rules
-     * @description Runs exactly the checks that scheduling runs and reports every violation. Nothing is saved. Answers 200 whether or not the draft is valid; see `valid`. Needs `read_write`, like creating a post.
+     * @description Runs exactly the checks that scheduling runs and reports every violation. Nothing is saved. Answers 200 whether or not the draft is valid; see `valid`. The ids it names (`mediaIds`, `brandId`, `campaignId`, `socialAccountId`) are checked as `POST /posts` checks them: an unknown one, or one of another organization or environment, is the same 400 naming the field. Needs `read_write`, like creating a post.
      *
      *     Requires scope `read_write`.
      */
@@ -364,8 +370,8 @@ export interface paths {
      */
     get: operations['getPost'];
     /**
-     * Update a post (whole)
-     * @description Replaces the editable fields: optional fields left out are cleared. Use PATCH to change some fields only. A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).
+     * Replace a post
+     * @description PUT replaces the editable fields: optional fields left out are cleared (`status` left out stays); `brandId`, `platform` and `caption` are required. Use PATCH to change some fields only. The body may carry the read-only fields (`id`, `createdAt`, `updatedAt`, …) exactly as GET returned them, so a post read with GET can be sent back edited; a read-only field with another value is 400 naming it. A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).
      *
      *     Requires scope `read_write`.
      */
@@ -382,7 +388,7 @@ export interface paths {
     head?: never;
     /**
      * Update some fields of a post
-     * @description Fields left out are unchanged. `status` moves DRAFT ⇄ SCHEDULED or to CANCELLED; scheduling checks the platform's rules. A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).
+     * @description PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused (400). `status` moves DRAFT ⇄ SCHEDULED or to CANCELLED; scheduling checks the platform's rules. A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).
      *
      *     Requires scope `read_write`.
      */
@@ -496,12 +502,12 @@ export interface paths {
      */
     get: operations['getCampaign'];
     /**
-     * Update a campaign
-     * @description Fields left out are unchanged. `status` follows DRAFT → ACTIVE → COMPLETED, any → ARCHIVED (else 409).
+     * Replace a campaign
+     * @description PUT replaces the editable fields: `brandId`, `name`, `startDate` and `endDate` are required; `description` and `goal` left out become null and `platforms` empty; `status` left out stays. Use PATCH to change some fields only. The body may carry the read-only fields (`id`, `startedAt`, `createdAt`, `updatedAt`) exactly as GET returned them, so a campaign read with GET can be sent back edited; a read-only field with another value is 400 naming it. `status` follows DRAFT → ACTIVE → COMPLETED, any → ARCHIVED (else 409).
      *
      *     Requires scope `read_write`.
      */
-    put: operations['updateCampaign'];
+    put: operations['replaceCampaign'];
     post?: never;
     /**
      * Delete a campaign
@@ -512,7 +518,13 @@ export interface paths {
     delete: operations['deleteCampaign'];
     options?: never;
     head?: never;
-    patch?: never;
+    /**
+     * Update some fields of a campaign
+     * @description PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused (400). `status` follows DRAFT → ACTIVE → COMPLETED, any → ARCHIVED (else 409).
+     *
+     *     Requires scope `read_write`.
+     */
+    patch: operations['updateCampaign'];
     trace?: never;
   };
   '/api/v1/campaigns/{id}/posts': {
@@ -524,7 +536,7 @@ export interface paths {
     };
     /**
      * List a campaign's posts
-     * @description The same filters, sorting and pagination as `GET /posts`, within one campaign.
+     * @description The same filters, sorting and pagination as `GET /posts`, within one campaign: `startDate` (inclusive) and `endDate` (exclusive) filter by the post's date. A post's date is its `scheduledFor`, else its `publishedAt` (a post published without a schedule), else its `createdAt` (a draft without a time).
      *
      *     Requires scope `read`.
      */
@@ -748,7 +760,7 @@ export interface paths {
     };
     /**
      * Download a job's output file
-     * @description The file an export writes (CSV, or JSON for `analytics.export` with `format: json`), streamed, with its Content-Type and a Content-Disposition file name. 404 until the job has succeeded, and for types that write no file.
+     * @description The file an export writes (CSV, or JSON for `analytics.export` with `format: json`), streamed, with its Content-Type, a Content-Disposition file name and a strong `ETag` (the file never changes once the job succeeded: `If-None-Match` answers 304). 404 until the job has succeeded, and for types that write no file.
      *
      *     Requires scope `read`.
      */
@@ -942,12 +954,12 @@ export interface paths {
      */
     get: operations['getWebhook'];
     /**
-     * Update a webhook endpoint
-     * @description Fields left out are unchanged. `enabled: true` re-enables an endpoint Audenci disabled and clears `disabledReason` and `failingSince`.
+     * Replace a webhook endpoint
+     * @description PUT replaces the editable fields: `url` and `events` are required; `description` left out becomes null and `enabled` true (as at creation). Use PATCH to change some fields only. The body may carry the read-only fields (`id`, `disabledReason`, `failingSince`, `previousSecretExpiresAt`, `createdAt`, `updatedAt`) exactly as GET returned them, so an endpoint read with GET can be sent back edited; a read-only field with another value, or `secret`, is 400 naming it. `enabled: true` re-enables an endpoint Audenci disabled and clears `disabledReason` and `failingSince`. A new `url` is checked as at creation (public addresses only).
      *
      *     Requires scope `admin`.
      */
-    put: operations['updateWebhook'];
+    put: operations['replaceWebhook'];
     post?: never;
     /**
      * Delete a webhook endpoint
@@ -958,7 +970,13 @@ export interface paths {
     delete: operations['deleteWebhook'];
     options?: never;
     head?: never;
-    patch?: never;
+    /**
+     * Update some fields of a webhook endpoint
+     * @description PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused (400). `enabled: true` re-enables an endpoint Audenci disabled and clears `disabledReason` and `failingSince`. A new `url` is checked as at creation (public addresses only).
+     *
+     *     Requires scope `admin`.
+     */
+    patch: operations['updateWebhook'];
     trace?: never;
   };
   '/api/v1/webhooks/{id}/rotate-secret': {
@@ -1086,7 +1104,7 @@ export interface paths {
     put?: never;
     /**
      * Upload a file, or import one from a URL
-     * @description Either `multipart/form-data` with the file in the part `file` (and optionally `brandId`), streamed to storage, or JSON `{url, brandId?}`, downloaded by the server. The type is read from the bytes: PNG, JPEG, WebP, GIF, MP4, MOV or WebM; anything else, or a part Content-Type that contradicts the bytes, is 415. Limits: images and GIFs 20971520 bytes, videos 536870912 bytes (413). Images get their width, height and a thumbnail; MP4/MOV videos their width, height and duration. Identical files are stored once.
+     * @description Either `multipart/form-data` with the file in the part `file` (and optionally `brandId`), streamed to storage, or JSON `{url, brandId?}`, downloaded by the server. The type is read from the bytes: PNG, JPEG, WebP, GIF, MP4, MOV or WebM; anything else, or a part Content-Type that contradicts the bytes, is 415. Limits: images and GIFs 20971520 bytes, videos 536870912 bytes (413). Images get their width, height and a thumbnail; MP4/MOV videos their width, height and duration. Identical files are stored once. A malformed multipart body (no boundary, truncated, never closed, a part without a name) is 400 `INVALID_INPUT`; whatever fails, nothing is stored.
      *
      *     Requires scope `read_write`.
      */
@@ -1206,7 +1224,7 @@ export interface paths {
     put?: never;
     /**
      * Start connecting a social account (OAuth)
-     * @description Answers the platform's authorization URL: send the user's browser there. Once they approve, the platform redirects to `GET /social-accounts/callback`, which stores the account(s) and then sends the browser to your `redirectUri`. The attempt is valid for 10 minutes and completes once. In the test environment the sandbox approves at once: the URL leads straight to the callback. Connecting and disconnecting accounts is content set-up, like creating posts: it needs `read_write`, not `admin` (which is kept for API keys, webhooks, brands and organization settings).
+     * @description Answers the platform's authorization URL: send the user's browser there. Once they approve, the platform redirects to `GET /social-accounts/callback`, which stores the account(s) and then sends the browser to your `redirectUri`, which must be on the origin of this server's public URL (`AUDENCI_PUBLIC_URL`) or on one the operator allows (`AUDENCI_OAUTH_REDIRECT_ORIGINS`): any other is 400 naming `redirectUri`, so the public callback never redirects elsewhere. The attempt is valid for 10 minutes and completes once. In the test environment the sandbox approves at once: the URL leads straight to the callback. Connecting and disconnecting accounts is content set-up, like creating posts: it needs `read_write`, not `admin` (which is kept for API keys, webhooks, brands and organization settings).
      *
      *     Requires scope `read_write`.
      */
@@ -1226,7 +1244,7 @@ export interface paths {
     };
     /**
      * OAuth callback (the platform redirects the browser here)
-     * @description Not called by API clients: the platform sends the browser here with `code` and `state` (or `error`). It needs no API key — the single-use `state` made by `POST /social-accounts/connect` identifies the attempt. Redirects (302) to the `redirectUri` given at connect with `status=connected&accounts=acct_…` or `status=error&reason=…`, plus `state`; without a `redirectUri` it answers JSON. An unknown or used `state` is always a 400.
+     * @description Not called by API clients: the platform sends the browser here with `code` and `state` (or `error`). It needs no API key — the single-use `state` made by `POST /social-accounts/connect` identifies the attempt. Redirects (302) to the `redirectUri` given at connect with `status=connected&accounts=acct_…` or `status=error&reason=…`, plus `state`; without a `redirectUri` (or with one no longer on an allowed origin) it answers JSON. An unknown or used `state` is always a 400.
      */
     get: operations['socialAccountCallback'];
     put?: never;
@@ -1340,8 +1358,29 @@ export interface components {
         /**
          * @description Stable machine-readable code, e.g. INVALID_INPUT
          * @example INVALID_INPUT
+         * @enum {string}
          */
-        code: string;
+        code:
+          | 'INVALID_INPUT'
+          | 'UNAUTHORIZED'
+          | 'FORBIDDEN'
+          | 'NOT_FOUND'
+          | 'METHOD_NOT_ALLOWED'
+          | 'REQUEST_TIMEOUT'
+          | 'CONFLICT'
+          | 'GONE'
+          | 'PAYLOAD_TOO_LARGE'
+          | 'UNSUPPORTED_MEDIA_TYPE'
+          | 'RANGE_NOT_SATISFIABLE'
+          | 'EXPECTATION_FAILED'
+          | 'IDEMPOTENCY_KEY_REUSED'
+          | 'RATE_LIMITED'
+          | 'REQUEST_HEADER_FIELDS_TOO_LARGE'
+          | 'INTERNAL_ERROR'
+          | 'BAD_GATEWAY'
+          | 'AI_PROVIDER_ERROR'
+          | 'SERVICE_UNAVAILABLE'
+          | 'AI_PROVIDER_UNAVAILABLE';
         /**
          * @description Human-readable explanation
          * @example Caption is required
@@ -1364,10 +1403,17 @@ export interface components {
     };
     /** Pagination */
     Pagination: {
-      /** @description The page this response is (1-based) */
+      /**
+       * Format: int64
+       * @description The page this response is (1-based; past 100,000 only by following `nextCursor`)
+       */
       page: number;
+      /** Format: int32 */
       limit: number;
-      /** @description Items matching the filters, across all pages */
+      /**
+       * Format: int64
+       * @description Items matching the filters, across all pages
+       */
       totalCount: number;
       hasMore: boolean;
       /** @description Pass as `cursor` to continue after this page; null on the last page */
@@ -1616,22 +1662,37 @@ export interface components {
     MetricsSnapshot: {
       /** Format: date-time */
       capturedAt: string;
+      /** Format: int64 */
       impressions: number | null;
+      /** Format: int64 */
       reach: number | null;
+      /** Format: int64 */
       likes: number | null;
+      /** Format: int64 */
       comments: number | null;
+      /** Format: int64 */
       shares: number | null;
+      /** Format: int64 */
       saves: number | null;
+      /** Format: int64 */
       clicks: number | null;
+      /** Format: int64 */
       videoViews: number | null;
       /** @description (likes + comments + shares + saves + clicks) ÷ impressions, as `GET /analytics` defines it (a missing metric adds 0); null when impressions is 0 or unknown */
       engagementRate: number | null;
     };
     PostAnalytics: {
+      /** @example post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       postId: string;
-      platform: string;
+      /**
+       * @description Platform id, as used in `platform` fields across the API
+       * @example instagram
+       * @enum {string}
+       */
+      platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
+      /** Format: date-time */
       publishedAt: string | null;
-      /** @description Oldest first; the last is the latest (what `GET /analytics` counts). */
+      /** @description Oldest first; the last is the latest (what `GET /analytics` counts). One per metrics sync, so at most 50 (the number of `AUDENCI_METRICS_SYNC_DELAYS`). */
       snapshots: components['schemas']['MetricsSnapshot'][];
     };
     /**
@@ -1650,20 +1711,38 @@ export interface components {
        * @description When the worker read the figures from the platform
        */
       capturedAt: string;
-      /** @description Followers at `capturedAt` */
+      /**
+       * Format: int64
+       * @description Followers at `capturedAt`
+       */
       followers: number;
-      /** @description Accounts this one follows; null where the platform does not say */
+      /**
+       * Format: int64
+       * @description Accounts this one follows; null where the platform does not say
+       */
       following: number | null;
-      /** @description The account's post count on the platform; null where the platform does not say */
+      /**
+       * Format: int64
+       * @description The account's post count on the platform; null where the platform does not say
+       */
       posts: number | null;
-      /** @description `followers` minus the followers of the previous day of this answer (negative for a loss); null for the first day. When a day is missing (the platform could not be reached), the change covers every day since the previous entry. */
+      /**
+       * Format: int64
+       * @description `followers` minus the followers of the previous day of this answer (negative for a loss); null for the first day. When a day is missing (the platform could not be reached), the change covers every day since the previous entry.
+       */
       followersChange: number | null;
     };
     /** SocialAccountAnalytics */
     SocialAccountAnalytics: {
       /** @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       socialAccountId: string;
-      platform: string;
+      /**
+       * @description Platform id, as used in `platform` fields across the API
+       * @example instagram
+       * @enum {string}
+       */
+      platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       brandId: string;
       /**
        * Format: date-time
@@ -1709,7 +1788,7 @@ export interface components {
        */
       status: 'DRAFT' | 'ACTIVE' | 'COMPLETED' | 'ARCHIVED';
       goal: string | null;
-      platforms: string[];
+      platforms: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
       /**
        * Format: date-time
        * @description When the campaign started: its start date arrived while ACTIVE, or it was activated after that (`campaign.started`)
@@ -1767,13 +1846,13 @@ export interface components {
     };
     /**
      * Event
-     * @description A state change, as listed by `GET /events` and sent to webhook endpoints (the body of a delivery).
+     * @description A state change, as listed by `GET /events`.
      */
     Event: {
       /** @example evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       id: string;
       /**
-       * @description What happened. A webhook delivery sent by `POST /webhooks/{id}/test` is `webhook.test`.
+       * @description What happened
        * @example post.published
        * @enum {string}
        */
@@ -1790,9 +1869,48 @@ export interface components {
         | 'job.failed';
       /** Format: date-time */
       createdAt: string;
+      /** @example org_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       organizationId: string;
       /** @enum {string} */
       environment: 'live' | 'test';
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      brandId: string | null;
+      /** @description The object the event is about, as the API showed it when the event happened */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    /**
+     * WebhookEvent
+     * @description The body of a webhook delivery: an event of the log as `GET /events` shows it, or a test event.
+     */
+    WebhookEvent: {
+      /** @example evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      id: string;
+      /**
+       * @description What happened: an event type of the log, or `webhook.test` for a delivery sent by `POST /webhooks/{id}/test`
+       * @example post.published
+       * @enum {string}
+       */
+      type:
+        | 'post.created'
+        | 'post.updated'
+        | 'post.deleted'
+        | 'post.scheduled'
+        | 'post.published'
+        | 'post.failed'
+        | 'campaign.started'
+        | 'comment.received'
+        | 'job.completed'
+        | 'job.failed'
+        | 'webhook.test';
+      /** Format: date-time */
+      createdAt: string;
+      /** @example org_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      organizationId: string;
+      /** @enum {string} */
+      environment: 'live' | 'test';
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       brandId: string | null;
       /** @description The object the event is about, as the API showed it when the event happened */
       data: {
@@ -1806,19 +1924,30 @@ export interface components {
     Comment: {
       /** @example cmt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       id: string;
+      /** @example post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       postId: string;
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       brandId: string;
-      /** @example instagram */
-      platform: string;
+      /**
+       * @description Platform id, as used in `platform` fields across the API
+       * @example instagram
+       * @enum {string}
+       */
+      platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
       /** @description The comment's id on the platform */
       platformCommentId: string;
-      /** @description The comment this one answers */
+      /**
+       * @description The comment this one answers
+       * @example cmt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
       parentId: string | null;
+      /** @description As the platform gives it; a name longer than 200 characters is cut */
       author: {
         id: string | null;
         name: string | null;
         handle: string | null;
       };
+      /** @description As the platform gives it; a longer text is cut to 8,000 characters, ending with "…" */
       text: string;
       /** @description Written by the account the post was published as: a reply posted through this API, or one made on the platform itself (found by a sync; no `comment.received` is sent for it) */
       own: boolean;
@@ -1857,7 +1986,7 @@ export interface components {
       events: string[];
       enabled: boolean;
       /**
-       * @description Why Audenci disabled the endpoint: `gone` (it answered 410), `failing` (every attempt failed for AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS); null otherwise. `PUT enabled: true` re-enables it.
+       * @description Why Audenci disabled the endpoint: `gone` (it answered 410), `failing` (every attempt failed for AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS); null otherwise. `PATCH {"enabled": true}` re-enables it.
        * @enum {string|null}
        */
       disabledReason: 'gone' | 'failing' | null;
@@ -1892,7 +2021,7 @@ export interface components {
       events: string[];
       enabled: boolean;
       /**
-       * @description Why Audenci disabled the endpoint: `gone` (it answered 410), `failing` (every attempt failed for AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS); null otherwise. `PUT enabled: true` re-enables it.
+       * @description Why Audenci disabled the endpoint: `gone` (it answered 410), `failing` (every attempt failed for AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS); null otherwise. `PATCH {"enabled": true}` re-enables it.
        * @enum {string|null}
        */
       disabledReason: 'gone' | 'failing' | null;
@@ -1943,8 +2072,22 @@ export interface components {
       webhookId: string;
       /** @description Sent as `webhook-id` on every attempt */
       eventId: string;
-      /** @example post.published */
-      eventType: string;
+      /**
+       * @example post.published
+       * @enum {string}
+       */
+      eventType:
+        | 'post.created'
+        | 'post.updated'
+        | 'post.deleted'
+        | 'post.scheduled'
+        | 'post.published'
+        | 'post.failed'
+        | 'campaign.started'
+        | 'comment.received'
+        | 'job.completed'
+        | 'job.failed'
+        | 'webhook.test';
       /**
        * @description `pending`: an attempt is due (see `nextAttemptAt`); `succeeded`; `failed`: no attempt is left
        * @enum {string}
@@ -1955,7 +2098,7 @@ export interface components {
       nextAttemptAt: string | null;
       lastResponseStatus: number | null;
       lastError: string | null;
-      payload: components['schemas']['Event'];
+      payload: components['schemas']['WebhookEvent'];
       attempts: components['schemas']['WebhookAttempt'][];
       /** Format: date-time */
       createdAt: string;
@@ -1964,7 +2107,10 @@ export interface components {
     };
     /** JobItemError */
     JobItemError: {
-      /** @description Position of the item in the submitted payload (0-based) */
+      /**
+       * Format: int64
+       * @description Position of the item in the submitted payload (0-based)
+       */
       index: number;
       /** @example INVALID_INPUT */
       code: string;
@@ -1991,16 +2137,27 @@ export interface components {
        */
       status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
       progress: {
-        /** @description Items the job will process (fixed at submission) */
+        /**
+         * Format: int64
+         * @description Items the job will process (fixed at submission)
+         */
         total: number;
-        /** @description Items done so far: succeeded + failed */
+        /**
+         * Format: int64
+         * @description Items done so far: succeeded + failed
+         */
         processed: number;
+        /** Format: int64 */
         succeeded: number;
+        /** Format: int64 */
         failed: number;
       };
       /** @description The first 1,000 item errors by index; `GET /jobs/{id}/errors` lists all of them */
       errors: components['schemas']['JobItemError'][];
-      /** @description Item errors in all */
+      /**
+       * Format: int64
+       * @description Item errors in all
+       */
       errorCount: number;
       /** @description The type's summary once the job succeeded (with `resultUrl` for a file); null before */
       result:
@@ -2016,7 +2173,8 @@ export interface components {
         | null;
       /** @description Why the job failed (status `failed` only) */
       error: {
-        code: string;
+        /** @enum {string} */
+        code: 'JOB_FAILED';
         message: string;
       } | null;
       /** Format: date-time */
@@ -2052,25 +2210,43 @@ export interface components {
       /**
        * @description Read from the file itself (magic numbers), not from what the uploader declared
        * @example image/png
+       * @enum {string}
        */
-      mimeType: string;
+      mimeType:
+        | 'image/png'
+        | 'image/jpeg'
+        | 'image/gif'
+        | 'image/webp'
+        | 'video/mp4'
+        | 'video/quicktime'
+        | 'video/webm';
       /**
+       * Format: int64
        * @description Bytes
        * @example 48213
        */
       size: number;
       /** @description SHA-256 of the content (hex); also the content's strong ETag */
       sha256: string;
-      /** @example 1080 */
+      /**
+       * Format: int32
+       * @example 1080
+       */
       width: number | null;
-      /** @example 1350 */
+      /**
+       * Format: int32
+       * @example 1080
+       */
       height: number | null;
       /**
-       * @description Videos (MP4/MOV) only
+       * @description Videos (MP4/MOV) only; null when unknown (or when the file claims more than a year)
        * @example 12.5
        */
       durationSeconds: number | null;
-      /** @example launch.png */
+      /**
+       * @description The uploaded file's name, or the URL's last segment (cut to 255 characters)
+       * @example launch.png
+       */
       filename: string | null;
       /**
        * @description `upload` (multipart), `url` (imported), `generated` (AI image generation)
@@ -2205,7 +2381,7 @@ export interface components {
        */
       caption: string;
       /**
-       * @description The hashtags in `caption`, without `#`, in order
+       * @description The hashtags in `caption`, without `#`, in order (at most 30, and no more than the platform allows)
        * @example [
        *       "spring",
        *       "cold"
@@ -2222,18 +2398,34 @@ export interface components {
        * @description Time groupings: the instant the period starts
        */
       startsAt?: string;
-      /** @description Posts counted (each once, with its latest snapshot) */
+      /**
+       * Format: int64
+       * @description Posts counted (each once, with its latest snapshot)
+       */
       posts: number;
+      /** Format: int64 */
       impressions?: number;
-      /** @description Sum of each post’s reach (people may overlap across posts) */
+      /**
+       * Format: int64
+       * @description Sum of each post’s reach (people may overlap across posts)
+       */
       reach?: number;
+      /** Format: int64 */
       likes?: number;
+      /** Format: int64 */
       comments?: number;
+      /** Format: int64 */
       shares?: number;
+      /** Format: int64 */
       saves?: number;
+      /** Format: int64 */
       clicks?: number;
+      /** Format: int64 */
       videoViews?: number;
-      /** @description likes + comments + shares + saves + clicks */
+      /**
+       * Format: int64
+       * @description likes + comments + shares + saves + clicks
+       */
       engagements?: number;
       /** @description engagements ÷ impressions; null when impressions is 0 */
       engagementRate?: number | null;
@@ -2243,25 +2435,43 @@ export interface components {
      * @description Sums over every group of the filtered range (the chosen metrics only); for groupBy=post over every page, not just this one
      */
     AnalyticsTotals: {
-      /** @description Posts counted (each once, with its latest snapshot) */
+      /**
+       * Format: int64
+       * @description Posts counted (each once, with its latest snapshot)
+       */
       posts: number;
+      /** Format: int64 */
       impressions?: number;
-      /** @description Sum of each post’s reach (people may overlap across posts) */
+      /**
+       * Format: int64
+       * @description Sum of each post’s reach (people may overlap across posts)
+       */
       reach?: number;
+      /** Format: int64 */
       likes?: number;
+      /** Format: int64 */
       comments?: number;
+      /** Format: int64 */
       shares?: number;
+      /** Format: int64 */
       saves?: number;
+      /** Format: int64 */
       clicks?: number;
+      /** Format: int64 */
       videoViews?: number;
-      /** @description likes + comments + shares + saves + clicks */
+      /**
+       * Format: int64
+       * @description likes + comments + shares + saves + clicks
+       */
       engagements?: number;
       /** @description engagements ÷ impressions; null when impressions is 0 */
       engagementRate?: number | null;
     };
     /** AnalyticsReport */
     AnalyticsReport: {
-      groupBy: string;
+      /** @enum {string} */
+      groupBy: 'day' | 'week' | 'month' | 'platform' | 'campaign' | 'post';
+      /** @example Europe/Paris */
       timezone: string;
       /**
        * Format: date-time
@@ -2273,25 +2483,649 @@ export interface components {
        * @description The range applied (exclusive)
        */
       endDate: string;
-      metrics: string[];
-      /** @description groupBy=post: one page of posts (see `pagination`); otherwise every group */
+      metrics: (
+        | 'impressions'
+        | 'reach'
+        | 'likes'
+        | 'comments'
+        | 'shares'
+        | 'saves'
+        | 'clicks'
+        | 'videoViews'
+        | 'engagements'
+        | 'engagementRate'
+      )[];
+      /** @description groupBy=post: one page of posts (see `pagination`); otherwise every group, at most 1,000 (more campaigns than that in the range is a 400) */
       rows: components['schemas']['AnalyticsRow'][];
       totals: components['schemas']['AnalyticsTotals'];
       /** @description groupBy=post only: the list pagination, for the rows. `totals` stay those of the whole range, not of the page. */
       pagination?: {
-        /** @description The page this response is (1-based) */
+        /**
+         * Format: int64
+         * @description The page this response is (1-based)
+         */
         page: number;
+        /** Format: int32 */
         limit: number;
-        /** @description Posts in the whole filtered range, across all pages (= `totals.posts`) */
+        /**
+         * Format: int64
+         * @description Posts in the whole filtered range, across all pages (= `totals.posts`)
+         */
         totalCount: number;
         hasMore: boolean;
         /** @description Pass as `cursor` to continue after this page; null on the last page */
         nextCursor: string | null;
       };
     };
+    /** BrandCreate */
+    BrandCreate: {
+      /** @example Acme Coffee */
+      name: string;
+      /**
+       * Format: time-zone
+       * @description IANA time zone
+       * @example Europe/Paris
+       */
+      timezone?: string;
+      /**
+       * @description How the brand speaks; guides AI-generated captions
+       * @example Warm, playful, no jargon
+       */
+      voice?: string | null;
+      /** @description Brand colours, main first */
+      colors?: string[];
+    };
+    /** BrandReplace */
+    BrandReplace: {
+      /** @example Acme Coffee */
+      name: string;
+      /**
+       * Format: time-zone
+       * @description IANA time zone
+       * @example Europe/Paris
+       */
+      timezone?: string;
+      /**
+       * @description How the brand speaks; guides AI-generated captions
+       * @example Warm, playful, no jargon
+       */
+      voice?: string | null;
+      /** @description Brand colours, main first */
+      colors?: string[];
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      readonly id?: string;
+      /** Format: date-time */
+      readonly createdAt?: string;
+      /** Format: date-time */
+      readonly updatedAt?: string;
+    };
+    /** BrandUpdate */
+    BrandUpdate: {
+      /** @example Acme Coffee */
+      name?: string;
+      /**
+       * Format: time-zone
+       * @description IANA time zone
+       * @example Europe/Paris
+       */
+      timezone?: string;
+      /**
+       * @description How the brand speaks; guides AI-generated captions
+       * @example Warm, playful, no jargon
+       */
+      voice?: string | null;
+      /** @description Brand colours, main first */
+      colors?: string[];
+    };
+    /** ApiKeyCreate */
+    ApiKeyCreate: {
+      /**
+       * @description read: GET only; read_write: GET and content changes; admin: everything, including keys and settings. The canonical names are `read`, `read_write` and `admin`; `read-only` and `read_only` are accepted for `read`, `read-write` for `read_write`, and answers always carry the canonical name.
+       * @enum {string}
+       */
+      scope: 'read' | 'read_write' | 'admin' | 'read-only' | 'read_only' | 'read-write';
+      name?: string | null;
+      /**
+       * Format: date-time
+       * @description When the key stops working (future)
+       */
+      expiresAt?: string | null;
+    };
+    /** ApiKeyRotate */
+    ApiKeyRotate: {
+      /**
+       * @description How long the old key keeps working (default 24 h; 0 ends it now)
+       * @default 86400
+       */
+      gracePeriodSeconds?: number;
+    };
+    /** PostCreate */
+    PostCreate: {
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      brandId: string;
+      /**
+       * @description Social network
+       * @example instagram
+       * @enum {string}
+       */
+      platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
+      /**
+       * @description The social account to publish through: one of the same brand and platform
+       * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
+      socialAccountId?: string | null;
+      /** @example Fresh roast, fresh start ☕ #coffee */
+      caption: string;
+      mediaIds?: string[];
+      /** Format: uri */
+      link?: string | null;
+      firstComment?: string | null;
+      campaignId?: string | null;
+      /**
+       * Format: date-or-date-time
+       * @description ISO 8601 date-time with a zone (or a date YYYY-MM-DD, midnight UTC)
+       * @example 2026-12-01T09:00:00Z
+       */
+      scheduledFor?: string | null;
+      /** @description Your own JSON data (≤ 16 KiB) */
+      metadata?: {
+        [key: string]: unknown;
+      };
+      /**
+       * @description DRAFT ⇄ SCHEDULED, or CANCELLED. PUBLISHING, PUBLISHED and FAILED are set by the publisher only.
+       * @enum {string}
+       */
+      status?: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
+    };
+    /** PostsBatchCreate */
+    PostsBatchCreate: {
+      /** @description Each item is a post exactly as the body of `POST /posts`, checked on its own with the same rules: an invalid item answers its own 400 in the results and doesn't stop the others. At most 100 items. */
+      posts: unknown[];
+      /** @description All or nothing: every item is tried in one transaction and, if any fails, nothing is saved (the valid items answer 424 `ROLLED_BACK`). Default false: each item succeeds or fails on its own. */
+      atomic?: boolean;
+    };
+    /** PostsBatchUpdate */
+    PostsBatchUpdate: {
+      /** @description Each item is `{id, ...fields}`: the post to change and the fields to change, as the body of `PATCH /posts/{id}` (fields left out are unchanged). Checked on its own: a missing post answers its own 404, a published one its own 409. At most 100 items. */
+      posts: unknown[];
+      /** @description All or nothing: every item is tried in one transaction and, if any fails, nothing is saved (the valid items answer 424 `ROLLED_BACK`). Default false: each item succeeds or fails on its own. */
+      atomic?: boolean;
+    };
+    /** PostValidate */
+    PostValidate: {
+      /**
+       * @description Social network
+       * @example instagram
+       * @enum {string}
+       */
+      platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
+      /** @example Fresh roast, fresh start ☕ #coffee */
+      caption: string;
+      mediaIds?: string[];
+      /** Format: uri */
+      link?: string | null;
+      firstComment?: string | null;
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      brandId?: string;
+      /**
+       * @description The social account to publish through: one of the same brand and platform
+       * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
+      socialAccountId?: string | null;
+      campaignId?: string | null;
+      /**
+       * Format: date-or-date-time
+       * @description ISO 8601 date-time with a zone (or a date YYYY-MM-DD, midnight UTC)
+       * @example 2026-12-01T09:00:00Z
+       */
+      scheduledFor?: string | null;
+      /** @description Your own JSON data (≤ 16 KiB) */
+      metadata?: {
+        [key: string]: unknown;
+      };
+      /**
+       * @description DRAFT ⇄ SCHEDULED, or CANCELLED. PUBLISHING, PUBLISHED and FAILED are set by the publisher only.
+       * @enum {string}
+       */
+      status?: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
+    };
+    /** PostReplace */
+    PostReplace: {
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      brandId: string;
+      /**
+       * @description Social network
+       * @example instagram
+       * @enum {string}
+       */
+      platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
+      /**
+       * @description The social account to publish through: one of the same brand and platform
+       * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
+      socialAccountId?: string | null;
+      /** @example Fresh roast, fresh start ☕ #coffee */
+      caption: string;
+      mediaIds?: string[];
+      /** Format: uri */
+      link?: string | null;
+      firstComment?: string | null;
+      campaignId?: string | null;
+      /**
+       * Format: date-or-date-time
+       * @description ISO 8601 date-time with a zone (or a date YYYY-MM-DD, midnight UTC)
+       * @example 2026-12-01T09:00:00Z
+       */
+      scheduledFor?: string | null;
+      /** @description Your own JSON data (≤ 16 KiB) */
+      metadata?: {
+        [key: string]: unknown;
+      };
+      /**
+       * @description DRAFT ⇄ SCHEDULED, or CANCELLED; left out, the status stays. PUBLISHING, PUBLISHED and FAILED are accepted only as GET returns them, on a post that can no longer be edited (409).
+       * @enum {string}
+       */
+      status?: 'DRAFT' | 'SCHEDULED' | 'PUBLISHING' | 'PUBLISHED' | 'FAILED' | 'CANCELLED';
+      /** @example post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      readonly id?: string;
+      /** Format: date-time */
+      readonly publishedAt?: string | null;
+      readonly platformPostId?: string | null;
+      readonly platformUrl?: string | null;
+      /** @description Why publishing failed (status FAILED) */
+      readonly error?: {
+        code: string;
+        message: string;
+      } | null;
+      /** Format: date-time */
+      readonly createdAt?: string;
+      /** Format: date-time */
+      readonly updatedAt?: string;
+    };
+    /** PostUpdate */
+    PostUpdate: {
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      brandId?: string;
+      /**
+       * @description Social network
+       * @example instagram
+       * @enum {string}
+       */
+      platform?: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
+      /**
+       * @description The social account to publish through: one of the same brand and platform
+       * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
+      socialAccountId?: string | null;
+      /** @example Fresh roast, fresh start ☕ #coffee */
+      caption?: string;
+      mediaIds?: string[];
+      /** Format: uri */
+      link?: string | null;
+      firstComment?: string | null;
+      campaignId?: string | null;
+      /**
+       * Format: date-or-date-time
+       * @description ISO 8601 date-time with a zone (or a date YYYY-MM-DD, midnight UTC)
+       * @example 2026-12-01T09:00:00Z
+       */
+      scheduledFor?: string | null;
+      /** @description Your own JSON data (≤ 16 KiB) */
+      metadata?: {
+        [key: string]: unknown;
+      };
+      /**
+       * @description DRAFT ⇄ SCHEDULED, or CANCELLED. PUBLISHING, PUBLISHED and FAILED are set by the publisher only.
+       * @enum {string}
+       */
+      status?: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
+    };
+    /** CampaignCreate */
+    CampaignCreate: {
+      brandId: string;
+      /** @example Winter launch */
+      name: string;
+      description?: string | null;
+      /**
+       * Format: date-or-date-time
+       * @description Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time
+       * @example 2026-12-01
+       */
+      startDate: string;
+      /**
+       * Format: date-or-date-time
+       * @description Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time
+       * @example 2026-12-31
+       */
+      endDate: string;
+      /** @example awareness */
+      goal?: string | null;
+      platforms?: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
+      /**
+       * @description DRAFT → ACTIVE → COMPLETED; any → ARCHIVED
+       * @enum {string}
+       */
+      status?: 'DRAFT' | 'ACTIVE' | 'COMPLETED' | 'ARCHIVED';
+    };
+    /** CampaignReplace */
+    CampaignReplace: {
+      brandId: string;
+      /** @example Winter launch */
+      name: string;
+      description?: string | null;
+      /**
+       * Format: date-or-date-time
+       * @description Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time
+       * @example 2026-12-01
+       */
+      startDate: string;
+      /**
+       * Format: date-or-date-time
+       * @description Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time
+       * @example 2026-12-31
+       */
+      endDate: string;
+      /** @example awareness */
+      goal?: string | null;
+      platforms?: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
+      /**
+       * @description DRAFT → ACTIVE → COMPLETED; any → ARCHIVED
+       * @enum {string}
+       */
+      status?: 'DRAFT' | 'ACTIVE' | 'COMPLETED' | 'ARCHIVED';
+      /** @example cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      readonly id?: string;
+      /**
+       * Format: date-time
+       * @description When the campaign started: its start date arrived while ACTIVE, or it was activated after that (`campaign.started`)
+       */
+      readonly startedAt?: string | null;
+      /** Format: date-time */
+      readonly createdAt?: string;
+      /** Format: date-time */
+      readonly updatedAt?: string;
+    };
+    /** CampaignUpdate */
+    CampaignUpdate: {
+      brandId?: string;
+      /** @example Winter launch */
+      name?: string;
+      description?: string | null;
+      /**
+       * Format: date-or-date-time
+       * @description Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time
+       * @example 2026-12-01
+       */
+      startDate?: string;
+      /**
+       * Format: date-or-date-time
+       * @description Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time
+       * @example 2026-12-31
+       */
+      endDate?: string;
+      /** @example awareness */
+      goal?: string | null;
+      platforms?: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
+      /**
+       * @description DRAFT → ACTIVE → COMPLETED; any → ARCHIVED
+       * @enum {string}
+       */
+      status?: 'DRAFT' | 'ACTIVE' | 'COMPLETED' | 'ARCHIVED';
+    };
+    /** JobCreate */
+    JobCreate: {
+      /**
+       * @description The job type
+       * @example posts.import
+       */
+      type: string;
+      /** @description The type's input; see the type's description */
+      payload?: {
+        [key: string]: unknown;
+      };
+    };
+    /**
+     * PlanPreviewRequest
+     * @description The range is [startDate, endDate), at most 366 days
+     */
+    PlanPreviewRequest: {
+      brandId: string;
+      /**
+       * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
+       * @example 2027-03-01
+       */
+      startDate: string;
+      /**
+       * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
+       * @example 2027-03-29
+       */
+      endDate: string;
+      platforms: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
+      /** @description Posts per platform per week; a partial week gets its share */
+      postsPerWeek: number;
+      /** @description Content pillars, rotated; default education, behind the scenes, product, community */
+      pillars?: string[];
+      /** @example launch the spring collection */
+      goal?: string | null;
+      /**
+       * @description IANA time zone of the posting times; default the brand's
+       * @example Europe/Paris
+       */
+      timezone?: string;
+    };
+    /** PlanCreate */
+    PlanCreate: {
+      /** @example Spring plan */
+      name: string;
+      brandId: string;
+      /**
+       * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
+       * @example 2027-03-01
+       */
+      startDate: string;
+      /**
+       * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
+       * @example 2027-03-29
+       */
+      endDate: string;
+      platforms: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
+      /** @description Posts per platform per week; a partial week gets its share */
+      postsPerWeek: number;
+      /** @description Content pillars, rotated; default education, behind the scenes, product, community */
+      pillars?: string[];
+      /** @example launch the spring collection */
+      goal?: string | null;
+      /**
+       * @description IANA time zone of the posting times; default the brand's
+       * @example Europe/Paris
+       */
+      timezone?: string;
+    };
+    /** CaptionsGenerate */
+    CaptionsGenerate: {
+      /** @example Our new spring cold brew */
+      topic: string;
+      /** @description The platform whose rules and conventions the captions follow */
+      platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
+      /** @description Defaults to what the brand voice suggests, else the platform's habit */
+      tone?: 'friendly' | 'professional' | 'playful' | 'bold' | 'inspirational' | 'informative';
+      /**
+       * @description One of the caller's brands: its voice (captions) or colours (images) are used
+       * @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
+      brandId?: string;
+      /**
+       * Format: int32
+       * @description How many drafts
+       * @default 3
+       */
+      n?: number;
+    };
+    /** ImagesGenerate */
+    ImagesGenerate: {
+      /** @example Summer sale: 20 % off everything */
+      prompt: string;
+      /**
+       * @description One of the caller's brands: its voice (captions) or colours (images) are used
+       * @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
+      brandId?: string;
+      /** @description 1:1 → 1080×1080, 4:5 → 1080×1350, 16:9 → 1600×900, 9:16 → 1080×1920, 1.91:1 → 1200×628. Default 1:1; give this or `size`, not both. */
+      aspectRatio?: '1:1' | '4:5' | '16:9' | '9:16' | '1.91:1';
+      /**
+       * @description Exact size `WIDTHxHEIGHT`, each side 64–4096 px
+       * @example 1200x630
+       */
+      size?: string;
+      /** @description Free text for a model; the builtin renderer knows `gradient` (default), `minimal`, `bold` */
+      style?: string;
+      /** @default png */
+      format?: 'png' | 'jpeg';
+      /**
+       * Format: int32
+       * @default 1
+       */
+      n?: number;
+    };
+    /** WebhookCreate */
+    WebhookCreate: {
+      /**
+       * @description Where deliveries are POSTed: http or https, resolving to a public address (private, loopback and link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)
+       * @example https://example.com/webhooks/audenci
+       */
+      url: string;
+      /** @description Event types to receive (post.created, post.updated, post.deleted, post.scheduled, post.published, post.failed, campaign.started, comment.received, job.completed, job.failed), or `["*"]` for all of them */
+      events: string[];
+      /** @example Production CRM sync */
+      description?: string | null;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** WebhookReplace */
+    WebhookReplace: {
+      /**
+       * @description Where deliveries are POSTed: http or https, resolving to a public address (private, loopback and link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)
+       * @example https://example.com/webhooks/audenci
+       */
+      url: string;
+      /** @description Event types to receive (post.created, post.updated, post.deleted, post.scheduled, post.published, post.failed, campaign.started, comment.received, job.completed, job.failed), or `["*"]` for all of them */
+      events: string[];
+      /** @example Production CRM sync */
+      description?: string | null;
+      /**
+       * @description true re-enables an endpoint Audenci disabled (clears disabledReason and failingSince); left out, true
+       * @default true
+       */
+      enabled?: boolean;
+      /** @example whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      readonly id?: string;
+      /**
+       * @description Why Audenci disabled the endpoint: `gone` (it answered 410), `failing` (every attempt failed for AUDENCI_WEBHOOK_DISABLE_AFTER_HOURS); null otherwise. `PATCH {"enabled": true}` re-enables it.
+       * @enum {string|null}
+       */
+      readonly disabledReason?: 'gone' | 'failing' | null;
+      /**
+       * Format: date-time
+       * @description Start of the current unbroken run of failed attempts; null after a success
+       */
+      readonly failingSince?: string | null;
+      /**
+       * Format: date-time
+       * @description While a rotated-out secret still signs deliveries (both signatures are sent): until when
+       */
+      readonly previousSecretExpiresAt?: string | null;
+      /** Format: date-time */
+      readonly createdAt?: string;
+      /** Format: date-time */
+      readonly updatedAt?: string;
+    };
+    /** WebhookUpdate */
+    WebhookUpdate: {
+      /**
+       * @description Where deliveries are POSTed: http or https, resolving to a public address (private, loopback and link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)
+       * @example https://example.com/webhooks/audenci
+       */
+      url?: string;
+      /** @description Event types to receive (post.created, post.updated, post.deleted, post.scheduled, post.published, post.failed, campaign.started, comment.received, job.completed, job.failed), or `["*"]` for all of them */
+      events?: string[];
+      /** @example Production CRM sync */
+      description?: string | null;
+      /** @description true re-enables an endpoint Audenci disabled (clears disabledReason and failingSince) */
+      enabled?: boolean;
+    };
+    /** WebhookSecretRotate */
+    WebhookSecretRotate: {
+      /**
+       * @description How long the old secret keeps signing alongside the new one (default 24 h, at most 7 days; 0 ends it now)
+       * @default 86400
+       */
+      overlapSeconds?: number;
+    };
+    /** MediaCreate */
+    MediaCreate: {
+      /**
+       * @description http(s) URL of the file, downloaded by the server. It must resolve to a public address (private, loopback and link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)
+       * @example https://example.com/images/launch.png
+       */
+      url: string;
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      brandId?: string | null;
+    };
+    /** MediaCreateUpload */
+    MediaCreateUpload: {
+      /** @description The file (required). Its part Content-Type, if specific, must agree with its bytes. */
+      file?: string;
+      /**
+       * @description The brand the item belongs to
+       * @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
+      brandId?: string;
+    };
+    /** SocialAccountCreate */
+    SocialAccountCreate: {
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      brandId: string;
+      /**
+       * @description Social network
+       * @example instagram
+       * @enum {string}
+       */
+      platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
+      /** @example Acme Coffee (sandbox) */
+      name: string;
+    };
+    /** SocialAccountConnect */
+    SocialAccountConnect: {
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      brandId: string;
+      /**
+       * @description Social network
+       * @example instagram
+       * @enum {string}
+       */
+      platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
+      /**
+       * Format: uri
+       * @description Your page to send the browser to once the platform answers, with `status=connected&accounts=…` or `status=error&reason=…` (and `state`) in its query. Without it the callback answers JSON. It must be an http(s) URL without credentials on the origin of the server's public URL or on an origin listed in `AUDENCI_OAUTH_REDIRECT_ORIGINS`.
+       * @example https://app.example.com/settings/accounts
+       */
+      redirectUri?: string;
+    };
+    /** CommentReply */
+    CommentReply: {
+      /** @description The reply */
+      text: string;
+    };
   };
   responses: never;
-  parameters: never;
+  parameters: {
+    /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+    RequestId: string;
+    /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+    IdempotencyKey: string;
+    /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+    IfNoneMatch: string;
+  };
   requestBodies: never;
   headers: {
     /** @description Id of this request (echoes a valid incoming X-Request-Id) */
@@ -2306,6 +3140,8 @@ export interface components {
     'Retry-After': number;
     /** @description Bearer challenge (RFC 6750) */
     'WWW-Authenticate': string;
+    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key */
+    'Idempotent-Replayed': 'true';
     /** @description Entity tag of the body; send it back in If-None-Match */
     ETag: string;
   };
@@ -2316,7 +3152,12 @@ export interface operations {
   getHealth: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2339,6 +3180,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2353,12 +3196,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getReadiness: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2390,6 +3249,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2404,12 +3265,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getMetrics: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2429,6 +3306,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2443,12 +3322,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getOpenApiDocument: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2470,6 +3365,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2484,12 +3381,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getPostmanCollection: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2591,6 +3504,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2605,12 +3520,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getChangelog: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2630,6 +3561,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2644,12 +3577,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getOrganization: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2674,6 +3623,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2702,7 +3653,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2729,12 +3680,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listBrands: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -2747,7 +3709,12 @@ export interface operations {
         /** @description Exact name */
         name?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2773,6 +3740,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2814,7 +3783,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2841,12 +3810,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   createBrand: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2862,22 +3847,7 @@ export interface operations {
          *       ]
          *     }
          */
-        'application/json': {
-          /** @example Acme Coffee */
-          name: string;
-          /**
-           * @description IANA time zone
-           * @example Europe/Paris
-           */
-          timezone?: string;
-          /**
-           * @description How the brand speaks; guides AI-generated captions
-           * @example Warm, playful, no jargon
-           */
-          voice?: string | null;
-          /** @description Brand colours, main first */
-          colors?: string[];
-        };
+        'application/json': components['schemas']['BrandCreate'];
       };
     };
     responses: {
@@ -2888,6 +3858,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -2933,7 +3904,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2959,7 +3944,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2986,12 +3984,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getBrand: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Brand id
@@ -3022,6 +4036,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -3076,7 +4092,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3103,12 +4119,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
-  updateBrand: {
+  replaceBrand: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Brand id
@@ -3122,29 +4152,17 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "voice": "Confident and concise"
+         *       "name": "Acme Coffee",
+         *       "timezone": "Europe/Paris",
+         *       "voice": "Confident and concise",
+         *       "colors": []
          *     }
          */
-        'application/json': {
-          /** @example Acme Coffee */
-          name?: string;
-          /**
-           * @description IANA time zone
-           * @example Europe/Paris
-           */
-          timezone?: string;
-          /**
-           * @description How the brand speaks; guides AI-generated captions
-           * @example Warm, playful, no jargon
-           */
-          voice?: string | null;
-          /** @description Brand colours, main first */
-          colors?: string[];
-        };
+        'application/json': components['schemas']['BrandReplace'];
       };
     };
     responses: {
-      /** @description The brand, updated */
+      /** @description The brand, replaced */
       200: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3209,7 +4227,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3235,7 +4253,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3262,12 +4280,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   deleteBrand: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Brand id
@@ -3349,7 +4381,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description The brand still has posts or campaigns (counted in `details.posts` and `details.campaigns`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3376,12 +4421,181 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  updateBrand: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path: {
+        /**
+         * @description Brand id
+         * @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "voice": "Confident and concise"
+         *     }
+         */
+        'application/json': components['schemas']['BrandUpdate'];
+      };
+    };
+    responses: {
+      /** @description The brand, updated */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['Brand'];
+          };
+        };
+      };
+      /** @description Invalid input: `details.field`, `details.reason` and `details.errors[]` say what is wrong */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Missing, malformed, unknown, revoked or expired API key (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The key's scope does not allow this (`details.requiredScope`) */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description No such object for this organization and environment */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unexpected error (no internals are shown; quote the X-Request-Id) */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listApiKeys: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -3391,10 +4605,15 @@ export interface operations {
         sortBy?: 'createdAt';
         /** @description Sort direction */
         sortOrder?: 'asc' | 'desc';
-        /** @description read: GET only; read_write: GET and content changes; admin: everything, including keys and settings */
-        scope?: 'read' | 'read_write' | 'admin';
+        /** @description read: GET only; read_write: GET and content changes; admin: everything, including keys and settings. The canonical names are `read`, `read_write` and `admin`; `read-only` and `read_only` are accepted for `read`, `read-write` for `read_write`, and answers always carry the canonical name. */
+        scope?: 'read' | 'read_write' | 'admin' | 'read-only' | 'read_only' | 'read-write';
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -3420,6 +4639,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -3461,7 +4682,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3488,12 +4709,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   createApiKey: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -3505,19 +4742,7 @@ export interface operations {
          *       "name": "CI pipeline"
          *     }
          */
-        'application/json': {
-          /**
-           * @description read: GET only; read_write: GET and content changes; admin: everything, including keys and settings
-           * @enum {string}
-           */
-          scope: 'read' | 'read_write' | 'admin';
-          name?: string | null;
-          /**
-           * Format: date-time
-           * @description When the key stops working (future)
-           */
-          expiresAt?: string | null;
-        };
+        'application/json': components['schemas']['ApiKeyCreate'];
       };
     };
     responses: {
@@ -3528,6 +4753,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -3573,7 +4799,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3599,7 +4839,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3626,12 +4879,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getApiKey: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description API key id
@@ -3662,6 +4931,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -3716,7 +4987,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3743,12 +5014,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   revokeApiKey: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description API key id
@@ -3825,7 +5110,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3852,12 +5137,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   rotateApiKey: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         /**
          * @description API key id
@@ -3874,13 +5175,7 @@ export interface operations {
          *       "gracePeriodSeconds": 3600
          *     }
          */
-        'application/json': {
-          /**
-           * @description How long the old key keeps working (default 24 h; 0 ends it now)
-           * @default 86400
-           */
-          gracePeriodSeconds?: number;
-        };
+        'application/json': components['schemas']['ApiKeyRotate'];
       };
     };
     responses: {
@@ -3891,6 +5186,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -3949,7 +5245,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3975,7 +5285,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4002,19 +5325,30 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listPosts: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
         /** @description Opaque `nextCursor` of the previous page: continues after its last item (keyset pagination). */
         cursor?: string;
         /** @description Field to sort by; ties are broken by id */
-        sortBy?: 'createdAt' | 'updatedAt' | 'scheduledFor' | 'publishedAt';
+        sortBy?: 'createdAt' | 'updatedAt' | 'scheduledFor' | 'publishedAt' | 'date';
         /** @description Sort direction */
         sortOrder?: 'asc' | 'desc';
         status?: 'DRAFT' | 'SCHEDULED' | 'PUBLISHING' | 'PUBLISHED' | 'FAILED' | 'CANCELLED';
@@ -4025,18 +5359,23 @@ export interface operations {
         platform?: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
         brandId?: string;
         /**
-         * @description scheduledFor on or after this (inclusive)
+         * @description Posts dated on or after this (inclusive). A post's date is its `scheduledFor`, else its `publishedAt` (a post published without a schedule), else its `createdAt` (a draft without a time). A calendar date is midnight UTC.
          * @example 2026-12-01T00:00:00Z
          */
         startDate?: string;
         /**
-         * @description scheduledFor before this (exclusive)
+         * @description Posts dated before this (exclusive); must be after `startDate`. A post's date is its `scheduledFor`, else its `publishedAt` (a post published without a schedule), else its `createdAt` (a draft without a time). A calendar date is midnight UTC.
          * @example 2026-12-01T00:00:00Z
          */
         endDate?: string;
         campaignId?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -4062,6 +5401,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -4103,7 +5444,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4130,12 +5471,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   createPost: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -4149,42 +5506,7 @@ export interface operations {
          *       "scheduledFor": "2026-12-01T07:00:00Z"
          *     }
          */
-        'application/json': {
-          /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
-          brandId: string;
-          /**
-           * @description Social network
-           * @example instagram
-           * @enum {string}
-           */
-          platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
-          /**
-           * @description The social account to publish through: one of the same brand and platform
-           * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
-           */
-          socialAccountId?: string | null;
-          /** @example Fresh roast, fresh start ☕ #coffee */
-          caption: string;
-          mediaIds?: string[];
-          /** Format: uri */
-          link?: string | null;
-          firstComment?: string | null;
-          campaignId?: string | null;
-          /**
-           * @description ISO 8601 date-time with a zone (or a date YYYY-MM-DD, midnight UTC)
-           * @example 2026-12-01T09:00:00Z
-           */
-          scheduledFor?: string | null;
-          /** @description Your own JSON data (≤ 16 KiB) */
-          metadata?: {
-            [key: string]: unknown;
-          };
-          /**
-           * @description DRAFT ⇄ SCHEDULED, or CANCELLED. PUBLISHING, PUBLISHED and FAILED are set by the publisher only.
-           * @enum {string}
-           */
-          status?: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
-        };
+        'application/json': components['schemas']['PostCreate'];
       };
     };
     responses: {
@@ -4195,6 +5517,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -4240,7 +5563,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4266,7 +5603,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4293,12 +5643,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   updatePostsBatch: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -4314,12 +5680,7 @@ export interface operations {
          *       ]
          *     }
          */
-        'application/json': {
-          /** @description Each item is `{id, ...fields}`: the post to change and the fields to change, as the body of `PATCH /posts/{id}` (fields left out are unchanged). Checked on its own: a missing post answers its own 404, a published one its own 409. At most 100 items. */
-          posts: unknown[];
-          /** @description All or nothing: every item is tried in one transaction and, if any fails, nothing is saved (the valid items answer 424 `ROLLED_BACK`). Default false: each item succeeds or fails on its own. */
-          atomic?: boolean;
-        };
+        'application/json': components['schemas']['PostsBatchUpdate'];
       };
     };
     responses: {
@@ -4330,6 +5691,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -4401,7 +5763,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4427,7 +5803,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4454,12 +5843,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   createPostsBatch: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -4481,12 +5886,7 @@ export interface operations {
          *       ]
          *     }
          */
-        'application/json': {
-          /** @description Each item is a post exactly as the body of `POST /posts`, checked on its own with the same rules: an invalid item answers its own 400 in the results and doesn't stop the others. At most 100 items. */
-          posts: unknown[];
-          /** @description All or nothing: every item is tried in one transaction and, if any fails, nothing is saved (the valid items answer 424 `ROLLED_BACK`). Default false: each item succeeds or fails on its own. */
-          atomic?: boolean;
-        };
+        'application/json': components['schemas']['PostsBatchCreate'];
       };
     };
     responses: {
@@ -4497,6 +5897,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -4568,7 +5969,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4594,7 +6009,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4621,12 +6049,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   validatePost: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -4638,42 +6082,7 @@ export interface operations {
          *       "caption": "Hello #coffee"
          *     }
          */
-        'application/json': {
-          /**
-           * @description Social network
-           * @example instagram
-           * @enum {string}
-           */
-          platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
-          /** @example Fresh roast, fresh start ☕ #coffee */
-          caption: string;
-          mediaIds?: string[];
-          /** Format: uri */
-          link?: string | null;
-          firstComment?: string | null;
-          /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
-          brandId?: string;
-          /**
-           * @description The social account to publish through: one of the same brand and platform
-           * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
-           */
-          socialAccountId?: string | null;
-          campaignId?: string | null;
-          /**
-           * @description ISO 8601 date-time with a zone (or a date YYYY-MM-DD, midnight UTC)
-           * @example 2026-12-01T09:00:00Z
-           */
-          scheduledFor?: string | null;
-          /** @description Your own JSON data (≤ 16 KiB) */
-          metadata?: {
-            [key: string]: unknown;
-          };
-          /**
-           * @description DRAFT ⇄ SCHEDULED, or CANCELLED. PUBLISHING, PUBLISHED and FAILED are set by the publisher only.
-           * @enum {string}
-           */
-          status?: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
-        };
+        'application/json': components['schemas']['PostValidate'];
       };
     };
     responses: {
@@ -4684,6 +6093,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -4729,7 +6139,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4755,7 +6179,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4782,12 +6219,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getPost: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Post id
@@ -4818,6 +6271,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -4872,7 +6327,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4899,12 +6354,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   replacePost: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Post id
@@ -4920,46 +6389,11 @@ export interface operations {
          * @example {
          *       "brandId": "brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8",
          *       "platform": "twitter",
-         *       "caption": "We open at 7 tomorrow ☕",
-         *       "scheduledFor": "2026-12-01T07:00:00Z"
+         *       "caption": "We open at 8 tomorrow ☕",
+         *       "scheduledFor": "2026-12-01T08:00:00Z"
          *     }
          */
-        'application/json': {
-          /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
-          brandId: string;
-          /**
-           * @description Social network
-           * @example instagram
-           * @enum {string}
-           */
-          platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
-          /**
-           * @description The social account to publish through: one of the same brand and platform
-           * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
-           */
-          socialAccountId?: string | null;
-          /** @example Fresh roast, fresh start ☕ #coffee */
-          caption: string;
-          mediaIds?: string[];
-          /** Format: uri */
-          link?: string | null;
-          firstComment?: string | null;
-          campaignId?: string | null;
-          /**
-           * @description ISO 8601 date-time with a zone (or a date YYYY-MM-DD, midnight UTC)
-           * @example 2026-12-01T09:00:00Z
-           */
-          scheduledFor?: string | null;
-          /** @description Your own JSON data (≤ 16 KiB) */
-          metadata?: {
-            [key: string]: unknown;
-          };
-          /**
-           * @description DRAFT ⇄ SCHEDULED, or CANCELLED. PUBLISHING, PUBLISHED and FAILED are set by the publisher only.
-           * @enum {string}
-           */
-          status?: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
-        };
+        'application/json': components['schemas']['PostReplace'];
       };
     };
     responses: {
@@ -5028,7 +6462,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description The post is PUBLISHING, PUBLISHED, FAILED or CANCELLED, or its status cannot move there */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5054,7 +6501,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5081,12 +6528,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   deletePost: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Post id
@@ -5168,7 +6629,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5195,12 +6656,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   updatePost: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Post id
@@ -5217,42 +6692,7 @@ export interface operations {
          *       "status": "CANCELLED"
          *     }
          */
-        'application/json': {
-          /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
-          brandId?: string;
-          /**
-           * @description Social network
-           * @example instagram
-           * @enum {string}
-           */
-          platform?: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
-          /**
-           * @description The social account to publish through: one of the same brand and platform
-           * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
-           */
-          socialAccountId?: string | null;
-          /** @example Fresh roast, fresh start ☕ #coffee */
-          caption?: string;
-          mediaIds?: string[];
-          /** Format: uri */
-          link?: string | null;
-          firstComment?: string | null;
-          campaignId?: string | null;
-          /**
-           * @description ISO 8601 date-time with a zone (or a date YYYY-MM-DD, midnight UTC)
-           * @example 2026-12-01T09:00:00Z
-           */
-          scheduledFor?: string | null;
-          /** @description Your own JSON data (≤ 16 KiB) */
-          metadata?: {
-            [key: string]: unknown;
-          };
-          /**
-           * @description DRAFT ⇄ SCHEDULED, or CANCELLED. PUBLISHING, PUBLISHED and FAILED are set by the publisher only.
-           * @enum {string}
-           */
-          status?: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
-        };
+        'application/json': components['schemas']['PostUpdate'];
       };
     };
     responses: {
@@ -5321,7 +6761,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description The post is PUBLISHING, PUBLISHED, FAILED or CANCELLED, or its status cannot move there */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5347,7 +6800,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5374,12 +6827,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   publishPost: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         /**
          * @description Post id
@@ -5398,6 +6867,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -5456,7 +6926,34 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5483,12 +6980,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getPostAnalytics: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Post id
@@ -5519,6 +7032,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -5573,7 +7088,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5600,6 +7115,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getSocialAccountAnalytics: {
@@ -5616,7 +7142,12 @@ export interface operations {
          */
         endDate?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Social account id
@@ -5647,6 +7178,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -5701,7 +7234,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5728,12 +7261,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listCampaigns: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -5747,7 +7291,12 @@ export interface operations {
         /** @description DRAFT → ACTIVE → COMPLETED; any → ARCHIVED */
         status?: 'DRAFT' | 'ACTIVE' | 'COMPLETED' | 'ARCHIVED';
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -5773,6 +7322,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -5814,7 +7365,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5841,12 +7392,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   createCampaign: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -5864,30 +7431,7 @@ export interface operations {
          *       ]
          *     }
          */
-        'application/json': {
-          brandId: string;
-          /** @example Winter launch */
-          name: string;
-          description?: string | null;
-          /**
-           * @description Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time
-           * @example 2026-12-01
-           */
-          startDate: string;
-          /**
-           * @description Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time
-           * @example 2026-12-31
-           */
-          endDate: string;
-          /** @example awareness */
-          goal?: string | null;
-          platforms?: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
-          /**
-           * @description DRAFT → ACTIVE → COMPLETED; any → ARCHIVED
-           * @enum {string}
-           */
-          status?: 'DRAFT' | 'ACTIVE' | 'COMPLETED' | 'ARCHIVED';
-        };
+        'application/json': components['schemas']['CampaignCreate'];
       };
     };
     responses: {
@@ -5898,6 +7442,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -5943,7 +7488,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5969,7 +7528,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5996,12 +7568,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getCampaign: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Campaign id
@@ -6032,6 +7620,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6086,7 +7676,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6113,12 +7703,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
-  updateCampaign: {
+  replaceCampaign: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Campaign id
@@ -6132,33 +7736,20 @@ export interface operations {
       content: {
         /**
          * @example {
+         *       "brandId": "brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8",
+         *       "name": "Winter launch",
+         *       "description": "New roasts for the cold months",
+         *       "startDate": "2026-12-01",
+         *       "endDate": "2026-12-31",
+         *       "goal": "awareness",
+         *       "platforms": [
+         *         "instagram",
+         *         "twitter"
+         *       ],
          *       "status": "ACTIVE"
          *     }
          */
-        'application/json': {
-          brandId?: string;
-          /** @example Winter launch */
-          name?: string;
-          description?: string | null;
-          /**
-           * @description Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time
-           * @example 2026-12-01
-           */
-          startDate?: string;
-          /**
-           * @description Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time
-           * @example 2026-12-31
-           */
-          endDate?: string;
-          /** @example awareness */
-          goal?: string | null;
-          platforms?: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
-          /**
-           * @description DRAFT → ACTIVE → COMPLETED; any → ARCHIVED
-           * @enum {string}
-           */
-          status?: 'DRAFT' | 'ACTIVE' | 'COMPLETED' | 'ARCHIVED';
-        };
+        'application/json': components['schemas']['CampaignReplace'];
       };
     };
     responses: {
@@ -6227,7 +7818,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description The campaign cannot move to that `status` (`details.from`, `details.to`, `details.allowed`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6253,7 +7857,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6280,12 +7884,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   deleteCampaign: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Campaign id
@@ -6367,7 +7985,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6394,19 +8012,201 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  updateCampaign: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path: {
+        /**
+         * @description Campaign id
+         * @example cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "status": "ACTIVE"
+         *     }
+         */
+        'application/json': components['schemas']['CampaignUpdate'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['Campaign'];
+          };
+        };
+      };
+      /** @description Invalid input: `details.field`, `details.reason` and `details.errors[]` say what is wrong */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Missing, malformed, unknown, revoked or expired API key (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The key's scope does not allow this (`details.requiredScope`) */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description No such object for this organization and environment */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The campaign cannot move to that `status` (`details.from`, `details.to`, `details.allowed`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unexpected error (no internals are shown; quote the X-Request-Id) */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listCampaignPosts: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
         /** @description Opaque `nextCursor` of the previous page: continues after its last item (keyset pagination). */
         cursor?: string;
         /** @description Field to sort by; ties are broken by id */
-        sortBy?: 'createdAt' | 'updatedAt' | 'scheduledFor' | 'publishedAt';
+        sortBy?: 'createdAt' | 'updatedAt' | 'scheduledFor' | 'publishedAt' | 'date';
         /** @description Sort direction */
         sortOrder?: 'asc' | 'desc';
         status?: 'DRAFT' | 'SCHEDULED' | 'PUBLISHING' | 'PUBLISHED' | 'FAILED' | 'CANCELLED';
@@ -6417,17 +8217,22 @@ export interface operations {
         platform?: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
         brandId?: string;
         /**
-         * @description scheduledFor on or after this (inclusive)
+         * @description Posts dated on or after this (inclusive). A post's date is its `scheduledFor`, else its `publishedAt` (a post published without a schedule), else its `createdAt` (a draft without a time). A calendar date is midnight UTC.
          * @example 2026-12-01T00:00:00Z
          */
         startDate?: string;
         /**
-         * @description scheduledFor before this (exclusive)
+         * @description Posts dated before this (exclusive); must be after `startDate`. A post's date is its `scheduledFor`, else its `publishedAt` (a post published without a schedule), else its `createdAt` (a draft without a time). A calendar date is midnight UTC.
          * @example 2026-12-01T00:00:00Z
          */
         endDate?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Campaign id
@@ -6459,6 +8264,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6513,7 +8320,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6540,12 +8347,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listPlatforms: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -6570,6 +8393,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6598,7 +8423,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6625,12 +8450,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getPlatform: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Platform id: one of instagram, facebook, twitter, linkedin
@@ -6661,6 +8502,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6715,7 +8558,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6742,12 +8585,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listEvents: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -6780,7 +8634,12 @@ export interface operations {
          */
         endDate?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -6806,6 +8665,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6847,7 +8708,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6874,12 +8735,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getEvent: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Event id
@@ -6910,6 +8787,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6964,7 +8843,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6985,6 +8864,17 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -7031,7 +8921,12 @@ export interface operations {
         /** @description groupBy=post only: `pagination.nextCursor` of the previous page; continues after its last post with the same range (keyset pagination) */
         cursor?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -7056,6 +8951,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -7097,7 +8994,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7124,12 +9021,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listJobs: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -7144,7 +9052,12 @@ export interface operations {
         /** @example posts.import */
         type?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -7170,6 +9083,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -7211,7 +9126,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7238,28 +9153,34 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   createJob: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          /**
-           * @description The job type
-           * @example posts.import
-           */
-          type: string;
-          /** @description The type's input; see the type's description */
-          payload?: {
-            [key: string]: unknown;
-          };
-        };
+        'application/json': components['schemas']['JobCreate'];
       };
     };
     responses: {
@@ -7270,6 +9191,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -7315,7 +9237,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7341,7 +9277,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7368,12 +9317,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getJob: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Job id
@@ -7404,6 +9369,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -7458,7 +9425,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7485,12 +9452,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listJobErrors: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -7501,7 +9479,12 @@ export interface operations {
         /** @description Sort direction */
         sortOrder?: 'asc' | 'desc';
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Job id
@@ -7533,6 +9516,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -7587,7 +9572,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7614,12 +9599,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   cancelJob: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         /**
          * @description Job id
@@ -7638,6 +9639,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -7696,7 +9698,34 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7723,12 +9752,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getJobResult: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Job id
@@ -7760,6 +9805,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -7814,7 +9861,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7841,12 +9888,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   previewPlan: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -7865,31 +9928,7 @@ export interface operations {
          *       "postsPerWeek": 3
          *     }
          */
-        'application/json': {
-          brandId: string;
-          /**
-           * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
-           * @example 2027-03-01
-           */
-          startDate: string;
-          /**
-           * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
-           * @example 2027-03-29
-           */
-          endDate: string;
-          platforms: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
-          /** @description Posts per platform per week; a partial week gets its share */
-          postsPerWeek: number;
-          /** @description Content pillars, rotated; default education, behind the scenes, product, community */
-          pillars?: string[];
-          /** @example launch the spring collection */
-          goal?: string | null;
-          /**
-           * @description IANA time zone of the posting times; default the brand's
-           * @example Europe/Paris
-           */
-          timezone?: string;
-        };
+        'application/json': components['schemas']['PlanPreviewRequest'];
       };
     };
     responses: {
@@ -7900,6 +9939,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -7945,7 +9985,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7971,7 +10025,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7998,12 +10065,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listPlans: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -8017,7 +10095,12 @@ export interface operations {
         /** @description `draft` until applied; `applied` once its campaign and posts exist */
         status?: 'draft' | 'applied';
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -8043,6 +10126,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -8084,7 +10169,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8111,12 +10196,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   createPlan: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -8135,33 +10236,7 @@ export interface operations {
          *       "postsPerWeek": 3
          *     }
          */
-        'application/json': {
-          /** @example Spring plan */
-          name: string;
-          brandId: string;
-          /**
-           * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
-           * @example 2027-03-01
-           */
-          startDate: string;
-          /**
-           * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
-           * @example 2027-03-29
-           */
-          endDate: string;
-          platforms: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
-          /** @description Posts per platform per week; a partial week gets its share */
-          postsPerWeek: number;
-          /** @description Content pillars, rotated; default education, behind the scenes, product, community */
-          pillars?: string[];
-          /** @example launch the spring collection */
-          goal?: string | null;
-          /**
-           * @description IANA time zone of the posting times; default the brand's
-           * @example Europe/Paris
-           */
-          timezone?: string;
-        };
+        'application/json': components['schemas']['PlanCreate'];
       };
     };
     responses: {
@@ -8172,6 +10247,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -8217,7 +10293,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8243,7 +10333,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8270,12 +10373,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getPlan: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Plan id
@@ -8306,6 +10425,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -8360,7 +10481,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8387,12 +10508,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   deletePlan: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Plan id
@@ -8474,7 +10609,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8501,12 +10636,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   applyPlan: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         /**
          * @description Plan id
@@ -8525,6 +10676,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -8583,7 +10735,34 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8610,35 +10789,34 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   generateCaptions: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @example Our new spring cold brew */
-          topic: string;
-          /** @description The platform whose rules and conventions the captions follow */
-          platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
-          /** @description Defaults to what the brand voice suggests, else the platform's habit */
-          tone?: 'friendly' | 'professional' | 'playful' | 'bold' | 'inspirational' | 'informative';
-          /**
-           * @description One of the caller's brands: its voice (captions) or colours (images) are used
-           * @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
-           */
-          brandId?: string;
-          /**
-           * @description How many drafts
-           * @default 3
-           */
-          n?: number;
-        };
+        'application/json': components['schemas']['CaptionsGenerate'];
       };
     };
     responses: {
@@ -8649,6 +10827,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -8694,7 +10873,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8720,7 +10913,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8750,6 +10956,10 @@ export interface operations {
       /** @description `AI_PROVIDER_ERROR`: the provider answered with an error or an unusable answer */
       502: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -8759,6 +10969,8 @@ export interface operations {
       /** @description `AI_PROVIDER_UNAVAILABLE`: the provider did not answer in time, could not be reached, or is rate-limiting */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -8770,34 +10982,18 @@ export interface operations {
   generateImages: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @example Summer sale: 20 % off everything */
-          prompt: string;
-          /**
-           * @description One of the caller's brands: its voice (captions) or colours (images) are used
-           * @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
-           */
-          brandId?: string;
-          /** @description 1:1 → 1080×1080, 4:5 → 1080×1350, 16:9 → 1600×900, 9:16 → 1080×1920, 1.91:1 → 1200×628. Default 1:1; give this or `size`, not both. */
-          aspectRatio?: '1:1' | '4:5' | '16:9' | '9:16' | '1.91:1';
-          /**
-           * @description Exact size `WIDTHxHEIGHT`, each side 64–4096 px
-           * @example 1200x630
-           */
-          size?: string;
-          /** @description Free text for a model; the builtin renderer knows `gradient` (default), `minimal`, `bold` */
-          style?: string;
-          /** @default png */
-          format?: 'png' | 'jpeg';
-          /** @default 1 */
-          n?: number;
-        };
+        'application/json': components['schemas']['ImagesGenerate'];
       };
     };
     responses: {
@@ -8808,6 +11004,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -8853,7 +11050,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8879,7 +11090,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8909,6 +11133,10 @@ export interface operations {
       /** @description `AI_PROVIDER_ERROR`: the provider answered with an error or an unusable answer */
       502: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -8918,6 +11146,8 @@ export interface operations {
       /** @description `AI_PROVIDER_UNAVAILABLE`: the provider did not answer in time, could not be reached, or is rate-limiting */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -8929,7 +11159,7 @@ export interface operations {
   listWebhooks: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -8940,7 +11170,12 @@ export interface operations {
         /** @description Sort direction */
         sortOrder?: 'asc' | 'desc';
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -8966,6 +11201,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -9007,7 +11244,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9034,12 +11271,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   createWebhook: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -9054,19 +11307,7 @@ export interface operations {
          *       ]
          *     }
          */
-        'application/json': {
-          /**
-           * @description Where deliveries are POSTed: http or https, resolving to a public address (private, loopback and link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)
-           * @example https://example.com/webhooks/audenci
-           */
-          url: string;
-          /** @description Event types to receive (post.created, post.updated, post.deleted, post.scheduled, post.published, post.failed, campaign.started, comment.received, job.completed, job.failed), or `["*"]` for all of them */
-          events: string[];
-          /** @example Production CRM sync */
-          description?: string | null;
-          /** @default true */
-          enabled?: boolean;
-        };
+        'application/json': components['schemas']['WebhookCreate'];
       };
     };
     responses: {
@@ -9077,6 +11318,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -9122,7 +11364,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9148,7 +11404,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9175,12 +11444,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getWebhook: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Webhook endpoint id
@@ -9211,6 +11496,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -9265,7 +11552,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9292,12 +11579,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
-  updateWebhook: {
+  replaceWebhook: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Webhook endpoint id
@@ -9311,22 +11612,16 @@ export interface operations {
       content: {
         /**
          * @example {
+         *       "url": "https://example.com/webhooks/audenci",
+         *       "events": [
+         *         "post.published",
+         *         "post.failed"
+         *       ],
+         *       "description": "Production CRM sync",
          *       "enabled": true
          *     }
          */
-        'application/json': {
-          /**
-           * @description Where deliveries are POSTed: http or https, resolving to a public address (private, loopback and link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)
-           * @example https://example.com/webhooks/audenci
-           */
-          url?: string;
-          /** @description Event types to receive (post.created, post.updated, post.deleted, post.scheduled, post.published, post.failed, campaign.started, comment.received, job.completed, job.failed), or `["*"]` for all of them */
-          events?: string[];
-          /** @example Production CRM sync */
-          description?: string | null;
-          /** @description true re-enables an endpoint Audenci disabled (clears disabledReason) */
-          enabled?: boolean;
-        };
+        'application/json': components['schemas']['WebhookReplace'];
       };
     };
     responses: {
@@ -9395,7 +11690,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9421,7 +11716,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9448,12 +11743,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   deleteWebhook: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Webhook endpoint id
@@ -9535,7 +11844,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9562,12 +11871,186 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  updateWebhook: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path: {
+        /**
+         * @description Webhook endpoint id
+         * @example whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "enabled": true
+         *     }
+         */
+        'application/json': components['schemas']['WebhookUpdate'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['WebhookEndpoint'];
+          };
+        };
+      };
+      /** @description Invalid input: `details.field`, `details.reason` and `details.errors[]` say what is wrong */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Missing, malformed, unknown, revoked or expired API key (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The key's scope does not allow this (`details.requiredScope`) */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description No such object for this organization and environment */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unexpected error (no internals are shown; quote the X-Request-Id) */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   rotateWebhookSecret: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         /**
          * @description Webhook endpoint id
@@ -9584,13 +12067,7 @@ export interface operations {
          *       "overlapSeconds": 3600
          *     }
          */
-        'application/json': {
-          /**
-           * @description How long the old secret keeps signing alongside the new one (default 24 h, at most 7 days; 0 ends it now)
-           * @default 86400
-           */
-          overlapSeconds?: number;
-        };
+        'application/json': components['schemas']['WebhookSecretRotate'];
       };
     };
     responses: {
@@ -9601,6 +12078,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -9659,7 +12137,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9685,7 +12177,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9712,12 +12217,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   testWebhook: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         /**
          * @description Webhook endpoint id
@@ -9736,6 +12257,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -9794,7 +12316,34 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9821,12 +12370,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listWebhookDeliveries: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -9839,7 +12399,12 @@ export interface operations {
         /** @description `pending`: an attempt is due (see `nextAttemptAt`); `succeeded`; `failed`: no attempt is left */
         status?: 'pending' | 'succeeded' | 'failed';
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Webhook endpoint id
@@ -9871,6 +12436,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -9925,7 +12492,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9952,12 +12519,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getWebhookDelivery: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Webhook endpoint id
@@ -9993,6 +12576,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -10047,7 +12632,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10074,12 +12659,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   retryWebhookDelivery: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         /**
          * @description Webhook endpoint id
@@ -10103,6 +12704,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -10161,7 +12763,34 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10188,12 +12817,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listMedia: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -10207,7 +12847,12 @@ export interface operations {
         type?: 'image' | 'gif' | 'video';
         brandId?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -10233,6 +12878,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -10274,7 +12921,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10301,12 +12948,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   createMedia: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -10317,24 +12980,8 @@ export interface operations {
          *       "url": "https://example.com/images/launch.png"
          *     }
          */
-        'application/json': {
-          /**
-           * @description http(s) URL of the file, downloaded by the server. It must resolve to a public address (private, loopback and link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)
-           * @example https://example.com/images/launch.png
-           */
-          url: string;
-          /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
-          brandId?: string | null;
-        };
-        'multipart/form-data': {
-          /** @description The file (required). Its part Content-Type, if specific, must agree with its bytes. */
-          file?: string;
-          /**
-           * @description The brand the item belongs to
-           * @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
-           */
-          brandId?: string;
-        };
+        'application/json': components['schemas']['MediaCreate'];
+        'multipart/form-data': components['schemas']['MediaCreateUpload'];
       };
     };
     responses: {
@@ -10345,6 +12992,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -10390,7 +13038,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10416,7 +13078,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10443,12 +13118,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getMedia: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Media item id
@@ -10479,6 +13170,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -10533,7 +13226,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10560,12 +13253,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   deleteMedia: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Media item id
@@ -10647,7 +13354,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10668,6 +13375,17 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -10684,7 +13402,12 @@ export interface operations {
         /** @description Signed links: the signature */
         signature?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Media item id
@@ -10738,6 +13461,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -10795,13 +13520,17 @@ export interface operations {
       /** @description The range starts past the end of the content */
       416: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10822,6 +13551,17 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -10833,7 +13573,12 @@ export interface operations {
   getMediaThumbnail: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Media item id
@@ -10875,6 +13620,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -10932,13 +13679,17 @@ export interface operations {
       /** @description The range starts past the end of the content */
       416: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10965,12 +13716,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listSocialAccounts: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -10989,7 +13751,12 @@ export interface operations {
         /** @description `connected`: ready to publish. `expired`: the platform refused the token and its refresh; connect again. `revoked`: access was withdrawn on the platform. `error`: a refresh failed for another reason (`lastError`). */
         status?: 'connected' | 'expired' | 'revoked' | 'error';
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -11015,6 +13782,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -11056,7 +13825,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11083,12 +13852,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   createSocialAccount: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -11101,18 +13886,7 @@ export interface operations {
          *       "name": "Acme Coffee (sandbox)"
          *     }
          */
-        'application/json': {
-          /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
-          brandId: string;
-          /**
-           * @description Social network
-           * @example instagram
-           * @enum {string}
-           */
-          platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
-          /** @example Acme Coffee (sandbox) */
-          name: string;
-        };
+        'application/json': components['schemas']['SocialAccountCreate'];
       };
     };
     responses: {
@@ -11123,6 +13897,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -11168,7 +13943,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11194,7 +13983,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11221,12 +14023,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   connectSocialAccount: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -11239,22 +14057,7 @@ export interface operations {
          *       "redirectUri": "https://app.example.com/settings/accounts"
          *     }
          */
-        'application/json': {
-          /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
-          brandId: string;
-          /**
-           * @description Social network
-           * @example instagram
-           * @enum {string}
-           */
-          platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
-          /**
-           * Format: uri
-           * @description Your page to send the browser to once the platform answers, with `status=connected&accounts=…` or `status=error&reason=…` (and `state`) in its query. Without it the callback answers JSON.
-           * @example https://app.example.com/settings/accounts
-           */
-          redirectUri?: string;
-        };
+        'application/json': components['schemas']['SocialAccountConnect'];
       };
     };
     responses: {
@@ -11265,6 +14068,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -11323,7 +14127,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11349,7 +14167,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11376,6 +14207,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   socialAccountCallback: {
@@ -11389,7 +14231,12 @@ export interface operations {
         error?: string;
         error_description?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -11419,6 +14266,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -11443,12 +14292,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   getSocialAccount: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Social account id
@@ -11479,6 +14344,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -11533,7 +14400,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11560,12 +14427,26 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   deleteSocialAccount: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
       path: {
         /**
          * @description Social account id
@@ -11647,7 +14528,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11674,12 +14555,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listComments: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -11695,7 +14587,12 @@ export interface operations {
         /** @description createdAt on or after this (inclusive) */
         since?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -11721,6 +14618,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -11762,7 +14661,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11789,12 +14688,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   listPostComments: {
     parameters: {
       query?: {
-        /** @description Page number, 1-based. Ignored when `cursor` is given. */
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
         page?: number;
         /** @description Items per page (max 100). */
         limit?: number;
@@ -11805,7 +14715,12 @@ export interface operations {
         /** @description Sort direction */
         sortOrder?: 'asc' | 'desc';
       };
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
       path: {
         /**
          * @description Post id
@@ -11837,6 +14752,8 @@ export interface operations {
       /** @description Not modified: the `If-None-Match` tag is current */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content?: never;
@@ -11891,7 +14808,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11918,12 +14835,28 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   replyToComment: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description Makes a retry safe: within 24 h, the same key with the same request returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 422, and while the first is still running a 409. Scoped to the organization and environment. 1–255 printable ASCII characters, e.g. a UUID. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         /**
          * @description Comment id
@@ -11935,10 +14868,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @description The reply */
-          text: string;
-        };
+        'application/json': components['schemas']['CommentReply'];
       };
     };
     responses: {
@@ -11949,6 +14879,7 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -12007,7 +14938,21 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Request body larger than 1 MiB (20 MiB for `POST /jobs`) */
+      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
       413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12033,7 +14978,20 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+      /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12054,6 +15012,17 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {

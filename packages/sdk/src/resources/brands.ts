@@ -1,6 +1,13 @@
 import type { RequestOptions } from '../core/http.js';
 import type { PagePromise } from '../core/pagination.js';
-import type { Brand, BrandCreateParams, BrandListParams, BrandUpdateParams, Deleted } from '../types.js';
+import type {
+  Brand,
+  BrandCreateParams,
+  BrandListParams,
+  BrandReplaceParams,
+  BrandUpdateParams,
+  Deleted,
+} from '../types.js';
 import { APIResource, seg } from './resource.js';
 
 /** Brands: `/brands` (writing needs the `admin` scope). */
@@ -20,8 +27,16 @@ export class Brands extends APIResource {
     return this.data('GET', `/brands/${seg(id)}`, { options });
   }
 
-  /** Updates a brand; fields left out are unchanged. */
+  /** Changes some fields of a brand (`PATCH`): fields left out are unchanged. */
   update(id: string, params: BrandUpdateParams, options?: RequestOptions): Promise<Brand> {
+    return this.data('PATCH', `/brands/${seg(id)}`, { body: params, options });
+  }
+
+  /**
+   * Replaces a brand (`PUT`): `name` is required; `timezone` left out becomes UTC, `voice` null and
+   * `colors` empty. The read-only fields may be sent back exactly as `retrieve` returned them.
+   */
+  replace(id: string, params: BrandReplaceParams, options?: RequestOptions): Promise<Brand> {
     return this.data('PUT', `/brands/${seg(id)}`, { body: params, options });
   }
 

@@ -5,6 +5,7 @@ import type {
   CampaignCreateParams,
   CampaignListParams,
   CampaignPostListParams,
+  CampaignReplaceParams,
   CampaignUpdateParams,
   Deleted,
   Post,
@@ -28,8 +29,20 @@ export class Campaigns extends APIResource {
     return this.data('GET', `/campaigns/${seg(id)}`, { options });
   }
 
-  /** Updates a campaign. */
+  /**
+   * Changes some fields of a campaign (`PATCH`): fields left out are unchanged. `status` moves DRAFT →
+   * ACTIVE → COMPLETED, any → ARCHIVED (else `ConflictError`).
+   */
   update(id: string, params: CampaignUpdateParams, options?: RequestOptions): Promise<Campaign> {
+    return this.data('PATCH', `/campaigns/${seg(id)}`, { body: params, options });
+  }
+
+  /**
+   * Replaces a campaign (`PUT`): `brandId`, `name`, `startDate` and `endDate` are required;
+   * `description` and `goal` left out become null, `platforms` empty; `status` left out stays. The
+   * read-only fields may be sent back exactly as `retrieve` returned them.
+   */
+  replace(id: string, params: CampaignReplaceParams, options?: RequestOptions): Promise<Campaign> {
     return this.data('PUT', `/campaigns/${seg(id)}`, { body: params, options });
   }
 

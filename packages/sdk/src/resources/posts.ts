@@ -8,7 +8,7 @@ import type {
   PostBatchUpdateParams,
   PostCreateParams,
   PostListParams,
-  PostPatchParams,
+  PostReplaceParams,
   PostUpdateParams,
   PostValidateParams,
   PostValidation,
@@ -35,14 +35,32 @@ export class Posts extends APIResource {
     return this.data('GET', `/posts/${seg(id)}`, { options });
   }
 
-  /** Replaces a post (`PUT`): optional fields left out are cleared. */
+  /**
+   * Changes some fields of a post (`PATCH`): fields left out are unchanged. Read-only fields are refused.
+   * A published, publishing, failed or cancelled post cannot be edited (`ConflictError`).
+   */
   update(id: string, params: PostUpdateParams, options?: RequestOptions): Promise<Post> {
+    return this.data('PATCH', `/posts/${seg(id)}`, { body: params, options });
+  }
+
+  /**
+   * Replaces a post (`PUT`): `brandId`, `platform` and `caption` are required, optional fields left out
+   * are cleared, `status` left out stays. The read-only fields may be sent back exactly as `retrieve`
+   * returned them, so a retrieved post can be edited and replaced whole:
+   *
+   * @example
+   * ```ts
+   * const post = await client.posts.retrieve(id);
+   * await client.posts.replace(id, { ...post, caption: 'New caption' });
+   * ```
+   */
+  replace(id: string, params: PostReplaceParams, options?: RequestOptions): Promise<Post> {
     return this.data('PUT', `/posts/${seg(id)}`, { body: params, options });
   }
 
-  /** Changes some fields of a post (`PATCH`): fields left out are unchanged. */
-  patch(id: string, params: PostPatchParams, options?: RequestOptions): Promise<Post> {
-    return this.data('PATCH', `/posts/${seg(id)}`, { body: params, options });
+  /** @deprecated Use {@link Posts.update}, which is now the `PATCH`. */
+  patch(id: string, params: PostUpdateParams, options?: RequestOptions): Promise<Post> {
+    return this.update(id, params, options);
   }
 
   /** Deletes a post (a published one stays on the social network). */

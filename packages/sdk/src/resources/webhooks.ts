@@ -8,6 +8,7 @@ import type {
   WebhookEndpoint,
   WebhookEndpointWithSecret,
   WebhookListParams,
+  WebhookReplaceParams,
   WebhookRotateSecretParams,
   WebhookUpdateParams,
 } from '../types.js';
@@ -33,8 +34,19 @@ export class Webhooks extends APIResource {
     return this.data('GET', `/webhooks/${seg(id)}`, { options });
   }
 
-  /** Updates an endpoint (`{"enabled": true}` re-enables a disabled one). */
+  /**
+   * Changes some fields of an endpoint (`PATCH`): fields left out are unchanged. `{"enabled": true}`
+   * re-enables an endpoint Audenci disabled.
+   */
   update(id: string, params: WebhookUpdateParams, options?: RequestOptions): Promise<WebhookEndpoint> {
+    return this.data('PATCH', `/webhooks/${seg(id)}`, { body: params, options });
+  }
+
+  /**
+   * Replaces an endpoint (`PUT`): `url` and `events` are required; `description` left out becomes null
+   * and `enabled` true. The read-only fields may be sent back exactly as `retrieve` returned them.
+   */
+  replace(id: string, params: WebhookReplaceParams, options?: RequestOptions): Promise<WebhookEndpoint> {
     return this.data('PUT', `/webhooks/${seg(id)}`, { body: params, options });
   }
 
