@@ -6,7 +6,9 @@ import { registerAuth } from './http/auth.js';
 import type { AuthFailureThrottle } from './http/auth-throttle.js';
 import { registerErrorHandling, sendError, toAppError } from './http/errors.js';
 import { registerLoadShedding, type LoadSheddingOptions } from './http/load-shedding.js';
-import { registerIdempotency } from './http/idempotency.js';
+import { honoursIdempotencyKey, registerIdempotency } from './http/idempotency.js';
+import { registerInputChecks } from './http/input-checks.js';
+import { IDEMPOTENT_EXTENSION, RATE_LIMIT_EXTENSION } from './http/openapi.decorate.js';
 import { genReqId, registerRequestMetrics, registerResponseHeaders } from './http/observability.js';
 import { registerJsonBody } from './http/json-body.js';
 import { answerClientError, registerProtocolAnswers, serverOptions } from './http/protocol.js';
@@ -38,7 +40,7 @@ import {
   accountAnalyticsRoutes,
 } from './modules/analytics/analytics.accounts.js';
 import { PlatformRulesSchema, platformsRoutes } from './modules/platforms/index.js';
-import { EventSchema, eventsRoutes } from './modules/events/index.js';
+import { EventSchema, WebhookEventSchema, eventsRoutes } from './modules/events/index.js';
 import { CommentSchema, commentsRoutes } from './modules/comments/index.js';
 import { accountsContext, getPublishingAccount } from './modules/accounts/index.js';
 import {
@@ -124,6 +126,7 @@ const COMPONENT_SCHEMAS = [
   CampaignSchema,
   SocialAccountSchema,
   EventSchema,
+  WebhookEventSchema,
   CommentSchema,
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
@@ -217,7 +220,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerRequestMetrics(app, deps.metrics);
   await registerLoadShedding(app, config.load, options.loadShedding);
   registerVersioning(app, ctx.clock, `${config.publicUrl}/changelog`);
-  registerAuth(app, { ...deps, clock: ctx.clock });
+  registerAuth(app, { ...deps, clock: ctx.clock, publicRateLimit: config.publicRateLimit });
+  // Before idempotency: a request refused by its input checks claims no key.
+  registerInputChecks(app);
   registerIdempotency(app, { db: ctx.db, clock: ctx.clock, box: deps.idempotencyBox });
 
   // Every API route states who may call it; forgetting is a start-up error, not an open door. The
@@ -236,6 +241,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       security,
       ...(description ? { description } : {}),
       'x-required-scope': scope,
+      ...(scope !== 'public' && [route.method].flat().some((m) => honoursIdempotencyKey(m, route.config))
+        ? { [IDEMPOTENT_EXTENSION]: true }
+        : {}),
+      ...(route.config?.probe ? {} : { [RATE_LIMIT_EXTENSION]: scope === 'public' ? 'address' : 'organization' }),
     } as typeof route.schema;
   });
 

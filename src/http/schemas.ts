@@ -224,7 +224,7 @@ export type ObjectSchema = TObject;
  * `date-or-date-time`, checked by the schema so that a bad date is listed with every other problem).
  */
 export const DateOrDateTime = (options: SchemaOptions = {}) =>
-  Type.String({ format: DATE_OR_DATE_TIME, minLength: 10, maxLength: 40, ...options });
+  Type.String({ format: DATE_OR_DATE_TIME, maxLength: 40, ...options });
 
 /** An IANA time-zone name (format `time-zone`: one this server knows, e.g. `Europe/Paris`). */
 export const TimeZoneName = (options: SchemaOptions = {}) =>

@@ -1,7 +1,16 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import { DATE_INPUT_REASON, isTimeZone, parseDateInput } from '../shared/dates.js';
 import type { FieldProblem } from '../shared/errors.js';
+
+/** Format of a date input: a calendar date `YYYY-MM-DD` or an ISO 8601 date-time with a zone. */
+export const DATE_OR_DATE_TIME = 'date-or-date-time';
+/** Format of an IANA time-zone name that this server knows (`Europe/Paris`, `UTC`). */
+export const TIME_ZONE = 'time-zone';
+/** `pattern` of a text that must not be blank (only spaces); its problem reads "Must not be blank". */
+export const NOT_BLANK = '\\S';
+export const TIME_ZONE_REASON = 'Must be an IANA time zone, e.g. Europe/Paris';
 
 /**
  * Two validators: bodies are checked strictly (no type coercion, unknown fields rejected, every problem
@@ -15,8 +24,25 @@ function makeAjv(coerce: boolean) {
     removeAdditional: false,
     strict: false,
   });
-  addFormats.default(ajv, ['date-time', 'date', 'uri', 'email', 'uuid', 'ipv4', 'ipv6', 'hostname']);
+  addFormats.default(ajv, [
+    'date-time',
+    'date',
+    'uri',
+    'email',
+    'uuid',
+    'ipv4',
+    'ipv6',
+    'hostname',
+    'int32',
+    'int64',
+  ]);
   ajv.addKeyword({ keyword: 'x-examples' });
+  // The API's own formats, for every route and every job payload or batch item checked with these.
+  ajv.addFormat(DATE_OR_DATE_TIME, {
+    type: 'string',
+    validate: (text) => parseDateInput(text) !== undefined,
+  });
+  ajv.addFormat(TIME_ZONE, { type: 'string', validate: isTimeZone });
   return ajv;
 }
 
@@ -81,7 +107,13 @@ function describe(error: ErrorObject | FastifySchemaValidationError): FieldProbl
     case 'uniqueItems':
       return { field: joinPath(path), reason: 'Must not contain duplicates' };
     case 'pattern':
-      return { field: joinPath(path), reason: `Must match the pattern ${String(params.pattern)}` };
+      return {
+        field: joinPath(path),
+        reason:
+          params.pattern === NOT_BLANK
+            ? 'Must not be blank'
+            : `Must match the pattern ${String(params.pattern)}`,
+      };
     case 'minProperties':
       return { field: joinPath(path), reason: `Must have at least ${String(params.limit)} field(s)` };
     case 'maxProperties':
@@ -110,6 +142,10 @@ function formatReason(format: string): string {
       return 'Must be a date, YYYY-MM-DD';
     case 'uri':
       return 'Must be an absolute URL';
+    case DATE_OR_DATE_TIME:
+      return DATE_INPUT_REASON;
+    case TIME_ZONE:
+      return TIME_ZONE_REASON;
     default:
       return `Must be a valid ${format}`;
   }

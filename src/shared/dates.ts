@@ -15,6 +15,28 @@ export function parseDateInput(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** True for a time-zone name `Intl` knows (`Europe/Paris`, `UTC`, …). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A `startDate`/`endDate` pair in order: `endDate` after `startDate` when both are dates (a field of
+ * another type, or one that does not parse, is its format check's to report).
+ */
+export function dateRangeProblems(input: Record<string, unknown>): FieldProblem[] {
+  const start = typeof input.startDate === 'string' ? parseDateInput(input.startDate) : undefined;
+  const end = typeof input.endDate === 'string' ? parseDateInput(input.endDate) : undefined;
+  return start !== undefined && end !== undefined && end <= start
+    ? [{ field: 'endDate', reason: 'Must be after startDate' }]
+    : [];
+}
+
 /** What a date input that does not parse is told (a 400 INVALID_INPUT problem naming its field). */
 export const DATE_INPUT_REASON = 'Must be a date (YYYY-MM-DD) or an ISO 8601 date-time';
 

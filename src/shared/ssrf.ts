@@ -182,6 +182,18 @@ export function ipLiteralHost(url: URL): string | null {
 }
 
 /**
+ * What `assertPublicUrl` checks without resolving a name: the URL's form (scheme, credentials, length)
+ * and, for an IP-literal host, its address. Throws UnsafeUrlError. For input checks, where every problem
+ * of a request is listed before anything is looked up.
+ */
+export function assertUrlForm(raw: string, options: OutboundGuardOptions): URL {
+  const url = parseOutboundUrl(raw);
+  const literal = ipLiteralHost(url);
+  if (literal !== null) assertAllowedAddress(literal, options);
+  return url;
+}
+
+/**
  * Registration check: parse, resolve the host (all addresses), refuse if any is private. IP-literal hosts
  * are checked without DNS. With `allowPrivate` nothing is resolved. Connect time checks again.
  */
