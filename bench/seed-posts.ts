@@ -10,6 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../src/db/database.js';
 import { createBrand } from '../src/modules/brands/brands.service.js';
 import { createCampaign } from '../src/modules/campaigns/campaigns.service.js';
+import { postDate } from '../src/modules/posts/posts.repository.js';
 import { POST_STATUSES, type NewPostRow, type PostStatus } from '../src/modules/posts/posts.table.js';
 import { PLATFORMS } from '../src/platforms/rules.js';
 import { newId } from '../src/shared/ids.js';
@@ -19,7 +20,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** Rows per INSERT: on SQLite 500 × 23 parameters, below its limit of 32,766; on PostgreSQL 23 arrays. */
+/** Rows per INSERT: on SQLite 500 × 24 parameters, below its limit of 32,766; on PostgreSQL 24 arrays. */
 const ROWS_PER_INSERT = { sqlite: 500, postgres: 5_000 };
 /** Rows per transaction. */
 const ROWS_PER_TRANSACTION = 10_000;
@@ -175,6 +176,7 @@ export async function seedPosts(s: SetupContext, count: number): Promise<SeededP
       publish_started_at: attempts > 0 ? scheduledFor : null,
       created_at: createdAt,
       updated_at: publishedAt ?? createdAt,
+      post_date: postDate({ scheduled_for: scheduledFor, published_at: publishedAt, created_at: createdAt }),
     };
   };
 
@@ -240,6 +242,7 @@ const PG_TYPES: Record<keyof NewPostRow, 'text' | 'bigint' | 'integer'> = {
   publish_started_at: 'bigint',
   created_at: 'bigint',
   updated_at: 'bigint',
+  post_date: 'bigint',
 };
 const COLUMNS = Object.keys(PG_TYPES) as Array<keyof NewPostRow>;
 

@@ -12,6 +12,7 @@ import * as m0010 from './0010_metrics.js';
 import * as m0011 from './0011_comments.js';
 import * as m0012 from './0012_metrics_latest.js';
 import * as m0013 from './0013_metrics_latest_post_index.js';
+import * as m0014 from './0014_posts_date.js';
 
 /**
  * Forward-only migrations, in order. Each is portable DDL that runs unchanged on SQLite and PostgreSQL.
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0011_comments': m0011,
   '0012_metrics_latest': m0012,
   '0013_metrics_latest_post_index': m0013,
+  '0014_posts_date': m0014,
 };

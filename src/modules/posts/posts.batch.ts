@@ -123,7 +123,7 @@ export function createPostsBatch(
   log?: BatchLogger,
 ): Promise<BatchResult> {
   const parsed = items.map((item) => (): Apply => {
-    const input = parseCreateItem(item);
+    const input = parseCreateItem(item, ctx.clock.now());
     return (trx, refs, now) => createPostIn(ctx, trx, tenant, input, now, refs);
   });
   return runBatch(ctx, tenant, parsed, atomic, 201, log);
@@ -138,7 +138,7 @@ export function updatePostsBatch(
   log?: BatchLogger,
 ): Promise<BatchResult> {
   const parsed = items.map((item) => (): Apply => {
-    const { id, input } = parseUpdateItem(item);
+    const { id, input } = parseUpdateItem(item, ctx.clock.now());
     return (trx, refs, now) => updatePostIn(ctx, trx, tenant, id, input, 'merge', now, refs);
   });
   return runBatch(ctx, tenant, parsed, atomic, 200, log);

@@ -46,6 +46,10 @@ const checkPayload = payloadChecker<{ brandId?: string; posts?: unknown[]; csv?:
     },
     { additionalProperties: false },
   ),
+  (payload) =>
+    (payload.posts === undefined) === (payload.csv === undefined)
+      ? [{ field: '', reason: 'Give exactly one of posts (a list) or csv (text)' }]
+      : [],
 );
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -151,9 +155,6 @@ export const importJobType: JobTypeHandler<ImportPayload> = {
 
   async prepare(_ctx, _tenant, payload) {
     const input = checkPayload(payload);
-    if ((input.posts === undefined) === (input.csv === undefined)) {
-      throw payloadError([{ field: '', reason: 'Give exactly one of posts (a list) or csv (text)' }]);
-    }
     const items = input.posts
       ? input.posts.map((post) => ({ post: withBrand(post, input.brandId) }))
       : csvItems(input.csv!, input.brandId);
@@ -169,7 +170,7 @@ export const importJobType: JobTypeHandler<ImportPayload> = {
     for (const [i, item] of slice.entries()) {
       try {
         if (item.problem) throw invalidInput([item.problem], undefined, { location: 'body' });
-        rows.push(await preparePost(ctx, trx, tenant, parseCreateItem(item.post), now, refs));
+        rows.push(await preparePost(ctx, trx, tenant, parseCreateItem(item.post, now), now, refs));
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         errors.push(itemError(offset + i, error, item.line));

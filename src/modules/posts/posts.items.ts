@@ -1,7 +1,9 @@
 import type { ValidateFunction } from 'ajv';
-import { problemsFrom, validatorCompiler } from '../../http/validation.js';
+import { inputProblems } from '../../http/input-checks.js';
+import { validatorCompiler } from '../../http/validation.js';
 import { type AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import { CreatePostBody, PatchPostBody, POST_READ_ONLY } from './posts.schemas.js';
+import { postInputProblems } from './posts.input.js';
 import type { NewPostInput, PostInput } from './posts.service.js';
 
 /**
@@ -29,11 +31,17 @@ function readOnlyProblems(item: unknown, allowed?: string): FieldProblem[] {
     .map((field) => ({ field, reason: 'Read-only field: set by Audenci, not by clients' }));
 }
 
-/** An item of `POST /posts/batch` (or `posts.import`) as `POST /posts` would accept it, or its 400. */
-export function parseCreateItem(item: unknown): NewPostInput {
-  const readOnly = readOnlyProblems(item);
-  if (readOnly.length) throw bodyError(readOnly);
-  if (!validateCreate(item)) throw bodyError(problemsFrom(validateCreate.errors ?? []));
+/**
+ * An item of `POST /posts/batch` (or `posts.import`) as `POST /posts` would accept it, or its 400 listing
+ * every problem (read-only fields, the schema's, `postInputProblems` at `now`).
+ */
+export function parseCreateItem(item: unknown, now: number): NewPostInput {
+  const problems = inputProblems(item, validateCreate, {
+    first: readOnlyProblems(item),
+    check: (input) => postInputProblems(input, now, 'create'),
+    schema: CreatePostBody,
+  });
+  if (problems.length) throw bodyError(problems);
   return item as NewPostInput;
 }
 
@@ -41,7 +49,7 @@ export function parseCreateItem(item: unknown): NewPostInput {
  * An item of `PUT /posts/batch` (or `posts.update`): `id` plus the fields to change, which are checked as
  * the body of `PATCH /posts/{id}` (fields left out are unchanged; at least one field besides `id`).
  */
-export function parseUpdateItem(item: unknown): { id: string; input: PostInput } {
+export function parseUpdateItem(item: unknown, now: number): { id: string; input: PostInput } {
   if (!isObject(item)) throw bodyError([{ field: '', reason: 'Must be an object' }]);
   const { id, ...fields } = item;
   const problems: FieldProblem[] = [];
@@ -50,9 +58,13 @@ export function parseUpdateItem(item: unknown): { id: string; input: PostInput }
   else if (id.length === 0) problems.push({ field: 'id', reason: 'Must not be empty' });
   else if (id.length > ID_MAX_LENGTH)
     problems.push({ field: 'id', reason: `Must be at most ${ID_MAX_LENGTH} characters` });
-  const readOnly = readOnlyProblems(fields);
-  if (readOnly.length) throw bodyError([...problems, ...readOnly]);
-  if (!validatePatch(fields)) problems.push(...problemsFrom(validatePatch.errors ?? []));
+  problems.push(
+    ...inputProblems(fields, validatePatch, {
+      first: readOnlyProblems(fields),
+      check: (input) => postInputProblems(input, now, 'merge'),
+      schema: PatchPostBody,
+    }),
+  );
   if (problems.length) throw bodyError(problems);
   return { id: id as string, input: fields as PostInput };
 }

@@ -1,6 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import { problemsFrom, validatorCompiler } from '../../http/validation.js';
+import { inputProblems, type InputCheck } from '../../http/input-checks.js';
+import { validatorCompiler } from '../../http/validation.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { ChunkContext, ChunkResult, ItemError } from '../jobs/jobs.types.js';
 
@@ -16,11 +17,15 @@ export function payloadError(problems: FieldProblem[]): AppError {
   );
 }
 
-/** A checker for a job payload: the body's Ajv (strict, every problem), errors named `payload.…`. */
-export function payloadChecker<T>(schema: TSchema): (payload: unknown) => T {
+/**
+ * A checker for a job payload: the body's Ajv (strict, every problem) and the type's input `check`,
+ * every problem in one 400, named `payload.…`.
+ */
+export function payloadChecker<T>(schema: TSchema, check?: InputCheck): (payload: unknown) => T {
   const validate = validatorCompiler({ schema, httpPart: 'body' }) as ValidateFunction;
   return (payload) => {
-    if (!validate(payload)) throw payloadError(problemsFrom(validate.errors ?? []));
+    const problems = inputProblems(payload, validate, { check, schema });
+    if (problems.length) throw payloadError(problems);
     return payload as T;
   };
 }

@@ -10,6 +10,7 @@ import { parseUpdateItem } from './posts.items.js';
 import { publishNowIn } from './posts.publishing.js';
 import { References } from './posts.references.js';
 import * as repo from './posts.repository.js';
+import { postFilterProblems } from './posts.input.js';
 import { postFilterProperties } from './posts.schemas.js';
 import {
   deletePostIn,
@@ -44,12 +45,6 @@ function jobFilters(filter: Static<typeof FilterSchema> | undefined): repo.PostF
     const problems = (error.details?.errors ?? []) as FieldProblem[];
     throw payloadError(problems.map((p) => ({ ...p, field: `filter.${p.field}` })));
   }
-  if (
-    filters.startDate !== undefined &&
-    filters.endDate !== undefined &&
-    filters.endDate <= filters.startDate
-  )
-    throw payloadError([{ field: 'filter.endDate', reason: 'Must be after startDate' }]);
   return filters;
 }
 
@@ -83,7 +78,7 @@ const updateJobType: JobTypeHandler<UpdatePayload> = {
     const refs = new References(ctx, tenant);
     const now = ctx.clock.now();
     const result = await eachItem(chunk, chunk.payload.posts, async (item) => {
-      const { id, input } = parseUpdateItem(item);
+      const { id, input } = parseUpdateItem(item, now);
       await updatePostIn(ctx, trx, tenant, id, input, 'merge', now, refs);
     });
     if (result.succeeded) ctx.counts.invalidate(postsResource(tenant));
@@ -95,7 +90,21 @@ const DeleteSchema = Type.Object(
   { ids: Type.Optional(Ids), filter: Type.Optional(FilterSchema) },
   { additionalProperties: false },
 );
-const checkDelete = payloadChecker<Static<typeof DeleteSchema>>(DeleteSchema);
+/** A payload's `filter.startDate`/`filter.endDate` in order (each date's format is the schema's). */
+const filterOrder = (payload: Record<string, unknown>): FieldProblem[] => {
+  const filter = payload.filter;
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) return [];
+  return postFilterProblems(filter as Record<string, unknown>).map((p) => ({
+    ...p,
+    field: `filter.${p.field}`,
+  }));
+};
+const checkDelete = payloadChecker<Static<typeof DeleteSchema>>(DeleteSchema, (payload) => [
+  ...((payload.ids === undefined) === (payload.filter === undefined)
+    ? [{ field: '', reason: 'Give exactly one of ids (a list) or filter' }]
+    : []),
+  ...filterOrder(payload),
+]);
 
 /**
  * `posts.delete`: `{ids}` or `{filter}`. A filter is resolved to ids at submission, oldest first: the job
@@ -107,8 +116,6 @@ const deleteJobType: JobTypeHandler<IdsPayload> = {
   chunkSize: 500,
   async prepare(ctx, tenant, payload) {
     const input = checkDelete(payload);
-    if ((input.ids === undefined) === (input.filter === undefined))
-      throw payloadError([{ field: '', reason: 'Give exactly one of ids (a list) or filter' }]);
     if (input.ids) return { payload: { ids: input.ids }, total: input.ids.length };
     const ids = await repo.matchingIds(ctx.db, tenant, jobFilters(input.filter), JOB_MAX_ITEMS + 1);
     if (ids.length > JOB_MAX_ITEMS) {
@@ -179,7 +186,7 @@ const ExportSchema = Type.Object(
   { filter: Type.Optional(FilterSchema), format: Type.Optional(Type.Literal('csv')) },
   { additionalProperties: false },
 );
-const checkExport = payloadChecker<Static<typeof ExportSchema>>(ExportSchema);
+const checkExport = payloadChecker<Static<typeof ExportSchema>>(ExportSchema, filterOrder);
 
 /**
  * `posts.export`: the matching posts as CSV (header, then one row each, oldest first). Chunks walk the

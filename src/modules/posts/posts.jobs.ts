@@ -8,6 +8,7 @@ import { JobError, type JobHandler } from '../../worker/worker.js';
 import type { ServiceContext } from '../context.js';
 import { recordEvent } from '../events/index.js';
 import { PUBLISH_JOB, sweepDuePosts, type PublishJobPayload } from './posts.publishing.js';
+import { markPublished } from './posts.repository.js';
 import { postsResource, toPost } from './posts.service.js';
 import type { PostRow } from './posts.table.js';
 
@@ -172,21 +173,12 @@ export function publishHandler(deps: PublishDeps): JobHandler {
       }
 
       await ctx.db.transaction().execute(async (trx) => {
-        const published = await trx
-          .updateTable('posts')
-          .set({
-            status: 'PUBLISHED',
-            published_at: result.publishedAt,
-            platform_post_id: result.platformPostId,
-            platform_url: result.platformUrl,
-            error_code: null,
-            error_message: null,
-            updated_at: Math.max(ctx.clock.now(), post.updated_at + 1),
-          })
-          .where('id', '=', postId)
-          .where('status', '=', 'PUBLISHING')
-          .returningAll()
-          .executeTakeFirst();
+        const published = await markPublished(trx, postId, {
+          publishedAt: result.publishedAt,
+          platformPostId: result.platformPostId,
+          platformUrl: result.platformUrl,
+          updatedAt: Math.max(ctx.clock.now(), post.updated_at + 1),
+        });
         if (published) {
           await recordEvent(ctx, trx, tenant, {
             type: 'post.published',

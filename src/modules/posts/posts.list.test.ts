@@ -9,6 +9,8 @@ import {
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
+import { updatePost as updatePostRow } from './posts.repository.js';
+import type { PostStatus } from './posts.table.js';
 
 const HOUR = 3600_000;
 
@@ -93,11 +95,19 @@ for (const dialect of dialects) {
       for (const [n, post] of posts.entries()) {
         if (n % 6 === 1) {
           const publishedAt = Date.parse('2026-05-01T00:00:00Z') + ((n * 11) % 17) * HOUR;
-          await t.runtime.ctx.db
-            .updateTable('posts')
-            .set({ status: 'PUBLISHED', published_at: publishedAt, updated_at: clock.now() + n })
-            .where('id', '=', post.id)
-            .execute();
+          // Through the repository, which keeps the post's date (post_date) in step.
+          const changed = await updatePostRow(
+            t.runtime.ctx.db,
+            { organizationId: tenant.org.id, environment: 'live' },
+            post.id,
+            post.status as PostStatus,
+            {
+              status: 'PUBLISHED',
+              published_at: publishedAt,
+              updated_at: clock.now() + n,
+            },
+          );
+          assert.equal(changed, 1);
         }
       }
       clock.advance(1000);
@@ -107,7 +117,10 @@ for (const dialect of dialects) {
     });
     after(() => t.close());
 
+    /** The date a post is filtered by: scheduledFor, else publishedAt, else createdAt. */
+    const dateOf = (p: ApiPost): number => Date.parse(p.scheduledFor ?? p.publishedAt ?? p.createdAt);
     const sortValue = (p: ApiPost, field: string): number => {
+      if (field === 'date') return dateOf(p);
       const v = p[field as keyof ApiPost] as string | null;
       return v === null ? -1 : Date.parse(v);
     };
@@ -135,22 +148,19 @@ for (const dialect of dialects) {
         [{ brandId: brandB }, (p) => p.brandId === brandB],
         [
           { startDate: new Date(start).toISOString(), endDate: new Date(end).toISOString() },
-          (p) =>
-            p.scheduledFor !== null &&
-            Date.parse(p.scheduledFor) >= start &&
-            Date.parse(p.scheduledFor) < end,
+          (p) => dateOf(p) >= start && dateOf(p) < end,
         ],
-        [
-          { startDate: new Date(start).toISOString() },
-          (p) => p.scheduledFor !== null && Date.parse(p.scheduledFor) >= start,
-        ],
+        [{ startDate: new Date(start).toISOString() }, (p) => dateOf(p) >= start],
+        // Drafts without a time are dated by their creation (2026-03-01T00:00:01Z … 00:00:14Z).
+        [{ endDate: '2026-03-01T00:00:05Z' }, (p) => dateOf(p) < Date.parse('2026-03-01T00:00:05Z')],
+        [{ status: 'DRAFT', startDate: '2026-03-01', endDate: '2026-03-02' }, (p) => p.status === 'DRAFT'],
         [
           { status: 'SCHEDULED', platform: 'twitter', brandId: brandA },
           (p) => p.status === 'SCHEDULED' && p.platform === 'twitter' && p.brandId === brandA,
         ],
       ];
       for (const [query, predicate] of filters) {
-        for (const sortBy of ['createdAt', 'updatedAt', 'scheduledFor', 'publishedAt']) {
+        for (const sortBy of ['createdAt', 'updatedAt', 'scheduledFor', 'publishedAt', 'date']) {
           for (const sortOrder of ['asc', 'desc'] as const) {
             const want = expected(predicate, sortBy, sortOrder);
             const got = await walk({ ...query, sortBy, sortOrder });

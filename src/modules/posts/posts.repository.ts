@@ -1,25 +1,56 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { NewPostRow, PostRow, PostStatus } from './posts.table.js';
+import type { NewPost, PostRow, PostStatus } from './posts.table.js';
 
 /** Sort keys as the indexes declare them (see migration 0002). */
 export const SCHEDULED_FOR = 'coalesce(scheduled_for, -1)';
 export const PUBLISHED_AT = 'coalesce(published_at, -1)';
+/** The date a post is filtered and sorted by (see migration 0014 and `postDate`). */
+export const POST_DATE = 'post_date';
 
-export async function insertPost(db: Kysely<Database>, row: NewPostRow): Promise<void> {
-  await db.insertInto('posts').values(row).execute();
+/**
+ * The date a post is filtered by (`startDate`/`endDate`) and sorted by (`sortBy=date`): its scheduled
+ * time, else the time it was published, else the time it was created. Stored as `post_date`; this
+ * module is the only writer of that column.
+ */
+export function postDate(row: {
+  scheduled_for?: number | null;
+  published_at?: number | null;
+  created_at: number;
+}): number {
+  return row.scheduled_for ?? row.published_at ?? row.created_at;
 }
 
 /**
- * Multi-row insert, in slices: 23 columns × 400 rows stays under both databases' limits on bound
+ * `post_date` as an UPDATE recomputes it: `postDate` over the values the update writes, and the row's
+ * current values for those it leaves alone (column references in SET read the row before the update).
+ */
+function postDateAfter(changes: {
+  scheduled_for?: number | null;
+  published_at?: number | null;
+}): RawBuilder<number> {
+  const value = (column: 'scheduled_for' | 'published_at') =>
+    changes[column] !== undefined ? sql`${changes[column]}` : sql.ref(column);
+  return sql<number>`coalesce(${value('scheduled_for')}, ${value('published_at')}, created_at)`;
+}
+
+export async function insertPost(db: Kysely<Database>, row: NewPost): Promise<void> {
+  await db
+    .insertInto('posts')
+    .values({ ...row, post_date: postDate(row) })
+    .execute();
+}
+
+/**
+ * Multi-row insert, in slices: 24 columns × 400 rows stays under both databases' limits on bound
  * parameters (SQLite 32,766, PostgreSQL 65,535).
  */
-export async function insertPosts(db: Kysely<Database>, rows: NewPostRow[], slice = 400): Promise<void> {
+export async function insertPosts(db: Kysely<Database>, rows: NewPost[], slice = 400): Promise<void> {
   for (let i = 0; i < rows.length; i += slice) {
     await db
       .insertInto('posts')
-      .values(rows.slice(i, i + slice))
+      .values(rows.slice(i, i + slice).map((row) => ({ ...row, post_date: postDate(row) })))
       .execute();
   }
 }
@@ -43,9 +74,9 @@ export interface PostFilters {
   platform?: string;
   campaignId?: string;
   brandId?: string;
-  /** Inclusive lower bound on scheduled_for (epoch ms). */
+  /** Inclusive lower bound on the post's date (`postDate`), epoch ms. */
   startDate?: number;
-  /** Exclusive upper bound on scheduled_for (epoch ms). */
+  /** Exclusive upper bound on the post's date (`postDate`), epoch ms. */
   endDate?: number;
 }
 
@@ -59,9 +90,10 @@ export function postsQuery(db: Kysely<Database>, tenant: Tenant, filters: PostFi
   if (filters.platform !== undefined) query = query.where('platform', '=', filters.platform);
   if (filters.campaignId !== undefined) query = query.where('campaign_id', '=', filters.campaignId);
   if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
-  // The range is written on the indexed expression; it excludes unscheduled posts (-1) by itself.
-  if (filters.startDate !== undefined) query = query.where(sql.raw(SCHEDULED_FOR), '>=', filters.startDate);
-  if (filters.endDate !== undefined) query = query.where(sql.raw(SCHEDULED_FOR), '<', filters.endDate);
+  // The range is on the stored date (index posts_t_date), so every post has one: scheduled, published or
+  // created.
+  if (filters.startDate !== undefined) query = query.where('post_date', '>=', filters.startDate);
+  if (filters.endDate !== undefined) query = query.where('post_date', '<', filters.endDate);
   return query;
 }
 
@@ -71,17 +103,47 @@ export async function updatePost(
   tenant: Tenant,
   id: string,
   expectedStatus: PostStatus,
-  changes: Partial<Omit<PostRow, 'id' | 'organization_id' | 'environment' | 'created_at'>>,
+  changes: Partial<Omit<PostRow, 'id' | 'organization_id' | 'environment' | 'created_at' | 'post_date'>>,
 ): Promise<number> {
+  // A caller's row may carry a stale post_date: it is always recomputed here, never taken.
+  const { post_date: _stale, ...values } = changes as typeof changes & { post_date?: number };
   const result = await db
     .updateTable('posts')
-    .set(changes)
+    .set({ ...values, post_date: postDateAfter(values) })
     .where('id', '=', id)
     .where('organization_id', '=', tenant.organizationId)
     .where('environment', '=', tenant.environment)
     .where('status', '=', expectedStatus)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/**
+ * A PUBLISHING post becomes PUBLISHED with what the platform answered; answers the row, or undefined
+ * when the post is no longer PUBLISHING.
+ */
+export async function markPublished(
+  db: Kysely<Database>,
+  id: string,
+  result: { publishedAt: number; platformPostId: string; platformUrl: string; updatedAt: number },
+): Promise<PostRow | undefined> {
+  const changes = { published_at: result.publishedAt };
+  return db
+    .updateTable('posts')
+    .set({
+      status: 'PUBLISHED',
+      ...changes,
+      platform_post_id: result.platformPostId,
+      platform_url: result.platformUrl,
+      error_code: null,
+      error_message: null,
+      updated_at: result.updatedAt,
+      post_date: postDateAfter(changes),
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'PUBLISHING')
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function deletePost(

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import type { InputCheck } from '../../http/input-checks.js';
 import { listParams } from '../../http/list-params.js';
-import { refuseReadOnly } from '../../http/read-only.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import {
   BatchResultSchema,
   CreatePostBody,
@@ -11,7 +11,8 @@ import {
   UpdatePostsBatchBody,
   ListPostsQuery,
   PatchPostBody,
-  POST_READ_ONLY,
+  POST_DATE_RULE,
+  POST_READ_ONLY_FIELDS,
   PostSchema,
   ReplacePostBody,
   ValidatePostBody,
@@ -20,26 +21,36 @@ import {
 import * as service from './posts.service.js';
 import { publishNow } from './posts.publishing.js';
 import { createPostsBatch, updatePostsBatch } from './posts.batch.js';
+import { postFilterProblems, postInputProblems, type PostWriteMode } from './posts.input.js';
 
 const Params = IdParams('Post', 'post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['Posts'];
-const readOnly = refuseReadOnly(POST_READ_ONLY);
+const readOnly = POST_READ_ONLY_FIELDS;
+const NOT_EDITABLE = ErrorResponse(
+  'The post is PUBLISHING, PUBLISHED, FAILED or CANCELLED, or its status cannot move there',
+);
 
 export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { ctx } = deps;
+  /** A post body's input checks (`postInputProblems`) at the time of the request. */
+  const postChecks =
+    (mode: PostWriteMode): InputCheck =>
+    (body) =>
+      postInputProblems(body, ctx.clock.now(), mode);
 
   app.get<{ Querystring: Static<typeof ListPostsQuery> }>(
     '/posts',
     {
-      config: { scope: 'read' },
+      config: { scope: 'read', inputChecks: { query: postFilterProblems } },
       schema: {
         tags: TAGS,
         operationId: 'listPosts',
         summary: 'List posts',
         description:
-          'Filter by `status`, `platform`, `campaignId`, `brandId` and a `scheduledFor` range (`startDate` inclusive, ' +
-          '`endDate` exclusive); sort by `createdAt` (default), `updatedAt`, `scheduledFor` or `publishedAt`, ties ' +
-          'broken by id. Posts without a date sort first ascending and last descending.',
+          'Filter by `status`, `platform`, `campaignId`, `brandId` and a date range (`startDate` inclusive, ' +
+          `\`endDate\` exclusive) on the post's date. ${POST_DATE_RULE} Sort by \`createdAt\` (default), ` +
+          '`updatedAt`, `scheduledFor`, `publishedAt` or `date` (that same date), ties broken by id. Posts ' +
+          'without a `scheduledFor` or `publishedAt` sort first ascending and last descending by that field.',
         querystring: ListPostsQuery,
         response: { 200: ListEnvelope(Type.Ref(PostSchema)) },
       },
@@ -53,8 +64,8 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
   app.post<{ Body: Static<typeof CreatePostBody> }>(
     '/posts',
     {
-      config: { scope: 'read_write' },
-      preValidation: readOnly,
+      config: { scope: 'read_write', inputChecks: { body: postChecks('create') } },
+      preValidation: readOnly.refuse,
       schema: {
         tags: TAGS,
         operationId: 'createPost',
@@ -157,18 +168,24 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
   app.put<{ Params: Static<typeof Params>; Body: Static<typeof ReplacePostBody> }>(
     '/posts/:id',
     {
-      config: { scope: 'read_write' },
-      preValidation: readOnly,
+      config: { scope: 'read_write', inputChecks: { body: postChecks('replace') } },
+      ...readOnly.put((request, id) => service.getPost(ctx, request.principal, id)),
       schema: {
         tags: TAGS,
         operationId: 'replacePost',
-        summary: 'Update a post (whole)',
+        summary: 'Replace a post',
         description:
-          'Replaces the editable fields: optional fields left out are cleared. Use PATCH to change some fields ' +
-          'only. A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).',
+          'PUT replaces the editable fields: optional fields left out are cleared (`status` left out stays); ' +
+          '`brandId`, `platform` and `caption` are required. Use PATCH to change some fields only. The body may ' +
+          'carry the read-only fields (`id`, `createdAt`, `updatedAt`, …) exactly as GET returned them, so a ' +
+          'post read with GET can be sent back edited; a read-only field with another value is 400 naming it. ' +
+          'A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).',
         params: Params,
         body: ReplacePostBody,
-        response: { 200: DataEnvelope(Type.Ref(PostSchema)) },
+        response: {
+          200: DataEnvelope(Type.Ref(PostSchema)),
+          409: NOT_EDITABLE,
+        },
       },
     },
     async (request) => ({
@@ -179,18 +196,22 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
   app.patch<{ Params: Static<typeof Params>; Body: Static<typeof PatchPostBody> }>(
     '/posts/:id',
     {
-      config: { scope: 'read_write' },
-      preValidation: readOnly,
+      config: { scope: 'read_write', inputChecks: { body: postChecks('merge') } },
+      preValidation: readOnly.refuse,
       schema: {
         tags: TAGS,
         operationId: 'updatePost',
         summary: 'Update some fields of a post',
         description:
-          'Fields left out are unchanged. `status` moves DRAFT ⇄ SCHEDULED or to CANCELLED; scheduling checks the ' +
-          "platform's rules. A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).",
+          'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused (400). ' +
+          "`status` moves DRAFT ⇄ SCHEDULED or to CANCELLED; scheduling checks the platform's rules. A " +
+          'PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).',
         params: Params,
         body: PatchPostBody,
-        response: { 200: DataEnvelope(Type.Ref(PostSchema)) },
+        response: {
+          200: DataEnvelope(Type.Ref(PostSchema)),
+          409: NOT_EDITABLE,
+        },
       },
     },
     async (request) => ({
@@ -212,7 +233,12 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
           'or FAILED (with `error`). Poll the post or listen for the `post.published` / `post.failed` webhooks. ' +
           'A post that is already publishing, published, failed or cancelled answers 409.',
         params: Params,
-        response: { 202: DataEnvelope(Type.Ref(PostSchema), 'The post, now PUBLISHING') },
+        response: {
+          409: ErrorResponse(
+            'The post is already publishing, published, failed or cancelled (`details.status`)',
+          ),
+          202: DataEnvelope(Type.Ref(PostSchema), 'The post, now PUBLISHING'),
+        },
       },
     },
     async (request, reply) => {
@@ -239,7 +265,10 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
           'Removes the post from Audenci. A post already published stays on the social network: delete it there ' +
           'if you want it gone. A post being published cannot be deleted (409).',
         params: Params,
-        response: { 200: DataEnvelope(DeletedSchema('post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8')) },
+        response: {
+          409: ErrorResponse('The post is being published; delete it once publishing ends'),
+          200: DataEnvelope(DeletedSchema('post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8')),
+        },
       },
     },
     async (request) => ({ data: await service.deletePost(ctx, request.principal, request.params.id) }),

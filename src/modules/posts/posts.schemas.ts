@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { readOnlyFields } from '../../http/read-only.js';
+import { DateOrDateTime, DateTime, ListQuery, Nullable } from '../../http/schemas.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 import { POST_STATUSES } from './posts.table.js';
 
@@ -19,9 +20,7 @@ const SettableStatus = Type.Unsafe<'DRAFT' | 'SCHEDULED' | 'CANCELLED'>({
   description:
     'DRAFT ⇄ SCHEDULED, or CANCELLED. PUBLISHING, PUBLISHED and FAILED are set by the publisher only.',
 });
-const DateInput = Type.String({
-  minLength: 10,
-  maxLength: 40,
+const DateInput = DateOrDateTime({
   description: 'ISO 8601 date-time with a zone (or a date YYYY-MM-DD, midnight UTC)',
   examples: ['2026-12-01T09:00:00Z'],
 });
@@ -85,7 +84,10 @@ const editable = {
     maxLength: 100_000,
     examples: ['Fresh roast, fresh start ☕ #coffee'],
   }),
-  mediaIds: Type.Array(Type.String({ pattern: '^med_[0-9A-Za-z]+$' }), { maxItems: 20, uniqueItems: true }),
+  mediaIds: Type.Array(Type.String({ pattern: '^med_[0-9A-Za-z]+$', maxLength: 64 }), {
+    maxItems: 20,
+    uniqueItems: true,
+  }),
   link: Nullable(Type.String({ format: 'uri', maxLength: 2048 })),
   firstComment: Nullable(Type.String({ minLength: 1, maxLength: 10_000 })),
   campaignId: Nullable(Type.String({ minLength: 1, maxLength: 64 })),
@@ -121,8 +123,40 @@ export const CreatePostBody = Type.Object(
   },
 );
 
-/** PUT: the whole editable post; optional fields left out are cleared. */
-export const ReplacePostBody = CreatePostBody;
+/** The server-owned fields of a post, declared once for every route that writes one. */
+export const POST_READ_ONLY_FIELDS = readOnlyFields(PostSchema, POST_READ_ONLY);
+
+/**
+ * PUT: the whole editable post; optional fields left out are cleared, `status` left out stays. It may
+ * also carry the read-only fields exactly as GET returned them, and any `status` GET can return, so that
+ * a post read with GET can be sent back edited (a status only the publisher sets is still refused).
+ */
+export const ReplacePostBody = Type.Object(
+  {
+    ...CreatePostBody.properties,
+    status: Type.Optional(
+      Type.Unsafe<(typeof POST_STATUSES)[number]>({
+        type: 'string',
+        enum: [...POST_STATUSES],
+        description:
+          'DRAFT ⇄ SCHEDULED, or CANCELLED; left out, the status stays. PUBLISHING, PUBLISHED and FAILED are ' +
+          'accepted only as GET returns them, on a post that can no longer be edited (409).',
+      }),
+    ),
+    ...POST_READ_ONLY_FIELDS.echo,
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        brandId: 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8',
+        platform: 'twitter',
+        caption: 'We open at 8 tomorrow ☕',
+        scheduledFor: '2026-12-01T08:00:00Z',
+      },
+    ],
+  },
+);
 
 /** PATCH: only the fields to change. */
 export const PatchPostBody = Type.Object(
@@ -180,17 +214,31 @@ export const ValidationReportSchema = Type.Object(
 );
 
 const DateFilter = (description: string) =>
-  Type.String({ minLength: 10, maxLength: 40, description, examples: ['2026-12-01T00:00:00Z'] });
+  DateOrDateTime({ description, examples: ['2026-12-01T00:00:00Z'] });
+
+/** How a post is dated for `startDate`/`endDate` and `sortBy=date` (one sentence, reused in docs). */
+export const POST_DATE_RULE =
+  "A post's date is its `scheduledFor`, else its `publishedAt` (a post published without a schedule), " +
+  'else its `createdAt` (a draft without a time).';
 
 export const postFilterProperties = {
   status: Type.Optional(StatusSchema),
   platform: Type.Optional(PlatformSchema),
   brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  startDate: Type.Optional(DateFilter('scheduledFor on or after this (inclusive)')),
-  endDate: Type.Optional(DateFilter('scheduledFor before this (exclusive)')),
+  startDate: Type.Optional(
+    DateFilter(
+      `Posts dated on or after this (inclusive). ${POST_DATE_RULE} A calendar date is midnight UTC.`,
+    ),
+  ),
+  endDate: Type.Optional(
+    DateFilter(
+      `Posts dated before this (exclusive); must be after \`startDate\`. ${POST_DATE_RULE} A calendar date is ` +
+        'midnight UTC.',
+    ),
+  ),
 };
 
-export const POST_SORT_FIELDS = ['createdAt', 'updatedAt', 'scheduledFor', 'publishedAt'] as const;
+export const POST_SORT_FIELDS = ['createdAt', 'updatedAt', 'scheduledFor', 'publishedAt', 'date'] as const;
 
 export const ListPostsQuery = ListQuery(POST_SORT_FIELDS, {
   ...postFilterProperties,

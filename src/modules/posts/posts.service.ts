@@ -10,6 +10,12 @@ import type { Database } from '../../db/database.js';
 import type { ServiceContext } from '../context.js';
 import { recordEvent, type NewEvent } from '../events/index.js';
 import { References, type MediaDetail } from './posts.references.js';
+import {
+  METADATA_MAX_BYTES,
+  postFilterProblems,
+  postInputProblems,
+  type PostWriteMode,
+} from './posts.input.js';
 import * as repo from './posts.repository.js';
 import type { PostRow, PostStatus } from './posts.table.js';
 
@@ -46,12 +52,13 @@ export interface PostInput {
   campaignId?: string | null;
   scheduledFor?: string | null;
   metadata?: Record<string, unknown>;
-  status?: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
+  /** DRAFT, SCHEDULED or CANCELLED; a PUT may echo another status GET returned (refused unless frozen). */
+  status?: PostStatus;
 }
 
 export type NewPostInput = PostInput & { brandId: string; platform: string; caption: string };
 
-export const METADATA_MAX_BYTES = 16 * 1024;
+export { METADATA_MAX_BYTES };
 
 /** Client-driven transitions. PUBLISHING, PUBLISHED and FAILED are set only by the publisher. */
 const TRANSITIONS: Partial<Record<PostStatus, PostStatus[]>> = {
@@ -60,6 +67,8 @@ const TRANSITIONS: Partial<Record<PostStatus, PostStatus[]>> = {
 };
 /** A post in one of these cannot be edited at all. */
 const FROZEN: PostStatus[] = ['PUBLISHING', 'PUBLISHED', 'FAILED', 'CANCELLED'];
+/** Statuses only the publisher sets. */
+const PUBLISHER_ONLY: PostStatus[] = ['PUBLISHING', 'PUBLISHED', 'FAILED'];
 
 export function toPost(row: PostRow): Post {
   return {
@@ -112,24 +121,18 @@ function draftOf(
   };
 }
 
-function parseSchedule(value: string | null | undefined, now: number): number | null | undefined {
-  if (value === undefined || value === null) return value;
-  const ms = parseDateInput(value);
-  if (ms === undefined)
-    throw invalidInput([{ field: 'scheduledFor', reason: 'Must be an ISO 8601 date-time' }]);
-  if (ms <= now) throw invalidInput([{ field: 'scheduledFor', reason: 'Must be in the future' }]);
-  return ms;
+/**
+ * Throws every input problem of a post body at once (`postInputProblems`): the service's own callers
+ * (batches, jobs, content plans) get the same 400 as the route's checks give.
+ */
+function checkInput(input: PostInput, now: number, mode: PostWriteMode): void {
+  const problems = postInputProblems(input as Record<string, unknown>, now, mode);
+  if (problems.length) throw invalidInput(problems);
 }
 
-function checkMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
-  if (metadata === undefined) return undefined;
-  const text = JSON.stringify(metadata);
-  if (Buffer.byteLength(text) > METADATA_MAX_BYTES) {
-    throw invalidInput([
-      { field: 'metadata', reason: `Must be at most ${METADATA_MAX_BYTES} bytes of JSON` },
-    ]);
-  }
-  return text;
+/** A `scheduledFor` that `checkInput` accepted, in epoch ms. */
+function scheduleOf(value: string | null | undefined): number | null | undefined {
+  return value === undefined || value === null ? value : parseDateInput(value)!;
 }
 
 /** A post about to be SCHEDULED must have a future time and obey its platform's rules. */
@@ -161,10 +164,9 @@ export async function preparePost(
   now: number,
   refs = new References(ctx, tenant),
 ): Promise<PostRow> {
-  if (input.status === 'CANCELLED')
-    throw invalidInput([{ field: 'status', reason: 'A new post is DRAFT or SCHEDULED' }]);
-  const scheduledFor = parseSchedule(input.scheduledFor, now) ?? null;
-  const metadata = checkMetadata(input.metadata) ?? '{}';
+  checkInput(input, now, 'create');
+  const scheduledFor = scheduleOf(input.scheduledFor) ?? null;
+  const metadata = input.metadata !== undefined ? JSON.stringify(input.metadata) : '{}';
   const status: PostStatus = input.status ?? (scheduledFor !== null ? 'SCHEDULED' : 'DRAFT');
   const row: PostRow = {
     id: newId('post', now),
@@ -190,6 +192,7 @@ export async function preparePost(
     publish_started_at: null,
     created_at: now,
     updated_at: now,
+    post_date: repo.postDate({ scheduled_for: scheduledFor, published_at: null, created_at: now }),
   };
   const media = await refs.media(db, input.mediaIds ?? []);
   if (status === 'SCHEDULED') checkSchedulable(row, now, media);
@@ -284,6 +287,8 @@ export const POST_SORTS = {
   updatedAt: { expression: 'updated_at', value: (r: PostRow) => r.updated_at },
   scheduledFor: { expression: repo.SCHEDULED_FOR, value: (r: PostRow) => r.scheduled_for ?? -1 },
   publishedAt: { expression: repo.PUBLISHED_AT, value: (r: PostRow) => r.published_at ?? -1 },
+  /** The date the range filters by: scheduledFor, else publishedAt, else createdAt. */
+  date: { expression: repo.POST_DATE, value: (r: PostRow) => r.post_date },
 };
 
 export async function listPosts(
@@ -292,13 +297,6 @@ export async function listPosts(
   params: ListParams,
   filters: repo.PostFilters,
 ): Promise<{ data: Post[]; pagination: Pagination }> {
-  if (
-    filters.startDate !== undefined &&
-    filters.endDate !== undefined &&
-    filters.endDate <= filters.startDate
-  ) {
-    throw invalidInput([{ field: 'endDate', reason: 'Must be after startDate' }]);
-  }
   const page = await paginate(repo.postsQuery(ctx.db, tenant, filters), {
     params,
     filters,
@@ -339,11 +337,22 @@ export async function updatePostIn(
   now: number,
   refs = new References(ctx, tenant),
 ): Promise<Post> {
+  checkInput(input, now, mode);
   const existing = await findPostRow(ctx, tenant, id, trx);
   if (FROZEN.includes(existing.status)) {
     throw new AppError('CONFLICT', `A ${existing.status} post cannot be edited`, { status: existing.status });
   }
-  const target = input.status ?? existing.status;
+  const target: PostStatus = input.status ?? existing.status;
+  // A PUT may echo any status GET returns; only the publisher moves a post to these (the PATCH schema
+  // refuses them already, the PUT schema lets them through for a post frozen above).
+  if (PUBLISHER_ONLY.includes(target)) {
+    throw invalidInput([
+      {
+        field: 'status',
+        reason: `Must be one of: DRAFT, SCHEDULED, CANCELLED (${PUBLISHER_ONLY.join(', ')} are set by the publisher)`,
+      },
+    ]);
+  }
   if (target !== existing.status && !TRANSITIONS[existing.status]?.includes(target)) {
     throw new AppError('CONFLICT', `A ${existing.status} post cannot become ${target}`, {
       field: 'status',
@@ -355,9 +364,9 @@ export async function updatePostIn(
     value !== undefined ? value : mode === 'merge' ? current : reset;
   const scheduledFor =
     input.scheduledFor !== undefined
-      ? (parseSchedule(input.scheduledFor, now) ?? null)
+      ? (scheduleOf(input.scheduledFor) ?? null)
       : pick(undefined, existing.scheduled_for, null);
-  const metadata = checkMetadata(input.metadata);
+  const metadata = input.metadata !== undefined ? JSON.stringify(input.metadata) : undefined;
   const next: PostRow = {
     ...existing,
     brand_id: input.brandId ?? existing.brand_id,
@@ -376,6 +385,7 @@ export async function updatePostIn(
     status: target,
     updated_at: Math.max(now, existing.updated_at + 1),
   };
+  next.post_date = repo.postDate(next);
   const media =
     input.mediaIds !== undefined || target === 'SCHEDULED'
       ? await refs.media(trx, JSON.parse(next.media_ids) as string[])
@@ -392,7 +402,7 @@ export async function updatePostIn(
       socialAccountId: next.social_account_id,
     });
   }
-  const { id: _id, organization_id: _o, environment: _e, created_at: _c, ...changes } = next;
+  const { id: _id, organization_id: _o, environment: _e, created_at: _c, post_date: _d, ...changes } = next;
   const post = toPost(next);
   // The status guard catches a change made since the read (e.g. the scheduler moving it to PUBLISHING).
   const count = await repo.updatePost(trx, tenant, id, existing.status, changes);
@@ -500,7 +510,7 @@ export interface PostListQuery {
   endDate?: string;
 }
 
-/** Query-string filters as repository filters; dates parsed and checked. */
+/** Query-string filters as repository filters; dates parsed and checked, `endDate` after `startDate`. */
 export function parsePostFilters(query: PostListQuery): repo.PostFilters {
   const problems: FieldProblem[] = [];
   const date = (field: 'startDate' | 'endDate') => readDateField(query, field, problems);
@@ -512,6 +522,7 @@ export function parsePostFilters(query: PostListQuery): repo.PostFilters {
     startDate: date('startDate'),
     endDate: date('endDate'),
   };
+  problems.push(...postFilterProblems(query as Record<string, unknown>));
   if (problems.length) throw invalidInput(problems, undefined, { location: 'query' });
   return filters;
 }

@@ -38,7 +38,15 @@ export interface PostsTable {
   publish_started_at: number | null;
   created_at: number;
   updated_at: number;
+  /**
+   * The date the post is filtered (`startDate`/`endDate`) and sorted (`sortBy=date`) by:
+   * `coalesce(scheduled_for, published_at, created_at)`. Computed by the repository on every write
+   * (`postDate`, and in SQL on updates); never set by hand.
+   */
+  post_date: number;
 }
 
 export type PostRow = Selectable<PostsTable>;
 export type NewPostRow = Insertable<PostsTable>;
+/** A new post as the service builds it; the repository adds `post_date`. */
+export type NewPost = Omit<NewPostRow, 'post_date'>;
