@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PlatformError, type ConnectedAccount } from '../../platforms/connector.js';
 import { toIso } from '../../shared/clock.js';
-import { AppError, invalidInput } from '../../shared/errors.js';
+import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import * as repo from './accounts.repository.js';
 import {
@@ -65,16 +65,28 @@ export function redirectAllowed(
   return url.origin === new URL(ctx.publicUrl).origin || ctx.redirectOrigins.includes(url.origin);
 }
 
-function checkRedirectUri(ctx: AccountsContext, uri: string): void {
-  if (redirectAllowed(ctx, uri)) return;
-  throw invalidInput([
+/**
+ * The problems of a connect body the body alone shows (with the server's settings): a `redirectUri` on
+ * an origin that is not allowed. The brand and the platform's connector are checked when it runs.
+ */
+export function connectInputProblems(
+  ctx: Pick<AccountsContext, 'publicUrl' | 'redirectOrigins'>,
+  input: Record<string, unknown>,
+): FieldProblem[] {
+  if (typeof input.redirectUri !== 'string' || redirectAllowed(ctx, input.redirectUri)) return [];
+  return [
     {
       field: 'redirectUri',
       reason:
         `Must be an http(s) URL, without credentials, on this server's origin (${new URL(ctx.publicUrl).origin}) ` +
         'or on an origin the operator allows (AUDENCI_OAUTH_REDIRECT_ORIGINS)',
     },
-  ]);
+  ];
+}
+
+function checkRedirectUri(ctx: AccountsContext, uri: string): void {
+  const problems = connectInputProblems(ctx, { redirectUri: uri });
+  if (problems.length) throw invalidInput(problems);
 }
 
 export async function startConnect(

@@ -322,6 +322,7 @@ for (const dialect of dialects) {
                       '(http://audenci.test) or on an origin the operator allows (AUDENCI_OAUTH_REDIRECT_ORIGINS)',
                   },
                 ],
+                location: 'body',
               },
             },
           },

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import type { SecretBox } from '../../shared/secret-box.js';
-import { completeConnect, startConnect } from './accounts.oauth.js';
+import { completeConnect, connectInputProblems, startConnect } from './accounts.oauth.js';
 import {
   CallbackQuery,
   ConnectBody,
@@ -85,7 +85,7 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
   app.post<{ Body: Static<typeof ConnectBody> }>(
     '/social-accounts/connect',
     {
-      config: { scope: 'read_write' },
+      config: { scope: 'read_write', inputChecks: { body: (body) => connectInputProblems(ctx, body) } },
       schema: {
         tags: TAGS,
         operationId: 'connectSocialAccount',
@@ -169,7 +169,10 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
           "platform's settings). Refused (409) while a SCHEDULED or PUBLISHING post uses it. " +
           SCOPE_NOTE,
         params: Params,
-        response: { 200: DataEnvelope(DeletedSchema(EXAMPLE_ID), 'The account was disconnected') },
+        response: {
+          409: ErrorResponse('A SCHEDULED or PUBLISHING post will publish through the account'),
+          200: DataEnvelope(DeletedSchema(EXAMPLE_ID), 'The account was disconnected'),
+        },
       },
     },
     async (request) => ({ data: await service.deleteAccount(ctx, request.principal, request.params.id) }),

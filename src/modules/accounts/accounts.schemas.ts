@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { NOT_BLANK } from '../../http/validation.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 import { ACCOUNT_STATUSES } from './accounts.table.js';
 
@@ -56,7 +57,12 @@ export const CreateAccountBody = Type.Object(
   {
     brandId: BrandId,
     platform: Platform,
-    name: Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Coffee (sandbox)'] }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: NOT_BLANK,
+      examples: ['Acme Coffee (sandbox)'],
+    }),
   },
   {
     additionalProperties: false,

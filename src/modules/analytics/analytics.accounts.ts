@@ -5,7 +5,7 @@ import { DataEnvelope, DateTime, Id, IdParams, Nullable } from '../../http/schem
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { toIso } from '../../shared/clock.js';
 import { readDateField } from '../../shared/dates.js';
-import { invalidInput, type FieldProblem } from '../../shared/errors.js';
+import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { getAccount } from '../accounts/index.js';
 import type { ServiceContext } from '../context.js';
@@ -109,6 +109,21 @@ function utcDaysTouched(start: number, end: number): number {
   return Math.floor((end - 1) / DAY_MS) - Math.floor(start / DAY_MS) + 1;
 }
 
+/**
+ * The range's problems, for the route's input check: those `parseAccountAnalyticsRange` finds in the
+ * fields that are text (the others are the schema's).
+ */
+export function accountAnalyticsProblems(input: Record<string, unknown>, now: number): FieldProblem[] {
+  const text = (field: string) => (typeof input[field] === 'string' ? (input[field] as string) : undefined);
+  try {
+    parseAccountAnalyticsRange({ startDate: text('startDate'), endDate: text('endDate') }, now);
+    return [];
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return (error.details?.errors ?? []) as FieldProblem[];
+  }
+}
+
 /** Checks and resolves the range (epoch ms); every problem names its field (400 INVALID_INPUT). */
 export function parseAccountAnalyticsRange(
   input: AccountAnalyticsQuery,
@@ -192,7 +207,10 @@ export async function accountAnalyticsRoutes(app: FastifyInstance, deps: RouteDe
   app.get<{ Params: Static<typeof Params>; Querystring: AccountAnalyticsQuery }>(
     '/social-accounts/:id/analytics',
     {
-      config: { scope: 'read' },
+      config: {
+        scope: 'read',
+        inputChecks: { query: (query) => accountAnalyticsProblems(query, deps.ctx.clock.now()) },
+      },
       schema: {
         tags: ['Analytics'],
         operationId: 'getSocialAccountAnalytics',

@@ -1,12 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
-import { problemsFrom, validatorCompiler } from '../../http/validation.js';
+import { inputProblems } from '../../http/input-checks.js';
+import { validatorCompiler } from '../../http/validation.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { JobTypeHandler } from '../jobs/jobs.types.js';
 import { countPosts } from './analytics.repository.js';
 import { analyticsQueryProperties } from './analytics.schemas.js';
 import {
   addSums,
+  analyticsQueryProblems,
   emptySums,
   groupSums,
   metricValues,
@@ -91,7 +93,12 @@ export const analyticsExportJobType: JobTypeHandler<ExportPayload, ExportState> 
       : { contentType: 'text/csv; charset=utf-8', filename: 'analytics.csv' },
   async prepare(ctx, tenant, payload) {
     const input = (payload ?? {}) as Payload;
-    if (!validate(input)) throw payloadError(problemsFrom(validate.errors ?? []));
+    // The payload's schema and the query's own rules, every problem in one 400.
+    const problems = inputProblems(input, validate, {
+      check: (p) => analyticsQueryProblems(p, ctx.clock.now(), false),
+      schema: PayloadSchema,
+    });
+    if (problems.length) throw payloadError(problems);
     const { format = 'csv', ...queryInput } = input;
     const zoned = await withBrandTimezone(ctx, tenant, queryInput);
     let query: AnalyticsQuery;

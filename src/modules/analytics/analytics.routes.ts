@@ -13,7 +13,10 @@ export async function analyticsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
   app.get<{ Querystring: Static<typeof AnalyticsQuerySchema> }>(
     '/analytics',
     {
-      config: { scope: 'read' },
+      config: {
+        scope: 'read',
+        inputChecks: { query: (query) => service.analyticsQueryProblems(query, ctx.clock.now(), true) },
+      },
       schema: {
         tags: TAGS,
         operationId: 'getAnalytics',

@@ -7,6 +7,8 @@ import {
   MAX_CURSOR_LENGTH,
   MAX_ID_LENGTH,
   Nullable,
+  DateOrDateTime,
+  TimeZoneName,
 } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { GROUP_BYS, MAX_ROWS, METRICS, POST_PAGE_DEFAULT, POST_PAGE_MAX } from './analytics.service.js';
@@ -17,8 +19,7 @@ export const TimeZone = (options: { description?: string } = {}) =>
   Type.String({ minLength: 1, maxLength: 64, examples: ['Europe/Paris'], ...options });
 const GroupBy = Type.Unsafe<(typeof GROUP_BYS)[number]>({ type: 'string', enum: [...GROUP_BYS] });
 /** A `startDate`/`endDate` query field: `YYYY-MM-DD` or an ISO 8601 date-time. */
-export const DateInput = (description: string) =>
-  Type.String({ minLength: 10, maxLength: 40, description, examples: ['2026-06-01'] });
+export const DateInput = (description: string) => DateOrDateTime({ description, examples: ['2026-06-01'] });
 
 export const analyticsQueryProperties = {
   brandId: Type.Optional(Id('Only posts of this brand')),
@@ -49,7 +50,7 @@ export const analyticsQueryProperties = {
     }),
   ),
   timezone: Type.Optional(
-    TimeZone({
+    TimeZoneName({
       description:
         'IANA zone for day/week/month boundaries and calendar dates. Default: the timezone of the brand ' +
         'given as `brandId`, else UTC',

@@ -314,6 +314,50 @@ export function toRow(group: GroupSums, metrics: readonly Metric[]): AnalyticsRo
 }
 
 /**
+ * The problems of an analytics query that the query alone shows — a time zone, the metrics, the range
+ * (in order, and not too many periods), and with `paged` (`GET /analytics`) `limit`/`cursor` given for a
+ * grouping that is not paged — for the route's input check and the export's payload. Fields of another
+ * type than the schema's are the schema's. When the zone is the brand's (`brandId` without `timezone`),
+ * the range waits for the service, which knows that zone.
+ */
+export function analyticsQueryProblems(
+  input: Record<string, unknown>,
+  now: number,
+  paged: boolean,
+): FieldProblem[] {
+  const text = (field: string) => (typeof input[field] === 'string' ? (input[field] as string) : undefined);
+  const query: AnalyticsQueryInput = {
+    timezone: text('timezone'),
+    groupBy: text('groupBy'),
+    metrics: text('metrics'),
+    startDate: text('startDate'),
+    endDate: text('endDate'),
+  };
+  let problems: FieldProblem[] = [];
+  try {
+    parseAnalyticsQuery(query, now);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    problems = (error.details?.errors ?? []) as FieldProblem[];
+  }
+  if (query.timezone === undefined && input.brandId !== undefined) {
+    problems = problems.filter((p) => p.field !== 'startDate' && p.field !== 'endDate');
+  }
+  const groupBy = query.groupBy ?? 'day';
+  if (paged && groupBy !== 'post' && GROUP_BYS.includes(groupBy as GroupBy)) {
+    problems.push(...pagingProblems(input));
+  }
+  return problems;
+}
+
+/** `limit`/`cursor` given for a grouping that answers every row. */
+function pagingProblems(input: { limit?: unknown; cursor?: unknown }): FieldProblem[] {
+  return (['limit', 'cursor'] as const)
+    .filter((field) => input[field] !== undefined)
+    .map((field) => ({ field, reason: 'Only groupBy=post is paged; the other groupings answer every row' }));
+}
+
+/**
  * `GET /analytics`. Totals are the sums of every group of the range, so they agree for every groupBy;
  * grouped by post, the rows are one page of them (`pagination`) and the totals still cover the range.
  */
@@ -325,11 +369,7 @@ export async function getAnalytics(
   const { limit, cursor, ...queryInput } = input;
   const query = parseAnalyticsQuery(await withBrandTimezone(ctx, tenant, queryInput), ctx.clock.now());
   if (query.groupBy === 'post') return postPage(ctx, tenant, query, queryInput, { limit, cursor });
-  const paging: FieldProblem[] = [];
-  for (const field of ['limit', 'cursor'] as const) {
-    if (input[field] !== undefined)
-      paging.push({ field, reason: 'Only groupBy=post is paged; the other groupings answer every row' });
-  }
+  const paging = pagingProblems(input);
   if (paging.length) throw invalidInput(paging, undefined, { location: 'query' });
   const groups = await groupSums(ctx, tenant, query);
   if (groups.length > MAX_ROWS) {

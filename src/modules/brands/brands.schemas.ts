@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { readOnlyFields } from '../../http/read-only.js';
-import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { DateTime, ListQuery, Nullable, TimeZoneName } from '../../http/schemas.js';
+import { NOT_BLANK } from '../../http/validation.js';
 
 const Color = Type.String({
   pattern: '^#[0-9a-fA-F]{6}$',
@@ -9,13 +10,8 @@ const Color = Type.String({
   examples: ['#1A73E8'],
 });
 const Colors = Type.Array(Color, { maxItems: 10, description: 'Brand colours, main first' });
-const Name = Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Coffee'] });
-const TimeZone = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  description: 'IANA time zone',
-  examples: ['Europe/Paris'],
-});
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, examples: ['Acme Coffee'] });
+const TimeZone = TimeZoneName({ description: 'IANA time zone' });
 const Voice = Nullable(Type.String({ maxLength: 2000 }), {
   description: 'How the brand speaks; guides AI-generated captions',
   examples: ['Warm, playful, no jargon'],

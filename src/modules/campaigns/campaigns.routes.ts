@@ -12,6 +12,7 @@ import {
   PostSchema,
   postsResource,
 } from '../posts/index.js';
+import { campaignInputProblems } from './campaigns.input.js';
 
 import {
   CAMPAIGN_READ_ONLY_FIELDS,
@@ -56,7 +57,7 @@ export async function campaignsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
   app.post<{ Body: Static<typeof CreateCampaignBody> }>(
     '/campaigns',
     {
-      config: { scope: 'read_write' },
+      config: { scope: 'read_write', inputChecks: { body: (body) => campaignInputProblems(body, true) } },
       preValidation: readOnly.refuse,
       schema: {
         tags: TAGS,
@@ -93,7 +94,7 @@ export async function campaignsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
   app.put<{ Params: Static<typeof Params>; Body: Static<typeof ReplaceCampaignBody> }>(
     '/campaigns/:id',
     {
-      config: { scope: 'read_write' },
+      config: { scope: 'read_write', inputChecks: { body: (body) => campaignInputProblems(body, false) } },
       ...readOnly.put((request, id) => service.getCampaign(ctx, request.principal, id)),
       schema: {
         tags: TAGS,
@@ -107,7 +108,10 @@ export async function campaignsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
           `edited; a read-only field with another value is 400 naming it. ${TRANSITIONS_NOTE}`,
         params: Params,
         body: ReplaceCampaignBody,
-        response: { 200: DataEnvelope(Type.Ref(CampaignSchema)), 409: TRANSITION_REFUSED },
+        response: {
+          200: DataEnvelope(Type.Ref(CampaignSchema)),
+          409: TRANSITION_REFUSED,
+        },
       },
     },
     async (request) => ({
@@ -118,7 +122,7 @@ export async function campaignsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
   app.patch<{ Params: Static<typeof Params>; Body: Static<typeof UpdateCampaignBody> }>(
     '/campaigns/:id',
     {
-      config: { scope: 'read_write' },
+      config: { scope: 'read_write', inputChecks: { body: (body) => campaignInputProblems(body, false) } },
       preValidation: readOnly.refuse,
       schema: {
         tags: TAGS,
@@ -129,7 +133,10 @@ export async function campaignsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
           `(400). ${TRANSITIONS_NOTE}`,
         params: Params,
         body: UpdateCampaignBody,
-        response: { 200: DataEnvelope(Type.Ref(CampaignSchema)), 409: TRANSITION_REFUSED },
+        response: {
+          200: DataEnvelope(Type.Ref(CampaignSchema)),
+          409: TRANSITION_REFUSED,
+        },
       },
     },
     async (request) => ({

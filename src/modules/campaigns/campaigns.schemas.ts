@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { readOnlyFields } from '../../http/read-only.js';
-import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { DateOrDateTime, DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { NOT_BLANK } from '../../http/validation.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 import { CAMPAIGN_STATUSES } from './campaigns.table.js';
 
@@ -10,9 +11,7 @@ const Status = Type.Unsafe<(typeof CAMPAIGN_STATUSES)[number]>({
   description: 'DRAFT → ACTIVE → COMPLETED; any → ARCHIVED',
 });
 const DateInput = (example: string) =>
-  Type.String({
-    minLength: 10,
-    maxLength: 40,
+  DateOrDateTime({
     description: 'Date YYYY-MM-DD (midnight UTC) or ISO 8601 date-time',
     examples: [example],
   });
@@ -45,7 +44,7 @@ export const CampaignSchema = Type.Object(
 );
 
 const fields = {
-  name: Type.String({ minLength: 1, maxLength: 200, examples: ['Winter launch'] }),
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, examples: ['Winter launch'] }),
   description: Nullable(Type.String({ maxLength: 5000 })),
   goal: Nullable(Type.String({ maxLength: 1000, examples: ['awareness'] })),
 };

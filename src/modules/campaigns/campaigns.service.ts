@@ -9,6 +9,7 @@ import type { Tenant } from '../../shared/tenant.js';
 import { getBrand } from '../brands/index.js';
 import type { ServiceContext } from '../context.js';
 import { recordEvent } from '../events/index.js';
+import { campaignInputProblems } from './campaigns.input.js';
 import * as repo from './campaigns.repository.js';
 import type { CampaignRow, CampaignStatus } from './campaigns.table.js';
 
@@ -72,7 +73,10 @@ export function campaignsResource(tenant: Tenant): string {
   return `campaigns:${tenant.organizationId}:${tenant.environment}`;
 }
 
-/** Dates parsed and ordered; also the rules the schema cannot express (a blank name). */
+/**
+ * Dates parsed and ordered (one given by a PATCH is compared with the stored other), with every other
+ * problem the body alone shows: a blank name, a bad date, `campaignInputProblems`.
+ */
 function parseDates(
   input: CampaignInput,
   existing?: CampaignRow,
@@ -87,6 +91,8 @@ function parseDates(
   if (start !== undefined && end !== undefined && end <= start) {
     problems.push({ field: 'endDate', reason: 'Must be after startDate' });
   }
+  const own = campaignInputProblems(input as Record<string, unknown>, existing === undefined);
+  problems.push(...own.filter((p) => !problems.some((q) => q.field === p.field)));
   return problems.length ? { problems } : { start: start!, end: end! };
 }
 
@@ -108,9 +114,6 @@ export async function createCampaign(
 ): Promise<Campaign> {
   const dates = parseDates(input);
   if ('problems' in dates) throw invalidInput(dates.problems);
-  if (input.status && !['DRAFT', 'ACTIVE'].includes(input.status)) {
-    throw invalidInput([{ field: 'status', reason: 'A new campaign is DRAFT or ACTIVE' }]);
-  }
   await requireBrand(ctx, tenant, input.brandId);
   const now = ctx.clock.now();
   const created = await ctx.db

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
+import { DateOrDateTime, DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { PlatformName } from '../platforms/index.js';
 
@@ -56,9 +56,7 @@ export const ListCommentsQuery = ListQuery(['createdAt'], {
   brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   platform: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
   postId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  since: Type.Optional(
-    Type.String({ minLength: 10, maxLength: 40, description: 'createdAt on or after this (inclusive)' }),
-  ),
+  since: Type.Optional(DateOrDateTime({ description: 'createdAt on or after this (inclusive)' })),
 });
 
 export const ListPostCommentsQuery = ListQuery(['createdAt'], {});

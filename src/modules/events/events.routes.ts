@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import type { RouteDeps } from '../../http/route-deps.js';
+import { dateRangeProblems } from '../../shared/dates.js';
 import { DataEnvelope, IdParams, ListEnvelope } from '../../http/schemas.js';
 import { EventSchema, ListEventsQuery } from './events.schemas.js';
 import * as service from './events.service.js';
@@ -15,7 +16,7 @@ export async function eventsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
   app.get<{ Querystring: Static<typeof ListEventsQuery> }>(
     '/events',
     {
-      config: { scope: 'read' },
+      config: { scope: 'read', inputChecks: { query: dateRangeProblems } },
       schema: {
         tags: TAGS,
         operationId: 'listEvents',

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
+import { DateOrDateTime, DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
 import { EVENT_TYPES, TEST_EVENT_TYPE } from './events.table.js';
 
 export const EventTypeSchema = Type.Unsafe<(typeof EVENT_TYPES)[number]>({
@@ -60,7 +60,7 @@ export const WebhookEventSchema = Type.Object(
 );
 
 const DateFilter = (description: string) =>
-  Type.String({ minLength: 10, maxLength: 40, description, examples: ['2026-12-01T00:00:00Z'] });
+  DateOrDateTime({ description, examples: ['2026-12-01T00:00:00Z'] });
 
 export const ListEventsQuery = ListQuery(['createdAt'], {
   type: Type.Optional(EventTypeSchema),

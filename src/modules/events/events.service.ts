@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
-import { readDateField } from '../../shared/dates.js';
+import { dateRangeProblems, readDateField } from '../../shared/dates.js';
 import { invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Environment, Tenant } from '../../shared/tenant.js';
@@ -135,13 +135,7 @@ function parseEventFilters(query: EventListQuery): repo.EventFilters {
   const problems: FieldProblem[] = [];
   const date = (field: 'startDate' | 'endDate') => readDateField(query, field, problems);
   const filters = { type: query.type, startDate: date('startDate'), endDate: date('endDate') };
-  if (
-    filters.startDate !== undefined &&
-    filters.endDate !== undefined &&
-    filters.endDate <= filters.startDate
-  ) {
-    problems.push({ field: 'endDate', reason: 'Must be after startDate' });
-  }
+  problems.push(...dateRangeProblems(query as Record<string, unknown>));
   if (problems.length) throw invalidInput(problems, undefined, { location: 'query' });
   return filters;
 }

@@ -1,10 +1,11 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
 import type { GeneratedImage, ImageRequest } from '../../ai/index.js';
-import { problemsFrom, validatorCompiler } from '../../http/validation.js';
+import { inputProblems } from '../../http/input-checks.js';
+import { validatorCompiler } from '../../http/validation.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { JobTypeHandler } from '../jobs/index.js';
-import { GenerateImagesBody, type GenerateImagesInput } from './generation.schemas.js';
+import { GenerateImagesBody, imageInputProblems, type GenerateImagesInput } from './generation.schemas.js';
 import { IMAGES_JOB, imageRequest, storeGenerated, type GenerationDeps } from './generation.service.js';
 
 /**
@@ -26,11 +27,12 @@ interface ImagesState {
   mediaIds: string[];
 }
 
+/** The payload checked as the body of `POST /images/generate`: its schema and `imageInputProblems`. */
 function checker(schema: TSchema) {
   const validate = validatorCompiler({ schema, httpPart: 'body' }) as ValidateFunction;
   return (payload: unknown): GenerateImagesInput => {
-    if (!validate(payload)) {
-      const problems: FieldProblem[] = problemsFrom(validate.errors ?? []);
+    const problems: FieldProblem[] = inputProblems(payload, validate, { check: imageInputProblems, schema });
+    if (problems.length) {
       throw invalidInput(
         problems.map((p) => ({ field: p.field ? `payload.${p.field}` : 'payload', reason: p.reason })),
         undefined,

@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AiProvider } from '../../ai/index.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, ErrorEnvelope } from '../../http/schemas.js';
+import { DataEnvelope, ErrorEnvelope, ErrorResponse } from '../../http/schemas.js';
 import { JobSchema, type JobTypeRegistry } from '../jobs/index.js';
 import { MediaSchema, type MediaContext } from '../media/index.js';
 import {
   CaptionDraftSchema,
   GenerateCaptionsBody,
   GenerateImagesBody,
+  imageInputProblems,
   MAX_CAPTIONS,
   MAX_IMAGES,
   type GenerateCaptionsInput,
@@ -75,7 +76,7 @@ export async function generationRoutes(app: FastifyInstance, deps: GenerationRou
   app.post<{ Body: GenerateImagesInput }>(
     '/images/generate',
     {
-      config,
+      config: { ...config, inputChecks: { body: imageInputProblems } },
       schema: {
         tags: TAGS,
         operationId: 'generateImages',

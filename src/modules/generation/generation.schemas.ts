@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { FieldProblem } from '../../shared/errors.js';
 import { DRAFT_LIMITS, TONES } from '../../ai/index.js';
 import { Int32 } from '../../http/schemas.js';
+import { NOT_BLANK } from '../../http/validation.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 
 /** Named sizes of `POST /images/generate` (`aspectRatio`), in pixels. */
@@ -48,7 +50,12 @@ export const CaptionDraftSchema = Type.Object(
 
 export const GenerateCaptionsBody = Type.Object(
   {
-    topic: Type.String({ minLength: 1, maxLength: 1000, examples: ['Our new spring cold brew'] }),
+    topic: Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      pattern: NOT_BLANK,
+      examples: ['Our new spring cold brew'],
+    }),
     platform: Type.Union(
       PLATFORMS.map((p) => Type.Literal(p)),
       { description: 'The platform whose rules and conventions the captions follow' },
@@ -68,7 +75,12 @@ export type GenerateCaptionsInput = Static<typeof GenerateCaptionsBody>;
 
 export const GenerateImagesBody = Type.Object(
   {
-    prompt: Type.String({ minLength: 1, maxLength: 1000, examples: ['Summer sale: 20 % off everything'] }),
+    prompt: Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      pattern: NOT_BLANK,
+      examples: ['Summer sale: 20 % off everything'],
+    }),
     brandId: Type.Optional(BrandId),
     aspectRatio: Type.Optional(
       Type.Union(
@@ -102,3 +114,18 @@ export const GenerateImagesBody = Type.Object(
   { additionalProperties: false },
 );
 export type GenerateImagesInput = Static<typeof GenerateImagesBody>;
+
+/**
+ * The rules of an image request its schema cannot express: `aspectRatio` or `size`, not both, and each
+ * side of `size` within bounds. Names the fields of the body (a job payload prefixes them).
+ */
+export function imageInputProblems(input: Record<string, unknown>): FieldProblem[] {
+  if (input.aspectRatio !== undefined && input.size !== undefined) {
+    return [{ field: 'size', reason: 'Give aspectRatio or size, not both' }];
+  }
+  if (typeof input.size !== 'string' || !/^[0-9]+x[0-9]+$/.test(input.size)) return [];
+  const sides = input.size.split('x').map(Number);
+  return sides.some((side) => side < MIN_SIDE || side > MAX_SIDE)
+    ? [{ field: 'size', reason: `Each side must be between ${MIN_SIDE} and ${MAX_SIDE} pixels` }]
+    : [];
+}

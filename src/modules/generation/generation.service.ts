@@ -8,8 +8,7 @@ import type { Principal } from '../keys/index.js';
 import { storeMedia, type Media, type MediaContext } from '../media/index.js';
 import {
   ASPECT_SIZES,
-  MAX_SIDE,
-  MIN_SIDE,
+  imageInputProblems,
   type GenerateCaptionsInput,
   type GenerateImagesInput,
 } from './generation.schemas.js';
@@ -60,17 +59,10 @@ export async function generateCaptions(
   });
 }
 
-function size(input: GenerateImagesInput, prefix: string): { width: number; height: number } {
-  if (input.aspectRatio && input.size) {
-    throw invalidInput([{ field: `${prefix}size`, reason: 'Give aspectRatio or size, not both' }]);
-  }
+/** The size of the images, for a request `imageInputProblems` accepted. */
+function size(input: GenerateImagesInput): { width: number; height: number } {
   if (!input.size) return ASPECT_SIZES[(input.aspectRatio ?? '1:1') as keyof typeof ASPECT_SIZES];
   const [width, height] = input.size.split('x').map(Number) as [number, number];
-  if ([width, height].some((side) => side < MIN_SIDE || side > MAX_SIDE)) {
-    throw invalidInput([
-      { field: `${prefix}size`, reason: `Each side must be between ${MIN_SIDE} and ${MAX_SIDE} pixels` },
-    ]);
-  }
   return { width, height };
 }
 
@@ -81,8 +73,10 @@ export async function imageRequest(
   input: GenerateImagesInput,
   prefix = '',
 ): Promise<ImageRequest> {
-  if (!input.prompt.trim()) throw invalidInput([{ field: `${prefix}prompt`, reason: 'Must not be blank' }]);
-  const { width, height } = size(input, prefix);
+  const problems = imageInputProblems(input);
+  if (!input.prompt.trim()) problems.unshift({ field: 'prompt', reason: 'Must not be blank' });
+  if (problems.length) throw invalidInput(problems.map((p) => ({ ...p, field: `${prefix}${p.field}` })));
+  const { width, height } = size(input);
   const brand = input.brandId ? await brandFor(ctx, tenant, input.brandId, `${prefix}brandId`) : null;
   return {
     prompt: input.prompt,

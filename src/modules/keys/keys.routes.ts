@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { DataEnvelope, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
 import {
   ApiKeySchema,
@@ -49,7 +49,10 @@ export async function keysRoutes(app: FastifyInstance, deps: RouteDeps): Promise
   app.post<{ Body: Static<typeof CreateApiKeyBody> }>(
     '/api-keys',
     {
-      config: { scope: 'admin' },
+      config: {
+        scope: 'admin',
+        inputChecks: { body: (body) => service.keyInputProblems(body, ctx.clock.now()) },
+      },
       schema: {
         tags: TAGS,
         operationId: 'createApiKey',
@@ -131,7 +134,10 @@ export async function keysRoutes(app: FastifyInstance, deps: RouteDeps): Promise
           '(default 24 h), then answers 401. The new `key` is shown only here.',
         params: Params,
         body: RotateApiKeyBody,
-        response: { 201: DataEnvelope(Type.Ref(ApiKeyWithSecretSchema)) },
+        response: {
+          409: ErrorResponse('Only an active key can be rotated (`details.status`)'),
+          201: DataEnvelope(Type.Ref(ApiKeyWithSecretSchema)),
+        },
       },
     },
     async (request, reply) => {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { toIso, type Clock } from '../../shared/clock.js';
-import { AppError, invalidInput, notFound } from '../../shared/errors.js';
+import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Environment, Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
@@ -81,6 +81,12 @@ export interface CreateKeyInput {
   name?: string | null;
   /** Epoch ms. */
   expiresAt?: number | null;
+}
+
+/** The rule of a key body its schema cannot express: `expiresAt`, when given, in the future. */
+export function keyInputProblems(input: Record<string, unknown>, now: number): FieldProblem[] {
+  const expiresAt = typeof input.expiresAt === 'string' ? Date.parse(input.expiresAt) : NaN;
+  return expiresAt <= now ? [{ field: 'expiresAt', reason: 'Must be in the future' }] : [];
 }
 
 function checkCreate(input: CreateKeyInput, now: number): void {

@@ -1,6 +1,6 @@
-import { AppError, invalidInput } from '../../shared/errors.js';
+import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import { OutboundError, safeStream } from '../../shared/safe-fetch.js';
-import { assertPublicUrl, UnsafeUrlError } from '../../shared/ssrf.js';
+import { assertPublicUrl, assertUrlForm, UnsafeUrlError } from '../../shared/ssrf.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { requireBrand, storeMedia, type Media, type MediaContext } from './media.service.js';
 
@@ -9,6 +9,22 @@ const IMPORT_TIMEOUT_MS = 120_000;
 
 function urlProblem(reason: string) {
   return invalidInput([{ field: 'url', reason }]);
+}
+
+/**
+ * The problems of an import body the body alone shows: a URL refused by its form (scheme, credentials,
+ * length) or by a literal private address. Whether its host resolves to public addresses, and the
+ * `brandId`, are checked when the import runs.
+ */
+export function importInputProblems(input: Record<string, unknown>, allowPrivate: boolean): FieldProblem[] {
+  if (typeof input.url !== 'string') return [];
+  try {
+    assertUrlForm(input.url, { allowPrivate });
+    return [];
+  } catch (error) {
+    if (!(error instanceof UnsafeUrlError)) throw error;
+    return [{ field: 'url', reason: `The ${error.message}` }];
+  }
 }
 
 function filenameOf(url: string): string | null {

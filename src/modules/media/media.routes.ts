@@ -2,12 +2,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, DeletedSchema, ErrorEnvelope, IdParams, ListEnvelope } from '../../http/schemas.js';
+import {
+  DataEnvelope,
+  DeletedSchema,
+  ErrorEnvelope,
+  ErrorResponse,
+  IdParams,
+  ListEnvelope,
+} from '../../http/schemas.js';
 import { AppError } from '../../shared/errors.js';
-import { importMedia } from './media.import.js';
+import { importInputProblems, importMedia } from './media.import.js';
 import { registerUploads, uploadMultipart } from './media.upload.js';
 import { THUMBNAIL_MIME } from './media.probe.js';
-import { noneMatch, parseRange } from './media.range.js';
+import { ifNoneMatchHits } from '../../http/etag.js';
+import { parseRange } from './media.range.js';
 import {
   binaryContent,
   CONTENT_TYPES,
@@ -15,8 +23,9 @@ import {
   ImportMediaBody,
   ListMediaQuery,
   MEDIA_EXAMPLE,
+  MAX_THUMBNAIL_BYTES,
   MediaSchema,
-  UploadMediaForm,
+  uploadMediaForm,
 } from './media.schemas.js';
 import * as service from './media.service.js';
 import type { MediaRow } from './media.table.js';
@@ -32,9 +41,12 @@ export interface MediaRouteDeps extends RouteDeps {
   media: service.MediaContext;
 }
 
-const contentResponses = (types: readonly string[]) => ({
-  200: { description: 'The content', content: binaryContent(types) },
-  206: { description: 'The requested byte range (`Content-Range`)', content: binaryContent(types) },
+const contentResponses = (types: readonly string[], maxBytes: number) => ({
+  200: { description: 'The content', content: binaryContent(types, maxBytes) },
+  206: {
+    description: 'The requested byte range (`Content-Range`)',
+    content: binaryContent(types, maxBytes),
+  },
   416: { ...Type.Ref(ErrorEnvelope), description: 'The range starts past the end of the content' },
 });
 
@@ -52,7 +64,7 @@ async function sendBlob(
   reply.header('ETag', etag).header('Accept-Ranges', 'bytes');
   if (blob.filename)
     reply.header('Content-Disposition', `inline; filename="${blob.filename.replace(/[^\x20-\x7e]/g, '_')}"`);
-  if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send();
   const ifRange = request.headers['if-range'];
   const range = ifRange && ifRange !== etag ? null : parseRange(request.headers.range, blob.size);
   if (range === 'unsatisfiable') {
@@ -113,7 +125,10 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
   app.post<{ Body: Static<typeof ImportMediaBody> }>(
     '/media',
     {
-      config: { scope: 'read_write' },
+      config: {
+        scope: 'read_write',
+        inputChecks: { body: (body) => importInputProblems(body, ctx.allowPrivateUrls) },
+      },
       schema: {
         tags: TAGS,
         operationId: 'createMedia',
@@ -130,7 +145,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
         body: {
           content: {
             'application/json': { schema: ImportMediaBody },
-            'multipart/form-data': { schema: UploadMediaForm },
+            'multipart/form-data': { schema: uploadMediaForm(Math.max(maxImageBytes, maxVideoBytes)) },
           },
         },
         response: { 201: DataEnvelope(Type.Ref(MediaSchema), 'The media item, stored') },
@@ -175,7 +190,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
           'that fetch media) works without one until it expires; a wrong or expired signature is 403.',
         params: Params,
         querystring: ContentQuery,
-        response: contentResponses(CONTENT_TYPES),
+        response: contentResponses(CONTENT_TYPES, Math.max(maxImageBytes, maxVideoBytes)),
       },
     },
     async (request, reply) => {
@@ -199,7 +214,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
         summary: "Download a media item's thumbnail",
         description: 'A JPEG of at most 320×320 px, for images and GIFs; 404 for videos.',
         params: Params,
-        response: contentResponses([THUMBNAIL_MIME]),
+        response: contentResponses([THUMBNAIL_MIME], MAX_THUMBNAIL_BYTES),
       },
     },
     async (request, reply) => {
@@ -225,7 +240,10 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
           'Refused (409, naming the post in `details.postId`) while a SCHEDULED or PUBLISHING post uses it. ' +
           'The bytes are deleted once no other item shares them.',
         params: Params,
-        response: { 200: DataEnvelope(DeletedSchema(MEDIA_EXAMPLE)) },
+        response: {
+          409: ErrorResponse('A SCHEDULED or PUBLISHING post uses the media item (`details.postId`)'),
+          200: DataEnvelope(DeletedSchema(MEDIA_EXAMPLE)),
+        },
       },
     },
     async (request) => ({ data: await service.deleteMedia(ctx, request.principal, request.params.id) }),

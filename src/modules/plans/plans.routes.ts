@@ -4,7 +4,7 @@ import type { AiProvider } from '../../ai/index.js';
 import { listParams } from '../../http/list-params.js';
 import { refuseReadOnly } from '../../http/read-only.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import {
   CreatePlanBody,
   ListPlansQuery,
@@ -14,6 +14,7 @@ import {
   PlanSchema,
   PreviewPlanBody,
 } from './plans.schemas.js';
+import { planInputProblems } from './plans.input.js';
 import * as service from './plans.service.js';
 
 const Params = IdParams('Plan', 'plan_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
@@ -27,11 +28,13 @@ export interface PlansRouteDeps extends RouteDeps {
 
 export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): Promise<void> {
   const { ctx, ai } = deps;
+  /** The body's rules at the time of the request; a calendar date's zone may need the brand's (service). */
+  const planChecks = (body: Record<string, unknown>) => planInputProblems(body, ctx.clock.now());
 
   app.post<{ Body: Static<typeof PreviewPlanBody> }>(
     '/plans/generate-preview',
     {
-      config: { scope: 'read_write' },
+      config: { scope: 'read_write', inputChecks: { body: planChecks } },
       schema: {
         tags: TAGS,
         operationId: 'previewPlan',
@@ -44,7 +47,10 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
           "rotating, captions valid for the platform's text rules. The same input gives the same plan. " +
           'Nothing is saved.',
         body: PreviewPlanBody,
-        response: { 200: DataEnvelope(Type.Ref(PlanPreviewSchema), 'The proposed items and a summary') },
+        response: {
+          502: ErrorResponse('The AI provider answered with an error or an unusable answer'),
+          200: DataEnvelope(Type.Ref(PlanPreviewSchema), 'The proposed items and a summary'),
+        },
       },
     },
     async (request) => ({ data: await service.previewPlan(ctx, ai, request.principal, request.body) }),
@@ -72,7 +78,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
   app.post<{ Body: Static<typeof CreatePlanBody> }>(
     '/plans',
     {
-      config: { scope: 'read_write' },
+      config: { scope: 'read_write', inputChecks: { body: planChecks } },
       preValidation: readOnly,
       schema: {
         tags: TAGS,
@@ -82,7 +88,10 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
           'Generates the preview `POST /plans/generate-preview` would answer for the same parameters and ' +
           'stores it as a `draft` plan. Apply it to create its campaign and posts.',
         body: CreatePlanBody,
-        response: { 201: DataEnvelope(Type.Ref(PlanSchema), 'The plan, created') },
+        response: {
+          502: ErrorResponse('The AI provider answered with an error or an unusable answer'),
+          201: DataEnvelope(Type.Ref(PlanSchema), 'The plan, created'),
+        },
       },
     },
     async (request, reply) => {

@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { DateOrDateTime, DateTime, ListQuery, Nullable, TimeZoneName } from '../../http/schemas.js';
+import { NOT_BLANK } from '../../http/validation.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 import { CampaignSchema } from '../campaigns/index.js';
 import { DEFAULT_PILLARS } from './plans.generate.js';
-import { MAX_RANGE_DAYS } from './plans.service.js';
+import { MAX_RANGE_DAYS } from './plans.input.js';
 import { PLAN_STATUSES } from './plans.table.js';
 
 const Platform = Type.Unsafe<(typeof PLATFORMS)[number]>({ type: 'string', enum: [...PLATFORMS] });
@@ -109,9 +110,7 @@ export const PlanApplicationSchema = Type.Object(
 );
 
 const DateInput = (example: string) =>
-  Type.String({
-    minLength: 10,
-    maxLength: 40,
+  DateOrDateTime({
     description: "Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time",
     examples: [example],
   });
@@ -127,7 +126,7 @@ const parameterFields = {
     description: 'Posts per platform per week; a partial week gets its share',
   }),
   pillars: Type.Optional(
-    Type.Array(Type.String({ minLength: 1, maxLength: 60 }), {
+    Type.Array(Type.String({ minLength: 1, maxLength: 60, pattern: NOT_BLANK }), {
       minItems: 1,
       maxItems: 12,
       description: `Content pillars, rotated; default ${DEFAULT_PILLARS.join(', ')}`,
@@ -135,12 +134,7 @@ const parameterFields = {
   ),
   goal: Type.Optional(Nullable(Type.String({ maxLength: 500, examples: ['launch the spring collection'] }))),
   timezone: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 64,
-      description: "IANA time zone of the posting times; default the brand's",
-      examples: ['Europe/Paris'],
-    }),
+    TimeZoneName({ description: "IANA time zone of the posting times; default the brand's" }),
   ),
 };
 
@@ -159,7 +153,10 @@ export const PreviewPlanBody = Type.Object(parameterFields, {
 });
 
 export const CreatePlanBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200, examples: ['Spring plan'] }), ...parameterFields },
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, examples: ['Spring plan'] }),
+    ...parameterFields,
+  },
   { additionalProperties: false, examples: [{ name: 'Spring plan', ...example }] },
 );
 

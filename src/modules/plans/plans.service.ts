@@ -3,7 +3,6 @@ import type { AiProvider } from '../../ai/index.js';
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import type { Platform } from '../../platforms/rules.js';
 import { toIso } from '../../shared/clock.js';
-import { parseDateInput } from '../../shared/dates.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -28,11 +27,9 @@ import {
 } from './plans.generate.js';
 import * as repo from './plans.repository.js';
 import type { PlanRow, PlanStatus } from './plans.table.js';
-import { wallToUtc } from './plans.timezone.js';
+import { MAX_RANGE_DAYS, normalPillar, parseBound, planInputProblems } from './plans.input.js';
 
-/** The longest range a plan may cover. */
-export const MAX_RANGE_DAYS = 366;
-const DAY_MS = 86_400_000;
+export { MAX_RANGE_DAYS };
 
 /** `POST /plans/generate-preview`'s body; `POST /plans` adds `name`. */
 export interface PlanInput {
@@ -94,14 +91,6 @@ export const PLAN_SORTS = {
   createdAt: { expression: 'created_at', value: (r: PlanRow) => r.created_at },
 };
 
-/** A range bound: a date-time as given, or a `YYYY-MM-DD` as midnight in the plan's zone. */
-function parseBound(text: string, zone: string): number | undefined {
-  const ms = parseDateInput(text);
-  if (ms === undefined || text.length !== 10) return ms;
-  const [year, month, day] = text.split('-').map(Number) as [number, number, number];
-  return wallToUtc(zone, { year, month, day, hour: 0, minute: 0 }).ms;
-}
-
 interface Resolved {
   params: PlanParameters;
   brand: Brand;
@@ -128,27 +117,11 @@ async function resolve(
     problems.push({ field: 'timezone', reason: 'Must be an IANA time zone, e.g. Europe/Paris' });
     zone = 'UTC';
   }
+  problems.push(...planInputProblems(input as unknown as Record<string, unknown>, ctx.clock.now(), zone));
+  if (problems.length) throw invalidInput(problems);
   const start = parseBound(input.startDate, zone);
   const end = parseBound(input.endDate, zone);
-  const dateReason = 'Must be a date (YYYY-MM-DD, midnight in the plan’s time zone) or an ISO 8601 date-time';
-  if (start === undefined) problems.push({ field: 'startDate', reason: dateReason });
-  if (end === undefined) problems.push({ field: 'endDate', reason: dateReason });
-  if (start !== undefined && end !== undefined) {
-    if (end <= start) problems.push({ field: 'endDate', reason: 'Must be after startDate' });
-    else if (end - start > MAX_RANGE_DAYS * DAY_MS)
-      problems.push({ field: 'endDate', reason: `The range may span at most ${MAX_RANGE_DAYS} days` });
-    else if (end <= ctx.clock.now() + 1)
-      problems.push({ field: 'endDate', reason: 'Must be in the future: a plan schedules what is ahead' });
-  }
-  const pillars = (input.pillars ?? DEFAULT_PILLARS).map((p) => p.trim().replace(/\s+/g, ' '));
-  const seen = new Set<string>();
-  pillars.forEach((pillar, i) => {
-    if (!pillar) problems.push({ field: `pillars.${i}`, reason: 'Must not be blank' });
-    else if (seen.has(pillar.toLowerCase()))
-      problems.push({ field: `pillars.${i}`, reason: `'${pillar}' is listed twice` });
-    seen.add(pillar.toLowerCase());
-  });
-  if (problems.length) throw invalidInput(problems);
+  const pillars = (input.pillars ?? DEFAULT_PILLARS).map(normalPillar);
   return {
     brand: brand!,
     start: start!,

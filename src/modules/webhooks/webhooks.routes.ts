@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, DeletedSchema, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import * as deliveries from './webhooks.deliveries.js';
 import {
@@ -51,6 +51,14 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
     secrets: deps.webhookBox,
     allowPrivateUrls: deps.config.allowPrivateUrls,
   };
+  /** Routes whose body names a URL and events: checked by `webhookInputProblems` with the schema. */
+  const bodyChecked = {
+    ...config,
+    inputChecks: {
+      body: (body: Record<string, unknown>) => service.webhookInputProblems(body, ctx.allowPrivateUrls),
+      message: service.webhookProblemsMessage,
+    },
+  };
 
   app.get<{ Querystring: Static<typeof ListWebhooksQuery> }>(
     '/webhooks',
@@ -70,7 +78,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
   app.post<{ Body: Static<typeof CreateWebhookBody> }>(
     '/webhooks',
     {
-      config,
+      config: bodyChecked,
       preValidation: readOnly.refuse,
       schema: {
         tags: TAGS,
@@ -110,7 +118,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
   app.put<{ Params: Static<typeof Params>; Body: Static<typeof ReplaceWebhookBody> }>(
     '/webhooks/:id',
     {
-      config,
+      config: bodyChecked,
       ...readOnly.put((request, id) => service.getEndpoint(ctx, request.principal, id)),
       schema: {
         tags: TAGS,
@@ -135,7 +143,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
   app.patch<{ Params: Static<typeof Params>; Body: Static<typeof UpdateWebhookBody> }>(
     '/webhooks/:id',
     {
-      config,
+      config: bodyChecked,
       preValidation: readOnly.refuse,
       schema: {
         tags: TAGS,
@@ -210,7 +218,10 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
           'Sends a `webhook.test` event (not written to the event log) like any other delivery: signed, ' +
           'retried, and shown in the delivery log. 409 when the endpoint is disabled.',
         params: Params,
-        response: { 202: DataEnvelope(Type.Ref(WebhookDeliverySchema), 'The delivery, pending') },
+        response: {
+          409: ErrorResponse('The endpoint is disabled; enable it first'),
+          202: DataEnvelope(Type.Ref(WebhookDeliverySchema), 'The delivery, pending'),
+        },
       },
     },
     async (request, reply) => {
@@ -279,7 +290,10 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
           'One more attempt now, with the same body and `webhook-id`, of a succeeded or failed delivery. ' +
           '409 while an attempt is pending or when the endpoint is disabled.',
         params: DeliveryParams,
-        response: { 202: DataEnvelope(Type.Ref(WebhookDeliverySchema), 'The delivery, pending') },
+        response: {
+          409: ErrorResponse('The endpoint is disabled, or an attempt of this delivery is already pending'),
+          202: DataEnvelope(Type.Ref(WebhookDeliverySchema), 'The delivery, pending'),
+        },
       },
     },
     async (request, reply) => {

@@ -3,7 +3,7 @@ import { toIso } from '../../shared/clock.js';
 import { conflict, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { SecretBox } from '../../shared/secret-box.js';
-import { assertPublicUrl, UnsafeUrlError, type LookupFn } from '../../shared/ssrf.js';
+import { assertPublicUrl, assertUrlForm, UnsafeUrlError, type LookupFn } from '../../shared/ssrf.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { EVENT_TYPES } from '../events/events.table.js';
 import type { ServiceContext } from '../context.js';
@@ -77,35 +77,68 @@ const UNSAFE_REASONS: Record<UnsafeUrlError['reason'], string> = {
   unresolvable: 'Its host name does not resolve',
 };
 
-/** The SSRF guard at registration and update: a refused URL is a 400 naming `url`, never a 500. */
-async function checkUrl(ctx: WebhooksContext, url: string): Promise<void> {
+function urlProblem(error: UnsafeUrlError): FieldProblem {
+  const address = error.address ? ` (${error.address})` : '';
+  return { field: 'url', reason: UNSAFE_REASONS[error.reason] + address };
+}
+
+/**
+ * The problems of a webhook body that the body alone shows: unknown event types, and a URL refused by
+ * its form — scheme, credentials, length, a literal private address (unless `allowPrivate`). Whether a
+ * host name resolves to public addresses is the service's to check, after.
+ */
+export function webhookInputProblems(input: Record<string, unknown>, allowPrivate: boolean): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (typeof input.url === 'string') {
+    try {
+      assertUrlForm(input.url, { allowPrivate });
+    } catch (error) {
+      if (!(error instanceof UnsafeUrlError)) throw error;
+      problems.push(urlProblem(error));
+    }
+  }
+  if (Array.isArray(input.events)) {
+    input.events.forEach((type, i) => {
+      if (typeof type === 'string' && !SUBSCRIBABLE.has(type)) {
+        problems.push({
+          field: `events.${i}`,
+          reason: `Unknown event type '${type}'; use one of: ${EVENT_TYPES.join(', ')}, or "*" for all`,
+        });
+      }
+    });
+  }
+  return problems;
+}
+
+/** The message of a 400 led by unknown event types: it names them all. */
+export function webhookProblemsMessage(
+  problems: FieldProblem[],
+  input: Record<string, unknown>,
+): string | undefined {
+  const events = Array.isArray(input.events) ? (input.events as unknown[]) : [];
+  const unknown = problems
+    .filter((p) => p.field.startsWith('events.'))
+    .map((p) => `'${String(events[Number(p.field.split('.')[1])])}'`);
+  if (!problems[0]?.field.startsWith('events.')) return undefined;
+  return `Unknown event type${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`;
+}
+
+/**
+ * Every problem the body shows, then the SSRF guard at registration and update: a URL whose host does not
+ * resolve, or resolves to a private address, is a 400 naming `url`, never a 500.
+ */
+async function checkInput(ctx: WebhooksContext, input: EndpointInput): Promise<void> {
+  const problems = webhookInputProblems(input as Record<string, unknown>, ctx.allowPrivateUrls);
+  if (problems.length) {
+    throw invalidInput(problems, webhookProblemsMessage(problems, input as Record<string, unknown>));
+  }
+  if (input.url === undefined) return;
   try {
-    await assertPublicUrl(url, { allowPrivate: ctx.allowPrivateUrls, lookup: ctx.lookup });
+    await assertPublicUrl(input.url, { allowPrivate: ctx.allowPrivateUrls, lookup: ctx.lookup });
   } catch (error) {
     if (!(error instanceof UnsafeUrlError)) throw error;
-    const address = error.address ? ` (${error.address})` : '';
-    throw invalidInput([{ field: 'url', reason: UNSAFE_REASONS[error.reason] + address }]);
+    throw invalidInput([urlProblem(error)]);
   }
-}
-
-function checkEvents(events: string[]): void {
-  const problems: FieldProblem[] = [];
-  events.forEach((type, i) => {
-    if (!SUBSCRIBABLE.has(type)) {
-      problems.push({
-        field: `events.${i}`,
-        reason: `Unknown event type '${type}'; use one of: ${EVENT_TYPES.join(', ')}, or "*" for all`,
-      });
-    }
-  });
-  if (problems.length === 0) return;
-  const unknown = problems.map((p) => `'${events[Number(p.field.split('.')[1])]}'`);
-  throw invalidInput(problems, `Unknown event type${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
-}
-
-async function checkInput(ctx: WebhooksContext, input: EndpointInput): Promise<void> {
-  if (input.events !== undefined) checkEvents(input.events);
-  if (input.url !== undefined) await checkUrl(ctx, input.url);
 }
 
 export async function createEndpoint(
