@@ -2891,11 +2891,13 @@ export interface components {
     PlanPreviewRequest: {
       brandId: string;
       /**
+       * Format: date-or-date-time
        * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
        * @example 2027-03-01
        */
       startDate: string;
       /**
+       * Format: date-or-date-time
        * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
        * @example 2027-03-29
        */
@@ -2908,6 +2910,7 @@ export interface components {
       /** @example launch the spring collection */
       goal?: string | null;
       /**
+       * Format: time-zone
        * @description IANA time zone of the posting times; default the brand's
        * @example Europe/Paris
        */
@@ -2919,11 +2922,13 @@ export interface components {
       name: string;
       brandId: string;
       /**
+       * Format: date-or-date-time
        * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
        * @example 2027-03-01
        */
       startDate: string;
       /**
+       * Format: date-or-date-time
        * @description Date YYYY-MM-DD (midnight in the plan's time zone) or ISO 8601 date-time
        * @example 2027-03-29
        */
@@ -2936,6 +2941,7 @@ export interface components {
       /** @example launch the spring collection */
       goal?: string | null;
       /**
+       * Format: time-zone
        * @description IANA time zone of the posting times; default the brand's
        * @example Europe/Paris
        */
@@ -3353,6 +3359,9 @@ export interface operations {
       200: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
@@ -3371,10 +3380,27 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description Unexpected error (no internals are shown; quote the X-Request-Id) */
       500: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3412,6 +3438,9 @@ export interface operations {
       200: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
@@ -3510,10 +3539,27 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description Unexpected error (no internals are shown; quote the X-Request-Id) */
       500: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3551,6 +3597,9 @@ export interface operations {
       200: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
@@ -3567,10 +3616,27 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description Unexpected error (no internals are shown; quote the X-Request-Id) */
       500: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3634,6 +3700,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3764,6 +3836,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3885,6 +3963,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4060,6 +4144,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4195,6 +4285,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4349,6 +4445,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4494,6 +4596,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4663,6 +4771,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4780,6 +4894,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4955,6 +5075,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5078,6 +5204,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5213,6 +5345,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5245,7 +5383,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      /** @description Only an active key can be rotated (`details.status`); or a request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5425,6 +5563,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5544,6 +5688,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5744,6 +5894,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5950,6 +6106,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6120,6 +6282,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6295,6 +6463,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6430,6 +6604,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6597,6 +6777,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6618,6 +6804,19 @@ export interface operations {
       };
       /** @description No such object for this organization and environment */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The post is being published; delete it once publishing ends */
+      409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
@@ -6729,6 +6928,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6894,6 +7099,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6926,7 +7137,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      /** @description The post is already publishing, published, failed or cancelled (`details.status`); or a request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7056,6 +7267,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7202,6 +7419,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7346,6 +7569,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7469,6 +7698,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7644,6 +7879,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7786,6 +8027,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7953,6 +8200,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8085,6 +8338,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8288,6 +8547,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8404,6 +8669,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8526,6 +8797,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8689,6 +8966,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8811,6 +9094,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8975,6 +9264,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9107,6 +9402,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9218,6 +9519,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9393,6 +9700,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9540,6 +9853,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9666,6 +9985,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9698,7 +10023,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      /** @description The job has already finished (`details.status`); or a request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9829,6 +10154,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9966,6 +10297,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10065,6 +10402,19 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The AI provider answered with an error or an unusable answer */
+      502: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
       503: {
         headers: {
@@ -10150,6 +10500,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10274,6 +10630,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10373,6 +10735,19 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description The AI provider answered with an error or an unusable answer */
+      502: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
       503: {
         headers: {
@@ -10449,6 +10824,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10577,6 +10958,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10703,6 +11090,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10854,6 +11247,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11031,6 +11430,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11225,6 +11630,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11345,6 +11756,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11520,6 +11937,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11658,6 +12081,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11812,6 +12241,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11944,6 +12379,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12105,6 +12546,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12284,6 +12731,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12316,7 +12769,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      /** @description The endpoint is disabled; enable it first; or a request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12460,6 +12913,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12600,6 +13059,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12731,6 +13196,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12763,7 +13234,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      /** @description The endpoint is disabled, or an attempt of this delivery is already pending; or a request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12902,6 +13373,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13019,6 +13496,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13194,6 +13677,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13322,6 +13811,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13343,6 +13838,19 @@ export interface operations {
       };
       /** @description No such object for this organization and environment */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description A SCHEDULED or PUBLISHING post uses the media item (`details.postId`) */
+      409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
@@ -13485,6 +13993,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13644,6 +14158,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13806,6 +14326,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13924,6 +14450,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14108,6 +14640,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14246,6 +14784,9 @@ export interface operations {
       200: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
@@ -14259,6 +14800,9 @@ export interface operations {
       302: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -14276,6 +14820,23 @@ export interface operations {
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -14286,6 +14847,9 @@ export interface operations {
       500: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -14368,6 +14932,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14496,6 +15066,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14517,6 +15093,19 @@ export interface operations {
       };
       /** @description No such object for this organization and environment */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description A SCHEDULED or PUBLISHING post will publish through the account */
+      409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
@@ -14642,6 +15231,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14776,6 +15371,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14906,6 +15507,12 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14938,7 +15545,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      /** @description The platform refused the reply, replying on it is not configured here, or its account must be connected again (`details.problem`); or a request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
