@@ -18,8 +18,9 @@ import { APIResource, seg } from './resource.js';
 /** Posts: `/posts`. */
 export class Posts extends APIResource {
   /**
-   * Lists posts (filters `status`, `platform`, `brandId`, `campaignId`, `startDate`/`endDate` on
-   * `scheduledFor`; `sortBy`, `sortOrder`). Await for the first page or `for await` over every post.
+   * Lists posts (filters `status`, `platform`, `brandId`, `campaignId`, `startDate`/`endDate` on the
+   * post's date — its `scheduledFor`, else `publishedAt`, else `createdAt`; `sortBy` (`date` for that
+   * same date), `sortOrder`). Await for the first page or `for await` over every post.
    */
   list(params?: PostListParams, options?: RequestOptions): PagePromise<Post> {
     return this.page<Post>('/posts', params, options);
