@@ -10,6 +10,7 @@ import {
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
+import { updateRuleTests } from '../../../test/helpers/update-rule.js';
 
 const HOUR = 3600_000;
 
@@ -277,6 +278,136 @@ for (const dialect of dialects) {
       });
       assert.equal(oversized.status, 400);
       assert.equal(oversized.body.error.details.field, 'metadata');
+    });
+
+    describe('the update rule: PATCH merges, PUT replaces, GET → edit → PUT works', () => {
+      updateRuleTests(
+        () => t,
+        () => tenant,
+        {
+          collection: '/api/v1/posts',
+          scope: 'read_write',
+          async create(owner) {
+            const brand = await call(t.app, 'POST', '/api/v1/brands', {
+              key: owner.live.admin,
+              body: { name: 'Owner brand' },
+            });
+            const campaign = await call(t.app, 'POST', '/api/v1/campaigns', {
+              key: owner.live.read_write,
+              body: {
+                brandId: brand.body.data.id,
+                name: 'C',
+                startDate: '2026-07-01',
+                endDate: '2026-07-31',
+              },
+            });
+            const res = await call(t.app, 'POST', '/api/v1/posts', {
+              key: owner.live.read_write,
+              body: {
+                brandId: brand.body.data.id,
+                platform: 'twitter',
+                caption: 'Orig',
+                link: 'https://example.com/a',
+                firstComment: 'first',
+                campaignId: campaign.body.data.id,
+                metadata: { a: 1, nested: { list: [1, 2] } },
+              },
+            });
+            assert.equal(res.status, 201, res.raw);
+            return (await call(t.app, 'GET', res.headers.location as string, { key: owner.live.read })).body
+              .data;
+          },
+          createBody: async () => ({ brandId, platform: 'twitter', caption: 'Another' }),
+          patch: { caption: 'Patched', link: 'https://example.com/b' },
+          required: ['brandId', 'platform', 'caption'],
+          resets: { link: null, firstComment: null, campaignId: null, metadata: {} },
+          edit: { caption: 'Edited' },
+          changedReadOnly: (read) => ({
+            id: 'post_01M8FHSW4FSXDVQCQJRMA72QE2',
+            publishedAt: read.createdAt,
+            platformPostId: '1790000000000000000',
+            platformUrl: 'https://x.com/audenci/status/1790000000000000000',
+            error: { code: 'rate_limited', message: 'Try later' },
+            createdAt: '2020-01-01T00:00:00.000Z',
+            updatedAt: read.updatedAt.replace(/\.\d{3}Z$/, 'Z'),
+          }),
+          hiddenReadOnly: { organizationId: 'org_01M8FHSW4FSXDVQCQJRMA72QE2', environment: 'test' },
+        },
+      );
+
+      it('PUT keeps the status it leaves out; a status only the publisher sets is 400; a published post is 409', async () => {
+        const scheduled = (await create({ caption: 'Later', scheduledFor: future(5) })).body.data;
+        const kept = await call(t.app, 'PUT', `/api/v1/posts/${scheduled.id}`, {
+          key: key(),
+          body: {
+            brandId,
+            platform: 'twitter',
+            caption: 'Later still',
+            scheduledFor: scheduled.scheduledFor,
+          },
+        });
+        assert.equal(kept.status, 200, kept.raw);
+        assert.equal(kept.body.data.status, 'SCHEDULED');
+        assert.equal(kept.body.data.caption, 'Later still');
+
+        const draft = (await create({ caption: 'Draft' })).body.data;
+        for (const status of ['PUBLISHING', 'PUBLISHED', 'FAILED']) {
+          const res = await call(t.app, 'PUT', `/api/v1/posts/${draft.id}`, {
+            key: key(),
+            body: { ...draft, status },
+          });
+          const reason =
+            'Must be one of: DRAFT, SCHEDULED, CANCELLED (PUBLISHING, PUBLISHED, FAILED are set by the publisher)';
+          assert.equal(res.status, 400, res.raw);
+          assert.deepEqual(res.body, {
+            error: {
+              code: 'INVALID_INPUT',
+              message: `status: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`,
+              details: { field: 'status', reason, errors: [{ field: 'status', reason }] },
+            },
+          });
+          const patched = await call(t.app, 'PATCH', `/api/v1/posts/${draft.id}`, {
+            key: key(),
+            body: { status },
+          });
+          assert.equal(patched.status, 400, patched.raw);
+          assert.equal(patched.body.error.details.field, 'status');
+        }
+        assert.deepEqual(
+          (await call(t.app, 'GET', `/api/v1/posts/${draft.id}`, { key: key() })).body.data,
+          draft,
+        );
+
+        // Published: its GET sent back (status PUBLISHED, publishedAt…) is a 409, not a complaint about status.
+        const published = (await create({ caption: 'Out' })).body.data;
+        await t.runtime.ctx.db
+          .updateTable('posts')
+          .set({
+            status: 'PUBLISHED',
+            published_at: clock.now(),
+            platform_post_id: '17',
+            platform_url: 'https://x.com/a/status/17',
+          })
+          .where('id', '=', published.id)
+          .execute();
+        const read = (await call(t.app, 'GET', `/api/v1/posts/${published.id}`, { key: key() })).body.data;
+        const frozen = await call(t.app, 'PUT', `/api/v1/posts/${published.id}`, {
+          key: key(),
+          body: { ...read, caption: 'Edited after publishing' },
+        });
+        assert.equal(frozen.status, 409, frozen.raw);
+        assert.deepEqual(frozen.body, {
+          error: {
+            code: 'CONFLICT',
+            message: 'A PUBLISHED post cannot be edited',
+            details: { status: 'PUBLISHED' },
+          },
+        });
+        assert.deepEqual(
+          (await call(t.app, 'GET', `/api/v1/posts/${published.id}`, { key: key() })).body.data,
+          read,
+        );
+      });
     });
 
     it('Idempotency-Key: a replay returns the first answer, another body is 422, a race creates one post', async () => {
