@@ -135,6 +135,11 @@ describe('loadConfig', () => {
       rejects({ AUDENCI_WEBHOOK_RETRY_DELAYS: '5,,6' }, 'AUDENCI_WEBHOOK_RETRY_DELAYS', /comma-separated/);
     });
 
+    it('AUDENCI_PUBLIC_URL longer than 1,024 characters (the API answers URLs of at most 2,048)', () => {
+      const long = `https://example.com/${'a'.repeat(1005)}`;
+      rejects({ AUDENCI_PUBLIC_URL: long }, 'AUDENCI_PUBLIC_URL', /at most 1024 characters/);
+    });
+
     it('a delay list longer than the API documents (one snapshot or attempt per entry)', () => {
       const many = Array.from({ length: 51 }, (_, i) => String(i + 1)).join(',');
       rejects(

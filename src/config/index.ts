@@ -38,6 +38,12 @@ export interface Config {
   authFailureLimit: number;
   /** Length of that window (AUDENCI_AUTH_FAILURE_WINDOW_SECONDS). */
   authFailureWindowSeconds: number;
+  /**
+   * Requests one client address may make per rate-limit window to the public routes (the documents,
+   * the changelog, the OAuth callback); probes and metrics are never limited. AUDENCI_PUBLIC_RATE_LIMIT;
+   * 0 turns it off.
+   */
+  publicRateLimit: number;
   /** How often buffered `last_used_at` times are written to the database. */
   keyUsageFlushMs: number;
   databasePoolSize: number;
@@ -169,6 +175,20 @@ function url(env: Env, name: string, protocols: string[], fallback?: string): st
     throw new ConfigError(name, `must use ${protocols.map((p) => p.replace(':', '://')).join(' or ')}`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+/**
+ * Longest AUDENCI_PUBLIC_URL: every URL the API answers (media links, job results, OAuth callbacks) is
+ * it plus a path of under 200 characters, and the API documents URLs of at most 2,048.
+ */
+export const MAX_PUBLIC_URL_LENGTH = 1024;
+
+function publicUrl(env: Env, port: number): string {
+  const value = url(env, 'AUDENCI_PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!;
+  if (value.length > MAX_PUBLIC_URL_LENGTH) {
+    throw new ConfigError('AUDENCI_PUBLIC_URL', `must be at most ${MAX_PUBLIC_URL_LENGTH} characters long`);
+  }
+  return value;
 }
 
 /** Hides credentials: everything before the last `@` (a password may itself hold `/`, `?` or `#`). */
@@ -335,7 +355,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     port,
     host: read(env, 'HOST') ?? '0.0.0.0',
-    publicUrl: url(env, 'AUDENCI_PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!,
+    publicUrl: publicUrl(env, port),
     dataDir: path.resolve(read(env, 'AUDENCI_DATA_DIR') ?? './data'),
     databaseUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -354,6 +374,7 @@ export function loadConfig(env: Env = process.env): Config {
     authCacheTtlMs: integer(env, 'AUDENCI_AUTH_CACHE_TTL_MS', 5_000, 0, 300_000),
     authFailureLimit: integer(env, 'AUDENCI_AUTH_FAILURE_LIMIT', 100, 0, 1_000_000),
     authFailureWindowSeconds: integer(env, 'AUDENCI_AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
+    publicRateLimit: integer(env, 'AUDENCI_PUBLIC_RATE_LIMIT', 1000, 0, 10_000_000),
     keyUsageFlushMs: integer(env, 'AUDENCI_KEY_USAGE_FLUSH_MS', 10_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'AUDENCI_DB_POOL_SIZE', 10, 1, 500),
     databaseConnectTimeoutMs: integer(env, 'AUDENCI_DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -429,6 +450,7 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_AUTH_CACHE_TTL_MS',
   'AUDENCI_AUTH_FAILURE_LIMIT',
   'AUDENCI_AUTH_FAILURE_WINDOW_SECONDS',
+  'AUDENCI_PUBLIC_RATE_LIMIT',
   'AUDENCI_KEY_USAGE_FLUSH_MS',
   'AUDENCI_DB_POOL_SIZE',
   'AUDENCI_DB_CONNECT_TIMEOUT_MS',

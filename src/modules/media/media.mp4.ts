@@ -3,6 +3,7 @@
  * picture size (the first `moov/trak/tkhd` with a non-zero width and height). Top-level boxes are
  * walked by their headers, so a `moov` after a large `mdat` costs a few small reads, not the file.
  */
+import { MAX_VIDEO_SECONDS } from './media.table.js';
 
 export interface VideoInfo {
   durationSeconds: number | null;
@@ -77,7 +78,9 @@ export function parseMoov(moov: Buffer): VideoInfo {
   for (const box of childBoxes(moov)) {
     if (box.type === 'mvhd') {
       const seconds = parseMvhd(moov, box);
-      info.durationSeconds = seconds === null ? null : Math.round(seconds * 1000) / 1000;
+      // A header claiming more than a year is not a real video's length: unknown, not a huge number.
+      info.durationSeconds =
+        seconds === null || seconds > MAX_VIDEO_SECONDS ? null : Math.round(seconds * 1000) / 1000;
     } else if (box.type === 'trak' && info.width === null) {
       const tkhd = childBoxes(moov, box.start, box.end).find((b) => b.type === 'tkhd');
       const size = tkhd && parseTkhd(moov, tkhd);

@@ -1,6 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
-import { MEDIA_SOURCES, MEDIA_TYPES } from './media.table.js';
+import { Count, DateTime, Id, Int32, ListQuery, MAX_ID_LENGTH, Nullable, Url } from '../../http/schemas.js';
+import {
+  MAX_FILENAME_LENGTH,
+  MAX_THUMBNAIL_BYTES,
+  MAX_VIDEO_SECONDS,
+  MEDIA_SOURCES,
+  MEDIA_TYPES,
+} from './media.table.js';
 
 export const MEDIA_EXAMPLE = 'med_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
 const BRAND_EXAMPLE = 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
@@ -16,6 +22,10 @@ export const CONTENT_TYPES = [
   'video/webm',
 ] as const;
 
+/** Pixels of a side: PNG allows up to 2^31 − 1, JPEG and GIF 65,535, MP4 65,536. */
+const Side = Nullable(Int32(0, 2_147_483_647, { examples: [1080] }));
+const BrandId = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, examples: [BRAND_EXAMPLE] });
+
 const MediaType = Type.Unsafe<(typeof MEDIA_TYPES)[number]>({
   type: 'string',
   enum: [...MEDIA_TYPES],
@@ -24,37 +34,48 @@ const MediaType = Type.Unsafe<(typeof MEDIA_TYPES)[number]>({
 
 export const MediaSchema = Type.Object(
   {
-    id: Type.String({ examples: [MEDIA_EXAMPLE] }),
-    brandId: Nullable(Type.String({ examples: [BRAND_EXAMPLE] })),
+    id: Id(MEDIA_EXAMPLE),
+    brandId: Nullable(BrandId),
     type: MediaType,
-    mimeType: Type.String({
+    mimeType: Type.Unsafe<(typeof CONTENT_TYPES)[number]>({
+      type: 'string',
+      enum: [...CONTENT_TYPES],
       description: 'Read from the file itself (magic numbers), not from what the uploader declared',
       examples: ['image/png'],
     }),
-    size: Type.Integer({ minimum: 0, description: 'Bytes', examples: [48213] }),
+    size: Count({ description: 'Bytes', examples: [48213] }),
     sha256: Type.String({
       pattern: '^[0-9a-f]{64}$',
+      maxLength: 64,
       description: "SHA-256 of the content (hex); also the content's strong ETag",
     }),
-    width: Nullable(Type.Integer({ minimum: 0, examples: [1080] })),
-    height: Nullable(Type.Integer({ minimum: 0, examples: [1350] })),
+    width: Side,
+    height: Side,
     durationSeconds: Nullable(
-      Type.Number({ minimum: 0, description: 'Videos (MP4/MOV) only', examples: [12.5] }),
+      Type.Number({
+        minimum: 0,
+        maximum: MAX_VIDEO_SECONDS,
+        description: 'Videos (MP4/MOV) only; null when unknown (or when the file claims more than a year)',
+        examples: [12.5],
+      }),
     ),
-    filename: Nullable(Type.String({ examples: ['launch.png'] })),
+    filename: Nullable(
+      Type.String({
+        maxLength: MAX_FILENAME_LENGTH,
+        description: `The uploaded file's name, or the URL's last segment (cut to ${MAX_FILENAME_LENGTH} characters)`,
+        examples: ['launch.png'],
+      }),
+    ),
     source: Type.Unsafe<(typeof MEDIA_SOURCES)[number]>({
       type: 'string',
       enum: [...MEDIA_SOURCES],
       description: '`upload` (multipart), `url` (imported), `generated` (AI image generation)',
     }),
-    url: Type.String({
-      format: 'uri',
+    url: Url({
       description: 'The content (`GET /media/{id}/content`): send the API key, or use a signed link',
       examples: [`https://api.audenci.com/api/v1/media/${MEDIA_EXAMPLE}/content`],
     }),
-    thumbnailUrl: Nullable(
-      Type.String({ format: 'uri', description: 'A JPEG of at most 320×320 px, for images and GIFs' }),
-    ),
+    thumbnailUrl: Nullable(Url({ description: 'A JPEG of at most 320×320 px, for images and GIFs' })),
     createdAt: DateTime(),
   },
   {
@@ -75,7 +96,7 @@ export const ImportMediaBody = Type.Object(
         'loopback and link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)',
       examples: ['https://example.com/images/launch.png'],
     }),
-    brandId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, examples: [BRAND_EXAMPLE] }))),
+    brandId: Type.Optional(Nullable(BrandId)),
   },
   { additionalProperties: false, examples: [{ url: 'https://example.com/images/launch.png' }] },
 );
@@ -83,32 +104,37 @@ export const ImportMediaBody = Type.Object(
 /**
  * The multipart form as documented. Parts are read from the stream by the handler (the file is never
  * buffered), so the validator sees an empty object: `file` is required by the handler, not here.
+ * `maxBytes` is the server's limit for the largest type (413 beyond its own type's limit).
  */
-export const UploadMediaForm = Type.Object(
-  {
-    file: Type.Optional(
-      Type.Unsafe<string>({
-        type: 'string',
-        contentMediaType: 'application/octet-stream',
-        description: 'The file (required). Its part Content-Type, if specific, must agree with its bytes.',
-      }),
-    ),
-    brandId: Type.Optional(
-      Type.String({ description: 'The brand the item belongs to', examples: [BRAND_EXAMPLE] }),
-    ),
-  },
-  { additionalProperties: false },
-);
+export const uploadMediaForm = (maxBytes: number) =>
+  Type.Object(
+    {
+      file: Type.Optional(
+        Type.Unsafe<string>({
+          type: 'string',
+          contentMediaType: 'application/octet-stream',
+          maxLength: maxBytes,
+          description: 'The file (required). Its part Content-Type, if specific, must agree with its bytes.',
+        }),
+      ),
+      brandId: Type.Optional(Type.String({ ...BrandId, description: 'The brand the item belongs to' })),
+    },
+    { additionalProperties: false },
+  );
 
 export const ListMediaQuery = ListQuery(['createdAt'], {
   type: Type.Optional(MediaType),
-  brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  brandId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH })),
 });
 
 export const ContentQuery = Type.Object(
   {
     expires: Type.Optional(
-      Type.String({ pattern: '^[0-9]{1,12}$', description: 'Signed links: expiry (Unix seconds)' }),
+      Type.String({
+        pattern: '^[0-9]{1,12}$',
+        maxLength: 12,
+        description: 'Signed links: expiry (Unix seconds)',
+      }),
     ),
     signature: Type.Optional(
       Type.String({ minLength: 1, maxLength: 128, description: 'Signed links: the signature' }),
@@ -117,7 +143,11 @@ export const ContentQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** A binary response in each media type. */
-export function binaryContent(types: readonly string[]) {
-  return Object.fromEntries(types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]));
+/** A binary response of at most `maxBytes` in each media type. */
+export function binaryContent(types: readonly string[], maxBytes: number) {
+  return Object.fromEntries(
+    types.map((t) => [t, { schema: { type: 'string', format: 'binary', maxLength: maxBytes } }]),
+  );
 }
+
+export { MAX_THUMBNAIL_BYTES };

@@ -10,7 +10,7 @@ import { probe, UnreadableMediaError, type Probed } from './media.probe.js';
 import * as repo from './media.repository.js';
 import { signContent, verifyContentSignature } from './media.signing.js';
 import { MediaGate, type MediaLimits } from './media.sniff.js';
-import type { MediaRow, MediaSource, MediaType } from './media.table.js';
+import { MAX_FILENAME_LENGTH, type MediaRow, type MediaSource, type MediaType } from './media.table.js';
 import type { ByteRange, MediaStorage } from './storage/index.js';
 
 /** A media item as the API shows it. */
@@ -111,9 +111,8 @@ function cleanFilename(name: string | null | undefined): string | null {
   const clean = [...base]
     .filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f && c !== '"')
     .join('')
-    .trim()
-    .slice(0, 255);
-  return clean === '' ? null : clean;
+    .trim();
+  return clean === '' ? null : [...clean].slice(0, MAX_FILENAME_LENGTH).join('');
 }
 
 /**

@@ -4,6 +4,12 @@ import type { Environment } from '../../shared/tenant.js';
 export const MEDIA_TYPES = ['image', 'gif', 'video'] as const;
 export type MediaType = (typeof MEDIA_TYPES)[number];
 export const MEDIA_SOURCES = ['upload', 'url', 'generated'] as const;
+/** Longest file name kept (an upload's or a URL's last segment; longer ones are cut). */
+export const MAX_FILENAME_LENGTH = 255;
+/** Longest video duration believed (a year): an MP4 header claiming more leaves the duration unknown. */
+export const MAX_VIDEO_SECONDS = 366 * 86_400;
+/** A thumbnail is a JPEG of at most 320×320 px: far below this many bytes. */
+export const MAX_THUMBNAIL_BYTES = 1024 * 1024;
 export type MediaSource = (typeof MEDIA_SOURCES)[number];
 
 export interface MediaTable {

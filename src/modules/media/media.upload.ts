@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart, { type Multipart } from '@fastify/multipart';
+import { MAX_ID_LENGTH } from '../../http/schemas.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { assignBrand, deleteMedia, storeMedia, type Media, type MediaContext } from './media.service.js';
@@ -99,6 +100,9 @@ async function takePart(ctx: MediaContext, tenant: Tenant, part: Multipart, uplo
     if (field !== 'brandId') throw badBody({ field, reason: 'Unknown field' });
     // A part sent as application/json arrives parsed; a brand id is a string.
     if (typeof part.value !== 'string') throw badBody({ field, reason: 'Must be a string' });
+    if (part.value.length > MAX_ID_LENGTH) {
+      throw badBody({ field, reason: `Must be at most ${MAX_ID_LENGTH} characters` });
+    }
     upload.brandId = part.value;
     if (upload.media) upload.media = await assignBrand(ctx, tenant, upload.media.id, part.value);
     return;
