@@ -37,21 +37,28 @@ export interface CreateOrganizationInput {
   rateLimit?: number | null;
 }
 
+/** Longest organization name, and highest per-organization rate limit (requests per hour). */
+export const MAX_ORGANIZATION_NAME_LENGTH = 200;
+export const MAX_RATE_LIMIT = 10_000_000;
+
 function checkInput(input: { name?: string; plan?: string; rateLimit?: number | null }): void {
   const problems = [];
-  if (input.name !== undefined && (input.name.trim() === '' || input.name.length > 200)) {
-    problems.push({ field: 'name', reason: 'Must be 1 to 200 characters' });
+  if (
+    input.name !== undefined &&
+    (input.name.trim() === '' || input.name.length > MAX_ORGANIZATION_NAME_LENGTH)
+  ) {
+    problems.push({ field: 'name', reason: `Must be 1 to ${MAX_ORGANIZATION_NAME_LENGTH} characters` });
   }
   if (input.plan !== undefined && !(PLANS as readonly string[]).includes(input.plan)) {
     problems.push({ field: 'plan', reason: `Must be one of: ${PLANS.join(', ')}` });
   }
   if (
     input.rateLimit != null &&
-    (!Number.isInteger(input.rateLimit) || input.rateLimit < 1 || input.rateLimit > 10_000_000)
+    (!Number.isInteger(input.rateLimit) || input.rateLimit < 1 || input.rateLimit > MAX_RATE_LIMIT)
   ) {
     problems.push({
       field: 'rateLimit',
-      reason: 'Must be a whole number of requests per hour from 1 to 10000000',
+      reason: `Must be a whole number of requests per hour from 1 to ${MAX_RATE_LIMIT}`,
     });
   }
   if (problems.length) throw invalidInput(problems);

@@ -9,6 +9,8 @@ import {
   postingRank,
   POSTING_TIMES,
 } from './plans.schedule.js';
+import { MAX_RANGE_DAYS } from './plans.input.js';
+import { MAX_PLAN_ITEMS, MAX_POSTS_PER_WEEK } from './plans.schemas.js';
 import { formatLocal, localParts, wallToUtc } from './plans.timezone.js';
 import { PLATFORMS, twitterWeightedLength } from '../../platforms/rules.js';
 
@@ -108,5 +110,17 @@ describe('plans: captions', () => {
     assert.deepEqual(long.hashtags, []);
     const ok = { caption: 'Short #fine', hashtags: ['fine'] };
     assert.deepEqual(fitCaption('twitter', ok), ok);
+  });
+});
+
+describe('plans: the documented bounds', () => {
+  it('no plan has more items than `items` allows: every platform at the top rate over the longest range', () => {
+    // The longest range, stretched by an hour of daylight saving time.
+    const longest = postCount(MAX_POSTS_PER_WEEK, 0, MAX_RANGE_DAYS * DAY + HOUR);
+    assert.equal(longest, 1098);
+    assert.ok(
+      longest * PLATFORMS.length <= MAX_PLAN_ITEMS,
+      `${longest * PLATFORMS.length} > ${MAX_PLAN_ITEMS}`,
+    );
   });
 });

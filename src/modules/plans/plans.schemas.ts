@@ -1,5 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import { DateOrDateTime, DateTime, ListQuery, Nullable, TimeZoneName } from '../../http/schemas.js';
+import { DRAFT_LIMITS } from '../../ai/index.js';
+import {
+  DateOrDateTime,
+  DateTime,
+  Id,
+  Int32,
+  ListQuery,
+  MAX_ID_LENGTH,
+  Nullable,
+  TimeZoneName,
+} from '../../http/schemas.js';
 import { NOT_BLANK } from '../../http/validation.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 import { CampaignSchema } from '../campaigns/index.js';
@@ -13,24 +23,56 @@ const Status = Type.Unsafe<(typeof PLAN_STATUSES)[number]>({
   enum: [...PLAN_STATUSES],
   description: '`draft` until applied; `applied` once its campaign and posts exist',
 });
-const Counts = (description: string) => Type.Record(Type.String(), Type.Integer(), { description });
+
+/** Most posts per platform per week a plan asks for. */
+export const MAX_POSTS_PER_WEEK = 21;
+/**
+ * Most items of a plan: every platform at the highest rate over the longest range (a day more, for a
+ * range that spans a daylight-saving change).
+ */
+export const MAX_PLAN_ITEMS = Math.ceil(((MAX_RANGE_DAYS + 1) * MAX_POSTS_PER_WEEK) / 7) * PLATFORMS.length;
+
+const ItemCount = (options: { description?: string } = {}) => Int32(0, MAX_PLAN_ITEMS, options);
+const Counts = (description: string) => Type.Record(Type.String(), ItemCount(), { description });
+
+/** Fields a plan takes and shows alike: one schema each, for the body and for the plan. */
+const PostsPerWeek = Int32(1, MAX_POSTS_PER_WEEK, {
+  description: 'Posts per platform per week; a partial week gets its share',
+});
+const Pillar = Type.String({ minLength: 1, maxLength: 60, pattern: NOT_BLANK, examples: ['education'] });
+const MAX_PILLARS = 12;
+const Goal = Nullable(Type.String({ maxLength: 500, examples: ['launch the spring collection'] }));
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, examples: ['Spring plan'] });
+/** The resolved zone of a plan (checked as input by `TimeZoneName`). */
+const TimeZone = Type.String({ minLength: 1, maxLength: 64, examples: ['Europe/Paris'] });
+const Platforms = Type.Array(Platform, { minItems: 1, maxItems: PLATFORMS.length, uniqueItems: true });
 
 export const PlanItemSchema = Type.Object(
   {
     platform: Platform,
     scheduledFor: DateTime({ description: 'The planned time (UTC)' }),
     localTime: Type.String({
+      maxLength: 35,
       description: "The same time in the plan's time zone, with its offset",
       examples: ['2027-03-30T09:00:00+02:00'],
     }),
-    caption: Type.String({ description: "Valid for the platform's text rules (length, hashtags)" }),
-    hashtags: Type.Array(Type.String(), { description: 'The hashtags in the caption, without `#`' }),
-    pillar: Type.String({ examples: ['education'] }),
+    caption: Type.String({
+      maxLength: DRAFT_LIMITS.caption,
+      description: "Valid for the platform's text rules (length, hashtags)",
+    }),
+    hashtags: Type.Array(Type.String({ maxLength: DRAFT_LIMITS.hashtag }), {
+      maxItems: DRAFT_LIMITS.hashtags,
+      description: 'The hashtags in the caption, without `#`',
+    }),
+    pillar: Pillar,
     mediaSuggestion: Type.Object(
       {
         type: Type.Union([Type.Literal('image'), Type.Literal('video')]),
-        aspectRatio: Type.String({ examples: ['4:5'] }),
-        prompt: Type.String({ description: 'A brief, usable as the prompt of `POST /images/generate`' }),
+        aspectRatio: Type.String({ maxLength: 10, examples: ['4:5'] }),
+        prompt: Type.String({
+          maxLength: 1000,
+          description: 'A brief, usable as the prompt of `POST /images/generate` (at most 1,000 characters)',
+        }),
       },
       {
         additionalProperties: false,
@@ -43,7 +85,7 @@ export const PlanItemSchema = Type.Object(
 
 export const PlanSummarySchema = Type.Object(
   {
-    totalItems: Type.Integer(),
+    totalItems: ItemCount(),
     byPlatform: Counts('Items per platform'),
     byPillar: Counts('Items per pillar'),
     unplaced: Counts(
@@ -51,15 +93,15 @@ export const PlanSummarySchema = Type.Object(
     ),
     startDate: DateTime(),
     endDate: DateTime(),
-    timezone: Type.String({ examples: ['Europe/Paris'] }),
-    postsPerWeek: Type.Integer(),
+    timezone: TimeZone,
+    postsPerWeek: PostsPerWeek,
   },
   { $id: 'PlanSummary', title: 'PlanSummary', additionalProperties: false },
 );
 
 export const PlanPreviewSchema = Type.Object(
   {
-    items: Type.Array(Type.Ref(PlanItemSchema), { description: 'Sorted by time' }),
+    items: Type.Array(Type.Ref(PlanItemSchema), { maxItems: MAX_PLAN_ITEMS, description: 'Sorted by time' }),
     summary: Type.Ref(PlanSummarySchema),
   },
   { $id: 'PlanPreview', title: 'PlanPreview', additionalProperties: false },
@@ -67,28 +109,30 @@ export const PlanPreviewSchema = Type.Object(
 
 const ParametersSchema = Type.Object(
   {
-    brandId: Type.String(),
+    brandId: Id('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
     startDate: DateTime(),
     endDate: DateTime(),
-    platforms: Type.Array(Platform),
-    postsPerWeek: Type.Integer(),
-    pillars: Type.Array(Type.String()),
-    goal: Nullable(Type.String()),
-    timezone: Type.String(),
+    platforms: Platforms,
+    postsPerWeek: PostsPerWeek,
+    pillars: Type.Array(Pillar, { maxItems: MAX_PILLARS }),
+    goal: Goal,
+    timezone: TimeZone,
   },
   { additionalProperties: false, description: 'What the plan was generated from, defaults resolved' },
 );
 
 export const PlanSchema = Type.Object(
   {
-    id: Type.String({ examples: ['plan_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
-    brandId: Type.String(),
-    name: Type.String(),
+    id: Id('plan_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    brandId: Id('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    name: Name,
     status: Status,
-    campaignId: Nullable(Type.String(), { description: 'The campaign `apply` created' }),
+    campaignId: Nullable(Id('cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'), {
+      description: 'The campaign `apply` created',
+    }),
     appliedAt: Nullable(DateTime()),
     parameters: ParametersSchema,
-    items: Type.Array(Type.Ref(PlanItemSchema)),
+    items: Type.Array(Type.Ref(PlanItemSchema), { maxItems: MAX_PLAN_ITEMS }),
     summary: Type.Ref(PlanSummarySchema),
     createdAt: DateTime(),
     updatedAt: DateTime(),
@@ -104,7 +148,7 @@ export const PlanApplicationSchema = Type.Object(
       description: 'The campaign; null if it was deleted after an earlier apply',
     }),
     created: Type.Boolean({ description: 'Whether this call applied the plan (false on a repeat)' }),
-    postsCreated: Type.Integer({ description: 'Draft posts this call created (0 on a repeat)' }),
+    postsCreated: ItemCount({ description: 'Draft posts this call created (0 on a repeat)' }),
   },
   { $id: 'PlanApplication', title: 'PlanApplication', additionalProperties: false },
 );
@@ -116,23 +160,19 @@ const DateInput = (example: string) =>
   });
 
 const parameterFields = {
-  brandId: Type.String({ minLength: 1, maxLength: 64 }),
+  brandId: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
   startDate: DateInput('2027-03-01'),
   endDate: DateInput('2027-03-29'),
-  platforms: Type.Array(Platform, { minItems: 1, maxItems: PLATFORMS.length, uniqueItems: true }),
-  postsPerWeek: Type.Integer({
-    minimum: 1,
-    maximum: 21,
-    description: 'Posts per platform per week; a partial week gets its share',
-  }),
+  platforms: Platforms,
+  postsPerWeek: PostsPerWeek,
   pillars: Type.Optional(
-    Type.Array(Type.String({ minLength: 1, maxLength: 60, pattern: NOT_BLANK }), {
+    Type.Array(Pillar, {
       minItems: 1,
-      maxItems: 12,
+      maxItems: MAX_PILLARS,
       description: `Content pillars, rotated; default ${DEFAULT_PILLARS.join(', ')}`,
     }),
   ),
-  goal: Type.Optional(Nullable(Type.String({ maxLength: 500, examples: ['launch the spring collection'] }))),
+  goal: Type.Optional(Goal),
   timezone: Type.Optional(
     TimeZoneName({ description: "IANA time zone of the posting times; default the brand's" }),
   ),
@@ -154,14 +194,14 @@ export const PreviewPlanBody = Type.Object(parameterFields, {
 
 export const CreatePlanBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, examples: ['Spring plan'] }),
+    name: Name,
     ...parameterFields,
   },
   { additionalProperties: false, examples: [{ name: 'Spring plan', ...example }] },
 );
 
 export const ListPlansQuery = ListQuery(['createdAt'], {
-  brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  brandId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH })),
   status: Type.Optional(Status),
 });
 

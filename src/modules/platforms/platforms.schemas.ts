@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../../http/schemas.js';
+import { Int32, Nullable, Url } from '../../http/schemas.js';
 import { MEDIA_TYPES, PLATFORMS, type Platform, type PlatformRules } from '../../platforms/rules.js';
 
 /** A platform id: the `platform` of posts, accounts, comments and analytics. */
@@ -10,16 +10,22 @@ export const PlatformName = Type.Unsafe<Platform>({
   examples: ['instagram'],
 });
 
-const Limit = (description: string) => Nullable(Type.Integer({ minimum: 0 }), { description });
-const Bound = (description: string) => Nullable(Type.Number({ minimum: 0 }), { description });
+/**
+ * The rules are this server's own data (rules.ts), so their bounds are generous ceilings, not guesses:
+ * counts and lengths fit in 1,000,000, ratios and durations in 100,000.
+ */
+const MAX_RULE = 1_000_000;
+const Limit = (description: string) => Nullable(Int32(0, MAX_RULE), { description });
+const Bound = (description: string) =>
+  Nullable(Type.Number({ minimum: 0, maximum: 100_000 }), { description });
 
 export const PlatformRulesSchema = Type.Object(
   {
     platform: PlatformName,
-    displayName: Type.String({ examples: ['Instagram'] }),
+    displayName: Type.String({ maxLength: 100, examples: ['Instagram'] }),
     text: Type.Object(
       {
-        maxLength: Type.Integer({ minimum: 1, description: 'Longest caption, measured as `counting` says' }),
+        maxLength: Int32(1, MAX_RULE, { description: 'Longest caption, measured as `counting` says' }),
         counting: Type.Unsafe<PlatformRules['text']['counting']>({
           type: 'string',
           enum: ['characters', 'twitter-weighted'],
@@ -46,12 +52,10 @@ export const PlatformRulesSchema = Type.Object(
     media: Type.Object(
       {
         required: Type.Boolean({ description: 'A post without media is refused' }),
-        maxCount: Type.Integer({ minimum: 0, description: 'Most media items in one post' }),
+        maxCount: Int32(0, MAX_RULE, { description: 'Most media items in one post' }),
         types: Type.Array(
           Type.Unsafe<PlatformRules['media']['types'][number]>({ type: 'string', enum: [...MEDIA_TYPES] }),
-          {
-            description: 'Media types the platform takes',
-          },
+          { maxItems: MEDIA_TYPES.length, uniqueItems: true, description: 'Media types the platform takes' },
         ),
         maxImages: Limit('Most images in one post'),
         maxVideos: Limit('Most videos in one post'),
@@ -83,8 +87,8 @@ export const PlatformRulesSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    notes: Type.String({ description: 'The rules in a sentence or two, for people' }),
-    sources: Type.Array(Type.String({ format: 'uri' }), { description: 'Where the numbers come from' }),
+    notes: Type.String({ maxLength: 2000, description: 'The rules in a sentence or two, for people' }),
+    sources: Type.Array(Url(), { maxItems: 20, description: 'Where the numbers come from' }),
   },
   {
     $id: 'PlatformRules',
@@ -114,6 +118,6 @@ export const PlatformParams = Type.Object(
 );
 
 export const PlatformListEnvelope = Type.Object(
-  { data: Type.Array(Type.Ref(PlatformRulesSchema)) },
+  { data: Type.Array(Type.Ref(PlatformRulesSchema), { maxItems: PLATFORMS.length }) },
   { additionalProperties: false, description: 'Every supported platform; a small fixed set, not paginated' },
 );
