@@ -21,9 +21,10 @@ const Health = Type.Object(
 const Ready = Type.Object(
   {
     status: Type.Literal('ready'),
-    database: Type.String({
+    database: Type.Unsafe<'sqlite' | 'postgres'>({
+      type: 'string',
+      enum: ['sqlite', 'postgres'],
       description: 'Which database serves this process',
-      examples: ['sqlite', 'postgres'],
     }),
     checks: Type.Record(Type.String(), Type.Literal('ok')),
   },
@@ -37,7 +38,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
   app.get(
     '/healthz',
     {
-      config: { scope: 'public' },
+      config: { scope: 'public', probe: true },
       schema: {
         tags: ['Operations'],
         operationId: 'getHealth',
@@ -53,7 +54,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
   app.get(
     '/readyz',
     {
-      config: { scope: 'public' },
+      config: { scope: 'public', probe: true },
       schema: {
         tags: ['Operations'],
         operationId: 'getReadiness',
@@ -105,7 +106,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
   app.get(
     '/metrics',
     {
-      config: { scope: 'public' },
+      config: { scope: 'public', probe: true },
       schema: {
         tags: ['Operations'],
         operationId: 'getMetrics',
@@ -116,7 +117,8 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
         response: {
           200: {
             description: 'Prometheus text exposition format',
-            content: { 'text/plain': { schema: { type: 'string' } } },
+            // Label sets are finite (route patterns, methods, statuses): a few MiB at most.
+            content: { 'text/plain': { schema: { type: 'string', maxLength: 64 * 1024 * 1024 } } },
           },
         },
       },
@@ -159,7 +161,12 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
         description:
           'Markdown history of the API: additions, deprecations with their sunset dates, and removals.',
         response: {
-          200: { description: 'Markdown', content: { 'text/markdown': { schema: { type: 'string' } } } },
+          200: {
+            description: 'Markdown',
+            content: {
+              'text/markdown': { schema: { type: 'string', maxLength: Math.max(1, deps.changelog.length) } },
+            },
+          },
         },
       },
     },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Examples, isObject, singular } from './postman.examples.js';
+import { MAX_URL_LENGTH } from './schemas.js';
 
 /**
  * `GET /postman.json`: a Postman Collection v2.1 made from this server's own OpenAPI document, so it can
@@ -228,46 +229,61 @@ export function buildPostmanCollection(document: Json, options: PostmanOptions =
   };
 }
 
+/**
+ * The collection is made from this server's own document, so its bounds follow the document's: names
+ * and ids are short, texts are operation descriptions, values at most a URL, bodies an example body.
+ */
+const Text = (maxLength: number, options: { description?: string; examples?: string[] } = {}) =>
+  Type.String({ maxLength, ...options });
+const DESCRIPTION = 10_000;
 const Variable = Type.Object({
-  key: Type.String(),
-  value: Type.String(),
-  description: Type.Optional(Type.String()),
+  key: Text(100),
+  value: Text(MAX_URL_LENGTH),
+  description: Type.Optional(Text(DESCRIPTION)),
   disabled: Type.Optional(Type.Boolean()),
-  type: Type.Optional(Type.String()),
+  type: Type.Optional(Text(20)),
 });
+const Variables = (maxItems: number, description?: string) =>
+  Type.Array(Variable, { maxItems, ...(description ? { description } : {}) });
 const Item = Type.Object({
-  id: Type.String({ description: 'The operationId' }),
-  name: Type.String(),
+  id: Text(100, { description: 'The operationId' }),
+  name: Text(200),
   request: Type.Object({
     method: Type.Union(METHODS.map((m) => Type.Literal(m.toUpperCase()))),
-    header: Type.Array(Variable),
+    header: Variables(20),
     url: Type.Object({
-      raw: Type.String({ examples: ['{{baseUrl}}/api/v1/posts/:id'] }),
-      host: Type.Array(Type.String()),
-      path: Type.Array(Type.String()),
-      query: Type.Optional(Type.Array(Variable)),
-      variable: Type.Optional(Type.Array(Variable)),
+      raw: Text(MAX_URL_LENGTH, { examples: ['{{baseUrl}}/api/v1/posts/:id'] }),
+      host: Type.Array(Text(100), { maxItems: 5 }),
+      path: Type.Array(Text(100), { maxItems: 20 }),
+      query: Type.Optional(Variables(50)),
+      variable: Type.Optional(Variables(20)),
     }),
-    description: Type.Optional(Type.String()),
-    body: Type.Optional(Type.Object({ mode: Type.Literal('raw'), raw: Type.String() })),
+    description: Type.Optional(Text(DESCRIPTION)),
+    body: Type.Optional(Type.Object({ mode: Type.Literal('raw'), raw: Text(100_000) })),
     auth: Type.Optional(Type.Object({ type: Type.Literal('noauth') })),
   }),
-  response: Type.Array(Type.Unknown()),
-  event: Type.Optional(Type.Array(Type.Object({ listen: Type.String(), script: Type.Unknown() }))),
+  response: Type.Array(Type.Unknown(), { maxItems: 20 }),
+  event: Type.Optional(
+    Type.Array(Type.Object({ listen: Text(20), script: Type.Unknown() }), { maxItems: 5 }),
+  ),
 });
 const CollectionSchema = Type.Object(
   {
     info: Type.Object({
-      name: Type.String(),
-      description: Type.String(),
-      version: Type.String(),
+      name: Text(200),
+      description: Text(DESCRIPTION),
+      version: Text(50),
       schema: Type.Literal(POSTMAN_SCHEMA),
     }),
-    auth: Type.Object({ type: Type.Literal('bearer'), bearer: Type.Array(Variable) }),
-    variable: Type.Array(Variable, { description: '`baseUrl`, `apiKey` and the ids used in paths' }),
+    auth: Type.Object({ type: Type.Literal('bearer'), bearer: Variables(1) }),
+    variable: Variables(100, '`baseUrl`, `apiKey` and the ids used in paths'),
     item: Type.Array(
-      Type.Object({ name: Type.String(), description: Type.Optional(Type.String()), item: Type.Array(Item) }),
-      { description: 'One folder per tag' },
+      Type.Object({
+        name: Text(100),
+        description: Type.Optional(Text(DESCRIPTION)),
+        item: Type.Array(Item, { maxItems: 100 }),
+      }),
+      { maxItems: 50, description: 'One folder per tag' },
     ),
   },
   { description: 'Postman Collection v2.1' },
