@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { DateTime, Id, Int32, ListQuery, Nullable } from '../../http/schemas.js';
 import { SCOPE_SPELLINGS, SCOPES, type ScopeSpelling } from './keys.table.js';
 
 const SCOPE_MEANING =
@@ -21,14 +21,21 @@ const ScopeInputSchema = Type.Unsafe<ScopeSpelling>({
     'canonical name.',
 });
 
+/** A key's name, as given and as shown. */
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+
 export const ApiKeySchema = Type.Object(
   {
-    id: Type.String({ examples: ['key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
-    name: Nullable(Type.String()),
+    id: Id('key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    name: Nullable(Name),
     scope: ScopeSchema,
     environment: Type.Unsafe<'live' | 'test'>({ type: 'string', enum: ['live', 'test'] }),
-    prefix: Type.String({ description: 'First characters of the key', examples: ['sk_prod_4f9A'] }),
-    last4: Type.String({ description: 'Last four characters of the key', examples: ['x9Qz'] }),
+    prefix: Type.String({
+      maxLength: 12,
+      description: 'First characters of the key',
+      examples: ['sk_prod_4f9A'],
+    }),
+    last4: Type.String({ maxLength: 4, description: 'Last four characters of the key', examples: ['x9Qz'] }),
     status: Type.Unsafe<'active' | 'expiring' | 'expired' | 'revoked'>({
       type: 'string',
       enum: ['active', 'expiring', 'expired', 'revoked'],
@@ -39,7 +46,9 @@ export const ApiKeySchema = Type.Object(
     revokedAt: Nullable(DateTime()),
     lastUsedAt: Nullable(DateTime(), { description: 'Recorded in the background; may lag by a few seconds' }),
     rotatedAt: Nullable(DateTime()),
-    replacedBy: Nullable(Type.String(), { description: 'Id of the key that replaced this one by rotation' }),
+    replacedBy: Nullable(Id('key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'), {
+      description: 'Id of the key that replaced this one by rotation',
+    }),
   },
   { $id: 'ApiKey', title: 'ApiKey', additionalProperties: false },
 );
@@ -48,6 +57,7 @@ export const ApiKeyWithSecretSchema = Type.Object(
   {
     ...ApiKeySchema.properties,
     key: Type.String({
+      maxLength: 64,
       description: 'The full key. Shown only in this response: store it now.',
       examples: ['sk_prod_0123456789ABCDEFGHIJabcdefghij0a1B2c'],
     }),
@@ -58,7 +68,7 @@ export const ApiKeyWithSecretSchema = Type.Object(
 export const CreateApiKeyBody = Type.Object(
   {
     scope: ScopeInputSchema,
-    name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+    name: Type.Optional(Nullable(Name)),
     expiresAt: Type.Optional(Nullable(DateTime({ description: 'When the key stops working (future)' }))),
   },
   { additionalProperties: false, examples: [{ scope: 'read_write', name: 'CI pipeline' }] },
@@ -67,9 +77,7 @@ export const CreateApiKeyBody = Type.Object(
 export const RotateApiKeyBody = Type.Object(
   {
     gracePeriodSeconds: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: 30 * 24 * 3600,
+      Int32(0, 30 * 24 * 3600, {
         default: 86_400,
         description: 'How long the old key keeps working (default 24 h; 0 ends it now)',
       }),

@@ -100,8 +100,9 @@ function checkCreate(input: CreateKeyInput, now: number): void {
   if (input.expiresAt != null && input.expiresAt <= now) {
     problems.push({ field: 'expiresAt', reason: 'Must be in the future' });
   }
-  if (input.name != null && input.name.length > 200) {
-    problems.push({ field: 'name', reason: 'Must be at most 200 characters' });
+  // As the API's schema says (the CLI reaches here without it): 1 to 200 characters.
+  if (input.name != null && (input.name.length === 0 || input.name.length > 200)) {
+    problems.push({ field: 'name', reason: 'Must be 1 to 200 characters' });
   }
   if (problems.length) throw invalidInput(problems);
 }
