@@ -138,6 +138,9 @@ describe('loadConfig', () => {
     it('AUDENCI_PUBLIC_URL longer than 1,024 characters (the API answers URLs of at most 2,048)', () => {
       const long = `https://example.com/${'a'.repeat(1005)}`;
       rejects({ AUDENCI_PUBLIC_URL: long }, 'AUDENCI_PUBLIC_URL', /at most 1024 characters/);
+      // So are the parts of the OAuth authorization URL the API answers.
+      rejects({ TWITTER_AUTH_BASE_URL: long }, 'TWITTER_AUTH_BASE_URL', /at most 1024 characters/);
+      rejects({ FACEBOOK_CLIENT_ID: 'c'.repeat(257) }, 'FACEBOOK_CLIENT_ID', /at most 256 characters/);
     });
 
     it('a delay list longer than the API documents (one snapshot or attempt per entry)', () => {

@@ -185,10 +185,7 @@ export const MAX_PUBLIC_URL_LENGTH = 1024;
 
 function publicUrl(env: Env, port: number): string {
   const value = url(env, 'AUDENCI_PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!;
-  if (value.length > MAX_PUBLIC_URL_LENGTH) {
-    throw new ConfigError('AUDENCI_PUBLIC_URL', `must be at most ${MAX_PUBLIC_URL_LENGTH} characters long`);
-  }
-  return value;
+  return bounded('AUDENCI_PUBLIC_URL', value, MAX_PUBLIC_URL_LENGTH);
 }
 
 /** Hides credentials: everything before the last `@` (a password may itself hold `/`, `?` or `#`). */
@@ -331,17 +328,26 @@ const PLATFORM_DEFAULTS: Record<PlatformName, { prefix: string; api: string; aut
   instagram: { prefix: 'INSTAGRAM', api: 'https://graph.facebook.com', auth: 'https://www.facebook.com' },
 };
 
+/** A value that goes into the URLs the API answers (an OAuth authorization URL), held to `max` characters. */
+function bounded<T extends string | undefined>(name: string, value: T, max: number): T {
+  if (value !== undefined && value.length > max) {
+    throw new ConfigError(name, `must be at most ${max} characters long`);
+  }
+  return value;
+}
+
 function platforms(env: Env): Record<PlatformName, PlatformConfig> {
   const out = {} as Record<PlatformName, PlatformConfig>;
   for (const [name, d] of Object.entries(PLATFORM_DEFAULTS) as [
     PlatformName,
     (typeof PLATFORM_DEFAULTS)[PlatformName],
   ][]) {
+    const authBase = `${d.prefix}_AUTH_BASE_URL`;
     out[name] = {
-      clientId: read(env, `${d.prefix}_CLIENT_ID`),
+      clientId: bounded(`${d.prefix}_CLIENT_ID`, read(env, `${d.prefix}_CLIENT_ID`), 256),
       clientSecret: read(env, `${d.prefix}_CLIENT_SECRET`),
       apiBaseUrl: url(env, `${d.prefix}_API_BASE_URL`, ['http:', 'https:'], d.api)!,
-      authBaseUrl: url(env, `${d.prefix}_AUTH_BASE_URL`, ['http:', 'https:'], d.auth)!,
+      authBaseUrl: bounded(authBase, url(env, authBase, ['http:', 'https:'], d.auth)!, MAX_PUBLIC_URL_LENGTH),
     };
   }
   return out;

@@ -30,6 +30,8 @@ export const PLATFORM_LIMITS = {
   errorMessage: 1000,
   /** A platform error's code (our connectors' slugs, e.g. `rate_limited`). */
   errorCode: 64,
+  /** Accounts one connection yields (Facebook Pages: the connector reads at most 20 pages of 100). */
+  accounts: 2000,
   /** Permissions granted to an account, and the length of one. */
   scopes: 100,
   scope: 256,
@@ -138,7 +140,7 @@ export function boundedConnector(connector: PlatformConnector): PlatformConnecto
     exchangeCode: (exchange) =>
       bounded(
         () => connector.exchangeCode(exchange),
-        (accounts) => accounts.map(account),
+        (accounts) => accounts.slice(0, PLATFORM_LIMITS.accounts).map(account),
       ),
     refresh: (value) => bounded(() => connector.refresh(value), tokens),
     publish: (request) =>

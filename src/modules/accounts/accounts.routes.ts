@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
 import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { completeConnect, connectInputProblems, startConnect } from './accounts.oauth.js';
@@ -127,7 +128,7 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
         querystring: CallbackQuery,
         response: {
           200: DataEnvelope(
-            Type.Array(Type.Ref(SocialAccountSchema)),
+            Type.Array(Type.Ref(SocialAccountSchema), { maxItems: PLATFORM_LIMITS.accounts }),
             'The accounts connected (no redirectUri)',
           ),
           302: Type.Null({ description: "Back to the client's redirectUri, with the outcome in its query" }),

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
+import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { NOT_BLANK } from '../../http/validation.js';
 import { PLATFORMS } from '../../platforms/rules.js';
-import { ACCOUNT_STATUSES } from './accounts.table.js';
+import { ACCOUNT_STATUSES, MAX_ACCOUNT_ERROR_LENGTH } from './accounts.table.js';
 
 const ACCOUNT_EXAMPLE = 'acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
 const BRAND_EXAMPLE = 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
@@ -24,23 +25,30 @@ const BrandId = Type.String({ minLength: 1, maxLength: 64, examples: [BRAND_EXAM
 
 export const SocialAccountSchema = Type.Object(
   {
-    id: Type.String({ examples: [ACCOUNT_EXAMPLE] }),
-    brandId: Type.String({ examples: [BRAND_EXAMPLE] }),
+    id: Id(ACCOUNT_EXAMPLE),
+    brandId: Id(BRAND_EXAMPLE),
     platform: Platform,
     platformAccountId: Type.String({
+      maxLength: PLATFORM_LIMITS.id,
       description: "The platform's id of the account",
       examples: ['2244994945'],
     }),
-    name: Type.String({ examples: ['Acme Coffee'] }),
-    username: Nullable(Type.String({ examples: ['acmecoffee'] })),
+    // As given for a sandbox account (at most 200), or as the platform says (cut to 200 where it enters).
+    name: Type.String({ maxLength: PLATFORM_LIMITS.name, examples: ['Acme Coffee'] }),
+    username: Nullable(Type.String({ maxLength: PLATFORM_LIMITS.name, examples: ['acmecoffee'] })),
     status: Status,
-    scopes: Type.Array(Type.String(), { description: 'Permissions the platform granted' }),
+    scopes: Type.Array(Type.String({ maxLength: PLATFORM_LIMITS.scope }), {
+      maxItems: PLATFORM_LIMITS.scopes,
+      description: 'Permissions the platform granted',
+    }),
     tokenExpiresAt: Nullable(DateTime(), {
       description:
         'When the access token expires; Audenci refreshes it before then. Null: it does not expire.',
     }),
     lastRefreshedAt: Nullable(DateTime()),
-    lastError: Nullable(Type.String(), { description: 'Why the last token refresh failed' }),
+    lastError: Nullable(Type.String({ maxLength: MAX_ACCOUNT_ERROR_LENGTH }), {
+      description: 'Why the last token refresh failed',
+    }),
     createdAt: DateTime(),
     updatedAt: DateTime(),
   },
@@ -102,10 +110,12 @@ export const ConnectBody = Type.Object(
 export const ConnectionSchema = Type.Object(
   {
     authorizationUrl: Type.String({
+      // The platform's authorization endpoint (≤ 1,024), client id (≤ 256), redirect URI and scopes.
+      maxLength: 8192,
       description: "Send the user's browser here to approve access on the platform",
       examples: ['https://x.com/i/oauth2/authorize?response_type=code&client_id=…&state=…'],
     }),
-    state: Type.String({ description: 'The OAuth state of this attempt (single use)' }),
+    state: Type.String({ maxLength: 256, description: 'The OAuth state of this attempt (single use)' }),
     expiresAt: DateTime({ description: 'The attempt must be completed before this (10 minutes)' }),
   },
   { additionalProperties: false },

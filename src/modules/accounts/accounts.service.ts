@@ -8,12 +8,13 @@ import { sandboxAccount } from '../../platforms/sandbox/sandbox.connector.js';
 import { toIso } from '../../shared/clock.js';
 import { AppError, invalidInput, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
+import { clip } from '../../shared/text.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { Environment, Tenant } from '../../shared/tenant.js';
 import { getBrand } from '../brands/index.js';
 import type { ServiceContext } from '../context.js';
 import * as repo from './accounts.repository.js';
-import type { AccountStatus, SocialAccountRow } from './accounts.table.js';
+import { MAX_ACCOUNT_ERROR_LENGTH, type AccountStatus, type SocialAccountRow } from './accounts.table.js';
 
 /** What the accounts module needs beyond the database and the clock: connectors and the token box. */
 export interface AccountsContext extends ServiceContext {
@@ -280,7 +281,7 @@ export async function refreshAccount(ctx: AccountsContext, accountId: string): P
     const status = REFRESH_FAILURE_STATUS[error.kind] ?? row.status;
     const changes = {
       status,
-      last_error: `${error.code}: ${error.message}`.slice(0, 1000),
+      last_error: clip(`${error.code}: ${error.message}`, MAX_ACCOUNT_ERROR_LENGTH),
       updated_at: Math.max(ctx.clock.now(), row.updated_at + 1),
     };
     const updated = await repo.updateAccount(ctx.db, row.id, changes, row.access_token_enc);

@@ -10,6 +10,9 @@ import type { Environment } from '../../shared/tenant.js';
 export const ACCOUNT_STATUSES = ['connected', 'expired', 'revoked', 'error'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
+/** Longest `last_error` kept (the platform's error code and message); a longer one is cut. */
+export const MAX_ACCOUNT_ERROR_LENGTH = 1000;
+
 export interface SocialAccountsTable {
   id: string;
   organization_id: string;
