@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { readOnlyFields } from '../../http/read-only.js';
-import { DateTime, ListQuery, Nullable, TimeZoneName } from '../../http/schemas.js';
+import { DateTime, Id, ListQuery, Nullable, TimeZoneName } from '../../http/schemas.js';
 import { NOT_BLANK } from '../../http/validation.js';
 
 const Color = Type.String({
@@ -19,11 +19,12 @@ const Voice = Nullable(Type.String({ maxLength: 2000 }), {
 
 export const BrandSchema = Type.Object(
   {
-    id: Type.String({ examples: ['brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
-    name: Type.String(),
-    timezone: Type.String(),
-    voice: Nullable(Type.String()),
-    colors: Type.Array(Type.String()),
+    id: Id('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    name: Name,
+    // The zone as stored (checked as input by TimeZone's format, which a reader of answers need not know).
+    timezone: Type.String({ minLength: 1, maxLength: TimeZone.maxLength, examples: ['Europe/Paris'] }),
+    voice: Voice,
+    colors: Colors,
     createdAt: DateTime(),
     updatedAt: DateTime(),
   },
