@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { readOnlyFields } from '../../http/read-only.js';
-import { DateOrDateTime, DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { DateOrDateTime, DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
 import { NOT_BLANK } from '../../http/validation.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 import { CAMPAIGN_STATUSES } from './campaigns.table.js';
@@ -20,16 +20,23 @@ const Platforms = Type.Array(Type.Unsafe<string>({ type: 'string', enum: [...PLA
   maxItems: PLATFORMS.length,
 });
 
+/** The fields a campaign takes and shows alike: one bounded schema each. */
+const fields = {
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, examples: ['Winter launch'] }),
+  description: Nullable(Type.String({ maxLength: 5000 })),
+  goal: Nullable(Type.String({ maxLength: 1000, examples: ['awareness'] })),
+};
+
 export const CampaignSchema = Type.Object(
   {
-    id: Type.String({ examples: ['cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
-    brandId: Type.String(),
-    name: Type.String(),
-    description: Nullable(Type.String()),
+    id: Id('cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    brandId: Id('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    name: fields.name,
+    description: fields.description,
     startDate: DateTime(),
     endDate: DateTime(),
     status: Status,
-    goal: Nullable(Type.String()),
+    goal: fields.goal,
     platforms: Platforms,
     startedAt: Nullable(
       DateTime({
@@ -42,12 +49,6 @@ export const CampaignSchema = Type.Object(
   },
   { $id: 'Campaign', title: 'Campaign', additionalProperties: false },
 );
-
-const fields = {
-  name: Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, examples: ['Winter launch'] }),
-  description: Nullable(Type.String({ maxLength: 5000 })),
-  goal: Nullable(Type.String({ maxLength: 1000, examples: ['awareness'] })),
-};
 
 export const CreateCampaignBody = Type.Object(
   {
