@@ -8,6 +8,7 @@ import { createDeliveries, DELIVER_JOB, type DeliverJobPayload } from './webhook
 import * as repo from './webhooks.repository.js';
 import { findEndpointRow, requireEnabled } from './webhooks.service.js';
 import {
+  ATTEMPTS_SHOWN,
   TEST_EVENT_TYPE,
   type AttemptOutcome,
   type DeliveryStatus,
@@ -66,7 +67,7 @@ export function toDelivery(row: WebhookDeliveryRow, attempts: WebhookAttemptRow[
     lastResponseStatus: row.last_response_status,
     lastError: row.last_error,
     payload: JSON.parse(row.payload) as Record<string, unknown>,
-    attempts: attempts.map(toAttempt),
+    attempts: attempts.slice(-ATTEMPTS_SHOWN).map(toAttempt),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { ulid } from '../../shared/ids.js';
+import { clip, clipOptional } from '../../shared/text.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { LookupFn } from '../../shared/ssrf.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -11,7 +12,12 @@ import { DELIVER_JOB, type DeliverJobPayload } from './webhooks.fanout.js';
 import * as repo from './webhooks.repository.js';
 import { sendAttempt, type AttemptResult } from './webhooks.send.js';
 import { signatureHeaders } from './webhooks.signing.js';
-import type { DisabledReason, WebhookDeliveryRow, WebhookEndpointRow } from './webhooks.table.js';
+import {
+  ATTEMPT_ERROR_LENGTH,
+  type DisabledReason,
+  type WebhookDeliveryRow,
+  type WebhookEndpointRow,
+} from './webhooks.table.js';
 
 export interface DeliveryDeps {
   ctx: ServiceContext;
@@ -63,7 +69,7 @@ async function recordAttempt(
     duration_ms: result.durationMs,
     response_status: result.responseStatus,
     response_body: result.responseBody,
-    error: result.error,
+    error: clipOptional(result.error, ATTEMPT_ERROR_LENGTH),
     outcome: result.outcome,
   });
   return attempt;
@@ -131,7 +137,7 @@ async function recordFailure(deps: DeliveryDeps, a: Attempt): Promise<JobError> 
       attempt_count: attempt,
       next_attempt_at: next.nextAttemptAt,
       last_response_status: a.result.responseStatus,
-      last_error: next.message,
+      last_error: clip(next.message, ATTEMPT_ERROR_LENGTH),
       updated_at: a.finishedAt,
     });
     await repo.startFailing(trx, a.tenant, a.endpoint.id, a.startedAt);
@@ -205,7 +211,7 @@ export function deliverHandler(deps: DeliveryDeps): JobHandler {
       const changes = {
         status: 'failed' as const,
         next_attempt_at: null,
-        last_error: error.message.slice(0, 1000),
+        last_error: clip(error.message, ATTEMPT_ERROR_LENGTH),
         updated_at: ctx.clock.now(),
       };
       await repo.updateDelivery(trx, deliveryId, changes, ['pending']);

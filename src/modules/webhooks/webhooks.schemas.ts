@@ -1,10 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import { readOnlyFields } from '../../http/read-only.js';
-import { DateTime, ListQuery, Nullable } from '../../http/schemas.js';
+import { Count, DateTime, Id, Int32, ListQuery, Nullable } from '../../http/schemas.js';
 // The schema file directly, not the events index: that one leads back here through recordEvent.
 import { WEBHOOK_EVENT_TYPES, WebhookEventSchema } from '../events/events.schemas.js';
 import { EVENT_TYPES } from '../events/events.table.js';
-import { ATTEMPT_OUTCOMES, DELIVERY_STATUSES, DISABLED_REASONS } from './webhooks.table.js';
+import { RESPONSE_BODY_BYTES } from './webhooks.send.js';
+import {
+  ATTEMPT_ERROR_LENGTH,
+  ATTEMPT_OUTCOMES,
+  ATTEMPTS_SHOWN,
+  DELIVERY_STATUSES,
+  DISABLED_REASONS,
+} from './webhooks.table.js';
 
 const WEBHOOK_EXAMPLE = 'whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
 const DELIVERY_EXAMPLE = 'dlv_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
@@ -24,13 +31,15 @@ const Events = Type.Array(Type.String({ minLength: 1, maxLength: 64, examples: [
   uniqueItems: true,
   description: `Event types to receive (${EVENT_TYPES.join(', ')}), or \`["*"]\` for all of them`,
 });
+/** A status an endpoint answered (Node reads three digits). */
+const HttpStatus = Int32(100, 999);
 const Description = Nullable(Type.String({ maxLength: 500, examples: ['Production CRM sync'] }));
 
 const endpointProperties = {
-  id: Type.String({ examples: [WEBHOOK_EXAMPLE] }),
-  url: Type.String({ examples: ['https://example.com/webhooks/audenci'] }),
-  description: Nullable(Type.String()),
-  events: Type.Array(Type.String(), { examples: [['post.published', 'post.failed']] }),
+  id: Id(WEBHOOK_EXAMPLE),
+  url: Url,
+  description: Description,
+  events: Events,
   enabled: Type.Boolean(),
   disabledReason: Nullable(
     Type.Unsafe<(typeof DISABLED_REASONS)[number]>({ type: 'string', enum: [...DISABLED_REASONS] }),
@@ -62,6 +71,7 @@ export const WebhookEndpointWithSecretSchema = Type.Object(
   {
     ...endpointProperties,
     secret: Type.String({
+      maxLength: 100,
       description:
         'The signing secret (Standard Webhooks `whsec_…`). Shown only in this response: store it now.',
       examples: [SECRET_EXAMPLE],
@@ -72,9 +82,10 @@ export const WebhookEndpointWithSecretSchema = Type.Object(
 
 export const WebhookAttemptSchema = Type.Object(
   {
-    attempt: Type.Integer({ minimum: 1 }),
+    attempt: Count({ minimum: 1 }),
     startedAt: DateTime(),
-    durationMs: Type.Integer({ minimum: 0 }),
+    // An attempt is cut off by AUDENCI_WEBHOOK_TIMEOUT_MS (at most 120 s) long before this.
+    durationMs: Int32(0, 2_147_483_647),
     outcome: Type.Unsafe<(typeof ATTEMPT_OUTCOMES)[number]>({
       type: 'string',
       enum: [...ATTEMPT_OUTCOMES],
@@ -82,9 +93,11 @@ export const WebhookAttemptSchema = Type.Object(
         '`succeeded` (2xx), `http_error` (another status), `timeout`, `network_error` (no answer), ' +
         '`blocked` (the address is private: refused by the SSRF guard)',
     }),
-    responseStatus: Nullable(Type.Integer()),
-    responseBody: Nullable(Type.String(), { description: 'The first 1 KB of the answer' }),
-    error: Nullable(Type.String()),
+    responseStatus: Nullable(HttpStatus),
+    responseBody: Nullable(Type.String({ maxLength: RESPONSE_BODY_BYTES }), {
+      description: 'The first 1 KB of the answer',
+    }),
+    error: Nullable(Type.String({ maxLength: ATTEMPT_ERROR_LENGTH })),
   },
   { $id: 'WebhookAttempt', title: 'WebhookAttempt', additionalProperties: false },
 );
@@ -98,21 +111,24 @@ const DeliveryStatus = Type.Unsafe<(typeof DELIVERY_STATUSES)[number]>({
 
 export const WebhookDeliverySchema = Type.Object(
   {
-    id: Type.String({ examples: [DELIVERY_EXAMPLE] }),
-    webhookId: Type.String({ examples: [WEBHOOK_EXAMPLE] }),
-    eventId: Type.String({ description: 'Sent as `webhook-id` on every attempt' }),
+    id: Id(DELIVERY_EXAMPLE),
+    webhookId: Id(WEBHOOK_EXAMPLE),
+    eventId: Id('evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8', { description: 'Sent as `webhook-id` on every attempt' }),
     eventType: Type.Unsafe<(typeof WEBHOOK_EVENT_TYPES)[number]>({
       type: 'string',
       enum: [...WEBHOOK_EVENT_TYPES],
       examples: ['post.published'],
     }),
     status: DeliveryStatus,
-    attemptCount: Type.Integer({ minimum: 0 }),
+    attemptCount: Count(),
     nextAttemptAt: Nullable(DateTime()),
-    lastResponseStatus: Nullable(Type.Integer()),
-    lastError: Nullable(Type.String()),
+    lastResponseStatus: Nullable(HttpStatus),
+    lastError: Nullable(Type.String({ maxLength: ATTEMPT_ERROR_LENGTH })),
     payload: Type.Ref(WebhookEventSchema, { description: 'The request body every attempt sends' }),
-    attempts: Type.Array(Type.Ref(WebhookAttemptSchema)),
+    attempts: Type.Array(Type.Ref(WebhookAttemptSchema), {
+      maxItems: ATTEMPTS_SHOWN,
+      description: `The latest ${ATTEMPTS_SHOWN} attempts, oldest first (\`attemptCount\` counts them all)`,
+    }),
     createdAt: DateTime(),
     updatedAt: DateTime(),
   },
@@ -155,9 +171,7 @@ export const UpdateWebhookBody = Type.Object(
 export const RotateSecretBody = Type.Object(
   {
     overlapSeconds: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: 7 * 86_400,
+      Int32(0, 7 * 86_400, {
         default: 86_400,
         description:
           'How long the old secret keeps signing alongside the new one (default 24 h, at most 7 days; 0 ends it now)',

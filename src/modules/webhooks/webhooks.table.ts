@@ -15,8 +15,12 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const ATTEMPT_OUTCOMES = ['succeeded', 'http_error', 'timeout', 'network_error', 'blocked'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
-/** The test event's type: sent by `POST /webhooks/{id}/test`, never written to the event log. */
-export const TEST_EVENT_TYPE = 'webhook.test';
+/** Longest error kept of an attempt (and as a delivery's `last_error`); a longer message is cut. */
+export const ATTEMPT_ERROR_LENGTH = 1000;
+/** Attempts a delivery shows (its latest; manual retries can add any number). */
+export const ATTEMPTS_SHOWN = 100;
+
+export { TEST_EVENT_TYPE } from '../events/events.table.js';
 
 export interface WebhookEndpointsTable {
   id: string;
