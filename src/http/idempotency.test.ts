@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildApp } from '../app.js';
 import { createRuntime } from '../runtime.js';
 import { AppError } from '../shared/errors.js';
 import {
+  assertContractKept,
+  buildCheckedApp,
   call,
   createTenant,
   createTestDatabase,
@@ -39,9 +40,9 @@ async function startIdempotentApp(dialect: DialectName, clock: ManualClock, prob
     sqliteFile: database.sqliteFile,
     redisPrefix: database.redisPrefix,
   });
-  const app = await buildApp(runtime);
+  const { app, contract } = await buildCheckedApp(runtime);
   if (!isIdempotencyRegistered(app)) registerIdempotency(app, { db: runtime.ctx.db, clock });
-  app.post('/api/v1/__probe', { config: { scope: 'read_write' } }, async (_request, reply) => {
+  app.post('/api/v1/__probe', { config: { scope: 'read_write' }, schema: { hide: true } }, async (_request, reply) => {
     probe.runs += 1;
     const n = probe.runs;
     if (probe.mode === 'fail') throw new Error('boom');
@@ -56,6 +57,7 @@ async function startIdempotentApp(dialect: DialectName, clock: ManualClock, prob
   await app.ready();
   return {
     app,
+    contract,
     runtime,
     database,
     clock,
@@ -63,6 +65,7 @@ async function startIdempotentApp(dialect: DialectName, clock: ManualClock, prob
       await app.close();
       await runtime.close();
       await database.drop();
+      assertContractKept(contract);
     },
   };
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createKey, type Scope } from '../../src/modules/keys/index.js';
 import {
@@ -14,6 +14,7 @@ import {
   type PlanName,
 } from '../../src/modules/organizations/index.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { installContractCheck, type ContractCheck } from './contract.js';
 import { createWorker, type CreateWorkerOptions } from '../../src/worker/index.js';
 import type { Worker } from '../../src/worker/worker.js';
 import { ManualClock, systemClock, type Clock } from '../../src/shared/clock.js';
@@ -86,10 +87,30 @@ export function createTestDatabase(dialect: DialectName, options: TestAppOptions
 
 export interface TestApp {
   app: FastifyInstance;
+  /** Every response is checked against the app's OpenAPI document; `close()` fails on a violation. */
+  contract: ContractCheck;
   runtime: Runtime;
   database: TestDatabase;
   clock: Clock;
   close(): Promise<void>;
+}
+
+/**
+ * `buildApp` with the OpenAPI contract check installed (not yet ready: add routes or hooks, then call
+ * `ready()`). Tests that build their own app use this, so every response of every test is checked.
+ */
+export async function buildCheckedApp(
+  runtime: Runtime,
+  options: BuildAppOptions = {},
+): Promise<{ app: FastifyInstance; contract: ContractCheck }> {
+  const app = await buildApp(runtime, options);
+  return { app, contract: installContractCheck(app) };
+}
+
+/** Throws when responses broke the app's OpenAPI document (call after the app is closed). */
+export function assertContractKept(contract: ContractCheck): void {
+  if (contract.violations.length === 0) return;
+  throw new Error(`Responses broke the OpenAPI document:\n${[...new Set(contract.violations)].join('\n')}`);
 }
 
 /** A real app (all plugins and routes, real database) ready for `inject`. */
@@ -126,8 +147,9 @@ export async function startApp(database: TestDatabase, options: TestAppOptions =
     }
   }
   let app: FastifyInstance;
+  let contract: ContractCheck;
   try {
-    app = await buildApp(runtime);
+    ({ app, contract } = await buildCheckedApp(runtime));
     await app.ready();
   } catch (error) {
     // Fail the test rather than hang on open connections.
@@ -136,12 +158,14 @@ export async function startApp(database: TestDatabase, options: TestAppOptions =
   }
   return {
     app,
+    contract,
     runtime,
     database,
     clock,
     async close() {
       await app.close();
       await runtime.close();
+      assertContractKept(contract);
     },
   };
 }
@@ -169,7 +193,7 @@ export interface Tenant {
 
 /** An organization with a key of every scope in each environment. */
 export async function createTenant(
-  testApp: TestApp,
+  testApp: Pick<TestApp, 'runtime' | 'clock'>,
   options: { plan?: PlanName; rateLimit?: number; name?: string } = {},
 ): Promise<Tenant> {
   const { db } = testApp.runtime.ctx;

@@ -4,7 +4,8 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApp, LOG_REDACT } from '../../app.js';
+import { LOG_REDACT } from '../../app.js';
+import type { ContractCheck } from '../../../test/helpers/contract.js';
 import {
   PlatformError,
   type AuthorizationRequest,
@@ -18,6 +19,8 @@ import { createSandboxConnector } from '../../platforms/sandbox/sandbox.connecto
 import { createRuntime, type Runtime } from '../../runtime.js';
 import { AppError } from '../../shared/errors.js';
 import {
+  assertContractKept,
+  buildCheckedApp,
   call,
   createTenant,
   createTestDatabase,
@@ -123,6 +126,7 @@ for (const dialect of dialects) {
     let database: TestDatabase;
     let runtime: Runtime;
     let app: FastifyInstance;
+    let contract: ContractCheck;
     let clock: ManualClock;
     let fake: FakeConnector;
     let ctx: AccountsContext;
@@ -153,17 +157,17 @@ for (const dialect of dialects) {
           done();
         },
       });
-      app = await buildApp(
+      ({ app, contract } = await buildCheckedApp(
         { ...runtime, connectors },
         { loggerInstance: pino({ level: 'trace', redact: LOG_REDACT }, stream) },
-      );
+      ));
       await app.ready();
       ctx = accountsContext(runtime.ctx, {
         connectors,
         tokenBox: runtime.tokenBox,
         publicUrl: database.config.publicUrl,
       });
-      tenant = await createTenant({ app, runtime, database, clock, close: async () => undefined });
+      tenant = await createTenant({ runtime, clock });
       const brand = await call(app, 'POST', '/api/v1/brands', {
         key: tenant.live.admin,
         body: { name: 'Live' },
@@ -174,6 +178,7 @@ for (const dialect of dialects) {
       await app.close();
       await runtime.close();
       await database.drop();
+      assertContractKept(contract);
     });
 
     const live = { organizationId: '', environment: 'live' as const };
