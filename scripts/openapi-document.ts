@@ -11,15 +11,18 @@ import { createRuntime } from '../src/runtime.js';
 
 /**
  * The OpenAPI document exactly as the server serves it, with every setting that shapes it fixed (the
- * public URL, the default offline AI provider), whatever the caller's environment says.
+ * public URL, the default offline AI provider), whatever the caller's environment says. The public URL
+ * only changes `servers`: a local install by default, a production one for the lint.
  */
-export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
+export async function buildOpenApiDocument(
+  publicUrl = 'http://localhost:3000',
+): Promise<Record<string, unknown>> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audenci-sdk-types-'));
   try {
     const config = loadConfig({
       AUDENCI_DATA_DIR: dataDir,
       AUDENCI_SECRET_KEY: randomBytes(32).toString('hex'),
-      AUDENCI_PUBLIC_URL: 'http://localhost:3000',
+      AUDENCI_PUBLIC_URL: publicUrl,
       AI_PROVIDER: 'builtin',
       LOG_LEVEL: 'silent',
     });

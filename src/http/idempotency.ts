@@ -24,8 +24,14 @@ export const DEFAULT_IDEMPOTENCY_STALE_AFTER_MS = 60 * 1000;
 /** Expired rows are deleted at most this often per process, by a request that carries a key. */
 export const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 1000;
 
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 /** 1–255 printable ASCII characters (as Stripe: long enough for a UUID or any structured key). */
-const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+const KEY_PATTERN = new RegExp(`^[\\x20-\\x7e]{1,${IDEMPOTENCY_KEY_MAX_LENGTH}}$`);
+
+/** Does a route honour `Idempotency-Key`: every POST, and routes that opt in with `config.idempotent`. */
+export function honoursIdempotencyKey(method: string, config: { idempotent?: boolean } | undefined): boolean {
+  return method === 'POST' || config?.idempotent === true;
+}
 /** Response headers a replay repeats; everything else (request id, rate limits…) belongs to the retry. */
 const REPLAYED_HEADERS = ['content-type', 'location'] as const;
 /** How often a claim is retried when the conflicting row vanishes between the insert and the read. */
@@ -315,12 +321,17 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   }
 
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST' && request.routeOptions.config.idempotent !== true) return;
+    if (!honoursIdempotencyKey(request.method, request.routeOptions.config)) return;
     const key = request.headers['idempotency-key'];
     if (key === undefined || !request.principal) return;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw invalidInput(
-        [{ field: IDEMPOTENCY_HEADER, reason: 'Must be 1 to 255 printable ASCII characters' }],
+        [
+          {
+            field: IDEMPOTENCY_HEADER,
+            reason: `Must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters`,
+          },
+        ],
         undefined,
         { location: 'header' },
       );

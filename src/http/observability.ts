@@ -2,8 +2,10 @@ import { hash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { redactUrl } from '../shared/redact.js';
+import { ifNoneMatchHits } from './etag.js';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** An incoming `X-Request-Id` is echoed when it matches this; otherwise one is made. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const ID_BYTES = 12;
 /**
@@ -26,7 +28,7 @@ function randomIdPart(): string {
 /** Echo a well-formed incoming `X-Request-Id`; otherwise make one. */
 export function genReqId(request: { headers: Record<string, string | string[] | undefined> }): string {
   const incoming = request.headers['x-request-id'];
-  if (typeof incoming === 'string' && REQUEST_ID.test(incoming)) return incoming;
+  if (typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)) return incoming;
   return `req_${randomIdPart()}`;
 }
 
@@ -78,13 +80,6 @@ function etagOf(payload: string): string {
   return `"${hash('sha1', payload, 'base64url')}"`;
 }
 
-function matches(ifNoneMatch: string, etag: string): boolean {
-  return ifNoneMatch
-    .split(',')
-    .map((t) => t.trim().replace(/^W\//, ''))
-    .some((t) => t === '*' || t === etag);
-}
-
 /**
  * Request ids on every response, `Cache-Control: private, no-cache` on the API, and an `ETag` on
  * successful GETs so that `If-None-Match` answers 304 without a body.
@@ -100,7 +95,7 @@ export function registerResponseHeaders(app: FastifyInstance): void {
     const etag = etagOf(payload);
     reply.header('ETag', etag);
     const ifNoneMatch = request.headers['if-none-match'];
-    if (ifNoneMatch && matches(ifNoneMatch, etag)) {
+    if (ifNoneMatchHits(ifNoneMatch, etag)) {
       reply.code(304);
       reply.removeHeader('Content-Type');
       reply.removeHeader('Content-Length');

@@ -44,6 +44,44 @@ function documentValidator(doc: any) {
   };
 }
 
+/**
+ * Every schema of the document that states no limit (the OWASP API ruleset's string, integer and array
+ * limits, and numbers too): a string without `maxLength` (or `enum`/`const`), an integer without
+ * `minimum`, `maximum` and format `int32`/`int64` (an int32 within 32 bits), a number without `minimum`
+ * and `maximum`, an array without `maxItems`. Examples and defaults are data, not schemas.
+ */
+function unboundedSchemas(doc: any): string[] {
+  const problems: string[] = [];
+  const data = new Set(['example', 'examples', 'default', 'enum', 'const', 'x-examples']);
+  // `names`: the node maps names to schemas (`properties`, `components.schemas`…), none of them data.
+  const visit = (node: any, at: string, names = false): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach((item, i) => visit(item, `${at}/${i}`));
+    const types: unknown[] = Array.isArray(node.type) ? node.type : [node.type];
+    const bounded = (...keys: string[]) => keys.every((k) => typeof node[k] === 'number');
+    if (types.includes('string') && node.maxLength === undefined && !('enum' in node) && !('const' in node))
+      problems.push(`${at}: string without maxLength, enum or const`);
+    if (types.includes('integer')) {
+      if (!bounded('minimum', 'maximum')) problems.push(`${at}: integer without minimum and maximum`);
+      if (node.format !== 'int32' && node.format !== 'int64')
+        problems.push(`${at}: integer without format int32 or int64`);
+      if (node.format === 'int32' && !(node.minimum >= -(2 ** 31) && node.maximum <= 2 ** 31 - 1))
+        problems.push(`${at}: int32 beyond 32 bits`);
+    }
+    if (types.includes('number') && !bounded('minimum', 'maximum'))
+      problems.push(`${at}: number without minimum and maximum`);
+    if (types.includes('array') && typeof node.maxItems !== 'number')
+      problems.push(`${at}: array without maxItems`);
+    for (const [key, value] of Object.entries(node)) {
+      if (names || !data.has(key))
+        visit(value, `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, key === 'properties');
+    }
+  };
+  visit(doc.paths, '#/paths');
+  visit(doc.components, '#/components');
+  return problems;
+}
+
 const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 const responsePointer = (path: string, method: string, status: string) =>
   `/paths/${escape(path)}/${method}/responses/${status}/content/${escape('application/json')}/schema`;
@@ -164,10 +202,12 @@ for (const dialect of dialects) {
     it('every /api/v1 operation documents its error responses with the error envelope', () => {
       for (const { method, path, op } of api) {
         const what = `${method} ${path}`;
-        const expected = ['401', '403', '429', '500'];
-        if ((op.parameters ?? []).length > 0 || op.requestBody) expected.push('400');
-        if ((op.parameters ?? []).some((p: any) => p.in === 'path')) expected.push('404');
+        const expected = ['401', '403', '429', '500', '503'];
+        const own = (op.parameters ?? []).filter((p: any) => !p.$ref);
+        if (own.length > 0 || op.requestBody) expected.push('400');
+        if (own.some((p: any) => p.in === 'path')) expected.push('404');
         if (op.requestBody) expected.push('413', '415');
+        if (method === 'post') expected.push('409', '422');
         for (const status of expected) {
           const response = op.responses[status];
           assert.ok(response, `${what}: ${status} is missing`);
@@ -183,6 +223,109 @@ for (const dialect of dialects) {
         assert.ok(op.responses['429'].headers['Retry-After'], `${what}: 429 Retry-After`);
       }
       assert.equal(doc.components.schemas.ErrorEnvelope.required[0], 'error');
+    });
+
+    it('declares the request headers the server reads, and names every request body', () => {
+      const param = (name: string) => doc.components.parameters[name];
+      assert.equal(param('IdempotencyKey').name, 'Idempotency-Key');
+      assert.equal(param('IdempotencyKey').schema.maxLength, 255);
+      assert.equal(param('IfNoneMatch').name, 'If-None-Match');
+      assert.equal(param('RequestId').name, 'X-Request-Id');
+      for (const { method, path, op } of operationsOf(doc)) {
+        const what = `${method} ${path}`;
+        const refs = (op.parameters ?? []).map((p: any) => p.$ref).filter(Boolean);
+        assert.ok(refs.includes('#/components/parameters/RequestId'), `${what}: X-Request-Id`);
+        const idempotent = method === 'post' && op['x-required-scope'] !== 'public';
+        assert.equal(
+          refs.includes('#/components/parameters/IdempotencyKey'),
+          idempotent || op.operationId === 'updatePostsBatch',
+          `${what}: Idempotency-Key`,
+        );
+        if (method === 'get')
+          assert.ok(refs.includes('#/components/parameters/IfNoneMatch'), `${what}: If-None-Match`);
+        if (refs.includes('#/components/parameters/IdempotencyKey')) {
+          assert.ok(op.responses['409'] && op.responses['422'], `${what}: 409 and 422`);
+          assert.ok(op.responses['409'].headers['Retry-After'], `${what}: 409 Retry-After`);
+        }
+        assert.ok(op.responses['503']?.headers['Retry-After'], `${what}: 503 with Retry-After`);
+        for (const [type, media] of Object.entries((op.requestBody?.content ?? {}) as Record<string, any>)) {
+          assert.match(
+            media.schema.$ref ?? '',
+            /^#\/components\/schemas\/[A-Z]\w+$/,
+            `${what} ${type}: named body`,
+          );
+        }
+      }
+      const schemas = doc.components.schemas;
+      for (const name of [
+        'PostCreate',
+        'PostReplace',
+        'PostUpdate',
+        'BrandCreate',
+        'WebhookUpdate',
+        'JobCreate',
+      ]) {
+        assert.equal(schemas[name]?.type, 'object', `${name} is a named body`);
+      }
+      assert.equal(
+        doc.paths['/api/v1/posts'].post.requestBody.content['application/json'].schema.$ref,
+        '#/components/schemas/PostCreate',
+      );
+    });
+
+    it('nullable enums admit null, and a delivery payload may be the test event', () => {
+      const schemas = doc.components.schemas;
+      assert.ok(schemas.WebhookEndpoint.properties.disabledReason.enum.includes(null));
+      assert.deepEqual(schemas.WebhookEndpoint.properties.disabledReason.type, ['string', 'null']);
+      assert.equal(schemas.WebhookDelivery.properties.payload.$ref, '#/components/schemas/WebhookEvent');
+      assert.deepEqual(schemas.WebhookEvent.properties.type.enum, [...EVENT_TYPES, 'webhook.test']);
+      // Every nullable enum of the document lists null.
+      const walk = (node: any, at: string): void => {
+        if (!node || typeof node !== 'object') return;
+        if (Array.isArray(node.type) && node.type.includes('null') && Array.isArray(node.enum)) {
+          assert.ok(node.enum.includes(null), `${at}: a nullable enum without null`);
+        }
+        for (const [k, v] of Object.entries(node)) walk(v, `${at}/${k}`);
+      };
+      walk(doc, '#');
+    });
+
+    it('every string, integer, number and array of the document states its limits', () => {
+      assert.deepEqual(unboundedSchemas(doc), []);
+      // The check is not a formality: a string, an integer and an array stripped of their bounds are named.
+      const broken = structuredClone(doc);
+      delete broken.components.schemas.ErrorEnvelope.properties.error.properties.message.maxLength;
+      delete broken.components.schemas.Pagination.properties.limit.format;
+      delete broken.components.schemas.Pagination.properties.totalCount.maximum;
+      broken.components.schemas.Pagination.properties.page.format = 'int32';
+      const list = broken.paths['/api/v1/brands'].get.responses['200'].content['application/json'].schema;
+      delete list.properties.data.maxItems;
+      assert.deepEqual(unboundedSchemas(broken), [
+        '#/paths/~1api~1v1~1brands/get/responses/200/content/application~1json/schema/properties/data: array without maxItems',
+        '#/components/schemas/ErrorEnvelope/properties/error/properties/message: string without maxLength, enum or const',
+        '#/components/schemas/Pagination/properties/page: int32 beyond 32 bits',
+        '#/components/schemas/Pagination/properties/limit: integer without format int32 or int64',
+        '#/components/schemas/Pagination/properties/totalCount: integer without minimum and maximum',
+      ]);
+    });
+
+    it('says which rate limit applies, and what a 401 tells of the failure budget', () => {
+      for (const { method, path, op } of operationsOf(doc)) {
+        const what = `${method} ${path}`;
+        const probe = ['/healthz', '/readyz', '/metrics'].includes(path);
+        const expected = probe ? undefined : op['x-required-scope'] === 'public' ? 'address' : 'organization';
+        assert.equal(op['x-rate-limit'], expected, `${what}: x-rate-limit`);
+        assert.equal(Boolean(op.responses['429']), !probe, `${what}: 429`);
+        if (op.responses['401']) {
+          assert.match(
+            op.responses['401'].headers['X-RateLimit-Remaining'].description,
+            /Failed authentications/,
+          );
+        }
+      }
+      const download = doc.paths['/api/v1/jobs/{id}/result'].get;
+      assert.deepEqual(download.responses['200'].headers.ETag, { $ref: '#/components/headers/ETag' });
+      assert.ok(download.responses['304']);
     });
 
     it('request bodies are JSON, and their examples satisfy their schema', () => {

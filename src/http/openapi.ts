@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { decorate, HEADER_COMPONENTS, PARAMETER_COMPONENTS } from './openapi.decorate.js';
 import { ALIAS_PREFIX, API_PREFIX } from './versioning.js';
 
 type Json = Record<string, unknown>;
@@ -83,90 +84,17 @@ const TAGS = [
   { name: 'Operations', description: 'Health, readiness, metrics and this document. No authentication.' },
 ];
 
-const ERROR_RESPONSES: Record<string, string> = {
-  '400': 'Invalid input: `details.field`, `details.reason` and `details.errors[]` say what is wrong',
-  '401': 'Missing, malformed, unknown, revoked or expired API key (with `WWW-Authenticate: Bearer`)',
-  '403': "The key's scope does not allow this (`details.requiredScope`)",
-  '404': 'No such object for this organization and environment',
-  '409': 'The object is in a state that does not allow this',
-  '413': 'Request body larger than 1 MiB (20 MiB for `POST /jobs`)',
-  '415': 'Unsupported Content-Type',
-  '429': 'Rate limit exceeded; retry after `Retry-After` seconds',
-  '500': 'Unexpected error (no internals are shown; quote the X-Request-Id)',
-};
-
-const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
-
-function errorResponse(status: string, withRateLimit: boolean): Json {
-  const headers: Json = { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } };
-  if (withRateLimit) for (const h of RATE_LIMIT_HEADERS) headers[h] = { $ref: `#/components/headers/${h}` };
-  if (status === '429') headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
-  if (status === '401') headers['WWW-Authenticate'] = { $ref: '#/components/headers/WWW-Authenticate' };
-  return {
-    description: ERROR_RESPONSES[status],
-    headers,
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
-  };
-}
-
-/**
- * Adds what every operation shares to the generated document: error responses with the envelope,
- * rate-limit and request-id headers, and the bearer requirement — so route schemas state only what is
- * particular to them.
- */
-function decorate(document: Json): Json {
-  const paths = (document.paths ?? {}) as Record<string, Record<string, Json>>;
-  for (const item of Object.values(paths)) {
-    for (const [method, operation] of Object.entries(item)) {
-      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
-      const secured = Array.isArray(operation.security) && (operation.security as unknown[]).length > 0;
-      const responses = (operation.responses ?? {}) as Record<string, Json>;
-      for (const [status, response] of Object.entries(responses)) {
-        if (!status.startsWith('2') && !status.startsWith('3')) continue;
-        const headers = (response.headers ?? {}) as Json;
-        headers['X-Request-Id'] = { $ref: '#/components/headers/X-Request-Id' };
-        if (secured) for (const h of RATE_LIMIT_HEADERS) headers[h] = { $ref: `#/components/headers/${h}` };
-        if (method === 'get' && status === '200') headers.ETag = { $ref: '#/components/headers/ETag' };
-        response.headers = headers;
-      }
-      const parameters = (operation.parameters ?? []) as Json[];
-      const statuses: string[] = ['500'];
-      if (secured) statuses.push('401', '403', '429');
-      if (parameters.length > 0 || operation.requestBody) statuses.push('400');
-      if (parameters.some((p) => p.in === 'path')) statuses.push('404');
-      if (operation.requestBody) statuses.push('413', '415');
-      for (const status of statuses) responses[status] ??= errorResponse(status, secured && status !== '401');
-      if (method === 'get' && responses['200']) {
-        responses['304'] ??= { description: 'Not modified: the `If-None-Match` tag is current' };
-      }
-      operation.responses = responses;
-    }
-  }
-  return document;
-}
-
-const HEADER_COMPONENTS = {
-  'X-Request-Id': {
-    description: 'Id of this request (echoes a valid incoming X-Request-Id)',
-    schema: { type: 'string' },
-  },
-  'X-RateLimit-Limit': { description: 'Requests allowed in the current window', schema: { type: 'integer' } },
-  'X-RateLimit-Remaining': {
-    description: 'Requests left in the current window',
-    schema: { type: 'integer' },
-  },
-  'X-RateLimit-Reset': {
-    description: 'Unix time (seconds) at which the window resets',
-    schema: { type: 'integer' },
-  },
-  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
-  'WWW-Authenticate': { description: 'Bearer challenge (RFC 6750)', schema: { type: 'string' } },
-  ETag: { description: 'Entity tag of the body; send it back in If-None-Match', schema: { type: 'string' } },
-};
-
 export interface OpenApiOptions {
   publicUrl: string;
   version: string;
+}
+
+/** How the server's own URL reads: a local install, or production. */
+function serverEnvironment(publicUrl: string): string {
+  const host = new URL(publicUrl).hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]'
+    ? 'local'
+    : 'production';
 }
 
 export async function registerOpenApi(app: FastifyInstance, options: OpenApiOptions): Promise<void> {
@@ -194,7 +122,13 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
         contact: { name: 'Audenci API support', email: 'api@audenci.com', url: `${options.publicUrl}/docs` },
         license: { name: 'MIT', identifier: 'MIT' },
       },
-      servers: [{ url: options.publicUrl, description: 'This server' }],
+      servers: [
+        {
+          url: options.publicUrl,
+          description: `This Audenci server (${serverEnvironment(options.publicUrl)}, AUDENCI_PUBLIC_URL)`,
+          'x-internal': false,
+        } as { url: string; description: string },
+      ],
       tags: TAGS,
       components: {
         securitySchemes: {
@@ -206,6 +140,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
           },
         },
         headers: HEADER_COMPONENTS,
+        parameters: PARAMETER_COMPONENTS,
       } as never,
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import type { RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import { CommentSchema, ListCommentsQuery, ListPostCommentsQuery, ReplyBody } from './comments.schemas.js';
 import * as service from './comments.service.js';
 
@@ -72,7 +72,12 @@ export async function commentsRoutes(app: FastifyInstance, deps: CommentsRouteDe
           'comment (`own: true`, `parentId` set).',
         params: CommentParams,
         body: ReplyBody,
-        response: { 201: DataEnvelope(Type.Ref(CommentSchema)) },
+        response: {
+          409: ErrorResponse(
+            'The platform refused the reply, replying on it is not configured here, or its account must be connected again (`details.problem`)',
+          ),
+          201: DataEnvelope(Type.Ref(CommentSchema)),
+        },
       },
     },
     async (request, reply) => {

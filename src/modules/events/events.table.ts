@@ -16,6 +16,9 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** The test event's type: sent by `POST /webhooks/{id}/test`, never written to the event log. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
 export interface EventsTable {
   id: string;
   organization_id: string;

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyError } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import { AppError } from '../../shared/errors.js';
 import type { JobTypeRegistry } from './jobs.registry.js';
 import {
@@ -143,7 +143,10 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
           'chunk, then shows `cancelled`; what its committed chunks did stays, and its progress says so. A ' +
           'finished job is 409.',
         params: Params,
-        response: { 200: DataEnvelope(Type.Ref(JobSchema)) },
+        response: {
+          409: ErrorResponse('The job has already finished (`details.status`)'),
+          200: DataEnvelope(Type.Ref(JobSchema)),
+        },
       },
     },
     async (request) => ({ data: await service.cancelJob(ctx, request.principal, request.params.id) }),

@@ -168,6 +168,23 @@ for (const dialect of dialects) {
       assert.equal(res.headers['content-type'], 'text/csv; charset=utf-8');
       assert.equal(res.headers['content-disposition'], 'attachment; filename="items.csv"');
       assert.equal(res.raw, `item\n${Array.from({ length: 10 }, (_, i) => `${i}\n`).join('')}`);
+      // The file never changes once the job succeeded: a strong ETag, and If-None-Match answers 304.
+      const etag = String(res.headers.etag);
+      assert.match(etag, /^"[\w-]{10,}"$/);
+      const again = await call(t.app, 'GET', `/api/v1/jobs/${job.id}/result`, { key: tenant.live.read });
+      assert.equal(again.headers.etag, etag);
+      const cached = await call(t.app, 'GET', `/api/v1/jobs/${job.id}/result`, {
+        key: tenant.live.read,
+        headers: { 'if-none-match': `W/${etag}` },
+      });
+      assert.equal(cached.status, 304);
+      assert.equal(cached.raw, '');
+      assert.equal(cached.headers.etag, etag);
+      const stale = await call(t.app, 'GET', `/api/v1/jobs/${job.id}/result`, {
+        key: tenant.live.read,
+        headers: { 'if-none-match': '"something-else"' },
+      });
+      assert.equal(stale.status, 200);
     });
 
     it('a cancel stops a running job between chunks; its progress stays what was committed', async () => {

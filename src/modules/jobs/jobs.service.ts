@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
@@ -230,6 +231,12 @@ export async function cancelJob(ctx: JobsContext, tenant: Tenant, id: string): P
 export interface JobResult {
   contentType: string;
   filename: string;
+  /**
+   * A strong tag: a succeeded job's output never changes, so its id and its number of committed chunks
+   * name the bytes exactly.
+   */
+  etag: string;
+  /** Read lazily: nothing is queried unless it is iterated (a 304 reads no output). */
   body: AsyncIterable<string>;
 }
 
@@ -260,5 +267,6 @@ export async function openResult(ctx: JobsContext, tenant: Tenant, id: string): 
   }
   // The payload as `prepare` froze it (what the chunks worked from).
   const file = outputFile(handler, JSON.parse(row.payload) as unknown)!;
-  return { contentType: file.contentType, filename: file.filename, body: body() };
+  const etag = `"${createHash('sha256').update(`${row.id}:${row.chunks}`).digest('base64url').slice(0, 27)}"`;
+  return { contentType: file.contentType, filename: file.filename, etag, body: body() };
 }

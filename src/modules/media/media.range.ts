@@ -22,13 +22,3 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   if (start >= size) return 'unsatisfiable';
   return { start, end };
 }
-
-/** True when an `If-None-Match` list holds the tag (weak comparison, as RFC 9110 asks for this header). */
-export function noneMatch(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  const bare = etag.replace(/^W\//, '');
-  return header
-    .split(',')
-    .map((t) => t.trim().replace(/^W\//, ''))
-    .some((t) => t === '*' || t === bare);
-}

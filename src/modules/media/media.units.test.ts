@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ftypBox, makeImage, makeMp4, moovBox } from '../../../test/fixtures/media.js';
 import { parseMoov, readVideoInfo } from './media.mp4.js';
-import { noneMatch, parseRange } from './media.range.js';
+import { ifNoneMatchHits as noneMatch } from '../../http/etag.js';
+import { parseRange } from './media.range.js';
 import { declaredMatches, MediaGate, sniff } from './media.sniff.js';
 
 const readerOf = (file: Buffer) => async (offset: number, length: number) =>
