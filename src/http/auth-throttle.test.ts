@@ -60,11 +60,17 @@ async function countLookups(t: TestApp, fn: () => Promise<void>): Promise<number
   return count;
 }
 
-function assertUnauthorized(res: Sent, label: string): void {
+/** A refused key: 401, with the address's failure budget in the rate-limit headers. */
+function assertUnauthorized(res: Sent, label: string, budget?: { remaining: number; windowEnd: number }): void {
   assert.equal(res.status, 401, label);
   assert.deepEqual(res.body, { error: { code: 'UNAUTHORIZED', message: 'Invalid API key' } }, label);
   assert.equal(res.headers['www-authenticate'], 'Bearer realm="audenci", error="invalid_token"', label);
   assert.equal(res.headers['retry-after'], undefined, label);
+  if (budget) {
+    assert.equal(res.headers['x-ratelimit-limit'], String(DEFAULT_LIMIT), label);
+    assert.equal(res.headers['x-ratelimit-remaining'], String(budget.remaining), label);
+    assert.equal(res.headers['x-ratelimit-reset'], String(budget.windowEnd / 1000), label);
+  }
 }
 
 function assertThrottled(res: Sent, now: number, windowEnd: number, limit: number, label: string): void {
@@ -87,7 +93,9 @@ function assertThrottled(res: Sent, now: number, windowEnd: number, limit: numbe
   );
   assert.equal(res.headers['retry-after'], String(retryAfter), label);
   assert.equal(res.headers['www-authenticate'], undefined, label);
-  assert.equal(res.headers['x-ratelimit-limit'], undefined, label);
+  assert.equal(res.headers['x-ratelimit-limit'], String(limit), label);
+  assert.equal(res.headers['x-ratelimit-remaining'], '0', label);
+  assert.equal(res.headers['x-ratelimit-reset'], String(Math.ceil(windowEnd / 1000)), label);
 }
 
 /** A key whose format and checksum are right but which no organization has. */
@@ -115,7 +123,7 @@ for (const dialect of dialects) {
       const windowEnd = WINDOW_START + DEFAULT_WINDOW_MS;
       answers.forEach((res, i) =>
         i < DEFAULT_LIMIT
-          ? assertUnauthorized(res, `request ${i + 1}`)
+          ? assertUnauthorized(res, `request ${i + 1}`, { remaining: DEFAULT_LIMIT - i - 1, windowEnd })
           : assertThrottled(res, clock.now(), windowEnd, DEFAULT_LIMIT, `request ${i + 1}`),
       );
       // Every request from the address is refused now, a valid key's too; another address is unaffected.

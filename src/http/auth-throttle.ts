@@ -8,6 +8,8 @@ export interface FailureCount {
   count: number;
   /** Epoch ms until which the address is refused, once `count` reached the limit. */
   refusedUntil: number | undefined;
+  /** Epoch ms at which the current window ends (and the count starts again). */
+  resetAt: number;
 }
 
 /**
@@ -42,20 +44,21 @@ export class AuthFailureThrottle {
 
   /** Counts one failed authentication of `address`. */
   async fail(address: string, now: number): Promise<FailureCount> {
-    if (this.limit === 0) return { count: 0, refusedUntil: undefined };
     const windowStart = Math.floor(now / this.windowMs) * this.windowMs;
+    const resetAt = windowStart + this.windowMs;
+    if (this.limit === 0) return { count: 0, refusedUntil: undefined, resetAt };
     let count: number;
     try {
       count = await this.store.hit(`auth-failures:${address}`, windowStart, this.windowMs);
     } catch (error) {
       this.onStoreError(error);
-      return { count: 0, refusedUntil: undefined };
+      return { count: 0, refusedUntil: undefined, resetAt };
     }
-    if (count < this.limit) return { count, refusedUntil: undefined };
-    const until = windowStart + this.windowMs;
+    if (count < this.limit) return { count, refusedUntil: undefined, resetAt };
+    const until = resetAt;
     if (this.refused.size >= MAX_REFUSED) this.prune(now);
     this.refused.set(address, until);
-    return { count, refusedUntil: until };
+    return { count, refusedUntil: until, resetAt };
   }
 
   private prune(now: number): void {

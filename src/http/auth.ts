@@ -9,7 +9,7 @@ import {
   type Scope,
 } from '../modules/keys/index.js';
 import type { AuthFailureThrottle } from './auth-throttle.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateLimiter, RateLimitResult } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -20,6 +20,11 @@ declare module 'fastify' {
      * media links); its handler verifies the signature. `request.principal` is then null.
      */
     signedAccess?: boolean;
+    /**
+     * A public route for probes and scrapers (liveness, readiness, metrics): never rate limited, so an
+     * orchestrator never takes a healthy process out because it asked too often.
+     */
+    probe?: boolean;
   }
   interface FastifyRequest {
     /** Set on every authenticated route before its handler runs. */
@@ -53,7 +58,37 @@ export interface AuthDeps {
   rateLimiter: RateLimiter;
   /** Failed authentications per client address (`request.ip`); absent: not throttled. */
   authFailures?: AuthFailureThrottle;
+  /** Requests per window a client address may make to public routes other than probes; 0: no limit. */
+  publicRateLimit?: number;
   clock: Clock;
+}
+
+function rateLimited(limit: RateLimitResult, now: number, details: Record<string, unknown> = {}): AppError {
+  const retryAfter = Math.max(1, Math.ceil((limit.resetAt - now) / 1000));
+  return new AppError(
+    'RATE_LIMITED',
+    `Rate limit of ${limit.limit} requests per window exceeded; retry after ${retryAfter} s`,
+    { ...details, limit: limit.limit, resetAt: new Date(limit.resetAt).toISOString() },
+    { 'Retry-After': String(retryAfter) },
+  );
+}
+
+function rateLimitHeaders(reply: FastifyReply, limit: RateLimitResult): void {
+  reply.header('X-RateLimit-Limit', String(limit.limit));
+  reply.header('X-RateLimit-Remaining', String(limit.remaining));
+  reply.header('X-RateLimit-Reset', String(Math.ceil(limit.resetAt / 1000)));
+}
+
+/**
+ * The address's budget of failed authentications, in the rate-limit headers of its 401s and 429s (as
+ * GitHub reports its unauthenticated limit): a client sees how many more refusals it may cause.
+ */
+function failureBudgetHeaders(limit: number, count: number, resetAt: number): Record<string, string> {
+  return {
+    'X-RateLimit-Limit': String(limit),
+    'X-RateLimit-Remaining': String(Math.max(0, limit - count)),
+    'X-RateLimit-Reset': String(Math.ceil(resetAt / 1000)),
+  };
 }
 
 function tooManyFailures(throttle: AuthFailureThrottle, until: number, now: number): AppError {
@@ -66,7 +101,7 @@ function tooManyFailures(throttle: AuthFailureThrottle, until: number, now: numb
       limit: throttle.limit,
       resetAt: new Date(until).toISOString(),
     },
-    { 'Retry-After': String(retryAfter) },
+    { 'Retry-After': String(retryAfter), ...failureBudgetHeaders(throttle.limit, throttle.limit, until) },
   );
 }
 
@@ -93,7 +128,17 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const required = request.routeOptions.config.scope;
-    if (required === undefined || required === 'public') return;
+    if (required === undefined) return;
+    if (required === 'public') {
+      // Public routes (the documents, the OAuth callback) are limited per client address.
+      const publicLimit = deps.publicRateLimit ?? 0;
+      if (publicLimit === 0 || request.routeOptions.config.probe) return;
+      const now = deps.clock.now();
+      const limit = await deps.rateLimiter.check(`public:${request.ip}`, publicLimit, now);
+      rateLimitHeaders(reply, limit);
+      if (!limit.allowed) throw rateLimited(limit, now, { reason: 'public_requests' });
+      return;
+    }
     if (
       request.routeOptions.config.signedAccess &&
       request.headers.authorization === undefined &&
@@ -119,6 +164,9 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
         if (failure.refusedUntil !== undefined && failure.count > throttle.limit) {
           throw tooManyFailures(throttle, failure.refusedUntil, now);
         }
+        if (throttle.limit > 0) {
+          reply.headers(failureBudgetHeaders(throttle.limit, failure.count, failure.resetAt));
+        }
       }
       throw error;
     }
@@ -130,18 +178,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       principal.rateLimit,
       now,
     );
-    reply.header('X-RateLimit-Limit', String(limit.limit));
-    reply.header('X-RateLimit-Remaining', String(limit.remaining));
-    reply.header('X-RateLimit-Reset', String(Math.ceil(limit.resetAt / 1000)));
-    if (!limit.allowed) {
-      const retryAfter = Math.max(1, Math.ceil((limit.resetAt - now) / 1000));
-      throw new AppError(
-        'RATE_LIMITED',
-        `Rate limit of ${limit.limit} requests per window exceeded; retry after ${retryAfter} s`,
-        { limit: limit.limit, resetAt: new Date(limit.resetAt).toISOString() },
-        { 'Retry-After': String(retryAfter) },
-      );
-    }
+    rateLimitHeaders(reply, limit);
+    if (!limit.allowed) throw rateLimited(limit, now);
     if (!scopeAllows(principal.scope, required)) {
       throw new AppError(
         'FORBIDDEN',

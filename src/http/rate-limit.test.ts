@@ -363,3 +363,75 @@ for (const dialect of dialects) {
     );
   });
 }
+
+for (const dialect of dialects) {
+  describe(`public routes are limited per client address; probes never (${dialect})`, () => {
+    let t: TestApp;
+    const clock = new ManualClock(Date.parse('2030-05-05T12:34:56.789Z'));
+    const windowEnd = Date.parse('2030-05-05T13:00:00.000Z');
+    before(async () => {
+      t = await createTestApp(dialect, { clock, env: { AUDENCI_PUBLIC_RATE_LIMIT: '3' } });
+    });
+    after(() => t.close());
+
+    const from = (remoteAddress: string, url: string) => t.app.inject({ method: 'GET', url, remoteAddress });
+
+    it('counts the documents and the changelog per address, with the headers, then 429', async () => {
+      const answers = [];
+      for (const url of ['/openapi.json', '/postman.json', '/changelog', '/openapi.json']) {
+        answers.push(await from('203.0.113.7', url));
+      }
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers['x-ratelimit-remaining']]),
+        [
+          [200, '2'],
+          [200, '1'],
+          [200, '0'],
+          [429, '0'],
+        ],
+      );
+      for (const a of answers) {
+        assert.equal(a.headers['x-ratelimit-limit'], '3');
+        assert.equal(a.headers['x-ratelimit-reset'], String(windowEnd / 1000));
+      }
+      const refused = answers[3]!;
+      assert.equal(refused.headers['retry-after'], String(Math.ceil((windowEnd - clock.now()) / 1000)));
+      assert.deepEqual(JSON.parse(refused.body), {
+        error: {
+          code: 'RATE_LIMITED',
+          message: `Rate limit of 3 requests per window exceeded; retry after ${refused.headers['retry-after']} s`,
+          details: { reason: 'public_requests', limit: 3, resetAt: new Date(windowEnd).toISOString() },
+        },
+      });
+      // Another address has its own count.
+      const other = await from('203.0.113.8', '/openapi.json');
+      assert.equal(other.statusCode, 200);
+      assert.equal(other.headers['x-ratelimit-remaining'], '2');
+    });
+
+    it('never limits liveness, readiness or metrics, whatever the address asked before', async () => {
+      for (let i = 0; i < 10; i++) {
+        for (const url of ['/healthz', '/readyz', '/metrics']) {
+          const res = await from('203.0.113.7', url);
+          assert.equal(res.statusCode, 200, `${url} #${i}`);
+          assert.equal(res.headers['x-ratelimit-limit'], undefined);
+        }
+      }
+    });
+
+    it('the OAuth callback is public and limited too', async () => {
+      const res = await from('203.0.113.7', '/api/v1/social-accounts/callback?state=x&code=y');
+      assert.equal(res.statusCode, 429);
+      const fresh = await from('203.0.113.9', '/api/v1/social-accounts/callback?state=x&code=y');
+      assert.notEqual(fresh.statusCode, 429);
+      assert.equal(fresh.headers['x-ratelimit-remaining'], '2');
+    });
+
+    it('the window end lets the address in again', async () => {
+      clock.set(windowEnd);
+      const res = await from('203.0.113.7', '/changelog');
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['x-ratelimit-remaining'], '2');
+    });
+  });
+}
