@@ -1,7 +1,9 @@
 import type { ValidateFunction } from 'ajv';
 import { inputProblems } from '../../http/input-checks.js';
+import { ERROR_LIMITS } from '../../http/schemas.js';
 import { validatorCompiler } from '../../http/validation.js';
 import { type AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
+import { clip } from '../../shared/text.js';
 import { CreatePostBody, PatchPostBody, POST_READ_ONLY } from './posts.schemas.js';
 import { postInputProblems } from './posts.input.js';
 import type { NewPostInput, PostInput } from './posts.service.js';
@@ -79,7 +81,8 @@ export interface ItemErrorBody {
 export function errorBody(error: AppError): ItemErrorBody {
   return {
     code: error.code,
-    message: error.message,
+    // As the envelope's (sendError): a message may quote the item, e.g. an unknown field's name.
+    message: clip(error.message, ERROR_LIMITS.message),
     ...(error.details ? { details: error.details } : {}),
   };
 }

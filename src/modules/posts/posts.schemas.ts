@@ -1,7 +1,18 @@
 import { Type } from '@sinclair/typebox';
 import { readOnlyFields } from '../../http/read-only.js';
-import { DateOrDateTime, DateTime, ListQuery, Nullable } from '../../http/schemas.js';
-import { PLATFORMS } from '../../platforms/rules.js';
+import {
+  DateOrDateTime,
+  DateTime,
+  ErrorCode,
+  ErrorMessage,
+  Id,
+  Int32,
+  ListQuery,
+  MAX_URL_LENGTH,
+  Nullable,
+} from '../../http/schemas.js';
+import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
+import { MAX_CAPTION_LENGTH, PLATFORMS } from '../../platforms/rules.js';
 import { POST_STATUSES } from './posts.table.js';
 
 export const PlatformSchema = Type.Unsafe<string>({
@@ -38,25 +49,35 @@ export const POST_READ_ONLY = [
   'environment',
 ] as const;
 
+/** Most media items of a post, and the longest first comment (above every platform's own limit). */
+const MAX_MEDIA_IDS = 20;
+const MAX_FIRST_COMMENT_LENGTH = 10_000;
+
 export const PostSchema = Type.Object(
   {
-    id: Type.String({ examples: ['post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
-    brandId: Type.String(),
+    id: Id('post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
+    brandId: Id('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
     platform: PlatformSchema,
-    socialAccountId: Nullable(Type.String(), { description: 'The account it publishes to' }),
-    caption: Type.String(),
-    mediaIds: Type.Array(Type.String()),
-    link: Nullable(Type.String()),
-    firstComment: Nullable(Type.String()),
-    campaignId: Nullable(Type.String()),
+    socialAccountId: Nullable(Id('acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'), {
+      description: 'The account it publishes to',
+    }),
+    caption: Type.String({ maxLength: MAX_CAPTION_LENGTH }),
+    mediaIds: Type.Array(Id('med_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'), { maxItems: MAX_MEDIA_IDS }),
+    link: Nullable(Type.String({ maxLength: MAX_URL_LENGTH })),
+    firstComment: Nullable(Type.String({ maxLength: MAX_FIRST_COMMENT_LENGTH })),
+    campaignId: Nullable(Id('cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8')),
     status: StatusSchema,
     scheduledFor: Nullable(DateTime()),
     publishedAt: Nullable(DateTime()),
-    platformPostId: Nullable(Type.String()),
-    platformUrl: Nullable(Type.String()),
+    // As the platform gave them; an answer with longer ones fails the publish (platforms/bounds.ts).
+    platformPostId: Nullable(Type.String({ maxLength: PLATFORM_LIMITS.id })),
+    platformUrl: Nullable(Type.String({ maxLength: PLATFORM_LIMITS.url })),
     error: Type.Unsafe<{ code: string; message: string } | null>({
       type: ['object', 'null'],
-      properties: { code: { type: 'string' }, message: { type: 'string' } },
+      properties: {
+        code: { type: 'string', maxLength: PLATFORM_LIMITS.errorCode },
+        message: { type: 'string', maxLength: PLATFORM_LIMITS.errorMessage },
+      },
       required: ['code', 'message'],
       additionalProperties: false,
       description: 'Why publishing failed (status FAILED)',
@@ -81,15 +102,15 @@ const editable = {
   ),
   caption: Type.String({
     minLength: 1,
-    maxLength: 100_000,
+    maxLength: MAX_CAPTION_LENGTH,
     examples: ['Fresh roast, fresh start ☕ #coffee'],
   }),
   mediaIds: Type.Array(Type.String({ pattern: '^med_[0-9A-Za-z]+$', maxLength: 64 }), {
-    maxItems: 20,
+    maxItems: MAX_MEDIA_IDS,
     uniqueItems: true,
   }),
   link: Nullable(Type.String({ format: 'uri', maxLength: 2048 })),
-  firstComment: Nullable(Type.String({ minLength: 1, maxLength: 10_000 })),
+  firstComment: Nullable(Type.String({ minLength: 1, maxLength: MAX_FIRST_COMMENT_LENGTH })),
   campaignId: Nullable(Type.String({ minLength: 1, maxLength: 64 })),
   scheduledFor: Nullable(DateInput),
   metadata: Type.Record(Type.String(), Type.Unknown(), { description: 'Your own JSON data (≤ 16 KiB)' }),
@@ -196,18 +217,20 @@ export const ValidatePostBody = Type.Object(
 export const ValidationReportSchema = Type.Object(
   {
     valid: Type.Boolean(),
-    platform: Type.String(),
+    platform: PlatformSchema,
     violations: Type.Array(
       Type.Object(
         {
-          rule: Type.String({ examples: ['text.maxLength'] }),
-          field: Type.String({ examples: ['caption'] }),
-          message: Type.String(),
-          limit: Type.Optional(Type.Number()),
-          actual: Type.Optional(Type.Number()),
+          rule: Type.String({ maxLength: 64, examples: ['text.maxLength'] }),
+          field: Type.String({ maxLength: 64, examples: ['caption'] }),
+          message: Type.String({ maxLength: 1000 }),
+          // Lengths, counts, seconds and aspect ratios (a side of at most 2^31 − 1 pixels).
+          limit: Type.Optional(Type.Number({ minimum: 0, maximum: 2_147_483_647 })),
+          actual: Type.Optional(Type.Number({ minimum: 0, maximum: 2_147_483_647 })),
         },
         { additionalProperties: false },
       ),
+      { maxItems: 100 },
     ),
   },
   { $id: 'PostValidation', title: 'PostValidation', additionalProperties: false },
@@ -247,11 +270,14 @@ export const ListPostsQuery = ListQuery(POST_SORT_FIELDS, {
 
 export const ListCampaignPostsQuery = ListQuery(POST_SORT_FIELDS, postFilterProperties);
 
+/** Most items of a batch (`POST`/`PUT /posts/batch`). */
+const MAX_BATCH = 100;
+
 const batchItems = (description: string) =>
   Type.Array(Type.Unknown({ description }), {
     minItems: 1,
-    maxItems: 100,
-    description: `${description} At most 100 items.`,
+    maxItems: MAX_BATCH,
+    description: `${description} At most ${MAX_BATCH} items.`,
   });
 
 const atomicFlag = Type.Optional(
@@ -300,8 +326,8 @@ export const UpdatePostsBatchBody = Type.Object(
 
 const ItemError = Type.Object(
   {
-    code: Type.String({ examples: ['INVALID_INPUT'] }),
-    message: Type.String(),
+    code: ErrorCode({ examples: ['INVALID_INPUT'] }),
+    message: ErrorMessage(),
     details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   {
@@ -316,8 +342,8 @@ export const BatchResultSchema = Type.Object(
     data: Type.Array(
       Type.Object(
         {
-          index: Type.Integer({ minimum: 0, description: 'Position of the item in `posts` (0-based)' }),
-          status: Type.Integer({
+          index: Int32(0, MAX_BATCH - 1, { description: 'Position of the item in `posts` (0-based)' }),
+          status: Int32(100, 599, {
             description:
               'What the single endpoint would answer: 201 created / 200 updated, or 400, 404, 409…; 424 for a valid ' +
               'item of an atomic batch that was not saved because another failed',
@@ -328,13 +354,13 @@ export const BatchResultSchema = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { description: 'One result per item, in the order of the request' },
+      { maxItems: MAX_BATCH, description: 'One result per item, in the order of the request' },
     ),
     summary: Type.Object(
       {
-        total: Type.Integer({ minimum: 0 }),
-        succeeded: Type.Integer({ minimum: 0, description: 'Items saved' }),
-        failed: Type.Integer({ minimum: 0, description: 'Items not saved (errors, and 424s)' }),
+        total: Int32(0, MAX_BATCH),
+        succeeded: Int32(0, MAX_BATCH, { description: 'Items saved' }),
+        failed: Int32(0, MAX_BATCH, { description: 'Items not saved (errors, and 424s)' }),
       },
       { additionalProperties: false },
     ),
