@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { RouteDeps } from '../../http/route-deps.js';
 import { DataEnvelope, DateTime, Id, IdParams, Nullable } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
+import type { Platform } from '../../platforms/rules.js';
 import { toIso } from '../../shared/clock.js';
 import { readDateField } from '../../shared/dates.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
@@ -192,7 +193,8 @@ export async function socialAccountAnalytics(
   });
   return {
     socialAccountId: account.id,
-    platform: account.platform,
+    // An account's platform is one of PLATFORMS (its body's enum).
+    platform: account.platform as Platform,
     brandId: account.brandId,
     startDate: toIso(start),
     endDate: toIso(end),

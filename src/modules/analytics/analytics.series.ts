@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_DELAYS as MAX_SYNC_DELAYS } from '../../config/index.js';
 import type { RouteDeps } from '../../http/route-deps.js';
+import type { Platform } from '../../platforms/rules.js';
 import { DataEnvelope, DateTime, Id, IdParams, Nullable } from '../../http/schemas.js';
 import { toIso } from '../../shared/clock.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -88,7 +89,8 @@ export async function postAnalytics(
     .execute();
   return {
     postId: post.id,
-    platform: post.platform,
+    // A post's platform is one of PLATFORMS (its body's enum).
+    platform: post.platform as Platform,
     publishedAt: post.publishedAt,
     snapshots: rows.map(toSnapshot),
   };
