@@ -125,7 +125,7 @@ describe('bounded connectors', () => {
     );
   });
 
-  it('clamps metrics and audience figures to whole numbers within [0, a trillion]', async () => {
+  it('clamps metrics and audience figures to whole numbers within [0, 2^31 − 1], what the columns hold', async () => {
     const connector = boundedConnector(
       platform({
         fetchMetrics: {

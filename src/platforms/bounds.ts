@@ -36,10 +36,11 @@ export const PLATFORM_LIMITS = {
   scopes: 100,
   scope: 256,
   /**
-   * A metric of one post or an account's audience figure (impressions, followers…): a trillion, far
-   * above any post's lifetime views, so that sums over every post of an organization stay exact.
+   * A metric of one post or an account's audience figure (impressions, followers…): what the database
+   * columns hold (a 32-bit integer on PostgreSQL). A post seen more than 2.1 billion times is stored as
+   * this; sums over posts are 64-bit.
    */
-  metric: 1_000_000_000_000,
+  metric: 2_147_483_647,
 } as const;
 
 /** `value` as a stored metric: a whole number in [0, PLATFORM_LIMITS.metric], or null when unknown. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteDeps } from '../../http/route-deps.js';
-import { DataEnvelope, DateTime, Id, IdParams, Nullable } from '../../http/schemas.js';
+import { DataEnvelope, DateTime, Id, IdParams, Int32, Nullable } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import type { Platform } from '../../platforms/rules.js';
 import { toIso } from '../../shared/clock.js';
@@ -69,15 +69,12 @@ export const AccountStatsDaySchema = Type.Object(
     followers: PlatformFigure({ description: 'Followers at `capturedAt`' }),
     following: Figure('Accounts this one follows; null where the platform does not say'),
     posts: Figure("The account's post count on the platform; null where the platform does not say"),
-    followersChange: Nullable(
-      Type.Integer({ format: 'int64', minimum: -PLATFORM_LIMITS.metric, maximum: PLATFORM_LIMITS.metric }),
-      {
-        description:
-          '`followers` minus the followers of the previous day of this answer (negative for a loss); null ' +
-          'for the first day. When a day is missing (the platform could not be reached), the change covers ' +
-          'every day since the previous entry.',
-      },
-    ),
+    followersChange: Nullable(Int32(-PLATFORM_LIMITS.metric, PLATFORM_LIMITS.metric), {
+      description:
+        '`followers` minus the followers of the previous day of this answer (negative for a loss); null ' +
+        'for the first day. When a day is missing (the platform could not be reached), the change covers ' +
+        'every day since the previous entry.',
+    }),
   },
   {
     $id: 'AccountStatsDay',

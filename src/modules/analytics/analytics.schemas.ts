@@ -80,8 +80,7 @@ export const AnalyticsQuerySchema = Type.Object(
 );
 
 /** One post's metric or an account's audience figure, as its platform reported it (bounded where it enters). */
-export const PlatformFigure = (options: SchemaOptions = {}) =>
-  Type.Integer({ format: 'int64', minimum: 0, maximum: PLATFORM_LIMITS.metric, ...options });
+export const PlatformFigure = (options: SchemaOptions = {}) => Int32(0, PLATFORM_LIMITS.metric, options);
 
 /**
  * engagements ÷ impressions: usually below 1, but a platform may count more interactions than views; at
@@ -90,7 +89,7 @@ export const PlatformFigure = (options: SchemaOptions = {}) =>
 export const EngagementRate = (description: string) =>
   Nullable(Type.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), { description });
 
-/** Sums of metrics over posts: counts (each post's metric is at most a trillion; a sum saturates at Count's maximum). */
+/** Sums of metrics over posts: counts (each post's metric is at most 2^31 − 1; a sum saturates at Count's maximum). */
 const metricProperties = {
   posts: Count({ description: 'Posts counted (each once, with its latest snapshot)' }),
   impressions: Type.Optional(Count()),

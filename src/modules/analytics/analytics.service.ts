@@ -235,7 +235,7 @@ export function engagementRate(engagements: number, impressions: number | null):
 
 /**
  * A sum as the API answers it: exact up to 2^53 − 1 (the documented maximum), saturated beyond. Each
- * post's metric is at most a trillion (platforms/bounds.ts), so only millions of record posts reach it.
+ * post's metric is at most 2^31 − 1 (platforms/bounds.ts), so only millions of record posts reach it.
  */
 const saturated = (n: number) => Math.min(n, Number.MAX_SAFE_INTEGER);
 
