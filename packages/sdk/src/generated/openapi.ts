@@ -1427,7 +1427,10 @@ export interface components {
       /** @enum {string} */
       plan: 'starter' | 'growth' | 'scale' | 'enterprise';
       rateLimit: {
-        /** @description Requests per window for each environment */
+        /**
+         * Format: int32
+         * @description Requests per window for each environment
+         */
         limit: number;
         /** @enum {string} */
         window: 'hour';
@@ -1443,9 +1446,16 @@ export interface components {
     Brand: {
       /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       id: string;
+      /** @example Acme Coffee */
       name: string;
+      /** @example Europe/Paris */
       timezone: string;
+      /**
+       * @description How the brand speaks; guides AI-generated captions
+       * @example Warm, playful, no jargon
+       */
       voice: string | null;
+      /** @description Brand colours, main first */
       colors: string[];
       /** Format: date-time */
       createdAt: string;
@@ -1492,7 +1502,10 @@ export interface components {
       lastUsedAt: string | null;
       /** Format: date-time */
       rotatedAt: string | null;
-      /** @description Id of the key that replaced this one by rotation */
+      /**
+       * @description Id of the key that replaced this one by rotation
+       * @example key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
       replacedBy: string | null;
     };
     /** ApiKeyWithSecret */
@@ -1535,7 +1548,10 @@ export interface components {
       lastUsedAt: string | null;
       /** Format: date-time */
       rotatedAt: string | null;
-      /** @description Id of the key that replaced this one by rotation */
+      /**
+       * @description Id of the key that replaced this one by rotation
+       * @example key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
       replacedBy: string | null;
       /**
        * @description The full key. Shown only in this response: store it now.
@@ -1557,7 +1573,10 @@ export interface components {
       /** @example Instagram */
       displayName: string;
       text: {
-        /** @description Longest caption, measured as `counting` says */
+        /**
+         * Format: int32
+         * @description Longest caption, measured as `counting` says
+         */
         maxLength: number;
         /**
          * @description `characters`: Unicode code points after NFC normalization. `twitter-weighted`: X's count (twitter-text v3): most Latin, punctuation and symbols 1, CJK and emoji 2, every URL 23.
@@ -1566,27 +1585,45 @@ export interface components {
         counting: 'characters' | 'twitter-weighted';
       };
       hashtags: {
-        /** @description Most `#hashtags` a post may carry; null when the platform sets no limit */
+        /**
+         * Format: int32
+         * @description Most `#hashtags` a post may carry; null when the platform sets no limit
+         */
         max: number | null;
         /** @description Hashtags in the first comment count toward `max` too */
         includesFirstComment: boolean;
       };
       mentions: {
-        /** @description Most `@mentions` a caption may carry; null when the platform sets no limit */
+        /**
+         * Format: int32
+         * @description Most `@mentions` a caption may carry; null when the platform sets no limit
+         */
         max: number | null;
       };
       media: {
         /** @description A post without media is refused */
         required: boolean;
-        /** @description Most media items in one post */
+        /**
+         * Format: int32
+         * @description Most media items in one post
+         */
         maxCount: number;
         /** @description Media types the platform takes */
         types: ('image' | 'video' | 'gif')[];
-        /** @description Most images in one post */
+        /**
+         * Format: int32
+         * @description Most images in one post
+         */
         maxImages: number | null;
-        /** @description Most videos in one post */
+        /**
+         * Format: int32
+         * @description Most videos in one post
+         */
         maxVideos: number | null;
-        /** @description Most GIFs in one post */
+        /**
+         * Format: int32
+         * @description Most GIFs in one post
+         */
         maxGifs: number | null;
         /** @description Whether one post may combine media of different types */
         mixing: boolean;
@@ -1604,13 +1641,19 @@ export interface components {
         allowed: boolean;
         /** @description The link is appended to the caption and counts toward the text limit */
         inText: boolean;
-        /** @description Characters an appended link takes from the text limit (X: 23, its t.co length); null: its own length */
+        /**
+         * Format: int32
+         * @description Characters an appended link takes from the text limit (X: 23, its t.co length); null: its own length
+         */
         countsAs: number | null;
       };
       firstComment: {
         /** @description Whether a first comment can be posted under the post */
         supported: boolean;
-        /** @description Longest first comment, in characters */
+        /**
+         * Format: int32
+         * @description Longest first comment, in characters
+         */
         maxLength: number | null;
       };
       /** @description The rules in a sentence or two, for people */
@@ -1622,6 +1665,7 @@ export interface components {
     Post: {
       /** @example post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       id: string;
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       brandId: string;
       /**
        * @description Social network
@@ -1629,12 +1673,16 @@ export interface components {
        * @enum {string}
        */
       platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
-      /** @description The account it publishes to */
+      /**
+       * @description The account it publishes to
+       * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
       socialAccountId: string | null;
       caption: string;
       mediaIds: string[];
       link: string | null;
       firstComment: string | null;
+      /** @example cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       campaignId: string | null;
       /** @enum {string} */
       status: 'DRAFT' | 'SCHEDULED' | 'PUBLISHING' | 'PUBLISHED' | 'FAILED' | 'CANCELLED';
@@ -1662,21 +1710,21 @@ export interface components {
     MetricsSnapshot: {
       /** Format: date-time */
       capturedAt: string;
-      /** Format: int64 */
+      /** Format: int32 */
       impressions: number | null;
-      /** Format: int64 */
+      /** Format: int32 */
       reach: number | null;
-      /** Format: int64 */
+      /** Format: int32 */
       likes: number | null;
-      /** Format: int64 */
+      /** Format: int32 */
       comments: number | null;
-      /** Format: int64 */
+      /** Format: int32 */
       shares: number | null;
-      /** Format: int64 */
+      /** Format: int32 */
       saves: number | null;
-      /** Format: int64 */
+      /** Format: int32 */
       clicks: number | null;
-      /** Format: int64 */
+      /** Format: int32 */
       videoViews: number | null;
       /** @description (likes + comments + shares + saves + clicks) ÷ impressions, as `GET /analytics` defines it (a missing metric adds 0); null when impressions is 0 or unknown */
       engagementRate: number | null;
@@ -1712,22 +1760,22 @@ export interface components {
        */
       capturedAt: string;
       /**
-       * Format: int64
+       * Format: int32
        * @description Followers at `capturedAt`
        */
       followers: number;
       /**
-       * Format: int64
+       * Format: int32
        * @description Accounts this one follows; null where the platform does not say
        */
       following: number | null;
       /**
-       * Format: int64
+       * Format: int32
        * @description The account's post count on the platform; null where the platform does not say
        */
       posts: number | null;
       /**
-       * Format: int64
+       * Format: int32
        * @description `followers` minus the followers of the previous day of this answer (negative for a loss); null for the first day. When a day is missing (the platform could not be reached), the change covers every day since the previous entry.
        */
       followersChange: number | null;
@@ -1760,7 +1808,12 @@ export interface components {
     /** PostValidation */
     PostValidation: {
       valid: boolean;
-      platform: string;
+      /**
+       * @description Social network
+       * @example instagram
+       * @enum {string}
+       */
+      platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
       violations: {
         /** @example text.maxLength */
         rule: string;
@@ -1775,7 +1828,9 @@ export interface components {
     Campaign: {
       /** @example cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       id: string;
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       brandId: string;
+      /** @example Winter launch */
       name: string;
       description: string | null;
       /** Format: date-time */
@@ -1787,6 +1842,7 @@ export interface components {
        * @enum {string}
        */
       status: 'DRAFT' | 'ACTIVE' | 'COMPLETED' | 'ARCHIVED';
+      /** @example awareness */
       goal: string | null;
       platforms: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
       /**
@@ -1974,15 +2030,14 @@ export interface components {
     WebhookEndpoint: {
       /** @example whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       id: string;
-      /** @example https://example.com/webhooks/audenci */
-      url: string;
-      description: string | null;
       /**
-       * @example [
-       *       "post.published",
-       *       "post.failed"
-       *     ]
+       * @description Where deliveries are POSTed: http or https, resolving to a public address (private, loopback and link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)
+       * @example https://example.com/webhooks/audenci
        */
+      url: string;
+      /** @example Production CRM sync */
+      description: string | null;
+      /** @description Event types to receive (post.created, post.updated, post.deleted, post.scheduled, post.published, post.failed, campaign.started, comment.received, job.completed, job.failed), or `["*"]` for all of them */
       events: string[];
       enabled: boolean;
       /**
@@ -2009,15 +2064,14 @@ export interface components {
     WebhookEndpointWithSecret: {
       /** @example whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       id: string;
-      /** @example https://example.com/webhooks/audenci */
-      url: string;
-      description: string | null;
       /**
-       * @example [
-       *       "post.published",
-       *       "post.failed"
-       *     ]
+       * @description Where deliveries are POSTed: http or https, resolving to a public address (private, loopback and link-local addresses are refused unless the server sets AUDENCI_ALLOW_PRIVATE_URLS=true)
+       * @example https://example.com/webhooks/audenci
        */
+      url: string;
+      /** @example Production CRM sync */
+      description: string | null;
+      /** @description Event types to receive (post.created, post.updated, post.deleted, post.scheduled, post.published, post.failed, campaign.started, comment.received, job.completed, job.failed), or `["*"]` for all of them */
       events: string[];
       enabled: boolean;
       /**
@@ -2047,15 +2101,18 @@ export interface components {
     };
     /** WebhookAttempt */
     WebhookAttempt: {
+      /** Format: int64 */
       attempt: number;
       /** Format: date-time */
       startedAt: string;
+      /** Format: int32 */
       durationMs: number;
       /**
        * @description `succeeded` (2xx), `http_error` (another status), `timeout`, `network_error` (no answer), `blocked` (the address is private: refused by the SSRF guard)
        * @enum {string}
        */
       outcome: 'succeeded' | 'http_error' | 'timeout' | 'network_error' | 'blocked';
+      /** Format: int32 */
       responseStatus: number | null;
       /** @description The first 1 KB of the answer */
       responseBody: string | null;
@@ -2070,7 +2127,10 @@ export interface components {
       id: string;
       /** @example whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       webhookId: string;
-      /** @description Sent as `webhook-id` on every attempt */
+      /**
+       * @description Sent as `webhook-id` on every attempt
+       * @example evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
       eventId: string;
       /**
        * @example post.published
@@ -2093,12 +2153,15 @@ export interface components {
        * @enum {string}
        */
       status: 'pending' | 'succeeded' | 'failed';
+      /** Format: int64 */
       attemptCount: number;
       /** Format: date-time */
       nextAttemptAt: string | null;
+      /** Format: int32 */
       lastResponseStatus: number | null;
       lastError: string | null;
       payload: components['schemas']['WebhookEvent'];
+      /** @description The latest 100 attempts, oldest first (`attemptCount` counts them all) */
       attempts: components['schemas']['WebhookAttempt'][];
       /** Format: date-time */
       createdAt: string;
@@ -2292,12 +2355,13 @@ export interface components {
         type: 'image' | 'video';
         /** @example 4:5 */
         aspectRatio: string;
-        /** @description A brief, usable as the prompt of `POST /images/generate` */
+        /** @description A brief, usable as the prompt of `POST /images/generate` (at most 1,000 characters) */
         prompt: string;
       };
     };
     /** PlanSummary */
     PlanSummary: {
+      /** Format: int32 */
       totalItems: number;
       /** @description Items per platform */
       byPlatform: {
@@ -2317,6 +2381,10 @@ export interface components {
       endDate: string;
       /** @example Europe/Paris */
       timezone: string;
+      /**
+       * Format: int32
+       * @description Posts per platform per week; a partial week gets its share
+       */
       postsPerWeek: number;
     };
     /** PlanPreview */
@@ -2329,28 +2397,40 @@ export interface components {
     Plan: {
       /** @example plan_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       id: string;
+      /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       brandId: string;
+      /** @example Spring plan */
       name: string;
       /**
        * @description `draft` until applied; `applied` once its campaign and posts exist
        * @enum {string}
        */
       status: 'draft' | 'applied';
-      /** @description The campaign `apply` created */
+      /**
+       * @description The campaign `apply` created
+       * @example cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+       */
       campaignId: string | null;
       /** Format: date-time */
       appliedAt: string | null;
       /** @description What the plan was generated from, defaults resolved */
       parameters: {
+        /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
         brandId: string;
         /** Format: date-time */
         startDate: string;
         /** Format: date-time */
         endDate: string;
         platforms: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
+        /**
+         * Format: int32
+         * @description Posts per platform per week; a partial week gets its share
+         */
         postsPerWeek: number;
         pillars: string[];
+        /** @example launch the spring collection */
         goal: string | null;
+        /** @example Europe/Paris */
         timezone: string;
       };
       items: components['schemas']['PlanItem'][];
@@ -2367,7 +2447,10 @@ export interface components {
       campaign: components['schemas']['Campaign'] | null;
       /** @description Whether this call applied the plan (false on a repeat) */
       created: boolean;
-      /** @description Draft posts this call created (0 on a repeat) */
+      /**
+       * Format: int32
+       * @description Draft posts this call created (0 on a repeat)
+       */
       postsCreated: number;
     };
     /**
@@ -2594,6 +2677,7 @@ export interface components {
     /** ApiKeyRotate */
     ApiKeyRotate: {
       /**
+       * Format: int32
        * @description How long the old key keeps working (default 24 h; 0 ends it now)
        * @default 86400
        */
@@ -2903,7 +2987,10 @@ export interface components {
        */
       endDate: string;
       platforms: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
-      /** @description Posts per platform per week; a partial week gets its share */
+      /**
+       * Format: int32
+       * @description Posts per platform per week; a partial week gets its share
+       */
       postsPerWeek: number;
       /** @description Content pillars, rotated; default education, behind the scenes, product, community */
       pillars?: string[];
@@ -2934,7 +3021,10 @@ export interface components {
        */
       endDate: string;
       platforms: ('instagram' | 'facebook' | 'twitter' | 'linkedin')[];
-      /** @description Posts per platform per week; a partial week gets its share */
+      /**
+       * Format: int32
+       * @description Posts per platform per week; a partial week gets its share
+       */
       postsPerWeek: number;
       /** @description Content pillars, rotated; default education, behind the scenes, product, community */
       pillars?: string[];
@@ -3062,6 +3152,7 @@ export interface components {
     /** WebhookSecretRotate */
     WebhookSecretRotate: {
       /**
+       * Format: int32
        * @description How long the old secret keeps signing alongside the new one (default 24 h, at most 7 days; 0 ends it now)
        * @default 86400
        */
@@ -3242,10 +3333,9 @@ export interface operations {
             status: 'ready';
             /**
              * @description Which database serves this process
-             * @example sqlite
-             * @example postgres
+             * @enum {string}
              */
-            database: string;
+            database: 'sqlite' | 'postgres';
             checks: {
               [key: string]: 'ok';
             };
@@ -4496,6 +4586,32 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
@@ -5242,6 +5358,32 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
@@ -5848,9 +5990,13 @@ export interface operations {
           'application/json': {
             /** @description One result per item, in the order of the request */
             data: {
-              /** @description Position of the item in `posts` (0-based) */
+              /**
+               * Format: int32
+               * @description Position of the item in `posts` (0-based)
+               */
               index: number;
               /**
+               * Format: int32
                * @description What the single endpoint would answer: 201 created / 200 updated, or 400, 404, 409…; 424 for a valid item of an atomic batch that was not saved because another failed
                * @example 201
                */
@@ -5867,10 +6013,17 @@ export interface operations {
               };
             }[];
             summary: {
+              /** Format: int32 */
               total: number;
-              /** @description Items saved */
+              /**
+               * Format: int32
+               * @description Items saved
+               */
               succeeded: number;
-              /** @description Items not saved (errors, and 424s) */
+              /**
+               * Format: int32
+               * @description Items not saved (errors, and 424s)
+               */
               failed: number;
             };
           };
@@ -6060,9 +6213,13 @@ export interface operations {
           'application/json': {
             /** @description One result per item, in the order of the request */
             data: {
-              /** @description Position of the item in `posts` (0-based) */
+              /**
+               * Format: int32
+               * @description Position of the item in `posts` (0-based)
+               */
               index: number;
               /**
+               * Format: int32
                * @description What the single endpoint would answer: 201 created / 200 updated, or 400, 404, 409…; 424 for a valid item of an atomic batch that was not saved because another failed
                * @example 201
                */
@@ -6079,10 +6236,17 @@ export interface operations {
               };
             }[];
             summary: {
+              /** Format: int32 */
               total: number;
-              /** @description Items saved */
+              /**
+               * Format: int32
+               * @description Items saved
+               */
               succeeded: number;
-              /** @description Items not saved (errors, and 424s) */
+              /**
+               * Format: int32
+               * @description Items not saved (errors, and 424s)
+               */
               failed: number;
             };
           };
@@ -6828,6 +6992,32 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
@@ -7145,6 +7335,32 @@ export interface operations {
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -8227,6 +8443,32 @@ export interface operations {
       };
       /** @description No such object for this organization and environment */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
@@ -10037,6 +10279,32 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
       422: {
         headers: {
@@ -10996,6 +11264,32 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
@@ -11136,6 +11430,32 @@ export interface operations {
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -12279,6 +12599,32 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
       429: {
         headers: {
@@ -12783,6 +13129,32 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
       422: {
         headers: {
@@ -13242,6 +13614,32 @@ export interface operations {
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -13851,6 +14249,32 @@ export interface operations {
       };
       /** @description A SCHEDULED or PUBLISHING post uses the media item (`details.postId`) */
       409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
@@ -15106,6 +15530,32 @@ export interface operations {
       };
       /** @description A SCHEDULED or PUBLISHING post will publish through the account */
       409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type) */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
