@@ -113,6 +113,53 @@ for (const dialect of dialects) {
       ]);
     });
 
+    it('text holding U+0000 is refused in a body, a query, a path and a batch item (not the whole batch)', async () => {
+      const nul = 'Must not contain the NUL character (U+0000)';
+      const body = await call(t.app, 'POST', '/api/v1/brands', {
+        key: admin,
+        body: { name: 'Ac\u0000me', voice: 'ok', colors: ['red'] },
+      });
+      assertInvalid(body, 'name: must not contain the NUL character (U+0000)', 'body', [
+        { field: 'name', reason: nul },
+        { field: 'colors.0', reason: 'Must match the pattern ^#[0-9a-fA-F]{6}$' },
+      ]);
+      const query = await call(t.app, 'GET', '/api/v1/posts?brandId=brand_%00x', { key: admin });
+      assert.equal(query.status, 400, query.raw);
+      assert.deepEqual(query.body.error.details.errors, [{ field: 'brandId', reason: nul }]);
+      const path = await call(t.app, 'GET', '/api/v1/brands/brand_%00x', { key: admin });
+      assert.equal(path.status, 400, path.raw);
+      assert.deepEqual(path.body.error.details.errors, [{ field: 'id', reason: nul }]);
+      // Another organization: the other tests here count this one's brands.
+      const own = (await createTenant(t)).live.admin;
+      const brand = await call(t.app, 'POST', '/api/v1/brands', { key: own, body: { name: 'Nul' } });
+      const batch = await call(t.app, 'POST', '/api/v1/posts/batch', {
+        key: own,
+        body: {
+          posts: [
+            { brandId: brand.body.data.id, platform: 'twitter', caption: 'fine' },
+            { brandId: brand.body.data.id, platform: 'twitter', caption: 'bad\u0000' },
+          ],
+        },
+      });
+      assert.equal(batch.status, 200, batch.raw);
+      assert.deepEqual(
+        batch.body.data.map((r: any) => [r.status, r.error?.details?.field]),
+        [
+          [201, undefined],
+          [400, 'caption'],
+        ],
+      );
+      const job = await call(t.app, 'POST', '/api/v1/jobs', {
+        key: own,
+        body: {
+          type: 'posts.import',
+          payload: { posts: [{ brandId: brand.body.data.id, platform: 'twitter', caption: '\u0000' }] },
+        },
+      });
+      // Import items are checked one by one when the job runs, by the same item parser as batch items.
+      assert.equal(job.status, 202, job.raw);
+    });
+
     it('an unknown body field is refused, alongside the other problems', async () => {
       const res = await call(t.app, 'POST', '/api/v1/brands', {
         key: admin,
@@ -159,9 +206,17 @@ for (const dialect of dialects) {
         { field: 'sortBy', reason: 'Must be one of: createdAt, updatedAt, name' },
       ]);
       const scope = await call(t.app, 'GET', '/api/v1/api-keys', { key: admin, query: { scope: 'owner' } });
-      assertInvalid(scope, 'scope: must be one of: read, read_write, admin', 'query', [
-        { field: 'scope', reason: 'Must be one of: read, read_write, admin' },
-      ]);
+      assertInvalid(
+        scope,
+        'scope: must be one of: read, read_write, admin, read-only, read_only, read-write',
+        'query',
+        [
+          {
+            field: 'scope',
+            reason: 'Must be one of: read, read_write, admin, read-only, read_only, read-write',
+          },
+        ],
+      );
     });
 
     it('a bad enum and a bad date in one body are both listed', async () => {
@@ -169,10 +224,18 @@ for (const dialect of dialects) {
         key: admin,
         body: { scope: 'owner', name: 'CI', expiresAt: 'tomorrow' },
       });
-      assertInvalid(res, 'scope: must be one of: read, read_write, admin', 'body', [
-        { field: 'scope', reason: 'Must be one of: read, read_write, admin' },
-        { field: 'expiresAt', reason: DATE_TIME_REASON },
-      ]);
+      assertInvalid(
+        res,
+        'scope: must be one of: read, read_write, admin, read-only, read_only, read-write',
+        'body',
+        [
+          {
+            field: 'scope',
+            reason: 'Must be one of: read, read_write, admin, read-only, read_only, read-write',
+          },
+          { field: 'expiresAt', reason: DATE_TIME_REASON },
+        ],
+      );
     });
 
     it('a date without a time zone or an impossible date is refused', async () => {

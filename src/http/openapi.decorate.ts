@@ -73,7 +73,8 @@ export const HEADER_COMPONENTS = {
     schema: { type: 'string', maxLength: 200, pattern: '^Bearer ' },
   },
   'Idempotent-Replayed': {
-    description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key',
+    description:
+      '`true` when this is the stored response of an earlier request with the same Idempotency-Key',
     schema: { type: 'string', enum: ['true'] },
   },
   ETag: {
@@ -101,7 +102,12 @@ export const PARAMETER_COMPONENTS = {
       '(with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a ' +
       '422, and while the first is still running a 409. Scoped to the organization and environment. ' +
       `1–${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters, e.g. a UUID.`,
-    schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH, pattern: '^[\\x20-\\x7e]+$' },
+    schema: {
+      type: 'string',
+      minLength: 1,
+      maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
+      pattern: '^[\\x20-\\x7e]+$',
+    },
   },
   IfNoneMatch: {
     name: 'If-None-Match',
@@ -192,8 +198,7 @@ export function decorate(document: Json): Json {
   }
   const envelope = (components.schemas as Record<string, Json>).ErrorEnvelope;
   const code = ((envelope?.properties as Json | undefined)?.error as Json | undefined)?.properties as
-    | Record<string, Json>
-    | undefined;
+    Record<string, Json> | undefined;
   if (code?.code) code.code = { ...code.code, enum: [...ERROR_CODES] };
   return document;
 }
@@ -219,9 +224,12 @@ function decorateOperation(document: Json, method: string, operation: Json): voi
   const statuses: string[] = ['500', '503'];
   if (secured) statuses.push('401', '403');
   if (limited) statuses.push('429');
-  if (hasInput) statuses.push('400');
+  // Any request but a GET may carry a body, read (or refused) before the route: malformed (400), too
+  // large (413) or of a type no parser reads (415).
+  const bodyRead = operation.requestBody !== undefined || method !== 'get';
+  if (hasInput || bodyRead) statuses.push('400');
   if (parameters.some((p) => p.in === 'path')) statuses.push('404');
-  if (operation.requestBody) statuses.push('413', '415');
+  if (bodyRead) statuses.push('413', '415');
   if (idempotent) statuses.push('409', '422');
   // A route may declare an error status of its own (a 409, a 502…) for its description; every error
   // response gets the envelope and the headers sent with it.

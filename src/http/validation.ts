@@ -12,6 +12,10 @@ export const TIME_ZONE = 'time-zone';
 export const NOT_BLANK = '\\S';
 export const TIME_ZONE_REASON = 'Must be an IANA time zone, e.g. Europe/Paris';
 
+/** The keyword marking strings that refuse U+0000 (see `withNoNul`). */
+const NO_NUL = 'x-no-nul';
+const NUL_MESSAGE = 'Must not contain the NUL character (U+0000)';
+
 /**
  * Two validators: bodies are checked strictly (no type coercion, unknown fields rejected, every problem
  * reported); query strings, path and headers coerce text to the declared type (`?limit=20`).
@@ -37,6 +41,12 @@ function makeAjv(coerce: boolean) {
     'int64',
   ]);
   ajv.addKeyword({ keyword: 'x-examples' });
+  ajv.addKeyword({
+    keyword: NO_NUL,
+    type: 'string',
+    schemaType: 'boolean',
+    validate: (enabled: boolean, data: string) => !enabled || !data.includes('\u0000'),
+  });
   // The API's own formats, for every route and every job payload or batch item checked with these.
   ajv.addFormat(DATE_OR_DATE_TIME, {
     type: 'string',
@@ -49,8 +59,32 @@ function makeAjv(coerce: boolean) {
 const bodyAjv = makeAjv(false);
 const paramAjv = makeAjv(true);
 
+/**
+ * A copy of a schema in which every string also refuses U+0000: no text the API stores may hold it
+ * (PostgreSQL refuses it in text, and nothing legitimate sends it). Only strings the schema types are
+ * marked, so a batch's items (`{}` in the batch schema) are checked one by one, by their own schema.
+ */
+export function withNoNul(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withNoNul);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    // `properties` and `patternProperties` map names to schemas; `enum`, `const` and examples are data.
+    out[key] = ['enum', 'const', 'default', 'examples', 'example', 'x-examples'].includes(key)
+      ? value
+      : withNoNul(value);
+  }
+  const type = (schema as { type?: unknown }).type;
+  if (type === 'string' || (Array.isArray(type) && type.includes('string'))) out[NO_NUL] = true;
+  return out;
+}
+
+/**
+ * The schema validator of every part of every request (and of batch items and job payloads, which use
+ * it too): Ajv with the API's formats, and strings that refuse U+0000.
+ */
 export function validatorCompiler({ schema, httpPart }: { schema: object; httpPart?: string }) {
-  return (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema);
+  return (httpPart === 'body' ? bodyAjv : paramAjv).compile(withNoNul(schema) as object);
 }
 
 function joinPath(instancePath: string, child?: string): string {
@@ -100,6 +134,8 @@ function describe(error: ErrorObject | FastifySchemaValidationError): FieldProbl
       };
     case 'maxLength':
       return { field: joinPath(path), reason: `Must be at most ${String(params.limit)} characters` };
+    case NO_NUL:
+      return { field: joinPath(path), reason: NUL_MESSAGE };
     case 'minItems':
       return { field: joinPath(path), reason: `Must have at least ${String(params.limit)} items` };
     case 'maxItems':
