@@ -294,6 +294,45 @@ for (const dialect of dialects) {
       assert.deepEqual(deepest.body.data, []);
     });
 
+    it('numbers beyond their documented maximum are 400 naming the field, in bodies and queries', async () => {
+      const cases: [string, string, Record<string, unknown> | undefined, Record<string, string>, Problem][] =
+        [
+          [
+            'POST',
+            '/api/v1/webhooks/whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8/rotate-secret',
+            { overlapSeconds: 1e20 },
+            {},
+            { field: 'overlapSeconds', reason: 'Must be at most 604800' },
+          ],
+          [
+            'POST',
+            '/api/v1/api-keys/key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8/rotate',
+            { gracePeriodSeconds: Number.MAX_SAFE_INTEGER + 2 },
+            {},
+            { field: 'gracePeriodSeconds', reason: 'Must be at most 2592000' },
+          ],
+          [
+            'POST',
+            '/api/v1/captions/generate',
+            { topic: 'Coffee', platform: 'twitter', n: 6 },
+            {},
+            { field: 'n', reason: 'Must be at most 5' },
+          ],
+          [
+            'GET',
+            '/api/v1/analytics',
+            undefined,
+            { groupBy: 'post', limit: '1e4' },
+            { field: 'limit', reason: 'Must be at most 1000' },
+          ],
+        ];
+      for (const [method, url, body, query, problem] of cases) {
+        const res = await call(t.app, method, url, { key: admin, body, query });
+        const location = body === undefined ? 'query' : 'body';
+        assertInvalid(res, `${problem.field}: ${problem.reason.replace(/^M/, 'm')}`, location, [problem]);
+      }
+    });
+
     it('an error answer stays within the documented bounds of the envelope', async () => {
       // Thousands of problems: the first 100 are listed.
       const fields = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`extra${i}`, i]));
