@@ -30,7 +30,14 @@ async function main(): Promise<number> {
     const spectral = path.join(root, 'node_modules', '.bin', 'spectral');
     const result = spawnSync(
       spectral,
-      ['lint', file, '--ruleset', path.join(root, '.spectral.yaml'), '--fail-severity=error'],
+      [
+        'lint',
+        file,
+        '--ruleset',
+        path.join(root, '.spectral.yaml'),
+        '--fail-severity=error',
+        '--display-only-failures',
+      ],
       { stdio: 'inherit' },
     );
     if (result.error) {

@@ -244,7 +244,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       ...(scope !== 'public' && [route.method].flat().some((m) => honoursIdempotencyKey(m, route.config))
         ? { [IDEMPOTENT_EXTENSION]: true }
         : {}),
-      ...(route.config?.probe ? {} : { [RATE_LIMIT_EXTENSION]: scope === 'public' ? 'address' : 'organization' }),
+      ...(route.config?.probe
+        ? {}
+        : { [RATE_LIMIT_EXTENSION]: scope === 'public' ? 'address' : 'organization' }),
     } as typeof route.schema;
   });
 

@@ -61,7 +61,11 @@ async function countLookups(t: TestApp, fn: () => Promise<void>): Promise<number
 }
 
 /** A refused key: 401, with the address's failure budget in the rate-limit headers. */
-function assertUnauthorized(res: Sent, label: string, budget?: { remaining: number; windowEnd: number }): void {
+function assertUnauthorized(
+  res: Sent,
+  label: string,
+  budget?: { remaining: number; windowEnd: number },
+): void {
   assert.equal(res.status, 401, label);
   assert.deepEqual(res.body, { error: { code: 'UNAUTHORIZED', message: 'Invalid API key' } }, label);
   assert.equal(res.headers['www-authenticate'], 'Bearer realm="audenci", error="invalid_token"', label);

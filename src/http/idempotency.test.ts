@@ -42,18 +42,22 @@ async function startIdempotentApp(dialect: DialectName, clock: ManualClock, prob
   });
   const { app, contract } = await buildCheckedApp(runtime);
   if (!isIdempotencyRegistered(app)) registerIdempotency(app, { db: runtime.ctx.db, clock });
-  app.post('/api/v1/__probe', { config: { scope: 'read_write' }, schema: { hide: true } }, async (_request, reply) => {
-    probe.runs += 1;
-    const n = probe.runs;
-    if (probe.mode === 'fail') throw new Error('boom');
-    if (probe.mode === 'reject') throw new AppError('NOT_FOUND', 'No such thing');
-    if (probe.mode === 'wait') {
-      probe.entered?.();
-      await probe.gate;
-    }
-    reply.code(201);
-    return { data: { run: n } };
-  });
+  app.post(
+    '/api/v1/__probe',
+    { config: { scope: 'read_write' }, schema: { hide: true } },
+    async (_request, reply) => {
+      probe.runs += 1;
+      const n = probe.runs;
+      if (probe.mode === 'fail') throw new Error('boom');
+      if (probe.mode === 'reject') throw new AppError('NOT_FOUND', 'No such thing');
+      if (probe.mode === 'wait') {
+        probe.entered?.();
+        await probe.gate;
+      }
+      reply.code(201);
+      return { data: { run: n } };
+    },
+  );
   await app.ready();
   return {
     app,

@@ -93,7 +93,8 @@ export function checkResponse(
       operation.responses ?? {},
     ).join(', ')})`;
   }
-  if (text === '' || status === 204 || status === 304) return null;
+  if (payload === undefined || payload === null || text === '' || status === 204 || status === 304)
+    return null;
   const content = declared.content as Record<string, any> | undefined;
   if (!content) return `${what} ${status} has a body but the document declares none`;
   const key = Object.keys(content).find((type) => type.toLowerCase() === mediaType);
