@@ -353,12 +353,15 @@ for (const dialect of dialects) {
             ...aCampaigns.map((campaignId): Record<string, string> => ({ campaignId })),
             ...aBrands.map((brandId) => ({ brandId })),
             { status: 'SCHEDULED' },
-            { startDate: '2026-01-01', endDate: '2036-01-01' },
           ]) {
             const res = await list('posts', query);
             assert.deepEqual(res.body.data, [], `${who} posts ${JSON.stringify(query)}`);
             assert.equal(res.body.pagination.totalCount, 0);
           }
+          // A range holding every post's date (A's schedules, and the intruder's own draft by its
+          // createdAt) finds the intruder's post only.
+          const ranged = await list('posts', { startDate: '2026-01-01', endDate: '2036-01-01' });
+          assert.deepEqual(ids(ranged), [mine.post], `${who} posts by date`);
           for (const query of [...aBrands.map((brandId) => ({ brandId })), { status: 'ACTIVE' }]) {
             const res = await list('campaigns', query);
             assert.deepEqual(res.body.data, [], `${who} campaigns ${JSON.stringify(query)}`);

@@ -270,9 +270,11 @@ describe('route inventory', () => {
     assert.deepEqual(
       KNOWN_OPERATIONS.map((k) => declared[k]),
       [
-        ...['read', 'read', 'admin', 'read', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin'],
+        ...['read', 'read', 'admin', 'read', 'admin', 'admin', 'admin'],
+        ...['admin', 'admin', 'admin', 'admin', 'admin'],
         ...['read', 'read_write', 'read_write', 'read', 'read_write', 'read_write', 'read_write'],
-        ...['read', 'read_write', 'read', 'read_write', 'read_write', 'read', 'read', 'read'],
+        ...['read', 'read_write', 'read', 'read_write', 'read_write', 'read_write', 'read'],
+        ...['read', 'read'],
       ],
     );
   });

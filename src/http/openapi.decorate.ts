@@ -30,6 +30,7 @@ const ERROR_RESPONSES: Record<string, string> = {
   '404': 'No such object for this organization and environment',
   '409': `${IN_FLIGHT.charAt(0).toUpperCase()}${IN_FLIGHT.slice(1)}`,
   '413': 'Request body larger than the limit (1 MiB; 20 MiB for `POST /jobs`; uploads: per media type)',
+  '410': 'Deprecated and past its `Sunset`: no longer served (the message names the replacement)',
   '415': 'Unsupported Content-Type',
   '422': 'This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`)',
   '429':
@@ -231,6 +232,7 @@ function decorateOperation(document: Json, method: string, operation: Json): voi
   if (parameters.some((p) => p.in === 'path')) statuses.push('404');
   if (bodyRead) statuses.push('413', '415');
   if (idempotent) statuses.push('409', '422');
+  if (operation.deprecated === true) statuses.push('410');
   // A route may declare an error status of its own (a 409, a 502…) for its description; every error
   // response gets the envelope and the headers sent with it.
   const errors = new Set([...statuses, ...Object.keys(responses).filter((s) => Number(s) >= 400)]);

@@ -90,7 +90,26 @@ for (const dialect of dialects) {
           sunsetAt: SUNSET_AT,
           replacement: 'GET /api/v1/modern',
         });
-        app.get('/api/v1/modern', { config: { scope: 'public' } }, async () => ({ legacy: false }));
+        app.get(
+          '/api/v1/modern',
+          {
+            config: { scope: 'public' },
+            schema: {
+              tags: ['Operations'],
+              operationId: 'getModern',
+              summary: 'A current test route',
+              response: {
+                200: {
+                  type: 'object',
+                  properties: { legacy: { type: 'boolean' } },
+                  required: ['legacy'],
+                  additionalProperties: false,
+                },
+              },
+            },
+          },
+          async () => ({ legacy: false }),
+        );
       });
     });
     after(() => own.close());

@@ -132,6 +132,9 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
             'The accounts connected (no redirectUri)',
           ),
           302: Type.Null({ description: "Back to the client's redirectUri, with the outcome in its query" }),
+          502: ErrorResponse(
+            'The platform refused or failed the code exchange, and no `redirectUri` was given to report it to',
+          ),
         },
       },
     },
