@@ -20,4 +20,23 @@ export default tseslint.config(
     files: ['bench/**', 'scripts/**', 'test/**', 'examples/**', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // Every app a test starts checks its answers against the OpenAPI document (test/helpers/contract.ts).
+    files: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/app.js'],
+              importNames: ['buildApp'],
+              message:
+                'Start test apps with createTestApp, startApp or buildCheckedApp (test/helpers/app.ts): they check every response against the OpenAPI document.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

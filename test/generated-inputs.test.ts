@@ -23,7 +23,7 @@ import {
 } from './helpers/app.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_206);
-const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 60_000);
+const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 40_000);
 /** A request slower than this is a hang. */
 const REQUEST_TIMEOUT_MS = 15_000;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;

@@ -3,10 +3,13 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApp, LOG_REDACT } from '../app.js';
+import { LOG_REDACT } from '../app.js';
+import type { ContractCheck } from '../../test/helpers/contract.js';
 import { signedContentUrl } from '../modules/media/index.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import {
+  assertContractKept,
+  buildCheckedApp,
   call,
   createTenant,
   createTestDatabase,
@@ -27,6 +30,7 @@ for (const dialect of dialects) {
     let database: TestDatabase;
     let runtime: Runtime;
     let app: FastifyInstance;
+    let contract: ContractCheck;
     const chunks: string[] = [];
     const lines = () =>
       chunks
@@ -49,18 +53,20 @@ for (const dialect of dialects) {
         },
       });
       // The most verbose level: what is not written there is not written at all.
-      app = await buildApp(runtime, { loggerInstance: pino({ level: 'trace', redact: LOG_REDACT }, stream) });
+      ({ app, contract } = await buildCheckedApp(runtime, {
+        loggerInstance: pino({ level: 'trace', redact: LOG_REDACT }, stream),
+      }));
       await app.ready();
     });
     after(async () => {
       await app.close();
       await runtime.close();
       await database.drop();
+      assertContractKept(contract);
     });
 
     it('a signed media link is logged with its signature redacted and its expiry readable', async () => {
-      const t = { app, runtime, database, clock: runtime.ctx.clock, close: async () => undefined };
-      const tenant = await createTenant(t);
+      const tenant = await createTenant({ runtime, clock: runtime.ctx.clock });
       const uploaded = await upload(app, tenant.live.read_write, {
         data: await makeImage('png', 8, 8),
         filename: 'dot.png',
