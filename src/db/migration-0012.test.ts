@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Migrator, type Kysely } from 'kysely';
-import pg from 'pg';
-import { createTestDatabase, dialects, type TestDatabase } from '../../test/helpers/app.js';
+import type { Kysely, Migrator } from 'kysely';
+import { dialects, openUnmigrated, type UnmigratedDatabase } from '../../test/helpers/app.js';
 import type { NewPostMetricsRow } from '../modules/analytics/analytics.table.js';
 import type { Database } from './database.js';
-import { createDb, type DbHandle } from './index.js';
-import { migrations } from './migrations/index.js';
 
 /**
  * Migration 0012 backfills `post_metrics_latest` from the snapshots already stored: per post, the one
@@ -47,35 +44,17 @@ function snapshot(
   };
 }
 
-async function createSchema(database: TestDatabase): Promise<void> {
-  if (!database.schema) return;
-  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`create schema if not exists "${database.schema}"`);
-  } finally {
-    await client.end();
-  }
-}
-
 for (const dialect of dialects) {
   describe(`migration 0012_metrics_latest (${dialect})`, () => {
-    let database: TestDatabase;
-    let handle: DbHandle;
+    let fresh: UnmigratedDatabase;
     let db: Kysely<Database>;
     let migrator: Migrator;
 
     before(async () => {
-      database = createTestDatabase(dialect);
-      await createSchema(database);
-      handle = createDb(database.config, { schema: database.schema, sqliteFile: database.sqliteFile });
-      db = handle.db;
-      migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      fresh = await openUnmigrated(dialect);
+      ({ db, migrator } = fresh);
     });
-    after(async () => {
-      await handle.destroy();
-      await database.drop();
-    });
+    after(() => fresh.close());
 
     it('backfills each post’s latest snapshot: highest captured_at, then highest id on a tie', async () => {
       const before = await migrator.migrateTo('0011_comments');

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Migrator, sql, type Kysely } from 'kysely';
-import pg from 'pg';
-import { createTestDatabase, dialects, type TestDatabase } from '../../test/helpers/app.js';
+import { sql, type Kysely, type Migrator } from 'kysely';
+import { dialects, openUnmigrated, type UnmigratedDatabase } from '../../test/helpers/app.js';
 import { postsQuery } from '../modules/posts/posts.repository.js';
 import type { NewPostRow } from '../modules/posts/posts.table.js';
 import type { Database } from './database.js';
-import { createDb, type DbHandle } from './index.js';
-import { migrations } from './migrations/index.js';
 
 /**
  * Migration 0014 adds `posts.post_date` — the date a post is filtered by: its `scheduled_for`, else its
@@ -50,35 +47,17 @@ function post(
   };
 }
 
-async function createSchema(database: TestDatabase): Promise<void> {
-  if (!database.schema) return;
-  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`create schema if not exists "${database.schema}"`);
-  } finally {
-    await client.end();
-  }
-}
-
 for (const dialect of dialects) {
   describe(`migration 0014_posts_date (${dialect})`, () => {
-    let database: TestDatabase;
-    let handle: DbHandle;
+    let fresh: UnmigratedDatabase;
     let db: Kysely<Database>;
     let migrator: Migrator;
 
     before(async () => {
-      database = createTestDatabase(dialect);
-      await createSchema(database);
-      handle = createDb(database.config, { schema: database.schema, sqliteFile: database.sqliteFile });
-      db = handle.db;
-      migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      fresh = await openUnmigrated(dialect);
+      ({ db, migrator } = fresh);
     });
-    after(async () => {
-      await handle.destroy();
-      await database.drop();
-    });
+    after(() => fresh.close());
 
     it('backfills each post’s date (scheduled, else published, else created) and indexes it', async () => {
       const before = await migrator.migrateTo('0013_metrics_latest_post_index');

@@ -1,24 +1,17 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- test answers are JSON of any shape */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import type { ContractCheck } from '../../test/helpers/contract.js';
-import { LOG_REDACT } from '../app.js';
-import { createRuntime, type Runtime } from '../runtime.js';
 import {
-  assertContractKept,
-  buildCheckedApp,
+  type Answer,
   call,
   createTenant,
   createTestApp,
-  createTestDatabase,
   dialects,
-  type Answer,
+  type LoggedApp,
+  startLoggedApp,
   type Tenant,
   type TestApp,
-  type TestDatabase,
 } from '../../test/helpers/app.js';
 
 interface Problem {
@@ -478,26 +471,11 @@ for (const dialect of dialects) {
   });
 
   describe(`unexpected errors and request ids (${dialect})`, () => {
-    let database: TestDatabase;
-    let runtime: Runtime;
+    let logged: LoggedApp;
     let app: FastifyInstance;
-    let contract: ContractCheck;
-    const log: string[] = [];
     before(async () => {
-      database = createTestDatabase(dialect);
-      runtime = await createRuntime(database.config, {
-        schema: database.schema,
-        sqliteFile: database.sqliteFile,
-      });
-      const stream = new Writable({
-        write(chunk, _encoding, done) {
-          log.push(String(chunk));
-          done();
-        },
-      });
-      ({ app, contract } = await buildCheckedApp(runtime, {
-        loggerInstance: pino({ level: 'info', redact: LOG_REDACT }, stream),
-      }));
+      logged = await startLoggedApp(dialect, 'info');
+      ({ app } = logged);
       app.get('/api/v1/boom', { config: { scope: 'public' } }, async () => {
         const error = new Error('query failed: SELECT secret FROM x WHERE id = 1');
         error.stack = `${error.message}\n    at Database.query (/srv/audenci/src/db/index.ts:42:7)`;
@@ -505,12 +483,7 @@ for (const dialect of dialects) {
       });
       await app.ready();
     });
-    after(async () => {
-      await app.close();
-      await runtime.close();
-      await database.drop();
-      assertContractKept(contract);
-    });
+    after(() => logged.close());
 
     it('an unexpected error is a 500 envelope without message, SQL or stack, logged with the request id', async () => {
       const res = await call(app, 'GET', '/api/v1/boom');
@@ -524,9 +497,11 @@ for (const dialect of dialects) {
         assert.ok(!res.raw.includes(secret), `the answer shows ${secret}`);
       }
       const requestId = String(res.headers['x-request-id']);
-      const logged = log.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request failed');
-      assert.equal(logged?.requestId, requestId);
-      assert.equal(logged?.err.message, 'query failed: SELECT secret FROM x WHERE id = 1');
+      const failed = logged.log
+        .map((line) => JSON.parse(line))
+        .find((entry) => entry.msg === 'request failed');
+      assert.equal(failed?.requestId, requestId);
+      assert.equal(failed?.err.message, 'query failed: SELECT secret FROM x WHERE id = 1');
     });
 
     it('a well-formed incoming X-Request-Id is echoed, in the answer and the log', async () => {
@@ -534,7 +509,7 @@ for (const dialect of dialects) {
         const res = await call(app, 'GET', '/api/v1/boom', { headers: { 'x-request-id': id } });
         assert.equal(res.status, 500);
         assert.equal(res.headers['x-request-id'], id);
-        assert.ok(log.some((line) => JSON.parse(line).requestId === id));
+        assert.ok(logged.log.some((line) => JSON.parse(line).requestId === id));
       }
       const ok = await call(app, 'GET', '/healthz', { headers: { 'x-request-id': 'abc-123' } });
       assert.equal(ok.headers['x-request-id'], 'abc-123');
@@ -545,7 +520,7 @@ for (const dialect of dialects) {
         const res = await call(app, 'GET', '/healthz', { headers: { 'x-request-id': id } });
         assert.equal(res.status, 200);
         assert.match(String(res.headers['x-request-id']), GENERATED_ID);
-        assert.ok(!log.join('').includes('has spaces'));
+        assert.ok(!logged.log.join('').includes('has spaces'));
       }
     });
 

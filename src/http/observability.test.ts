@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { LOG_REDACT } from '../app.js';
-import type { ContractCheck } from '../../test/helpers/contract.js';
 import { signedContentUrl } from '../modules/media/index.js';
-import { createRuntime, type Runtime } from '../runtime.js';
-import {
-  assertContractKept,
-  buildCheckedApp,
-  call,
-  createTenant,
-  createTestDatabase,
-  dialects,
-  type TestDatabase,
-} from '../../test/helpers/app.js';
+import type { Runtime } from '../runtime.js';
+import { call, createTenant, dialects, type LoggedApp, startLoggedApp } from '../../test/helpers/app.js';
 import { upload } from '../../test/helpers/media.js';
 import { makeImage } from '../../test/fixtures/media.js';
 
@@ -27,13 +15,11 @@ interface LogLine {
 
 for (const dialect of dialects) {
   describe(`secrets in request logs (${dialect})`, () => {
-    let database: TestDatabase;
+    let logged: LoggedApp;
     let runtime: Runtime;
     let app: FastifyInstance;
-    let contract: ContractCheck;
-    const chunks: string[] = [];
     const lines = () =>
-      chunks
+      logged.log
         .join('')
         .trim()
         .split('\n')
@@ -41,29 +27,12 @@ for (const dialect of dialects) {
         .filter((line) => line.msg === 'request completed');
 
     before(async () => {
-      database = createTestDatabase(dialect);
-      runtime = await createRuntime(database.config, {
-        schema: database.schema,
-        sqliteFile: database.sqliteFile,
-      });
-      const stream = new Writable({
-        write(chunk, _encoding, done) {
-          chunks.push(String(chunk));
-          done();
-        },
-      });
       // The most verbose level: what is not written there is not written at all.
-      ({ app, contract } = await buildCheckedApp(runtime, {
-        loggerInstance: pino({ level: 'trace', redact: LOG_REDACT }, stream),
-      }));
+      logged = await startLoggedApp(dialect, 'trace');
+      ({ app, runtime } = logged);
       await app.ready();
     });
-    after(async () => {
-      await app.close();
-      await runtime.close();
-      await database.drop();
-      assertContractKept(contract);
-    });
+    after(() => logged.close());
 
     it('a signed media link is logged with its signature redacted and its expiry readable', async () => {
       const tenant = await createTenant({ runtime, clock: runtime.ctx.clock });
@@ -97,7 +66,7 @@ for (const dialect of dialects) {
       const encoded = await call(app, 'GET', `${link.pathname}?expires=${expires}&%73ignature=${signature}`);
       assert.equal(encoded.status, 200);
 
-      const log = chunks.join('');
+      const log = logged.log.join('');
       for (const secret of [signature, wrong]) assert.ok(!log.includes(secret), 'the log shows a signature');
       const urls = lines().map((line) => line.url);
       assert.ok(urls.includes(`${link.pathname}?expires=${expires}&signature=[redacted]`), urls.join('\n'));
@@ -121,7 +90,7 @@ for (const dialect of dialects) {
       );
       assert.ok(other.status < 500);
 
-      const log = chunks.join('');
+      const log = logged.log.join('');
       for (const secret of [code, state, token, clientSecret]) {
         assert.ok(!log.includes(secret), `the log shows ${secret}`);
       }

@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import pino from 'pino';
-import { LOG_REDACT } from '../app.js';
-import type { ContractCheck } from '../../test/helpers/contract.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
 import {
-  assertContractKept,
-  buildCheckedApp,
+  type Answer,
   call,
   createTenant,
   createTestApp,
-  createTestDatabase,
   dialects,
-  type Answer,
+  type LoggedApp,
+  startLoggedApp,
   type Tenant,
   type TestApp,
-  type TestDatabase,
 } from '../../test/helpers/app.js';
 
 /** The value of one sample in Prometheus text, 0 when absent. */
@@ -204,35 +198,16 @@ for (const dialect of dialects) {
   });
 
   describe(`request logs (${dialect})`, () => {
-    let database: TestDatabase;
+    let logged: LoggedApp;
     let runtime: Runtime;
     let app: FastifyInstance;
-    let contract: ContractCheck;
-    const chunks: string[] = [];
     before(async () => {
-      database = createTestDatabase(dialect);
-      runtime = await createRuntime(database.config, {
-        schema: database.schema,
-        sqliteFile: database.sqliteFile,
-      });
-      const stream = new Writable({
-        write(chunk, _encoding, done) {
-          chunks.push(String(chunk));
-          done();
-        },
-      });
       // `trace`, the most verbose level: whatever is never logged there is never logged at all.
-      ({ app, contract } = await buildCheckedApp(runtime, {
-        loggerInstance: pino({ level: 'trace', redact: LOG_REDACT }, stream),
-      }));
+      logged = await startLoggedApp(dialect, 'trace');
+      ({ app, runtime } = logged);
       await app.ready();
     });
-    after(async () => {
-      await app.close();
-      await runtime.close();
-      await database.drop();
-      assertContractKept(contract);
-    });
+    after(() => logged.close());
 
     it('log lines carry request ids but never a full API key', async () => {
       const tenant = await createTenant({ runtime, clock: runtime.ctx.clock });
@@ -276,7 +251,7 @@ for (const dialect of dialects) {
       );
       assert.equal(inPath.status, 404);
 
-      const log = chunks.join('');
+      const log = logged.log.join('');
       const lines = log
         .trim()
         .split('\n')

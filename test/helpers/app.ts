@@ -5,7 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
-import { buildApp, type BuildAppOptions } from '../../src/app.js';
+import { Writable } from 'node:stream';
+import { Migrator, type Kysely } from 'kysely';
+import pino from 'pino';
+import { buildApp, LOG_REDACT, type BuildAppOptions } from '../../src/app.js';
+import type { Database } from '../../src/db/database.js';
+import { createDb, type DbHandle } from '../../src/db/index.js';
+import { migrations } from '../../src/db/migrations/index.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createKey, type Scope } from '../../src/modules/keys/index.js';
 import {
@@ -95,6 +101,92 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Creates the PostgreSQL schema a test database lives in (nothing to do on SQLite). */
+export async function ensureSchema(database: TestDatabase): Promise<void> {
+  if (!database.schema) return;
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`create schema if not exists "${database.schema}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database with no migration run yet, and a migrator over every migration (migration tests). */
+export interface UnmigratedDatabase {
+  database: TestDatabase;
+  handle: DbHandle;
+  db: Kysely<Database>;
+  migrator: Migrator;
+  close(): Promise<void>;
+}
+
+export async function openUnmigrated(dialect: DialectName): Promise<UnmigratedDatabase> {
+  const database = createTestDatabase(dialect);
+  await ensureSchema(database);
+  const handle = createDb(database.config, { schema: database.schema, sqliteFile: database.sqliteFile });
+  const migrator = new Migrator({ db: handle.db, provider: { getMigrations: async () => migrations } });
+  return {
+    database,
+    handle,
+    db: handle.db,
+    migrator,
+    async close() {
+      await handle.destroy();
+      await database.drop();
+    },
+  };
+}
+
+/**
+ * A real app whose log lines (pino, at `level`) are kept in `log`, one JSON string per line. Not ready
+ * yet: add test routes if needed, then `await app.ready()`.
+ */
+export interface LoggedApp {
+  app: FastifyInstance;
+  runtime: Runtime;
+  database: TestDatabase;
+  log: string[];
+  close(): Promise<void>;
+}
+
+export async function startLoggedApp(
+  dialect: DialectName,
+  level: 'info' | 'trace' = 'trace',
+  deps: (runtime: Runtime) => Runtime = (runtime) => runtime,
+): Promise<LoggedApp> {
+  const database = createTestDatabase(dialect);
+  await ensureSchema(database);
+  const runtime = await createRuntime(database.config, {
+    schema: database.schema,
+    sqliteFile: database.sqliteFile,
+    redisPrefix: database.redisPrefix,
+  });
+  const log: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      log.push(String(chunk));
+      done();
+    },
+  });
+  const { app, contract } = await buildCheckedApp(deps(runtime), {
+    loggerInstance: pino({ level, redact: LOG_REDACT }, stream),
+  });
+  return {
+    app,
+    runtime,
+    database,
+    log,
+    async close() {
+      await app.close();
+      await runtime.close();
+      await database.drop();
+      assertContractKept(contract);
+    },
+  };
+}
+
 /**
  * `buildApp` with the OpenAPI contract check installed (not yet ready: add routes or hooks, then call
  * `ready()`). Tests that build their own app use this, so every response of every test is checked.
@@ -116,16 +208,6 @@ export function assertContractKept(contract: ContractCheck): void {
 /** A real app (all plugins and routes, real database) ready for `inject`. */
 export async function startApp(database: TestDatabase, options: TestAppOptions = {}): Promise<TestApp> {
   const clock = options.clock ?? systemClock;
-  const ensureSchema = async () => {
-    if (!database.schema) return;
-    const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(`create schema if not exists "${database.schema}"`);
-    } finally {
-      await client.end();
-    }
-  };
   const open = () =>
     createRuntime(database.config, {
       clock,
@@ -139,7 +221,7 @@ export async function startApp(database: TestDatabase, options: TestAppOptions =
   // start is retried (a real failure repeats and is thrown).
   let runtime: Runtime | undefined;
   for (let attempt = 1; !runtime; attempt++) {
-    await ensureSchema();
+    await ensureSchema(database);
     try {
       runtime = await open();
     } catch (error) {
