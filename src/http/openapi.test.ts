@@ -309,6 +309,21 @@ for (const dialect of dialects) {
       ]);
     });
 
+    it('documents the 405 a served path answers for a method it does not serve', async () => {
+      const res = await call(t.app, 'POST', '/api/v1/brands/brand_x', { key: tenant.live.admin });
+      assert.equal(res.status, 405);
+      const declared = doc.components.responses.MethodNotAllowed;
+      const allow = String(res.headers.allow);
+      assert.match(allow, new RegExp(declared.headers.Allow.schema.pattern));
+      assert.equal(allow, 'GET, PUT, PATCH, DELETE, HEAD');
+      const check = documentValidator(doc);
+      assert.deepEqual(
+        check('/components/responses/MethodNotAllowed/content/application~1json/schema', res.body),
+        [],
+      );
+      assert.match(doc.info.description, /405 METHOD_NOT_ALLOWED/);
+    });
+
     it('says which rate limit applies, and what a 401 tells of the failure budget', () => {
       for (const { method, path, op } of operationsOf(doc)) {
         const what = `${method} ${path}`;

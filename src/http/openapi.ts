@@ -118,7 +118,12 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
         description:
           'Plan, create, schedule, publish and measure social-media content. Every endpoint is also served ' +
           'under the unversioned alias `/api/...`. Authenticate with `Authorization: Bearer sk_prod_…` ' +
-          '(live) or `sk_test_…` (test environment).',
+          '(live) or `sk_test_…` (test environment).\n\n' +
+          'Every error has the body `{"error": {"code", "message", "details"?}}` (`ErrorEnvelope`). Each ' +
+          'operation lists the statuses it answers. Two come from no operation: a path that exists, asked ' +
+          'with a method it does not serve, answers `405 METHOD_NOT_ALLOWED` with `Allow` ' +
+          '(`#/components/responses/MethodNotAllowed`); a request the HTTP parser cannot read answers 400, ' +
+          '408 or 431 in the same envelope, with `Connection: close`.',
         contact: { name: 'Audenci API support', email: 'api@audenci.com', url: `${options.publicUrl}/docs` },
         license: { name: 'MIT', identifier: 'MIT' },
       },
@@ -141,6 +146,20 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
         },
         headers: HEADER_COMPONENTS,
         parameters: PARAMETER_COMPONENTS,
+        responses: {
+          MethodNotAllowed: {
+            description:
+              'The path exists but does not serve this method; `Allow` lists the methods it serves',
+            headers: {
+              Allow: {
+                description: 'The methods this path serves, e.g. `GET, HEAD, POST`',
+                schema: { type: 'string', maxLength: 100, pattern: '^[A-Z]+(, [A-Z]+)*$' },
+              },
+              'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+            },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+          },
+        },
       } as never,
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },

@@ -3214,7 +3214,20 @@ export interface components {
       text: string;
     };
   };
-  responses: never;
+  responses: {
+    /** @description The path exists but does not serve this method; `Allow` lists the methods it serves */
+    MethodNotAllowed: {
+      headers: {
+        /** @description The methods this path serves, e.g. `GET, HEAD, POST` */
+        Allow?: string;
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorEnvelope'];
+      };
+    };
+  };
   parameters: {
     /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
     RequestId: string;
