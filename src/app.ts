@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Registry } from 'prom-client';
 import type { Config } from './config/index.js';
 import type { DbHandle } from './db/index.js';
+import { failpoints } from './shared/failpoints.js';
 import { registerAuth } from './http/auth.js';
 import type { AuthFailureThrottle } from './http/auth-throttle.js';
 import { registerErrorHandling, sendError, toAppError } from './http/errors.js';
@@ -223,7 +224,14 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerAuth(app, { ...deps, clock: ctx.clock, publicRateLimit: config.publicRateLimit });
   // Before idempotency: a request refused by its input checks claims no key.
   registerInputChecks(app);
-  registerIdempotency(app, { db: ctx.db, clock: ctx.clock, box: deps.idempotencyBox });
+  registerIdempotency(app, {
+    db: deps.db.db,
+    clock: ctx.clock,
+    box: deps.idempotencyBox,
+    // The services' database: an idempotent request's writes commit with the record of its answer.
+    units: () => deps.db.beginUnit(),
+    failpoint: failpoints(config.failpoints),
+  });
 
   // Every API route states who may call it; forgetting is a start-up error, not an open door. The
   // scope also becomes the operation's security requirement in the OpenAPI document.

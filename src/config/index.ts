@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { FAILPOINTS, type FailpointName } from '../shared/failpoints.js';
 
 /**
  * Every environment variable Audenci reads (CONTRACT §6, §7), parsed and validated once at start-up.
@@ -38,6 +39,8 @@ export interface Config {
   authFailureLimit: number;
   /** Length of that window (AUDENCI_AUTH_FAILURE_WINDOW_SECONDS). */
   authFailureWindowSeconds: number;
+  /** Fault injection (system tests only): the failpoints that SIGKILL the process (AUDENCI_FAILPOINTS). */
+  failpoints: FailpointName[];
   /**
    * Requests one client address may make per rate-limit window to the public routes (the documents,
    * the changelog, the OAuth callback); probes and metrics are never limited. AUDENCI_PUBLIC_RATE_LIMIT;
@@ -239,6 +242,22 @@ function oneOf<T extends string>(env: Env, name: string, options: readonly T[], 
   return raw as T;
 }
 
+/** A comma-separated list of names out of `options` (empty when unset). */
+function listOf<T extends string>(env: Env, name: string, options: readonly T[]): T[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  const names = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  for (const item of names) {
+    if (!(options as readonly string[]).includes(item)) {
+      throw new ConfigError(name, `must list names out of ${options.join(', ')}, got '${item}'`);
+    }
+  }
+  return names as T[];
+}
+
 /**
  * Most entries of a delay list: a post has one metrics snapshot per `AUDENCI_METRICS_SYNC_DELAYS` entry
  * and a webhook delivery one attempt per retry, and the API documents how many at most.
@@ -381,6 +400,7 @@ export function loadConfig(env: Env = process.env): Config {
     authFailureLimit: integer(env, 'AUDENCI_AUTH_FAILURE_LIMIT', 100, 0, 1_000_000),
     authFailureWindowSeconds: integer(env, 'AUDENCI_AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
     publicRateLimit: integer(env, 'AUDENCI_PUBLIC_RATE_LIMIT', 1000, 0, 10_000_000),
+    failpoints: listOf(env, 'AUDENCI_FAILPOINTS', FAILPOINTS),
     keyUsageFlushMs: integer(env, 'AUDENCI_KEY_USAGE_FLUSH_MS', 10_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'AUDENCI_DB_POOL_SIZE', 10, 1, 500),
     databaseConnectTimeoutMs: integer(env, 'AUDENCI_DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -457,6 +477,7 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_AUTH_FAILURE_LIMIT',
   'AUDENCI_AUTH_FAILURE_WINDOW_SECONDS',
   'AUDENCI_PUBLIC_RATE_LIMIT',
+  'AUDENCI_FAILPOINTS',
   'AUDENCI_KEY_USAGE_FLUSH_MS',
   'AUDENCI_DB_POOL_SIZE',
   'AUDENCI_DB_CONNECT_TIMEOUT_MS',

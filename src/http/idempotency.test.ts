@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRuntime } from '../runtime.js';
+import { createBrand } from '../modules/brands/brands.service.js';
 import { AppError } from '../shared/errors.js';
 import {
   assertContractKept,
@@ -23,7 +24,11 @@ const STALE = 60 * 1000;
 /** A test-only route whose behaviour the test steers: counts runs, can fail with a 500 or wait. */
 interface Probe {
   runs: number;
-  mode: 'ok' | 'fail' | 'reject' | 'wait';
+  /**
+   * `work-then-lose`: creates a brand through the service (inside the request's unit of work), then
+   * finds its claim taken over, as a retry would once the claim is stale.
+   */
+  mode: 'ok' | 'fail' | 'reject' | 'wait' | 'work-then-lose';
   entered?: () => void;
   gate?: Promise<void>;
 }
@@ -45,9 +50,18 @@ async function startIdempotentApp(dialect: DialectName, clock: ManualClock, prob
   app.post(
     '/api/v1/__probe',
     { config: { scope: 'read_write' }, schema: { hide: true } },
-    async (_request, reply) => {
+    async (request, reply) => {
       probe.runs += 1;
       const n = probe.runs;
+      if (probe.mode === 'work-then-lose') {
+        const { db } = runtime.ctx;
+        await createBrand(runtime.ctx, request.principal, { name: `Probe ${n}` });
+        await db
+          .updateTable('idempotency_keys')
+          .set({ created_at: clock.now() + 1 })
+          .where('key', '=', String(request.headers['idempotency-key']))
+          .execute();
+      }
       if (probe.mode === 'fail') throw new Error('boom');
       if (probe.mode === 'reject') throw new AppError('NOT_FOUND', 'No such thing');
       if (probe.mode === 'wait') {
@@ -383,15 +397,91 @@ for (const dialect of dialects) {
       assertNotReplayed(takeover);
       assert.deepEqual(takeover.body, { data: { run: 2 } });
 
-      // The original finishing late must not overwrite its successor's record.
+      // The original finishing late must not overwrite its successor's record: its work is rolled back
+      // and it answers 409, so the key's work is done once (by the retry).
       gate.resolve();
       const late = await slow;
-      assert.equal(late.status, 201);
-      assert.deepEqual(late.body, { data: { run: 1 } });
+      assert.equal(late.status, 409);
+      assert.equal(late.body.error.code, 'CONFLICT');
+      assert.match(late.body.error.message, /a retry with the same Idempotency-Key took it over/);
+      assert.equal(late.headers.location, undefined);
       const replay = await send();
       assert.equal(replay.headers['idempotent-replayed'], 'true');
       assert.deepEqual(replay.body, { data: { run: 2 } });
       assert.equal(probe.runs, 2);
+    });
+
+    it("the work commits with the key's record: a request whose claim was lost keeps nothing", async () => {
+      const own = await createTenant(t, { name: 'Unit org' });
+      Object.assign(probe, { runs: 0, mode: 'work-then-lose' });
+      const lost = await call(t.app, 'POST', '/api/v1/__probe', {
+        key: own.live.admin,
+        body: { z: 1 },
+        headers: { 'Idempotency-Key': newKey() },
+      });
+      assert.equal(lost.status, 409, lost.raw);
+      assert.match(lost.body.error.message, /took it over/);
+      assert.equal(probe.runs, 1);
+      // The brand its handler created was rolled back with it.
+      assert.equal(await countBrands(own.live.read), 0);
+
+      // A real route: the post, its event and the record commit together; the retry replays it.
+      probe.mode = 'ok';
+      const brand = await call(t.app, 'POST', '/api/v1/brands', { key: own.live.admin, body: { name: 'U' } });
+      const key = newKey();
+      const body = { brandId: brand.body.data.id, platform: 'twitter', caption: 'Once only' };
+      const first = await call(t.app, 'POST', '/api/v1/posts', {
+        key: own.live.read_write,
+        body,
+        headers: { 'Idempotency-Key': key },
+      });
+      assert.equal(first.status, 201, first.raw);
+      const [row] = await rows(key);
+      assert.equal(row?.state, 'done');
+      assert.equal(row?.response_status, 201);
+      const again = await call(t.app, 'POST', '/api/v1/posts', {
+        key: own.live.read_write,
+        body,
+        headers: { 'Idempotency-Key': key },
+      });
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      assert.equal(again.raw, first.raw);
+      const posts = await call(t.app, 'GET', '/api/v1/posts', { key: own.live.read });
+      assert.equal(posts.body.pagination.totalCount, 1);
+      const events = await call(t.app, 'GET', '/api/v1/events', {
+        key: own.live.read,
+        query: { type: 'post.created' },
+      });
+      assert.equal(events.body.pagination.totalCount, 1);
+    });
+
+    it('inside the unit each transaction is a savepoint: a bad batch item undoes only itself', async () => {
+      const own = await createTenant(t, { name: 'Savepoint org' });
+      const brand = await call(t.app, 'POST', '/api/v1/brands', { key: own.live.admin, body: { name: 'S' } });
+      const key = newKey();
+      const batch = await call(t.app, 'POST', '/api/v1/posts/batch', {
+        key: own.live.read_write,
+        headers: { 'Idempotency-Key': key },
+        body: {
+          posts: [
+            { brandId: brand.body.data.id, platform: 'twitter', caption: 'one' },
+            { brandId: 'brand_missing', platform: 'twitter', caption: 'two' },
+            { brandId: brand.body.data.id, platform: 'twitter', caption: 'three' },
+          ],
+        },
+      });
+      assert.equal(batch.status, 200, batch.raw);
+      assert.deepEqual(
+        batch.body.data.map((r: { status: number }) => r.status),
+        [201, 400, 201],
+      );
+      const posts = await call(t.app, 'GET', '/api/v1/posts', { key: own.live.read });
+      assert.deepEqual(posts.body.data.map((p: { caption: string }) => p.caption).sort(), ['one', 'three']);
+      // What the batch read back inside its unit (each created post) is what committed.
+      for (const item of batch.body.data.filter((r: { status: number }) => r.status === 201)) {
+        const got = await call(t.app, 'GET', `/api/v1/posts/${item.data.id}`, { key: own.live.read });
+        assert.equal(got.status, 200);
+      }
     });
 
     it('takes over a running row left behind by a dead process', async () => {

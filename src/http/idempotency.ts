@@ -5,6 +5,8 @@ import type { Database } from '../db/database.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, invalidInput } from '../shared/errors.js';
+import { runInUnit, type UnitOfWork } from '../db/unit-of-work.js';
+import type { FailpointName } from '../shared/failpoints.js';
 import type { IdempotencyKeyRow } from './idempotency.table.js';
 
 declare module 'fastify' {
@@ -53,6 +55,14 @@ export interface IdempotencyOptions {
    * body cannot be replayed under another key.
    */
   box?: SecretBox;
+  /**
+   * Begins a unit of work on the services' database: with it, a request's writes and the record of its
+   * answer commit in one transaction (see "How it works"). Without it (a bare test app) the record is
+   * written after the work, as a separate statement.
+   */
+  units?: () => UnitOfWork;
+  /** Fault injection for the system tests: called at `idempotency.after-commit` (see failpoints.ts). */
+  failpoint?: (name: FailpointName) => void;
 }
 
 /** A claim this process holds for one request; `createdAt` identifies it in compare-and-set updates. */
@@ -109,6 +119,19 @@ function stillRunning(): AppError {
   );
 }
 
+/** The claim was taken over by a retry (this request ran longer than the claim is trusted). */
+class ClaimLost extends Error {}
+
+function takenOver(): AppError {
+  return new AppError(
+    'CONFLICT',
+    'This request ran so long that a retry with the same Idempotency-Key took it over; it was rolled ' +
+      "back, and the key's answer is the retry's",
+    undefined,
+    { 'Retry-After': '1' },
+  );
+}
+
 function keyReused(row: IdempotencyKeyRow): AppError {
   return new AppError(
     'IDEMPOTENCY_KEY_REUSED',
@@ -158,9 +181,15 @@ function keyReused(row: IdempotencyKeyRow): AppError {
  *   `onResponse`. An aborted connection is deliberately *not* a release: the handler keeps running and
  *   its `onSend` still records the outcome, which is exactly what the client's retry must see. If the
  *   process dies instead, stale takeover frees the key.
- * - Not covered: a crash between the handler's commit and the `done` update lets a retry (after
- *   `staleAfterMs`) run the work again; closing that gap would need the record written in the handler's
- *   own transaction.
+ * - The work and the record of its answer commit together. With `units`, the handler of a claimed request
+ *   runs in a unit of work (src/db/unit-of-work.ts): its transactions become savepoints of one transaction
+ *   that stays open until `onSend`, where the answer is written into the claimed row (`done`, guarded by
+ *   the claim's `created_at`) and the whole commits — before a byte of the answer is sent. A process that
+ *   dies before that commit leaves the work undone and the claim `running` (taken over once stale, and
+ *   the work done then, once); one that dies after it leaves the work and its answer, which a retry
+ *   replays. A slow original whose claim was taken over finds its guarded update matching nothing, rolls
+ *   its work back and answers 409, so the key's work is never done twice. A commit that fails (the
+ *   database went away) rolls back and answers 503.
  * - Expired rows are purged opportunistically, at most once a minute per process, by a request that
  *   carries a key — never on every request.
  */
@@ -174,6 +203,23 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   registered.add(app);
 
   const claims = new WeakMap<FastifyRequest, Claim>();
+  const unitOf = new WeakMap<FastifyRequest, UnitOfWork>();
+  const { units } = options;
+
+  // The handler of a claimed request runs in its unit of work (everything it calls shares the unit).
+  if (units) {
+    app.addHook('onRoute', (route) => {
+      const methods = [route.method].flat();
+      if (!methods.some((m) => honoursIdempotencyKey(m, route.config))) return;
+      const handler = route.handler;
+      route.handler = function (this: FastifyInstance, request, reply) {
+        const unit = unitOf.get(request);
+        return unit
+          ? runInUnit(unit, () => handler.call(this, request, reply))
+          : handler.call(this, request, reply);
+      };
+    });
+  }
   let lastPurge = 0;
 
   function purgeExpired(request: FastifyRequest, now: number): void {
@@ -290,34 +336,93 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     return options.box.open(body, bodyAad(row.organization_id, row.environment, row.key));
   }
 
-  async function store(request: FastifyRequest, reply: FastifyReply, c: Claim, body: string): Promise<void> {
+  /** The claimed row marked `done` with this answer; false when the claim is no longer this request's. */
+  async function record(
+    executor: Kysely<Database>,
+    reply: FastifyReply,
+    c: Claim,
+    body: string,
+  ): Promise<boolean> {
     const headers: Record<string, string> = {};
     for (const name of REPLAYED_HEADERS) {
       const value = reply.getHeader(name);
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
     }
+    const result = await executor
+      .updateTable('idempotency_keys')
+      .set({
+        state: 'done',
+        response_status: reply.statusCode,
+        response_headers: JSON.stringify(headers),
+        response_body: options.box
+          ? options.box.seal(body, bodyAad(c.organizationId, c.environment, c.key))
+          : body,
+      })
+      .where('organization_id', '=', c.organizationId)
+      .where('environment', '=', c.environment)
+      .where('key', '=', c.key)
+      .where('created_at', '=', c.createdAt)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Without units of work: the answer is recorded after the work, on its own. */
+  async function store(request: FastifyRequest, reply: FastifyReply, c: Claim, body: string): Promise<void> {
     try {
-      await db
-        .updateTable('idempotency_keys')
-        .set({
-          state: 'done',
-          response_status: reply.statusCode,
-          response_headers: JSON.stringify(headers),
-          response_body: options.box
-            ? options.box.seal(body, bodyAad(c.organizationId, c.environment, c.key))
-            : body,
-        })
-        .where('organization_id', '=', c.organizationId)
-        .where('environment', '=', c.environment)
-        .where('key', '=', c.key)
-        .where('created_at', '=', c.createdAt)
-        .where('state', '=', 'running')
-        .execute();
+      await record(db, reply, c, body);
     } catch (err) {
       // The response still goes out; the key is freed so that a retry is not refused for a minute.
       request.log.error({ err, idempotencyKey: c.key }, 'storing an idempotent response failed');
       await release(request, c);
     }
+  }
+
+  /** Replaces the answer about to be sent by an error (the work it described was rolled back). */
+  function answerInstead(reply: FastifyReply, error: AppError): string {
+    for (const name of ['location', 'content-length', 'etag']) reply.removeHeader(name);
+    for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+    reply.code(error.status).type('application/json; charset=utf-8');
+    return JSON.stringify({ error: { code: error.code, message: error.message } });
+  }
+
+  /**
+   * Commits the unit's work together with the record of its answer, or rolls both back and answers why:
+   * 409 when the claim was taken over meanwhile, 503 when the database failed.
+   */
+  async function commitWithAnswer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    c: Claim,
+    unit: UnitOfWork,
+    body: string,
+  ): Promise<string | undefined> {
+    try {
+      // `record` runs in the unit: in the transaction of the work.
+      await unit.commit(async () => {
+        if (!(await record(db, reply, c, body))) throw new ClaimLost();
+      });
+    } catch (err) {
+      if (err instanceof ClaimLost) {
+        request.log.warn({ idempotencyKey: c.key }, 'idempotency claim taken over; the work was rolled back');
+        return answerInstead(reply, takenOver());
+      }
+      request.log.error({ err, idempotencyKey: c.key }, 'committing an idempotent request failed');
+      await release(request, c);
+      return answerInstead(
+        reply,
+        new AppError(
+          'SERVICE_UNAVAILABLE',
+          'The request could not be committed; nothing was done, retry',
+          undefined,
+          {
+            'Retry-After': '1',
+          },
+        ),
+      );
+    }
+    options.failpoint?.('idempotency.after-commit');
+    return undefined;
   }
 
   app.addHook('preHandler', async (request, reply) => {
@@ -339,25 +444,46 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     const claimed = await claim(request, reply, key);
     if (!claimed) return reply; // replayed
     claims.set(request, claimed);
+    if (units) unitOf.set(request, units());
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
     const c = claims.get(request);
     if (!c) return payload;
     claims.delete(request);
+    const unit = unitOf.get(request);
+    unitOf.delete(request);
     const status = reply.statusCode;
     let body: string | undefined;
     if (payload == null) body = '';
     else if (typeof payload === 'string') body = payload;
     else if (Buffer.isBuffer(payload)) body = payload.toString('utf8');
-    // 400: refused as invalid input (by a service-level check; schema failures never get here), so
-    // nothing was done and the corrected request may reuse the key. 5xx: rolled back, may be retried.
-    if (status >= 500 || status === 400 || body === undefined) await release(request, c);
-    else await store(request, reply, c, body);
-    return payload;
+    // 400: refused as invalid input, so nothing is done and the corrected request may reuse the key.
+    // 5xx: nothing is done either, and the request may be retried. Both roll the work back.
+    if (status >= 500 || status === 400) {
+      await unit?.rollback();
+      await release(request, c);
+      return payload;
+    }
+    if (body === undefined) {
+      // A stream cannot be replayed: the work stands, the key is freed.
+      await unit?.commit(async () => undefined);
+      await release(request, c);
+      return payload;
+    }
+    if (!unit) {
+      // The work committed in its own transactions already; the record follows it.
+      options.failpoint?.('idempotency.after-commit');
+      await store(request, reply, c, body);
+      return payload;
+    }
+    return (await commitWithAnswer(request, reply, c, unit, body)) ?? payload;
   });
 
   app.addHook('onResponse', async (request) => {
+    const unit = unitOf.get(request);
+    unitOf.delete(request);
+    await unit?.rollback();
     const c = claims.get(request);
     if (!c) return;
     claims.delete(request);

@@ -275,6 +275,11 @@ export class AudenciProcess {
     );
   }
 
+  /** Resolves when the process has exited (at once if it is not running). */
+  exit(): Promise<void> {
+    return this.exited;
+  }
+
   /** SIGKILL: no shutdown, no lease released, in-flight requests cut. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (!this.running) return;

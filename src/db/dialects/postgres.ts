@@ -8,6 +8,7 @@ import {
   type TableMetadata,
 } from 'kysely';
 import type { Database } from '../database.js';
+import { unitAware } from '../unit-of-work.js';
 import type { DbHandle, Notifier } from './types.js';
 
 const INT8_OID = 20;
@@ -189,11 +190,13 @@ export function openPostgres(options: PostgresOptions): DbHandle {
       return pool;
     },
   };
-  const db = new Kysely<Database>({
-    dialect: options.schema ? new SchemaScopedDialect(config, options.schema) : new PostgresDialect(config),
-  });
+  const { dialect, units } = unitAware(
+    options.schema ? new SchemaScopedDialect(config, options.schema) : new PostgresDialect(config),
+  );
+  const db = new Kysely<Database>({ dialect });
   return {
     db,
+    beginUnit: units,
     capabilities: { name: 'postgres', supportsSkipLocked: true, supportsNotify: true, singleWriter: false },
     notifier: pgNotifier(options),
     async serverVersion() {

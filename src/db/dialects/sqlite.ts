@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { EventEmitter } from 'node:events';
 import type { DbHandle, Notifier } from './types.js';
+import { unitAware } from '../unit-of-work.js';
 import { ensurePrivateFile, PRIVATE_DIR_MODE, tightenFile } from '../../shared/private-files.js';
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -60,9 +61,11 @@ export function openSqlite(file: string): DbHandle {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(raw) }) });
+  const { dialect, units } = unitAware(new SqliteDialect({ database: cachingDatabase(raw) }));
+  const db = new Kysely<Database>({ dialect });
   return {
     db,
+    beginUnit: units,
     capabilities: { name: 'sqlite', supportsSkipLocked: false, supportsNotify: false, singleWriter: true },
     notifier: localNotifier(),
     async serverVersion() {

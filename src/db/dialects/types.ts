@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
+import type { UnitOfWork } from '../unit-of-work.js';
 
 /**
  * What the rest of the code may ask about the database it runs on. Nothing outside `db/dialects` asks
@@ -30,6 +31,8 @@ export interface Notifier {
 
 export interface DbHandle {
   db: Kysely<Database>;
+  /** A new unit of work on `db` (see unit-of-work.ts): writes run in it commit together, or not at all. */
+  beginUnit(): UnitOfWork;
   capabilities: DialectCapabilities;
   notifier: Notifier;
   /** The server's own description of itself, e.g. `PostgreSQL 15.19 …` or `SQLite 3.53.2`. */
