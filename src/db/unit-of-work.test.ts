@@ -58,6 +58,8 @@ for (const dialect of dialects) {
       });
       assert.ok(lastRan);
       assert.deepEqual(await ids(), ['a', 'b', 'record']);
+      // Its async context ended with it (Node's context tracking costs every promise while one lives).
+      assert.equal(unit.scope, undefined);
     });
 
     it('rollback undoes every write of the unit, plain and transactional', async () => {
@@ -77,6 +79,7 @@ for (const dialect of dialects) {
       await unit.rollback();
       await unit.rollback(); // twice is harmless
       assert.deepEqual(await ids(), []);
+      assert.equal(unit.scope, undefined);
     });
 
     it('a failing transaction inside a unit undoes only its own writes (a savepoint)', async () => {
