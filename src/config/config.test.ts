@@ -269,3 +269,56 @@ describe('AUDENCI_AUTH_FAILURE_LIMIT and AUDENCI_AUTH_FAILURE_WINDOW_SECONDS', (
     );
   });
 });
+
+describe('bounds on waits for PostgreSQL and Redis', () => {
+  it('default to a query timeout one second past the statement timeout, 500 ms Redis commands and 2 s connects', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.databaseConnectTimeoutMs, 10_000);
+    assert.equal(defaults.databaseStatementTimeoutMs, 30_000);
+    assert.equal(defaults.databaseQueryTimeoutMs, 31_000);
+    assert.equal(defaults.redisCommandTimeoutMs, 500);
+    assert.equal(defaults.redisConnectTimeoutMs, 2000);
+    assert.equal(defaults.apiProcesses, 0, 'counted in Redis');
+    // The query timeout follows the statement timeout unless set; without a statement timeout, none.
+    assert.equal(loadConfig({ AUDENCI_DB_STATEMENT_TIMEOUT_MS: '2000' }).databaseQueryTimeoutMs, 3000);
+    assert.equal(loadConfig({ AUDENCI_DB_STATEMENT_TIMEOUT_MS: '0' }).databaseQueryTimeoutMs, 0);
+    const set = loadConfig({
+      AUDENCI_DB_STATEMENT_TIMEOUT_MS: '0',
+      AUDENCI_DB_QUERY_TIMEOUT_MS: '45000',
+      AUDENCI_REDIS_COMMAND_TIMEOUT_MS: '250',
+      AUDENCI_REDIS_CONNECT_TIMEOUT_MS: '5000',
+      AUDENCI_API_PROCESSES: '4',
+    });
+    assert.deepEqual(
+      [
+        set.databaseStatementTimeoutMs,
+        set.databaseQueryTimeoutMs,
+        set.redisCommandTimeoutMs,
+        set.redisConnectTimeoutMs,
+        set.apiProcesses,
+      ],
+      [0, 45_000, 250, 5000, 4],
+    );
+  });
+
+  it('refuses bad values naming the variable', () => {
+    rejects({ AUDENCI_DB_QUERY_TIMEOUT_MS: '1s' }, 'AUDENCI_DB_QUERY_TIMEOUT_MS', /whole number/);
+    rejects(
+      { AUDENCI_DB_QUERY_TIMEOUT_MS: '3600001' },
+      'AUDENCI_DB_QUERY_TIMEOUT_MS',
+      /between 0 and 3600000/,
+    );
+    rejects(
+      { AUDENCI_REDIS_COMMAND_TIMEOUT_MS: '0' },
+      'AUDENCI_REDIS_COMMAND_TIMEOUT_MS',
+      /between 10 and 60000/,
+    );
+    rejects(
+      { AUDENCI_REDIS_CONNECT_TIMEOUT_MS: '99' },
+      'AUDENCI_REDIS_CONNECT_TIMEOUT_MS',
+      /between 100 and 60000/,
+    );
+    rejects({ AUDENCI_API_PROCESSES: '-2' }, 'AUDENCI_API_PROCESSES', /whole number/);
+    rejects({ AUDENCI_API_PROCESSES: '10001' }, 'AUDENCI_API_PROCESSES', /between 0 and 10000/);
+  });
+});

@@ -54,6 +54,26 @@ export interface Config {
   databaseConnectTimeoutMs: number;
   /** PostgreSQL: statements running longer are cancelled (a request answers 503); 0: no limit. */
   databaseStatementTimeoutMs: number;
+  /**
+   * PostgreSQL: how long the client waits for the answer to one query. Past it the query fails (the
+   * request answers 503) and its connection is destroyed, never reused: a frozen or unreachable server
+   * holds no request. Defaults to the statement timeout plus one second, so that a live server's own
+   * cancel comes first; 0 (the default when the statement timeout is 0) waits without bound.
+   */
+  databaseQueryTimeoutMs: number;
+  /**
+   * Redis: the bound on one command's answer (and on a connection that answers nothing, which is then
+   * dropped and made again). Past it the request is counted in this process instead.
+   */
+  redisCommandTimeoutMs: number;
+  /** Redis: the bound on opening a connection. */
+  redisConnectTimeoutMs: number;
+  /**
+   * How many API processes share a rate limit while Redis is unreachable (each then allows its share of
+   * the limit). 0: the processes count themselves in Redis while it is up, and each uses the last count
+   * it saw.
+   */
+  apiProcesses: number;
   /** Load shedding: see `src/http/load-shedding.ts`. 0 turns a check off. */
   load: {
     maxEventLoopDelayMs: number;
@@ -377,6 +397,7 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const aiProvider = oneOf(env, 'AI_PROVIDER', ['builtin', 'openai-compatible'] as const, 'builtin');
   const openaiApiKey = read(env, 'OPENAI_API_KEY');
+  const statementTimeoutMs = integer(env, 'AUDENCI_DB_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000);
   const config: Config = {
     port,
     host: read(env, 'HOST') ?? '0.0.0.0',
@@ -404,7 +425,17 @@ export function loadConfig(env: Env = process.env): Config {
     keyUsageFlushMs: integer(env, 'AUDENCI_KEY_USAGE_FLUSH_MS', 10_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'AUDENCI_DB_POOL_SIZE', 10, 1, 500),
     databaseConnectTimeoutMs: integer(env, 'AUDENCI_DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
-    databaseStatementTimeoutMs: integer(env, 'AUDENCI_DB_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    databaseStatementTimeoutMs: statementTimeoutMs,
+    databaseQueryTimeoutMs: integer(
+      env,
+      'AUDENCI_DB_QUERY_TIMEOUT_MS',
+      statementTimeoutMs === 0 ? 0 : statementTimeoutMs + 1000,
+      0,
+      3_600_000,
+    ),
+    redisCommandTimeoutMs: integer(env, 'AUDENCI_REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60_000),
+    redisConnectTimeoutMs: integer(env, 'AUDENCI_REDIS_CONNECT_TIMEOUT_MS', 2000, 100, 60_000),
+    apiProcesses: integer(env, 'AUDENCI_API_PROCESSES', 0, 0, 10_000),
     load: {
       maxEventLoopDelayMs: integer(env, 'AUDENCI_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
       maxEventLoopUtilization: integer(env, 'AUDENCI_MAX_EVENT_LOOP_UTILIZATION', 0, 0, 100) / 100,
@@ -482,6 +513,10 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_DB_POOL_SIZE',
   'AUDENCI_DB_CONNECT_TIMEOUT_MS',
   'AUDENCI_DB_STATEMENT_TIMEOUT_MS',
+  'AUDENCI_DB_QUERY_TIMEOUT_MS',
+  'AUDENCI_REDIS_COMMAND_TIMEOUT_MS',
+  'AUDENCI_REDIS_CONNECT_TIMEOUT_MS',
+  'AUDENCI_API_PROCESSES',
   'AUDENCI_MAX_EVENT_LOOP_DELAY_MS',
   'AUDENCI_MAX_EVENT_LOOP_UTILIZATION',
   'AUDENCI_MAX_HEAP_MB',

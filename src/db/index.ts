@@ -18,6 +18,11 @@ export interface CreateDbOptions {
   statementTimeoutMs?: number;
   /** PostgreSQL only: instead of `AUDENCI_DB_POOL_SIZE`. */
   poolSize?: number;
+  /**
+   * PostgreSQL only: instead of `AUDENCI_DB_QUERY_TIMEOUT_MS` (0: no limit). A handle made without a
+   * statement timeout (migrations) has no query timeout either, unless this says otherwise.
+   */
+  queryTimeoutMs?: number;
 }
 
 /** PostgreSQL when `DATABASE_URL` is set, otherwise the embedded SQLite file in the data dir. */
@@ -28,6 +33,8 @@ export function createDb(config: Config, options: CreateDbOptions = {}): DbHandl
       poolSize: options.poolSize ?? config.databasePoolSize,
       connectTimeoutMs: config.databaseConnectTimeoutMs,
       statementTimeoutMs: options.statementTimeoutMs ?? config.databaseStatementTimeoutMs,
+      queryTimeoutMs:
+        options.queryTimeoutMs ?? (options.statementTimeoutMs === 0 ? 0 : config.databaseQueryTimeoutMs),
       schema: options.schema,
     });
   }

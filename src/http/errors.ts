@@ -88,16 +88,24 @@ const DATABASE_UNAVAILABLE_CODES = new Set([
 ]);
 
 /**
+ * pg's messages for a pool with no free connection in time, a connection that could not be opened in
+ * time, a query that got no answer in time (`query_timeout`: the server is frozen or unreachable) and
+ * a connection lost or cut meanwhile.
+ */
+const DATABASE_UNAVAILABLE_MESSAGES =
+  /(timeout exceeded when trying to connect|Connection terminated unexpectedly|Connection terminated due to connection timeout|timeout expired|Query read timeout|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
+
+/**
  * True for failures that say "try again shortly" about the database: a full or unreachable pool, a
- * killed connection, a busy SQLite file. The request's transaction did not commit.
+ * frozen server, a killed connection, a busy SQLite file. The request's transaction did not commit
+ * (or, for a COMMIT that got no answer, its outcome is unknown: a retry with the same
+ * `Idempotency-Key` finds out).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && DATABASE_UNAVAILABLE_CODES.has(code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated unexpectedly|Client has encountered a connection error/.test(
-    error.message,
-  );
+  return DATABASE_UNAVAILABLE_MESSAGES.test(error.message);
 }
 
 /** The one place an error becomes a response: the envelope, never a stack trace or SQL. */

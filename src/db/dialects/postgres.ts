@@ -25,6 +25,76 @@ export interface PostgresOptions {
    * when it opens); 0 or unset: no limit. A cancelled statement fails with SQLSTATE 57014.
    */
   statementTimeoutMs?: number;
+  /**
+   * How long the client waits for the answer to one query (pg's `query_timeout`); 0 or unset: no
+   * limit. A query past it fails with `Query read timeout` and its connection is destroyed.
+   */
+  queryTimeoutMs?: number;
+}
+
+/** The message pg gives a query that outlived `query_timeout`. */
+const READ_TIMEOUT = 'Query read timeout';
+
+/**
+ * Idle connections are probed (TCP keepalive) after this long, so that one to a host that vanished
+ * (a partition, a failover) is found dead and replaced rather than handed to a request.
+ */
+const KEEPALIVE_IDLE_MS = 10_000;
+
+/**
+ * The connection settings every client of ours uses: bounded connection set-up and answers, and
+ * keepalive. Without them a frozen or partitioned server holds the caller for as long as it lasts.
+ */
+function clientBounds(options: PostgresOptions): pg.ClientConfig {
+  return {
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+  };
+}
+
+/**
+ * A client whose query outlived `query_timeout` is never used again. pg rejects the query but keeps the
+ * connection as it was: the lost query is still in progress there, later queries queue behind it, and
+ * a transaction it was part of stays open for the next user of the connection, whose COMMIT would
+ * commit the write this request was told had failed. The socket is destroyed instead: the pool drops a
+ * client that is not queryable on release, and a server that comes back sees the connection closed
+ * and rolls back what it held open.
+ */
+function dropOnReadTimeout(client: pg.Client): void {
+  const drop = (error: unknown) => {
+    if (error instanceof Error && error.message === READ_TIMEOUT) client.connection.stream.destroy();
+  };
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  // Kysely uses the promise form; the callback form is pg-pool's own. Both are covered.
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const callback = args[args.length - 1];
+    if (typeof callback === 'function') {
+      args[args.length - 1] = (error: unknown, result: unknown) => {
+        drop(error);
+        (callback as (error: unknown, result: unknown) => void)(error, result);
+      };
+    }
+    const result = query(...args);
+    if (result instanceof Promise) result.catch(drop);
+    return result;
+  };
+}
+
+/**
+ * Ends `client` in order (Terminate, then wait for the server to close), or destroys its socket after
+ * `boundMs`: a frozen server never closes its side.
+ */
+async function endWithin(client: pg.Client, boundMs: number): Promise<void> {
+  const cut = setTimeout(() => client.connection.stream.destroy(), boundMs);
+  try {
+    await client.end();
+  } catch {
+    // Ended already, or cut: either way it is closed.
+  } finally {
+    clearTimeout(cut);
+  }
 }
 
 /**
@@ -102,6 +172,7 @@ class SchemaScopedDialect extends PostgresDialect {
 function pgNotifier(options: PostgresOptions): Notifier {
   const prefix = options.schema ?? 'public';
   const name = (channel: string) => `${prefix}_${channel}`.replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase();
+  const bound = options.connectTimeoutMs ?? 10_000;
   return {
     async notify(db, channel) {
       await sql`select pg_notify(${name(channel)}, '')`.execute(db);
@@ -111,12 +182,12 @@ function pgNotifier(options: PostgresOptions): Notifier {
       let stopped = false;
       let retry: NodeJS.Timeout | undefined;
       const connect = async (): Promise<void> => {
-        const next = new pg.Client({ connectionString: options.url });
+        const next = new pg.Client({ connectionString: options.url, ...clientBounds(options) });
         next.on('notification', () => listener());
         next.on('error', () => {
           if (stopped || client !== next) return;
           client = undefined;
-          void next.end().catch(() => undefined);
+          void endWithin(next, bound);
           reconnect();
           // Work may have been enqueued while we were not listening.
           listener();
@@ -125,12 +196,12 @@ function pgNotifier(options: PostgresOptions): Notifier {
           await next.connect();
           await next.query(`listen "${name(channel)}"`);
         } catch (error) {
-          void next.end().catch(() => undefined);
+          void endWithin(next, bound);
           throw error;
         }
         if (stopped) {
           // Unsubscribed while connecting: an open connection would keep the process alive.
-          await next.end().catch(() => undefined);
+          await endWithin(next, bound);
           return;
         }
         client = next;
@@ -153,7 +224,7 @@ function pgNotifier(options: PostgresOptions): Notifier {
       return async () => {
         stopped = true;
         if (retry) clearTimeout(retry);
-        await client?.end().catch(() => undefined);
+        if (client) await endWithin(client, bound);
       };
     },
   };
@@ -165,18 +236,26 @@ export function openPostgres(options: PostgresOptions): DbHandle {
     getTypeParser: (oid: number, format?: string) =>
       oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
   };
+  // `connectionTimeoutMillis` bounds both the wait for a free pooled connection and the opening of a
+  // new one (TCP, start-up and authentication): a frozen server accepts TCP but never answers.
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    ...clientBounds(options),
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     types,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
+  const open = new Set<pg.PoolClient>();
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  // Nor one that loses it while checked out: its query fails, and the pool drops it on release.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    open.add(client);
+    // Nor one that loses it while checked out: its query fails, and the pool drops it on release.
+    client.on('error', () => undefined);
+    if (options.queryTimeoutMs) dropOnReadTimeout(client);
+  });
+  pool.on('remove', (client) => open.delete(client));
   const config: PostgresDialectConfig = {
     pool: async () => {
       if (options.schema) {
@@ -206,6 +285,17 @@ export function openPostgres(options: PostgresOptions): DbHandle {
     async ping() {
       await sql`select 1`.execute(db);
     },
-    destroy: () => db.destroy(),
+    async destroy() {
+      // Ending a connection waits for the server to close it, which a frozen server never does: past
+      // the bound the sockets are cut, so a shutdown is not held by the database.
+      const cut = setTimeout(() => {
+        for (const client of open) client.connection.stream.destroy();
+      }, options.connectTimeoutMs ?? 10_000);
+      try {
+        await db.destroy();
+      } finally {
+        clearTimeout(cut);
+      }
+    },
   };
 }
