@@ -14,7 +14,7 @@ import { genReqId, registerRequestMetrics, registerResponseHeaders } from './htt
 import { registerJsonBody } from './http/json-body.js';
 import { answerClientError, registerProtocolAnswers, serverOptions } from './http/protocol.js';
 import { registerOpenApi } from './http/openapi.js';
-import { operationsRoutes } from './http/operations.routes.js';
+import { operationsRoutes, type DependencyCheck } from './http/operations.routes.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { RouteDeps } from './http/route-deps.js';
 import { ErrorEnvelope, PaginationSchema } from './http/schemas.js';
@@ -97,8 +97,8 @@ export interface AppDeps {
   jobTypes: JobTypeRegistry;
   /** Media storage, limits and link signing (the media module's context). */
   media: MediaContext;
-  /** Extra `/readyz` checks beyond the database (e.g. Redis). */
-  readinessChecks?: Record<string, () => Promise<void>>;
+  /** Extra `/readyz` checks beyond the database (e.g. Redis, which the API can serve without). */
+  readinessChecks?: Record<string, DependencyCheck>;
   /** The AI provider (AI_PROVIDER); made from the config when not given. */
   ai?: AiProvider;
 }

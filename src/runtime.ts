@@ -6,11 +6,13 @@ import { createDb, isEmbedded, migrateDatabase, type CreateDbOptions, type DbHan
 import type { AppDeps } from './app.js';
 import { createMetricsRegistry } from './http/observability.js';
 import {
+  FallbackRateLimitStore,
   MemoryRateLimitStore,
   RateLimiter,
-  RedisRateLimitStore,
   type RateLimitStore,
 } from './http/rate-limit.js';
+import { RedisRateLimitStore, registerRateLimitMetrics } from './http/redis-rate-limit.js';
+import type { DependencyCheck } from './http/operations.routes.js';
 import { AuthFailureThrottle } from './http/auth-throttle.js';
 import { createJobTypeRegistry } from './modules/jobs/index.js';
 import { createMediaContext } from './modules/media/index.js';
@@ -97,19 +99,34 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     throw error;
   }
 
-  const readinessChecks: Record<string, () => Promise<void>> = {};
+  const metrics = createMetricsRegistry();
+  const readinessChecks: Record<string, DependencyCheck> = {};
   let store: RateLimitStore;
   if (config.redisUrl) {
-    const redisStore = new RedisRateLimitStore(config.redisUrl, options.redisPrefix);
-    readinessChecks.redis = () => redisStore.ping();
-    store = redisStore;
+    // Every wait on Redis is bounded; while it does not answer, each API process counts on its own
+    // against its share of the limit, and `/readyz` reports it degraded, not down.
+    const redisStore = new RedisRateLimitStore({
+      url: config.redisUrl,
+      prefix: options.redisPrefix,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+      connectTimeoutMs: config.redisConnectTimeoutMs,
+      apiProcesses: config.apiProcesses,
+      onStateChange: (available, error) => {
+        if (!available) onError(error, 'Redis (rate limits are counted per process until it answers)');
+      },
+    });
+    readinessChecks.redis = {
+      required: false,
+      check: () => redisStore.ping(),
+      available: () => redisStore.available,
+    };
+    store = new FallbackRateLimitStore(redisStore, registerRateLimitMetrics(metrics, redisStore));
   } else {
     store = new MemoryRateLimitStore();
   }
   const rateLimiter = new RateLimiter(
     store,
     options.rateLimitWindowMs ?? config.rateLimitWindowSeconds * 1000,
-    (e) => onError(e, 'rate limit store'),
   );
   // Scale-out: the same Redis connection (keys of their own); embedded: a store of its own, whose
   // windows are not the request limits'.
@@ -117,7 +134,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     config.redisUrl ? store : new MemoryRateLimitStore(),
     config.authFailureLimit,
     config.authFailureWindowSeconds * 1000,
-    (e) => onError(e, 'rate limit store'),
   );
   const keyUsage = new KeyUsage(db.db, config.keyUsageFlushMs, (e) => onError(e, 'key usage flush'));
   keyUsage.start();
@@ -135,7 +151,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     capabilities: db.capabilities,
     webhookRetryDelays: config.webhookRetryDelays,
   };
-  const media = await createMediaContext(ctx, config, secretKey, previousKeys);
+  const media = await createMediaContext(ctx, config, secretKey, previousKeys, onError);
   const boxes = secretBoxes(secretKey, previousKeys);
   // One provider for the API and the worker (whose `images.generate` jobs use it).
   const ai = createAiProvider(config);
@@ -150,7 +166,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     authFailures,
     authenticator,
     keyUsage,
-    metrics: createMetricsRegistry(),
+    metrics,
     connectors: createConnectorRegistry(config, () => clock.now()),
     tokenBox: boxes.tokens,
     webhookBox: boxes.webhooks,

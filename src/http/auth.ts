@@ -8,7 +8,7 @@ import {
   type Principal,
   type Scope,
 } from '../modules/keys/index.js';
-import type { AuthFailureThrottle } from './auth-throttle.js';
+import type { AuthFailureThrottle, Refusal } from './auth-throttle.js';
 import type { RateLimiter, RateLimitResult } from './rate-limit.js';
 
 declare module 'fastify' {
@@ -91,17 +91,19 @@ function failureBudgetHeaders(limit: number, count: number, resetAt: number): Re
   };
 }
 
-function tooManyFailures(throttle: AuthFailureThrottle, until: number, now: number): AppError {
+/** `refusal.limit` is the throttle's limit, or this process's share of it while Redis is unreachable. */
+function tooManyFailures(refusal: Refusal, now: number): AppError {
+  const { until, limit } = refusal;
   const retryAfter = Math.max(1, Math.ceil((until - now) / 1000));
   return new AppError(
     'RATE_LIMITED',
     `Too many failed authentication attempts from this address; retry after ${retryAfter} s`,
     {
       reason: 'authentication_failures',
-      limit: throttle.limit,
+      limit,
       resetAt: new Date(until).toISOString(),
     },
-    { 'Retry-After': String(retryAfter), ...failureBudgetHeaders(throttle.limit, throttle.limit, until) },
+    { 'Retry-After': String(retryAfter), ...failureBudgetHeaders(limit, limit, until) },
   );
 }
 
@@ -125,6 +127,9 @@ async function identify(header: string | undefined, authenticator: KeyAuthentica
  */
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   app.decorateRequest('principal', null as unknown as Principal);
+  // A serving process counts among the API processes a rate limit is shared by while Redis is down.
+  app.addHook('onReady', async () => deps.rateLimiter.join());
+  app.addHook('onClose', async () => deps.rateLimiter.leave());
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const required = request.routeOptions.config.scope;
@@ -149,8 +154,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
 
     const throttle = deps.authFailures;
     const now = deps.clock.now();
-    const refusedUntil = throttle?.refusedUntil(request.ip, now);
-    if (throttle && refusedUntil !== undefined) throw tooManyFailures(throttle, refusedUntil, now);
+    const refusal = throttle?.refusal(request.ip, now);
+    if (refusal !== undefined) throw tooManyFailures(refusal, now);
 
     const header = request.headers.authorization;
     let principal: Principal;
@@ -161,11 +166,11 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       if (throttle && header !== undefined && error instanceof AppError && error.status === 401) {
         const failure = await throttle.fail(request.ip, now);
         // Past the limit already (counted by another process first): refused like the next ones.
-        if (failure.refusedUntil !== undefined && failure.count > throttle.limit) {
-          throw tooManyFailures(throttle, failure.refusedUntil, now);
+        if (failure.refusedUntil !== undefined && failure.count > failure.limit) {
+          throw tooManyFailures({ until: failure.refusedUntil, limit: failure.limit }, now);
         }
         if (throttle.limit > 0) {
-          reply.headers(failureBudgetHeaders(throttle.limit, failure.count, failure.resetAt));
+          reply.headers(failureBudgetHeaders(failure.limit, failure.count, failure.resetAt));
         }
       }
       throw error;

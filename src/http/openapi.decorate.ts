@@ -54,7 +54,9 @@ export const HEADER_COMPONENTS = {
     schema: { type: 'string', maxLength: 128, pattern: REQUEST_ID_PATTERN.source },
   },
   'X-RateLimit-Limit': {
-    description: 'Requests allowed in the current window',
+    description:
+      "Requests allowed in the current window (while the shared count is unavailable, this API process's " +
+      'share of the limit: the limit divided by the number of API processes)',
     schema: { ...INT32, minimum: 0, maximum: 2_147_483_647 },
   },
   'X-RateLimit-Remaining': {

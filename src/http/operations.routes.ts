@@ -1,16 +1,30 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { DbHandle } from '../db/index.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { AppError } from '../shared/errors.js';
 import { postmanRoute } from './postman.js';
 
+/** A dependency `/readyz` checks besides the database (e.g. Redis). */
+export interface DependencyCheck {
+  /**
+   * true: `/readyz` answers 503 while it fails. false: the API serves without it (in a degraded way:
+   * rate limits counted per process while Redis is unreachable), so `/readyz` answers 200 and reports
+   * it `degraded`; taking every instance out of rotation for it would turn a degraded service into none.
+   */
+  required: boolean;
+  /** Resolves when the dependency answers, within a bound; rejects otherwise. */
+  check(): Promise<void>;
+  /** Whether it answers, as last seen, without asking it (for the metric between two `/readyz`). */
+  available?(): boolean;
+}
+
 export interface OperationsDeps {
   db: DbHandle;
   metrics: Registry;
-  /** Extra readiness checks (e.g. the shared rate-limit store). */
-  checks: Record<string, () => Promise<void>>;
+  /** Readiness checks besides the database, by name (`redis`). */
+  checks: Record<string, DependencyCheck>;
   changelog: string;
 }
 
@@ -18,22 +32,63 @@ const Health = Type.Object(
   { status: Type.Literal('ok') },
   { additionalProperties: false, description: 'The process is up' },
 );
+type CheckState = 'ok' | 'degraded';
+
+/** Every 503 says when to ask again (a probe ignores it; a person reading the answer does not). */
+const RETRY = { 'Retry-After': '1' };
+
 const Ready = Type.Object(
   {
-    status: Type.Literal('ready'),
+    status: Type.Unsafe<'ready' | 'degraded'>({
+      type: 'string',
+      enum: ['ready', 'degraded'],
+      description:
+        '`ready`: every check is `ok`. `degraded`: a dependency the API can serve without is unreachable ' +
+        '(see `checks`); the instance still serves and should stay in rotation.',
+    }),
     database: Type.Unsafe<'sqlite' | 'postgres'>({
       type: 'string',
       enum: ['sqlite', 'postgres'],
       description: 'Which database serves this process',
     }),
-    checks: Type.Record(Type.String(), Type.Literal('ok')),
+    checks: Type.Record(
+      Type.String(),
+      Type.Unsafe<CheckState>({
+        type: 'string',
+        enum: ['ok', 'degraded'],
+        description:
+          '`database`, `migrations` and, in scale-out mode, `redis`. `degraded` (only `redis`): unreachable, ' +
+          'and rate limits are counted in each API process against its share of the limit until it answers.',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Ready to serve requests' },
 );
 
+/**
+ * `audenci_dependency_up{dependency}`: 1 when the dependency answers, 0 when not. The database's (and
+ * any check's without a live state) is the outcome of the last `/readyz`; Redis's is its live state.
+ */
+function dependencyGauge(registry: Registry, checks: Record<string, DependencyCheck>): Gauge {
+  return new Gauge({
+    name: 'audenci_dependency_up',
+    help: 'Whether a dependency answers (1) or not (0): database (as of the last /readyz), redis (live)',
+    labelNames: ['dependency'],
+    registers: [registry],
+    collect() {
+      for (const [name, check] of Object.entries(checks)) {
+        if (check.available) this.set({ dependency: name }, check.available() ? 1 : 0);
+      }
+    },
+  });
+}
+
 /** Unauthenticated operational endpoints: liveness, readiness, Prometheus metrics, the OpenAPI document. */
 export async function operationsRoutes(app: FastifyInstance, deps: OperationsDeps): Promise<void> {
   let migrationsCurrent = false;
+  const up = dependencyGauge(deps.metrics, deps.checks);
+  // The database was reachable when the process started (it ran or checked the migrations).
+  up.set({ dependency: 'database' }, 1);
 
   app.get(
     '/healthz',
@@ -60,46 +115,72 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
         operationId: 'getReadiness',
         summary: 'Readiness: the database is reachable and fully migrated',
         description:
-          'Answers 200 when the database (and Redis, in scale-out mode) is reachable and every migration ' +
-          'has run; otherwise 503 `SERVICE_UNAVAILABLE` naming the failing check. For readiness probes.',
+          'Answers 200 when the database is reachable and every migration has run; otherwise 503 ' +
+          '`SERVICE_UNAVAILABLE` naming the failing check (`details.check`). In scale-out mode an ' +
+          'unreachable Redis does not make the instance unready: the answer is 200 with `status` and ' +
+          '`checks.redis` `degraded` (rate limits are then counted per process), and the metric ' +
+          '`audenci_dependency_up{dependency="redis"}` is 0. Every check is bounded in time. For readiness ' +
+          'probes.',
         response: { 200: Ready },
       },
     },
     async () => {
-      const checks: Record<string, 'ok'> = {};
+      const checks: Record<string, CheckState> = {};
       try {
         await deps.db.ping();
         checks.database = 'ok';
+        up.set({ dependency: 'database' }, 1);
       } catch {
-        throw new AppError('SERVICE_UNAVAILABLE', 'The database is not reachable', { check: 'database' });
+        up.set({ dependency: 'database' }, 0);
+        throw new AppError(
+          'SERVICE_UNAVAILABLE',
+          'The database is not reachable',
+          { check: 'database' },
+          RETRY,
+        );
       }
       if (!migrationsCurrent) {
         let pending: string[];
         try {
           pending = await pendingMigrations(deps.db.db);
         } catch {
-          throw new AppError('SERVICE_UNAVAILABLE', 'The migration state could not be read', {
-            check: 'migrations',
-          });
+          throw new AppError(
+            'SERVICE_UNAVAILABLE',
+            'The migration state could not be read',
+            { check: 'migrations' },
+            RETRY,
+          );
         }
         if (pending.length > 0) {
-          throw new AppError('SERVICE_UNAVAILABLE', `Migrations pending: ${pending.join(', ')}`, {
-            check: 'migrations',
-            pending,
-          });
+          throw new AppError(
+            'SERVICE_UNAVAILABLE',
+            `Migrations pending: ${pending.join(', ')}`,
+            { check: 'migrations', pending },
+            RETRY,
+          );
         }
         migrationsCurrent = true;
       }
       checks.migrations = 'ok';
-      for (const [name, check] of Object.entries(deps.checks)) {
+      for (const [name, dependency] of Object.entries(deps.checks)) {
         try {
-          await check();
+          await dependency.check();
           checks[name] = 'ok';
+          up.set({ dependency: name }, 1);
         } catch {
-          throw new AppError('SERVICE_UNAVAILABLE', `${name} is not reachable`, { check: name });
+          up.set({ dependency: name }, 0);
+          if (dependency.required) {
+            throw new AppError('SERVICE_UNAVAILABLE', `${name} is not reachable`, { check: name }, RETRY);
+          }
+          checks[name] = 'degraded';
         }
       }
-      return { status: 'ready' as const, database: deps.db.capabilities.name, checks };
+      const degraded = Object.values(checks).includes('degraded');
+      return {
+        status: degraded ? ('degraded' as const) : ('ready' as const),
+        database: deps.db.capabilities.name,
+        checks,
+      };
     },
   );
 

@@ -1,16 +1,38 @@
-import { Redis } from 'ioredis';
+import type { RedisRateLimitStore } from './redis-rate-limit.js';
+
+/** One counted hit. */
+export interface Hit {
+  /** Hits of the key in the window, this one included. */
+  count: number;
+  /**
+   * How many processes the count is one share of: 1 when it is the whole count (shared by every
+   * process, or there is only one), N when this process counts alone while the shared store is
+   * unreachable, as one of N API processes. A limit applies to the count divided among them.
+   */
+  processes: number;
+}
 
 /**
  * Fixed-window request counting per organization and environment. Windows are aligned to the epoch
  * (hourly by default), so every process agrees on when a window resets: `X-RateLimit-Reset`.
  */
 export interface RateLimitStore {
-  /** Counts one request in the window starting at `windowStart`; answers the count including it. */
-  hit(key: string, windowStart: number, windowMs: number): Promise<number>;
+  /** Counts one request in the window starting at `windowStart`. Never waits on an unreachable dependency. */
+  hit(key: string, windowStart: number, windowMs: number): Promise<Hit>;
+  /** This process serves requests from now on: it counts among those a limit is shared by. */
+  join?(): void;
+  /** This process no longer serves requests. */
+  leave?(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** A limit as it applies to a count that is one share of `processes` (rounded up: never 0). */
+export function shareOf(limit: number, processes: number): number {
+  return processes > 1 ? Math.ceil(limit / processes) : limit;
+}
+
 export interface RateLimitResult {
+  /** The limit this answer enforces: the plan's, or this process's share of it while Redis is unreachable. */
   limit: number;
   remaining: number;
   /** Epoch milliseconds at which the window resets. */
@@ -22,21 +44,29 @@ export class RateLimiter {
   constructor(
     private readonly store: RateLimitStore,
     readonly windowMs: number,
-    private readonly onStoreError: (error: unknown) => void,
   ) {}
 
   async check(key: string, limit: number, now: number): Promise<RateLimitResult> {
     const windowStart = Math.floor(now / this.windowMs) * this.windowMs;
     const resetAt = windowStart + this.windowMs;
-    let count: number;
-    try {
-      count = await this.store.hit(key, windowStart, this.windowMs);
-    } catch (error) {
-      // The shared store is down: serve rather than fail every request; the error is logged.
-      this.onStoreError(error);
-      return { limit, remaining: limit, resetAt, allowed: true };
-    }
-    return { limit, remaining: Math.max(0, limit - count), resetAt, allowed: count <= limit };
+    const hit = await this.store.hit(key, windowStart, this.windowMs);
+    const applied = shareOf(limit, hit.processes);
+    return {
+      limit: applied,
+      remaining: Math.max(0, applied - hit.count),
+      resetAt,
+      allowed: hit.count <= applied,
+    };
+  }
+
+  /** See RateLimitStore.join: called when the HTTP server is ready. */
+  join(): void {
+    this.store.join?.();
+  }
+
+  /** See RateLimitStore.leave: called when the HTTP server closes. */
+  async leave(): Promise<void> {
+    await this.store.leave?.();
   }
 
   close(): Promise<void> {
@@ -49,7 +79,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   private counts = new Map<string, number>();
   private window = -1;
 
-  async hit(key: string, windowStart: number): Promise<number> {
+  async hit(key: string, windowStart: number): Promise<Hit> {
     if (windowStart > this.window) {
       this.counts.clear();
       this.window = windowStart;
@@ -57,7 +87,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const composite = `${windowStart}:${key}`;
     const count = (this.counts.get(composite) ?? 0) + 1;
     this.counts.set(composite, count);
-    return count;
+    return { count, processes: 1 };
   }
 
   async close(): Promise<void> {
@@ -65,50 +95,49 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
-const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
-return count`;
-
-/** Shared by every API process: one Redis counter per key and window, expiring with the window. */
-export class RedisRateLimitStore implements RateLimitStore {
-  private readonly redis: Redis;
-  /**
-   * Settles with the first connection attempt (or after 2 s). Without the offline queue a command sent
-   * before the connection is up fails at once, so the first requests after start-up went uncounted.
-   */
-  private readonly connecting: Promise<void>;
+/**
+ * Scale-out: the count shared by every API process in Redis while it answers; while it does not (down,
+ * frozen, partitioned), a count in this process, in windows aligned like the shared ones, against this
+ * process's share of the limit (the limit divided by the number of API processes, rounded up). A
+ * request never waits for Redis longer than its command timeout, and only the requests in flight when
+ * it stops answering wait at all. When Redis answers again the shared count is used again; the hits
+ * counted here meanwhile are not added to it.
+ */
+export class FallbackRateLimitStore implements RateLimitStore {
+  /** One local store per window length: request limits and failed authentications reset apart. */
+  private readonly local = new Map<number, MemoryRateLimitStore>();
 
   constructor(
-    url: string,
-    private readonly prefix = 'audenci:rl:',
-  ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
-    this.redis.on('error', () => undefined);
-    this.redis.defineCommand('audenciHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
-    this.connecting = new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(done, 2000).unref();
-      for (const event of ['ready', 'error', 'end']) this.redis.once(event, done);
-    });
+    private readonly shared: RedisRateLimitStore,
+    /** Called for each hit counted in the process (metrics). */
+    private readonly onLocalHit: () => void = () => undefined,
+  ) {}
+
+  async hit(key: string, windowStart: number, windowMs: number): Promise<Hit> {
+    if (!this.shared.down) {
+      try {
+        return { count: await this.shared.hit(key, windowStart, windowMs), processes: 1 };
+      } catch {
+        // The shared store marked itself unavailable and reported why; this hit is counted here.
+      }
+    }
+    let store = this.local.get(windowMs);
+    if (!store) this.local.set(windowMs, (store = new MemoryRateLimitStore()));
+    const { count } = await store.hit(key, windowStart);
+    this.onLocalHit();
+    return { count, processes: this.shared.processes };
   }
 
-  async hit(key: string, windowStart: number, windowMs: number): Promise<number> {
-    await this.connecting;
-    const redis = this.redis as Redis & { audenciHit(key: string, expireAt: number): Promise<number> };
-    // Keep the counter a minute past its window so clocks a little apart still agree.
-    return redis.audenciHit(`${this.prefix}${key}:${windowStart}`, windowStart + windowMs + 60_000);
+  join(): void {
+    this.shared.join();
   }
 
-  async ping(): Promise<void> {
-    await this.connecting;
-    await this.redis.ping();
+  leave(): Promise<void> {
+    return this.shared.leave();
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.shared.close();
+    for (const store of this.local.values()) await store.close();
   }
 }

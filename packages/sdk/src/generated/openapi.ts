@@ -30,7 +30,7 @@ export interface paths {
     };
     /**
      * Readiness: the database is reachable and fully migrated
-     * @description Answers 200 when the database (and Redis, in scale-out mode) is reachable and every migration has run; otherwise 503 `SERVICE_UNAVAILABLE` naming the failing check. For readiness probes.
+     * @description Answers 200 when the database is reachable and every migration has run; otherwise 503 `SERVICE_UNAVAILABLE` naming the failing check (`details.check`). In scale-out mode an unreachable Redis does not make the instance unready: the answer is 200 with `status` and `checks.redis` `degraded` (rate limits are then counted per process), and the metric `audenci_dependency_up{dependency="redis"}` is 0. Every check is bounded in time. For readiness probes.
      */
     get: operations['getReadiness'];
     put?: never;
@@ -3240,7 +3240,7 @@ export interface components {
   headers: {
     /** @description Id of this request (echoes a valid incoming X-Request-Id) */
     'X-Request-Id': string;
-    /** @description Requests allowed in the current window */
+    /** @description Requests allowed in the current window (while the shared count is unavailable, this API process's share of the limit: the limit divided by the number of API processes) */
     'X-RateLimit-Limit': number;
     /** @description Requests left in the current window */
     'X-RateLimit-Remaining': number;
@@ -3342,15 +3342,18 @@ export interface operations {
         };
         content: {
           'application/json': {
-            /** @enum {string} */
-            status: 'ready';
+            /**
+             * @description `ready`: every check is `ok`. `degraded`: a dependency the API can serve without is unreachable (see `checks`); the instance still serves and should stay in rotation.
+             * @enum {string}
+             */
+            status: 'ready' | 'degraded';
             /**
              * @description Which database serves this process
              * @enum {string}
              */
             database: 'sqlite' | 'postgres';
             checks: {
-              [key: string]: 'ok';
+              [key: string]: 'ok' | 'degraded';
             };
           };
         };
