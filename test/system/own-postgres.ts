@@ -142,7 +142,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     }
   }
   let frozen: number[] = [];
-  return {
+  const own: OwnPostgres = {
     url: `postgres://postgres@127.0.0.1:${port}/audenci`,
     port,
     pid: child.pid!,
@@ -171,7 +171,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     },
     log: () => log,
     async stop() {
-      this.thaw();
+      own.thaw();
       // SIGINT: PostgreSQL's fast shutdown (sessions are ended, nothing is waited for).
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -181,4 +181,5 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+  return own;
 }
