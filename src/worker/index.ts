@@ -18,7 +18,7 @@ import {
   scheduleMetricSyncs,
 } from '../modules/analytics/analytics.sync.js';
 import { createJobTypeRegistry, jobsWorkerParts, type JobTypeRegistry } from '../modules/jobs/index.js';
-import { publishingMedia, type MediaContext } from '../modules/media/index.js';
+import { publishingMedia, sweepMediaTemporary, type MediaContext } from '../modules/media/index.js';
 import { postsWorkerParts } from '../modules/posts/posts.jobs.js';
 import { webhooksWorkerParts } from '../modules/webhooks/index.js';
 import type { ConnectorRegistry } from '../platforms/registry.js';
@@ -147,6 +147,12 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
         olderThanMs: deps.config.eventRetentionDays * 86_400_000,
       })),
   };
+  // Start-up sweeps it too; this bounds what a crashed upload leaves even without a restart.
+  const mediaTemporary = {
+    name: 'media temporary sweep',
+    everyMs: deps.media.temporaryStaleAfterMs,
+    run: async () => void (await sweepMediaTemporary(deps.media)),
+  };
   const syncComments = {
     name: 'comment sync',
     everyMs: options.commentsEveryMs ?? Math.min(30_000, commentsIntervalMs),
@@ -199,6 +205,7 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
       refreshTokens,
       syncComments,
       eventRetention,
+      mediaTemporary,
       ...jobs.periodic,
     ],
     concurrency: options.concurrency ?? 8,

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- API answers are JSON of any shape */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import type { FastifyInstance } from 'fastify';
 import { storeMedia } from '../../src/modules/media/index.js';
@@ -20,6 +20,8 @@ export interface StorageFixture {
   env: Record<string, string>;
   /** Keys of every stored blob (temporary files and objects included). */
   list(t: TestApp): Promise<string[]>;
+  /** Writes `data` under `key` as `list` names it, behind the driver's back (what a crash leaves). */
+  putRaw(t: TestApp, key: string, data: Buffer): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,11 @@ export async function startStorage(driver: StorageDriver): Promise<StorageFixtur
         return (fs.readdirSync(root, { recursive: true }) as string[])
           .filter((p) => fs.statSync(path.join(root, p)).isFile())
           .map((p) => p.split(path.sep).join('/'));
+      },
+      async putRaw(t, key, data) {
+        const file = path.join(t.runtime.config.dataDir, 'media', ...key.split('/'));
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, data);
       },
       async close() {},
     };
@@ -60,6 +67,9 @@ export async function startStorage(driver: StorageDriver): Promise<StorageFixtur
     async list() {
       const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
       return (listed.Contents ?? []).map((o) => o.Key!);
+    },
+    async putRaw(_t, key, data) {
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: data }));
     },
     async close() {
       client.destroy();

@@ -14,5 +14,5 @@ export { MEDIA_TYPES, type MediaRow, type MediaSource, type MediaType } from './
 export { MediaSchema } from './media.schemas.js';
 export { mediaRoutes, type MediaRouteDeps } from './media.routes.js';
 export { createMediaStorage, BlobNotFoundError, type ByteRange, type MediaStorage } from './storage/index.js';
-export { createMediaContext } from './media.context.js';
+export { createMediaContext, sweepMediaTemporary } from './media.context.js';
 export { publishingMedia, PUBLISH_LINK_TTL_MS } from './media.publishing.js';

@@ -5,7 +5,7 @@ import type { Tenant } from '../../shared/tenant.js';
 import { requireBrand, storeMedia, type Media, type MediaContext } from './media.service.js';
 
 /** The whole download, redirects included. */
-const IMPORT_TIMEOUT_MS = 120_000;
+export const IMPORT_TIMEOUT_MS = 120_000;
 
 function urlProblem(reason: string) {
   return invalidInput([{ field: 'url', reason }]);

@@ -2,7 +2,11 @@ import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import { readVideoInfo, type VideoInfo } from './media.mp4.js';
 import type { Detected } from './media.sniff.js';
-import type { ByteRange, MediaStorage } from './storage/index.js';
+import type { Readable } from 'node:stream';
+import type { ByteRange } from './storage/index.js';
+
+/** Reads the bytes being probed (a range of them). */
+export type ReadBytes = (range?: ByteRange) => Promise<Readable>;
 
 /** What is learnt from a stored file's bytes. */
 export interface Probed {
@@ -24,14 +28,14 @@ export class UnreadableMediaError extends Error {
   }
 }
 
-async function readRange(storage: MediaStorage, key: string, range: ByteRange): Promise<Buffer> {
+async function readRange(read: ReadBytes, range: ByteRange): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of await storage.get(key, range)) chunks.push(chunk as Buffer);
+  for await (const chunk of await read(range)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
-/** Streams the stored image through sharp: size (as displayed, EXIF orientation applied) and a thumbnail. */
-async function probeImage(storage: MediaStorage, key: string): Promise<Probed> {
+/** Streams the image through sharp: size (as displayed, EXIF orientation applied) and a thumbnail. */
+async function probeImage(read: ReadBytes): Promise<Probed> {
   try {
     // Decoding stops at the first frame of a GIF, so the thumbnail is its first frame.
     const input = sharp({ failOn: 'error', limitInputPixels: 100_000_000 });
@@ -43,7 +47,7 @@ async function probeImage(storage: MediaStorage, key: string): Promise<Probed> {
       .flatten({ background: '#ffffff' })
       .jpeg({ quality: 80 })
       .toBuffer();
-    const [meta, thumb] = await Promise.all([metadata, thumbnail, pipeline(await storage.get(key), input)]);
+    const [meta, thumb] = await Promise.all([metadata, thumbnail, pipeline(await read(), input)]);
     const oriented = meta.autoOrient ?? { width: meta.width, height: meta.height };
     return {
       width: oriented.width ?? null,
@@ -61,12 +65,7 @@ function gifSize(head: Buffer): { width: number; height: number } {
   return { width: head.readUInt16LE(6), height: head.readUInt16LE(8) };
 }
 
-async function probeVideo(
-  storage: MediaStorage,
-  key: string,
-  size: number,
-  detected: Detected,
-): Promise<Probed> {
+async function probeVideo(read: ReadBytes, size: number, detected: Detected): Promise<Probed> {
   if (detected.mimeType === 'video/webm') {
     // WebM (EBML) metadata is not parsed: duration and size stay unknown.
     return { width: null, height: null, durationSeconds: null, thumbnail: null };
@@ -74,8 +73,7 @@ async function probeVideo(
   let info: VideoInfo | null;
   try {
     info = await readVideoInfo(
-      (offset, length) =>
-        readRange(storage, key, { start: offset, end: Math.min(offset + length, size) - 1 }),
+      (offset, length) => readRange(read, { start: offset, end: Math.min(offset + length, size) - 1 }),
       size,
     );
   } catch (error) {
@@ -85,16 +83,15 @@ async function probeVideo(
   return { ...info, thumbnail: null };
 }
 
-/** Reads what the stored bytes tell: size, duration, a thumbnail. Throws UnreadableMediaError. */
+/** Reads what the bytes tell: size, duration, a thumbnail. Throws UnreadableMediaError. */
 export async function probe(
-  storage: MediaStorage,
-  key: string,
+  read: ReadBytes,
   size: number,
   detected: Detected,
   head: Buffer,
 ): Promise<Probed> {
-  if (detected.type === 'video') return probeVideo(storage, key, size, detected);
-  const image = await probeImage(storage, key);
+  if (detected.type === 'video') return probeVideo(read, size, detected);
+  const image = await probeImage(read);
   if (detected.type === 'gif' && head.length >= 10) return { ...image, ...gifSize(head) };
   return image;
 }

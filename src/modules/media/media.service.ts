@@ -9,9 +9,9 @@ import type { ServiceContext } from '../context.js';
 import { probe, UnreadableMediaError, type Probed } from './media.probe.js';
 import * as repo from './media.repository.js';
 import { signContent, verifyContentSignature } from './media.signing.js';
-import { MediaGate, type MediaLimits } from './media.sniff.js';
+import { MediaGate, type Detected, type MediaLimits } from './media.sniff.js';
 import { MAX_FILENAME_LENGTH, type MediaRow, type MediaSource, type MediaType } from './media.table.js';
-import type { ByteRange, MediaStorage } from './storage/index.js';
+import type { ByteRange, MediaStorage, StagedBlob } from './storage/index.js';
 
 /** A media item as the API shows it. */
 export interface Media {
@@ -43,6 +43,8 @@ export interface MediaContext extends ServiceContext {
   signingKey: Buffer;
   /** Keys of an ongoing secret-key rotation: links they signed still work until they expire. */
   previousSigningKeys?: Buffer[];
+  /** How long a temporary upload may go untouched before a sweep removes it (`temporaryStaleAfterMs`). */
+  temporaryStaleAfterMs: number;
 }
 
 export interface StoreMediaInput {
@@ -115,28 +117,35 @@ function cleanFilename(name: string | null | undefined): string | null {
   return clean === '' ? null : [...clean].slice(0, MAX_FILENAME_LENGTH).join('');
 }
 
+/** A file written to the temporary area, checked and probed: what `commitMedia` makes a media item of. */
+export interface StagedMedia {
+  blob: StagedBlob;
+  detected: Detected;
+  probed: Probed;
+  filename: string | null;
+}
+
 /**
- * Stores a file as a media item: streamed into storage while its type is sniffed from its first bytes
- * (415 when unsupported or contradicting `declaredType`) and its size held to the type's limit (413);
- * then read back for its dimensions, duration and thumbnail. Identical bytes share one blob. Nothing
- * stays in storage when any step fails. Used by `POST /media` and by generators (source `generated`).
+ * Streams a file into the temporary area while its type is sniffed from its first bytes (415 when
+ * unsupported or contradicting `declaredType`) and its size held to the type's limit (413), then reads
+ * it back for its dimensions, duration and thumbnail. Nothing is stored under a key yet and no row
+ * exists: `commitMedia` does that, `blob.discard()` removes it. Nothing stays when a step fails.
  */
-export async function storeMedia(ctx: MediaContext, tenant: Tenant, input: StoreMediaInput): Promise<Media> {
-  const brandId = input.brandId ?? null;
-  if (brandId !== null) await requireBrand(ctx, tenant, brandId);
+export async function stageMedia(
+  ctx: MediaContext,
+  input: Omit<StoreMediaInput, 'brandId' | 'source'>,
+): Promise<StagedMedia> {
   const field = input.field ?? 'file';
   const gate = new MediaGate(ctx.limits, input.declaredType, field);
-  // Errors on either side reach storage.put through the gate, which then removes what it wrote.
+  // Errors on either side reach storage.stage through the gate, which then removes what it wrote.
   pipeline(toReadable(input.body), gate, () => undefined);
-  const blob = await ctx.storage.put(gate);
+  const blob = await ctx.storage.stage(gate);
   const detected = gate.detected!;
-  let probed: Probed;
-  let thumbnail: { key: string; size: number } | null = null;
   try {
-    probed = await probe(ctx.storage, blob.key, blob.size, detected, gate.head);
-    if (probed.thumbnail) thumbnail = await ctx.storage.put(Readable.from([probed.thumbnail]));
+    const probed = await probe(blob.read, blob.size, detected, gate.head);
+    return { blob, detected, probed, filename: cleanFilename(input.filename) };
   } catch (error) {
-    await releaseBlobs(ctx, [blob.key]);
+    await blob.discard().catch(() => undefined);
     if (!(error instanceof UnreadableMediaError)) throw error;
     throw new AppError(
       'UNSUPPORTED_MEDIA_TYPE',
@@ -144,12 +153,33 @@ export async function storeMedia(ctx: MediaContext, tenant: Tenant, input: Store
       { field, detectedType: detected.mimeType },
     );
   }
+}
+
+/**
+ * Makes a media item of a staged file: checks the brand (400 naming `brandId`), stores the bytes under
+ * their key (identical bytes share one blob) with the thumbnail, and inserts the row. When any step
+ * fails, the staged file and any blob only this item would have used are removed.
+ */
+export async function commitMedia(
+  ctx: MediaContext,
+  tenant: Tenant,
+  staged: StagedMedia,
+  options: { brandId: string | null; source: MediaSource },
+): Promise<Media> {
+  const { blob, detected, probed } = staged;
+  try {
+    if (options.brandId !== null) await requireBrand(ctx, tenant, options.brandId);
+    await blob.commit();
+  } catch (error) {
+    await blob.discard().catch(() => undefined);
+    throw error;
+  }
   const now = ctx.clock.now();
   const row: MediaRow = {
     id: newId('media', now),
     organization_id: tenant.organizationId,
     environment: tenant.environment,
-    brand_id: brandId,
+    brand_id: options.brandId,
     type: detected.type,
     mime_type: detected.mimeType,
     size: blob.size,
@@ -157,15 +187,25 @@ export async function storeMedia(ctx: MediaContext, tenant: Tenant, input: Store
     width: probed.width,
     height: probed.height,
     duration_seconds: probed.durationSeconds,
-    filename: cleanFilename(input.filename),
-    source: input.source,
-    thumbnail_sha256: thumbnail?.key ?? null,
-    thumbnail_size: thumbnail?.size ?? null,
+    filename: staged.filename,
+    source: options.source,
+    thumbnail_sha256: null,
+    thumbnail_size: null,
     created_at: now,
   };
-  await repo.insertMedia(ctx.db, row);
+  try {
+    if (probed.thumbnail) {
+      const thumbnail = await ctx.storage.put(Readable.from([probed.thumbnail]));
+      row.thumbnail_sha256 = thumbnail.key;
+      row.thumbnail_size = thumbnail.size;
+    }
+    await repo.insertMedia(ctx.db, row);
+  } catch (error) {
+    await releaseBlobs(ctx, [row.sha256, row.thumbnail_sha256]).catch(() => undefined);
+    throw error;
+  }
   ctx.counts.invalidate(mediaResource(tenant));
-  // A deletion of the last other item with the same bytes may have removed the blob between the put
+  // A deletion of the last other item with the same bytes may have removed the blob between the commit
   // and the insert: then this item has no bytes, and the upload must be sent again.
   const missing = await Promise.all(
     [row.sha256, row.thumbnail_sha256].map(async (k) => k !== null && (await ctx.storage.stat(k)) === null),
@@ -177,6 +217,18 @@ export async function storeMedia(ctx: MediaContext, tenant: Tenant, input: Store
     });
   }
   return toMedia(ctx, row);
+}
+
+/**
+ * Stores a file as a media item (`stageMedia`, then `commitMedia`). Nothing stays in storage when any
+ * step fails. Used by URL imports and by generators (source `generated`).
+ */
+export async function storeMedia(ctx: MediaContext, tenant: Tenant, input: StoreMediaInput): Promise<Media> {
+  const brandId = input.brandId ?? null;
+  // Before reading the body: an unknown brand needs no upload.
+  if (brandId !== null) await requireBrand(ctx, tenant, brandId);
+  const staged = await stageMedia(ctx, input);
+  return commitMedia(ctx, tenant, staged, { brandId, source: input.source });
 }
 
 export async function findMediaRow(ctx: ServiceContext, tenant: Tenant, id: string): Promise<MediaRow> {
@@ -280,25 +332,4 @@ export async function openContent(
 ): Promise<{ stream: NodeJS.ReadableStream; size: number }> {
   const stream = await ctx.storage.get(row.sha256, range);
   return { stream, size: range ? range.end - range.start + 1 : row.size };
-}
-
-/**
- * Sets the brand of an item just stored (a multipart `brandId` sent after the file). An unknown brand
- * is 400 naming `brandId`, and the item is deleted: the request failed as a whole.
- */
-export async function assignBrand(
-  ctx: MediaContext,
-  tenant: Tenant,
-  id: string,
-  brandId: string,
-): Promise<Media> {
-  try {
-    await requireBrand(ctx, tenant, brandId);
-  } catch (error) {
-    await deleteMedia(ctx, tenant, id);
-    throw error;
-  }
-  await repo.setBrand(ctx.db, id, brandId);
-  ctx.counts.invalidate(mediaResource(tenant));
-  return getMedia(ctx, tenant, id);
 }

@@ -3,7 +3,14 @@ import multipart, { type Multipart } from '@fastify/multipart';
 import { MAX_ID_LENGTH } from '../../http/schemas.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { assignBrand, deleteMedia, storeMedia, type Media, type MediaContext } from './media.service.js';
+import {
+  commitMedia,
+  requireBrand,
+  stageMedia,
+  type Media,
+  type MediaContext,
+  type StagedMedia,
+} from './media.service.js';
 
 /** `boundary=…` (quoted or not, non-empty) among the parameters of a multipart Content-Type. */
 const BOUNDARY = /;\s*boundary\s*=\s*(?:"[^"]+"|[^\s";]+)/i;
@@ -48,10 +55,11 @@ async function nextPart(parts: AsyncIterator<Multipart>): Promise<Multipart | un
 }
 
 /**
- * `POST /media` as multipart/form-data: the `file` part is streamed into storage as it arrives (never
- * buffered); `brandId` may come before or after it. Any other part, a second file or no file is 400; so
- * is a malformed body (no boundary, truncated, never closed): whatever failed, nothing is kept — a file
- * already stored when a later part fails is deleted again.
+ * `POST /media` as multipart/form-data: the `file` part is streamed into the temporary area as it
+ * arrives (never buffered); `brandId` may come before or after it. The media item is made only once the
+ * whole body has been read and found valid: any other part, a second file ("one file per request"), no
+ * file, an unknown brand or a malformed body (no boundary, truncated, never closed) is 400, and whatever
+ * failed, nothing is kept — no row, no blob, no thumbnail, no temporary file.
  */
 export async function uploadMultipart(
   ctx: MediaContext,
@@ -72,24 +80,29 @@ export async function uploadMultipart(
       try {
         await takePart(ctx, tenant, part, upload);
       } catch (error) {
-        // A file that could not be stored because the body broke off (truncated, never closed) fails
+        // A file that could not be staged because the body broke off (truncated, never closed) fails
         // with the parser's error, which the parser reports next: that 400 is the answer then.
         if (part.type === 'file' && !(error instanceof AppError)) await nextPart(parts);
         throw error;
       }
     }
+    if (!upload.file) throw badBody({ field: 'file', reason: 'Field is required' });
+    const staged = upload.file;
+    // Committed (and no longer ours to discard) whether or not it succeeds.
+    upload.file = undefined;
+    return await commitMedia(ctx, tenant, staged, { brandId: upload.brandId ?? null, source: 'upload' });
   } catch (error) {
-    if (upload.media) await deleteMedia(ctx, tenant, upload.media.id).catch(() => undefined);
+    await upload.file?.blob.discard().catch(() => undefined);
     throw error;
   }
-  if (!upload.media) throw badBody({ field: 'file', reason: 'Field is required' });
-  return upload.media;
 }
 
 /** What the parts of one request gave so far. */
 interface Upload {
   brandId?: string;
-  media?: Media;
+  file?: StagedMedia;
+  /** A file part arrived (staged or not): a second one is refused. */
+  sawFile?: boolean;
 }
 
 /** One part: `brandId` (before or after the file) or the file itself. */
@@ -103,11 +116,12 @@ async function takePart(ctx: MediaContext, tenant: Tenant, part: Multipart, uplo
     if (part.value.length > MAX_ID_LENGTH) {
       throw badBody({ field, reason: `Must be at most ${MAX_ID_LENGTH} characters` });
     }
+    // Before the file: an unknown brand needs no upload (it is checked again when the item is made).
+    if (!upload.sawFile) await requireBrand(ctx, tenant, part.value);
     upload.brandId = part.value;
-    if (upload.media) upload.media = await assignBrand(ctx, tenant, upload.media.id, part.value);
     return;
   }
-  if (field !== 'file' || upload.media) {
+  if (field !== 'file' || upload.sawFile) {
     part.file.resume();
     throw badBody(
       field !== 'file'
@@ -115,19 +129,18 @@ async function takePart(ctx: MediaContext, tenant: Tenant, part: Multipart, uplo
         : { field: 'file', reason: 'Send one file per request' },
     );
   }
-  upload.media = await storeMedia(ctx, tenant, {
+  upload.sawFile = true;
+  upload.file = await stageMedia(ctx, {
     body: part.file,
     filename: part.filename,
     declaredType: part.mimetype,
-    brandId: upload.brandId,
-    source: 'upload',
   });
 }
 
 /**
  * Multipart parsing for the media routes, streamed (parts are read as the handler asks for them). A
  * request answered before its body was read to the end (a refused part, a malformed body) closes its
- * connection: the unread rest of the body cannot be told apart from a next request.
+ * connection, as every such answer does (`registerConnectionHandling`, src/http/protocol.ts).
  */
 export async function registerUploads(app: FastifyInstance, ctx: MediaContext): Promise<void> {
   const { maxImageBytes, maxVideoBytes } = ctx.limits;
@@ -140,9 +153,5 @@ export async function registerUploads(app: FastifyInstance, ctx: MediaContext): 
       fieldSize: 1024,
       parts: 5,
     },
-  });
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.isMultipart() && !request.raw.readableEnded) reply.header('Connection', 'close');
-    return payload;
   });
 }

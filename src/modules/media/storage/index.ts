@@ -3,7 +3,8 @@ import type { Config } from '../../../config/index.js';
 import { LocalStorage } from './local.js';
 import type { MediaStorage } from './storage.js';
 
-export { BlobNotFoundError, type ByteRange, type MediaStorage } from './storage.js';
+export { BlobNotFoundError, type ByteRange, type MediaStorage, type StagedBlob } from './storage.js';
+export { type SweepReport } from './temporary.js';
 
 /**
  * The configured driver. The S3 driver (and the AWS SDK) is loaded only when selected, so embedded

@@ -1,15 +1,34 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../../shared/private-files.js';
-import { blobPath, BlobNotFoundError, type ByteRange, type MediaStorage } from './storage.js';
+import {
+  blobPath,
+  BlobNotFoundError,
+  type ByteRange,
+  type MediaStorage,
+  type StagedBlob,
+} from './storage.js';
+import { abandoned, temporaryName, type SweepReport } from './temporary.js';
+
+async function openForReading(file: string, onMissing: () => Error, range?: ByteRange): Promise<Readable> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw onMissing();
+    throw error;
+  }
+  return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+}
 
 /**
  * Blobs as files under `<root>/ab/cd/<sha256>`. An upload is written to `<root>/tmp/` while it is
- * hashed, then renamed into place: a reader never sees a partial blob, and a failed upload leaves only
- * a temporary file, which is removed. Files are 0600 and folders 0700 (owner only).
+ * hashed, and renamed into place when committed: a reader never sees a partial blob, and a failed or
+ * discarded upload leaves nothing (a crash leaves a temporary file, which `sweepTemporary` removes).
+ * Files are 0600 and folders 0700 (owner only).
  */
 export class LocalStorage implements MediaStorage {
   readonly driver = 'local' as const;
@@ -20,11 +39,14 @@ export class LocalStorage implements MediaStorage {
     return path.join(this.root, ...blobPath(key).split('/'));
   }
 
-  async put(body: Readable): Promise<{ key: string; size: number }> {
-    const tmpDir = path.join(this.root, 'tmp');
+  private get tmpDir(): string {
+    return path.join(this.root, 'tmp');
+  }
+
+  async stage(body: Readable): Promise<StagedBlob> {
     // Owner-only, whatever the umask (src/shared/private-files.ts).
-    await fs.promises.mkdir(tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-    const tmp = path.join(tmpDir, randomUUID());
+    await fs.promises.mkdir(this.tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const tmp = path.join(this.tmpDir, temporaryName());
     const hash = createHash('sha256');
     let size = 0;
     const meter = new Transform({
@@ -39,28 +61,46 @@ export class LocalStorage implements MediaStorage {
     const handle = await fs.promises.open(tmp, 'wx', PRIVATE_FILE_MODE);
     try {
       await pipeline(body, meter, handle.createWriteStream());
-      const key = hash.digest('hex');
-      const target = this.file(key);
-      await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: PRIVATE_DIR_MODE });
-      // Replacing an existing blob is harmless: its bytes are the same.
-      await fs.promises.rename(tmp, target);
-      return { key, size };
     } catch (error) {
       await handle.close().catch(() => undefined);
       await fs.promises.rm(tmp, { force: true });
       throw error;
     }
+    const key = hash.digest('hex');
+    let settled = false;
+    return {
+      key,
+      size,
+      read: (range) => openForReading(tmp, () => new BlobNotFoundError(key), range),
+      commit: async () => {
+        if (settled) return;
+        const target = this.file(key);
+        await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: PRIVATE_DIR_MODE });
+        // Replacing an existing blob is harmless: its bytes are the same.
+        await fs.promises.rename(tmp, target);
+        settled = true;
+      },
+      discard: async () => {
+        if (settled) return;
+        settled = true;
+        await fs.promises.rm(tmp, { force: true });
+      },
+    };
+  }
+
+  async put(body: Readable): Promise<{ key: string; size: number }> {
+    const staged = await this.stage(body);
+    try {
+      await staged.commit();
+    } catch (error) {
+      await staged.discard();
+      throw error;
+    }
+    return { key: staged.key, size: staged.size };
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
-    let handle: fs.promises.FileHandle;
-    try {
-      handle = await fs.promises.open(this.file(key), 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(key);
-      throw error;
-    }
-    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+    return openForReading(this.file(key), () => new BlobNotFoundError(key), range);
   }
 
   async stat(key: string): Promise<{ size: number } | null> {
@@ -74,6 +114,33 @@ export class LocalStorage implements MediaStorage {
 
   async delete(key: string): Promise<void> {
     await fs.promises.rm(this.file(key), { force: true });
+  }
+
+  async sweepTemporary(staleAfterMs: number): Promise<SweepReport> {
+    const report: SweepReport = { removed: 0, kept: 0 };
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(this.tmpDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return report;
+      throw error;
+    }
+    for (const name of names) {
+      const file = path.join(this.tmpDir, name);
+      try {
+        const { mtimeMs } = await fs.promises.stat(file);
+        if (abandoned(name, mtimeMs, Date.now(), staleAfterMs)) {
+          await fs.promises.rm(file, { force: true, recursive: true });
+          report.removed++;
+        } else {
+          report.kept++;
+        }
+      } catch (error) {
+        // Renamed into place or removed by its owner meanwhile.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return report;
   }
 
   async close(): Promise<void> {}

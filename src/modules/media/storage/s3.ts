@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -8,16 +8,26 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../../config/index.js';
-import { blobPath, BlobNotFoundError, type ByteRange, type MediaStorage } from './storage.js';
+import {
+  blobPath,
+  BlobNotFoundError,
+  type ByteRange,
+  type MediaStorage,
+  type StagedBlob,
+} from './storage.js';
+import { abandoned, temporaryName, type SweepReport } from './temporary.js';
 
 /** Bytes buffered per multipart part (S3's minimum part size is 5 MiB). */
 const PART_BYTES = 8 * 1024 * 1024;
 const PREFIX = 'media/';
+const TMP_PREFIX = `${PREFIX}tmp/`;
 
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -26,10 +36,11 @@ function isNotFound(error: unknown): boolean {
 
 /**
  * Blobs as objects `media/ab/cd/<sha256>` in an S3-compatible bucket. The key is known only once the
- * whole body has been read, so: a body that fits in one part is hashed while buffered and put straight
- * under its key; a larger one is streamed as a multipart upload to `media/tmp/<uuid>` (one part in
- * memory at a time), then copied under its key server-side and the temporary object deleted. A failed
- * upload is aborted, leaving nothing in the bucket.
+ * whole body has been read, so: a body that fits in one part is hashed while buffered and, when
+ * committed, put straight under its key; a larger one is streamed as a multipart upload to
+ * `media/tmp/<name>` (one part in memory at a time) and, when committed, copied under its key
+ * server-side and the temporary object deleted. A failed or discarded upload is aborted or deleted,
+ * leaving nothing in the bucket; what a crash leaves in `media/tmp/` is removed by `sweepTemporary`.
  */
 export class S3Storage implements MediaStorage {
   readonly driver = 's3' as const;
@@ -52,12 +63,12 @@ export class S3Storage implements MediaStorage {
     return PREFIX + blobPath(key);
   }
 
-  async put(body: Readable): Promise<{ key: string; size: number }> {
+  async stage(body: Readable): Promise<StagedBlob> {
     const hash = createHash('sha256');
     let size = 0;
     let chunks: Buffer[] = [];
     let buffered = 0;
-    const tmpKey = `${PREFIX}tmp/${randomUUID()}`;
+    const tmpKey = `${TMP_PREFIX}${temporaryName()}`;
     let uploadId: string | undefined;
     const parts: { ETag: string | undefined; PartNumber: number }[] = [];
     const flush = async () => {
@@ -83,12 +94,7 @@ export class S3Storage implements MediaStorage {
         if (buffered >= PART_BYTES) await flush();
       }
       const key = hash.digest('hex');
-      const Key = this.objectKey(key);
-      if (uploadId === undefined) {
-        const Body = Buffer.concat(chunks);
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body }));
-        return { key, size };
-      }
+      if (uploadId === undefined) return this.stagedInMemory(key, Buffer.concat(chunks));
       if (buffered > 0) await flush();
       await this.client.send(
         new CompleteMultipartUploadCommand({
@@ -99,16 +105,7 @@ export class S3Storage implements MediaStorage {
         }),
       );
       uploadId = undefined;
-      try {
-        if ((await this.stat(key)) === null) {
-          await this.client.send(
-            new CopyObjectCommand({ Bucket: this.bucket, Key, CopySource: `${this.bucket}/${tmpKey}` }),
-          );
-        }
-      } finally {
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: tmpKey }));
-      }
-      return { key, size };
+      return this.stagedObject(key, size, tmpKey);
     } catch (error) {
       if (uploadId !== undefined) {
         await this.client
@@ -119,12 +116,79 @@ export class S3Storage implements MediaStorage {
     }
   }
 
-  async get(key: string, range?: ByteRange): Promise<Readable> {
+  /** A body that fits in one part: held in memory, put straight under its key when committed. */
+  private stagedInMemory(key: string, data: Buffer): StagedBlob {
+    let bytes: Buffer | undefined = data;
+    return {
+      key,
+      size: data.length,
+      read: async (range) => {
+        if (!bytes) throw new BlobNotFoundError(key);
+        return Readable.from([range ? bytes.subarray(range.start, range.end + 1) : bytes]);
+      },
+      commit: async () => {
+        if (!bytes) return;
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: bytes }),
+        );
+        bytes = undefined;
+      },
+      discard: async () => {
+        bytes = undefined;
+      },
+    };
+  }
+
+  /** A larger body: a temporary object, copied under its key server-side when committed. */
+  private stagedObject(key: string, size: number, tmpKey: string): StagedBlob {
+    let settled = false;
+    const remove = () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: tmpKey }));
+    return {
+      key,
+      size,
+      read: async (range) => this.getObject(tmpKey, key, range),
+      commit: async () => {
+        if (settled) return;
+        try {
+          if ((await this.stat(key)) === null) {
+            await this.client.send(
+              new CopyObjectCommand({
+                Bucket: this.bucket,
+                Key: this.objectKey(key),
+                CopySource: `${this.bucket}/${tmpKey}`,
+              }),
+            );
+          }
+        } finally {
+          settled = true;
+          await remove();
+        }
+      },
+      discard: async () => {
+        if (settled) return;
+        settled = true;
+        await remove();
+      },
+    };
+  }
+
+  async put(body: Readable): Promise<{ key: string; size: number }> {
+    const staged = await this.stage(body);
+    try {
+      await staged.commit();
+    } catch (error) {
+      await staged.discard().catch(() => undefined);
+      throw error;
+    }
+    return { key: staged.key, size: staged.size };
+  }
+
+  private async getObject(objectKey: string, key: string, range?: ByteRange): Promise<Readable> {
     try {
       const res = await this.client.send(
         new GetObjectCommand({
           Bucket: this.bucket,
-          Key: this.objectKey(key),
+          Key: objectKey,
           ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
         }),
       );
@@ -133,6 +197,10 @@ export class S3Storage implements MediaStorage {
       if (isNotFound(error)) throw new BlobNotFoundError(key);
       throw error;
     }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    return this.getObject(this.objectKey(key), key, range);
   }
 
   async stat(key: string): Promise<{ size: number } | null> {
@@ -149,6 +217,59 @@ export class S3Storage implements MediaStorage {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+
+  async sweepTemporary(staleAfterMs: number): Promise<SweepReport> {
+    const report: SweepReport = { removed: 0, kept: 0 };
+    const now = Date.now();
+    const judge = (objectKey: string | undefined, at: Date | undefined) => {
+      const name = (objectKey ?? '').slice(TMP_PREFIX.length);
+      const gone = at !== undefined && abandoned(name, at.getTime(), now, staleAfterMs);
+      report[gone ? 'removed' : 'kept']++;
+      return gone;
+    };
+    // Completed temporary objects (staged, or between their copy and their deletion).
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: TMP_PREFIX, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (judge(object.Key, object.LastModified)) {
+          await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: object.Key }));
+        }
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    // Multipart uploads never completed or aborted: invisible in listings, but stored (and billed).
+    let marker: { KeyMarker?: string; UploadIdMarker?: string } = {};
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: TMP_PREFIX, ...marker }),
+        );
+      } catch (error) {
+        // Some S3-compatible servers do not list uploads; a bucket lifecycle rule covers them there.
+        if ((error as { name?: string }).name === 'NotImplemented') break;
+        throw error;
+      }
+      for (const upload of page.Uploads ?? []) {
+        if (judge(upload.Key, upload.Initiated)) {
+          await this.client.send(
+            new AbortMultipartUploadCommand({
+              Bucket: this.bucket,
+              Key: upload.Key,
+              UploadId: upload.UploadId,
+            }),
+          );
+        }
+      }
+      marker = page.IsTruncated
+        ? { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker }
+        : {};
+    } while (marker.KeyMarker);
+    return report;
   }
 
   async close(): Promise<void> {
