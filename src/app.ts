@@ -12,7 +12,13 @@ import { registerInputChecks } from './http/input-checks.js';
 import { IDEMPOTENT_EXTENSION, RATE_LIMIT_EXTENSION } from './http/openapi.decorate.js';
 import { genReqId, registerRequestMetrics, registerResponseHeaders } from './http/observability.js';
 import { registerJsonBody } from './http/json-body.js';
-import { answerClientError, registerProtocolAnswers, serverOptions } from './http/protocol.js';
+import {
+  answerClientError,
+  answerConnection,
+  registerConnectionHandling,
+  registerProtocolAnswers,
+  serverOptions,
+} from './http/protocol.js';
 import { registerOpenApi } from './http/openapi.js';
 import { operationsRoutes, type DependencyCheck } from './http/operations.routes.js';
 import type { RateLimiter } from './http/rate-limit.js';
@@ -192,6 +198,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     // handler; answer them with the envelope and the request id too.
     frameworkErrors: (error, request, reply) => {
       reply.header('X-Request-Id', request.id);
+      answerConnection(request.raw, reply);
       sendError(reply, toAppError(error));
     },
   });
@@ -217,6 +224,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   registerResponseHeaders(app);
   registerProtocolAnswers(app);
+  // An answer before the body arrived, or during shutdown, closes its connection (one rule, every route).
+  registerConnectionHandling(app);
   registerErrorHandling(app);
   registerRequestMetrics(app, deps.metrics);
   await registerLoadShedding(app, config.load, options.loadShedding);

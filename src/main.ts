@@ -81,11 +81,25 @@ export async function start(
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      // Stop taking requests and jobs first; running jobs finish or go back to the queue.
-      await Promise.all([app?.close(), worker?.stop(Math.max(1000, config.shutdownTimeoutMs - 2000))]);
+      // Stop taking requests and jobs first: the port closes, idle connections close at once, requests
+      // in flight are answered with `Connection: close` (src/http/protocol.ts), running jobs finish or
+      // go back to the queue. What is still busy at the drain bound is cut, so that the orderly close
+      // below always runs within AUDENCI_SHUTDOWN_TIMEOUT_MS.
+      const drainMs = drainBoundMs(config.shutdownTimeoutMs);
+      const cut = setTimeout(() => {
+        app?.server.getConnections((_error, open) => {
+          if (open > 0) logger.warn({ open, drainMs }, 'closing connections still busy at the drain bound');
+          app?.server.closeAllConnections();
+        });
+      }, drainMs);
+      const drained = await Promise.allSettled([app?.close(), worker?.stop(drainMs)]);
+      clearTimeout(cut);
+      // Flushes key usage, closes the database and Redis, whatever happened above.
       await runtime.close();
       // Keep-alive connections to webhook receivers (process-wide pools).
       await closeOutboundAgents().catch(() => undefined);
+      const failed = drained.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     })();
     return stopping;
   };
@@ -93,28 +107,42 @@ export async function start(
 }
 
 /**
- * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, close the database — or
- * exit anyway after `AUDENCI_SHUTDOWN_TIMEOUT_MS`.
+ * How long a shutdown waits for requests in flight and running jobs: all of AUDENCI_SHUTDOWN_TIMEOUT_MS
+ * but what the orderly close after it needs (2 s, at most half).
+ */
+export function drainBoundMs(shutdownTimeoutMs: number): number {
+  return Math.max(shutdownTimeoutMs / 2, shutdownTimeoutMs - 2000);
+}
+
+/**
+ * SIGTERM/SIGINT: stop accepting connections, close idle ones, answer the requests in flight (with
+ * `Connection: close`) and let running jobs finish, up to the drain bound; then always the orderly close
+ * (key usage flushed, database, Redis and the worker closed) and exit 0. Only when that close itself
+ * does not finish within AUDENCI_SHUTDOWN_TIMEOUT_MS (e.g. a database that does not answer) does the
+ * process exit 1 without it.
  */
 export function handleSignals(started: Started, config: Config, logger: Logger): void {
   let received = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (received) return;
     received = true;
-    logger.info({ signal }, 'shutting down');
+    const signalledAt = Date.now();
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      logger.flush?.();
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
     started.stop().then(
       () => {
-        logger.info('shut down cleanly');
+        logger.info({ durationMs: Date.now() - signalledAt }, 'shut down cleanly');
         logger.flush?.();
         process.exit(0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
+        logger.flush?.();
         process.exit(1);
       },
     );

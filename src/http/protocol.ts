@@ -1,6 +1,6 @@
 import http, { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, invalidInput, type ErrorCode } from '../shared/errors.js';
 import { genReqId } from './observability.js';
 
@@ -123,8 +123,13 @@ function headersOf(error: AppError, body: string): Record<string, string> {
 
 /** Sockets already answered: Node reports a broken connection again for each later chunk it reads. */
 const answered = new WeakSet<Duplex>();
-/** How long an answered connection may linger so the client reads the answer before it is closed. */
+/**
+ * How long an answered, half-closed connection may linger so the client reads the answer before it is
+ * closed: the bytes it still sends are read and dropped meanwhile (`LINGER_MS` without any, at most
+ * `LINGER_MAX_MS` in all).
+ */
 const LINGER_MS = 2000;
+const LINGER_MAX_MS = 30_000;
 
 /**
  * Writes `error` as a complete HTTP/1.1 response on a raw socket and closes it: `end` sends the answer,
@@ -161,6 +166,74 @@ export function answerClientError(
   const appError = toError(problemFor(error.code, server));
   this.log.debug({ code: error.code, status: appError.status }, 'client error');
   writeRawError(socket, appError);
+}
+
+/**
+ * A request answered before its body arrived to the end (a refusal before the body is read: 401, 403,
+ * 404, 413, 415, 429, 503, an upload refused at its first bad part…): the rest of the body cannot be
+ * told apart from a next request, so the connection closes (`Connection: close`). Node would close it
+ * as soon as the answer is written, resetting it while the client is still sending — and a client that
+ * sends its whole body before reading loses the answer. Instead the server half-closes (FIN after the
+ * answer), reads and drops what still arrives, and closes once the body has arrived, the client has
+ * gone quiet for LINGER_MS, or LINGER_MAX_MS have passed.
+ */
+function closeAfterBody(request: IncomingMessage): void {
+  const socket = request.socket;
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  // Called by Node once the `Connection: close` answer is written (instead of destroying at once).
+  (socket as Duplex & { destroySoon?: () => void }).destroySoon = () => socket.end();
+  const cut = () => socket.destroy();
+  const idle = setTimeout(cut, LINGER_MS).unref();
+  const cap = setTimeout(cut, LINGER_MAX_MS).unref();
+  socket.once('close', () => {
+    clearTimeout(idle);
+    clearTimeout(cap);
+  });
+  drop(request, () => idle.refresh());
+  // Everything sent has arrived: close once the answer is out.
+  request.once('end', () => (socket.writableFinished ? cut() : socket.once('finish', cut)));
+}
+
+/** Reads the rest of a body nothing will use, dropping it (detached from any parser it was piped to). */
+function drop(request: IncomingMessage, onData: () => void = () => undefined): void {
+  request.unpipe();
+  request.removeAllListeners('data');
+  request.on('data', onData);
+  request.resume();
+}
+
+/**
+ * The connection of every answer (hooks on the root instance, so every route and the 404 handler):
+ * closed when its request's body did not arrive to the end (`closeAfterBody`) or once the server is
+ * shutting down (`Connection: close` on in-flight requests; a connection whose answer began before the
+ * shutdown is closed as soon as it is idle). A body that arrived but was not read to the end is dropped,
+ * so that the next request on the connection is read.
+ */
+export function registerConnectionHandling(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    answerConnection(request.raw, reply, closing);
+    return payload;
+  });
+  app.addHook('onResponse', async () => {
+    if (closing) app.server.closeIdleConnections();
+  });
+}
+
+/** What `registerConnectionHandling` does to one answer (also for answers that skip the hooks). */
+export function answerConnection(request: IncomingMessage, reply: FastifyReply, closing = false): void {
+  // `complete` is undefined on requests made by `inject`: they have no connection.
+  if (request.complete === false) {
+    reply.header('Connection', 'close');
+    closeAfterBody(request);
+    return;
+  }
+  if (closing) reply.header('Connection', 'close');
+  if (request.complete && !request.readableEnded) drop(request);
 }
 
 /** The `http.createServer` options the handlers below need (see buildApp). */
