@@ -17,6 +17,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     files: ['bench/**', 'scripts/**', 'test/**', 'examples/**', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
   },
