@@ -4,7 +4,7 @@ import type {
   ReplyToCommentRequest,
   ReplyToCommentResult,
 } from '../connector.js';
-import { digitsFrom } from './sandbox.connector.js';
+import { digitsFrom } from './sandbox.ids.js';
 
 /**
  * Synthetic comments for the sandbox: a pure function of the post id and its age, so every sync of the

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   PlatformError,
   type AccountStats,
@@ -14,6 +14,7 @@ import {
   type PublishResult,
 } from '../connector.js';
 import { sandboxComments, sandboxReply } from './sandbox.comments.js';
+import { digitsFrom, sha256 } from './sandbox.ids.js';
 
 /**
  * The built-in sandbox (CONTRACT §4, §7): every test-environment key connects and publishes through it,
@@ -43,23 +44,6 @@ const ACCESS_PREFIX = 'sbx_at_';
 const REFRESH_PREFIX = 'sbx_rt_';
 /** Digits in a post id, per platform, as long as the platform's own ids. */
 const ID_DIGITS: Record<string, number> = { twitter: 19, instagram: 17, facebook: 16, linkedin: 19 };
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-/** `count` decimal digits derived from `seed` (deterministic; never starts with 0). */
-export function digitsFrom(seed: string, count: number): string {
-  let out = '';
-  for (let round = 0; out.length < count; round++) {
-    for (const byte of sha256(`${seed}#${round}`)) {
-      if (byte >= 250) continue; // keeps the digits uniform
-      out += String(byte % 10);
-      if (out.length === count) break;
-    }
-  }
-  return out[0] === '0' ? `1${out.slice(1)}` : out;
-}
 
 /** Fresh sandbox tokens (random, so a stolen test token says nothing about the next one). */
 export function sandboxTokens(now: number): OAuthTokens {
