@@ -18,7 +18,7 @@ import { sql } from 'kysely';
 import { benchConfig } from './bench-config.js';
 import { getAnalytics } from '../src/modules/analytics/index.js';
 import { latestRow } from '../src/modules/analytics/analytics.snapshots.js';
-import type { NewPostMetricsLatestRow, NewPostMetricsRow } from '../src/modules/analytics/analytics.table.js';
+import type { NewPostMetricsLatestRow, NewPostMetricsRow } from '../src/db/tables/analytics.js';
 import { createOrganization } from '../src/modules/organizations/organizations.service.js';
 import { createRuntime } from '../src/runtime.js';
 import type { Tenant } from '../src/shared/tenant.js';

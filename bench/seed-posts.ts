@@ -11,7 +11,7 @@ import type { Database } from '../src/db/database.js';
 import { createBrand } from '../src/modules/brands/brands.service.js';
 import { createCampaign } from '../src/modules/campaigns/campaigns.service.js';
 import { postDate } from '../src/modules/posts/posts.repository.js';
-import { POST_STATUSES, type NewPostRow, type PostStatus } from '../src/modules/posts/posts.table.js';
+import { POST_STATUSES, type NewPostRow, type PostStatus } from '../src/db/tables/posts.js';
 import { PLATFORMS } from '../src/platforms/rules.js';
 import { newId } from '../src/shared/ids.js';
 import type { SetupContext } from './scenarios.js';

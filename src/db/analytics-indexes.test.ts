@@ -9,7 +9,7 @@ import {
   type AnalyticsFilters,
   type Dimension,
 } from '../modules/analytics/analytics.repository.js';
-import type { NewPostMetricsLatestRow } from '../modules/analytics/analytics.table.js';
+import type { NewPostMetricsLatestRow } from './tables/analytics.js';
 import type { Environment, Tenant } from '../shared/tenant.js';
 import type { Database } from './database.js';
 

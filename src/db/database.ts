@@ -1,26 +1,22 @@
-import type { ApiKeysTable } from '../modules/keys/keys.table.js';
-import type { BrandsTable } from '../modules/brands/brands.table.js';
-import type { OrganizationsTable } from '../modules/organizations/organizations.table.js';
-import type { CampaignsTable } from '../modules/campaigns/campaigns.table.js';
-import type { PostsTable } from '../modules/posts/posts.table.js';
-import type { IdempotencyKeysTable } from '../http/idempotency.table.js';
-import type { OAuthStatesTable, SocialAccountsTable } from '../modules/accounts/accounts.table.js';
-import type { JobsTable } from '../worker/queue.table.js';
-import type { EventsTable } from '../modules/events/events.table.js';
-import type { PlansTable } from '../modules/plans/plans.table.js';
-import type { ApiJobsTable, JobItemErrorsTable, JobOutputsTable } from '../modules/jobs/jobs.table.js';
+import type { ApiKeysTable } from './tables/keys.js';
+import type { BrandsTable } from './tables/brands.js';
+import type { OrganizationsTable } from './tables/organizations.js';
+import type { CampaignsTable } from './tables/campaigns.js';
+import type { PostsTable } from './tables/posts.js';
+import type { IdempotencyKeysTable } from './tables/idempotency.js';
+import type { OAuthStatesTable, SocialAccountsTable } from './tables/accounts.js';
+import type { JobsTable } from './tables/queue.js';
+import type { EventsTable } from './tables/events.js';
+import type { PlansTable } from './tables/plans.js';
+import type { ApiJobsTable, JobItemErrorsTable, JobOutputsTable } from './tables/jobs.js';
 import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
-} from '../modules/webhooks/webhooks.table.js';
-import type { MediaTable } from '../modules/media/media.table.js';
-import type { CommentSyncsTable, CommentsTable } from '../modules/comments/comments.table.js';
-import type {
-  AccountStatsTable,
-  PostMetricsLatestTable,
-  PostMetricsTable,
-} from '../modules/analytics/analytics.table.js';
+} from './tables/webhooks.js';
+import type { MediaTable } from './tables/media.js';
+import type { CommentSyncsTable, CommentsTable } from './tables/comments.js';
+import type { AccountStatsTable, PostMetricsLatestTable, PostMetricsTable } from './tables/analytics.js';
 
 /**
  * The whole schema as Kysely sees it. Portable column conventions (one set of migrations for SQLite and

@@ -10,9 +10,9 @@ import {
 } from '../../test/helpers/app.js';
 import { newId } from '../shared/ids.js';
 import type { Environment, Tenant } from '../shared/tenant.js';
-import type { CampaignRow } from '../modules/campaigns/campaigns.table.js';
+import type { CampaignRow } from './tables/campaigns.js';
 import { campaignsQuery, type CampaignFilters } from '../modules/campaigns/campaigns.repository.js';
-import type { NewPostRow } from '../modules/posts/posts.table.js';
+import type { NewPostRow } from './tables/posts.js';
 import { postDate, postsQuery, type PostFilters } from '../modules/posts/posts.repository.js';
 import { POST_SORTS } from '../modules/posts/posts.service.js';
 import { CAMPAIGN_SORTS } from '../modules/campaigns/campaigns.service.js';

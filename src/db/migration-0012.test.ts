@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely, Migrator } from 'kysely';
 import { dialects, openUnmigrated, type UnmigratedDatabase } from '../../test/helpers/app.js';
-import type { NewPostMetricsRow } from '../modules/analytics/analytics.table.js';
+import type { NewPostMetricsRow } from './tables/analytics.js';
 import type { Database } from './database.js';
 
 /**

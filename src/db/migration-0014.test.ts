@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely, type Migrator } from 'kysely';
 import { dialects, openUnmigrated, type UnmigratedDatabase } from '../../test/helpers/app.js';
 import { postsQuery } from '../modules/posts/posts.repository.js';
-import type { NewPostRow } from '../modules/posts/posts.table.js';
+import type { NewPostRow } from './tables/posts.js';
 import type { Database } from './database.js';
 
 /**

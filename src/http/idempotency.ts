@@ -7,7 +7,7 @@ import type { Clock } from '../shared/clock.js';
 import { AppError, invalidInput } from '../shared/errors.js';
 import { runInUnit, type UnitOfWork } from '../db/unit-of-work.js';
 import type { FailpointName } from '../shared/failpoints.js';
-import type { IdempotencyKeyRow } from './idempotency.table.js';
+import type { IdempotencyKeyRow } from '../db/tables/idempotency.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -9,7 +9,7 @@ import {
   type Tenant,
   type TestApp,
 } from '../../test/helpers/app.js';
-import { EVENT_TYPES } from '../modules/events/events.table.js';
+import { EVENT_TYPES } from '../db/tables/events.js';
 import { describeProblem, type FieldProblem } from '../shared/errors.js';
 
 /**

@@ -4,7 +4,7 @@ import type { DbHandle } from '../db/index.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import type { Tenant } from '../shared/tenant.js';
-import type { JobRow } from './queue.table.js';
+import type { JobRow } from '../db/tables/queue.js';
 
 export const QUEUE_CHANNEL = 'audenci_jobs';
 

@@ -5,7 +5,7 @@ import type { Database } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
 import { clip } from '../shared/text.js';
 import type { Queue } from './queue.js';
-import type { JobRow } from './queue.table.js';
+import type { JobRow } from '../db/tables/queue.js';
 
 /** Longest error a job keeps (`last_error`, shown as a job's `error.message`): a longer message is cut. */
 export const MAX_JOB_ERROR_LENGTH = 2000;

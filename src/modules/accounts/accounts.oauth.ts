@@ -11,7 +11,7 @@ import {
   type AccountsContext,
   type SocialAccount,
 } from './accounts.service.js';
-import type { OAuthStateRow } from './accounts.table.js';
+import type { OAuthStateRow } from '../../db/tables/accounts.js';
 
 /**
  * The OAuth authorization-code flow (RFC 6749 §4.1, with PKCE S256 per RFC 7636 where the connector

@@ -7,7 +7,7 @@ import type {
   OAuthStateRow,
   SocialAccountRow,
   SocialAccountsTable,
-} from './accounts.table.js';
+} from '../../db/tables/accounts.js';
 
 export type AccountChanges = Partial<
   Omit<SocialAccountsTable, 'id' | 'organization_id' | 'environment' | 'created_at'>

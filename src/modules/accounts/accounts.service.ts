@@ -14,7 +14,11 @@ import type { Environment, Tenant } from '../../shared/tenant.js';
 import { getBrand } from '../brands/index.js';
 import type { ServiceContext } from '../context.js';
 import * as repo from './accounts.repository.js';
-import { MAX_ACCOUNT_ERROR_LENGTH, type AccountStatus, type SocialAccountRow } from './accounts.table.js';
+import {
+  MAX_ACCOUNT_ERROR_LENGTH,
+  type AccountStatus,
+  type SocialAccountRow,
+} from '../../db/tables/accounts.js';
 
 /** What the accounts module needs beyond the database and the clock: connectors and the token box. */
 export interface AccountsContext extends ServiceContext {

@@ -2,7 +2,7 @@
  * Social accounts: the platform identities a brand publishes as, their OAuth connection and their
  * tokens (sealed at rest with the secret box, never shown by the API).
  */
-export { ACCOUNT_STATUSES, type AccountStatus } from './accounts.table.js';
+export { ACCOUNT_STATUSES, type AccountStatus } from '../../db/tables/accounts.js';
 export {
   /** The accounts module's context: the service context plus the connector registry and the token box. */
   accountsContext,

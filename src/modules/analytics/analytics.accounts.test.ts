@@ -16,7 +16,7 @@ import { sandboxAccountStats } from '../../platforms/sandbox/sandbox.connector.j
 import type { Environment } from '../../shared/tenant.js';
 import { accountsContext, getPublishingAccount } from '../accounts/index.js';
 import { accountStatsId, accountStatsTask } from './analytics.sync.js';
-import type { NewAccountStatsRow } from './analytics.table.js';
+import type { NewAccountStatsRow } from '../../db/tables/analytics.js';
 
 /**
  * `GET /social-accounts/{id}/analytics`: one account's `account_stats` rows, oldest first, with

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { SLOT_MS } from './analytics.periods.js';
-import { METRIC_NAMES, type MetricName } from './analytics.table.js';
+import { METRIC_NAMES, type MetricName } from '../../db/tables/analytics.js';
 
 /** The summed columns of `post_metrics_latest` (migrations 0010_metrics, 0012_metrics_latest). */
 export const METRIC_COLUMNS = METRIC_NAMES;

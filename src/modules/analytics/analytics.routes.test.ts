@@ -12,7 +12,7 @@ import {
 } from '../../../test/helpers/app.js';
 import { startJobsWorker, waitForJob } from '../../../test/helpers/job-types.js';
 import type { Worker } from '../../worker/worker.js';
-import type { NewPostMetricsRow } from './analytics.table.js';
+import type { NewPostMetricsRow } from '../../db/tables/analytics.js';
 import { storeSnapshot } from './analytics.snapshots.js';
 
 /**

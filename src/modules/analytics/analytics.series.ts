@@ -11,7 +11,7 @@ import { PlatformName } from '../platforms/index.js';
 import { getPost } from '../posts/index.js';
 import { EngagementRate, PlatformFigure } from './analytics.schemas.js';
 import { engagementRate, engagementsOf } from './analytics.service.js';
-import type { PostMetricsRow } from './analytics.table.js';
+import type { PostMetricsRow } from '../../db/tables/analytics.js';
 
 const Count = Nullable(PlatformFigure());
 

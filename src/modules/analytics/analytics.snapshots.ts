@@ -1,6 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { METRIC_NAMES, type NewPostMetricsLatestRow, type NewPostMetricsRow } from './analytics.table.js';
+import {
+  METRIC_NAMES,
+  type NewPostMetricsLatestRow,
+  type NewPostMetricsRow,
+} from '../../db/tables/analytics.js';
 
 /** The row of `post_metrics_latest` a snapshot stands for. */
 export function latestRow(row: NewPostMetricsRow): NewPostMetricsLatestRow {

@@ -12,7 +12,7 @@ import type { Tenant } from '../../shared/tenant.js';
 import { JobError, type JobHandler, type PeriodicTask } from '../../worker/worker.js';
 import type { ServiceContext } from '../context.js';
 import { storeSnapshot } from './analytics.snapshots.js';
-import type { NewPostMetricsRow } from './analytics.table.js';
+import type { NewPostMetricsRow } from '../../db/tables/analytics.js';
 
 export const METRICS_SYNC_JOB = 'analytics.sync';
 

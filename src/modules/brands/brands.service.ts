@@ -5,7 +5,7 @@ import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
 import * as repo from './brands.repository.js';
-import type { BrandRow } from './brands.table.js';
+import type { BrandRow } from '../../db/tables/brands.js';
 
 export interface Brand {
   id: string;
@@ -81,7 +81,7 @@ export async function createBrand(
     created_at: now,
     updated_at: now,
   };
-  await repo.insertBrand(ctx.db, row);
+  await repo.insertBrand(ctx.db, tenant, row);
   ctx.counts.invalidate(brandsResource(tenant));
   return toBrand(row);
 }

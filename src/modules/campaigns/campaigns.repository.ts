@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { CampaignRow, CampaignStatus, NewCampaignRow } from './campaigns.table.js';
+import type { CampaignRow, CampaignStatus, NewCampaignRow } from '../../db/tables/campaigns.js';
 
 export async function insertCampaign(db: Kysely<Database>, row: NewCampaignRow): Promise<void> {
   await db.insertInto('campaigns').values(row).execute();

@@ -3,7 +3,7 @@ import { readOnlyFields } from '../../http/read-only.js';
 import { DateOrDateTime, DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
 import { NOT_BLANK } from '../../http/validation.js';
 import { PLATFORMS } from '../../platforms/rules.js';
-import { CAMPAIGN_STATUSES } from './campaigns.table.js';
+import { CAMPAIGN_STATUSES } from '../../db/tables/campaigns.js';
 
 const Status = Type.Unsafe<(typeof CAMPAIGN_STATUSES)[number]>({
   type: 'string',

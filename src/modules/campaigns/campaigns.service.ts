@@ -11,7 +11,7 @@ import type { ServiceContext } from '../context.js';
 import { recordEvent } from '../events/index.js';
 import { campaignInputProblems } from './campaigns.input.js';
 import * as repo from './campaigns.repository.js';
-import type { CampaignRow, CampaignStatus } from './campaigns.table.js';
+import type { CampaignRow, CampaignStatus } from '../../db/tables/campaigns.js';
 
 export interface Campaign {
   id: string;

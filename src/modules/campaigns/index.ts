@@ -1,4 +1,4 @@
-export { CAMPAIGN_STATUSES, type CampaignStatus } from './campaigns.table.js';
+export { CAMPAIGN_STATUSES, type CampaignStatus } from '../../db/tables/campaigns.js';
 export {
   campaignsResource,
   createCampaignIn,

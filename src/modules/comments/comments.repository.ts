@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { CommentRow, NewCommentRow } from './comments.table.js';
+import type { CommentRow, NewCommentRow } from '../../db/tables/comments.js';
 
 export async function findComment(
   db: Kysely<Database>,

@@ -7,9 +7,9 @@ import { AppError, invalidInput, notFound, type FieldProblem } from '../../share
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
-import type { PostRow } from '../posts/posts.table.js';
+import type { PostRow } from '../../db/tables/posts.js';
 import * as repo from './comments.repository.js';
-import type { CommentRow } from './comments.table.js';
+import type { CommentRow } from '../../db/tables/comments.js';
 
 /** A comment as the API and the `comment.received` payload show it. */
 export interface Comment {

@@ -2,10 +2,10 @@ import { PlatformError, type PlatformComment } from '../../platforms/connector.j
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { recordEvents } from '../events/index.js';
-import type { PostRow } from '../posts/posts.table.js';
+import type { PostRow } from '../../db/tables/posts.js';
 import * as repo from './comments.repository.js';
 import { accountFor, commentsResource, toComment, type CommentsDeps } from './comments.service.js';
-import type { NewCommentRow } from './comments.table.js';
+import type { NewCommentRow } from '../../db/tables/comments.js';
 
 /**
  * The periodic comment sync. A published post is visited right after publishing, then every

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { EventRow, EventType, NewEventRow } from './events.table.js';
+import type { EventRow, EventType, NewEventRow } from '../../db/tables/events.js';
 
 export async function insertEvent(db: Kysely<Database>, row: NewEventRow): Promise<void> {
   await db.insertInto('events').values(row).execute();

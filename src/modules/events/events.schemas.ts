@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { DateOrDateTime, DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
-import { EVENT_TYPES, TEST_EVENT_TYPE } from './events.table.js';
+import { EVENT_TYPES, TEST_EVENT_TYPE } from '../../db/tables/events.js';
 
 export const EventTypeSchema = Type.Unsafe<(typeof EVENT_TYPES)[number]>({
   type: 'string',

@@ -9,7 +9,7 @@ import type { Environment, Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
 import { enqueueDeliveries, enqueueDeliveriesMany } from '../webhooks/index.js';
 import * as repo from './events.repository.js';
-import type { EventRow, EventType } from './events.table.js';
+import type { EventRow, EventType } from '../../db/tables/events.js';
 
 /** An event as the API and webhook payloads show it (CONTRACT §4, Webhooks). */
 export interface Event {

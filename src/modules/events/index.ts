@@ -1,4 +1,4 @@
-export { EVENT_TYPES, type EventType, type EventRow } from './events.table.js';
+export { EVENT_TYPES, type EventType, type EventRow } from '../../db/tables/events.js';
 export {
   recordEvent,
   recordEvents,

@@ -3,12 +3,12 @@ import type { Database } from '../../db/database.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { JobError, type JobContext, type JobHandler, type PeriodicTask } from '../../worker/worker.js';
-import type { JobRow } from '../../worker/queue.table.js';
+import type { JobRow } from '../../db/tables/queue.js';
 import { recordEvent } from '../events/index.js';
 import { purgeFinishedJobs } from './jobs.retention.js';
 import * as repo from './jobs.repository.js';
 import { loadJob, parseProgress, type JobsContext } from './jobs.service.js';
-import { API_JOB_PREFIX } from './jobs.table.js';
+import { API_JOB_PREFIX } from '../../db/tables/jobs.js';
 import { MAX_JOB_OUTPUT_LENGTH, type JobTypeHandler, type Progress } from './jobs.types.js';
 
 export interface JobsWorkerDeps {

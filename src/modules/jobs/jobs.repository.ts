@@ -2,8 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { clip } from '../../shared/text.js';
-import type { JobStatus } from '../../worker/queue.table.js';
-import { API_JOB_PREFIX, type ApiJobRow, type JobItemErrorRow } from './jobs.table.js';
+import type { JobStatus } from '../../db/tables/queue.js';
+import { API_JOB_PREFIX, type ApiJobRow, type JobItemErrorRow } from '../../db/tables/jobs.js';
 import { ITEM_ERROR_LIMITS, type ItemError, type Progress } from './jobs.types.js';
 
 export const FINISHED_STATUSES = ['succeeded', 'failed', 'cancelled'] as const satisfies JobStatus[];

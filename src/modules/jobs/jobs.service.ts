@@ -5,12 +5,12 @@ import { paginate, type ListParams, type Pagination } from '../../db/paginate.js
 import { toIso } from '../../shared/clock.js';
 import { AppError, conflict, invalidInput, notFound } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { JobStatus } from '../../worker/queue.table.js';
+import type { JobStatus } from '../../db/tables/queue.js';
 import type { ServiceContext } from '../context.js';
 import { SCOPES, type Principal } from '../keys/index.js';
 import type { JobTypeRegistry } from './jobs.registry.js';
 import * as repo from './jobs.repository.js';
-import { API_JOB_PREFIX, type ApiJobRow, type JobItemErrorRow } from './jobs.table.js';
+import { API_JOB_PREFIX, type ApiJobRow, type JobItemErrorRow } from '../../db/tables/jobs.js';
 import type { ItemError, JobOutputFile, JobTypeHandler, Progress } from './jobs.types.js';
 
 /** What the jobs API and runner need besides the service context. */

@@ -1,4 +1,4 @@
-export { SCOPES, SCOPE_ALIASES, canonicalScope, type Scope } from './keys.table.js';
+export { SCOPES, SCOPE_ALIASES, canonicalScope, type Scope } from '../../db/tables/keys.js';
 export { parseKey, generateKey, KEY_PREFIX } from './keys.format.js';
 export {
   createKey,

@@ -1,5 +1,5 @@
 import { crc32, randomBase62, sha256Hex, toBase62 } from '../../shared/crypto.js';
-import type { Environment } from '../organizations/organizations.table.js';
+import type { Environment } from '../../db/tables/organizations.js';
 
 /**
  * API key format: `sk_prod_<32 random base62><6 checksum>` (live) or `sk_test_…` (test environment).

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { Scope, ApiKeyRow, NewApiKeyRow } from './keys.table.js';
-import type { OrganizationRow } from '../organizations/organizations.table.js';
+import type { Scope, ApiKeyRow, NewApiKeyRow } from '../../db/tables/keys.js';
+import type { OrganizationRow } from '../../db/tables/organizations.js';
 
 export type KeyWithOrganization = ApiKeyRow & Pick<OrganizationRow, 'plan' | 'rate_limit_override'>;
 

@@ -10,7 +10,7 @@ import {
   RotateApiKeyBody,
 } from './keys.schemas.js';
 import * as service from './keys.service.js';
-import { canonicalScope } from './keys.table.js';
+import { canonicalScope } from '../../db/tables/keys.js';
 
 const Params = IdParams('API key', 'key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['API keys'];

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { DateTime, Id, Int32, ListQuery, Nullable } from '../../http/schemas.js';
-import { SCOPE_SPELLINGS, SCOPES, type ScopeSpelling } from './keys.table.js';
+import { SCOPE_SPELLINGS, SCOPES, type ScopeSpelling } from '../../db/tables/keys.js';
 
 const SCOPE_MEANING =
   'read: GET only; read_write: GET and content changes; admin: everything, including keys and settings';

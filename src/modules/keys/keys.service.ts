@@ -10,7 +10,7 @@ import { rateLimitOf } from '../organizations/organizations.service.js';
 import * as orgRepo from '../organizations/organizations.repository.js';
 import { displayParts, generateKey, hashKey } from './keys.format.js';
 import * as repo from './keys.repository.js';
-import { canonicalScope, SCOPE_ALIASES, SCOPES, type ApiKeyRow, type Scope } from './keys.table.js';
+import { canonicalScope, SCOPE_ALIASES, SCOPES, type ApiKeyRow, type Scope } from '../../db/tables/keys.js';
 import type { CountCache } from '../../db/count-cache.js';
 
 export type KeyStatus = 'active' | 'expiring' | 'expired' | 'revoked';

@@ -10,7 +10,7 @@ export {
   type StoreMediaInput,
 } from './media.service.js';
 export { type MediaLimits } from './media.sniff.js';
-export { MEDIA_TYPES, type MediaRow, type MediaSource, type MediaType } from './media.table.js';
+export { MEDIA_TYPES, type MediaRow, type MediaSource, type MediaType } from '../../db/tables/media.js';
 export { MediaSchema } from './media.schemas.js';
 export { mediaRoutes, type MediaRouteDeps } from './media.routes.js';
 export { createMediaStorage, BlobNotFoundError, type ByteRange, type MediaStorage } from './storage/index.js';

@@ -3,7 +3,7 @@
  * picture size (the first `moov/trak/tkhd` with a non-zero width and height). Top-level boxes are
  * walked by their headers, so a `moov` after a large `mdat` costs a few small reads, not the file.
  */
-import { MAX_VIDEO_SECONDS } from './media.table.js';
+import { MAX_VIDEO_SECONDS } from '../../db/tables/media.js';
 
 export interface VideoInfo {
   durationSeconds: number | null;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { MediaRow, MediaType, NewMediaRow } from './media.table.js';
+import type { MediaRow, MediaType, NewMediaRow } from '../../db/tables/media.js';
 
 export interface MediaFilters {
   type?: MediaType;

@@ -28,7 +28,7 @@ import {
   uploadMediaForm,
 } from './media.schemas.js';
 import * as service from './media.service.js';
-import type { MediaRow } from './media.table.js';
+import type { MediaRow } from '../../db/tables/media.js';
 
 const TAGS = ['Media'];
 const Params = IdParams('Media item', MEDIA_EXAMPLE);

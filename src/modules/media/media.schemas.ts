@@ -6,7 +6,7 @@ import {
   MAX_VIDEO_SECONDS,
   MEDIA_SOURCES,
   MEDIA_TYPES,
-} from './media.table.js';
+} from '../../db/tables/media.js';
 
 export const MEDIA_EXAMPLE = 'med_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
 const BRAND_EXAMPLE = 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';

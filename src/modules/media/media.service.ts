@@ -10,7 +10,12 @@ import { probe, UnreadableMediaError, type Probed } from './media.probe.js';
 import * as repo from './media.repository.js';
 import { signContent, verifyContentSignature } from './media.signing.js';
 import { MediaGate, type Detected, type MediaLimits } from './media.sniff.js';
-import { MAX_FILENAME_LENGTH, type MediaRow, type MediaSource, type MediaType } from './media.table.js';
+import {
+  MAX_FILENAME_LENGTH,
+  type MediaRow,
+  type MediaSource,
+  type MediaType,
+} from '../../db/tables/media.js';
 import type { ByteRange, MediaStorage, StagedBlob } from './storage/index.js';
 
 /** A media item as the API shows it. */

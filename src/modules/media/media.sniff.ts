@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError, invalidInput } from '../../shared/errors.js';
-import type { MediaType } from './media.table.js';
+import type { MediaType } from '../../db/tables/media.js';
 
 export interface Detected {
   type: MediaType;

@@ -1,4 +1,4 @@
-export { PLANS, PLAN_RATE_LIMITS, type PlanName } from './organizations.table.js';
+export { PLANS, PLAN_RATE_LIMITS, type PlanName } from '../../db/tables/organizations.js';
 export {
   createOrganization,
   getOrganization,

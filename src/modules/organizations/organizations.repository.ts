@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import type { NewOrganizationRow, OrganizationRow } from './organizations.table.js';
+import type { NewOrganizationRow, OrganizationRow } from '../../db/tables/organizations.js';
 
 export async function insertOrganization(db: Kysely<Database>, row: NewOrganizationRow): Promise<void> {
   await db.insertInto('organizations').values(row).execute();

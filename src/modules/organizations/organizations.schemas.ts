@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { DateTime, Id, Int32 } from '../../http/schemas.js';
 import { MAX_ORGANIZATION_NAME_LENGTH, MAX_RATE_LIMIT } from './organizations.service.js';
-import { PLANS } from './organizations.table.js';
+import { PLANS } from '../../db/tables/organizations.js';
 
 export const OrganizationSchema = Type.Object(
   {

@@ -5,7 +5,12 @@ import type { Clock } from '../../shared/clock.js';
 import { toIso } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import * as repo from './organizations.repository.js';
-import { PLANS, PLAN_RATE_LIMITS, type OrganizationRow, type PlanName } from './organizations.table.js';
+import {
+  PLANS,
+  PLAN_RATE_LIMITS,
+  type OrganizationRow,
+  type PlanName,
+} from '../../db/tables/organizations.js';
 
 export interface Organization {
   id: string;

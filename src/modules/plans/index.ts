@@ -1,4 +1,4 @@
-export { PLAN_STATUSES, type PlanStatus } from './plans.table.js';
+export { PLAN_STATUSES, type PlanStatus } from '../../db/tables/plans.js';
 export { getPlan, type Plan } from './plans.service.js';
 export { POSTING_TIMES } from './plans.schedule.js';
 export {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { NewPlanRow, PlanRow, PlanStatus } from './plans.table.js';
+import type { NewPlanRow, PlanRow, PlanStatus } from '../../db/tables/plans.js';
 
 export async function insertPlan(db: Kysely<Database>, row: NewPlanRow): Promise<void> {
   await db.insertInto('plans').values(row).execute();

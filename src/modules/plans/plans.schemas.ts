@@ -15,7 +15,7 @@ import { PLATFORMS } from '../../platforms/rules.js';
 import { CampaignSchema } from '../campaigns/index.js';
 import { DEFAULT_PILLARS } from './plans.generate.js';
 import { MAX_RANGE_DAYS } from './plans.input.js';
-import { PLAN_STATUSES } from './plans.table.js';
+import { PLAN_STATUSES } from '../../db/tables/plans.js';
 
 const Platform = Type.Unsafe<(typeof PLATFORMS)[number]>({ type: 'string', enum: [...PLATFORMS] });
 const Status = Type.Unsafe<(typeof PLAN_STATUSES)[number]>({

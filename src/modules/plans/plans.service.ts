@@ -26,7 +26,7 @@ import {
   type PlanSummary,
 } from './plans.generate.js';
 import * as repo from './plans.repository.js';
-import type { PlanRow, PlanStatus } from './plans.table.js';
+import type { PlanRow, PlanStatus } from '../../db/tables/plans.js';
 import { MAX_RANGE_DAYS, normalPillar, parseBound, planInputProblems } from './plans.input.js';
 
 export { MAX_RANGE_DAYS };

@@ -1,4 +1,4 @@
-export { POST_STATUSES, type PostStatus } from './posts.table.js';
+export { POST_STATUSES, type PostStatus } from '../../db/tables/posts.js';
 export {
   createPost,
   createPostsIn,

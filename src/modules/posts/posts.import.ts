@@ -9,7 +9,7 @@ import { parseCreateItem } from './posts.items.js';
 import { References } from './posts.references.js';
 import * as repo from './posts.repository.js';
 import { creationEvents, postsResource, preparePost } from './posts.service.js';
-import type { PostRow } from './posts.table.js';
+import type { PostRow } from '../../db/tables/posts.js';
 
 /** Columns a CSV import understands: the fields of `POST /posts`, named as in the API. */
 export const IMPORT_COLUMNS = [

@@ -10,7 +10,7 @@ import { recordEvent } from '../events/index.js';
 import { PUBLISH_JOB, sweepDuePosts, type PublishJobPayload } from './posts.publishing.js';
 import { markPublished } from './posts.repository.js';
 import { postsResource, toPost } from './posts.service.js';
-import type { PostRow } from './posts.table.js';
+import type { PostRow } from '../../db/tables/posts.js';
 
 /** The account a post publishes as, with its decrypted token (from the accounts module). */
 export interface PublishingAccount {

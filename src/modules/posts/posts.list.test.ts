@@ -10,7 +10,7 @@ import {
   type TestApp,
 } from '../../../test/helpers/app.js';
 import { updatePost as updatePostRow } from './posts.repository.js';
-import type { PostStatus } from './posts.table.js';
+import type { PostStatus } from '../../db/tables/posts.js';
 
 const HOUR = 3600_000;
 

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { NewPost, PostRow, PostStatus } from './posts.table.js';
+import type { NewPost, PostRow, PostStatus } from '../../db/tables/posts.js';
 
 /** Sort keys as the indexes declare them (see migration 0002). */
 export const SCHEDULED_FOR = 'coalesce(scheduled_for, -1)';

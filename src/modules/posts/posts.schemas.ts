@@ -13,7 +13,7 @@ import {
 } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { MAX_CAPTION_LENGTH, PLATFORMS } from '../../platforms/rules.js';
-import { POST_STATUSES } from './posts.table.js';
+import { POST_STATUSES } from '../../db/tables/posts.js';
 
 export const PlatformSchema = Type.Unsafe<string>({
   type: 'string',

@@ -17,7 +17,7 @@ import {
   type PostWriteMode,
 } from './posts.input.js';
 import * as repo from './posts.repository.js';
-import type { PostRow, PostStatus } from './posts.table.js';
+import type { PostRow, PostStatus } from '../../db/tables/posts.js';
 
 export interface Post {
   id: string;

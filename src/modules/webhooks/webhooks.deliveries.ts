@@ -14,7 +14,7 @@ import {
   type DeliveryStatus,
   type WebhookAttemptRow,
   type WebhookDeliveryRow,
-} from './webhooks.table.js';
+} from '../../db/tables/webhooks.js';
 
 export interface WebhookAttempt {
   attempt: number;

@@ -4,10 +4,10 @@ import { toIso } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 // Types only: the events module calls enqueueDeliveries, so a runtime import back would be a cycle.
-import type { EventRow } from '../events/events.table.js';
+import type { EventRow } from '../../db/tables/events.js';
 import type { ServiceContext } from '../context.js';
 import * as repo from './webhooks.repository.js';
-import type { WebhookDeliveryRow } from './webhooks.table.js';
+import type { WebhookDeliveryRow } from '../../db/tables/webhooks.js';
 
 export const DELIVER_JOB = 'webhook.deliver';
 

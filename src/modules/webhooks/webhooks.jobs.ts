@@ -17,7 +17,7 @@ import {
   type DisabledReason,
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
-} from './webhooks.table.js';
+} from '../../db/tables/webhooks.js';
 
 export interface DeliveryDeps {
   ctx: ServiceContext;

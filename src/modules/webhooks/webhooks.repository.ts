@@ -8,7 +8,7 @@ import type {
   WebhookAttemptRow,
   WebhookDeliveryRow,
   WebhookEndpointRow,
-} from './webhooks.table.js';
+} from '../../db/tables/webhooks.js';
 
 type EndpointChanges = Partial<
   Omit<WebhookEndpointRow, 'id' | 'organization_id' | 'environment' | 'created_at'>

@@ -3,7 +3,7 @@ import { readOnlyFields } from '../../http/read-only.js';
 import { Count, DateTime, Id, Int32, ListQuery, Nullable } from '../../http/schemas.js';
 // The schema file directly, not the events index: that one leads back here through recordEvent.
 import { WEBHOOK_EVENT_TYPES, WebhookEventSchema } from '../events/events.schemas.js';
-import { EVENT_TYPES } from '../events/events.table.js';
+import { EVENT_TYPES } from '../../db/tables/events.js';
 import { RESPONSE_BODY_BYTES } from './webhooks.send.js';
 import {
   ATTEMPT_ERROR_LENGTH,
@@ -11,7 +11,7 @@ import {
   ATTEMPTS_SHOWN,
   DELIVERY_STATUSES,
   DISABLED_REASONS,
-} from './webhooks.table.js';
+} from '../../db/tables/webhooks.js';
 
 const WEBHOOK_EXAMPLE = 'whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
 const DELIVERY_EXAMPLE = 'dlv_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';

@@ -1,6 +1,6 @@
 import { OutboundError, safeFetch } from '../../shared/safe-fetch.js';
 import { UnsafeUrlError, type LookupFn } from '../../shared/ssrf.js';
-import type { AttemptOutcome } from './webhooks.table.js';
+import type { AttemptOutcome } from '../../db/tables/webhooks.js';
 
 /** How much of an answer is kept in the delivery log. */
 export const RESPONSE_BODY_BYTES = 1024;

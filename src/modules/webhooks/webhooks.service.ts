@@ -5,11 +5,11 @@ import { newId } from '../../shared/ids.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { assertPublicUrl, assertUrlForm, UnsafeUrlError, type LookupFn } from '../../shared/ssrf.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { EVENT_TYPES } from '../events/events.table.js';
+import { EVENT_TYPES } from '../../db/tables/events.js';
 import type { ServiceContext } from '../context.js';
 import * as repo from './webhooks.repository.js';
 import { generateSecret } from './webhooks.signing.js';
-import { type DisabledReason, type WebhookEndpointRow } from './webhooks.table.js';
+import { type DisabledReason, type WebhookEndpointRow } from '../../db/tables/webhooks.js';
 
 /** What the webhooks module needs beyond the service context: the secret box and the SSRF setting. */
 export interface WebhooksContext extends ServiceContext {

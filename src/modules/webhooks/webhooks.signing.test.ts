@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { toEvent } from '../events/index.js';
-import type { EventRow } from '../events/events.table.js';
+import type { EventRow } from '../../db/tables/events.js';
 import { eventPayload, subscribes } from './webhooks.fanout.js';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter } from './webhooks.send.js';
 import { generateSecret, sign, signatureHeaders } from './webhooks.signing.js';

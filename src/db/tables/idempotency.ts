@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Environment } from '../shared/tenant.js';
+import type { Environment } from '../../shared/tenant.js';
 
 /** One `Idempotency-Key` per organization and environment, kept 24 h. */
 export interface IdempotencyKeysTable {

@@ -1,5 +1,5 @@
 import type { Generated, Selectable } from 'kysely';
-import type { JobsTable } from '../../worker/queue.table.js';
+import type { JobsTable } from './queue.js';
 
 /**
  * Jobs submitted through `POST /jobs` live in the one `jobs` queue table, as type `api:<type>`, so that

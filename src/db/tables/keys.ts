@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Environment } from '../organizations/organizations.table.js';
+import type { Environment } from './organizations.js';
 
 export const SCOPES = ['read', 'read_write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];

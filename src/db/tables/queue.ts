@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Environment } from '../shared/tenant.js';
+import type { Environment } from '../../shared/tenant.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 /** `failed` is the dead state: no attempt is left (or the failure was permanent). */

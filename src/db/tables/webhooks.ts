@@ -20,7 +20,7 @@ export const ATTEMPT_ERROR_LENGTH = 1000;
 /** Attempts a delivery shows (its latest; manual retries can add any number). */
 export const ATTEMPTS_SHOWN = 100;
 
-export { TEST_EVENT_TYPE } from '../events/events.table.js';
+export { TEST_EVENT_TYPE } from './events.js';
 
 export interface WebhookEndpointsTable {
   id: string;
