@@ -6,12 +6,12 @@ import { describe, it } from 'node:test';
 import { CONFIG_VARIABLES, loadConfig } from './index.js';
 
 /**
- * The README's configuration table is the reference operators read: it names every variable
+ * The configuration table of docs/operations.md is the reference operators read: it names every variable
  * `loadConfig` reads, gives each a default, and every default written as a literal is the one the code
  * uses (setting the variable to it changes nothing).
  */
 
-const README = path.resolve(fileURLToPath(import.meta.url), '../../../README.md');
+const OPERATIONS = path.resolve(fileURLToPath(import.meta.url), '../../../docs/operations.md');
 
 interface Row {
   variables: string[];
@@ -21,7 +21,7 @@ interface Row {
 
 function configurationTable(markdown: string): Row[] {
   const section = /^## Configuration\n([\s\S]*?)^## /m.exec(markdown)?.[1];
-  assert.ok(section, 'the README has a Configuration section');
+  assert.ok(section, 'docs/operations.md has a Configuration section');
   const rows = section
     .split('\n')
     .filter((line) => line.startsWith('|'))
@@ -40,9 +40,9 @@ function literal(part: string): string | undefined {
   return m?.[1];
 }
 
-const rows = configurationTable(fs.readFileSync(README, 'utf8'));
+const rows = configurationTable(fs.readFileSync(OPERATIONS, 'utf8'));
 
-describe('the README configuration table', () => {
+describe('the configuration table of docs/operations.md', () => {
   it('names every variable the configuration reads, once', () => {
     const named = rows.flatMap((r) => r.variables);
     const missing = CONFIG_VARIABLES.filter((v) => !named.includes(v));
@@ -82,7 +82,7 @@ describe('the README configuration table', () => {
         assert.deepEqual(
           loadConfig({ ...env, [variable]: value }),
           loadConfig(env),
-          `${variable}=${value} (the README's default) is what an unset ${variable} gives`,
+          `${variable}=${value} (the documented default) is what an unset ${variable} gives`,
         );
         checked++;
       });
