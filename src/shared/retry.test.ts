@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, isRetryableStatus, parseRetryAfter, withRetry, type RetryPolicy } from './retry.js';
+import {
+  backoffDelay,
+  isRetryableStatus,
+  parseRetryAfter,
+  readRetryAfter,
+  scheduledDelay,
+  toRetryAfterSeconds,
+  withRetry,
+  type RetryPolicy,
+} from './retry.js';
 
 const headers = (h: Record<string, string>) => new Headers(h);
 const policy: RetryPolicy = { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 1000 };
@@ -13,13 +22,60 @@ describe('retry policy', () => {
     );
   });
 
-  it('reads Retry-After as seconds, as an HTTP date, and retry-after-ms', () => {
+  it('reads Retry-After as delay-seconds or an HTTP-date, a past date being 0', () => {
+    const now = Date.parse('2026-06-01T12:00:00Z');
+    assert.equal(parseRetryAfter('30', now), 30_000);
+    assert.equal(parseRetryAfter(' 0 ', now), 0);
+    assert.equal(parseRetryAfter('1.5', now), 1500);
+    assert.equal(parseRetryAfter('Mon, 01 Jun 2026 12:02:00 GMT', now), 120_000);
+    // The obsolete RFC 850 and asctime forms are HTTP-dates too.
+    assert.equal(parseRetryAfter('Monday, 01-Jun-26 12:02:00 GMT', now), 120_000);
+    assert.equal(parseRetryAfter('Mon Jun  1 12:02:00 2026', now), 120_000);
+    assert.equal(parseRetryAfter('Mon, 01 Jun 2026 11:00:00 GMT', now), 0);
+  });
+
+  it('ignores negative, garbage and non-HTTP-date values rather than guessing', () => {
+    const now = Date.parse('2026-06-01T12:00:00Z');
+    // Each of these is a date to Date.parse, or a number to Number(): none is a Retry-After.
+    for (const value of ['-5', '1e3', '0x10', '+5', '2026-06-01T12:02:00Z', 'soon', '', '   ']) {
+      assert.equal(parseRetryAfter(value, now), undefined, JSON.stringify(value));
+    }
+    assert.equal(parseRetryAfter(null, now), undefined);
+    assert.equal(parseRetryAfter(undefined, now), undefined);
+  });
+
+  it("caps a Retry-After at the caller's maximum", () => {
+    const now = Date.parse('2026-06-01T12:00:00Z');
+    assert.equal(parseRetryAfter('86400', now, 3_600_000), 3_600_000);
+    assert.equal(parseRetryAfter('Tue, 02 Jun 2026 12:00:00 GMT', now, 3_600_000), 3_600_000);
+    assert.equal(parseRetryAfter('60', now, 3_600_000), 60_000);
+  });
+
+  it("reads retry-after-ms before Retry-After from an answer's headers", () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
-    assert.equal(parseRetryAfter(headers({ 'retry-after': '7' }), now), 7000);
-    assert.equal(parseRetryAfter(headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }), now), 30_000);
-    assert.equal(parseRetryAfter(headers({ 'retry-after-ms': '250', 'retry-after': '9' }), now), 250);
-    assert.equal(parseRetryAfter(headers({ 'retry-after': 'soon' }), now), undefined);
-    assert.equal(parseRetryAfter(headers({}), now), undefined);
+    assert.equal(readRetryAfter(headers({ 'retry-after': '7' }), now), 7000);
+    assert.equal(readRetryAfter(headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }), now), 30_000);
+    assert.equal(readRetryAfter(headers({ 'retry-after-ms': '250', 'retry-after': '9' }), now), 250);
+    assert.equal(readRetryAfter(headers({ 'retry-after-ms': '-1', 'retry-after': '9' }), now), 9000);
+    assert.equal(readRetryAfter(headers({ 'retry-after-ms': '90000' }), now, 60_000), 60_000);
+    assert.equal(readRetryAfter(headers({ 'retry-after': 'soon' }), now), undefined);
+    assert.equal(readRetryAfter(headers({}), now), undefined);
+    assert.equal(readRetryAfter(undefined, now), undefined);
+  });
+
+  it('turns a wait into whole seconds for a Retry-After header: rounded up, at least 1', () => {
+    assert.deepEqual([0, 1, 999, 1000, 1001, 30_000].map(toRetryAfterSeconds), [1, 1, 1, 1, 2, 30]);
+  });
+
+  it('follows a fixed schedule, the last step repeating, but never earlier than Retry-After', () => {
+    const schedule = [5, 300, 1800];
+    assert.deepEqual(
+      [1, 2, 3, 4, 9].map((attempt) => scheduledDelay(schedule, attempt)),
+      [5000, 300_000, 1_800_000, 1_800_000, 1_800_000],
+    );
+    assert.equal(scheduledDelay(schedule, 1, 60_000), 60_000);
+    assert.equal(scheduledDelay(schedule, 2, 60_000), 300_000);
+    assert.equal(scheduledDelay([], 3), 5000);
   });
 
   it('backs off exponentially with jitter, capped, and honours Retry-After within the cap', () => {

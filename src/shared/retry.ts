@@ -1,8 +1,10 @@
 /**
- * The one retry policy (STYLE 6) for outbound HTTP: what is worth retrying, how long to wait, and a loop
- * that applies both. Platform calls, webhook delivery, AI providers and the SDK decide the same way:
- * network failures, 408, 429 and 5xx are retried; `Retry-After` is honoured (within the cap); otherwise
- * the wait grows exponentially with full jitter. Imports nothing of ours.
+ * The one retry policy for outbound HTTP: what is worth retrying, how long to wait, and a loop that
+ * applies both. Platform connectors, webhook delivery, AI providers and the queue read `Retry-After`
+ * here and nowhere else. Network failures, 408, 429 and 5xx are retried; `Retry-After` is honoured
+ * (within the caller's cap); otherwise a call retried in place waits exponentially longer with full
+ * jitter, and a queued job follows its fixed schedule. The SDK (`packages/sdk`, which imports nothing
+ * from `src/`) mirrors these rules. Imports nothing of ours.
  */
 
 export interface RetryPolicy {
@@ -22,21 +24,53 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
- * `Retry-After` in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); `undefined` when
- * absent or unreadable. Also reads `retry-after-ms`, which OpenAI-compatible servers send.
+ * HTTP-dates (IMF-fixdate and the two obsolete forms of RFC 9110 §5.6.7) begin with the day's name.
+ * Anything else is not one, whatever `Date.parse` makes of it (to V8, "1.5" and "-5" are dates in 2001).
+ */
+const HTTP_DATE = /^[A-Za-z]{3}/;
+/** Delay-seconds; a fraction, which some servers send, is honoured rather than ignored. */
+const DELAY_SECONDS = /^\d+(\.\d+)?$/;
+
+/**
+ * One `Retry-After` value in milliseconds from `now`: delay-seconds or an HTTP-date (RFC 9110
+ * §10.2.3), a date already past being 0; at most `maxMs`. `undefined` when absent, negative or
+ * unreadable: the caller's own schedule applies.
  */
 export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+  maxMs: number = Number.POSITIVE_INFINITY,
+): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  let ms: number;
+  if (DELAY_SECONDS.test(text)) ms = Math.round(Number(text) * 1000);
+  else {
+    const at = HTTP_DATE.test(text) ? Date.parse(text) : Number.NaN;
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now;
+  }
+  return Math.min(Math.max(0, ms), maxMs);
+}
+
+/**
+ * The wait a server asks for in its answer's headers, in milliseconds: `retry-after-ms` (which
+ * OpenAI-compatible servers send) before `Retry-After` (see parseRetryAfter).
+ */
+export function readRetryAfter(
   headers: { get(name: string): string | null } | undefined,
   now: number = Date.now(),
+  maxMs: number = Number.POSITIVE_INFINITY,
 ): number | undefined {
   if (!headers) return undefined;
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && /^\d+(\.\d+)?$/.test(ms.trim())) return Number(ms);
-  const raw = headers.get('retry-after')?.trim();
-  if (!raw) return undefined;
-  if (/^\d+$/.test(raw)) return Number(raw) * 1000;
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const ms = headers.get('retry-after-ms')?.trim();
+  if (ms && DELAY_SECONDS.test(ms)) return Math.min(Number(ms), maxMs);
+  return parseRetryAfter(headers.get('retry-after'), now, maxMs);
+}
+
+/** A wait in whole seconds, as a `Retry-After` header or `retryAfterSeconds` carries it: rounded up, at least 1. */
+export function toRetryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }
 
 /**
@@ -52,6 +86,21 @@ export function backoffDelay(
   if (retryAfterMs !== undefined) return Math.min(Math.max(0, retryAfterMs), policy.maxDelayMs);
   const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
   return Math.round(step / 2 + (random() * step) / 2);
+}
+
+/**
+ * The wait before the next attempt on a fixed schedule, for the queue's jobs and webhook deliveries
+ * (whose steps are minutes to hours apart, set by configuration): the step for the attempt that just
+ * failed (1-based; the last step repeats; none given: 5 s), but at least the server's `Retry-After`.
+ */
+export function scheduledDelay(
+  delaysSeconds: readonly number[],
+  attempt: number,
+  retryAfterMs: number = 0,
+): number {
+  const steps = delaysSeconds.length > 0 ? delaysSeconds : [5];
+  const step = steps[Math.min(Math.max(0, attempt - 1), steps.length - 1)]! * 1000;
+  return Math.max(step, retryAfterMs);
 }
 
 /** What one attempt's failure means to the loop. */

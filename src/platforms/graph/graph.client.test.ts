@@ -124,6 +124,16 @@ describe('classifyGraphError', () => {
 describe('retryAfterFromHeaders', () => {
   it('reads Retry-After in seconds first', () => {
     assert.equal(retryAfterFromHeaders(new Headers({ 'retry-after': '30' })), 30);
+    assert.equal(retryAfterFromHeaders(new Headers({ 'retry-after': '1.5' })), 2);
+    const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
+    assert.ok([119, 120].includes(retryAfterFromHeaders(new Headers({ 'retry-after': inTwoMinutes }))!));
+  });
+
+  it('falls back to the usage headers when Retry-After is 0, negative or unreadable', () => {
+    const app = JSON.stringify({ call_count: 100, estimated_time_to_regain_access: 1 });
+    for (const value of ['0', '-5', 'soon']) {
+      assert.equal(retryAfterFromHeaders(new Headers({ 'retry-after': value, 'x-app-usage': app })), 60);
+    }
   });
 
   it('takes the largest estimated_time_to_regain_access (minutes) of every business use case', () => {

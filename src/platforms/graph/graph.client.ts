@@ -6,6 +6,7 @@ import {
   type ConnectorEnvironment,
   type PlatformErrorKind,
 } from '../connector.js';
+import { parseRetryAfter, toRetryAfterSeconds } from '../../shared/retry.js';
 
 /**
  * The small Graph API client the Facebook and Instagram connectors share: typed GET/POST against
@@ -240,8 +241,8 @@ export function classifyGraphError(
  * (minutes) in `X-Business-Use-Case-Usage` (`{"<id>": [{type, call_count, …}]}`) or `X-App-Usage`.
  */
 export function retryAfterFromHeaders(headers: Headers): number | undefined {
-  const retryAfter = Number(headers.get('retry-after'));
-  if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.ceil(retryAfter);
+  const retryAfterMs = parseRetryAfter(headers.get('retry-after'));
+  if (retryAfterMs) return toRetryAfterSeconds(retryAfterMs);
   const minutes: number[] = [];
   const collect = (entry: unknown) => {
     const value = (entry as { estimated_time_to_regain_access?: unknown } | null)

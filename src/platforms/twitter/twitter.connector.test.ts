@@ -415,6 +415,9 @@ describe('X connector', () => {
         60,
       );
       assert.equal(retryAfterSeconds(new Headers(), now), undefined);
+      // Not a Retry-After: no guess (the worker's schedule applies).
+      assert.equal(retryAfterSeconds(new Headers({ 'retry-after': '-5' }), now), undefined);
+      assert.equal(retryAfterSeconds(new Headers({ 'retry-after': 'soon' }), now), undefined);
     });
 
     it('classifies by status, problem type and OAuth error code — not by message text', () => {

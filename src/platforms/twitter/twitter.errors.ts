@@ -1,3 +1,4 @@
+import { parseRetryAfter, toRetryAfterSeconds } from '../../shared/retry.js';
 import { PlatformError } from '../connector.js';
 
 /**
@@ -69,7 +70,7 @@ function numberHeader(headers: Headers, name: string): number | null {
  * Seconds until X accepts requests again. X sends the 15-minute window as `x-rate-limit-*` and, on
  * write endpoints, the 24-hour user and app windows as `x-user-limit-24hour-*` / `x-app-limit-24hour-*`
  * (reset = epoch seconds). The latest reset among exhausted windows wins; then the 15-minute reset;
- * then `retry-after` (seconds or an HTTP date).
+ * then `retry-after` (read by the shared retry policy).
  */
 export function retryAfterSeconds(headers: Headers, nowMs: number): number | undefined {
   const windows = ['x-rate-limit', 'x-user-limit-24hour', 'x-app-limit-24hour'];
@@ -78,14 +79,9 @@ export function retryAfterSeconds(headers: Headers, nowMs: number): number | und
     .map((w) => numberHeader(headers, `${w}-reset`))
     .filter((reset): reset is number => reset !== null);
   const reset = exhausted.length > 0 ? Math.max(...exhausted) : numberHeader(headers, 'x-rate-limit-reset');
-  if (reset !== null) return Math.max(1, Math.ceil(reset - nowMs / 1000));
-
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter === null) return undefined;
-  const seconds = Number(retryAfter);
-  if (Number.isFinite(seconds)) return Math.max(1, Math.ceil(seconds));
-  const date = Date.parse(retryAfter);
-  return Number.isNaN(date) ? undefined : Math.max(1, Math.ceil((date - nowMs) / 1000));
+  if (reset !== null) return toRetryAfterSeconds(reset * 1000 - nowMs);
+  const ms = parseRetryAfter(headers.get('retry-after'), nowMs);
+  return ms === undefined ? undefined : toRetryAfterSeconds(ms);
 }
 
 function messageFor(status: number, what: string, problem: XProblem | null): string {

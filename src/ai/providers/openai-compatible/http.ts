@@ -1,4 +1,10 @@
-import { isRetryableStatus, parseRetryAfter, withRetry, type RetryPolicy } from '../../../shared/retry.js';
+import {
+  isRetryableStatus,
+  readRetryAfter,
+  toRetryAfterSeconds,
+  withRetry,
+  type RetryPolicy,
+} from '../../../shared/retry.js';
 import { providerError, providerUnavailable } from '../../errors.js';
 
 /**
@@ -50,7 +56,7 @@ export async function postJson(options: HttpClientOptions, path: string, body: u
         if (!res.ok) {
           // Drain the body so the connection is reused; its text is never shown to anyone.
           await res.arrayBuffer().catch(() => undefined);
-          throw new HttpStatusError(res.status, parseRetryAfter(res.headers));
+          throw new HttpStatusError(res.status, readRetryAfter(res.headers));
         }
         return res;
       },
@@ -73,8 +79,7 @@ function failure(error: unknown, deadline: AbortSignal, timeoutMs: number) {
   }
   if (error instanceof HttpStatusError) {
     if (error.status === 429) {
-      const seconds =
-        error.retryAfterMs === undefined ? 30 : Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+      const seconds = error.retryAfterMs === undefined ? 30 : toRetryAfterSeconds(error.retryAfterMs);
       return providerUnavailable('The AI provider is rate-limiting requests; retry later', seconds);
     }
     if (error.status === 401 || error.status === 403) {
