@@ -81,7 +81,7 @@ export async function createBrand(
     created_at: now,
     updated_at: now,
   };
-  await repo.insertBrand(ctx.db, tenant, row);
+  await repo.insertBrand(ctx.db, row);
   ctx.counts.invalidate(brandsResource(tenant));
   return toBrand(row);
 }
