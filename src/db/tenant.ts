@@ -1,0 +1,148 @@
+import {
+  sql,
+  type DeleteQueryBuilder,
+  type DeleteResult,
+  type Insertable,
+  type InsertQueryBuilder,
+  type InsertResult,
+  type Kysely,
+  type Selectable,
+  type SelectQueryBuilder,
+  type SqlBool,
+  type Updateable,
+  type UpdateQueryBuilder,
+  type UpdateResult,
+} from 'kysely';
+import type { Tenant } from '../shared/tenant.js';
+import type { Database } from './database.js';
+
+/**
+ * The one way to query a table whose rows belong to an organization and an environment. Every query on
+ * such a table starts from `scoped(db, tenant)` (the tenant's rows only) or from `unscoped(db, reason)`
+ * (a query that spans tenants on purpose, with the reason written down); `tenant-scope.test.ts` fails on
+ * any other. The tables are those with both columns, so a new tenant table is covered by its migration.
+ */
+export type TenantTable = {
+  [T in keyof Database]: Database[T] extends { organization_id: unknown; environment: unknown } ? T : never;
+}[keyof Database];
+
+/** Tenant tables whose rows have an `id`: the ones the by-id helpers below serve. */
+export type TenantTableWithId = {
+  [T in TenantTable]: Database[T] extends { id: string } ? T : never;
+}[TenantTable];
+
+/** A row to insert into a tenant table: the tenant's columns are filled from the tenant. */
+export type TenantInsert<T extends TenantTable> = Omit<
+  Insertable<Database[T]>,
+  'organization_id' | 'environment'
+>;
+
+/** What `scoped` answers: Kysely's four statements on tenant tables, each already bound to the tenant. */
+export interface ScopedDb {
+  /** `SELECT … WHERE organization_id = ? AND environment = ?` — add selections and conditions. */
+  selectFrom<T extends TenantTable>(table: T): SelectQueryBuilder<Database, T, object>;
+  /** `UPDATE … WHERE organization_id = ? AND environment = ?` — add `set` and conditions. */
+  updateTable<T extends TenantTable>(table: T): UpdateQueryBuilder<Database, T, T, UpdateResult>;
+  /** `DELETE … WHERE organization_id = ? AND environment = ?` — add conditions. */
+  deleteFrom<T extends TenantTable>(table: T): DeleteQueryBuilder<Database, T, DeleteResult>;
+  /** `INSERT` of rows whose `organization_id` and `environment` are the tenant's, whatever they said. */
+  insertInto<T extends TenantTable>(
+    table: T,
+    rows: TenantInsert<T> | readonly TenantInsert<T>[],
+  ): InsertQueryBuilder<Database, T, InsertResult>;
+}
+
+/** `table.organization_id = ? and table.environment = ?`, qualified so joins cannot make it ambiguous. */
+export function tenantCondition(table: string, tenant: Tenant) {
+  return sql<SqlBool>`${sql.ref(`${table}.organization_id`)} = ${tenant.organizationId} and ${sql.ref(
+    `${table}.environment`,
+  )} = ${tenant.environment}`;
+}
+
+/** Queries on tenant tables that see and change the rows of `tenant` only. */
+export function scoped(db: Kysely<Database>, tenant: Tenant): ScopedDb {
+  // Kysely cannot resolve its table-expression types for a generic table name; the casts say what they
+  // are for every concrete name.
+  return {
+    selectFrom<T extends TenantTable>(table: T) {
+      const query = db.selectFrom(table as TenantTable) as unknown as SelectQueryBuilder<Database, T, object>;
+      return query.where(tenantCondition(table, tenant));
+    },
+    updateTable<T extends TenantTable>(table: T) {
+      const query = db.updateTable(table as TenantTable) as unknown as UpdateQueryBuilder<
+        Database,
+        T,
+        T,
+        UpdateResult
+      >;
+      return query.where(tenantCondition(table, tenant));
+    },
+    deleteFrom<T extends TenantTable>(table: T) {
+      const query = db.deleteFrom(table as TenantTable) as unknown as DeleteQueryBuilder<
+        Database,
+        T,
+        DeleteResult
+      >;
+      return query.where(tenantCondition(table, tenant));
+    },
+    insertInto<T extends TenantTable>(table: T, rows: TenantInsert<T> | readonly TenantInsert<T>[]) {
+      const own = { organization_id: tenant.organizationId, environment: tenant.environment };
+      const values = Array.isArray(rows) ? rows.map((row) => ({ ...row, ...own })) : { ...rows, ...own };
+      return db.insertInto(table).values(values as never);
+    },
+  };
+}
+
+/**
+ * The database for a query on tenant tables that spans tenants on purpose (the worker claiming jobs,
+ * retention sweeps, a key found by its hash). `reason` says why; the scope check requires it.
+ */
+export function unscoped(db: Kysely<Database>, reason: string): Kysely<Database> {
+  void reason;
+  return db;
+}
+
+/** One row of the tenant's `table` by id. */
+export async function findById<T extends TenantTableWithId>(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  table: T,
+  id: string,
+): Promise<Selectable<Database[T]> | undefined> {
+  const row = await scoped(db, tenant)
+    .selectFrom(table)
+    .selectAll()
+    .where(sql.ref(`${table}.id`), '=', id)
+    .executeTakeFirst();
+  return row as Selectable<Database[T]> | undefined;
+}
+
+/** Updates one row of the tenant's `table` by id; answers how many rows changed (0 or 1). */
+export async function updateById<T extends TenantTableWithId>(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  table: T,
+  id: string,
+  changes: Updateable<Database[T]>,
+): Promise<number> {
+  const result = await scoped(db, tenant)
+    .updateTable(table)
+    .set(changes as never)
+    .where(sql.ref(`${table}.id`), '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Deletes one row of the tenant's `table` by id; answers how many rows went (0 or 1). */
+export async function deleteById<T extends TenantTableWithId>(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  table: T,
+  id: string,
+): Promise<number> {
+  const result = await scoped(db, tenant)
+    .deleteFrom(table)
+    .where(sql.ref(`${table}.id`), '=', id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
