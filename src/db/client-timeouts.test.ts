@@ -11,7 +11,7 @@ import {
   type Answer,
 } from '../../test/helpers/app.js';
 import { startFreezableProxy, type FreezableProxy } from '../../test/helpers/freezable-proxy.js';
-import { isDatabaseUnavailable } from '../http/errors.js';
+import { isDatabaseUnavailable } from './errors.js';
 import { createDb } from './index.js';
 
 /**

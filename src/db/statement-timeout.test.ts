@@ -9,7 +9,7 @@ import {
   createTestDatabase,
   type TestApp,
 } from '../../test/helpers/app.js';
-import { isDatabaseUnavailable } from '../http/errors.js';
+import { isDatabaseUnavailable } from './errors.js';
 import { createDb, migrateDatabase } from './index.js';
 import { migrations } from './migrations/index.js';
 

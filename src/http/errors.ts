@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay from 'find-my-way';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import {
   AppError,
   ERROR_STATUS,
@@ -65,52 +66,10 @@ function withProblem(code: ErrorCode, message: string, location = 'body'): AppEr
   return invalidInput([{ field: '', reason: message }], message, { location });
 }
 
-/** PostgreSQL SQLSTATEs of an overloaded, restarting or unreachable database (never the caller's fault). */
-const DATABASE_UNAVAILABLE_CODES = new Set([
-  '53300', // too_many_connections
-  '57P01', // admin_shutdown (connections killed)
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '57014', // query_canceled (statement timeout)
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006', // connection exceptions
-  '40001', // serialization_failure
-  '40P01', // deadlock_detected
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'SQLITE_BUSY',
-  'SQLITE_LOCKED',
-]);
-
-/**
- * pg's messages for a pool with no free connection in time, a connection that could not be opened in
- * time, a query that got no answer in time (`query_timeout`: the server is frozen or unreachable) and
- * a connection lost or cut meanwhile.
- */
-const DATABASE_UNAVAILABLE_MESSAGES =
-  /(timeout exceeded when trying to connect|Connection terminated unexpectedly|Connection terminated due to connection timeout|timeout expired|Query read timeout|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
-
-/**
- * True for failures that say "try again shortly" about the database: a full or unreachable pool, a
- * frozen server, a killed connection, a busy SQLite file. The request's transaction did not commit
- * (or, for a COMMIT that got no answer, its outcome is unknown: a retry with the same
- * `Idempotency-Key` finds out).
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && DATABASE_UNAVAILABLE_CODES.has(code)) return true;
-  return DATABASE_UNAVAILABLE_MESSAGES.test(error.message);
-}
-
 /** The one place an error becomes a response: the envelope, never a stack trace or SQL. */
 export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (error instanceof AppError) return error;
+  // The database says "try again shortly" (each dialect classifies its own errors).
   if (isDatabaseUnavailable(error)) {
     return new AppError('SERVICE_UNAVAILABLE', 'The service is busy; retry shortly', undefined, {
       'Retry-After': '1',

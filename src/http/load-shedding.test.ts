@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { call, createTenant, createTestApp, type Tenant, type TestApp } from '../../test/helpers/app.js';
-import { isDatabaseUnavailable, toAppError } from './errors.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { toAppError } from './errors.js';
 
 /**
  * Over a limit (here a heap limit every process exceeds, so the state is certain) and once armed after

@@ -18,6 +18,17 @@ export interface DialectCapabilities {
 }
 
 /**
+ * What a failed query says about the database, when it says "try again shortly" (the request's
+ * transaction did not commit, or for a COMMIT that got no answer its outcome is unknown):
+ * - `unavailable`: the database cannot be reached or refuses connections (full, restarting, cut off);
+ * - `timeout`: a statement ran, or waited for its answer, longer than allowed;
+ * - `conflict`: the transaction lost to a concurrent one (serialization failure, deadlock);
+ * - `busy`: another connection holds the lock (SQLite's single writer).
+ * Each dialect classifies its own errors (`dialects/<name>.errors.ts`); see `db/errors.ts`.
+ */
+export type DatabaseErrorKind = 'unavailable' | 'timeout' | 'conflict' | 'busy';
+
+/**
  * Wakes workers when work is enqueued. PostgreSQL uses `LISTEN/NOTIFY` (a notification sent inside a
  * transaction is delivered when it commits, to every process); SQLite, whose worker is in-process, an
  * in-memory event.
