@@ -224,10 +224,18 @@ export function registerConnectionHandling(app: FastifyInstance): void {
   });
 }
 
+/** Whether a body follows the request's headers (chunked, or a Content-Length above 0). */
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /** What `registerConnectionHandling` does to one answer (also for answers that skip the hooks). */
 export function answerConnection(request: IncomingMessage, reply: FastifyReply, closing = false): void {
-  // `complete` is undefined on requests made by `inject`: they have no connection.
-  if (request.complete === false) {
+  // `complete` is undefined on requests made by `inject`: they have no connection. A request without a
+  // body is not complete yet while it is routed (Node marks it once the handler has started): nothing
+  // of it is left to arrive.
+  if (request.complete === false && hasBody(request)) {
     reply.header('Connection', 'close');
     closeAfterBody(request);
     return;
