@@ -76,7 +76,7 @@ import { createAiProvider, type AiProvider } from './ai/index.js';
 import { MediaSchema, mediaRoutes, type MediaContext } from './modules/media/index.js';
 import { CaptionDraftSchema, generationRoutes } from './modules/generation/index.js';
 import { AppError } from './shared/errors.js';
-import { CHANGELOG, VERSION } from './version.js';
+import { CHANGELOG, VERSION } from './shared/version.js';
 
 export interface AppDeps {
   config: Config;

@@ -24,7 +24,7 @@ import { CountCache } from './db/count-cache.js';
 import { createConnectorRegistry } from './platforms/index.js';
 import { SecretBox } from './shared/secret-box.js';
 import { makePrivateDir, tightenDataDir } from './shared/private-files.js';
-import { Queue } from './worker/queue.js';
+import { Queue } from './db/queue/queue.js';
 
 export interface Runtime extends AppDeps {
   secretKey: Buffer;

@@ -4,7 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import type { CursorCodec } from '../shared/cursor.js';
 import type { CountCache } from '../db/count-cache.js';
 import type { DialectCapabilities } from '../db/dialects/types.js';
-import type { Queue } from '../worker/queue.js';
+import type { Queue } from '../db/queue/queue.js';
 
 /** What every service function needs: the database, the time and the cursor signer. */
 export interface ServiceContext {

@@ -25,8 +25,9 @@ import type { ConnectorRegistry } from '../platforms/registry.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { Worker, type WorkerOptions } from './worker.js';
 
-export { Worker, JobError, type JobHandler, type JobContext } from './worker.js';
-export { Queue, QUEUE_CHANNEL } from './queue.js';
+export { Worker } from './worker.js';
+export { JobError, type JobHandler, type JobContext } from '../db/queue/contract.js';
+export { Queue, QUEUE_CHANNEL } from '../db/queue/queue.js';
 
 export interface WorkerDeps {
   config: Config;

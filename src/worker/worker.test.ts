@@ -5,8 +5,9 @@ import { createTestDatabase, dialects, ManualClock, type TestDatabase } from '..
 import type { Database } from '../db/database.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { systemClock } from '../shared/clock.js';
-import { Queue, QUEUE_CHANNEL } from './queue.js';
-import { JobError, Worker, type JobHandler, type WorkerOptions } from './worker.js';
+import { Queue, QUEUE_CHANNEL } from '../db/queue/queue.js';
+import { JobError, type JobHandler } from '../db/queue/contract.js';
+import { Worker, type WorkerOptions } from './worker.js';
 
 /**
  * The Worker on both databases: exactly-once execution with several workers, crash recovery through

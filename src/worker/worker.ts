@@ -4,57 +4,15 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
 import { clip } from '../shared/text.js';
-import type { Queue } from './queue.js';
+import type { Queue } from '../db/queue/queue.js';
 import type { JobRow } from '../db/tables/queue.js';
-
-/** Longest error a job keeps (`last_error`, shown as a job's `error.message`): a longer message is cut. */
-export const MAX_JOB_ERROR_LENGTH = 2000;
-
-/** What a handler throws to say whether and when its job may be tried again. */
-export class JobError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    /** Wait at least this long before the next attempt (e.g. a platform's `Retry-After`). */
-    readonly retryAfterMs?: number,
-    /** Stored as the job's result when it fails for good. */
-    readonly result?: unknown,
-  ) {
-    super(message);
-    this.name = 'JobError';
-  }
-}
-
-export interface JobContext {
-  job: JobRow;
-  payload: unknown;
-  workerId: string;
-  /** True while this worker still holds the job's lease: check it before an irreversible call. */
-  holdsLease(): Promise<boolean>;
-  /**
-   * Completes the job inside `db` (the handler's own transaction), so that the job's end and the
-   * change it made commit together. Answers false when the lease was lost (do not commit then).
-   */
-  complete(db: Kysely<Database>, result?: unknown): Promise<boolean>;
-}
-
-export interface JobHandler {
-  /** Runs one attempt. Returning completes the job (unless the handler already called `complete`). */
-  run(context: JobContext): Promise<unknown>;
-  /** Seconds before attempt n+1 (the last value repeats). */
-  retryDelays: number[];
-  /**
-   * Called when the job fails for good (last attempt, or a non-retryable error), in the same
-   * transaction that marks it failed.
-   */
-  onDeadLetter?(db: Kysely<Database>, job: JobRow, error: JobError | Error): Promise<void>;
-}
-
-export interface PeriodicTask {
-  name: string;
-  everyMs: number;
-  run(): Promise<void>;
-}
+import {
+  JobError,
+  MAX_JOB_ERROR_LENGTH,
+  type JobContext,
+  type JobHandler,
+  type PeriodicTask,
+} from '../db/queue/contract.js';
 
 export interface WorkerOptions {
   queue: Queue;

@@ -9,7 +9,7 @@ import {
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { JobError, type JobHandler, type PeriodicTask } from '../../worker/worker.js';
+import { JobError, type JobHandler, type PeriodicTask } from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
 import { storeSnapshot } from './analytics.snapshots.js';
 import type { NewPostMetricsRow } from '../../db/tables/analytics.js';

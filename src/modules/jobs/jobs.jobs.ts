@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { JobError, type JobContext, type JobHandler, type PeriodicTask } from '../../worker/worker.js';
+import { JobError, type JobContext, type JobHandler, type PeriodicTask } from '../../db/queue/contract.js';
 import type { JobRow } from '../../db/tables/queue.js';
 import { recordEvent } from '../events/index.js';
 import { purgeFinishedJobs } from './jobs.retention.js';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Count, DateTime, Id, ListQuery, Nullable, Url } from '../../http/schemas.js';
 import { JOB_STATUSES } from '../../db/tables/queue.js';
-import { MAX_JOB_ERROR_LENGTH } from '../../worker/worker.js';
+import { MAX_JOB_ERROR_LENGTH } from '../../db/queue/contract.js';
 import { ITEM_ERROR_LIMITS, MAX_JOB_OUTPUT_LENGTH } from './jobs.types.js';
 import { JOB_ERRORS_SHOWN } from './jobs.service.js';
 

@@ -4,7 +4,7 @@ import { PlatformError, type PublishMedia, type PublishRequest } from '../../pla
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { JobError, type JobHandler } from '../../worker/worker.js';
+import { JobError, type JobHandler } from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
 import { recordEvent } from '../events/index.js';
 import { PUBLISH_JOB, sweepDuePosts, type PublishJobPayload } from './posts.publishing.js';

@@ -1,10 +1,10 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
-import type { Database } from '../db/database.js';
-import type { DbHandle } from '../db/index.js';
-import type { Clock } from '../shared/clock.js';
-import { newId } from '../shared/ids.js';
-import type { Tenant } from '../shared/tenant.js';
-import type { JobRow } from '../db/tables/queue.js';
+import type { Database } from '../database.js';
+import type { DbHandle } from '../index.js';
+import type { Clock } from '../../shared/clock.js';
+import { newId } from '../../shared/ids.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { JobRow } from '../tables/queue.js';
 
 export const QUEUE_CHANNEL = 'audenci_jobs';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, dialects, ManualClock, type TestDatabase } from '../../test/helpers/app.js';
-import { openPostgres } from '../db/dialects/postgres.js';
-import { createOrganization } from '../modules/organizations/index.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import { createTestDatabase, dialects, ManualClock, type TestDatabase } from '../../../test/helpers/app.js';
+import { openPostgres } from '../dialects/postgres.js';
+import { createOrganization } from '../../modules/organizations/index.js';
+import { createRuntime, type Runtime } from '../../runtime.js';
 import { Queue, QUEUE_CHANNEL } from './queue.js';
 
 /**

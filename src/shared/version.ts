@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+/** The package root: src/shared (or dist/shared once built) is two levels below it. */
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function readText(name: string): string {
   return readFileSync(`${root}/${name}`, 'utf8');
