@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { benchConfig } from './bench-config.js';
 import { createBrand } from '../src/modules/brands/brands.service.js';
-import { createJobTypeRegistry } from '../src/modules/jobs/index.js';
+import { createJobTypeRegistry } from '../src/worker/job-types.js';
 import { getJob, submitJob, type JobsContext } from '../src/modules/jobs/jobs.service.js';
 import { createOrganization } from '../src/modules/organizations/organizations.service.js';
 import { createRuntime } from '../src/runtime.js';

@@ -14,7 +14,6 @@ import {
 import { RedisRateLimitStore, registerRateLimitMetrics } from './http/redis-rate-limit.js';
 import type { DependencyCheck } from './http/operations.routes.js';
 import { AuthFailureThrottle } from './http/auth-throttle.js';
-import { createJobTypeRegistry } from './modules/jobs/index.js';
 import { createMediaContext } from './modules/media/index.js';
 import { createAiProvider } from './ai/index.js';
 import { KeyAuthenticator, KeyUsage } from './modules/keys/index.js';
@@ -24,6 +23,7 @@ import { CountCache } from './db/count-cache.js';
 import { createConnectorRegistry } from './platforms/index.js';
 import { SecretBox } from './shared/secret-box.js';
 import { makePrivateDir, tightenDataDir } from './shared/private-files.js';
+import { createJobTypeRegistry } from './worker/job-types.js';
 import { Queue } from './db/queue/queue.js';
 
 export interface Runtime extends AppDeps {

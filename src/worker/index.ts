@@ -17,12 +17,13 @@ import {
   metricsSyncHandler,
   scheduleMetricSyncs,
 } from '../modules/analytics/analytics.sync.js';
-import { createJobTypeRegistry, jobsWorkerParts, type JobTypeRegistry } from '../modules/jobs/index.js';
+import { jobsWorkerParts, type JobTypeRegistry } from '../modules/jobs/index.js';
 import { publishingMedia, sweepMediaTemporary, type MediaContext } from '../modules/media/index.js';
 import { postsWorkerParts } from '../modules/posts/posts.jobs.js';
 import { webhooksWorkerParts } from '../modules/webhooks/index.js';
 import type { ConnectorRegistry } from '../platforms/registry.js';
 import type { SecretBox } from '../shared/secret-box.js';
+import { createJobTypeRegistry } from './job-types.js';
 import { Worker, type WorkerOptions } from './worker.js';
 
 export { Worker } from './worker.js';

@@ -5,7 +5,7 @@
  * kills it with SIGKILL to simulate a crash (no release, no graceful stop).
  */
 import { loadConfig } from '../../src/config/index.js';
-import { createJobTypeRegistry } from '../../src/modules/jobs/index.js';
+import { createJobTypeRegistry } from '../../src/worker/job-types.js';
 import { createRuntime } from '../../src/runtime.js';
 import { createWorker } from '../../src/worker/index.js';
 import { rowsJobType } from './job-types.js';

@@ -3,7 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import { inputProblems } from '../../http/input-checks.js';
 import { validatorCompiler } from '../../http/validation.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
-import type { JobTypeHandler } from '../jobs/jobs.types.js';
+import type { JobTypeHandler } from '../jobs/index.js';
 import { countPosts } from './analytics.repository.js';
 import { analyticsQueryProperties } from './analytics.schemas.js';
 import {

@@ -1,5 +1,4 @@
 export { JobTypeRegistry } from './jobs.registry.js';
-export { createJobTypeRegistry } from './jobs.catalog.js';
 export { jobsRoutes, type JobsRouteDeps } from './jobs.routes.js';
 export { JobSchema, ItemErrorSchema } from './jobs.schemas.js';
 export { jobsWorkerParts, type JobsWorkerDeps } from './jobs.jobs.js';

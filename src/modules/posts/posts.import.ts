@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 import { recordEvents } from '../events/index.js';
-import type { ItemError, JobTypeHandler } from '../jobs/jobs.types.js';
+import type { ItemError, JobTypeHandler } from '../jobs/index.js';
 import { CsvSyntaxError, parseCsv, type CsvRecord } from './posts.csv.js';
 import { itemError, JOB_MAX_ITEMS, payloadChecker, payloadError } from './posts.job-common.js';
 import { parseCreateItem } from './posts.items.js';

@@ -3,7 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { inputProblems, type InputCheck } from '../../http/input-checks.js';
 import { validatorCompiler } from '../../http/validation.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
-import type { ChunkContext, ChunkResult, ItemError } from '../jobs/jobs.types.js';
+import type { ChunkContext, ChunkResult, ItemError } from '../jobs/index.js';
 
 /** Most items a bulk job takes (the API's batches take 100). */
 export const JOB_MAX_ITEMS = 100_000;

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AppError, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
-import type { JobTypeHandler } from '../jobs/jobs.types.js';
+import type { JobTypeHandler } from '../jobs/index.js';
 import { csvRecord } from './posts.csv.js';
 import { IMPORT_COLUMNS, importJobType } from './posts.import.js';
 import { eachItem, JOB_MAX_ITEMS, payloadChecker, payloadError } from './posts.job-common.js';
