@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '../../shared/retry.js';
 import { OutboundError, safeFetch } from '../../shared/safe-fetch.js';
 import { UnsafeUrlError, type LookupFn } from '../../shared/ssrf.js';
 import type { AttemptOutcome } from '../../db/tables/webhooks.js';
@@ -22,21 +23,6 @@ export interface AttemptResult {
   error: string | null;
   /** From `Retry-After` on 429 and 503, capped at MAX_RETRY_AFTER_MS. */
   retryAfterMs?: number;
-}
-
-/** `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), in ms from `now`; capped. */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  let ms: number;
-  if (/^\d+$/.test(text)) ms = Number(text) * 1000;
-  else {
-    // HTTP-dates (IMF-fixdate and the obsolete forms) start with the day's name.
-    const at = /^[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN;
-    if (Number.isNaN(at)) return undefined;
-    ms = at - now;
-  }
-  return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }
 
 /**
@@ -77,7 +63,7 @@ export async function sendAttempt(
       error: ok ? null : `The endpoint answered HTTP ${res.status}`,
       retryAfterMs:
         res.status === 429 || res.status === 503
-          ? parseRetryAfter(res.headers.get('retry-after'), now)
+          ? parseRetryAfter(res.headers.get('retry-after'), now, MAX_RETRY_AFTER_MS)
           : undefined,
     };
   } catch (error) {

@@ -4,7 +4,6 @@ import { Webhook } from 'standardwebhooks';
 import { toEvent } from '../events/index.js';
 import type { EventRow } from '../../db/tables/events.js';
 import { eventPayload, subscribes } from './webhooks.fanout.js';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter } from './webhooks.send.js';
 import { generateSecret, sign, signatureHeaders } from './webhooks.signing.js';
 
 describe('webhook signing (Standard Webhooks)', () => {
@@ -73,19 +72,5 @@ describe('webhook payloads', () => {
     assert.equal(subscribes('["post.created","post.failed"]', 'post.failed'), true);
     assert.equal(subscribes('["post.created"]', 'post.failed'), false);
     assert.equal(subscribes('["*"]', 'campaign.started'), true);
-  });
-});
-
-describe('Retry-After', () => {
-  const now = Date.parse('2026-06-01T12:00:00Z');
-  it('takes delay-seconds or an HTTP-date, never below zero, capped at an hour', () => {
-    assert.equal(parseRetryAfter('30', now), 30_000);
-    assert.equal(parseRetryAfter(' 0 ', now), 0);
-    assert.equal(parseRetryAfter('Mon, 01 Jun 2026 12:02:00 GMT', now), 120_000);
-    assert.equal(parseRetryAfter('Mon, 01 Jun 2026 11:00:00 GMT', now), 0);
-    assert.equal(parseRetryAfter('86400', now), MAX_RETRY_AFTER_MS);
-    assert.equal(parseRetryAfter('soon', now), undefined);
-    assert.equal(parseRetryAfter('-5', now), undefined);
-    assert.equal(parseRetryAfter(null, now), undefined);
   });
 });
