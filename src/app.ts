@@ -35,7 +35,8 @@ import { keysRoutes, type KeyAuthenticator, type KeyUsage } from './modules/keys
 import { ApiKeySchema, ApiKeyWithSecretSchema } from './modules/keys/keys.schemas.js';
 import { OrganizationSchema, organizationsRoutes } from './modules/organizations/index.js';
 import { CampaignSchema, campaignsRoutes } from './modules/campaigns/index.js';
-import { PostSchema, postsRoutes, ValidationReportSchema } from './modules/posts/index.js';
+import { PostSchema, postsResource, postsRoutes, ValidationReportSchema } from './modules/posts/index.js';
+import { campaignPostsRoutes } from './modules/posts/posts.campaign.routes.js';
 import {
   MetricsSnapshotSchema,
   PostAnalyticsSchema,
@@ -297,7 +298,11 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(postsRoutes, routeDeps);
     await scope.register(postAnalyticsRoutes, routeDeps);
     await scope.register(accountAnalyticsRoutes, routeDeps);
-    await scope.register(campaignsRoutes, routeDeps);
+    await scope.register(campaignsRoutes, {
+      ...routeDeps,
+      afterDelete: (tenant) => ctx.counts.invalidate(postsResource(tenant)),
+    });
+    await scope.register(campaignPostsRoutes, routeDeps);
     await scope.register(platformsRoutes, routeDeps);
     await scope.register(eventsRoutes, routeDeps);
     await scope.register(analyticsRoutes, routeDeps);
