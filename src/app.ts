@@ -48,7 +48,7 @@ import {
   accountAnalyticsRoutes,
 } from './modules/analytics/analytics.accounts.js';
 import { PlatformRulesSchema, platformsRoutes } from './modules/platforms/index.js';
-import { EventSchema, WebhookEventSchema, eventsRoutes } from './modules/events/index.js';
+import { EventSchema, eventsRoutes } from './modules/events/index.js';
 import { CommentSchema, commentsRoutes } from './modules/comments/index.js';
 import { accountsContext, getPublishingAccount } from './modules/accounts/index.js';
 import {
@@ -63,6 +63,7 @@ import {
   WebhookDeliverySchema,
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
+  WebhookEventSchema,
   webhooksRoutes,
 } from './modules/webhooks/index.js';
 import {

@@ -7,6 +7,6 @@ export {
   type Event,
   type NewEvent,
 } from './events.service.js';
-export { EventSchema, EventTypeSchema, WebhookEventSchema } from './events.schemas.js';
+export { EventSchema, EventTypeSchema } from './events.schemas.js';
 export { eventsRoutes } from './events.routes.js';
 export { purgeOldEvents, type EventRetentionReport } from './events.retention.js';

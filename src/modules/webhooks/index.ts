@@ -6,4 +6,5 @@ export {
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
 } from './webhooks.schemas.js';
+export { eventProperties, WebhookEventSchema } from './webhooks.payload.schemas.js';
 export { webhooksRoutes, type WebhooksRouteDeps } from './webhooks.routes.js';

@@ -3,7 +3,6 @@ import type { Database } from '../../db/database.js';
 import { toIso } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
-// Types only: the events module calls enqueueDeliveries, so a runtime import back would be a cycle.
 import type { EventRow } from '../../db/tables/events.js';
 import type { ServiceContext } from '../context.js';
 import * as repo from './webhooks.repository.js';

@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { readOnlyFields } from '../../http/read-only.js';
 import { Count, DateTime, Id, Int32, ListQuery, Nullable } from '../../http/schemas.js';
-// The schema file directly, not the events index: that one leads back here through recordEvent.
-import { WEBHOOK_EVENT_TYPES, WebhookEventSchema } from '../events/events.schemas.js';
 import { EVENT_TYPES } from '../../db/tables/events.js';
+import { WEBHOOK_EVENT_TYPES, WebhookEventSchema } from './webhooks.payload.schemas.js';
 import { RESPONSE_BODY_BYTES } from './webhooks.send.js';
 import {
   ATTEMPT_ERROR_LENGTH,
