@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
+import { scheduledDelay } from '../shared/retry.js';
 import { clip } from '../shared/text.js';
 import type { Queue } from '../db/queue/queue.js';
 import type { JobRow } from '../db/tables/queue.js';
@@ -203,9 +204,8 @@ export class Worker {
       const message = clip(error.message, MAX_JOB_ERROR_LENGTH);
       try {
         if (retryable && job.attempts < job.max_attempts) {
-          const delays = handler.retryDelays.length ? handler.retryDelays : [5];
-          const delayMs = delays[Math.min(job.attempts - 1, delays.length - 1)]! * 1000;
-          const wait = Math.max(delayMs, error instanceof JobError ? (error.retryAfterMs ?? 0) : 0);
+          const retryAfterMs = error instanceof JobError ? error.retryAfterMs : undefined;
+          const wait = scheduledDelay(handler.retryDelays, job.attempts, retryAfterMs);
           await queue.retry(db, this.id, job.id, clock.now() + wait, message);
           this.options.onJobDone?.(job, 'retried');
         } else {
