@@ -126,7 +126,7 @@ export async function startConnect(
     );
   }
   await repo.purgeStates(ctx.db, now - STATE_RETENTION_MS);
-  await repo.insertState(ctx.db, {
+  await repo.insertState(ctx.db, tenant, {
     state,
     organization_id: tenant.organizationId,
     environment: tenant.environment,

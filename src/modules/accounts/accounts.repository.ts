@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { deleteById, findById, scoped, unscoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type {
   AccountStatus,
@@ -13,8 +14,12 @@ export type AccountChanges = Partial<
   Omit<SocialAccountsTable, 'id' | 'organization_id' | 'environment' | 'created_at'>
 >;
 
-export async function insertAccount(db: Kysely<Database>, row: NewSocialAccountRow): Promise<void> {
-  await db.insertInto('social_accounts').values(row).execute();
+export async function insertAccount(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  row: NewSocialAccountRow,
+): Promise<void> {
+  await scoped(db, tenant).insertInto('social_accounts', row).execute();
 }
 
 export async function findAccount(
@@ -22,13 +27,7 @@ export async function findAccount(
   tenant: Tenant,
   id: string,
 ): Promise<SocialAccountRow | undefined> {
-  return db
-    .selectFrom('social_accounts')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(db, tenant, 'social_accounts', id);
 }
 
 /** By id alone: for the worker, which acts on an account found by a sweep, not for a request. */
@@ -36,7 +35,11 @@ export async function findAccountById(
   db: Kysely<Database>,
   id: string,
 ): Promise<SocialAccountRow | undefined> {
-  return db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  return unscoped(db, 'the worker acts on an account a sweep across tenants found')
+    .selectFrom('social_accounts')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /** The account a platform identity is connected as, for one brand (the unique key of the table). */
@@ -45,11 +48,9 @@ export async function findByIdentity(
   tenant: Tenant,
   identity: { brandId: string; platform: string; platformAccountId: string },
 ): Promise<SocialAccountRow | undefined> {
-  return db
+  return scoped(db, tenant)
     .selectFrom('social_accounts')
     .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('platform', '=', identity.platform)
     .where('platform_account_id', '=', identity.platformAccountId)
     .where('brand_id', '=', identity.brandId)
@@ -63,11 +64,7 @@ export interface AccountFilters {
 }
 
 export function accountsQuery(db: Kysely<Database>, tenant: Tenant, filters: AccountFilters) {
-  let query = db
-    .selectFrom('social_accounts')
-    .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment);
+  let query = scoped(db, tenant).selectFrom('social_accounts').selectAll();
   if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
   if (filters.platform !== undefined) query = query.where('platform', '=', filters.platform);
   if (filters.status !== undefined) query = query.where('status', '=', filters.status);
@@ -76,25 +73,20 @@ export function accountsQuery(db: Kysely<Database>, tenant: Tenant, filters: Acc
 
 export async function updateAccount(
   db: Kysely<Database>,
+  tenant: Tenant,
   id: string,
   changes: AccountChanges,
   /** Compare-and-set: only if the stored access token is still this one (nobody refreshed meanwhile). */
   expectedAccessToken?: string,
 ): Promise<number> {
-  let query = db.updateTable('social_accounts').set(changes).where('id', '=', id);
+  let query = scoped(db, tenant).updateTable('social_accounts').set(changes).where('id', '=', id);
   if (expectedAccessToken !== undefined) query = query.where('access_token_enc', '=', expectedAccessToken);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
 export async function deleteAccount(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
-  const result = await db
-    .deleteFrom('social_accounts')
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteById(db, tenant, 'social_accounts', id);
 }
 
 /** Posts that will publish through the account soon or right now: they block a disconnect. */
@@ -103,11 +95,9 @@ export async function countPendingPosts(
   tenant: Tenant,
   accountId: string,
 ): Promise<number> {
-  const row = await db
+  const row = await scoped(db, tenant)
     .selectFrom('posts')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('social_account_id', '=', accountId)
     .where('status', 'in', ['SCHEDULED', 'PUBLISHING'])
     .executeTakeFirst();
@@ -128,7 +118,7 @@ export async function dueForRefresh(
   before: number,
   limit: number,
 ): Promise<DueAccount[]> {
-  const rows = await db
+  const rows = await unscoped(db, 'the token refresh sweep spans tenants')
     .selectFrom('social_accounts')
     .select(['id', 'organization_id', 'environment', 'platform', 'token_expires_at'])
     .where('status', '=', 'connected')
@@ -141,16 +131,23 @@ export async function dueForRefresh(
   return rows as DueAccount[];
 }
 
-export async function insertState(db: Kysely<Database>, row: OAuthStateRow): Promise<void> {
-  await db.insertInto('oauth_states').values(row).execute();
+export async function insertState(db: Kysely<Database>, tenant: Tenant, row: OAuthStateRow): Promise<void> {
+  await scoped(db, tenant).insertInto('oauth_states', row).execute();
 }
 
 /** Reads and deletes a state in one statement: of two concurrent callbacks, one gets the row. */
 export async function consumeState(db: Kysely<Database>, state: string): Promise<OAuthStateRow | undefined> {
-  return db.deleteFrom('oauth_states').where('state', '=', state).returningAll().executeTakeFirst();
+  return unscoped(db, 'the OAuth callback knows its state alone; the state names the tenant')
+    .deleteFrom('oauth_states')
+    .where('state', '=', state)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Housekeeping: states that expired before `before` will never be used. */
 export async function purgeStates(db: Kysely<Database>, before: number): Promise<void> {
-  await db.deleteFrom('oauth_states').where('expires_at', '<', before).execute();
+  await unscoped(db, 'housekeeping of every tenant')
+    .deleteFrom('oauth_states')
+    .where('expires_at', '<', before)
+    .execute();
 }

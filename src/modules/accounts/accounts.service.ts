@@ -177,7 +177,7 @@ export async function saveConnectedAccount(
       updated_at: existing ? Math.max(now, existing.updated_at + 1) : now,
     };
     if (existing) {
-      await repo.updateAccount(ctx.db, id, fields);
+      await repo.updateAccount(ctx.db, tenant, id, fields);
       return { ...existing, ...fields };
     }
     const row: SocialAccountRow = {
@@ -192,7 +192,7 @@ export async function saveConnectedAccount(
       created_at: now,
     };
     try {
-      await repo.insertAccount(ctx.db, row);
+      await repo.insertAccount(ctx.db, tenant, row);
       return row;
     } catch (error) {
       // A concurrent callback inserted the same identity first (unique key): update that row instead.
@@ -267,6 +267,7 @@ const REFRESH_FAILURE_STATUS: Partial<Record<PlatformError['kind'], AccountStatu
 export async function refreshAccount(ctx: AccountsContext, accountId: string): Promise<SocialAccount> {
   const row = await repo.findAccountById(ctx.db, accountId);
   if (!row) throw notFound('social account', accountId);
+  const tenant: Tenant = { organizationId: row.organization_id, environment: row.environment };
   if (row.status === 'expired' || row.status === 'revoked') {
     throw new AppError('CONFLICT', `The social account is ${row.status}; connect it again`, {
       problem: 'account_not_connected',
@@ -288,7 +289,7 @@ export async function refreshAccount(ctx: AccountsContext, accountId: string): P
       last_error: clip(`${error.code}: ${error.message}`, MAX_ACCOUNT_ERROR_LENGTH),
       updated_at: Math.max(ctx.clock.now(), row.updated_at + 1),
     };
-    const updated = await repo.updateAccount(ctx.db, row.id, changes, row.access_token_enc);
+    const updated = await repo.updateAccount(ctx.db, tenant, row.id, changes, row.access_token_enc);
     if (error.retryable) throw error;
     return toAccount(
       updated > 0 ? { ...row, ...changes } : ((await repo.findAccountById(ctx.db, row.id)) ?? row),
@@ -305,7 +306,7 @@ export async function refreshAccount(ctx: AccountsContext, accountId: string): P
     last_refreshed_at: now,
     updated_at: Math.max(now, row.updated_at + 1),
   };
-  if ((await repo.updateAccount(ctx.db, row.id, changes, row.access_token_enc)) === 0) {
+  if ((await repo.updateAccount(ctx.db, tenant, row.id, changes, row.access_token_enc)) === 0) {
     // Another refresh (or a reconnect) stored newer tokens meanwhile: theirs stand.
     const current = await repo.findAccountById(ctx.db, row.id);
     if (!current) throw notFound('social account', accountId);

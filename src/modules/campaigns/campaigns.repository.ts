@@ -1,10 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { deleteById, findById, scoped, unscoped, updateById } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { CampaignRow, CampaignStatus, NewCampaignRow } from '../../db/tables/campaigns.js';
 
-export async function insertCampaign(db: Kysely<Database>, row: NewCampaignRow): Promise<void> {
-  await db.insertInto('campaigns').values(row).execute();
+export async function insertCampaign(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  row: NewCampaignRow,
+): Promise<void> {
+  await scoped(db, tenant).insertInto('campaigns', row).execute();
 }
 
 export async function findCampaign(
@@ -12,13 +17,7 @@ export async function findCampaign(
   tenant: Tenant,
   id: string,
 ): Promise<CampaignRow | undefined> {
-  return db
-    .selectFrom('campaigns')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(db, tenant, 'campaigns', id);
 }
 
 export interface CampaignFilters {
@@ -27,11 +26,7 @@ export interface CampaignFilters {
 }
 
 export function campaignsQuery(db: Kysely<Database>, tenant: Tenant, filters: CampaignFilters) {
-  let query = db
-    .selectFrom('campaigns')
-    .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment);
+  let query = scoped(db, tenant).selectFrom('campaigns').selectAll();
   if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
   if (filters.status !== undefined) query = query.where('status', '=', filters.status);
   return query;
@@ -43,32 +38,21 @@ export async function updateCampaign(
   id: string,
   changes: Partial<Omit<CampaignRow, 'id' | 'organization_id' | 'environment' | 'created_at'>>,
 ): Promise<void> {
-  await db
-    .updateTable('campaigns')
-    .set(changes)
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .execute();
+  await updateById(db, tenant, 'campaigns', id, changes);
 }
 
 export async function deleteCampaign(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
-  const result = await db
-    .deleteFrom('campaigns')
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteById(db, tenant, 'campaigns', id);
 }
 
 /** Sets `started_at` unless another transaction did first; answers the started row. */
 export async function markStarted(
   db: Kysely<Database>,
+  tenant: Tenant,
   id: string,
   now: number,
 ): Promise<CampaignRow | undefined> {
-  return db
+  return scoped(db, tenant)
     .updateTable('campaigns')
     .set({ started_at: now })
     .where('id', '=', id)
@@ -84,7 +68,7 @@ export async function campaignsDueToStart(
   now: number,
   limit: number,
 ): Promise<CampaignRow[]> {
-  return db
+  return unscoped(db, 'the scheduler starts the due campaigns of every tenant')
     .selectFrom('campaigns')
     .selectAll()
     .where('status', '=', 'ACTIVE')

@@ -159,7 +159,7 @@ export async function createCampaignIn(
     created_at: now,
     updated_at: now,
   };
-  await repo.insertCampaign(trx, row);
+  await repo.insertCampaign(trx, tenant, row);
   return (await startIfDue(ctx, trx, row)) ?? row;
 }
 
@@ -175,9 +175,9 @@ export async function startIfDue(
 ): Promise<CampaignRow | undefined> {
   const now = ctx.clock.now();
   if (row.status !== 'ACTIVE' || row.started_at !== null || row.start_date > now) return undefined;
-  const started = await repo.markStarted(db, row.id, now);
-  if (!started) return undefined;
   const tenant: Tenant = { organizationId: row.organization_id, environment: row.environment };
+  const started = await repo.markStarted(db, tenant, row.id, now);
+  if (!started) return undefined;
   await recordEvent(ctx, db, tenant, {
     type: 'campaign.started',
     brandId: row.brand_id,

@@ -1,18 +1,23 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { findById, scoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { EventRow, EventType, NewEventRow } from '../../db/tables/events.js';
 
-export async function insertEvent(db: Kysely<Database>, row: NewEventRow): Promise<void> {
-  await db.insertInto('events').values(row).execute();
+export async function insertEvent(db: Kysely<Database>, tenant: Tenant, row: NewEventRow): Promise<void> {
+  await scoped(db, tenant).insertInto('events', row).execute();
 }
 
 /** Multi-row insert, in slices that stay under both databases' limits on bound parameters. */
-export async function insertEvents(db: Kysely<Database>, rows: NewEventRow[], slice = 500): Promise<void> {
+export async function insertEvents(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  rows: NewEventRow[],
+  slice = 500,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += slice) {
-    await db
-      .insertInto('events')
-      .values(rows.slice(i, i + slice))
+    await scoped(db, tenant)
+      .insertInto('events', rows.slice(i, i + slice))
       .execute();
   }
 }
@@ -22,13 +27,7 @@ export async function findEvent(
   tenant: Tenant,
   id: string,
 ): Promise<EventRow | undefined> {
-  return db
-    .selectFrom('events')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(db, tenant, 'events', id);
 }
 
 export interface EventFilters {
@@ -40,11 +39,7 @@ export interface EventFilters {
 }
 
 export function eventsQuery(db: Kysely<Database>, tenant: Tenant, filters: EventFilters) {
-  let query = db
-    .selectFrom('events')
-    .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment);
+  let query = scoped(db, tenant).selectFrom('events').selectAll();
   if (filters.type !== undefined) query = query.where('type', '=', filters.type);
   if (filters.startDate !== undefined) query = query.where('created_at', '>=', filters.startDate);
   if (filters.endDate !== undefined) query = query.where('created_at', '<', filters.endDate);

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { unscoped } from '../../db/tenant.js';
 import type { Clock } from '../../shared/clock.js';
 import { idBoundary } from '../../shared/ids.js';
 
@@ -34,7 +35,7 @@ export async function purgeOldEvents(
   const eventsBefore = idBoundary('event', cutoff);
   for (;;) {
     const ids = (
-      await db
+      await unscoped(db, 'retention purges old rows of every tenant')
         .selectFrom('events')
         .select('id')
         .where('id', '<', eventsBefore)
@@ -43,7 +44,10 @@ export async function purgeOldEvents(
         .execute()
     ).map((r) => r.id);
     if (ids.length === 0) break;
-    const result = await db.deleteFrom('events').where('id', 'in', ids).executeTakeFirst();
+    const result = await unscoped(db, 'retention purges old rows of every tenant')
+      .deleteFrom('events')
+      .where('id', 'in', ids)
+      .executeTakeFirst();
     report.events += Number(result.numDeletedRows);
     if (ids.length < batchSize) break;
   }
@@ -51,7 +55,7 @@ export async function purgeOldEvents(
   const deliveriesBefore = idBoundary('delivery', cutoff);
   let after = '';
   for (;;) {
-    const rows = await db
+    const rows = await unscoped(db, 'retention purges old rows of every tenant')
       .selectFrom('webhook_deliveries')
       .select(['id', 'status'])
       .where('id', '<', deliveriesBefore)
@@ -63,7 +67,10 @@ export async function purgeOldEvents(
     after = rows.at(-1)!.id;
     const finished = rows.filter((r) => r.status !== 'pending').map((r) => r.id);
     if (finished.length > 0) {
-      const result = await db.deleteFrom('webhook_deliveries').where('id', 'in', finished).executeTakeFirst();
+      const result = await unscoped(db, 'retention purges old rows of every tenant')
+        .deleteFrom('webhook_deliveries')
+        .where('id', 'in', finished)
+        .executeTakeFirst();
       report.deliveries += Number(result.numDeletedRows);
     }
     if (rows.length < batchSize) break;

@@ -65,7 +65,7 @@ export async function recordEvent(
     data: JSON.stringify(event.data),
     created_at: now,
   };
-  await repo.insertEvent(db, row);
+  await repo.insertEvent(db, tenant, row);
   await enqueueDeliveries(ctx, db, row);
   ctx.counts.invalidate(eventsResource(tenant));
   return row;
@@ -92,7 +92,7 @@ export async function recordEvents(
     data: JSON.stringify(event.data),
     created_at: now,
   }));
-  await repo.insertEvents(db, rows);
+  await repo.insertEvents(db, tenant, rows);
   await enqueueDeliveriesMany(ctx, db, tenant, rows);
   ctx.counts.invalidate(eventsResource(tenant));
   return rows;

@@ -204,7 +204,7 @@ export async function commitMedia(
       row.thumbnail_sha256 = thumbnail.key;
       row.thumbnail_size = thumbnail.size;
     }
-    await repo.insertMedia(ctx.db, row);
+    await repo.insertMedia(ctx.db, tenant, row);
   } catch (error) {
     await releaseBlobs(ctx, [row.sha256, row.thumbnail_sha256]).catch(() => undefined);
     throw error;

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { deleteById, findById, scoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { NewPlanRow, PlanRow, PlanStatus } from '../../db/tables/plans.js';
 
-export async function insertPlan(db: Kysely<Database>, row: NewPlanRow): Promise<void> {
-  await db.insertInto('plans').values(row).execute();
+export async function insertPlan(db: Kysely<Database>, tenant: Tenant, row: NewPlanRow): Promise<void> {
+  await scoped(db, tenant).insertInto('plans', row).execute();
 }
 
 export async function findPlan(
@@ -12,13 +13,7 @@ export async function findPlan(
   tenant: Tenant,
   id: string,
 ): Promise<PlanRow | undefined> {
-  return db
-    .selectFrom('plans')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(db, tenant, 'plans', id);
 }
 
 export interface PlanFilters {
@@ -27,11 +22,7 @@ export interface PlanFilters {
 }
 
 export function plansQuery(db: Kysely<Database>, tenant: Tenant, filters: PlanFilters) {
-  let query = db
-    .selectFrom('plans')
-    .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment);
+  let query = scoped(db, tenant).selectFrom('plans').selectAll();
   if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
   if (filters.status !== undefined) query = query.where('status', '=', filters.status);
   return query;
@@ -49,23 +40,15 @@ export async function claimForApply(
   campaignId: string,
   now: number,
 ): Promise<boolean> {
-  const result = await db
+  const result = await scoped(db, tenant)
     .updateTable('plans')
     .set({ status: 'applied', campaign_id: campaignId, applied_at: now, updated_at: now })
     .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('status', '=', 'draft')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
 export async function deletePlan(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
-  const result = await db
-    .deleteFrom('plans')
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteById(db, tenant, 'plans', id);
 }

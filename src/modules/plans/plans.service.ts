@@ -202,7 +202,7 @@ export async function createPlan(
     created_at: now,
     updated_at: now,
   };
-  await repo.insertPlan(ctx.db, row);
+  await repo.insertPlan(ctx.db, tenant, row);
   ctx.counts.invalidate(plansResource(tenant));
   return toPlan(row);
 }

@@ -176,7 +176,7 @@ export const importJobType: JobTypeHandler<ImportPayload> = {
         errors.push(itemError(offset + i, error, item.line));
       }
     }
-    await repo.insertPosts(trx, rows);
+    await repo.insertPosts(trx, tenant, rows);
     await recordEvents(
       ctx,
       trx,

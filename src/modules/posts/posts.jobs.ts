@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { findById, scoped, unscoped } from '../../db/tenant.js';
 import { PlatformError, type PublishMedia, type PublishRequest } from '../../platforms/connector.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { AppError } from '../../shared/errors.js';
@@ -55,7 +56,7 @@ async function markFailed(
   code: string,
   message: string,
 ) {
-  const row = await db
+  const row = await unscoped(db, "the dead-letter hook knows the post by its job's payload alone")
     .updateTable('posts')
     .set({
       status: 'FAILED',
@@ -96,13 +97,7 @@ export function publishHandler(deps: PublishDeps): JobHandler {
     async run(job) {
       const { postId } = job.payload as PublishJobPayload;
       const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
-      const post = await ctx.db
-        .selectFrom('posts')
-        .selectAll()
-        .where('id', '=', postId)
-        .where('organization_id', '=', tenant.organizationId)
-        .where('environment', '=', tenant.environment)
-        .executeTakeFirst();
+      const post = await findById(ctx.db, tenant, 'posts', postId);
       if (!post) return { skipped: 'the post was deleted' };
       if (post.status !== 'PUBLISHING') return { skipped: `the post is ${post.status}` };
 
@@ -138,7 +133,7 @@ export function publishHandler(deps: PublishDeps): JobHandler {
       // Record the attempt before calling the platform; stop if another worker took the job over.
       if (!(await job.holdsLease())) throw new JobError('The lease on this job was lost', true);
       const now = ctx.clock.now();
-      await ctx.db
+      await scoped(ctx.db, tenant)
         .updateTable('posts')
         .set((eb) => ({
           publish_attempts: eb('publish_attempts', '+', 1),
@@ -173,7 +168,7 @@ export function publishHandler(deps: PublishDeps): JobHandler {
       }
 
       await ctx.db.transaction().execute(async (trx) => {
-        const published = await markPublished(trx, postId, {
+        const published = await markPublished(trx, tenant, postId, {
           publishedAt: result.publishedAt,
           platformPostId: result.platformPostId,
           platformUrl: result.platformUrl,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { scoped, unscoped } from '../../db/tenant.js';
 import { validateDraft } from '../../platforms/rules.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -77,12 +78,10 @@ export async function publishNowIn(
   });
   if (violations.length) throw ruleError(existing.platform, violations);
   const now = Math.max(clockNow, existing.updated_at + 1);
-  const updated = await trx
+  const updated = await scoped(trx, tenant)
     .updateTable('posts')
     .set({ status: 'PUBLISHING', updated_at: now })
     .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('status', '=', existing.status)
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) {
@@ -103,7 +102,7 @@ export async function publishNowIn(
 export async function sweepDuePosts(ctx: ServiceContext, maxAttempts: number, limit = 200): Promise<number> {
   const now = ctx.clock.now();
   const due = await ctx.db.transaction().execute(async (trx) => {
-    let candidates = trx
+    let candidates = unscoped(trx, 'the scheduler hands over the due posts of every tenant')
       .selectFrom('posts')
       .select('id')
       .where('status', '=', 'SCHEDULED')
@@ -111,7 +110,7 @@ export async function sweepDuePosts(ctx: ServiceContext, maxAttempts: number, li
       .orderBy('scheduled_for')
       .limit(limit);
     if (ctx.capabilities.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
-    const rows = await trx
+    const rows = await unscoped(trx, 'the due posts just selected, of every tenant')
       .updateTable('posts')
       .set({ status: 'PUBLISHING', updated_at: now })
       .where('id', 'in', candidates)

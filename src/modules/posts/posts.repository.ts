@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { findById, scoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { NewPost, PostRow, PostStatus } from '../../db/tables/posts.js';
 
@@ -35,10 +36,9 @@ function postDateAfter(changes: {
   return sql<number>`coalesce(${value('scheduled_for')}, ${value('published_at')}, created_at)`;
 }
 
-export async function insertPost(db: Kysely<Database>, row: NewPost): Promise<void> {
-  await db
-    .insertInto('posts')
-    .values({ ...row, post_date: postDate(row) })
+export async function insertPost(db: Kysely<Database>, tenant: Tenant, row: NewPost): Promise<void> {
+  await scoped(db, tenant)
+    .insertInto('posts', { ...row, post_date: postDate(row) })
     .execute();
 }
 
@@ -46,11 +46,18 @@ export async function insertPost(db: Kysely<Database>, row: NewPost): Promise<vo
  * Multi-row insert, in slices: 24 columns × 400 rows stays under both databases' limits on bound
  * parameters (SQLite 32,766, PostgreSQL 65,535).
  */
-export async function insertPosts(db: Kysely<Database>, rows: NewPost[], slice = 400): Promise<void> {
+export async function insertPosts(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  rows: NewPost[],
+  slice = 400,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += slice) {
-    await db
-      .insertInto('posts')
-      .values(rows.slice(i, i + slice).map((row) => ({ ...row, post_date: postDate(row) })))
+    await scoped(db, tenant)
+      .insertInto(
+        'posts',
+        rows.slice(i, i + slice).map((row) => ({ ...row, post_date: postDate(row) })),
+      )
       .execute();
   }
 }
@@ -60,13 +67,7 @@ export async function findPost(
   tenant: Tenant,
   id: string,
 ): Promise<PostRow | undefined> {
-  return db
-    .selectFrom('posts')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(db, tenant, 'posts', id);
 }
 
 export interface PostFilters {
@@ -81,11 +82,7 @@ export interface PostFilters {
 }
 
 export function postsQuery(db: Kysely<Database>, tenant: Tenant, filters: PostFilters) {
-  let query = db
-    .selectFrom('posts')
-    .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment);
+  let query = scoped(db, tenant).selectFrom('posts').selectAll();
   if (filters.status !== undefined) query = query.where('status', '=', filters.status);
   if (filters.platform !== undefined) query = query.where('platform', '=', filters.platform);
   if (filters.campaignId !== undefined) query = query.where('campaign_id', '=', filters.campaignId);
@@ -107,12 +104,10 @@ export async function updatePost(
 ): Promise<number> {
   // A caller's row may carry a stale post_date: it is always recomputed here, never taken.
   const { post_date: _stale, ...values } = changes as typeof changes & { post_date?: number };
-  const result = await db
+  const result = await scoped(db, tenant)
     .updateTable('posts')
     .set({ ...values, post_date: postDateAfter(values) })
     .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('status', '=', expectedStatus)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
@@ -124,11 +119,12 @@ export async function updatePost(
  */
 export async function markPublished(
   db: Kysely<Database>,
+  tenant: Tenant,
   id: string,
   result: { publishedAt: number; platformPostId: string; platformUrl: string; updatedAt: number },
 ): Promise<PostRow | undefined> {
   const changes = { published_at: result.publishedAt };
-  return db
+  return scoped(db, tenant)
     .updateTable('posts')
     .set({
       status: 'PUBLISHED',
@@ -152,11 +148,9 @@ export async function deletePost(
   id: string,
   notIn: PostStatus[],
 ): Promise<number> {
-  const result = await db
+  const result = await scoped(db, tenant)
     .deleteFrom('posts')
     .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('status', 'not in', notIn)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
@@ -223,11 +217,9 @@ export async function plannedTimes(
   from: number,
   to: number,
 ): Promise<{ platform: string; scheduled_for: number }[]> {
-  const rows = await db
+  const rows = await scoped(db, tenant)
     .selectFrom('posts')
     .select(['platform', 'scheduled_for'])
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('brand_id', '=', brandId)
     .where(sql.raw(SCHEDULED_FOR), '>=', from)
     .where(sql.raw(SCHEDULED_FOR), '<', to)

@@ -228,7 +228,7 @@ export async function createPostIn(
 ): Promise<Post> {
   const row = await preparePost(ctx, trx, tenant, input, now, refs);
   const post = toPost(row);
-  await repo.insertPost(trx, row);
+  await repo.insertPost(trx, tenant, row);
   for (const event of creationEvents(row, post)) await recordEvent(ctx, trx, tenant, event);
   return post;
 }

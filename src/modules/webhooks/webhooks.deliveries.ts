@@ -73,9 +73,14 @@ export function toDelivery(row: WebhookDeliveryRow, attempts: WebhookAttemptRow[
   };
 }
 
-async function withAttempts(ctx: ServiceContext, rows: WebhookDeliveryRow[]): Promise<WebhookDelivery[]> {
+async function withAttempts(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  rows: WebhookDeliveryRow[],
+): Promise<WebhookDelivery[]> {
   const attempts = await repo.attemptsOf(
     ctx.db,
+    tenant,
     rows.map((r) => r.id),
   );
   const byDelivery = new Map<string, WebhookAttemptRow[]>();
@@ -97,7 +102,7 @@ export async function listDeliveries(
     cursors: ctx.cursors,
     sorts: { createdAt: { expression: 'created_at', value: (r) => r.created_at } },
   });
-  return { data: await withAttempts(ctx, page.rows), pagination: page.pagination };
+  return { data: await withAttempts(ctx, tenant, page.rows), pagination: page.pagination };
 }
 
 async function findDeliveryRow(
@@ -119,7 +124,7 @@ export async function getDelivery(
   deliveryId: string,
 ): Promise<WebhookDelivery> {
   const row = await findDeliveryRow(ctx, tenant, endpointId, deliveryId);
-  return (await withAttempts(ctx, [row]))[0]!;
+  return (await withAttempts(ctx, tenant, [row]))[0]!;
 }
 
 /**
@@ -143,7 +148,8 @@ export async function retryDelivery(
   await ctx.db.transaction().execute(async (trx) => {
     const changes = { status: 'pending' as const, next_attempt_at: now, updated_at: now };
     // The status guard makes two concurrent retries enqueue one job.
-    if ((await repo.updateDelivery(trx, deliveryId, changes, ['succeeded', 'failed'])) === 0) throw pending();
+    if ((await repo.updateDelivery(trx, tenant, deliveryId, changes, ['succeeded', 'failed'])) === 0)
+      throw pending();
     await ctx.queue.enqueue(trx, {
       type: DELIVER_JOB,
       payload: { deliveryId } satisfies DeliverJobPayload,

@@ -74,7 +74,7 @@ export async function createDeliveries(
     created_at: now,
     updated_at: now,
   }));
-  await repo.insertDeliveries(db, rows);
+  await repo.insertDeliveries(db, tenant, rows);
   for (const row of rows) {
     await ctx.queue.enqueue(db, {
       type: DELIVER_JOB,

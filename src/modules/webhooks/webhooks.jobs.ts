@@ -54,12 +54,13 @@ function disabledMessage(reason: DisabledReason | null): string {
 
 async function recordAttempt(
   db: Kysely<Database>,
+  tenant: Tenant,
   delivery: WebhookDeliveryRow,
   startedAt: number,
   result: AttemptResult,
 ): Promise<number> {
   const attempt = delivery.attempt_count + 1;
-  await repo.insertAttempt(db, {
+  await repo.insertAttempt(db, tenant, {
     id: ulid(startedAt),
     delivery_id: delivery.id,
     organization_id: delivery.organization_id,
@@ -110,8 +111,8 @@ function afterFailure(deps: DeliveryDeps, a: Attempt) {
 /** A 2xx: recorded in the transaction that completes the job; the endpoint's failure run ends. */
 async function recordSuccess(ctx: ServiceContext, a: Attempt): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
-    const attempt = await recordAttempt(trx, a.delivery, a.startedAt, a.result);
-    await repo.updateDelivery(trx, a.delivery.id, {
+    const attempt = await recordAttempt(trx, a.tenant, a.delivery, a.startedAt, a.result);
+    await repo.updateDelivery(trx, a.tenant, a.delivery.id, {
       status: 'succeeded',
       attempt_count: attempt,
       next_attempt_at: null,
@@ -131,8 +132,8 @@ async function recordSuccess(ctx: ServiceContext, a: Attempt): Promise<number> {
 async function recordFailure(deps: DeliveryDeps, a: Attempt): Promise<JobError> {
   const next = afterFailure(deps, a);
   await deps.ctx.db.transaction().execute(async (trx) => {
-    const attempt = await recordAttempt(trx, a.delivery, a.startedAt, a.result);
-    await repo.updateDelivery(trx, a.delivery.id, {
+    const attempt = await recordAttempt(trx, a.tenant, a.delivery, a.startedAt, a.result);
+    await repo.updateDelivery(trx, a.tenant, a.delivery.id, {
       status: next.retry ? 'pending' : 'failed',
       attempt_count: attempt,
       next_attempt_at: next.nextAttemptAt,
@@ -214,7 +215,8 @@ export function deliverHandler(deps: DeliveryDeps): JobHandler {
         last_error: clip(error.message, ATTEMPT_ERROR_LENGTH),
         updated_at: ctx.clock.now(),
       };
-      await repo.updateDelivery(trx, deliveryId, changes, ['pending']);
+      const tenant: Tenant = { organizationId: job.organization_id!, environment: job.environment! };
+      await repo.updateDelivery(trx, tenant, deliveryId, changes, ['pending']);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { deleteById, findById, scoped, updateById } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type {
   DeliveryStatus,
@@ -17,8 +18,12 @@ type DeliveryChanges = Partial<
   Omit<WebhookDeliveryRow, 'id' | 'organization_id' | 'environment' | 'created_at'>
 >;
 
-export async function insertEndpoint(db: Kysely<Database>, row: NewWebhookEndpointRow): Promise<void> {
-  await db.insertInto('webhook_endpoints').values(row).execute();
+export async function insertEndpoint(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  row: NewWebhookEndpointRow,
+): Promise<void> {
+  await scoped(db, tenant).insertInto('webhook_endpoints', row).execute();
 }
 
 export async function findEndpoint(
@@ -26,31 +31,16 @@ export async function findEndpoint(
   tenant: Tenant,
   id: string,
 ): Promise<WebhookEndpointRow | undefined> {
-  return db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(db, tenant, 'webhook_endpoints', id);
 }
 
 export function endpointsQuery(db: Kysely<Database>, tenant: Tenant) {
-  return db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment);
+  return scoped(db, tenant).selectFrom('webhook_endpoints').selectAll();
 }
 
 /** The fan-out lookup: one index probe (organization, environment, enabled). */
 export function enabledEndpointsQuery(db: Kysely<Database>, tenant: Tenant) {
-  return db
-    .selectFrom('webhook_endpoints')
-    .select(['id', 'events'])
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .where('enabled', '=', 1);
+  return scoped(db, tenant).selectFrom('webhook_endpoints').select(['id', 'events']).where('enabled', '=', 1);
 }
 
 export async function enabledEndpoints(
@@ -66,14 +56,7 @@ export async function updateEndpoint(
   id: string,
   changes: EndpointChanges,
 ): Promise<number> {
-  const result = await db
-    .updateTable('webhook_endpoints')
-    .set(changes)
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return updateById(db, tenant, 'webhook_endpoints', id, changes);
 }
 
 /** Marks the start of a run of failures, unless one is under way. */
@@ -83,28 +66,24 @@ export async function startFailing(
   id: string,
   at: number,
 ): Promise<void> {
-  await db
+  await scoped(db, tenant)
     .updateTable('webhook_endpoints')
     .set({ failing_since: at })
     .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('failing_since', 'is', null)
     .execute();
 }
 
 export async function deleteEndpoint(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
-  const result = await db
-    .deleteFrom('webhook_endpoints')
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteById(db, tenant, 'webhook_endpoints', id);
 }
 
-export async function insertDeliveries(db: Kysely<Database>, rows: NewWebhookDeliveryRow[]): Promise<void> {
-  if (rows.length > 0) await db.insertInto('webhook_deliveries').values(rows).execute();
+export async function insertDeliveries(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  rows: NewWebhookDeliveryRow[],
+): Promise<void> {
+  if (rows.length > 0) await scoped(db, tenant).insertInto('webhook_deliveries', rows).execute();
 }
 
 export async function findDelivery(
@@ -112,13 +91,7 @@ export async function findDelivery(
   tenant: Tenant,
   id: string,
 ): Promise<WebhookDeliveryRow | undefined> {
-  return db
-    .selectFrom('webhook_deliveries')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(db, tenant, 'webhook_deliveries', id);
 }
 
 export function deliveriesQuery(
@@ -127,36 +100,43 @@ export function deliveriesQuery(
   endpointId: string,
   filters: { status?: DeliveryStatus },
 ) {
-  let query = db
+  let query = scoped(db, tenant)
     .selectFrom('webhook_deliveries')
     .selectAll()
-    .where('endpoint_id', '=', endpointId)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment);
+    .where('endpoint_id', '=', endpointId);
   if (filters.status !== undefined) query = query.where('status', '=', filters.status);
   return query;
 }
 
 export async function updateDelivery(
   db: Kysely<Database>,
+  tenant: Tenant,
   id: string,
   changes: DeliveryChanges,
   onlyIfStatus?: DeliveryStatus[],
 ): Promise<number> {
-  let query = db.updateTable('webhook_deliveries').set(changes).where('id', '=', id);
+  let query = scoped(db, tenant).updateTable('webhook_deliveries').set(changes).where('id', '=', id);
   if (onlyIfStatus) query = query.where('status', 'in', onlyIfStatus);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
-export async function insertAttempt(db: Kysely<Database>, row: WebhookAttemptRow): Promise<void> {
-  await db.insertInto('webhook_attempts').values(row).execute();
+export async function insertAttempt(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  row: WebhookAttemptRow,
+): Promise<void> {
+  await scoped(db, tenant).insertInto('webhook_attempts', row).execute();
 }
 
 /** The attempts of some deliveries, in attempt order. */
-export async function attemptsOf(db: Kysely<Database>, deliveryIds: string[]): Promise<WebhookAttemptRow[]> {
+export async function attemptsOf(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  deliveryIds: string[],
+): Promise<WebhookAttemptRow[]> {
   if (deliveryIds.length === 0) return [];
-  return db
+  return scoped(db, tenant)
     .selectFrom('webhook_attempts')
     .selectAll()
     .where('delivery_id', 'in', deliveryIds)

@@ -166,7 +166,7 @@ export async function createEndpoint(
     created_at: now,
     updated_at: now,
   };
-  await repo.insertEndpoint(ctx.db, row);
+  await repo.insertEndpoint(ctx.db, tenant, row);
   ctx.counts.invalidate(webhooksResource(tenant));
   return { ...toEndpoint(row, now), secret };
 }
