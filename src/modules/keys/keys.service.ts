@@ -6,8 +6,7 @@ import { AppError, invalidInput, notFound, type FieldProblem } from '../../share
 import { newId } from '../../shared/ids.js';
 import type { Environment, Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
-import { rateLimitOf } from '../organizations/organizations.service.js';
-import * as orgRepo from '../organizations/organizations.repository.js';
+import { getOrganization, rateLimitOf } from '../organizations/index.js';
 import { displayParts, generateKey, hashKey } from './keys.format.js';
 import * as repo from './keys.repository.js';
 import { canonicalScope, SCOPE_ALIASES, SCOPES, type ApiKeyRow, type Scope } from '../../db/tables/keys.js';
@@ -144,8 +143,7 @@ export async function createKey(
 ): Promise<ApiKeyWithSecret> {
   const now = clock.now();
   checkCreate(input, now);
-  if (!(await orgRepo.findOrganization(db, input.organizationId)))
-    throw notFound('organization', input.organizationId);
+  await getOrganization(db, input.organizationId); // a 404 for an unknown organization
   const { row, key } = await insertNewKey(db, now, { ...input, scope: canonicalScope(input.scope)! });
   counts?.invalidate(keysResource({ organizationId: row.organization_id, environment: row.environment }));
   return { ...toApiKey(row, now), key };
