@@ -22,7 +22,7 @@ import {
 import { registerOpenApi } from './http/openapi.js';
 import { operationsRoutes, type DependencyCheck } from './http/operations.routes.js';
 import type { RateLimiter } from './http/rate-limit.js';
-import type { RouteDeps } from './http/route-deps.js';
+import type { RouteDeps } from './modules/route-deps.js';
 import { ErrorEnvelope, PaginationSchema } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { ALIAS_PREFIX, API_PREFIX, registerVersioning } from './http/versioning.js';

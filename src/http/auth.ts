@@ -1,13 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
-import {
-  parseKey,
-  type KeyAuthenticator,
-  type KeyUsage,
-  type Principal,
-  type Scope,
-} from '../modules/keys/index.js';
+import type { Principal, Scope } from '../db/tables/keys.js';
 import type { AuthFailureThrottle, Refusal } from './auth-throttle.js';
 import type { RateLimiter, RateLimitResult } from './rate-limit.js';
 
@@ -52,9 +46,26 @@ const REFUSALS = {
   expired: 'This API key has expired',
 } as const;
 
+/** Whether an API key names a caller, and if not, why. */
+export type Authentication =
+  { ok: true; principal: Principal } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
+
+/**
+ * What authentication asks of whoever keeps the API keys (the keys module; app.ts passes it in): the
+ * caller a key names, as the client sent it.
+ */
+export interface Authenticator {
+  identify(key: string): Promise<Authentication>;
+}
+
+/** Records when a key was last used (batched by the implementation: never a write per request). */
+export interface KeyUseRecorder {
+  touch(keyId: string, at: number): void;
+}
+
 export interface AuthDeps {
-  authenticator: KeyAuthenticator;
-  keyUsage: KeyUsage;
+  authenticator: Authenticator;
+  keyUsage: KeyUseRecorder;
   rateLimiter: RateLimiter;
   /** Failed authentications per client address (`request.ip`); absent: not throttled. */
   authFailures?: AuthFailureThrottle;
@@ -108,13 +119,11 @@ function tooManyFailures(refusal: Refusal, now: number): AppError {
 }
 
 /** The key's principal, or the 401 that refuses it. */
-async function identify(header: string | undefined, authenticator: KeyAuthenticator): Promise<Principal> {
+async function identify(header: string | undefined, authenticator: Authenticator): Promise<Principal> {
   if (!header) throw unauthorized('Missing API key: send it as "Authorization: Bearer <key>"', false);
   const match = /^Bearer +(\S+) *$/i.exec(header);
   if (!match) throw unauthorized('Malformed Authorization header: expected "Bearer <key>"', true);
-  const parsed = parseKey(match[1]!);
-  if (!parsed) throw unauthorized('Invalid API key', true);
-  const result = await authenticator.authenticate(parsed.hash);
+  const result = await authenticator.identify(match[1]!);
   if (!result.ok) throw unauthorized(REFUSALS[result.reason], true);
   return result.principal;
 }

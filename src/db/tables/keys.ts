@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Environment } from './organizations.js';
+import type { Tenant } from '../../shared/tenant.js';
 
 export const SCOPES = ['read', 'read_write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -18,6 +19,14 @@ export function canonicalScope(spelling: string): Scope | undefined {
   return Object.hasOwn(SCOPE_ALIASES, spelling)
     ? SCOPE_ALIASES[spelling as keyof typeof SCOPE_ALIASES]
     : undefined;
+}
+
+/** Who is calling: the tenant an API key belongs to, the key, and what it may do. */
+export interface Principal extends Tenant {
+  keyId: string;
+  scope: Scope;
+  /** Requests per hour for this organization and environment. */
+  rateLimit: number;
 }
 
 export interface ApiKeysTable {

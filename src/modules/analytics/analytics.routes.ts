@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { RouteDeps } from '../../http/route-deps.js';
+import type { RouteDeps } from '../route-deps.js';
 import { DataEnvelope } from '../../http/schemas.js';
 import { AnalyticsQuerySchema, AnalyticsReportSchema } from './analytics.schemas.js';
 import * as service from './analytics.service.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_DELAYS as MAX_SYNC_DELAYS } from '../../config/index.js';
-import type { RouteDeps } from '../../http/route-deps.js';
+import type { RouteDeps } from '../route-deps.js';
 import type { Platform } from '../../platforms/rules.js';
 import { DataEnvelope, DateTime, Id, IdParams, Nullable } from '../../http/schemas.js';
 import { toIso } from '../../shared/clock.js';

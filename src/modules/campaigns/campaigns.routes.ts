@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
-import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { campaignInputProblems } from './campaigns.input.js';

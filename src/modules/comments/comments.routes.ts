@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
-import type { RouteDeps } from '../../http/route-deps.js';
+import type { RouteDeps } from '../route-deps.js';
 import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import { CommentSchema, ListCommentsQuery, ListPostCommentsQuery, ReplyBody } from './comments.schemas.js';
 import * as service from './comments.service.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
-import type { RouteDeps } from '../../http/route-deps.js';
+import type { RouteDeps } from '../route-deps.js';
 import { dateRangeProblems } from '../../shared/dates.js';
 import { DataEnvelope, IdParams, ListEnvelope } from '../../http/schemas.js';
 import { EventSchema, ListEventsQuery } from './events.schemas.js';

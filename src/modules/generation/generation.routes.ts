@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AiProvider } from '../../ai/index.js';
-import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { DataEnvelope, ErrorEnvelope } from '../../http/schemas.js';
 import { JobSchema, type JobTypeRegistry } from '../jobs/index.js';
 import { MediaSchema, type MediaContext } from '../media/index.js';

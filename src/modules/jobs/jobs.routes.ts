@@ -3,7 +3,7 @@ import { ifNoneMatchHits } from '../../http/etag.js';
 import type { FastifyInstance, FastifyError } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
-import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import { AppError } from '../../shared/errors.js';
 import type { JobTypeRegistry } from './jobs.registry.js';

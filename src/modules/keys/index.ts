@@ -1,4 +1,4 @@
-export { SCOPES, SCOPE_ALIASES, canonicalScope, type Scope } from '../../db/tables/keys.js';
+export { SCOPES, SCOPE_ALIASES, canonicalScope, type Principal, type Scope } from '../../db/tables/keys.js';
 export { parseKey, generateKey, KEY_PREFIX } from './keys.format.js';
 export {
   createKey,
@@ -8,7 +8,6 @@ export {
   KeyUsage,
   type ApiKey,
   type ApiKeyWithSecret,
-  type Principal,
   type AuthResult,
 } from './keys.service.js';
 export { keysRoutes } from './keys.routes.js';

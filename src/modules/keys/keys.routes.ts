@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
-import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import {
   ApiKeySchema,
   ApiKeyWithSecretSchema,

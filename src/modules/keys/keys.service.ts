@@ -7,9 +7,16 @@ import { newId } from '../../shared/ids.js';
 import type { Environment, Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
 import { getOrganization, rateLimitOf } from '../organizations/index.js';
-import { displayParts, generateKey, hashKey } from './keys.format.js';
+import { displayParts, generateKey, hashKey, parseKey } from './keys.format.js';
 import * as repo from './keys.repository.js';
-import { canonicalScope, SCOPE_ALIASES, SCOPES, type ApiKeyRow, type Scope } from '../../db/tables/keys.js';
+import {
+  canonicalScope,
+  SCOPE_ALIASES,
+  SCOPES,
+  type ApiKeyRow,
+  type Principal,
+  type Scope,
+} from '../../db/tables/keys.js';
 import type { CountCache } from '../../db/count-cache.js';
 
 export type KeyStatus = 'active' | 'expiring' | 'expired' | 'revoked';
@@ -260,14 +267,6 @@ export async function listAllKeys(
   return (await repo.listAllKeys(db, organizationId)).map((r) => toApiKey(r, now));
 }
 
-/** Who is calling: the result of authenticating a key. */
-export interface Principal extends Tenant {
-  keyId: string;
-  scope: Scope;
-  /** Requests per hour for this organization and environment. */
-  rateLimit: number;
-}
-
 /**
  * Remembers when each key was last used and writes the times in one batch every few seconds, so that
  * authentication never writes to the database on the request path.
@@ -350,7 +349,17 @@ export class KeyAuthenticator {
     return repo.findKeyByHash(this.db, hash);
   }
 
-  /** Who is calling, or why the key is refused. */
+  /**
+   * Who an API key, as the client sent it, authenticates as, or why it is refused: what the HTTP edge's
+   * authentication asks (a malformed key or a wrong checksum is unknown, without a lookup).
+   */
+  async identify(key: string): Promise<AuthResult> {
+    const parsed = parseKey(key);
+    if (!parsed) return { ok: false, reason: 'unknown' };
+    return this.authenticate(parsed.hash);
+  }
+
+  /** Who is calling, or why the key is refused, by the key's hash. */
   async authenticate(hash: string): Promise<AuthResult> {
     const now = this.clock.now();
     let row: repo.KeyWithOrganization | undefined;

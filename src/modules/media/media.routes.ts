@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
-import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import {
   DataEnvelope,
   DeletedSchema,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { DataEnvelope } from '../../http/schemas.js';
-import type { RouteDeps } from '../../http/route-deps.js';
+import type { RouteDeps } from '../route-deps.js';
 import { OrganizationSchema } from './organizations.schemas.js';
 import { getOrganization } from './organizations.service.js';
 

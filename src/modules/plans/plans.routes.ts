@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { AiProvider } from '../../ai/index.js';
 import { listParams } from '../../http/list-params.js';
 import { refuseReadOnly } from '../../http/read-only.js';
-import { resourceUrl, type RouteDeps } from '../../http/route-deps.js';
+import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import {
   CreatePlanBody,

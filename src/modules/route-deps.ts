@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
-import type { ServiceContext } from '../modules/context.js';
-import type { KeyAuthenticator, KeyUsage } from '../modules/keys/index.js';
+import type { ServiceContext } from './context.js';
+// The service file, not keys/index.ts: the keys routes (which index.ts exports) receive RouteDeps.
+import type { KeyAuthenticator, KeyUsage } from './keys/keys.service.js';
 
 /** What route plugins receive: the service context plus the request-path helpers some routes touch. */
 export interface RouteDeps {
