@@ -36,8 +36,13 @@ import { ApiKeySchema, ApiKeyWithSecretSchema } from './modules/keys/keys.schema
 import { OrganizationSchema } from './modules/organizations/index.js';
 import { organizationsRoutes } from './modules/organizations/organizations.routes.js';
 import { CampaignSchema, campaignsRoutes } from './modules/campaigns/index.js';
-import { PostSchema, postsResource, postsRoutes, ValidationReportSchema } from './modules/posts/index.js';
-import { campaignPostsRoutes } from './modules/posts/posts.campaign.routes.js';
+import {
+  campaignPostsRoutes,
+  PostSchema,
+  postsResource,
+  postsRoutes,
+  ValidationReportSchema,
+} from './modules/posts/index.js';
 import {
   MetricsSnapshotSchema,
   PostAnalyticsSchema,
