@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { scoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { SLOT_MS } from './analytics.periods.js';
 import { METRIC_NAMES, type MetricName } from '../../db/tables/analytics.js';
@@ -44,10 +45,8 @@ function latestSnapshots(
   filters: AnalyticsFilters,
   afterPost?: string,
 ) {
-  let query = db
+  let query = scoped(db, tenant)
     .selectFrom('post_metrics_latest')
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('published_at', '>=', filters.start)
     .where('published_at', '<', filters.end);
   if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);

@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { scoped } from '../../db/tenant.js';
+import type { Tenant } from '../../shared/tenant.js';
 import {
   METRIC_NAMES,
   type NewPostMetricsLatestRow,
@@ -20,12 +22,12 @@ export function latestRow(row: NewPostMetricsRow): NewPostMetricsLatestRow {
  */
 export async function upsertLatest(
   db: Kysely<Database> | Transaction<Database>,
+  tenant: Tenant,
   rows: NewPostMetricsLatestRow[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .insertInto('post_metrics_latest')
-    .values(rows)
+  await scoped(db, tenant)
+    .insertInto('post_metrics_latest', rows)
     .onConflict((oc) =>
       oc
         .column('post_id')
@@ -53,12 +55,13 @@ export async function upsertLatest(
  * `post_metrics`. Returns whether the snapshot was new.
  */
 export async function storeSnapshot(trx: Transaction<Database>, row: NewPostMetricsRow): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('post_metrics')
-    .values(row)
+  // The row was made for its tenant (the sync job's); the scoped insert keeps it so.
+  const tenant: Tenant = { organizationId: row.organization_id, environment: row.environment };
+  const inserted = await scoped(trx, tenant)
+    .insertInto('post_metrics', row)
     .onConflict((oc) => oc.column('id').doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-  await upsertLatest(trx, [latestRow(row)]);
+  await upsertLatest(trx, tenant, [latestRow(row)]);
   return true;
 }

@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { scoped, unscoped } from '../../db/tenant.js';
 import {
   PlatformError,
   type AccountStats,
@@ -135,13 +136,11 @@ export function metricsSyncHandler(deps: MetricsSyncDeps): JobHandler {
     async run(job) {
       const { postId, index } = job.payload as MetricsSyncPayload;
       const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
-      const post = await ctx.db
+      const post = await scoped(ctx.db, tenant)
         .selectFrom('posts')
         .select(['id', 'brand_id', 'campaign_id', 'platform', 'social_account_id', 'published_at', 'status'])
         .select('platform_post_id')
         .where('id', '=', postId)
-        .where('organization_id', '=', tenant.organizationId)
-        .where('environment', '=', tenant.environment)
         .executeTakeFirst();
       if (!post) return { skipped: 'the post was deleted' };
       if (post.status !== 'PUBLISHED' || !post.platform_post_id || post.published_at === null)
@@ -225,16 +224,17 @@ export function accountStatsTask(deps: AccountStatsDeps): PeriodicTask {
     async run() {
       const now = ctx.clock.now();
       const dayStart = now - (now % 86_400_000);
-      const accounts = await ctx.db
+      const accounts = await unscoped(ctx.db, "the daily stats visit every tenant's connected accounts")
         .selectFrom('social_accounts as a')
         .select(['a.id', 'a.organization_id', 'a.environment', 'a.brand_id', 'a.platform'])
         .where('a.status', '=', 'connected')
-        .where(({ not, exists, selectFrom }) =>
+        .where(({ not, exists }) =>
           not(
             exists(
-              selectFrom('account_stats as s')
+              unscoped(ctx.db, 'correlated with the account of the outer query')
+                .selectFrom('account_stats as s')
                 .select('s.id')
-                .whereRef('s.social_account_id', '=', 'a.id')
+                .where('s.social_account_id', '=', sql.ref<string>('a.id'))
                 .where('s.captured_at', '>=', dayStart),
             ),
           ),
@@ -265,9 +265,8 @@ export function accountStatsTask(deps: AccountStatsDeps): PeriodicTask {
           following: stats.following,
           posts: stats.posts,
         };
-        await ctx.db
-          .insertInto('account_stats')
-          .values(row)
+        await scoped(ctx.db, tenant)
+          .insertInto('account_stats', row)
           .onConflict((oc) =>
             oc.column('id').doUpdateSet({
               captured_at: now,

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { findById, scoped, unscoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { CommentRow, NewCommentRow } from '../../db/tables/comments.js';
 
@@ -8,22 +9,19 @@ export async function findComment(
   tenant: Tenant,
   id: string,
 ): Promise<CommentRow | undefined> {
-  return db
-    .selectFrom('comments')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(db, tenant, 'comments', id);
 }
 
 /** Inserts the rows no earlier sync stored; returns only those it inserted (the new comments). */
-export async function insertNewComments(db: Kysely<Database>, rows: NewCommentRow[]): Promise<CommentRow[]> {
+export async function insertNewComments(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  rows: NewCommentRow[],
+): Promise<CommentRow[]> {
   const inserted: CommentRow[] = [];
   for (const row of rows) {
-    const created = await db
-      .insertInto('comments')
-      .values(row)
+    const created = await scoped(db, tenant)
+      .insertInto('comments', row)
       .onConflict((oc) =>
         oc.columns(['organization_id', 'environment', 'platform', 'platform_comment_id']).doNothing(),
       )
@@ -37,11 +35,12 @@ export async function insertNewComments(db: Kysely<Database>, rows: NewCommentRo
 /** Our ids of the comments with these platform ids on one post (to link replies to their parents). */
 export async function idsByPlatformId(
   db: Kysely<Database>,
+  tenant: Tenant,
   postId: string,
   platformIds: string[],
 ): Promise<Map<string, string>> {
   if (platformIds.length === 0) return new Map();
-  const rows = await db
+  const rows = await scoped(db, tenant)
     .selectFrom('comments')
     .select(['id', 'platform_comment_id'])
     .where('post_id', '=', postId)
@@ -59,11 +58,7 @@ export interface CommentFilters {
 }
 
 export function commentsQuery(db: Kysely<Database>, tenant: Tenant, filters: CommentFilters) {
-  let query = db
-    .selectFrom('comments')
-    .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment);
+  let query = scoped(db, tenant).selectFrom('comments').selectAll();
   if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
   if (filters.platform !== undefined) query = query.where('platform', '=', filters.platform);
   if (filters.postId !== undefined) query = query.where('post_id', '=', filters.postId);
@@ -74,7 +69,7 @@ export function commentsQuery(db: Kysely<Database>, tenant: Tenant, filters: Com
 /** Published posts within the window whose comments are due (never synced first), across tenants. */
 export async function postsDueForSync(db: Kysely<Database>, now: number, windowMs: number, limit: number) {
   return (
-    db
+    unscoped(db, 'the comments sync picks due posts of every tenant')
       .selectFrom('posts')
       .leftJoin('comment_syncs', 'comment_syncs.post_id', 'posts.id')
       .selectAll('posts')
@@ -134,8 +129,13 @@ export async function scheduleSync(
 }
 
 /** Records a reply to a comment at `at`, unless a later one is already recorded. */
-export async function markReplied(db: Kysely<Database>, commentId: string, at: number): Promise<void> {
-  await db
+export async function markReplied(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  commentId: string,
+  at: number,
+): Promise<void> {
+  await scoped(db, tenant)
     .updateTable('comments')
     .set({ replied_at: at })
     .where('id', '=', commentId)

@@ -1,4 +1,5 @@
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import { findById, scoped } from '../../db/tenant.js';
 import { PlatformError, type ConnectorAccount } from '../../platforms/connector.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { toIso } from '../../shared/clock.js';
@@ -111,13 +112,7 @@ export async function listComments(
 }
 
 async function findPost(ctx: ServiceContext, tenant: Tenant, id: string): Promise<PostRow | undefined> {
-  return ctx.db
-    .selectFrom('posts')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(ctx.db, tenant, 'posts', id);
 }
 
 export async function listPostComments(
@@ -181,7 +176,7 @@ export async function replyToComment(
   }
   const now = ctx.clock.now();
   const row = await ctx.db.transaction().execute(async (trx) => {
-    const [inserted] = await repo.insertNewComments(trx, [
+    const [inserted] = await repo.insertNewComments(trx, tenant, [
       {
         id: newId('comment', now),
         organization_id: tenant.organizationId,
@@ -201,14 +196,16 @@ export async function replyToComment(
         received_at: now,
       },
     ]);
-    await trx.updateTable('comments').set({ replied_at: now }).where('id', '=', parent.id).execute();
+    await scoped(trx, tenant)
+      .updateTable('comments')
+      .set({ replied_at: now })
+      .where('id', '=', parent.id)
+      .execute();
     return (
       inserted ??
-      (await trx
+      (await scoped(trx, tenant)
         .selectFrom('comments')
         .selectAll()
-        .where('organization_id', '=', tenant.organizationId)
-        .where('environment', '=', tenant.environment)
         .where('platform', '=', post.platform)
         .where('platform_comment_id', '=', result.platformCommentId)
         .executeTakeFirstOrThrow())

@@ -113,6 +113,7 @@ export async function syncPostComments(
   const count = await ctx.db.transaction().execute(async (trx) => {
     const known = await repo.idsByPlatformId(
       trx,
+      tenant,
       post.id,
       ordered.map((c) => c.platformCommentId),
     );
@@ -144,11 +145,11 @@ export async function syncPostComments(
       });
     }
     // On conflict (another worker stored it first) nothing is inserted and no event is recorded.
-    const rows = await repo.insertNewComments(trx, fresh);
+    const rows = await repo.insertNewComments(trx, tenant, fresh);
     // The account's own comments are no news to it: they answer comments, which count as replied to.
     for (const row of rows) {
       if (row.is_own === 1 && row.parent_id !== null)
-        await repo.markReplied(trx, row.parent_id, row.created_at);
+        await repo.markReplied(trx, tenant, row.parent_id, row.created_at);
     }
     await recordEvents(
       ctx,
