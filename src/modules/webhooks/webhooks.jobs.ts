@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { ulid } from '../../shared/ids.js';
+import { scheduledDelay } from '../../shared/retry.js';
 import { clip, clipOptional } from '../../shared/text.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { LookupFn } from '../../shared/ssrf.js';
@@ -96,9 +97,7 @@ function afterFailure(deps: DeliveryDeps, a: Attempt) {
     a.result.responseStatus === 410 ? 'gone' : now - failingSince >= deps.disableAfterMs ? 'failing' : null;
   const retry = disable === null && a.job.job.attempts < a.job.job.max_attempts;
   // The worker waits the same: the schedule's delay for this attempt, at least the receiver's Retry-After.
-  const delays = deps.retryDelays.length > 0 ? deps.retryDelays : [5];
-  const delayMs = delays[Math.min(a.job.job.attempts - 1, delays.length - 1)]! * 1000;
-  const waitMs = Math.max(delayMs, a.result.retryAfterMs ?? 0);
+  const waitMs = scheduledDelay(deps.retryDelays, a.job.job.attempts, a.result.retryAfterMs);
   const why = disable === 'gone' ? '410 Gone' : 'failing for too long';
   return {
     disable,
