@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import { scoped, unscoped } from '../db/tenant.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, invalidInput } from '../shared/errors.js';
@@ -225,7 +226,8 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   function purgeExpired(request: FastifyRequest, now: number): void {
     if (now - lastPurge < IDEMPOTENCY_PURGE_INTERVAL_MS) return;
     lastPurge = now;
-    db.deleteFrom('idempotency_keys')
+    unscoped(db, 'housekeeping: expired keys of every tenant')
+      .deleteFrom('idempotency_keys')
       .where('expires_at', '<', now)
       .execute()
       .catch((err: unknown) => request.log.warn({ err }, 'purging expired idempotency keys failed'));
@@ -254,16 +256,11 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       created_at: now,
       expires_at: now + ttlMs,
     };
-    const pk = db
-      .selectFrom('idempotency_keys')
-      .where('organization_id', '=', organizationId)
-      .where('environment', '=', environment)
-      .where('key', '=', key);
+    const pk = scoped(db, mine).selectFrom('idempotency_keys').where('key', '=', key);
 
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-      const inserted = await db
-        .insertInto('idempotency_keys')
-        .values({ organization_id: organizationId, environment, key, ...fresh })
+      const inserted = await scoped(db, mine)
+        .insertInto('idempotency_keys', { key, ...fresh })
         .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return mine;
@@ -281,11 +278,9 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
         if (now - row.created_at < staleAfterMs) throw stillRunning();
       }
       // Expired (any state), or a stale `running` claim: take it over if nobody else did meanwhile.
-      const updated = await db
+      const updated = await scoped(db, mine)
         .updateTable('idempotency_keys')
         .set(fresh)
-        .where('organization_id', '=', organizationId)
-        .where('environment', '=', environment)
         .where('key', '=', key)
         .where('created_at', '=', row.created_at)
         .where('state', '=', row.state)
@@ -313,10 +308,8 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   /** Deletes this request's claim, if it still holds it. */
   async function release(request: FastifyRequest, c: Claim): Promise<void> {
     try {
-      await db
+      await scoped(db, c)
         .deleteFrom('idempotency_keys')
-        .where('organization_id', '=', c.organizationId)
-        .where('environment', '=', c.environment)
         .where('key', '=', c.key)
         .where('created_at', '=', c.createdAt)
         .where('state', '=', 'running')
@@ -348,7 +341,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       const value = reply.getHeader(name);
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
     }
-    const result = await executor
+    const result = await scoped(executor, c)
       .updateTable('idempotency_keys')
       .set({
         state: 'done',
@@ -358,8 +351,6 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
           ? options.box.seal(body, bodyAad(c.organizationId, c.environment, c.key))
           : body,
       })
-      .where('organization_id', '=', c.organizationId)
-      .where('environment', '=', c.environment)
       .where('key', '=', c.key)
       .where('created_at', '=', c.createdAt)
       .where('state', '=', 'running')

@@ -5,8 +5,12 @@ import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { JobRow } from '../tables/queue.js';
+import { unscoped } from '../tenant.js';
 
 export const QUEUE_CHANNEL = 'audenci_jobs';
+
+/** Why the queue's queries span tenants (see db/tenant.ts): a job carries its tenant, the queue does not. */
+const QUEUE = "the queue claims, leases and finishes any tenant's jobs by id; the tenant is a job's data";
 
 export interface EnqueueOptions {
   type: string;
@@ -42,13 +46,13 @@ export class Queue {
     const now = this.clock.now();
     const row = this.newRow(options, now);
     if (options.dedupeKey) {
-      const inserted = await db
+      const inserted = await unscoped(db, QUEUE)
         .insertInto('jobs')
         .values(row)
         .onConflict((oc) => oc.column('dedupe_key').doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
-        const existing = await db
+        const existing = await unscoped(db, QUEUE)
           .selectFrom('jobs')
           .selectAll()
           .where('dedupe_key', '=', options.dedupeKey)
@@ -56,7 +60,7 @@ export class Queue {
         if (existing) return existing;
       }
     } else {
-      await db.insertInto('jobs').values(row).execute();
+      await unscoped(db, QUEUE).insertInto('jobs').values(row).execute();
     }
     await this.handle.notifier.notify(db, QUEUE_CHANNEL);
     return row;
@@ -70,7 +74,7 @@ export class Queue {
     if (jobs.length === 0) return;
     const now = this.clock.now();
     const rows = jobs.map((options) => this.newRow(options, now));
-    await db
+    await unscoped(db, QUEUE)
       .insertInto('jobs')
       .values(rows)
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
@@ -105,7 +109,7 @@ export class Queue {
   async claim(workerId: string, limit: number, leaseMs: number, types: readonly string[]): Promise<JobRow[]> {
     if (limit <= 0 || types.length === 0) return [];
     const now = this.clock.now();
-    let candidates = this.db
+    let candidates = unscoped(this.db, QUEUE)
       .selectFrom('jobs')
       .select('id')
       .where('type', 'in', types)
@@ -122,7 +126,7 @@ export class Queue {
       .orderBy('run_at')
       .limit(limit);
     if (this.handle.capabilities.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
-    return this.db
+    return unscoped(this.db, QUEUE)
       .updateTable('jobs')
       .set((eb) => ({
         status: 'running',
@@ -157,7 +161,7 @@ export class Queue {
         eb('locked_until', '<', now),
         eb('attempts', '>=', eb.ref('max_attempts')),
       ]);
-    let candidates = this.db.selectFrom('jobs').select('id').where(expired);
+    let candidates = unscoped(this.db, QUEUE).selectFrom('jobs').select('id').where(expired);
     if (options.types) candidates = candidates.where('type', 'in', options.types);
     const ids = await candidates.execute();
     let reaped = 0;
@@ -165,7 +169,7 @@ export class Queue {
     for (const { id } of ids) {
       try {
         const row = await this.db.transaction().execute(async (trx) => {
-          const failed = await trx
+          const failed = await unscoped(trx, QUEUE)
             .updateTable('jobs')
             .set({
               status: 'failed',
@@ -195,7 +199,7 @@ export class Queue {
   /** Keeps the lease of jobs this worker is still running. */
   async extend(workerId: string, ids: string[], leaseMs: number): Promise<void> {
     if (ids.length === 0) return;
-    await this.db
+    await unscoped(this.db, QUEUE)
       .updateTable('jobs')
       .set({ locked_until: this.clock.now() + leaseMs })
       .where('id', 'in', ids)
@@ -206,7 +210,7 @@ export class Queue {
 
   /** True while `workerId` still holds the job's lease (checked before an irreversible call). */
   async holds(workerId: string, id: string): Promise<boolean> {
-    const row = await this.db
+    const row = await unscoped(this.db, QUEUE)
       .selectFrom('jobs')
       .select(['locked_by', 'locked_until', 'status'])
       .where('id', '=', id)
@@ -221,7 +225,7 @@ export class Queue {
 
   async complete(db: Kysely<Database>, workerId: string, id: string, result: unknown): Promise<boolean> {
     const now = this.clock.now();
-    const updated = await db
+    const updated = await unscoped(db, QUEUE)
       .updateTable('jobs')
       .set({
         status: 'succeeded',
@@ -246,7 +250,7 @@ export class Queue {
     runAt: number,
     error: string,
   ): Promise<boolean> {
-    const updated = await db
+    const updated = await unscoped(db, QUEUE)
       .updateTable('jobs')
       .set({
         status: 'queued',
@@ -273,7 +277,7 @@ export class Queue {
     result?: unknown,
   ): Promise<boolean> {
     const now = this.clock.now();
-    const updated = await db
+    const updated = await unscoped(db, QUEUE)
       .updateTable('jobs')
       .set({
         status: 'failed',
@@ -294,7 +298,7 @@ export class Queue {
   /** Graceful shutdown: unfinished jobs go back to the queue at once; the interrupted attempt is not counted. */
   async release(workerId: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db
+    await unscoped(this.db, QUEUE)
       .updateTable('jobs')
       .set((eb) => ({
         status: 'queued',
@@ -314,7 +318,7 @@ export class Queue {
   /** When the next queued job becomes due (so an idle worker sleeps exactly until then). */
   async nextRunAt(types: readonly string[]): Promise<number | undefined> {
     if (types.length === 0) return undefined;
-    const row = await this.db
+    const row = await unscoped(this.db, QUEUE)
       .selectFrom('jobs')
       .select((eb) => eb.fn.min('run_at').as('next'))
       .where('status', '=', 'queued')
@@ -330,6 +334,6 @@ export class Queue {
 
   /** Rows for tests and the API. */
   async get(id: string): Promise<JobRow | undefined> {
-    return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return unscoped(this.db, QUEUE).selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 }

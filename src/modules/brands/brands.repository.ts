@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { deleteById, findById, scoped, updateById } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { BrandRow, NewBrandRow } from '../../db/tables/brands.js';
 
-export async function insertBrand(db: Kysely<Database>, row: NewBrandRow): Promise<void> {
-  await db.insertInto('brands').values(row).execute();
+export async function insertBrand(db: Kysely<Database>, tenant: Tenant, row: NewBrandRow): Promise<void> {
+  await scoped(db, tenant).insertInto('brands', row).execute();
 }
 
 export async function findBrand(
@@ -12,21 +13,11 @@ export async function findBrand(
   tenant: Tenant,
   id: string,
 ): Promise<BrandRow | undefined> {
-  return db
-    .selectFrom('brands')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(db, tenant, 'brands', id);
 }
 
 export function brandsQuery(db: Kysely<Database>, tenant: Tenant, filters: { name?: string }) {
-  let query = db
-    .selectFrom('brands')
-    .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment);
+  let query = scoped(db, tenant).selectFrom('brands').selectAll();
   if (filters.name !== undefined) query = query.where('name', '=', filters.name);
   return query;
 }
@@ -37,24 +28,11 @@ export async function updateBrand(
   id: string,
   changes: Partial<Pick<BrandRow, 'name' | 'timezone' | 'voice' | 'colors' | 'updated_at'>>,
 ): Promise<number> {
-  const result = await db
-    .updateTable('brands')
-    .set(changes)
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return updateById(db, tenant, 'brands', id, changes);
 }
 
 export async function deleteBrand(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
-  const result = await db
-    .deleteFrom('brands')
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteById(db, tenant, 'brands', id);
 }
 
 /** How many posts and campaigns still belong to a brand (they must go first). */
@@ -64,12 +42,10 @@ export async function countDependents(
   id: string,
 ): Promise<{ posts: number; campaigns: number }> {
   const count = async (table: 'posts' | 'campaigns') => {
-    const row = await db
+    const row = await scoped(db, tenant)
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('brand_id', '=', id)
-      .where('organization_id', '=', tenant.organizationId)
-      .where('environment', '=', tenant.environment)
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   };

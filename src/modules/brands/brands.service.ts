@@ -81,7 +81,7 @@ export async function createBrand(
     created_at: now,
     updated_at: now,
   };
-  await repo.insertBrand(ctx.db, row);
+  await repo.insertBrand(ctx.db, tenant, row);
   ctx.counts.invalidate(brandsResource(tenant));
   return toBrand(row);
 }

@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { scoped, unscoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { clip } from '../../shared/text.js';
 import type { JobStatus } from '../../db/tables/queue.js';
@@ -21,12 +22,8 @@ const API_COLUMNS = [
 ] as const;
 
 /** API jobs: the queue row with its `api_jobs` row (internal jobs have none). */
-function apiJobs(db: Kysely<Database>) {
-  return db
-    .selectFrom('jobs')
-    .innerJoin('api_jobs', 'api_jobs.job_id', 'jobs.id')
-    .selectAll('jobs')
-    .select(API_COLUMNS);
+function apiJobs<O>(jobs: SelectQueryBuilder<Database, 'jobs', O>) {
+  return jobs.innerJoin('api_jobs', 'api_jobs.job_id', 'jobs.id').selectAll('jobs').select(API_COLUMNS);
 }
 
 export async function findJob(
@@ -34,16 +31,12 @@ export async function findJob(
   tenant: Tenant,
   id: string,
 ): Promise<ApiJobRow | undefined> {
-  return apiJobs(db)
-    .where('jobs.id', '=', id)
-    .where('jobs.organization_id', '=', tenant.organizationId)
-    .where('jobs.environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return apiJobs(scoped(db, tenant).selectFrom('jobs')).where('jobs.id', '=', id).executeTakeFirst();
 }
 
 /** The row without its payload (which may be megabytes): what the runner reads between chunks. */
 export async function findRunState(db: Kysely<Database>, id: string) {
-  return db
+  return unscoped(db, "the runner holds the job's lease and knows it by id")
     .selectFrom('jobs')
     .innerJoin('api_jobs', 'api_jobs.job_id', 'jobs.id')
     .select(['jobs.status', 'jobs.progress', 'jobs.locked_by', ...API_COLUMNS])
@@ -52,7 +45,9 @@ export async function findRunState(db: Kysely<Database>, id: string) {
 }
 
 export async function findJobById(db: Kysely<Database>, id: string): Promise<ApiJobRow | undefined> {
-  return apiJobs(db).where('jobs.id', '=', id).executeTakeFirst();
+  return apiJobs(unscoped(db, "the runner holds the job's lease and knows it by id").selectFrom('jobs'))
+    .where('jobs.id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function insertApiJob(db: Kysely<Database>, jobId: string): Promise<void> {
@@ -66,9 +61,7 @@ export interface JobFilters {
 }
 
 export function jobsQuery(db: Kysely<Database>, tenant: Tenant, filters: JobFilters) {
-  let query = apiJobs(db)
-    .where('jobs.organization_id', '=', tenant.organizationId)
-    .where('jobs.environment', '=', tenant.environment);
+  let query = apiJobs(scoped(db, tenant).selectFrom('jobs'));
   query =
     filters.type !== undefined
       ? query.where('jobs.type', '=', `${API_JOB_PREFIX}${filters.type}`)
@@ -151,8 +144,13 @@ export async function outputAfter(db: Kysely<Database>, jobId: string, afterSeq:
     .execute();
 }
 
-export async function setProgress(db: Kysely<Database>, jobId: string, progress: Progress): Promise<void> {
-  await db
+export async function setProgress(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  jobId: string,
+  progress: Progress,
+): Promise<void> {
+  await scoped(db, tenant)
     .updateTable('jobs')
     .set({ progress: JSON.stringify(progress) })
     .where('id', '=', jobId)
@@ -160,8 +158,13 @@ export async function setProgress(db: Kysely<Database>, jobId: string, progress:
 }
 
 /** A queued job is cancelled at once (no worker holds it). Run it in a transaction. */
-export async function cancelQueued(db: Kysely<Database>, id: string, now: number): Promise<boolean> {
-  const result = await db
+export async function cancelQueued(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+  now: number,
+): Promise<boolean> {
+  const result = await scoped(db, tenant)
     .updateTable('jobs')
     .set({ status: 'cancelled', finished_at: now, updated_at: now })
     .where('id', '=', id)
@@ -173,8 +176,13 @@ export async function cancelQueued(db: Kysely<Database>, id: string, now: number
 }
 
 /** A running job is asked to stop: its runner sees this before its next chunk. Run it in a transaction. */
-export async function requestCancel(db: Kysely<Database>, id: string, now: number): Promise<boolean> {
-  const result = await db
+export async function requestCancel(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  id: string,
+  now: number,
+): Promise<boolean> {
+  const result = await scoped(db, tenant)
     .updateTable('jobs')
     .set({ updated_at: now })
     .where('id', '=', id)
@@ -200,7 +208,7 @@ export async function markStarted(db: Kysely<Database>, id: string, now: number)
 
 /** The runner stops a job whose cancellation was requested (guarded by the lease, as every runner write). */
 export async function markCancelled(db: Kysely<Database>, id: string, workerId: string, now: number) {
-  const result = await db
+  const result = await unscoped(db, "the runner holds the job's lease and knows it by id")
     .updateTable('jobs')
     .set({ status: 'cancelled', finished_at: now, updated_at: now, locked_by: null, locked_until: null })
     .where('id', '=', id)
@@ -240,7 +248,7 @@ export async function commitChunk(db: Kysely<Database>, c: ChunkCommit): Promise
     .where('chunks', '=', c.chunks)
     .executeTakeFirst();
   if (Number(counted.numUpdatedRows) !== 1) return false;
-  const result = await db
+  const result = await unscoped(db, "the runner holds the job's lease and knows it by id")
     .updateTable('jobs')
     .set({ progress: JSON.stringify(c.progress), updated_at: c.now })
     .where('id', '=', c.id)
@@ -252,7 +260,7 @@ export async function commitChunk(db: Kysely<Database>, c: ChunkCommit): Promise
 
 /** Finished jobs (of every type) whose end is older than `before`, oldest first. */
 export async function finishedBefore(db: Kysely<Database>, before: number, limit: number) {
-  const rows = await db
+  const rows = await unscoped(db, 'retention purges finished jobs of every tenant')
     .selectFrom('jobs')
     .select('id')
     .where('finished_at', '<', before)
@@ -283,6 +291,9 @@ export async function deleteJobs(db: Kysely<Database>, jobIds: string[]): Promis
   if (jobIds.length === 0) return 0;
   await db.deleteFrom('job_outputs').where('job_id', 'in', jobIds).execute();
   await db.deleteFrom('api_jobs').where('job_id', 'in', jobIds).execute();
-  const result = await db.deleteFrom('jobs').where('id', 'in', jobIds).executeTakeFirst();
+  const result = await unscoped(db, 'retention purges finished jobs of every tenant')
+    .deleteFrom('jobs')
+    .where('id', 'in', jobIds)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

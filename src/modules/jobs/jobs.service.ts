@@ -147,7 +147,7 @@ export async function submitJob(ctx: JobsContext, principal: Principal, input: S
       maxAttempts: API_JOB_MAX_ATTEMPTS,
     });
     await repo.insertApiJob(trx, job.id);
-    await repo.setProgress(trx, job.id, progress);
+    await repo.setProgress(trx, tenant, job.id, progress);
     return job.id;
   });
   return getJob(ctx, tenant, id);
@@ -221,7 +221,9 @@ export async function cancelJob(ctx: JobsContext, tenant: Tenant, id: string): P
     const changed = await ctx.db
       .transaction()
       .execute((trx) =>
-        row.status === 'queued' ? repo.cancelQueued(trx, id, now) : repo.requestCancel(trx, id, now),
+        row.status === 'queued'
+          ? repo.cancelQueued(trx, tenant, id, now)
+          : repo.requestCancel(trx, tenant, id, now),
       );
     if (changed) return getJob(ctx, tenant, id);
   }

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { findById, scoped, unscoped, updateById } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { Scope, ApiKeyRow, NewApiKeyRow } from '../../db/tables/keys.js';
 import type { OrganizationRow } from '../../db/tables/organizations.js';
 
 export type KeyWithOrganization = ApiKeyRow & Pick<OrganizationRow, 'plan' | 'rate_limit_override'>;
 
-export async function insertKey(db: Kysely<Database>, row: NewApiKeyRow): Promise<void> {
-  await db.insertInto('api_keys').values(row).execute();
+export async function insertKey(db: Kysely<Database>, tenant: Tenant, row: NewApiKeyRow): Promise<void> {
+  await scoped(db, tenant).insertInto('api_keys', row).execute();
 }
 
 /** The key with the plan of its organization: everything authentication and rate limiting need. */
@@ -15,7 +16,7 @@ export async function findKeyByHash(
   db: Kysely<Database>,
   hash: string,
 ): Promise<KeyWithOrganization | undefined> {
-  return db
+  return unscoped(db, 'authentication finds the key, and so its tenant, by its hash')
     .selectFrom('api_keys')
     .innerJoin('organizations', 'organizations.id', 'api_keys.organization_id')
     .selectAll('api_keys')
@@ -29,49 +30,48 @@ export async function findKey(
   tenant: Tenant,
   id: string,
 ): Promise<ApiKeyRow | undefined> {
-  return db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('id', '=', id)
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
-    .executeTakeFirst();
+  return findById(db, tenant, 'api_keys', id);
 }
 
 /** Any organization's key: for operators (CLI) only, never for a request. */
 export async function findKeyById(db: Kysely<Database>, id: string): Promise<ApiKeyRow | undefined> {
-  return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  return unscoped(db, "operators (CLI) act on any organization's key")
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export function keysQuery(db: Kysely<Database>, tenant: Tenant, filters: { scope?: Scope }) {
-  let query = db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment);
+  let query = scoped(db, tenant).selectFrom('api_keys').selectAll();
   if (filters.scope) query = query.where('scope', '=', filters.scope);
   return query;
 }
 
 export async function listAllKeys(db: Kysely<Database>, organizationId?: string): Promise<ApiKeyRow[]> {
-  let query = db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id');
+  let query = unscoped(db, 'operators (CLI) list the keys of any or every organization')
+    .selectFrom('api_keys')
+    .selectAll()
+    .orderBy('created_at')
+    .orderBy('id');
   if (organizationId) query = query.where('organization_id', '=', organizationId);
   return query.execute();
 }
 
 export async function updateKey(
   db: Kysely<Database>,
+  tenant: Tenant,
   id: string,
   changes: Partial<Pick<ApiKeyRow, 'revoked_at' | 'expires_at' | 'rotated_at' | 'replaced_by'>>,
 ): Promise<void> {
-  await db.updateTable('api_keys').set(changes).where('id', '=', id).execute();
+  await updateById(db, tenant, 'api_keys', id, changes);
 }
 
 export async function recordUsage(db: Kysely<Database>, usage: Map<string, number>): Promise<void> {
   if (usage.size === 0) return;
   await db.transaction().execute(async (trx) => {
     for (const [id, at] of usage) {
-      await trx
+      await unscoped(trx, 'one flush records the use of keys of every tenant')
         .updateTable('api_keys')
         .set({ last_used_at: at })
         .where('id', '=', id)

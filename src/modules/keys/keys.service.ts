@@ -134,7 +134,7 @@ async function insertNewKey(
     rotated_at: null,
     replaced_by: null,
   };
-  await repo.insertKey(db, row);
+  await repo.insertKey(db, { organizationId: input.organizationId, environment: input.environment }, row);
   return { row, key };
 }
 
@@ -196,7 +196,7 @@ export async function revokeKey(
   if (!row) throw notFound('API key', id);
   const now = ctx.clock.now();
   if (row.revoked_at === null) {
-    await repo.updateKey(ctx.db, id, { revoked_at: now });
+    await repo.updateKey(ctx.db, tenant, id, { revoked_at: now });
     row.revoked_at = now;
     ctx.counts.invalidate(keysResource(tenant));
   }
@@ -209,7 +209,9 @@ export async function revokeKeyById(db: Kysely<Database>, clock: Clock, id: stri
   if (!row) throw notFound('API key', id);
   const now = clock.now();
   if (row.revoked_at === null) {
-    await repo.updateKey(db, id, { revoked_at: now });
+    await repo.updateKey(db, { organizationId: row.organization_id, environment: row.environment }, id, {
+      revoked_at: now,
+    });
     row.revoked_at = now;
   }
   return toApiKey(row, now);
@@ -250,7 +252,7 @@ export async function rotateKey(
     });
     const graceEnd = now + graceSeconds * 1000;
     const expiresAt = old.expires_at === null ? graceEnd : Math.min(old.expires_at, graceEnd);
-    await repo.updateKey(trx, id, { rotated_at: now, replaced_by: row.id, expires_at: expiresAt });
+    await repo.updateKey(trx, tenant, id, { rotated_at: now, replaced_by: row.id, expires_at: expiresAt });
     return { ...toApiKey(row, now), key };
   });
   // After the commit: a count taken before it must not be cached as the new one.

@@ -1,6 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { unscoped } from '../../db/tenant.js';
 import { SecretBoxError, type SecretBox } from '../../shared/secret-box.js';
+
+/** Why rotation's queries span tenants (see db/tenant.ts): every stored secret is re-sealed. */
+const ROTATION = "key rotation re-seals every tenant's secrets";
 
 /**
  * Re-seals every stored secret with the current AUDENCI_SECRET_KEY: platform access and refresh tokens,
@@ -71,7 +75,7 @@ function singleKeyTarget(spec: {
     table: spec.table,
     box: spec.box,
     async page(db, after) {
-      const rows = (await db
+      const rows = (await unscoped(db, ROTATION)
         .selectFrom(spec.table)
         .selectAll()
         .where(sql.ref(spec.key), '>', after)
@@ -123,7 +127,7 @@ function targets(boxes: RotateBoxes): Target[] {
       async page(db, after) {
         // Paged by the composite key joined with NUL (never in an organization id or environment).
         const [org = '', env = '', key = ''] = after.split('\u0000');
-        const rows = await db
+        const rows = await unscoped(db, ROTATION)
           .selectFrom('idempotency_keys')
           .select(['organization_id', 'environment', 'key', 'response_body'])
           .where((eb) =>
@@ -186,7 +190,7 @@ export async function rotateSecrets(
             }
             if (resealed === undefined) continue;
             // Only if nobody changed it since it was read (a token refresh seals with the current key).
-            let update = trx
+            let update = unscoped(trx, ROTATION)
               .updateTable(target.table)
               .set({ [field.column]: resealed } as never)
               .where(field.column as never, '=', field.value as never);
