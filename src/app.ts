@@ -24,7 +24,7 @@ import { operationsRoutes, type DependencyCheck } from './http/operations.routes
 import type { RateLimiter } from './http/rate-limit.js';
 import type { RouteDeps } from './modules/route-deps.js';
 import { ErrorEnvelope, PaginationSchema } from './http/schemas.js';
-import { validatorCompiler } from './http/validation.js';
+import { validatorCompiler } from './shared/validation/validator.js';
 import { ALIAS_PREFIX, API_PREFIX, registerVersioning } from './http/versioning.js';
 import { BrandSchema, brandsRoutes } from './modules/brands/index.js';
 import { SocialAccountSchema, accountsRoutes } from './modules/accounts/index.js';
@@ -43,16 +43,12 @@ import {
   postsRoutes,
   ValidationReportSchema,
 } from './modules/posts/index.js';
-import {
-  MetricsSnapshotSchema,
-  PostAnalyticsSchema,
-  postAnalyticsRoutes,
-} from './modules/analytics/analytics.series.js';
+import { MetricsSnapshotSchema, PostAnalyticsSchema } from './modules/analytics/analytics.series.js';
 import {
   AccountStatsDaySchema,
   SocialAccountAnalyticsSchema,
-  accountAnalyticsRoutes,
 } from './modules/analytics/analytics.accounts.js';
+import { accountAnalyticsRoutes, postAnalyticsRoutes } from './modules/analytics/analytics.routes.js';
 import { PlatformRulesSchema, platformsRoutes } from './modules/platforms/index.js';
 import { EventSchema, eventsRoutes } from './modules/events/index.js';
 import { CommentSchema, commentsRoutes } from './modules/comments/index.js';

@@ -12,7 +12,7 @@ import {
 import { clip } from '../shared/text.js';
 import { completeInputProblems } from './input-checks.js';
 import { ERROR_LIMITS } from './schemas.js';
-import { problemsFrom } from './validation.js';
+import { problemsFrom } from '../shared/validation/validator.js';
 
 const LOCATIONS: Record<string, string> = {
   body: 'body',

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
-import { NOT_BLANK } from '../../http/validation.js';
+import { NOT_BLANK } from '../../shared/validation/validator.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 import { ACCOUNT_STATUSES, MAX_ACCOUNT_ERROR_LENGTH } from '../../db/tables/accounts.js';
 

@@ -1,7 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { RouteDeps } from '../route-deps.js';
-import { DataEnvelope, DateTime, Id, IdParams, Int32, Nullable } from '../../http/schemas.js';
+import { DateTime, Id, Int32, Nullable } from '../../shared/validation/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import type { Platform } from '../../platforms/rules.js';
 import { toIso } from '../../shared/clock.js';
@@ -197,43 +195,4 @@ export async function socialAccountAnalytics(
     endDate: toIso(end),
     days,
   };
-}
-
-const Params = IdParams('Social account', 'acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
-
-/** `GET /social-accounts/{id}/analytics`. */
-export async function accountAnalyticsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  app.get<{ Params: Static<typeof Params>; Querystring: AccountAnalyticsQuery }>(
-    '/social-accounts/:id/analytics',
-    {
-      config: {
-        scope: 'read',
-        inputChecks: { query: (query) => accountAnalyticsProblems(query, deps.ctx.clock.now()) },
-      },
-      schema: {
-        tags: ['Analytics'],
-        operationId: 'getSocialAccountAnalytics',
-        summary: "A social account's followers by day",
-        description:
-          "The account's follower, following and post counts, one entry per UTC day, oldest first, each " +
-          'with `followersChange` from the previous entry. The worker reads them from the platform once a ' +
-          'day for every connected account (test-environment sandbox accounts get synthetic, growing ' +
-          'figures); a day it could not read is missing. Days are placed by `capturedAt`, in ' +
-          '[`startDate`, `endDate`); a calendar date is midnight UTC. Default: the last 90 UTC days, today ' +
-          `included. A range of more than ${ACCOUNT_ANALYTICS_MAX_DAYS.toLocaleString('en-US')} UTC days is a ` +
-          '400 naming `endDate`. An account of another organization or environment is a 404.',
-        params: Params,
-        querystring: AccountAnalyticsQuerySchema,
-        response: {
-          200: DataEnvelope(
-            Type.Ref(SocialAccountAnalyticsSchema),
-            'The account, the range applied and its days',
-          ),
-        },
-      },
-    },
-    async (request) => ({
-      data: await socialAccountAnalytics(deps.ctx, request.principal, request.params.id, request.query),
-    }),
-  );
 }

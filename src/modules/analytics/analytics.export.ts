@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
-import { inputProblems } from '../../http/input-checks.js';
-import { validatorCompiler } from '../../http/validation.js';
+import { inputProblems } from '../../shared/validation/problems.js';
+import { validatorCompiler } from '../../shared/validation/validator.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { JobTypeHandler } from '../jobs/index.js';
 import { countPosts } from './analytics.repository.js';

@@ -1,9 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteDeps } from '../route-deps.js';
-import { DataEnvelope } from '../../http/schemas.js';
+import { DataEnvelope, IdParams } from '../../http/schemas.js';
 import { AnalyticsQuerySchema, AnalyticsReportSchema } from './analytics.schemas.js';
 import * as service from './analytics.service.js';
+import {
+  ACCOUNT_ANALYTICS_MAX_DAYS,
+  AccountAnalyticsQuerySchema,
+  accountAnalyticsProblems,
+  SocialAccountAnalyticsSchema,
+  socialAccountAnalytics,
+  type AccountAnalyticsQuery,
+} from './analytics.accounts.js';
+import { PostAnalyticsSchema, postAnalytics } from './analytics.series.js';
 
 const TAGS = ['Analytics'];
 
@@ -37,5 +46,67 @@ export async function analyticsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
       },
     },
     async (request) => ({ data: await service.getAnalytics(ctx, request.principal, request.query) }),
+  );
+}
+
+const PostParams = IdParams('Post', 'post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+
+/** `GET /posts/{id}/analytics`. */
+export async function postAnalyticsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  app.get<{ Params: Static<typeof PostParams> }>(
+    '/posts/:id/analytics',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['Analytics'],
+        operationId: 'getPostAnalytics',
+        summary: "A post's metrics over time",
+        description:
+          'Every metrics snapshot of the post, oldest first. Metrics are synced from the platform at ' +
+          '`AUDENCI_METRICS_SYNC_DELAYS` after publishing (default 1 h, 6 h, 24 h, 3 days, 7 days, 30 days).',
+        params: PostParams,
+        response: { 200: DataEnvelope(Type.Ref(PostAnalyticsSchema)) },
+      },
+    },
+    async (request) => ({ data: await postAnalytics(deps.ctx, request.principal, request.params.id) }),
+  );
+}
+
+const AccountParams = IdParams('Social account', 'acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+
+/** `GET /social-accounts/{id}/analytics`. */
+export async function accountAnalyticsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  app.get<{ Params: Static<typeof AccountParams>; Querystring: AccountAnalyticsQuery }>(
+    '/social-accounts/:id/analytics',
+    {
+      config: {
+        scope: 'read',
+        inputChecks: { query: (query) => accountAnalyticsProblems(query, deps.ctx.clock.now()) },
+      },
+      schema: {
+        tags: ['Analytics'],
+        operationId: 'getSocialAccountAnalytics',
+        summary: "A social account's followers by day",
+        description:
+          "The account's follower, following and post counts, one entry per UTC day, oldest first, each " +
+          'with `followersChange` from the previous entry. The worker reads them from the platform once a ' +
+          'day for every connected account (test-environment sandbox accounts get synthetic, growing ' +
+          'figures); a day it could not read is missing. Days are placed by `capturedAt`, in ' +
+          '[`startDate`, `endDate`); a calendar date is midnight UTC. Default: the last 90 UTC days, today ' +
+          `included. A range of more than ${ACCOUNT_ANALYTICS_MAX_DAYS.toLocaleString('en-US')} UTC days is a ` +
+          '400 naming `endDate`. An account of another organization or environment is a 404.',
+        params: AccountParams,
+        querystring: AccountAnalyticsQuerySchema,
+        response: {
+          200: DataEnvelope(
+            Type.Ref(SocialAccountAnalyticsSchema),
+            'The account, the range applied and its days',
+          ),
+        },
+      },
+    },
+    async (request) => ({
+      data: await socialAccountAnalytics(deps.ctx, request.principal, request.params.id, request.query),
+    }),
   );
 }

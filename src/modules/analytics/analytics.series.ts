@@ -1,9 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_DELAYS as MAX_SYNC_DELAYS } from '../../config/index.js';
-import type { RouteDeps } from '../route-deps.js';
 import type { Platform } from '../../platforms/rules.js';
-import { DataEnvelope, DateTime, Id, IdParams, Nullable } from '../../http/schemas.js';
+import { DateTime, Id, Nullable } from '../../shared/validation/schemas.js';
 import { toIso } from '../../shared/clock.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
@@ -94,27 +92,4 @@ export async function postAnalytics(
     publishedAt: post.publishedAt,
     snapshots: rows.map(toSnapshot),
   };
-}
-
-const Params = IdParams('Post', 'post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
-
-/** `GET /posts/{id}/analytics`. */
-export async function postAnalyticsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  app.get<{ Params: Static<typeof Params> }>(
-    '/posts/:id/analytics',
-    {
-      config: { scope: 'read' },
-      schema: {
-        tags: ['Analytics'],
-        operationId: 'getPostAnalytics',
-        summary: "A post's metrics over time",
-        description:
-          'Every metrics snapshot of the post, oldest first. Metrics are synced from the platform at ' +
-          '`AUDENCI_METRICS_SYNC_DELAYS` after publishing (default 1 h, 6 h, 24 h, 3 days, 7 days, 30 days).',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(PostAnalyticsSchema)) },
-      },
-    },
-    async (request) => ({ data: await postAnalytics(deps.ctx, request.principal, request.params.id) }),
-  );
 }

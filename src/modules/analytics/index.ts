@@ -8,12 +8,11 @@ export {
   type Metric,
 } from './analytics.service.js';
 export { AnalyticsReportSchema, AnalyticsRowSchema, AnalyticsTotalsSchema } from './analytics.schemas.js';
-export { analyticsRoutes } from './analytics.routes.js';
+export { accountAnalyticsRoutes, analyticsRoutes } from './analytics.routes.js';
 export { analyticsExportJobType } from './analytics.export.js';
 export {
   ACCOUNT_ANALYTICS_MAX_DAYS,
   AccountStatsDaySchema,
-  accountAnalyticsRoutes,
   SocialAccountAnalyticsSchema,
   socialAccountAnalytics,
   type AccountStatsDay,

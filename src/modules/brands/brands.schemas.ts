@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { readOnlyFields } from '../../http/read-only.js';
 import { DateTime, Id, ListQuery, Nullable, TimeZoneName } from '../../http/schemas.js';
-import { NOT_BLANK } from '../../http/validation.js';
+import { NOT_BLANK } from '../../shared/validation/validator.js';
 
 const Color = Type.String({
   pattern: '^#[0-9a-fA-F]{6}$',

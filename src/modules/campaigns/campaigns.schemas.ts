@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { readOnlyFields } from '../../http/read-only.js';
 import { DateOrDateTime, DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
-import { NOT_BLANK } from '../../http/validation.js';
+import { NOT_BLANK } from '../../shared/validation/validator.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 import { CAMPAIGN_STATUSES } from '../../db/tables/campaigns.js';
 

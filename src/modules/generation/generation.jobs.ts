@@ -1,8 +1,8 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
 import type { GeneratedImage, ImageRequest } from '../../ai/index.js';
-import { inputProblems } from '../../http/input-checks.js';
-import { validatorCompiler } from '../../http/validation.js';
+import { inputProblems } from '../../shared/validation/problems.js';
+import { validatorCompiler } from '../../shared/validation/validator.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { JobTypeHandler } from '../jobs/index.js';
 import { GenerateImagesBody, imageInputProblems, type GenerateImagesInput } from './generation.schemas.js';

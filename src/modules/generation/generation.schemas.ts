@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FieldProblem } from '../../shared/errors.js';
 import { DRAFT_LIMITS, TONES } from '../../ai/index.js';
 import { Int32 } from '../../http/schemas.js';
-import { NOT_BLANK } from '../../http/validation.js';
+import { NOT_BLANK } from '../../shared/validation/validator.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 
 /** Named sizes of `POST /images/generate` (`aspectRatio`), in pixels. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart, { type Multipart } from '@fastify/multipart';
-import { MAX_ID_LENGTH } from '../../http/schemas.js';
+import { MAX_ID_LENGTH } from '../../shared/validation/schemas.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import {

@@ -10,7 +10,7 @@ import {
   Nullable,
   TimeZoneName,
 } from '../../http/schemas.js';
-import { NOT_BLANK } from '../../http/validation.js';
+import { NOT_BLANK } from '../../shared/validation/validator.js';
 import { PLATFORMS } from '../../platforms/rules.js';
 import { CampaignSchema } from '../campaigns/index.js';
 import { DEFAULT_PILLARS } from './plans.generate.js';

@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv';
-import { inputProblems } from '../../http/input-checks.js';
-import { ERROR_LIMITS } from '../../http/schemas.js';
-import { validatorCompiler } from '../../http/validation.js';
+import { inputProblems } from '../../shared/validation/problems.js';
+import { ERROR_LIMITS } from '../../shared/validation/schemas.js';
+import { validatorCompiler } from '../../shared/validation/validator.js';
 import { type AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import { clip } from '../../shared/text.js';
 import { CreatePostBody, PatchPostBody, POST_READ_ONLY } from './posts.schemas.js';

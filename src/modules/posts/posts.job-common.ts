@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import { inputProblems, type InputCheck } from '../../http/input-checks.js';
-import { validatorCompiler } from '../../http/validation.js';
+import { inputProblems, type InputCheck } from '../../shared/validation/problems.js';
+import { validatorCompiler } from '../../shared/validation/validator.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { ChunkContext, ChunkResult, ItemError } from '../jobs/index.js';
 

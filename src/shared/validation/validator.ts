@@ -1,8 +1,8 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
-import { DATE_INPUT_REASON, isTimeZone, parseDateInput } from '../shared/dates.js';
-import type { FieldProblem } from '../shared/errors.js';
+import { DATE_INPUT_REASON, isTimeZone, parseDateInput } from '../dates.js';
+import type { FieldProblem } from '../errors.js';
 
 /** Format of a date input: a calendar date `YYYY-MM-DD` or an ISO 8601 date-time with a zone. */
 export const DATE_OR_DATE_TIME = 'date-or-date-time';
