@@ -5,6 +5,7 @@ import type { Platform } from '../../platforms/rules.js';
 import { toIso } from '../../shared/clock.js';
 import { readDateField } from '../../shared/dates.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
+import { scoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { getAccount } from '../accounts/index.js';
 import type { ServiceContext } from '../context.js';
@@ -161,11 +162,9 @@ export async function socialAccountAnalytics(
   const { start, end } = parseAccountAnalyticsRange(input, ctx.clock.now());
   const account = await getAccount(ctx, tenant, accountId);
   // The index account_stats_tenant_account_captured (tenant, social_account_id, captured_at) fits.
-  const rows = await ctx.db
+  const rows = await scoped(ctx.db, tenant)
     .selectFrom('account_stats')
     .select(['id', 'captured_at', 'followers', 'following', 'posts'])
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('social_account_id', '=', account.id)
     .where('captured_at', '>=', start)
     .where('captured_at', '<', end)

@@ -3,6 +3,7 @@ import { MAX_DELAYS as MAX_SYNC_DELAYS } from '../../config/index.js';
 import type { Platform } from '../../platforms/rules.js';
 import { DateTime, Id, Nullable } from '../../shared/validation/schemas.js';
 import { toIso } from '../../shared/clock.js';
+import { scoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
 import { PlatformName } from '../platforms/index.js';
@@ -76,11 +77,9 @@ export async function postAnalytics(
   postId: string,
 ): Promise<PostAnalytics> {
   const post = await getPost(ctx, tenant, postId);
-  const rows = await ctx.db
+  const rows = await scoped(ctx.db, tenant)
     .selectFrom('post_metrics')
     .selectAll()
-    .where('organization_id', '=', tenant.organizationId)
-    .where('environment', '=', tenant.environment)
     .where('post_id', '=', post.id)
     .orderBy('captured_at')
     .orderBy('id')
