@@ -95,6 +95,13 @@ module.exports = {
       from: { path: '^src/modules/([^/]+)/' },
       to: { path: '^src/modules/[^/]+/', pathNot: ['^src/modules/$1/', '^src/modules/[^/]+/index\\.ts$'] },
     },
+    {
+      name: 'module-root-through-index',
+      comment: 'The files shared by all modules (src/modules/*.ts) reach a module through its index.ts too.',
+      severity: 'error',
+      from: { path: '^src/modules/[^/]+\\.ts$' },
+      to: { path: '^src/modules/[^/]+/', pathNot: '^src/modules/[^/]+/index\\.ts$' },
+    },
     layer(
       'worker',
       '^src/worker/',

@@ -287,17 +287,15 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
 
   const ai = deps.ai ?? createAiProvider(config);
-  const routeDeps: RouteDeps = {
-    ctx,
-    authenticator: deps.authenticator,
-    keyUsage: deps.keyUsage,
-    publicUrl: config.publicUrl,
-    config,
-  };
+  const routeDeps: RouteDeps = { ctx, publicUrl: config.publicUrl, config };
   const api = async (scope: FastifyInstance) => {
     await scope.register(organizationsRoutes, routeDeps);
     await scope.register(brandsRoutes, routeDeps);
-    await scope.register(keysRoutes, routeDeps);
+    await scope.register(keysRoutes, {
+      ...routeDeps,
+      authenticator: deps.authenticator,
+      keyUsage: deps.keyUsage,
+    });
     await scope.register(postsRoutes, routeDeps);
     await scope.register(postAnalyticsRoutes, routeDeps);
     await scope.register(accountAnalyticsRoutes, routeDeps);

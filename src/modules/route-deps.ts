@@ -1,14 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { ServiceContext } from './context.js';
-// The service file, not keys/index.ts: the keys routes (which index.ts exports) receive RouteDeps.
-import type { KeyAuthenticator, KeyUsage } from './keys/keys.service.js';
 
 /** What route plugins receive: the service context plus the request-path helpers some routes touch. */
 export interface RouteDeps {
   ctx: ServiceContext;
-  authenticator: KeyAuthenticator;
-  keyUsage: KeyUsage;
   /** Externally visible base URL (`AUDENCI_PUBLIC_URL`). */
   publicUrl: string;
   config: Config;

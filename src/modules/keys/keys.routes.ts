@@ -10,12 +10,19 @@ import {
   RotateApiKeyBody,
 } from './keys.schemas.js';
 import * as service from './keys.service.js';
+import type { KeyAuthenticator, KeyUsage } from './keys.service.js';
 import { canonicalScope } from '../../db/tables/keys.js';
 
 const Params = IdParams('API key', 'key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['API keys'];
 
-export async function keysRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+/** The keys routes also reach the key cache and the usage recorder the authentication uses. */
+export interface KeysRouteDeps extends RouteDeps {
+  authenticator: KeyAuthenticator;
+  keyUsage: KeyUsage;
+}
+
+export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Promise<void> {
   const { ctx, authenticator, keyUsage } = deps;
 
   app.get<{ Querystring: Static<typeof ListApiKeysQuery> }>(
