@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
+import { toRetryAfterSeconds } from '../shared/retry.js';
 import type { Principal, Scope } from '../db/tables/keys.js';
 import type { AuthFailureThrottle, Refusal } from './auth-throttle.js';
 import type { RateLimiter, RateLimitResult } from './rate-limit.js';
@@ -75,7 +76,7 @@ export interface AuthDeps {
 }
 
 function rateLimited(limit: RateLimitResult, now: number, details: Record<string, unknown> = {}): AppError {
-  const retryAfter = Math.max(1, Math.ceil((limit.resetAt - now) / 1000));
+  const retryAfter = toRetryAfterSeconds(limit.resetAt - now);
   return new AppError(
     'RATE_LIMITED',
     `Rate limit of ${limit.limit} requests per window exceeded; retry after ${retryAfter} s`,
@@ -105,7 +106,7 @@ function failureBudgetHeaders(limit: number, count: number, resetAt: number): Re
 /** `refusal.limit` is the throttle's limit, or this process's share of it while Redis is unreachable. */
 function tooManyFailures(refusal: Refusal, now: number): AppError {
   const { until, limit } = refusal;
-  const retryAfter = Math.max(1, Math.ceil((until - now) / 1000));
+  const retryAfter = toRetryAfterSeconds(until - now);
   return new AppError(
     'RATE_LIMITED',
     `Too many failed authentication attempts from this address; retry after ${retryAfter} s`,
