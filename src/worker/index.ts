@@ -12,7 +12,6 @@ import { startDueCampaigns } from '../modules/campaigns/index.js';
 import { DEFAULT_COMMENT_SYNC, syncDueComments } from '../modules/comments/index.js';
 import { purgeOldEvents } from '../modules/events/index.js';
 import {
-  METRICS_SYNC_JOB,
   accountStatsTask,
   metricsSyncHandler,
   scheduleMetricSyncs,
@@ -25,6 +24,7 @@ import type { ConnectorRegistry } from '../platforms/registry.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { createJobTypeRegistry } from './job-types.js';
 import { Worker, type WorkerOptions } from './worker.js';
+import { jobHandlers } from '../db/queue/contract.js';
 
 export { Worker } from './worker.js';
 export { JobError, type JobHandler, type JobContext } from '../db/queue/contract.js';
@@ -199,7 +199,7 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     queue: deps.ctx.queue,
     db: deps.db,
     clock: deps.ctx.clock,
-    handlers: { ...posts.handlers, [METRICS_SYNC_JOB]: metricsSync, ...webhooks.handlers, ...jobs.handlers },
+    handlers: jobHandlers([...posts.jobs, metricsSync, ...webhooks.jobs, ...jobs.jobs]),
     periodic: [
       ...posts.periodic,
       accountStats,

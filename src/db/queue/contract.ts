@@ -1,3 +1,5 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import type { JobRow } from '../tables/queue.js';
@@ -55,4 +57,106 @@ export interface PeriodicTask {
   name: string;
   everyMs: number;
   run(): Promise<void>;
+}
+
+/** A queue job type: its name and the TypeBox schema of its payload. */
+export interface JobType<S extends TSchema = TSchema> {
+  readonly type: string;
+  readonly payload: S;
+  /**
+   * What `Queue.enqueue` takes (`type`, `payload`), the payload checked against the schema first: a
+   * mismatch is a programming error (it throws), never a user's 400.
+   */
+  job(payload: Static<S>): { type: string; payload: Static<S> };
+}
+
+/** Declares a queue job type (`defineJob` gives it its handler). */
+export function jobType<S extends TSchema>(type: string, payload: S): JobType<S> {
+  return {
+    type,
+    payload,
+    job(value) {
+      const problem = payloadProblem(payload, value);
+      if (problem) throw new Error(`Enqueuing a ${type} job with a malformed payload: ${problem}`);
+      return { type, payload: value };
+    },
+  };
+}
+
+function payloadProblem(schema: TSchema, value: unknown): string | undefined {
+  const error = Value.Errors(schema, value).First();
+  return error ? `${error.path || '/'} ${error.message}` : undefined;
+}
+
+/** A job's context with its payload checked against its type's schema. */
+export interface TypedJobContext<P> extends Omit<JobContext, 'payload'> {
+  payload: P;
+}
+
+export interface JobDefinitionOptions<P> {
+  /** Seconds before attempt n+1 (the last value repeats). */
+  retryDelays: number[];
+  /** Runs one attempt with the checked payload. Returning completes the job (unless `complete` was called). */
+  run(payload: P, context: TypedJobContext<P>): Promise<unknown>;
+  /**
+   * Called when the job fails for good, in the transaction that marks it failed; not called when the
+   * stored payload does not match the schema (nothing to act on).
+   */
+  onDeadLetter?(db: Kysely<Database>, job: JobRow, error: JobError | Error, payload: P): Promise<void>;
+}
+
+/** A queue job type with its handler: what a module hands the worker. */
+export interface JobDefinition extends JobHandler {
+  readonly type: string;
+}
+
+/**
+ * A queue job type's handler. The worker runs it on each claimed job: the stored payload is checked
+ * against the type's schema first, and a malformed one fails the job for good (no retry) with an error
+ * that says what is wrong.
+ */
+export function defineJob<S extends TSchema>(
+  kind: JobType<S>,
+  options: JobDefinitionOptions<Static<S>>,
+): JobDefinition {
+  const parse = (job: JobRow): { payload: Static<S> } | { problem: string } => {
+    let value: unknown;
+    try {
+      value = JSON.parse(job.payload) as unknown;
+    } catch {
+      return { problem: 'not JSON' };
+    }
+    const problem = payloadProblem(kind.payload, value);
+    return problem ? { problem } : { payload: value };
+  };
+  const { onDeadLetter } = options;
+  return {
+    type: kind.type,
+    retryDelays: options.retryDelays,
+    async run(context) {
+      const parsed = parse(context.job);
+      if ('problem' in parsed) {
+        throw new JobError(`The ${kind.type} job's payload is malformed: ${parsed.problem}`, false);
+      }
+      return options.run(parsed.payload, { ...context, payload: parsed.payload });
+    },
+    ...(onDeadLetter
+      ? {
+          async onDeadLetter(db, job, error) {
+            const parsed = parse(job);
+            if ('payload' in parsed) await onDeadLetter(db, job, error, parsed.payload);
+          },
+        }
+      : {}),
+  };
+}
+
+/** The worker's handler table from the modules' job definitions; a type declared twice is an error. */
+export function jobHandlers(definitions: readonly JobDefinition[]): Record<string, JobHandler> {
+  const handlers: Record<string, JobHandler> = {};
+  for (const definition of definitions) {
+    if (handlers[definition.type]) throw new Error(`Job type ${definition.type} is defined twice`);
+    handlers[definition.type] = definition;
+  }
+  return handlers;
 }

@@ -1,3 +1,4 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { scoped, unscoped } from '../../db/tenant.js';
@@ -10,18 +11,29 @@ import {
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { JobError, type JobHandler, type PeriodicTask } from '../../db/queue/contract.js';
+import {
+  defineJob,
+  JobError,
+  jobType,
+  type JobDefinition,
+  type PeriodicTask,
+} from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
 import { storeSnapshot } from './analytics.snapshots.js';
 import type { NewPostMetricsRow } from '../../db/tables/analytics.js';
 
 export const METRICS_SYNC_JOB = 'analytics.sync';
 
-export interface MetricsSyncPayload {
-  postId: string;
-  /** Which entry of AUDENCI_METRICS_SYNC_DELAYS this run is (0-based). */
-  index: number;
-}
+/** `analytics.sync`: one metrics snapshot of a published post. */
+export const METRICS_SYNC = jobType(
+  METRICS_SYNC_JOB,
+  Type.Object({
+    postId: Type.String(),
+    /** Which entry of AUDENCI_METRICS_SYNC_DELAYS this run is (0-based). */
+    index: Type.Integer({ minimum: 0 }),
+  }),
+);
+export type MetricsSyncPayload = Static<typeof METRICS_SYNC.payload>;
 
 /** The post a sync job reads (what the publish handler hands over, and the table has). */
 export interface PublishedPost {
@@ -79,8 +91,7 @@ export async function scheduleMetricSyncs(
   await ctx.queue.enqueueMany(
     trx,
     delaysSeconds.map((seconds, index) => ({
-      type: METRICS_SYNC_JOB,
-      payload: { postId: post.id, index } satisfies MetricsSyncPayload,
+      ...METRICS_SYNC.job({ postId: post.id, index }),
       tenant,
       runAt: publishedAt + Math.round(seconds * 1000),
       maxAttempts: SYNC_MAX_ATTEMPTS,
@@ -129,12 +140,11 @@ function sandboxAccount(post: PublishedPost): MetricsRequest['account'] {
  * the job's completion, in one transaction). A deleted or unpublished post, or a connector without
  * insights, ends the job without a snapshot.
  */
-export function metricsSyncHandler(deps: MetricsSyncDeps): JobHandler {
+export function metricsSyncHandler(deps: MetricsSyncDeps): JobDefinition {
   const { ctx } = deps;
-  return {
+  return defineJob(METRICS_SYNC, {
     retryDelays: deps.retryDelays ?? SYNC_RETRY_DELAYS,
-    async run(job) {
-      const { postId, index } = job.payload as MetricsSyncPayload;
+    async run({ postId, index }, job) {
       const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
       const post = await scoped(ctx.db, tenant)
         .selectFrom('posts')
@@ -183,7 +193,7 @@ export function metricsSyncHandler(deps: MetricsSyncDeps): JobHandler {
       });
       return { snapshotId: row.id, index, stored };
     },
-  };
+  });
 }
 
 /** The account-stats row id of an account on the UTC day of `at`: one row per account per day. */

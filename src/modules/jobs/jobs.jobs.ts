@@ -2,14 +2,24 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { JobError, type JobContext, type JobHandler, type PeriodicTask } from '../../db/queue/contract.js';
+import {
+  defineJob,
+  JobError,
+  type JobDefinition,
+  type PeriodicTask,
+  type TypedJobContext,
+} from '../../db/queue/contract.js';
 import type { JobRow } from '../../db/tables/queue.js';
 import { recordEvent } from '../events/index.js';
 import { purgeFinishedJobs } from './jobs.retention.js';
 import * as repo from './jobs.repository.js';
 import { loadJob, parseProgress, type JobsContext } from './jobs.service.js';
-import { API_JOB_PREFIX } from '../../db/tables/jobs.js';
-import { MAX_JOB_OUTPUT_LENGTH, type JobTypeHandler, type Progress } from './jobs.types.js';
+import {
+  asyncJobQueueType,
+  MAX_JOB_OUTPUT_LENGTH,
+  type JobTypeHandler,
+  type Progress,
+} from './jobs.types.js';
 
 export interface JobsWorkerDeps {
   ctx: JobsContext;
@@ -65,7 +75,7 @@ function checkChunk(
 async function runOneChunk(
   deps: JobsWorkerDeps,
   type: JobTypeHandler,
-  context: JobContext,
+  context: TypedJobContext<unknown>,
   run: NonNullable<Awaited<ReturnType<typeof repo.findRunState>>>,
 ): Promise<boolean> {
   const { ctx } = deps;
@@ -132,11 +142,11 @@ async function runOneChunk(
   });
 }
 
-function runner(deps: JobsWorkerDeps, type: JobTypeHandler): JobHandler {
+function runner(deps: JobsWorkerDeps, type: JobTypeHandler): JobDefinition {
   const { ctx } = deps;
-  return {
+  return defineJob(asyncJobQueueType(type.type), {
     retryDelays: deps.retryDelays ?? DEFAULT_RETRY_DELAYS,
-    async run(context) {
+    async run(_payload, context) {
       const { job } = context;
       await repo.markStarted(ctx.db, job.id, ctx.clock.now());
       for (;;) {
@@ -170,16 +180,15 @@ function runner(deps: JobsWorkerDeps, type: JobTypeHandler): JobHandler {
         data: await loadJob(ctx, trx, row),
       });
     },
-  };
+  });
 }
 
 /** The chunk runner for every registered type (queue type `api:<type>`) and the retention sweep. */
 export function jobsWorkerParts(deps: JobsWorkerDeps): {
-  handlers: Record<string, JobHandler>;
+  jobs: JobDefinition[];
   periodic: PeriodicTask[];
 } {
-  const handlers: Record<string, JobHandler> = {};
-  for (const type of deps.ctx.registry.all()) handlers[`${API_JOB_PREFIX}${type.type}`] = runner(deps, type);
+  const jobs = deps.ctx.registry.all().map((type) => runner(deps, type));
   const retention: PeriodicTask = {
     name: 'job retention',
     everyMs: deps.retentionEveryMs ?? 3_600_000,
@@ -188,5 +197,5 @@ export function jobsWorkerParts(deps: JobsWorkerDeps): {
         olderThanMs: deps.retentionDays * 86_400_000,
       })),
   };
-  return { handlers, periodic: [retention] };
+  return { jobs, periodic: [retention] };
 }

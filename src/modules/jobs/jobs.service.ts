@@ -11,7 +11,13 @@ import { SCOPES, type Principal } from '../keys/index.js';
 import type { JobTypeRegistry } from './jobs.registry.js';
 import * as repo from './jobs.repository.js';
 import { API_JOB_PREFIX, type ApiJobRow, type JobItemErrorRow } from '../../db/tables/jobs.js';
-import type { ItemError, JobOutputFile, JobTypeHandler, Progress } from './jobs.types.js';
+import {
+  asyncJobQueueType,
+  type ItemError,
+  type JobOutputFile,
+  type JobTypeHandler,
+  type Progress,
+} from './jobs.types.js';
 
 /** What the jobs API and runner need besides the service context. */
 export interface JobsContext extends ServiceContext {
@@ -141,8 +147,7 @@ export async function submitJob(ctx: JobsContext, principal: Principal, input: S
   const progress: Progress = { total: prepared.total, processed: 0, succeeded: 0, failed: 0 };
   const id = await ctx.db.transaction().execute(async (trx) => {
     const job = await ctx.queue.enqueue(trx, {
-      type: `${API_JOB_PREFIX}${handler.type}`,
-      payload: prepared.payload,
+      ...asyncJobQueueType(handler.type).job(prepared.payload),
       tenant,
       maxAttempts: API_JOB_MAX_ATTEMPTS,
     });

@@ -1,7 +1,10 @@
+import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
+import { jobType } from '../../db/queue/contract.js';
 import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
+import { API_JOB_PREFIX } from '../../db/tables/jobs.js';
 
 /**
  * The contract between the jobs module (the `POST /jobs` API and the chunk runner) and the modules that
@@ -15,6 +18,14 @@ import type { ServiceContext } from '../context.js';
  * Bounds of an item error as stored and shown: what a type reports (a validation message quoting the
  * item, a platform's answer) is cut to them when it is stored.
  */
+/**
+ * The queue job (`api:<type>`) that runs an async job of this type. Its payload is what the type's
+ * `prepare` returned, checked there at submission, so the queue takes any JSON.
+ */
+export function asyncJobQueueType(type: string) {
+  return jobType(`${API_JOB_PREFIX}${type}`, Type.Unknown());
+}
+
 export const ITEM_ERROR_LIMITS = { code: 64, message: 2000, field: 500 } as const;
 
 /**

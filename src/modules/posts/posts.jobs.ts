@@ -5,10 +5,10 @@ import { PlatformError, type PublishMedia, type PublishRequest } from '../../pla
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { JobError, type JobHandler } from '../../db/queue/contract.js';
+import { defineJob, JobError, type JobDefinition } from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
 import { recordEvent } from '../events/index.js';
-import { PUBLISH_JOB, sweepDuePosts, type PublishJobPayload } from './posts.publishing.js';
+import { PUBLISH, sweepDuePosts } from './posts.publishing.js';
 import { markPublished } from './posts.repository.js';
 import { postsResource, toPost } from './posts.service.js';
 import type { PostRow } from '../../db/tables/posts.js';
@@ -90,12 +90,11 @@ function sandboxSteering(post: PostRow): PublishRequest['sandbox'] {
  * crash lets the connector find the first attempt's post rather than publish twice where the platform
  * allows it. Success and the job's completion commit together.
  */
-export function publishHandler(deps: PublishDeps): JobHandler {
+export function publishHandler(deps: PublishDeps): JobDefinition {
   const { ctx } = deps;
-  return {
+  return defineJob(PUBLISH, {
     retryDelays: deps.retryDelays,
-    async run(job) {
-      const { postId } = job.payload as PublishJobPayload;
+    async run({ postId }, job) {
       const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
       const post = await findById(ctx.db, tenant, 'posts', postId);
       if (!post) return { skipped: 'the post was deleted' };
@@ -187,8 +186,7 @@ export function publishHandler(deps: PublishDeps): JobHandler {
       ctx.counts.invalidate(postsResource(tenant));
       return { platformPostId: result.platformPostId, attempt };
     },
-    async onDeadLetter(trx, job, error) {
-      const { postId } = JSON.parse(job.payload) as PublishJobPayload;
+    async onDeadLetter(trx, job, error, { postId }) {
       const detail = error instanceof JobError ? (error.result as { code?: string } | undefined) : undefined;
       await markFailed(ctx, trx, postId, detail?.code ?? 'publish_failed', error.message);
       if (job.organization_id && job.environment) {
@@ -197,7 +195,7 @@ export function publishHandler(deps: PublishDeps): JobHandler {
         );
       }
     },
-  };
+  });
 }
 
 /** Posts handed to publish jobs per sweep transaction, and transactions per sweep at most. */
@@ -208,7 +206,7 @@ const SWEEP_ROUNDS = 25;
 export function postsWorkerParts(deps: PublishDeps, sweepEveryMs = 250) {
   const maxAttempts = deps.retryDelays.length + 1;
   return {
-    handlers: { [PUBLISH_JOB]: publishHandler(deps) },
+    jobs: [publishHandler(deps)],
     periodic: [
       {
         name: 'scheduled posts',

@@ -1,4 +1,6 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
+import { jobType } from '../../db/queue/contract.js';
 import type { Database } from '../../db/database.js';
 import { scoped, unscoped } from '../../db/tenant.js';
 import { validateDraft } from '../../platforms/rules.js';
@@ -10,9 +12,9 @@ import { findPostRow, postsResource, ruleError, toPost, type Post } from './post
 
 export const PUBLISH_JOB = 'post.publish';
 
-export interface PublishJobPayload {
-  postId: string;
-}
+/** `post.publish`: publishes one PUBLISHING post (handler in posts.jobs.ts). */
+export const PUBLISH = jobType(PUBLISH_JOB, Type.Object({ postId: Type.String() }));
+export type PublishJobPayload = Static<typeof PUBLISH.payload>;
 
 /** One publish job per post, ever: a second request to publish cannot enqueue another. */
 export function publishDedupeKey(postId: string): string {
@@ -27,8 +29,7 @@ async function enqueuePublish(
   maxAttempts: number,
 ) {
   await ctx.queue.enqueue(trx, {
-    type: PUBLISH_JOB,
-    payload: { postId } satisfies PublishJobPayload,
+    ...PUBLISH.job({ postId }),
     tenant,
     maxAttempts,
     dedupeKey: publishDedupeKey(postId),

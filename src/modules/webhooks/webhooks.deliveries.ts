@@ -4,7 +4,7 @@ import { conflict, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
-import { createDeliveries, DELIVER_JOB, type DeliverJobPayload } from './webhooks.fanout.js';
+import { createDeliveries, DELIVER } from './webhooks.fanout.js';
 import * as repo from './webhooks.repository.js';
 import { findEndpointRow, requireEnabled } from './webhooks.service.js';
 import {
@@ -151,8 +151,7 @@ export async function retryDelivery(
     if ((await repo.updateDelivery(trx, tenant, deliveryId, changes, ['succeeded', 'failed'])) === 0)
       throw pending();
     await ctx.queue.enqueue(trx, {
-      type: DELIVER_JOB,
-      payload: { deliveryId } satisfies DeliverJobPayload,
+      ...DELIVER.job({ deliveryId }),
       tenant,
       maxAttempts: 1,
     });

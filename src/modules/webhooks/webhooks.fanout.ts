@@ -1,4 +1,6 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
+import { jobType } from '../../db/queue/contract.js';
 import type { Database } from '../../db/database.js';
 import { toIso } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
@@ -10,9 +12,9 @@ import type { WebhookDeliveryRow } from '../../db/tables/webhooks.js';
 
 export const DELIVER_JOB = 'webhook.deliver';
 
-export interface DeliverJobPayload {
-  deliveryId: string;
-}
+/** `webhook.deliver`: one attempt of one delivery (handler in webhooks.jobs.ts). */
+export const DELIVER = jobType(DELIVER_JOB, Type.Object({ deliveryId: Type.String() }));
+export type DeliverJobPayload = Static<typeof DELIVER.payload>;
 
 /** What a delivery's body is made from: an event row, or the test event (which is not logged). */
 export type PayloadSource = Omit<EventRow, 'type'> & { type: string };
@@ -77,8 +79,7 @@ export async function createDeliveries(
   await repo.insertDeliveries(db, tenant, rows);
   for (const row of rows) {
     await ctx.queue.enqueue(db, {
-      type: DELIVER_JOB,
-      payload: { deliveryId: row.id } satisfies DeliverJobPayload,
+      ...DELIVER.job({ deliveryId: row.id }),
       tenant,
       maxAttempts,
     });

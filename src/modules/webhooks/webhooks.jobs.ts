@@ -7,9 +7,9 @@ import type { SecretBox } from '../../shared/secret-box.js';
 import type { LookupFn } from '../../shared/ssrf.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { VERSION } from '../../shared/version.js';
-import { JobError, type JobContext, type JobHandler } from '../../db/queue/contract.js';
+import { defineJob, JobError, type JobDefinition, type TypedJobContext } from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
-import { DELIVER_JOB, type DeliverJobPayload } from './webhooks.fanout.js';
+import { DELIVER, type DeliverJobPayload } from './webhooks.fanout.js';
 import * as repo from './webhooks.repository.js';
 import { sendAttempt, type AttemptResult } from './webhooks.send.js';
 import { signatureHeaders } from './webhooks.signing.js';
@@ -79,7 +79,7 @@ async function recordAttempt(
 
 /** One attempt, made: what was sent where, and how it ended. */
 interface Attempt {
-  job: JobContext;
+  job: TypedJobContext<DeliverJobPayload>;
   tenant: Tenant;
   delivery: WebhookDeliveryRow;
   endpoint: WebhookEndpointRow;
@@ -171,12 +171,11 @@ function requestHeaders(
  * for the worker to retry, so the log keeps it either way. `410 Gone`, and failing for longer than the
  * disable window, disable the endpoint.
  */
-export function deliverHandler(deps: DeliveryDeps): JobHandler {
+export function deliverHandler(deps: DeliveryDeps): JobDefinition {
   const { ctx } = deps;
-  return {
+  return defineJob(DELIVER, {
     retryDelays: deps.retryDelays,
-    async run(job) {
-      const { deliveryId } = job.payload as DeliverJobPayload;
+    async run({ deliveryId }, job) {
       const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
       const delivery = await repo.findDelivery(ctx.db, tenant, deliveryId);
       if (!delivery) return { skipped: 'the endpoint and its deliveries were deleted' };
@@ -206,8 +205,7 @@ export function deliverHandler(deps: DeliveryDeps): JobHandler {
       if (result.outcome !== 'succeeded') throw await recordFailure(deps, attempt);
       return { attempt: await recordSuccess(ctx, attempt), status: result.responseStatus };
     },
-    async onDeadLetter(trx, job, error) {
-      const { deliveryId } = JSON.parse(job.payload) as DeliverJobPayload;
+    async onDeadLetter(trx, job, error, { deliveryId }) {
       const changes = {
         status: 'failed' as const,
         next_attempt_at: null,
@@ -217,10 +215,10 @@ export function deliverHandler(deps: DeliveryDeps): JobHandler {
       const tenant: Tenant = { organizationId: job.organization_id!, environment: job.environment! };
       await repo.updateDelivery(trx, tenant, deliveryId, changes, ['pending']);
     },
-  };
+  });
 }
 
 /** Handlers the webhooks module contributes to the worker. */
 export function webhooksWorkerParts(deps: DeliveryDeps) {
-  return { handlers: { [DELIVER_JOB]: deliverHandler(deps) } };
+  return { jobs: [deliverHandler(deps)] };
 }
