@@ -1,17 +1,12 @@
-import {
-  extractHashtags,
-  MAX_CAPTION_LENGTH,
-  rulesFor,
-  textLength,
-  validateDraft,
-  type PlatformRules,
-  type RuleViolation,
-} from '../platforms/rules.js';
+import { MAX_CAPTION_LENGTH, type PlatformRules } from '../platforms/definition.js';
+import { rulesFor } from '../platforms/rules.js';
+import { extractHashtags, textLength } from '../platforms/text.js';
+import { validateDraft, type RuleViolation } from '../platforms/validation.js';
 import type { CaptionDraft } from './types.js';
 
 /**
  * What both providers do to a caption before it leaves `ai/`: check it against the platform's text rules
- * (rules.ts) and, when it breaks one, repair it the documented way or drop it.
+ * (validation.ts) and, when it breaks one, repair it the documented way or drop it.
  */
 
 /**
@@ -37,7 +32,7 @@ export function hashtagLimit(rules: PlatformRules, fallback: number): number {
   return rules.hashtags.max === null ? fallback : Math.min(rules.hashtags.max, fallback);
 }
 
-/** Characters a hashtag may hold (rules.ts `HASHTAG`), at least one a letter. */
+/** Characters a hashtag may hold (platforms/text.ts `HASHTAG`), at least one a letter. */
 export function cleanHashtag(raw: string): string | null {
   const tag = raw
     .normalize('NFC')

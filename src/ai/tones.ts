@@ -1,3 +1,5 @@
+import { platformDefinition } from '../platforms/platforms.js';
+
 /** The tones captions can be written in (the `tone` of `POST /captions/generate`). */
 export const TONES = ['friendly', 'professional', 'playful', 'bold', 'inspirational', 'informative'] as const;
 export type Tone = (typeof TONES)[number];
@@ -18,7 +20,7 @@ const VOICE_HINTS: [RegExp, Tone][] = [
 
 /**
  * The tone to write in: the requested one when known; else the first tone the brand voice hints at;
- * else the platform's habit (LinkedIn professional, the rest friendly).
+ * else the platform's habit (its definition's `captions.defaultTone`), else friendly.
  */
 export function resolveTone(
   tone: string | null | undefined,
@@ -28,5 +30,6 @@ export function resolveTone(
   const requested = tone?.trim().toLowerCase();
   if (requested && isTone(requested)) return requested;
   for (const [pattern, hinted] of VOICE_HINTS) if (voice && pattern.test(voice)) return hinted;
-  return platform === 'linkedin' ? 'professional' : 'friendly';
+  const habit = platformDefinition(platform)?.captions.defaultTone;
+  return habit && isTone(habit) ? habit : 'friendly';
 }

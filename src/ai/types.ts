@@ -3,7 +3,7 @@
  * (`builtin`, offline and deterministic; `openai-compatible`, over HTTP). Imports nothing but `shared/`.
  */
 
-/** What to write captions about. `n` drafts come back, each valid for `platform` (rules.ts). */
+/** What to write captions about. `n` drafts come back, each valid for `platform` (its rules). */
 export interface CaptionRequest {
   topic: string;
   platform: string;

@@ -141,6 +141,7 @@ export interface AiConfig {
   maxRetries: number;
 }
 
+/** The networks with a live connector (see `PLATFORM_DEFAULTS`); the API knows more (`PLATFORMS`). */
 export type PlatformName = 'twitter' | 'facebook' | 'instagram';
 
 export interface PlatformConfig {
@@ -361,6 +362,13 @@ function media(env: Env): MediaConfig {
   return config;
 }
 
+/**
+ * The settings of each network that has a live connector in the platform registry
+ * (`src/platforms/platforms.ts`, the definition's `connector.envPrefix`); `src/platforms/platforms.test.ts`
+ * checks that the two lists agree. Kept here rather than read from the registry: config sits below
+ * platforms, and this file declares every environment variable the server reads (docs/operations.md's
+ * table is checked against it).
+ */
 const PLATFORM_DEFAULTS: Record<PlatformName, { prefix: string; api: string; auth: string }> = {
   twitter: { prefix: 'TWITTER', api: 'https://api.x.com', auth: 'https://x.com' },
   facebook: { prefix: 'FACEBOOK', api: 'https://graph.facebook.com', auth: 'https://www.facebook.com' },

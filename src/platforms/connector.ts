@@ -1,4 +1,4 @@
-import type { MediaType, Platform } from './rules.js';
+import type { MediaType } from './media.js';
 
 /**
  * The one interface every social network sits behind (STYLE 7). A connector speaks its platform's real
@@ -170,7 +170,8 @@ export interface ReplyToCommentResult {
  * commit, and what it does to make a retried attempt safe.
  */
 export interface PlatformConnector extends InsightsConnector {
-  readonly platform: Platform | 'sandbox';
+  /** The registry's name of the network (`platforms.ts`), or `sandbox`. */
+  readonly platform: string;
   readonly usesPkce: boolean;
   /** The URL to send the user to. */
   authorizationUrl(request: AuthorizationRequest): string;

@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  PLATFORMS,
-  PLATFORM_RULES,
-  TWITTER_TEXT_CONFIG,
-  extractHashtags,
-  extractMentions,
-  findUrls,
-  listPlatformRules,
-  rulesFor,
-  twitterWeightedLength,
-  validateAgainst,
-  validateDraft,
-  type MediaType,
-  type PostDraft,
-  type RuleViolation,
-} from './rules.js';
+import type { MediaType } from './media.js';
+import { PLATFORMS } from './platforms.js';
+import { PLATFORM_RULES, listPlatformRules, rulesFor } from './rules.js';
+import { extractHashtags, extractMentions } from './text.js';
+import { TWITTER_TEXT_CONFIG, twitterWeightedLength } from './twitter/twitter.text.js';
+import { findUrls } from './urls.js';
+import { validateAgainst, validateDraft, type PostDraft, type RuleViolation } from './validation.js';
 
 type Item = NonNullable<PostDraft['media']>[number];
 

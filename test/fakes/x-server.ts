@@ -54,7 +54,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { twitterWeightedLength } from '../../src/platforms/rules.js';
+import { twitterWeightedLength } from '../../src/platforms/twitter/twitter.text.js';
 
 export type FakeXRoute =
   | 'authorize'

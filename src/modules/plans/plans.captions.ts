@@ -1,12 +1,8 @@
 import type { AiProvider, CaptionDraft } from '../../ai/index.js';
 import { AppError } from '../../shared/errors.js';
-import {
-  extractHashtags,
-  rulesFor,
-  textLength,
-  validateDraft,
-  type RuleViolation,
-} from '../../platforms/rules.js';
+import { rulesFor } from '../../platforms/rules.js';
+import { extractHashtags, textLength } from '../../platforms/text.js';
+import { validateDraft, type RuleViolation } from '../../platforms/validation.js';
 
 /**
  * Captions for a plan's items, from the AI provider, each valid for its platform: a draft breaking a

@@ -1,5 +1,5 @@
 import type { AiProvider } from '../../ai/index.js';
-import type { Platform } from '../../platforms/rules.js';
+import { platformDefinition, type Platform } from '../../platforms/platforms.js';
 import { toIso } from '../../shared/clock.js';
 import { writeCaptions } from './plans.captions.js';
 import { candidateSlots, MIN_GAP_MS, pickSlots, postCount } from './plans.schedule.js';
@@ -63,11 +63,9 @@ const IDEAS: Record<string, { type: 'image' | 'video'; idea: string }> = {
   community: { type: 'image', idea: 'A warm photo of customers using the product, shared with permission' },
 };
 
-/** Portrait on Instagram (4:5 photos, 9:16 reels), landscape elsewhere. */
+/** The platform's habit (its definition's `captions.aspectRatio`): portrait on Instagram, landscape elsewhere. */
 function aspectRatio(platform: Platform, type: 'image' | 'video'): string {
-  if (platform === 'instagram') return type === 'video' ? '9:16' : '4:5';
-  if (platform === 'linkedin') return type === 'video' ? '16:9' : '1.91:1';
-  return type === 'video' ? '16:9' : platform === 'facebook' ? '1:1' : '16:9';
+  return platformDefinition(platform)!.captions.aspectRatio[type];
 }
 
 function suggestMedia(

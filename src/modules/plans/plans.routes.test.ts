@@ -9,7 +9,9 @@ import {
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
-import { rulesFor, twitterWeightedLength, validateDraft } from '../../platforms/rules.js';
+import { rulesFor } from '../../platforms/rules.js';
+import { twitterWeightedLength } from '../../platforms/twitter/twitter.text.js';
+import { validateDraft } from '../../platforms/validation.js';
 import { MIN_GAP_MS, postingRank } from './plans.schedule.js';
 import { localParts } from './plans.timezone.js';
 

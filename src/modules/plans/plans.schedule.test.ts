@@ -12,7 +12,8 @@ import {
 import { MAX_RANGE_DAYS } from './plans.input.js';
 import { MAX_PLAN_ITEMS, MAX_POSTS_PER_WEEK } from './plans.schemas.js';
 import { formatLocal, localParts, wallToUtc } from './plans.timezone.js';
-import { PLATFORMS, twitterWeightedLength } from '../../platforms/rules.js';
+import { PLATFORMS } from '../../platforms/platforms.js';
+import { twitterWeightedLength } from '../../platforms/twitter/twitter.text.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,4 +1,5 @@
-import type { Platform } from '../../platforms/rules.js';
+import type { PostingWindow } from '../../platforms/definition.js';
+import { platformDefinitions, type Platform } from '../../platforms/platforms.js';
 import { localParts, nextDay, wallToUtc, weekdayOf } from './plans.timezone.js';
 
 /**
@@ -6,51 +7,19 @@ import { localParts, nextDay, wallToUtc, weekdayOf } from './plans.timezone.js';
  * posts over its range. Pure functions: no database, no clock (the caller passes "now").
  */
 
-/** Days of the week: 0 Sunday … 6 Saturday. */
-const EVERY_DAY = [0, 1, 2, 3, 4, 5, 6];
-const WEEKDAYS = [1, 2, 3, 4, 5];
-const WEEKEND = [0, 6];
-
 /**
- * A weekly window: on these local weekdays, a post at each of these local hours (on the hour). `rank` 0
- * is a platform's prime time, used first; rank 1 the other good times, used when the prime times are
- * taken or too far from where an even spread wants a post.
- */
-export interface PostingWindow {
-  days: number[];
-  hours: number[];
-  rank: 0 | 1;
-}
-
-/**
- * Good posting times per platform, in the brand's local time, from the engagement studies the
- * scheduling tools publish (Sprout Social, Hootsuite, Buffer; 2024–2025): X on weekday mornings, lunch
- * and the commute home; Instagram late morning and evening every day; Facebook early afternoon on
- * weekdays; LinkedIn business mornings and lunch, best Tuesday to Thursday. Hours on one day are at
- * least {@link MIN_GAP_MS} apart, and every platform has at least 21 distinct times a week (the highest
+ * Good posting times per platform, in the brand's local time: each network's definition holds them
+ * (`postingTimes` in `src/platforms/<name>/definition.ts`), from the engagement studies the scheduling
+ * tools publish (Sprout Social, Hootsuite, Buffer; 2024–2025). Hours on one day are at least
+ * {@link MIN_GAP_MS} apart, and every platform has at least 21 distinct times a week (the highest
  * `postsPerWeek`).
  */
-export const POSTING_TIMES: Readonly<Record<Platform, readonly PostingWindow[]>> = {
-  twitter: [
-    { days: WEEKDAYS, hours: [9, 12, 17], rank: 0 },
-    { days: WEEKDAYS, hours: [15, 20], rank: 1 },
-    { days: WEEKEND, hours: [10, 13, 16, 19], rank: 1 },
-  ],
-  instagram: [
-    { days: EVERY_DAY, hours: [11, 19], rank: 0 },
-    { days: EVERY_DAY, hours: [8, 14, 21], rank: 1 },
-  ],
-  facebook: [
-    { days: WEEKDAYS, hours: [9, 13], rank: 0 },
-    { days: WEEKEND, hours: [12], rank: 0 },
-    { days: EVERY_DAY, hours: [16, 19], rank: 1 },
-    { days: WEEKEND, hours: [9], rank: 1 },
-  ],
-  linkedin: [
-    { days: [2, 3, 4], hours: [8, 12], rank: 0 },
-    { days: WEEKDAYS, hours: [8, 10, 12, 14, 17], rank: 1 },
-  ],
-};
+export const POSTING_TIMES: Readonly<Record<Platform, readonly PostingWindow[]>> = Object.freeze(
+  Object.fromEntries(platformDefinitions().map((d) => [d.name, d.postingTimes])) as Record<
+    Platform,
+    readonly PostingWindow[]
+  >,
+);
 
 /** Two posts of one platform are at least this far apart (planned ones and those already scheduled). */
 export const MIN_GAP_MS = 2 * 3_600_000;

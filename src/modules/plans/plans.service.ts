@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AiProvider } from '../../ai/index.js';
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
-import type { Platform } from '../../platforms/rules.js';
+import type { Platform } from '../../platforms/platforms.js';
 import { toIso } from '../../shared/clock.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';

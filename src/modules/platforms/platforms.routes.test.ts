@@ -8,7 +8,8 @@ import {
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
-import { PLATFORMS, PLATFORM_RULES } from '../../platforms/rules.js';
+import { PLATFORMS } from '../../platforms/platforms.js';
+import { PLATFORM_RULES } from '../../platforms/rules.js';
 
 /** The rules as they travel: JSON. */
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;

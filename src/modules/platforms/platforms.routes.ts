@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { DataEnvelope } from '../../http/schemas.js';
 import type { RouteDeps } from '../route-deps.js';
-import { PLATFORMS, listPlatformRules, rulesFor } from '../../platforms/rules.js';
+import { PLATFORMS } from '../../platforms/platforms.js';
+import { listPlatformRules, rulesFor } from '../../platforms/rules.js';
 import { AppError } from '../../shared/errors.js';
 import { PlatformListEnvelope, PlatformParams, PlatformRulesSchema } from './platforms.schemas.js';
 

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Int32, Nullable, Url } from '../../http/schemas.js';
-import { MEDIA_TYPES, PLATFORMS, type Platform, type PlatformRules } from '../../platforms/rules.js';
+import type { PlatformRules } from '../../platforms/definition.js';
+import { MEDIA_TYPES } from '../../platforms/media.js';
+import { PLATFORMS, type Platform } from '../../platforms/platforms.js';
 
 /** A platform id: the `platform` of posts, accounts, comments and analytics. */
 export const PlatformName = Type.Unsafe<Platform>({
@@ -11,7 +13,7 @@ export const PlatformName = Type.Unsafe<Platform>({
 });
 
 /**
- * The rules are this server's own data (rules.ts), so their bounds are generous ceilings, not guesses:
+ * The rules are this server's own data (each network's definition.ts), so their bounds are generous ceilings, not guesses:
  * counts and lengths fit in 1,000,000, ratios and durations in 100,000.
  */
 const MAX_RULE = 1_000_000;
@@ -102,7 +104,7 @@ export const PlatformRulesSchema = Type.Object(
 
 // The schema and the data it describes must not drift apart.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const schemaMatchesData: Same<Static<typeof PlatformRulesSchema>, PlatformRules> = true;
+const schemaMatchesData: Same<Static<typeof PlatformRulesSchema>, PlatformRules<Platform>> = true;
 void schemaMatchesData;
 
 export const PlatformParams = Type.Object(

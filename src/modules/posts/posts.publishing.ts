@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { jobType } from '../../db/queue/contract.js';
 import type { Database } from '../../db/database.js';
 import { scoped, unscoped } from '../../db/tenant.js';
-import { validateDraft } from '../../platforms/rules.js';
+import { validateDraft } from '../../platforms/validation.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';

@@ -12,7 +12,8 @@ import {
   Nullable,
 } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
-import { MAX_CAPTION_LENGTH, PLATFORMS } from '../../platforms/rules.js';
+import { MAX_CAPTION_LENGTH } from '../../platforms/definition.js';
+import { PLATFORMS } from '../../platforms/platforms.js';
 import { POST_STATUSES } from '../../db/tables/posts.js';
 
 export const PlatformSchema = Type.Unsafe<string>({

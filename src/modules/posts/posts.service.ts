@@ -1,5 +1,5 @@
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
-import { validateDraft, type RuleViolation } from '../../platforms/rules.js';
+import { validateDraft, type RuleViolation } from '../../platforms/validation.js';
 import { toIso } from '../../shared/clock.js';
 import { parseDateInput, readDateField } from '../../shared/dates.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';

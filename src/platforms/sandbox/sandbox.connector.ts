@@ -13,6 +13,7 @@ import {
   type PublishRequest,
   type PublishResult,
 } from '../connector.js';
+import { platformDefinition } from '../platforms.js';
 import { sandboxComments, sandboxReply } from './sandbox.comments.js';
 import { digitsFrom, sha256 } from './sandbox.ids.js';
 
@@ -42,8 +43,6 @@ export const SANDBOX_SCOPES = ['read', 'publish'];
 const CODE_PREFIX = 'sbx_code_';
 const ACCESS_PREFIX = 'sbx_at_';
 const REFRESH_PREFIX = 'sbx_rt_';
-/** Digits in a post id, per platform, as long as the platform's own ids. */
-const ID_DIGITS: Record<string, number> = { twitter: 19, instagram: 17, facebook: 16, linkedin: 19 };
 
 /** Fresh sandbox tokens (random, so a stolen test token says nothing about the next one). */
 export function sandboxTokens(now: number): OAuthTokens {
@@ -134,10 +133,8 @@ export function sandboxMetrics(postId: string, platform: string, ageMs: number):
     clicks: count(rate('clicks', 0.005, 0.04)),
     videoViews: count(rate('views', 0.2, 0.6)),
   };
-  // Shaped after what each network reports (see the real connectors).
-  if (platform === 'twitter') return { ...metrics, reach: null, videoViews: null };
-  if (platform === 'facebook') return { ...metrics, saves: null, videoViews: null };
-  if (platform === 'instagram') return { ...metrics, clicks: null, videoViews: null };
+  // Shaped after what each network reports (its definition's `sandbox.missingMetrics`).
+  for (const metric of platformDefinition(platform)?.sandbox.missingMetrics ?? []) metrics[metric] = null;
   return metrics;
 }
 
@@ -221,7 +218,10 @@ export function createSandboxConnector(options: SandboxOptions): PlatformConnect
         }
       }
       const platform = request.account.metadata.platform ?? 'sandbox';
-      const id = `sbx_${digitsFrom(`post:${request.idempotencyKey}`, ID_DIGITS[platform] ?? 18)}`;
+      const id = `sbx_${digitsFrom(
+        `post:${request.idempotencyKey}`,
+        platformDefinition(platform)?.sandbox.postIdDigits ?? 18,
+      )}`;
       return {
         platformPostId: id,
         platformUrl: `${SANDBOX_HOST}/${encodeURIComponent(platform)}/${id}`,

@@ -1,5 +1,5 @@
 import { PlatformError, type PublishMedia } from '../connector.js';
-import type { MediaType } from '../rules.js';
+import type { MediaType } from '../media.js';
 import { isRecord, malformedResponse } from './twitter.errors.js';
 import type { XClient } from './twitter.http.js';
 

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { PLATFORMS, extractHashtags, rulesFor, textLength, validateDraft } from '../../../platforms/rules.js';
+import { PLATFORMS } from '../../../platforms/platforms.js';
+import { rulesFor } from '../../../platforms/rules.js';
+import { extractHashtags, textLength } from '../../../platforms/text.js';
+import { validateDraft } from '../../../platforms/validation.js';
 import { TONES } from '../../tones.js';
 import type { CaptionRequest } from '../../types.js';
 import { createBuiltinProvider } from './index.js';

@@ -125,11 +125,3 @@ export function goalKey(goal: string | null | undefined): keyof typeof CALLS_TO_
   if (/sale|convert|lead|sign|buy|revenue/.test(g)) return 'conversions';
   return 'default';
 }
-
-/** Platform habits: how many hashtags the builtin writes, and how many emoji a tone may use there. */
-export const PLATFORM_STYLE: Record<string, { hashtags: number; emoji: (tone: Tone) => number }> = {
-  twitter: { hashtags: 2, emoji: (tone) => (tone === 'professional' || tone === 'informative' ? 0 : 1) },
-  linkedin: { hashtags: 3, emoji: (tone) => (tone === 'inspirational' || tone === 'bold' ? 1 : 0) },
-  instagram: { hashtags: 5, emoji: (tone) => (tone === 'professional' ? 1 : 2) },
-  facebook: { hashtags: 2, emoji: (tone) => (tone === 'professional' || tone === 'informative' ? 0 : 1) },
-};

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { AiConfig } from '../../../config/index.js';
-import { rulesFor } from '../../../platforms/rules.js';
+import { platformDefinition } from '../../../platforms/platforms.js';
 import { invalidInput } from '../../../shared/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../shared/retry.js';
 import { cleanHashtag, fitCaption, hashtagLimit } from '../../captions.js';
@@ -32,16 +32,8 @@ const CAPTIONS_SCHEMA = {
   additionalProperties: false,
 };
 
-const PLATFORM_HABITS: Record<string, string> = {
-  twitter: 'X (Twitter): one or two short punchy sentences, at most 2 hashtags at the end.',
-  linkedin:
-    'LinkedIn: a hook line, two or three short professional paragraphs, a question, 3 hashtags at the end.',
-  instagram: 'Instagram: a hook line, a short story, a call to action, then a block of hashtags.',
-  facebook: 'Facebook: conversational, ask the audience a question, at most 2 hashtags.',
-};
-
 function captionMessages(req: CaptionRequest) {
-  const rules = rulesFor(req.platform)!;
+  const { rules, captions: hints } = platformDefinition(req.platform)!;
   const tone = resolveTone(req.tone, req.brand?.voice, req.platform);
   const limit =
     rules.text.counting === 'twitter-weighted'
@@ -49,7 +41,7 @@ function captionMessages(req: CaptionRequest) {
       : `${rules.text.maxLength} characters`;
   const system = [
     `You write social-media captions. Answer with JSON {"captions": [{"caption", "hashtags"}]} holding exactly ${req.n} different captions.`,
-    PLATFORM_HABITS[req.platform] ?? '',
+    hints.prompt,
     `Each caption, hashtags included, must fit in ${limit}` +
       (rules.hashtags.max !== null ? ` and use at most ${rules.hashtags.max} hashtags.` : '.'),
     'Write the hashtags inside the caption text too; list them without "#" in "hashtags".',
@@ -81,7 +73,7 @@ function toDrafts(req: CaptionRequest, answer: unknown): CaptionDraft[] {
   }
   const items = (parsed as { captions?: unknown })?.captions;
   if (!Array.isArray(items)) throw providerError('The AI provider answered without the captions asked for');
-  const rules = rulesFor(req.platform)!;
+  const { rules, captions: hints } = platformDefinition(req.platform)!;
   const drafts: CaptionDraft[] = [];
   for (const item of items) {
     const { caption, hashtags } = (item ?? {}) as { caption?: unknown; hashtags?: unknown };
@@ -95,7 +87,7 @@ function toDrafts(req: CaptionRequest, answer: unknown): CaptionDraft[] {
         .slice(0, hashtagLimit(rules, 5))
         .map((t) => `#${t}`)
         .join(' ');
-      text = req.platform === 'twitter' ? `${text} ${tags}` : `${text}\n\n${tags}`;
+      text = hints.hashtagsInline ? `${text} ${tags}` : `${text}\n\n${tags}`;
     }
     const fitted = fitCaption(req.platform, text);
     if (fitted) drafts.push(fitted);
@@ -166,7 +158,7 @@ export function createOpenAiCompatibleProvider(
     name: 'openai-compatible',
     slow: true,
     async generateCaptions(req) {
-      if (!rulesFor(req.platform)) {
+      if (!platformDefinition(req.platform)) {
         throw invalidInput([{ field: 'platform', reason: `Unknown platform '${req.platform}'` }]);
       }
       const answer = await postJson(http, '/chat/completions', {
