@@ -2,22 +2,17 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/database.js';
 import type { ServiceContext } from '../modules/context.js';
-import {
-  accountsContext,
-  accountsDueForRefresh,
-  getPublishingAccount,
-  refreshAccount,
-} from '../modules/accounts/index.js';
-import { startDueCampaigns } from '../modules/campaigns/index.js';
-import { DEFAULT_COMMENT_SYNC, syncDueComments } from '../modules/comments/index.js';
-import { purgeOldEvents } from '../modules/events/index.js';
+import { accountsContext, getPublishingAccount, tokenRefreshTask } from '../modules/accounts/index.js';
+import { campaignStartsTask } from '../modules/campaigns/index.js';
+import { commentSyncTask } from '../modules/comments/index.js';
+import { eventRetentionTask } from '../modules/events/index.js';
 import {
   accountStatsTask,
   metricsSyncHandler,
   scheduleMetricSyncs,
 } from '../modules/analytics/analytics.sync.js';
 import { jobsWorkerParts, type JobTypeRegistry } from '../modules/jobs/index.js';
-import { publishingMedia, sweepMediaTemporary, type MediaContext } from '../modules/media/index.js';
+import { mediaTemporaryTask, publishingMedia, type MediaContext } from '../modules/media/index.js';
 import { postsWorkerParts } from '../modules/posts/posts.jobs.js';
 import { webhooksWorkerParts } from '../modules/webhooks/index.js';
 import type { ConnectorRegistry } from '../platforms/registry.js';
@@ -119,64 +114,34 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     everyMs: options.accountStatsEveryMs,
     onError: options.onError,
   });
-  const refreshAheadMs = options.refreshAheadMs ?? 15 * 60_000;
-  const refreshTokens = {
-    name: 'token refresh',
-    everyMs: options.refreshEveryMs ?? 60_000,
-    async run() {
-      const due = await accountsDueForRefresh(deps.db, deps.ctx.clock.now() + refreshAheadMs);
-      for (const account of due) {
-        try {
-          await refreshAccount(accounts, account.id);
-        } catch (error) {
-          // Retryable platform errors: the account keeps its token and the next sweep tries again.
-          options.onError?.(error, `refreshing account ${account.id}`);
-        }
-      }
+  const refreshTokens = tokenRefreshTask(accounts, {
+    everyMs: options.refreshEveryMs,
+    aheadMs: options.refreshAheadMs,
+    onError: options.onError,
+  });
+  const startCampaigns = campaignStartsTask(deps.ctx, options.campaignsEveryMs);
+  const eventRetention = eventRetentionTask(deps.db, deps.ctx.clock, {
+    retentionDays: deps.config.eventRetentionDays,
+    everyMs: options.retentionEveryMs,
+  });
+  const mediaTemporary = mediaTemporaryTask(deps.media);
+  const syncComments = commentSyncTask(
+    {
+      ctx: deps.ctx,
+      connectors: deps.connectors,
+      resolveAccount: (tenant, post) =>
+        getPublishingAccount(accounts, tenant, post.social_account_id ?? '', {
+          brandId: post.brand_id,
+          platform: post.platform,
+        }),
     },
-  };
-  const startCampaigns = {
-    name: 'campaign starts',
-    everyMs: options.campaignsEveryMs ?? 1_000,
-    run: async () => void (await startDueCampaigns(deps.ctx)),
-  };
-  const commentsIntervalMs = options.commentsIntervalMs ?? deps.config.commentSyncInterval * 1000;
-  const eventRetention = {
-    name: 'event retention',
-    everyMs: options.retentionEveryMs ?? 3_600_000,
-    run: async () =>
-      void (await purgeOldEvents(deps.db, deps.ctx.clock, {
-        olderThanMs: deps.config.eventRetentionDays * 86_400_000,
-      })),
-  };
-  // Start-up sweeps it too; this bounds what a crashed upload leaves even without a restart.
-  const mediaTemporary = {
-    name: 'media temporary sweep',
-    everyMs: deps.media.temporaryStaleAfterMs,
-    run: async () => void (await sweepMediaTemporary(deps.media)),
-  };
-  const syncComments = {
-    name: 'comment sync',
-    everyMs: options.commentsEveryMs ?? Math.min(30_000, commentsIntervalMs),
-    run: async () =>
-      void (await syncDueComments(
-        {
-          ctx: deps.ctx,
-          connectors: deps.connectors,
-          resolveAccount: (tenant, post) =>
-            getPublishingAccount(accounts, tenant, post.social_account_id ?? '', {
-              brandId: post.brand_id,
-              platform: post.platform,
-            }),
-        },
-        {
-          ...DEFAULT_COMMENT_SYNC,
-          intervalMs: commentsIntervalMs,
-          delaysMs: deps.config.metricsSyncDelays.map((seconds) => Math.round(seconds * 1000)),
-          onError: options.onError,
-        },
-      )),
-  };
+    {
+      intervalMs: options.commentsIntervalMs ?? deps.config.commentSyncInterval * 1000,
+      everyMs: options.commentsEveryMs,
+      delaysMs: deps.config.metricsSyncDelays.map((seconds) => Math.round(seconds * 1000)),
+      onError: options.onError,
+    },
+  );
   const webhooks = webhooksWorkerParts({
     ctx: deps.ctx,
     secrets: deps.webhookBox,

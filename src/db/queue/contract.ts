@@ -160,3 +160,11 @@ export function jobHandlers(definitions: readonly JobDefinition[]): Record<strin
   }
   return handlers;
 }
+
+/**
+ * A periodic task as the module that owns the work declares it: the worker runs `run` at start and then
+ * `everyMs` after each run ends; an error is reported (`onError`) and the next run comes all the same.
+ */
+export function definePeriodic(task: PeriodicTask): PeriodicTask {
+  return task;
+}

@@ -32,6 +32,7 @@ export {
   type PublishingAccount,
   type SocialAccount,
 } from './accounts.service.js';
+export { tokenRefreshTask, type TokenRefreshOptions } from './accounts.jobs.js';
 export { CALLBACK_PATH, callbackUrl } from './accounts.oauth.js';
 export { SocialAccountSchema } from './accounts.schemas.js';
 export { accountsRoutes, type AccountsRouteDeps } from './accounts.routes.js';

@@ -10,3 +10,4 @@ export {
 } from './campaigns.service.js';
 export { CampaignSchema } from './campaigns.schemas.js';
 export { campaignsRoutes } from './campaigns.routes.js';
+export { campaignStartsTask } from './campaigns.jobs.js';

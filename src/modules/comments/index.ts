@@ -1,3 +1,4 @@
+export { commentSyncTask, type CommentSyncTaskOptions } from './comments.jobs.js';
 export { CommentSchema } from './comments.schemas.js';
 export { commentsRoutes, type CommentsRouteDeps } from './comments.routes.js';
 export {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { definePeriodic, type PeriodicTask } from '../../db/queue/contract.js';
 import { unscoped } from '../../db/tenant.js';
 import type { Clock } from '../../shared/clock.js';
 import { idBoundary } from '../../shared/ids.js';
@@ -76,4 +77,18 @@ export async function purgeOldEvents(
     if (rows.length < batchSize) break;
   }
   return report;
+}
+
+/** The worker's event retention: events and finished webhook deliveries past the retention, deleted. */
+export function eventRetentionTask(
+  db: Kysely<Database>,
+  clock: Clock,
+  options: { retentionDays: number; everyMs?: number },
+): PeriodicTask {
+  return definePeriodic({
+    name: 'event retention',
+    everyMs: options.everyMs ?? 3_600_000,
+    run: async () =>
+      void (await purgeOldEvents(db, clock, { olderThanMs: options.retentionDays * 86_400_000 })),
+  });
 }

@@ -15,4 +15,5 @@ export { MediaSchema } from './media.schemas.js';
 export { mediaRoutes, type MediaRouteDeps } from './media.routes.js';
 export { createMediaStorage, BlobNotFoundError, type ByteRange, type MediaStorage } from './storage/index.js';
 export { createMediaContext, sweepMediaTemporary } from './media.context.js';
+export { mediaTemporaryTask } from './media.jobs.js';
 export { publishingMedia, PUBLISH_LINK_TTL_MS } from './media.publishing.js';
