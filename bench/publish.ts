@@ -20,7 +20,7 @@ import { createOrganization } from '../src/modules/organizations/organizations.s
 import { PUBLISH_JOB } from '../src/modules/posts/posts.publishing.js';
 import { createPost } from '../src/modules/posts/posts.service.js';
 import { createRuntime } from '../src/runtime.js';
-import { PLATFORMS } from '../src/platforms/rules.js';
+import { PLATFORMS } from '../src/platforms/platforms.js';
 import type { Tenant } from '../src/shared/tenant.js';
 import { startWorkerChildren, type WorkerChild } from './worker-children.js';
 import type { Dialect } from './scenarios.js';

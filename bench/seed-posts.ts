@@ -12,7 +12,7 @@ import { createBrand } from '../src/modules/brands/brands.service.js';
 import { createCampaign } from '../src/modules/campaigns/campaigns.service.js';
 import { postDate } from '../src/modules/posts/posts.repository.js';
 import { POST_STATUSES, type NewPostRow, type PostStatus } from '../src/db/tables/posts.js';
-import { PLATFORMS } from '../src/platforms/rules.js';
+import { PLATFORMS } from '../src/platforms/platforms.js';
 import { newId } from '../src/shared/ids.js';
 import type { SetupContext } from './scenarios.js';
 

@@ -6,8 +6,6 @@ import { isPlatform, platformDefinitions, type Platform } from './platforms.js';
  * /platforms` serves them as they are; `validation.ts` checks posts against them.
  */
 
-export { PLATFORMS, type Platform } from './platforms.js';
-
 /** The rules of every platform. Frozen: callers share one copy. */
 export const PLATFORM_RULES: Readonly<Record<Platform, Readonly<PlatformRules<Platform>>>> = Object.freeze(
   Object.fromEntries(platformDefinitions().map((d) => [d.name, d.rules])) as Record<

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { NOT_BLANK } from '../../shared/validation/validator.js';
-import { PLATFORMS } from '../../platforms/rules.js';
+import { PLATFORMS } from '../../platforms/platforms.js';
 import { ACCOUNT_STATUSES, MAX_ACCOUNT_ERROR_LENGTH } from '../../db/tables/accounts.js';
 
 const ACCOUNT_EXAMPLE = 'acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';

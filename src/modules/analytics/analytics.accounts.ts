@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Id, Int32, Nullable } from '../../shared/validation/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
-import type { Platform } from '../../platforms/rules.js';
+import type { Platform } from '../../platforms/platforms.js';
 import { toIso } from '../../shared/clock.js';
 import { readDateField } from '../../shared/dates.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';

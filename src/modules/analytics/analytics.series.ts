@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_DELAYS as MAX_SYNC_DELAYS } from '../../config/index.js';
-import type { Platform } from '../../platforms/rules.js';
+import type { Platform } from '../../platforms/platforms.js';
 import { DateTime, Id, Nullable } from '../../shared/validation/schemas.js';
 import { toIso } from '../../shared/clock.js';
 import { scoped } from '../../db/tenant.js';

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { readOnlyFields } from '../../http/read-only.js';
 import { DateOrDateTime, DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
 import { NOT_BLANK } from '../../shared/validation/validator.js';
-import { PLATFORMS } from '../../platforms/rules.js';
+import { PLATFORMS } from '../../platforms/platforms.js';
 import { CAMPAIGN_STATUSES } from '../../db/tables/campaigns.js';
 
 const Status = Type.Unsafe<(typeof CAMPAIGN_STATUSES)[number]>({

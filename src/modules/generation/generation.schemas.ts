@@ -3,7 +3,7 @@ import type { FieldProblem } from '../../shared/errors.js';
 import { DRAFT_LIMITS, TONES } from '../../ai/index.js';
 import { Int32 } from '../../http/schemas.js';
 import { NOT_BLANK } from '../../shared/validation/validator.js';
-import { PLATFORMS } from '../../platforms/rules.js';
+import { PLATFORMS } from '../../platforms/platforms.js';
 
 /** Named sizes of `POST /images/generate` (`aspectRatio`), in pixels. */
 export const ASPECT_SIZES = {

@@ -11,7 +11,7 @@ import {
   TimeZoneName,
 } from '../../http/schemas.js';
 import { NOT_BLANK } from '../../shared/validation/validator.js';
-import { PLATFORMS } from '../../platforms/rules.js';
+import { PLATFORMS } from '../../platforms/platforms.js';
 import { CampaignSchema } from '../campaigns/index.js';
 import { DEFAULT_PILLARS } from './plans.generate.js';
 import { MAX_RANGE_DAYS } from './plans.input.js';
