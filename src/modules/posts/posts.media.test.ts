@@ -119,10 +119,10 @@ for (const dialect of dialects) {
       const fetched = await t.app.inject({ method: 'GET', url: `${link.pathname}${link.search}` });
       assert.equal(fetched.statusCode, 200);
       assert.ok(fetched.rawPayload.equals(png));
-      const tampered = await t.app.inject({
-        method: 'GET',
-        url: `${link.pathname}${link.search.replace(/signature=./, 'signature=0')}`,
-      });
+      // One character of the signature changed (to another one, whatever it was).
+      const signature = link.searchParams.get('signature')!;
+      link.searchParams.set('signature', (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1));
+      const tampered = await t.app.inject({ method: 'GET', url: `${link.pathname}${link.search}` });
       assert.notEqual(tampered.statusCode, 200);
     });
 
