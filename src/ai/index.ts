@@ -4,7 +4,7 @@ import { createBuiltinProvider } from './providers/builtin/index.js';
 import { createOpenAiCompatibleProvider } from './providers/openai-compatible/index.js';
 
 /**
- * AI generation (CONTRACT §4): one provider interface, chosen by `AI_PROVIDER`. Modules use only what
+ * AI generation (docs/publishing.md): one provider interface, chosen by `AI_PROVIDER`. Modules use only what
  * this file exports.
  */
 export type { AiProvider, CaptionDraft, CaptionRequest, GeneratedImage, ImageRequest } from './types.js';

@@ -1,6 +1,7 @@
 /**
- * The AI generation contract (CONTRACT §4 "AI generation"): one provider interface, two implementations
- * (`builtin`, offline and deterministic; `openai-compatible`, over HTTP). Imports nothing but `shared/`.
+ * The AI generation contract (docs/publishing.md, "AI generation"): one provider interface, two
+ * implementations (`builtin`, offline and deterministic; `openai-compatible`, over HTTP). Imports nothing but
+ * `shared/`.
  */
 
 /** What to write captions about. `n` drafts come back, each valid for `platform` (its rules). */

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { FAILPOINTS, type FailpointName } from '../shared/failpoints.js';
 
 /**
- * Every environment variable Audenci reads (CONTRACT §6, §7), parsed and validated once at start-up.
- * A bad value throws `ConfigError` naming the variable; the entry points print its one-line message and
- * exit non-zero.
+ * Every environment variable Audenci reads (the table in docs/operations.md), parsed and validated once at
+ * start-up. A bad value throws `ConfigError` naming the variable; the entry points print its one-line message
+ * and exit non-zero.
  */
 export interface Config {
   port: number;
@@ -497,7 +497,7 @@ export function loadConfig(env: Env = process.env): Config {
   return config;
 }
 
-/** The variables `loadConfig` reads, for `--help` output and the README. */
+/** The variables `loadConfig` reads, for `--help` output and docs/operations.md. */
 export const CONFIG_VARIABLES = [
   'PORT',
   'HOST',

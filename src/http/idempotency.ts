@@ -142,7 +142,7 @@ function keyReused(row: IdempotencyKeyRow): AppError {
 }
 
 /**
- * `Idempotency-Key` on every authenticated POST (CONTRACT §3 "Idempotency"), in the manner of Stripe.
+ * `Idempotency-Key` on every authenticated POST (docs/api.md, "Idempotency"), in the manner of Stripe.
  *
  * The contract: a POST may carry `Idempotency-Key` (1–255 printable ASCII characters, else
  * `400 INVALID_INPUT` with `details.field` `Idempotency-Key`), scoped to the API key's organization and

@@ -100,9 +100,10 @@ export interface ReadOnlyFields<E extends TProperties> {
 
 /**
  * One declaration of a resource's read-only fields, used by each of its writing routes: the update rule
- * (CONTRACT §3) lets a `PUT` body repeat them as a `GET` returned them, so GET → edit → PUT works, while
- * POST and PATCH keep refusing them. `resource` is the schema GET answers with; `names` lists every field
- * the server owns, including ones GET does not show (`organizationId`), which are always refused.
+ * (docs/api.md, "Updates: PUT and PATCH") lets a `PUT` body repeat them as a `GET` returned them, so GET →
+ * edit → PUT works, while POST and PATCH keep refusing them. `resource` is the schema GET answers with;
+ * `names` lists every field the server owns, including ones GET does not show (`organizationId`), which are
+ * always refused.
  */
 export function readOnlyFields<P extends TProperties, const K extends string>(
   resource: TObject<P>,

@@ -1,7 +1,7 @@
 import type { MediaType } from './media.js';
 
 /**
- * The one interface every social network sits behind (STYLE 7). A connector speaks its platform's real
+ * The one interface every social network sits behind. A connector speaks its platform's real
  * HTTP API at a configurable base URL; it knows nothing of the database, Fastify or the queue. Rules and
  * capabilities are data (`rules.ts`); failures are classified into `PlatformErrorKind` from HTTP status
  * and the platform's error codes — never from message text.
@@ -106,7 +106,9 @@ export interface PublishRequest {
   firstComment: string | null;
   media: PublishMedia[];
   account: { platformAccountId: string; accessToken: string; metadata: Record<string, string> };
-  /** Test environment only: steers the sandbox (CONTRACT §7). Real connectors ignore it. */
+  /**
+   * Test environment only: steers the sandbox (docs/publishing.md, "The sandbox"). Real connectors ignore it.
+   */
   sandbox?: { outcome?: 'success' | 'fail' | 'transient'; failures?: number };
 }
 

@@ -4,7 +4,7 @@ import type { PlatformConnector } from './connector.js';
 
 /**
  * Which connector serves a platform in an environment. Test-environment posts always go to the sandbox
- * connector, whatever their platform (CONTRACT §4): they never reach a real network.
+ * connector, whatever their platform: they never reach a real network.
  */
 export class ConnectorRegistry {
   private readonly live: Partial<Record<string, PlatformConnector>>;

@@ -11,9 +11,9 @@ const DIFFERS =
   'Read-only field: differs from the current value; send it exactly as GET returns it, or leave it out';
 
 /**
- * One changeable resource, described for the checks of the update rule (CONTRACT §3): PATCH changes the
- * fields it names, PUT replaces the writable representation, and a PUT body may repeat the read-only
- * fields exactly as GET returned them.
+ * One changeable resource, described for the checks of the update rule (docs/api.md, "Updates: PUT and
+ * PATCH"): PATCH changes the fields it names, PUT replaces the writable representation, and a PUT body may
+ * repeat the read-only fields exactly as GET returned them.
  */
 export interface UpdateRuleCase {
   /** The collection, e.g. `/api/v1/brands`. */

@@ -6,7 +6,7 @@ import { startFakeX, type FakeX } from '../fakes/x-server.js';
 import { inParallel, request, skipScaleOut, startCluster, waitFor, type Cluster } from './harness.js';
 
 /**
- * CONTRACT §4: scheduled posts are published "once, even with several workers and after a crash" — here
+ * Scheduled posts are published "once, even with several workers and after a crash" — here
  * with real processes: 2 API processes behind a round-robin proxy, 2 worker processes, PostgreSQL, and the
  * fake X. One worker is SIGKILLed while publishing is in full flow and started again.
  */

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inParallel, request, skipScaleOut, startCluster, Tally, type Cluster } from './harness.js';
 
 /**
- * CONTRACT §3: "In scale-out mode the count is shared by all API processes (Redis)." An organization on
+ * With Redis the rate-limit count is shared by all API processes (docs/api.md). An organization on
  * the `starter` plan with a custom limit of 50 requests an hour sends 120 requests alternating between
  * two API processes: exactly 50 succeed — not 50 per process — and the other 70 answer 429 with
  * `Retry-After`.

@@ -15,10 +15,10 @@ import {
 } from './harness.js';
 
 /**
- * CONTRACT §4: webhook delivery is at least once, with the same `webhook-id` on every attempt. Two worker
- * processes deliver `post.created` events to a local receiver (behind a proxy that answers 150 ms late, so
- * that deliveries are in flight); one worker is SIGKILLed mid-stream and started again. Every event arrives
- * at least once; an event that arrives twice carries the same `webhook-id` and body both times.
+ * Webhook delivery is at least once (docs/webhooks.md), with the same `webhook-id` on every attempt. Two
+ * worker processes deliver `post.created` events to a local receiver (behind a proxy that answers 150 ms
+ * late, so that deliveries are in flight); one worker is SIGKILLed mid-stream and started again. Every event
+ * arrives at least once; an event that arrives twice carries the same `webhook-id` and body both times.
  */
 
 const POSTS = Number(process.env.SYSTEM_WEBHOOK_POSTS ?? 300);

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Jobs submitted through `POST /jobs` (issue #6): beside each one's queue row, what the chunk runner keeps
+ * Jobs submitted through `POST /jobs`: beside each one's queue row, what the chunk runner keeps
  * (the type's state, a chunk counter, cancellation, start time, error count); every item error; output
  * files (e.g. an export's CSV) stored a chunk at a time. Finished jobs of every type are deleted after the
  * retention period, so `finished_at` is indexed.

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Media items (issue #7). The bytes live in media storage under their SHA-256; a row points at them, so
+ * Media items. The bytes live in media storage under their SHA-256; a row points at them, so
  * identical uploads share one blob and a blob is deleted when no row (of any tenant) refers to it —
  * hence the indexes on both blob columns.
  */

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Content plans (issue #7): a stored preview (parameters, items and summary as JSON) that `apply` turns
+ * Content plans: a stored preview (parameters, items and summary as JSON) that `apply` turns
  * into a campaign and its draft posts, once. `campaign_id` is no foreign key: the campaign may be deleted
  * later and the plan still says what it made.
  */

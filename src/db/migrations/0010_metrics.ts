@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Analytics snapshots (issue #8). `post_metrics` holds one row per metrics sync of a published post: the
+ * Analytics snapshots. `post_metrics` holds one row per metrics sync of a published post: the
  * aggregation reads each post's latest row, the series endpoint all of them. `post_id` is no foreign key:
  * a deleted post keeps its history. Metrics are nullable: null where the platform has no such metric.
  * `account_stats` holds one row per social account per UTC day (its id is derived from both).

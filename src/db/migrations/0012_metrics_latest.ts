@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * `post_metrics_latest` (issue #8): one row per post holding its LATEST snapshot of `post_metrics`
+ * `post_metrics_latest`: one row per post holding its LATEST snapshot of `post_metrics`
  * (highest `captured_at`) with the post's tenant, brand, campaign, platform and `published_at`. The
  * metrics sync upserts it in the snapshot's transaction, only when the snapshot is newer
  * (`on conflict (post_id) do update … where excluded.captured_at > post_metrics_latest.captured_at`), so

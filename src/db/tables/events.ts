@@ -1,7 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Environment } from '../../shared/tenant.js';
 
-/** Every event type the log records (CONTRACT §4, Webhooks). `webhook.test` is sent, never logged. */
+/** Every event type the log records (docs/webhooks.md, "Events"). `webhook.test` is sent, never logged. */
 export const EVENT_TYPES = [
   'post.created',
   'post.updated',

@@ -3,7 +3,7 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 export const PLANS = ['starter', 'growth', 'scale', 'enterprise'] as const;
 export type PlanName = (typeof PLANS)[number];
 
-/** Requests per hour per organization and environment (CONTRACT §2). */
+/** Requests per hour per organization and environment (docs/api.md, "Rate limits"). */
 export const PLAN_RATE_LIMITS: Record<PlanName, number> = {
   starter: 100,
   growth: 500,

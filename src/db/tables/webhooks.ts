@@ -1,7 +1,9 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Environment } from '../../shared/tenant.js';
 
-/** Why an endpoint stopped receiving deliveries without its owner asking: see the README. */
+/**
+ * Why an endpoint stopped receiving deliveries without its owner asking: see docs/webhooks.md, "Disabling".
+ */
 export const DISABLED_REASONS = ['gone', 'failing'] as const;
 export type DisabledReason = (typeof DISABLED_REASONS)[number];
 

@@ -16,7 +16,7 @@ import type { NewPostMetricsRow } from '../../db/tables/analytics.js';
 import { storeSnapshot } from './analytics.snapshots.js';
 
 /**
- * CONTRACT §4 (Analytics), issue #8: `GET /analytics` sums each post's LATEST snapshot by groupBy, with
+ * docs/analytics.md ("Summing metrics"): `GET /analytics` sums each post's LATEST snapshot by groupBy, with
  * totals equal to the sum of the rows; periods follow `timezone`; empty periods are present; every query
  * is scoped to the caller's organization and environment; the export's CSV matches the API's rows.
  */

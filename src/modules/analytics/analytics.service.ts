@@ -102,7 +102,7 @@ export type MetricValues = Partial<Record<Metric, number | null>>;
 export type AnalyticsTotals = { posts: number } & MetricValues;
 export type AnalyticsRow = { key: string | null; startsAt?: string } & AnalyticsTotals;
 
-/** The list pagination of CONTRACT §3, for the rows of `groupBy=post`. */
+/** The list pagination of docs/api.md, for the rows of `groupBy=post`. */
 export interface AnalyticsPagination {
   page: number;
   limit: number;

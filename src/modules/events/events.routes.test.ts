@@ -15,7 +15,7 @@ import {
 import { startDueCampaigns } from '../campaigns/index.js';
 
 /**
- * CONTRACT §4 (Webhooks): every listed state change writes an event in the transaction of the change;
+ * docs/webhooks.md ("Events"): every listed state change writes an event in the transaction of the change;
  * `GET /events` lists them with `type` and date-range filters and the standard pagination. The payload's
  * `data` is the object as the API showed it at that moment.
  */

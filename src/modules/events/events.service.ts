@@ -11,7 +11,7 @@ import { enqueueDeliveries, enqueueDeliveriesMany } from '../webhooks/index.js';
 import * as repo from './events.repository.js';
 import type { EventRow, EventType } from '../../db/tables/events.js';
 
-/** An event as the API and webhook payloads show it (CONTRACT §4, Webhooks). */
+/** An event as the API and webhook payloads show it (docs/webhooks.md, "Events"). */
 export interface Event {
   id: string;
   type: string;

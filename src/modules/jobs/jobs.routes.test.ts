@@ -12,7 +12,7 @@ import {
 import { createItemsTable, rowsJobType } from '../../../test/helpers/job-types.js';
 
 /**
- * CONTRACT §4 "Batch and jobs", the API half: `POST /jobs` checks the payload before anything is stored,
+ * Jobs (docs/api.md, "Jobs"), the API half: `POST /jobs` checks the payload before anything is stored,
  * answers 202 with the queued job and its Location; jobs are listed, read, cancelled and downloaded per
  * organization and environment. No worker runs here: jobs stay queued (the runner has its own tests).
  */

@@ -7,7 +7,7 @@ import { errorBody, parseCreateItem, parseUpdateItem, type ItemErrorBody } from 
 import { References } from './posts.references.js';
 import { createPostIn, postsResource, updatePostIn, type Post } from './posts.service.js';
 
-/** At most this many items in `POST` / `PUT /posts/batch` (CONTRACT §3, "Limits on input"). */
+/** At most this many items in `POST` / `PUT /posts/batch` (docs/api.md, "Batches"). */
 export const BATCH_MAX_ITEMS = 100;
 
 /** Status of the valid items of an atomic batch that failed: nothing was saved because of the others. */

@@ -23,10 +23,10 @@ import { PUBLISH_JOB } from './posts.publishing.js';
 import { createPost } from './posts.service.js';
 
 /**
- * CONTRACT §4: "Scheduled posts are published by the worker when scheduledFor arrives — once, even with
- * several workers and after a crash." In the live environment, through the real X connector (configured
- * with TWITTER_* pointing at the fake X, so the app's own connector registry registers it), with an
- * account connected through the real OAuth flow:
+ * Scheduled posts are published by the worker when scheduledFor arrives — once, even with several workers and
+ * after a crash (docs/publishing.md, "Scheduling and publishing"). In the live environment, through the real
+ * X connector (configured with TWITTER_* pointing at the fake X, so the app's own connector registry
+ * registers it), with an account connected through the real OAuth flow:
  *
  * - 500 posts due in the same second and 4 workers (on PostgreSQL each on a runtime of its own, i.e. its
  *   own connection pool, like separate processes; on SQLite they share the one in-process database):

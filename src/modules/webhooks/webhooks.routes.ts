@@ -38,7 +38,7 @@ const readOnly = WEBHOOK_READ_ONLY_FIELDS;
 const ENABLE_NOTE =
   '`enabled: true` re-enables an endpoint Audenci disabled and clears `disabledReason` and `failingSince`. ' +
   'A new `url` is checked as at creation (public addresses only).';
-// Webhooks are organization settings: every route, reads included, needs `admin` (CONTRACT §3).
+// Webhooks are organization settings: every route, reads included, needs `admin` (docs/api.md, scopes).
 const config = { scope: 'admin' } as const;
 
 export interface WebhooksRouteDeps extends RouteDeps {

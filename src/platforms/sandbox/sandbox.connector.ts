@@ -18,11 +18,11 @@ import { sandboxComments, sandboxReply } from './sandbox.comments.js';
 import { digitsFrom, sha256 } from './sandbox.ids.js';
 
 /**
- * The built-in sandbox (CONTRACT §4, §7): every test-environment key connects and publishes through it,
- * whatever the platform, and it never touches a network. It behaves like a platform where a client can
- * see it: OAuth with PKCE (the "consent screen" approves at once by sending the browser straight back to
- * our callback with a code), expiring tokens that refresh, platform-like post ids and URLs, and failures
- * injected on request (`metadata.sandbox` of a post becomes `PublishRequest.sandbox`).
+ * The built-in sandbox (docs/publishing.md, "The sandbox"): every test-environment key connects and publishes
+ * through it, whatever the platform, and it never touches a network. It behaves like a platform where a
+ * client can see it: OAuth with PKCE (the "consent screen" approves at once by sending the browser straight
+ * back to our callback with a code), expiring tokens that refresh, platform-like post ids and URLs, and
+ * failures injected on request (`metadata.sandbox` of a post becomes `PublishRequest.sandbox`).
  *
  * The sandbox serves every platform, so it shapes ids and URLs after `account.metadata.platform`, which
  * the accounts module stores on test-environment accounts.

@@ -2,7 +2,7 @@ import { parseRetryAfter, toRetryAfterSeconds } from '../../shared/retry.js';
 import { PlatformError } from '../connector.js';
 
 /**
- * How X's answers become a `PlatformErrorKind` (STYLE 7): by HTTP status, the problem `type` of the
+ * How X's answers become a `PlatformErrorKind`: by HTTP status, the problem `type` of the
  * X API v2 error body (RFC 7807, `https://api.x.com/2/problems/<slug>`; X still answers with the
  * `api.twitter.com` host) and the OAuth `error` code of the token endpoint — never by message text.
  * `detail` and `error_description` only go into the message, for people.

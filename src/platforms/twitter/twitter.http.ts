@@ -4,7 +4,7 @@ import { classifyApiError, classifyNetworkError, classifyTokenError } from './tw
 /**
  * The one way the X connector talks HTTP: every request carries `AbortSignal.timeout(env.timeoutMs)`
  * (which also bounds reading the body), and every failure leaves here as a classified `PlatformError`.
- * One request per call — retrying is the worker's job (STYLE 6).
+ * One request per call — retrying is the worker's job.
  */
 
 type Classifier = (status: number, headers: Headers, body: unknown, nowMs: number) => PlatformError;
