@@ -302,7 +302,7 @@ function help(): string {
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'Run "audenci <command> --help" for its options. Every command reads the same environment variables as',
-    'the server (DATABASE_URL, AUDENCI_DATA_DIR, ...); see the README.',
+    'the server (DATABASE_URL, AUDENCI_DATA_DIR, ...); see docs/operations.md.',
   ].join('\n');
 }
 
