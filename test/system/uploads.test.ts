@@ -151,6 +151,18 @@ describe('uploads and early answers (SQLite, `audenci serve`)', () => {
     `POST /api/v1/media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n` +
     `Content-Type: ${TYPE}\r\nContent-Length: ${body.length}\r\n${extra}\r\n`;
 
+  /** An upload sent but for its last KiB, once its file part is in the temporary area. */
+  async function uploadUnfinished(): Promise<net.Socket> {
+    const socket = net.connect(server.port!, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('connect', r));
+    const whole = Buffer.concat([file(Buffer.concat([png, randomBytes(16 * 1024)])), CLOSE]);
+    socket.write(upload(whole));
+    socket.write(whole.subarray(0, whole.length - 1024));
+    await waitFor('the file part in the temporary area', () => mediaFiles(dataDir).length > 0, 10_000);
+    return socket;
+  }
+
   it('an early 413 reaches a client that sends its whole body first, and the connection closes at once', async () => {
     // A PNG over the image limit: refused at the first byte past 64 KiB, while 4 MiB are still coming.
     const big = Buffer.concat([png.subarray(0, 64), randomBytes(4 * 1024 * 1024)]);
@@ -257,16 +269,7 @@ describe('uploads and early answers (SQLite, `audenci serve`)', () => {
     }
 
     // A client that vanishes mid-file: nothing is answered, nothing stays.
-    const socket = net.connect(server.port!, '127.0.0.1');
-    await new Promise((r) => socket.once('connect', r));
-    const whole = Buffer.concat([file(Buffer.concat([png, randomBytes(16 * 1024)])), CLOSE]);
-    socket.write(upload(whole));
-    socket.write(whole.subarray(0, whole.length - 1024));
-    await waitFor(
-      'the file part reached the temporary area',
-      async () => mediaFiles(dataDir).length > 0,
-      10_000,
-    );
+    const socket = await uploadUnfinished();
     socket.destroy();
     await waitFor('the abandoned upload is removed', async () => mediaFiles(dataDir).length === 0, 10_000);
     assert.deepEqual(await media(), [], 'no media row from the vanished client');
@@ -274,17 +277,7 @@ describe('uploads and early answers (SQLite, `audenci serve`)', () => {
   });
 
   it('a process killed mid-upload leaves a temporary file that the next start removes', async () => {
-    const socket = net.connect(server.port!, '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise((r) => socket.once('connect', r));
-    const whole = Buffer.concat([file(Buffer.concat([png, randomBytes(16 * 1024)])), CLOSE]);
-    socket.write(upload(whole));
-    socket.write(whole.subarray(0, whole.length - 1024));
-    await waitFor(
-      'the file part reached the temporary area',
-      async () => mediaFiles(dataDir).length > 0,
-      10_000,
-    );
+    const socket = await uploadUnfinished();
     const left = mediaFiles(dataDir);
     assert.ok(
       left.every((f) => f.startsWith(`tmp${path.sep}`)),
