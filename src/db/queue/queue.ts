@@ -1,10 +1,10 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely, Updateable } from 'kysely';
 import type { Database } from '../database.js';
 import type { DbHandle } from '../index.js';
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { JobRow } from '../tables/queue.js';
+import type { JobRow, JobsTable } from '../tables/queue.js';
 import { unscoped } from '../tenant.js';
 
 export const QUEUE_CHANNEL = 'audenci_jobs';
@@ -225,21 +225,12 @@ export class Queue {
 
   async complete(db: Kysely<Database>, workerId: string, id: string, result: unknown): Promise<boolean> {
     const now = this.clock.now();
-    const updated = await unscoped(db, QUEUE)
-      .updateTable('jobs')
-      .set({
-        status: 'succeeded',
-        result: result === undefined ? null : JSON.stringify(result),
-        locked_by: null,
-        locked_until: null,
-        updated_at: now,
-        finished_at: now,
-      })
-      .where('id', '=', id)
-      .where('locked_by', '=', workerId)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1;
+    return this.settleOwned(db, workerId, id, {
+      status: 'succeeded',
+      result: result === undefined ? null : JSON.stringify(result),
+      updated_at: now,
+      finished_at: now,
+    });
   }
 
   /** Back to the queue for another attempt at `runAt`. */
@@ -250,22 +241,14 @@ export class Queue {
     runAt: number,
     error: string,
   ): Promise<boolean> {
-    const updated = await unscoped(db, QUEUE)
-      .updateTable('jobs')
-      .set({
-        status: 'queued',
-        run_at: runAt,
-        last_error: error,
-        locked_by: null,
-        locked_until: null,
-        updated_at: this.clock.now(),
-      })
-      .where('id', '=', id)
-      .where('locked_by', '=', workerId)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 1) await this.handle.notifier.notify(db, QUEUE_CHANNEL);
-    return Number(updated.numUpdatedRows) === 1;
+    const retried = await this.settleOwned(db, workerId, id, {
+      status: 'queued',
+      run_at: runAt,
+      last_error: error,
+      updated_at: this.clock.now(),
+    });
+    if (retried) await this.handle.notifier.notify(db, QUEUE_CHANNEL);
+    return retried;
   }
 
   /** The dead state: no more attempts. */
@@ -277,17 +260,25 @@ export class Queue {
     result?: unknown,
   ): Promise<boolean> {
     const now = this.clock.now();
+    return this.settleOwned(db, workerId, id, {
+      status: 'failed',
+      last_error: error,
+      result: result === undefined ? null : JSON.stringify(result),
+      updated_at: now,
+      finished_at: now,
+    });
+  }
+
+  /** Ends `workerId`'s hold on a running job with `changes`; false when the job is no longer its to end. */
+  private async settleOwned(
+    db: Kysely<Database>,
+    workerId: string,
+    id: string,
+    changes: Updateable<JobsTable>,
+  ): Promise<boolean> {
     const updated = await unscoped(db, QUEUE)
       .updateTable('jobs')
-      .set({
-        status: 'failed',
-        last_error: error,
-        result: result === undefined ? null : JSON.stringify(result),
-        locked_by: null,
-        locked_until: null,
-        updated_at: now,
-        finished_at: now,
-      })
+      .set({ ...changes, locked_by: null, locked_until: null })
       .where('id', '=', id)
       .where('locked_by', '=', workerId)
       .where('status', '=', 'running')
