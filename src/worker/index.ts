@@ -77,22 +77,6 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     tokenBox: deps.tokenBox,
     publicUrl: deps.config.publicUrl,
   });
-  const posts = postsWorkerParts(
-    {
-      ctx: deps.ctx,
-      connectors: deps.connectors,
-      resolveAccount: (tenant, post) =>
-        getPublishingAccount(accounts, tenant, post.social_account_id ?? '', {
-          brandId: post.brand_id,
-          platform: post.platform,
-        }),
-      loadMedia: (tenant, ids) => publishingMedia(deps.media, tenant, ids),
-      retryDelays: deps.config.publishRetryDelays,
-      onPublished: (trx, tenant, post) =>
-        scheduleMetricSyncs(deps.ctx, trx, tenant, post, deps.config.metricsSyncDelays),
-    },
-    options.sweepEveryMs,
-  );
   const syncAccount = (
     tenant: Parameters<typeof getPublishingAccount>[1],
     account: { id: string; brand_id: string; platform: string },
@@ -101,11 +85,28 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
       brandId: account.brand_id,
       platform: account.platform,
     });
+  /** A post's account (publishing, metrics, comments): the one it names, of its brand and platform. */
+  const postAccount = (
+    tenant: Parameters<typeof getPublishingAccount>[1],
+    post: { social_account_id: string | null; brand_id: string; platform: string },
+  ) => syncAccount(tenant, { ...post, id: post.social_account_id ?? '' });
+  const posts = postsWorkerParts(
+    {
+      ctx: deps.ctx,
+      connectors: deps.connectors,
+      resolveAccount: postAccount,
+      loadMedia: (tenant, ids) => publishingMedia(deps.media, tenant, ids),
+      retryDelays: deps.config.publishRetryDelays,
+      onPublished: (trx, tenant, post) =>
+        scheduleMetricSyncs(deps.ctx, trx, tenant, post, deps.config.metricsSyncDelays),
+    },
+    options.sweepEveryMs,
+  );
   const metricsSync = metricsSyncHandler({
     ctx: deps.ctx,
     connectors: deps.connectors,
     retryDelays: options.metricsRetryDelays,
-    resolveAccount: (tenant, post) => syncAccount(tenant, { ...post, id: post.social_account_id ?? '' }),
+    resolveAccount: postAccount,
   });
   const accountStats = accountStatsTask({
     ctx: deps.ctx,
@@ -129,11 +130,7 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     {
       ctx: deps.ctx,
       connectors: deps.connectors,
-      resolveAccount: (tenant, post) =>
-        getPublishingAccount(accounts, tenant, post.social_account_id ?? '', {
-          brandId: post.brand_id,
-          platform: post.platform,
-        }),
+      resolveAccount: postAccount,
     },
     {
       intervalMs: options.commentsIntervalMs ?? deps.config.commentSyncInterval * 1000,

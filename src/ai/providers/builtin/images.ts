@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { GeneratedImage, ImageRequest } from '../../types.js';
+import { encodeRequested } from '../image-output.js';
 import { seededRandom } from './words.js';
 
 /**
@@ -104,19 +105,10 @@ function cardSvg(req: ImageRequest, variant: number): string {
 }
 
 export async function builtinImages(req: ImageRequest): Promise<GeneratedImage[]> {
-  const format = req.format ?? 'png';
   const out: GeneratedImage[] = [];
   for (let i = 0; i < req.n; i++) {
-    const image = sharp(Buffer.from(cardSvg(req, i)), { density: 72 }).resize(req.width, req.height, {
-      fit: 'fill',
-    });
-    const bytes = await (format === 'jpeg' ? image.jpeg({ quality: 88 }) : image.png()).toBuffer();
-    out.push({
-      bytes,
-      mimeType: format === 'jpeg' ? 'image/jpeg' : 'image/png',
-      width: req.width,
-      height: req.height,
-    });
+    const card = sharp(Buffer.from(cardSvg(req, i)), { density: 72 });
+    out.push(await encodeRequested(card, req, { fit: 'fill', jpegQuality: 88 }));
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { cleanHashtag, fitCaption, hashtagLimit } from '../../captions.js';
 import { providerError } from '../../errors.js';
 import { resolveTone } from '../../tones.js';
 import type { AiProvider, CaptionDraft, CaptionRequest, GeneratedImage, ImageRequest } from '../../types.js';
+import { encodeRequested } from '../image-output.js';
 import { postJson, type HttpClientOptions } from './http.js';
 
 /**
@@ -119,22 +120,13 @@ function imagePrompt(req: ImageRequest): string {
 async function toImages(req: ImageRequest, answer: unknown): Promise<GeneratedImage[]> {
   const data = (answer as { data?: { b64_json?: unknown }[] })?.data;
   if (!Array.isArray(data)) throw providerError('The AI provider answered without images');
-  const format = req.format ?? 'png';
   const out: GeneratedImage[] = [];
   for (const item of data.slice(0, req.n)) {
     if (typeof item?.b64_json !== 'string')
       throw providerError('The AI provider answered without image data');
     try {
-      const image = sharp(Buffer.from(item.b64_json, 'base64')).resize(req.width, req.height, {
-        fit: 'cover',
-      });
-      const bytes = await (format === 'jpeg' ? image.jpeg({ quality: 90 }) : image.png()).toBuffer();
-      out.push({
-        bytes,
-        mimeType: format === 'jpeg' ? 'image/jpeg' : 'image/png',
-        width: req.width,
-        height: req.height,
-      });
+      const image = sharp(Buffer.from(item.b64_json, 'base64'));
+      out.push(await encodeRequested(image, req, { fit: 'cover', jpegQuality: 90 }));
     } catch {
       throw providerError('The AI provider answered with image data that is not an image');
     }
