@@ -25,6 +25,53 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+/** A date and time as a clock shows it: `month` 1–12, `hour` 0–23. */
+export interface ClockReading {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/** Making an `Intl.DateTimeFormat` is slow: one per zone, kept. */
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function clockFormatter(zone: string): Intl.DateTimeFormat {
+  let f = clockFormatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    clockFormatters.set(zone, f);
+  }
+  return f;
+}
+
+/** What a clock in `zone` (a name `isTimeZone` accepts) shows at `ms`. */
+export function clockIn(zone: string, ms: number): ClockReading {
+  const parts: Record<string, number> = {};
+  for (const part of clockFormatter(zone).formatToParts(ms)) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  return {
+    year: parts.year!,
+    month: parts.month!,
+    day: parts.day!,
+    hour: parts.hour!,
+    minute: parts.minute!,
+    second: parts.second!,
+  };
+}
+
 /**
  * A `startDate`/`endDate` pair in order: `endDate` after `startDate` when both are dates (a field of
  * another type, or one that does not parse, is its format check's to report).

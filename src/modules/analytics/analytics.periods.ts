@@ -1,3 +1,7 @@
+import { clockIn } from '../../shared/dates.js';
+
+export { isTimeZone } from '../../shared/dates.js';
+
 /**
  * Calendar periods (day, ISO week, month) in an IANA time zone, DST-safe.
  *
@@ -19,42 +23,10 @@ export interface Period {
   startsAt: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** True for a zone name `Intl` knows (`Europe/Paris`, `UTC`, …). */
-export function isTimeZone(name: string): boolean {
-  try {
-    formatter(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The wall-clock time of `ms` in `timeZone`, as if it were UTC (epoch ms, whole minutes). */
 function wallClock(ms: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(ms)) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!);
+  const clock = clockIn(timeZone, ms);
+  return Date.UTC(clock.year, clock.month - 1, clock.day, clock.hour, clock.minute);
 }
 
 /** The local calendar day of `ms` as a day number (days since 1970-01-01). */

@@ -1,3 +1,5 @@
+import { clockIn, type ClockReading } from '../../shared/dates.js';
+
 /**
  * Wall-clock time in an IANA time zone, with nothing but `Intl`: the zone's offset at an instant, an
  * instant's local date and time, and the instant a local date and time stands for. A plan puts "09:00
@@ -13,47 +15,14 @@ export interface WallTime {
   minute: number;
 }
 
-export interface LocalParts extends WallTime {
-  second: number;
+export interface LocalParts extends ClockReading {
   weekday: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
 }
 
 /** `ms`'s date and time as a clock in `zone` shows it. */
 export function localParts(zone: string, ms: number): LocalParts {
-  const out: Record<string, number> = {};
-  for (const part of formatter(zone).formatToParts(new Date(ms))) {
-    if (part.type !== 'literal') out[part.type] = Number(part.value);
-  }
-  const { year, month, day, hour, minute, second } = out as Record<string, number>;
-  return {
-    year: year!,
-    month: month!,
-    day: day!,
-    hour: hour!,
-    minute: minute!,
-    second: second!,
-    weekday: weekdayOf(year!, month!, day!),
-  };
+  const clock = clockIn(zone, ms);
+  return { ...clock, weekday: weekdayOf(clock.year, clock.month, clock.day) };
 }
 
 /** The day of the week of a calendar date: 0 (Sunday) – 6 (Saturday). */
