@@ -1,5 +1,6 @@
 import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
+import { isTimeZone } from '../../shared/dates.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -43,14 +44,7 @@ export function brandsResource(tenant: Tenant): string {
   return `brands:${tenant.organizationId}:${tenant.environment}`;
 }
 
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isTimeZone };
 
 /** Rules the schema cannot express; shape and lengths are checked by the route schema already. */
 function check(input: BrandInput): void {
