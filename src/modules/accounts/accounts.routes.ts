@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
-import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { resourceRoutes } from '../../http/resource-routes.js';
+import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import type { SecretBox } from '../../shared/secret-box.js';
@@ -17,8 +18,7 @@ import {
 } from './accounts.schemas.js';
 import * as service from './accounts.service.js';
 
-const EXAMPLE_ID = 'acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
-const Params = IdParams('Social account', EXAMPLE_ID);
+const Params = IdParams('Social account', 'acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['Social accounts'];
 /** Why changes need `read_write` and not `admin`: accounts are content set-up, not organization settings. */
 const SCOPE_NOTE =
@@ -35,19 +35,21 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
     ...deps,
     redirectOrigins: deps.config.oauthRedirectOrigins,
   });
+  const accounts = resourceRoutes(app, {
+    path: '/social-accounts',
+    tags: TAGS,
+    params: Params,
+    item: Type.Ref(SocialAccountSchema),
+  });
 
-  app.get<{ Querystring: Static<typeof ListAccountsQuery> }>(
-    '/social-accounts',
+  accounts.list(
     {
       config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'listSocialAccounts',
-        summary: 'List social accounts',
-        description: 'Filter by `brandId`, `platform` and `status`. Tokens are never shown.',
-        querystring: ListAccountsQuery,
-        response: { 200: ListEnvelope(Type.Ref(SocialAccountSchema), 'A page of social accounts') },
-      },
+      operationId: 'listSocialAccounts',
+      summary: 'List social accounts',
+      description: 'Filter by `brandId`, `platform` and `status`. Tokens are never shown.',
+      querystring: ListAccountsQuery,
+      answer: 'A page of social accounts',
     },
     async (request) => {
       const { brandId, platform, status } = request.query;
@@ -145,40 +147,28 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
     },
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
-    '/social-accounts/:id',
+  accounts.get(
     {
       config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getSocialAccount',
-        summary: 'Retrieve a social account',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(SocialAccountSchema), 'The social account') },
-      },
+      operationId: 'getSocialAccount',
+      summary: 'Retrieve a social account',
+      answer: 'The social account',
     },
-    async (request) => ({ data: await service.getAccount(ctx, request.principal, request.params.id) }),
+    (request, id) => service.getAccount(ctx, request.principal, id),
   );
 
-  app.delete<{ Params: Static<typeof Params> }>(
-    '/social-accounts/:id',
+  accounts.delete(
     {
       config: { scope: 'read_write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'deleteSocialAccount',
-        summary: 'Disconnect a social account',
-        description:
-          'Deletes the account and its tokens from Audenci (to withdraw access entirely, also remove the app in the ' +
-          "platform's settings). Refused (409) while a SCHEDULED or PUBLISHING post uses it. " +
-          SCOPE_NOTE,
-        params: Params,
-        response: {
-          409: ErrorResponse('A SCHEDULED or PUBLISHING post will publish through the account'),
-          200: DataEnvelope(DeletedSchema(EXAMPLE_ID), 'The account was disconnected'),
-        },
-      },
+      operationId: 'deleteSocialAccount',
+      summary: 'Disconnect a social account',
+      description:
+        'Deletes the account and its tokens from Audenci (to withdraw access entirely, also remove the app in the ' +
+        "platform's settings). Refused (409) while a SCHEDULED or PUBLISHING post uses it. " +
+        SCOPE_NOTE,
+      answer: 'The account was disconnected',
+      errors: { 409: ErrorResponse('A SCHEDULED or PUBLISHING post will publish through the account') },
     },
-    async (request) => ({ data: await service.deleteAccount(ctx, request.principal, request.params.id) }),
+    (request, id) => service.deleteAccount(ctx, request.principal, id),
   );
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { resourceRoutes } from '../../http/resource-routes.js';
+import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import {
   BRAND_READ_ONLY_FIELDS,
@@ -18,18 +19,20 @@ const readOnly = BRAND_READ_ONLY_FIELDS;
 
 export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { ctx } = deps;
+  const brands = resourceRoutes(app, {
+    path: '/brands',
+    tags: TAGS,
+    params: Params,
+    item: Type.Ref(BrandSchema),
+  });
 
-  app.get<{ Querystring: Static<typeof ListBrandsQuery> }>(
-    '/brands',
+  brands.list(
     {
       config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'listBrands',
-        summary: 'List brands',
-        querystring: ListBrandsQuery,
-        response: { 200: ListEnvelope(Type.Ref(BrandSchema), 'A page of brands') },
-      },
+      operationId: 'listBrands',
+      summary: 'List brands',
+      querystring: ListBrandsQuery,
+      answer: 'A page of brands',
     },
     async (request) => {
       const { page = 1, limit = 20, cursor, sortBy = 'createdAt', sortOrder = 'desc', name } = request.query;
@@ -57,28 +60,17 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
     },
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
-    '/brands/:id',
-    {
-      config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getBrand',
-        summary: 'Retrieve a brand',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(BrandSchema), 'The brand') },
-      },
-    },
-    async (request) => ({ data: await service.getBrand(ctx, request.principal, request.params.id) }),
+  brands.get(
+    { config: { scope: 'read' }, operationId: 'getBrand', summary: 'Retrieve a brand', answer: 'The brand' },
+    (request, id) => service.getBrand(ctx, request.principal, id),
   );
 
-  app.put<{ Params: Static<typeof Params>; Body: Static<typeof ReplaceBrandBody> }>(
-    '/brands/:id',
+  brands.edit(
     {
       config: { scope: 'admin' },
-      ...readOnly.put((request, id) => service.getBrand(ctx, request.principal, id)),
-      schema: {
-        tags: TAGS,
+      readOnly,
+      current: (request, id) => service.getBrand(ctx, request.principal, id),
+      replace: {
         operationId: 'replaceBrand',
         summary: 'Replace a brand',
         description:
@@ -86,54 +78,33 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
           'and `colors` empty. Use PATCH to change some fields only. The body may carry the read-only fields ' +
           '(`id`, `createdAt`, `updatedAt`) exactly as GET returned them, so a brand read with GET can be sent ' +
           'back edited; a read-only field with another value is 400 naming it.',
-        params: Params,
         body: ReplaceBrandBody,
-        response: { 200: DataEnvelope(Type.Ref(BrandSchema), 'The brand, replaced') },
+        answer: 'The brand, replaced',
       },
-    },
-    async (request) => ({
-      data: await service.updateBrand(ctx, request.principal, request.params.id, request.body, 'replace'),
-    }),
-  );
-
-  app.patch<{ Params: Static<typeof Params>; Body: Static<typeof UpdateBrandBody> }>(
-    '/brands/:id',
-    {
-      config: { scope: 'admin' },
-      preValidation: readOnly.refuse,
-      schema: {
-        tags: TAGS,
+      update: {
         operationId: 'updateBrand',
         summary: 'Update some fields of a brand',
         description:
           'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused (400).',
-        params: Params,
         body: UpdateBrandBody,
-        response: { 200: DataEnvelope(Type.Ref(BrandSchema), 'The brand, updated') },
+        answer: 'The brand, updated',
       },
     },
-    async (request) => ({
-      data: await service.updateBrand(ctx, request.principal, request.params.id, request.body, 'merge'),
-    }),
+    (request, id, mode) => service.updateBrand(ctx, request.principal, id, request.body, mode),
   );
 
-  app.delete<{ Params: Static<typeof Params> }>(
-    '/brands/:id',
+  brands.delete(
     {
       config: { scope: 'admin' },
-      schema: {
-        tags: TAGS,
-        operationId: 'deleteBrand',
-        summary: 'Delete a brand',
-        params: Params,
-        response: {
-          200: DataEnvelope(DeletedSchema('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'), 'The brand was deleted'),
-          409: ErrorResponse(
-            'The brand still has posts or campaigns (counted in `details.posts` and `details.campaigns`)',
-          ),
-        },
+      operationId: 'deleteBrand',
+      summary: 'Delete a brand',
+      answer: 'The brand was deleted',
+      errors: {
+        409: ErrorResponse(
+          'The brand still has posts or campaigns (counted in `details.posts` and `details.campaigns`)',
+        ),
       },
     },
-    async (request) => ({ data: await service.deleteBrand(ctx, request.principal, request.params.id) }),
+    (request, id) => service.deleteBrand(ctx, request.principal, id),
   );
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
-import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { resourceRoutes } from '../../http/resource-routes.js';
+import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { campaignInputProblems } from './campaigns.input.js';
 import {
@@ -34,19 +35,20 @@ export interface CampaignsRouteDeps extends RouteDeps {
 
 export async function campaignsRoutes(app: FastifyInstance, deps: CampaignsRouteDeps): Promise<void> {
   const { ctx } = deps;
+  const campaigns = resourceRoutes(app, {
+    path: '/campaigns',
+    tags: TAGS,
+    params: Params,
+    item: Type.Ref(CampaignSchema),
+  });
 
-  app.get<{ Querystring: Static<typeof ListCampaignsQuery> }>(
-    '/campaigns',
+  campaigns.list(
     {
       config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'listCampaigns',
-        summary: 'List campaigns',
-        description: 'Filter by `brandId` and `status`; sort by `createdAt` (default) or `startDate`.',
-        querystring: ListCampaignsQuery,
-        response: { 200: ListEnvelope(Type.Ref(CampaignSchema)) },
-      },
+      operationId: 'listCampaigns',
+      summary: 'List campaigns',
+      description: 'Filter by `brandId` and `status`; sort by `createdAt` (default) or `startDate`.',
+      querystring: ListCampaignsQuery,
     },
     async (request) => {
       const { brandId, status } = request.query;
@@ -76,28 +78,18 @@ export async function campaignsRoutes(app: FastifyInstance, deps: CampaignsRoute
     },
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
-    '/campaigns/:id',
-    {
-      config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getCampaign',
-        summary: 'Retrieve a campaign',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(CampaignSchema)) },
-      },
-    },
-    async (request) => ({ data: await service.getCampaign(ctx, request.principal, request.params.id) }),
+  campaigns.get(
+    { config: { scope: 'read' }, operationId: 'getCampaign', summary: 'Retrieve a campaign' },
+    (request, id) => service.getCampaign(ctx, request.principal, id),
   );
 
-  app.put<{ Params: Static<typeof Params>; Body: Static<typeof ReplaceCampaignBody> }>(
-    '/campaigns/:id',
+  campaigns.edit(
     {
       config: { scope: 'read_write', inputChecks: { body: (body) => campaignInputProblems(body, false) } },
-      ...readOnly.put((request, id) => service.getCampaign(ctx, request.principal, id)),
-      schema: {
-        tags: TAGS,
+      readOnly,
+      current: (request, id) => service.getCampaign(ctx, request.principal, id),
+      errors: { 409: TRANSITION_REFUSED },
+      replace: {
         operationId: 'replaceCampaign',
         summary: 'Replace a campaign',
         description:
@@ -106,61 +98,28 @@ export async function campaignsRoutes(app: FastifyInstance, deps: CampaignsRoute
           'PATCH to change some fields only. The body may carry the read-only fields (`id`, `startedAt`, ' +
           '`createdAt`, `updatedAt`) exactly as GET returned them, so a campaign read with GET can be sent back ' +
           `edited; a read-only field with another value is 400 naming it. ${TRANSITIONS_NOTE}`,
-        params: Params,
         body: ReplaceCampaignBody,
-        response: {
-          200: DataEnvelope(Type.Ref(CampaignSchema)),
-          409: TRANSITION_REFUSED,
-        },
       },
-    },
-    async (request) => ({
-      data: await service.updateCampaign(ctx, request.principal, request.params.id, request.body, 'replace'),
-    }),
-  );
-
-  app.patch<{ Params: Static<typeof Params>; Body: Static<typeof UpdateCampaignBody> }>(
-    '/campaigns/:id',
-    {
-      config: { scope: 'read_write', inputChecks: { body: (body) => campaignInputProblems(body, false) } },
-      preValidation: readOnly.refuse,
-      schema: {
-        tags: TAGS,
+      update: {
         operationId: 'updateCampaign',
         summary: 'Update some fields of a campaign',
         description:
           'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused ' +
           `(400). ${TRANSITIONS_NOTE}`,
-        params: Params,
         body: UpdateCampaignBody,
-        response: {
-          200: DataEnvelope(Type.Ref(CampaignSchema)),
-          409: TRANSITION_REFUSED,
-        },
       },
     },
-    async (request) => ({
-      data: await service.updateCampaign(ctx, request.principal, request.params.id, request.body, 'merge'),
-    }),
+    (request, id, mode) => service.updateCampaign(ctx, request.principal, id, request.body, mode),
   );
 
-  app.delete<{ Params: Static<typeof Params> }>(
-    '/campaigns/:id',
+  campaigns.delete(
     {
       config: { scope: 'read_write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'deleteCampaign',
-        summary: 'Delete a campaign',
-        description: 'Its posts are kept, without a campaign.',
-        params: Params,
-        response: { 200: DataEnvelope(DeletedSchema('cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8')) },
-      },
+      operationId: 'deleteCampaign',
+      summary: 'Delete a campaign',
+      description: 'Its posts are kept, without a campaign.',
     },
-    async (request) => ({
-      data: await service.deleteCampaign(ctx, request.principal, request.params.id, () =>
-        deps.afterDelete(request.principal),
-      ),
-    }),
+    (request, id) =>
+      service.deleteCampaign(ctx, request.principal, id, () => deps.afterDelete(request.principal)),
   );
 }

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import type { RouteDeps } from '../route-deps.js';
 import { dateRangeProblems } from '../../shared/dates.js';
-import { DataEnvelope, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { resourceRoutes } from '../../http/resource-routes.js';
+import { IdParams } from '../../http/schemas.js';
 import { EventSchema, ListEventsQuery } from './events.schemas.js';
 import * as service from './events.service.js';
 
@@ -12,21 +13,22 @@ const TAGS = ['Events'];
 
 export async function eventsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { ctx } = deps;
+  const events = resourceRoutes(app, {
+    path: '/events',
+    tags: TAGS,
+    params: Params,
+    item: Type.Ref(EventSchema),
+  });
 
-  app.get<{ Querystring: Static<typeof ListEventsQuery> }>(
-    '/events',
+  events.list(
     {
       config: { scope: 'read', inputChecks: { query: dateRangeProblems } },
-      schema: {
-        tags: TAGS,
-        operationId: 'listEvents',
-        summary: 'List events',
-        description:
-          'The event log webhooks are made from, newest first. Filter by `type` and by a `createdAt` range ' +
-          '(`startDate` inclusive, `endDate` exclusive).',
-        querystring: ListEventsQuery,
-        response: { 200: ListEnvelope(Type.Ref(EventSchema)) },
-      },
+      operationId: 'listEvents',
+      summary: 'List events',
+      description:
+        'The event log webhooks are made from, newest first. Filter by `type` and by a `createdAt` range ' +
+        '(`startDate` inclusive, `endDate` exclusive).',
+      querystring: ListEventsQuery,
     },
     async (request) => {
       const { type, startDate, endDate } = request.query;
@@ -38,18 +40,8 @@ export async function eventsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
     },
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
-    '/events/:id',
-    {
-      config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getEvent',
-        summary: 'Retrieve an event',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(EventSchema)) },
-      },
-    },
-    async (request) => ({ data: await service.getEvent(ctx, request.principal, request.params.id) }),
+  events.get(
+    { config: { scope: 'read' }, operationId: 'getEvent', summary: 'Retrieve an event' },
+    (request, id) => service.getEvent(ctx, request.principal, id),
   );
 }

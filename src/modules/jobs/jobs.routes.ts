@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyError } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
+import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import { AppError } from '../../shared/errors.js';
 import type { JobTypeRegistry } from './jobs.registry.js';
@@ -42,6 +43,7 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
       .types()
       .map((t) => `\`${t}\``)
       .join(', ');
+  const jobs = resourceRoutes(app, { path: '/jobs', tags: TAGS, params: Params, item: Type.Ref(JobSchema) });
 
   app.post<{ Body: Static<typeof CreateJobBody> }>(
     '/jobs',
@@ -71,18 +73,14 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
     },
   );
 
-  app.get<{ Querystring: Static<typeof ListJobsQuery> }>(
-    '/jobs',
+  jobs.list(
     {
       config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'listJobs',
-        summary: 'List jobs',
-        description: 'Jobs submitted with `POST /jobs`, newest first; filter by `status` and `type`.',
-        querystring: ListJobsQuery,
-        response: { 200: ListEnvelope(Type.Ref(JobSchema), 'A page of jobs') },
-      },
+      operationId: 'listJobs',
+      summary: 'List jobs',
+      description: 'Jobs submitted with `POST /jobs`, newest first; filter by `status` and `type`.',
+      querystring: ListJobsQuery,
+      answer: 'A page of jobs',
     },
     async (request) => {
       const { status, type } = request.query;
@@ -90,21 +88,15 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
     },
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
-    '/jobs/:id',
+  jobs.get(
     {
       config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getJob',
-        summary: 'Retrieve a job',
-        description:
-          'Status, progress (updated after every chunk), the first 1,000 item errors and the result.',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(JobSchema)) },
-      },
+      operationId: 'getJob',
+      summary: 'Retrieve a job',
+      description:
+        'Status, progress (updated after every chunk), the first 1,000 item errors and the result.',
     },
-    async (request) => ({ data: await service.getJob(ctx, request.principal, request.params.id) }),
+    (request, id) => service.getJob(ctx, request.principal, id),
   );
 
   app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof ListJobErrorsQuery> }>(

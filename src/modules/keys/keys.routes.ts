@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { resourceRoutes } from '../../http/resource-routes.js';
+import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import {
   ApiKeySchema,
@@ -24,21 +25,22 @@ export interface KeysRouteDeps extends RouteDeps {
 
 export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Promise<void> {
   const { ctx, authenticator, keyUsage } = deps;
+  const keys = resourceRoutes(app, {
+    path: '/api-keys',
+    tags: TAGS,
+    params: Params,
+    item: Type.Ref(ApiKeySchema),
+  });
 
-  app.get<{ Querystring: Static<typeof ListApiKeysQuery> }>(
-    '/api-keys',
+  keys.list(
     {
       config: { scope: 'admin' },
-      schema: {
-        tags: TAGS,
-        operationId: 'listApiKeys',
-        summary: "List this environment's API keys",
-        description:
-          'Keys are shown by prefix and last four characters; the full key is never shown again. `scope` filters ' +
-          'by scope and accepts the aliases `read-only`, `read_only` and `read-write`.',
-        querystring: ListApiKeysQuery,
-        response: { 200: ListEnvelope(Type.Ref(ApiKeySchema)) },
-      },
+      operationId: 'listApiKeys',
+      summary: "List this environment's API keys",
+      description:
+        'Keys are shown by prefix and last four characters; the full key is never shown again. `scope` filters ' +
+        'by scope and accepts the aliases `read-only`, `read_only` and `read-write`.',
+      querystring: ListApiKeysQuery,
     },
     async (request) => {
       const { page = 1, limit = 20, cursor, sortBy = 'createdAt', sortOrder = 'desc' } = request.query;
@@ -93,19 +95,9 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
     },
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
-    '/api-keys/:id',
-    {
-      config: { scope: 'admin' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getApiKey',
-        summary: 'Retrieve an API key',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(ApiKeySchema)) },
-      },
-    },
-    async (request) => ({ data: await service.getKey(ctx, request.principal, request.params.id, keyUsage) }),
+  keys.get(
+    { config: { scope: 'admin' }, operationId: 'getApiKey', summary: 'Retrieve an API key' },
+    (request, id) => service.getKey(ctx, request.principal, id, keyUsage),
   );
 
   app.delete<{ Params: Static<typeof Params> }>(

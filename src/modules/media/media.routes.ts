@@ -2,14 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
-import {
-  DataEnvelope,
-  DeletedSchema,
-  ErrorEnvelope,
-  ErrorResponse,
-  IdParams,
-  ListEnvelope,
-} from '../../http/schemas.js';
+import { resourceRoutes } from '../../http/resource-routes.js';
+import { DataEnvelope, ErrorEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import { AppError } from '../../shared/errors.js';
 import { importInputProblems, importMedia } from './media.import.js';
 import { registerUploads, uploadMultipart } from './media.upload.js';
@@ -92,6 +86,12 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
   const ctx = deps.media;
   const { maxImageBytes, maxVideoBytes } = ctx.limits;
   await registerUploads(app, ctx);
+  const media = resourceRoutes(app, {
+    path: '/media',
+    tags: TAGS,
+    params: Params,
+    item: Type.Ref(MediaSchema),
+  });
 
   /** The row a content request may read: the key's tenant's, or any one a valid signed link names. */
   const rowFor = async (request: ContentRequest): Promise<MediaRow> => {
@@ -103,18 +103,14 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
   // The key or a signed link (see auth.ts `signedAccess`).
   const contentConfig = { scope: 'read', signedAccess: true } as const;
 
-  app.get<{ Querystring: Static<typeof ListMediaQuery> }>(
-    '/media',
+  media.list(
     {
       config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'listMedia',
-        summary: 'List media items',
-        description: 'Newest first. Filter by `type` and `brandId`.',
-        querystring: ListMediaQuery,
-        response: { 200: ListEnvelope(Type.Ref(MediaSchema), 'A page of media items') },
-      },
+      operationId: 'listMedia',
+      summary: 'List media items',
+      description: 'Newest first. Filter by `type` and `brandId`.',
+      querystring: ListMediaQuery,
+      answer: 'A page of media items',
     },
     async (request) => {
       const { type, brandId } = request.query;
@@ -160,19 +156,9 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
     },
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
-    '/media/:id',
-    {
-      config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getMedia',
-        summary: 'Retrieve a media item',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(MediaSchema)) },
-      },
-    },
-    async (request) => ({ data: await service.getMedia(ctx, request.principal, request.params.id) }),
+  media.get(
+    { config: { scope: 'read' }, operationId: 'getMedia', summary: 'Retrieve a media item' },
+    (request, id) => service.getMedia(ctx, request.principal, id),
   );
 
   app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof ContentQuery> }>(
@@ -228,24 +214,16 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
     },
   );
 
-  app.delete<{ Params: Static<typeof Params> }>(
-    '/media/:id',
+  media.delete(
     {
       config: { scope: 'read_write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'deleteMedia',
-        summary: 'Delete a media item',
-        description:
-          'Refused (409, naming the post in `details.postId`) while a SCHEDULED or PUBLISHING post uses it. ' +
-          'The bytes are deleted once no other item shares them.',
-        params: Params,
-        response: {
-          409: ErrorResponse('A SCHEDULED or PUBLISHING post uses the media item (`details.postId`)'),
-          200: DataEnvelope(DeletedSchema(MEDIA_EXAMPLE)),
-        },
-      },
+      operationId: 'deleteMedia',
+      summary: 'Delete a media item',
+      description:
+        'Refused (409, naming the post in `details.postId`) while a SCHEDULED or PUBLISHING post uses it. ' +
+        'The bytes are deleted once no other item shares them.',
+      errors: { 409: ErrorResponse('A SCHEDULED or PUBLISHING post uses the media item (`details.postId`)') },
     },
-    async (request) => ({ data: await service.deleteMedia(ctx, request.principal, request.params.id) }),
+    (request, id) => service.deleteMedia(ctx, request.principal, id),
   );
 }

@@ -4,7 +4,8 @@ import type { AiProvider } from '../../ai/index.js';
 import { listParams } from '../../http/list-params.js';
 import { refuseReadOnly } from '../../http/read-only.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
-import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { resourceRoutes } from '../../http/resource-routes.js';
+import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import {
   CreatePlanBody,
   ListPlansQuery,
@@ -30,6 +31,12 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
   const { ctx, ai } = deps;
   /** The body's rules at the time of the request; a calendar date's zone may need the brand's (service). */
   const planChecks = (body: Record<string, unknown>) => planInputProblems(body, ctx.clock.now());
+  const plans = resourceRoutes(app, {
+    path: '/plans',
+    tags: TAGS,
+    params: Params,
+    item: Type.Ref(PlanSchema),
+  });
 
   app.post<{ Body: Static<typeof PreviewPlanBody> }>(
     '/plans/generate-preview',
@@ -56,18 +63,13 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
     async (request) => ({ data: await service.previewPlan(ctx, ai, request.principal, request.body) }),
   );
 
-  app.get<{ Querystring: Static<typeof ListPlansQuery> }>(
-    '/plans',
+  plans.list(
     {
       config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'listPlans',
-        summary: 'List content plans',
-        description: 'Filter by `brandId` and `status`; newest first by default.',
-        querystring: ListPlansQuery,
-        response: { 200: ListEnvelope(Type.Ref(PlanSchema)) },
-      },
+      operationId: 'listPlans',
+      summary: 'List content plans',
+      description: 'Filter by `brandId` and `status`; newest first by default.',
+      querystring: ListPlansQuery,
     },
     async (request) => {
       const { brandId, status } = request.query;
@@ -101,35 +103,19 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
     },
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
-    '/plans/:id',
-    {
-      config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getPlan',
-        summary: 'Retrieve a content plan',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(PlanSchema)) },
-      },
-    },
-    async (request) => ({ data: await service.getPlan(ctx, request.principal, request.params.id) }),
+  plans.get(
+    { config: { scope: 'read' }, operationId: 'getPlan', summary: 'Retrieve a content plan' },
+    (request, id) => service.getPlan(ctx, request.principal, id),
   );
 
-  app.delete<{ Params: Static<typeof Params> }>(
-    '/plans/:id',
+  plans.delete(
     {
       config: { scope: 'read_write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'deletePlan',
-        summary: 'Delete a content plan',
-        description: 'The campaign and posts an applied plan created are kept.',
-        params: Params,
-        response: { 200: DataEnvelope(DeletedSchema('plan_01JD7Q8ZK2M4N6P8R0T2V4X6Z8')) },
-      },
+      operationId: 'deletePlan',
+      summary: 'Delete a content plan',
+      description: 'The campaign and posts an applied plan created are kept.',
     },
-    async (request) => ({ data: await service.deletePlan(ctx, request.principal, request.params.id) }),
+    (request, id) => service.deletePlan(ctx, request.principal, id),
   );
 
   app.post<{ Params: Static<typeof Params> }>(

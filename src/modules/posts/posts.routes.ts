@@ -3,7 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { InputCheck } from '../../shared/validation/problems.js';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
-import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { resourceRoutes } from '../../http/resource-routes.js';
+import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import {
   BatchResultSchema,
   CreatePostBody,
@@ -37,23 +38,24 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
     (mode: PostWriteMode): InputCheck =>
     (body) =>
       postInputProblems(body, ctx.clock.now(), mode);
+  const posts = resourceRoutes(app, {
+    path: '/posts',
+    tags: TAGS,
+    params: Params,
+    item: Type.Ref(PostSchema),
+  });
 
-  app.get<{ Querystring: Static<typeof ListPostsQuery> }>(
-    '/posts',
+  posts.list(
     {
       config: { scope: 'read', inputChecks: { query: postFilterProblems } },
-      schema: {
-        tags: TAGS,
-        operationId: 'listPosts',
-        summary: 'List posts',
-        description:
-          'Filter by `status`, `platform`, `campaignId`, `brandId` and a date range (`startDate` inclusive, ' +
-          `\`endDate\` exclusive) on the post's date. ${POST_DATE_RULE} Sort by \`createdAt\` (default), ` +
-          '`updatedAt`, `scheduledFor`, `publishedAt` or `date` (that same date), ties broken by id. Posts ' +
-          'without a `scheduledFor` or `publishedAt` sort first ascending and last descending by that field.',
-        querystring: ListPostsQuery,
-        response: { 200: ListEnvelope(Type.Ref(PostSchema)) },
-      },
+      operationId: 'listPosts',
+      summary: 'List posts',
+      description:
+        'Filter by `status`, `platform`, `campaignId`, `brandId` and a date range (`startDate` inclusive, ' +
+        `\`endDate\` exclusive) on the post's date. ${POST_DATE_RULE} Sort by \`createdAt\` (default), ` +
+        '`updatedAt`, `scheduledFor`, `publishedAt` or `date` (that same date), ties broken by id. Posts ' +
+        'without a `scheduledFor` or `publishedAt` sort first ascending and last descending by that field.',
+      querystring: ListPostsQuery,
     },
     async (request) => {
       const query = request.query;
@@ -150,28 +152,18 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
     async (request) => ({ data: await service.validatePost(ctx, request.principal, request.body) }),
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
-    '/posts/:id',
-    {
-      config: { scope: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getPost',
-        summary: 'Retrieve a post',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(PostSchema)) },
-      },
-    },
-    async (request) => ({ data: await service.getPost(ctx, request.principal, request.params.id) }),
+  posts.get(
+    { config: { scope: 'read' }, operationId: 'getPost', summary: 'Retrieve a post' },
+    (request, id) => service.getPost(ctx, request.principal, id),
   );
 
-  app.put<{ Params: Static<typeof Params>; Body: Static<typeof ReplacePostBody> }>(
-    '/posts/:id',
+  posts.edit(
     {
-      config: { scope: 'read_write', inputChecks: { body: postChecks('replace') } },
-      ...readOnly.put((request, id) => service.getPost(ctx, request.principal, id)),
-      schema: {
-        tags: TAGS,
+      config: (mode) => ({ scope: 'read_write', inputChecks: { body: postChecks(mode) } }),
+      readOnly,
+      current: (request, id) => service.getPost(ctx, request.principal, id),
+      errors: { 409: NOT_EDITABLE },
+      replace: {
         operationId: 'replacePost',
         summary: 'Replace a post',
         description:
@@ -180,43 +172,19 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
           'carry the read-only fields (`id`, `createdAt`, `updatedAt`, …) exactly as GET returned them, so a ' +
           'post read with GET can be sent back edited; a read-only field with another value is 400 naming it. ' +
           'A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).',
-        params: Params,
         body: ReplacePostBody,
-        response: {
-          200: DataEnvelope(Type.Ref(PostSchema)),
-          409: NOT_EDITABLE,
-        },
       },
-    },
-    async (request) => ({
-      data: await service.updatePost(ctx, request.principal, request.params.id, request.body, 'replace'),
-    }),
-  );
-
-  app.patch<{ Params: Static<typeof Params>; Body: Static<typeof PatchPostBody> }>(
-    '/posts/:id',
-    {
-      config: { scope: 'read_write', inputChecks: { body: postChecks('merge') } },
-      preValidation: readOnly.refuse,
-      schema: {
-        tags: TAGS,
+      update: {
         operationId: 'updatePost',
         summary: 'Update some fields of a post',
         description:
           'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused (400). ' +
           "`status` moves DRAFT ⇄ SCHEDULED or to CANCELLED; scheduling checks the platform's rules. A " +
           'PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).',
-        params: Params,
         body: PatchPostBody,
-        response: {
-          200: DataEnvelope(Type.Ref(PostSchema)),
-          409: NOT_EDITABLE,
-        },
       },
     },
-    async (request) => ({
-      data: await service.updatePost(ctx, request.principal, request.params.id, request.body, 'merge'),
-    }),
+    (request, id, mode) => service.updatePost(ctx, request.principal, id, request.body, mode),
   );
 
   app.post<{ Params: Static<typeof Params> }>(
@@ -253,24 +221,16 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
     },
   );
 
-  app.delete<{ Params: Static<typeof Params> }>(
-    '/posts/:id',
+  posts.delete(
     {
       config: { scope: 'read_write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'deletePost',
-        summary: 'Delete a post',
-        description:
-          'Removes the post from Audenci. A post already published stays on the social network: delete it there ' +
-          'if you want it gone. A post being published cannot be deleted (409).',
-        params: Params,
-        response: {
-          409: ErrorResponse('The post is being published; delete it once publishing ends'),
-          200: DataEnvelope(DeletedSchema('post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8')),
-        },
-      },
+      operationId: 'deletePost',
+      summary: 'Delete a post',
+      description:
+        'Removes the post from Audenci. A post already published stays on the social network: delete it there ' +
+        'if you want it gone. A post being published cannot be deleted (409).',
+      errors: { 409: ErrorResponse('The post is being published; delete it once publishing ends') },
     },
-    async (request) => ({ data: await service.deletePost(ctx, request.principal, request.params.id) }),
+    (request, id) => service.deletePost(ctx, request.principal, id),
   );
 }

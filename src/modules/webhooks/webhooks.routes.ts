@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
-import { DataEnvelope, DeletedSchema, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
+import { resourceRoutes } from '../../http/resource-routes.js';
+import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import * as deliveries from './webhooks.deliveries.js';
 import {
@@ -19,8 +20,7 @@ import {
 } from './webhooks.schemas.js';
 import * as service from './webhooks.service.js';
 
-const EXAMPLE_ID = 'whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
-const Params = IdParams('Webhook endpoint', EXAMPLE_ID);
+const Params = IdParams('Webhook endpoint', 'whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const DeliveryParams = Type.Object(
   {
     ...Params.properties,
@@ -51,6 +51,12 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
     secrets: deps.webhookBox,
     allowPrivateUrls: deps.config.allowPrivateUrls,
   };
+  const webhooks = resourceRoutes(app, {
+    path: '/webhooks',
+    tags: TAGS,
+    params: Params,
+    item: Type.Ref(WebhookEndpointSchema),
+  });
   /** Routes whose body names a URL and events: checked by `webhookInputProblems` with the schema. */
   const bodyChecked = {
     ...config,
@@ -60,17 +66,13 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
     },
   };
 
-  app.get<{ Querystring: Static<typeof ListWebhooksQuery> }>(
-    '/webhooks',
+  webhooks.list(
     {
       config,
-      schema: {
-        tags: TAGS,
-        operationId: 'listWebhooks',
-        summary: 'List webhook endpoints',
-        querystring: ListWebhooksQuery,
-        response: { 200: ListEnvelope(Type.Ref(WebhookEndpointSchema), 'A page of webhook endpoints') },
-      },
+      operationId: 'listWebhooks',
+      summary: 'List webhook endpoints',
+      querystring: ListWebhooksQuery,
+      answer: 'A page of webhook endpoints',
     },
     async (request) => service.listEndpoints(ctx, request.principal, listParams(request.query)),
   );
@@ -100,28 +102,16 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
     },
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
-    '/webhooks/:id',
-    {
-      config,
-      schema: {
-        tags: TAGS,
-        operationId: 'getWebhook',
-        summary: 'Retrieve a webhook endpoint',
-        params: Params,
-        response: { 200: DataEnvelope(Type.Ref(WebhookEndpointSchema)) },
-      },
-    },
-    async (request) => ({ data: await service.getEndpoint(ctx, request.principal, request.params.id) }),
+  webhooks.get({ config, operationId: 'getWebhook', summary: 'Retrieve a webhook endpoint' }, (request, id) =>
+    service.getEndpoint(ctx, request.principal, id),
   );
 
-  app.put<{ Params: Static<typeof Params>; Body: Static<typeof ReplaceWebhookBody> }>(
-    '/webhooks/:id',
+  webhooks.edit(
     {
       config: bodyChecked,
-      ...readOnly.put((request, id) => service.getEndpoint(ctx, request.principal, id)),
-      schema: {
-        tags: TAGS,
+      readOnly,
+      current: (request, id) => service.getEndpoint(ctx, request.principal, id),
+      replace: {
         operationId: 'replaceWebhook',
         summary: 'Replace a webhook endpoint',
         description:
@@ -130,52 +120,28 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
           'the read-only fields (`id`, `disabledReason`, `failingSince`, `previousSecretExpiresAt`, ' +
           '`createdAt`, `updatedAt`) exactly as GET returned them, so an endpoint read with GET can be sent ' +
           `back edited; a read-only field with another value, or \`secret\`, is 400 naming it. ${ENABLE_NOTE}`,
-        params: Params,
         body: ReplaceWebhookBody,
-        response: { 200: DataEnvelope(Type.Ref(WebhookEndpointSchema)) },
       },
-    },
-    async (request) => ({
-      data: await service.updateEndpoint(ctx, request.principal, request.params.id, request.body, 'replace'),
-    }),
-  );
-
-  app.patch<{ Params: Static<typeof Params>; Body: Static<typeof UpdateWebhookBody> }>(
-    '/webhooks/:id',
-    {
-      config: bodyChecked,
-      preValidation: readOnly.refuse,
-      schema: {
-        tags: TAGS,
+      update: {
         operationId: 'updateWebhook',
         summary: 'Update some fields of a webhook endpoint',
         description:
           'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused ' +
           `(400). ${ENABLE_NOTE}`,
-        params: Params,
         body: UpdateWebhookBody,
-        response: { 200: DataEnvelope(Type.Ref(WebhookEndpointSchema)) },
       },
     },
-    async (request) => ({
-      data: await service.updateEndpoint(ctx, request.principal, request.params.id, request.body, 'merge'),
-    }),
+    (request, id, mode) => service.updateEndpoint(ctx, request.principal, id, request.body, mode),
   );
 
-  app.delete<{ Params: Static<typeof Params> }>(
-    '/webhooks/:id',
+  webhooks.delete(
     {
       config,
-      schema: {
-        tags: TAGS,
-        operationId: 'deleteWebhook',
-        summary: 'Delete a webhook endpoint',
-        description: 'Its delivery log goes with it; nothing more is sent to it.',
-        params: Params,
-        response: { 200: DataEnvelope(DeletedSchema(EXAMPLE_ID)) },
-      },
+      operationId: 'deleteWebhook',
+      summary: 'Delete a webhook endpoint',
+      description: 'Its delivery log goes with it; nothing more is sent to it.',
     },
-    async (request) => ({ data: await service.deleteEndpoint(ctx, request.principal, request.params.id) }),
+    (request, id) => service.deleteEndpoint(ctx, request.principal, id),
   );
 
   app.post<{ Params: Static<typeof Params>; Body: Static<typeof RotateSecretBody> }>(
