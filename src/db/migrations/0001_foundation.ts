@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createTenantTable, timestamps } from './ddl.js';
 
 /** Organizations, their brands and API keys. */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -8,37 +9,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('plan', 'text', (c) => c.notNull())
     .addColumn('rate_limit_override', 'integer')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .execute();
 
-  await db.schema
-    .createTable('brands')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'brands')
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('timezone', 'text', (c) => c.notNull())
     .addColumn('voice', 'text')
     .addColumn('colors', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .execute();
-  await db.schema
-    .createIndex('brands_tenant_created')
-    .on('brands')
-    .columns(['organization_id', 'environment', 'created_at', 'id'])
-    .execute();
+  await createdIndex(db, 'brands');
 
-  await db.schema
-    .createTable('api_keys')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'api_keys')
     .addColumn('name', 'text')
     .addColumn('scope', 'text', (c) => c.notNull())
     .addColumn('key_hash', 'text', (c) => c.notNull().unique())
@@ -51,9 +34,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('rotated_at', 'bigint')
     .addColumn('replaced_by', 'text')
     .execute();
+  await createdIndex(db, 'api_keys');
+}
+
+/**
+ * `<table>_tenant_created`: a tenant's rows by creation. Made with Kysely's index builder, which quotes
+ * the names in the stored statement, where later steps write the SQL (`createTenantIndexes`).
+ */
+async function createdIndex(db: Kysely<unknown>, table: string): Promise<void> {
   await db.schema
-    .createIndex('api_keys_tenant_created')
-    .on('api_keys')
+    .createIndex(`${table}_tenant_created`)
+    .on(table)
     .columns(['organization_id', 'environment', 'created_at', 'id'])
     .execute();
 }

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { createTenantIndexes, createTenantTable, tenantColumns, timestamps } from './ddl.js';
 
 /**
  * Campaigns, posts and idempotency records.
@@ -9,13 +10,7 @@ import { sql, type Kysely } from 'kysely';
  * `startDate`/`endDate` range (no real timestamp is negative).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createTable('campaigns')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'campaigns')
     .addColumn('brand_id', 'text', (c) => c.notNull().references('brands.id'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('description', 'text')
@@ -24,29 +19,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('goal', 'text')
     .addColumn('platforms', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .execute();
-  for (const [name, columns] of [
+  await createTenantIndexes(db, 'campaigns', [
     ['campaigns_tenant_created', 'created_at, id'],
     ['campaigns_tenant_start', 'start_date, id'],
     ['campaigns_tenant_status_created', 'status, created_at, id'],
     ['campaigns_tenant_brand_created', 'brand_id, created_at, id'],
     ['campaigns_tenant_brand_start', 'brand_id, start_date, id'],
     ['campaigns_tenant_status_start', 'status, start_date, id'],
-  ] as const) {
-    await sql`create index ${sql.raw(name)} on campaigns (organization_id, environment, ${sql.raw(columns)})`.execute(
-      db,
-    );
-  }
+  ]);
 
-  await db.schema
-    .createTable('posts')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'posts')
     .addColumn('brand_id', 'text', (c) => c.notNull().references('brands.id'))
     .addColumn('platform', 'text', (c) => c.notNull())
     .addColumn('social_account_id', 'text')
@@ -63,12 +47,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('error_code', 'text')
     .addColumn('error_message', 'text')
     .addColumn('metadata', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .execute();
   // Every documented filter (status, platform, campaignId, brandId, date range) and sort (createdAt,
   // updatedAt, scheduledFor, publishedAt) is served by an index that starts with the tenant.
-  const postIndexes: [string, string][] = [
+  await createTenantIndexes(db, 'posts', [
     ['posts_t_created', 'created_at, id'],
     ['posts_t_updated', 'updated_at, id'],
     ['posts_t_scheduled', 'coalesce(scheduled_for, -1), id'],
@@ -83,19 +66,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ['posts_t_campaign_scheduled', 'campaign_id, coalesce(scheduled_for, -1), id'],
     ['posts_t_brand_created', 'brand_id, created_at, id'],
     ['posts_t_brand_scheduled', 'brand_id, coalesce(scheduled_for, -1), id'],
-  ];
-  for (const [name, columns] of postIndexes) {
-    await sql`create index ${sql.raw(name)} on posts (organization_id, environment, ${sql.raw(columns)})`.execute(
-      db,
-    );
-  }
+  ]);
 
   await db.schema
     .createTable('idempotency_keys')
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+    .$call(tenantColumns)
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('request_hash', 'text', (c) => c.notNull())
     .addColumn('method', 'text', (c) => c.notNull())

@@ -1,17 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { createTenantIndexes, createTenantTable, tenantColumns, timestamps } from './ddl.js';
 
 /**
  * Social accounts (platform tokens sealed with the secret box) and pending OAuth authorizations.
  * An account or a pending authorization goes with its brand: deleting a brand deletes them.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createTable('social_accounts')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'social_accounts')
     .addColumn('brand_id', 'text', (c) => c.notNull().references('brands.id').onDelete('cascade'))
     .addColumn('platform', 'text', (c) => c.notNull())
     .addColumn('platform_account_id', 'text', (c) => c.notNull())
@@ -25,8 +20,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('metadata', 'text', (c) => c.notNull())
     .addColumn('last_refreshed_at', 'bigint')
     .addColumn('last_error', 'text')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .addUniqueConstraint('social_accounts_identity', [
       'organization_id',
       'environment',
@@ -35,14 +29,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       'brand_id',
     ])
     .execute();
-  for (const [name, columns] of [
+  await createTenantIndexes(db, 'social_accounts', [
     ['social_accounts_t_created', 'created_at, id'],
     ['social_accounts_t_brand_created', 'brand_id, created_at, id'],
-  ] as const) {
-    await sql`create index ${sql.raw(name)} on social_accounts (organization_id, environment, ${sql.raw(columns)})`.execute(
-      db,
-    );
-  }
+  ]);
   // The token-refresh sweep: connected accounts whose token expires soonest, across tenants.
   await db.schema
     .createIndex('social_accounts_refresh')
@@ -53,10 +43,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('oauth_states')
     .addColumn('state', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+    .$call(tenantColumns)
     .addColumn('brand_id', 'text', (c) => c.notNull().references('brands.id').onDelete('cascade'))
     .addColumn('platform', 'text', (c) => c.notNull())
     .addColumn('redirect_uri', 'text')

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { createTenantIndexes, timestamps } from './ddl.js';
 
 /**
  * The durable queue (one `jobs` table for everything asynchronous) and what publishing needs on posts:
@@ -22,17 +23,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('progress', 'text')
     .addColumn('result', 'text')
     .addColumn('last_error', 'text')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .addColumn('finished_at', 'bigint')
     .execute();
   // Claiming: queued jobs by run time; running jobs by lease expiry (crash recovery).
   await sql`create index jobs_claim on jobs (status, run_at)`.execute(db);
   await sql`create index jobs_lease on jobs (status, locked_until)`.execute(db);
   await sql`create unique index jobs_dedupe on jobs (dedupe_key)`.execute(db);
-  await sql`create index jobs_tenant_created on jobs (organization_id, environment, created_at, id)`.execute(
-    db,
-  );
+  await createTenantIndexes(db, 'jobs', [['jobs_tenant_created', 'created_at, id']]);
 
   await db.schema
     .alterTable('posts')

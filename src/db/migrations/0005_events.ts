@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { createTenantIndexes, createTenantTable } from './ddl.js';
 
 /**
  * The event log: one row per state change the contract lists as an event, written in the transaction of
@@ -6,25 +7,17 @@ import { sql, type Kysely } from 'kysely';
  * optionally of one type, within a date range.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createTable('events')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'events')
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('brand_id', 'text')
     /** JSON: the object as the API showed it when the event happened. */
     .addColumn('data', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await sql`create index events_tenant_created on events (organization_id, environment, created_at, id)`.execute(
-    db,
-  );
-  await sql`create index events_tenant_type_created on events (organization_id, environment, type, created_at, id)`.execute(
-    db,
-  );
+  await createTenantIndexes(db, 'events', [
+    ['events_tenant_created', 'created_at, id'],
+    ['events_tenant_type_created', 'type, created_at, id'],
+  ]);
 
   // campaign.started fires once per campaign: when its start date arrives, or when it is activated later.
   await db.schema.alterTable('campaigns').addColumn('started_at', 'bigint').execute();

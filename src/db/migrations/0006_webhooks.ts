@@ -1,17 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import { createTenantIndexes, createTenantTable, tenantColumns, timestamps } from './ddl.js';
 
 /**
  * Webhook endpoints, their deliveries (one per event and endpoint, holding the exact body every attempt
  * sends) and the attempts of each delivery (the delivery log). Deleting an endpoint deletes its log.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createTable('webhook_endpoints')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'webhook_endpoints')
     .addColumn('url', 'text', (c) => c.notNull())
     .addColumn('description', 'text')
     .addColumn('events', 'text', (c) => c.notNull())
@@ -21,24 +16,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('previous_secret', 'text')
     .addColumn('previous_secret_expires_at', 'bigint')
     .addColumn('failing_since', 'bigint')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .execute();
-  await sql`create index webhook_endpoints_tenant_created on webhook_endpoints (organization_id, environment, created_at, id)`.execute(
-    db,
-  );
-  // Fan-out runs in the transaction of every event: the tenant's enabled endpoints in one index lookup.
-  await sql`create index webhook_endpoints_fanout on webhook_endpoints (organization_id, environment, enabled)`.execute(
-    db,
-  );
+  await createTenantIndexes(db, 'webhook_endpoints', [
+    ['webhook_endpoints_tenant_created', 'created_at, id'],
+    // Fan-out runs in the transaction of every event: the tenant's enabled endpoints in one index lookup.
+    ['webhook_endpoints_fanout', 'enabled'],
+  ]);
 
-  await db.schema
-    .createTable('webhook_deliveries')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'webhook_deliveries')
     .addColumn('endpoint_id', 'text', (c) =>
       c.notNull().references('webhook_endpoints.id').onDelete('cascade'),
     )
@@ -50,8 +36,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('next_attempt_at', 'bigint')
     .addColumn('last_response_status', 'integer')
     .addColumn('last_error', 'text')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .execute();
   await sql`create index webhook_deliveries_endpoint_created on webhook_deliveries (endpoint_id, created_at, id)`.execute(
     db,
@@ -66,10 +51,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('delivery_id', 'text', (c) =>
       c.notNull().references('webhook_deliveries.id').onDelete('cascade'),
     )
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+    .$call(tenantColumns)
     .addColumn('attempt', 'integer', (c) => c.notNull())
     .addColumn('started_at', 'bigint', (c) => c.notNull())
     .addColumn('duration_ms', 'integer', (c) => c.notNull())

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { createTenantIndexes } from './ddl.js';
 
 /**
  * Jobs submitted through `POST /jobs`: beside each one's queue row, what the chunk runner keeps
@@ -19,9 +20,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await sql`create index jobs_finished on jobs (finished_at)`.execute(db);
   // `GET /jobs?type=…` (API types are stored as `api:<type>`).
-  await sql`create index jobs_tenant_type_created on jobs (organization_id, environment, type, created_at, id)`.execute(
-    db,
-  );
+  await createTenantIndexes(db, 'jobs', [['jobs_tenant_type_created', 'type, created_at, id']]);
 
   await db.schema
     .createTable('job_item_errors')

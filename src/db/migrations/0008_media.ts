@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { createTenantIndexes, createTenantTable } from './ddl.js';
 
 /**
  * Media items. The bytes live in media storage under their SHA-256; a row points at them, so
@@ -6,13 +7,7 @@ import { sql, type Kysely } from 'kysely';
  * hence the indexes on both blob columns.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createTable('media')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'media')
     .addColumn('brand_id', 'text', (c) => c.references('brands.id').onDelete('set null'))
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('mime_type', 'text', (c) => c.notNull())
@@ -27,15 +22,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('thumbnail_size', 'bigint')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await sql`create index media_tenant_created on media (organization_id, environment, created_at, id)`.execute(
-    db,
-  );
-  await sql`create index media_tenant_type_created on media (organization_id, environment, type, created_at, id)`.execute(
-    db,
-  );
-  await sql`create index media_tenant_brand_created on media (organization_id, environment, brand_id, created_at, id)`.execute(
-    db,
-  );
+  await createTenantIndexes(db, 'media', [
+    ['media_tenant_created', 'created_at, id'],
+    ['media_tenant_type_created', 'type, created_at, id'],
+    ['media_tenant_brand_created', 'brand_id, created_at, id'],
+  ]);
   await sql`create index media_sha256 on media (sha256)`.execute(db);
   await sql`create index media_thumbnail_sha256 on media (thumbnail_sha256)`.execute(db);
 }

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { createTenantIndexes, createTenantTable, timestamps } from './ddl.js';
 
 /**
  * Content plans: a stored preview (parameters, items and summary as JSON) that `apply` turns
@@ -6,13 +7,7 @@ import { sql, type Kysely } from 'kysely';
  * later and the plan still says what it made.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createTable('plans')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'plans')
     .addColumn('brand_id', 'text', (c) => c.notNull().references('brands.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('parameters', 'text', (c) => c.notNull())
@@ -21,17 +16,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('campaign_id', 'text')
     .addColumn('applied_at', 'bigint')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .execute();
   // `GET /plans` sorted by createdAt, unfiltered or by brand or status.
-  for (const [name, columns] of [
+  await createTenantIndexes(db, 'plans', [
     ['plans_tenant_created', 'created_at, id'],
     ['plans_tenant_brand_created', 'brand_id, created_at, id'],
     ['plans_tenant_status_created', 'status, created_at, id'],
-  ] as const) {
-    await sql`create index ${sql.raw(name)} on plans (organization_id, environment, ${sql.raw(columns)})`.execute(
-      db,
-    );
-  }
+  ]);
 }

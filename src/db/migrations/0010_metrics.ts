@@ -1,4 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { analyticsTenantColumns, createTenantIndexes } from './ddl.js';
+import { snapshotColumns } from './metrics-columns.js';
 
 /**
  * Analytics snapshots. `post_metrics` holds one row per metrics sync of a published post: the
@@ -7,35 +9,24 @@ import { sql, type Kysely } from 'kysely';
  * `account_stats` holds one row per social account per UTC day (its id is derived from both).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  let metrics = db.schema
+  await db.schema
     .createTable('post_metrics')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) => c.notNull())
-    .addColumn('environment', 'text', (c) => c.notNull())
+    .$call(analyticsTenantColumns)
     .addColumn('post_id', 'text', (c) => c.notNull())
-    .addColumn('brand_id', 'text', (c) => c.notNull())
-    .addColumn('campaign_id', 'text')
-    .addColumn('platform', 'text', (c) => c.notNull())
-    .addColumn('published_at', 'bigint', (c) => c.notNull())
-    .addColumn('captured_at', 'bigint', (c) => c.notNull());
-  for (const column of METRIC_COLUMNS) metrics = metrics.addColumn(column, 'integer');
-  await metrics.execute();
-  for (const [name, columns] of [
+    .$call(snapshotColumns)
+    .execute();
+  await createTenantIndexes(db, 'post_metrics', [
     // The series of one post; "latest snapshot per post".
     ['post_metrics_tenant_post_captured', 'post_id, captured_at'],
     // Date-range aggregation over posts published in a window.
     ['post_metrics_tenant_published', 'published_at'],
-  ] as const) {
-    await sql`create index ${sql.raw(name)} on post_metrics (organization_id, environment, ${sql.raw(columns)})`.execute(
-      db,
-    );
-  }
+  ]);
 
   await db.schema
     .createTable('account_stats')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) => c.notNull())
-    .addColumn('environment', 'text', (c) => c.notNull())
+    .$call(analyticsTenantColumns)
     .addColumn('social_account_id', 'text', (c) => c.notNull())
     .addColumn('brand_id', 'text', (c) => c.notNull())
     .addColumn('platform', 'text', (c) => c.notNull())
@@ -44,21 +35,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('following', 'integer')
     .addColumn('posts', 'integer')
     .execute();
-  await sql`create index account_stats_tenant_account_captured on account_stats (organization_id, environment, social_account_id, captured_at)`.execute(
-    db,
-  );
-  await sql`create index account_stats_tenant_brand_captured on account_stats (organization_id, environment, brand_id, captured_at)`.execute(
-    db,
-  );
+  await createTenantIndexes(db, 'account_stats', [
+    ['account_stats_tenant_account_captured', 'social_account_id, captured_at'],
+    ['account_stats_tenant_brand_captured', 'brand_id, captured_at'],
+  ]);
 }
-
-const METRIC_COLUMNS = [
-  'impressions',
-  'reach',
-  'likes',
-  'comments',
-  'shares',
-  'saves',
-  'clicks',
-  'video_views',
-] as const;

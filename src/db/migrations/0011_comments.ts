@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { createTenantIndexes, createTenantTable } from './ddl.js';
 
 /**
  * Comments pulled from the platforms on published posts, and our replies to them. The unique
@@ -7,13 +8,7 @@ import { sql, type Kysely } from 'kysely';
  * `comment_syncs` holds, per post, when its comments are next due (a rate-limited answer pushes it out).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createTable('comments')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('environment', 'text', (c) => c.notNull())
+  await createTenantTable(db, 'comments')
     .addColumn('brand_id', 'text', (c) => c.notNull())
     .addColumn('post_id', 'text', (c) => c.notNull().references('posts.id').onDelete('cascade'))
     .addColumn('platform', 'text', (c) => c.notNull())
@@ -32,9 +27,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create unique index comments_platform_id on comments (organization_id, environment, platform, platform_comment_id)`.execute(
     db,
   );
-  await sql`create index comments_tenant_created on comments (organization_id, environment, created_at, id)`.execute(
-    db,
-  );
+  await createTenantIndexes(db, 'comments', [['comments_tenant_created', 'created_at, id']]);
   await sql`create index comments_post_created on comments (post_id, created_at, id)`.execute(db);
 
   await db.schema

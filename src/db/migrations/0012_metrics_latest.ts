@@ -1,4 +1,6 @@
 import { sql, type Kysely } from 'kysely';
+import { analyticsTenantColumns, createTenantIndexes } from './ddl.js';
+import { METRIC_COLUMNS, snapshotColumns } from './metrics-columns.js';
 
 /**
  * `post_metrics_latest`: one row per post holding its LATEST snapshot of `post_metrics`
@@ -9,19 +11,13 @@ import { sql, type Kysely } from 'kysely';
  * construction. Backfilled here from the snapshots already stored (latest by captured_at, then id).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  let latest = db.schema
+  await db.schema
     .createTable('post_metrics_latest')
     .addColumn('post_id', 'text', (c) => c.primaryKey())
     .addColumn('snapshot_id', 'text', (c) => c.notNull())
-    .addColumn('organization_id', 'text', (c) => c.notNull())
-    .addColumn('environment', 'text', (c) => c.notNull())
-    .addColumn('brand_id', 'text', (c) => c.notNull())
-    .addColumn('campaign_id', 'text')
-    .addColumn('platform', 'text', (c) => c.notNull())
-    .addColumn('published_at', 'bigint', (c) => c.notNull())
-    .addColumn('captured_at', 'bigint', (c) => c.notNull());
-  for (const column of METRIC_COLUMNS) latest = latest.addColumn(column, 'integer');
-  await latest.execute();
+    .$call(analyticsTenantColumns)
+    .$call(snapshotColumns)
+    .execute();
 
   const columns = sql.raw(
     [
@@ -46,25 +42,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // The aggregation filters the tenant and a published_at range, optionally one brand, campaign or
   // platform (or one post: the primary key).
-  for (const [name, columns] of [
+  await createTenantIndexes(db, 'post_metrics_latest', [
     ['post_metrics_latest_tenant_published', 'published_at'],
     ['post_metrics_latest_tenant_brand_published', 'brand_id, published_at'],
     ['post_metrics_latest_tenant_campaign_published', 'campaign_id, published_at'],
     ['post_metrics_latest_tenant_platform_published', 'platform, published_at'],
-  ] as const) {
-    await sql`create index ${sql.raw(name)} on post_metrics_latest (organization_id, environment, ${sql.raw(columns)})`.execute(
-      db,
-    );
-  }
+  ]);
 }
-
-const METRIC_COLUMNS = [
-  'impressions',
-  'reach',
-  'likes',
-  'comments',
-  'shares',
-  'saves',
-  'clicks',
-  'video_views',
-] as const;

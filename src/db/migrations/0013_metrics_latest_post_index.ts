@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { createTenantIndexes } from './ddl.js';
 
 /**
  * An index of `post_metrics_latest` on the tenant and `post_id`. `GET /analytics?groupBy=post` and the
@@ -7,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
  * find the caller's. With this index it reads only the caller's.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`create index post_metrics_latest_tenant_post on post_metrics_latest (organization_id, environment, post_id, published_at)`.execute(
-    db,
-  );
+  await createTenantIndexes(db, 'post_metrics_latest', [
+    ['post_metrics_latest_tenant_post', 'post_id, published_at'],
+  ]);
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { createTenantIndexes } from './ddl.js';
 
 /**
  * `posts.post_date`: the date a post is filtered by (`startDate`/`endDate` of the posts lists and the
@@ -17,5 +18,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('post_date', 'bigint', (c) => c.notNull().defaultTo(0))
     .execute();
   await sql`update posts set post_date = coalesce(scheduled_for, published_at, created_at)`.execute(db);
-  await sql`create index posts_t_date on posts (organization_id, environment, post_date, id)`.execute(db);
+  await createTenantIndexes(db, 'posts', [['posts_t_date', 'post_date, id']]);
 }

@@ -16,7 +16,8 @@ import * as m0014 from './0014_posts_date.js';
 
 /**
  * Forward-only migrations, in order. Each is portable DDL that runs unchanged on SQLite and PostgreSQL.
- * Never edit one that has shipped: add the next step.
+ * Never change what one that has shipped sends to the database (nor the helpers of ddl.ts and
+ * metrics-columns.ts it calls): add the next step.
  */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantColumns, TenantRow, Timestamps } from './common-columns.js';
 
 /**
  * - `connected`: tokens work (as far as we know) and posts can be published.
@@ -13,10 +13,7 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 /** Longest `last_error` kept (the platform's error code and message); a longer one is cut. */
 export const MAX_ACCOUNT_ERROR_LENGTH = 1000;
 
-export interface SocialAccountsTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface SocialAccountsTable extends TenantRow, Timestamps {
   brand_id: string;
   platform: string;
   /** The platform's id of the user, Page or business account. */
@@ -35,19 +32,15 @@ export interface SocialAccountsTable {
   metadata: string;
   last_refreshed_at: number | null;
   last_error: string | null;
-  created_at: number;
-  updated_at: number;
 }
 
 export type SocialAccountRow = Selectable<SocialAccountsTable>;
 export type NewSocialAccountRow = Insertable<SocialAccountsTable>;
 
 /** A pending OAuth authorization: created by `POST /social-accounts/connect`, consumed once by the callback. */
-export interface OAuthStatesTable {
+export interface OAuthStatesTable extends TenantColumns {
   /** 32 random bytes, base64url: the OAuth `state`. */
   state: string;
-  organization_id: string;
-  environment: Environment;
   brand_id: string;
   platform: string;
   /** Where the browser goes after the callback (the client's page); null → the callback answers JSON. */

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantRow } from './common-columns.js';
 
 /** The metrics a snapshot holds, in API order; null where the platform has no such metric. */
 export const METRIC_NAMES = [
@@ -19,10 +19,7 @@ export type MetricName = (typeof METRIC_NAMES)[number];
  * One metrics sync of one published post (a new row per sync; the aggregation reads the latest per
  * post). `post_id` is no foreign key: a deleted post keeps its history. `published_at` is the post's.
  */
-export interface PostMetricsTable extends Record<MetricName, number | null> {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface PostMetricsTable extends Record<MetricName, number | null>, TenantRow {
   post_id: string;
   brand_id: string;
   campaign_id: string | null;
@@ -46,10 +43,7 @@ export interface PostMetricsLatestTable extends Omit<PostMetricsTable, 'id'> {
 export type NewPostMetricsLatestRow = Insertable<PostMetricsLatestTable>;
 
 /** A social account's audience, once per account per UTC day (the id is derived from both). */
-export interface AccountStatsTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface AccountStatsTable extends TenantRow {
   social_account_id: string;
   brand_id: string;
   platform: string;
@@ -59,5 +53,4 @@ export interface AccountStatsTable {
   posts: number | null;
 }
 
-export type AccountStatsRow = Selectable<AccountStatsTable>;
 export type NewAccountStatsRow = Insertable<AccountStatsTable>;

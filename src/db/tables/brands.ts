@@ -1,10 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantRow, Timestamps } from './common-columns.js';
 
-export interface BrandsTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface BrandsTable extends TenantRow, Timestamps {
   name: string;
   /** IANA time zone, e.g. `Europe/Paris`: where "9 am" is for this brand's schedule. */
   timezone: string;
@@ -12,8 +9,6 @@ export interface BrandsTable {
   voice: string | null;
   /** JSON array of `#rrggbb` strings. */
   colors: string;
-  created_at: number;
-  updated_at: number;
 }
 
 export type BrandRow = Selectable<BrandsTable>;

@@ -1,13 +1,10 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantRow, Timestamps } from './common-columns.js';
 
 export const CAMPAIGN_STATUSES = ['DRAFT', 'ACTIVE', 'COMPLETED', 'ARCHIVED'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
-export interface CampaignsTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface CampaignsTable extends TenantRow, Timestamps {
   brand_id: string;
   name: string;
   description: string | null;
@@ -19,8 +16,6 @@ export interface CampaignsTable {
   platforms: string;
   /** When `campaign.started` fired (the start date arrived while ACTIVE, or it was activated later). */
   started_at: number | null;
-  created_at: number;
-  updated_at: number;
 }
 
 export type CampaignRow = Selectable<CampaignsTable>;

@@ -1,10 +1,7 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantRow } from './common-columns.js';
 
-export interface CommentsTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface CommentsTable extends TenantRow {
   brand_id: string;
   post_id: string;
   platform: string;

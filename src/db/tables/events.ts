@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantRow } from './common-columns.js';
 
 /** Every event type the log records (docs/webhooks.md, "Events"). `webhook.test` is sent, never logged. */
 export const EVENT_TYPES = [
@@ -19,10 +19,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** The test event's type: sent by `POST /webhooks/{id}/test`, never written to the event log. */
 export const TEST_EVENT_TYPE = 'webhook.test';
 
-export interface EventsTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface EventsTable extends TenantRow {
   type: EventType;
   brand_id: string | null;
   /** JSON: the object as the API showed it at that moment. */

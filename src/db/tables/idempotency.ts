@@ -1,10 +1,8 @@
 import type { Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantColumns } from './common-columns.js';
 
 /** One `Idempotency-Key` per organization and environment, kept 24 h. */
-export interface IdempotencyKeysTable {
-  organization_id: string;
-  environment: Environment;
+export interface IdempotencyKeysTable extends TenantColumns {
   key: string;
   /** SHA-256 of method, path and the canonical JSON body. */
   request_hash: string;

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Environment } from './organizations.js';
+import type { TenantRow } from './common-columns.js';
 import type { Tenant } from '../../shared/tenant.js';
 
 export const SCOPES = ['read', 'read_write', 'admin'] as const;
@@ -29,10 +29,7 @@ export interface Principal extends Tenant {
   rateLimit: number;
 }
 
-export interface ApiKeysTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface ApiKeysTable extends TenantRow {
   name: string | null;
   scope: Scope;
   /** SHA-256 of the full key, hex. The key itself is never stored. */

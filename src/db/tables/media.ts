@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantRow } from './common-columns.js';
 
 export const MEDIA_TYPES = ['image', 'gif', 'video'] as const;
 export type MediaType = (typeof MEDIA_TYPES)[number];
@@ -12,10 +12,7 @@ export const MAX_VIDEO_SECONDS = 366 * 86_400;
 export const MAX_THUMBNAIL_BYTES = 1024 * 1024;
 export type MediaSource = (typeof MEDIA_SOURCES)[number];
 
-export interface MediaTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface MediaTable extends TenantRow {
   brand_id: string | null;
   type: MediaType;
   /** From the bytes (magic numbers), never from what the uploader declared. */

@@ -11,15 +11,15 @@ export const PLAN_RATE_LIMITS: Record<PlanName, number> = {
   enterprise: 10_000,
 };
 
+import type { Timestamps } from './common-columns.js';
+
 export { ENVIRONMENTS, type Environment } from '../../shared/tenant.js';
 
-export interface OrganizationsTable {
+export interface OrganizationsTable extends Timestamps {
   id: string;
   name: string;
   plan: PlanName;
   rate_limit_override: number | null;
-  created_at: number;
-  updated_at: number;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

@@ -1,13 +1,10 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantRow, Timestamps } from './common-columns.js';
 
 export const PLAN_STATUSES = ['draft', 'applied'] as const;
 export type PlanStatus = (typeof PLAN_STATUSES)[number];
 
-export interface PlansTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface PlansTable extends TenantRow, Timestamps {
   brand_id: string;
   name: string;
   /** JSON: the parameters the preview was generated from, defaults resolved (see PlanParameters). */
@@ -20,8 +17,6 @@ export interface PlansTable {
   /** The campaign `apply` created. Not a foreign key: the campaign may be deleted later. */
   campaign_id: string | null;
   applied_at: number | null;
-  created_at: number;
-  updated_at: number;
 }
 
 export type PlanRow = Selectable<PlansTable>;

@@ -1,5 +1,5 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantRow, Timestamps } from './common-columns.js';
 
 export const POST_STATUSES = [
   'DRAFT',
@@ -11,10 +11,7 @@ export const POST_STATUSES = [
 ] as const;
 export type PostStatus = (typeof POST_STATUSES)[number];
 
-export interface PostsTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface PostsTable extends TenantRow, Timestamps {
   brand_id: string;
   platform: string;
   social_account_id: string | null;
@@ -36,8 +33,6 @@ export interface PostsTable {
   /** Calls to the platform started for this post (recorded before each call). */
   publish_attempts: Generated<number>;
   publish_started_at: number | null;
-  created_at: number;
-  updated_at: number;
   /**
    * The date the post is filtered (`startDate`/`endDate`) and sorted (`sortBy=date`) by:
    * `coalesce(scheduled_for, published_at, created_at)`. Computed by the repository on every write

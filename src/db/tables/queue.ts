@@ -1,11 +1,12 @@
 import type { Selectable } from 'kysely';
 import type { Environment } from '../../shared/tenant.js';
+import type { Timestamps } from './common-columns.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 /** `failed` is the dead state: no attempt is left (or the failure was permanent). */
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export interface JobsTable {
+export interface JobsTable extends Timestamps {
   id: string;
   /** Null for system jobs that belong to no tenant. */
   organization_id: string | null;
@@ -27,8 +28,6 @@ export interface JobsTable {
   progress: string | null;
   result: string | null;
   last_error: string | null;
-  created_at: number;
-  updated_at: number;
   finished_at: number | null;
 }
 

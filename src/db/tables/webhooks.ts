@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Environment } from '../../shared/tenant.js';
+import type { TenantRow, Timestamps } from './common-columns.js';
 
 /**
  * Why an endpoint stopped receiving deliveries without its owner asking: see docs/webhooks.md, "Disabling".
@@ -24,10 +24,7 @@ export const ATTEMPTS_SHOWN = 100;
 
 export { TEST_EVENT_TYPE } from './events.js';
 
-export interface WebhookEndpointsTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface WebhookEndpointsTable extends TenantRow, Timestamps {
   url: string;
   description: string | null;
   /** JSON array of event types, or `["*"]` for all of them. */
@@ -43,17 +40,12 @@ export interface WebhookEndpointsTable {
   previous_secret_expires_at: number | null;
   /** Start of the current unbroken run of failed attempts; null after a success. */
   failing_since: number | null;
-  created_at: number;
-  updated_at: number;
 }
 
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type NewWebhookEndpointRow = Insertable<WebhookEndpointsTable>;
 
-export interface WebhookDeliveriesTable {
-  id: string;
-  organization_id: string;
-  environment: Environment;
+export interface WebhookDeliveriesTable extends TenantRow, Timestamps {
   endpoint_id: string;
   event_id: string;
   event_type: string;
@@ -66,18 +58,13 @@ export interface WebhookDeliveriesTable {
   last_response_status: number | null;
   /** Why the last attempt failed (or why none was made); null after a success. */
   last_error: string | null;
-  created_at: number;
-  updated_at: number;
 }
 
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type NewWebhookDeliveryRow = Insertable<WebhookDeliveriesTable>;
 
-export interface WebhookAttemptsTable {
-  id: string;
+export interface WebhookAttemptsTable extends TenantRow {
   delivery_id: string;
-  organization_id: string;
-  environment: Environment;
   /** 1-based, across automatic and manual retries. */
   attempt: number;
   started_at: number;
