@@ -9,19 +9,24 @@ import {
   type PublishResult,
 } from '../connector.js';
 import {
-  DEFAULT_GRAPH_VERSION,
-  createGraphClient,
-  exchangeCodeForUserToken,
+  connectWithFacebookLogin,
   extendUserToken,
   facebookAuthorizationUrl,
-  grantedScopes,
   graphTime,
-  listManagedPages,
+  renewUserToken,
   requireString,
   type GraphClient,
 } from '../graph/graph.client.js';
 import { fetchFacebookComments, replyOnGraph } from '../graph/graph.comments.js';
 import { fetchFacebookAccountStats, fetchFacebookMetrics } from '../graph/graph.metrics.js';
+import {
+  earliestWithText,
+  earlierAttempt,
+  graphConnection,
+  postFirstComment,
+  withLink,
+  type GraphConnectorOptions,
+} from '../graph/graph.publishing.js';
 
 /**
  * Facebook Pages through the Graph API (developers.facebook.com/docs/pages-api/posts,
@@ -44,12 +49,7 @@ export const FACEBOOK_SCOPES = [
 ] as const;
 const REQUIRED_SCOPES = ['pages_show_list', 'pages_manage_posts'];
 
-export interface FacebookConnectorOptions {
-  /** Graph API version segment; default `DEFAULT_GRAPH_VERSION`. */
-  version?: string;
-  /** How far back a retried publish looks for its own earlier post (default 24 h). */
-  retryLookbackMs?: number;
-}
+export type FacebookConnectorOptions = GraphConnectorOptions;
 
 interface ManagedPage {
   id: string;
@@ -71,15 +71,11 @@ type Plan =
   | { kind: 'album'; media: PublishMedia[] }
   | { kind: 'video'; media: PublishMedia };
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 export function createFacebookConnector(
   env: ConnectorEnvironment,
   options: FacebookConnectorOptions = {},
 ): PlatformConnector {
-  const version = options.version ?? DEFAULT_GRAPH_VERSION;
-  const graph = createGraphClient(env, version);
-  const lookbackMs = options.retryLookbackMs ?? DAY_MS;
+  const { version, graph, lookbackMs } = graphConnection(env, options);
 
   return {
     platform: 'facebook',
@@ -88,9 +84,13 @@ export function createFacebookConnector(
     authorizationUrl: (request) => facebookAuthorizationUrl(env, version, FACEBOOK_SCOPES, request),
 
     async exchangeCode(exchange): Promise<ConnectedAccount[]> {
-      const user = await exchangeCodeForUserToken(graph, env, exchange);
-      const scopes = await grantedScopes(graph, user.accessToken, REQUIRED_SCOPES);
-      const pages = await listManagedPages<ManagedPage>(graph, user.accessToken, 'id,name,access_token');
+      const { user, scopes, pages } = await connectWithFacebookLogin<ManagedPage>(
+        graph,
+        env,
+        exchange,
+        REQUIRED_SCOPES,
+        'id,name,access_token',
+      );
       return pages
         .filter((page) => page.access_token)
         .map((page) => ({
@@ -117,8 +117,7 @@ export function createFacebookConnector(
         const user = await extendUserToken(graph, env, tokens.refreshToken);
         return { ...tokens, refreshToken: user.accessToken, expiresAt: null };
       }
-      const user = await extendUserToken(graph, env, tokens.accessToken);
-      return { ...tokens, accessToken: user.accessToken, expiresAt: user.expiresAt };
+      return renewUserToken(graph, env, tokens);
     },
 
     /**
@@ -146,13 +145,11 @@ export function createFacebookConnector(
       const plan = planFor(request.media);
       const text = plan.kind === 'feed' ? request.caption : withLink(request.caption, request.link);
 
-      if (request.attempt > 1 && text.trim()) {
-        const earlier = await findEarlier(graph, env, { pageId, accessToken, plan, text, lookbackMs });
-        if (earlier) {
-          await ensureFirstComment(graph, pageId, accessToken, earlier.platformPostId, request.firstComment);
-          return earlier;
-        }
-      }
+      const earlier = await earlierAttempt(graph, request, text, {
+        find: () => findEarlier(graph, env, { pageId, accessToken, plan, text, lookbackMs }),
+        hasComment: (postId, comment) => hasPageComment(graph, pageId, accessToken, postId, comment),
+      });
+      if (earlier) return earlier;
       const postId = await create(graph, pageId, accessToken, plan, request);
       const result = await describe(graph, env, accessToken, pageId, postId, plan.kind === 'video');
       await postFirstComment(graph, accessToken, postId, request.firstComment);
@@ -181,11 +178,6 @@ function planFor(media: PublishMedia[]): Plan {
   if (videos.length) return { kind: 'video', media: videos[0]! };
   if (media.length === 1) return { kind: 'photo', media: media[0]! };
   return media.length ? { kind: 'album', media } : { kind: 'feed' };
-}
-
-function withLink(caption: string, link: string | null): string {
-  if (!link) return caption;
-  return caption.trim() ? `${caption}\n${link}` : link;
 }
 
 async function create(
@@ -294,46 +286,25 @@ async function findEarlier(
     },
     { accessToken },
   );
-  const matches = (answer.data ?? []).filter(
-    (item) =>
-      (video ? item.description : item.message)?.trim() === text.trim() &&
-      graphTime(item.created_time, 0) >= since,
-  );
-  // The oldest match is the first attempt's post.
-  const first = matches.sort((a, b) => graphTime(a.created_time, 0) - graphTime(b.created_time, 0))[0];
+  const first = earliestWithText(answer.data ?? [], text, since, {
+    text: (item) => (video ? item.description : item.message),
+    createdAt: (item) => item.created_time,
+  });
   return first ? toResult(env, first, `https://www.facebook.com/${first.id}`) : null;
 }
 
-async function postFirstComment(
-  graph: GraphClient,
-  accessToken: string,
-  postId: string,
-  comment: string | null,
-): Promise<void> {
-  if (!comment?.trim()) return;
-  try {
-    await graph.post(`${postId}/comments`, { message: comment }, { accessToken });
-  } catch (err) {
-    if (err instanceof PlatformError && (err.kind === 'invalid_content' || err.kind === 'permanent')) return;
-    throw err;
-  }
-}
-
-async function ensureFirstComment(
+/** Whether the post has a comment with this text by the Page (or by an author Graph does not name). */
+async function hasPageComment(
   graph: GraphClient,
   pageId: string,
   accessToken: string,
   postId: string,
-  comment: string | null,
-): Promise<void> {
-  if (!comment?.trim()) return;
+  text: string,
+): Promise<boolean> {
   const answer = await graph.get<{ data?: { message?: string; from?: { id?: string } }[] }>(
     `${postId}/comments`,
     { fields: 'id,message,from', filter: 'stream', limit: 100 },
     { accessToken },
   );
-  const present = (answer.data ?? []).some(
-    (c) => c.message?.trim() === comment.trim() && (!c.from?.id || c.from.id === pageId),
-  );
-  if (!present) await postFirstComment(graph, accessToken, postId, comment);
+  return (answer.data ?? []).some((c) => c.message?.trim() === text && (!c.from?.id || c.from.id === pageId));
 }

@@ -4,6 +4,7 @@ import {
   type AuthorizationRequest,
   type CodeExchange,
   type ConnectorEnvironment,
+  type OAuthTokens,
   type PlatformErrorKind,
 } from '../connector.js';
 import { parseRetryAfter, toRetryAfterSeconds } from '../../shared/retry.js';
@@ -344,6 +345,16 @@ export function extendUserToken(
   );
 }
 
+/** A long-lived user token traded for a fresh one: `tokens` with its new value and expiry. */
+export async function renewUserToken(
+  graph: GraphClient,
+  env: ConnectorEnvironment,
+  tokens: OAuthTokens,
+): Promise<OAuthTokens> {
+  const user = await extendUserToken(graph, env, tokens.accessToken);
+  return { ...tokens, accessToken: user.accessToken, expiresAt: user.expiresAt };
+}
+
 /** The authorization code → short-lived user token → long-lived user token. */
 export async function exchangeCodeForUserToken(
   graph: GraphClient,
@@ -410,6 +421,23 @@ export async function grantedScopes(
     );
   }
   return granted;
+}
+
+/**
+ * What a Facebook Login yields: the long-lived user token, the permissions granted (all of `required`),
+ * and the Pages the user manages, each with `pageFields`.
+ */
+export async function connectWithFacebookLogin<T>(
+  graph: GraphClient,
+  env: ConnectorEnvironment,
+  exchange: CodeExchange,
+  required: readonly string[],
+  pageFields: string,
+): Promise<{ user: UserToken; scopes: string[]; pages: T[] }> {
+  const user = await exchangeCodeForUserToken(graph, env, exchange);
+  const scopes = await grantedScopes(graph, user.accessToken, required);
+  const pages = await listManagedPages<T>(graph, user.accessToken, pageFields);
+  return { user, scopes, pages };
 }
 
 /** Graph's timestamps (`2024-05-01T12:00:00+0000`) as epoch ms, or `fallback` when absent or unparsable. */

@@ -2,26 +2,29 @@ import {
   PlatformError,
   type ConnectedAccount,
   type ConnectorEnvironment,
-  type OAuthTokens,
   type PlatformConnector,
   type PublishMedia,
   type PublishRequest,
   type PublishResult,
 } from '../connector.js';
 import {
-  DEFAULT_GRAPH_VERSION,
-  createGraphClient,
-  exchangeCodeForUserToken,
-  extendUserToken,
+  connectWithFacebookLogin,
   facebookAuthorizationUrl,
-  grantedScopes,
   graphTime,
-  listManagedPages,
+  renewUserToken,
   requireString,
   type GraphClient,
 } from '../graph/graph.client.js';
 import { fetchInstagramComments, replyOnGraph } from '../graph/graph.comments.js';
 import { fetchInstagramAccountStats, fetchInstagramMetrics } from '../graph/graph.metrics.js';
+import {
+  earliestWithText,
+  earlierAttempt,
+  graphConnection,
+  postFirstComment,
+  withLink,
+  type GraphConnectorOptions,
+} from '../graph/graph.publishing.js';
 
 /**
  * Instagram professional (business or creator) accounts through the Instagram API with Facebook Login
@@ -43,11 +46,7 @@ export const INSTAGRAM_SCOPES = [
 ] as const;
 const REQUIRED_SCOPES = ['instagram_basic', 'instagram_content_publish', 'pages_show_list'];
 
-export interface InstagramConnectorOptions {
-  /** Graph API version segment; default `DEFAULT_GRAPH_VERSION`. */
-  version?: string;
-  /** How far back a retried publish looks for its own earlier post (default 24 h). */
-  retryLookbackMs?: number;
+export interface InstagramConnectorOptions extends GraphConnectorOptions {
   /** Wait between two container status checks (default 3 s; tests use 0). */
   pollIntervalMs?: number;
   /** Status checks before giving up on a container with a transient error (default 60). */
@@ -68,15 +67,11 @@ interface RecentMedia {
   permalink?: string;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 export function createInstagramConnector(
   env: ConnectorEnvironment,
   options: InstagramConnectorOptions = {},
 ): PlatformConnector {
-  const version = options.version ?? DEFAULT_GRAPH_VERSION;
-  const graph = createGraphClient(env, version);
-  const lookbackMs = options.retryLookbackMs ?? DAY_MS;
+  const { version, graph, lookbackMs } = graphConnection(env, options);
   const polling = {
     intervalMs: options.pollIntervalMs ?? 3000,
     attempts: options.maxPollAttempts ?? 60,
@@ -90,11 +85,11 @@ export function createInstagramConnector(
     authorizationUrl: (request) => facebookAuthorizationUrl(env, version, INSTAGRAM_SCOPES, request),
 
     async exchangeCode(exchange): Promise<ConnectedAccount[]> {
-      const user = await exchangeCodeForUserToken(graph, env, exchange);
-      const scopes = await grantedScopes(graph, user.accessToken, REQUIRED_SCOPES);
-      const pages = await listManagedPages<PageWithInstagram>(
+      const { user, scopes, pages } = await connectWithFacebookLogin<PageWithInstagram>(
         graph,
-        user.accessToken,
+        env,
+        exchange,
+        REQUIRED_SCOPES,
         'id,name,instagram_business_account{id,username,name}',
       );
       return pages.flatMap((page) => {
@@ -112,10 +107,7 @@ export function createInstagramConnector(
       });
     },
 
-    async refresh(tokens: OAuthTokens): Promise<OAuthTokens> {
-      const user = await extendUserToken(graph, env, tokens.accessToken);
-      return { ...tokens, accessToken: user.accessToken, expiresAt: user.expiresAt };
-    },
+    refresh: (tokens) => renewUserToken(graph, env, tokens),
 
     /**
      * Checks the account's 24-hour publishing quota, creates the container (`POST /{ig-user}/media`:
@@ -146,13 +138,11 @@ export function createInstagramConnector(
       const caption = withLink(request.caption, request.link);
       checkMedia(request.media);
 
-      if (request.attempt > 1 && caption.trim()) {
-        const earlier = await findEarlier(graph, env, { igUserId, accessToken, caption, lookbackMs });
-        if (earlier) {
-          await ensureFirstComment(graph, accessToken, earlier.platformPostId, request.firstComment);
-          return earlier;
-        }
-      }
+      const earlier = await earlierAttempt(graph, request, caption, {
+        find: () => findEarlier(graph, env, { igUserId, accessToken, caption, lookbackMs }),
+        hasComment: (mediaId, comment) => hasComment(graph, accessToken, mediaId, comment),
+      });
+      if (earlier) return earlier;
       await checkQuota(graph, igUserId, accessToken);
       const wait = (id: string) => waitForContainer(graph, accessToken, id, polling);
       const containerId = await createContainer(graph, igUserId, accessToken, request.media, caption, wait);
@@ -185,11 +175,6 @@ export function createInstagramConnector(
     fetchMetrics: (request) => fetchInstagramMetrics(graph, request),
     fetchAccountStats: (request) => fetchInstagramAccountStats(graph, request),
   };
-}
-
-function withLink(caption: string, link: string | null): string {
-  if (!link) return caption;
-  return caption.trim() ? `${caption}\n${link}` : link;
 }
 
 function checkMedia(media: PublishMedia[]): void {
@@ -308,11 +293,11 @@ async function findEarlier(
     { fields: 'id,caption,timestamp,permalink', limit: 25 },
     { accessToken: args.accessToken },
   );
-  const matches = (answer.data ?? []).filter(
-    (m) => m.caption?.trim() === args.caption.trim() && graphTime(m.timestamp, 0) >= since && m.permalink,
-  );
-  // The oldest match is the first attempt's media.
-  const first = matches.sort((a, b) => graphTime(a.timestamp, 0) - graphTime(b.timestamp, 0))[0];
+  const published = (answer.data ?? []).filter((m) => m.permalink);
+  const first = earliestWithText(published, args.caption, since, {
+    text: (m) => m.caption,
+    createdAt: (m) => m.timestamp,
+  });
   return first
     ? {
         platformPostId: first.id,
@@ -322,34 +307,17 @@ async function findEarlier(
     : null;
 }
 
-async function postFirstComment(
+/** Whether the media has a comment with this text. */
+async function hasComment(
   graph: GraphClient,
   accessToken: string,
   mediaId: string,
-  comment: string | null,
-): Promise<void> {
-  if (!comment?.trim()) return;
-  try {
-    await graph.post(`${mediaId}/comments`, { message: comment }, { accessToken });
-  } catch (err) {
-    if (err instanceof PlatformError && (err.kind === 'invalid_content' || err.kind === 'permanent')) return;
-    throw err;
-  }
-}
-
-async function ensureFirstComment(
-  graph: GraphClient,
-  accessToken: string,
-  mediaId: string,
-  comment: string | null,
-): Promise<void> {
-  if (!comment?.trim()) return;
+  text: string,
+): Promise<boolean> {
   const answer = await graph.get<{ data?: { text?: string }[] }>(
     `${mediaId}/comments`,
     { fields: 'id,text', limit: 100 },
     { accessToken },
   );
-  if (!(answer.data ?? []).some((c) => c.text?.trim() === comment.trim())) {
-    await postFirstComment(graph, accessToken, mediaId, comment);
-  }
+  return (answer.data ?? []).some((c) => c.text?.trim() === text);
 }
