@@ -129,9 +129,82 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A network's definition, frozen: everyone shares one copy. */
+/** No cap on hashtags or mentions: most networks count neither. */
+const UNCAPPED_HASHTAGS: PlatformRules['hashtags'] = { max: null, includesFirstComment: false };
+const UNCAPPED_MENTIONS: PlatformRules['mentions'] = { max: null };
+
+/** The topic lengths the builtin writer tries where a network does not need a shorter text. */
+const DEFAULT_TOPIC_LENGTHS = [200, 120, 80, 50, 30, 16];
+
+/**
+ * What a network's `definition.ts` declares: its definition without what `definePlatform` fills in —
+ * `rules.platform` (the name), uncapped `hashtags` and `mentions`, and the caption hints' default
+ * `topicLengths` and `hashtagsInline: false`.
+ */
+export interface PlatformDeclaration<Name extends string> extends Omit<
+  PlatformDefinition<Name>,
+  'rules' | 'captions'
+> {
+  rules: Omit<PlatformRules<Name>, 'platform' | 'hashtags' | 'mentions'> &
+    Partial<Pick<PlatformRules<Name>, 'hashtags' | 'mentions'>>;
+  captions: Omit<CaptionHints, 'topicLengths' | 'hashtagsInline'> &
+    Partial<Pick<CaptionHints, 'topicLengths' | 'hashtagsInline'>>;
+}
+
+/**
+ * The media rules of a network whose post takes up to `maxImages` photos, or one video, or one GIF,
+ * never together, with no bound on the images' aspect ratio.
+ */
+export function photosOrOneVideoOrGif(
+  maxImages: number,
+  videoSeconds: { min: number; max: number },
+): PlatformRules['media'] {
+  return {
+    required: false,
+    maxCount: maxImages,
+    types: ['image', 'video', 'gif'],
+    maxImages,
+    maxVideos: 1,
+    maxGifs: 1,
+    mixing: false,
+    minImageAspectRatio: null,
+    maxImageAspectRatio: null,
+    minVideoSeconds: videoSeconds.min,
+    maxVideoSeconds: videoSeconds.max,
+  };
+}
+
+/**
+ * A network's definition, completed with the defaults (`PlatformDeclaration`) and frozen: everyone
+ * shares one copy. The rules keep the order `GET /platforms` serves them in.
+ */
 export function definePlatform<const Name extends string>(
-  definition: PlatformDefinition<Name>,
+  declaration: PlatformDeclaration<Name>,
 ): Readonly<PlatformDefinition<Name>> {
-  return deepFreeze(definition);
+  const { rules, captions } = declaration;
+  return deepFreeze({
+    ...declaration,
+    rules: {
+      platform: declaration.name,
+      displayName: rules.displayName,
+      text: rules.text,
+      hashtags: rules.hashtags ?? { ...UNCAPPED_HASHTAGS },
+      mentions: rules.mentions ?? { ...UNCAPPED_MENTIONS },
+      media: rules.media,
+      link: rules.link,
+      firstComment: rules.firstComment,
+      notes: rules.notes,
+      sources: rules.sources,
+    },
+    captions: {
+      defaultTone: captions.defaultTone,
+      hashtags: captions.hashtags,
+      emoji: captions.emoji,
+      layout: captions.layout,
+      topicLengths: captions.topicLengths ?? [...DEFAULT_TOPIC_LENGTHS],
+      hashtagsInline: captions.hashtagsInline ?? false,
+      prompt: captions.prompt,
+      aspectRatio: captions.aspectRatio,
+    },
+  });
 }

@@ -1,28 +1,13 @@
-import { definePlatform } from '../definition.js';
+import { definePlatform, photosOrOneVideoOrGif } from '../definition.js';
 import { createFacebookConnector } from './facebook.connector.js';
 
 /** Facebook Pages, through the Graph API. Rules checked November 2026. */
 export const facebook = definePlatform({
   name: 'facebook',
   rules: {
-    platform: 'facebook',
     displayName: 'Facebook',
     text: { maxLength: 63206, counting: 'characters' },
-    hashtags: { max: null, includesFirstComment: false },
-    mentions: { max: null },
-    media: {
-      required: false,
-      maxCount: 10,
-      types: ['image', 'video', 'gif'],
-      maxImages: 10,
-      maxVideos: 1,
-      maxGifs: 1,
-      mixing: false,
-      minImageAspectRatio: null,
-      maxImageAspectRatio: null,
-      minVideoSeconds: 1,
-      maxVideoSeconds: 14400,
-    },
+    media: photosOrOneVideoOrGif(10, { min: 1, max: 14400 }),
     link: { allowed: true, inText: false, countsAs: null },
     firstComment: { supported: true, maxLength: 8000 },
     notes:
@@ -39,8 +24,6 @@ export const facebook = definePlatform({
     hashtags: 2,
     emoji: { default: 1, byTone: { professional: 0, informative: 0 } },
     layout: 'conversational',
-    topicLengths: [200, 120, 80, 50, 30, 16],
-    hashtagsInline: false,
     prompt: 'Facebook: conversational, ask the audience a question, at most 2 hashtags.',
     aspectRatio: { image: '1:1', video: '16:9' },
   },

@@ -5,7 +5,6 @@ import { createInstagramConnector } from './instagram.connector.js';
 export const instagram = definePlatform({
   name: 'instagram',
   rules: {
-    platform: 'instagram',
     displayName: 'Instagram',
     text: { maxLength: 2200, counting: 'characters' },
     hashtags: { max: 5, includesFirstComment: true },
@@ -41,8 +40,6 @@ export const instagram = definePlatform({
     hashtags: 5,
     emoji: { default: 2, byTone: { professional: 1 } },
     layout: 'hashtag-block',
-    topicLengths: [200, 120, 80, 50, 30, 16],
-    hashtagsInline: false,
     prompt: 'Instagram: a hook line, a short story, a call to action, then a block of hashtags.',
     aspectRatio: { image: '4:5', video: '9:16' },
   },

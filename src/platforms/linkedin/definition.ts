@@ -1,4 +1,4 @@
-import { definePlatform } from '../definition.js';
+import { definePlatform, photosOrOneVideoOrGif } from '../definition.js';
 
 /**
  * LinkedIn. The API knows its rules and the sandbox serves it in the test environment, but no live
@@ -8,24 +8,9 @@ import { definePlatform } from '../definition.js';
 export const linkedin = definePlatform({
   name: 'linkedin',
   rules: {
-    platform: 'linkedin',
     displayName: 'LinkedIn',
     text: { maxLength: 3000, counting: 'characters' },
-    hashtags: { max: null, includesFirstComment: false },
-    mentions: { max: null },
-    media: {
-      required: false,
-      maxCount: 20,
-      types: ['image', 'video', 'gif'],
-      maxImages: 20,
-      maxVideos: 1,
-      maxGifs: 1,
-      mixing: false,
-      minImageAspectRatio: null,
-      maxImageAspectRatio: null,
-      minVideoSeconds: 3,
-      maxVideoSeconds: 1800,
-    },
+    media: photosOrOneVideoOrGif(20, { min: 3, max: 1800 }),
     link: { allowed: true, inText: false, countsAs: null },
     firstComment: { supported: true, maxLength: 1250 },
     notes:
@@ -42,8 +27,6 @@ export const linkedin = definePlatform({
     hashtags: 3,
     emoji: { default: 0, byTone: { inspirational: 1, bold: 1 } },
     layout: 'paragraphs',
-    topicLengths: [200, 120, 80, 50, 30, 16],
-    hashtagsInline: false,
     prompt:
       'LinkedIn: a hook line, two or three short professional paragraphs, a question, 3 hashtags at the end.',
     aspectRatio: { image: '1.91:1', video: '16:9' },

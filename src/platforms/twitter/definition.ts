@@ -1,28 +1,13 @@
-import { definePlatform } from '../definition.js';
+import { definePlatform, photosOrOneVideoOrGif } from '../definition.js';
 import { createTwitterConnector } from './twitter.connector.js';
 
 /** X (Twitter), API v2. Rules checked November 2026; the text weighting is in `twitter.text.ts`. */
 export const twitter = definePlatform({
   name: 'twitter',
   rules: {
-    platform: 'twitter',
     displayName: 'X (Twitter)',
     text: { maxLength: 280, counting: 'twitter-weighted' },
-    hashtags: { max: null, includesFirstComment: false },
-    mentions: { max: null },
-    media: {
-      required: false,
-      maxCount: 4,
-      types: ['image', 'video', 'gif'],
-      maxImages: 4,
-      maxVideos: 1,
-      maxGifs: 1,
-      mixing: false,
-      minImageAspectRatio: null,
-      maxImageAspectRatio: null,
-      minVideoSeconds: 0.5,
-      maxVideoSeconds: 140,
-    },
+    media: photosOrOneVideoOrGif(4, { min: 0.5, max: 140 }),
     link: { allowed: true, inText: true, countsAs: 23 },
     firstComment: { supported: false, maxLength: null },
     notes:
