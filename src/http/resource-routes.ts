@@ -1,14 +1,17 @@
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
-import type { Static, TObject, TProperties, TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
+import type { ListParams } from '../db/paginate.js';
+import { listParams, type ListQueryInput } from './list-params.js';
 import type { CurrentRepresentation, ReadOnlyFields } from './read-only.js';
 import { DataEnvelope, DeletedSchema, type IdParams, ListEnvelope } from './schemas.js';
 
 /*
- * The routes every resource has in the same shape — list the collection, retrieve, replace and update,
- * delete one item — declared once. A route file says what is particular to it (scope, operationId,
- * summary, description, query, body, the service call); the schema around it, the `:id` path, the `{data}`
- * envelope and the PUT/PATCH hooks are made here the same way for every resource. Routes of other shapes
- * (actions, uploads, downloads) stay plain `app.get`/`app.post` declarations in their route file.
+ * The routes every resource has in the same shape — list and create in the collection, retrieve, replace
+ * and update, delete one item — declared once. A route file says what is particular to it (scope,
+ * operationId, summary, description, query, body, the service call); the schema around it, the `:id` path,
+ * the `{data}` envelope, pagination defaults, `Location` and the PUT/PATCH hooks are made here the same way
+ * for every resource. Routes of other shapes (actions, uploads, downloads, nested lists) stay plain
+ * `app.get`/`app.post` declarations in their route file.
  */
 
 /** What one resource's routes share. */
@@ -19,7 +22,7 @@ export interface ResourceSpec {
   tags: string[];
   /** The `:id` path parameter, `IdParams('Brand', 'brand_…')`. */
   params: IdParamsSchema;
-  /** The item in responses, usually `Type.Ref(BrandSchema)`. */
+  /** The item's schema (`BrandSchema`); it has an `$id`, and responses refer to it. */
   item: TSchema;
 }
 
@@ -42,6 +45,18 @@ type ItemAction = (request: ItemRequest, id: string) => Promise<unknown>;
 /** PUT replaces the editable fields, PATCH merges the ones it names. */
 type EditMode = 'replace' | 'merge';
 type Body<S extends TSchema> = FastifyRequest<{ Params: Static<IdParamsSchema>; Body: Static<S> }>;
+
+/** How POST to the collection is declared. */
+export interface CreateDoc<B extends TSchema> extends RouteDoc {
+  body: B;
+  /** Runs before the body is checked, e.g. refusing read-only fields (`readOnly.refuse`). */
+  preValidation?: (request: FastifyRequest) => Promise<void>;
+  /** The created item's schema, where it shows more than GET does (a secret shown only here). */
+  item?: TSchema;
+}
+
+/** The absolute URL of a path of this API, for `Location` (`resourceUrl` in src/modules/route-deps.ts). */
+export type UrlOf = (request: FastifyRequest, path: string) => string;
 
 /** How PUT and PATCH of a resource are declared together (docs/api.md, "Updates: PUT and PATCH"). */
 export interface EditSpec<R extends TSchema, U extends TSchema> {
@@ -82,17 +97,21 @@ function routeSchema(
 
 /** The routes of one resource, declared on `app`. */
 export function resourceRoutes(app: FastifyInstance, resource: ResourceSpec) {
-  const { path, tags, params, item } = resource;
+  const { path, tags, params } = resource;
+  const item = Type.Ref(resource.item);
   const itemPath = `${path}/:id`;
   const data = async (request: ItemRequest, action: ItemAction) => ({
     data: await action(request, request.params.id),
   });
 
   return {
-    /** `GET {path}`: a page of items; `list` answers the `{data, pagination}` envelope itself. */
-    list<Q extends TSchema>(
+    /**
+     * `GET {path}`: a page of items. `list` gets the query and its pagination part with the documented
+     * defaults (`listParams`), and answers the `{data, pagination}` envelope.
+     */
+    list<Q extends TSchema & { static: ListQueryInput }>(
       doc: RouteDoc & { querystring: Q },
-      list: (request: FastifyRequest<{ Querystring: Static<Q> }>) => Promise<unknown>,
+      list: (request: FastifyRequest<{ Querystring: Static<Q> }>, page: ListParams) => Promise<unknown>,
     ): void {
       const { querystring } = doc;
       app.get<{ Querystring: Static<Q> }>(
@@ -101,7 +120,31 @@ export function resourceRoutes(app: FastifyInstance, resource: ResourceSpec) {
           config: doc.config,
           schema: routeSchema(tags, doc, { querystring }, { 200: ListEnvelope(item, doc.answer) }),
         },
-        list,
+        // Fastify's generic request type hides that the query is a `Static<Q>` (a `ListQueryInput`).
+        (request) => list(request, listParams(request.query as Static<Q>)),
+      );
+    },
+
+    /** `POST {path}`: `create` answers the new item; the answer is a 201 with its `Location`, as `{data}`. */
+    create<B extends TSchema>(
+      doc: CreateDoc<B>,
+      create: (request: FastifyRequest<{ Body: Static<B> }>) => Promise<{ id: string }>,
+      urlOf: UrlOf,
+    ): void {
+      const { body, preValidation } = doc;
+      const created = DataEnvelope(doc.item ? Type.Ref(doc.item) : item, doc.answer);
+      app.post<{ Body: Static<B> }>(
+        path,
+        {
+          config: doc.config,
+          ...(preValidation ? { preValidation } : {}),
+          schema: routeSchema(tags, doc, { body }, { 201: created }),
+        },
+        async (request, reply) => {
+          const data = await create(request);
+          reply.code(201).header('Location', urlOf(request, `${path}/${data.id}`));
+          return { data };
+        },
       );
     },
 

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
@@ -39,7 +38,7 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
     path: '/social-accounts',
     tags: TAGS,
     params: Params,
-    item: Type.Ref(SocialAccountSchema),
+    item: SocialAccountSchema,
   });
 
   accounts.list(
@@ -51,38 +50,27 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
       querystring: ListAccountsQuery,
       answer: 'A page of social accounts',
     },
-    async (request) => {
+    async (request, page) => {
       const { brandId, platform, status } = request.query;
-      return service.listAccounts(ctx, request.principal, listParams(request.query), {
-        brandId,
-        platform,
-        status,
-      });
+      return service.listAccounts(ctx, request.principal, page, { brandId, platform, status });
     },
   );
 
-  app.post<{ Body: Static<typeof CreateAccountBody> }>(
-    '/social-accounts',
+  accounts.create(
     {
       config: { scope: 'read_write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'createSocialAccount',
-        summary: 'Create a sandbox social account (test environment)',
-        description:
-          'With a test key (`sk_test_…`), creates a connected sandbox account at once: no OAuth, nothing reaches a ' +
-          'real network. With a live key it answers 400: live accounts are connected through ' +
-          '`POST /social-accounts/connect`. ' +
-          SCOPE_NOTE,
-        body: CreateAccountBody,
-        response: { 201: DataEnvelope(Type.Ref(SocialAccountSchema), 'The sandbox account, connected') },
-      },
+      operationId: 'createSocialAccount',
+      summary: 'Create a sandbox social account (test environment)',
+      description:
+        'With a test key (`sk_test_…`), creates a connected sandbox account at once: no OAuth, nothing reaches a ' +
+        'real network. With a live key it answers 400: live accounts are connected through ' +
+        '`POST /social-accounts/connect`. ' +
+        SCOPE_NOTE,
+      body: CreateAccountBody,
+      answer: 'The sandbox account, connected',
     },
-    async (request, reply) => {
-      const account = await service.createSandboxAccount(ctx, request.principal, request.body);
-      reply.code(201).header('Location', resourceUrl(deps, request, `/social-accounts/${account.id}`));
-      return { data: account };
-    },
+    (request) => service.createSandboxAccount(ctx, request.principal, request.body),
+    (request, path) => resourceUrl(deps, request, path),
   );
 
   app.post<{ Body: Static<typeof ConnectBody> }>(

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
 import { resourceRoutes } from '../../http/resource-routes.js';
-import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
+import { ErrorResponse, IdParams } from '../../http/schemas.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import {
   BRAND_READ_ONLY_FIELDS,
@@ -19,12 +18,7 @@ const readOnly = BRAND_READ_ONLY_FIELDS;
 
 export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { ctx } = deps;
-  const brands = resourceRoutes(app, {
-    path: '/brands',
-    tags: TAGS,
-    params: Params,
-    item: Type.Ref(BrandSchema),
-  });
+  const brands = resourceRoutes(app, { path: '/brands', tags: TAGS, params: Params, item: BrandSchema });
 
   brands.list(
     {
@@ -34,30 +28,20 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       querystring: ListBrandsQuery,
       answer: 'A page of brands',
     },
-    async (request) => {
-      const { page = 1, limit = 20, cursor, sortBy = 'createdAt', sortOrder = 'desc', name } = request.query;
-      return service.listBrands(ctx, request.principal, { page, limit, cursor, sortBy, sortOrder }, { name });
-    },
+    (request, page) => service.listBrands(ctx, request.principal, page, { name: request.query.name }),
   );
 
-  app.post<{ Body: Static<typeof CreateBrandBody> }>(
-    '/brands',
+  brands.create(
     {
       config: { scope: 'admin' },
       preValidation: readOnly.refuse,
-      schema: {
-        tags: TAGS,
-        operationId: 'createBrand',
-        summary: 'Create a brand',
-        body: CreateBrandBody,
-        response: { 201: DataEnvelope(Type.Ref(BrandSchema), 'The brand, created') },
-      },
+      operationId: 'createBrand',
+      summary: 'Create a brand',
+      body: CreateBrandBody,
+      answer: 'The brand, created',
     },
-    async (request, reply) => {
-      const brand = await service.createBrand(ctx, request.principal, request.body);
-      reply.code(201).header('Location', resourceUrl(deps, request, `/brands/${brand.id}`));
-      return { data: brand };
-    },
+    (request) => service.createBrand(ctx, request.principal, request.body),
+    (request, path) => resourceUrl(deps, request, path),
   );
 
   brands.get(

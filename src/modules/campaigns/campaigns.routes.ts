@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
-import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { resourceRoutes } from '../../http/resource-routes.js';
-import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
+import { ErrorResponse, IdParams } from '../../http/schemas.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { campaignInputProblems } from './campaigns.input.js';
 import {
@@ -39,7 +37,7 @@ export async function campaignsRoutes(app: FastifyInstance, deps: CampaignsRoute
     path: '/campaigns',
     tags: TAGS,
     params: Params,
-    item: Type.Ref(CampaignSchema),
+    item: CampaignSchema,
   });
 
   campaigns.list(
@@ -50,32 +48,24 @@ export async function campaignsRoutes(app: FastifyInstance, deps: CampaignsRoute
       description: 'Filter by `brandId` and `status`; sort by `createdAt` (default) or `startDate`.',
       querystring: ListCampaignsQuery,
     },
-    async (request) => {
+    async (request, page) => {
       const { brandId, status } = request.query;
-      return service.listCampaigns(ctx, request.principal, listParams(request.query), { brandId, status });
+      return service.listCampaigns(ctx, request.principal, page, { brandId, status });
     },
   );
 
-  app.post<{ Body: Static<typeof CreateCampaignBody> }>(
-    '/campaigns',
+  campaigns.create(
     {
       config: { scope: 'read_write', inputChecks: { body: (body) => campaignInputProblems(body, true) } },
       preValidation: readOnly.refuse,
-      schema: {
-        tags: TAGS,
-        operationId: 'createCampaign',
-        summary: 'Create a campaign',
-        description:
-          '`endDate` must be after `startDate`. A new campaign is DRAFT unless `status: ACTIVE` is given.',
-        body: CreateCampaignBody,
-        response: { 201: DataEnvelope(Type.Ref(CampaignSchema)) },
-      },
+      operationId: 'createCampaign',
+      summary: 'Create a campaign',
+      description:
+        '`endDate` must be after `startDate`. A new campaign is DRAFT unless `status: ACTIVE` is given.',
+      body: CreateCampaignBody,
     },
-    async (request, reply) => {
-      const campaign = await service.createCampaign(ctx, request.principal, request.body);
-      reply.code(201).header('Location', resourceUrl(deps, request, `/campaigns/${campaign.id}`));
-      return { data: campaign };
-    },
+    (request) => service.createCampaign(ctx, request.principal, request.body),
+    (request, path) => resourceUrl(deps, request, path),
   );
 
   campaigns.get(

@@ -1,6 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
-import { listParams } from '../../http/list-params.js';
 import type { RouteDeps } from '../route-deps.js';
 import { dateRangeProblems } from '../../shared/dates.js';
 import { resourceRoutes } from '../../http/resource-routes.js';
@@ -13,12 +11,7 @@ const TAGS = ['Events'];
 
 export async function eventsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { ctx } = deps;
-  const events = resourceRoutes(app, {
-    path: '/events',
-    tags: TAGS,
-    params: Params,
-    item: Type.Ref(EventSchema),
-  });
+  const events = resourceRoutes(app, { path: '/events', tags: TAGS, params: Params, item: EventSchema });
 
   events.list(
     {
@@ -30,13 +23,9 @@ export async function eventsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         '(`startDate` inclusive, `endDate` exclusive).',
       querystring: ListEventsQuery,
     },
-    async (request) => {
+    async (request, page) => {
       const { type, startDate, endDate } = request.query;
-      return service.listEvents(ctx, request.principal, listParams(request.query), {
-        type,
-        startDate,
-        endDate,
-      });
+      return service.listEvents(ctx, request.principal, page, { type, startDate, endDate });
     },
   );
 

@@ -43,7 +43,7 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
       .types()
       .map((t) => `\`${t}\``)
       .join(', ');
-  const jobs = resourceRoutes(app, { path: '/jobs', tags: TAGS, params: Params, item: Type.Ref(JobSchema) });
+  const jobs = resourceRoutes(app, { path: '/jobs', tags: TAGS, params: Params, item: JobSchema });
 
   app.post<{ Body: Static<typeof CreateJobBody> }>(
     '/jobs',
@@ -82,9 +82,9 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
       querystring: ListJobsQuery,
       answer: 'A page of jobs',
     },
-    async (request) => {
+    async (request, page) => {
       const { status, type } = request.query;
-      return service.listJobs(ctx, request.principal, listParams(request.query), { status, type });
+      return service.listJobs(ctx, request.principal, page, { status, type });
     },
   );
 

@@ -25,12 +25,7 @@ export interface KeysRouteDeps extends RouteDeps {
 
 export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Promise<void> {
   const { ctx, authenticator, keyUsage } = deps;
-  const keys = resourceRoutes(app, {
-    path: '/api-keys',
-    tags: TAGS,
-    params: Params,
-    item: Type.Ref(ApiKeySchema),
-  });
+  const keys = resourceRoutes(app, { path: '/api-keys', tags: TAGS, params: Params, item: ApiKeySchema });
 
   keys.list(
     {
@@ -42,16 +37,9 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
         'by scope and accepts the aliases `read-only`, `read_only` and `read-write`.',
       querystring: ListApiKeysQuery,
     },
-    async (request) => {
-      const { page = 1, limit = 20, cursor, sortBy = 'createdAt', sortOrder = 'desc' } = request.query;
+    async (request, page) => {
       const scope = request.query.scope === undefined ? undefined : canonicalScope(request.query.scope);
-      return service.listKeys(
-        ctx,
-        request.principal,
-        { page, limit, cursor, sortBy, sortOrder },
-        { scope },
-        keyUsage,
-      );
+      return service.listKeys(ctx, request.principal, page, { scope }, keyUsage);
     },
   );
 

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
@@ -86,12 +85,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
   const ctx = deps.media;
   const { maxImageBytes, maxVideoBytes } = ctx.limits;
   await registerUploads(app, ctx);
-  const media = resourceRoutes(app, {
-    path: '/media',
-    tags: TAGS,
-    params: Params,
-    item: Type.Ref(MediaSchema),
-  });
+  const media = resourceRoutes(app, { path: '/media', tags: TAGS, params: Params, item: MediaSchema });
 
   /** The row a content request may read: the key's tenant's, or any one a valid signed link names. */
   const rowFor = async (request: ContentRequest): Promise<MediaRow> => {
@@ -112,9 +106,9 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
       querystring: ListMediaQuery,
       answer: 'A page of media items',
     },
-    async (request) => {
+    async (request, page) => {
       const { type, brandId } = request.query;
-      return service.listMedia(ctx, request.principal, listParams(request.query), { type, brandId });
+      return service.listMedia(ctx, request.principal, page, { type, brandId });
     },
   );
 

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AiProvider } from '../../ai/index.js';
-import { listParams } from '../../http/list-params.js';
 import { refuseReadOnly } from '../../http/read-only.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { resourceRoutes } from '../../http/resource-routes.js';
@@ -31,12 +30,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
   const { ctx, ai } = deps;
   /** The body's rules at the time of the request; a calendar date's zone may need the brand's (service). */
   const planChecks = (body: Record<string, unknown>) => planInputProblems(body, ctx.clock.now());
-  const plans = resourceRoutes(app, {
-    path: '/plans',
-    tags: TAGS,
-    params: Params,
-    item: Type.Ref(PlanSchema),
-  });
+  const plans = resourceRoutes(app, { path: '/plans', tags: TAGS, params: Params, item: PlanSchema });
 
   app.post<{ Body: Static<typeof PreviewPlanBody> }>(
     '/plans/generate-preview',
@@ -71,36 +65,27 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
       description: 'Filter by `brandId` and `status`; newest first by default.',
       querystring: ListPlansQuery,
     },
-    async (request) => {
+    async (request, page) => {
       const { brandId, status } = request.query;
-      return service.listPlans(ctx, request.principal, listParams(request.query), { brandId, status });
+      return service.listPlans(ctx, request.principal, page, { brandId, status });
     },
   );
 
-  app.post<{ Body: Static<typeof CreatePlanBody> }>(
-    '/plans',
+  plans.create(
     {
       config: { scope: 'read_write', inputChecks: { body: planChecks } },
       preValidation: readOnly,
-      schema: {
-        tags: TAGS,
-        operationId: 'createPlan',
-        summary: 'Create a content plan',
-        description:
-          'Generates the preview `POST /plans/generate-preview` would answer for the same parameters and ' +
-          'stores it as a `draft` plan. Apply it to create its campaign and posts.',
-        body: CreatePlanBody,
-        response: {
-          502: ErrorResponse('The AI provider answered with an error or an unusable answer'),
-          201: DataEnvelope(Type.Ref(PlanSchema), 'The plan, created'),
-        },
-      },
+      operationId: 'createPlan',
+      summary: 'Create a content plan',
+      description:
+        'Generates the preview `POST /plans/generate-preview` would answer for the same parameters and ' +
+        'stores it as a `draft` plan. Apply it to create its campaign and posts.',
+      body: CreatePlanBody,
+      answer: 'The plan, created',
+      errors: { 502: ErrorResponse('The AI provider answered with an error or an unusable answer') },
     },
-    async (request, reply) => {
-      const plan = await service.createPlan(ctx, ai, request.principal, request.body);
-      reply.code(201).header('Location', resourceUrl(deps, request, `/plans/${plan.id}`));
-      return { data: plan };
-    },
+    (request) => service.createPlan(ctx, ai, request.principal, request.body),
+    (request, path) => resourceUrl(deps, request, path),
   );
 
   plans.get(

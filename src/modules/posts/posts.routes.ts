@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { InputCheck } from '../../shared/validation/problems.js';
-import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
@@ -38,12 +37,7 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
     (mode: PostWriteMode): InputCheck =>
     (body) =>
       postInputProblems(body, ctx.clock.now(), mode);
-  const posts = resourceRoutes(app, {
-    path: '/posts',
-    tags: TAGS,
-    params: Params,
-    item: Type.Ref(PostSchema),
-  });
+  const posts = resourceRoutes(app, { path: '/posts', tags: TAGS, params: Params, item: PostSchema });
 
   posts.list(
     {
@@ -57,34 +51,24 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
         'without a `scheduledFor` or `publishedAt` sort first ascending and last descending by that field.',
       querystring: ListPostsQuery,
     },
-    async (request) => {
-      const query = request.query;
-      return service.listPosts(ctx, request.principal, listParams(query), service.parsePostFilters(query));
-    },
+    (request, page) =>
+      service.listPosts(ctx, request.principal, page, service.parsePostFilters(request.query)),
   );
 
-  app.post<{ Body: Static<typeof CreatePostBody> }>(
-    '/posts',
+  posts.create(
     {
       config: { scope: 'read_write', inputChecks: { body: postChecks('create') } },
       preValidation: readOnly.refuse,
-      schema: {
-        tags: TAGS,
-        operationId: 'createPost',
-        summary: 'Create a post',
-        description:
-          'A post is a DRAFT, or SCHEDULED when `scheduledFor` (future) is given. Scheduling checks the ' +
-          "platform's rules (text length, hashtags, media); a violation is 400 with `details.rule`. Drafts may " +
-          'break the rules until they are scheduled.',
-        body: CreatePostBody,
-        response: { 201: DataEnvelope(Type.Ref(PostSchema)) },
-      },
+      operationId: 'createPost',
+      summary: 'Create a post',
+      description:
+        'A post is a DRAFT, or SCHEDULED when `scheduledFor` (future) is given. Scheduling checks the ' +
+        "platform's rules (text length, hashtags, media); a violation is 400 with `details.rule`. Drafts may " +
+        'break the rules until they are scheduled.',
+      body: CreatePostBody,
     },
-    async (request, reply) => {
-      const post = await service.createPost(ctx, request.principal, request.body);
-      reply.code(201).header('Location', resourceUrl(deps, request, `/posts/${post.id}`));
-      return { data: post };
-    },
+    (request) => service.createPost(ctx, request.principal, request.body),
+    (request, path) => resourceUrl(deps, request, path),
   );
 
   const batchDescription =

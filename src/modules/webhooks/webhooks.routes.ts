@@ -55,7 +55,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
     path: '/webhooks',
     tags: TAGS,
     params: Params,
-    item: Type.Ref(WebhookEndpointSchema),
+    item: WebhookEndpointSchema,
   });
   /** Routes whose body names a URL and events: checked by `webhookInputProblems` with the schema. */
   const bodyChecked = {
@@ -74,32 +74,24 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
       querystring: ListWebhooksQuery,
       answer: 'A page of webhook endpoints',
     },
-    async (request) => service.listEndpoints(ctx, request.principal, listParams(request.query)),
+    (request, page) => service.listEndpoints(ctx, request.principal, page),
   );
 
-  app.post<{ Body: Static<typeof CreateWebhookBody> }>(
-    '/webhooks',
+  webhooks.create(
     {
       config: bodyChecked,
       preValidation: readOnly.refuse,
-      schema: {
-        tags: TAGS,
-        operationId: 'createWebhook',
-        summary: 'Create a webhook endpoint',
-        description:
-          'Answers with the signing `secret`, shown only here. The URL must resolve to a public address ' +
-          '(400 naming `url` otherwise); unknown event types are 400 naming them.',
-        body: CreateWebhookBody,
-        response: {
-          201: DataEnvelope(Type.Ref(WebhookEndpointWithSecretSchema), 'The endpoint and its secret'),
-        },
-      },
+      operationId: 'createWebhook',
+      summary: 'Create a webhook endpoint',
+      description:
+        'Answers with the signing `secret`, shown only here. The URL must resolve to a public address ' +
+        '(400 naming `url` otherwise); unknown event types are 400 naming them.',
+      body: CreateWebhookBody,
+      item: WebhookEndpointWithSecretSchema,
+      answer: 'The endpoint and its secret',
     },
-    async (request, reply) => {
-      const endpoint = await service.createEndpoint(ctx, request.principal, request.body);
-      reply.code(201).header('Location', resourceUrl(deps, request, `/webhooks/${endpoint.id}`));
-      return { data: endpoint };
-    },
+    (request) => service.createEndpoint(ctx, request.principal, request.body),
+    (request, path) => resourceUrl(deps, request, path),
   );
 
   webhooks.get({ config, operationId: 'getWebhook', summary: 'Retrieve a webhook endpoint' }, (request, id) =>
