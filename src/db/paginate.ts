@@ -98,10 +98,10 @@ export async function paginate<Row extends { id: string }>(
     .limit(params.limit + 1);
   if (!state && page > 1) rowsQuery = rowsQuery.offset((page - 1) * params.limit);
 
-  const countRows = () => count(query);
+  const countAll = () => countRows(query);
   const totalCount = request.counts
-    ? request.counts.cache.get(request.counts.resource, filterPrint, countRows)
-    : countRows();
+    ? request.counts.cache.get(request.counts.resource, filterPrint, countAll)
+    : countAll();
   const [rows, total] = await Promise.all([rowsQuery.execute(), totalCount]);
   const hasMore = rows.length > params.limit;
   if (hasMore) rows.pop();
@@ -120,7 +120,8 @@ export async function paginate<Row extends { id: string }>(
   return { rows, pagination: { page, limit: params.limit, totalCount: total, hasMore, nextCursor } };
 }
 
-async function count<Row>(query: AnyQuery<Row>): Promise<number> {
+/** How many rows `query` answers (its selection and order are dropped). */
+export async function countRows<Row>(query: AnyQuery<Row>): Promise<number> {
   const row = await query
     .clearSelect()
     .clearOrderBy()

@@ -2,6 +2,7 @@ import {
   sql,
   type DeleteQueryBuilder,
   type DeleteResult,
+  type Expression,
   type Insertable,
   type InsertQueryBuilder,
   type InsertResult,
@@ -57,6 +58,28 @@ export function tenantCondition(table: string, tenant: Tenant) {
   return sql<SqlBool>`${sql.ref(`${table}.organization_id`)} = ${tenant.organizationId} and ${sql.ref(
     `${table}.environment`,
   )} = ${tenant.environment}`;
+}
+
+/**
+ * Values some columns of a tenant table must hold: a list's filters, or an update's compare-and-set guard.
+ * An undefined value asks nothing (a filter the caller left out); null asks for NULL.
+ */
+export type ColumnValues<T extends TenantTable> = {
+  [C in keyof Selectable<Database[T]>]?: Selectable<Database[T]>[C] | undefined;
+};
+
+/** `table.column = value` (`is null` for null) for each defined value, qualified as `tenantCondition`. */
+export function columnsEqual<T extends TenantTable>(
+  table: T,
+  values: ColumnValues<T>,
+): Expression<SqlBool>[] {
+  return Object.entries(values)
+    .filter(([, value]) => value !== undefined)
+    .map(([column, value]: [string, unknown]) =>
+      value === null
+        ? sql<SqlBool>`${sql.ref(`${table}.${column}`)} is null`
+        : sql<SqlBool>`${sql.ref(`${table}.${column}`)} = ${value}`,
+    );
 }
 
 /** Queries on tenant tables that see and change the rows of `tenant` only. */
@@ -117,19 +140,25 @@ export async function findById<T extends TenantTableWithId>(
   return row as Selectable<Database[T]> | undefined;
 }
 
-/** Updates one row of the tenant's `table` by id; answers how many rows changed (0 or 1). */
+/**
+ * Updates one row of the tenant's `table` by id, if its columns still hold the values of `guard` (a
+ * compare-and-set: another transaction may have changed the row first); answers how many rows changed
+ * (0 or 1).
+ */
 export async function updateById<T extends TenantTableWithId>(
   db: Kysely<Database>,
   tenant: Tenant,
   table: T,
   id: string,
   changes: Updateable<Database[T]>,
+  guard: ColumnValues<T> = {},
 ): Promise<number> {
-  const result = await scoped(db, tenant)
+  let query = scoped(db, tenant)
     .updateTable(table)
     .set(changes as never)
-    .where(sql.ref(`${table}.id`), '=', id)
-    .executeTakeFirst();
+    .where(sql.ref(`${table}.id`), '=', id);
+  for (const condition of columnsEqual(table, guard)) query = query.where(condition);
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 

@@ -1,34 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { deleteById, findById, scoped, unscoped } from '../../db/tenant.js';
+import { countRows } from '../../db/paginate.js';
+import { scoped, unscoped } from '../../db/tenant.js';
+import { tenantRows, type RowChanges } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type {
-  AccountStatus,
-  NewSocialAccountRow,
-  OAuthStateRow,
-  SocialAccountRow,
-  SocialAccountsTable,
-} from '../../db/tables/accounts.js';
+import type { AccountStatus, OAuthStateRow, SocialAccountRow } from '../../db/tables/accounts.js';
 
-export type AccountChanges = Partial<
-  Omit<SocialAccountsTable, 'id' | 'organization_id' | 'environment' | 'created_at'>
->;
+export type AccountChanges = RowChanges<'social_accounts'>;
 
-export async function insertAccount(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  row: NewSocialAccountRow,
-): Promise<void> {
-  await scoped(db, tenant).insertInto('social_accounts', row).execute();
-}
+const accounts = tenantRows('social_accounts');
 
-export async function findAccount(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-): Promise<SocialAccountRow | undefined> {
-  return findById(db, tenant, 'social_accounts', id);
-}
+export const insertAccount = accounts.insert;
+export const findAccount = accounts.find;
+export const deleteAccount = accounts.remove;
 
 /** By id alone: for the worker, which acts on an account found by a sweep, not for a request. */
 export async function findAccountById(
@@ -64,11 +48,8 @@ export interface AccountFilters {
 }
 
 export function accountsQuery(db: Kysely<Database>, tenant: Tenant, filters: AccountFilters) {
-  let query = scoped(db, tenant).selectFrom('social_accounts').selectAll();
-  if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
-  if (filters.platform !== undefined) query = query.where('platform', '=', filters.platform);
-  if (filters.status !== undefined) query = query.where('status', '=', filters.status);
-  return query;
+  const { brandId, platform, status } = filters;
+  return accounts.where(db, tenant, { brand_id: brandId, platform, status });
 }
 
 export async function updateAccount(
@@ -79,14 +60,7 @@ export async function updateAccount(
   /** Compare-and-set: only if the stored access token is still this one (nobody refreshed meanwhile). */
   expectedAccessToken?: string,
 ): Promise<number> {
-  let query = scoped(db, tenant).updateTable('social_accounts').set(changes).where('id', '=', id);
-  if (expectedAccessToken !== undefined) query = query.where('access_token_enc', '=', expectedAccessToken);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-export async function deleteAccount(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
-  return deleteById(db, tenant, 'social_accounts', id);
+  return accounts.update(db, tenant, id, changes, { access_token_enc: expectedAccessToken });
 }
 
 /** Posts that will publish through the account soon or right now: they block a disconnect. */
@@ -95,13 +69,12 @@ export async function countPendingPosts(
   tenant: Tenant,
   accountId: string,
 ): Promise<number> {
-  const row = await scoped(db, tenant)
-    .selectFrom('posts')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('social_account_id', '=', accountId)
-    .where('status', 'in', ['SCHEDULED', 'PUBLISHING'])
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+  return countRows(
+    scoped(db, tenant)
+      .selectFrom('posts')
+      .where('social_account_id', '=', accountId)
+      .where('status', 'in', ['SCHEDULED', 'PUBLISHING']),
+  );
 }
 
 export interface DueAccount {

@@ -1,24 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { deleteById, findById, scoped, unscoped, updateById } from '../../db/tenant.js';
+import { scoped, unscoped } from '../../db/tenant.js';
+import { tenantRows } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { CampaignRow, CampaignStatus, NewCampaignRow } from '../../db/tables/campaigns.js';
+import type { CampaignRow, CampaignStatus } from '../../db/tables/campaigns.js';
 
-export async function insertCampaign(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  row: NewCampaignRow,
-): Promise<void> {
-  await scoped(db, tenant).insertInto('campaigns', row).execute();
-}
+const campaigns = tenantRows('campaigns');
 
-export async function findCampaign(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-): Promise<CampaignRow | undefined> {
-  return findById(db, tenant, 'campaigns', id);
-}
+export const insertCampaign = campaigns.insert;
+export const findCampaign = campaigns.find;
+export const updateCampaign = campaigns.update;
+export const deleteCampaign = campaigns.remove;
 
 export interface CampaignFilters {
   brandId?: string;
@@ -26,23 +18,7 @@ export interface CampaignFilters {
 }
 
 export function campaignsQuery(db: Kysely<Database>, tenant: Tenant, filters: CampaignFilters) {
-  let query = scoped(db, tenant).selectFrom('campaigns').selectAll();
-  if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
-  if (filters.status !== undefined) query = query.where('status', '=', filters.status);
-  return query;
-}
-
-export async function updateCampaign(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-  changes: Partial<Omit<CampaignRow, 'id' | 'organization_id' | 'environment' | 'created_at'>>,
-): Promise<void> {
-  await updateById(db, tenant, 'campaigns', id, changes);
-}
-
-export async function deleteCampaign(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
-  return deleteById(db, tenant, 'campaigns', id);
+  return campaigns.where(db, tenant, { brand_id: filters.brandId, status: filters.status });
 }
 
 /** Sets `started_at` unless another transaction did first; answers the started row. */

@@ -1,16 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { findById, scoped, unscoped } from '../../db/tenant.js';
+import { scoped, unscoped } from '../../db/tenant.js';
+import { tenantRows } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { CommentRow, NewCommentRow } from '../../db/tables/comments.js';
 
-export async function findComment(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-): Promise<CommentRow | undefined> {
-  return findById(db, tenant, 'comments', id);
-}
+const comments = tenantRows('comments');
+
+export const findComment = comments.find;
 
 /** Inserts the rows no earlier sync stored; returns only those it inserted (the new comments). */
 export async function insertNewComments(
@@ -58,12 +55,9 @@ export interface CommentFilters {
 }
 
 export function commentsQuery(db: Kysely<Database>, tenant: Tenant, filters: CommentFilters) {
-  let query = scoped(db, tenant).selectFrom('comments').selectAll();
-  if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
-  if (filters.platform !== undefined) query = query.where('platform', '=', filters.platform);
-  if (filters.postId !== undefined) query = query.where('post_id', '=', filters.postId);
-  if (filters.since !== undefined) query = query.where('created_at', '>=', filters.since);
-  return query;
+  const { brandId, platform, postId, since } = filters;
+  const query = comments.where(db, tenant, { brand_id: brandId, platform, post_id: postId });
+  return since === undefined ? query : query.where('created_at', '>=', since);
 }
 
 /** Published posts within the window whose comments are due (never synced first), across tenants. */

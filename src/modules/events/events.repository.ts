@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { findById, scoped } from '../../db/tenant.js';
+import { insertInSlices, tenantRows } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { EventRow, EventType, NewEventRow } from '../../db/tables/events.js';
+import type { EventType, NewEventRow } from '../../db/tables/events.js';
 
-export async function insertEvent(db: Kysely<Database>, tenant: Tenant, row: NewEventRow): Promise<void> {
-  await scoped(db, tenant).insertInto('events', row).execute();
-}
+const events = tenantRows('events');
+
+export const insertEvent = events.insert;
+export const findEvent = events.find;
 
 /** Multi-row insert, in slices that stay under both databases' limits on bound parameters. */
 export async function insertEvents(
@@ -15,19 +16,7 @@ export async function insertEvents(
   rows: NewEventRow[],
   slice = 500,
 ): Promise<void> {
-  for (let i = 0; i < rows.length; i += slice) {
-    await scoped(db, tenant)
-      .insertInto('events', rows.slice(i, i + slice))
-      .execute();
-  }
-}
-
-export async function findEvent(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-): Promise<EventRow | undefined> {
-  return findById(db, tenant, 'events', id);
+  await insertInSlices(db, tenant, 'events', rows, slice);
 }
 
 export interface EventFilters {
@@ -39,8 +28,7 @@ export interface EventFilters {
 }
 
 export function eventsQuery(db: Kysely<Database>, tenant: Tenant, filters: EventFilters) {
-  let query = scoped(db, tenant).selectFrom('events').selectAll();
-  if (filters.type !== undefined) query = query.where('type', '=', filters.type);
+  let query = events.where(db, tenant, { type: filters.type });
   if (filters.startDate !== undefined) query = query.where('created_at', '>=', filters.startDate);
   if (filters.endDate !== undefined) query = query.where('created_at', '<', filters.endDate);
   return query;

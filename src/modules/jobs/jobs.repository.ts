@@ -1,6 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { scoped, unscoped } from '../../db/tenant.js';
+import { scoped, unscoped, updateById } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { clip } from '../../shared/text.js';
 import type { JobStatus } from '../../db/tables/queue.js';
@@ -150,11 +150,7 @@ export async function setProgress(
   jobId: string,
   progress: Progress,
 ): Promise<void> {
-  await scoped(db, tenant)
-    .updateTable('jobs')
-    .set({ progress: JSON.stringify(progress) })
-    .where('id', '=', jobId)
-    .execute();
+  await updateById(db, tenant, 'jobs', jobId, { progress: JSON.stringify(progress) });
 }
 
 /** A queued job is cancelled at once (no worker holds it). Run it in a transaction. */
@@ -164,13 +160,9 @@ export async function cancelQueued(
   id: string,
   now: number,
 ): Promise<boolean> {
-  const result = await scoped(db, tenant)
-    .updateTable('jobs')
-    .set({ status: 'cancelled', finished_at: now, updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', 'queued')
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return false;
+  const cancelled = { status: 'cancelled', finished_at: now, updated_at: now } as const;
+  const changed = await updateById(db, tenant, 'jobs', id, cancelled, { status: 'queued' });
+  if (changed !== 1) return false;
   await db.updateTable('api_jobs').set({ cancelled_at: now }).where('job_id', '=', id).execute();
   return true;
 }
@@ -182,13 +174,8 @@ export async function requestCancel(
   id: string,
   now: number,
 ): Promise<boolean> {
-  const result = await scoped(db, tenant)
-    .updateTable('jobs')
-    .set({ updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return false;
+  const changed = await updateById(db, tenant, 'jobs', id, { updated_at: now }, { status: 'running' });
+  if (changed !== 1) return false;
   await db
     .updateTable('api_jobs')
     .set((eb) => ({ cancel_requested_at: eb.fn.coalesce('cancel_requested_at', eb.val(now)) }))

@@ -1,15 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { findById, scoped, unscoped, updateById } from '../../db/tenant.js';
+import { unscoped } from '../../db/tenant.js';
+import { tenantRows } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { Scope, ApiKeyRow, NewApiKeyRow } from '../../db/tables/keys.js';
+import type { Scope, ApiKeyRow } from '../../db/tables/keys.js';
 import type { OrganizationRow } from '../../db/tables/organizations.js';
 
 export type KeyWithOrganization = ApiKeyRow & Pick<OrganizationRow, 'plan' | 'rate_limit_override'>;
 
-export async function insertKey(db: Kysely<Database>, tenant: Tenant, row: NewApiKeyRow): Promise<void> {
-  await scoped(db, tenant).insertInto('api_keys', row).execute();
-}
+const keys = tenantRows('api_keys');
+
+export const insertKey = keys.insert;
+export const findKey = keys.find;
 
 /** The key with the plan of its organization: everything authentication and rate limiting need. */
 export async function findKeyByHash(
@@ -25,14 +27,6 @@ export async function findKeyByHash(
     .executeTakeFirst();
 }
 
-export async function findKey(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-): Promise<ApiKeyRow | undefined> {
-  return findById(db, tenant, 'api_keys', id);
-}
-
 /** Any organization's key: for operators (CLI) only, never for a request. */
 export async function findKeyById(db: Kysely<Database>, id: string): Promise<ApiKeyRow | undefined> {
   return unscoped(db, "operators (CLI) act on any organization's key")
@@ -43,9 +37,7 @@ export async function findKeyById(db: Kysely<Database>, id: string): Promise<Api
 }
 
 export function keysQuery(db: Kysely<Database>, tenant: Tenant, filters: { scope?: Scope }) {
-  let query = scoped(db, tenant).selectFrom('api_keys').selectAll();
-  if (filters.scope) query = query.where('scope', '=', filters.scope);
-  return query;
+  return keys.where(db, tenant, { scope: filters.scope });
 }
 
 export async function listAllKeys(db: Kysely<Database>, organizationId?: string): Promise<ApiKeyRow[]> {
@@ -64,7 +56,7 @@ export async function updateKey(
   id: string,
   changes: Partial<Pick<ApiKeyRow, 'revoked_at' | 'expires_at' | 'rotated_at' | 'replaced_by'>>,
 ): Promise<void> {
-  await updateById(db, tenant, 'api_keys', id, changes);
+  await keys.update(db, tenant, id, changes);
 }
 
 export async function recordUsage(db: Kysely<Database>, usage: Map<string, number>): Promise<void> {

@@ -1,25 +1,20 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { deleteById, findById, scoped, unscoped } from '../../db/tenant.js';
+import { scoped, unscoped } from '../../db/tenant.js';
+import { tenantRows } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { MediaRow, MediaType, NewMediaRow } from '../../db/tables/media.js';
+import type { MediaRow, MediaType } from '../../db/tables/media.js';
 
 export interface MediaFilters {
   type?: MediaType;
   brandId?: string;
 }
 
-export async function insertMedia(db: Kysely<Database>, tenant: Tenant, row: NewMediaRow): Promise<void> {
-  await scoped(db, tenant).insertInto('media', row).execute();
-}
+const media = tenantRows('media');
 
-export async function findMedia(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-): Promise<MediaRow | undefined> {
-  return findById(db, tenant, 'media', id);
-}
+export const insertMedia = media.insert;
+export const findMedia = media.find;
+export const deleteMedia = media.remove;
 
 /** By id alone: a signed content link carries no tenant, its signature binds it to the id. */
 export async function findMediaById(db: Kysely<Database>, id: string): Promise<MediaRow | undefined> {
@@ -44,14 +39,7 @@ export async function findMediaMany(
 }
 
 export function mediaQuery(db: Kysely<Database>, tenant: Tenant, filters: MediaFilters) {
-  let query = scoped(db, tenant).selectFrom('media').selectAll();
-  if (filters.type !== undefined) query = query.where('type', '=', filters.type);
-  if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
-  return query;
-}
-
-export async function deleteMedia(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
-  return deleteById(db, tenant, 'media', id);
+  return media.where(db, tenant, { type: filters.type, brand_id: filters.brandId });
 }
 
 /** Whether any media row, of any tenant, still uses the blob (as content or as thumbnail). */

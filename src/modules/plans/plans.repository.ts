@@ -1,20 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { deleteById, findById, scoped } from '../../db/tenant.js';
+import { tenantRows } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
-import type { NewPlanRow, PlanRow, PlanStatus } from '../../db/tables/plans.js';
+import type { PlanStatus } from '../../db/tables/plans.js';
 
-export async function insertPlan(db: Kysely<Database>, tenant: Tenant, row: NewPlanRow): Promise<void> {
-  await scoped(db, tenant).insertInto('plans', row).execute();
-}
+const plans = tenantRows('plans');
 
-export async function findPlan(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-): Promise<PlanRow | undefined> {
-  return findById(db, tenant, 'plans', id);
-}
+export const insertPlan = plans.insert;
+export const findPlan = plans.find;
+export const deletePlan = plans.remove;
 
 export interface PlanFilters {
   brandId?: string;
@@ -22,10 +16,7 @@ export interface PlanFilters {
 }
 
 export function plansQuery(db: Kysely<Database>, tenant: Tenant, filters: PlanFilters) {
-  let query = scoped(db, tenant).selectFrom('plans').selectAll();
-  if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
-  if (filters.status !== undefined) query = query.where('status', '=', filters.status);
-  return query;
+  return plans.where(db, tenant, { brand_id: filters.brandId, status: filters.status });
 }
 
 /**
@@ -40,15 +31,7 @@ export async function claimForApply(
   campaignId: string,
   now: number,
 ): Promise<boolean> {
-  const result = await scoped(db, tenant)
-    .updateTable('plans')
-    .set({ status: 'applied', campaign_id: campaignId, applied_at: now, updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', 'draft')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-export async function deletePlan(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
-  return deleteById(db, tenant, 'plans', id);
+  const applied = { status: 'applied', campaign_id: campaignId, applied_at: now, updated_at: now } as const;
+  const changed = await plans.update(db, tenant, id, applied, { status: 'draft' });
+  return changed === 1;
 }

@@ -1,6 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { findById, scoped } from '../../db/tenant.js';
+import { countRows } from '../../db/paginate.js';
+import { scoped } from '../../db/tenant.js';
+import { insertInSlices, tenantRows } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { NewPost, PostRow, PostStatus } from '../../db/tables/posts.js';
 
@@ -52,23 +54,13 @@ export async function insertPosts(
   rows: NewPost[],
   slice = 400,
 ): Promise<void> {
-  for (let i = 0; i < rows.length; i += slice) {
-    await scoped(db, tenant)
-      .insertInto(
-        'posts',
-        rows.slice(i, i + slice).map((row) => ({ ...row, post_date: postDate(row) })),
-      )
-      .execute();
-  }
+  const dated = rows.map((row) => ({ ...row, post_date: postDate(row) }));
+  await insertInSlices(db, tenant, 'posts', dated, slice);
 }
 
-export async function findPost(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-): Promise<PostRow | undefined> {
-  return findById(db, tenant, 'posts', id);
-}
+const posts = tenantRows('posts');
+
+export const findPost = posts.find;
 
 export interface PostFilters {
   status?: PostStatus;
@@ -82,11 +74,8 @@ export interface PostFilters {
 }
 
 export function postsQuery(db: Kysely<Database>, tenant: Tenant, filters: PostFilters) {
-  let query = scoped(db, tenant).selectFrom('posts').selectAll();
-  if (filters.status !== undefined) query = query.where('status', '=', filters.status);
-  if (filters.platform !== undefined) query = query.where('platform', '=', filters.platform);
-  if (filters.campaignId !== undefined) query = query.where('campaign_id', '=', filters.campaignId);
-  if (filters.brandId !== undefined) query = query.where('brand_id', '=', filters.brandId);
+  const { status, platform, campaignId, brandId } = filters;
+  let query = posts.where(db, tenant, { status, platform, campaign_id: campaignId, brand_id: brandId });
   // The range is on the stored date (index posts_t_date), so every post has one: scheduled, published or
   // created.
   if (filters.startDate !== undefined) query = query.where('post_date', '>=', filters.startDate);
@@ -178,11 +167,7 @@ export async function countMatching(
   tenant: Tenant,
   filters: PostFilters,
 ): Promise<number> {
-  const row = await postsQuery(db, tenant, filters)
-    .clearSelect()
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return countRows(postsQuery(db, tenant, filters));
 }
 
 /** The next `limit` matching posts after `after` in (created_at, id) order: keyset, stable under inserts. */

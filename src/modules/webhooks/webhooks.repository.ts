@@ -1,38 +1,23 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { deleteById, findById, scoped, updateById } from '../../db/tenant.js';
+import { scoped } from '../../db/tenant.js';
+import { tenantRows, type RowChanges } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type {
   DeliveryStatus,
   NewWebhookDeliveryRow,
-  NewWebhookEndpointRow,
   WebhookAttemptRow,
-  WebhookDeliveryRow,
   WebhookEndpointRow,
 } from '../../db/tables/webhooks.js';
 
-type EndpointChanges = Partial<
-  Omit<WebhookEndpointRow, 'id' | 'organization_id' | 'environment' | 'created_at'>
->;
-type DeliveryChanges = Partial<
-  Omit<WebhookDeliveryRow, 'id' | 'organization_id' | 'environment' | 'created_at'>
->;
+const endpoints = tenantRows('webhook_endpoints');
+const deliveries = tenantRows('webhook_deliveries');
 
-export async function insertEndpoint(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  row: NewWebhookEndpointRow,
-): Promise<void> {
-  await scoped(db, tenant).insertInto('webhook_endpoints', row).execute();
-}
-
-export async function findEndpoint(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-): Promise<WebhookEndpointRow | undefined> {
-  return findById(db, tenant, 'webhook_endpoints', id);
-}
+export const insertEndpoint = endpoints.insert;
+export const findEndpoint = endpoints.find;
+export const updateEndpoint = endpoints.update;
+export const deleteEndpoint = endpoints.remove;
+export const findDelivery = deliveries.find;
 
 export function endpointsQuery(db: Kysely<Database>, tenant: Tenant) {
   return scoped(db, tenant).selectFrom('webhook_endpoints').selectAll();
@@ -50,15 +35,6 @@ export async function enabledEndpoints(
   return enabledEndpointsQuery(db, tenant).execute();
 }
 
-export async function updateEndpoint(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-  changes: EndpointChanges,
-): Promise<number> {
-  return updateById(db, tenant, 'webhook_endpoints', id, changes);
-}
-
 /** Marks the start of a run of failures, unless one is under way. */
 export async function startFailing(
   db: Kysely<Database>,
@@ -66,16 +42,7 @@ export async function startFailing(
   id: string,
   at: number,
 ): Promise<void> {
-  await scoped(db, tenant)
-    .updateTable('webhook_endpoints')
-    .set({ failing_since: at })
-    .where('id', '=', id)
-    .where('failing_since', 'is', null)
-    .execute();
-}
-
-export async function deleteEndpoint(db: Kysely<Database>, tenant: Tenant, id: string): Promise<number> {
-  return deleteById(db, tenant, 'webhook_endpoints', id);
+  await endpoints.update(db, tenant, id, { failing_since: at }, { failing_since: null });
 }
 
 export async function insertDeliveries(
@@ -86,33 +53,20 @@ export async function insertDeliveries(
   if (rows.length > 0) await scoped(db, tenant).insertInto('webhook_deliveries', rows).execute();
 }
 
-export async function findDelivery(
-  db: Kysely<Database>,
-  tenant: Tenant,
-  id: string,
-): Promise<WebhookDeliveryRow | undefined> {
-  return findById(db, tenant, 'webhook_deliveries', id);
-}
-
 export function deliveriesQuery(
   db: Kysely<Database>,
   tenant: Tenant,
   endpointId: string,
   filters: { status?: DeliveryStatus },
 ) {
-  let query = scoped(db, tenant)
-    .selectFrom('webhook_deliveries')
-    .selectAll()
-    .where('endpoint_id', '=', endpointId);
-  if (filters.status !== undefined) query = query.where('status', '=', filters.status);
-  return query;
+  return deliveries.where(db, tenant, { endpoint_id: endpointId, status: filters.status });
 }
 
 export async function updateDelivery(
   db: Kysely<Database>,
   tenant: Tenant,
   id: string,
-  changes: DeliveryChanges,
+  changes: RowChanges<'webhook_deliveries'>,
   onlyIfStatus?: DeliveryStatus[],
 ): Promise<number> {
   let query = scoped(db, tenant).updateTable('webhook_deliveries').set(changes).where('id', '=', id);
