@@ -3,9 +3,9 @@ import { PlatformError, type ConnectedAccount } from '../../platforms/connector.
 import { toIso } from '../../shared/clock.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
+import { requireBrand } from '../brands/index.js';
 import * as repo from './accounts.repository.js';
 import {
-  checkBrand,
   saveConnectedAccount,
   toAccount,
   type AccountsContext,
@@ -95,7 +95,7 @@ export async function startConnect(
   input: { brandId: string; platform: string; redirectUri?: string },
 ): Promise<Connection> {
   if (input.redirectUri !== undefined) checkRedirectUri(ctx, input.redirectUri);
-  await checkBrand(ctx, tenant, input.brandId);
+  await requireBrand(ctx, tenant, input.brandId);
   const connector = ctx.connectors.get(input.platform, tenant.environment);
   if (!connector) {
     throw invalidInput([

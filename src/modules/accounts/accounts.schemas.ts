@@ -2,18 +2,12 @@ import { Type } from '@sinclair/typebox';
 import { DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { NOT_BLANK } from '../../shared/validation/validator.js';
-import { PLATFORMS } from '../../platforms/platforms.js';
 import { ACCOUNT_STATUSES, MAX_ACCOUNT_ERROR_LENGTH } from '../../db/tables/accounts.js';
+import { SocialNetwork } from '../platforms/index.js';
 
 const ACCOUNT_EXAMPLE = 'acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
 const BRAND_EXAMPLE = 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
 
-const Platform = Type.Unsafe<string>({
-  type: 'string',
-  enum: [...PLATFORMS],
-  description: 'Social network',
-  examples: ['instagram'],
-});
 const Status = Type.Unsafe<(typeof ACCOUNT_STATUSES)[number]>({
   type: 'string',
   enum: [...ACCOUNT_STATUSES],
@@ -27,7 +21,7 @@ export const SocialAccountSchema = Type.Object(
   {
     id: Id(ACCOUNT_EXAMPLE),
     brandId: Id(BRAND_EXAMPLE),
-    platform: Platform,
+    platform: SocialNetwork,
     platformAccountId: Type.String({
       maxLength: PLATFORM_LIMITS.id,
       description: "The platform's id of the account",
@@ -64,7 +58,7 @@ export const SocialAccountSchema = Type.Object(
 export const CreateAccountBody = Type.Object(
   {
     brandId: BrandId,
-    platform: Platform,
+    platform: SocialNetwork,
     name: Type.String({
       minLength: 1,
       maxLength: 200,
@@ -81,7 +75,7 @@ export const CreateAccountBody = Type.Object(
 export const ConnectBody = Type.Object(
   {
     brandId: BrandId,
-    platform: Platform,
+    platform: SocialNetwork,
     redirectUri: Type.Optional(
       Type.String({
         format: 'uri',
@@ -138,6 +132,6 @@ export const CallbackQuery = Type.Object(
 
 export const ListAccountsQuery = ListQuery(['createdAt', 'updatedAt', 'name'], {
   brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  platform: Type.Optional(Platform),
+  platform: Type.Optional(SocialNetwork),
   status: Type.Optional(Status),
 });

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { PlatformError, type ConnectedAccount, type OAuthTokens } from '../../platforms/connector.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { sandboxAccount } from '../../platforms/sandbox/sandbox.connector.js';
@@ -11,8 +10,10 @@ import { newId } from '../../shared/ids.js';
 import { clip } from '../../shared/text.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { Environment, Tenant } from '../../shared/tenant.js';
-import { getBrand } from '../brands/index.js';
+import { requireBrand } from '../brands/index.js';
 import type { ServiceContext } from '../context.js';
+import { findByIdOr404 } from '../by-id.js';
+import { tenantList, BY_CREATED_AT, BY_UPDATED_AT, BY_NAME } from '../lists.js';
 import * as repo from './accounts.repository.js';
 import {
   MAX_ACCOUNT_ERROR_LENGTH,
@@ -87,48 +88,17 @@ export function toAccount(row: SocialAccountRow): SocialAccount {
   };
 }
 
-/** The brand a new account or connection is for must exist in the tenant (400, like a post's brandId). */
-export async function checkBrand(ctx: ServiceContext, tenant: Tenant, brandId: string): Promise<void> {
-  try {
-    await getBrand(ctx, tenant, brandId);
-  } catch (error) {
-    if (!(error instanceof AppError) || error.code !== 'NOT_FOUND') throw error;
-    throw invalidInput([{ field: 'brandId', reason: `No brand with id '${brandId}'` }]);
-  }
-}
-
-export async function findAccountRow(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  id: string,
-): Promise<SocialAccountRow> {
-  const row = await repo.findAccount(ctx.db, tenant, id);
-  if (!row) throw notFound('social account', id);
-  return row;
-}
+export const findAccountRow = findByIdOr404(repo.findAccount, 'social account');
 
 export async function getAccount(ctx: ServiceContext, tenant: Tenant, id: string): Promise<SocialAccount> {
   return toAccount(await findAccountRow(ctx, tenant, id));
 }
 
-export async function listAccounts(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  params: ListParams,
-  filters: repo.AccountFilters,
-): Promise<{ data: SocialAccount[]; pagination: Pagination }> {
-  const page = await paginate(repo.accountsQuery(ctx.db, tenant, filters), {
-    params,
-    filters,
-    cursors: ctx.cursors,
-    sorts: {
-      createdAt: { expression: 'created_at', value: (r) => r.created_at },
-      updatedAt: { expression: 'updated_at', value: (r) => r.updated_at },
-      name: { expression: 'name', value: (r) => r.name },
-    },
-  });
-  return { data: page.rows.map(toAccount), pagination: page.pagination };
-}
+export const listAccounts = tenantList({
+  query: repo.accountsQuery,
+  sorts: { createdAt: BY_CREATED_AT, updatedAt: BY_UPDATED_AT, name: BY_NAME },
+  show: toAccount,
+});
 
 function sealTokens(ctx: AccountsContext, id: string, tokens: OAuthTokens) {
   return {
@@ -215,7 +185,7 @@ export async function createSandboxAccount(
   }
   const name = input.name.trim();
   if (name === '') throw invalidInput([{ field: 'name', reason: 'Must not be blank' }]);
-  await checkBrand(ctx, tenant, input.brandId);
+  await requireBrand(ctx, tenant, input.brandId);
   const seed = randomBytes(16).toString('hex');
   const account = sandboxAccount({ seed, name, now: ctx.clock.now() });
   const row = await saveConnectedAccount(ctx, tenant, input, account);

@@ -1,10 +1,11 @@
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
 import { isTimeZone } from '../../shared/dates.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
+import { findByIdOr404 } from '../by-id.js';
+import { tenantList, BY_CREATED_AT, BY_UPDATED_AT, BY_NAME } from '../lists.js';
 import * as repo from './brands.repository.js';
 import type { BrandRow } from '../../db/tables/brands.js';
 
@@ -80,31 +81,33 @@ export async function createBrand(
   return toBrand(row);
 }
 
+const findBrandRow = findByIdOr404(repo.findBrand, 'brand');
+
 export async function getBrand(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Brand> {
+  return toBrand(await findBrandRow(ctx, tenant, id));
+}
+
+/**
+ * The brand a write names (a new campaign's, account's or media item's `brandId`): one the tenant does not
+ * have is the request's mistake, so 400 naming `field` rather than 404.
+ */
+export async function requireBrand(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  field = 'brandId',
+): Promise<Brand> {
   const row = await repo.findBrand(ctx.db, tenant, id);
-  if (!row) throw notFound('brand', id);
+  if (!row) throw invalidInput([{ field, reason: `No brand with id '${id}'` }]);
   return toBrand(row);
 }
 
-export async function listBrands(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  params: ListParams,
-  filters: { name?: string },
-): Promise<{ data: Brand[]; pagination: Pagination }> {
-  const page = await paginate(repo.brandsQuery(ctx.db, tenant, filters), {
-    params,
-    filters,
-    cursors: ctx.cursors,
-    counts: { cache: ctx.counts, resource: brandsResource(tenant) },
-    sorts: {
-      createdAt: { expression: 'created_at', value: (r) => r.created_at },
-      updatedAt: { expression: 'updated_at', value: (r) => r.updated_at },
-      name: { expression: 'name', value: (r) => r.name },
-    },
-  });
-  return { data: page.rows.map(toBrand), pagination: page.pagination };
-}
+export const listBrands = tenantList({
+  query: repo.brandsQuery,
+  sorts: { createdAt: BY_CREATED_AT, updatedAt: BY_UPDATED_AT, name: BY_NAME },
+  counted: brandsResource,
+  show: toBrand,
+});
 
 /**
  * Changes a brand. `mode: 'merge'` (PATCH) keeps the fields the input leaves out; `mode: 'replace'`
@@ -139,7 +142,7 @@ export async function deleteBrand(
   id: string,
 ): Promise<{ id: string; deleted: true }> {
   // A brand with posts or campaigns is not deleted (409): they would lose their owner.
-  if (!(await repo.findBrand(ctx.db, tenant, id))) throw notFound('brand', id);
+  await findBrandRow(ctx, tenant, id);
   const dependents = await repo.countDependents(ctx.db, tenant, id);
   if (dependents.posts > 0 || dependents.campaigns > 0) {
     throw new AppError(

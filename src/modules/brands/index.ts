@@ -1,3 +1,3 @@
-export { getBrand, isTimeZone, type Brand } from './brands.service.js';
+export { getBrand, isTimeZone, requireBrand, type Brand } from './brands.service.js';
 export { BrandSchema } from './brands.schemas.js';
 export { brandsRoutes } from './brands.routes.js';

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
 import { DATE_INPUT_REASON, parseDateInput } from '../../shared/dates.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { getBrand } from '../brands/index.js';
+import { requireBrand } from '../brands/index.js';
 import type { ServiceContext } from '../context.js';
+import { findByIdOr404 } from '../by-id.js';
+import { tenantList, BY_CREATED_AT } from '../lists.js';
 import { recordEvent } from '../events/index.js';
 import { campaignInputProblems } from './campaigns.input.js';
 import * as repo from './campaigns.repository.js';
@@ -65,7 +66,7 @@ export function toCampaign(row: CampaignRow): Campaign {
 }
 
 export const CAMPAIGN_SORTS = {
-  createdAt: { expression: 'created_at', value: (r: CampaignRow) => r.created_at },
+  createdAt: BY_CREATED_AT,
   startDate: { expression: 'start_date', value: (r: CampaignRow) => r.start_date },
 };
 
@@ -94,17 +95,6 @@ function parseDates(
   const own = campaignInputProblems(input as Record<string, unknown>, existing === undefined);
   problems.push(...own.filter((p) => !problems.some((q) => q.field === p.field)));
   return problems.length ? { problems } : { start: start!, end: end! };
-}
-
-async function requireBrand(ctx: ServiceContext, tenant: Tenant, brandId: string): Promise<void> {
-  try {
-    await getBrand(ctx, tenant, brandId);
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'NOT_FOUND') {
-      throw invalidInput([{ field: 'brandId', reason: `No brand with id '${brandId}'` }]);
-    }
-    throw error;
-  }
 }
 
 export async function createCampaign(
@@ -202,31 +192,18 @@ export async function startDueCampaigns(ctx: ServiceContext, limit = 200): Promi
   return started;
 }
 
-export async function findCampaignRow(ctx: ServiceContext, tenant: Tenant, id: string): Promise<CampaignRow> {
-  const row = await repo.findCampaign(ctx.db, tenant, id);
-  if (!row) throw notFound('campaign', id);
-  return row;
-}
+export const findCampaignRow = findByIdOr404(repo.findCampaign, 'campaign');
 
 export async function getCampaign(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Campaign> {
   return toCampaign(await findCampaignRow(ctx, tenant, id));
 }
 
-export async function listCampaigns(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  params: ListParams,
-  filters: repo.CampaignFilters,
-): Promise<{ data: Campaign[]; pagination: Pagination }> {
-  const page = await paginate(repo.campaignsQuery(ctx.db, tenant, filters), {
-    params,
-    filters,
-    cursors: ctx.cursors,
-    counts: { cache: ctx.counts, resource: campaignsResource(tenant) },
-    sorts: CAMPAIGN_SORTS,
-  });
-  return { data: page.rows.map(toCampaign), pagination: page.pagination };
-}
+export const listCampaigns = tenantList({
+  query: repo.campaignsQuery,
+  sorts: CAMPAIGN_SORTS,
+  counted: campaignsResource,
+  show: toCampaign,
+});
 
 /**
  * Changes a campaign. `mode: 'merge'` (PATCH) keeps the fields the input leaves out; `mode: 'replace'`

@@ -1,4 +1,4 @@
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import type { ListParams } from '../../db/paginate.js';
 import { findById, scoped } from '../../db/tenant.js';
 import { PlatformError, type ConnectorAccount } from '../../platforms/connector.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
@@ -8,6 +8,7 @@ import { AppError, invalidInput, notFound, type FieldProblem } from '../../share
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
+import { tenantList, BY_CREATED_AT, type Listing } from '../lists.js';
 import type { PostRow } from '../../db/tables/posts.js';
 import * as repo from './comments.repository.js';
 import type { CommentRow } from '../../db/tables/comments.js';
@@ -75,9 +76,12 @@ export async function accountFor(
   return deps.resolveAccount(tenant, post);
 }
 
-export const COMMENT_SORTS = {
-  createdAt: { expression: 'created_at', value: (r: CommentRow) => r.created_at },
-};
+const listCommentRows = tenantList({
+  query: repo.commentsQuery,
+  sorts: { createdAt: BY_CREATED_AT },
+  counted: commentsResource,
+  show: toComment,
+});
 
 export interface CommentListQuery {
   brandId?: string;
@@ -91,7 +95,7 @@ export async function listComments(
   tenant: Tenant,
   params: ListParams,
   query: CommentListQuery,
-): Promise<{ data: Comment[]; pagination: Pagination }> {
+): Promise<Listing<Comment>> {
   const problems: FieldProblem[] = [];
   const since = readDateField(query, 'since', problems);
   if (problems.length) throw invalidInput(problems, undefined, { location: 'query' });
@@ -101,14 +105,7 @@ export async function listComments(
     postId: query.postId,
     since,
   };
-  const page = await paginate(repo.commentsQuery(ctx.db, tenant, filters), {
-    params,
-    filters,
-    cursors: ctx.cursors,
-    counts: { cache: ctx.counts, resource: commentsResource(tenant) },
-    sorts: COMMENT_SORTS,
-  });
-  return { data: page.rows.map(toComment), pagination: page.pagination };
+  return listCommentRows(ctx, tenant, params, filters);
 }
 
 async function findPost(ctx: ServiceContext, tenant: Tenant, id: string): Promise<PostRow | undefined> {
@@ -120,7 +117,7 @@ export async function listPostComments(
   tenant: Tenant,
   postId: string,
   params: ListParams,
-): Promise<{ data: Comment[]; pagination: Pagination }> {
+): Promise<Listing<Comment>> {
   if (!(await findPost(ctx, tenant, postId))) throw notFound('post', postId);
   return listComments(ctx, tenant, params, { postId });
 }

@@ -45,11 +45,7 @@ export async function purgeOldEvents(
         .execute()
     ).map((r) => r.id);
     if (ids.length === 0) break;
-    const result = await unscoped(db, 'retention purges old rows of every tenant')
-      .deleteFrom('events')
-      .where('id', 'in', ids)
-      .executeTakeFirst();
-    report.events += Number(result.numDeletedRows);
+    report.events += await deleteIds(db, 'events', ids);
     if (ids.length < batchSize) break;
   }
 
@@ -67,16 +63,23 @@ export async function purgeOldEvents(
     if (rows.length === 0) break;
     after = rows.at(-1)!.id;
     const finished = rows.filter((r) => r.status !== 'pending').map((r) => r.id);
-    if (finished.length > 0) {
-      const result = await unscoped(db, 'retention purges old rows of every tenant')
-        .deleteFrom('webhook_deliveries')
-        .where('id', 'in', finished)
-        .executeTakeFirst();
-      report.deliveries += Number(result.numDeletedRows);
-    }
+    if (finished.length > 0) report.deliveries += await deleteIds(db, 'webhook_deliveries', finished);
     if (rows.length < batchSize) break;
   }
   return report;
+}
+
+/** Deletes the rows of `table` with these ids; answers how many went. */
+async function deleteIds(
+  db: Kysely<Database>,
+  table: 'events' | 'webhook_deliveries',
+  ids: string[],
+): Promise<number> {
+  const result = await unscoped(db, 'retention purges old rows of every tenant')
+    .deleteFrom(table)
+    .where('id', 'in', ids)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /** The worker's event retention: events and finished webhook deliveries past the retention, deleted. */

@@ -1,13 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import type { ListParams } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
 import { dateRangeProblems, readDateField } from '../../shared/dates.js';
-import { invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { invalidInput, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Environment, Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
-import { enqueueDeliveries, enqueueDeliveriesMany } from '../webhooks/index.js';
+import { findByIdOr404 } from '../by-id.js';
+import { tenantList, BY_CREATED_AT, type Listing } from '../lists.js';
+import { enqueueDeliveries } from '../webhooks/index.js';
 import * as repo from './events.repository.js';
 import type { EventRow, EventType } from '../../db/tables/events.js';
 
@@ -55,24 +57,12 @@ export async function recordEvent(
   tenant: Tenant,
   event: NewEvent,
 ): Promise<EventRow> {
-  const now = ctx.clock.now();
-  const row: EventRow = {
-    id: newId('event', now),
-    organization_id: tenant.organizationId,
-    environment: tenant.environment,
-    type: event.type,
-    brand_id: event.brandId,
-    data: JSON.stringify(event.data),
-    created_at: now,
-  };
-  await repo.insertEvent(db, tenant, row);
-  await enqueueDeliveries(ctx, db, row);
-  ctx.counts.invalidate(eventsResource(tenant));
-  return row;
+  const [row] = await recordEvents(ctx, db, tenant, [event]);
+  return row!;
 }
 
 /**
- * `recordEvent` for many events at once (bulk jobs): one multi-row insert, then the same webhook fan-out
+ * `recordEvent` for many events at once (bulk jobs): one multi-row insert, then the webhook fan-out
  * (endpoints read once), all in `db` (the transaction of the changes the events describe).
  */
 export async function recordEvents(
@@ -93,20 +83,16 @@ export async function recordEvents(
     created_at: now,
   }));
   await repo.insertEvents(db, tenant, rows);
-  await enqueueDeliveriesMany(ctx, db, tenant, rows);
+  await enqueueDeliveries(ctx, db, tenant, rows);
   ctx.counts.invalidate(eventsResource(tenant));
   return rows;
 }
 
-export async function getEvent(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Event> {
-  const row = await repo.findEvent(ctx.db, tenant, id);
-  if (!row) throw notFound('event', id);
-  return toEvent(row);
-}
+const findEventRow = findByIdOr404(repo.findEvent, 'event');
 
-export const EVENT_SORTS = {
-  createdAt: { expression: 'created_at', value: (r: EventRow) => r.created_at },
-};
+export async function getEvent(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Event> {
+  return toEvent(await findEventRow(ctx, tenant, id));
+}
 
 export interface EventListQuery {
   type?: EventType;
@@ -114,21 +100,20 @@ export interface EventListQuery {
   endDate?: string;
 }
 
-export async function listEvents(
+const listEventRows = tenantList({
+  query: repo.eventsQuery,
+  sorts: { createdAt: BY_CREATED_AT },
+  counted: eventsResource,
+  show: toEvent,
+});
+
+export function listEvents(
   ctx: ServiceContext,
   tenant: Tenant,
   params: ListParams,
   query: EventListQuery,
-): Promise<{ data: Event[]; pagination: Pagination }> {
-  const filters = parseEventFilters(query);
-  const page = await paginate(repo.eventsQuery(ctx.db, tenant, filters), {
-    params,
-    filters,
-    cursors: ctx.cursors,
-    counts: { cache: ctx.counts, resource: eventsResource(tenant) },
-    sorts: EVENT_SORTS,
-  });
-  return { data: page.rows.map(toEvent), pagination: page.pagination };
+): Promise<Listing<Event>> {
+  return listEventRows(ctx, tenant, params, parseEventFilters(query));
 }
 
 function parseEventFilters(query: EventListQuery): repo.EventFilters {

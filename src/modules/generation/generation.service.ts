@@ -1,7 +1,7 @@
 import type { AiProvider, CaptionDraft, ImageRequest } from '../../ai/index.js';
-import { AppError, invalidInput } from '../../shared/errors.js';
+import { invalidInput } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { getBrand, type Brand } from '../brands/index.js';
+import { requireBrand } from '../brands/index.js';
 import type { ServiceContext } from '../context.js';
 import { submitJob, type Job, type JobTypeRegistry } from '../jobs/index.js';
 import type { Principal } from '../keys/index.js';
@@ -26,30 +26,13 @@ export interface GenerationContext extends ServiceContext, GenerationDeps {
 
 export const IMAGES_JOB = 'images.generate';
 
-/** The caller's brand, or 400 naming `brandId` (a foreign id is "no such brand", as anywhere else). */
-export async function brandFor(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  id: string,
-  field = 'brandId',
-): Promise<Brand> {
-  try {
-    return await getBrand(ctx, tenant, id);
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'NOT_FOUND') {
-      throw invalidInput([{ field, reason: `No brand with id '${id}'` }]);
-    }
-    throw error;
-  }
-}
-
 export async function generateCaptions(
   ctx: ServiceContext & { ai: AiProvider },
   tenant: Tenant,
   input: GenerateCaptionsInput,
 ): Promise<CaptionDraft[]> {
   if (!input.topic.trim()) throw invalidInput([{ field: 'topic', reason: 'Must not be blank' }]);
-  const brand = input.brandId ? await brandFor(ctx, tenant, input.brandId) : null;
+  const brand = input.brandId ? await requireBrand(ctx, tenant, input.brandId) : null;
   return ctx.ai.generateCaptions({
     topic: input.topic,
     platform: input.platform,
@@ -77,7 +60,7 @@ export async function imageRequest(
   if (!input.prompt.trim()) problems.unshift({ field: 'prompt', reason: 'Must not be blank' });
   if (problems.length) throw invalidInput(problems.map((p) => ({ ...p, field: `${prefix}${p.field}` })));
   const { width, height } = size(input);
-  const brand = input.brandId ? await brandFor(ctx, tenant, input.brandId, `${prefix}brandId`) : null;
+  const brand = input.brandId ? await requireBrand(ctx, tenant, input.brandId, `${prefix}brandId`) : null;
   return {
     prompt: input.prompt,
     width,

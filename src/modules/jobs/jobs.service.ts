@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import type { ListParams } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
-import { AppError, conflict, invalidInput, notFound } from '../../shared/errors.js';
+import { AppError, conflict, invalidInput } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { JobStatus } from '../../db/tables/queue.js';
 import type { ServiceContext } from '../context.js';
+import { findByIdOr404 } from '../by-id.js';
+import { tenantList, listPage, BY_CREATED_AT, type Listing } from '../lists.js';
 import { SCOPES, type Principal } from '../keys/index.js';
 import type { JobTypeRegistry } from './jobs.registry.js';
 import * as repo from './jobs.repository.js';
@@ -158,38 +160,18 @@ export async function submitJob(ctx: JobsContext, principal: Principal, input: S
   return getJob(ctx, tenant, id);
 }
 
-async function findOrThrow(ctx: JobsContext, tenant: Tenant, id: string): Promise<ApiJobRow> {
-  const row = await repo.findJob(ctx.db, tenant, id);
-  if (!row) throw notFound('job', id);
-  return row;
-}
+const findOrThrow = findByIdOr404(repo.findJob, 'job');
 
 export async function getJob(ctx: JobsContext, tenant: Tenant, id: string): Promise<Job> {
   return loadJob(ctx, ctx.db, await findOrThrow(ctx, tenant, id));
 }
 
-export const JOB_SORTS = {
-  createdAt: { expression: 'created_at', value: (r: ApiJobRow) => r.created_at },
-};
-
-export async function listJobs(
-  ctx: JobsContext,
-  tenant: Tenant,
-  params: ListParams,
-  filters: repo.JobFilters,
-): Promise<{ data: Job[]; pagination: Pagination }> {
+export const listJobs = tenantList({
+  query: repo.jobsQuery,
+  sorts: { createdAt: BY_CREATED_AT },
   // No count cache: workers (other processes) change statuses all the time.
-  const page = await paginate(repo.jobsQuery(ctx.db, tenant, filters), {
-    params,
-    filters,
-    cursors: ctx.cursors,
-    sorts: JOB_SORTS,
-  });
-  return {
-    data: await Promise.all(page.rows.map((row) => loadJob(ctx, ctx.db, row))),
-    pagination: page.pagination,
-  };
-}
+  show: (row, ctx: JobsContext) => loadJob(ctx, ctx.db, row),
+});
 
 const ERROR_SORTS = {
   index: { expression: 'item_index', value: (r: JobItemErrorRow) => r.item_index },
@@ -200,15 +182,14 @@ export async function listJobErrors(
   tenant: Tenant,
   id: string,
   params: ListParams,
-): Promise<{ data: ItemError[]; pagination: Pagination }> {
+): Promise<Listing<ItemError>> {
   await findOrThrow(ctx, tenant, id);
-  const page = await paginate(repo.errorsQuery(ctx.db, id), {
-    params,
-    filters: { job: id },
-    cursors: ctx.cursors,
-    sorts: ERROR_SORTS,
-  });
-  return { data: page.rows.map(toItemError), pagination: page.pagination };
+  return listPage(
+    ctx,
+    repo.errorsQuery(ctx.db, id),
+    { params, filters: { job: id }, sorts: ERROR_SORTS },
+    toItemError,
+  );
 }
 
 /**

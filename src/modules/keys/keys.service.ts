@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import type { ListParams } from '../../db/paginate.js';
 import { toIso, type Clock } from '../../shared/clock.js';
 import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Environment, Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
+import { findByIdOr404 } from '../by-id.js';
+import { listPage, BY_CREATED_AT, type Listing } from '../lists.js';
 import { getOrganization, rateLimitOf } from '../organizations/index.js';
 import { displayParts, generateKey, hashKey, parseKey } from './keys.format.js';
 import * as repo from './keys.repository.js';
@@ -162,17 +164,17 @@ export async function listKeys(
   params: ListParams,
   filters: { scope?: Scope },
   usage?: KeyUsage,
-): Promise<{ data: ApiKey[]; pagination: Pagination }> {
+): Promise<Listing<ApiKey>> {
   const now = ctx.clock.now();
-  const page = await paginate(repo.keysQuery(ctx.db, tenant, filters), {
-    params,
-    filters,
-    cursors: ctx.cursors,
-    counts: { cache: ctx.counts, resource: keysResource(tenant) },
-    sorts: { createdAt: { expression: 'created_at', value: (r) => r.created_at } },
-  });
-  return { data: page.rows.map((r) => toApiKey(r, now, usage?.pending(r.id))), pagination: page.pagination };
+  return listPage(
+    ctx,
+    repo.keysQuery(ctx.db, tenant, filters),
+    { params, filters, sorts: { createdAt: BY_CREATED_AT }, counted: keysResource(tenant) },
+    (row) => toApiKey(row, now, usage?.pending(row.id)),
+  );
 }
+
+const findKeyRow = findByIdOr404(repo.findKey, 'API key');
 
 export async function getKey(
   ctx: ServiceContext,
@@ -180,9 +182,7 @@ export async function getKey(
   id: string,
   usage?: KeyUsage,
 ): Promise<ApiKey> {
-  const row = await repo.findKey(ctx.db, tenant, id);
-  if (!row) throw notFound('API key', id);
-  return toApiKey(row, ctx.clock.now(), usage?.pending(row.id));
+  return toApiKey(await findKeyRow(ctx, tenant, id), ctx.clock.now(), usage?.pending(id));
 }
 
 /** Revokes at once. Revoking a revoked key is a no-op that returns it. */
@@ -192,14 +192,9 @@ export async function revokeKey(
   id: string,
   usage?: KeyUsage,
 ): Promise<ApiKey> {
-  const row = await repo.findKey(ctx.db, tenant, id);
-  if (!row) throw notFound('API key', id);
+  const row = await findKeyRow(ctx, tenant, id);
   const now = ctx.clock.now();
-  if (row.revoked_at === null) {
-    await repo.updateKey(ctx.db, tenant, id, { revoked_at: now });
-    row.revoked_at = now;
-    ctx.counts.invalidate(keysResource(tenant));
-  }
+  if (await revokeRow(ctx.db, row, now)) ctx.counts.invalidate(keysResource(tenant));
   return toApiKey(row, now, usage?.pending(row.id));
 }
 
@@ -208,13 +203,17 @@ export async function revokeKeyById(db: Kysely<Database>, clock: Clock, id: stri
   const row = await repo.findKeyById(db, id);
   if (!row) throw notFound('API key', id);
   const now = clock.now();
-  if (row.revoked_at === null) {
-    await repo.updateKey(db, { organizationId: row.organization_id, environment: row.environment }, id, {
-      revoked_at: now,
-    });
-    row.revoked_at = now;
-  }
+  await revokeRow(db, row, now);
   return toApiKey(row, now);
+}
+
+/** Revokes `row`'s key (and marks `row`) unless already revoked; answers whether this call revoked it. */
+async function revokeRow(db: Kysely<Database>, row: ApiKeyRow, now: number): Promise<boolean> {
+  if (row.revoked_at !== null) return false;
+  const tenant: Tenant = { organizationId: row.organization_id, environment: row.environment };
+  await repo.updateKey(db, tenant, row.id, { revoked_at: now });
+  row.revoked_at = now;
+  return true;
 }
 
 /**

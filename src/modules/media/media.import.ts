@@ -2,7 +2,8 @@ import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.j
 import { OutboundError, safeStream } from '../../shared/safe-fetch.js';
 import { assertPublicUrl, assertUrlForm, UnsafeUrlError } from '../../shared/ssrf.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { requireBrand, storeMedia, type Media, type MediaContext } from './media.service.js';
+import { requireBrand } from '../brands/index.js';
+import { storeMedia, type Media, type MediaContext } from './media.service.js';
 
 /** The whole download, redirects included. */
 export const IMPORT_TIMEOUT_MS = 120_000;

@@ -1,11 +1,12 @@
 import { Readable, pipeline } from 'node:stream';
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
-import { AppError, conflict, invalidInput, notFound } from '../../shared/errors.js';
+import { AppError, conflict, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { getBrand } from '../brands/index.js';
+import { requireBrand } from '../brands/index.js';
 import type { ServiceContext } from '../context.js';
+import { findByIdOr404 } from '../by-id.js';
+import { tenantList, BY_CREATED_AT } from '../lists.js';
 import { probe, UnreadableMediaError, type Probed } from './media.probe.js';
 import * as repo from './media.repository.js';
 import { signContent, verifyContentSignature } from './media.signing.js';
@@ -86,17 +87,6 @@ export function toMedia(ctx: Pick<MediaContext, 'publicUrl'>, row: MediaRow): Me
     thumbnailUrl: row.thumbnail_sha256 ? `${base}/thumbnail` : null,
     createdAt: toIso(row.created_at),
   };
-}
-
-export async function requireBrand(ctx: ServiceContext, tenant: Tenant, brandId: string): Promise<void> {
-  try {
-    await getBrand(ctx, tenant, brandId);
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'NOT_FOUND') {
-      throw invalidInput([{ field: 'brandId', reason: `No brand with id '${brandId}'` }]);
-    }
-    throw error;
-  }
 }
 
 /** Deletes each blob no media row (of any tenant) refers to any more. */
@@ -236,11 +226,7 @@ export async function storeMedia(ctx: MediaContext, tenant: Tenant, input: Store
   return commitMedia(ctx, tenant, staged, { brandId, source: input.source });
 }
 
-export async function findMediaRow(ctx: ServiceContext, tenant: Tenant, id: string): Promise<MediaRow> {
-  const row = await repo.findMedia(ctx.db, tenant, id);
-  if (!row) throw notFound('media item', id);
-  return row;
-}
+export const findMediaRow = findByIdOr404(repo.findMedia, 'media item');
 
 export async function getMedia(ctx: MediaContext, tenant: Tenant, id: string): Promise<Media> {
   return toMedia(ctx, await findMediaRow(ctx, tenant, id));
@@ -253,21 +239,12 @@ export async function getMediaItems(ctx: ServiceContext, tenant: Tenant, ids: st
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-export async function listMedia(
-  ctx: MediaContext,
-  tenant: Tenant,
-  params: ListParams,
-  filters: repo.MediaFilters,
-): Promise<{ data: Media[]; pagination: Pagination }> {
-  const page = await paginate(repo.mediaQuery(ctx.db, tenant, filters), {
-    params,
-    filters,
-    cursors: ctx.cursors,
-    sorts: { createdAt: { expression: 'created_at', value: (r) => r.created_at } },
-    counts: { cache: ctx.counts, resource: mediaResource(tenant) },
-  });
-  return { data: page.rows.map((r) => toMedia(ctx, r)), pagination: page.pagination };
-}
+export const listMedia = tenantList({
+  query: repo.mediaQuery,
+  sorts: { createdAt: BY_CREATED_AT },
+  counted: mediaResource,
+  show: (row, ctx: MediaContext) => toMedia(ctx, row),
+});
 
 /**
  * Deletes a media item; its bytes go when no other item (of any tenant) shares them. Refused (409,

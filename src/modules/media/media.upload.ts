@@ -3,14 +3,8 @@ import multipart, { type Multipart } from '@fastify/multipart';
 import { MAX_ID_LENGTH } from '../../shared/validation/schemas.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import {
-  commitMedia,
-  requireBrand,
-  stageMedia,
-  type Media,
-  type MediaContext,
-  type StagedMedia,
-} from './media.service.js';
+import { requireBrand } from '../brands/index.js';
+import { commitMedia, stageMedia, type Media, type MediaContext, type StagedMedia } from './media.service.js';
 
 /** `boundary=…` (quoted or not, non-empty) among the parameters of a multipart Content-Type. */
 const BOUNDARY = /;\s*boundary\s*=\s*(?:"[^"]+"|[^\s";]+)/i;

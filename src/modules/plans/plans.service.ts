@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { AiProvider } from '../../ai/index.js';
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import type { Platform } from '../../platforms/platforms.js';
 import { toIso } from '../../shared/clock.js';
-import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { getBrand, isTimeZone, type Brand } from '../brands/index.js';
@@ -15,6 +14,8 @@ import {
   type Campaign,
 } from '../campaigns/index.js';
 import type { ServiceContext } from '../context.js';
+import { deleteByIdOr404, findByIdOr404 } from '../by-id.js';
+import { tenantList, BY_CREATED_AT } from '../lists.js';
 import { createPostsIn, plannedPostTimes, postsResource } from '../posts/index.js';
 import {
   DEFAULT_PILLARS,
@@ -86,10 +87,6 @@ export function toPlan(row: PlanRow): Plan {
 export function plansResource(tenant: Tenant): string {
   return `plans:${tenant.organizationId}:${tenant.environment}`;
 }
-
-export const PLAN_SORTS = {
-  createdAt: { expression: 'created_at', value: (r: PlanRow) => r.created_at },
-};
 
 interface Resolved {
   params: PlanParameters;
@@ -207,38 +204,21 @@ export async function createPlan(
   return toPlan(row);
 }
 
+const findPlanRow = findByIdOr404(repo.findPlan, 'plan');
+
 export async function getPlan(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Plan> {
-  const row = await repo.findPlan(ctx.db, tenant, id);
-  if (!row) throw notFound('plan', id);
-  return toPlan(row);
+  return toPlan(await findPlanRow(ctx, tenant, id));
 }
 
-export async function listPlans(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  params: ListParams,
-  filters: repo.PlanFilters,
-): Promise<{ data: Plan[]; pagination: Pagination }> {
-  const page = await paginate(repo.plansQuery(ctx.db, tenant, filters), {
-    params,
-    filters,
-    cursors: ctx.cursors,
-    counts: { cache: ctx.counts, resource: plansResource(tenant) },
-    sorts: PLAN_SORTS,
-  });
-  return { data: page.rows.map(toPlan), pagination: page.pagination };
-}
+export const listPlans = tenantList({
+  query: repo.plansQuery,
+  sorts: { createdAt: BY_CREATED_AT },
+  counted: plansResource,
+  show: toPlan,
+});
 
 /** Deletes the plan only: a campaign and posts it made stay. */
-export async function deletePlan(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  id: string,
-): Promise<{ id: string; deleted: true }> {
-  if ((await repo.deletePlan(ctx.db, tenant, id)) === 0) throw notFound('plan', id);
-  ctx.counts.invalidate(plansResource(tenant));
-  return { id, deleted: true };
-}
+export const deletePlan = deleteByIdOr404(repo.deletePlan, 'plan', plansResource);
 
 /**
  * `POST /plans/{id}/apply`: in one transaction, claims the plan (a conditional UPDATE on its status),
@@ -251,12 +231,10 @@ export async function applyPlan(ctx: ServiceContext, tenant: Tenant, id: string)
   const now = ctx.clock.now();
   const campaignId = newId('campaign', now);
   const outcome = await ctx.db.transaction().execute(async (trx) => {
-    const row = await repo.findPlan(trx, tenant, id);
-    if (!row) throw notFound('plan', id);
+    const row = await findPlanRow(ctx, tenant, id, trx);
     if (row.status === 'applied' || !(await repo.claimForApply(trx, tenant, id, campaignId, now))) {
       // Applied before, or by a concurrent call that committed first.
-      const current = await repo.findPlan(trx, tenant, id);
-      if (!current) throw notFound('plan', id);
+      const current = await findPlanRow(ctx, tenant, id, trx);
       return { row: current, campaign: null, created: false, postsCreated: 0 };
     }
     const plan = toPlan(row);

@@ -12,6 +12,14 @@ export const PlatformName = Type.Unsafe<Platform>({
   examples: ['instagram'],
 });
 
+/** The `platform` of a post or a social account: the network it is on. */
+export const SocialNetwork = Type.Unsafe<string>({
+  type: 'string',
+  enum: [...PLATFORMS],
+  description: 'Social network',
+  examples: ['instagram'],
+});
+
 /**
  * The rules are this server's own data (each network's definition.ts), so their bounds are generous ceilings, not guesses:
  * counts and lengths fit in 1,000,000, ratios and durations in 100,000.

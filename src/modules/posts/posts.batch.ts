@@ -114,32 +114,34 @@ async function runBatch(
   return { data: results, summary: { total: results.length, succeeded, failed: results.length - succeeded } };
 }
 
-/** `POST /posts/batch`: each item as `POST /posts` (201 with the post, or the error it would answer). */
-export function createPostsBatch(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  items: unknown[],
-  atomic: boolean,
-  log?: BatchLogger,
-): Promise<BatchResult> {
-  const parsed = items.map((item) => (): Apply => {
-    const input = parseCreateItem(item, ctx.clock.now());
-    return (trx, refs, now) => createPostIn(ctx, trx, tenant, input, now, refs);
-  });
-  return runBatch(ctx, tenant, parsed, atomic, 201, log);
+/**
+ * A batch endpoint: `prepare` parses an item as its single endpoint does (when `runBatch` tries it, so a
+ * parse error is that item's result) and answers how to apply it; `okStatus` is the single endpoint's.
+ */
+function batchEndpoint(
+  okStatus: number,
+  prepare: (ctx: ServiceContext, tenant: Tenant, item: unknown) => Apply,
+) {
+  return (
+    ctx: ServiceContext,
+    tenant: Tenant,
+    items: unknown[],
+    atomic: boolean,
+    log?: BatchLogger,
+  ): Promise<BatchResult> => {
+    const parsed = items.map((item) => () => prepare(ctx, tenant, item));
+    return runBatch(ctx, tenant, parsed, atomic, okStatus, log);
+  };
 }
 
+/** `POST /posts/batch`: each item as `POST /posts` (201 with the post, or the error it would answer). */
+export const createPostsBatch = batchEndpoint(201, (ctx, tenant, item) => {
+  const input = parseCreateItem(item, ctx.clock.now());
+  return (trx, refs, now) => createPostIn(ctx, trx, tenant, input, now, refs);
+});
+
 /** `PUT /posts/batch`: each item `{id, ...fields}` as `PATCH /posts/{id}` (200 with the post, or its error). */
-export function updatePostsBatch(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  items: unknown[],
-  atomic: boolean,
-  log?: BatchLogger,
-): Promise<BatchResult> {
-  const parsed = items.map((item) => (): Apply => {
-    const { id, input } = parseUpdateItem(item, ctx.clock.now());
-    return (trx, refs, now) => updatePostIn(ctx, trx, tenant, id, input, 'merge', now, refs);
-  });
-  return runBatch(ctx, tenant, parsed, atomic, 200, log);
-}
+export const updatePostsBatch = batchEndpoint(200, (ctx, tenant, item) => {
+  const { id, input } = parseUpdateItem(item, ctx.clock.now());
+  return (trx, refs, now) => updatePostIn(ctx, trx, tenant, id, input, 'merge', now, refs);
+});

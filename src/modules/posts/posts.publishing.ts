@@ -8,7 +8,7 @@ import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
 import { References } from './posts.references.js';
-import { findPostRow, postsResource, ruleError, toPost, type Post } from './posts.service.js';
+import { changePosts, findPostRow, postsResource, ruleError, toPost, type Post } from './posts.service.js';
 
 export const PUBLISH_JOB = 'post.publish';
 
@@ -46,11 +46,7 @@ export async function publishNow(
   id: string,
   maxAttempts: number,
 ): Promise<Post> {
-  const post = await ctx.db
-    .transaction()
-    .execute((trx) => publishNowIn(ctx, trx, tenant, id, maxAttempts, ctx.clock.now()));
-  ctx.counts.invalidate(postsResource(tenant));
-  return post;
+  return changePosts(ctx, tenant, (trx) => publishNowIn(ctx, trx, tenant, id, maxAttempts, ctx.clock.now()));
 }
 
 /** The core of `publishNow` in the caller's transaction (the caller invalidates the posts count). */

@@ -13,15 +13,9 @@ import {
 } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { MAX_CAPTION_LENGTH } from '../../platforms/definition.js';
-import { PLATFORMS } from '../../platforms/platforms.js';
 import { POST_STATUSES } from '../../db/tables/posts.js';
+import { SocialNetwork } from '../platforms/index.js';
 
-export const PlatformSchema = Type.Unsafe<string>({
-  type: 'string',
-  enum: [...PLATFORMS],
-  description: 'Social network',
-  examples: ['instagram'],
-});
 const StatusSchema = Type.Unsafe<(typeof POST_STATUSES)[number]>({
   type: 'string',
   enum: [...POST_STATUSES],
@@ -58,7 +52,7 @@ export const PostSchema = Type.Object(
   {
     id: Id('post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
     brandId: Id('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
-    platform: PlatformSchema,
+    platform: SocialNetwork,
     socialAccountId: Nullable(Id('acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'), {
       description: 'The account it publishes to',
     }),
@@ -92,7 +86,7 @@ export const PostSchema = Type.Object(
 
 const editable = {
   brandId: Type.String({ minLength: 1, maxLength: 64, examples: ['brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'] }),
-  platform: PlatformSchema,
+  platform: SocialNetwork,
   socialAccountId: Nullable(
     Type.String({
       minLength: 1,
@@ -118,19 +112,28 @@ const editable = {
   status: SettableStatus,
 };
 
+/** Every editable field, optional: the PATCH body, and POST's (which requires three of them). */
+const optionalEditable = {
+  brandId: Type.Optional(editable.brandId),
+  platform: Type.Optional(editable.platform),
+  socialAccountId: Type.Optional(editable.socialAccountId),
+  caption: Type.Optional(editable.caption),
+  mediaIds: Type.Optional(editable.mediaIds),
+  link: Type.Optional(editable.link),
+  firstComment: Type.Optional(editable.firstComment),
+  campaignId: Type.Optional(editable.campaignId),
+  scheduledFor: Type.Optional(editable.scheduledFor),
+  metadata: Type.Optional(editable.metadata),
+  status: Type.Optional(editable.status),
+};
+
 export const CreatePostBody = Type.Object(
   {
+    // Overriding a spread key keeps its place: the fields stay in the order above.
+    ...optionalEditable,
     brandId: editable.brandId,
     platform: editable.platform,
-    socialAccountId: Type.Optional(editable.socialAccountId),
     caption: editable.caption,
-    mediaIds: Type.Optional(editable.mediaIds),
-    link: Type.Optional(editable.link),
-    firstComment: Type.Optional(editable.firstComment),
-    campaignId: Type.Optional(editable.campaignId),
-    scheduledFor: Type.Optional(editable.scheduledFor),
-    metadata: Type.Optional(editable.metadata),
-    status: Type.Optional(editable.status),
   },
   {
     additionalProperties: false,
@@ -181,22 +184,11 @@ export const ReplacePostBody = Type.Object(
 );
 
 /** PATCH: only the fields to change. */
-export const PatchPostBody = Type.Object(
-  {
-    brandId: Type.Optional(editable.brandId),
-    platform: Type.Optional(editable.platform),
-    socialAccountId: Type.Optional(editable.socialAccountId),
-    caption: Type.Optional(editable.caption),
-    mediaIds: Type.Optional(editable.mediaIds),
-    link: Type.Optional(editable.link),
-    firstComment: Type.Optional(editable.firstComment),
-    campaignId: Type.Optional(editable.campaignId),
-    scheduledFor: Type.Optional(editable.scheduledFor),
-    metadata: Type.Optional(editable.metadata),
-    status: Type.Optional(editable.status),
-  },
-  { additionalProperties: false, minProperties: 1, examples: [{ status: 'CANCELLED' }] },
-);
+export const PatchPostBody = Type.Object(optionalEditable, {
+  additionalProperties: false,
+  minProperties: 1,
+  examples: [{ status: 'CANCELLED' }],
+});
 
 export const ValidatePostBody = Type.Object(
   {
@@ -218,7 +210,7 @@ export const ValidatePostBody = Type.Object(
 export const ValidationReportSchema = Type.Object(
   {
     valid: Type.Boolean(),
-    platform: PlatformSchema,
+    platform: SocialNetwork,
     violations: Type.Array(
       Type.Object(
         {
@@ -247,7 +239,7 @@ export const POST_DATE_RULE =
 
 export const postFilterProperties = {
   status: Type.Optional(StatusSchema),
-  platform: Type.Optional(PlatformSchema),
+  platform: Type.Optional(SocialNetwork),
   brandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   startDate: Type.Optional(
     DateFilter(

@@ -1,13 +1,14 @@
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
 import { validateDraft, type RuleViolation } from '../../platforms/validation.js';
 import { toIso } from '../../shared/clock.js';
 import { parseDateInput, readDateField } from '../../shared/dates.js';
-import { AppError, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { ServiceContext } from '../context.js';
+import { findByIdOr404 } from '../by-id.js';
+import { tenantList, BY_CREATED_AT, BY_UPDATED_AT } from '../lists.js';
 import { recordEvent, type NewEvent } from '../events/index.js';
 import { References, type MediaDetail } from './posts.references.js';
 import {
@@ -260,52 +261,46 @@ export async function plannedPostTimes(
   return rows.map((r) => ({ platform: r.platform, scheduledFor: r.scheduled_for }));
 }
 
-export async function createPost(ctx: ServiceContext, tenant: Tenant, input: NewPostInput): Promise<Post> {
-  const now = ctx.clock.now();
-  const post = await ctx.db.transaction().execute((trx) => createPostIn(ctx, trx, tenant, input, now));
-  ctx.counts.invalidate(postsResource(tenant));
-  return post;
-}
-
-export async function findPostRow(
+/**
+ * Runs a change of the tenant's posts (an `…In` core below) in its own transaction, then drops the
+ * tenant's cached post totals.
+ */
+export async function changePosts<T>(
   ctx: ServiceContext,
   tenant: Tenant,
-  id: string,
-  db: Kysely<Database> = ctx.db,
-): Promise<PostRow> {
-  const row = await repo.findPost(db, tenant, id);
-  if (!row) throw notFound('post', id);
-  return row;
+  change: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  const result = await ctx.db.transaction().execute(change);
+  ctx.counts.invalidate(postsResource(tenant));
+  return result;
 }
+
+export async function createPost(ctx: ServiceContext, tenant: Tenant, input: NewPostInput): Promise<Post> {
+  const now = ctx.clock.now();
+  return changePosts(ctx, tenant, (trx) => createPostIn(ctx, trx, tenant, input, now));
+}
+
+export const findPostRow = findByIdOr404(repo.findPost, 'post');
 
 export async function getPost(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Post> {
   return toPost(await findPostRow(ctx, tenant, id));
 }
 
 export const POST_SORTS = {
-  createdAt: { expression: 'created_at', value: (r: PostRow) => r.created_at },
-  updatedAt: { expression: 'updated_at', value: (r: PostRow) => r.updated_at },
+  createdAt: BY_CREATED_AT,
+  updatedAt: BY_UPDATED_AT,
   scheduledFor: { expression: repo.SCHEDULED_FOR, value: (r: PostRow) => r.scheduled_for ?? -1 },
   publishedAt: { expression: repo.PUBLISHED_AT, value: (r: PostRow) => r.published_at ?? -1 },
   /** The date the range filters by: scheduledFor, else publishedAt, else createdAt. */
   date: { expression: repo.POST_DATE, value: (r: PostRow) => r.post_date },
 };
 
-export async function listPosts(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  params: ListParams,
-  filters: repo.PostFilters,
-): Promise<{ data: Post[]; pagination: Pagination }> {
-  const page = await paginate(repo.postsQuery(ctx.db, tenant, filters), {
-    params,
-    filters,
-    cursors: ctx.cursors,
-    counts: { cache: ctx.counts, resource: postsResource(tenant) },
-    sorts: POST_SORTS,
-  });
-  return { data: page.rows.map(toPost), pagination: page.pagination };
-}
+export const listPosts = tenantList({
+  query: repo.postsQuery,
+  sorts: POST_SORTS,
+  counted: postsResource,
+  show: toPost,
+});
 
 /**
  * Changes a post. `mode: 'replace'` (PUT) resets every optional field the input leaves out;
@@ -319,11 +314,7 @@ export async function updatePost(
   mode: 'replace' | 'merge',
 ): Promise<Post> {
   const now = ctx.clock.now();
-  const post = await ctx.db
-    .transaction()
-    .execute((trx) => updatePostIn(ctx, trx, tenant, id, input, mode, now));
-  ctx.counts.invalidate(postsResource(tenant));
-  return post;
+  return changePosts(ctx, tenant, (trx) => updatePostIn(ctx, trx, tenant, id, input, mode, now));
 }
 
 /** The core of `PUT`/`PATCH /posts/{id}` in the caller's transaction (the caller invalidates counts). */
@@ -435,9 +426,7 @@ export async function deletePost(
   tenant: Tenant,
   id: string,
 ): Promise<{ id: string; deleted: true }> {
-  const deleted = await ctx.db.transaction().execute((trx) => deletePostIn(ctx, trx, tenant, id));
-  ctx.counts.invalidate(postsResource(tenant));
-  return deleted;
+  return changePosts(ctx, tenant, (trx) => deletePostIn(ctx, trx, tenant, id));
 }
 
 /** The core of `DELETE /posts/{id}` in the caller's transaction (the caller invalidates counts). */

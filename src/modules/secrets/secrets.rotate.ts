@@ -61,13 +61,20 @@ interface Target {
   page(db: Kysely<Database>, after: string): Promise<Row[]>;
 }
 
-/** A table with a one-column primary key whose sealed columns use one associated data per row. */
-function singleKeyTarget(spec: {
+/**
+ * A table with a one-column primary key whose sealed columns use one associated data per row: by default
+ * the key is `id` and a row's associated data is its id.
+ */
+function singleKeyTarget({
+  key: keyColumn = 'id',
+  aad = (id) => id,
+  ...spec
+}: {
   what: string;
   table: 'social_accounts' | 'oauth_states' | 'webhook_endpoints';
-  key: string;
+  key?: string;
   columns: string[];
-  aad: (key: string) => string;
+  aad?: (key: string) => string;
   box: SecretBox;
 }): Target {
   return {
@@ -78,16 +85,16 @@ function singleKeyTarget(spec: {
       const rows = (await unscoped(db, ROTATION)
         .selectFrom(spec.table)
         .selectAll()
-        .where(sql.ref(spec.key), '>', after)
-        .orderBy(sql.ref(spec.key))
+        .where(sql.ref(keyColumn), '>', after)
+        .orderBy(sql.ref(keyColumn))
         .limit(PAGE)
         .execute()) as unknown as Record<string, string | null>[];
       return rows.map((row) => {
-        const key = row[spec.key]!;
+        const key = row[keyColumn]!;
         return {
           key,
-          where: { [spec.key]: key },
-          fields: spec.columns.map((column) => ({ column, value: row[column] ?? null, aad: spec.aad(key) })),
+          where: { [keyColumn]: key },
+          fields: spec.columns.map((column) => ({ column, value: row[column] ?? null, aad: aad(key) })),
         };
       });
     },
@@ -99,9 +106,7 @@ function targets(boxes: RotateBoxes): Target[] {
     singleKeyTarget({
       what: 'social account tokens',
       table: 'social_accounts',
-      key: 'id',
       columns: ['access_token_enc', 'refresh_token_enc'],
-      aad: (id) => id,
       box: boxes.tokens,
     }),
     singleKeyTarget({
@@ -115,9 +120,7 @@ function targets(boxes: RotateBoxes): Target[] {
     singleKeyTarget({
       what: 'webhook secrets',
       table: 'webhook_endpoints',
-      key: 'id',
       columns: ['secret', 'previous_secret'],
-      aad: (id) => id,
       box: boxes.webhooks,
     }),
     {

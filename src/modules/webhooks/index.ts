@@ -1,4 +1,4 @@
-export { enqueueDeliveries, enqueueDeliveriesMany, DELIVER_JOB } from './webhooks.fanout.js';
+export { enqueueDeliveries, DELIVER_JOB } from './webhooks.fanout.js';
 export { webhooksWorkerParts, type DeliveryDeps } from './webhooks.jobs.js';
 export {
   WebhookAttemptSchema,

@@ -88,26 +88,11 @@ export async function createDeliveries(
 }
 
 /**
- * Fan-out of a recorded event to the tenant's enabled endpoints that subscribe to its type. Runs in the
- * transaction of every event, so it stays cheap: with no endpoints it is one indexed query.
+ * Fan-out of events of one tenant, recorded in one transaction, to its enabled endpoints that subscribe
+ * to their types. Runs in the transaction of every event, so it stays cheap: the endpoints are read once
+ * (not once per event), and with none it is one indexed query.
  */
 export async function enqueueDeliveries(
-  ctx: ServiceContext,
-  db: Kysely<Database>,
-  event: EventRow,
-): Promise<WebhookDeliveryRow[]> {
-  const tenant: Tenant = { organizationId: event.organization_id, environment: event.environment };
-  const endpoints = await repo.enabledEndpoints(db, tenant);
-  const targets = endpoints.filter((e) => subscribes(e.events, event.type)).map((e) => e.id);
-  if (targets.length === 0) return [];
-  return createDeliveries(ctx, db, tenant, targets, event);
-}
-
-/**
- * `enqueueDeliveries` for many events of one tenant recorded in one transaction (bulk jobs): the
- * endpoints are read once, not once per event.
- */
-export async function enqueueDeliveriesMany(
   ctx: ServiceContext,
   db: Kysely<Database>,
   tenant: Tenant,

@@ -1,12 +1,14 @@
-import { paginate, type ListParams, type Pagination } from '../../db/paginate.js';
+import type { ListParams } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
-import { conflict, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
+import { conflict, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { assertPublicUrl, assertUrlForm, UnsafeUrlError, type LookupFn } from '../../shared/ssrf.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { EVENT_TYPES } from '../../db/tables/events.js';
 import type { ServiceContext } from '../context.js';
+import { deleteByIdOr404, findByIdOr404 } from '../by-id.js';
+import { listPage, BY_CREATED_AT, type Listing } from '../lists.js';
 import * as repo from './webhooks.repository.js';
 import { generateSecret } from './webhooks.signing.js';
 import { type DisabledReason, type WebhookEndpointRow } from '../../db/tables/webhooks.js';
@@ -171,15 +173,7 @@ export async function createEndpoint(
   return { ...toEndpoint(row, now), secret };
 }
 
-export async function findEndpointRow(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  id: string,
-): Promise<WebhookEndpointRow> {
-  const row = await repo.findEndpoint(ctx.db, tenant, id);
-  if (!row) throw notFound('webhook endpoint', id);
-  return row;
-}
+export const findEndpointRow = findByIdOr404(repo.findEndpoint, 'webhook endpoint');
 
 export async function getEndpoint(ctx: ServiceContext, tenant: Tenant, id: string): Promise<WebhookEndpoint> {
   return toEndpoint(await findEndpointRow(ctx, tenant, id), ctx.clock.now());
@@ -189,16 +183,14 @@ export async function listEndpoints(
   ctx: ServiceContext,
   tenant: Tenant,
   params: ListParams,
-): Promise<{ data: WebhookEndpoint[]; pagination: Pagination }> {
-  const page = await paginate(repo.endpointsQuery(ctx.db, tenant), {
-    params,
-    filters: {},
-    cursors: ctx.cursors,
-    counts: { cache: ctx.counts, resource: webhooksResource(tenant) },
-    sorts: { createdAt: { expression: 'created_at', value: (r) => r.created_at } },
-  });
+): Promise<Listing<WebhookEndpoint>> {
   const now = ctx.clock.now();
-  return { data: page.rows.map((row) => toEndpoint(row, now)), pagination: page.pagination };
+  return listPage(
+    ctx,
+    repo.endpointsQuery(ctx.db, tenant),
+    { params, filters: {}, sorts: { createdAt: BY_CREATED_AT }, counted: webhooksResource(tenant) },
+    (row) => toEndpoint(row, now),
+  );
 }
 
 /**
@@ -232,15 +224,7 @@ export async function updateEndpoint(
 }
 
 /** Its deliveries and their attempts go with it; jobs still queued for them find nothing to send. */
-export async function deleteEndpoint(
-  ctx: ServiceContext,
-  tenant: Tenant,
-  id: string,
-): Promise<{ id: string; deleted: true }> {
-  if ((await repo.deleteEndpoint(ctx.db, tenant, id)) === 0) throw notFound('webhook endpoint', id);
-  ctx.counts.invalidate(webhooksResource(tenant));
-  return { id, deleted: true };
-}
+export const deleteEndpoint = deleteByIdOr404(repo.deleteEndpoint, 'webhook endpoint', webhooksResource);
 
 /**
  * A new secret, shown once. The old one keeps signing for `overlapSeconds` (0 ends it now), so that
