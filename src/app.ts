@@ -49,7 +49,7 @@ import {
   SocialAccountAnalyticsSchema,
 } from './modules/analytics/analytics.accounts.js';
 import { accountAnalyticsRoutes, postAnalyticsRoutes } from './modules/analytics/analytics.routes.js';
-import { PlatformRulesSchema, platformsRoutes } from './modules/platforms/index.js';
+import { PlatformRulesSchema, platformsRoutes } from './modules/platform-catalog/index.js';
 import { EventSchema, eventsRoutes } from './modules/events/index.js';
 import { CommentSchema, commentsRoutes } from './modules/comments/index.js';
 import { accountsContext, getPublishingAccount } from './modules/accounts/index.js';

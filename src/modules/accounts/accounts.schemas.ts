@@ -3,7 +3,7 @@ import { DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { NOT_BLANK } from '../../shared/validation/validator.js';
 import { ACCOUNT_STATUSES, MAX_ACCOUNT_ERROR_LENGTH } from '../../db/tables/accounts.js';
-import { SocialNetwork } from '../platforms/index.js';
+import { SocialNetwork } from '../platform-catalog/index.js';
 
 const ACCOUNT_EXAMPLE = 'acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
 const BRAND_EXAMPLE = 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';

@@ -9,7 +9,7 @@ import { scoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { getAccount } from '../accounts/index.js';
 import type { ServiceContext } from '../context.js';
-import { PlatformName } from '../platforms/index.js';
+import { PlatformName } from '../platform-catalog/index.js';
 import { DateInput, PlatformFigure } from './analytics.schemas.js';
 
 /**

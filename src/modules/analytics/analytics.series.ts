@@ -6,7 +6,7 @@ import { toIso } from '../../shared/clock.js';
 import { scoped } from '../../db/tenant.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
-import { PlatformName } from '../platforms/index.js';
+import { PlatformName } from '../platform-catalog/index.js';
 import { getPost } from '../posts/index.js';
 import { EngagementRate, PlatformFigure } from './analytics.schemas.js';
 import { engagementRate, engagementsOf } from './analytics.service.js';

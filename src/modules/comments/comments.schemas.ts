@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { DateOrDateTime, DateTime, Id, ListQuery, Nullable } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
-import { PlatformName } from '../platforms/index.js';
+import { PlatformName } from '../platform-catalog/index.js';
 
 /** Text a platform sent: cut to these lengths where it enters (platforms/bounds.ts). */
 const PlatformId = Type.String({ maxLength: PLATFORM_LIMITS.id });

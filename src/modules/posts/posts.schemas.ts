@@ -14,7 +14,7 @@ import {
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import { MAX_CAPTION_LENGTH } from '../../platforms/definition.js';
 import { POST_STATUSES } from '../../db/tables/posts.js';
-import { SocialNetwork } from '../platforms/index.js';
+import { SocialNetwork } from '../platform-catalog/index.js';
 
 const StatusSchema = Type.Unsafe<(typeof POST_STATUSES)[number]>({
   type: 'string',

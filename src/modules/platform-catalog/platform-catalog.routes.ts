@@ -5,7 +5,7 @@ import type { RouteDeps } from '../route-deps.js';
 import { PLATFORMS } from '../../platforms/platforms.js';
 import { listPlatformRules, rulesFor } from '../../platforms/rules.js';
 import { AppError } from '../../shared/errors.js';
-import { PlatformListEnvelope, PlatformParams, PlatformRulesSchema } from './platforms.schemas.js';
+import { PlatformListEnvelope, PlatformParams, PlatformRulesSchema } from './platform-catalog.schemas.js';
 
 const TAGS = ['Platforms'];
 

@@ -3,5 +3,5 @@
  * (`src/platforms/platforms.ts`) holds them. The networks themselves — connectors, rules data, AI
  * hints, posting times — live in `src/platforms/<name>/`; this module only serves them over HTTP.
  */
-export { PlatformName, PlatformRulesSchema, SocialNetwork } from './platforms.schemas.js';
-export { platformsRoutes } from './platforms.routes.js';
+export { PlatformName, PlatformRulesSchema, SocialNetwork } from './platform-catalog.schemas.js';
+export { platformsRoutes } from './platform-catalog.routes.js';
