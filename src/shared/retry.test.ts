@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import {
   backoffDelay,
+  isConnectionReset,
   isRetryableStatus,
   parseRetryAfter,
   readRetryAfter,
+  resendOnReset,
   scheduledDelay,
   toRetryAfterSeconds,
   withRetry,
@@ -134,5 +138,64 @@ describe('retry policy', () => {
       /always/,
     );
     assert.equal(calls, policy.maxRetries + 1);
+  });
+});
+
+describe('resending on a reset connection', () => {
+  /** A server that drops the connection of its first `resets` requests without answering, then answers 200. */
+  async function dropping(resets: number) {
+    let seen = 0;
+    const server = createServer((req, res) => {
+      seen += 1;
+      if (seen <= resets) req.socket.destroy();
+      else res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const call = (method: string) =>
+      resendOnReset(method, async () =>
+        (await fetch(url, { method, body: method === 'POST' ? 'x' : undefined })).text(),
+      );
+    return { call, seen: () => seen, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it('a GET whose connection is reset is sent once more and answers', async () => {
+    const server = await dropping(1);
+    try {
+      assert.equal(await server.call('GET'), 'ok');
+      assert.equal(server.seen(), 2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a second reset, and any reset of a POST, reach the caller', async () => {
+    const twice = await dropping(2);
+    try {
+      await assert.rejects(twice.call('GET'), (error) => isConnectionReset(error));
+      assert.equal(twice.seen(), 2);
+    } finally {
+      await twice.close();
+    }
+    const post = await dropping(1);
+    try {
+      await assert.rejects(post.call('POST'), (error) => isConnectionReset(error));
+      assert.equal(post.seen(), 1, 'a POST is never sent twice');
+    } finally {
+      await post.close();
+    }
+  });
+
+  it('other failures are not resent', async () => {
+    let calls = 0;
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    await assert.rejects(
+      resendOnReset('GET', () => {
+        calls += 1;
+        return Promise.reject(new TypeError('fetch failed', { cause: refused }));
+      }),
+      /fetch failed/,
+    );
+    assert.equal(calls, 1);
   });
 });

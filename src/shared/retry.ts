@@ -155,3 +155,30 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
     }
   }
 }
+
+/**
+ * Error codes of a connection that closed under a request: a kept-alive connection the server shut as
+ * the client reused it (the two idle timers race, more so on a loaded machine), or a server restarting.
+ */
+const CONNECTION_RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+/** True when `fetch` rejected because the connection was reset (its `cause` names the code). */
+export function isConnectionReset(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const code = (error as { code?: unknown } | null)?.code ?? cause?.code;
+  return typeof code === 'string' && CONNECTION_RESET_CODES.has(code);
+}
+
+/**
+ * Sends an idempotent request (GET, HEAD) once more, at once, when the connection was reset under it,
+ * as HTTP clients do for a reused connection (RFC 9110 §9.2.2 allows it for idempotent methods). Any
+ * other failure, a second reset, and every reset of a POST go to the caller, whose own policy decides.
+ */
+export async function resendOnReset<T>(method: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if ((method === 'GET' || method === 'HEAD') && isConnectionReset(error)) return send();
+    throw error;
+  }
+}

@@ -7,7 +7,7 @@ import {
   type OAuthTokens,
   type PlatformErrorKind,
 } from '../connector.js';
-import { parseRetryAfter, toRetryAfterSeconds } from '../../shared/retry.js';
+import { parseRetryAfter, resendOnReset, toRetryAfterSeconds } from '../../shared/retry.js';
 
 /**
  * The small Graph API client the Facebook and Instagram connectors share: typed GET/POST against
@@ -85,15 +85,15 @@ export function createGraphClient(env: ConnectorEnvironment, version = DEFAULT_G
     let text: string;
     let responseHeaders: Headers;
     try {
-      const response = await env.fetch(url, {
-        method,
-        headers,
-        body,
-        signal: AbortSignal.timeout(env.timeoutMs),
-      });
-      status = response.status;
-      responseHeaders = response.headers;
-      text = await response.text();
+      ({ status, responseHeaders, text } = await resendOnReset(method, async () => {
+        const response = await env.fetch(url, {
+          method,
+          headers,
+          body,
+          signal: AbortSignal.timeout(env.timeoutMs),
+        });
+        return { status: response.status, responseHeaders: response.headers, text: await response.text() };
+      }));
     } catch (err) {
       throw networkError(err, method, path);
     }

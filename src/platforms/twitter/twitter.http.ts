@@ -1,10 +1,12 @@
 import type { ConnectorEnvironment, PlatformError } from '../connector.js';
+import { resendOnReset } from '../../shared/retry.js';
 import { classifyApiError, classifyNetworkError, classifyTokenError } from './twitter.errors.js';
 
 /**
  * The one way the X connector talks HTTP: every request carries `AbortSignal.timeout(env.timeoutMs)`
  * (which also bounds reading the body), and every failure leaves here as a classified `PlatformError`.
- * One request per call — retrying is the worker's job.
+ * One request per call — retrying is the worker's job — except that a GET whose connection was reset
+ * under it is sent once more at once (`resendOnReset`).
  */
 
 type Classifier = (status: number, headers: Headers, body: unknown, nowMs: number) => PlatformError;
@@ -27,8 +29,10 @@ async function send(
   let response: Response;
   let text: string;
   try {
-    response = await env.fetch(url, { ...init, signal: AbortSignal.timeout(env.timeoutMs) });
-    text = await response.text();
+    ({ response, text } = await resendOnReset(init.method ?? 'GET', async () => {
+      const answer = await env.fetch(url, { ...init, signal: AbortSignal.timeout(env.timeoutMs) });
+      return { response: answer, text: await answer.text() };
+    }));
   } catch (error) {
     throw classifyNetworkError(error);
   }
