@@ -16,6 +16,14 @@ import type {
 } from './tables/webhooks.js';
 import type { MediaTable } from './tables/media.js';
 import type { CommentSyncsTable, CommentsTable } from './tables/comments.js';
+import type {
+  AuditLogTable,
+  InvitationsTable,
+  MembershipsTable,
+  PasswordResetsTable,
+  SessionsTable,
+  UsersTable,
+} from './tables/people.js';
 import type { AccountStatsTable, PostMetricsLatestTable, PostMetricsTable } from './tables/analytics.js';
 
 /**
@@ -48,4 +56,10 @@ export interface Database {
   account_stats: AccountStatsTable;
   comments: CommentsTable;
   comment_syncs: CommentSyncsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  invitations: InvitationsTable;
+  password_resets: PasswordResetsTable;
+  audit_log: AuditLogTable;
 }

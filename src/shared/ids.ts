@@ -19,6 +19,12 @@ export const ID_PREFIXES = {
   plan: 'plan',
   delivery: 'dlv',
   comment: 'cmt',
+  user: 'usr',
+  membership: 'mem',
+  session: 'ses',
+  invitation: 'inv',
+  passwordReset: 'pwr',
+  audit: 'aud',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
