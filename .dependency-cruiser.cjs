@@ -3,9 +3,10 @@
  * layer imports only from layers below it and from itself:
  *
  *   shared, config        plain building blocks: errors, ids, clock, crypto, retry policy; settings
- *   db, platforms, ai     the database (tables, migrations, dialects), the social networks (one folder
- *                         each, behind the registry), AI providers — none knows the others but `ai`
- *                         reads the platform registry (tone and caption hints live with each network)
+ *   db, platforms, ai,    the database (tables, migrations, dialects), the social networks (one folder
+ *   mail                  each, behind the registry), AI providers, outbound mail (SMTP) — none knows
+ *                         the others but `ai` reads the platform registry (tone and caption hints live
+ *                         with each network)
  *   http                  the HTTP edge's helpers (auth, errors, schemas, idempotency, rate limits…);
  *                         it knows no module
  *   modules               the product, one folder per resource; a module's route and schema files may
@@ -69,6 +70,12 @@ module.exports = {
       'AI providers read only the platforms.',
     ),
     layer(
+      'mail',
+      '^src/mail/',
+      '^src/(shared|config|mail|types)/',
+      'Mail sends what it is given, on settings.',
+    ),
+    layer(
       'http',
       '^src/http/',
       '^src/(shared|config|db|http|types)/',
@@ -105,7 +112,7 @@ module.exports = {
     layer(
       'worker',
       '^src/worker/',
-      '^src/(shared|config|db|platforms|ai|modules|worker|types)/',
+      '^src/(shared|config|db|platforms|ai|mail|modules|worker|types)/',
       'The worker runs what modules declare; it has no HTTP.',
     ),
     {

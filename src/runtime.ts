@@ -16,6 +16,7 @@ import type { DependencyCheck } from './http/operations.routes.js';
 import { AuthFailureThrottle } from './http/auth-throttle.js';
 import { createMediaContext } from './modules/media/index.js';
 import { createAiProvider } from './ai/index.js';
+import { createMailer } from './mail/index.js';
 import { KeyAuthenticator, KeyUsage } from './modules/keys/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { CursorCodec } from './shared/cursor.js';
@@ -150,6 +151,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     queue: new Queue(db, clock),
     capabilities: db.capabilities,
     webhookRetryDelays: config.webhookRetryDelays,
+    mailer: createMailer(config),
   };
   const media = await createMediaContext(ctx, config, secretKey, previousKeys, onError);
   const boxes = secretBoxes(secretKey, previousKeys);
@@ -180,6 +182,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         await keyUsage.stop().catch((e: unknown) => onError(e, 'key usage flush'));
         await rateLimiter.close().catch(() => undefined);
         await media.storage.close().catch(() => undefined);
+        await ctx.mailer.close().catch(() => undefined);
         await db.destroy();
       })();
       return closed;

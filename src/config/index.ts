@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { FAILPOINTS, type FailpointName } from '../shared/failpoints.js';
+import { parseMailbox, type Mailbox } from '../shared/mailbox.js';
 
 /**
  * Every environment variable Audenci reads (the table in docs/operations.md), parsed and validated once at
@@ -104,6 +106,27 @@ export interface Config {
   /** Events and finished webhook deliveries are deleted this many days after they happened. */
   eventRetentionDays: number;
   media: MediaConfig;
+  mail: MailConfig;
+}
+
+/** Invitations and password resets (src/mail). */
+export interface MailConfig {
+  /** AUDENCI_SMTP_URL; `undefined`: nothing is sent, and the links are shown to an admin to pass on. */
+  smtp: SmtpConfig | undefined;
+  /** AUDENCI_MAIL_FROM: the sender of every mail. */
+  from: Mailbox;
+  /** AUDENCI_SMTP_TIMEOUT_MS: the bound on connecting, on the greeting and on each server answer. */
+  timeoutMs: number;
+}
+
+/** The parts of AUDENCI_SMTP_URL; the password sits in a field named so that log redaction hides it. */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** `smtps://`: TLS from the first byte; `smtp://`: STARTTLS when the server offers it. */
+  secure: boolean;
+  user: string | undefined;
+  password: string | undefined;
 }
 
 /** Where uploaded media is stored, and how large an upload may be (per type). */
@@ -186,15 +209,19 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got '${raw}'`);
 }
 
+/** `raw` as a URL, or a ConfigError saying `problem` (the value shown without its credentials). */
+function parsedUrl(name: string, raw: string, problem: string): URL {
+  try {
+    return new URL(raw);
+  } catch {
+    throw new ConfigError(name, `${problem}, got '${redactUrl(raw)}'`);
+  }
+}
+
 function url(env: Env, name: string, protocols: string[], fallback?: string): string | undefined {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `must be a URL, got '${redactUrl(raw)}'`);
-  }
+  const parsed = parsedUrl(name, raw, 'must be a URL');
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must use ${protocols.map((p) => p.replace(':', '://')).join(' or ')}`);
   }
@@ -362,6 +389,80 @@ function media(env: Env): MediaConfig {
   return config;
 }
 
+const SMTP_URL_SHAPE = 'must look like smtp://[user:password@]host[:port] or smtps://…';
+const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+const IPV6_LITERAL = /^\[[0-9A-Fa-f:.]+\]$/;
+
+function decodedPart(name: string, raw: string, part: string): string | undefined {
+  if (part === '') return undefined;
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ConfigError(name, `has a badly percent-encoded user or password in '${redactUrl(raw)}'`);
+  }
+}
+
+/** AUDENCI_SMTP_URL: a relay such as `smtps://apikey:secret@smtp.example.com` (port 465, else 587). */
+function smtp(env: Env): SmtpConfig | undefined {
+  const name = 'AUDENCI_SMTP_URL';
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  const parsed = parsedUrl(name, raw, SMTP_URL_SHAPE);
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
+    throw new ConfigError(name, `must use smtp:// or smtps://, got '${redactUrl(raw)}'`);
+  }
+  const host = parsed.hostname;
+  if (!HOST_NAME.test(host) && !IPV6_LITERAL.test(host)) {
+    throw new ConfigError(name, `${SMTP_URL_SHAPE} (a host is required), got '${redactUrl(raw)}'`);
+  }
+  // Settings in a path or query (as some tools accept) would be silently ignored: refuse them.
+  if ((parsed.pathname !== '' && parsed.pathname !== '/') || parsed.search !== '' || parsed.hash !== '') {
+    throw new ConfigError(name, `${SMTP_URL_SHAPE} (no path or query), got '${redactUrl(raw)}'`);
+  }
+  const port = parsed.port === '' ? undefined : Number(parsed.port);
+  if (port === 0) throw new ConfigError(name, `must not use port 0, got '${redactUrl(raw)}'`);
+  const user = decodedPart(name, raw, parsed.username);
+  const password = decodedPart(name, raw, parsed.password);
+  if (password !== undefined && user === undefined) {
+    throw new ConfigError(name, `has a password but no user in '${redactUrl(raw)}'`);
+  }
+  const secure = parsed.protocol === 'smtps:';
+  return {
+    host: host.replace(/^\[(.*)\]$/, '$1'),
+    port: port ?? (secure ? 465 : 587),
+    secure,
+    user,
+    password,
+  };
+}
+
+/** AUDENCI_MAIL_FROM, by default `Audenci <no-reply@…>` at the public URL's host (`localhost` for an IP). */
+function mailFrom(env: Env, publicUrl: string): Mailbox {
+  const name = 'AUDENCI_MAIL_FROM';
+  const raw = read(env, name);
+  if (raw === undefined) {
+    const host = new URL(publicUrl).hostname;
+    const domain = isIP(host.replace(/^\[(.*)\]$/, '$1')) === 0 && host !== '' ? host : 'localhost';
+    return { name: 'Audenci', address: `no-reply@${domain}` };
+  }
+  const mailbox = parseMailbox(raw);
+  if (!mailbox) {
+    throw new ConfigError(
+      name,
+      `must be an address such as no-reply@example.com or "Audenci <no-reply@example.com>", got ${JSON.stringify(raw)}`,
+    );
+  }
+  return mailbox;
+}
+
+function mail(env: Env, publicUrl: string): MailConfig {
+  return {
+    smtp: smtp(env),
+    from: mailFrom(env, publicUrl),
+    timeoutMs: integer(env, 'AUDENCI_SMTP_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
+}
+
 /**
  * The settings of each network that has a live connector in the platform registry
  * (`src/platforms/platforms.ts`, the definition's `connector.envPrefix`); `src/platforms/platforms.test.ts`
@@ -406,10 +507,11 @@ export function loadConfig(env: Env = process.env): Config {
   const aiProvider = oneOf(env, 'AI_PROVIDER', ['builtin', 'openai-compatible'] as const, 'builtin');
   const openaiApiKey = read(env, 'OPENAI_API_KEY');
   const statementTimeoutMs = integer(env, 'AUDENCI_DB_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000);
+  const publicUrlValue = publicUrl(env, port);
   const config: Config = {
     port,
     host: read(env, 'HOST') ?? '0.0.0.0',
-    publicUrl: publicUrl(env, port),
+    publicUrl: publicUrlValue,
     dataDir: path.resolve(read(env, 'AUDENCI_DATA_DIR') ?? './data'),
     databaseUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -481,6 +583,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobRetentionDays: integer(env, 'AUDENCI_JOB_RETENTION_DAYS', 30, 1, 3650),
     eventRetentionDays: integer(env, 'AUDENCI_EVENT_RETENTION_DAYS', 30, 1, 3650),
     media: media(env),
+    mail: mail(env, publicUrlValue),
   };
   if (config.databaseUrl && !config.secretKey) {
     throw new ConfigError(
@@ -569,4 +672,7 @@ export const CONFIG_VARIABLES = [
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
   'S3_FORCE_PATH_STYLE',
+  'AUDENCI_SMTP_URL',
+  'AUDENCI_MAIL_FROM',
+  'AUDENCI_SMTP_TIMEOUT_MS',
 ] as const;

@@ -5,6 +5,7 @@ import type { CursorCodec } from '../shared/cursor.js';
 import type { CountCache } from '../db/count-cache.js';
 import type { DialectCapabilities } from '../db/dialects/types.js';
 import type { Queue } from '../db/queue/queue.js';
+import type { Mailer } from '../mail/index.js';
 
 /** What every service function needs: the database, the time and the cursor signer. */
 export interface ServiceContext {
@@ -18,4 +19,6 @@ export interface ServiceContext {
   capabilities: DialectCapabilities;
   /** AUDENCI_WEBHOOK_RETRY_DELAYS (seconds): webhook fan-out gives each delivery job one attempt more. */
   webhookRetryDelays: readonly number[];
+  /** Invitations and password resets; `configured: false` without AUDENCI_SMTP_URL (links go to an admin). */
+  mailer: Mailer;
 }
