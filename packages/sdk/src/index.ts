@@ -25,6 +25,7 @@ export {
   type ClientOptions,
   type HttpMethod,
   type RequestOptions,
+  type SessionOptions,
 } from './core/http.js';
 export { Page, PagePromise } from './core/pagination.js';
 export {

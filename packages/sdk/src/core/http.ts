@@ -29,6 +29,17 @@ export interface ClientOptions {
    * `Retry-After` asks for more is thrown as a `RateLimitError` at once.
    */
   maxRetryDelay?: number;
+  /**
+   * Browser session mode (the web app): no API key, the session cookie goes with every request
+   * (`credentials: 'include'`) and state-changing requests carry `X-CSRF-Token`. `csrfToken` is the token
+   * `POST /auth/sign-in` answered, or a function reading the current one (it changes at each sign-in).
+   */
+  session?: SessionOptions;
+}
+
+/** The session mode's settings (see `ClientOptions.session`). */
+export interface SessionOptions {
+  csrfToken?: string | (() => string | undefined);
 }
 
 /** Options of one request; they override the client's. */
@@ -69,6 +80,8 @@ export interface RequestSpec {
 }
 
 const DEFAULT_BASE_URL = 'http://localhost:3000';
+/** Methods that change nothing: a session sends its CSRF token with every other method. */
+const SAFE_METHODS: ReadonlySet<HttpMethod> = new Set(['GET']);
 const API_PREFIX = '/api/v1';
 export const SDK_VERSION = '0.1.0';
 
@@ -124,9 +137,12 @@ export class HttpClient {
   private readonly fetchImpl: typeof fetch;
   private readonly defaultHeaders: Record<string, string>;
   private readonly timing: RetryTiming;
+  private readonly session: SessionOptions | undefined;
 
   constructor(options: ClientOptions = {}) {
-    this.apiKey = options.apiKey ?? readEnv('AUDENCI_API_KEY');
+    this.session = options.session;
+    // A session authenticates by its cookie: an environment key must not slip in beside it.
+    this.apiKey = options.apiKey ?? (this.session ? undefined : readEnv('AUDENCI_API_KEY'));
     this.baseUrl = options.baseUrl ?? readEnv('AUDENCI_BASE_URL') ?? DEFAULT_BASE_URL;
     this.root = apiRoot(this.baseUrl);
     this.timeout = options.timeout ?? 30_000;
@@ -135,7 +151,9 @@ export class HttpClient {
     if (typeof fetchImpl !== 'function') {
       throw new AudenciError('No fetch implementation: pass `fetch` in the client options');
     }
-    this.fetchImpl = fetchImpl;
+    // Called as a plain function: browsers throw "Illegal invocation" when `fetch` runs with another
+    // object (this client) as its `this`.
+    this.fetchImpl = (input, init) => fetchImpl(input, init);
     this.defaultHeaders = options.defaultHeaders ?? {};
     this.timing = { baseDelay: options.retryBaseDelay ?? 1000, maxDelay: options.maxRetryDelay ?? 60_000 };
   }
@@ -196,8 +214,15 @@ export class HttpClient {
     if (spec.idempotent || spec.method === 'POST') {
       headers['idempotency-key'] = options.idempotencyKey ?? randomKey();
     }
+    const csrfToken = this.csrfToken();
+    if (csrfToken && !SAFE_METHODS.has(spec.method)) headers['x-csrf-token'] = csrfToken;
     for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
     return headers;
+  }
+
+  private csrfToken(): string | undefined {
+    const token = this.session?.csrfToken;
+    return typeof token === 'function' ? token() : token;
   }
 
   /** One attempt, abandoned after `timeout` ms (APITimeoutError) or when the caller's signal aborts. */
@@ -224,6 +249,7 @@ export class HttpClient {
         headers,
         body,
         signal: controller.signal,
+        ...(this.session ? { credentials: 'include' as const } : {}),
       });
       if (spec.stream && response.ok) return response;
       // The body is read under the same timeout: a server that stalls mid-answer times out too.
