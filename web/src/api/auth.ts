@@ -1,0 +1,114 @@
+import { APIError } from '@audenci/sdk-js';
+
+/**
+ * Sign-in and the session: the only calls the app makes outside the SDK (the `/auth/*` endpoints set and
+ * clear the session cookie; everything else goes through `/api/v1` with the SDK in session mode).
+ */
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export interface Membership {
+  id: string;
+  name: string;
+  role: 'owner' | 'admin' | 'editor' | 'viewer';
+}
+
+/** Who is signed in (`GET /api/v1/me`), and where the session acts. */
+export interface Me {
+  user: SessionUser;
+  organizations: Membership[];
+  /** The organization the session acts in (null: the person belongs to none). */
+  organizationId: string | null;
+  environment: 'live' | 'test';
+  role: Membership['role'] | null;
+}
+
+/** What `POST /auth/sign-in`, `POST /auth/setup` and `GET /auth/session` answer. */
+export interface Session extends Me {
+  csrfToken: string;
+}
+
+/** The organization the session acts in, from the person's memberships. */
+export function currentOrganization(me: Me): Membership | undefined {
+  return me.organizations.find((o) => o.id === me.organizationId);
+}
+
+let csrfToken: string | undefined;
+
+/** The current session's CSRF token, read by the SDK before each state-changing request. */
+export function currentCsrfToken(): string | undefined {
+  return csrfToken;
+}
+
+function remember(session: Session | null): Session | null {
+  csrfToken = session?.csrfToken;
+  return session;
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** One `/auth/*` request; a non-2xx answer throws the SDK's `APIError` (envelope code, details, headers). */
+async function authRequest(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const parsed = await readJson(response);
+  if (!response.ok) throw APIError.from(response.status, parsed, response.headers);
+  return parsed;
+}
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export async function signIn(credentials: Credentials): Promise<Session> {
+  return remember((await authRequest('POST', '/auth/sign-in', credentials)) as Session) as Session;
+}
+
+export interface SetupInput extends Credentials {
+  token: string;
+  name: string;
+}
+
+/** Creates the first person (owner) from the one-time setup link, and signs them in. */
+export async function completeSetup(input: SetupInput): Promise<Session> {
+  return remember((await authRequest('POST', '/auth/setup', input)) as Session) as Session;
+}
+
+/** The signed-in session, or null when there is none (401). */
+export async function fetchSession(): Promise<Session | null> {
+  try {
+    return remember((await authRequest('GET', '/auth/session')) as Session);
+  } catch (error) {
+    // 401: nobody is signed in. 404: a server without people (sessions) has nobody signed in either.
+    if (error instanceof APIError && (error.status === 401 || error.status === 404)) return remember(null);
+    throw error;
+  }
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await authRequest('POST', '/auth/sign-out');
+  } finally {
+    remember(null);
+  }
+}

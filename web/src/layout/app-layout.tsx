@@ -1,0 +1,108 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, Outlet, useNavigate } from '@tanstack/react-router';
+import { currentOrganization, signOut } from '../api/auth';
+import { sessionQuery } from '../api/session-query';
+import { NAV } from './nav';
+import { setTestMode, useTestMode } from './test-mode';
+
+function TestModeSwitch() {
+  const on = useTestMode();
+  return (
+    <button
+      type="button"
+      role="switch"
+      aria-checked={on}
+      className={`mode-switch${on ? ' mode-switch--on' : ''}`}
+      onClick={() => setTestMode(!on)}
+    >
+      <span className="mode-switch__track" aria-hidden="true">
+        <span className="mode-switch__thumb" />
+      </span>
+      Test mode
+    </button>
+  );
+}
+
+/** The signed-in frame: top bar (product, organization, test mode, account) and the side navigation. */
+export function AppLayout() {
+  const testMode = useTestMode();
+  const session = useQuery(sessionQuery);
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const leave = useMutation({
+    mutationFn: signOut,
+    onSettled: async () => {
+      queryClient.clear();
+      await navigate({ to: '/sign-in' });
+    },
+  });
+  const organization = session.data ? currentOrganization(session.data)?.name : undefined;
+
+  return (
+    <div className={`shell${testMode ? ' shell--test' : ''}`}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      {testMode ? (
+        <div className="test-banner" role="status">
+          Test mode: you are viewing test data
+        </div>
+      ) : null}
+      <header className="topbar">
+        <Link to="/" className="topbar__product">
+          <span className="logo" aria-hidden="true">
+            A
+          </span>
+          Audenci
+        </Link>
+        <div className="topbar__org" aria-label="Organization">
+          <span className="topbar__org-label">Organization</span>
+          <span className="topbar__org-name">{organization ?? 'Your organization'}</span>
+        </div>
+        <div className="topbar__actions">
+          <TestModeSwitch />
+          {session.data ? (
+            <span className="topbar__user">{session.data.user.name || session.data.user.email}</span>
+          ) : null}
+          <button
+            type="button"
+            className="button button--ghost"
+            onClick={() => leave.mutate()}
+            disabled={leave.isPending}
+          >
+            {leave.isPending ? 'Signing out…' : 'Sign out'}
+          </button>
+        </div>
+      </header>
+      <div className="shell__body">
+        <nav className="sidenav" aria-label="Main">
+          {NAV.map((section) => (
+            <div className="sidenav__section" key={section.title}>
+              <p className="sidenav__title">{section.title}</p>
+              <ul>
+                {section.items.map((item) => (
+                  <li key={item.to}>
+                    <Link
+                      to={item.to}
+                      className="sidenav__link"
+                      activeProps={{
+                        className: 'sidenav__link sidenav__link--active',
+                        'aria-current': 'page',
+                      }}
+                      activeOptions={{ exact: true }}
+                    >
+                      {item.label}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))}
+        </nav>
+        <main className="shell__main" id="main" tabIndex={-1}>
+          <Outlet />
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useSearch } from '@tanstack/react-router';
+import { completeSetup } from '../api/auth';
+import { toProblem } from '../api/problem';
+import { sessionQuery } from '../api/session-query';
+import { Field } from '../components/field';
+import { placeProblem } from '../components/form-problem';
+import { ErrorState } from '../components/states';
+import { AuthCard } from '../layout/auth-card';
+
+const FIELDS = ['name', 'email', 'password'] as const;
+
+/** The first start's one-time link (`/setup?token=…`): creates the owner of the organization. */
+export function SetupPage() {
+  const token = useSearch({ strict: false }).token ?? '';
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const mutation = useMutation({
+    mutationFn: completeSetup,
+    onSuccess: async (session) => {
+      queryClient.setQueryData(sessionQuery.queryKey, session);
+      await navigate({ to: '/' });
+    },
+  });
+  const { field, form } = placeProblem(mutation.error ? toProblem(mutation.error) : undefined, FIELDS);
+
+  if (!token) {
+    return (
+      <AuthCard title="Set up Audenci">
+        <ErrorState
+          problem={{
+            message:
+              'This page needs the setup link the server printed at its first start (it ends with ?token=…).',
+          }}
+        />
+      </AuthCard>
+    );
+  }
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    mutation.mutate({ token, name: name.trim(), email: email.trim(), password });
+  };
+
+  return (
+    <AuthCard title="Set up Audenci" intro="Create the owner account of your organization.">
+      <form className="form" onSubmit={submit} noValidate>
+        {form ? (
+          <div className="alert alert--error" role="alert">
+            {form}
+          </div>
+        ) : null}
+        <Field
+          label="Your name"
+          name="name"
+          autoComplete="name"
+          required
+          autoFocus
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={field.name}
+        />
+        <Field
+          label="Email"
+          type="email"
+          name="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          error={field.email}
+        />
+        <Field
+          label="Password"
+          type="password"
+          name="password"
+          autoComplete="new-password"
+          required
+          hint="A long passphrase you use nowhere else."
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={field.password}
+        />
+        <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
+          {mutation.isPending ? 'Creating your account…' : 'Create owner account'}
+        </button>
+      </form>
+    </AuthCard>
+  );
+}
