@@ -20,6 +20,7 @@ import {
   serverOptions,
 } from './http/protocol.js';
 import { registerOpenApi } from './http/openapi.js';
+import { loadWebApp } from './http/web-app.js';
 import { operationsRoutes, type DependencyCheck } from './http/operations.routes.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { RouteDeps } from './modules/route-deps.js';
@@ -117,6 +118,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   loggerInstance?: FastifyServerOptions['loggerInstance'];
   loadShedding?: LoadSheddingOptions;
+  /** The built web app served at `/` (default `web/dist`); a missing one serves a notice to build it. */
+  webDist?: string;
 }
 
 /** Component schemas referenced by `$ref` from routes; each appears once in the OpenAPI document. */
@@ -230,7 +233,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerProtocolAnswers(app);
   // An answer before the body arrived, or during shutdown, closes its connection (one rule, every route).
   registerConnectionHandling(app);
-  registerErrorHandling(app);
+  const webApp = loadWebApp(options.webDist);
+  registerErrorHandling(app, { fallback: webApp.fallback });
   registerRequestMetrics(app, deps.metrics);
   await registerLoadShedding(app, config.load, options.loadShedding);
   registerVersioning(app, ctx.clock, `${config.publicUrl}/changelog`);
@@ -285,6 +289,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     checks: deps.readinessChecks ?? {},
     changelog: CHANGELOG,
   });
+
+  await webApp.routes(app);
 
   const ai = deps.ai ?? createAiProvider(config);
   const routeDeps: RouteDeps = { ctx, publicUrl: config.publicUrl, config };

@@ -130,7 +130,12 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export interface ErrorHandlingOptions {
+  /** Answers a request no route took before it becomes a 404 (the web app's pages); undefined: not its. */
+  fallback?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined;
+}
+
+export function registerErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions = {}): void {
   // A second router knowing every route, so a known path with the wrong method answers 405 with `Allow`.
   const router = FindMyWay();
   app.addHook('onRoute', (route) => {
@@ -154,6 +159,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    const answered = options.fallback?.(request, reply);
+    if (answered) return answered;
     const path = request.url.split('?')[0] ?? '/';
     const allowed = METHODS.filter((m) => router.find(m, path) !== null);
     const list = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
