@@ -37,6 +37,14 @@ if (!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL) {
       'CI sets TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test TEST_REDIS_URL=redis://127.0.0.1:6379.',
   );
 }
+// The browser tests (test/browser) need Debian's Chromium; CI installs it, so there they never skip.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (files.some((f) => f.startsWith(path.join('test', 'browser'))) && !existsSync(chromium)) {
+  console.log(
+    `NOTICE: ${chromium} is not installed: the browser tests (test/browser) are skipped. ` +
+      'Install it with `apt-get install -y chromium` (CI does).',
+  );
+}
 if (files.length === 0) {
   console.error('No test files matched.');
   process.exit(1);

@@ -84,6 +84,11 @@ node -e '
   }' "$BODY" || fail "GET /api/v1/brands did not answer { data: [...], pagination: {...} }"
 echo "smoke: GET /api/v1/brands -> 200 with data and pagination"
 
+# The web app (built by `npm install`'s prepare step) at /, as the quick start says.
+curl -sf -o "$BODY" "$BASE/" || fail "GET / failed"
+grep -q '<div id="root">' "$BODY" || fail "GET / did not answer the web app: $(head -c 300 "$BODY")"
+echo "smoke: GET / -> the web app"
+
 # SIGTERM to npm only: npm must pass it on to the server, which shuts down cleanly.
 kill -TERM "$SERVER_PID"
 deadline=$((SECONDS + STOP_TIMEOUT))
