@@ -59,7 +59,10 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-/** One `/auth/*` request; a non-2xx answer throws the SDK's `APIError` (envelope code, details, headers). */
+/**
+ * One `/auth/*` request: its answer's `data`. A non-2xx answer throws the SDK's `APIError` (envelope
+ * code, details, headers).
+ */
 async function authRequest(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -72,7 +75,7 @@ async function authRequest(method: 'GET' | 'POST', path: string, body?: unknown)
   });
   const parsed = await readJson(response);
   if (!response.ok) throw APIError.from(response.status, parsed, response.headers);
-  return parsed;
+  return (parsed as { data?: unknown } | undefined)?.data;
 }
 
 export interface Credentials {
@@ -103,6 +106,14 @@ export async function fetchSession(): Promise<Session | null> {
     if (error instanceof APIError && (error.status === 401 || error.status === 404)) return remember(null);
     throw error;
   }
+}
+
+/** Moves the session to another organization or environment (test mode); answers the new session. */
+export async function switchSession(to: {
+  organizationId?: string;
+  environment?: Me['environment'];
+}): Promise<Session> {
+  return remember((await authRequest('POST', '/auth/switch', to)) as Session) as Session;
 }
 
 export async function signOut(): Promise<void> {

@@ -1,32 +1,52 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate } from '@tanstack/react-router';
-import { currentOrganization, signOut } from '../api/auth';
+import { currentOrganization, signOut, switchSession, type Session } from '../api/auth';
+import { toProblem } from '../api/problem';
 import { sessionQuery } from '../api/session-query';
 import { NAV } from './nav';
-import { setTestMode, useTestMode } from './test-mode';
 
-function TestModeSwitch() {
-  const on = useTestMode();
+/**
+ * Test mode, like Stripe's: the session acts in the test environment (test keys, sandbox accounts, test
+ * data) until switched back. Every query is refetched, since every page shows the chosen environment.
+ */
+function TestModeSwitch({ session }: { session: Session }) {
+  const queryClient = useQueryClient();
+  const on = session.environment === 'test';
+  const toggle = useMutation({
+    mutationFn: () => switchSession({ environment: on ? 'live' : 'test' }),
+    onSuccess: async (next) => {
+      queryClient.setQueryData(sessionQuery.queryKey, next);
+      await queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
+    },
+  });
   return (
-    <button
-      type="button"
-      role="switch"
-      aria-checked={on}
-      className={`mode-switch${on ? ' mode-switch--on' : ''}`}
-      onClick={() => setTestMode(!on)}
-    >
-      <span className="mode-switch__track" aria-hidden="true">
-        <span className="mode-switch__thumb" />
-      </span>
-      Test mode
-    </button>
+    <>
+      <button
+        type="button"
+        role="switch"
+        aria-checked={on}
+        className={`mode-switch${on ? ' mode-switch--on' : ''}`}
+        onClick={() => toggle.mutate()}
+        disabled={toggle.isPending}
+      >
+        <span className="mode-switch__track" aria-hidden="true">
+          <span className="mode-switch__thumb" />
+        </span>
+        Test mode
+      </button>
+      {toggle.isError ? (
+        <span className="topbar__error" role="alert">
+          {toProblem(toggle.error).message}
+        </span>
+      ) : null}
+    </>
   );
 }
 
 /** The signed-in frame: top bar (product, organization, test mode, account) and the side navigation. */
 export function AppLayout() {
-  const testMode = useTestMode();
   const session = useQuery(sessionQuery);
+  const testMode = session.data?.environment === 'test';
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const leave = useMutation({
@@ -60,7 +80,7 @@ export function AppLayout() {
           <span className="topbar__org-name">{organization ?? 'Your organization'}</span>
         </div>
         <div className="topbar__actions">
-          <TestModeSwitch />
+          {session.data ? <TestModeSwitch session={session.data} /> : null}
           {session.data ? (
             <span className="topbar__user">{session.data.user.name || session.data.user.email}</span>
           ) : null}
