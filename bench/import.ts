@@ -70,7 +70,7 @@ export async function measureImport(options: ImportBenchOptions): Promise<Import
     };
     const submitted = await submitJob(
       jobs,
-      { ...tenant, keyId: 'bench', scope: 'read_write', rateLimit: 1_000_000 },
+      { ...tenant, kind: 'key', keyId: 'bench', scope: 'read_write', rateLimit: 1_000_000 },
       { type: 'posts.import', payload: { brandId: brand.id, posts } },
     );
 

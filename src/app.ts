@@ -82,6 +82,8 @@ import { MediaSchema, mediaRoutes, type MediaContext } from './modules/media/ind
 import { CaptionDraftSchema, generationRoutes } from './modules/generation/index.js';
 import { AppError } from './shared/errors.js';
 import { CHANGELOG, VERSION } from './shared/version.js';
+import { SignInThrottle } from './http/sign-in-throttle.js';
+import { authRoutes, meRoutes, MeSchema, SessionSchema, SessionStore } from './modules/people/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -90,6 +92,8 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   /** Failed authentications per client address (AUDENCI_AUTH_FAILURE_LIMIT); absent: not throttled. */
   authFailures?: AuthFailureThrottle;
+  /** Failed sign-ins per account (AUDENCI_SIGN_IN_FAILURE_LIMIT); absent: not throttled. */
+  signInFailures?: AuthFailureThrottle;
   authenticator: KeyAuthenticator;
   keyUsage: KeyUsage;
   metrics: Registry;
@@ -158,6 +162,8 @@ const COMPONENT_SCHEMAS = [
   AnalyticsRowSchema,
   AnalyticsTotalsSchema,
   AnalyticsReportSchema,
+  MeSchema,
+  SessionSchema,
 ];
 
 /** Never logged: credentials in headers, and any secret-looking field a serializer might meet. */
@@ -238,7 +244,17 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerRequestMetrics(app, deps.metrics);
   await registerLoadShedding(app, config.load, options.loadShedding);
   registerVersioning(app, ctx.clock, `${config.publicUrl}/changelog`);
-  registerAuth(app, { ...deps, clock: ctx.clock, publicRateLimit: config.publicRateLimit });
+  const sessions = new SessionStore(ctx.db, ctx.clock, {
+    lifetimeMs: config.sessions.lifetimeSeconds * 1000,
+    idleMs: config.sessions.idleSeconds * 1000,
+  });
+  registerAuth(app, {
+    ...deps,
+    clock: ctx.clock,
+    publicRateLimit: config.publicRateLimit,
+    sessions,
+    publicOrigin: new URL(config.publicUrl).origin,
+  });
   // Before idempotency: a request refused by its input checks claims no key.
   registerInputChecks(app);
   registerIdempotency(app, {
@@ -258,7 +274,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       throw new Error(`Route ${String(route.method)} ${route.url} declares no scope`);
     }
     if (scope === undefined) return;
-    const security = scope === 'public' ? [] : [{ bearerAuth: [] }];
+    // Either an API key or a browser's session cookie (with X-CSRF-Token when it changes something).
+    const security: Record<string, string[]>[] =
+      scope === 'public' ? [] : [{ bearerAuth: [] }, { sessionCookie: [] }];
     const note = scope === 'public' ? '' : `Requires scope \`${scope}\`.`;
     const description = [route.schema?.description, note].filter(Boolean).join('\n\n');
     route.schema = {
@@ -266,6 +284,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       security,
       ...(description ? { description } : {}),
       'x-required-scope': scope,
+      // Operations about the signed-in person: a key is answered 403 (session_required).
+      ...(route.config?.sessionOnly ? { 'x-session-only': true } : {}),
       ...(scope !== 'public' && [route.method].flat().some((m) => honoursIdempotencyKey(m, route.config))
         ? { [IDEMPOTENT_EXTENSION]: true }
         : {}),
@@ -292,11 +312,19 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   await webApp.routes(app);
 
+  const people = { db: ctx.db, clock: ctx.clock, sessions };
+  await app.register(authRoutes, {
+    people,
+    throttle: new SignInThrottle(deps.authFailures, deps.signInFailures, ctx.clock),
+    publicUrl: config.publicUrl,
+  });
+
   const ai = deps.ai ?? createAiProvider(config);
   const routeDeps: RouteDeps = { ctx, publicUrl: config.publicUrl, config };
   const api = async (scope: FastifyInstance) => {
     await scope.register(organizationsRoutes, routeDeps);
     await scope.register(brandsRoutes, routeDeps);
+    await scope.register(meRoutes, { people });
     await scope.register(keysRoutes, {
       ...routeDeps,
       authenticator: deps.authenticator,

@@ -136,6 +136,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     config.authFailureLimit,
     config.authFailureWindowSeconds * 1000,
   );
+  // Failed sign-ins per account (the email tried), in the same store as the per-address count.
+  const signInFailures = new AuthFailureThrottle(
+    config.redisUrl ? store : new MemoryRateLimitStore(),
+    config.signInFailureLimit,
+    config.authFailureWindowSeconds * 1000,
+  );
   const keyUsage = new KeyUsage(db.db, config.keyUsageFlushMs, (e) => onError(e, 'key usage flush'));
   keyUsage.start();
   const authenticator = new KeyAuthenticator(db.db, clock, config.authCacheTtlMs);
@@ -166,6 +172,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     media,
     rateLimiter,
     authFailures,
+    signInFailures,
     authenticator,
     keyUsage,
     metrics,

@@ -41,6 +41,10 @@ export interface Config {
   authFailureLimit: number;
   /** Length of that window (AUDENCI_AUTH_FAILURE_WINDOW_SECONDS). */
   authFailureWindowSeconds: number;
+  /** Failed sign-ins per account (email) and window before it gets 429 (AUDENCI_SIGN_IN_FAILURE_LIMIT; 0: off). */
+  signInFailureLimit: number;
+  /** Browser sessions: absolute lifetime and idle timeout, in seconds. */
+  sessions: { lifetimeSeconds: number; idleSeconds: number };
   /** Fault injection (system tests only): the failpoints that SIGKILL the process (AUDENCI_FAILPOINTS). */
   failpoints: FailpointName[];
   /**
@@ -530,6 +534,11 @@ export function loadConfig(env: Env = process.env): Config {
     authCacheTtlMs: integer(env, 'AUDENCI_AUTH_CACHE_TTL_MS', 5_000, 0, 300_000),
     authFailureLimit: integer(env, 'AUDENCI_AUTH_FAILURE_LIMIT', 100, 0, 1_000_000),
     authFailureWindowSeconds: integer(env, 'AUDENCI_AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
+    signInFailureLimit: integer(env, 'AUDENCI_SIGN_IN_FAILURE_LIMIT', 10, 0, 1_000_000),
+    sessions: {
+      lifetimeSeconds: integer(env, 'AUDENCI_SESSION_LIFETIME_HOURS', 336, 1, 8760) * 3600,
+      idleSeconds: integer(env, 'AUDENCI_SESSION_IDLE_MINUTES', 720, 1, 525_600) * 60,
+    },
     publicRateLimit: integer(env, 'AUDENCI_PUBLIC_RATE_LIMIT', 1000, 0, 10_000_000),
     failpoints: listOf(env, 'AUDENCI_FAILPOINTS', FAILPOINTS),
     keyUsageFlushMs: integer(env, 'AUDENCI_KEY_USAGE_FLUSH_MS', 10_000, 100, 3_600_000),
@@ -618,6 +627,9 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_AUTH_CACHE_TTL_MS',
   'AUDENCI_AUTH_FAILURE_LIMIT',
   'AUDENCI_AUTH_FAILURE_WINDOW_SECONDS',
+  'AUDENCI_SIGN_IN_FAILURE_LIMIT',
+  'AUDENCI_SESSION_LIFETIME_HOURS',
+  'AUDENCI_SESSION_IDLE_MINUTES',
   'AUDENCI_PUBLIC_RATE_LIMIT',
   'AUDENCI_FAILPOINTS',
   'AUDENCI_KEY_USAGE_FLUSH_MS',

@@ -27,7 +27,14 @@ const ADMIN_EVEN_TO_READ = ['api-keys', 'webhooks', 'webhook-endpoints'];
 const EXCEPTIONS: Record<string, Scope> = {
   // The job type decides (`read` for exports, `read_write` for changes); the service answers 403 below it.
   'POST /api/v1/jobs': 'read',
+  // A person's own profile, password and sessions: every role may change its own.
+  'PATCH /api/v1/me': 'read',
+  'POST /api/v1/me/password': 'read',
+  'DELETE /api/v1/me/sessions/{id}': 'read',
+  'POST /api/v1/me/sessions/revoke-others': 'read',
 };
+/** Operations about the signed-in person: a key with the scope is answered 403 `session_required`. */
+const SESSION_ONLY = /^\/api\/v1\/me(\/|$)/;
 /**
  * Operations under /api that take no key, by design: the OAuth callback the platform redirects the
  * user's browser to (its single-use `state` identifies the attempt). Served under both prefixes, GET only.
@@ -132,7 +139,11 @@ function documentedOperations(app: FastifyInstance): Operation[] {
           declared === 'read' || declared === 'read_write' || declared === 'admin',
           `${method.toUpperCase()} ${template} must require a key scope, declares ${String(declared)}`,
         );
-        assert.deepEqual(operation.security, [{ bearerAuth: [] }], `${template} security requirement`);
+        assert.deepEqual(
+          operation.security,
+          [{ bearerAuth: [] }, { sessionCookie: [] }],
+          `${template} security requirement`,
+        );
         out.push({ method: method.toUpperCase(), template, declared: declared as Scope });
       } else {
         assert.equal(declared, 'public', `${method.toUpperCase()} ${template} outside /api must be public`);
@@ -214,6 +225,14 @@ function assertAllowed(res: Answer, what: string): void {
   assert.ok(res.status < 500, `${what}: no server error, got ${res.status} ${res.raw}`);
   assert.match(String(res.headers['x-ratelimit-limit']), /^\d+$/, `${what}: counted as authenticated`);
   if (res.body?.error) assert.notEqual(res.body.error.code, 'FORBIDDEN', what);
+}
+
+/** Past authentication and scope, a person's operation refuses a key: there is no person to act on. */
+function assertSessionOnly(res: Answer, what: string): void {
+  assert.equal(res.status, 403, `${what}: status, got ${res.raw}`);
+  assert.match(String(res.headers['x-ratelimit-limit']), /^\d+$/, `${what}: counted as authenticated`);
+  if (res.raw === '') return; // HEAD: headers only
+  assert.deepEqual(res.body.error.details, { reason: 'session_required' }, what);
 }
 
 function assertForbidden(res: Answer, required: Scope, granted: Scope, what: string): void {
@@ -303,7 +322,9 @@ for (const dialect of dialects) {
           for (const environment of ['live', 'test'] as const) {
             const res = await send(t.app, c, `Bearer ${tenant[environment][scope]}`);
             const label = `${what} with a ${environment} ${scope} key`;
-            if (SCOPE_RANK[scope] >= SCOPE_RANK[c.declared]) assertAllowed(res, label);
+            if (SCOPE_RANK[scope] >= SCOPE_RANK[c.declared] && SESSION_ONLY.test(c.template)) {
+              assertSessionOnly(res, label);
+            } else if (SCOPE_RANK[scope] >= SCOPE_RANK[c.declared]) assertAllowed(res, label);
             else assertForbidden(res, c.declared, scope, label);
           }
         }

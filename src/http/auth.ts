@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 import { toRetryAfterSeconds } from '../shared/retry.js';
-import type { Principal, Scope } from '../db/tables/keys.js';
+import type { Principal, Scope, SessionPrincipal } from '../db/tables/keys.js';
+import { parseCookies, SESSION_COOKIE } from './cookies.js';
+import { checkCsrf } from './csrf.js';
 import type { AuthFailureThrottle, Refusal } from './auth-throttle.js';
 import type { RateLimiter, RateLimitResult } from './rate-limit.js';
 
@@ -20,6 +22,8 @@ declare module 'fastify' {
      * orchestrator never takes a healthy process out because it asked too often.
      */
     probe?: boolean;
+    /** About the signed-in person (`/me`): an API key, whatever its scope, is answered 403. */
+    sessionOnly?: boolean;
   }
   interface FastifyRequest {
     /** Set on every authenticated route before its handler runs. */
@@ -59,6 +63,27 @@ export interface Authenticator {
   identify(key: string): Promise<Authentication>;
 }
 
+/** A session cookie's principal, and the hash of the session's CSRF token. */
+export interface SessionIdentity {
+  principal: SessionPrincipal;
+  csrfTokenHash: string;
+}
+
+/** What authentication asks of whoever keeps the sessions (the people module; app.ts passes it in). */
+export interface SessionAuthenticator {
+  /**
+   * The person a session cookie's token signs in, acting in the session's organization and environment;
+   * undefined when the session is unknown, revoked, expired, idle too long or without an organization.
+   */
+  identifySession(token: string): Promise<SessionIdentity | undefined>;
+}
+
+/** The session cookie's token of a request, if it carries one. */
+export function sessionToken(request: FastifyRequest): string | undefined {
+  const token = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
+  return token === '' ? undefined : token;
+}
+
 /** Records when a key was last used (batched by the implementation: never a write per request). */
 export interface KeyUseRecorder {
   touch(keyId: string, at: number): void;
@@ -67,6 +92,13 @@ export interface KeyUseRecorder {
 export interface AuthDeps {
   authenticator: Authenticator;
   keyUsage: KeyUseRecorder;
+  /**
+   * Sessions, accepted instead of a Bearer key (the key wins when both are sent); absent: keys only.
+   * State-changing requests of a session must come from `publicOrigin` with its CSRF token.
+   */
+  sessions?: SessionAuthenticator;
+  /** The origin of AUDENCI_PUBLIC_URL (`https://audenci.example.com`). */
+  publicOrigin?: string;
   rateLimiter: RateLimiter;
   /** Failed authentications per client address (`request.ip`); absent: not throttled. */
   authFailures?: AuthFailureThrottle;
@@ -103,13 +135,16 @@ function failureBudgetHeaders(limit: number, count: number, resetAt: number): Re
   };
 }
 
-/** `refusal.limit` is the throttle's limit, or this process's share of it while Redis is unreachable. */
-function tooManyFailures(refusal: Refusal, now: number): AppError {
+/**
+ * `refusal.limit` is the throttle's limit, or this process's share of it while Redis is unreachable.
+ * `who`: what was refused (the address, or the account of a sign-in).
+ */
+export function tooManyFailures(refusal: Refusal, now: number, who = 'from this address'): AppError {
   const { until, limit } = refusal;
   const retryAfter = toRetryAfterSeconds(until - now);
   return new AppError(
     'RATE_LIMITED',
-    `Too many failed authentication attempts from this address; retry after ${retryAfter} s`,
+    `Too many failed authentication attempts ${who}; retry after ${retryAfter} s`,
     {
       reason: 'authentication_failures',
       limit,
@@ -129,14 +164,29 @@ async function identify(header: string | undefined, authenticator: Authenticator
   return result.principal;
 }
 
+/** The session's principal, or the 401 that refuses the cookie; a state-changing request must pass CSRF. */
+async function identifySession(
+  request: FastifyRequest,
+  token: string,
+  sessions: SessionAuthenticator,
+  publicOrigin: string,
+): Promise<Principal> {
+  const identity = await sessions.identifySession(token);
+  if (!identity) throw unauthorized('Your session has ended or is not valid: sign in again', false);
+  checkCsrf(request, identity.csrfTokenHash, publicOrigin);
+  return identity.principal;
+}
+
 /**
  * Authentication, rate limiting and scope checks, in that order, for every route whose config declares
  * a scope. Runs in `onRequest`, before the body is read: an unauthenticated caller costs no parsing.
  * A request carrying an Authorization header that is refused counts as a failure of its address;
- * an address past the failure limit is answered 429 before anything else is looked at.
+ * an address past the failure limit is answered 429 before anything else is looked at. Without an
+ * Authorization header the session cookie, when sent, authenticates: it acts with its member's role
+ * and shares its organization's rate limit with the keys.
  */
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
-  app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest<Principal>('principal', null as unknown as Principal);
   // A serving process counts among the API processes a rate limit is shared by while Redis is down.
   app.addHook('onReady', async () => deps.rateLimiter.join());
   app.addHook('onClose', async () => deps.rateLimiter.leave());
@@ -168,9 +218,14 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     if (refusal !== undefined) throw tooManyFailures(refusal, now);
 
     const header = request.headers.authorization;
+    const sessions = header === undefined ? deps.sessions : undefined;
+    const cookie = sessions ? sessionToken(request) : undefined;
     let principal: Principal;
     try {
-      principal = await identify(header, deps.authenticator);
+      principal =
+        sessions && cookie !== undefined
+          ? await identifySession(request, cookie, sessions, deps.publicOrigin ?? '')
+          : await identify(header, deps.authenticator);
     } catch (error) {
       // A missing header is not counted: it costs nothing and guesses nothing.
       if (throttle && header !== undefined && error instanceof AppError && error.status === 401) {
@@ -187,7 +242,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     }
     request.principal = principal;
 
-    deps.keyUsage.touch(principal.keyId, now);
+    if (principal.kind === 'key') deps.keyUsage.touch(principal.keyId, now);
     const limit = await deps.rateLimiter.check(
       `${principal.organizationId}:${principal.environment}`,
       principal.rateLimit,
@@ -196,12 +251,21 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     rateLimitHeaders(reply, limit);
     if (!limit.allowed) throw rateLimited(limit, now);
     if (!scopeAllows(principal.scope, required)) {
+      const who =
+        principal.kind === 'key'
+          ? `This API key's scope '${principal.scope}'`
+          : `Your role '${principal.role}' (scope '${principal.scope}')`;
+      throw new AppError('FORBIDDEN', `${who} cannot do this; it needs '${required}'`, {
+        requiredScope: required,
+        grantedScope: principal.scope,
+      });
+    }
+    if (request.routeOptions.config.sessionOnly && principal.kind !== 'session') {
       throw new AppError(
         'FORBIDDEN',
-        `This API key's scope '${principal.scope}' cannot do this; it needs '${required}'`,
+        'This is about a signed-in person: call it with a session, not an API key',
         {
-          requiredScope: required,
-          grantedScope: principal.scope,
+          reason: 'session_required',
         },
       );
     }

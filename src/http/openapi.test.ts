@@ -116,13 +116,21 @@ for (const dialect of dialects) {
       await assert.rejects(SwaggerParser.validate(broken));
     });
 
-    it('declares the bearer security scheme that operations use', () => {
+    it('declares the bearer and session-cookie security schemes that operations use', () => {
       assert.deepEqual(
         {
           type: doc.components.securitySchemes.bearerAuth.type,
           scheme: doc.components.securitySchemes.bearerAuth.scheme,
         },
         { type: 'http', scheme: 'bearer' },
+      );
+      assert.deepEqual(
+        {
+          type: doc.components.securitySchemes.sessionCookie.type,
+          in: doc.components.securitySchemes.sessionCookie.in,
+          name: doc.components.securitySchemes.sessionCookie.name,
+        },
+        { type: 'apiKey', in: 'cookie', name: 'audenci_session' },
       );
       assert.equal(doc.security, undefined, 'security is stated per operation');
     });
@@ -155,7 +163,7 @@ for (const dialect of dialects) {
     it('every /api/v1 operation requires the bearer key and names its scope', () => {
       for (const { method, path, op } of api) {
         const what = `${method} ${path}`;
-        assert.deepEqual(op.security, [{ bearerAuth: [] }], `${what}: security`);
+        assert.deepEqual(op.security, [{ bearerAuth: [] }, { sessionCookie: [] }], `${what}: security`);
         assert.ok(['read', 'read_write', 'admin'].includes(op['x-required-scope']), `${what}: scope`);
         assert.match(op.description ?? '', new RegExp(`Requires scope \`${op['x-required-scope']}\``));
       }

@@ -11,6 +11,11 @@ const TAGS = [
   { name: 'Brands', description: 'Brands group social accounts, posts, campaigns and media.' },
   { name: 'API keys', description: 'Scoped keys for this API (admin scope).' },
   {
+    name: 'Me',
+    description:
+      'The person signed in with a session cookie: profile, password and sessions. An API key has no person (403).',
+  },
+  {
     name: 'Posts',
     description:
       'Posts move DRAFT → SCHEDULED → PUBLISHING → PUBLISHED | FAILED, or to CANCELLED. Deleting a published post removes it from Audenci only.',
@@ -142,6 +147,16 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
             scheme: 'bearer',
             bearerFormat: 'sk_prod_… / sk_test_…',
             description: 'An API key. Scopes: read (GET), read_write (content changes), admin (everything).',
+          },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'audenci_session',
+            description:
+              'A browser session (POST /auth/sign-in), acting in its current organization and environment with ' +
+              "the scope of the member's role: owner and admin → admin, editor → read_write, viewer → read. A " +
+              'request other than GET, HEAD or OPTIONS must also send the X-CSRF-Token header the sign-in answered, ' +
+              'and an Origin, if any, of this server; otherwise 403.',
           },
         },
         headers: HEADER_COMPONENTS,

@@ -269,7 +269,8 @@ for (const dialect of dialects) {
         platform: 'twitter',
       };
 
-      // GETs that answer JSON or text: not file downloads (media, a job's CSV), and not the OAuth callback (a browser redirect).
+      // GETs that answer JSON or text: not file downloads (media, a job's CSV), not the OAuth callback (a
+      // browser redirect), and not what needs a session.
       const byId = new Map(operations.map((o) => [o.op.operationId, o]));
       const readable = (id: string) => {
         const content: Record<string, any> = byId.get(id)!.op.responses['200']?.content ?? {};
@@ -281,7 +282,11 @@ for (const dialect of dialects) {
       for (const folder of selected.item) {
         folder.item = folder.item.filter(
           (item: any) =>
-            item.request.method === 'GET' && readable(item.id) && item.id !== 'socialAccountCallback',
+            item.request.method === 'GET' &&
+            readable(item.id) &&
+            item.id !== 'socialAccountCallback' &&
+            // A key is refused by the operations about the signed-in person (`/me`).
+            !byId.get(item.id)!.op['x-session-only'],
         );
       }
       selected.item = selected.item.filter((folder: any) => folder.item.length > 0);

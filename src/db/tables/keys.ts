@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { TenantRow } from './common-columns.js';
 import type { Tenant } from '../../shared/tenant.js';
+import type { Role } from './people.js';
 
 export const SCOPES = ['read', 'read_write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -21,13 +22,32 @@ export function canonicalScope(spelling: string): Scope | undefined {
     : undefined;
 }
 
-/** Who is calling: the tenant an API key belongs to, the key, and what it may do. */
-export interface Principal extends Tenant {
-  keyId: string;
+/** What every caller has: the tenant it acts in and what it may do there. */
+interface PrincipalBase extends Tenant {
   scope: Scope;
   /** Requests per hour for this organization and environment. */
   rateLimit: number;
 }
+
+/** A caller with an API key: the key's tenant and scope. */
+export interface KeyPrincipal extends PrincipalBase {
+  kind: 'key';
+  keyId: string;
+}
+
+/**
+ * A person signed in with a session cookie, acting in the session's current organization and
+ * environment with the scope of their role there.
+ */
+export interface SessionPrincipal extends PrincipalBase {
+  kind: 'session';
+  sessionId: string;
+  userId: string;
+  role: Role;
+}
+
+/** Who is calling. */
+export type Principal = KeyPrincipal | SessionPrincipal;
 
 export interface ApiKeysTable extends TenantRow {
   name: string | null;

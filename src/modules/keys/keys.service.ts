@@ -390,6 +390,7 @@ export class KeyAuthenticator {
     return {
       ok: true,
       principal: {
+        kind: 'key',
         keyId: row.id,
         organizationId: row.organization_id,
         environment: row.environment,

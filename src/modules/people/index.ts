@@ -1,0 +1,7 @@
+export { ROLES, type Role } from '../../db/tables/people.js';
+export { SessionStore, ROLE_SCOPES, type SessionSettings } from './people.sessions.js';
+export { createSetupLink, setupLinkFor, SETUP_LINK_DAYS, type SetupLink } from './people.invitations.js';
+export type { PeopleContext } from './people.service.js';
+export { MeSchema, SessionSchema } from './people.schemas.js';
+export { authRoutes, type AuthRouteDeps } from './people.routes.js';
+export { meRoutes } from './me.routes.js';

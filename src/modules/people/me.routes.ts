@@ -1,0 +1,125 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { DataEnvelope, IdParams } from '../../http/schemas.js';
+import {
+  ChangePasswordBody,
+  MeSchema,
+  PasswordChangedSchema,
+  RevokedSessionsSchema,
+  SessionSchema,
+  UpdateMeBody,
+} from './people.schemas.js';
+import * as service from './people.service.js';
+import type { PeopleContext } from './people.service.js';
+
+const TAGS = ['Me'];
+const SESSION_ONLY =
+  'Only with a session (the browser app): an API key has no person and is answered 403 ' +
+  '(`details.reason` `session_required`).';
+const Params = IdParams('Session', 'ses_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+const describe = (text: string) => `${text}\n\n${SESSION_ONLY}`;
+
+/** The signed-in person's own profile, password and sessions, under `/api/v1/me`. */
+export async function meRoutes(app: FastifyInstance, deps: { people: PeopleContext }): Promise<void> {
+  const { people } = deps;
+  const config = { scope: 'read', sessionOnly: true } as const;
+
+  app.get(
+    '/me',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'getMe',
+        summary: 'The signed-in person',
+        description: describe(
+          'The person, the organizations they belong to with their role, and where the session acts.',
+        ),
+        response: { 200: DataEnvelope(Type.Ref(MeSchema)) },
+      },
+    },
+    async (request) => ({ data: await service.getMe(people, request.principal) }),
+  );
+
+  app.patch<{ Body: Static<typeof UpdateMeBody> }>(
+    '/me',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'updateMe',
+        summary: "Change the signed-in person's name",
+        description: describe('Fields left out are unchanged.'),
+        body: UpdateMeBody,
+        response: { 200: DataEnvelope(Type.Ref(MeSchema)) },
+      },
+    },
+    async (request) => ({ data: await service.updateMe(people, request.principal, request.body) }),
+  );
+
+  app.post<{ Body: Static<typeof ChangePasswordBody> }>(
+    '/me/password',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'changePassword',
+        summary: 'Change the password',
+        description: describe(
+          'Needs the current password (a wrong one is 400 naming `currentPassword`). Every other session of the person ends.',
+        ),
+        body: ChangePasswordBody,
+        response: { 200: DataEnvelope(PasswordChangedSchema) },
+      },
+    },
+    async (request) => ({ data: await service.changePassword(people, request.principal, request.body) }),
+  );
+
+  app.get(
+    '/me/sessions',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'listMySessions',
+        summary: "The signed-in person's open sessions",
+        description: describe('Newest first, at most 100; `current` marks the session of this request.'),
+        response: { 200: DataEnvelope(Type.Array(Type.Ref(SessionSchema), { maxItems: 100 })) },
+      },
+    },
+    async (request) => ({ data: await service.listSessions(people, request.principal) }),
+  );
+
+  app.delete<{ Params: Static<typeof Params> }>(
+    '/me/sessions/:id',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'revokeMySession',
+        summary: 'End one of your sessions',
+        description: describe(
+          'Ending the current session signs this browser out. Another person’s session is 404.',
+        ),
+        params: Params,
+        response: { 200: DataEnvelope(Type.Ref(SessionSchema)) },
+      },
+    },
+    async (request) => ({ data: await service.revokeSession(people, request.principal, request.params.id) }),
+  );
+
+  app.post(
+    '/me/sessions/revoke-others',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'revokeMyOtherSessions',
+        summary: 'Sign out everywhere else',
+        description: describe('Ends every session of the person but the current one.'),
+        response: { 200: DataEnvelope(RevokedSessionsSchema) },
+      },
+    },
+    async (request) => ({ data: await service.revokeOtherSessions(people, request.principal) }),
+  );
+}

@@ -1,0 +1,220 @@
+import type { Kysely, Updateable } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { unscoped } from '../../db/tenant.js';
+import type { OrganizationRow } from '../../db/tables/organizations.js';
+import type {
+  InvitationRow,
+  MembershipRow,
+  NewSessionRow,
+  Role,
+  SessionRow,
+  UserRow,
+  UsersTable,
+} from '../../db/tables/people.js';
+
+/** Why session queries span tenants: a session belongs to a person, whose organizations it switches. */
+const SESSIONS = 'a session is found by its token or its person, across the organizations they belong to';
+
+export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export async function findUser(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertUser(db: Kysely<Database>, row: UserRow): Promise<void> {
+  await db.insertInto('users').values(row).execute();
+}
+
+export async function updateUser(
+  db: Kysely<Database>,
+  id: string,
+  changes: Updateable<UsersTable>,
+): Promise<void> {
+  await db.updateTable('users').set(changes).where('id', '=', id).execute();
+}
+
+/** A person's memberships with their organization's name, oldest first. */
+export type MembershipWithOrganization = Pick<MembershipRow, 'organization_id' | 'role'> &
+  Pick<OrganizationRow, 'name'>;
+
+export async function membershipsOf(
+  db: Kysely<Database>,
+  userId: string,
+): Promise<MembershipWithOrganization[]> {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+    .select(['memberships.organization_id', 'memberships.role', 'organizations.name'])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('memberships.created_at')
+    .orderBy('memberships.id')
+    .execute();
+}
+
+export async function insertMembership(db: Kysely<Database>, row: MembershipRow): Promise<void> {
+  await db.insertInto('memberships').values(row).execute();
+}
+
+/** A session with the role of its person in its organization, and that organization's plan. */
+export type SessionForAuth = SessionRow & {
+  role: Role | null;
+  plan: OrganizationRow['plan'] | null;
+  rate_limit_override: number | null;
+};
+
+export async function findSessionByHash(
+  db: Kysely<Database>,
+  tokenHash: string,
+): Promise<SessionForAuth | undefined> {
+  return unscoped(db, SESSIONS)
+    .selectFrom('sessions')
+    .leftJoin('memberships', (join) =>
+      join
+        .onRef('memberships.user_id', '=', 'sessions.user_id')
+        .onRef('memberships.organization_id', '=', 'sessions.organization_id'),
+    )
+    .leftJoin('organizations', 'organizations.id', 'sessions.organization_id')
+    .selectAll('sessions')
+    .select(['memberships.role', 'organizations.plan', 'organizations.rate_limit_override'])
+    .where('sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+export async function insertSession(db: Kysely<Database>, row: NewSessionRow): Promise<void> {
+  await unscoped(db, SESSIONS).insertInto('sessions').values(row).execute();
+}
+
+export async function updateSession(
+  db: Kysely<Database>,
+  id: string,
+  changes: Partial<Pick<SessionRow, 'last_seen_at' | 'organization_id' | 'environment'>>,
+): Promise<void> {
+  await unscoped(db, SESSIONS).updateTable('sessions').set(changes).where('id', '=', id).execute();
+}
+
+/** Revokes the person's sessions still open (all but `keep`, or the one `only`); answers how many. */
+export async function revokeSessions(
+  db: Kysely<Database>,
+  userId: string,
+  at: number,
+  which: { keep?: string; only?: string } = {},
+): Promise<number> {
+  let query = unscoped(db, SESSIONS)
+    .updateTable('sessions')
+    .set({ revoked_at: at })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null);
+  if (which.keep !== undefined) query = query.where('id', '!=', which.keep);
+  if (which.only !== undefined) query = query.where('id', '=', which.only);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function revokeSessionByHash(
+  db: Kysely<Database>,
+  tokenHash: string,
+  at: number,
+): Promise<void> {
+  await unscoped(db, SESSIONS)
+    .updateTable('sessions')
+    .set({ revoked_at: at })
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/** The person's sessions neither revoked nor past their absolute end, newest first (at most `limit`). */
+export async function openSessions(
+  db: Kysely<Database>,
+  userId: string,
+  now: number,
+  limit: number,
+): Promise<SessionRow[]> {
+  return unscoped(db, SESSIONS)
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export async function findSessionOfUser(
+  db: Kysely<Database>,
+  userId: string,
+  id: string,
+): Promise<SessionRow | undefined> {
+  return unscoped(db, SESSIONS)
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function insertInvitation(db: Kysely<Database>, row: InvitationRow): Promise<void> {
+  await db.insertInto('invitations').values(row).execute();
+}
+
+export async function findInvitationByHash(
+  db: Kysely<Database>,
+  tokenHash: string,
+): Promise<InvitationRow | undefined> {
+  return db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Marks an open invitation accepted; answers false when another request accepted or revoked it first. */
+export async function acceptInvitation(db: Kysely<Database>, id: string, at: number): Promise<boolean> {
+  const result = await db
+    .updateTable('invitations')
+    .set({ accepted_at: at })
+    .where('id', '=', id)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Revokes the organization's open setup links (invitations without email): only the newest works. */
+export async function revokeSetupLinks(
+  db: Kysely<Database>,
+  organizationId: string,
+  at: number,
+): Promise<void> {
+  await db
+    .updateTable('invitations')
+    .set({ revoked_at: at })
+    .where('organization_id', '=', organizationId)
+    .where('email', 'is', null)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/** The oldest organization without an owner, for `audenci setup-link` without `--org`. */
+export async function firstOrganizationWithoutOwner(db: Kysely<Database>): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('organizations')
+    .select('organizations.id')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('memberships')
+            .select('memberships.id')
+            .whereRef('memberships.organization_id', '=', 'organizations.id')
+            .where('memberships.role', '=', 'owner'),
+        ),
+      ),
+    )
+    .orderBy('organizations.created_at')
+    .orderBy('organizations.id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
