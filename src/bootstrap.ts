@@ -2,16 +2,24 @@ import type { Kysely } from 'kysely';
 import type { Database } from './db/database.js';
 import { createKey, type ApiKeyWithSecret } from './modules/keys/index.js';
 import { countOrganizations, createOrganization, type Organization } from './modules/organizations/index.js';
+import { createSetupLink, type SetupLink } from './modules/people/index.js';
 import type { Clock } from './shared/clock.js';
 
 export interface Bootstrap {
   organization: Organization;
   key: ApiKeyWithSecret;
+  /** The link that makes its holder the organization's first owner (a browser opens `/setup?token=…`). */
+  setup: SetupLink;
+}
+
+/** Where a setup link's token is opened: the web app's setup page. */
+export function setupUrl(publicUrl: string, link: SetupLink): string {
+  return `${publicUrl}/setup?token=${link.token}`;
 }
 
 /**
- * First start of an empty embedded database: one organization on the `scale` plan and one admin live
- * key, so `npm start` is all a new user needs. Returns `undefined` when any organization exists.
+ * First start of an empty embedded database: one organization on the `scale` plan, one admin live key
+ * and a setup link for its first owner (valid 7 days), so `npm start` is all a new user needs. Returns `undefined` when any organization exists.
  */
 export async function bootstrapIfEmpty(db: Kysely<Database>, clock: Clock): Promise<Bootstrap | undefined> {
   if ((await countOrganizations(db)) > 0) return undefined;
@@ -22,5 +30,6 @@ export async function bootstrapIfEmpty(db: Kysely<Database>, clock: Clock): Prom
     scope: 'admin',
     name: 'Admin key created on first start',
   });
-  return { organization, key };
+  const setup = await createSetupLink(db, clock, organization.id);
+  return { organization, key, setup };
 }

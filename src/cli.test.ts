@@ -46,6 +46,7 @@ const COMMANDS = [
   'keys create',
   'keys list',
   'keys revoke',
+  'setup-link',
   'import posts',
   'jobs get',
   'secrets generate',
@@ -427,6 +428,30 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
     });
   });
 
+  describe('setup-link', { concurrency: false }, () => {
+    it('prints a new link for the organization without an owner, or --org; refuses when there is none', async () => {
+      const dataDir = tempDir();
+      const none = await run(['setup-link'], { dataDir });
+      assert.equal(none.code, 1, none.stderr);
+      assert.match(none.stderr, /^audenci: No organization without an owner/);
+      const org = onlyJson(
+        await run(['orgs', 'create', '--name', 'Acme', '--plan', 'growth', '--json'], { dataDir }),
+      );
+      const first = onlyJson(await run(['setup-link', '--json'], { dataDir }));
+      assert.equal(first.organizationId, org.id);
+      assert.match(first.url, /^http:\/\/localhost:3000\/setup\?token=[A-Za-z0-9_-]{43}$/);
+      assert.ok(Date.parse(first.expiresAt) > Date.now() + 6 * 86_400_000);
+      const text = await run(['setup-link', '--org', org.id], { dataDir });
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(
+        text.stdout,
+        new RegExp(`^Set up an owner of ${org.id} .*\\nhttp://localhost:3000/setup\\?token=`),
+      );
+      const unknown = await run(['setup-link', '--org', 'org_nope'], { dataDir });
+      assert.equal(unknown.code, 1, unknown.stderr);
+    });
+  });
+
   describe('migrate', { concurrency: false }, () => {
     it('migrate --json applies every migration once, then nothing', async () => {
       const dataDir = tempDir();
@@ -499,6 +524,28 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
       assert.equal(body.pagination.totalCount, 0);
       const anonymous = await fetch(`${base}/api/v1/brands`);
       assert.equal(anonymous.status, 401);
+
+      // Beside the key, a setup link that makes its holder the first owner, once.
+      const setupLines = server.lines.filter((l) => l.startsWith('Set up the first owner: '));
+      assert.equal(setupLines.length, 1, server.lines.join('\n'));
+      const link = new URL(setupLines[0]!.slice('Set up the first owner: '.length));
+      assert.equal(link.pathname, '/setup');
+      const setup = (token: string | null) =>
+        fetch(`${base}/auth/setup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            token,
+            name: 'First Owner',
+            email: 'owner@example.com',
+            password: 'a long passphrase',
+          }),
+        });
+      const accepted = await setup(link.searchParams.get('token'));
+      assert.equal(accepted.status, 200, await accepted.clone().text());
+      assert.equal(((await accepted.json()) as any).data.role, 'owner');
+      assert.match(accepted.headers.get('set-cookie') ?? '', /^audenci_session=/);
+      assert.equal((await setup(link.searchParams.get('token'))).status, 410);
 
       server.child.kill('SIGTERM');
       const { code } = await server.exited;

@@ -6,6 +6,8 @@ import { ImportUsageError, importPosts, showJob, type ApiTarget } from './module
 import { createKey, listAllKeys, revokeKeyById, SCOPE_ALIASES, SCOPES } from './modules/keys/index.js';
 import { createOrganization, listOrganizations, PLANS } from './modules/organizations/index.js';
 import { rotateSecrets } from './modules/secrets/index.js';
+import { setupLinkFor } from './modules/people/index.js';
+import { setupUrl } from './bootstrap.js';
 import { resolveSecretKey, secretBoxes } from './runtime.js';
 import { AppError } from './shared/errors.js';
 import { systemClock } from './shared/clock.js';
@@ -250,6 +252,22 @@ const COMMANDS: Record<string, Command> = {
       const key = await withDb(config, (db) => revokeKeyById(db, systemClock, positionals[0]!));
       if (values.json) out(JSON.stringify(key));
       else out(`Revoked ${key.id}`);
+    },
+  },
+  'setup-link': {
+    usage: 'audenci setup-link [--org <org id>] [--json]',
+    summary:
+      'Print a new one-time link that makes its holder an owner (of the first organization without one, or --org); earlier links stop working',
+    options: { org: { type: 'string' }, json },
+    async run({ values, config }) {
+      const link = await withDb(config, (db) =>
+        setupLinkFor(db, systemClock, typeof values.org === 'string' ? values.org : undefined),
+      );
+      const url = setupUrl(config.publicUrl, link);
+      const expiresAt = new Date(link.expiresAt).toISOString();
+      if (values.json) out(JSON.stringify({ organizationId: link.organizationId, url, expiresAt }));
+      else
+        out(`Set up an owner of ${link.organizationId} (the link works once, until ${expiresAt}):\n${url}`);
     },
   },
   'import posts': {

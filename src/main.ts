@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { buildApp, LOG_REDACT } from './app.js';
-import { bootstrapIfEmpty } from './bootstrap.js';
+import { bootstrapIfEmpty, setupUrl } from './bootstrap.js';
 import type { Config } from './config/index.js';
 import { createRuntime, isEmbedded, type Runtime } from './runtime.js';
 import { closeOutboundAgents } from './shared/safe-fetch.js';
@@ -46,6 +46,9 @@ export async function start(
           'It is shown this once; store it now:',
           '',
           first.key.key,
+          '',
+          `Set up the first owner: ${setupUrl(config.publicUrl, first.setup)}`,
+          '(the link works once, for 7 days; `audenci setup-link` prints a new one)',
           '',
           '',
         ].join('\n'),
