@@ -88,11 +88,11 @@ export interface LiveApp {
   close(): Promise<void>;
 }
 
-/** The real server (every plugin, real database, the built app) listening on a free port. */
-export async function startLiveApp(dialect: DialectName): Promise<LiveApp> {
+/** The real server (every plugin, real database, the built app) listening on a free port; `env`: settings. */
+export async function startLiveApp(dialect: DialectName, env: Record<string, string> = {}): Promise<LiveApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const t = await createTestApp(dialect, { env: { AUDENCI_PUBLIC_URL: url } });
+  const t = await createTestApp(dialect, { env: { ...env, AUDENCI_PUBLIC_URL: url } });
   try {
     const tenant = await createTenant(t);
     await t.app.listen({ port, host: '127.0.0.1' });
