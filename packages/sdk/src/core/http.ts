@@ -39,6 +39,7 @@ export interface ClientOptions {
 
 /** The session mode's settings (see `ClientOptions.session`). */
 export interface SessionOptions {
+  /** The session's CSRF token, or a function that returns the current one (read before each request). */
   csrfToken?: string | (() => string | undefined);
 }
 
