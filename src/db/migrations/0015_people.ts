@@ -1,5 +1,11 @@
-import { sql, type Kysely } from 'kysely';
-import { createTenantIndexes } from './ddl.js';
+import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
+import { createTenantIndexes, timestamps } from './ddl.js';
+
+/** A row that goes with its organization. */
+const organizationRef = (c: ColumnDefinitionBuilder) =>
+  c.notNull().references('organizations.id').onDelete('cascade');
+/** A row that goes with its person. */
+const userRef = (c: ColumnDefinitionBuilder) => c.notNull().references('users.id').onDelete('cascade');
 
 /**
  * People and their sessions: `users` (one per email, lower-cased), `memberships` (a person's role in an
@@ -16,20 +22,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('password_hash', 'text', (c) => c.notNull())
     .addColumn('totp_secret', 'text')
     .addColumn('totp_enabled_at', 'bigint')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .execute();
 
   await db.schema
     .createTable('memberships')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
-    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('organization_id', 'text', organizationRef)
+    .addColumn('user_id', 'text', userRef)
     .addColumn('role', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .$call(timestamps)
     .addUniqueConstraint('memberships_org_user', ['organization_id', 'user_id'])
     .execute();
   await sql`create index memberships_user on memberships (user_id)`.execute(db);
@@ -41,7 +43,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
     .addColumn('csrf_token_hash', 'text', (c) => c.notNull())
-    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('user_id', 'text', userRef)
     .addColumn('organization_id', 'text', (c) => c.references('organizations.id').onDelete('set null'))
     .addColumn('environment', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
@@ -56,9 +58,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('invitations')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
+    .addColumn('organization_id', 'text', organizationRef)
     .addColumn('email', 'text')
     .addColumn('role', 'text', (c) => c.notNull())
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
@@ -73,7 +73,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('password_resets')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('user_id', 'text', userRef)
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
@@ -85,9 +85,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('audit_log')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) =>
-      c.notNull().references('organizations.id').onDelete('cascade'),
-    )
+    .addColumn('organization_id', 'text', organizationRef)
     .addColumn('environment', 'text')
     .addColumn('actor_type', 'text', (c) => c.notNull())
     .addColumn('actor_id', 'text')
