@@ -1,31 +1,13 @@
-import { APIError } from '@audenci/sdk-js';
+import { APIError, type Schemas } from '@audenci/sdk-js';
 
 /**
  * Sign-in and the session: the only calls the app makes outside the SDK (the `/auth/*` endpoints set and
  * clear the session cookie; everything else goes through `/api/v1` with the SDK in session mode).
  */
 
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string;
-}
-
-export interface Membership {
-  id: string;
-  name: string;
-  role: 'owner' | 'admin' | 'editor' | 'viewer';
-}
-
-/** Who is signed in (`GET /api/v1/me`), and where the session acts. */
-export interface Me {
-  user: SessionUser;
-  organizations: Membership[];
-  /** The organization the session acts in (null: the person belongs to none). */
-  organizationId: string | null;
-  environment: 'live' | 'test';
-  role: Membership['role'] | null;
-}
+/** Who is signed in (`GET /api/v1/me`) and where the session acts, as the API document describes it. */
+export type Me = Schemas['Me'];
+export type Membership = Me['organizations'][number];
 
 /** What `POST /auth/sign-in`, `POST /auth/setup` and `GET /auth/session` answer. */
 export interface Session extends Me {
