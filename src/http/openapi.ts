@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { decorate, HEADER_COMPONENTS, PARAMETER_COMPONENTS } from './openapi.decorate.js';
 import { ALIAS_PREFIX, API_PREFIX } from './versioning.js';
+import { SESSION_COOKIE } from './cookies.js';
 
 type Json = Record<string, unknown>;
 
@@ -151,7 +152,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
           sessionCookie: {
             type: 'apiKey',
             in: 'cookie',
-            name: 'audenci_session',
+            name: SESSION_COOKIE,
             description:
               'A browser session (POST /auth/sign-in), acting in its current organization and environment with ' +
               "the scope of the member's role: owner and admin → admin, editor → read_write, viewer → read. A " +

@@ -437,3 +437,21 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe('sessions behind https', () => {
+  it('the session cookie is Secure when the public URL is https', async () => {
+    const t = await createTestApp('sqlite', { env: { AUDENCI_PUBLIC_URL: 'https://audenci.test' } });
+    try {
+      const tenant = await createTenant(t);
+      const { token } = await createSetupLink(t.runtime.ctx.db, t.clock, tenant.org.id);
+      const res = await call(t.app, 'POST', '/auth/setup', {
+        headers: { origin: 'https://audenci.test' },
+        body: { token, name: 'Secure Owner', email: 'secure@example.com', password: PASSWORD },
+      });
+      assert.equal(res.status, 200, res.raw);
+      assert.match(cookieOf(res), /; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    } finally {
+      await t.close();
+    }
+  });
+});
