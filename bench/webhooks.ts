@@ -18,6 +18,7 @@ import { createBrand } from '../src/modules/brands/brands.service.js';
 import { createOrganization } from '../src/modules/organizations/organizations.service.js';
 import { createPost } from '../src/modules/posts/posts.service.js';
 import { createEndpoint } from '../src/modules/webhooks/webhooks.service.js';
+import { SYSTEM_ORIGIN } from '../src/modules/audit/index.js';
 import { createRuntime } from '../src/runtime.js';
 import type { Tenant } from '../src/shared/tenant.js';
 import type { Dialect } from './scenarios.js';
@@ -119,7 +120,8 @@ export async function measureWebhooks(options: WebhooksBenchOptions): Promise<We
     const tenant: Tenant = { organizationId: organization.id, environment: 'live' };
     const webhooks = { ...ctx, secrets: runtime.webhookBox, allowPrivateUrls: true };
     for (let e = 1; e <= ENDPOINTS; e++) {
-      await createEndpoint(webhooks, tenant, { url: `${receiver.url}/endpoint-${e}`, events: ['*'] });
+      const input = { url: `${receiver.url}/endpoint-${e}`, events: ['*'] };
+      await createEndpoint(webhooks, tenant, input, SYSTEM_ORIGIN);
     }
     const brand = await createBrand(ctx, tenant, { name: 'Acme Coffee' });
     let next = 0;

@@ -80,6 +80,7 @@ import {
 import { createAiProvider, type AiProvider } from './ai/index.js';
 import { MediaSchema, mediaRoutes, type MediaContext } from './modules/media/index.js';
 import { CaptionDraftSchema, generationRoutes } from './modules/generation/index.js';
+import { AuditEntrySchema, auditRoutes } from './modules/audit/index.js';
 import { AppError } from './shared/errors.js';
 import { CHANGELOG, VERSION } from './shared/version.js';
 import { SignInThrottle } from './http/sign-in-throttle.js';
@@ -162,6 +163,7 @@ const COMPONENT_SCHEMAS = [
   AnalyticsRowSchema,
   AnalyticsTotalsSchema,
   AnalyticsReportSchema,
+  AuditEntrySchema,
   MeSchema,
   SessionSchema,
 ];
@@ -345,6 +347,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(plansRoutes, { ...routeDeps, ai });
     await scope.register(generationRoutes, { ...routeDeps, ai, media: deps.media, jobTypes: deps.jobTypes });
     await scope.register(webhooksRoutes, { ...routeDeps, webhookBox: deps.webhookBox });
+    await scope.register(auditRoutes, routeDeps);
     await scope.register(mediaRoutes, { ...routeDeps, media: deps.media });
     await scope.register(accountsRoutes, {
       ...routeDeps,

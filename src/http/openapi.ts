@@ -34,6 +34,11 @@ const TAGS = [
       'The event log: every state change the API announces (post.created, post.published, campaign.started, …), written in the same transaction as the change. Webhook deliveries are made from it.',
   },
   {
+    name: 'Audit log',
+    description:
+      'Security-relevant actions (API keys, webhook endpoints, sign-ins, members and roles): who did what, from where, written in the same transaction as the change (admin scope).',
+  },
+  {
     name: 'Analytics',
     description:
       'Metrics of published posts, pulled from the platforms as snapshots and aggregated by period, platform, campaign or post. Each post counts once, with its latest snapshot; engagementRate = (likes + comments + shares + saves + clicks) ÷ impressions.',

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
+import { auditOrigin } from '../audit/index.js';
 import {
   ApiKeySchema,
   ApiKeyWithSecretSchema,
@@ -75,6 +76,7 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
           expiresAt: expiresAt ? Date.parse(expiresAt) : null,
         },
         ctx.counts,
+        auditOrigin(request),
       );
       // Nothing remembered as unknown may refuse the new key (its hash is new; this is belt and braces).
       authenticator.forgetUnknown();
@@ -102,7 +104,13 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
       },
     },
     async (request) => {
-      const key = await service.revokeKey(ctx, request.principal, request.params.id, keyUsage);
+      const key = await service.revokeKey(
+        ctx,
+        request.principal,
+        request.params.id,
+        auditOrigin(request),
+        keyUsage,
+      );
       authenticator.invalidate();
       return { data: key };
     },
@@ -132,6 +140,7 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
         ctx,
         request.principal,
         request.params.id,
+        auditOrigin(request),
         request.body.gracePeriodSeconds,
       );
       authenticator.invalidate();

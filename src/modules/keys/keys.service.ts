@@ -9,6 +9,7 @@ import type { ServiceContext } from '../context.js';
 import { findByIdOr404 } from '../by-id.js';
 import { listPage, BY_CREATED_AT, type Listing } from '../lists.js';
 import { getOrganization, rateLimitOf } from '../organizations/index.js';
+import { recordAudit, SYSTEM_ORIGIN, type AuditOrigin } from '../audit/index.js';
 import { displayParts, generateKey, hashKey, parseKey } from './keys.format.js';
 import * as repo from './keys.repository.js';
 import {
@@ -140,20 +141,44 @@ async function insertNewKey(
   return { row, key };
 }
 
+/** What the audit log keeps of a key: how to recognise it, never the key. */
+function keyAuditData(row: ApiKeyRow) {
+  return { name: row.name, scope: row.scope, prefix: row.prefix, last4: row.last4 };
+}
+
+/** Records `action` on `row`'s key in `db`, the transaction of the change. */
+function auditKey(db: Kysely<Database>, origin: AuditOrigin, action: string, row: ApiKeyRow, at: number) {
+  return recordAudit(db, {
+    ...origin,
+    organizationId: row.organization_id,
+    environment: row.environment,
+    action,
+    target: { type: 'api_key', id: row.id },
+    data: keyAuditData(row),
+    at,
+  });
+}
+
 /**
  * Creates a key for an organization (API, CLI and first start all come here). `counts`: the count cache
  * of the process that serves the list (the API passes it; the CLI runs in a process of its own).
+ * `origin`: who asked, for the audit log (the CLI and the first start are the system).
  */
 export async function createKey(
   db: Kysely<Database>,
   clock: Clock,
   input: CreateKeyInput,
   counts?: CountCache,
+  origin: AuditOrigin = SYSTEM_ORIGIN,
 ): Promise<ApiKeyWithSecret> {
   const now = clock.now();
   checkCreate(input, now);
   await getOrganization(db, input.organizationId); // a 404 for an unknown organization
-  const { row, key } = await insertNewKey(db, now, { ...input, scope: canonicalScope(input.scope)! });
+  const { row, key } = await db.transaction().execute(async (trx) => {
+    const created = await insertNewKey(trx, now, { ...input, scope: canonicalScope(input.scope)! });
+    await auditKey(trx, origin, 'api_key.created', created.row, now);
+    return created;
+  });
   counts?.invalidate(keysResource({ organizationId: row.organization_id, environment: row.environment }));
   return { ...toApiKey(row, now), key };
 }
@@ -185,16 +210,17 @@ export async function getKey(
   return toApiKey(await findKeyRow(ctx, tenant, id), ctx.clock.now(), usage?.pending(id));
 }
 
-/** Revokes at once. Revoking a revoked key is a no-op that returns it. */
+/** Revokes at once. Revoking a revoked key is a no-op that returns it (and records nothing). */
 export async function revokeKey(
   ctx: ServiceContext,
   tenant: Tenant,
   id: string,
+  origin: AuditOrigin,
   usage?: KeyUsage,
 ): Promise<ApiKey> {
   const row = await findKeyRow(ctx, tenant, id);
   const now = ctx.clock.now();
-  if (await revokeRow(ctx.db, row, now)) ctx.counts.invalidate(keysResource(tenant));
+  if (await revokeRow(ctx.db, row, now, origin)) ctx.counts.invalidate(keysResource(tenant));
   return toApiKey(row, now, usage?.pending(row.id));
 }
 
@@ -203,15 +229,26 @@ export async function revokeKeyById(db: Kysely<Database>, clock: Clock, id: stri
   const row = await repo.findKeyById(db, id);
   if (!row) throw notFound('API key', id);
   const now = clock.now();
-  await revokeRow(db, row, now);
+  await revokeRow(db, row, now, SYSTEM_ORIGIN);
   return toApiKey(row, now);
 }
 
-/** Revokes `row`'s key (and marks `row`) unless already revoked; answers whether this call revoked it. */
-async function revokeRow(db: Kysely<Database>, row: ApiKeyRow, now: number): Promise<boolean> {
+/**
+ * Revokes `row`'s key (and marks `row`) unless already revoked, with its audit entry in the same
+ * transaction; answers whether this call revoked it.
+ */
+async function revokeRow(
+  db: Kysely<Database>,
+  row: ApiKeyRow,
+  now: number,
+  origin: AuditOrigin,
+): Promise<boolean> {
   if (row.revoked_at !== null) return false;
   const tenant: Tenant = { organizationId: row.organization_id, environment: row.environment };
-  await repo.updateKey(db, tenant, row.id, { revoked_at: now });
+  await db.transaction().execute(async (trx) => {
+    await repo.updateKey(trx, tenant, row.id, { revoked_at: now });
+    await auditKey(trx, origin, 'api_key.revoked', row, now);
+  });
   row.revoked_at = now;
   return true;
 }
@@ -224,6 +261,7 @@ export async function rotateKey(
   ctx: ServiceContext,
   tenant: Tenant,
   id: string,
+  origin: AuditOrigin,
   graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS,
 ): Promise<ApiKeyWithSecret> {
   if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_ROTATION_GRACE_SECONDS) {
@@ -252,6 +290,22 @@ export async function rotateKey(
     const graceEnd = now + graceSeconds * 1000;
     const expiresAt = old.expires_at === null ? graceEnd : Math.min(old.expires_at, graceEnd);
     await repo.updateKey(trx, tenant, id, { rotated_at: now, replaced_by: row.id, expires_at: expiresAt });
+    // The entry is about the old key; the new one's id is in `data` (it has no entry of its own).
+    await recordAudit(trx, {
+      ...origin,
+      organizationId: old.organization_id,
+      environment: old.environment,
+      action: 'api_key.rotated',
+      target: { type: 'api_key', id: old.id },
+      data: {
+        ...keyAuditData(old),
+        replacedBy: row.id,
+        newPrefix: row.prefix,
+        newLast4: row.last4,
+        graceSeconds,
+      },
+      at: now,
+    });
     return { ...toApiKey(row, now), key };
   });
   // After the commit: a count taken before it must not be cached as the new one.

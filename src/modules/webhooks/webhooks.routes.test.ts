@@ -15,6 +15,7 @@ import { updateRuleTests } from '../../../test/helpers/update-rule.js';
 import type { AppError } from '../../shared/errors.js';
 import type { LookupFn } from '../../shared/ssrf.js';
 import { createEndpoint, type WebhooksContext } from './webhooks.service.js';
+import { SYSTEM_ORIGIN } from '../audit/index.js';
 
 const MISSING_WEBHOOK = 'whk_01M8FHSW4FSXDVQCQJRMA72QE2';
 const MISSING_DELIVERY = 'dlv_01M8FHSW4FSXDVQCQJRMA72QE2';
@@ -671,7 +672,12 @@ for (const dialect of dialects) {
       };
       const tenantOfA = { organizationId: tenant.org.id, environment: 'live' as const };
       await assert.rejects(
-        createEndpoint(ctx, tenantOfA, { url: 'https://internal.example.com/hook', events: ['*'] }),
+        createEndpoint(
+          ctx,
+          tenantOfA,
+          { url: 'https://internal.example.com/hook', events: ['*'] },
+          SYSTEM_ORIGIN,
+        ),
         (error: AppError) => {
           assert.equal(error.code, 'INVALID_INPUT');
           assert.equal(error.details?.field, 'url');
@@ -679,10 +685,15 @@ for (const dialect of dialects) {
           return true;
         },
       );
-      const ok = await createEndpoint(ctx, tenantOfA, {
-        url: 'https://public.example.com/hook',
-        events: ['*'],
-      });
+      const ok = await createEndpoint(
+        ctx,
+        tenantOfA,
+        {
+          url: 'https://public.example.com/hook',
+          events: ['*'],
+        },
+        SYSTEM_ORIGIN,
+      );
       assert.equal(ok.url, 'https://public.example.com/hook');
     });
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { listParams } from '../../http/list-params.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
+import { auditOrigin } from '../audit/index.js';
 import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import type { SecretBox } from '../../shared/secret-box.js';
@@ -90,7 +91,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
       item: WebhookEndpointWithSecretSchema,
       answer: 'The endpoint and its secret',
     },
-    (request) => service.createEndpoint(ctx, request.principal, request.body),
+    (request) => service.createEndpoint(ctx, request.principal, request.body, auditOrigin(request)),
     (request, path) => resourceUrl(deps, request, path),
   );
 
@@ -123,7 +124,8 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
         body: UpdateWebhookBody,
       },
     },
-    (request, id, mode) => service.updateEndpoint(ctx, request.principal, id, request.body, mode),
+    (request, id, mode) =>
+      service.updateEndpoint(ctx, request.principal, id, request.body, mode, auditOrigin(request)),
   );
 
   webhooks.delete(
@@ -133,7 +135,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
       summary: 'Delete a webhook endpoint',
       description: 'Its delivery log goes with it; nothing more is sent to it.',
     },
-    (request, id) => service.deleteEndpoint(ctx, request.principal, id),
+    (request, id) => service.deleteEndpoint(ctx, request.principal, id, auditOrigin(request)),
   );
 
   app.post<{ Params: Static<typeof Params>; Body: Static<typeof RotateSecretBody> }>(
@@ -159,6 +161,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
         ctx,
         request.principal,
         request.params.id,
+        auditOrigin(request),
         request.body.overlapSeconds,
       ),
     }),

@@ -1,13 +1,16 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
 import type { ListParams } from '../../db/paginate.js';
 import { toIso } from '../../shared/clock.js';
-import { conflict, invalidInput, type FieldProblem } from '../../shared/errors.js';
+import { conflict, invalidInput, notFound, type FieldProblem } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { assertPublicUrl, assertUrlForm, UnsafeUrlError, type LookupFn } from '../../shared/ssrf.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { EVENT_TYPES } from '../../db/tables/events.js';
 import type { ServiceContext } from '../context.js';
-import { deleteByIdOr404, findByIdOr404 } from '../by-id.js';
+import { findByIdOr404, type Deleted } from '../by-id.js';
+import { recordAudit, type AuditOrigin } from '../audit/index.js';
 import { listPage, BY_CREATED_AT, type Listing } from '../lists.js';
 import * as repo from './webhooks.repository.js';
 import { generateSecret } from './webhooks.signing.js';
@@ -143,10 +146,35 @@ async function checkInput(ctx: WebhooksContext, input: EndpointInput): Promise<v
   }
 }
 
+/** Records `action` on endpoint `id` in `db`, the transaction of the change. `data` never holds a secret. */
+function auditEndpoint(
+  db: Kysely<Database>,
+  change: { tenant: Tenant; origin: AuditOrigin; at: number },
+  action: string,
+  id: string,
+  data: Record<string, unknown>,
+) {
+  return recordAudit(db, {
+    ...change.origin,
+    organizationId: change.tenant.organizationId,
+    environment: change.tenant.environment,
+    action: `webhook_endpoint.${action}`,
+    target: { type: 'webhook_endpoint', id },
+    data,
+    at: change.at,
+  });
+}
+
+/** What the audit log keeps of an endpoint's settings (not its secret). */
+function auditedSettings(row: Pick<WebhookEndpointRow, 'url' | 'events' | 'enabled'>) {
+  return { url: row.url, events: JSON.parse(row.events) as string[], enabled: row.enabled === 1 };
+}
+
 export async function createEndpoint(
   ctx: WebhooksContext,
   tenant: Tenant,
   input: EndpointInput & { url: string; events: string[] },
+  origin: AuditOrigin,
 ): Promise<WebhookEndpoint & { secret: string }> {
   await checkInput(ctx, input);
   const now = ctx.clock.now();
@@ -168,7 +196,10 @@ export async function createEndpoint(
     created_at: now,
     updated_at: now,
   };
-  await repo.insertEndpoint(ctx.db, tenant, row);
+  await ctx.db.transaction().execute(async (trx) => {
+    await repo.insertEndpoint(trx, tenant, row);
+    await auditEndpoint(trx, { tenant, origin, at: now }, 'created', id, auditedSettings(row));
+  });
   ctx.counts.invalidate(webhooksResource(tenant));
   return { ...toEndpoint(row, now), secret };
 }
@@ -205,26 +236,66 @@ export async function updateEndpoint(
   id: string,
   input: EndpointInput,
   mode: 'replace' | 'merge',
+  origin: AuditOrigin,
 ): Promise<WebhookEndpoint> {
   const existing = await findEndpointRow(ctx, tenant, id);
   await checkInput(ctx, input);
   const reset = mode === 'replace';
   const enabled = input.enabled ?? (reset ? true : undefined);
-  await repo.updateEndpoint(ctx.db, tenant, id, {
+  const now = ctx.clock.now();
+  const changes = {
     ...(input.url !== undefined ? { url: input.url } : {}),
     ...(input.events !== undefined ? { events: JSON.stringify(input.events) } : {}),
     ...(input.description !== undefined || reset ? { description: input.description ?? null } : {}),
     ...(enabled !== undefined && (enabled ? 1 : 0) !== existing.enabled
       ? { enabled: enabled ? 1 : 0, disabled_reason: null, failing_since: null }
       : {}),
-    updated_at: Math.max(ctx.clock.now(), existing.updated_at + 1),
+  };
+  await ctx.db.transaction().execute(async (trx) => {
+    await repo.updateEndpoint(trx, tenant, id, {
+      ...changes,
+      updated_at: Math.max(now, existing.updated_at + 1),
+    });
+    const changed = settingsChanged(existing, { ...existing, ...changes });
+    if (changed) await auditEndpoint(trx, { tenant, origin, at: now }, 'updated', id, changed);
   });
   ctx.counts.invalidate(webhooksResource(tenant));
   return getEndpoint(ctx, tenant, id);
 }
 
+/**
+ * The audited settings that differ, each as `{from, to}` (the URL, the events, enabled); undefined when
+ * none does (a description alone is not a security-relevant change).
+ */
+function settingsChanged(
+  before: WebhookEndpointRow,
+  after: WebhookEndpointRow,
+): Record<string, { from: unknown; to: unknown }> | undefined {
+  const from = auditedSettings(before);
+  const to = auditedSettings(after);
+  const fields = (Object.keys(from) as (keyof typeof from)[]).filter(
+    (field) => JSON.stringify(from[field]) !== JSON.stringify(to[field]),
+  );
+  if (fields.length === 0) return undefined;
+  return Object.fromEntries(fields.map((field) => [field, { from: from[field], to: to[field] }]));
+}
+
 /** Its deliveries and their attempts go with it; jobs still queued for them find nothing to send. */
-export const deleteEndpoint = deleteByIdOr404(repo.deleteEndpoint, 'webhook endpoint', webhooksResource);
+export async function deleteEndpoint(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  id: string,
+  origin: AuditOrigin,
+): Promise<Deleted> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const row = await repo.findEndpoint(trx, tenant, id);
+    if (!row) throw notFound('webhook endpoint', id);
+    await repo.deleteEndpoint(trx, tenant, id);
+    await auditEndpoint(trx, { tenant, origin, at: ctx.clock.now() }, 'deleted', id, auditedSettings(row));
+  });
+  ctx.counts.invalidate(webhooksResource(tenant));
+  return { id, deleted: true };
+}
 
 /**
  * A new secret, shown once. The old one keeps signing for `overlapSeconds` (0 ends it now), so that
@@ -235,16 +306,20 @@ export async function rotateSecret(
   ctx: WebhooksContext,
   tenant: Tenant,
   id: string,
+  origin: AuditOrigin,
   overlapSeconds = DEFAULT_OVERLAP_SECONDS,
 ): Promise<WebhookEndpoint & { secret: string }> {
   const existing = await findEndpointRow(ctx, tenant, id);
   const now = ctx.clock.now();
   const secret = generateSecret();
-  await repo.updateEndpoint(ctx.db, tenant, id, {
-    secret: ctx.secrets.seal(secret, id),
-    previous_secret: overlapSeconds > 0 ? existing.secret : null,
-    previous_secret_expires_at: overlapSeconds > 0 ? now + overlapSeconds * 1000 : null,
-    updated_at: Math.max(now, existing.updated_at + 1),
+  await ctx.db.transaction().execute(async (trx) => {
+    await repo.updateEndpoint(trx, tenant, id, {
+      secret: ctx.secrets.seal(secret, id),
+      previous_secret: overlapSeconds > 0 ? existing.secret : null,
+      previous_secret_expires_at: overlapSeconds > 0 ? now + overlapSeconds * 1000 : null,
+      updated_at: Math.max(now, existing.updated_at + 1),
+    });
+    await auditEndpoint(trx, { tenant, origin, at: now }, 'secret_rotated', id, { overlapSeconds });
   });
   return { ...(await getEndpoint(ctx, tenant, id)), secret };
 }

@@ -1215,6 +1215,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/audit-log': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the audit log
+     * @description Security-relevant actions — sign-ins, API keys, webhook endpoints, members and roles — of this environment and of the organization itself (`environment: null`), newest first. Filter by `action`, `actorId`, `targetId` and a `createdAt` range (`createdAfter` inclusive, `createdBefore` exclusive).
+     *
+     *     Requires scope `admin`.
+     */
+    get: operations['listAuditLog'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/media': {
     parameters: {
       query?: never;
@@ -2727,6 +2749,52 @@ export interface components {
         /** @description Pass as `cursor` to continue after this page; null on the last page */
         nextCursor: string | null;
       };
+    };
+    /**
+     * AuditEntry
+     * @description A security-relevant action, as listed by `GET /audit-log`.
+     */
+    AuditEntry: {
+      /** @example aud_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+      id: string;
+      /**
+       * @description What was done, `<object>.<verb>`: `api_key.created`, `api_key.revoked`, `api_key.rotated`, `webhook_endpoint.created`, `webhook_endpoint.updated`, `webhook_endpoint.secret_rotated`, `webhook_endpoint.deleted`, and the people actions
+       * @example api_key.revoked
+       */
+      action: string;
+      /**
+       * @description The environment the action happened in; null for an action on the organization itself
+       * @enum {string|null}
+       */
+      environment: 'live' | 'test' | null;
+      /** @description Who did it */
+      actor: {
+        /**
+         * @description `system`: an operator (CLI) or Audenci itself
+         * @enum {string}
+         */
+        type: 'user' | 'api_key' | 'system';
+        /**
+         * @description The user's or key's id
+         * @example key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         */
+        id: string | null;
+      };
+      /** @description What it was done to */
+      target: {
+        /** @example api_key */
+        type: string;
+        /** @example key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
+        id: string;
+      } | null;
+      /** @description The client address of the request */
+      ip: string | null;
+      /** @description What changed; never a key, secret or password */
+      data: {
+        [key: string]: unknown;
+      } | null;
+      /** Format: date-time */
+      createdAt: string;
     };
     /** Me */
     Me: {
@@ -14731,6 +14799,159 @@ export interface operations {
       };
       /** @description This `Idempotency-Key` was already used with a different request (`IDEMPOTENCY_KEY_REUSED`) */
       422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unexpected error (no internals are shown; quote the X-Request-Id) */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  listAuditLog: {
+    parameters: {
+      query?: {
+        /** @description Page number, 1-based, at most 100,000 (beyond, follow `nextCursor`). Ignored when `cursor` is given. */
+        page?: number;
+        /** @description Items per page (max 100). */
+        limit?: number;
+        /** @description Opaque `nextCursor` of the previous page: continues after its last item (keyset pagination). */
+        cursor?: string;
+        /** @description Field to sort by; ties are broken by id */
+        sortBy?: 'createdAt';
+        /** @description Sort direction */
+        sortOrder?: 'asc' | 'desc';
+        /**
+         * @description Only entries of this action
+         * @example api_key.revoked
+         */
+        action?: string;
+        /**
+         * @description Only entries by this actor
+         * @example key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         */
+        actorId?: string;
+        /**
+         * @description Only entries about this object
+         * @example whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         */
+        targetId?: string;
+        /** @description createdAt on or after this (inclusive) */
+        createdAfter?: string;
+        /** @description createdAt before this (exclusive) */
+        createdBefore?: string;
+      };
+      header?: {
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of audit entries */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['AuditEntry'][];
+            pagination: components['schemas']['Pagination'];
+          };
+        };
+      };
+      /** @description Not modified: the `If-None-Match` tag is current */
+      304: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: `details.field`, `details.reason` and `details.errors[]` say what is wrong */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Missing, malformed, unknown, revoked or expired API key (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The key's scope does not allow this (`details.requiredScope`) */
+      403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
