@@ -1,6 +1,7 @@
 import { HttpClient, type ClientOptions } from './core/http.js';
 import { Analytics } from './resources/analytics.js';
 import { ApiKeys } from './resources/api-keys.js';
+import { AuditLog } from './resources/audit-log.js';
 import { Brands } from './resources/brands.js';
 import { Campaigns } from './resources/campaigns.js';
 import { Comments } from './resources/comments.js';
@@ -45,6 +46,7 @@ export class Audenci {
   readonly webhooks: Webhooks;
   readonly apiKeys: ApiKeys;
   readonly events: Events;
+  readonly auditLog: AuditLog;
   readonly organization: OrganizationResource;
   readonly platforms: Platforms;
 
@@ -70,6 +72,7 @@ export class Audenci {
     this.webhooks = new Webhooks(http);
     this.apiKeys = new ApiKeys(http);
     this.events = new Events(http);
+    this.auditLog = new AuditLog(http);
     this.organization = new OrganizationResource(http);
     this.platforms = new Platforms(http);
   }

@@ -43,6 +43,7 @@ export type { WaitForJobOptions } from './resources/jobs.js';
 export type { MediaContentParams, MediaUploadParams, Uploadable } from './resources/media.js';
 export type { Analytics } from './resources/analytics.js';
 export type { ApiKeys } from './resources/api-keys.js';
+export type { AuditLog } from './resources/audit-log.js';
 export type { Brands } from './resources/brands.js';
 export type { Campaigns } from './resources/campaigns.js';
 export type { Comments } from './resources/comments.js';

@@ -53,6 +53,8 @@ export type SocialAccount = Schemas['SocialAccount'];
 export type SocialAccountAnalytics = Schemas['SocialAccountAnalytics'];
 export type AccountStatsDay = Schemas['AccountStatsDay'];
 export type Event = Schemas['Event'];
+/** A security-relevant action, as `auditLog.list` answers it. */
+export type AuditEntry = Schemas['AuditEntry'];
 /** Every type of event the log records (`Event['type']`). */
 export type EventType = Event['type'];
 export type Comment = Schemas['Comment'];
@@ -164,3 +166,5 @@ export type ApiKeyCreateParams = RequestBody<'createApiKey'>;
 export type ApiKeyRotateParams = RequestBody<'rotateApiKey'>;
 
 export type EventListParams = QueryParams<'listEvents'>;
+
+export type AuditLogListParams = QueryParams<'listAuditLog'>;

@@ -8,7 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { Audenci, ConflictError, InvalidInputError, NotFoundError, type Post } from '@audenci/sdk-js';
+import {
+  Audenci,
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  PermissionDeniedError,
+  type Post,
+} from '@audenci/sdk-js';
 import { syncDueComments } from '../../../src/modules/comments/comments.sync.js';
 import { makeImage } from '../../../test/fixtures/media.js';
 import { dialects, eventually, makeBrand, startServer, type LiveServer } from './helpers.js';
@@ -401,6 +408,17 @@ for (const dialect of dialects) {
       const again = await client.events.retrieve(event.id);
       assert.equal(again.type, 'post.created');
       assert.equal(again.organizationId, server.tenant.org.id);
+    });
+
+    it('auditLog: list, filtered', async () => {
+      const created = await client.apiKeys.create({ scope: 'read', name: 'audited' });
+      const page = await client.auditLog.list({ targetId: created.id, limit: 5 });
+      assert.deepEqual(
+        page.data.map((e) => [e.action, e.actor.type, e.target?.id, e.data?.name]),
+        [['api_key.created', 'api_key', created.id, 'audited']],
+      );
+      const reader = new Audenci({ apiKey: server.tenant.test.read, baseUrl: server.url });
+      await assert.rejects(async () => reader.auditLog.list(), PermissionDeniedError);
     });
   });
 }
