@@ -72,7 +72,9 @@ export async function meRoutes(app: FastifyInstance, deps: { people: PeopleConte
         response: { 200: DataEnvelope(PasswordChangedSchema) },
       },
     },
-    async (request) => ({ data: await service.changePassword(people, request.principal, request.body) }),
+    async (request) => ({
+      data: await service.changePassword(people, request.principal, request.body, request.ip),
+    }),
   );
 
   app.get(
@@ -105,7 +107,9 @@ export async function meRoutes(app: FastifyInstance, deps: { people: PeopleConte
         response: { 200: DataEnvelope(Type.Ref(SessionSchema)) },
       },
     },
-    async (request) => ({ data: await service.revokeSession(people, request.principal, request.params.id) }),
+    async (request) => ({
+      data: await service.revokeSession(people, request.principal, request.params.id, request.ip),
+    }),
   );
 
   app.post(
@@ -120,6 +124,6 @@ export async function meRoutes(app: FastifyInstance, deps: { people: PeopleConte
         response: { 200: DataEnvelope(RevokedSessionsSchema) },
       },
     },
-    async (request) => ({ data: await service.revokeOtherSessions(people, request.principal) }),
+    async (request) => ({ data: await service.revokeOtherSessions(people, request.principal, request.ip) }),
   );
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, invalidInput, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import { getOrganization } from '../organizations/index.js';
+import { recordAudit } from '../audit/index.js';
 import * as repo from './people.repository.js';
 import { hashPassword, verifyPassword } from './people.passwords.js';
 import { hashToken, newToken } from './people.tokens.js';
@@ -87,11 +88,12 @@ function gone(reason: string): AppError {
 /**
  * Accepts a setup link or an invitation once: the person (new, or an existing account proving its
  * password) becomes a member with the link's role. An invitation by email is for that email only; a
- * setup link (no email) takes the one given.
+ * setup link (no email) takes the one given. A new membership is recorded (`member.joined`) from `ip`.
  */
 export async function acceptLink(
   pc: { db: Kysely<Database>; clock: { now(): number } },
   input: { token: string; name: string; email: string; password: string },
+  ip: string | null,
 ): Promise<{ user: UserRow; organizationId: string }> {
   const now = pc.clock.now();
   const link = await repo.findInvitationByHash(pc.db, hashToken(input.token));
@@ -122,13 +124,24 @@ export async function acceptLink(
     if (!existing) await repo.insertUser(trx, user);
     const memberships = await repo.membershipsOf(trx, user.id);
     if (!memberships.some((m) => m.organization_id === link.organization_id)) {
+      const id = newId('membership', now);
       await repo.insertMembership(trx, {
-        id: newId('membership', now),
+        id,
         organization_id: link.organization_id,
         user_id: user.id,
         role: link.role,
         created_at: now,
         updated_at: now,
+      });
+      await recordAudit(trx, {
+        actor: { type: 'user', id: user.id },
+        ip,
+        organizationId: link.organization_id,
+        environment: null,
+        action: 'member.joined',
+        target: { type: 'membership', id },
+        data: { role: link.role },
+        at: now,
       });
     }
   });

@@ -116,13 +116,14 @@ export async function revokeSessionByHash(
   db: Kysely<Database>,
   tokenHash: string,
   at: number,
-): Promise<void> {
-  await unscoped(db, SESSIONS)
+): Promise<boolean> {
+  const result = await unscoped(db, SESSIONS)
     .updateTable('sessions')
     .set({ revoked_at: at })
     .where('token_hash', '=', tokenHash)
     .where('revoked_at', 'is', null)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** The person's sessions neither revoked nor past their absolute end, newest first (at most `limit`). */

@@ -93,7 +93,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     const row = token === undefined ? undefined : await people.sessions.find(token);
     // Only a live session needs protecting; an ended one is cleared whoever asks.
     if (row) checkCsrf(request, row.csrf_token_hash, origin);
-    await service.signOut(people, token);
+    await service.signOut(people, token, row, request.ip);
     setCookie(reply, '', 0);
     return reply.code(204).send();
   });

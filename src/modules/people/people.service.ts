@@ -11,6 +11,7 @@ import type { SessionStart, SessionStore } from './people.sessions.js';
 import { csrfTokenFor } from './people.tokens.js';
 import { toMe, toSessionView, type Me, type SessionInfo, type SessionView } from './people.views.js';
 import { acceptLink } from './people.invitations.js';
+import { recordForPerson } from './people.audit.js';
 
 /** What the people services need: the database, the clock and the session store. */
 export interface PeopleContext {
@@ -57,7 +58,8 @@ async function sessionInfo(
 
 /**
  * A new session for `user` in their first organization (live), after ending the session the browser
- * came with: a session is never carried over a sign-in (session fixation).
+ * came with: a session is never carried over a sign-in (session fixation). Recorded as
+ * `session.signed_in` in the same transaction.
  */
 export async function startSession(
   pc: PeopleContext,
@@ -65,26 +67,51 @@ export async function startSession(
   browser: Browser,
   organizationId?: string,
 ): Promise<SignedIn> {
-  if (browser.previousToken !== undefined) await pc.sessions.revokeToken(browser.previousToken);
-  const memberships = await repo.membershipsOf(pc.db, user.id);
-  const start: SessionStart = {
-    organizationId: organizationId ?? memberships[0]?.organization_id ?? null,
-    environment: 'live',
-    ip: browser.ip,
-    userAgent: browser.userAgent,
-  };
-  const session = await pc.sessions.create(user.id, start);
+  const session = await pc.db.transaction().execute(async (trx) => {
+    if (browser.previousToken !== undefined) await pc.sessions.revokeToken(browser.previousToken, trx);
+    const memberships = await repo.membershipsOf(trx, user.id);
+    const start: SessionStart = {
+      organizationId: organizationId ?? memberships[0]?.organization_id ?? null,
+      environment: 'live',
+      ip: browser.ip,
+      userAgent: browser.userAgent,
+    };
+    const made = await pc.sessions.create(user.id, start, trx);
+    await recordForPerson(trx, user.id, {
+      ip: browser.ip,
+      action: 'session.signed_in',
+      target: { type: 'session', id: made.row.id },
+      data: { method: 'password' },
+      at: made.row.created_at,
+    });
+    return made;
+  });
   return { token: session.token, info: await sessionInfo(pc, user, session.row, session.token) };
 }
 
-/** Email and password → a new session; a wrong pair is 401 whichever part was wrong, in the same time. */
+/**
+ * Email and password → a new session; a wrong pair is 401 whichever part was wrong, in the same time.
+ * A wrong password for a known account is recorded in its organizations; an unknown email has none,
+ * and recording nothing for it tells nobody which emails have accounts.
+ */
 export async function signIn(
   pc: PeopleContext,
   input: { email: string; password: string },
   browser: Browser,
 ): Promise<SignedIn> {
   const user = await repo.findUserByEmail(pc.db, normalizeEmail(input.email));
-  if (!(await verifyPassword(user?.password_hash, input.password)) || !user) throw wrongCredentials();
+  if (!(await verifyPassword(user?.password_hash, input.password)) || !user) {
+    if (user) {
+      const failure = {
+        ip: browser.ip,
+        action: 'session.sign_in_failed',
+        data: { reason: 'wrong_password' },
+        at: pc.clock.now(),
+      };
+      await pc.db.transaction().execute((trx) => recordForPerson(trx, user.id, failure));
+    }
+    throw wrongCredentials();
+  }
   return startSession(pc, user, browser);
 }
 
@@ -104,8 +131,25 @@ export async function describeSession(pc: PeopleContext, token: string | undefin
   return sessionInfo(pc, await userOf(pc, row.user_id), row, token!);
 }
 
-export async function signOut(pc: PeopleContext, token: string | undefined): Promise<void> {
-  if (token !== undefined) await pc.sessions.revokeToken(token);
+/** Ends the cookie's session; `open` is that session when it was still open (then recorded), from `ip`. */
+export async function signOut(
+  pc: PeopleContext,
+  token: string | undefined,
+  open: Pick<SessionRow, 'id' | 'user_id'> | undefined,
+  ip: string,
+): Promise<void> {
+  if (token === undefined) return;
+  await pc.db.transaction().execute(async (trx) => {
+    // Only the request that ended the session records it (two sign-outs may race).
+    if (!(await pc.sessions.revokeToken(token, trx)) || !open) return;
+    const target = { type: 'session', id: open.id };
+    await recordForPerson(trx, open.user_id, {
+      ip,
+      action: 'session.signed_out',
+      target,
+      at: pc.clock.now(),
+    });
+  });
 }
 
 /** Moves the session to another organization the person belongs to, and/or the other environment. */
@@ -132,7 +176,8 @@ export async function acceptInvitation(
   input: { token: string; name: string; email: string; password: string },
   browser: Browser,
 ): Promise<SignedIn> {
-  const { user, organizationId } = await acceptLink(pc, { ...input, email: normalizeEmail(input.email) });
+  const email = normalizeEmail(input.email);
+  const { user, organizationId } = await acceptLink(pc, { ...input, email }, browser.ip);
   return startSession(pc, user, browser, organizationId);
 }
 
@@ -180,6 +225,7 @@ export async function changePassword(
   pc: PeopleContext,
   principal: Principal,
   input: { currentPassword: string; newPassword: string },
+  ip: string,
 ): Promise<{ revokedSessions: number }> {
   const person = personOf(principal);
   const user = await userOf(pc, person.userId);
@@ -187,11 +233,14 @@ export async function changePassword(
     throw invalidInput([{ field: 'currentPassword', reason: 'Is not your current password' }]);
   }
   const now = pc.clock.now();
-  await repo.updateUser(pc.db, user.id, {
-    password_hash: await hashPassword(input.newPassword),
-    updated_at: now,
+  const passwordHash = await hashPassword(input.newPassword);
+  return pc.db.transaction().execute(async (trx) => {
+    await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now });
+    const revokedSessions = await repo.revokeSessions(trx, user.id, now, { keep: person.sessionId });
+    const target = { type: 'user', id: user.id };
+    await recordForPerson(trx, user.id, { ip, action: 'user.password_changed', target, at: now });
+    return { revokedSessions };
   });
-  return { revokedSessions: await repo.revokeSessions(pc.db, user.id, now, { keep: person.sessionId }) };
 }
 
 /** Most sessions listed: a person with more has signed in from more browsers than a page shows. */
@@ -211,13 +260,19 @@ export async function revokeSession(
   pc: PeopleContext,
   principal: Principal,
   id: string,
+  ip: string,
 ): Promise<SessionView> {
   const person = personOf(principal);
   const row = await repo.findSessionOfUser(pc.db, person.userId, id);
   if (!row) throw notFound('Session', id);
   const now = pc.clock.now();
   if (row.revoked_at === null) {
-    await repo.revokeSessions(pc.db, person.userId, now, { only: id });
+    // Revoking an ended session again changes nothing and records nothing.
+    await pc.db.transaction().execute(async (trx) => {
+      if ((await repo.revokeSessions(trx, person.userId, now, { only: id })) === 0) return;
+      const target = { type: 'session', id };
+      await recordForPerson(trx, person.userId, { ip, action: 'session.revoked', target, at: now });
+    });
     row.revoked_at = now;
   }
   return toSessionView(row, person.sessionId);
@@ -227,9 +282,17 @@ export async function revokeSession(
 export async function revokeOtherSessions(
   pc: PeopleContext,
   principal: Principal,
+  ip: string,
 ): Promise<{ revoked: number }> {
   const person = personOf(principal);
-  return {
-    revoked: await repo.revokeSessions(pc.db, person.userId, pc.clock.now(), { keep: person.sessionId }),
-  };
+  const now = pc.clock.now();
+  return pc.db.transaction().execute(async (trx) => {
+    const revoked = await repo.revokeSessions(trx, person.userId, now, { keep: person.sessionId });
+    // Nothing to sign out is no change: no entry.
+    if (revoked > 0) {
+      const entry = { ip, action: 'session.revoked_others', data: { count: revoked }, at: now };
+      await recordForPerson(trx, person.userId, entry);
+    }
+    return { revoked };
+  });
 }

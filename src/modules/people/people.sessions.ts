@@ -54,7 +54,8 @@ export class SessionStore {
     readonly settings: SessionSettings,
   ) {}
 
-  async create(userId: string, start: SessionStart): Promise<NewSession> {
+  /** `db` is the transaction the session is made in (with its audit entry), the store's own by default. */
+  async create(userId: string, start: SessionStart, db = this.db): Promise<NewSession> {
     const now = this.clock.now();
     const { token, hash } = newToken();
     const csrfToken = csrfTokenFor(token);
@@ -72,7 +73,7 @@ export class SessionStore {
       ip: start.ip,
       user_agent: start.userAgent === null ? null : start.userAgent.slice(0, 500),
     };
-    await repo.insertSession(this.db, row);
+    await repo.insertSession(db, row);
     return { row, token, csrfToken };
   }
 
@@ -114,8 +115,8 @@ export class SessionStore {
     };
   }
 
-  /** Ends the session a cookie's token names (sign-out, or the old cookie at a new sign-in). */
-  async revokeToken(token: string): Promise<void> {
-    await repo.revokeSessionByHash(this.db, hashToken(token), this.clock.now());
+  /** Ends the session a cookie's token names (sign-out, or the old cookie at a new sign-in); false if ended. */
+  async revokeToken(token: string, db = this.db): Promise<boolean> {
+    return repo.revokeSessionByHash(db, hashToken(token), this.clock.now());
   }
 }
