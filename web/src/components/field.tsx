@@ -38,3 +38,15 @@ export function Field({ label, error, hint, ...input }: FieldProps) {
     </div>
   );
 }
+
+type PresetProps = Omit<FieldProps, 'label' | 'type'>;
+
+/** The email an account signs in with (the browser's password manager knows it as the username). */
+export function EmailField(props: PresetProps) {
+  return <Field label="Email" type="email" name="email" autoComplete="username" required {...props} />;
+}
+
+/** A password: `autoComplete` tells the password manager to fill one (`current-password`) or suggest one. */
+export function PasswordField(props: PresetProps & { autoComplete: 'current-password' | 'new-password' }) {
+  return <Field label="Password" type="password" name="password" required {...props} />;
+}

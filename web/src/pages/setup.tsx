@@ -1,11 +1,12 @@
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { completeSetup } from '../api/auth';
 import { toProblem } from '../api/problem';
 import { sessionQuery } from '../api/session-query';
-import { Field } from '../components/field';
+import { EmailField, Field, PasswordField } from '../components/field';
 import { placeProblem } from '../components/form-problem';
+import { useFieldValues } from '../components/use-field-values';
 import { ErrorState } from '../components/states';
 import { AuthCard } from '../layout/auth-card';
 
@@ -16,9 +17,7 @@ export function SetupPage() {
   const token = useSearch({ strict: false }).token ?? '';
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const [name, setName] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
+  const { values, bind } = useFieldValues(FIELDS);
   const mutation = useMutation({
     mutationFn: completeSetup,
     onSuccess: async (session) => {
@@ -43,7 +42,12 @@ export function SetupPage() {
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    mutation.mutate({ token, name: name.trim(), email: email.trim(), password });
+    mutation.mutate({
+      token,
+      name: values.name.trim(),
+      email: values.email.trim(),
+      password: values.password,
+    });
   };
 
   return (
@@ -54,36 +58,12 @@ export function SetupPage() {
             {form}
           </div>
         ) : null}
-        <Field
-          label="Your name"
-          name="name"
-          autoComplete="name"
-          required
-          autoFocus
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          error={field.name}
-        />
-        <Field
-          label="Email"
-          type="email"
-          name="email"
-          autoComplete="username"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={field.email}
-        />
-        <Field
-          label="Password"
-          type="password"
-          name="password"
+        <Field label="Your name" autoComplete="name" required autoFocus {...bind('name', field)} />
+        <EmailField {...bind('email', field)} />
+        <PasswordField
           autoComplete="new-password"
-          required
           hint="A long passphrase you use nowhere else."
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={field.password}
+          {...bind('password', field)}
         />
         <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
           {mutation.isPending ? 'Creating your account…' : 'Create owner account'}

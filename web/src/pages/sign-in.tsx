@@ -1,11 +1,12 @@
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRouter, useSearch } from '@tanstack/react-router';
 import { signIn } from '../api/auth';
 import { toProblem } from '../api/problem';
 import { sessionQuery } from '../api/session-query';
-import { Field } from '../components/field';
+import { EmailField, PasswordField } from '../components/field';
 import { placeProblem } from '../components/form-problem';
+import { useFieldValues } from '../components/use-field-values';
 import { AuthCard } from '../layout/auth-card';
 
 const FIELDS = ['email', 'password'] as const;
@@ -19,8 +20,7 @@ export function SignInPage() {
   const { redirect } = useSearch({ strict: false });
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
+  const { values, bind } = useFieldValues(FIELDS);
   const mutation = useMutation({
     mutationFn: signIn,
     onSuccess: async (session) => {
@@ -33,7 +33,7 @@ export function SignInPage() {
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    mutation.mutate({ email: email.trim(), password });
+    mutation.mutate({ email: values.email.trim(), password: values.password });
   };
 
   return (
@@ -49,27 +49,8 @@ export function SignInPage() {
             {form}
           </div>
         ) : null}
-        <Field
-          label="Email"
-          type="email"
-          name="email"
-          autoComplete="username"
-          required
-          autoFocus
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={field.email}
-        />
-        <Field
-          label="Password"
-          type="password"
-          name="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={field.password}
-        />
+        <EmailField autoFocus {...bind('email', field)} />
+        <PasswordField autoComplete="current-password" {...bind('password', field)} />
         <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
           {mutation.isPending ? 'Signing in…' : 'Sign in'}
         </button>
