@@ -18,12 +18,13 @@ const KEY_SCOPES: Scope[] = ['read', 'read_write', 'admin'];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
- * The scope each route must declare, from the contract (§3): GETs need `read`; changes to content need
- * `read_write`; API keys, webhooks, brands and organization settings need `admin` — reading API keys and
- * webhook endpoints too. A new route whose scope departs from this rule is listed in EXCEPTIONS.
+ * The scope each route must declare (docs/api.md, authentication and scopes): GETs need `read`; changes to
+ * content need `read_write`; API keys, webhooks, brands and organization settings need `admin` — reading
+ * API keys, webhook endpoints and the audit log too. A new route whose scope departs from this rule is
+ * listed in EXCEPTIONS.
  */
-const ADMIN_RESOURCES = ['api-keys', 'webhooks', 'webhook-endpoints', 'brands', 'organization'];
-const ADMIN_EVEN_TO_READ = ['api-keys', 'webhooks', 'webhook-endpoints'];
+const ADMIN_RESOURCES = ['api-keys', 'webhooks', 'webhook-endpoints', 'brands', 'organization', 'audit-log'];
+const ADMIN_EVEN_TO_READ = ['api-keys', 'webhooks', 'webhook-endpoints', 'audit-log'];
 const EXCEPTIONS: Record<string, Scope> = {
   // The job type decides (`read` for exports, `read_write` for changes); the service answers 403 below it.
   'POST /api/v1/jobs': 'read',
