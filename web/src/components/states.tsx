@@ -1,5 +1,6 @@
+import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import type { Problem } from '../api/problem';
+import { toProblem, type Problem } from '../api/problem';
 
 /** Shown while something loads: announced politely to screen readers, no layout jump. */
 export function Loading({ label = 'Loading…' }: { label?: string }) {
@@ -35,4 +36,24 @@ export function ErrorState({ problem, onRetry }: { problem: Problem; onRetry?: (
       ) : null}
     </div>
   );
+}
+
+/**
+ * A query's three states in one place: the loading line while it is pending, the error with a retry when
+ * it failed, and `children(data)` once it answered (which shows its own empty state).
+ */
+export function QueryView<T>({
+  query,
+  loading,
+  children,
+}: {
+  query: UseQueryResult<T>;
+  /** What is loading, e.g. "Loading brands…". */
+  loading: string;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <Loading label={loading} />;
+  if (query.isError)
+    return <ErrorState problem={toProblem(query.error)} onRetry={() => void query.refetch()} />;
+  return <>{children(query.data)}</>;
 }
