@@ -109,6 +109,8 @@ export interface AppDeps {
    * it they are stored as they were sent.
    */
   idempotencyBox?: SecretBox;
+  /** Seals people's TOTP secrets at rest (another key derived from AUDENCI_SECRET_KEY). */
+  twoFactorBox: SecretBox;
   /** The types `POST /jobs` accepts (shared with the worker; see createJobTypeRegistry). */
   jobTypes: JobTypeRegistry;
   /** Media storage, limits and link signing (the media module's context). */
@@ -314,7 +316,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   await webApp.routes(app);
 
-  const people = { db: ctx.db, clock: ctx.clock, sessions };
+  const people = { db: ctx.db, clock: ctx.clock, sessions, twoFactorBox: deps.twoFactorBox };
   await app.register(authRoutes, {
     people,
     throttle: new SignInThrottle(deps.authFailures, deps.signInFailures, ctx.clock),

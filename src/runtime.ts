@@ -78,6 +78,7 @@ export function secretBoxes(secretKey: Buffer, previousKeys: readonly Buffer[] =
     tokens: box('platform-tokens'),
     webhooks: box('webhook-secrets'),
     idempotency: box('idempotent-responses'),
+    twoFactor: box('two-factor-secrets'),
   };
 }
 
@@ -180,6 +181,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     tokenBox: boxes.tokens,
     webhookBox: boxes.webhooks,
     idempotencyBox: boxes.idempotency,
+    twoFactorBox: boxes.twoFactor,
     ai,
     jobTypes: createJobTypeRegistry(config, { ai, media }),
     readinessChecks,

@@ -21,6 +21,7 @@ import type {
   InvitationsTable,
   MembershipsTable,
   PasswordResetsTable,
+  RecoveryCodesTable,
   SessionsTable,
   UsersTable,
 } from './tables/people.js';
@@ -61,5 +62,6 @@ export interface Database {
   sessions: SessionsTable;
   invitations: InvitationsTable;
   password_resets: PasswordResetsTable;
+  recovery_codes: RecoveryCodesTable;
   audit_log: AuditLogTable;
 }

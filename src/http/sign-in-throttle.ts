@@ -8,6 +8,11 @@ function pastLimit(failure: FailureCount | undefined): failure is FailureCount &
   return failure !== undefined && failure.refusedUntil !== undefined && failure.count > failure.limit;
 }
 
+/** A sign-in whose password was right, answered with a request for the second factor: not a failure. */
+function asksForSecondFactor(error: AppError): boolean {
+  return error.details?.reason === 'two_factor_required';
+}
+
 /**
  * Failed sign-ins, counted per client address (the same count as refused API keys) and per account (the
  * email tried): after its limit either is answered 429 with `Retry-After` until its window ends, before
@@ -21,7 +26,10 @@ export class SignInThrottle {
     private readonly clock: Clock,
   ) {}
 
-  /** Runs `attempt` unless refused; a 401 it throws counts as a failure of both. */
+  /**
+   * Runs `attempt` unless refused; a 401 it throws counts as a failure of both, except one that only
+   * asks for the second factor (`details.reason` `two_factor_required`: the password was right).
+   */
   async guard<T>(address: string, account: string, attempt: () => Promise<T>): Promise<T> {
     const now = this.clock.now();
     const accountKey = `account:${account}`;
@@ -32,7 +40,7 @@ export class SignInThrottle {
     try {
       return await attempt();
     } catch (error) {
-      if (error instanceof AppError && error.status === 401) {
+      if (error instanceof AppError && error.status === 401 && !asksForSecondFactor(error)) {
         const addressFailure = await this.byAddress?.fail(address, now);
         if (pastLimit(addressFailure)) {
           throw tooManyFailures({ until: addressFailure.refusedUntil, limit: addressFailure.limit }, now);

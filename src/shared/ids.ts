@@ -24,6 +24,7 @@ export const ID_PREFIXES = {
   session: 'ses',
   invitation: 'inv',
   passwordReset: 'pwr',
+  recoveryCode: 'rcv',
   audit: 'aud',
 } as const;
 

@@ -14,6 +14,7 @@ import * as m0012 from './0012_metrics_latest.js';
 import * as m0013 from './0013_metrics_latest_post_index.js';
 import * as m0014 from './0014_posts_date.js';
 import * as m0015 from './0015_people.js';
+import * as m0016 from './0016_two_factor.js';
 
 /**
  * Forward-only migrations, in order. Each is portable DDL that runs unchanged on SQLite and PostgreSQL.
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0013_metrics_latest_post_index': m0013,
   '0014_posts_date': m0014,
   '0015_people': m0015,
+  '0016_two_factor': m0016,
 };

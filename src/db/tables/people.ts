@@ -16,6 +16,8 @@ export interface UsersTable extends Timestamps {
   /** Sealed with the secret box; null until two-factor is set up. */
   totp_secret: string | null;
   totp_enabled_at: number | null;
+  /** The last 30-second step whose code was accepted: a code is not accepted twice. */
+  totp_last_step: number | null;
 }
 
 export interface MembershipsTable extends Timestamps {
@@ -63,6 +65,15 @@ export interface PasswordResetsTable {
   token_hash: string;
   created_at: number;
   expires_at: number;
+  used_at: number | null;
+}
+
+/** A single-use code for signing in without the authenticator; only its SHA-256 is stored. */
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: number;
   used_at: number | null;
 }
 

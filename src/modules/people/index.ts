@@ -5,3 +5,9 @@ export type { PeopleContext } from './people.service.js';
 export { MeSchema, SessionSchema } from './people.schemas.js';
 export { authRoutes, type AuthRouteDeps } from './people.routes.js';
 export { meRoutes } from './me.routes.js';
+export {
+  verifySecondFactor,
+  secondFactorError,
+  type SecondFactorRefusal,
+  type TwoFactorContext,
+} from './people.two-factor.js';

@@ -115,6 +115,7 @@ export async function acceptLink(
     password_hash: passwordHash,
     totp_secret: null,
     totp_enabled_at: null,
+    totp_last_step: null,
     created_at: now,
     updated_at: now,
   };

@@ -1,4 +1,4 @@
-import type { Kysely, Updateable } from 'kysely';
+import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { unscoped } from '../../db/tenant.js';
 import type { OrganizationRow } from '../../db/tables/organizations.js';
@@ -23,7 +23,7 @@ export async function findUser(db: Kysely<Database>, id: string): Promise<UserRo
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function insertUser(db: Kysely<Database>, row: UserRow): Promise<void> {
+export async function insertUser(db: Kysely<Database>, row: Insertable<UsersTable>): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }
 

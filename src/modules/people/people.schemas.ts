@@ -86,8 +86,20 @@ export const SessionSchema = Type.Object(
   { $id: 'Session', title: 'Session', additionalProperties: false },
 );
 
+/** The code of an authenticator app (6 digits) or a recovery code (`xxxxx-xxxxx`). */
+export const TwoFactorCode = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  description: 'The 6-digit code of the authenticator app, or one of the recovery codes',
+  examples: ['123456'],
+});
+
 export const SignInBody = Type.Object(
-  { email: Email, password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }) },
+  {
+    email: Email,
+    password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }),
+    code: Type.Optional(TwoFactorCode),
+  },
   { additionalProperties: false },
 );
 

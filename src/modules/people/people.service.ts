@@ -12,9 +12,10 @@ import { csrfTokenFor } from './people.tokens.js';
 import { toMe, toSessionView, type Me, type SessionInfo, type SessionView } from './people.views.js';
 import { acceptLink } from './people.invitations.js';
 import { recordForPerson } from './people.audit.js';
+import { verifySecondFactor, type TwoFactorContext } from './people.two-factor.js';
 
-/** What the people services need: the database, the clock and the session store. */
-export interface PeopleContext {
+/** What the people services need: the database, the clock, the session store and the TOTP secrets box. */
+export interface PeopleContext extends TwoFactorContext {
   db: Kysely<Database>;
   clock: { now(): number };
   sessions: SessionStore;
@@ -96,7 +97,7 @@ export async function startSession(
  */
 export async function signIn(
   pc: PeopleContext,
-  input: { email: string; password: string },
+  input: { email: string; password: string; code?: string },
   browser: Browser,
 ): Promise<SignedIn> {
   const user = await repo.findUserByEmail(pc.db, normalizeEmail(input.email));
@@ -111,6 +112,20 @@ export async function signIn(
       await pc.db.transaction().execute((trx) => recordForPerson(trx, user.id, failure));
     }
     throw wrongCredentials();
+  }
+  try {
+    await verifySecondFactor(pc, user, input.code);
+  } catch (error) {
+    if (error instanceof AppError && error.details?.reason === 'invalid_two_factor_code') {
+      const failure = {
+        ip: browser.ip,
+        action: 'session.sign_in_failed',
+        data: { reason: 'invalid_two_factor_code' },
+        at: pc.clock.now(),
+      };
+      await pc.db.transaction().execute((trx) => recordForPerson(trx, user.id, failure));
+    }
+    throw error;
   }
   return startSession(pc, user, browser);
 }
