@@ -84,7 +84,17 @@ import { AuditEntrySchema, auditRoutes } from './modules/audit/index.js';
 import { AppError } from './shared/errors.js';
 import { CHANGELOG, VERSION } from './shared/version.js';
 import { SignInThrottle } from './http/sign-in-throttle.js';
-import { authRoutes, meRoutes, MeSchema, SessionSchema, SessionStore } from './modules/people/index.js';
+import {
+  authRoutes,
+  CreatedInvitationSchema,
+  InvitationSchema,
+  MemberSchema,
+  membersRoutes,
+  meRoutes,
+  MeSchema,
+  SessionSchema,
+  SessionStore,
+} from './modules/people/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -168,6 +178,9 @@ const COMPONENT_SCHEMAS = [
   AuditEntrySchema,
   MeSchema,
   SessionSchema,
+  MemberSchema,
+  InvitationSchema,
+  CreatedInvitationSchema,
 ];
 
 /** Never logged: credentials in headers, and any secret-looking field a serializer might meet. */
@@ -329,6 +342,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(organizationsRoutes, routeDeps);
     await scope.register(brandsRoutes, routeDeps);
     await scope.register(meRoutes, { people });
+    await scope.register(membersRoutes, routeDeps);
     await scope.register(keysRoutes, {
       ...routeDeps,
       authenticator: deps.authenticator,

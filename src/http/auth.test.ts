@@ -23,8 +23,17 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
  * API keys, webhook endpoints and the audit log too. A new route whose scope departs from this rule is
  * listed in EXCEPTIONS.
  */
-const ADMIN_RESOURCES = ['api-keys', 'webhooks', 'webhook-endpoints', 'brands', 'organization', 'audit-log'];
-const ADMIN_EVEN_TO_READ = ['api-keys', 'webhooks', 'webhook-endpoints', 'audit-log'];
+const ADMIN_RESOURCES = [
+  'api-keys',
+  'webhooks',
+  'webhook-endpoints',
+  'brands',
+  'organization',
+  'audit-log',
+  'members',
+  'invitations',
+];
+const ADMIN_EVEN_TO_READ = ['api-keys', 'webhooks', 'webhook-endpoints', 'audit-log', 'invitations'];
 const EXCEPTIONS: Record<string, Scope> = {
   // The job type decides (`read` for exports, `read_write` for changes); the service answers 403 below it.
   'POST /api/v1/jobs': 'read',
@@ -33,6 +42,8 @@ const EXCEPTIONS: Record<string, Scope> = {
   'POST /api/v1/me/password': 'read',
   'DELETE /api/v1/me/sessions/{id}': 'read',
   'POST /api/v1/me/sessions/revoke-others': 'read',
+  // Leaving: any member may remove their own membership; removing another needs admin (the service).
+  'DELETE /api/v1/members/{id}': 'read',
 };
 /** Operations about the signed-in person: a key with the scope is answered 403 `session_required`. */
 const SESSION_ONLY = /^\/api\/v1\/me(\/|$)/;

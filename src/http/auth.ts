@@ -28,6 +28,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set on every authenticated route before its handler runs. */
     principal: Principal;
+    /** This request's own rate-limit check (its organization and environment), on authenticated routes. */
+    rateLimit: RateLimitResult | null;
   }
 }
 
@@ -187,6 +189,7 @@ async function identifySession(
  */
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   app.decorateRequest<Principal>('principal', null as unknown as Principal);
+  app.decorateRequest('rateLimit', null);
   // A serving process counts among the API processes a rate limit is shared by while Redis is down.
   app.addHook('onReady', async () => deps.rateLimiter.join());
   app.addHook('onClose', async () => deps.rateLimiter.leave());
@@ -248,6 +251,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       principal.rateLimit,
       now,
     );
+    request.rateLimit = limit;
     rateLimitHeaders(reply, limit);
     if (!limit.allowed) throw rateLimited(limit, now);
     if (!scopeAllows(principal.scope, required)) {

@@ -17,6 +17,16 @@ const TAGS = [
       'The person signed in with a session cookie: profile, password and sessions. An API key has no person (403).',
   },
   {
+    name: 'Members',
+    description:
+      "The organization's people and their roles (owner, admin, editor, viewer), shared by both environments. Only an owner grants or removes `owner`; the last owner stays.",
+  },
+  {
+    name: 'Invitations',
+    description:
+      'Invitations by email to join the organization with a role (admin scope): mailed when SMTP is configured, otherwise a one-time link for an admin to pass on.',
+  },
+  {
     name: 'Posts',
     description:
       'Posts move DRAFT → SCHEDULED → PUBLISHING → PUBLISHED | FAILED, or to CANCELLED. Deleting a published post removes it from Audenci only.',

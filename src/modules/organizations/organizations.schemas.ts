@@ -20,6 +20,30 @@ export const OrganizationSchema = Type.Object(
     ),
     createdAt: DateTime(),
     updatedAt: DateTime(),
+    usage: Type.Object(
+      {
+        environment: Type.Unsafe<'live' | 'test'>({
+          type: 'string',
+          enum: ['live', 'test'],
+          description: "The caller's environment, whose requests are counted",
+        }),
+        used: Int32(0, MAX_RATE_LIMIT, {
+          description: 'Requests of this environment in the current window, this one included',
+        }),
+        remaining: Int32(0, MAX_RATE_LIMIT, { description: 'Requests left in the current window' }),
+        resetAt: DateTime({ description: 'When the current window ends and the count starts again' }),
+      },
+      {
+        additionalProperties: false,
+        description:
+          "This hour's requests of the caller's environment (as the rate-limit headers count them)",
+      },
+    ),
   },
   { $id: 'Organization', title: 'Organization', additionalProperties: false },
+);
+
+export const UpdateOrganizationBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: MAX_ORGANIZATION_NAME_LENGTH, pattern: '\\S' }) },
+  { additionalProperties: false, examples: [{ name: 'Acme Marketing' }] },
 );

@@ -4,6 +4,7 @@ import { invalidInput, notFound } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
 import { toIso } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
+import { recordAudit, type AuditOrigin } from '../audit/index.js';
 import * as repo from './organizations.repository.js';
 import {
   PLANS,
@@ -112,6 +113,38 @@ export async function updateOrganization(
     ...(input.plan !== undefined ? { plan: input.plan as PlanName } : {}),
     ...(input.rateLimit !== undefined ? { rate_limit_override: input.rateLimit } : {}),
     updated_at: clock.now(),
+  });
+  return getOrganization(db, id);
+}
+
+/**
+ * `PATCH /organization`: a new name, chosen by an admin of the organization. Recorded as
+ * `organization.updated` with the name before and after (nothing recorded when it is the same).
+ */
+export async function renameOrganization(
+  db: Kysely<Database>,
+  clock: Clock,
+  id: string,
+  name: string,
+  origin: AuditOrigin,
+): Promise<Organization> {
+  checkInput({ name });
+  const now = clock.now();
+  await db.transaction().execute(async (trx) => {
+    const existing = await repo.findOrganization(trx, id);
+    if (!existing) throw notFound('organization', id);
+    const after = name.trim();
+    if (after === existing.name) return;
+    await repo.updateOrganization(trx, id, { name: after, updated_at: now });
+    await recordAudit(trx, {
+      ...origin,
+      organizationId: id,
+      environment: null,
+      action: 'organization.updated',
+      target: { type: 'organization', id },
+      data: { name: { before: existing.name, after } },
+      at: now,
+    });
   });
   return getOrganization(db, id);
 }

@@ -5,6 +5,8 @@ export type { PeopleContext } from './people.service.js';
 export { MeSchema, SessionSchema } from './people.schemas.js';
 export { authRoutes, type AuthRouteDeps } from './people.routes.js';
 export { meRoutes } from './me.routes.js';
+export { membersRoutes } from './members.routes.js';
+export { CreatedInvitationSchema, InvitationSchema, MemberSchema } from './members.schemas.js';
 export {
   verifySecondFactor,
   secondFactorError,

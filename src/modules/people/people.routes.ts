@@ -8,6 +8,7 @@ import type { SignInThrottle } from '../../http/sign-in-throttle.js';
 import { AcceptInvitationBody, SessionInfoSchema, SignInBody, SwitchBody } from './people.schemas.js';
 import * as service from './people.service.js';
 import type { PeopleContext, SignedIn } from './people.service.js';
+import { invitationAuthRoutes } from './invitations.routes.js';
 
 /** What the sign-in routes need besides the people services. */
 export interface AuthRouteDeps {
@@ -97,4 +98,6 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     setCookie(reply, '', 0);
     return reply.code(204).send();
   });
+
+  await invitationAuthRoutes(app, deps, { browser, signedIn });
 }

@@ -1,0 +1,247 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { unscoped } from '../../db/tenant.js';
+import type { InvitationRow, MembershipRow, Role, UserRow } from '../../db/tables/people.js';
+
+/**
+ * The queries of an organization's members and invitations. Both tables belong to an organization only
+ * (no environment): every query here names the organization.
+ */
+
+/** Why the sessions of a removed member are moved across organizations. */
+const SESSIONS = "a removed member's sessions move to another organization they belong to, or none";
+
+type MembershipQuery = SelectQueryBuilder<Database, 'memberships', MembershipRow>;
+type InvitationQuery = SelectQueryBuilder<Database, 'invitations', InvitationRow>;
+
+export interface MemberFilters {
+  role?: Role;
+}
+
+/** The organization's memberships (filtered), for a page of `GET /members`. */
+export function membersQuery(
+  db: Kysely<Database>,
+  organizationId: string,
+  filters: MemberFilters,
+): MembershipQuery {
+  let query = db.selectFrom('memberships').selectAll().where('organization_id', '=', organizationId);
+  if (filters.role !== undefined) query = query.where('role', '=', filters.role);
+  return query;
+}
+
+export async function findMembership(
+  db: Kysely<Database>,
+  organizationId: string,
+  id: string,
+): Promise<MembershipRow | undefined> {
+  return db
+    .selectFrom('memberships')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function findMembershipOfUser(
+  db: Kysely<Database>,
+  organizationId: string,
+  userId: string,
+): Promise<MembershipRow | undefined> {
+  return db
+    .selectFrom('memberships')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** The people of some memberships, by id. */
+export async function usersByIds(db: Kysely<Database>, ids: readonly string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+}
+
+/**
+ * How many owners the organization has, their rows locked first (a no-op update): two requests demoting
+ * or removing the last two owners at once are serialized, and the second sees the first's change.
+ */
+export async function lockAndCountOwners(db: Kysely<Database>, organizationId: string): Promise<number> {
+  await db
+    .updateTable('memberships')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('organization_id', '=', organizationId)
+    .where('role', '=', 'owner')
+    .execute();
+  const row = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('organization_id', '=', organizationId)
+    .where('role', '=', 'owner')
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Changes a member's role when it is still `from` (compare-and-set); answers whether it changed. */
+export async function updateRole(
+  db: Kysely<Database>,
+  organizationId: string,
+  id: string,
+  from: Role,
+  to: Role,
+  at: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('memberships')
+    .set({ role: to, updated_at: at })
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .where('role', '=', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function deleteMembership(
+  db: Kysely<Database>,
+  organizationId: string,
+  id: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('memberships')
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
+/**
+ * The person's sessions acting in `organizationId` act in `to` from now on (another organization they
+ * belong to, or none): a removed member's browser no longer reaches the organization.
+ */
+export async function moveSessions(
+  db: Kysely<Database>,
+  userId: string,
+  organizationId: string,
+  to: string | null,
+): Promise<number> {
+  const result = await unscoped(db, SESSIONS)
+    .updateTable('sessions')
+    .set({ organization_id: to })
+    .where('user_id', '=', userId)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+export interface InvitationFilters {
+  status?: InvitationStatus;
+}
+
+/** The organization's invitations by email (setup links have none and are not listed), filtered. */
+export function invitationsQuery(
+  db: Kysely<Database>,
+  organizationId: string,
+  filters: InvitationFilters,
+  now: number,
+): InvitationQuery {
+  let query = db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('email', 'is not', null);
+  switch (filters.status) {
+    case 'accepted':
+      query = query.where('accepted_at', 'is not', null);
+      break;
+    case 'revoked':
+      query = query.where('accepted_at', 'is', null).where('revoked_at', 'is not', null);
+      break;
+    case 'expired':
+      query = query
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '<=', now);
+      break;
+    case 'pending':
+      query = query
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now);
+      break;
+    case undefined:
+      break;
+  }
+  return query;
+}
+
+export async function findInvitation(
+  db: Kysely<Database>,
+  organizationId: string,
+  id: string,
+): Promise<InvitationRow | undefined> {
+  return db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .where('email', 'is not', null)
+    .executeTakeFirst();
+}
+
+/** Revokes the organization's open invitations to `email`; answers their ids. */
+export async function revokePendingInvitations(
+  db: Kysely<Database>,
+  organizationId: string,
+  email: string,
+  at: number,
+): Promise<string[]> {
+  const rows = await db
+    .updateTable('invitations')
+    .set({ revoked_at: at })
+    .where('organization_id', '=', organizationId)
+    .where('email', '=', email)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Revokes one open invitation (compare-and-set); answers whether this call revoked it. */
+export async function revokeInvitation(
+  db: Kysely<Database>,
+  organizationId: string,
+  id: string,
+  at: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('invitations')
+    .set({ revoked_at: at })
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Whether `email` already belongs to a member of the organization. */
+export async function isMemberEmail(
+  db: Kysely<Database>,
+  organizationId: string,
+  email: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select('memberships.id')
+    .where('memberships.organization_id', '=', organizationId)
+    .where('users.email', '=', email)
+    .executeTakeFirst();
+  return row !== undefined;
+}

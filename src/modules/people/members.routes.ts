@@ -1,0 +1,197 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { resourceRoutes } from '../../http/resource-routes.js';
+import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
+import { auditOrigin } from '../audit/index.js';
+import type { RouteDeps } from '../route-deps.js';
+import {
+  CreatedInvitationSchema,
+  CreateInvitationBody,
+  InvitationSchema,
+  ListInvitationsQuery,
+  ListMembersQuery,
+  MemberSchema,
+  UpdateMemberBody,
+} from './members.schemas.js';
+import * as invites from './people.invites.js';
+import * as members from './people.members.js';
+
+const MemberParams = IdParams('Member', 'mem_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+const InvitationParams = IdParams('Invitation', 'inv_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
+const PER_ORGANIZATION = 'Members belong to the organization: both environments see the same ones.';
+
+/** The organization's members and invitations, under `/api/v1` (`/members`, `/invitations`). */
+export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { ctx } = deps;
+  const memberRoutes = resourceRoutes(app, {
+    path: '/members',
+    tags: ['Members'],
+    params: MemberParams,
+    item: MemberSchema,
+  });
+
+  memberRoutes.list(
+    {
+      config: { scope: 'read' },
+      operationId: 'listMembers',
+      summary: "List the organization's members",
+      description: `Oldest first with \`sortOrder=asc\`; filter by \`role\`. ${PER_ORGANIZATION}`,
+      querystring: ListMembersQuery,
+      answer: 'A page of members',
+    },
+    (request, page) =>
+      members.listMembers(ctx, request.principal.organizationId, page, { role: request.query.role }),
+  );
+
+  memberRoutes.get(
+    { config: { scope: 'read' }, operationId: 'getMember', summary: 'Retrieve a member' },
+    (request, id) => members.getMember(ctx, request.principal.organizationId, id),
+  );
+
+  app.patch<{ Params: Static<typeof MemberParams>; Body: Static<typeof UpdateMemberBody> }>(
+    '/members/:id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['Members'],
+        operationId: 'updateMember',
+        summary: "Change a member's role",
+        description:
+          'Only an owner makes a member owner or changes an owner’s role (403 otherwise, `details.reason` ' +
+          '`owner_required`; an API key acts as an admin). The last owner cannot be demoted: 409, ' +
+          '`details.reason` `last_owner`. The change applies to the member’s next request. Recorded as ' +
+          '`member.role_changed`.',
+        params: MemberParams,
+        body: UpdateMemberBody,
+        response: {
+          200: DataEnvelope(Type.Ref(MemberSchema)),
+          409: ErrorResponse('The last owner would be demoted (`details.reason` `last_owner`)'),
+        },
+      },
+    },
+    async (request) => ({
+      data: await members.updateMemberRole(
+        ctx,
+        request.principal,
+        request.params.id,
+        request.body.role,
+        auditOrigin(request),
+      ),
+    }),
+  );
+
+  app.delete<{ Params: Static<typeof MemberParams> }>(
+    '/members/:id',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['Members'],
+        operationId: 'removeMember',
+        summary: 'Remove a member, or leave the organization',
+        description:
+          'Removing another member needs the `admin` scope, and removing an owner needs an owner (403). A ' +
+          'signed-in person may remove their own membership whatever their role: they leave. The last ' +
+          'owner cannot go: 409, `details.reason` `last_owner`. The person’s sessions acting in this ' +
+          'organization move to another organization of theirs, or to none. Recorded as ' +
+          '`member.removed` or `member.left`.',
+        params: MemberParams,
+        response: {
+          204: Type.Null({ description: 'Removed' }),
+          409: ErrorResponse('The last owner would go (`details.reason` `last_owner`)'),
+        },
+      },
+    },
+    async (request, reply) => {
+      await members.removeMember(ctx, request.principal, request.params.id, auditOrigin(request));
+      return reply.code(204).send();
+    },
+  );
+
+  const invitationRoutes = resourceRoutes(app, {
+    path: '/invitations',
+    tags: ['Invitations'],
+    params: InvitationParams,
+    item: InvitationSchema,
+  });
+
+  invitationRoutes.list(
+    {
+      config: { scope: 'admin' },
+      operationId: 'listInvitations',
+      summary: "List the organization's invitations",
+      description:
+        'Invitations by email, newest first; filter by `status` (`pending`, `accepted`, `revoked`, ' +
+        '`expired`). The links themselves are never shown again.',
+      querystring: ListInvitationsQuery,
+      answer: 'A page of invitations',
+    },
+    (request, page) =>
+      invites.listInvitations(ctx, request.principal.organizationId, page, { status: request.query.status }),
+  );
+
+  app.post<{ Body: Static<typeof CreateInvitationBody> }>(
+    '/invitations',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['Invitations'],
+        operationId: 'createInvitation',
+        summary: 'Invite a person',
+        description:
+          'Invites `email` to join with `role`, for 7 days. With SMTP configured the invitation is mailed ' +
+          '(`delivery` `email`); without, or when sending fails (`deliveryError`), the answer carries the ' +
+          'one-time `acceptUrl` (`delivery` `link`) for you to pass on. Only an owner invites an owner. An ' +
+          'address that is already a member is 409 (`details.field` `email`). An earlier pending ' +
+          'invitation to the same address stops working. Recorded as `member.invited`.',
+        body: CreateInvitationBody,
+        response: {
+          201: DataEnvelope(
+            Type.Ref(CreatedInvitationSchema),
+            'The invitation, and how it reaches the person',
+          ),
+          409: ErrorResponse('The address is already a member (`details.field` `email`)'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const data = await invites.createInvitation(
+        ctx,
+        deps.publicUrl,
+        request.principal,
+        request.body,
+        auditOrigin(request),
+      );
+      reply.code(201).header('Cache-Control', 'no-store');
+      return { data };
+    },
+  );
+
+  app.delete<{ Params: Static<typeof InvitationParams> }>(
+    '/invitations/:id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['Invitations'],
+        operationId: 'revokeInvitation',
+        summary: 'Revoke an invitation',
+        description:
+          'Its link stops working at once (revoking a revoked or expired one changes nothing). An ' +
+          'accepted invitation is 409: remove the member instead. Recorded as `invitation.revoked`.',
+        params: InvitationParams,
+        response: {
+          204: Type.Null({ description: 'Revoked' }),
+          409: ErrorResponse('The invitation has been accepted'),
+        },
+      },
+    },
+    async (request, reply) => {
+      await invites.revokeInvitation(
+        ctx,
+        request.principal.organizationId,
+        request.params.id,
+        auditOrigin(request),
+      );
+      return reply.code(204).send();
+    },
+  );
+}
