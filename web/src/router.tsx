@@ -15,6 +15,7 @@ import { NotFoundPage } from './pages/not-found';
 import { OverviewPage } from './pages/overview';
 import { SetupPage } from './pages/setup';
 import { SignInPage } from './pages/sign-in';
+import { settingsRoutes } from './pages/settings/routes';
 
 interface RouterContext {
   queryClient: QueryClient;
@@ -72,7 +73,7 @@ const overviewRoute = createRoute({
 const routeTree = rootRoute.addChildren([
   signInRoute,
   setupRoute,
-  signedInRoute.addChildren([overviewRoute]),
+  signedInRoute.addChildren([overviewRoute, ...settingsRoutes(signedInRoute)]),
 ]);
 
 export function makeRouter(queryClient: QueryClient) {

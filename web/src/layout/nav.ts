@@ -14,4 +14,14 @@ export interface NavSection {
   items: NavItem[];
 }
 
-export const NAV: NavSection[] = [{ title: 'Workspace', items: [{ to: '/', label: 'Overview' }] }];
+export const NAV: NavSection[] = [
+  { title: 'Workspace', items: [{ to: '/', label: 'Overview' }] },
+  {
+    title: 'Settings',
+    items: [
+      { to: '/settings/api-keys', label: 'API keys' },
+      { to: '/settings/webhooks', label: 'Webhooks' },
+      { to: '/settings/organization', label: 'Organization' },
+    ],
+  },
+];
