@@ -85,6 +85,11 @@ import { AppError } from './shared/errors.js';
 import { CHANGELOG, VERSION } from './shared/version.js';
 import { SignInThrottle } from './http/sign-in-throttle.js';
 import {
+  memberPasswordResetRoutes,
+  passwordResetAuthRoutes,
+  PasswordResetThrottle,
+} from './modules/people/password-reset.routes.js';
+import {
   authRoutes,
   CreatedInvitationSchema,
   InvitationSchema,
@@ -335,6 +340,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     throttle: new SignInThrottle(deps.authFailures, deps.signInFailures, ctx.clock),
     publicUrl: config.publicUrl,
   });
+  await app.register(passwordResetAuthRoutes, {
+    reset: { db: ctx.db, clock: ctx.clock, mailer: ctx.mailer, publicUrl: config.publicUrl },
+    throttle: new PasswordResetThrottle(deps.authFailures, deps.signInFailures, ctx.clock),
+  });
 
   const ai = deps.ai ?? createAiProvider(config);
   const routeDeps: RouteDeps = { ctx, publicUrl: config.publicUrl, config };
@@ -342,6 +351,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await scope.register(organizationsRoutes, routeDeps);
     await scope.register(brandsRoutes, routeDeps);
     await scope.register(meRoutes, { people });
+    await scope.register(memberPasswordResetRoutes, routeDeps);
     await scope.register(membersRoutes, routeDeps);
     await scope.register(keysRoutes, {
       ...routeDeps,

@@ -13,3 +13,4 @@ export {
   type SecondFactorRefusal,
   type TwoFactorContext,
 } from './people.two-factor.js';
+export { operatorResetLink, RESET_LINK_MS, type ResetLink } from './people.password-reset.js';
