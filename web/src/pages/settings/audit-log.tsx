@@ -131,7 +131,9 @@ export function AuditLogPanel() {
               <tbody>
                 {entries.data.data.map((entry) => (
                   <tr key={entry.id}>
-                    <td data-label="When">{formatDateTime(entry.createdAt)}</td>
+                    <td data-label="When" className="table__nowrap">
+                      {formatDateTime(entry.createdAt)}
+                    </td>
                     <td data-label="Action" className="table__primary">
                       <code>{entry.action}</code>
                       {entry.environment === 'test' ? <span className="table__sub">Test mode</span> : null}

@@ -1,0 +1,383 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { Audenci, APIError } from '@audenci/sdk-js';
+import { createSetupLink } from '../../src/modules/people/index.js';
+import { dialects, startWorker } from '../helpers/app.js';
+import {
+  browserSkip,
+  checkAccessibility,
+  openBrowser,
+  screenshot,
+  startLiveApp,
+  watchPage,
+  type Browser,
+  type LiveApp,
+  type PageWatch,
+} from './harness.js';
+
+const skip = browserSkip();
+const PASSWORD = 'correct horse battery staple';
+const PHONE = { width: 375, height: 812 };
+const DESKTOP = { width: 1280, height: 800 };
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A real HTTP server that records what is POSTed to it: the webhook endpoint of the scenario. */
+async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+  const received: Received[] = [];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('received by the test receiver');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/audenci`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** axe and a screenshot of the page as it stands, at the desktop width and at a phone's. */
+async function capture(page: Page, test: string, name: string): Promise<void> {
+  await checkAccessibility(page, name);
+  await screenshot(page, test, name);
+  await page.setViewportSize(PHONE);
+  await checkAccessibility(page, `${name} at 375 px`);
+  await screenshot(page, test, `${name}-phone`);
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+  assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a 375px phone`);
+  await page.setViewportSize(DESKTOP);
+}
+
+async function goTo(page: Page, link: string, heading: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+for (const dialect of dialects) {
+  describe(`settings in Chromium (${dialect})`, { skip }, () => {
+    let live: LiveApp;
+    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let worker: Awaited<ReturnType<typeof startWorker>>;
+    const browsers: Browser[] = [];
+    let owner: Page;
+    let watch: PageWatch;
+    const shots = `settings-${dialect}`;
+
+    async function newPage(): Promise<Page> {
+      const browser = await openBrowser();
+      browsers.push(browser);
+      return browser.context.newPage();
+    }
+
+    before(async () => {
+      live = await startLiveApp(dialect, {
+        AUDENCI_SIGN_IN_FAILURE_LIMIT: '2',
+        // The receiver listens on 127.0.0.1: the SSRF guard refuses such addresses unless told otherwise.
+        AUDENCI_ALLOW_PRIVATE_URLS: 'true',
+      });
+      worker = await startWorker(live.t);
+      receiver = await startReceiver();
+      owner = await newPage();
+      watch = await watchPage(owner);
+    });
+    after(async () => {
+      for (const browser of browsers) await browser.close();
+      await worker?.stop();
+      await receiver?.close();
+      await live?.close();
+    });
+
+    it('setup link → owner → API key created in the UI works over HTTP and the SDK → revoked → 401', async () => {
+      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
+      await owner.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
+      await owner.getByLabel('Your name').fill('Ada Lovelace');
+      await owner.getByLabel('Email').fill('ada@example.com');
+      await owner.getByLabel('Password').fill(PASSWORD);
+      await owner.getByRole('button', { name: 'Create owner account' }).click();
+      await owner.getByRole('heading', { name: 'Overview' }).waitFor();
+
+      await goTo(owner, 'API keys', 'API keys');
+      // The tenant's own admin key (test helpers) is listed: the table, not the empty state.
+      await owner.getByRole('region', { name: 'API keys list' }).waitFor();
+      await capture(owner, shots, 'api-keys');
+
+      await owner.getByRole('button', { name: 'Create API key' }).click();
+      const dialog = owner.getByRole('dialog', { name: 'Create an API key' });
+      await dialog.getByLabel('Name').fill('CI pipeline');
+      await dialog.getByLabel('Scope').selectOption('read_write');
+      // A day in the past: the API's message is shown next to the expiry field.
+      await dialog.getByLabel('Expires (optional)').fill('2020-01-01');
+      await dialog.getByRole('button', { name: 'Create key' }).click();
+      await dialog.locator('.field--invalid').getByLabel('Expires (optional)').waitFor();
+      await capture(owner, shots, 'api-keys-create-field-error');
+      await dialog.getByLabel('Expires (optional)').fill('');
+      await dialog.getByRole('button', { name: 'Create key' }).click();
+
+      const shown = owner.getByRole('dialog', { name: 'Your new API key' });
+      await shown.getByText('it will not be shown again').waitFor();
+      const key = (await shown.locator('.secret__value').textContent())?.trim() ?? '';
+      assert.match(key, /^sk_/);
+      await capture(owner, shots, 'api-keys-secret-once');
+      await shown.getByRole('button', { name: 'Done' }).click();
+
+      const row = owner.getByRole('row').filter({ hasText: 'CI pipeline' });
+      await row.getByText(`…${key.slice(-4)}`).waitFor();
+      await row.getByText('active').waitFor();
+      await capture(owner, shots, 'api-keys-list');
+
+      // The key, as curl would send it, and through the SDK.
+      const plain = await fetch(`${live.url}/api/v1/organization`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      assert.equal(plain.status, 200);
+      assert.equal(((await plain.json()) as { data: { name: string } }).data.name, live.tenant.org.name);
+      const sdk = new Audenci({ apiKey: key, baseUrl: live.url, maxRetries: 0 });
+      assert.equal((await sdk.organization.retrieve()).name, live.tenant.org.name);
+
+      await row.getByRole('button', { name: 'Revoke CI pipeline' }).click();
+      const confirm = owner.getByRole('dialog', { name: 'Revoke “CI pipeline”?' });
+      await checkAccessibility(owner, 'revoke confirmation');
+      await confirm.getByRole('button', { name: 'Revoke key' }).click();
+      await row.getByText('revoked').waitFor();
+
+      const refused = await fetch(`${live.url}/api/v1/organization`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      assert.equal(refused.status, 401);
+      await assert.rejects(
+        sdk.organization.retrieve(),
+        (error) => error instanceof APIError && error.status === 401,
+      );
+    });
+
+    it('a webhook to a local receiver: test event received and shown in the delivery log', async () => {
+      await goTo(owner, 'Webhooks', 'Webhooks');
+      await owner.getByText('No webhook endpoints yet').waitFor();
+      await capture(owner, shots, 'webhooks-empty');
+
+      await owner.getByRole('button', { name: 'Add endpoint' }).click();
+      const dialog = owner.getByRole('dialog', { name: 'Add a webhook endpoint' });
+      await dialog.getByLabel('Endpoint URL').fill(receiver.url);
+      await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+      await dialog.getByText('Choose at least one event, or all events.').waitFor();
+      await dialog.getByLabel('post.published').check();
+      await dialog.getByLabel('post.failed').check();
+      await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+
+      const created = owner.getByRole('dialog', { name: 'Endpoint created' });
+      const secret = (await created.locator('.secret__value').textContent())?.trim() ?? '';
+      assert.match(secret, /^whsec_/);
+      await capture(owner, shots, 'webhooks-secret-once');
+      await created.getByRole('link', { name: 'Open endpoint' }).click();
+
+      await owner.getByRole('heading', { level: 1, name: 'Webhook endpoint' }).waitFor();
+      await owner.getByText('No deliveries yet').waitFor();
+      await owner.getByRole('button', { name: 'Send test event' }).click();
+      await owner.getByText('Test event sent').waitFor();
+
+      const delivery = await until('the receiver to get the test event', () =>
+        receiver.received.find((r) => r.body.includes('"webhook.test"')),
+      );
+      assert.ok(delivery.headers['webhook-signature'], 'the delivery is signed');
+      const verified = await Audenci.webhooks.unwrap(
+        delivery.body,
+        delivery.headers as Record<string, string>,
+        secret,
+      );
+      assert.equal((verified as { type: string }).type, 'webhook.test');
+
+      const log = owner.getByRole('region', { name: 'Delivery log' });
+      const item = log.getByRole('listitem').filter({ hasText: 'webhook.test' });
+      await item.getByText('succeeded', { exact: true }).waitFor({ timeout: 15_000 });
+      await item.getByText('HTTP 200').waitFor();
+      await item.getByRole('button', { name: 'webhook.test', exact: true }).click();
+      await item.getByText('Status 200').waitFor();
+      await item.getByText('received by the test receiver').waitFor();
+      await capture(owner, shots, 'webhook-detail-delivery');
+
+      // Retry: one more attempt, received again.
+      const before = receiver.received.length;
+      await item.getByRole('button', { name: /^Retry delivery webhook\.test/ }).click();
+      await until('the retried delivery', () => (receiver.received.length > before ? true : undefined));
+
+      await owner.getByRole('button', { name: 'Disable' }).click();
+      await owner.getByText('Disabled by an admin.').waitFor();
+      await owner.getByRole('button', { name: 'Enable' }).click();
+      await owner.getByRole('button', { name: 'Disable' }).waitFor();
+
+      await goTo(owner, 'Webhooks', 'Webhooks');
+      await owner.getByRole('link', { name: receiver.url }).waitFor();
+      await capture(owner, shots, 'webhooks-list');
+    });
+
+    let editorUrl = '';
+    let viewerUrl = '';
+
+    it('organization: usage, members, invitations with their links, audit log', async () => {
+      await goTo(owner, 'Organization', 'Organization');
+      await owner
+        .getByRole('progressbar', { name: 'Requests used this hour' })
+        .or(owner.getByText("This hour's usage is not reported"))
+        .first()
+        .waitFor();
+      await owner.getByRole('row').filter({ hasText: 'ada@example.com' }).waitFor();
+
+      await owner.getByRole('button', { name: 'Invite member' }).click();
+      let dialog = owner.getByRole('dialog', { name: 'Invite a member' });
+      await dialog.getByLabel('Email').fill('ada@example.com');
+      await dialog.getByRole('button', { name: 'Send invitation' }).click();
+      // Already a member: the API's 409 names the email field.
+      await dialog.locator('.field--invalid').getByLabel('Email').waitFor();
+      await dialog.getByLabel('Email').fill('grace@example.com');
+      await dialog.getByLabel('Role').selectOption('editor');
+      await dialog.getByRole('button', { name: 'Send invitation' }).click();
+      let sent = owner.getByRole('dialog', { name: 'Invitation created' });
+      editorUrl = (await sent.locator('.secret__value').textContent())?.trim() ?? '';
+      assert.match(editorUrl, /\/invitations\/accept\?token=/);
+      await capture(owner, shots, 'organization-invitation-link');
+      await sent.getByRole('button', { name: 'Invite another' }).click();
+
+      dialog = owner.getByRole('dialog', { name: 'Invite a member' });
+      await dialog.getByLabel('Email').fill('vera@example.com');
+      await dialog.getByLabel('Role').selectOption('viewer');
+      await dialog.getByRole('button', { name: 'Send invitation' }).click();
+      sent = owner.getByRole('dialog', { name: 'Invitation created' });
+      viewerUrl = (await sent.locator('.secret__value').textContent())?.trim() ?? '';
+      assert.match(viewerUrl, /\/invitations\/accept\?token=/);
+      await sent.getByRole('button', { name: 'Done' }).click();
+
+      const pending = owner.getByRole('region', { name: 'Pending invitations' });
+      await pending.getByText('grace@example.com').waitFor();
+      await pending.getByText('vera@example.com').waitFor();
+
+      const audit = owner.getByRole('region', { name: 'Audit log', exact: true });
+      await audit.getByRole('cell', { name: 'api_key.revoked' }).waitFor();
+      await audit.getByLabel('Action').selectOption('api_key.created');
+      await audit.getByRole('cell', { name: 'api_key.revoked' }).waitFor({ state: 'detached' });
+      await audit.getByRole('cell', { name: 'api_key.created' }).first().waitFor();
+      await audit.getByLabel('Action').selectOption('');
+      await capture(owner, shots, 'organization');
+    });
+
+    it('the invited editor and viewer join; the viewer cannot create keys (no button, 403)', async () => {
+      for (const [url, name] of [
+        [editorUrl, 'Grace Hopper'],
+        [viewerUrl, 'Vera Rubin'],
+      ] as const) {
+        const page = await newPage();
+        await page.goto(url);
+        await page.getByLabel('Your name').fill(name);
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: /^Join / }).click();
+        await page.getByRole('heading', { name: 'Overview' }).waitFor();
+        if (name !== 'Vera Rubin') continue;
+
+        await goTo(page, 'API keys', 'API keys');
+        await page.getByText('Only owners and admins manage API keys').waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Create API key' }).count(), 0);
+        await capture(page, shots, 'api-keys-viewer');
+        const status = await page.evaluate<number>(`(async () => {
+          const session = await (await fetch('/auth/session')).json();
+          const res = await fetch('/api/v1/api-keys', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-csrf-token': session.data.csrfToken },
+            body: JSON.stringify({ scope: 'read', name: 'viewer key' }),
+          });
+          return res.status;
+        })()`);
+        assert.equal(status, 403);
+
+        await goTo(page, 'Organization', 'Organization');
+        await page.getByRole('row').filter({ hasText: 'vera@example.com' }).waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Invite member' }).count(), 0);
+        await capture(page, shots, 'organization-viewer');
+      }
+      await owner.reload();
+      await owner.getByRole('row').filter({ hasText: 'grace@example.com' }).getByText('Editor').waitFor();
+    });
+
+    it('CSRF: a change without X-CSRF-Token, or from a foreign Origin, is refused (403)', async () => {
+      const session = (await (await owner.request.get(`${live.url}/auth/session`)).json()) as {
+        data: { csrfToken: string };
+      };
+      const without = await owner.request.post(`${live.url}/api/v1/api-keys`, { data: { scope: 'read' } });
+      assert.equal(without.status(), 403);
+      const foreign = await owner.request.post(`${live.url}/api/v1/api-keys`, {
+        data: { scope: 'read' },
+        headers: { 'x-csrf-token': session.data.csrfToken, origin: 'https://evil.example' },
+      });
+      assert.equal(foreign.status(), 403);
+      const same = await owner.request.post(`${live.url}/api/v1/api-keys`, {
+        data: { scope: 'read', name: 'CSRF control' },
+        headers: { 'x-csrf-token': session.data.csrfToken, origin: live.url },
+      });
+      assert.equal(same.status(), 201, 'the same request with the token from this origin is accepted');
+    });
+
+    it('session fixation: a cookie planted before sign-in is not the session after it', async () => {
+      const page = await newPage();
+      const context = page.context();
+      await context.addCookies([{ name: 'audenci_session', value: 'planted-by-an-attacker', url: live.url }]);
+      await page.goto(`${live.url}/sign-in`);
+      await page.getByLabel('Email').fill('grace@example.com');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      const cookie = (await context.cookies(live.url)).find((c) => c.name === 'audenci_session');
+      assert.ok(cookie && cookie.value !== 'planted-by-an-attacker', 'a new session cookie after sign-in');
+      assert.ok(cookie.httpOnly, 'the session cookie is HttpOnly');
+      const planted = await fetch(`${live.url}/auth/session`, {
+        headers: { cookie: 'audenci_session=planted-by-an-attacker' },
+      });
+      assert.equal(planted.status, 401);
+    });
+
+    it('sign-in throttling answers 429', async () => {
+      const page = await newPage();
+      await page.goto(`${live.url}/sign-in`);
+      await page.getByLabel('Email').fill('vera@example.com');
+      await page.getByLabel('Password').fill('not the password');
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const answered = page.waitForResponse((r) => r.url().endsWith('/auth/sign-in'));
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        statuses.push((await answered).status());
+      }
+      assert.deepEqual(statuses, [401, 401, 429]);
+      await page
+        .getByRole('alert')
+        .getByText(/^Too many attempts/)
+        .waitFor();
+    });
+
+    it('no CSP violation on the owner’s pages', async () => {
+      assert.deepEqual(await watch.cspViolations(), []);
+      assert.deepEqual(
+        watch.consoleErrors.filter((e) => /Content Security Policy/i.test(e)),
+        [],
+      );
+    });
+  });
+}
