@@ -21,6 +21,8 @@ import {
   type Browser,
 } from '../../../test/helpers/people.js';
 import { startFakeSmtpServer, type FakeSmtpServer } from '../../../test/fakes/smtp-server.js';
+import { enableTwoFactor, setupTwoFactor } from './people.two-factor.js';
+import { totpCode } from './people.totp.js';
 
 const START = Date.parse('2030-03-10T08:00:00.000Z');
 const DAY = 86_400_000;
@@ -345,6 +347,53 @@ for (const dialect of dialects) {
       assert.equal(switched.body.data.role, 'editor');
       // A new sign-in still works with the same password, in the first organization.
       assert.equal((await signIn(t, 'editor@acme.test')).status, 200);
+    });
+
+    it('an existing person with two-factor on accepts only with a valid code', async () => {
+      await signUpMember(t, other.org.id, 'editor', 'twofa@other.test');
+      const user = await db()
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', 'twofa@other.test')
+        .executeTakeFirstOrThrow();
+      const tc = { db: db(), clock, twoFactorBox: t.runtime.twoFactorBox };
+      const { secret } = await setupTwoFactor(tc, user.id);
+      await enableTwoFactor(tc, user.id, totpCode(secret, clock.now()), null);
+      const res = await call(t.app, 'POST', '/api/v1/invitations', {
+        key: acme.live.admin,
+        body: { email: 'twofa@other.test', role: 'viewer' },
+      });
+      const token = tokenOfUrl(res.body.data.acceptUrl);
+      clock.advance(60_000);
+
+      const wrongPassword = await accept(t, { token, password: 'not the password', code: '123456' });
+      assertError(wrongPassword, 401, 'UNAUTHORIZED');
+      assert.equal(wrongPassword.body.error.details.reason, 'wrong_password');
+      const codeless = await accept(t, { token, password: PASSWORD });
+      assertError(codeless, 401, 'UNAUTHORIZED');
+      assert.equal(codeless.body.error.details.reason, 'two_factor_required');
+      const wrong = totpCode(secret, clock.now() + 10 * 60_000);
+      const refused = await accept(t, { token, password: PASSWORD, code: wrong });
+      assertError(refused, 401, 'UNAUTHORIZED');
+      assert.equal(refused.body.error.details.reason, 'invalid_two_factor_code');
+      // The /auth/setup form has no code field: it refuses the account rather than skip its factor.
+      const setup = await call(t.app, 'POST', '/auth/setup', {
+        body: { token, name: 'x', email: 'twofa@other.test', password: PASSWORD },
+        headers: { origin: ORIGIN },
+      });
+      assertError(setup, 401, 'UNAUTHORIZED');
+      assert.equal(setup.body.error.details.reason, 'two_factor_required');
+
+      const joined = await accept(t, { token, password: PASSWORD, code: totpCode(secret, clock.now()) });
+      assert.equal(joined.status, 200, joined.raw);
+      assert.equal(joined.body.data.organizationId, acme.org.id);
+      assert.equal(joined.body.data.user.twoFactorEnabled, true);
+      const listed = await call(t.app, 'GET', '/api/v1/members', {
+        key: acme.live.read,
+        query: { role: 'viewer' },
+      });
+      const member = listed.body.data.find((m: { email: string }) => m.email === 'twofa@other.test');
+      assert.equal(member.twoFactorEnabled, true);
     });
 
     it('revoked, expired and replaced invitations are 404 at the link; revoke rules', async () => {

@@ -107,6 +107,14 @@ export async function acceptLink(
   if (existing && !(await verifyPassword(existing.password_hash, input.password))) {
     throw new AppError('UNAUTHORIZED', 'An account with this email exists: give its password to accept');
   }
+  // This form asks for no second factor: an account that has one accepts at /auth/invitations/accept.
+  if (existing && existing.totp_enabled_at !== null) {
+    throw new AppError(
+      'UNAUTHORIZED',
+      'This account signs in with two-factor: accept the invitation from its link, with your code',
+      { reason: 'two_factor_required' },
+    );
+  }
   const passwordHash = existing ? existing.password_hash : await hashPassword(input.password);
   const user: UserRow = existing ?? {
     id: newId('user', now),
