@@ -11,6 +11,13 @@ import {
 } from './people.schemas.js';
 import * as service from './people.service.js';
 import type { PeopleContext } from './people.service.js';
+import * as twoFactor from './people.two-factor.js';
+import {
+  DisableTwoFactorBody,
+  EnableTwoFactorBody,
+  RecoveryCodesSchema,
+  TwoFactorSetupSchema,
+} from './security.schemas.js';
 
 const TAGS = ['Me'];
 const SESSION_ONLY =
@@ -125,5 +132,78 @@ export async function meRoutes(app: FastifyInstance, deps: { people: PeopleConte
       },
     },
     async (request) => ({ data: await service.revokeOtherSessions(people, request.principal, request.ip) }),
+  );
+
+  app.post(
+    '/me/two-factor/setup',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'setupTwoFactor',
+        summary: 'Start setting up two-factor sign-in',
+        description: describe(
+          'A new TOTP secret (SHA-1, 6 digits, 30 s) for an authenticator app, as base32 and as an ' +
+            '`otpauth://` URL for a QR code. Pending until enabled with a first code; setting up again ' +
+            'replaces a pending secret. When two-factor sign-in is already on: 409 ' +
+            '(`details.reason` `two_factor_enabled`).',
+        ),
+        response: { 200: DataEnvelope(TwoFactorSetupSchema) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('Cache-Control', 'no-store');
+      const person = service.personOf(request.principal);
+      return { data: await twoFactor.setupTwoFactor(people, person.userId) };
+    },
+  );
+
+  app.post<{ Body: Static<typeof EnableTwoFactorBody> }>(
+    '/me/two-factor/enable',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'enableTwoFactor',
+        summary: 'Turn two-factor sign-in on',
+        description: describe(
+          'Needs the current code of the authenticator app set up with `/me/two-factor/setup` (a wrong ' +
+            'one is 400 naming `code`). Answers ten single-use recovery codes, shown only now. From then ' +
+            'on signing in needs a code.',
+        ),
+        body: EnableTwoFactorBody,
+        response: { 200: DataEnvelope(RecoveryCodesSchema) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('Cache-Control', 'no-store');
+      const person = service.personOf(request.principal);
+      return {
+        data: await twoFactor.enableTwoFactor(people, person.userId, request.body.code, request.ip),
+      };
+    },
+  );
+
+  app.post<{ Body: Static<typeof DisableTwoFactorBody> }>(
+    '/me/two-factor/disable',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'disableTwoFactor',
+        summary: 'Turn two-factor sign-in off',
+        description: describe(
+          'Needs the password (a wrong one is 400 naming `password`). The secret and the recovery codes ' +
+            'are deleted.',
+        ),
+        body: DisableTwoFactorBody,
+        response: { 204: Type.Null({ description: 'Two-factor sign-in is off' }) },
+      },
+    },
+    async (request, reply) => {
+      const person = service.personOf(request.principal);
+      await twoFactor.disableTwoFactor(people, person.userId, request.body.password, request.ip);
+      return reply.code(204).send();
+    },
   );
 }

@@ -203,7 +203,7 @@ async function userOf(pc: PeopleContext, id: string): Promise<UserRow> {
 }
 
 /** The session behind a principal; an API key has no person (403). */
-function personOf(principal: Principal): SessionPrincipal {
+export function personOf(principal: Principal): SessionPrincipal {
   if (principal.kind === 'session') return principal;
   throw new AppError(
     'FORBIDDEN',
