@@ -61,6 +61,7 @@ for (const dialect of dialects) {
       await checkAccessibility(page, 'overview in test mode');
       await screenshot(page, `signed-in-${dialect}`, 'overview-test-mode');
 
+      await page.getByRole('button', { name: /account menu/ }).click();
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Sign in to Audenci' }).waitFor();
       await page.getByLabel('Email').fill('ada@example.com');
@@ -68,6 +69,7 @@ for (const dialect of dialects) {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
 
+      await page.getByRole('button', { name: /account menu/ }).click();
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Sign in to Audenci' }).waitFor();
       await page.getByLabel('Email').fill('ada@example.com');

@@ -3,6 +3,7 @@ import {
   createRootRouteWithContext,
   createRoute,
   createRouter,
+  lazyRouteComponent,
   Outlet,
   redirect,
   useRouter,
@@ -70,10 +71,66 @@ const overviewRoute = createRoute({
   component: OverviewPage,
 });
 
+/** The named string parameters of a search, the others dropped. */
+function strings<K extends string>(...keys: K[]) {
+  return (search: Record<string, unknown>): Partial<Record<K, string>> =>
+    Object.fromEntries(
+      keys.filter((k) => typeof search[k] === 'string').map((k) => [k, search[k]]),
+    ) as Partial<Record<K, string>>;
+}
+
+const brandsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/brands',
+  component: lazyRouteComponent(() => import('./pages/brands'), 'BrandsPage'),
+});
+
+const socialAccountsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/social-accounts',
+  validateSearch: strings('brand', 'status', 'reason', 'accounts', 'state'),
+  component: lazyRouteComponent(() => import('./pages/social-accounts'), 'SocialAccountsPage'),
+});
+
+const profileRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/profile',
+  component: lazyRouteComponent(() => import('./pages/profile'), 'ProfilePage'),
+});
+
+const forgotPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/forgot-password',
+  component: lazyRouteComponent(() => import('./pages/forgot-password'), 'ForgotPasswordPage'),
+});
+
+const resetPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/reset-password',
+  validateSearch: strings('token'),
+  component: lazyRouteComponent(() => import('./pages/reset-password'), 'ResetPasswordPage'),
+});
+
+const acceptInvitationRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/invitations/accept',
+  validateSearch: strings('token'),
+  component: lazyRouteComponent(() => import('./pages/accept-invitation'), 'AcceptInvitationPage'),
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   setupRoute,
-  signedInRoute.addChildren([overviewRoute, ...settingsRoutes(signedInRoute)]),
+  forgotPasswordRoute,
+  resetPasswordRoute,
+  acceptInvitationRoute,
+  signedInRoute.addChildren([
+    overviewRoute,
+    brandsRoute,
+    socialAccountsRoute,
+    profileRoute,
+    ...settingsRoutes(signedInRoute),
+  ]),
 ]);
 
 export function makeRouter(queryClient: QueryClient) {

@@ -63,6 +63,8 @@ async function authRequest(method: 'GET' | 'POST', path: string, body?: unknown)
 export interface Credentials {
   email: string;
   password: string;
+  /** The authenticator's 6-digit code (or a recovery code) when two-factor sign-in is on. */
+  code?: string;
 }
 
 export async function signIn(credentials: Credentials): Promise<Session> {
@@ -104,4 +106,45 @@ export async function signOut(): Promise<void> {
   } finally {
     remember(null);
   }
+}
+
+/** Asks for a password-reset email. `emailSent` false: no SMTP here, an admin must make the link. */
+export async function requestPasswordReset(email: string): Promise<{ emailSent: boolean }> {
+  return (await authRequest('POST', '/auth/password-reset', { email })) as { emailSent: boolean };
+}
+
+/** The account a reset link is for (404 when the link is unknown, used or expired). */
+export async function fetchPasswordReset(token: string): Promise<{ email: string; expiresAt: string }> {
+  return (await authRequest('GET', `/auth/password-reset/${encodeURIComponent(token)}`)) as {
+    email: string;
+    expiresAt: string;
+  };
+}
+
+/** Sets the new password; every session of the person ends, and they sign in again. */
+export async function confirmPasswordReset(input: { token: string; password: string }): Promise<void> {
+  await authRequest('POST', '/auth/password-reset/confirm', input);
+}
+
+export interface InvitationPreview {
+  organization: { id: string; name: string };
+  email: string;
+  role: Membership['role'];
+  accountExists: boolean;
+  expiresAt: string;
+}
+
+/** What an invitation link offers (404 when unknown, expired or used). */
+export async function fetchInvitation(token: string): Promise<InvitationPreview> {
+  return (await authRequest('GET', `/auth/invitations/${encodeURIComponent(token)}`)) as InvitationPreview;
+}
+
+/** Joins the organization (creating the account, or proving the existing one) and signs in there. */
+export async function acceptInvitation(input: {
+  token: string;
+  name?: string;
+  password: string;
+  code?: string;
+}): Promise<Session> {
+  return remember((await authRequest('POST', '/auth/invitations/accept', input)) as Session) as Session;
 }

@@ -1,9 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate } from '@tanstack/react-router';
-import { currentOrganization, signOut, switchSession, type Session } from '../api/auth';
+import { signOut, switchSession, type Session } from '../api/auth';
 import { toProblem } from '../api/problem';
 import { sessionQuery } from '../api/session-query';
+import { AccountMenu } from './account-menu';
 import { NAV } from './nav';
+import { OrgSwitcher } from './org-switcher';
 
 /**
  * Test mode, like Stripe's: the session acts in the test environment (test keys, sandbox accounts, test
@@ -56,7 +58,6 @@ export function AppLayout() {
       await navigate({ to: '/sign-in' });
     },
   });
-  const organization = session.data ? currentOrganization(session.data)?.name : undefined;
 
   return (
     <div className={`shell${testMode ? ' shell--test' : ''}`}>
@@ -75,23 +76,16 @@ export function AppLayout() {
           </span>
           Audenci
         </Link>
-        <div className="topbar__org" aria-label="Organization">
-          <span className="topbar__org-label">Organization</span>
-          <span className="topbar__org-name">{organization ?? 'Your organization'}</span>
-        </div>
+        {session.data ? <OrgSwitcher session={session.data} className="topbar__org--bar" /> : null}
         <div className="topbar__actions">
           {session.data ? <TestModeSwitch session={session.data} /> : null}
           {session.data ? (
-            <span className="topbar__user">{session.data.user.name || session.data.user.email}</span>
+            <AccountMenu
+              session={session.data}
+              onSignOut={() => leave.mutate()}
+              signingOut={leave.isPending}
+            />
           ) : null}
-          <button
-            type="button"
-            className="button button--ghost"
-            onClick={() => leave.mutate()}
-            disabled={leave.isPending}
-          >
-            {leave.isPending ? 'Signing out…' : 'Sign out'}
-          </button>
         </div>
       </header>
       <div className="shell__body">

@@ -15,7 +15,14 @@ export interface NavSection {
 }
 
 export const NAV: NavSection[] = [
-  { title: 'Workspace', items: [{ to: '/', label: 'Overview' }] },
+  {
+    title: 'Workspace',
+    items: [
+      { to: '/', label: 'Overview' },
+      { to: '/brands', label: 'Brands' },
+      { to: '/social-accounts', label: 'Social accounts' },
+    ],
+  },
   {
     title: 'Settings',
     items: [

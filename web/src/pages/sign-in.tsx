@@ -1,15 +1,21 @@
-import type { FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
+import { APIError } from '@audenci/sdk-js';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useRouter, useSearch } from '@tanstack/react-router';
+import { Link, useRouter, useSearch } from '@tanstack/react-router';
 import { signIn } from '../api/auth';
 import { toProblem } from '../api/problem';
 import { sessionQuery } from '../api/session-query';
-import { EmailField, PasswordField } from '../components/field';
+import { EmailField, Field, PasswordField } from '../components/field';
 import { placeProblem } from '../components/form-problem';
 import { useFieldValues } from '../components/use-field-values';
 import { AuthCard } from '../layout/auth-card';
 
-const FIELDS = ['email', 'password'] as const;
+const FIELDS = ['email', 'password', 'code'] as const;
+
+/** The `details.reason` of a refused sign-in (`two_factor_required`, `invalid_two_factor_code`). */
+function reasonOf(error: unknown): unknown {
+  return error instanceof APIError ? error.details?.reason : undefined;
+}
 
 /** Only paths of this app: a `redirect` pointing elsewhere would make the form an open redirect. */
 function safeRedirect(target: string | undefined): string {
@@ -21,19 +27,40 @@ export function SignInPage() {
   const router = useRouter();
   const queryClient = useQueryClient();
   const { values, bind } = useFieldValues(FIELDS);
+  // Two-factor sign-in: the server asked for a code; the form shows its field and resubmits with it.
+  const [needsCode, setNeedsCode] = useState(false);
   const mutation = useMutation({
     mutationFn: signIn,
+    onError: (error) => {
+      const reason = reasonOf(error);
+      if (reason === 'two_factor_required' || reason === 'invalid_two_factor_code') setNeedsCode(true);
+    },
     onSuccess: async (session) => {
       queryClient.setQueryData(sessionQuery.queryKey, session);
       // Back where the visitor was sent from (a path with its query), or the overview.
       router.history.push(safeRedirect(redirect));
     },
   });
-  const { field, form } = placeProblem(mutation.error ? toProblem(mutation.error) : undefined, FIELDS);
+  const reason = reasonOf(mutation.error);
+  const problem = mutation.error ? toProblem(mutation.error) : undefined;
+  const { field, form } = placeProblem(
+    // Asking for the code is not an error; a wrong code is the code field's.
+    reason === 'two_factor_required'
+      ? undefined
+      : reason === 'invalid_two_factor_code' && problem
+        ? { ...problem, field: 'code' }
+        : problem,
+    FIELDS,
+  );
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    mutation.mutate({ email: values.email.trim(), password: values.password });
+    const code = values.code.replace(/\s+/g, '');
+    mutation.mutate({
+      email: values.email.trim(),
+      password: values.password,
+      ...(needsCode && code ? { code } : {}),
+    });
   };
 
   return (
@@ -51,10 +78,24 @@ export function SignInPage() {
         ) : null}
         <EmailField autoFocus {...bind('email', field)} />
         <PasswordField autoComplete="current-password" {...bind('password', field)} />
+        {needsCode ? (
+          <Field
+            label="Authentication code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            required
+            autoFocus
+            hint="Two-factor sign-in is on: the 6-digit code of your authenticator app, or a recovery code."
+            {...bind('code', field)}
+          />
+        ) : null}
         <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
-          {mutation.isPending ? 'Signing in…' : 'Sign in'}
+          {mutation.isPending ? 'Signing in…' : needsCode ? 'Verify and sign in' : 'Sign in'}
         </button>
       </form>
+      <p className="auth__footer">
+        <Link to="/forgot-password">Forgot password?</Link>
+      </p>
     </AuthCard>
   );
 }

@@ -1,0 +1,65 @@
+import { useId, useMemo } from 'react';
+
+/** Every IANA zone this browser knows (UTC included), for the time-zone fields. */
+export function timeZones(): string[] {
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  return zones.includes('UTC') ? zones : ['UTC', ...zones];
+}
+
+/** The browser's own zone: the default of a new brand. */
+export function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/**
+ * A searchable choice among the IANA time zones: a text input whose list (`<datalist>`) narrows as the
+ * person types ("paris", "America/"), usable from the keyboard; a value not in the list is refused by the
+ * form with a message under the field.
+ */
+export function TimeZoneField({
+  value,
+  onChange,
+  error,
+  name = 'timezone',
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  error?: string;
+  name?: string;
+}) {
+  const id = useId();
+  const zones = useMemo(timeZones, []);
+  const describedBy = [`${id}-hint`, error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div className={`field${error ? ' field--invalid' : ''}`}>
+      <label className="field__label" htmlFor={id}>
+        Time zone
+      </label>
+      <input
+        id={id}
+        name={name}
+        className="field__input"
+        list={`${id}-zones`}
+        value={value}
+        autoComplete="off"
+        spellCheck={false}
+        onChange={(event) => onChange(event.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+      />
+      <datalist id={`${id}-zones`}>
+        {zones.map((zone) => (
+          <option key={zone} value={zone} />
+        ))}
+      </datalist>
+      <p className="field__hint" id={`${id}-hint`}>
+        Type to search, e.g. “Paris” or “America/”. Posts are scheduled in this zone.
+      </p>
+      {error ? (
+        <p className="field__error" id={`${id}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}

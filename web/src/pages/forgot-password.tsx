@@ -1,0 +1,64 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
+import { requestPasswordReset } from '../api/auth';
+import { toProblem } from '../api/problem';
+import { EmailField } from '../components/field';
+import { placeProblem } from '../components/form-problem';
+import { AuthCard } from '../layout/auth-card';
+
+const FIELDS = ['email'] as const;
+
+/** "Forgot password?": asks for a reset email, or says to ask an admin where this server sends no email. */
+export function ForgotPasswordPage() {
+  const [email, setEmail] = useState('');
+  const mutation = useMutation({ mutationFn: requestPasswordReset });
+  const { field, form } = placeProblem(mutation.error ? toProblem(mutation.error) : undefined, FIELDS);
+
+  if (mutation.isSuccess) {
+    return (
+      <AuthCard title="Reset your password">
+        {mutation.data.emailSent ? (
+          <div className="alert alert--success" role="status">
+            If an account uses <strong>{email.trim()}</strong>, a reset link is on its way. It works once, for
+            one hour.
+          </div>
+        ) : (
+          <div className="alert alert--info" role="status">
+            This server does not send email. Ask an admin of your organization for a reset link: they can make
+            one on the Organization page of the settings.
+          </div>
+        )}
+        <p className="auth__footer">
+          <Link to="/sign-in">Back to sign in</Link>
+        </p>
+      </AuthCard>
+    );
+  }
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    mutation.mutate(email.trim());
+  };
+  return (
+    <AuthCard
+      title="Reset your password"
+      intro="Enter the email you sign in with. We will send a link to set a new password."
+    >
+      <form className="form" onSubmit={submit} noValidate>
+        {form ? (
+          <div className="alert alert--error" role="alert">
+            {form}
+          </div>
+        ) : null}
+        <EmailField autoFocus value={email} onChange={(e) => setEmail(e.target.value)} error={field.email} />
+        <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
+          {mutation.isPending ? 'Sending…' : 'Send reset link'}
+        </button>
+      </form>
+      <p className="auth__footer">
+        <Link to="/sign-in">Back to sign in</Link>
+      </p>
+    </AuthCard>
+  );
+}
