@@ -9,6 +9,7 @@ import { Events } from './resources/events.js';
 import { Captions, Images } from './resources/generation.js';
 import { Jobs } from './resources/jobs.js';
 import { MediaResource } from './resources/media.js';
+import { Invitations, Members } from './resources/members.js';
 import { OrganizationResource, Platforms } from './resources/organization.js';
 import { Plans } from './resources/plans.js';
 import { Posts } from './resources/posts.js';
@@ -47,6 +48,8 @@ export class Audenci {
   readonly apiKeys: ApiKeys;
   readonly events: Events;
   readonly auditLog: AuditLog;
+  readonly members: Members;
+  readonly invitations: Invitations;
   readonly organization: OrganizationResource;
   readonly platforms: Platforms;
 
@@ -73,6 +76,8 @@ export class Audenci {
     this.apiKeys = new ApiKeys(http);
     this.events = new Events(http);
     this.auditLog = new AuditLog(http);
+    this.members = new Members(http);
+    this.invitations = new Invitations(http);
     this.organization = new OrganizationResource(http);
     this.platforms = new Platforms(http);
   }

@@ -55,6 +55,12 @@ export type AccountStatsDay = Schemas['AccountStatsDay'];
 export type Event = Schemas['Event'];
 /** A security-relevant action, as `auditLog.list` answers it. */
 export type AuditEntry = Schemas['AuditEntry'];
+/** A person of the organization with their role (`members`). */
+export type Member = Schemas['Member'];
+/** An invitation by email (`invitations.list`); its link is never shown again. */
+export type Invitation = Schemas['Invitation'];
+/** What `invitations.create` answers: the invitation, and how it reaches the person. */
+export type CreatedInvitation = Schemas['CreatedInvitation'];
 /** Every type of event the log records (`Event['type']`). */
 export type EventType = Event['type'];
 export type Comment = Schemas['Comment'];
@@ -168,3 +174,9 @@ export type ApiKeyRotateParams = RequestBody<'rotateApiKey'>;
 export type EventListParams = QueryParams<'listEvents'>;
 
 export type AuditLogListParams = QueryParams<'listAuditLog'>;
+
+export type OrganizationUpdateParams = RequestBody<'updateOrganization'>;
+export type MemberListParams = QueryParams<'listMembers'>;
+export type MemberUpdateParams = RequestBody<'updateMember'>;
+export type InvitationListParams = QueryParams<'listInvitations'>;
+export type InvitationCreateParams = RequestBody<'createInvitation'>;

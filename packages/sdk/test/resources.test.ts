@@ -18,6 +18,7 @@ import {
 } from '@audenci/sdk-js';
 import { syncDueComments } from '../../../src/modules/comments/comments.sync.js';
 import { makeImage } from '../../../test/fixtures/media.js';
+import { signUpMember } from '../../../test/helpers/people.js';
 import { dialects, eventually, makeBrand, startServer, type LiveServer } from './helpers.js';
 
 const HOUR = 3600_000;
@@ -419,6 +420,47 @@ for (const dialect of dialects) {
       );
       const reader = new Audenci({ apiKey: server.tenant.test.read, baseUrl: server.url });
       await assert.rejects(async () => reader.auditLog.list(), PermissionDeniedError);
+    });
+
+    it('organization.update; members: list, retrieve, update, del; invitations: create, list, revoke', async () => {
+      const renamed = await client.organization.update({ name: 'SDK Org' });
+      assert.equal(renamed.name, 'SDK Org');
+      assert.equal((await client.organization.retrieve()).usage.environment, 'test');
+
+      const orgId = server.tenant.org.id;
+      await signUpMember(server.t, orgId, 'owner', 'owner@sdk.test');
+      await signUpMember(server.t, orgId, 'editor', 'editor@sdk.test');
+      const members = await client.members.list({ sortOrder: 'asc' });
+      assert.deepEqual(
+        members.data.map((m) => [m.email, m.role]),
+        [
+          ['owner@sdk.test', 'owner'],
+          ['editor@sdk.test', 'editor'],
+        ],
+      );
+      const [owner, editor] = members.data;
+      assert.equal((await client.members.retrieve(editor!.id)).email, 'editor@sdk.test');
+      assert.equal((await client.members.update(editor!.id, { role: 'viewer' })).role, 'viewer');
+      // An API key acts as an admin: owners are an owner's business.
+      await assert.rejects(client.members.update(owner!.id, { role: 'admin' }), PermissionDeniedError);
+      assert.equal(await client.members.del(editor!.id), undefined);
+      await assert.rejects(client.members.retrieve(editor!.id), NotFoundError);
+
+      const invited = await client.invitations.create({ email: 'Ada@SDK.test', role: 'viewer' });
+      assert.equal(invited.email, 'ada@sdk.test');
+      assert.equal(invited.delivery, 'link');
+      assert.match(invited.acceptUrl!, /\/invitations\/accept\?token=/);
+      const pending = await client.invitations.list({ status: 'pending' });
+      assert.deepEqual(
+        pending.data.map((i) => [i.id, i.invitedBy]),
+        [[invited.id, null]],
+      );
+      assert.equal(await client.invitations.revoke(invited.id), undefined);
+      assert.equal((await client.invitations.list({ status: 'revoked' })).data[0]?.id, invited.id);
+      await assert.rejects(
+        client.invitations.create({ email: 'owner@sdk.test', role: 'viewer' }),
+        ConflictError,
+      );
     });
   });
 }

@@ -1,12 +1,21 @@
 import type { RequestOptions } from '../core/http.js';
-import type { Organization as OrganizationObject, PlatformRules } from '../types.js';
+import type {
+  Organization as OrganizationObject,
+  OrganizationUpdateParams,
+  PlatformRules,
+} from '../types.js';
 import { APIResource, seg } from './resource.js';
 
 /** The caller's organization: `/organization`. */
 export class OrganizationResource extends APIResource {
-  /** The organization of the key, its plan and rate limit. */
+  /** The organization of the key, its plan, rate limit and this hour's `usage`. */
   retrieve(options?: RequestOptions): Promise<OrganizationObject> {
     return this.data('GET', '/organization', { options });
+  }
+
+  /** Renames the organization `{name}` (admin scope). */
+  update(params: OrganizationUpdateParams, options?: RequestOptions): Promise<OrganizationObject> {
+    return this.data('PATCH', '/organization', { body: params, options });
   }
 }
 
