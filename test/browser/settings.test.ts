@@ -9,6 +9,7 @@ import { dialects, startWorker } from '../helpers/app.js';
 import {
   browserSkip,
   checkAccessibility,
+  focusedName,
   openBrowser,
   screenshot,
   startLiveApp,
@@ -123,8 +124,20 @@ for (const dialect of dialects) {
       await owner.getByRole('region', { name: 'API keys list' }).waitFor();
       await capture(owner, shots, 'api-keys');
 
-      await owner.getByRole('button', { name: 'Create API key' }).click();
+      // Keyboard: the dialog takes the focus, Escape closes it, the focus returns to its button.
+      const createButton = owner.getByRole('button', { name: 'Create API key' });
+      await createButton.focus();
+      await owner.keyboard.press('Enter');
       const dialog = owner.getByRole('dialog', { name: 'Create an API key' });
+      await dialog.waitFor();
+      assert.equal(await focusedName(owner), 'name', 'the first field has the focus');
+      await owner.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      assert.equal(
+        await owner.evaluate<string | null>('document.activeElement?.textContent ?? null'),
+        'Create API key',
+      );
+      await owner.keyboard.press('Enter');
       await dialog.getByLabel('Name').fill('CI pipeline');
       await dialog.getByLabel('Scope').selectOption('read_write');
       // A day in the past: the API's message is shown next to the expiry field.
@@ -226,6 +239,18 @@ for (const dialect of dialects) {
       await owner.getByText('Disabled by an admin.').waitFor();
       await owner.getByRole('button', { name: 'Enable' }).click();
       await owner.getByRole('button', { name: 'Disable' }).waitFor();
+
+      // Disabled by Audenci itself (the endpoint answered 410): the reason is shown, and Enable clears it.
+      await live.t.runtime.ctx.db
+        .updateTable('webhook_endpoints')
+        .set({ enabled: 0, disabled_reason: 'gone' })
+        .where('url', '=', receiver.url)
+        .execute();
+      await owner.reload();
+      await owner.getByText('Disabled by Audenci: the endpoint answered 410 Gone.').waitFor();
+      await capture(owner, shots, 'webhook-detail-disabled');
+      await owner.getByRole('button', { name: 'Enable' }).click();
+      await owner.getByText('Disabled by Audenci').waitFor({ state: 'detached' });
 
       await goTo(owner, 'Webhooks', 'Webhooks');
       await owner.getByRole('link', { name: receiver.url }).waitFor();

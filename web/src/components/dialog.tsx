@@ -1,5 +1,8 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
+const FOCUSABLE =
+  'input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea, button:not([disabled]), a[href]';
+
 /**
  * A modal dialog on the browser's own `<dialog>`: focus moves into it and returns after, Escape closes
  * it, the page behind is inert. Rendered only while `open`.
@@ -46,6 +49,12 @@ function OpenDialog({
     if (!dialog) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
+    // The browser focuses the first focusable element, the close button; the content's first control
+    // (a form's first field, a secret's copy button) or else the footer's first button is more useful.
+    const first = [dialog.querySelector('.dialog__body'), dialog.querySelector('.dialog__footer')]
+      .map((part) => part?.querySelector<HTMLElement>(FOCUSABLE))
+      .find(Boolean);
+    first?.focus();
     const cancel = (event: Event) => {
       event.preventDefault();
       close.current();
