@@ -3,91 +3,45 @@ import type { Role } from './role';
 import { client } from './client';
 
 /**
- * Members, invitations and the organization's own settings (docs: /work/notes/api-spec.md), through the
- * SDK's transport in session mode. These become `client.members`, `client.invitations` and
- * `client.organization.update` once the SDK has them; the shapes below are the API's.
+ * Members, invitations and the organization's own settings, through the SDK in session mode
+ * (`client.members`, `client.invitations`, `client.organization`). Each list answers its first page.
  */
 
-export interface Member {
-  id: string;
-  userId: string;
-  email: string;
-  name: string;
-  role: Role;
-  twoFactorEnabled: boolean;
-  createdAt: string;
-  updatedAt: string;
+export type Member = Schemas['Member'];
+export type Invitation = Schemas['Invitation'];
+export type CreatedInvitation = Schemas['CreatedInvitation'];
+export type Organization = Schemas['Organization'];
+
+export function retrieveOrganization(): Promise<Organization> {
+  return client.organization.retrieve();
 }
 
-export interface Invitation {
-  id: string;
-  email: string;
-  role: Role;
-  status: 'pending' | 'accepted' | 'revoked' | 'expired';
-  invitedBy: { id: string; name: string; email: string } | null;
-  createdAt: string;
-  expiresAt: string;
-  acceptedAt: string | null;
+export function updateOrganization(body: { name: string }): Promise<Organization> {
+  return client.organization.update(body);
 }
 
-export interface CreatedInvitation extends Invitation {
-  delivery: 'email' | 'link';
-  acceptUrl?: string;
-  deliveryError?: string;
+export function listMembers(query: { limit?: number; cursor?: string } = {}) {
+  return client.members.list(query).firstPage();
 }
 
-export interface Usage {
-  environment: 'live' | 'test';
-  used: number;
-  remaining: number;
-  resetAt: string;
+export function updateMember(id: string, body: { role: Role }): Promise<Member> {
+  return client.members.update(id, body);
 }
 
-export type Organization = Schemas['Organization'] & { usage?: Usage };
-
-interface ListAnswer<T> {
-  data: T[];
-  pagination: { hasMore: boolean; nextCursor?: string | null };
-}
-
-export async function retrieveOrganization(): Promise<Organization> {
-  return (await client.http.json<{ data: Organization }>({ method: 'GET', path: '/organization' })).data;
-}
-
-export async function updateOrganization(body: { name: string }): Promise<Organization> {
-  return (await client.http.json<{ data: Organization }>({ method: 'PATCH', path: '/organization', body }))
-    .data;
-}
-
-export function listMembers(query: { limit?: number; cursor?: string } = {}): Promise<ListAnswer<Member>> {
-  return client.http.json<ListAnswer<Member>>({ method: 'GET', path: '/members', query });
-}
-
-export async function updateMember(id: string, body: { role: Role }): Promise<Member> {
-  return (
-    await client.http.json<{ data: Member }>({
-      method: 'PATCH',
-      path: `/members/${encodeURIComponent(id)}`,
-      body,
-    })
-  ).data;
-}
-
-export async function removeMember(id: string): Promise<void> {
-  await client.http.json<unknown>({ method: 'DELETE', path: `/members/${encodeURIComponent(id)}` });
+export function removeMember(id: string): Promise<void> {
+  return client.members.del(id);
 }
 
 export function listInvitations(
   query: { status?: Invitation['status']; limit?: number; cursor?: string } = {},
-): Promise<ListAnswer<Invitation>> {
-  return client.http.json<ListAnswer<Invitation>>({ method: 'GET', path: '/invitations', query });
+) {
+  return client.invitations.list(query).firstPage();
 }
 
-export async function createInvitation(body: { email: string; role: Role }): Promise<CreatedInvitation> {
-  return (await client.http.json<{ data: CreatedInvitation }>({ method: 'POST', path: '/invitations', body }))
-    .data;
+export function createInvitation(body: { email: string; role: Role }): Promise<CreatedInvitation> {
+  return client.invitations.create(body);
 }
 
-export async function revokeInvitation(id: string): Promise<void> {
-  await client.http.json<unknown>({ method: 'DELETE', path: `/invitations/${encodeURIComponent(id)}` });
+export function revokeInvitation(id: string): Promise<void> {
+  return client.invitations.revoke(id);
 }
