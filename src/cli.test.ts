@@ -9,7 +9,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { CONFIG_VARIABLES } from './config/index.js';
+import { CONFIG_VARIABLES, loadConfig } from './config/index.js';
+import { createDb } from './db/index.js';
 
 // The real CLI, as child processes from the repository root, with a temporary data dir, no stdin and an
 // environment stripped of every Audenci variable.
@@ -47,6 +48,7 @@ const COMMANDS = [
   'keys list',
   'keys revoke',
   'setup-link',
+  'password-reset-link',
   'import posts',
   'jobs get',
   'secrets generate',
@@ -449,6 +451,80 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
       );
       const unknown = await run(['setup-link', '--org', 'org_nope'], { dataDir });
       assert.equal(unknown.code, 1, unknown.stderr);
+    });
+  });
+
+  describe('password-reset-link', { concurrency: false }, () => {
+    it('prints a one-time reset link for the person of an email; an unknown email fails', async () => {
+      const dataDir = tempDir();
+      const org = onlyJson(
+        await run(['orgs', 'create', '--name', 'Acme', '--plan', 'growth', '--json'], { dataDir }),
+      );
+      // A person, as accepting an invitation would have stored them.
+      const config = loadConfig({ AUDENCI_DATA_DIR: dataDir });
+      const handle = createDb(config);
+      const now = Date.now();
+      try {
+        await handle.db
+          .insertInto('users')
+          .values({
+            id: 'usr_cli',
+            email: 'ada@example.com',
+            name: 'Ada',
+            password_hash: 'not used here',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        await handle.db
+          .insertInto('memberships')
+          .values({
+            id: 'mem_cli',
+            organization_id: org.id,
+            user_id: 'usr_cli',
+            role: 'owner',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+      } finally {
+        await handle.destroy();
+      }
+      const link = onlyJson(
+        await run(['password-reset-link', '--email', 'Ada@Example.com', '--json'], { dataDir }),
+      );
+      assert.equal(link.userId, 'usr_cli');
+      assert.match(link.url, /^http:\/\/localhost:3000\/reset-password\?token=[A-Za-z0-9_-]{43}$/);
+      const expiresAt = Date.parse(link.expiresAt);
+      assert.ok(expiresAt > now + 3_500_000 && expiresAt < Date.now() + 3_700_000);
+      const text = await run(['password-reset-link', '--email', 'ada@example.com'], { dataDir });
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(
+        text.stdout,
+        /^Reset the password of ada@example\.com .*\nhttp:\/\/localhost:3000\/reset-password\?token=/,
+      );
+      const unknown = await run(['password-reset-link', '--email', 'nobody@example.com'], { dataDir });
+      assert.equal(unknown.code, 1, unknown.stderr);
+      assert.match(unknown.stderr, /No account with the email/);
+      const missing = await run(['password-reset-link'], { dataDir });
+      assert.equal(missing.code, 2, missing.stderr);
+
+      const check = createDb(config);
+      try {
+        const resets = await check.db.selectFrom('password_resets').selectAll().execute();
+        assert.equal(resets.length, 2);
+        assert.ok(resets.every((r) => r.user_id === 'usr_cli' && !link.url.includes(r.token_hash)));
+        const entries = await check.db
+          .selectFrom('audit_log')
+          .selectAll()
+          .where('action', '=', 'user.password_reset_requested')
+          .execute();
+        assert.equal(entries.length, 2);
+        assert.equal(entries[0]!.actor_type, 'system');
+        assert.equal(entries[0]!.organization_id, org.id);
+      } finally {
+        await check.destroy();
+      }
     });
   });
 

@@ -6,7 +6,7 @@ import { ImportUsageError, importPosts, showJob, type ApiTarget } from './module
 import { createKey, listAllKeys, revokeKeyById, SCOPE_ALIASES, SCOPES } from './modules/keys/index.js';
 import { createOrganization, listOrganizations, PLANS } from './modules/organizations/index.js';
 import { rotateSecrets } from './modules/secrets/index.js';
-import { setupLinkFor } from './modules/people/index.js';
+import { operatorResetLink, setupLinkFor } from './modules/people/index.js';
 import { setupUrl } from './bootstrap.js';
 import { resolveSecretKey, secretBoxes } from './runtime.js';
 import { AppError } from './shared/errors.js';
@@ -268,6 +268,27 @@ const COMMANDS: Record<string, Command> = {
       if (values.json) out(JSON.stringify({ organizationId: link.organizationId, url, expiresAt }));
       else
         out(`Set up an owner of ${link.organizationId} (the link works once, until ${expiresAt}):\n${url}`);
+    },
+  },
+  'password-reset-link': {
+    usage: 'audenci password-reset-link --email <email> [--json]',
+    summary:
+      'Print a one-time link (valid an hour) with which the person of that email chooses a new password',
+    options: { email: { type: 'string' }, json },
+    async run({ values, config }) {
+      if (typeof values.email !== 'string' || values.email.trim() === '') {
+        throw new UsageError('--email is required');
+      }
+      const email = values.email;
+      const link = await withDb(config, (db) =>
+        operatorResetLink({ db, clock: systemClock, publicUrl: config.publicUrl }, email),
+      );
+      if (values.json)
+        out(JSON.stringify({ userId: link.userId, url: link.resetUrl, expiresAt: link.expiresAt }));
+      else
+        out(
+          `Reset the password of ${link.email} (the link works once, until ${link.expiresAt}; using it signs them out everywhere):\n${link.resetUrl}`,
+        );
     },
   },
   'import posts': {
