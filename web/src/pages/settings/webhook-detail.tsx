@@ -341,7 +341,7 @@ function EndpointActions({ endpoint }: { endpoint: WebhookEndpoint }) {
   });
 
   return (
-    <>
+    <div className="stack">
       <div className="toolbar" role="group" aria-label="Endpoint actions">
         <button
           type="button"
@@ -394,7 +394,7 @@ function EndpointActions({ endpoint }: { endpoint: WebhookEndpoint }) {
       {dialog === 'rotate' ? (
         <RotateSecretDialog endpoint={endpoint} onClose={() => setDialog(undefined)} />
       ) : null}
-    </>
+    </div>
   );
 }
 
