@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { createSetupLink } from '../../src/modules/people/index.js';
+import { call, dialects } from '../helpers/app.js';
+import {
+  browserSkip,
+  checkAccessibility,
+  openBrowser,
+  screenshot,
+  startLiveApp,
+  watchPage,
+  type Browser,
+  type LiveApp,
+  type PageWatch,
+} from './harness.js';
+
+const skip = browserSkip();
+const PASSWORD = 'correct horse battery staple';
+const PHONE = { width: 375, height: 812 };
+const DESKTOP = { width: 1280, height: 800 };
+
+/** axe, a screenshot at desktop width and one at a phone's width. */
+async function capture(page: Page, test: string, name: string): Promise<void> {
+  await checkAccessibility(page, name);
+  await screenshot(page, test, name);
+  await page.setViewportSize(PHONE);
+  await checkAccessibility(page, `${name} (phone)`);
+  await screenshot(page, test, `${name}-phone`);
+  await page.setViewportSize(DESKTOP);
+}
+
+for (const dialect of dialects) {
+  describe(`brands and social accounts, in Chromium (${dialect})`, { skip }, () => {
+    let live: LiveApp;
+    let browser: Browser;
+    let page: Page;
+    let watch: PageWatch;
+    const shots = `brands-accounts-${dialect}`;
+
+    before(async () => {
+      live = await startLiveApp(dialect);
+      browser = await openBrowser();
+      page = await browser.context.newPage();
+      watch = await watchPage(page);
+      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
+      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
+      await page.getByLabel('Your name').fill('Ada Lovelace');
+      await page.getByLabel('Email').fill('ada@example.com');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create owner account' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    });
+    after(async () => {
+      await browser?.close();
+      await live?.close();
+    });
+
+    it('creates, edits and deletes a brand; a brand in use answers 409 in the dialog', async () => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Brands' }).click();
+      await page.getByRole('heading', { name: 'Brands', level: 1 }).waitFor();
+      await page.getByText('No brands yet').waitFor();
+      await capture(page, shots, 'brands-empty');
+
+      await page.getByRole('button', { name: 'New brand' }).click();
+      const dialog = page.getByRole('dialog', { name: 'New brand' });
+      await dialog.getByLabel('Name').fill('Acme Coffee');
+      // An unknown zone is refused next to its field before anything is sent.
+      await dialog.getByLabel('Time zone').fill('Mars/Olympus');
+      await dialog.getByLabel('Colours').fill('#6F4E37, nope');
+      await dialog.getByRole('button', { name: 'Create brand' }).click();
+      await dialog.getByText('Pick a time zone from the list.').waitFor();
+      await dialog.getByText('“#nope” is not a colour like #1A73E8.').waitFor();
+      await capture(page, shots, 'brand-form-errors');
+      await dialog.getByLabel('Time zone').fill('Europe/Paris');
+      await dialog.getByLabel('Colours').fill('#6F4E37, #F5E6CC');
+      await dialog.getByLabel('Voice').fill('Warm and playful');
+      const created = page.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/brands') && r.request().method() === 'POST',
+      );
+      await dialog.getByRole('button', { name: 'Create brand' }).click();
+      assert.equal((await created).status(), 201);
+      await page.getByText('Brand “Acme Coffee” created.').waitFor();
+      const row = page.getByRole('row', { name: /Acme Coffee/ });
+      await row.getByText('Europe/Paris').waitFor();
+      await row.getByText('Warm and playful').waitFor();
+      await capture(page, shots, 'brands-list');
+
+      // Edit with the keyboard: the row's Edit button, then the form.
+      await row.getByRole('button', { name: 'Edit Acme Coffee' }).focus();
+      await page.keyboard.press('Enter');
+      const edit = page.getByRole('dialog', { name: 'Edit Acme Coffee' });
+      await edit.getByLabel('Name').fill('Acme Roasters');
+      await edit.getByLabel('Time zone').fill('America/New_York');
+      await edit.getByLabel('Voice').fill('');
+      await edit.getByLabel('Name').press('Enter');
+      await page.getByText('Brand “Acme Roasters” saved.').waitFor();
+      const edited = page.getByRole('row', { name: /Acme Roasters/ });
+      await edited.getByText('America/New_York').waitFor();
+      const [brand] = (await call(live.t.app, 'GET', '/api/v1/brands', { key: live.tenant.live.read })).body
+        .data;
+      assert.equal(brand.name, 'Acme Roasters');
+      assert.equal(brand.voice, null);
+      assert.deepEqual(brand.colors, ['#6F4E37', '#F5E6CC']);
+
+      // A campaign uses the brand: deleting it is refused (409), and the dialog says why.
+      const campaign = await call(live.t.app, 'POST', '/api/v1/campaigns', {
+        key: live.tenant.live.admin,
+        body: { brandId: brand.id, name: 'Winter launch', startDate: '2027-01-01', endDate: '2027-02-01' },
+      });
+      assert.equal(campaign.status, 201, campaign.raw);
+      await edited.getByRole('button', { name: 'Delete Acme Roasters' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Delete Acme Roasters?' });
+      const refused = page.waitForResponse((r) => r.request().method() === 'DELETE');
+      await confirm.getByRole('button', { name: 'Delete brand' }).click();
+      assert.equal((await refused).status(), 409);
+      await confirm.getByRole('alert').waitFor();
+      await capture(page, shots, 'brand-delete-in-use');
+      await page.keyboard.press('Escape');
+      await confirm.waitFor({ state: 'hidden' });
+
+      const gone = await call(live.t.app, 'DELETE', `/api/v1/campaigns/${campaign.body.data.id}`, {
+        key: live.tenant.live.admin,
+      });
+      assert.ok(gone.status < 300, gone.raw);
+      await edited.getByRole('button', { name: 'Delete Acme Roasters' }).click();
+      await confirm.getByRole('button', { name: 'Delete brand' }).click();
+      await page.getByText('Brand “Acme Roasters” deleted.').waitFor();
+      await page.getByText('No brands yet').waitFor();
+    });
+
+    it('test mode: a sandbox account, the OAuth round trip through the sandbox, disconnect', async () => {
+      await page.getByRole('switch', { name: 'Test mode' }).click();
+      await page.getByText('Test mode: you are viewing test data').waitFor();
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Social accounts' })
+        .click();
+      await page.getByRole('heading', { name: 'Social accounts' }).waitFor();
+      await page.getByText('No brands yet').waitFor();
+      await capture(page, shots, 'accounts-no-brand');
+
+      const brand = await call(live.t.app, 'POST', '/api/v1/brands', {
+        key: live.tenant.test.admin,
+        body: { name: 'Test Brand', timezone: 'Europe/Paris' },
+      });
+      assert.equal(brand.status, 201, brand.raw);
+      await page.reload();
+      await page.getByText('No accounts for Test Brand yet').waitFor();
+      await capture(page, shots, 'accounts-empty');
+
+      // A sandbox account, connected at once; a blank name is refused next to its field.
+      const sandbox = page.getByRole('form', { name: 'Add a sandbox account' });
+      await sandbox.getByRole('button', { name: 'Add sandbox account' }).click();
+      await sandbox.getByText(/name/i).first().waitFor();
+      await sandbox.getByLabel('Sandbox platform').selectOption('twitter');
+      await sandbox.getByLabel('Account name').fill('Acme sandbox');
+      await sandbox.getByRole('button', { name: 'Add sandbox account' }).click();
+      await page.getByText('Sandbox account Acme sandbox connected.').waitFor();
+      const row = page.getByRole('row', { name: /Acme sandbox/ });
+      await row.getByText('connected').waitFor();
+      await row
+        .getByText('X (Twitter)')
+        .or(row.getByText(/twitter/i))
+        .first()
+        .waitFor();
+
+      // The OAuth flow: connect → the sandbox approves → the server's callback → back here with the result.
+      const connect = page.getByRole('form', { name: 'Connect an account' });
+      await connect.getByLabel('Platform').selectOption('linkedin');
+      await connect.getByRole('button', { name: 'Connect account' }).click();
+      await page.waitForURL((url) => url.pathname === '/social-accounts' && !url.search.includes('status='));
+      await page.getByText('Account connected. It can publish right away.').waitFor();
+      const accounts = (
+        await call(live.t.app, 'GET', '/api/v1/social-accounts', { key: live.tenant.test.read })
+      ).body.data as { platform: string; name: string }[];
+      assert.deepEqual(accounts.map((a) => a.platform).sort(), ['linkedin', 'twitter']);
+      await page.getByRole('table').getByRole('row').nth(2).waitFor();
+      await capture(page, shots, 'accounts-list');
+
+      // Coming back with an error says so.
+      await page.goto(`${live.url}/social-accounts?status=error&reason=access_denied&state=x`);
+      await page
+        .getByText('The account was not connected. Access was not granted on the platform.')
+        .waitFor();
+      await capture(page, shots, 'accounts-connect-error');
+      await page.getByRole('button', { name: 'Dismiss' }).click();
+
+      await page.getByRole('button', { name: 'Disconnect Acme sandbox' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Disconnect Acme sandbox?' });
+      await confirm.getByRole('button', { name: 'Disconnect' }).click();
+      await page.getByText('Acme sandbox disconnected.').waitFor();
+      await page.getByRole('row', { name: /Acme sandbox/ }).waitFor({ state: 'detached' });
+
+      assert.deepEqual(await watch.cspViolations(), [], 'no CSP violation');
+    });
+  });
+}
