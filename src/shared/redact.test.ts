@@ -19,6 +19,14 @@ describe('redactUrl', () => {
     );
   });
 
+  it('hides the token of an invitation or password-reset link in its path, not the action routes', () => {
+    assert.equal(redactUrl('/auth/invitations/abc_DEF-123'), '/auth/invitations/[redacted]');
+    assert.equal(redactUrl('/auth/password-reset/abc?x=1'), '/auth/password-reset/[redacted]?x=1');
+    assert.equal(redactUrl('/auth/invitations/accept'), '/auth/invitations/accept');
+    assert.equal(redactUrl('/auth/password-reset/confirm'), '/auth/password-reset/confirm');
+    assert.equal(redactUrl('/auth/invitations/accepted-token'), '/auth/invitations/[redacted]');
+  });
+
   it('leaves everything else as it was', () => {
     for (const url of [
       '/api/v1/posts',

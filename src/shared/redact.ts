@@ -1,7 +1,8 @@
 /**
- * What a log line may show of a URL. Secrets travel in URLs in three ways, and each is hidden:
+ * What a log line may show of a URL. Secrets travel in URLs in four ways, and each is hidden:
  * an API key pasted anywhere (`sk_prod_…`: its kind stays visible), credentials before the host
- * (`https://user:pass@host`), and query parameters that carry a secret by name — signed media links'
+ * (`https://user:pass@host`), the token of an invitation or password-reset link in its path
+ * (`/auth/invitations/<token>`), and query parameters that carry a secret by name — signed media links'
  * `signature`, OAuth `code` and `state`, tokens and client secrets, cloud storage signatures. Names are
  * compared decoded and case-insensitively, so `%73ignature` or `Signature` is hidden too. Everything
  * else (path, `expires`, filters) stays readable.
@@ -9,6 +10,8 @@
 
 const KEY_IN_URL = /\b(sk_(?:prod|test)_)[A-Za-z0-9]+/g;
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;
+/** The one-time token of an invitation or a password-reset link, looked up by its path. */
+const TOKEN_IN_PATH = /^(\/auth\/(?:invitations|password-reset)\/)(?!(?:accept|confirm)(?:[/?#]|$))[^/?#]+/;
 
 /** Query parameters whose value is a secret. */
 export const SECRET_QUERY_PARAMETERS: ReadonlySet<string> = new Set([
@@ -54,7 +57,10 @@ function redactQuery(query: string): string {
 
 /** The URL (a request target or an absolute URL) with its secrets replaced by `[redacted]`. */
 export function redactUrl(url: string): string {
-  let text = url.replace(KEY_IN_URL, `$1${REDACTED}`).replace(USERINFO, `$1${REDACTED}@`);
+  let text = url
+    .replace(KEY_IN_URL, `$1${REDACTED}`)
+    .replace(USERINFO, `$1${REDACTED}@`)
+    .replace(TOKEN_IN_PATH, `$1${REDACTED}`);
   const question = text.indexOf('?');
   if (question === -1) return text;
   const hash = text.indexOf('#', question);
