@@ -183,6 +183,36 @@ for (const dialect of dialects) {
         sdk.organization.retrieve(),
         (error) => error instanceof APIError && error.status === 401,
       );
+
+      // Test mode: the page lists the test environment's keys, marked as such; the live key is not there.
+      await owner.getByRole('switch', { name: 'Test mode' }).click();
+      await owner.getByText('Test mode: you are viewing test data').waitFor();
+      const testRow = owner.getByRole('row').filter({ hasText: 'admin test' });
+      await testRow.getByText('Test', { exact: true }).waitFor();
+      assert.equal(await owner.getByRole('row').filter({ hasText: 'CI pipeline' }).count(), 0);
+      await capture(owner, shots, 'api-keys-test-mode');
+      await owner.getByRole('switch', { name: 'Test mode' }).click();
+      await owner.getByRole('row').filter({ hasText: 'CI pipeline' }).waitFor();
+
+      // Rotation with a grace period: the new key is shown once; the old one is "expiring" and still works.
+      const readRow = owner.getByRole('row').filter({ hasText: 'read live' });
+      await readRow.getByRole('button', { name: 'Rotate read live' }).click();
+      const rotateDialog = owner.getByRole('dialog', { name: 'Rotate “read live”' });
+      await rotateDialog.getByLabel('Grace period').selectOption({ label: '1 hour' });
+      await rotateDialog.getByRole('button', { name: 'Rotate key' }).click();
+      const rotated = owner.getByRole('dialog', { name: 'Your rotated API key' });
+      const newKey = (await rotated.locator('.secret__value').textContent())?.trim() ?? '';
+      assert.match(newKey, /^sk_/);
+      await rotated.getByText('The old key keeps working until').waitFor();
+      await capture(owner, shots, 'api-keys-rotated');
+      await rotated.getByRole('button', { name: 'Done' }).click();
+      await owner.getByRole('row').filter({ hasText: 'read live' }).getByText('expiring').waitFor();
+      for (const k of [newKey, live.tenant.live.read]) {
+        const res = await fetch(`${live.url}/api/v1/organization`, {
+          headers: { authorization: `Bearer ${k}` },
+        });
+        assert.equal(res.status, 200);
+      }
     });
 
     it('a webhook to a local receiver: test event received and shown in the delivery log', async () => {
@@ -239,6 +269,20 @@ for (const dialect of dialects) {
       await owner.getByText('Disabled by an admin.').waitFor();
       await owner.getByRole('button', { name: 'Enable' }).click();
       await owner.getByRole('button', { name: 'Disable' }).waitFor();
+
+      // Edit, and rotate the secret with an overlap: both signatures for a while.
+      await owner.getByRole('button', { name: 'Edit' }).click();
+      const edit = owner.getByRole('dialog', { name: 'Edit endpoint' });
+      await edit.getByLabel('Description (optional)').fill('Test receiver');
+      await edit.getByRole('button', { name: 'Save changes' }).click();
+      await owner.getByRole('definition').filter({ hasText: 'Test receiver' }).waitFor();
+      await owner.getByRole('button', { name: 'Rotate secret' }).click();
+      const rotate = owner.getByRole('dialog', { name: 'Rotate the signing secret' });
+      await rotate.getByRole('button', { name: 'Rotate secret' }).click();
+      const rotatedSecret = owner.getByRole('dialog', { name: 'New signing secret' });
+      assert.notEqual((await rotatedSecret.locator('.secret__value').textContent())?.trim(), secret);
+      await rotatedSecret.getByRole('button', { name: 'Done' }).click();
+      await owner.getByText(/^Still signs deliveries until/).waitFor();
 
       // Disabled by Audenci itself (the endpoint answered 410): the reason is shown, and Enable clears it.
       await live.t.runtime.ctx.db
