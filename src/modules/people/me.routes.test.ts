@@ -6,23 +6,19 @@ import {
   createTestApp,
   dialects,
   ManualClock,
-  type Answer,
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
-import { createSetupLink } from './index.js';
+import {
+  as as asBrowser,
+  browserOf,
+  PASSWORD,
+  signIn as signInAs,
+  signUpMember,
+  type Browser,
+} from '../../../test/helpers/people.js';
 
 const START = Date.parse('2030-03-10T08:00:00.000Z');
-const PASSWORD = 'correct horse battery';
-
-interface Browser {
-  token: string;
-  csrf: string;
-}
-
-function tokenOf(res: Answer): string {
-  return decodeURIComponent(/^audenci_session=([^;]*)/.exec(String(res.headers['set-cookie']))![1]!);
-}
 
 for (const dialect of dialects) {
   describe(`/api/v1/me (${dialect})`, () => {
@@ -34,30 +30,14 @@ for (const dialect of dialects) {
       clock = new ManualClock(START);
       t = await createTestApp(dialect, { clock });
       tenant = await createTenant(t, { name: 'Acme' });
-      const { token } = await createSetupLink(t.runtime.ctx.db, clock, tenant.org.id);
-      const res = await call(t.app, 'POST', '/auth/setup', {
-        body: { token, name: 'Grace Hopper', email: 'grace@example.com', password: PASSWORD },
-      });
-      assert.equal(res.status, 200, res.raw);
-      owner = { token: tokenOf(res), csrf: res.body.data.csrfToken };
+      owner = await signUpMember(t, tenant.org.id, 'owner', 'grace@example.com', { name: 'Grace Hopper' });
     });
     after(() => t.close());
 
     const as = (b: Browser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) =>
-      call(t.app, method, url, {
-        headers: {
-          cookie: `audenci_session=${encodeURIComponent(b.token)}`,
-          ...(method === 'GET' ? {} : { 'x-csrf-token': b.csrf }),
-        },
-        ...(body === undefined ? {} : { body }),
-      });
-    async function signIn(password = PASSWORD): Promise<Browser> {
-      const res = await call(t.app, 'POST', '/auth/sign-in', {
-        body: { email: 'grace@example.com', password },
-      });
-      assert.equal(res.status, 200, res.raw);
-      return { token: tokenOf(res), csrf: res.body.data.csrfToken };
-    }
+      asBrowser(t, b, method, url, body);
+    const signIn = async (password = PASSWORD): Promise<Browser> =>
+      browserOf(await signInAs(t, 'grace@example.com', password));
 
     it('GET /me answers the signed-in person and their memberships', async () => {
       const res = await as(owner, 'GET', '/api/v1/me');
@@ -131,11 +111,9 @@ for (const dialect of dialects) {
     });
 
     it("another person's session is 404", async () => {
-      const { token } = await createSetupLink(t.runtime.ctx.db, clock, tenant.org.id);
-      const res = await call(t.app, 'POST', '/auth/setup', {
-        body: { token, name: 'Other', email: 'other@example.com', password: PASSWORD },
+      const otherBrowser = await signUpMember(t, tenant.org.id, 'owner', 'other@example.com', {
+        name: 'Other',
       });
-      const otherBrowser = { token: tokenOf(res), csrf: res.body.data.csrfToken };
       const theirs = (await as(otherBrowser, 'GET', '/api/v1/me/sessions')).body.data[0].id;
       const refused = await as(owner, 'DELETE', `/api/v1/me/sessions/${theirs}`);
       assert.equal(refused.status, 404, refused.raw);

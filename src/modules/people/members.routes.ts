@@ -35,7 +35,7 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       config: { scope: 'read' },
       operationId: 'listMembers',
       summary: "List the organization's members",
-      description: `Oldest first with \`sortOrder=asc\`; filter by \`role\`. ${PER_ORGANIZATION}`,
+      description: `Newest first (\`sortOrder=asc\`: oldest first); filter by \`role\`. ${PER_ORGANIZATION}`,
       querystring: ListMembersQuery,
       answer: 'A page of members',
     },

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   call,
@@ -7,18 +6,16 @@ import {
   createTestApp,
   dialects,
   ManualClock,
-  type Answer,
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
+import { browserOf, invitationLink, ORIGIN, PASSWORD, type Browser } from '../../../test/helpers/people.js';
 import { createSetupLink } from './index.js';
 
 const START = Date.parse('2030-03-10T08:00:00.000Z');
 const SECOND = 1000;
 const WINDOW_MS = 300_000;
-const ORIGIN = 'http://audenci.test';
 const EMAIL = 'ada@example.com';
-const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'staple battery horse';
 const WRONG_PASSWORD = 'wrong password';
 
@@ -29,21 +26,6 @@ interface Entry {
   target: { type: string; id: string } | null;
   ip: string | null;
   data: Record<string, unknown> | null;
-}
-
-/** A browser signed in: its cookie's token, its CSRF token and its session's id. */
-interface Browser {
-  token: string;
-  csrf: string;
-  sessionId: string;
-}
-
-function browserOf(res: Answer): Browser {
-  assert.equal(res.status, 200, res.raw);
-  const match = /^audenci_session=([^;]*)/.exec(String(res.headers['set-cookie']));
-  assert.ok(match);
-  const data = res.body.data as { csrfToken: string; session: { id: string } };
-  return { token: decodeURIComponent(match[1]!), csrf: data.csrfToken, sessionId: data.session.id };
 }
 
 for (const dialect of dialects) {
@@ -82,25 +64,8 @@ for (const dialect of dialects) {
     const signIn = (email: string, password: string) => send('POST', '/auth/sign-in', { email, password });
 
     /** An editor invitation to `organizationId` for whoever holds it. */
-    async function editorInvitation(organizationId: string): Promise<string> {
-      const token = randomBytes(32).toString('base64url');
-      await t.runtime.ctx.db
-        .insertInto('invitations')
-        .values({
-          id: `inv_${randomBytes(8).toString('hex')}`,
-          organization_id: organizationId,
-          email: null,
-          role: 'editor',
-          token_hash: createHash('sha256').update(token).digest('hex'),
-          invited_by: null,
-          created_at: clock.now(),
-          expires_at: clock.now() + 86_400_000,
-          accepted_at: null,
-          revoked_at: null,
-        })
-        .execute();
-      return token;
-    }
+    const editorInvitation = (organizationId: string) =>
+      invitationLink(t.runtime.ctx.db, clock, organizationId, 'editor');
 
     /** An organization's log (oldest first), of `actorId` or all of it. */
     async function log(tenant: Tenant, actorId?: string): Promise<Entry[]> {

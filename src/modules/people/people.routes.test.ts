@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   call,
@@ -7,43 +7,27 @@ import {
   createTestApp,
   dialects,
   ManualClock,
-  type Answer,
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
+import {
+  as as asBrowser,
+  assertError,
+  browserOf,
+  cookieOf,
+  invitationLink,
+  PASSWORD,
+  signIn as signInAs,
+  signUpMember,
+  tokenOf,
+  type Browser,
+} from '../../../test/helpers/people.js';
 import type { Role } from '../../db/tables/people.js';
 import { createSetupLink } from './index.js';
 
 const START = Date.parse('2030-03-10T08:00:00.000Z');
 const MINUTE = 60_000;
 const WINDOW_MS = 300_000;
-const ORIGIN = 'http://audenci.test';
-const PASSWORD = 'correct horse battery';
-
-/** A browser: the cookie it holds and the CSRF token it was told. */
-interface Browser {
-  token: string;
-  csrf: string;
-}
-
-function cookieOf(res: Answer): string {
-  const header = res.headers['set-cookie'];
-  assert.equal(typeof header, 'string', `one Set-Cookie: ${String(header)}`);
-  return header as string;
-}
-
-function tokenOf(res: Answer): string {
-  const match = /^audenci_session=([^;]*)/.exec(cookieOf(res));
-  assert.ok(match, cookieOf(res));
-  return decodeURIComponent(match[1]!);
-}
-
-function assertError(res: Answer, status: number, code: string): void {
-  assert.equal(res.status, status, res.raw);
-  assert.deepEqual(Object.keys(res.body), ['error']);
-  assert.equal(res.body.error.code, code);
-}
-
 for (const dialect of dialects) {
   describe(`sessions (${dialect})`, () => {
     let t: TestApp;
@@ -75,49 +59,15 @@ for (const dialect of dialects) {
       ...extra,
     });
     const as = (b: Browser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) =>
-      call(t.app, method, url, {
-        headers: withCookie(b, method === 'GET' ? {} : { 'x-csrf-token': b.csrf, origin: ORIGIN }),
-        ...(body === undefined ? {} : { body }),
-      });
+      asBrowser(t, b, method, url, body);
 
     /** An invitation link of `role` to the organization (no email: whoever holds it). */
-    async function invitation(organizationId: string, role: Role): Promise<string> {
-      if (role === 'owner') return (await createSetupLink(db(), clock, organizationId)).token;
-      const token = randomBytes(32).toString('base64url');
-      await db()
-        .insertInto('invitations')
-        .values({
-          id: `inv_${randomBytes(8).toString('hex')}`,
-          organization_id: organizationId,
-          email: null,
-          role,
-          token_hash: createHash('sha256').update(token).digest('hex'),
-          invited_by: null,
-          created_at: clock.now(),
-          expires_at: clock.now() + 86_400_000,
-          accepted_at: null,
-          revoked_at: null,
-        })
-        .execute();
-      return token;
-    }
-
-    async function member(organizationId: string, role: Role, email: string): Promise<Browser> {
-      const res = await call(t.app, 'POST', '/auth/setup', {
-        body: {
-          token: await invitation(organizationId, role),
-          name: `The ${role}`,
-          email,
-          password: PASSWORD,
-        },
-      });
-      assert.equal(res.status, 200, res.raw);
-      return { token: tokenOf(res), csrf: res.body.data.csrfToken };
-    }
-
-    async function signIn(email: string, password = PASSWORD, headers: Record<string, string> = {}) {
-      return call(t.app, 'POST', '/auth/sign-in', { body: { email, password }, headers });
-    }
+    const invitation = (organizationId: string, role: Role) =>
+      invitationLink(db(), clock, organizationId, role);
+    const member = (organizationId: string, role: Role, email: string) =>
+      signUpMember(t, organizationId, role, email);
+    const signIn = (email: string, password = PASSWORD, headers: Record<string, string> = {}) =>
+      signInAs(t, email, password, headers);
 
     it('the setup link makes an owner, signed in with an HttpOnly, SameSite=Lax cookie', async () => {
       const token = await invitation(tenant.org.id, 'owner');
@@ -224,7 +174,7 @@ for (const dialect of dialects) {
       const first = await member(tenant.org.id, 'viewer', 'vi@example.com');
       const res = await signIn('vi@example.com', PASSWORD, withCookie(first));
       assert.equal(res.status, 200, res.raw);
-      const second = { token: tokenOf(res), csrf: res.body.data.csrfToken };
+      const second = browserOf(res);
       assert.notEqual(second.token, first.token);
       assertError(await as(first, 'GET', '/api/v1/me'), 401, 'UNAUTHORIZED');
       assert.equal((await as(second, 'GET', '/api/v1/me')).status, 200);
