@@ -9,6 +9,7 @@ import { Events } from './resources/events.js';
 import { Captions, Images } from './resources/generation.js';
 import { Jobs } from './resources/jobs.js';
 import { MediaResource } from './resources/media.js';
+import { MeResource } from './resources/me.js';
 import { Invitations, Members } from './resources/members.js';
 import { OrganizationResource, Platforms } from './resources/organization.js';
 import { Plans } from './resources/plans.js';
@@ -49,6 +50,8 @@ export class Audenci {
   readonly events: Events;
   readonly auditLog: AuditLog;
   readonly members: Members;
+  /** The signed-in person (session clients only). */
+  readonly me: MeResource;
   readonly invitations: Invitations;
   readonly organization: OrganizationResource;
   readonly platforms: Platforms;
@@ -77,6 +80,7 @@ export class Audenci {
     this.events = new Events(http);
     this.auditLog = new AuditLog(http);
     this.members = new Members(http);
+    this.me = new MeResource(http);
     this.invitations = new Invitations(http);
     this.organization = new OrganizationResource(http);
     this.platforms = new Platforms(http);

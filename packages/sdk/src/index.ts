@@ -51,6 +51,7 @@ export type { Events } from './resources/events.js';
 export type { Captions, Images } from './resources/generation.js';
 export type { Jobs } from './resources/jobs.js';
 export type { MediaResource } from './resources/media.js';
+export type { MeResource } from './resources/me.js';
 export type { Invitations, Members } from './resources/members.js';
 export type { OrganizationResource, Platforms } from './resources/organization.js';
 export type { Plans } from './resources/plans.js';

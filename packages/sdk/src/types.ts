@@ -61,6 +61,10 @@ export type Member = Schemas['Member'];
 export type Invitation = Schemas['Invitation'];
 /** What `invitations.create` answers: the invitation, and how it reaches the person. */
 export type CreatedInvitation = Schemas['CreatedInvitation'];
+/** The signed-in person, their organizations and where the session acts (`me.retrieve`). */
+export type Me = Schemas['Me'];
+/** One of the signed-in person's sessions (`me.listSessions`). */
+export type Session = Schemas['Session'];
 /** Every type of event the log records (`Event['type']`). */
 export type EventType = Event['type'];
 export type Comment = Schemas['Comment'];
@@ -178,5 +182,18 @@ export type AuditLogListParams = QueryParams<'listAuditLog'>;
 export type OrganizationUpdateParams = RequestBody<'updateOrganization'>;
 export type MemberListParams = QueryParams<'listMembers'>;
 export type MemberUpdateParams = RequestBody<'updateMember'>;
+/** What `members.passwordReset` answers: mailed, or the one-time `resetUrl` to pass on. */
+export type MemberPasswordReset = ResponseData<'resetMemberPassword'>;
+
+export type MeUpdateParams = RequestBody<'updateMe'>;
+export type PasswordChangeParams = RequestBody<'changePassword'>;
+export type PasswordChange = ResponseData<'changePassword'>;
+export type RevokedSessions = ResponseData<'revokeMyOtherSessions'>;
+/** A pending TOTP secret: `secret` (base32) and `otpauthUrl` (for a QR code). */
+export type TwoFactorSetup = ResponseData<'setupTwoFactor'>;
+export type EnableTwoFactorParams = RequestBody<'enableTwoFactor'>;
+/** Ten single-use recovery codes, shown once. */
+export type RecoveryCodes = ResponseData<'enableTwoFactor'>;
+export type DisableTwoFactorParams = RequestBody<'disableTwoFactor'>;
 export type InvitationListParams = QueryParams<'listInvitations'>;
 export type InvitationCreateParams = RequestBody<'createInvitation'>;

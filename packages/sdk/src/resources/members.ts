@@ -7,6 +7,7 @@ import type {
   InvitationListParams,
   Member,
   MemberListParams,
+  MemberPasswordReset,
   MemberUpdateParams,
 } from '../types.js';
 import { APIResource, seg } from './resource.js';
@@ -30,6 +31,15 @@ export class Members extends APIResource {
   /** Changes a member's role `{role}`; the last owner cannot be demoted (409, `last_owner`). */
   update(id: string, params: MemberUpdateParams, options?: RequestOptions): Promise<Member> {
     return this.data('PATCH', `/members/${seg(id)}`, { body: params, options });
+  }
+
+  /**
+   * A one-time password reset link (valid an hour) for a member who ranks no higher than you and belongs
+   * to no other organization (403 otherwise): mailed (`delivery` `email`) or answered as `resetUrl` for
+   * you to pass on (`link`).
+   */
+  passwordReset(id: string, options?: RequestOptions): Promise<MemberPasswordReset> {
+    return this.data('POST', `/members/${seg(id)}/password-reset`, { options });
   }
 
   /** Removes a member (or, for your own membership, leaves); resolves when done (204). */
