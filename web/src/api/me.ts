@@ -17,7 +17,7 @@ async function data<T>(
   return answer?.data as T;
 }
 
-export const fetchMe = () => data<Me>('GET', '/me');
+export const fetchMe = (): Promise<Me> => client.me.retrieve();
 export const updateMe = (input: { name: string }) => data<Me>('PATCH', '/me', input);
 export const changePassword = (input: { currentPassword: string; newPassword: string }) =>
   data<{ revokedSessions: number }>('POST', '/me/password', input);
