@@ -19,6 +19,7 @@ import { ConfirmButton } from '../components/confirm-button';
 import { CopyButton } from '../components/copy-button';
 import { Field } from '../components/field';
 import { placeProblem } from '../components/form-problem';
+import { QrImage } from '../components/qr-image';
 import { formatDateTime, formatRelative } from '../components/format';
 import { Empty, Loading, QueryView } from '../components/states';
 
@@ -81,12 +82,12 @@ function NameCard({ session }: { session: Session }) {
           hint="You sign in with this email."
         />
         <div className="form__actions">
-          <button type="submit" className="button button--primary" disabled={mutation.isPending}>
-            {mutation.isPending ? 'Saving…' : 'Save name'}
-          </button>
           <span role="status" className="form__status">
             {saved ? 'Saved.' : ''}
           </span>
+          <button type="submit" className="button button--primary" disabled={mutation.isPending}>
+            {mutation.isPending ? 'Saving…' : 'Save name'}
+          </button>
         </div>
       </form>
     </article>
@@ -157,14 +158,14 @@ function PasswordCard({ email }: { email: string }) {
           error={mismatch ? 'The two passwords differ.' : field.confirm}
         />
         <div className="form__actions">
-          <button type="submit" className="button button--primary" disabled={mutation.isPending}>
-            {mutation.isPending ? 'Changing…' : 'Change password'}
-          </button>
           <span role="status" className="form__status">
             {mutation.isSuccess
               ? `Password changed.${revoked ? ` ${revoked} other session${revoked === 1 ? ' was' : 's were'} signed out.` : ''}`
               : ''}
           </span>
+          <button type="submit" className="button button--primary" disabled={mutation.isPending}>
+            {mutation.isPending ? 'Changing…' : 'Change password'}
+          </button>
         </div>
       </form>
     </article>
@@ -294,7 +295,11 @@ function TwoFactorCard({ session }: { session: Session }) {
         >
           <ol className="steps">
             <li>
-              In your authenticator app, add an account and type this key (time-based):
+              Scan this code with your authenticator app:
+              <div className="qr-wrap">
+                <QrImage text={setup.data.otpauthUrl} label="QR code of the two-factor setup address" />
+              </div>
+              Or add an account in the app and type this key (time-based):
               <div className="secret__row secret__row--key">
                 <code
                   className="secret__value secret__value--key"
@@ -306,7 +311,7 @@ function TwoFactorCard({ session }: { session: Session }) {
                 <CopyButton value={setup.data.secret} target="totp-secret" label="Copy key" />
               </div>
               <details className="details">
-                <summary>Or use the setup address (otpauth://)</summary>
+                <summary>The setup address (otpauth://)</summary>
                 <code className="secret__value secret__value--wrap" id="totp-url">
                   {setup.data.otpauthUrl}
                 </code>
@@ -433,7 +438,9 @@ function SessionsCard() {
                   <div className="sessions__main">
                     <p className="sessions__device">
                       {describeAgent(s.userAgent)}{' '}
-                      {s.current ? <Badge tone="accent">This browser</Badge> : null}
+                      {s.current ? (
+                        <span className="badge badge--accent badge--as-is">This browser</span>
+                      ) : null}
                     </p>
                     <p className="sessions__meta">
                       {s.ip ?? 'Unknown address'} · signed in {formatDateTime(s.createdAt)} · last seen{' '}
