@@ -511,6 +511,35 @@ for (const dialect of dialects) {
     });
   });
 
+  describe(`accepting an invitation is throttled like sign-in (${dialect})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(dialect, { env: { AUDENCI_SIGN_IN_FAILURE_LIMIT: '2' } });
+    });
+    after(() => t.close());
+
+    it('wrong passwords for the invited account are counted, then 429', async () => {
+      const acme = await createTenant(t, { name: 'Acme' });
+      const beta = await createTenant(t, { name: 'Beta' });
+      await signUpMember(t, beta.org.id, 'owner', 'ada@example.com');
+      const res = await call(t.app, 'POST', '/api/v1/invitations', {
+        key: acme.live.admin,
+        body: { email: 'ada@example.com', role: 'viewer' },
+      });
+      const token = tokenOfUrl(res.body.data.acceptUrl);
+      for (let i = 0; i < 2; i++) {
+        assertError(await accept(t, { token, password: 'wrong password' }), 401, 'UNAUTHORIZED');
+      }
+      const refused = await accept(t, { token, password: PASSWORD });
+      assertError(refused, 429, 'RATE_LIMITED');
+      assert.ok(refused.headers['retry-after']);
+      // Signing in to the account is refused alike: one count per account.
+      assertError(await signIn(t, 'ada@example.com'), 429, 'RATE_LIMITED');
+      // An unknown token is 404 and counts nothing.
+      assertError(await accept(t, { token: 'unknown', password: 'x' }), 404, 'NOT_FOUND');
+    });
+  });
+
   describe(`invitations by mail (${dialect})`, () => {
     let t: TestApp;
     let smtp: FakeSmtpServer;
