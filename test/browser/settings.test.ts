@@ -387,6 +387,45 @@ for (const dialect of dialects) {
       await owner.getByRole('row').filter({ hasText: 'grace@example.com' }).getByText('Editor').waitFor();
     });
 
+    it('the owner renames the organization, changes a role, removes a member, revokes an invitation', async () => {
+      await goTo(owner, 'Organization', 'Organization');
+      await owner.getByLabel('Organization name').fill('Analytical Engines');
+      await owner.getByRole('button', { name: 'Save name' }).click();
+      await owner.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await owner.getByRole('banner').getByText('Analytical Engines').first().waitFor();
+
+      await owner.getByRole('button', { name: 'Change role of Grace Hopper' }).click();
+      const roleDialog = owner.getByRole('dialog', { name: 'Change the role of Grace Hopper' });
+      await roleDialog.getByLabel('Role').selectOption('admin');
+      await roleDialog.getByRole('button', { name: 'Save role' }).click();
+      await owner.getByRole('row').filter({ hasText: 'grace@example.com' }).getByText('Admin').waitFor();
+
+      await owner.getByRole('button', { name: 'Remove Vera Rubin' }).click();
+      await owner
+        .getByRole('dialog', { name: 'Remove Vera Rubin?' })
+        .getByRole('button', { name: 'Remove member' })
+        .click();
+      await owner.getByRole('row').filter({ hasText: 'vera@example.com' }).waitFor({ state: 'detached' });
+
+      await owner.getByRole('button', { name: 'Invite member' }).click();
+      const invite = owner.getByRole('dialog', { name: 'Invite a member' });
+      await invite.getByLabel('Email').fill('charles@example.com');
+      await invite.getByRole('button', { name: 'Send invitation' }).click();
+      await owner
+        .getByRole('dialog', { name: 'Invitation created' })
+        .getByRole('button', { name: 'Done' })
+        .click();
+      const pending = owner.getByRole('region', { name: 'Pending invitations', exact: true });
+      await pending.getByRole('button', { name: 'Revoke the invitation of charles@example.com' }).click();
+      await owner
+        .getByRole('dialog', { name: 'Revoke the invitation of charles@example.com?' })
+        .getByRole('button', { name: 'Revoke invitation' })
+        .click();
+      await pending.getByText('charles@example.com').waitFor({ state: 'detached' });
+      await pending.getByText('No pending invitations').waitFor();
+      await capture(owner, shots, 'organization-after-changes');
+    });
+
     it('CSRF: a change without X-CSRF-Token, or from a foreign Origin, is refused (403)', async () => {
       const session = (await (await owner.request.get(`${live.url}/auth/session`)).json()) as {
         data: { csrfToken: string };

@@ -142,7 +142,7 @@ function OrganizationPanel() {
         <div className="org-grid">
           <div>
             {isAdmin ? (
-              <NameForm key={organization.data.name} organization={organization.data} />
+              <NameForm key={organization.data.id} organization={organization.data} />
             ) : (
               <dl className="facts">
                 <dt>Name</dt>
