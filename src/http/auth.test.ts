@@ -37,11 +37,14 @@ const ADMIN_EVEN_TO_READ = ['api-keys', 'webhooks', 'webhook-endpoints', 'audit-
 const EXCEPTIONS: Record<string, Scope> = {
   // The job type decides (`read` for exports, `read_write` for changes); the service answers 403 below it.
   'POST /api/v1/jobs': 'read',
-  // A person's own profile, password and sessions: every role may change its own.
+  // A person's own profile, password, sessions and second factor: every role may change its own.
   'PATCH /api/v1/me': 'read',
   'POST /api/v1/me/password': 'read',
   'DELETE /api/v1/me/sessions/{id}': 'read',
   'POST /api/v1/me/sessions/revoke-others': 'read',
+  'POST /api/v1/me/two-factor/setup': 'read',
+  'POST /api/v1/me/two-factor/enable': 'read',
+  'POST /api/v1/me/two-factor/disable': 'read',
   // Leaving: any member may remove their own membership; removing another needs admin (the service).
   'DELETE /api/v1/members/{id}': 'read',
 };
