@@ -14,6 +14,7 @@ import {
   type TestApp,
 } from '../../test/helpers/app.js';
 import { upload } from '../../test/helpers/media.js';
+import { signUpMember } from '../../test/helpers/people.js';
 import { makeImage } from '../../test/fixtures/media.js';
 import { POSTMAN_SCHEMA, STATUS_TEST } from './postman.js';
 
@@ -249,6 +250,8 @@ for (const dialect of dialects) {
       assert.equal(image.status, 201, image.raw);
       const event = (await call(t.app, 'GET', '/api/v1/events', { key: admin })).body.data[0];
       const apiKey = (await call(t.app, 'GET', '/api/v1/api-keys', { key: admin })).body.data[0];
+      await signUpMember(t, tenant.org.id, 'viewer', 'newman@example.com');
+      const member = (await call(t.app, 'GET', '/api/v1/members', { key: admin })).body.data[0];
 
       await t.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = t.app.server.address() as AddressInfo;
@@ -266,6 +269,7 @@ for (const dialect of dialects) {
         mediaId: image.body.data.id,
         eventId: event.id,
         apiKeyId: apiKey.id,
+        memberId: member.id,
         platform: 'twitter',
       };
 
