@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createSetupLink } from '../../src/modules/people/index.js';
 import { call, dialects } from '../helpers/app.js';
+import { startFakeX, type FakeX } from '../fakes/x-server.js';
 import {
   browserSkip,
   checkAccessibility,
@@ -195,4 +196,72 @@ for (const dialect of dialects) {
       assert.deepEqual(await watch.cspViolations(), [], 'no CSP violation');
     });
   });
+  describe(
+    `connecting an account through OAuth, against a fake X, in Chromium (${dialect})`,
+    { skip },
+    () => {
+      let live: LiveApp;
+      let x: FakeX;
+      let browser: Browser;
+      let page: Page;
+
+      before(async () => {
+        x = await startFakeX({ user: { id: '2244994945', name: 'Acme on X', username: 'acme_x' } });
+        live = await startLiveApp(dialect, {
+          TWITTER_CLIENT_ID: x.clientId,
+          TWITTER_CLIENT_SECRET: x.clientSecret!,
+          TWITTER_API_BASE_URL: x.url,
+          TWITTER_AUTH_BASE_URL: x.url,
+        });
+        browser = await openBrowser();
+        page = await browser.context.newPage();
+        const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
+        await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
+        await page.getByLabel('Your name').fill('Ada Lovelace');
+        await page.getByLabel('Email').fill('ada@example.com');
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Create owner account' }).click();
+        await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      });
+      after(async () => {
+        await browser?.close();
+        await live?.close();
+        await x?.close();
+      });
+
+      it('the browser goes to the platform, approves, comes back through the callback with the outcome', async () => {
+        const brand = await call(live.t.app, 'POST', '/api/v1/brands', {
+          key: live.tenant.live.admin,
+          body: { name: 'Acme Coffee', timezone: 'Europe/Paris' },
+        });
+        assert.equal(brand.status, 201, brand.raw);
+        await page.goto(`${live.url}/social-accounts`);
+        await page.getByText('No accounts for Acme Coffee yet').waitFor();
+        const connect = page.getByRole('form', { name: 'Connect an account' });
+        await connect.getByLabel('Platform').selectOption('twitter');
+        const visited: string[] = [];
+        page.on('request', (request) => {
+          if (request.isNavigationRequest())
+            visited.push(new URL(request.url()).origin + new URL(request.url()).pathname);
+        });
+        await connect.getByRole('button', { name: 'Connect account' }).click();
+        await page.waitForURL(
+          (url) => url.pathname === '/social-accounts' && !url.search.includes('status='),
+        );
+        await page.getByText('Account connected. It can publish right away.').waitFor();
+        // Through the platform's consent page and the server's callback, then back to the page.
+        assert.deepEqual(visited.slice(0, 3), [
+          `${x.url}/i/oauth2/authorize`,
+          `${live.url}/api/v1/social-accounts/callback`,
+          `${live.url}/social-accounts`,
+        ]);
+        const row = page.getByRole('row', { name: /Acme on X/ });
+        await row.getByText('@acme_x').waitFor();
+        await row.getByText('connected').waitFor();
+        await row.getByText(/\(in (2 hours|120 minutes|1 hour)\)|in \d+ minutes/).waitFor();
+        await checkAccessibility(page, 'accounts after OAuth');
+        await screenshot(page, `oauth-x-${dialect}`, 'accounts-connected');
+      });
+    },
+  );
 }
