@@ -91,7 +91,12 @@ for (const dialect of dialects) {
         .select('code_verifier_enc')
         .where('state', '=', 'state-under-rotation')
         .executeTakeFirstOrThrow();
-      return { ...account, ...hook, ...state };
+      const person = await db
+        .selectFrom('users')
+        .select('totp_secret')
+        .where('id', '=', 'usr_rotation')
+        .executeTakeFirstOrThrow();
+      return { ...account, ...hook, ...state, ...person };
     }
 
     function openAll(boxes: ReturnType<typeof secretBoxes>, v: Awaited<ReturnType<typeof sealedValues>>) {
@@ -101,6 +106,7 @@ for (const dialect of dialects) {
         secret: boxes.webhooks.open(v.secret, webhookId),
         previous: boxes.webhooks.open(v.previous_secret!, webhookId),
         verifier: boxes.tokens.open(v.code_verifier_enc!, 'oauth_state:state-under-rotation'),
+        totp: boxes.twoFactor.open(v.totp_secret!, 'totp:usr_rotation'),
       };
     }
 
@@ -159,8 +165,23 @@ for (const dialect of dialects) {
           expires_at: Date.now() + 600_000,
         })
         .execute();
+      // A person's TOTP secret, sealed as /me/two-factor/setup seals it.
+      await running.runtime.ctx.db
+        .insertInto('users')
+        .values({
+          id: 'usr_rotation',
+          email: 'rotation@example.com',
+          name: 'Rotation',
+          password_hash: 'not used here',
+          totp_secret: running.runtime.twoFactorBox.seal('JBSWY3DPEHPK3PXP', 'totp:usr_rotation'),
+          totp_enabled_at: Date.now(),
+          created_at: Date.now(),
+          updated_at: Date.now(),
+        })
+        .execute();
       const opened = openAll(secretBoxes(oldKey), await sealedValues(running));
       assert.equal(opened.secret, webhookSecret);
+      assert.equal(opened.totp, 'JBSWY3DPEHPK3PXP');
       assert.equal(opened.verifier, 'pkce-verifier');
       for (const [name, value] of Object.entries(opened)) plaintexts.set(name, String(value));
       assert.equal(opened.previous, plaintexts.get('created'), 'the overlap keeps the first secret');
@@ -180,12 +201,13 @@ for (const dialect of dialects) {
       const progress: string[] = [];
       const boxes = secretBoxes(newKey, [oldKey]);
       const report = await rotateSecrets(running.runtime.ctx.db, boxes, (p) => progress.push(p.what));
-      // Tokens (1–2), the verifier, both webhook secrets and the stored response.
-      const expected = plaintexts.get('refresh') === 'null' ? 5 : 6;
+      // Tokens (1–2), the verifier, both webhook secrets, the stored response and the TOTP secret.
+      const expected = plaintexts.get('refresh') === 'null' ? 6 : 7;
       assert.deepEqual(report.unreadable, []);
       assert.ok(report.scanned >= expected, `scanned ${report.scanned}`);
       assert.equal(report.resealed, report.scanned, 'every value was under the old key');
       assert.ok(progress.includes('webhook secrets') && progress.includes('social account tokens'));
+      assert.ok(progress.includes('two-factor secrets'));
 
       const again = await rotateSecrets(running.runtime.ctx.db, boxes);
       assert.equal(again.resealed, 0, 'a second run changes nothing');

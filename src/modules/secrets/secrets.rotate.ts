@@ -8,8 +8,8 @@ const ROTATION = "key rotation re-seals every tenant's secrets";
 
 /**
  * Re-seals every stored secret with the current AUDENCI_SECRET_KEY: platform access and refresh tokens,
- * pending OAuth PKCE verifiers, webhook endpoint secrets (current and overlapping previous ones), and
- * stored idempotent responses (which can hold a key or secret shown once).
+ * pending OAuth PKCE verifiers, webhook endpoint secrets (current and overlapping previous ones),
+ * stored idempotent responses (which can hold a key or secret shown once) and people's TOTP secrets.
  *
  * The processes run with the new key in AUDENCI_SECRET_KEY and the old one in
  * AUDENCI_SECRET_KEY_PREVIOUS while this runs, so both keys open values at every moment and nothing
@@ -22,6 +22,8 @@ export interface RotateBoxes {
   tokens: SecretBox;
   webhooks: SecretBox;
   idempotency: SecretBox;
+  /** People's TOTP secrets; without it they are left alone. */
+  twoFactor?: SecretBox;
 }
 
 export interface RotateProgress {
@@ -56,7 +58,7 @@ interface Row {
 
 interface Target {
   what: string;
-  table: 'social_accounts' | 'oauth_states' | 'webhook_endpoints' | 'idempotency_keys';
+  table: 'social_accounts' | 'oauth_states' | 'webhook_endpoints' | 'idempotency_keys' | 'users';
   box: SecretBox;
   page(db: Kysely<Database>, after: string): Promise<Row[]>;
 }
@@ -71,7 +73,7 @@ function singleKeyTarget({
   ...spec
 }: {
   what: string;
-  table: 'social_accounts' | 'oauth_states' | 'webhook_endpoints';
+  table: 'social_accounts' | 'oauth_states' | 'webhook_endpoints' | 'users';
   key?: string;
   columns: string[];
   aad?: (key: string) => string;
@@ -102,7 +104,19 @@ function singleKeyTarget({
 }
 
 function targets(boxes: RotateBoxes): Target[] {
+  const twoFactor = boxes.twoFactor
+    ? [
+        singleKeyTarget({
+          what: 'two-factor secrets',
+          table: 'users',
+          columns: ['totp_secret'],
+          aad: (id) => `totp:${id}`,
+          box: boxes.twoFactor,
+        }),
+      ]
+    : [];
   return [
+    ...twoFactor,
     singleKeyTarget({
       what: 'social account tokens',
       table: 'social_accounts',
