@@ -421,7 +421,9 @@ for (const dialect of dialects) {
         .getByRole('dialog', { name: 'Revoke the invitation of charles@example.com?' })
         .getByRole('button', { name: 'Revoke invitation' })
         .click();
-      await pending.getByText('charles@example.com').waitFor({ state: 'detached' });
+      await pending
+        .getByRole('cell', { name: 'charles@example.com', exact: true })
+        .waitFor({ state: 'detached' });
       await pending.getByText('No pending invitations').waitFor();
       await capture(owner, shots, 'organization-after-changes');
     });
