@@ -236,6 +236,14 @@ for (const dialect of dialects) {
       await created.getByRole('link', { name: 'Open endpoint' }).click();
 
       await owner.getByRole('heading', { level: 1, name: 'Webhook endpoint' }).waitFor();
+      const navWebhooks = owner
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Webhooks' });
+      assert.equal(
+        await navWebhooks.getAttribute('aria-current'),
+        'page',
+        'Webhooks stays marked on an endpoint',
+      );
       await owner.getByText('No deliveries yet').waitFor();
       await owner.getByRole('button', { name: 'Send test event' }).click();
       await owner.getByText('Test event sent').waitFor();

@@ -103,7 +103,8 @@ export function AppLayout() {
                         className: 'sidenav__link sidenav__link--active',
                         'aria-current': 'page',
                       }}
-                      activeOptions={{ exact: true }}
+                      // A section stays marked on its inner pages (an endpoint under Webhooks); Overview only on /.
+                      activeOptions={{ exact: item.to === '/' }}
                     >
                       {item.label}
                     </Link>
