@@ -199,6 +199,24 @@ for (const dialect of dialects) {
       );
     });
 
+    it('two owners demoting each other at once: one succeeds, the other is 409 last_owner', async () => {
+      const race = await createTenant(t, { name: 'Race' });
+      const first = await signUpMember(t, race.org.id, 'owner', 'first@race.test');
+      const second = await signUpMember(t, race.org.id, 'owner', 'second@race.test');
+      const firstId = await memberId('first@race.test', race.org.id);
+      const secondId = await memberId('second@race.test', race.org.id);
+      const answers = await Promise.all([
+        as(t, first, 'PATCH', `/api/v1/members/${secondId}`, { role: 'admin' }),
+        as(t, second, 'PATCH', `/api/v1/members/${firstId}`, { role: 'admin' }),
+      ]);
+      assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409], answers.map((a) => a.raw).join('\n'));
+      const owners = await call(t.app, 'GET', '/api/v1/members', {
+        key: race.live.read,
+        query: { role: 'owner' },
+      });
+      assert.equal(owners.body.data.length, 1);
+    });
+
     it('viewers and editors cannot manage members (403)', async () => {
       const id = await memberId('admin@acme.test');
       for (const b of [viewer, editor]) {
