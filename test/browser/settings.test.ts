@@ -307,6 +307,12 @@ for (const dialect of dialects) {
       await goTo(owner, 'Webhooks', 'Webhooks');
       await owner.getByRole('link', { name: receiver.url }).waitFor();
       await capture(owner, shots, 'webhooks-list');
+
+      // An endpoint that does not exist: the API's 404 message, with a retry.
+      await owner.goto(`${live.url}/settings/webhooks/whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8`);
+      const failure = owner.getByRole('alert').filter({ hasText: 'Something went wrong' });
+      await failure.getByRole('button', { name: 'Try again' }).waitFor();
+      await capture(owner, shots, 'webhook-detail-not-found');
     });
 
     let editorUrl = '';
