@@ -235,6 +235,38 @@ for (const dialect of dialects) {
     });
   });
 
+  describe(`password reset with a refusing SMTP server (${dialect})`, () => {
+    let smtp: FakeSmtpServer;
+    let s: Awaited<ReturnType<typeof setUp>>;
+    before(async () => {
+      smtp = await startFakeSmtpServer();
+      smtp.rejectRecipient('bounce@example.com');
+      s = await setUp(dialect, { AUDENCI_SMTP_URL: smtp.url() });
+    });
+    after(async () => {
+      await s.t.close();
+      await smtp.close();
+    });
+
+    it('an admin gets the link to pass on when the mail is refused', async () => {
+      const member = await s.addPerson('bounce@example.com', 'viewer');
+      const res = await call(s.t.app, 'POST', `/api/v1/members/${member}/password-reset`, {
+        key: s.tenant.live.admin,
+      });
+      assert.equal(res.status, 201, res.raw);
+      assert.equal(res.body.data.delivery, 'link');
+      const token = new URL(res.body.data.resetUrl).searchParams.get('token')!;
+      const described = await call(s.t.app, 'GET', `/auth/password-reset/${token}`);
+      assert.equal(described.body.data.email, 'bounce@example.com');
+      const [entry] = await s.audit('user.password_reset_requested');
+      assert.equal(entry!.actor_type, 'api_key');
+      assert.deepEqual(JSON.parse(entry!.data!), { memberId: member, delivery: 'link' });
+      // The person asking for themselves gets the same answer as anyone: the failure is only logged.
+      const asked = await s.requestReset('bounce@example.com');
+      assert.deepEqual(asked.body, { data: { emailSent: true } });
+    });
+  });
+
   describe(`password reset without SMTP (${dialect})`, () => {
     let s: Awaited<ReturnType<typeof setUp>>;
     let ids: Record<string, string>;
