@@ -261,6 +261,29 @@ for (const dialect of dialects) {
         await row.getByText(/\(in (2 hours|120 minutes|1 hour)\)|in \d+ minutes/).waitFor();
         await checkAccessibility(page, 'accounts after OAuth');
         await screenshot(page, `oauth-x-${dialect}`, 'accounts-connected');
+
+        // The platform refused the token's refresh: the account is expired, and Reconnect runs the flow again.
+        await live.t.runtime.ctx.db
+          .updateTable('social_accounts')
+          .set({ status: 'expired', last_error: 'The refresh token was refused' })
+          .where('organization_id', '=', live.tenant.org.id)
+          .execute();
+        await page.reload();
+        await row.getByText('expired').waitFor();
+        await row.getByText('The refresh token was refused').waitFor();
+        await checkAccessibility(page, 'accounts with an expired one');
+        await screenshot(page, `oauth-x-${dialect}`, 'accounts-expired');
+        await row.getByRole('button', { name: 'Reconnect Acme on X' }).click();
+        await page.waitForURL(
+          (url) => url.pathname === '/social-accounts' && !url.search.includes('status='),
+        );
+        await page.getByText('Account connected. It can publish right away.').waitFor();
+        await row.getByText('connected').waitFor();
+        assert.equal(
+          await page.getByRole('row', { name: /Acme on X/ }).count(),
+          1,
+          'the same account, not a second',
+        );
       });
     },
   );

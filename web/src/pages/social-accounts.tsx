@@ -123,6 +123,37 @@ function ConnectForm({ brandId, platforms }: { brandId: string; platforms: Platf
   );
 }
 
+/** An expired, revoked or failing account: the OAuth flow again, for the same brand and platform. */
+function ReconnectButton({ account }: { account: SocialAccount }) {
+  const reconnect = useMutation({
+    mutationFn: () =>
+      client.socialAccounts.connect({
+        brandId: account.brandId,
+        platform: account.platform as PlatformRules['platform'],
+        redirectUri: `${window.location.origin}/social-accounts?brand=${encodeURIComponent(account.brandId)}`,
+      }),
+    onSuccess: (connection) => window.location.assign(connection.authorizationUrl),
+  });
+  return (
+    <>
+      <button
+        type="button"
+        className="button button--primary button--small"
+        aria-label={`Reconnect ${account.name}`}
+        onClick={() => reconnect.mutate()}
+        disabled={reconnect.isPending || reconnect.isSuccess}
+      >
+        {reconnect.isPending || reconnect.isSuccess ? 'Opening…' : 'Reconnect'}
+      </button>
+      {reconnect.isError ? (
+        <span className="field__error" role="alert">
+          {toProblem(reconnect.error).message}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
 /** Test mode: a connected sandbox account at once, nothing reaches a real network. */
 function SandboxForm({
   brandId,
@@ -253,7 +284,7 @@ export function SocialAccountsPage() {
         </div>
       ) : (
         <>
-          <div className="card">
+          <div className="card accounts-controls">
             <div className="form__row">
               <SelectField
                 label="Brand"
@@ -344,6 +375,7 @@ export function SocialAccountsPage() {
                               {expiry(account)}
                             </td>
                             <td className="table__actions">
+                              {account.status === 'connected' ? null : <ReconnectButton account={account} />}
                               <ConfirmButton
                                 label="Disconnect"
                                 accessibleLabel={`Disconnect ${account.name}`}
