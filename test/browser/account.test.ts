@@ -204,6 +204,11 @@ for (const dialect of dialects) {
       const codeField = page.getByLabel('Authentication code');
       await codeField.waitFor();
       await capture(page, shots, 'sign-in-code');
+      // A wrong code is the code field's error (and does not sign in).
+      await codeField.fill('000000');
+      await page.getByRole('button', { name: 'Verify and sign in' }).click();
+      await page.locator('input[name="code"][aria-invalid="true"]').waitFor();
+      await checkAccessibility(page, 'sign-in with a wrong code');
       await codeField.fill(totp(secret, now + 30_000));
       await page.getByRole('button', { name: 'Verify and sign in' }).click();
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
