@@ -336,6 +336,41 @@ for (const dialect of dialects) {
       assert.equal(again.body.error.details.field, 'email');
     });
 
+    it('two organizations’ invitations accepted at once by one new address: one account, a 409, no 500', async () => {
+      const email = 'race@example.com';
+      const tokens = [
+        await invitationLink(db(), clock, acme.org.id, 'editor', { email }),
+        await invitationLink(db(), clock, other.org.id, 'viewer', { email }),
+      ];
+      const answers = await Promise.all(
+        tokens.map((token) => accept(t, { token, name: 'Rae Race', password: PASSWORD })),
+      );
+      const statuses = answers.map((a) => a.status).sort();
+      assert.ok(
+        statuses.join() === '200,409' || statuses.join() === '200,200',
+        answers.map((a) => a.raw).join('\n'),
+      );
+      const users = await db().selectFrom('users').select('id').where('email', '=', email).execute();
+      assert.equal(users.length, 1);
+      const refused = answers.find((a) => a.status === 409);
+      if (refused) {
+        assert.equal(refused.body.error.details.field, 'email');
+        // Nothing of the refused acceptance stayed: its link still works, now with the new password.
+        const token = tokens[answers.indexOf(refused)]!;
+        const again = await accept(t, { token, password: PASSWORD });
+        assert.equal(again.status, 200, again.raw);
+      }
+      for (const org of [acme.org.id, other.org.id]) {
+        const member = await db()
+          .selectFrom('memberships')
+          .select('id')
+          .where('user_id', '=', users[0]!.id)
+          .where('organization_id', '=', org)
+          .execute();
+        assert.equal(member.length, 1);
+      }
+    });
+
     it('an existing person accepts with their password and gets a second organization', async () => {
       const res = await call(t.app, 'POST', '/api/v1/invitations', {
         key: other.live.admin,

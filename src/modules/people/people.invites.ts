@@ -288,19 +288,17 @@ export async function acceptInvitationToken(
   await pc.db.transaction().execute(async (trx) => {
     // The compare-and-set makes the invitation single-use even when two requests race with it.
     if (!(await people.acceptInvitation(trx, link.id, now))) throw invalidLink();
-    if (!existing) {
-      await trx
-        .insertInto('users')
-        .values({
-          id: userId,
-          email,
-          name: input.name!.trim(),
-          password_hash: passwordHash!,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-    }
+    const created =
+      existing ||
+      (await people.insertUser(trx, {
+        id: userId,
+        email,
+        name: input.name!.trim(),
+        password_hash: passwordHash!,
+        created_at: now,
+        updated_at: now,
+      }));
+    if (!created) throw people.accountJustCreated();
     if (await repo.findMembershipOfUser(trx, link.organization_id, userId)) return;
     const id = newId('membership', now);
     await people.insertMembership(trx, {

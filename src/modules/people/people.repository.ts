@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { unscoped } from '../../db/tenant.js';
+import { conflict } from '../../shared/errors.js';
 import type { OrganizationRow } from '../../db/tables/organizations.js';
 import type {
   InvitationRow,
@@ -23,9 +24,27 @@ export async function findUser(db: Kysely<Database>, id: string): Promise<UserRo
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function insertUser(db: Kysely<Database>, row: Insertable<UsersTable>): Promise<void> {
-  await db.insertInto('users').values(row).execute();
+/**
+ * Creates the person unless their email is taken meanwhile (two links accepted at once by a new
+ * address): false then, and nothing is written.
+ */
+export async function insertUser(db: Kysely<Database>, row: Insertable<UsersTable>): Promise<boolean> {
+  const result = await db
+    .insertInto('users')
+    .values(row)
+    .onConflict((oc) => oc.column('email').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
 }
+
+/** An account for this email was created while the link was being accepted (409): it must sign in. */
+export const accountJustCreated = () =>
+  conflict(
+    'An account with this email was created a moment ago: accept the invitation again with its password',
+    {
+      field: 'email',
+    },
+  );
 
 export async function updateUser(
   db: Kysely<Database>,
