@@ -118,10 +118,23 @@ for (const dialect of dialects) {
     });
 
     it('profile: name, password, sessions, two-factor on, sign in with a code, two-factor off', async () => {
-      await openAccountMenu(page);
+      // The account menu with the keyboard: Enter opens it, Escape closes it back to its button, Tab
+      // reaches its items.
+      const menuButton = page.getByRole('button', { name: /account menu/ });
+      await menuButton.focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await menuButton.getAttribute('aria-expanded'), 'true');
       await checkAccessibility(page, 'account menu');
       await screenshot(page, shots, 'account-menu');
-      await page.getByRole('link', { name: 'Profile' }).click();
+      await page.keyboard.press('Escape');
+      assert.equal(await menuButton.getAttribute('aria-expanded'), 'false');
+      assert.equal(
+        await page.evaluate<boolean>('document.activeElement?.getAttribute("aria-controls") != null'),
+        true,
+      );
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
       await page.getByText('Loading sessions…').waitFor({ state: 'detached' });
       await capture(page, shots, 'profile');

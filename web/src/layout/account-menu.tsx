@@ -43,7 +43,15 @@ export function AccountMenu({
   }, [open]);
 
   return (
-    <div className="account" ref={root}>
+    <div
+      className="account"
+      ref={root}
+      onBlur={(event) => {
+        // Tabbing out of the menu closes it, like a click elsewhere.
+        if (open && event.relatedTarget && !root.current?.contains(event.relatedTarget as Node))
+          setOpen(false);
+      }}
+    >
       <button
         ref={button}
         type="button"
