@@ -153,6 +153,11 @@ for (const dialect of dialects) {
       const key = (await shown.locator('.secret__value').textContent())?.trim() ?? '';
       assert.match(key, /^sk_/);
       await capture(owner, shots, 'api-keys-secret-once');
+      // The copy button puts the whole key on the clipboard and says so.
+      await owner.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: live.url });
+      await shown.getByRole('button', { name: 'Copy' }).click();
+      await shown.getByRole('button', { name: 'Copied' }).waitFor();
+      assert.equal(await owner.evaluate<string>('navigator.clipboard.readText()'), key);
       await shown.getByRole('button', { name: 'Done' }).click();
 
       const row = owner.getByRole('row').filter({ hasText: 'CI pipeline' });
