@@ -104,15 +104,18 @@ export async function updateRole(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Deletes a member whose role is still `role` (compare-and-set); answers whether it did. */
 export async function deleteMembership(
   db: Kysely<Database>,
   organizationId: string,
   id: string,
+  role: Role,
 ): Promise<boolean> {
   const result = await db
     .deleteFrom('memberships')
     .where('organization_id', '=', organizationId)
     .where('id', '=', id)
+    .where('role', '=', role)
     .executeTakeFirst();
   return Number(result.numDeletedRows) === 1;
 }

@@ -21,6 +21,7 @@ import {
   type Browser,
 } from '../../../test/helpers/people.js';
 import { startFakeSmtpServer, type FakeSmtpServer } from '../../../test/fakes/smtp-server.js';
+import { deleteMembership } from './members.repository.js';
 import { enableTwoFactor, setupTwoFactor } from './people.two-factor.js';
 import { totpCode } from './people.totp.js';
 
@@ -215,6 +216,23 @@ for (const dialect of dialects) {
         query: { role: 'owner' },
       });
       assert.equal(owners.body.data.length, 1);
+    });
+
+    it('removal is a compare-and-set on the role read: a member promoted meanwhile stays', async () => {
+      const id = await memberId('editor@acme.test');
+      // As a removal that read "editor" just before an owner promoted the member would find it.
+      await db().updateTable('memberships').set({ role: 'owner' }).where('id', '=', id).execute();
+      try {
+        assert.equal(await deleteMembership(db(), acme.org.id, id, 'editor'), false);
+        const row = await db()
+          .selectFrom('memberships')
+          .select('role')
+          .where('id', '=', id)
+          .executeTakeFirst();
+        assert.equal(row?.role, 'owner');
+      } finally {
+        await db().updateTable('memberships').set({ role: 'editor' }).where('id', '=', id).execute();
+      }
     });
 
     it('viewers and editors cannot manage members (403)', async () => {

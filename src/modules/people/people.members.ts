@@ -176,7 +176,10 @@ export async function removeMember(
       if (row.role === 'owner' && managingRole(principal) !== 'owner') throw ownersOnly('remove an owner');
     }
     if (row.role === 'owner' && (await repo.lockAndCountOwners(trx, organizationId)) <= 1) throw lastOwner();
-    if (!(await repo.deleteMembership(trx, organizationId, id))) throw notFound('member', id);
+    // The role read above is the one checked: a member promoted meanwhile (to owner) is not removed.
+    if (!(await repo.deleteMembership(trx, organizationId, id, row.role))) {
+      throw conflict('The member was changed at the same time: read it again and retry');
+    }
     const next = (await people.membershipsOf(trx, row.user_id))[0]?.organization_id ?? null;
     await repo.moveSessions(trx, row.user_id, organizationId, next);
     await recordAudit(trx, {
