@@ -28,7 +28,10 @@ export function SettingsHeader({
   lead,
   action,
   back,
+  eyebrow = 'Settings',
 }: {
+  /** Where the page sits: "Settings", "Settings · Integrations". */
+  eyebrow?: string;
   id: string;
   title: string;
   lead: ReactNode;
@@ -38,7 +41,7 @@ export function SettingsHeader({
   return (
     <header className="page__header page__header--split">
       <div className="page__heading">
-        {back}
+        {back ?? <p className="page__eyebrow">{eyebrow}</p>}
         <h1 id={id}>{title}</h1>
         <p className="page__lead">{lead}</p>
       </div>

@@ -87,6 +87,7 @@ export function WebhooksPage() {
     <section className="page" aria-labelledby="webhooks-title">
       <SettingsHeader
         id="webhooks-title"
+        eyebrow="Settings · Integrations"
         title="Webhooks"
         lead="Audenci POSTs signed events to your endpoints as they happen: posts published or failed, comments, jobs."
         action={
