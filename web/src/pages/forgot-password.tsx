@@ -26,7 +26,7 @@ export function ForgotPasswordPage() {
         ) : (
           <div className="alert alert--info" role="status">
             This server does not send email. Ask an admin of your organization for a reset link: they can make
-            one on the Organization page of the settings.
+            one for you (it works once, for one hour).
           </div>
         )}
         <p className="auth__footer">
