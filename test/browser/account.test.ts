@@ -276,16 +276,49 @@ for (const dialect of dialects) {
       await page.getByText(/Ask an admin of your organization for a reset link/).waitFor();
       await capture(page, shots, 'forgot-password-no-email');
 
-      const members = await call(live.t.app, 'GET', '/api/v1/members', { key: live.tenant.live.admin });
-      const bob = (members.body.data as { id: string; email: string }[]).find(
-        (m) => m.email === 'bob@example.com',
-      );
-      assert.ok(bob, members.raw);
-      const reset = await call(live.t.app, 'POST', `/api/v1/members/${bob.id}/password-reset`, {
-        key: live.tenant.live.admin,
+      // The owner makes Bob a reset link on the Organization page (no SMTP: shown to pass on). Pending
+      // invitations come a page at a time.
+      for (let i = 0; i < 26; i++) {
+        const res = await call(live.t.app, 'POST', '/api/v1/invitations', {
+          key: live.tenant.live.admin,
+          body: { email: `pending-${String(i).padStart(2, '0')}@example.com`, role: 'viewer' },
+        });
+        assert.equal(res.status, 201, res.raw);
+      }
+      await page.goto(`${live.url}/sign-in`);
+      await signIn(page, 'ada@example.com', NEW_PASSWORD); // changed on the profile above
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.getByRole('link', { name: 'Organization' }).click();
+      const pending = page.getByRole('region', { name: 'Pending invitations' });
+      await pending.getByRole('row').nth(25).waitFor();
+      const pendingPanel = page.locator('section.panel', {
+        has: page.getByRole('heading', { name: 'Pending invitations' }),
       });
-      assert.equal(reset.status, 201, reset.raw);
-      await page.goto(reset.body.data.resetUrl);
+      const firstPage = await pending.getByRole('row').count();
+      assert.equal(firstPage, 26, 'a header and 25 invitations');
+      await pendingPanel.getByRole('button', { name: 'Next' }).click();
+      await pendingPanel.getByRole('button', { name: 'Previous' }).waitFor();
+      await pending.getByRole('row').nth(1).waitFor();
+      assert.equal(await pending.getByRole('row').count(), 2, 'the 26th on the second page');
+      await pendingPanel.getByRole('button', { name: 'Previous' }).click();
+      await pending.getByRole('row').nth(25).waitFor();
+
+      await page.getByRole('button', { name: 'Password reset link for Bob Babbage' }).click();
+      const resetDialog = page.getByRole('dialog', { name: 'Password reset for Bob Babbage' });
+      await resetDialog.getByRole('button', { name: 'Create reset link' }).click();
+      await resetDialog.getByText('This server sends no email').waitFor();
+      const resetUrl = (await resetDialog.locator('.secret__value').textContent())?.trim() ?? '';
+      assert.match(resetUrl, /\/reset-password\?token=/);
+      await capture(page, shots, 'member-reset-link');
+      await resetDialog.getByRole('button', { name: 'Done' }).click();
+      // The owner cannot make one for themself here (their row has Leave, not Reset link).
+      assert.equal(
+        await page.getByRole('button', { name: 'Password reset link for Ada Lovelace' }).count(),
+        0,
+      );
+      await signOut(page);
+
+      await page.goto(resetUrl);
       await page.getByText('For bob@example.com.').waitFor();
       await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
       await page.getByLabel('New password again').fill('something else entirely');
@@ -326,7 +359,22 @@ for (const dialect of dialects) {
       await page.getByText('Signed in as Bob Babbage, viewer of Second Org.').waitFor();
       await checkAccessibility(page, 'account menu (phone)');
       await screenshot(page, shots, 'account-menu-phone');
+      await page.keyboard.press('Escape');
       await page.setViewportSize(DESKTOP);
+
+      // Bob leaves Second Org from its Organization page: the session moves to his other organization.
+      await page.getByRole('link', { name: 'Organization' }).click();
+      await page.getByRole('button', { name: 'Leave Second Org' }).click();
+      await page
+        .getByRole('dialog', { name: 'Leave Second Org?' })
+        .getByRole('button', { name: 'Leave organization' })
+        .click();
+      await page.getByText(`Signed in as Bob Babbage, editor of ${live.tenant.org.name}.`).waitFor();
+      const left = await call(live.t.app, 'GET', '/api/v1/members', { key: second.live.admin });
+      assert.ok(
+        !(left.body.data as { email: string }[]).some((m) => m.email === 'bob@example.com'),
+        left.raw,
+      );
 
       assert.deepEqual(await watch.cspViolations(), [], 'no CSP violation');
     });

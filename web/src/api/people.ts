@@ -1,4 +1,4 @@
-import type { Schemas } from '@audenci/sdk-js';
+import type { MemberPasswordReset, Schemas } from '@audenci/sdk-js';
 import type { Role } from './role';
 import { client } from './client';
 
@@ -11,6 +11,7 @@ export type Member = Schemas['Member'];
 export type Invitation = Schemas['Invitation'];
 export type CreatedInvitation = Schemas['CreatedInvitation'];
 export type Organization = Schemas['Organization'];
+export type { MemberPasswordReset };
 
 export function retrieveOrganization(): Promise<Organization> {
   return client.organization.retrieve();
@@ -30,6 +31,11 @@ export function updateMember(id: string, body: { role: Role }): Promise<Member> 
 
 export function removeMember(id: string): Promise<void> {
   return client.members.del(id);
+}
+
+/** A reset link for a member: emailed, or answered for the admin to pass on. */
+export function memberPasswordReset(id: string): Promise<MemberPasswordReset> {
+  return client.members.passwordReset(id);
 }
 
 export function listInvitations(

@@ -1,11 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { APIError } from '@audenci/sdk-js';
+import { useNavigate } from '@tanstack/react-router';
+import { signOut, switchSession } from '../../api/auth';
 import { sessionQuery } from '../../api/session-query';
 import {
   createInvitation,
   listInvitations,
   listMembers,
+  memberPasswordReset,
   removeMember,
   retrieveOrganization,
   revokeInvitation,
@@ -13,6 +16,7 @@ import {
   updateOrganization,
   type CreatedInvitation,
   type Member,
+  type MemberPasswordReset,
   type Organization,
 } from '../../api/people';
 import { toProblem } from '../../api/problem';
@@ -24,6 +28,7 @@ import { Field } from '../../components/field';
 import { formatDateTime, formatRelative, formatTime } from '../../components/format';
 import { SecretOnce } from '../../components/secret-once';
 import { SelectField } from '../../components/select-field';
+import { Pager, useCursorPages } from '../../components/pager';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { AuditLogPanel } from './audit-log';
 import { FormAlert, formProblem, SettingsHeader } from './settings-shared';
@@ -31,6 +36,8 @@ import { FormAlert, formProblem, SettingsHeader } from './settings-shared';
 const organizationKey = ['organization'] as const;
 const membersKey = ['members'] as const;
 const invitationsKey = ['invitations'] as const;
+/** Members and invitations shown a page at a time. */
+const PAGE_SIZE = 25;
 
 const ROLES: { value: Role; label: string; hint: string }[] = [
   { value: 'owner', label: 'Owner', hint: 'Everything, including granting ownership' },
@@ -359,14 +366,129 @@ function RoleDialog({ member, onClose }: { member: Member; onClose: () => void }
   );
 }
 
+/**
+ * A password-reset link for a member, made on opening: mailed when the server sends mail, otherwise shown
+ * once for the admin to pass on. The server refuses a member who outranks the caller or who belongs to
+ * another organization too; the dialog says so.
+ */
+function ResetLinkDialog({ member, onClose }: { member: Member; onClose: () => void }) {
+  const who = member.name || member.email;
+  const [result, setResult] = useState<MemberPasswordReset>();
+  const reset = useMutation({
+    mutationFn: () => memberPasswordReset(member.id),
+    onSuccess: setResult,
+  });
+  return (
+    <Dialog
+      open
+      title={`Password reset for ${who}`}
+      onClose={onClose}
+      footer={
+        result ? (
+          <button type="button" className="button button--primary" onClick={onClose}>
+            Done
+          </button>
+        ) : (
+          <>
+            <button type="button" className="button button--secondary" onClick={onClose}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={() => reset.mutate()}
+              disabled={reset.isPending}
+            >
+              {reset.isPending ? 'Creating…' : 'Create reset link'}
+            </button>
+          </>
+        )
+      }
+    >
+      {!result ? (
+        <>
+          <p className="dialog__text">
+            {who} gets a link to choose a new password. It works once, for an hour; their current password
+            keeps working until they use it, and using it signs them out everywhere.
+          </p>
+          <FormAlert message={reset.isError ? toProblem(reset.error).message : undefined} />
+        </>
+      ) : result.delivery === 'email' ? (
+        <p className="dialog__text" role="status">
+          The link was emailed to <strong>{member.email}</strong>. It expires{' '}
+          {formatDateTime(result.expiresAt)}.
+        </p>
+      ) : (
+        <>
+          <p className="dialog__text" role="status">
+            This server sends no email: pass this link on to <strong>{member.email}</strong> yourself.
+          </p>
+          {result.resetUrl ? (
+            <SecretOnce
+              label="Password reset link"
+              value={result.resetUrl}
+              warning={`It works once, until ${formatDateTime(result.expiresAt)}, and is not shown again.`}
+            />
+          ) : null}
+        </>
+      )}
+    </Dialog>
+  );
+}
+
+/**
+ * Leaving the organization (your own membership): the session moves to another organization of yours, or,
+ * with none left, signs out. The server keeps the last owner (409, shown in the dialog).
+ */
+function LeaveButton({ member, organization }: { member: Member; organization: string }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  return (
+    <ConfirmButton
+      label="Leave"
+      accessibleLabel={`Leave ${organization}`}
+      title={`Leave ${organization}?`}
+      confirmLabel="Leave organization"
+      onConfirm={async () => {
+        await removeMember(member.id);
+        const next = await queryClient.fetchQuery({ ...sessionQuery, staleTime: 0 }).catch(() => null);
+        if (next?.organizationId) {
+          queryClient.setQueryData(
+            sessionQuery.queryKey,
+            await switchSession({ organizationId: next.organizationId }),
+          );
+          await queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
+          await navigate({ to: '/' });
+        } else {
+          await signOut();
+          queryClient.clear();
+          await navigate({ to: '/sign-in' });
+        }
+      }}
+    >
+      You lose access to {organization} at once. To come back, an admin has to invite you again.
+    </ConfirmButton>
+  );
+}
+
 function MembersPanel() {
   const queryClient = useQueryClient();
   const session = useQuery(sessionQuery);
   const { isAdmin, isOwner } = useRole();
   const [inviting, setInviting] = useState(false);
   const [changing, setChanging] = useState<Member>();
-  const members = useQuery({ queryKey: membersKey, queryFn: () => listMembers({ limit: 100 }) });
+  const [resetting, setResetting] = useState<Member>();
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
+  const members = useQuery({
+    queryKey: [...membersKey, cursor ?? null],
+    queryFn: () => listMembers({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
+    placeholderData: keepPreviousData,
+  });
   const me = session.data?.user.id;
+  const organizationName =
+    session.data?.organizations.find((o) => o.id === session.data?.organizationId)?.name ??
+    'this organization';
 
   return (
     <section className="panel" aria-labelledby="members-title">
@@ -388,7 +510,7 @@ function MembersPanel() {
         <Loading label="Loading members…" />
       ) : members.isError ? (
         <ErrorState problem={toProblem(members.error)} onRetry={() => void members.refetch()} />
-      ) : members.data.data.length === 0 ? (
+      ) : members.data.data.length === 0 && !pages.hasPrevious ? (
         <Empty title="No members">Invite people to work in this organization.</Empty>
       ) : (
         <div className="table-wrap" role="region" aria-label="Members list" tabIndex={0}>
@@ -399,11 +521,9 @@ function MembersPanel() {
                 <th scope="col">Email</th>
                 <th scope="col">Role</th>
                 <th scope="col">Joined</th>
-                {isAdmin ? (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                ) : null}
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -427,35 +547,41 @@ function MembersPanel() {
                       {member.twoFactorEnabled ? <span className="table__sub">Two-factor on</span> : null}
                     </td>
                     <td data-label="Joined">{formatDateTime(member.createdAt)}</td>
-                    {isAdmin ? (
-                      <td className="table__actions">
-                        {manageable ? (
-                          <>
-                            <button
-                              type="button"
-                              className="button button--secondary button--small"
-                              aria-label={`Change role of ${who}`}
-                              onClick={() => setChanging(member)}
-                            >
-                              Change role
-                            </button>
-                            <ConfirmButton
-                              label="Remove"
-                              accessibleLabel={`Remove ${who}`}
-                              title={`Remove ${who}?`}
-                              confirmLabel="Remove member"
-                              onConfirm={async () => {
-                                await removeMember(member.id);
-                                await queryClient.invalidateQueries({ queryKey: membersKey });
-                              }}
-                            >
-                              {who} loses access to this organization at once; their sessions stop acting in
-                              it.
-                            </ConfirmButton>
-                          </>
-                        ) : null}
-                      </td>
-                    ) : null}
+                    <td className="table__actions">
+                      {self ? <LeaveButton member={member} organization={organizationName} /> : null}
+                      {manageable ? (
+                        <>
+                          <button
+                            type="button"
+                            className="button button--secondary button--small"
+                            aria-label={`Change role of ${who}`}
+                            onClick={() => setChanging(member)}
+                          >
+                            Change role
+                          </button>
+                          <button
+                            type="button"
+                            className="button button--secondary button--small"
+                            aria-label={`Password reset link for ${who}`}
+                            onClick={() => setResetting(member)}
+                          >
+                            Reset link
+                          </button>
+                          <ConfirmButton
+                            label="Remove"
+                            accessibleLabel={`Remove ${who}`}
+                            title={`Remove ${who}?`}
+                            confirmLabel="Remove member"
+                            onConfirm={async () => {
+                              await removeMember(member.id);
+                              await queryClient.invalidateQueries({ queryKey: membersKey });
+                            }}
+                          >
+                            {who} loses access to this organization at once; their sessions stop acting in it.
+                          </ConfirmButton>
+                        </>
+                      ) : null}
+                    </td>
                   </tr>
                 );
               })}
@@ -463,17 +589,28 @@ function MembersPanel() {
           </table>
         </div>
       )}
+      {members.data ? (
+        <Pager
+          hasPrevious={pages.hasPrevious}
+          hasNext={members.data.hasNextPage()}
+          onPrevious={pages.previous}
+          onNext={() => pages.next(members.data.pagination.nextCursor)}
+        />
+      ) : null}
       <InviteDialog open={inviting} onClose={() => setInviting(false)} />
       {changing ? <RoleDialog member={changing} onClose={() => setChanging(undefined)} /> : null}
+      {resetting ? <ResetLinkDialog member={resetting} onClose={() => setResetting(undefined)} /> : null}
     </section>
   );
 }
 
 function InvitationsPanel() {
   const queryClient = useQueryClient();
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const invitations = useQuery({
-    queryKey: [...invitationsKey, 'pending'],
-    queryFn: () => listInvitations({ status: 'pending', limit: 100 }),
+    queryKey: [...invitationsKey, 'pending', cursor ?? null],
+    queryFn: () => listInvitations({ status: 'pending', limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
     placeholderData: keepPreviousData,
   });
   return (
@@ -485,7 +622,7 @@ function InvitationsPanel() {
         <Loading label="Loading invitations…" />
       ) : invitations.isError ? (
         <ErrorState problem={toProblem(invitations.error)} onRetry={() => void invitations.refetch()} />
-      ) : invitations.data.data.length === 0 ? (
+      ) : invitations.data.data.length === 0 && !pages.hasPrevious ? (
         <Empty title="No pending invitations" />
       ) : (
         <div className="table-wrap" role="region" aria-label="Pending invitations list" tabIndex={0}>
@@ -532,6 +669,14 @@ function InvitationsPanel() {
           </table>
         </div>
       )}
+      {invitations.data ? (
+        <Pager
+          hasPrevious={pages.hasPrevious}
+          hasNext={invitations.data.hasNextPage()}
+          onPrevious={pages.previous}
+          onNext={() => pages.next(invitations.data.pagination.nextCursor)}
+        />
+      ) : null}
     </section>
   );
 }
