@@ -113,6 +113,21 @@ for (const dialect of dialects) {
         assert.deepEqual(await storage.list(t), []);
       });
 
+      it('a brandId holding NUL, before or after the file, is 400 naming it (PostgreSQL cannot store it)', async () => {
+        for (const body of [
+          Buffer.concat([fieldPart('brandId', 'brand_\u0000x'), filePart(png), CLOSE]),
+          Buffer.concat([filePart(png), fieldPart('brandId', 'brand_\u0000x'), CLOSE]),
+        ]) {
+          const res = await post(body);
+          assert.equal(res.statusCode, 400, res.body);
+          const { details } = JSON.parse(res.body).error;
+          assert.equal(details.field, 'brandId');
+          assert.equal(details.reason, 'Must not contain the NUL character (U+0000)');
+          assert.equal(await rows(), 0, 'no media row');
+          assert.deepEqual(await storage.list(t), [], 'no blob, no temporary file');
+        }
+      });
+
       it('a multipart Content-Type without a boundary is 400 naming the header', async () => {
         const body = Buffer.concat([filePart(png), CLOSE]);
         const expected = invalid(

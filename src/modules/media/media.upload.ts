@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart, { type Multipart } from '@fastify/multipart';
 import { MAX_ID_LENGTH } from '../../shared/validation/schemas.js';
+import { NUL_MESSAGE } from '../../shared/validation/validator.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { requireBrand } from '../brands/index.js';
@@ -110,6 +111,8 @@ async function takePart(ctx: MediaContext, tenant: Tenant, part: Multipart, uplo
     if (part.value.length > MAX_ID_LENGTH) {
       throw badBody({ field, reason: `Must be at most ${MAX_ID_LENGTH} characters` });
     }
+    // As in every JSON string the schemas check: PostgreSQL cannot store or compare U+0000.
+    if (part.value.includes('\u0000')) throw badBody({ field, reason: NUL_MESSAGE });
     // Before the file: an unknown brand needs no upload (it is checked again when the item is made).
     if (!upload.sawFile) await requireBrand(ctx, tenant, part.value);
     upload.brandId = part.value;

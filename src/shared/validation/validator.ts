@@ -14,7 +14,8 @@ export const TIME_ZONE_REASON = 'Must be an IANA time zone, e.g. Europe/Paris';
 
 /** The keyword marking strings that refuse U+0000 (see `withNoNul`). */
 const NO_NUL = 'x-no-nul';
-const NUL_MESSAGE = 'Must not contain the NUL character (U+0000)';
+/** The reason given for a string holding U+0000 (which PostgreSQL cannot store), wherever it arrives. */
+export const NUL_MESSAGE = 'Must not contain the NUL character (U+0000)';
 
 /**
  * Two validators: bodies are checked strictly (no type coercion, unknown fields rejected, every problem
