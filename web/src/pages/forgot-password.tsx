@@ -25,8 +25,8 @@ export function ForgotPasswordPage() {
           </div>
         ) : (
           <div className="alert alert--info" role="status">
-            This server does not send email. Ask an admin of your organization for a reset link: they can make
-            one for you (it works once, for one hour).
+            This server does not send email. Ask an admin of your organization for a reset link: they make one
+            from your row in Settings → Organization (it works once, for one hour).
           </div>
         )}
         <p className="auth__footer">
