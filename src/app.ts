@@ -10,7 +10,12 @@ import { registerLoadShedding, type LoadSheddingOptions } from './http/load-shed
 import { honoursIdempotencyKey, registerIdempotency } from './http/idempotency.js';
 import { registerInputChecks } from './http/input-checks.js';
 import { IDEMPOTENT_EXTENSION, RATE_LIMIT_EXTENSION } from './http/openapi.decorate.js';
-import { genReqId, registerRequestMetrics, registerResponseHeaders } from './http/observability.js';
+import {
+  genReqId,
+  registerRequestMetrics,
+  registerResponseHeaders,
+  registerTracing,
+} from './http/observability.js';
 import { registerJsonBody } from './http/json-body.js';
 import {
   answerClientError,
@@ -244,6 +249,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   // Empty JSON bodies are no body; deeply nested ones are 400 before anything walks them.
   registerJsonBody(app);
 
+  // First: every later hook, the handler and its outbound calls run in the request's trace.
+  registerTracing(app);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;

@@ -5,6 +5,7 @@ import type { Config } from './config/index.js';
 import { createRuntime, isEmbedded, type Runtime } from './runtime.js';
 import { closeOutboundAgents } from './shared/safe-fetch.js';
 import { createWorker } from './worker/index.js';
+import { serveMetrics, type MetricsListener } from './http/worker-metrics.js';
 import type { Worker } from './worker/worker.js';
 
 export type ProcessRole = 'serve' | 'api' | 'worker';
@@ -70,10 +71,21 @@ export async function start(
         media: runtime.media,
         jobTypes: runtime.jobTypes,
       },
-      { onError: (error, what) => logger.error({ err: error }, `worker: ${what} failed`) },
+      {
+        onError: (error, what) => logger.error({ err: error }, `worker: ${what} failed`),
+        // Each job's and each webhook delivery's outcome (no payloads, no secrets).
+        logger: logger.child({ component: 'worker' }),
+        metrics: runtime.metrics,
+      },
     );
     await worker.start();
     logger.info({ workerId: worker.id }, 'worker started');
+  }
+  // A worker on its own serves its metrics (jobs, publishing, webhooks) when given a port.
+  let metricsListener: MetricsListener | undefined;
+  if (role === 'worker' && config.workerMetricsPort > 0) {
+    metricsListener = await serveMetrics(runtime.metrics, config.workerMetricsPort, config.host);
+    logger.info({ url: `${metricsListener.url}/metrics` }, 'worker metrics listening');
   }
   if (role !== 'worker') {
     app = await buildApp(runtime, { loggerInstance: logger });
@@ -95,7 +107,11 @@ export async function start(
           app?.server.closeAllConnections();
         });
       }, drainMs);
-      const drained = await Promise.allSettled([app?.close(), worker?.stop(drainMs)]);
+      const drained = await Promise.allSettled([
+        app?.close(),
+        worker?.stop(drainMs),
+        metricsListener?.close(),
+      ]);
       clearTimeout(cut);
       // Flushes key usage, closes the database and Redis, whatever happened above.
       await runtime.close();

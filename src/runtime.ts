@@ -26,6 +26,7 @@ import { SecretBox } from './shared/secret-box.js';
 import { makePrivateDir, tightenDataDir } from './shared/private-files.js';
 import { createJobTypeRegistry } from './worker/job-types.js';
 import { Queue } from './db/queue/queue.js';
+import { Gauge, type Registry } from 'prom-client';
 
 export interface Runtime extends AppDeps {
   secretKey: Buffer;
@@ -80,6 +81,43 @@ export function secretBoxes(secretKey: Buffer, previousKeys: readonly Buffer[] =
     idempotency: box('idempotent-responses'),
     twoFactor: box('two-factor-secrets'),
   };
+}
+
+/**
+ * `audenci_queue_due_jobs` and `audenci_queue_oldest_due_job_age_seconds`, read from the queue table
+ * when `/metrics` is scraped (two index-bounded queries, run once per scrape for both gauges). While
+ * the database does not answer they read NaN.
+ */
+export function registerQueueMetrics(registry: Registry, queue: Queue, clock: Clock): void {
+  let pending: Promise<{ due: number; oldestDueAt: number | undefined } | undefined> | undefined;
+  // One read per scrape: both gauges' collect() run concurrently and share it.
+  const read = () => {
+    pending ??= queue
+      .dueStats()
+      .catch(() => undefined)
+      .finally(() => setImmediate(() => (pending = undefined)));
+    return pending;
+  };
+  new Gauge({
+    name: 'audenci_queue_due_jobs',
+    help: 'Queued jobs due to run now (counted up to 10000), all types',
+    registers: [registry],
+    async collect() {
+      const stats = await read();
+      this.set(stats ? stats.due : NaN);
+    },
+  });
+  new Gauge({
+    name: 'audenci_queue_oldest_due_job_age_seconds',
+    help: 'How long the oldest due queued job has waited past its run time (0 when none is due)',
+    registers: [registry],
+    async collect() {
+      const stats = await read();
+      if (!stats) this.set(NaN);
+      else
+        this.set(stats.oldestDueAt === undefined ? 0 : Math.max(0, clock.now() - stats.oldestDueAt) / 1000);
+    },
+  });
 }
 
 /** Opens the database and builds every long-lived dependency of the API and the worker. */
@@ -160,6 +198,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     webhookRetryDelays: config.webhookRetryDelays,
     mailer: createMailer(config),
   };
+  registerQueueMetrics(metrics, ctx.queue, clock);
   const media = await createMediaContext(ctx, config, secretKey, previousKeys, onError);
   const boxes = secretBoxes(secretKey, previousKeys);
   // One provider for the API and the worker (whose `images.generate` jobs use it).

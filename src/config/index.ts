@@ -11,6 +11,11 @@ import { parseMailbox, type Mailbox } from '../shared/mailbox.js';
 export interface Config {
   port: number;
   host: string;
+  /**
+   * `AUDENCI_WORKER_METRICS_PORT`: where a `worker` process serves `GET /metrics` (and `/healthz`) on
+   * `host`; 0 (the default) serves nothing. The API and `serve` answer `/metrics` on `port` instead.
+   */
+  workerMetricsPort: number;
   publicUrl: string;
   dataDir: string;
   /** `undefined` selects the embedded SQLite database in `dataDir`. */
@@ -515,6 +520,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     port,
     host: read(env, 'HOST') ?? '0.0.0.0',
+    workerMetricsPort: integer(env, 'AUDENCI_WORKER_METRICS_PORT', 0, 0, 65535),
     publicUrl: publicUrlValue,
     dataDir: path.resolve(read(env, 'AUDENCI_DATA_DIR') ?? './data'),
     databaseUrl,
@@ -612,6 +618,7 @@ export function loadConfig(env: Env = process.env): Config {
 /** The variables `loadConfig` reads, for `--help` output and docs/operations.md. */
 export const CONFIG_VARIABLES = [
   'PORT',
+  'AUDENCI_WORKER_METRICS_PORT',
   'HOST',
   'AUDENCI_PUBLIC_URL',
   'AUDENCI_DATA_DIR',

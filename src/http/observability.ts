@@ -1,8 +1,19 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { appMetrics } from '../shared/app-metrics.js';
 import { redactUrl } from '../shared/redact.js';
+import { runInTrace, traceFrom, type TraceContext } from '../shared/trace.js';
+import type { Principal } from '../db/tables/keys.js';
 import { ifNoneMatchHits } from './etag.js';
+import { REPLAYED_HEADER } from './idempotency.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** This request's W3C trace: the caller's `traceparent` continued, or a new one. */
+    trace: TraceContext;
+  }
+}
 
 /** An incoming `X-Request-Id` is echoed when it matches this; otherwise one is made. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -38,8 +49,39 @@ export function createMetricsRegistry(): Registry {
   return registry;
 }
 
-/** Request counts and latency by route pattern and status, for `GET /metrics`. */
+/**
+ * Every request runs in a W3C trace (see shared/trace.ts): a well-formed `traceparent` is continued, a
+ * malformed one ignored. Outbound calls made while serving it (platforms, AI provider, webhook tests)
+ * carry it. Register first: the hooks and the handler after it run inside the trace.
+ */
+export function registerTracing(app: FastifyInstance): void {
+  app.decorateRequest<TraceContext>('trace', null as unknown as TraceContext);
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.trace = traceFrom(request.headers.traceparent);
+    runInTrace(request.trace, done);
+  });
+  // Reading the body continues in the socket's async context, not the request's: enter the trace again.
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.trace) runInTrace(request.trace, done);
+    else done();
+  });
+}
+
+/** Who made an authenticated request, for its log line: ids only, never a key or a token. */
+function callerFields(principal: Principal | null): Record<string, string> {
+  if (!principal) return {};
+  const base = { organizationId: principal.organizationId, environment: principal.environment };
+  return principal.kind === 'key'
+    ? { ...base, keyId: principal.keyId }
+    : { ...base, sessionId: principal.sessionId, userId: principal.userId };
+}
+
+/**
+ * Request counts and latency by route pattern and status, rate-limit rejections and idempotent replays,
+ * for `GET /metrics`; one log line per request.
+ */
 export function registerRequestMetrics(app: FastifyInstance, registry: Registry): void {
+  const families = appMetrics(registry);
   const labelNames = ['method', 'route', 'status_code'] as const;
   const duration = new Histogram({
     name: 'audenci_http_request_duration_seconds',
@@ -62,8 +104,14 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
     };
     total.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
+    const principal = (request.principal as Principal | null) ?? null;
+    const environment = principal?.environment ?? 'none';
+    if (reply.statusCode === 429) families.rateLimitRejections.inc({ environment });
+    if (reply.getHeader(REPLAYED_HEADER) === 'true') families.idempotentReplays.inc({ environment });
     request.log.info(
       {
+        ...callerFields(principal),
+        ...(request.trace ? { traceId: request.trace.traceId } : {}),
         method: request.method,
         // Signed-link signatures, OAuth codes and states, keys pasted into the URL: never logged as is.
         url: redactUrl(request.url),

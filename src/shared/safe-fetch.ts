@@ -11,6 +11,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Transform, type Readable } from 'node:stream';
 import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { withTraceparent } from './trace.js';
 import {
   assertAllowedAddress,
   ipLiteralHost,
@@ -237,7 +238,8 @@ function firstHop(url: string, init: SafeFetchInit): Hop {
   return {
     url: parseOutboundUrl(url),
     method: (init.method ?? 'GET').toUpperCase(),
-    headers: { ...init.headers },
+    // The current request's or job's W3C trace, when there is one.
+    headers: withTraceparent({ ...init.headers }),
     body: init.body,
   };
 }

@@ -14,11 +14,13 @@ import {
 import { jobsWorkerParts, type JobTypeRegistry } from '../modules/jobs/index.js';
 import { mediaTemporaryTask, publishingMedia, type MediaContext } from '../modules/media/index.js';
 import { postsWorkerParts } from '../modules/posts/posts.jobs.js';
-import { webhooksWorkerParts } from '../modules/webhooks/index.js';
+import { webhooksWorkerParts, type DeliveryObservation } from '../modules/webhooks/index.js';
 import type { ConnectorRegistry } from '../platforms/registry.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { createJobTypeRegistry } from './job-types.js';
 import { Worker, type WorkerOptions } from './worker.js';
+import { appMetrics } from '../shared/app-metrics.js';
+import { currentTrace } from '../shared/trace.js';
 import { jobHandlers } from '../db/queue/contract.js';
 
 export { Worker } from './worker.js';
@@ -44,7 +46,7 @@ export interface WorkerDeps {
 
 export interface CreateWorkerOptions extends Pick<
   WorkerOptions,
-  'concurrency' | 'leaseMs' | 'pollMs' | 'workerId' | 'onError'
+  'concurrency' | 'leaseMs' | 'pollMs' | 'workerId' | 'onError' | 'logger' | 'metrics'
 > {
   /** How often the scheduler looks for due posts. */
   sweepEveryMs?: number;
@@ -70,8 +72,26 @@ export interface CreateWorkerOptions extends Pick<
   accountStatsEveryMs?: number;
 }
 
+/**
+ * A delivery attempt, counted (`audenci_webhook_deliveries_total`, `…_duration_seconds`) and logged:
+ * info when it succeeded, warn when it failed, with the endpoint id, the URL's host, the status and the
+ * attempt — never the secret, the signature or the body.
+ */
+function deliveryObserver(options: CreateWorkerOptions) {
+  const metrics = options.metrics ? appMetrics(options.metrics) : undefined;
+  return (a: DeliveryObservation) => {
+    metrics?.webhookDeliveries.inc({ outcome: a.outcome });
+    metrics?.webhookDuration.observe({ outcome: a.outcome }, a.durationMs / 1000);
+    // Delivered inside its job's trace: the traceparent the receiver got carries this trace id.
+    const fields = { ...a, traceId: currentTrace()?.traceId };
+    if (a.outcome === 'succeeded') options.logger?.info(fields, 'webhook delivered');
+    else options.logger?.warn(fields, 'webhook delivery failed');
+  };
+}
+
 /** The worker with every module's job handlers and periodic tasks. */
 export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}): Worker {
+  const metrics = options.metrics ? appMetrics(options.metrics) : undefined;
   const accounts = accountsContext(deps.ctx, {
     connectors: deps.connectors,
     tokenBox: deps.tokenBox,
@@ -99,6 +119,7 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
       retryDelays: deps.config.publishRetryDelays,
       onPublished: (trx, tenant, post) =>
         scheduleMetricSyncs(deps.ctx, trx, tenant, post, deps.config.metricsSyncDelays),
+      onOutcome: (platform, outcome) => metrics?.publishes.inc({ platform, outcome }),
     },
     options.sweepEveryMs,
   );
@@ -146,6 +167,7 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     timeoutMs: deps.config.webhookTimeoutMs,
     retryDelays: deps.config.webhookRetryDelays,
     disableAfterMs: deps.config.webhookDisableAfterHours * 3_600_000,
+    observe: deliveryObserver(options),
   });
   const jobs = jobsWorkerParts({
     ctx: {
@@ -177,5 +199,7 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     pollMs: options.pollMs ?? (deps.ctx.capabilities.supportsNotify ? 5_000 : 1_000),
     workerId: options.workerId,
     onError: options.onError,
+    logger: options.logger,
+    metrics: options.metrics,
   });
 }

@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
+import { appMetrics, type AppMetrics } from '../shared/app-metrics.js';
+import { newTrace, runInTrace } from '../shared/trace.js';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
 import { scheduledDelay } from '../shared/retry.js';
@@ -28,6 +31,28 @@ export interface WorkerOptions {
   workerId?: string;
   onError?: (error: unknown, what: string) => void;
   onJobDone?: (job: JobRow, outcome: 'succeeded' | 'retried' | 'failed') => void;
+  /** Where each job's outcome is logged (a pino logger fits): info when it succeeds, warn otherwise. */
+  logger?: WorkerLogger;
+  /** Counts job outcomes and durations (`audenci_jobs_total`, `audenci_job_duration_seconds`). */
+  metrics?: Registry;
+}
+
+/** The part of a pino logger the worker writes to. */
+export interface WorkerLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export type JobOutcome = 'succeeded' | 'retried' | 'failed';
+
+/** A failed job's error code for its log line: the handler's (`result.code`), else the error's kind. */
+function errorCode(error: Error): string {
+  if (error instanceof JobError) {
+    const code = (error.result as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string') return code;
+    return error.retryable ? 'job_error_retryable' : 'job_error';
+  }
+  return error.name === 'Error' ? 'error' : error.name;
 }
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -56,8 +81,10 @@ export class Worker {
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly metrics: AppMetrics | undefined;
 
   constructor(private readonly options: WorkerOptions) {
+    this.metrics = options.metrics ? appMetrics(options.metrics) : undefined;
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.types = Object.keys(options.handlers);
     this.concurrency = options.concurrency ?? 8;
@@ -176,7 +203,40 @@ export class Worker {
     );
   }
 
-  private async execute(job: JobRow): Promise<void> {
+  /**
+   * One attempt of a job, in a trace of its own (its outbound calls carry it as `traceparent`); its
+   * outcome is counted and logged with its type, id, attempt and duration — never its payload.
+   */
+  private execute(job: JobRow): Promise<void> {
+    const trace = newTrace();
+    const started = performance.now();
+    const done = (outcome: JobOutcome, error?: Error) => {
+      const durationMs = Math.round(performance.now() - started);
+      this.metrics?.jobs.inc({ type: job.type, outcome });
+      this.metrics?.jobDuration.observe({ type: job.type, outcome }, durationMs / 1000);
+      const fields = {
+        jobId: job.id,
+        type: job.type,
+        attempt: job.attempts,
+        maxAttempts: job.max_attempts,
+        durationMs,
+        outcome,
+        traceId: trace.traceId,
+      };
+      if (!error) this.options.logger?.info(fields, 'job succeeded');
+      else {
+        const message = clip(error.message, MAX_JOB_ERROR_LENGTH);
+        this.options.logger?.warn(
+          { ...fields, errorCode: errorCode(error), error: message },
+          outcome === 'retried' ? 'job failed; retrying' : 'job failed',
+        );
+      }
+      this.options.onJobDone?.(job, outcome);
+    };
+    return runInTrace(trace, () => this.attempt(job, done));
+  }
+
+  private async attempt(job: JobRow, done: (outcome: JobOutcome, error?: Error) => void): Promise<void> {
     // Claimed by a loop turn that was under way when the worker crashed: abandoned like the others.
     if (this.crashed) return;
     const { queue, db, clock } = this.options;
@@ -196,7 +256,7 @@ export class Worker {
       const result = await handler.run(context);
       if (this.crashed) return;
       if (!completed) await queue.complete(db, this.id, job.id, result);
-      this.options.onJobDone?.(job, 'succeeded');
+      done('succeeded');
     } catch (caught) {
       if (this.crashed) return;
       const error = caught instanceof Error ? caught : new Error(String(caught));
@@ -207,7 +267,7 @@ export class Worker {
           const retryAfterMs = error instanceof JobError ? error.retryAfterMs : undefined;
           const wait = scheduledDelay(handler.retryDelays, job.attempts, retryAfterMs);
           await queue.retry(db, this.id, job.id, clock.now() + wait, message);
-          this.options.onJobDone?.(job, 'retried');
+          done('retried', error);
         } else {
           await db.transaction().execute(async (trx) => {
             const failed = await queue.fail(
@@ -219,7 +279,7 @@ export class Worker {
             );
             if (failed) await handler.onDeadLetter?.(trx, job, error);
           });
-          this.options.onJobDone?.(job, 'failed');
+          done('failed', error);
         }
       } catch (storeError) {
         // The lease expires and another worker tries again.

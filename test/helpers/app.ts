@@ -7,7 +7,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
 import { Writable } from 'node:stream';
 import { Migrator, type Kysely } from 'kysely';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildApp, LOG_REDACT, type BuildAppOptions } from '../../src/app.js';
 import type { Database } from '../../src/db/database.js';
 import { createDb, type DbHandle } from '../../src/db/index.js';
@@ -150,6 +150,8 @@ export interface LoggedApp {
   runtime: Runtime;
   database: TestDatabase;
   log: string[];
+  /** The app's logger (a worker started with it logs to `log` too). */
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -157,8 +159,9 @@ export async function startLoggedApp(
   dialect: DialectName,
   level: 'info' | 'trace' = 'trace',
   deps: (runtime: Runtime) => Runtime = (runtime) => runtime,
+  options: TestAppOptions = {},
 ): Promise<LoggedApp> {
-  const database = createTestDatabase(dialect);
+  const database = createTestDatabase(dialect, options);
   await ensureSchema(database);
   const runtime = await createRuntime(database.config, {
     schema: database.schema,
@@ -172,14 +175,14 @@ export async function startLoggedApp(
       done();
     },
   });
-  const { app, contract } = await buildCheckedApp(deps(runtime), {
-    loggerInstance: pino({ level, redact: LOG_REDACT }, stream),
-  });
+  const logger = pino({ level, redact: LOG_REDACT }, stream);
+  const { app, contract } = await buildCheckedApp(deps(runtime), { loggerInstance: logger });
   return {
     app,
     runtime,
     database,
     log,
+    logger,
     async close() {
       await app.close();
       await runtime.close();

@@ -9,6 +9,9 @@ import { unscoped } from '../tenant.js';
 
 export const QUEUE_CHANNEL = 'audenci_jobs';
 
+/** `dueStats` counts due jobs up to this; the gauge reads this value when the backlog is larger. */
+export const DUE_COUNT_CAP = 10_000;
+
 /** Why the queue's queries span tenants (see db/tenant.ts): a job carries its tenant, the queue does not. */
 const QUEUE = "the queue claims, leases and finishes any tenant's jobs by id; the tenant is a job's data";
 
@@ -317,6 +320,39 @@ export class Queue {
       .executeTakeFirst();
     const next = row?.next as number | string | null | undefined;
     return next === null || next === undefined ? undefined : Number(next);
+  }
+
+  /**
+   * Queued jobs that are due now (counted up to `cap`, so a huge backlog costs a bounded index range)
+   * and when the oldest of them became due (one index seek on `jobs (status, run_at)`). For the
+   * `audenci_queue_*` gauges.
+   */
+  async dueStats(cap = DUE_COUNT_CAP): Promise<{ due: number; oldestDueAt: number | undefined }> {
+    const now = this.clock.now();
+    const db = unscoped(this.db, QUEUE);
+    const dueJobs = db
+      .selectFrom('jobs')
+      .select('id')
+      .where('status', '=', 'queued')
+      .where('run_at', '<=', now)
+      .limit(cap);
+    const [counted, oldest] = await Promise.all([
+      db
+        .selectFrom(dueJobs.as('due'))
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirst(),
+      db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.min('run_at').as('oldest'))
+        .where('status', '=', 'queued')
+        .where('run_at', '<=', now)
+        .executeTakeFirst(),
+    ]);
+    const at = oldest?.oldest as number | string | null | undefined;
+    return {
+      due: Number(counted?.n ?? 0),
+      oldestDueAt: at === null || at === undefined ? undefined : Number(at),
+    };
   }
 
   subscribe(listener: () => void): Promise<() => Promise<void>> {

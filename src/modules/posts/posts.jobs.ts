@@ -5,7 +5,7 @@ import { PlatformError, type PublishMedia, type PublishRequest } from '../../pla
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { defineJob, JobError, type JobDefinition } from '../../db/queue/contract.js';
+import { defineJob, JobError, type JobDefinition, type TypedJobContext } from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
 import { recordEvent } from '../events/index.js';
 import { PUBLISH, sweepDuePosts } from './posts.publishing.js';
@@ -41,7 +41,14 @@ export interface PublishDeps {
    * enqueues exists exactly when the post is published.
    */
   onPublished?: (trx: Kysely<Database>, tenant: Tenant, post: PostRow) => Promise<void>;
+  /**
+   * Told how each attempt at a post ended, by platform: `published`, `retrying` (a transient failure
+   * with attempts left) or `failed` (the post ends FAILED). For `audenci_publish_total`.
+   */
+  onOutcome?: (platform: string, outcome: PublishOutcome) => void;
 }
+
+export type PublishOutcome = 'published' | 'retrying' | 'failed';
 
 /** A failure that ends the post FAILED with this code and message. */
 function failure(code: string, message: string, retryable = false, retryAfterMs?: number): JobError {
@@ -94,97 +101,21 @@ export function publishHandler(deps: PublishDeps): JobDefinition {
   const { ctx } = deps;
   return defineJob(PUBLISH, {
     retryDelays: deps.retryDelays,
-    async run({ postId }, job) {
+    async run(payload, job) {
       const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
-      const post = await findById(ctx.db, tenant, 'posts', postId);
+      const post = await findById(ctx.db, tenant, 'posts', payload.postId);
       if (!post) return { skipped: 'the post was deleted' };
       if (post.status !== 'PUBLISHING') return { skipped: `the post is ${post.status}` };
-
-      const connector = deps.connectors.get(post.platform, tenant.environment);
-      if (!connector)
-        throw failure(
-          'platform_unavailable',
-          `Publishing to ${post.platform} is not configured on this server`,
-        );
-      let account: PublishingAccount;
       try {
-        account =
-          tenant.environment === 'test' && !post.social_account_id
-            ? {
-                platformAccountId: `sandbox-${post.brand_id}`,
-                accessToken: 'sandbox',
-                metadata: { platform: post.platform },
-              }
-            : await deps.resolveAccount(tenant, post);
+        const result = await publishPost(deps, tenant, post, job);
+        deps.onOutcome?.(post.platform, 'published');
+        return result;
       } catch (error) {
-        if (error instanceof AppError) throw failure('account_unavailable', error.message);
+        const retrying =
+          (!(error instanceof JobError) || error.retryable) && job.job.attempts < job.job.max_attempts;
+        deps.onOutcome?.(post.platform, retrying ? 'retrying' : 'failed');
         throw error;
       }
-      const mediaIds = JSON.parse(post.media_ids) as string[];
-      let media: PublishMedia[] = [];
-      try {
-        media = await deps.loadMedia(tenant, mediaIds);
-      } catch (error) {
-        if (error instanceof AppError) throw failure('media_unavailable', error.message);
-        throw error;
-      }
-
-      // Record the attempt before calling the platform; stop if another worker took the job over.
-      if (!(await job.holdsLease())) throw new JobError('The lease on this job was lost', true);
-      const now = ctx.clock.now();
-      await scoped(ctx.db, tenant)
-        .updateTable('posts')
-        .set((eb) => ({
-          publish_attempts: eb('publish_attempts', '+', 1),
-          publish_started_at: post.publish_started_at ?? now,
-        }))
-        .where('id', '=', postId)
-        .execute();
-      const attempt = post.publish_attempts + 1;
-
-      let result;
-      try {
-        result = await connector.publish({
-          idempotencyKey: post.id,
-          attempt,
-          firstAttemptAt: post.publish_started_at ?? now,
-          caption: post.caption,
-          link: post.link,
-          firstComment: post.first_comment,
-          media,
-          account,
-          ...(tenant.environment === 'test' ? { sandbox: sandboxSteering(post) } : {}),
-        });
-      } catch (error) {
-        if (error instanceof PlatformError) {
-          const retryAfterMs =
-            error.options.retryAfterSeconds !== undefined
-              ? error.options.retryAfterSeconds * 1000
-              : undefined;
-          throw failure(error.code, error.message, error.retryable, retryAfterMs);
-        }
-        throw failure('publish_error', error instanceof Error ? error.message : String(error), true);
-      }
-
-      await ctx.db.transaction().execute(async (trx) => {
-        const published = await markPublished(trx, tenant, postId, {
-          publishedAt: result.publishedAt,
-          platformPostId: result.platformPostId,
-          platformUrl: result.platformUrl,
-          updatedAt: Math.max(ctx.clock.now(), post.updated_at + 1),
-        });
-        if (published) {
-          await recordEvent(ctx, trx, tenant, {
-            type: 'post.published',
-            brandId: published.brand_id,
-            data: toPost(published),
-          });
-          await deps.onPublished?.(trx, tenant, published);
-        }
-        await job.complete(trx, { platformPostId: result.platformPostId, attempt });
-      });
-      ctx.counts.invalidate(postsResource(tenant));
-      return { platformPostId: result.platformPostId, attempt };
     },
     async onDeadLetter(trx, job, error, { postId }) {
       const detail = error instanceof JobError ? (error.result as { code?: string } | undefined) : undefined;
@@ -196,6 +127,97 @@ export function publishHandler(deps: PublishDeps): JobDefinition {
       }
     },
   });
+}
+
+/** One attempt at a PUBLISHING post: the account, the media, the platform call, then PUBLISHED. */
+async function publishPost(
+  deps: PublishDeps,
+  tenant: Tenant,
+  post: PostRow,
+  job: TypedJobContext<{ postId: string }>,
+) {
+  const { ctx } = deps;
+  const postId = post.id;
+  const connector = deps.connectors.get(post.platform, tenant.environment);
+  if (!connector)
+    throw failure('platform_unavailable', `Publishing to ${post.platform} is not configured on this server`);
+  let account: PublishingAccount;
+  try {
+    account =
+      tenant.environment === 'test' && !post.social_account_id
+        ? {
+            platformAccountId: `sandbox-${post.brand_id}`,
+            accessToken: 'sandbox',
+            metadata: { platform: post.platform },
+          }
+        : await deps.resolveAccount(tenant, post);
+  } catch (error) {
+    if (error instanceof AppError) throw failure('account_unavailable', error.message);
+    throw error;
+  }
+  const mediaIds = JSON.parse(post.media_ids) as string[];
+  let media: PublishMedia[] = [];
+  try {
+    media = await deps.loadMedia(tenant, mediaIds);
+  } catch (error) {
+    if (error instanceof AppError) throw failure('media_unavailable', error.message);
+    throw error;
+  }
+
+  // Record the attempt before calling the platform; stop if another worker took the job over.
+  if (!(await job.holdsLease())) throw new JobError('The lease on this job was lost', true);
+  const now = ctx.clock.now();
+  await scoped(ctx.db, tenant)
+    .updateTable('posts')
+    .set((eb) => ({
+      publish_attempts: eb('publish_attempts', '+', 1),
+      publish_started_at: post.publish_started_at ?? now,
+    }))
+    .where('id', '=', postId)
+    .execute();
+  const attempt = post.publish_attempts + 1;
+
+  let result;
+  try {
+    result = await connector.publish({
+      idempotencyKey: post.id,
+      attempt,
+      firstAttemptAt: post.publish_started_at ?? now,
+      caption: post.caption,
+      link: post.link,
+      firstComment: post.first_comment,
+      media,
+      account,
+      ...(tenant.environment === 'test' ? { sandbox: sandboxSteering(post) } : {}),
+    });
+  } catch (error) {
+    if (error instanceof PlatformError) {
+      const retryAfterMs =
+        error.options.retryAfterSeconds !== undefined ? error.options.retryAfterSeconds * 1000 : undefined;
+      throw failure(error.code, error.message, error.retryable, retryAfterMs);
+    }
+    throw failure('publish_error', error instanceof Error ? error.message : String(error), true);
+  }
+
+  await ctx.db.transaction().execute(async (trx) => {
+    const published = await markPublished(trx, tenant, postId, {
+      publishedAt: result.publishedAt,
+      platformPostId: result.platformPostId,
+      platformUrl: result.platformUrl,
+      updatedAt: Math.max(ctx.clock.now(), post.updated_at + 1),
+    });
+    if (published) {
+      await recordEvent(ctx, trx, tenant, {
+        type: 'post.published',
+        brandId: published.brand_id,
+        data: toPost(published),
+      });
+      await deps.onPublished?.(trx, tenant, published);
+    }
+    await job.complete(trx, { platformPostId: result.platformPostId, attempt });
+  });
+  ctx.counts.invalidate(postsResource(tenant));
+  return { platformPostId: result.platformPostId, attempt };
 }
 
 /** Posts handed to publish jobs per sweep transaction, and transactions per sweep at most. */

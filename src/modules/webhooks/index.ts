@@ -1,5 +1,5 @@
 export { enqueueDeliveries, DELIVER_JOB } from './webhooks.fanout.js';
-export { webhooksWorkerParts, type DeliveryDeps } from './webhooks.jobs.js';
+export { webhooksWorkerParts, type DeliveryDeps, type DeliveryObservation } from './webhooks.jobs.js';
 export {
   WebhookAttemptSchema,
   WebhookDeliverySchema,

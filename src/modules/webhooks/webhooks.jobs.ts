@@ -34,6 +34,46 @@ export interface DeliveryDeps {
   disableAfterMs: number;
   /** The resolver the SSRF guard uses at connect time (tests inject one). */
   lookup?: LookupFn;
+  /** Told each attempt's outcome once it is recorded (the worker counts and logs it). */
+  observe?: (attempt: DeliveryObservation) => void;
+}
+
+/** One delivery attempt as metrics and logs see it: ids, the host, the status — no secret, no body. */
+export interface DeliveryObservation {
+  deliveryId: string;
+  endpointId: string;
+  eventId: string;
+  /** The endpoint URL's host (never its path or query, which may hold a token). */
+  host: string;
+  attempt: number;
+  outcome: AttemptResult['outcome'];
+  status: number | null;
+  durationMs: number;
+  /** A failed attempt: whether another attempt follows, and why it failed. */
+  willRetry?: boolean;
+  error?: string;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'invalid';
+  }
+}
+
+function observation(a: Attempt, retry?: boolean): DeliveryObservation {
+  return {
+    deliveryId: a.delivery.id,
+    endpointId: a.endpoint.id,
+    eventId: a.delivery.event_id,
+    host: hostOf(a.endpoint.url),
+    attempt: a.delivery.attempt_count + 1,
+    outcome: a.result.outcome,
+    status: a.result.responseStatus,
+    durationMs: a.result.durationMs,
+    ...(a.result.outcome === 'succeeded' ? {} : { willRetry: retry ?? false, error: a.result.error ?? '' }),
+  };
 }
 
 const USER_AGENT = `Audenci-Webhooks/${VERSION}`;
@@ -146,6 +186,7 @@ async function recordFailure(deps: DeliveryDeps, a: Attempt): Promise<JobError> 
       await repo.updateEndpoint(trx, a.tenant, a.endpoint.id, changes);
     }
   });
+  deps.observe?.(observation(a, next.retry));
   return new JobError(next.message, next.retry, a.result.retryAfterMs);
 }
 
@@ -203,7 +244,9 @@ export function deliverHandler(deps: DeliveryDeps): JobDefinition {
         result,
       };
       if (result.outcome !== 'succeeded') throw await recordFailure(deps, attempt);
-      return { attempt: await recordSuccess(ctx, attempt), status: result.responseStatus };
+      const recorded = await recordSuccess(ctx, attempt);
+      deps.observe?.(observation(attempt));
+      return { attempt: recorded, status: result.responseStatus };
     },
     async onDeadLetter(trx, job, error, { deliveryId }) {
       const changes = {

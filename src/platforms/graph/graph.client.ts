@@ -1,3 +1,4 @@
+import { withTraceparent } from '../../shared/trace.js';
 import { createHmac } from 'node:crypto';
 import {
   PlatformError,
@@ -88,7 +89,7 @@ export function createGraphClient(env: ConnectorEnvironment, version = DEFAULT_G
       ({ status, responseHeaders, text } = await resendOnReset(method, async () => {
         const response = await env.fetch(url, {
           method,
-          headers,
+          headers: withTraceparent(headers),
           body,
           signal: AbortSignal.timeout(env.timeoutMs),
         });

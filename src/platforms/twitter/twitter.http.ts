@@ -1,3 +1,4 @@
+import { withTraceparent } from '../../shared/trace.js';
 import type { ConnectorEnvironment, PlatformError } from '../connector.js';
 import { resendOnReset } from '../../shared/retry.js';
 import { classifyApiError, classifyNetworkError, classifyTokenError } from './twitter.errors.js';
@@ -30,7 +31,11 @@ async function send(
   let text: string;
   try {
     ({ response, text } = await resendOnReset(init.method ?? 'GET', async () => {
-      const answer = await env.fetch(url, { ...init, signal: AbortSignal.timeout(env.timeoutMs) });
+      const answer = await env.fetch(url, {
+        ...init,
+        headers: withTraceparent({ ...(init.headers as Record<string, string>) }),
+        signal: AbortSignal.timeout(env.timeoutMs),
+      });
       return { response: answer, text: await answer.text() };
     }));
   } catch (error) {

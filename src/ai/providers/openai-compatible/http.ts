@@ -1,3 +1,4 @@
+import { withTraceparent } from '../../../shared/trace.js';
 import {
   isRetryableStatus,
   readRetryAfter,
@@ -49,7 +50,7 @@ export async function postJson(options: HttpClientOptions, path: string, body: u
       async () => {
         const res = await options.fetch(`${options.baseUrl}${path}`, {
           method: 'POST',
-          headers,
+          headers: withTraceparent(headers),
           body: JSON.stringify(body),
           signal: deadline,
         });
