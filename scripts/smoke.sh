@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The README quick start, as a user runs it: `npm start` on an empty data dir, read the admin key it
-# prints once, list brands with it, then stop the server with SIGTERM (sent to npm, as a process manager
-# would) and check that everything exits. Prints PASS or FAIL; exits non-zero on failure.
+# The README quick start and its "First five minutes", as a user runs them: the section's server command
+# (`… npm start`) on an empty data dir; the admin key it prints once lists brands; the `export …` lines
+# it prints, then every other `sh` block of that README section, run in order in one shell, as written
+# (curl and jq against the server: a sandbox post published, a webhook verified, metrics and comments);
+# then SIGTERM to npm (as a process manager would) and a check that everything exits. Prints PASS or
+# FAIL; exits non-zero on failure.
 #
 #   bash scripts/smoke.sh            # from anywhere; runs in the repository root
 #   SMOKE_START_TIMEOUT=60 bash scripts/smoke.sh
@@ -12,7 +15,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 START_TIMEOUT=${SMOKE_START_TIMEOUT:-45}
 STOP_TIMEOUT=${SMOKE_STOP_TIMEOUT:-15}
 
-for tool in curl node npm setsid; do
+for tool in curl jq node npm setsid; do
   command -v "$tool" >/dev/null || { echo "smoke: FAIL: $tool is not installed" >&2; exit 1; }
 done
 
@@ -20,7 +23,9 @@ WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/audenci-smoke.XXXXXX")
 DATA_DIR="$WORK_DIR/data"
 LOG="$WORK_DIR/server.log"
 BODY="$WORK_DIR/body.json"
+WALK_DIR="$WORK_DIR/walkthrough"
 SERVER_PID=""
+WALK_PID=""
 
 # A free port: bind port 0, read the port the kernel chose, release it.
 PORT=$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
@@ -31,6 +36,8 @@ group_alive() { [ -n "$SERVER_PID" ] && pgrep -g "$SERVER_PID" >/dev/null 2>&1; 
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  # The walkthrough's own processes (its webhook receiver), should it have stopped half-way.
+  if [ -n "$WALK_PID" ]; then kill -TERM -- "-$WALK_PID" 2>/dev/null || true; fi
   if group_alive; then
     kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 20); do group_alive || break; sleep 0.25; done
@@ -54,10 +61,28 @@ fail() {
   exit 1
 }
 
-echo "smoke: npm start (AUDENCI_DATA_DIR=$DATA_DIR PORT=$PORT)"
+# The README's "First five minutes": its fenced `sh` blocks, one file each (blocks/00.sh, 01.sh, …).
+mkdir -p "$WORK_DIR/blocks"
+awk -v dir="$WORK_DIR/blocks" '
+  /^## / { inside = ($0 == "## First five minutes") }
+  inside && /^```sh$/ { file = sprintf("%s/%02d.sh", dir, n++); printf "" > file; next }
+  inside && file != "" && /^```$/ { close(file); file = ""; next }
+  inside && file != "" { print > file }
+' README.md
+BLOCKS=("$WORK_DIR"/blocks/*.sh)
+[ -f "${BLOCKS[0]}" ] && [ "${#BLOCKS[@]}" -ge 2 ] ||
+  fail "README.md has no \"## First five minutes\" section with sh blocks"
+SERVER_COMMAND=$(cat "${BLOCKS[0]}")
+[[ "$SERVER_COMMAND" =~ ^([A-Z_]+=[^[:space:]]+[[:space:]]+)*npm\ start$ ]] ||
+  fail "the first sh block of \"First five minutes\" must be the server command (… npm start), not: $SERVER_COMMAND"
+# The walkthrough's receiver listens on this port: taken, the failure would come much later.
+if (exec 3<>/dev/tcp/127.0.0.1/4242) 2>/dev/null; then fail "port 4242 (the walkthrough's webhook receiver) is in use"; fi
+
+echo "smoke: $SERVER_COMMAND (AUDENCI_DATA_DIR=$DATA_DIR PORT=$PORT)"
 # setsid: npm and everything it starts share a process group of their own, so cleanup reaches them all
-# even if a signal is not forwarded. Job control is off in scripts, so setsid execs and $! is npm itself.
-AUDENCI_DATA_DIR="$DATA_DIR" PORT="$PORT" HOST=127.0.0.1 setsid npm start >"$LOG" 2>&1 </dev/null &
+# even if a signal is not forwarded. Job control is off in scripts, so setsid execs, bash -c execs its
+# one command, and $! is npm itself.
+AUDENCI_DATA_DIR="$DATA_DIR" PORT="$PORT" HOST=127.0.0.1 setsid bash -c "$SERVER_COMMAND" >"$LOG" 2>&1 </dev/null &
 SERVER_PID=$!
 
 deadline=$((SECONDS + START_TIMEOUT))
@@ -88,6 +113,40 @@ echo "smoke: GET /api/v1/brands -> 200 with data and pagination"
 curl -sf -o "$BODY" "$BASE/" || fail "GET / failed"
 grep -q '<div id="root">' "$BODY" || fail "GET / did not answer the web app: $(head -c 300 "$BODY")"
 echo "smoke: GET / -> the web app"
+
+# "First five minutes": the `export` lines the first start printed (what a user pastes; the README shows
+# the same variables), then the section's other sh blocks, in order, in one shell, in a directory of its
+# own; then checks on what they left in their variables and files.
+mapfile -t EXPORTS < <(grep -E '^export AUDENCI_[A-Z_]+=[^[:space:]]+$' "$LOG" || true)
+names() { sed -E 's/^export ([A-Z_]+)=.*/\1/' | sort | tr '\n' ' '; }
+printed=$(printf '%s\n' "${EXPORTS[@]}" | names)
+shown=$(awk '/^## /{inside=($0=="## First five minutes")} inside && /^export AUDENCI_/' README.md | names)
+[ "${#EXPORTS[@]}" -eq 2 ] && [ "$printed" = "$shown" ] ||
+  fail "the first start printed export lines for '$printed', the README shows '$shown'"
+mkdir -p "$WALK_DIR"
+{
+  echo 'set -euo pipefail'
+  printf '%s\n' "${EXPORTS[@]}"
+  for ((i = 1; i < ${#BLOCKS[@]}; i++)); do
+    echo "echo 'smoke: README block $i'"
+    cat "${BLOCKS[$i]}"
+  done
+  cat <<'CHECKS'
+echo "smoke: checking what the walkthrough did"
+[ "$STATUS" = PUBLISHED ] || { echo "smoke: the post ended $STATUS, not PUBLISHED" >&2; exit 1; }
+grep -qx 'verified webhook.test' webhooks.log || { echo "smoke: the receiver verified no webhook.test" >&2; exit 1; }
+if grep -q INVALID webhooks.log; then echo "smoke: a delivery's signature did not verify" >&2; exit 1; fi
+[ "$SNAPSHOTS" -gt 0 ] || { echo "smoke: no metrics snapshot within a minute of publishing" >&2; exit 1; }
+[ "$COMMENTS" -gt 0 ] || { echo "smoke: no comment within a minute of publishing" >&2; exit 1; }
+CHECKS
+} >"$WALK_DIR/walkthrough.sh"
+echo "smoke: README \"First five minutes\" (${#BLOCKS[@]} sh blocks)"
+(cd "$WALK_DIR" && exec setsid bash walkthrough.sh) </dev/null &
+WALK_PID=$!
+walk_status=0
+wait "$WALK_PID" || walk_status=$?
+[ "$walk_status" -eq 0 ] || fail "the README walkthrough failed (exit $walk_status; its output is above)"
+echo "smoke: README walkthrough -> a sandbox post PUBLISHED, a webhook verified, metrics and comments"
 
 # SIGTERM to npm only: npm must pass it on to the server, which shuts down cleanly.
 kill -TERM "$SERVER_PID"

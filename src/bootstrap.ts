@@ -8,6 +8,8 @@ import type { Clock } from './shared/clock.js';
 export interface Bootstrap {
   organization: Organization;
   key: ApiKeyWithSecret;
+  /** An admin key of the test environment: sandbox accounts, nothing reaches a social network. */
+  testKey: ApiKeyWithSecret;
   /** The link that makes its holder the organization's first owner (a browser opens `/setup?token=…`). */
   setup: SetupLink;
 }
@@ -18,8 +20,9 @@ export function setupUrl(publicUrl: string, link: SetupLink): string {
 }
 
 /**
- * First start of an empty embedded database: one organization on the `scale` plan, one admin live key
- * and a setup link for its first owner (valid 7 days), so `npm start` is all a new user needs. Returns `undefined` when any organization exists.
+ * First start of an empty embedded database: one organization on the `scale` plan, an admin live key,
+ * an admin test key (the sandbox, for trying things out) and a setup link for its first owner (valid
+ * 7 days), so `npm start` is all a new user needs. Returns `undefined` when any organization exists.
  */
 export async function bootstrapIfEmpty(db: Kysely<Database>, clock: Clock): Promise<Bootstrap | undefined> {
   if ((await countOrganizations(db)) > 0) return undefined;
@@ -30,6 +33,12 @@ export async function bootstrapIfEmpty(db: Kysely<Database>, clock: Clock): Prom
     scope: 'admin',
     name: 'Admin key created on first start',
   });
+  const testKey = await createKey(db, clock, {
+    organizationId: organization.id,
+    environment: 'test',
+    scope: 'admin',
+    name: 'Test key created on first start',
+  });
   const setup = await createSetupLink(db, clock, organization.id);
-  return { organization, key, setup };
+  return { organization, key, testKey, setup };
 }

@@ -582,7 +582,7 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
     const dataDir = tempDir();
     let adminKey = '';
 
-    it('the first start on an empty data dir prints one admin live key that lists brands', async () => {
+    it('the first start on an empty data dir prints an admin live key, an admin test key and a setup link', async () => {
       const server = await startServer('serve', dataDir);
       await server.waitForLine(LISTENING);
       const keys = server.lines.filter((l) => KEY_LINE.test(l));
@@ -600,6 +600,48 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
       assert.equal(body.pagination.totalCount, 0);
       const anonymous = await fetch(`${base}/api/v1/brands`);
       assert.equal(anonymous.status, 401);
+
+      // Beside it, an admin test key, as two lines to paste into a shell: the base URL and the key.
+      const exports = server.lines.filter((l) => l.startsWith('export AUDENCI_'));
+      assert.deepEqual(
+        exports.map((l) => l.split('=')[0]),
+        ['export AUDENCI_BASE_URL', 'export AUDENCI_API_KEY'],
+        server.lines.join('\n'),
+      );
+      assert.equal(exports[0], `export AUDENCI_BASE_URL=http://localhost:${server.port}`);
+      const testKey = exports[1]!.slice('export AUDENCI_API_KEY='.length);
+      assert.match(testKey, /^sk_test_[0-9A-Za-z]{38}$/);
+      assert.equal(server.lines.filter((l) => l.includes('sk_test_')).length, 1, 'the test key appears once');
+      const post = (key: string, path: string, body: unknown) =>
+        fetch(`${base}/api/v1${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const testBrand = await post(testKey, '/brands', { name: 'Sandbox brand' });
+      assert.equal(testBrand.status, 201, await testBrand.clone().text());
+      const brandId = ((await testBrand.json()) as any).data.id as string;
+      const sandbox = await post(testKey, '/social-accounts', {
+        brandId,
+        platform: 'twitter',
+        name: 'Sandbox',
+      });
+      assert.equal(sandbox.status, 201, await sandbox.clone().text());
+      // The same request with the live key says how to get a test key, naming this organization.
+      const liveBrand = ((await (await post(adminKey, '/brands', { name: 'Live brand' })).json()) as any)
+        .data;
+      const refused = await post(adminKey, '/social-accounts', {
+        brandId: liveBrand.id,
+        platform: 'twitter',
+        name: 'Live',
+      });
+      assert.equal(refused.status, 400);
+      const orgId = /created organization (org_\w+)/.exec(server.lines.join('\n'))![1]!;
+      assert.ok(
+        ((await refused.json()) as any).error.message.includes(
+          `npm run audenci -- keys create --org ${orgId} --scope admin --test`,
+        ),
+      );
 
       // Beside the key, a setup link that makes its holder the first owner, once.
       const setupLines = server.lines.filter((l) => l.startsWith('Set up the first owner: '));
@@ -632,7 +674,7 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
       assert.ok(adminKey, 'the first start ran');
       const server = await startServer('serve', dataDir);
       await server.waitForLine(LISTENING);
-      assert.ok(!server.lines.some((l) => l.includes('sk_prod_')), 'no key on a second start');
+      assert.ok(!server.lines.some((l) => /sk_(prod|test)_/.test(l)), 'no key on a second start');
 
       // An idle keep-alive connection: the server must close it instead of waiting for it.
       const idle = await rawConnection(server.port);

@@ -43,10 +43,16 @@ export async function start(
       out.write(
         [
           '',
-          `Audenci created organization ${first.organization.id} (plan ${first.organization.plan}) and an admin API key.`,
-          'It is shown this once; store it now:',
+          `Audenci created organization ${first.organization.id} (plan ${first.organization.plan}) with two admin API keys.`,
+          'They are shown this once; store them now. The live key (real social networks):',
           '',
           first.key.key,
+          '',
+          'The test key (sandbox accounts; nothing reaches a social network). Paste these two lines into a',
+          'shell to follow "First five minutes" in the README, the SDK examples and the CLI:',
+          '',
+          `export AUDENCI_BASE_URL=${config.publicUrl}`,
+          `export AUDENCI_API_KEY=${first.testKey.key}`,
           '',
           `Set up the first owner: ${setupUrl(config.publicUrl, first.setup)}`,
           '(the link works once, for 7 days; `audenci setup-link` prints a new one)',

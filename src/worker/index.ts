@@ -2,7 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/database.js';
 import type { ServiceContext } from '../modules/context.js';
-import { accountsContext, getPublishingAccount, tokenRefreshTask } from '../modules/accounts/index.js';
+import {
+  accountsContext,
+  getPublishingAccount,
+  soleAccountId,
+  tokenRefreshTask,
+} from '../modules/accounts/index.js';
 import { campaignStartsTask } from '../modules/campaigns/index.js';
 import { commentSyncTask } from '../modules/comments/index.js';
 import { eventRetentionTask } from '../modules/events/index.js';
@@ -16,6 +21,7 @@ import { mediaTemporaryTask, publishingMedia, type MediaContext } from '../modul
 import { postsWorkerParts } from '../modules/posts/posts.jobs.js';
 import { webhooksWorkerParts, type DeliveryObservation } from '../modules/webhooks/index.js';
 import type { ConnectorRegistry } from '../platforms/registry.js';
+import { AppError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { createJobTypeRegistry } from './job-types.js';
 import { Worker, type WorkerOptions } from './worker.js';
@@ -105,11 +111,35 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
       brandId: account.brand_id,
       platform: account.platform,
     });
-  /** A post's account (publishing, metrics, comments): the one it names, of its brand and platform. */
-  const postAccount = (
+  /**
+   * A post's account (publishing, metrics, comments): the one it names, of its brand and platform; for a
+   * post that names none, its brand's only account of that platform (several: 400 `account_ambiguous`).
+   * With none at all a live post cannot publish (`account_missing`); a test post publishes through the
+   * brand's built-in sandbox identity (`id` null).
+   */
+  const postAccount = async (
     tenant: Parameters<typeof getPublishingAccount>[1],
     post: { social_account_id: string | null; brand_id: string; platform: string },
-  ) => syncAccount(tenant, { ...post, id: post.social_account_id ?? '' });
+  ) => {
+    const id =
+      post.social_account_id ??
+      (await soleAccountId(deps.ctx, tenant, { brandId: post.brand_id, platform: post.platform }));
+    if (id !== undefined) return syncAccount(tenant, { ...post, id });
+    if (tenant.environment === 'test') {
+      return {
+        id: null,
+        platformAccountId: `sandbox-${post.brand_id}`,
+        accessToken: 'sandbox',
+        metadata: { platform: post.platform },
+      };
+    }
+    throw new AppError(
+      'NOT_FOUND',
+      `The post names no socialAccountId and brand ${post.brand_id} has no ${post.platform} account; ` +
+        'connect one (POST /api/v1/social-accounts/connect) or name the account to publish through',
+      { problem: 'account_missing' },
+    );
+  };
   const posts = postsWorkerParts(
     {
       ctx: deps.ctx,

@@ -445,6 +445,11 @@ for (const dialect of dialects) {
       assert.equal(live.status, 400, live.raw);
       assert.equal(live.body.error.code, 'INVALID_INPUT');
       assert.match(live.body.error.message, /POST \/api\/v1\/social-accounts\/connect/);
+      // It says how to get a test key: the web app's test mode, or the exact command for this organization.
+      assert.match(live.body.error.message, /test mode, then Settings → API keys/);
+      const command = `npm run audenci -- keys create --org ${tenant.org.id} --scope admin --test`;
+      assert.ok(live.body.error.message.includes(`\`${command}\``), live.body.error.message);
+      assert.equal(live.body.error.details.testKeyCommand, command);
       assertBadRequest(
         await call(t.app, 'POST', '/api/v1/social-accounts', {
           key: tenant.test.read_write,

@@ -171,6 +171,11 @@ export async function saveConnectedAccount(
   }
 }
 
+/** The command that makes an admin test key for an organization (printed where a test key is needed). */
+export function testKeyCommand(organizationId: string): string {
+  return `npm run audenci -- keys create --org ${organizationId} --scope admin --test`;
+}
+
 /** Test environment only: a sandbox account at once, without OAuth. */
 export async function createSandboxAccount(
   ctx: AccountsContext,
@@ -178,10 +183,13 @@ export async function createSandboxAccount(
   input: { brandId: string; platform: string; name: string },
 ): Promise<SocialAccount> {
   if (tenant.environment !== 'test') {
+    const command = testKeyCommand(tenant.organizationId);
     const reason =
       'Live accounts are connected through OAuth: call POST /api/v1/social-accounts/connect and send the user ' +
-      'to its authorizationUrl. Creating an account directly works with test keys (sk_test_…) only.';
-    throw invalidInput([{ field: '', reason }], reason, { location: 'body' });
+      'to its authorizationUrl. Creating an account directly works with test keys (sk_test_…) only. ' +
+      'To get one: in the web app, switch to test mode, then Settings → API keys; or on the server run ' +
+      `\`${command}\`.`;
+    throw invalidInput([{ field: '', reason }], reason, { location: 'body', testKeyCommand: command });
   }
   const name = input.name.trim();
   if (name === '') throw invalidInput([{ field: 'name', reason: 'Must not be blank' }]);
@@ -316,6 +324,35 @@ export interface PublishingAccount {
   platformAccountId: string;
   accessToken: string;
   metadata: Record<string, string>;
+}
+
+/**
+ * The account a post that names none (`socialAccountId` null) publishes through: its brand's only account
+ * of its platform, whatever that account's status (a disconnected one then fails as a named one would).
+ * `undefined` when the brand has no account of that platform; an `AppError` (400 naming
+ * `socialAccountId`, `details.problem` `account_ambiguous`) when it has several.
+ */
+export async function soleAccountId(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  post: { brandId: string; platform: string },
+): Promise<string | undefined> {
+  const rows = await repo
+    .accountsQuery(ctx.db, tenant, { brandId: post.brandId, platform: post.platform })
+    .clearSelect()
+    .select('id')
+    .orderBy('id')
+    .limit(6)
+    .execute();
+  if (rows.length <= 1) return rows[0]?.id;
+  const listed = rows.slice(0, 5).map((r) => r.id);
+  const reason =
+    `Brand ${post.brandId} has several ${post.platform} accounts (${listed.join(', ')}` +
+    `${rows.length > listed.length ? ', …' : ''}); name the one to publish through`;
+  throw invalidInput([{ field: 'socialAccountId', reason }], undefined, {
+    problem: 'account_ambiguous',
+    accounts: listed,
+  });
 }
 
 /** A token this close to expiry is refreshed before it is handed to the publisher. */

@@ -26,6 +26,12 @@ export {
    * `PlatformError` is recorded in `lastError` and rethrown for the job to retry.
    */
   refreshAccount,
+  /**
+   * The brand's only account of a platform, for a post without `socialAccountId`: undefined when there is
+   * none, a 400 `AppError` (`account_ambiguous`) when there are several.
+   */
+  soleAccountId,
+  testKeyCommand,
   toAccount,
   type AccountsContext,
   type DueAccount,

@@ -63,7 +63,8 @@ export async function postAnalyticsRoutes(app: FastifyInstance, deps: RouteDeps)
         summary: "A post's metrics over time",
         description:
           'Every metrics snapshot of the post, oldest first. Metrics are synced from the platform at ' +
-          '`AUDENCI_METRICS_SYNC_DELAYS` after publishing (default 1 h, 6 h, 24 h, 3 days, 7 days, 30 days).',
+          '`AUDENCI_METRICS_SYNC_DELAYS` after publishing (default 1 h, 6 h, 24 h, 3 days, 7 days, 30 days); ' +
+          'in the test environment also 15 s after publishing, so sandbox metrics show within a minute.',
         params: PostParams,
         response: { 200: DataEnvelope(Type.Ref(PostAnalyticsSchema)) },
       },

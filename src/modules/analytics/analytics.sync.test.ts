@@ -6,13 +6,39 @@ import {
   createTenant,
   createTestApp,
   dialects,
+  ManualClock,
   startWorker,
   type Tenant,
   type TestApp,
 } from '../../../test/helpers/app.js';
 import { sandboxMetrics } from '../../platforms/sandbox/sandbox.connector.js';
 import type { Worker } from '../../worker/index.js';
-import { METRICS_SYNC_JOB, snapshotId, syncDedupeKey } from './analytics.sync.js';
+import { MAX_DELAYS } from '../../config/index.js';
+import {
+  METRICS_SYNC_JOB,
+  metricSyncDelays,
+  snapshotId,
+  syncDedupeKey,
+  TEST_FIRST_SYNC_SECONDS,
+} from './analytics.sync.js';
+
+const DEFAULT_DELAYS = [3600, 21600, 86400, 259200, 604800, 2592000];
+
+describe('metric sync delays', () => {
+  it('are the configured ones live; the test environment adds a first sync 15 s after publishing', () => {
+    assert.equal(TEST_FIRST_SYNC_SECONDS, 15);
+    assert.deepEqual(metricSyncDelays('live', DEFAULT_DELAYS), DEFAULT_DELAYS);
+    assert.deepEqual(metricSyncDelays('test', DEFAULT_DELAYS), [15, ...DEFAULT_DELAYS]);
+    // A delay that soon already: nothing added.
+    assert.deepEqual(metricSyncDelays('test', [0.1, 0.3]), [0.1, 0.3]);
+    assert.deepEqual(metricSyncDelays('test', [60, 15]), [60, 15]);
+    // Never more than AUDENCI_METRICS_SYNC_DELAYS may list: the last gives way.
+    const many = Array.from({ length: MAX_DELAYS }, (_, i) => 60 * (i + 1));
+    const test = metricSyncDelays('test', many);
+    assert.equal(test.length, MAX_DELAYS);
+    assert.deepEqual(test, [15, ...many.slice(0, -1)]);
+  });
+});
 
 describe('sandbox metrics', () => {
   it('are deterministic and never decrease with age', () => {
@@ -165,6 +191,75 @@ for (const dialect of dialects) {
       const mine = await series(post.id, tenant.test.read);
       assert.equal(mine.status, 200);
       assert.ok(Array.isArray(mine.body.data.snapshots));
+    });
+  });
+}
+
+for (const dialect of dialects) {
+  describe(`metrics sync in the test environment, default delays (${dialect})`, () => {
+    let t: TestApp;
+    let tenant: Tenant;
+    let worker: Worker;
+    let clock: ManualClock;
+
+    before(async () => {
+      clock = new ManualClock(Date.now());
+      t = await createTestApp(dialect, { clock });
+      tenant = await createTenant(t);
+      worker = await startWorker(t);
+    });
+    after(async () => {
+      await worker.stop(2000);
+      await t.close();
+    });
+
+    it('a sandbox post has its first snapshot 15 s after publishing, before the live schedule begins', async () => {
+      const brandId = (
+        await call(t.app, 'POST', '/api/v1/brands', { key: tenant.test.admin, body: { name: 'Quick' } })
+      ).body.data.id;
+      const created = await call(t.app, 'POST', '/api/v1/posts', {
+        key: tenant.test.read_write,
+        body: { brandId, platform: 'twitter', caption: 'Within a minute' },
+      });
+      assert.equal(created.status, 201, created.raw);
+      const id = created.body.data.id as string;
+      const publish = await call(t.app, 'POST', `/api/v1/posts/${id}/publish`, {
+        key: tenant.test.read_write,
+      });
+      assert.equal(publish.status, 202, publish.raw);
+      let post;
+      for (let i = 0; i < 200 && post?.status !== 'PUBLISHED'; i++) {
+        post = (await call(t.app, 'GET', `/api/v1/posts/${id}`, { key: tenant.test.read })).body.data;
+        if (post.status !== 'PUBLISHED') await sleep(25);
+      }
+      assert.equal(post.status, 'PUBLISHED');
+      const publishedAt = Date.parse(post.publishedAt);
+      const jobs = await t.runtime.ctx.db
+        .selectFrom('jobs')
+        .select(['run_at', 'dedupe_key'])
+        .where('type', '=', METRICS_SYNC_JOB)
+        .where('organization_id', '=', tenant.org.id)
+        .orderBy('run_at')
+        .execute();
+      assert.deepEqual(
+        jobs.map((j) => Number(j.run_at) - publishedAt),
+        [15, ...DEFAULT_DELAYS].map((s) => s * 1000),
+      );
+      assert.equal(jobs[0]!.dedupe_key, syncDedupeKey(id, 0));
+
+      const snapshots = async () =>
+        (await call(t.app, 'GET', `/api/v1/posts/${id}/analytics`, { key: tenant.test.read })).body.data
+          .snapshots as { impressions: number }[];
+      await sleep(300);
+      assert.deepEqual(await snapshots(), [], 'nothing before the first delay');
+      clock.advance(15_000);
+      let got: { impressions: number }[] = [];
+      for (let i = 0; i < 200 && got.length === 0; i++) {
+        got = await snapshots();
+        if (got.length === 0) await sleep(25);
+      }
+      assert.equal(got.length, 1, 'one snapshot 15 s after publishing');
+      assert.ok(got[0]!.impressions > 0, 'the sandbox has an audience from the start');
     });
   });
 }

@@ -19,6 +19,7 @@ import {
   type PeriodicTask,
 } from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
+import { MAX_DELAYS } from '../../config/index.js';
 import { storeSnapshot } from './analytics.snapshots.js';
 import type { NewPostMetricsRow } from '../../db/tables/analytics.js';
 
@@ -29,7 +30,7 @@ export const METRICS_SYNC = jobType(
   METRICS_SYNC_JOB,
   Type.Object({
     postId: Type.String(),
-    /** Which entry of AUDENCI_METRICS_SYNC_DELAYS this run is (0-based). */
+    /** Which entry of the post's sync delays this run is (0-based; see `metricSyncDelays`). */
     index: Type.Integer({ minimum: 0 }),
   }),
 );
@@ -76,8 +77,28 @@ export function snapshotId(postId: string, index: number): string {
 }
 
 /**
- * Schedules a just-published post's metric syncs, one job per delay after `publishedAt`, in the
- * caller's transaction (the publish handler's, so they exist exactly when the post is PUBLISHED).
+ * How soon after publishing the test environment's first metrics sync comes (seconds): someone trying
+ * the sandbox sees metrics within a minute, not after the live schedule's first hour.
+ */
+export const TEST_FIRST_SYNC_SECONDS = 15;
+
+/**
+ * The sync delays of a tenant's posts: AUDENCI_METRICS_SYNC_DELAYS, and in the test environment a first
+ * sync {@link TEST_FIRST_SYNC_SECONDS} after publishing unless one comes that soon already (the list
+ * stays within MAX_DELAYS: the last delay gives way).
+ */
+export function metricSyncDelays(
+  environment: Tenant['environment'],
+  delaysSeconds: readonly number[],
+): readonly number[] {
+  if (environment !== 'test' || delaysSeconds.some((s) => s <= TEST_FIRST_SYNC_SECONDS)) return delaysSeconds;
+  return [TEST_FIRST_SYNC_SECONDS, ...delaysSeconds].slice(0, MAX_DELAYS);
+}
+
+/**
+ * Schedules a just-published post's metric syncs, one job per delay after `publishedAt`
+ * ({@link metricSyncDelays}), in the caller's transaction (the publish handler's, so they exist exactly
+ * when the post is PUBLISHED).
  */
 export async function scheduleMetricSyncs(
   ctx: ServiceContext,
@@ -90,7 +111,7 @@ export async function scheduleMetricSyncs(
   // One statement for all of them: this runs in every publish's transaction.
   await ctx.queue.enqueueMany(
     trx,
-    delaysSeconds.map((seconds, index) => ({
+    metricSyncDelays(tenant.environment, delaysSeconds).map((seconds, index) => ({
       ...METRICS_SYNC.job({ postId: post.id, index }),
       tenant,
       runAt: publishedAt + Math.round(seconds * 1000),

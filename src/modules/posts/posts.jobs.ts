@@ -15,6 +15,8 @@ import type { PostRow } from '../../db/tables/posts.js';
 
 /** The account a post publishes as, with its decrypted token (from the accounts module). */
 export interface PublishingAccount {
+  /** Its id, stored on a post that named none; null for a test post's built-in sandbox identity. */
+  id: string | null;
   platformAccountId: string;
   accessToken: string;
   metadata: Record<string, string>;
@@ -31,7 +33,10 @@ export type MediaLoader = (tenant: Tenant, ids: string[]) => Promise<PublishMedi
 export interface PublishDeps {
   ctx: ServiceContext;
   connectors: ConnectorRegistry;
-  /** Resolves a live post's social account; throws AppError when it cannot publish. */
+  /**
+   * Resolves a post's social account: the one it names, else its brand's only one of the platform (a test
+   * post without any: the sandbox identity); throws AppError when it cannot publish.
+   */
   resolveAccount: AccountResolver;
   loadMedia: MediaLoader;
   /** Seconds between attempts after transient failures (AUDENCI_PUBLISH_RETRY_DELAYS). */
@@ -143,14 +148,7 @@ async function publishPost(
     throw failure('platform_unavailable', `Publishing to ${post.platform} is not configured on this server`);
   let account: PublishingAccount;
   try {
-    account =
-      tenant.environment === 'test' && !post.social_account_id
-        ? {
-            platformAccountId: `sandbox-${post.brand_id}`,
-            accessToken: 'sandbox',
-            metadata: { platform: post.platform },
-          }
-        : await deps.resolveAccount(tenant, post);
+    account = await deps.resolveAccount(tenant, post);
   } catch (error) {
     if (error instanceof AppError) throw failure('account_unavailable', error.message);
     throw error;
@@ -172,6 +170,8 @@ async function publishPost(
     .set((eb) => ({
       publish_attempts: eb('publish_attempts', '+', 1),
       publish_started_at: post.publish_started_at ?? now,
+      // A post that named no account shows the one it is published through.
+      social_account_id: post.social_account_id ?? account.id,
     }))
     .where('id', '=', postId)
     .execute();

@@ -54,7 +54,9 @@ export const PostSchema = Type.Object(
     brandId: Id('brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'),
     platform: SocialNetwork,
     socialAccountId: Nullable(Id('acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'), {
-      description: 'The account it publishes to',
+      description:
+        'The account it publishes through: the one given, else the one chosen when it was published ' +
+        '(null until then, and for a test post published through the built-in sandbox identity)',
     }),
     caption: Type.String({ maxLength: MAX_CAPTION_LENGTH }),
     mediaIds: Type.Array(Id('med_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'), { maxItems: MAX_MEDIA_IDS }),
@@ -91,7 +93,12 @@ const editable = {
     Type.String({
       minLength: 1,
       maxLength: 64,
-      description: 'The social account to publish through: one of the same brand and platform',
+      description:
+        'The social account to publish through: one of the same brand and platform. Optional: left out ' +
+        "or null, the post publishes through its brand's only account of its platform, chosen when it " +
+        'publishes and then shown here. With several the post fails (`error.code` `account_unavailable`, ' +
+        'naming them); with none a live post fails likewise and a test post publishes through the built-in ' +
+        'sandbox identity.',
       examples: ['acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'],
     }),
   ),

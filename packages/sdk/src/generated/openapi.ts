@@ -758,7 +758,7 @@ export interface paths {
     };
     /**
      * A post's metrics over time
-     * @description Every metrics snapshot of the post, oldest first. Metrics are synced from the platform at `AUDENCI_METRICS_SYNC_DELAYS` after publishing (default 1 h, 6 h, 24 h, 3 days, 7 days, 30 days).
+     * @description Every metrics snapshot of the post, oldest first. Metrics are synced from the platform at `AUDENCI_METRICS_SYNC_DELAYS` after publishing (default 1 h, 6 h, 24 h, 3 days, 7 days, 30 days); in the test environment also 15 s after publishing, so sandbox metrics show within a minute.
      *
      *     Requires scope `read`.
      */
@@ -2051,7 +2051,7 @@ export interface components {
        */
       platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
       /**
-       * @description The account it publishes to
+       * @description The account it publishes through: the one given, else the one chosen when it was published (null until then, and for a test post published through the built-in sandbox identity)
        * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
        */
       socialAccountId: string | null;
@@ -3337,7 +3337,7 @@ export interface components {
        */
       platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
       /**
-       * @description The social account to publish through: one of the same brand and platform
+       * @description The social account to publish through: one of the same brand and platform. Optional: left out or null, the post publishes through its brand's only account of its platform, chosen when it publishes and then shown here. With several the post fails (`error.code` `account_unavailable`, naming them); with none a live post fails likewise and a test post publishes through the built-in sandbox identity.
        * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
        */
       socialAccountId?: string | null;
@@ -3395,7 +3395,7 @@ export interface components {
       /** @example brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8 */
       brandId?: string;
       /**
-       * @description The social account to publish through: one of the same brand and platform
+       * @description The social account to publish through: one of the same brand and platform. Optional: left out or null, the post publishes through its brand's only account of its platform, chosen when it publishes and then shown here. With several the post fails (`error.code` `account_unavailable`, naming them); with none a live post fails likewise and a test post publishes through the built-in sandbox identity.
        * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
        */
       socialAccountId?: string | null;
@@ -3427,7 +3427,7 @@ export interface components {
        */
       platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
       /**
-       * @description The social account to publish through: one of the same brand and platform
+       * @description The social account to publish through: one of the same brand and platform. Optional: left out or null, the post publishes through its brand's only account of its platform, chosen when it publishes and then shown here. With several the post fails (`error.code` `account_unavailable`, naming them); with none a live post fails likewise and a test post publishes through the built-in sandbox identity.
        * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
        */
       socialAccountId?: string | null;
@@ -3480,7 +3480,7 @@ export interface components {
        */
       platform?: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
       /**
-       * @description The social account to publish through: one of the same brand and platform
+       * @description The social account to publish through: one of the same brand and platform. Optional: left out or null, the post publishes through its brand's only account of its platform, chosen when it publishes and then shown here. With several the post fails (`error.code` `account_unavailable`, naming them); with none a live post fails likewise and a test post publishes through the built-in sandbox identity.
        * @example acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
        */
       socialAccountId?: string | null;
