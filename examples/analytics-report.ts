@@ -1,6 +1,6 @@
 // Prints a day-by-day table of post metrics for the last 7 days (a brand's, with AUDENCI_BRAND_ID).
 //
-//   AUDENCI_API_KEY=sk_… npx tsx --conditions=audenci-source examples/analytics-report.ts [days]
+//   AUDENCI_API_KEY=sk_… npx tsx examples/analytics-report.ts [days]
 import { Audenci } from '@audenci/sdk-js';
 
 const client = new Audenci();

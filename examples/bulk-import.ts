@@ -1,7 +1,7 @@
 // Imports posts in bulk with a `posts.import` job: submits it, prints its progress until it ends, then
 // lists the items that failed (by index) — one bad item does not stop the others.
 //
-//   AUDENCI_API_KEY=sk_test_… npx tsx --conditions=audenci-source examples/bulk-import.ts [posts.csv]
+//   AUDENCI_API_KEY=sk_test_… npx tsx examples/bulk-import.ts [posts.csv]
 //
 // With a CSV file (a header row naming the fields of POST /posts: brandId, platform, caption,
 // scheduledFor, …) it imports that; without one, a few sample posts, one of them invalid on purpose.

@@ -1,7 +1,7 @@
 // Schedules a post: a brand (AUDENCI_BRAND_ID, or a new one), a sandbox account when the key is a test
 // key, a post scheduled for tomorrow 09:00 UTC, then reads it back.
 //
-//   AUDENCI_API_KEY=sk_test_… npx tsx --conditions=audenci-source examples/schedule-post.ts
+//   AUDENCI_API_KEY=sk_test_… npx tsx examples/schedule-post.ts
 import { Audenci } from '@audenci/sdk-js';
 
 const client = new Audenci(); // reads AUDENCI_API_KEY and AUDENCI_BASE_URL

@@ -1,7 +1,7 @@
 // Receives Audenci webhooks and verifies their signatures on the raw body.
 //
-//   AUDENCI_WEBHOOK_SECRET=whsec_… npx tsx --conditions=audenci-source examples/webhook-receiver.ts
-//   AUDENCI_API_KEY=sk_test_… npx tsx --conditions=audenci-source examples/webhook-receiver.ts --register
+//   AUDENCI_WEBHOOK_SECRET=whsec_… npx tsx examples/webhook-receiver.ts
+//   AUDENCI_API_KEY=sk_test_… npx tsx examples/webhook-receiver.ts --register
 //
 // Options: --port N (default 4000; 0 picks a free one), --host H (default 127.0.0.1),
 // --register (creates a webhook endpoint for this receiver with an admin key and uses its secret),

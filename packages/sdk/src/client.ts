@@ -22,7 +22,7 @@ import { webhookHelpers } from './webhooks/signature.js';
  * The Audenci API client: one property per API resource, one method per endpoint.
  *
  * ```ts
- * const client = new Audenci({ apiKey: process.env.AUDENCI_API_KEY, baseUrl: 'https://audenci.example.com' });
+ * const client = new Audenci(); // AUDENCI_API_KEY; AUDENCI_BASE_URL, else http://localhost:3000
  * const post = await client.posts.create({ brandId, platform: 'twitter', caption: 'Hello' });
  * for await (const p of client.posts.list({ status: 'PUBLISHED' })) console.log(p.id);
  * ```
@@ -58,8 +58,10 @@ export class Audenci {
 
   /**
    * @param options `apiKey` (default `AUDENCI_API_KEY`), `baseUrl` (default `AUDENCI_BASE_URL`, then
-   *   `http://localhost:3000`), `timeout` (ms per attempt, default 30 000), `maxRetries` (default 5),
+   *   `http://localhost:3000`), `timeout` (ms per attempt, default 30 000), `maxRetries` (default 2),
    *   `fetch` (default `globalThis.fetch`).
+   * @throws AudenciError at once when there is no API key (neither `apiKey` nor `AUDENCI_API_KEY`) and no
+   *   `session`.
    */
   constructor(options: ClientOptions = {}) {
     const http = new HttpClient(options);

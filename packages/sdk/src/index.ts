@@ -16,6 +16,7 @@ export {
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
+  UnprocessableEntityError,
   WebhookVerificationError,
   type ErrorDetails,
 } from './core/errors.js';

@@ -2,9 +2,25 @@
  * Request and response types of the SDK, derived from the generated OpenAPI types
  * (`generated/openapi.ts`, made by `npm run sdk:generate` from the server's own document).
  */
-import type { components, operations } from './generated/openapi.js';
+import type * as Generated from './generated/openapi.js';
 
-export type { components, operations, paths } from './generated/openapi.js';
+/**
+ * The generated table of the API document's schemas, as openapi-typescript writes it. Kept out of the API
+ * reference (it is the document itself: see the server's `/docs`); use {@link Schemas}.
+ * @hidden
+ */
+export type components = Generated.components;
+/**
+ * The generated table of the API document's operations, by `operationId`. Kept out of the API reference;
+ * use {@link RequestBody}, {@link QueryParams} and {@link ResponseData}.
+ * @hidden
+ */
+export type operations = Generated.operations;
+/**
+ * The generated table of the API document's paths and their methods. Kept out of the API reference.
+ * @hidden
+ */
+export type paths = Generated.paths;
 
 /** Every named schema of the API document (`Post`, `Campaign`, `Job`, …). */
 export type Schemas = components['schemas'];

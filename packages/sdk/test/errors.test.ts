@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   APIError,
@@ -9,8 +10,50 @@ import {
   InvalidInputError,
   NotFoundError,
   PermissionDeniedError,
+  SDK_VERSION,
+  UnprocessableEntityError,
 } from '@audenci/sdk-js';
-import { dialects, makeBrand, startServer, type LiveServer } from './helpers.js';
+import { dialects, makeBrand, startProxy, startServer, type LiveServer } from './helpers.js';
+
+const packageJson = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/** Runs `body` with AUDENCI_API_KEY unset (and puts it back). */
+function withoutEnvKey(body: () => void): void {
+  const saved = process.env.AUDENCI_API_KEY;
+  delete process.env.AUDENCI_API_KEY;
+  try {
+    body();
+  } finally {
+    if (saved !== undefined) process.env.AUDENCI_API_KEY = saved;
+  }
+}
+
+describe('SDK client construction', () => {
+  it('without an API key (option or AUDENCI_API_KEY) and without session mode, it throws at once', () => {
+    withoutEnvKey(() => {
+      for (const options of [{}, { apiKey: '' }, { apiKey: '  ' }, { baseUrl: 'http://localhost:3000' }]) {
+        assert.throws(
+          () => new Audenci(options),
+          (error: unknown) => {
+            assert.ok(error instanceof AudenciError);
+            assert.match(error.message, /^No API key: pass `apiKey`/);
+            assert.match(error.message, /AUDENCI_API_KEY/);
+            assert.match(error.message, /Settings → API keys/);
+            return true;
+          },
+        );
+      }
+      // Session mode (the web app) authenticates by its cookie: no key needed.
+      assert.equal(new Audenci({ session: {} }).http.apiKey, undefined);
+    });
+  });
+
+  it('SDK_VERSION is the version of package.json', () => {
+    assert.equal(SDK_VERSION, packageJson.version);
+  });
+});
 
 for (const dialect of dialects) {
   describe(`SDK typed errors and client options (${dialect})`, () => {
@@ -80,6 +123,46 @@ for (const dialect of dialects) {
       });
     });
 
+    it('422 is UnprocessableEntityError: an Idempotency-Key reused with another body', async () => {
+      const idempotencyKey = `reuse-${Date.now()}`;
+      await client.brands.create({ name: 'First' }, { idempotencyKey });
+      await assert.rejects(client.brands.create({ name: 'Second' }, { idempotencyKey }), (error) => {
+        assert.ok(error instanceof UnprocessableEntityError);
+        assert.ok(error instanceof APIError);
+        assert.equal(error.name, 'UnprocessableEntityError');
+        assert.equal(error.status, 422);
+        assert.equal(error.code, 'IDEMPOTENCY_KEY_REUSED');
+        return true;
+      });
+    });
+
+    it('every request says which client sent it: X-Audenci-Client, and in Node a User-Agent', async () => {
+      const proxy = await startProxy(server.url);
+      try {
+        const c = server.client({ baseUrl: proxy.url });
+        await c.organization.retrieve();
+        await c.brands.create({ name: 'Headers' });
+        assert.equal(proxy.requests.length, 2);
+        for (const request of proxy.requests) {
+          assert.equal(request.headers['x-audenci-client'], `audenci-sdk-js/${packageJson.version}`);
+          assert.match(
+            String(request.headers['user-agent']),
+            new RegExp(
+              `^audenci-sdk-js/${packageJson.version.replace(/\./g, '\\.')} node/${process.versions.node}`,
+            ),
+          );
+        }
+        // defaultHeaders may still name the caller's own client.
+        await server
+          .client({ baseUrl: proxy.url, defaultHeaders: { 'User-Agent': 'my-app/1.0' } })
+          .organization.retrieve();
+        assert.equal(proxy.requests[2]!.headers['user-agent'], 'my-app/1.0');
+        assert.equal(proxy.requests[2]!.headers['x-audenci-client'], `audenci-sdk-js/${packageJson.version}`);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('the key and base URL fall back to AUDENCI_API_KEY and AUDENCI_BASE_URL', async () => {
       const saved = { key: process.env.AUDENCI_API_KEY, url: process.env.AUDENCI_BASE_URL };
       process.env.AUDENCI_API_KEY = server.tenant.test.read;
@@ -87,7 +170,7 @@ for (const dialect of dialects) {
       try {
         const fromEnv = new Audenci();
         assert.equal(fromEnv.http.timeout, 30_000);
-        assert.equal(fromEnv.http.maxRetries, 5);
+        assert.equal(fromEnv.http.maxRetries, 2);
         assert.equal((await fromEnv.organization.retrieve()).id, server.tenant.org.id);
       } finally {
         for (const [name, value] of [

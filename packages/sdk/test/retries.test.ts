@@ -12,7 +12,7 @@ import {
   RateLimitError,
 } from '@audenci/sdk-js';
 import { createTenant } from '../../../test/helpers/app.js';
-import { isRetryableStatus, retryDelay, serverRequestedDelay } from '../src/core/retry.js';
+import { isRetryableStatus, retryDelay, serverRequestedDelay, unreachableReason } from '../src/core/retry.js';
 import { dialects, makeBrand, startProxy, startServer, type LiveServer } from './helpers.js';
 
 const WINDOW_MS = 3000;
@@ -37,6 +37,22 @@ describe('SDK retry policy', () => {
       retryDelay(0, timing, { status: 429, headers: headers({ 'retry-after': '3600' }) }),
       undefined,
     );
+  });
+
+  it('tells a refused connection and an unknown host (not retried) from other network failures', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    assert.equal(
+      unreachableReason(new TypeError('fetch failed', { cause: refused })),
+      'connection refused by',
+    );
+    // localhost: one refusal per address, gathered in an AggregateError.
+    const both = Object.assign(new AggregateError([refused, refused]), { code: undefined });
+    assert.equal(unreachableReason(new TypeError('fetch failed', { cause: both })), 'connection refused by');
+    const unknown = Object.assign(new Error('getaddrinfo ENOTFOUND nope.invalid'), { code: 'ENOTFOUND' });
+    assert.equal(unreachableReason(new TypeError('fetch failed', { cause: unknown })), 'unknown host in');
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    assert.equal(unreachableReason(new TypeError('fetch failed', { cause: reset })), undefined);
+    assert.equal(unreachableReason(new TypeError('Failed to fetch')), undefined, "a browser's failure");
   });
 
   it('retries 408, 429, 5xx and the 409 of an idempotent request in flight, not other 4xx', () => {
@@ -213,22 +229,38 @@ for (const dialect of dialects) {
       }
     });
 
-    it('a refused connection is APIConnectionError, after the retries', async () => {
+    it('a refused connection fails at once with the default settings, naming the base URL', async () => {
       const closed = http.createServer();
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
       const { port } = closed.address() as AddressInfo;
       await new Promise<void>((resolve) => closed.close(() => resolve()));
-      const client = new Audenci({
-        apiKey: 'sk_test_x',
-        baseUrl: `http://127.0.0.1:${port}`,
-        retryBaseDelay: 5,
-      });
+      // The defaults a new user gets: no retryBaseDelay, no maxRetries.
+      const client = new Audenci({ apiKey: 'sk_test_x', baseUrl: `http://127.0.0.1:${port}` });
+      assert.equal(client.http.maxRetries, 2);
+      const started = performance.now();
       await assert.rejects(client.organization.retrieve(), (error) => {
         assert.ok(error instanceof APIConnectionError);
         assert.ok(!(error instanceof APITimeoutError));
+        assert.match(error.message, new RegExp(`connection refused by http://127\\.0\\.0\\.1:${port}`));
+        assert.match(error.message, /AUDENCI_BASE_URL/);
         return true;
       });
-      await assert.rejects(client.organization.retrieve({ maxRetries: 0 }), APIConnectionError);
+      const elapsed = performance.now() - started;
+      console.log(`# a refused connection failed after ${Math.round(elapsed)} ms`);
+      assert.ok(elapsed < 1000, `failed after ${Math.round(elapsed)} ms (no retry, no backoff)`);
+    });
+
+    it('a connection lost mid-request is still retried (only refused and unknown hosts are not)', async () => {
+      const proxy = await startProxy(server.url, (r, seen) =>
+        r.method === 'GET' && seen === 0 ? 'drop-answer' : 'forward',
+      );
+      try {
+        const organization = await server.client({ baseUrl: proxy.url }).organization.retrieve();
+        assert.equal(organization.id, server.tenant.org.id);
+        assert.equal(proxy.requests.length, 2, 'the lost answer, then the retry');
+      } finally {
+        await proxy.close();
+      }
     });
 
     it('a signal aborts the request and its retries with the signal reason', async () => {

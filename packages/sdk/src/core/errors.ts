@@ -63,11 +63,13 @@ export class APIError extends AudenciError {
               ? NotFoundError
               : status === 409
                 ? ConflictError
-                : status === 429
-                  ? RateLimitError
-                  : status >= 500
-                    ? InternalServerError
-                    : APIError;
+                : status === 422
+                  ? UnprocessableEntityError
+                  : status === 429
+                    ? RateLimitError
+                    : status >= 500
+                      ? InternalServerError
+                      : APIError;
     return new Class(status, body, headers);
   }
 }
@@ -91,6 +93,13 @@ export class NotFoundError extends APIError {
 /** 409 `CONFLICT`: the object's state does not allow this (e.g. editing a published post). */
 export class ConflictError extends APIError {
   override name = 'ConflictError';
+}
+/**
+ * 422: the request is well-formed but cannot be carried out as sent, e.g. `IDEMPOTENCY_KEY_REUSED` (this
+ * `Idempotency-Key` went with a different request before).
+ */
+export class UnprocessableEntityError extends APIError {
+  override name = 'UnprocessableEntityError';
 }
 /** 429 `RATE_LIMITED`, after the retries: `retryAfter` says how many seconds to wait. */
 export class RateLimitError extends APIError {

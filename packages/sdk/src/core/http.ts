@@ -1,10 +1,21 @@
 import { APIConnectionError, APIError, APITimeoutError, AudenciError } from './errors.js';
 import { readEnv } from './env.js';
-import { abortReason, isRetryableStatus, retryDelay, sleep, type RetryTiming } from './retry.js';
+import {
+  abortReason,
+  isRetryableStatus,
+  retryDelay,
+  sleep,
+  unreachableReason,
+  type RetryTiming,
+} from './retry.js';
+import { VERSION } from '../version.js';
 
 /** Options of the client, shared by every request unless a request overrides them. */
 export interface ClientOptions {
-  /** The API key (`sk_prod_…` or `sk_test_…`). Defaults to `AUDENCI_API_KEY`. */
+  /**
+   * The API key (`sk_prod_…` or `sk_test_…`). Defaults to `AUDENCI_API_KEY`; without either (and without
+   * `session`) the constructor throws.
+   */
   apiKey?: string;
   /**
    * The server's base URL, e.g. `https://audenci.example.com` (`/api/v1` is added; a URL that already
@@ -13,14 +24,17 @@ export interface ClientOptions {
   baseUrl?: string;
   /** Milliseconds one attempt may take before it is abandoned (default 30 000). */
   timeout?: number;
-  /** Retries after the first attempt for retryable failures (default 5). */
+  /**
+   * Retries after the first attempt for retryable failures (default 2). A refused connection (nothing
+   * listens at the base URL) or an unknown host is never retried: it fails at once.
+   */
   maxRetries?: number;
   /** The `fetch` to use (default `globalThis.fetch`), e.g. to add a proxy agent or logging. */
   fetch?: typeof fetch;
   /** Headers sent with every request. */
   defaultHeaders?: Record<string, string>;
   /**
-   * @internal The first backoff step in milliseconds (default 1000: 1 s, 2 s, 4 s, 8 s, 16 s). Tests set
+   * @internal The first backoff step in milliseconds (default 1000: 1 s, 2 s, 4 s…). Tests set
    * it low; there is no reason to change it in production.
    */
   retryBaseDelay?: number;
@@ -84,7 +98,25 @@ const DEFAULT_BASE_URL = 'http://localhost:3000';
 /** Methods that change nothing: a session sends its CSRF token with every other method. */
 const SAFE_METHODS: ReadonlySet<HttpMethod> = new Set(['GET']);
 const API_PREFIX = '/api/v1';
-export const SDK_VERSION = '0.1.0';
+/** The SDK's version (the `version` of its package.json), sent in `X-Audenci-Client`. */
+export const SDK_VERSION: string = VERSION;
+/** Sent with every request: which client, which version (the server may log it). */
+const CLIENT_HEADER = `audenci-sdk-js/${SDK_VERSION}`;
+
+/**
+ * `User-Agent` where the runtime lets a script set it (Node, and Bun and Deno, which mimic its
+ * `process`); browsers forbid it, so it is not sent there.
+ */
+function userAgent(): string | undefined {
+  const proc = (
+    globalThis as { process?: { versions?: { node?: string }; platform?: string; arch?: string } }
+  ).process;
+  const node = proc?.versions?.node;
+  if (!proc || !node || typeof (globalThis as { document?: unknown }).document !== 'undefined')
+    return undefined;
+  const platform = proc.platform ? ` (${proc.platform}; ${proc.arch ?? 'unknown'})` : '';
+  return `${CLIENT_HEADER} node/${node}${platform}`;
+}
 
 /** Joins the base URL and `/api/v1` (unless the base URL already ends with it). */
 function apiRoot(baseUrl: string): string {
@@ -139,15 +171,23 @@ export class HttpClient {
   private readonly defaultHeaders: Record<string, string>;
   private readonly timing: RetryTiming;
   private readonly session: SessionOptions | undefined;
+  private readonly userAgent = userAgent();
 
   constructor(options: ClientOptions = {}) {
     this.session = options.session;
     // A session authenticates by its cookie: an environment key must not slip in beside it.
-    this.apiKey = options.apiKey ?? (this.session ? undefined : readEnv('AUDENCI_API_KEY'));
+    this.apiKey = options.apiKey?.trim() || (this.session ? undefined : readEnv('AUDENCI_API_KEY'));
+    if (!this.apiKey && !this.session) {
+      throw new AudenciError(
+        'No API key: pass `apiKey` (new Audenci({ apiKey: "sk_test_…" })) or set AUDENCI_API_KEY. ' +
+          'Keys come from the web app (Settings → API keys), POST /api/v1/api-keys or `audenci keys create`; ' +
+          'a browser page signed in to the web app uses `session` instead.',
+      );
+    }
     this.baseUrl = options.baseUrl ?? readEnv('AUDENCI_BASE_URL') ?? DEFAULT_BASE_URL;
     this.root = apiRoot(this.baseUrl);
     this.timeout = options.timeout ?? 30_000;
-    this.maxRetries = options.maxRetries ?? 5;
+    this.maxRetries = options.maxRetries ?? 2;
     const fetchImpl = options.fetch ?? globalThis.fetch;
     if (typeof fetchImpl !== 'function') {
       throw new AudenciError('No fetch implementation: pass `fetch` in the client options');
@@ -155,7 +195,10 @@ export class HttpClient {
     // Called as a plain function: browsers throw "Illegal invocation" when `fetch` runs with another
     // object (this client) as its `this`.
     this.fetchImpl = (input, init) => fetchImpl(input, init);
-    this.defaultHeaders = options.defaultHeaders ?? {};
+    // Lower-cased, so that one of them (e.g. `User-Agent`) replaces the SDK's header of that name.
+    this.defaultHeaders = Object.fromEntries(
+      Object.entries(options.defaultHeaders ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    );
     this.timing = { baseDelay: options.retryBaseDelay ?? 1000, maxDelay: options.maxRetryDelay ?? 60_000 };
   }
 
@@ -189,12 +232,20 @@ export class HttpClient {
       } catch (thrown) {
         if (options.signal?.aborted) throw abortReason(options.signal);
         if (thrown instanceof APIError) throw thrown;
-        error =
-          thrown instanceof AudenciError
-            ? thrown
-            : new APIConnectionError(`Connection error: ${(thrown as Error)?.message ?? thrown}`, {
-                cause: thrown,
-              });
+        if (thrown instanceof AudenciError) error = thrown;
+        else {
+          // Nothing listens there, or no such host: no retry will change that, so say so at once.
+          const unreachable = unreachableReason(thrown);
+          if (unreachable) {
+            throw new APIConnectionError(
+              `Connection error: ${unreachable} ${this.baseUrl} (is the server running? check baseUrl or AUDENCI_BASE_URL)`,
+              { cause: thrown },
+            );
+          }
+          error = new APIConnectionError(`Connection error: ${(thrown as Error)?.message ?? thrown}`, {
+            cause: thrown,
+          });
+        }
       }
       if (last) throw error;
       const delay = retryDelay(retry, this.timing, answer);
@@ -207,6 +258,8 @@ export class HttpClient {
     const options = spec.options ?? {};
     const headers: Record<string, string> = {
       accept: 'application/json',
+      'x-audenci-client': CLIENT_HEADER,
+      ...(this.userAgent ? { 'user-agent': this.userAgent } : {}),
       ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
       ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...this.defaultHeaders,

@@ -3,7 +3,9 @@
  *
  * Retried: network errors and timeouts, 408, 429, 5xx, and a 409 that says a request with the same
  * `Idempotency-Key` is still being processed (the server answers it with `Retry-After`; any other 409 is
- * a real conflict that a retry cannot fix). The wait doubles from `baseDelay` (1 s, 2 s, 4 s, 8 s, 16 s)
+ * a real conflict that a retry cannot fix). Not retried: a refused connection or an unknown host (nothing
+ * to talk to: behind a proxy or load balancer a restarting server answers 502/503, which are retried).
+ * The wait doubles from `baseDelay` (1 s, 2 s, 4 s…)
  * plus up to 25 % jitter, and is stretched to what `Retry-After` or, for a 429, `X-RateLimit-Reset` asks
  * for. When the server asks for more than `maxDelay` (e.g. an hourly rate-limit window that just began)
  * the SDK does not sleep through it: the error is thrown and the caller decides.
@@ -22,6 +24,33 @@ export function isRetryableStatus(status: number, code: string | undefined, head
   // The idempotency layer's "still being processed" answer: 409 CONFLICT with Retry-After (see the
   // server's src/http/idempotency.ts). A conflict of state has no Retry-After.
   return status === 409 && code === 'CONFLICT' && headers.has('retry-after');
+}
+
+/** Error codes of a connection that cannot succeed on retry: refused (nothing listens), unknown host. */
+const UNREACHABLE: Record<string, string> = {
+  ECONNREFUSED: 'connection refused by',
+  ENOTFOUND: 'unknown host in',
+};
+
+/**
+ * Why `fetch`'s error means the base URL cannot be reached at all (e.g. `connection refused by`), or
+ * undefined. Node's `fetch` fails with `TypeError('fetch failed')` whose `cause` carries the system
+ * error's `code` (an `AggregateError` of them when a name has several addresses); browsers say nothing
+ * so specific, and their failures are retried.
+ */
+export function unreachableReason(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const queue = [error];
+  while (queue.length > 0) {
+    const current = queue.shift();
+    if (!current || typeof current !== 'object' || seen.has(current)) continue;
+    seen.add(current);
+    const { code, cause, errors } = current as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string' && UNREACHABLE[code]) return UNREACHABLE[code];
+    queue.push(cause);
+    if (Array.isArray(errors)) queue.push(...errors);
+  }
+  return undefined;
 }
 
 /** Milliseconds the server asks the client to wait, from `Retry-After` or (on 429) `X-RateLimit-Reset`. */
