@@ -9,8 +9,11 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { Webhook } from 'standardwebhooks';
 import { CONFIG_VARIABLES, loadConfig } from './config/index.js';
 import { createDb } from './db/index.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../test/fakes/webhook-receiver.js';
+import { signedHeaders } from '../test/helpers/webhooks.js';
 
 // The real CLI, as child processes from the repository root, with a temporary data dir, no stdin and an
 // environment stripped of every Audenci variable.
@@ -51,6 +54,7 @@ const COMMANDS = [
   'password-reset-link',
   'import posts',
   'jobs get',
+  'listen',
   'secrets generate',
   'secrets rotate',
 ];
@@ -294,7 +298,89 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stderr, '');
         assert.match(r.stdout, new RegExp(`^Usage: audenci ${COMMANDS[i]}\\b`));
+        assert.match(r.stdout, /\nOptions:\n {2}(--|-h)/, `${COMMANDS[i]}: options`);
+        assert.match(
+          r.stdout,
+          new RegExp(`\\nExample:\\n {2}(\\w+=\\S+ )*audenci ${COMMANDS[i]}\\b`),
+          `${COMMANDS[i]}: example`,
+        );
+        assert.match(r.stdout, /\nEnvironment:\n {2}\S/, `${COMMANDS[i]}: environment`);
+        // Every option of the usage line is described under Options.
+        for (const flag of r.stdout.split('\n')[0]!.match(/--[a-z-]+/g) ?? []) {
+          assert.match(r.stdout, new RegExp(`\\n {2}${flag}\\b`), `${COMMANDS[i]}: ${flag}`);
+        }
       });
+      // Every option a command takes is described in its help.
+      const listen = perCommand[COMMANDS.indexOf('listen')]!.stdout;
+      for (const flag of [
+        '--forward-to',
+        '--events',
+        '--secret',
+        '--after',
+        '--interval',
+        '--base-url',
+        '--key',
+        '--json',
+      ]) {
+        assert.match(listen, new RegExp(`\\n {2}${flag}\\b`), flag);
+      }
+      assert.match(listen, /AUDENCI_BASE_URL/);
+      assert.match(listen, /AUDENCI_API_KEY/);
+      for (const code of ['0', '1', '2', '3', '4', '78'])
+        assert.match(top!.stdout, new RegExp(`\\n {2}${code} +\\w`));
+    });
+
+    it('help <command> is <command> --help; --version prints the version', async () => {
+      const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as any).version;
+      const [viaHelp, viaFlag, text, asJson, helpJson] = await Promise.all([
+        run(['help', 'keys', 'create']),
+        run(['keys', 'create', '--help']),
+        run(['--version']),
+        run(['--version', '--json']),
+        run(['help', 'listen', '--json']),
+      ]);
+      assert.equal(viaHelp.code, 0, viaHelp.stderr);
+      assert.equal(viaHelp.stdout, viaFlag.stdout);
+      assert.equal(text.code, 0);
+      assert.equal(text.stdout, `audenci ${version}\n`);
+      assert.deepEqual(onlyJson(asJson), { version });
+      const help = onlyJson(helpJson);
+      assert.equal(help.command, 'listen');
+      assert.match(help.help, /^Usage: audenci listen --forward-to/);
+    });
+
+    it('--json: a usage error, an unknown command, a bad setting and an unreachable server each print one error object, with distinct exit codes', async () => {
+      const port = await freePort();
+      const unreachable = { AUDENCI_BASE_URL: `http://127.0.0.1:${port}`, AUDENCI_API_KEY: 'sk_test_x' };
+      const [usage, unknown, noCommand, config, jobs, listen] = await Promise.all([
+        run(['keys', 'create', '--scope', 'read', '--bogus', '--json']),
+        run(['frobnicate', '--json']),
+        run(['--json']),
+        run(['migrate', '--json'], { env: { PORT: 'abc' } }),
+        run(['jobs', 'get', 'job_x', '--json'], { env: unreachable }),
+        run(['listen', '--forward-to', 'http://127.0.0.1:9/hook', '--json'], { env: unreachable }),
+      ]);
+      const error = (r: Result, exitCode: number, code: string) => {
+        assert.equal(r.code, exitCode, `${code}: ${r.stdout}${r.stderr}`);
+        assert.equal(r.stderr, '', code);
+        const lines = r.stdout.split('\n').filter(Boolean);
+        assert.equal(lines.length, 1, r.stdout);
+        const value = JSON.parse(lines[0]!);
+        assert.deepEqual(Object.keys(value), ['error']);
+        assert.equal(value.error.code, code);
+        assert.equal(value.error.exitCode, exitCode);
+        assert.equal(typeof value.error.message, 'string');
+        return value.error;
+      };
+      assert.match(error(usage, 2, 'USAGE_ERROR').usage, /^audenci keys create/);
+      error(unknown, 2, 'UNKNOWN_COMMAND');
+      error(noCommand, 2, 'USAGE_ERROR');
+      assert.equal(error(config, 78, 'CONFIG_ERROR').variable, 'PORT');
+      assert.match(
+        error(jobs, 3, 'CONNECTION_ERROR').message,
+        new RegExp(`cannot reach http://127.0.0.1:${port}/`),
+      );
+      error(listen, 3, 'CONNECTION_ERROR');
     });
 
     it('an unknown command exits 2; a usage error exits 2 with the usage', async () => {
@@ -318,9 +404,10 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
     let fullKey = '';
 
     it('orgs create --json prints one object; --rate-limit is reflected; a bad plan fails cleanly', async () => {
-      const [created, limited, bad] = await Promise.all([
+      const [created, limited, bad, badJson] = await Promise.all([
         run(['orgs', 'create', '--name', 'Acme', '--plan', 'growth', '--json'], { dataDir }),
         run(['orgs', 'create', '--name', 'Limited', '--plan', 'starter', '--rate-limit', '42', '--json']),
+        run(['orgs', 'create', '--name', 'Bad', '--plan', 'platinum']),
         run(['orgs', 'create', '--name', 'Bad', '--plan', 'platinum', '--json']),
       ]);
       const org = onlyJson(created);
@@ -338,6 +425,12 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
       assert.equal(bad.stdout, '');
       assert.equal(bad.stderr.split('\n').filter(Boolean).length, 1, bad.stderr);
       assert.match(bad.stderr, /^audenci: .*plan/);
+      // With --json the same failure is one error object on stdout, exit 1.
+      assert.equal(badJson.code, 1);
+      assert.equal(badJson.stderr, '');
+      const { error } = JSON.parse(badJson.stdout);
+      assert.equal(error.code, 'INVALID_INPUT');
+      assert.equal(error.details.field, 'plan');
     });
 
     it('keys create --test --json prints the key once, with its id, scope and environment', async () => {
@@ -384,7 +477,7 @@ describe(`audenci CLI (${CLI.at(-1)})`, { concurrency: true }, () => {
         run(['keys', 'create', '--org', orgId, '--scope', 'read-write', '--json'], { dataDir }),
         run(['keys', 'create', '--org', orgId, '--scope', 'read-only', '--json'], { dataDir }),
         run(['keys', 'create', '--org', orgId, '--scope', 'read_only', '--json'], { dataDir }),
-        run(['keys', 'create', '--org', orgId, '--scope', 'write', '--json'], { dataDir }),
+        run(['keys', 'create', '--org', orgId, '--scope', 'write'], { dataDir }),
       ]);
       const rw = onlyJson(readWrite);
       assert.equal(rw.scope, 'read_write');
@@ -760,8 +853,8 @@ describe('audenci import posts (through a running server)', { concurrency: false
     server = await startServer('serve', dataDir);
     await server.waitForLine(LISTENING);
     const key = server.lines.find((l) => KEY_LINE.test(l))!;
-    api = { AUDENCI_API_URL: `http://127.0.0.1:${server.port}`, AUDENCI_API_KEY: key };
-    const res = await fetch(`${api.AUDENCI_API_URL}/api/v1/brands`, {
+    api = { AUDENCI_BASE_URL: `http://127.0.0.1:${server.port}`, AUDENCI_API_KEY: key };
+    const res = await fetch(`${api.AUDENCI_BASE_URL}/api/v1/brands`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Imports' }),
@@ -784,7 +877,7 @@ describe('audenci import posts (through a running server)', { concurrency: false
     assert.ok(!result.stderr.includes('\r'), 'no carriage returns when stderr is not a terminal');
     assert.match(result.stdout, /^Job job_\w+ succeeded: 1200 of 1200 items succeeded, 0 failed\n$/);
 
-    const listed = await fetch(`${api.AUDENCI_API_URL}/api/v1/posts?brandId=${brandId}&limit=1`, {
+    const listed = await fetch(`${api.AUDENCI_BASE_URL}/api/v1/posts?brandId=${brandId}&limit=1`, {
       headers: { authorization: `Bearer ${api.AUDENCI_API_KEY}` },
     });
     assert.equal(((await listed.json()) as any).pagination.totalCount, 1200);
@@ -813,6 +906,156 @@ describe('audenci import posts (through a running server)', { concurrency: false
 
     const shown = await run(['jobs', 'get', job.id, '--json'], { env: api, dataDir });
     assert.equal(onlyJson(shown).id, job.id);
+  });
+
+  it('--json: a refused key exits 4, an unknown job exits 1, each with the API error object', async () => {
+    const [refused, missing, human] = await Promise.all([
+      run(['jobs', 'get', 'job_01JD7Q8ZK2M4N6P8R0T2V4X6Z8', '--json'], {
+        env: { ...api, AUDENCI_API_KEY: 'sk_prod_000000000000000000000000000000000000000' },
+        dataDir,
+      }),
+      run(['jobs', 'get', 'job_01JD7Q8ZK2M4N6P8R0T2V4X6Z8', '--json'], { env: api, dataDir }),
+      run(['jobs', 'get', 'job_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'], { env: api, dataDir }),
+    ]);
+    for (const [r, exitCode, status] of [
+      [refused, 4, 401],
+      [missing, 1, 404],
+    ] as const) {
+      assert.equal(r.code, exitCode, r.stdout + r.stderr);
+      assert.equal(r.stderr, '');
+      const lines = r.stdout.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, r.stdout);
+      const { error } = JSON.parse(lines[0]!);
+      assert.equal(error.status, status);
+      assert.equal(error.exitCode, exitCode);
+      assert.match(error.code, /^[A-Z_]+$/);
+    }
+    assert.equal(JSON.parse(refused.stdout).error.code, 'UNAUTHORIZED');
+    assert.equal(JSON.parse(missing.stdout).error.code, 'NOT_FOUND');
+    assert.equal(human.code, 1);
+    assert.equal(human.stdout, '');
+    assert.match(human.stderr, /^audenci: NOT_FOUND: /);
+  });
+
+  describe('listen', () => {
+    let receiver: WebhookReceiver;
+    after(() => receiver?.close());
+
+    it('forwards a new event, signed so that standardwebhooks verifies it; retries a 503; Ctrl-C stops it cleanly', async () => {
+      receiver = await startWebhookReceiver();
+      // The receiver fails the first attempt; the CLI retries.
+      receiver.script('/hook', [{ status: 503 }]);
+      const child = spawnCli(
+        [
+          'listen',
+          '--forward-to',
+          receiver.url('/hook'),
+          '--events',
+          'post.created',
+          '--interval',
+          '250',
+          '--json',
+        ],
+        baseEnv(dataDir, api),
+      );
+      const lines: any[] = [];
+      let stderr = '';
+      let buffered = '';
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        buffered += d;
+        const parts = buffered.split('\n');
+        buffered = parts.pop()!;
+        for (const line of parts) lines.push(JSON.parse(line));
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const waitFor = async (predicate: (line: any) => boolean) => {
+        for (let i = 0; i < 1500; i++) {
+          const found = lines.find(predicate);
+          if (found) return found;
+          await sleep(20);
+        }
+        throw new Error(`timed out; stdout: ${JSON.stringify(lines)}; stderr: ${stderr}`);
+      };
+
+      const { listening } = await waitFor((l) => l.listening);
+      assert.match(listening.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+      assert.equal(listening.forwardTo, receiver.url('/hook'));
+      assert.deepEqual(listening.events, ['post.created']);
+
+      // Earlier events (the imports above) are not forwarded: only the post made now.
+      const res = await fetch(`${api.AUDENCI_BASE_URL}/api/v1/posts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${api.AUDENCI_API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ brandId, platform: 'twitter', caption: 'Forwarded by audenci listen' }),
+      });
+      assert.equal(res.status, 201);
+      const postId = ((await res.json()) as any).data.id;
+
+      const forwarded = await waitFor((l) => l.event);
+      assert.equal(forwarded.event.type, 'post.created');
+      assert.equal(forwarded.status, 200);
+      assert.equal(forwarded.attempts, 2);
+      const hits = await receiver.waitFor((r) => r.path === '/hook', 2);
+      assert.equal(hits.length, 2, 'the 503, then the retry');
+      for (const hit of hits) {
+        const verified = new Webhook(listening.secret).verify(hit.body, signedHeaders(hit)) as any;
+        assert.equal(verified.id, forwarded.event.id);
+        assert.equal(verified.type, 'post.created');
+        assert.equal(verified.data.id, postId);
+        assert.equal(hit.headers['webhook-id'], forwarded.event.id);
+      }
+      // What GET /events shows for the event is the body, byte for byte.
+      const shown = await fetch(`${api.AUDENCI_BASE_URL}/api/v1/events/${forwarded.event.id}`, {
+        headers: { authorization: `Bearer ${api.AUDENCI_API_KEY}` },
+      });
+      assert.equal(hits[1]!.body, JSON.stringify(((await shown.json()) as any).data));
+      assert.throws(
+        () =>
+          new Webhook(`whsec_${randomBytes(32).toString('base64')}`).verify(
+            hits[1]!.body,
+            signedHeaders(hits[1]!),
+          ),
+        /signature/,
+      );
+
+      child.kill('SIGINT');
+      assert.equal(await exited, 0, stderr);
+      assert.equal(stderr, '');
+      assert.deepEqual(lines.at(-1), { stopped: { forwarded: 1, lastEventId: forwarded.event.id } });
+      assert.equal(lines.filter((l) => l.event).length, 1, JSON.stringify(lines));
+    });
+
+    it('usage errors exit 2: no --forward-to, a bad URL, an unknown event type, a bad --secret or --interval', async () => {
+      const results = await Promise.all([
+        run(['listen', '--json'], { env: api, dataDir }),
+        run(['listen', '--forward-to', 'ftp://x', '--json'], { env: api, dataDir }),
+        run(['listen', '--forward-to', receiver.url('/'), '--events', 'post.exploded', '--json'], {
+          env: api,
+          dataDir,
+        }),
+        run(['listen', '--forward-to', receiver.url('/'), '--secret', 'hunter2', '--json'], {
+          env: api,
+          dataDir,
+        }),
+        run(['listen', '--forward-to', receiver.url('/'), '--interval', '5', '--json'], {
+          env: api,
+          dataDir,
+        }),
+      ]);
+      const messages = results.map((r) => {
+        assert.equal(r.code, 2, r.stdout + r.stderr);
+        const { error } = JSON.parse(r.stdout);
+        assert.equal(error.code, 'USAGE_ERROR');
+        assert.match(error.usage, /^audenci listen/);
+        return error.message as string;
+      });
+      assert.match(messages[0]!, /--forward-to is required/);
+      assert.match(messages[1]!, /http\(s\)/);
+      assert.match(messages[2]!, /post\.exploded/);
+      assert.match(messages[3]!, /--secret/);
+      assert.match(messages[4]!, /--interval/);
+    });
   });
 
   it('usage errors exit 2: no --brand, no key, a missing or unsupported file', async () => {

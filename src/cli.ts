@@ -2,7 +2,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { createDb, migrateDatabase } from './db/index.js';
 import { createLogger, handleSignals, start, type ProcessRole } from './main.js';
-import { ImportUsageError, importPosts, showJob, type ApiTarget } from './modules/jobs/jobs.cli.js';
+import { CliError, EXIT, usageError, type ApiTarget } from './modules/cli-api.js';
+import { importPosts, showJob } from './modules/jobs/jobs.cli.js';
+import { checkSecret, listen, LISTEN_INTERVAL } from './modules/webhooks/webhooks.cli.js';
+import { EVENT_TYPES } from './db/tables/events.js';
+import { VERSION } from './shared/version.js';
 import { createKey, listAllKeys, revokeKeyById, SCOPE_ALIASES, SCOPES } from './modules/keys/index.js';
 import { createOrganization, listOrganizations, PLANS } from './modules/organizations/index.js';
 import { rotateSecrets } from './modules/secrets/index.js';
@@ -19,6 +23,11 @@ interface Command {
   usage: string;
   summary: string;
   options: Options;
+  /** Each option (as the usage spells it) and what it does; `--help` lists them. */
+  flags: [string, string][];
+  example: string;
+  /** The environment variables the command reads. */
+  env: string[];
   positionals?: number;
   run(args: {
     values: Record<string, string | boolean | undefined>;
@@ -30,6 +39,15 @@ interface Command {
 class UsageError extends Error {}
 
 const json = { type: 'boolean', default: false } as const;
+const JSON_FLAG: [string, string] = ['--json', 'print exactly one JSON object (errors as {"error": {...}})'];
+/** The variables of the commands that open the database: the server's configuration. */
+const SERVER_ENV = [
+  "DATABASE_URL, AUDENCI_DATA_DIR and the rest of the server's configuration (docs/operations.md)",
+];
+const API_ENV = [
+  'AUDENCI_BASE_URL  the server (default http://localhost:$PORT; AUDENCI_API_URL is read when it is unset)',
+  'AUDENCI_API_KEY   the API key',
+];
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 async function withDb<T>(
@@ -50,6 +68,9 @@ function serveCommand(role: ProcessRole, summary: string): Command {
     usage: `audenci ${role}`,
     summary,
     options: {},
+    flags: [],
+    example: `PORT=3000 audenci ${role}`,
+    env: SERVER_ENV,
     async run({ config }) {
       const logger = createLogger(config);
       const started = await start(role, config, logger, process.stdout);
@@ -62,17 +83,32 @@ function serveCommand(role: ProcessRole, summary: string): Command {
   };
 }
 
-const apiOptions = { 'api-url': { type: 'string' }, key: { type: 'string' } } as const;
+const apiOptions = {
+  'base-url': { type: 'string' },
+  'api-url': { type: 'string' },
+  key: { type: 'string' },
+} as const;
+const API_FLAGS: [string, string][] = [
+  [
+    '--base-url <url>',
+    'the server (default $AUDENCI_BASE_URL, else http://localhost:$PORT); --api-url is the older spelling',
+  ],
+  ['--key <key>', 'the API key (default $AUDENCI_API_KEY)'],
+];
 
-/** Where the HTTP commands send requests: --api-url / --key, else AUDENCI_API_URL / AUDENCI_API_KEY. */
+/**
+ * Where the HTTP commands send requests: --base-url (or --api-url) / --key, else AUDENCI_BASE_URL (the
+ * variable the SDK reads; AUDENCI_API_URL, its older name here, when unset) / AUDENCI_API_KEY.
+ */
 function apiTarget(values: Record<string, string | boolean | undefined>, config: Config): ApiTarget {
   const key = typeof values.key === 'string' ? values.key : process.env.AUDENCI_API_KEY;
   if (!key) throw new UsageError('an API key is required: --key or AUDENCI_API_KEY');
+  const flag = values['base-url'] ?? values['api-url'];
   const apiUrl =
-    typeof values['api-url'] === 'string'
-      ? values['api-url']
-      : (process.env.AUDENCI_API_URL ?? `http://localhost:${config.port}`);
-  if (!/^https?:\/\//.test(apiUrl)) throw new UsageError('--api-url must be an http(s) URL');
+    typeof flag === 'string'
+      ? flag
+      : process.env.AUDENCI_BASE_URL || process.env.AUDENCI_API_URL || `http://localhost:${config.port}`;
+  if (!/^https?:\/\//.test(apiUrl)) throw new UsageError('--base-url must be an http(s) URL');
   return { apiUrl, key };
 }
 
@@ -97,6 +133,9 @@ const COMMANDS: Record<string, Command> = {
     usage: 'audenci migrate [--json]',
     summary: 'Apply pending database migrations',
     options: { json },
+    flags: [JSON_FLAG],
+    example: 'DATABASE_URL=postgres://audenci@db/audenci audenci migrate',
+    env: SERVER_ENV,
     async run({ values, config }) {
       const handle = createDb(config);
       try {
@@ -109,11 +148,15 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'secrets generate': {
-    usage: 'audenci secrets generate',
+    usage: 'audenci secrets generate [--json]',
     summary: 'Print a new random AUDENCI_SECRET_KEY (32 bytes, hex)',
-    options: {},
-    async run() {
-      out(randomBytes(32).toString('hex'));
+    options: { json },
+    flags: [['--json', 'print {"secretKey": "…"}']],
+    example: 'audenci secrets generate   # then set AUDENCI_SECRET_KEY to what it prints',
+    env: [],
+    async run({ values }) {
+      const secretKey = randomBytes(32).toString('hex');
+      out(values.json ? JSON.stringify({ secretKey }) : secretKey);
     },
   },
   'secrets rotate': {
@@ -121,6 +164,9 @@ const COMMANDS: Record<string, Command> = {
     summary:
       'Re-encrypt stored platform tokens and webhook secrets with AUDENCI_SECRET_KEY (the old key in AUDENCI_SECRET_KEY_PREVIOUS)',
     options: { json },
+    flags: [JSON_FLAG],
+    example: 'AUDENCI_SECRET_KEY=<new> AUDENCI_SECRET_KEY_PREVIOUS=<old> audenci secrets rotate',
+    env: ['AUDENCI_SECRET_KEY, AUDENCI_SECRET_KEY_PREVIOUS', ...SERVER_ENV],
     async run({ values, config }) {
       const secretKey = resolveSecretKey(config);
       const previous = config.previousSecretKeys.filter((k) => !k.equals(secretKey));
@@ -152,6 +198,14 @@ const COMMANDS: Record<string, Command> = {
     usage: `audenci orgs create --name <name> --plan <${PLANS.join('|')}> [--rate-limit <requests per hour>] [--json]`,
     summary: 'Create an organization',
     options: { name: { type: 'string' }, plan: { type: 'string' }, 'rate-limit': { type: 'string' }, json },
+    flags: [
+      ['--name <name>', 'its name (required)'],
+      ['--plan <plan>', `its plan: ${PLANS.join(', ')} (required)`],
+      ['--rate-limit <n>', "requests per hour, instead of the plan's"],
+      JSON_FLAG,
+    ],
+    example: 'audenci orgs create --name "Acme" --plan growth',
+    env: SERVER_ENV,
     async run({ values, config }) {
       if (typeof values.name !== 'string') throw new UsageError('--name is required');
       if (typeof values.plan !== 'string') throw new UsageError('--plan is required');
@@ -173,6 +227,9 @@ const COMMANDS: Record<string, Command> = {
     usage: 'audenci orgs list [--json]',
     summary: 'List organizations',
     options: { json },
+    flags: [['--json', 'print {"data": [...]}']],
+    example: 'audenci orgs list',
+    env: SERVER_ENV,
     async run({ values, config }) {
       const orgs = await withDb(config, (db) => listOrganizations(db));
       if (values.json) out(JSON.stringify({ data: orgs }));
@@ -198,6 +255,16 @@ const COMMANDS: Record<string, Command> = {
       'expires-at': { type: 'string' },
       json,
     },
+    flags: [
+      ['--org <org id>', 'the organization (required; `audenci orgs list` shows them)'],
+      ['--scope <scope>', `${SCOPES.join(', ')} (required)`],
+      ['--test', 'a test-environment key (sk_test_…): sandbox accounts, no real publishing'],
+      ['--name <name>', 'a label'],
+      ['--expires-at <date-time>', 'when it stops working (ISO 8601)'],
+      JSON_FLAG,
+    ],
+    example: 'audenci keys create --org org_01JD7Q8ZK2M4N6P8R0T2V4X6Z1 --scope admin --test',
+    env: SERVER_ENV,
     async run({ values, config }) {
       if (typeof values.org !== 'string') throw new UsageError('--org is required');
       if (typeof values.scope !== 'string') throw new UsageError('--scope is required');
@@ -229,6 +296,12 @@ const COMMANDS: Record<string, Command> = {
     usage: 'audenci keys list [--org <org id>] [--json]',
     summary: 'List API keys (prefix and last 4 characters only)',
     options: { org: { type: 'string' }, json },
+    flags: [
+      ['--org <org id>', "only this organization's keys"],
+      ['--json', 'print {"data": [...]}'],
+    ],
+    example: 'audenci keys list --org org_01JD7Q8ZK2M4N6P8R0T2V4X6Z1',
+    env: SERVER_ENV,
     async run({ values, config }) {
       const keys = await withDb(config, (db) =>
         listAllKeys(db, systemClock, typeof values.org === 'string' ? values.org : undefined),
@@ -247,6 +320,9 @@ const COMMANDS: Record<string, Command> = {
     usage: 'audenci keys revoke <key id> [--json]',
     summary: 'Revoke an API key at once',
     options: { json },
+    flags: [JSON_FLAG],
+    example: 'audenci keys revoke key_01JD7Q8ZK2M4N6P8R0T2V4X6Z8',
+    env: SERVER_ENV,
     positionals: 1,
     async run({ values, positionals, config }) {
       const key = await withDb(config, (db) => revokeKeyById(db, systemClock, positionals[0]!));
@@ -259,6 +335,9 @@ const COMMANDS: Record<string, Command> = {
     summary:
       'Print a new one-time link that makes its holder an owner (of the first organization without one, or --org); earlier links stop working',
     options: { org: { type: 'string' }, json },
+    flags: [['--org <org id>', 'the organization (default: the first without an owner)'], JSON_FLAG],
+    example: 'audenci setup-link',
+    env: ['AUDENCI_PUBLIC_URL  the address the link points at', ...SERVER_ENV],
     async run({ values, config }) {
       const link = await withDb(config, (db) =>
         setupLinkFor(db, systemClock, typeof values.org === 'string' ? values.org : undefined),
@@ -275,6 +354,9 @@ const COMMANDS: Record<string, Command> = {
     summary:
       'Print a one-time link (valid an hour) with which the person of that email chooses a new password',
     options: { email: { type: 'string' }, json },
+    flags: [['--email <email>', 'the person (required)'], JSON_FLAG],
+    example: 'audenci password-reset-link --email ada@example.com',
+    env: ['AUDENCI_PUBLIC_URL  the address the link points at', ...SERVER_ENV],
     async run({ values, config }) {
       if (typeof values.email !== 'string' || values.email.trim() === '') {
         throw new UsageError('--email is required');
@@ -293,32 +375,37 @@ const COMMANDS: Record<string, Command> = {
   },
   'import posts': {
     usage:
-      'audenci import posts <FILE.csv|FILE.json> --brand <brand id> [--api-url <url>] [--key <key>] [--json]',
+      'audenci import posts <FILE.csv|FILE.json> --brand <brand id> [--base-url <url>] [--key <key>] [--json]',
     summary:
       'Import posts from a CSV or JSON file through the API (a posts.import job), showing its progress',
     options: { brand: { type: 'string' }, ...apiOptions, json },
+    flags: [
+      ['--brand <brand id>', 'the brand the posts belong to (required)'],
+      ...API_FLAGS,
+      ['--json', 'print only the final job (no progress on stderr)'],
+    ],
+    example: 'audenci import posts posts.csv --brand brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z1',
+    env: API_ENV,
     positionals: 1,
     async run({ values, positionals, config }) {
       if (typeof values.brand !== 'string') throw new UsageError('--brand is required');
-      try {
-        return await importPosts({
-          ...apiTarget(values, config),
-          file: positionals[0]!,
-          brandId: values.brand,
-          json: values.json === true,
-          stdout: process.stdout,
-          stderr: process.stderr,
-        });
-      } catch (error) {
-        if (error instanceof ImportUsageError) throw new UsageError(error.message);
-        throw error;
-      }
+      return importPosts({
+        ...apiTarget(values, config),
+        file: positionals[0]!,
+        brandId: values.brand,
+        json: values.json === true,
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
     },
   },
   'jobs get': {
-    usage: 'audenci jobs get <job id> [--api-url <url>] [--key <key>] [--json]',
+    usage: 'audenci jobs get <job id> [--base-url <url>] [--key <key>] [--json]',
     summary: "Show a job's status, progress and first errors (through the API)",
     options: { ...apiOptions, json },
+    flags: [...API_FLAGS, ['--json', 'print the job']],
+    example: 'audenci jobs get job_01JD7Q8ZK2M4N6P8R0T2V4X6Z8',
+    env: API_ENV,
     positionals: 1,
     async run({ values, positionals, config }) {
       return showJob({
@@ -330,41 +417,210 @@ const COMMANDS: Record<string, Command> = {
       });
     },
   },
+  listen: {
+    usage:
+      'audenci listen --forward-to <url> [--events <type,…>] [--secret <whsec_…>] [--after <event id>] [--interval <ms>] [--base-url <url>] [--key <key>] [--json]',
+    summary:
+      "Follow the organization's events and forward each, signed (Standard Webhooks), to a local receiver",
+    options: {
+      'forward-to': { type: 'string' },
+      events: { type: 'string' },
+      secret: { type: 'string' },
+      after: { type: 'string' },
+      interval: { type: 'string' },
+      ...apiOptions,
+      json,
+    },
+    flags: [
+      [
+        '--forward-to <url>',
+        'the receiver: each event is POSTed there as a webhook endpoint gets it (required)',
+      ],
+      ['--events <type,…>', `only these event types (${EVENT_TYPES.join(', ')}); default all`],
+      ['--secret <whsec_…>', 'sign with this secret (default: a new one each run, printed at start)'],
+      ['--after <event id>', 'start after this event (resume; the line printed on stop names the last one)'],
+      [
+        '--interval <ms>',
+        `between two reads of the event log (default ${LISTEN_INTERVAL.defaultMs}, ${LISTEN_INTERVAL.minMs}–${LISTEN_INTERVAL.maxMs})`,
+      ],
+      ...API_FLAGS,
+      ['--json', 'one JSON object per line: {"listening"}, then {"event", "status"} per event, {"stopped"}'],
+    ],
+    example: 'audenci listen --forward-to http://localhost:4000/webhooks --events post.published,post.failed',
+    env: API_ENV,
+    async run({ values, config }) {
+      const forwardTo = values['forward-to'];
+      if (typeof forwardTo !== 'string') throw new UsageError('--forward-to is required');
+      if (!URL.canParse(forwardTo) || !/^https?:$/.test(new URL(forwardTo).protocol)) {
+        throw new UsageError('--forward-to must be an http(s) URL');
+      }
+      const events = typeof values.events === 'string' ? values.events.split(',').map((e) => e.trim()) : [];
+      const unknown = events.filter((e) => !(EVENT_TYPES as readonly string[]).includes(e));
+      if (unknown.length) {
+        throw new UsageError(
+          `--events: unknown type ${unknown.join(', ')} (known: ${EVENT_TYPES.join(', ')})`,
+        );
+      }
+      let intervalMs: number = LISTEN_INTERVAL.defaultMs;
+      if (values.interval !== undefined) {
+        intervalMs = Number(values.interval);
+        if (
+          !/^\d+$/.test(String(values.interval)) ||
+          intervalMs < LISTEN_INTERVAL.minMs ||
+          intervalMs > LISTEN_INTERVAL.maxMs
+        ) {
+          throw new UsageError(
+            `--interval must be a whole number of ms, ${LISTEN_INTERVAL.minMs}–${LISTEN_INTERVAL.maxMs}`,
+          );
+        }
+      }
+      const target = apiTarget(values, config);
+      const secret = typeof values.secret === 'string' ? checkSecret(values.secret) : undefined;
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        return await listen({
+          ...target,
+          forwardTo,
+          events,
+          secret,
+          after: typeof values.after === 'string' ? values.after : undefined,
+          intervalMs,
+          json: values.json === true,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          signal: stop.signal,
+        });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    },
+  },
 };
+
+const EXIT_CODES: [number, string][] = [
+  [EXIT.ok, 'success'],
+  [EXIT.failure, 'failure: some items failed, or the API refused the request (not found, invalid input…)'],
+  [EXIT.usage, 'usage error: unknown command, missing or bad option or argument'],
+  [EXIT.connection, 'connection error: the server cannot be reached'],
+  [EXIT.authentication, 'authentication error: the API key was refused (401) or lacks the scope (403)'],
+  [EXIT.config, 'configuration error: a bad environment variable'],
+];
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   return [
     'Usage: audenci <command> [options]',
+    '       audenci help <command> | <command> --help | --version',
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run "audenci <command> --help" for its options. Every command reads the same environment variables as',
-    'the server (DATABASE_URL, AUDENCI_DATA_DIR, ...); see docs/operations.md.',
+    'Options of every command: --json prints exactly one JSON object, on stdout, whatever the outcome',
+    '(listen: one per line); an error is {"error": {"code", "message", "exitCode", ...}}.',
+    '',
+    'Exit codes:',
+    ...EXIT_CODES.map(([code, meaning]) => `  ${String(code).padEnd(3)} ${meaning}`),
+    '',
+    'Environment:',
+    '  AUDENCI_BASE_URL, AUDENCI_API_KEY  the server and API key of import posts, jobs get and listen',
+    '                                     (the SDK reads the same two)',
+    "  DATABASE_URL, AUDENCI_DATA_DIR, …  the server's configuration, read by the other commands",
+    '                                     (docs/operations.md)',
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const [first, second] = argv;
-  if (!first || first === '--help' || first === '-h' || first === 'help') {
-    out(help());
-    return first ? 0 : 2;
+function commandHelp(name: string, command: Command): string {
+  const width = Math.max(10, ...command.flags.map(([flag]) => flag.length));
+  return [
+    `Usage: ${command.usage}`,
+    '',
+    command.summary,
+    '',
+    'Options:',
+    ...[...command.flags, ['-h, --help', 'this help'] as [string, string]].map(
+      ([flag, text]) => `  ${flag.padEnd(width)}  ${text}`,
+    ),
+    '',
+    'Example:',
+    `  ${command.example}`,
+    '',
+    'Environment:',
+    ...(command.env.length ? command.env.map((e) => `  ${e}`) : ['  (none)']),
+    '',
+    `Exit codes: ${EXIT_CODES.map(([code]) => code).join(', ')} (audenci --help says what each means). audenci ${name} is in docs/cli.md.`,
+  ].join('\n');
+}
+
+/** The failure `error` means, as an exit code and the `--json` error object. */
+function asCliError(error: unknown, usage: string | undefined): CliError {
+  if (error instanceof CliError) {
+    if (error.exitCode === EXIT.usage && usage && error.details.usage === undefined) {
+      return new CliError(error.exitCode, error.code, error.message, { ...error.details, usage });
+    }
+    return error;
   }
-  const name = COMMANDS[first] ? first : `${first} ${second ?? ''}`.trim();
+  if (error instanceof ConfigError) {
+    return new CliError(EXIT.config, 'CONFIG_ERROR', error.message, { variable: error.variable });
+  }
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    return new CliError(EXIT.usage, 'USAGE_ERROR', (error as Error).message, usage ? { usage } : {});
+  }
+  if (error instanceof AppError) {
+    return new CliError(
+      EXIT.failure,
+      error.code,
+      error.message,
+      error.details ? { details: error.details } : {},
+    );
+  }
+  return new CliError(EXIT.failure, 'ERROR', (error as Error)?.message ?? String(error));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const asJson = argv.includes('--json');
+  const words = argv.filter((a) => a !== '--json');
+  const print = (text: string, value: unknown) => out(asJson ? JSON.stringify(value) : text);
+  const fail = (error: CliError) => {
+    if (asJson) out(JSON.stringify(error.toJSON()));
+    else {
+      const label = error.details.status !== undefined ? `${error.code}: ` : '';
+      const usage = typeof error.details.usage === 'string' ? `\nUsage: ${error.details.usage}` : '';
+      process.stderr.write(`audenci: ${label}${error.message}${usage}\n`);
+    }
+    return error.exitCode;
+  };
+
+  const [first, second] = words;
+  if (first === '--version' || first === '-V' || first === 'version') {
+    print(`audenci ${VERSION}`, { version: VERSION });
+    return 0;
+  }
+  if (!first && asJson) return fail(usageError('a command is required (audenci --help lists them)'));
+  if (!first || first === '--help' || first === '-h' || (first === 'help' && !second)) {
+    print(help(), { help: help() });
+    return first ? 0 : EXIT.usage;
+  }
+  const topic = first === 'help' ? words.slice(1) : words;
+  const name = COMMANDS[topic[0]!] ? topic[0]! : `${topic[0]} ${topic[1] ?? ''}`.trim();
   const command = COMMANDS[name];
   if (!command) {
+    if (asJson) return fail(new CliError(EXIT.usage, 'UNKNOWN_COMMAND', `unknown command '${name}'`));
     process.stderr.write(`audenci: unknown command '${name}'\n\n${help()}\n`);
-    return 2;
+    return EXIT.usage;
   }
-  const rest = argv.slice(name.split(' ').length);
-  if (rest.includes('--help') || rest.includes('-h')) {
-    out(`Usage: ${command.usage}\n\n${command.summary}`);
+  const rest = topic.slice(name.split(' ').length);
+  if (first === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    const text = commandHelp(name, command);
+    print(text, { command: name, usage: command.usage, help: text });
     return 0;
   }
   try {
     const { values, positionals } = parseArgs({
-      args: rest,
+      args: asJson ? [...rest, '--json'] : rest,
       options: command.options,
       allowPositionals: true,
       strict: true,
@@ -381,20 +637,7 @@ export async function main(argv: string[]): Promise<number> {
       })) ?? 0
     );
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`audenci: ${error.message}\n`);
-      return 78;
-    }
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`audenci: ${(error as Error).message}\nUsage: ${command.usage}\n`);
-      return 2;
-    }
-    if (error instanceof AppError) {
-      process.stderr.write(`audenci: ${error.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`audenci: ${(error as Error).message ?? String(error)}\n`);
-    return 1;
+    return fail(asCliError(error, command.usage));
   }
 }
 

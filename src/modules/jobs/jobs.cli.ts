@@ -1,17 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { jsonDepthReason, jsonNestsDeeperThan } from '../../shared/json-depth.js';
+import { apiFailure, request, usageError, type ApiTarget } from '../cli-api.js';
 
 /**
  * `audenci import posts` and `audenci jobs get`: HTTP clients of the jobs API (they work against any
  * Audenci server the key belongs to, not the local database).
  */
-
-export interface ApiTarget {
-  apiUrl: string;
-  key: string;
-}
 
 interface Streams {
   stdout: NodeJS.WritableStream;
@@ -36,71 +31,30 @@ interface ApiJob {
   error: { message: string } | null;
 }
 
-/** A problem with the command line or the file (exit 2), rather than with the import (exit 1). */
-export class ImportUsageError extends Error {}
-
 /** The `posts.import` payload from a `.csv` or `.json` file (an array of posts, or `{posts: [...]}`). */
 export function importPayload(file: string, brandId: string): Record<string, unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ImportUsageError(
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
+    throw usageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return { brandId, csv: text };
-  if (ext !== '.json') throw new ImportUsageError(`${file}: expected a .csv or .json file`);
+  if (ext !== '.json') throw usageError(`${file}: expected a .csv or .json file`);
   // The server refuses deeper bodies anyway; a far deeper file would overflow the stack here first.
-  if (jsonNestsDeeperThan(text)) throw new ImportUsageError(`${file}: ${jsonDepthReason()}`);
+  if (jsonNestsDeeperThan(text)) throw usageError(`${file}: ${jsonDepthReason()}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ImportUsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw usageError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
   if (Array.isArray(parsed)) return { brandId, posts: parsed };
   if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { posts?: unknown }).posts)) {
     return { brandId, posts: (parsed as { posts: unknown[] }).posts };
   }
-  throw new ImportUsageError(`${file}: expected an array of posts or {"posts": [...]}`);
-}
-
-async function request(target: ApiTarget, method: string, route: string, body?: unknown) {
-  const url = `${target.apiUrl.replace(/\/+$/, '')}/api/v1${route}`;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${target.key}`,
-        ...(body !== undefined
-          ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() }
-          : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new Error(
-      `cannot reach ${url}: ${(error as Error & { cause?: Error }).cause?.message ?? String(error)}`,
-    );
-  }
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json: json as Record<string, unknown> | undefined, text };
-}
-
-function describeFailure(status: number, json: Record<string, unknown> | undefined, text: string): string {
-  const error = json?.error as { code?: string; message?: string; details?: { field?: string } } | undefined;
-  if (!error) return `the server answered ${status}: ${text.slice(0, 200)}`;
-  const field = error.details?.field ? ` (${error.details.field})` : '';
-  return `${error.code ?? status}: ${error.message ?? ''}${field}`;
+  throw usageError(`${file}: expected an array of posts or {"posts": [...]}`);
 }
 
 function progressLine(job: ApiJob): string {
@@ -116,7 +70,7 @@ async function follow(target: ApiTarget, id: string, streams: Streams & { quiet:
   let shownTenth = -1;
   for (;;) {
     const res = await request(target, 'GET', `/jobs/${id}`);
-    if (res.status !== 200) throw new Error(describeFailure(res.status, res.json, res.text));
+    if (res.status !== 200) throw apiFailure(res);
     const job = (res.json as { data: ApiJob }).data;
     const done = FINISHED.has(job.status);
     if (!streams.quiet) {
@@ -148,16 +102,14 @@ function summary(job: ApiJob): string {
   return lines.join('\n');
 }
 
-/** Submits a `posts.import` job and follows it. Exit code: 0 all imported, 1 otherwise. */
+/**
+ * Submits a `posts.import` job and follows it. Exit code: 0 all imported, 1 otherwise; a refused request
+ * throws the `CliError` it means.
+ */
 export async function importPosts(options: ImportPostsOptions): Promise<number> {
   const payload = importPayload(options.file, options.brandId);
   const submitted = await request(options, 'POST', '/jobs', { type: 'posts.import', payload });
-  if (submitted.status !== 202) {
-    if (options.json)
-      options.stdout.write(`${JSON.stringify(submitted.json ?? { error: submitted.text })}\n`);
-    options.stderr.write(`audenci: ${describeFailure(submitted.status, submitted.json, submitted.text)}\n`);
-    return 1;
-  }
+  if (submitted.status !== 202) throw apiFailure(submitted);
   const id = (submitted.json as { data: ApiJob }).data.id;
   if (!options.json) options.stderr.write(`Submitted ${id}\n`);
   const job = await follow(options, id, { ...options, quiet: options.json, pollMs: options.pollMs ?? 500 });
@@ -168,11 +120,7 @@ export async function importPosts(options: ImportPostsOptions): Promise<number> 
 /** `audenci jobs get <id>`: the job, as JSON or a summary. */
 export async function showJob(options: ApiTarget & Streams & { id: string; json: boolean }): Promise<number> {
   const res = await request(options, 'GET', `/jobs/${encodeURIComponent(options.id)}`);
-  if (res.status !== 200) {
-    if (options.json) options.stdout.write(`${JSON.stringify(res.json ?? { error: res.text })}\n`);
-    options.stderr.write(`audenci: ${describeFailure(res.status, res.json, res.text)}\n`);
-    return 1;
-  }
+  if (res.status !== 200) throw apiFailure(res);
   const job = (res.json as { data: ApiJob }).data;
   options.stdout.write(options.json ? `${JSON.stringify(job)}\n` : `${progressLine(job)}\n${summary(job)}\n`);
   return 0;
