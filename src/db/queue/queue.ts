@@ -329,19 +329,18 @@ export class Queue {
    */
   async dueStats(cap = DUE_COUNT_CAP): Promise<{ due: number; oldestDueAt: number | undefined }> {
     const now = this.clock.now();
-    const db = unscoped(this.db, QUEUE);
-    const dueJobs = db
+    const dueJobs = unscoped(this.db, QUEUE)
       .selectFrom('jobs')
       .select('id')
       .where('status', '=', 'queued')
       .where('run_at', '<=', now)
       .limit(cap);
     const [counted, oldest] = await Promise.all([
-      db
+      unscoped(this.db, QUEUE)
         .selectFrom(dueJobs.as('due'))
         .select((eb) => eb.fn.countAll().as('n'))
         .executeTakeFirst(),
-      db
+      unscoped(this.db, QUEUE)
         .selectFrom('jobs')
         .select((eb) => eb.fn.min('run_at').as('oldest'))
         .where('status', '=', 'queued')
