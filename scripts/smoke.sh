@@ -31,7 +31,10 @@ WALK_PID=""
 PORT=$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
 BASE="http://127.0.0.1:$PORT"
 
-group_alive() { [ -n "$SERVER_PID" ] && pgrep -g "$SERVER_PID" >/dev/null 2>&1; }
+# A process of the server's group still running; a zombie (state Z: it has exited, and waits only for
+# whoever inherited it to reap it) is not running and holds nothing.
+group_pids() { [ -n "$SERVER_PID" ] && ps -e -o pid=,pgid=,stat= | awk -v g="$SERVER_PID" '$2 == g && $3 !~ /^Z/ { print $1 }'; }
+group_alive() { [ -n "$(group_pids)" ]; }
 
 cleanup() {
   local status=$?
@@ -159,7 +162,7 @@ npm_status=0
 wait "$SERVER_PID" || npm_status=$?
 sleep 0.5
 if group_alive; then
-  fail "npm exited but left processes running: $(pgrep -a -g "$SERVER_PID" | tr '\n' ';')"
+  fail "npm exited but left processes running: $(group_pids | tr '\n' ' ')"
 fi
 grep -q '"msg":"shut down cleanly"' "$LOG" || fail "the server did not log 'shut down cleanly' after SIGTERM"
 [ "$npm_status" -eq 0 ] || fail "npm start exited with status $npm_status after SIGTERM"
