@@ -110,6 +110,34 @@ for (const dialect of dialects) {
       assert.deepEqual(await ids(), ['after', 'kept']);
     });
 
+    it('a nested commit whose release fails throws the database’s error, not a missing savepoint', async () => {
+      await clear();
+      const unit = fresh.handle.beginUnit();
+      await runInUnit(unit, async () => {
+        await insert('before');
+        const failure = await db()
+          .transaction()
+          .execute(async (trx) => {
+            await trx
+              .insertInto('uow_items' as never)
+              .values({ id: 'nested', note: 'nested' } as never)
+              .execute();
+            // As a connection cut mid-commit would: the savepoint's release at commit fails.
+            const savepoints = (unit as unknown as { savepoints: string[] }).savepoints;
+            await sql.raw(`release savepoint ${savepoints[savepoints.length - 1]!}`).execute(trx);
+          })
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        assert.ok(failure instanceof Error, 'the transaction failed');
+        assert.doesNotMatch(failure.message, /No nested transaction/);
+        assert.match(failure.message, /savepoint/i);
+      });
+      await unit.rollback();
+      assert.deepEqual(await ids(), []);
+    });
+
     it('a failing `last` rolls the whole unit back and throws', async () => {
       await clear();
       const unit = fresh.handle.beginUnit();

@@ -76,10 +76,19 @@ export class UnitOfWork {
   }
 
   async endNested(commit: boolean): Promise<void> {
-    const name = this.savepoints.pop();
+    const name = this.savepoints[this.savepoints.length - 1];
     if (!name || !this.connection) throw new Error('No nested transaction is open in this unit of work');
-    if (!commit) await this.connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`));
-    await this.connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+    const connection = this.connection;
+    if (commit) {
+      // Forgotten only once released: when the release fails (a connection cut mid-commit), the rollback
+      // that follows still finds it, and the caller sees the database's own error (a 503), not this one's.
+      await connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+      this.savepoints.pop();
+      return;
+    }
+    this.savepoints.pop();
+    await connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`));
+    await connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
   }
 
   /**
