@@ -7,14 +7,7 @@ import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { completeConnect, connectInputProblems, startConnect } from './accounts.oauth.js';
-import {
-  CallbackQuery,
-  ConnectBody,
-  ConnectionSchema,
-  CreateAccountBody,
-  ListAccountsQuery,
-  SocialAccountSchema,
-} from './accounts.schemas.js';
+import * as schema from './accounts.schemas.js';
 import * as service from './accounts.service.js';
 
 const Params = IdParams('Social account', 'acct_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
@@ -38,7 +31,7 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
     path: '/social-accounts',
     tags: TAGS,
     params: Params,
-    item: SocialAccountSchema,
+    item: schema.SocialAccountSchema,
   });
 
   accounts.list(
@@ -47,7 +40,7 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
       operationId: 'listSocialAccounts',
       summary: 'List social accounts',
       description: 'Filter by `brandId`, `platform` and `status`. Tokens are never shown.',
-      querystring: ListAccountsQuery,
+      querystring: schema.ListAccountsQuery,
       answer: 'A page of social accounts',
     },
     async (request, page) => {
@@ -66,14 +59,14 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
         'real network. With a live key it answers 400: live accounts are connected through ' +
         '`POST /social-accounts/connect`. ' +
         SCOPE_NOTE,
-      body: CreateAccountBody,
+      body: schema.CreateAccountBody,
       answer: 'The sandbox account, connected',
     },
     (request) => service.createSandboxAccount(ctx, request.principal, request.body),
     (request, path) => resourceUrl(deps, request, path),
   );
 
-  app.post<{ Body: Static<typeof ConnectBody> }>(
+  app.post<{ Body: Static<typeof schema.ConnectBody> }>(
     '/social-accounts/connect',
     {
       config: { scope: 'read_write', inputChecks: { body: (body) => connectInputProblems(ctx, body) } },
@@ -89,14 +82,14 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
           'public callback never redirects elsewhere. The attempt is valid for 10 minutes and completes once. ' +
           'In the test environment the sandbox approves at once: the URL leads straight to the callback. ' +
           SCOPE_NOTE,
-        body: ConnectBody,
-        response: { 200: DataEnvelope(ConnectionSchema, 'Where to send the user') },
+        body: schema.ConnectBody,
+        response: { 200: DataEnvelope(schema.ConnectionSchema, 'Where to send the user') },
       },
     },
     async (request) => ({ data: await startConnect(ctx, request.principal, request.body) }),
   );
 
-  app.get<{ Querystring: Static<typeof CallbackQuery> }>(
+  app.get<{ Querystring: Static<typeof schema.CallbackQuery> }>(
     '/social-accounts/callback',
     {
       config: { scope: 'public' },
@@ -115,10 +108,10 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
           'or `status=error&reason=…`, plus `state`; without a `redirectUri` (or with one no longer on an allowed ' +
           'origin) it answers JSON. An unknown or used ' +
           '`state` is always a 400.',
-        querystring: CallbackQuery,
+        querystring: schema.CallbackQuery,
         response: {
           200: DataEnvelope(
-            Type.Array(Type.Ref(SocialAccountSchema), { maxItems: PLATFORM_LIMITS.accounts }),
+            Type.Array(Type.Ref(schema.SocialAccountSchema), { maxItems: PLATFORM_LIMITS.accounts }),
             'The accounts connected (no redirectUri)',
           ),
           302: Type.Null({ description: "Back to the client's redirectUri, with the outcome in its query" }),

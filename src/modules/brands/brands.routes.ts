@@ -2,30 +2,28 @@ import type { FastifyInstance } from 'fastify';
 import { resourceRoutes } from '../../http/resource-routes.js';
 import { ErrorResponse, IdParams } from '../../http/schemas.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
-import {
-  BRAND_READ_ONLY_FIELDS,
-  BrandSchema,
-  CreateBrandBody,
-  ListBrandsQuery,
-  ReplaceBrandBody,
-  UpdateBrandBody,
-} from './brands.schemas.js';
+import * as schema from './brands.schemas.js';
 import * as service from './brands.service.js';
 
 const Params = IdParams('Brand', 'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['Brands'];
-const readOnly = BRAND_READ_ONLY_FIELDS;
+const readOnly = schema.BRAND_READ_ONLY_FIELDS;
 
 export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { ctx } = deps;
-  const brands = resourceRoutes(app, { path: '/brands', tags: TAGS, params: Params, item: BrandSchema });
+  const brands = resourceRoutes(app, {
+    path: '/brands',
+    tags: TAGS,
+    params: Params,
+    item: schema.BrandSchema,
+  });
 
   brands.list(
     {
       config: { scope: 'read' },
       operationId: 'listBrands',
       summary: 'List brands',
-      querystring: ListBrandsQuery,
+      querystring: schema.ListBrandsQuery,
       answer: 'A page of brands',
     },
     (request, page) => service.listBrands(ctx, request.principal, page, { name: request.query.name }),
@@ -37,7 +35,7 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       preValidation: readOnly.refuse,
       operationId: 'createBrand',
       summary: 'Create a brand',
-      body: CreateBrandBody,
+      body: schema.CreateBrandBody,
       answer: 'The brand, created',
     },
     (request) => service.createBrand(ctx, request.principal, request.body),
@@ -62,7 +60,7 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
           'and `colors` empty. Use PATCH to change some fields only. The body may carry the read-only fields ' +
           '(`id`, `createdAt`, `updatedAt`) exactly as GET returned them, so a brand read with GET can be sent ' +
           'back edited; a read-only field with another value is 400 naming it.',
-        body: ReplaceBrandBody,
+        body: schema.ReplaceBrandBody,
         answer: 'The brand, replaced',
       },
       update: {
@@ -70,7 +68,7 @@ export async function brandsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         summary: 'Update some fields of a brand',
         description:
           'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused (400).',
-        body: UpdateBrandBody,
+        body: schema.UpdateBrandBody,
         answer: 'The brand, updated',
       },
     },

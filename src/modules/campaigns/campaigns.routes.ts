@@ -4,19 +4,12 @@ import { resourceRoutes } from '../../http/resource-routes.js';
 import { ErrorResponse, IdParams } from '../../http/schemas.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { campaignInputProblems } from './campaigns.input.js';
-import {
-  CAMPAIGN_READ_ONLY_FIELDS,
-  CampaignSchema,
-  CreateCampaignBody,
-  ListCampaignsQuery,
-  ReplaceCampaignBody,
-  UpdateCampaignBody,
-} from './campaigns.schemas.js';
+import * as schema from './campaigns.schemas.js';
 import * as service from './campaigns.service.js';
 
 const Params = IdParams('Campaign', 'cmp_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['Campaigns'];
-const readOnly = CAMPAIGN_READ_ONLY_FIELDS;
+const readOnly = schema.CAMPAIGN_READ_ONLY_FIELDS;
 const TRANSITIONS_NOTE = '`status` follows DRAFT → ACTIVE → COMPLETED, any → ARCHIVED (else 409).';
 const TRANSITION_REFUSED = ErrorResponse(
   'The campaign cannot move to that `status` (`details.from`, `details.to`, `details.allowed`)',
@@ -37,7 +30,7 @@ export async function campaignsRoutes(app: FastifyInstance, deps: CampaignsRoute
     path: '/campaigns',
     tags: TAGS,
     params: Params,
-    item: CampaignSchema,
+    item: schema.CampaignSchema,
   });
 
   campaigns.list(
@@ -46,7 +39,7 @@ export async function campaignsRoutes(app: FastifyInstance, deps: CampaignsRoute
       operationId: 'listCampaigns',
       summary: 'List campaigns',
       description: 'Filter by `brandId` and `status`; sort by `createdAt` (default) or `startDate`.',
-      querystring: ListCampaignsQuery,
+      querystring: schema.ListCampaignsQuery,
     },
     async (request, page) => {
       const { brandId, status } = request.query;
@@ -62,7 +55,7 @@ export async function campaignsRoutes(app: FastifyInstance, deps: CampaignsRoute
       summary: 'Create a campaign',
       description:
         '`endDate` must be after `startDate`. A new campaign is DRAFT unless `status: ACTIVE` is given.',
-      body: CreateCampaignBody,
+      body: schema.CreateCampaignBody,
     },
     (request) => service.createCampaign(ctx, request.principal, request.body),
     (request, path) => resourceUrl(deps, request, path),
@@ -88,7 +81,7 @@ export async function campaignsRoutes(app: FastifyInstance, deps: CampaignsRoute
           'PATCH to change some fields only. The body may carry the read-only fields (`id`, `startedAt`, ' +
           '`createdAt`, `updatedAt`) exactly as GET returned them, so a campaign read with GET can be sent back ' +
           `edited; a read-only field with another value is 400 naming it. ${TRANSITIONS_NOTE}`,
-        body: ReplaceCampaignBody,
+        body: schema.ReplaceCampaignBody,
       },
       update: {
         operationId: 'updateCampaign',
@@ -96,7 +89,7 @@ export async function campaignsRoutes(app: FastifyInstance, deps: CampaignsRoute
         description:
           'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused ' +
           `(400). ${TRANSITIONS_NOTE}`,
-        body: UpdateCampaignBody,
+        body: schema.UpdateCampaignBody,
       },
     },
     (request, id, mode) => service.updateCampaign(ctx, request.principal, id, request.body, mode),

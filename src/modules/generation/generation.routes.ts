@@ -5,16 +5,7 @@ import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { DataEnvelope, ErrorEnvelope } from '../../http/schemas.js';
 import { JobSchema, type JobTypeRegistry } from '../jobs/index.js';
 import { MediaSchema, type MediaContext } from '../media/index.js';
-import {
-  CaptionDraftSchema,
-  GenerateCaptionsBody,
-  GenerateImagesBody,
-  imageInputProblems,
-  MAX_CAPTIONS,
-  MAX_IMAGES,
-  type GenerateCaptionsInput,
-  type GenerateImagesInput,
-} from './generation.schemas.js';
+import * as schema from './generation.schemas.js';
 import * as service from './generation.service.js';
 
 const TAGS = ['AI'];
@@ -45,7 +36,7 @@ export async function generationRoutes(app: FastifyInstance, deps: GenerationRou
     jobs: { registry: deps.jobTypes, publicUrl: deps.publicUrl },
   };
 
-  app.post<{ Body: GenerateCaptionsInput }>(
+  app.post<{ Body: schema.GenerateCaptionsInput }>(
     '/captions/generate',
     {
       config,
@@ -60,10 +51,10 @@ export async function generationRoutes(app: FastifyInstance, deps: GenerationRou
           'and a draft that still breaks a rule is dropped (so fewer than `n` may come back). A `brandId` ' +
           "that is not the caller's is 400. The provider failing is 502 `AI_PROVIDER_ERROR`; unreachable, " +
           'too slow or rate-limiting is 503 `AI_PROVIDER_UNAVAILABLE`.',
-        body: GenerateCaptionsBody,
+        body: schema.GenerateCaptionsBody,
         response: {
           200: DataEnvelope(
-            Type.Array(Type.Ref(CaptionDraftSchema), { maxItems: MAX_CAPTIONS }),
+            Type.Array(Type.Ref(schema.CaptionDraftSchema), { maxItems: schema.MAX_CAPTIONS }),
             'The drafts',
           ),
           ...AI_ERRORS,
@@ -73,10 +64,10 @@ export async function generationRoutes(app: FastifyInstance, deps: GenerationRou
     async (request) => ({ data: await service.generateCaptions(ctx, request.principal, request.body) }),
   );
 
-  app.post<{ Body: GenerateImagesInput }>(
+  app.post<{ Body: schema.GenerateImagesInput }>(
     '/images/generate',
     {
-      config: { ...config, inputChecks: { body: imageInputProblems } },
+      config: { ...config, inputChecks: { body: schema.imageInputProblems } },
       schema: {
         tags: TAGS,
         operationId: 'generateImages',
@@ -87,13 +78,13 @@ export async function generationRoutes(app: FastifyInstance, deps: GenerationRou
           'provider the answer is 201 with the media items. With a slow provider (`openai-compatible`) it is ' +
           "202 with an `images.generate` job (and its `Location`); the job's `result.mediaIds` lists the " +
           'media items when it succeeds.',
-        body: GenerateImagesBody,
+        body: schema.GenerateImagesBody,
         // One 2xx per operation: the document describes the provider this server runs.
         response: deps.ai.slow
           ? { 202: DataEnvelope(Type.Ref(JobSchema), 'The job generating the images, queued'), ...AI_ERRORS }
           : {
               201: DataEnvelope(
-                Type.Array(Type.Ref(MediaSchema), { maxItems: MAX_IMAGES }),
+                Type.Array(Type.Ref(MediaSchema), { maxItems: schema.MAX_IMAGES }),
                 'The generated media items',
               ),
               ...AI_ERRORS,

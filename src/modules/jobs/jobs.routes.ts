@@ -8,15 +8,7 @@ import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import { AppError } from '../../shared/errors.js';
 import type { JobTypeRegistry } from './jobs.registry.js';
-import {
-  CreateJobBody,
-  ItemErrorSchema,
-  JOBS_BODY_LIMIT,
-  JobOutputText,
-  JobSchema,
-  ListJobErrorsQuery,
-  ListJobsQuery,
-} from './jobs.schemas.js';
+import * as schema from './jobs.schemas.js';
 import * as service from './jobs.service.js';
 
 const Params = IdParams('Job', 'job_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
@@ -30,7 +22,7 @@ export interface JobsRouteDeps extends RouteDeps {
 function tooLarge(error: FastifyError): never {
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     throw new AppError('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of 20 MiB for jobs`, {
-      limitBytes: JOBS_BODY_LIMIT,
+      limitBytes: schema.JOBS_BODY_LIMIT,
     });
   }
   throw error;
@@ -43,14 +35,14 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
       .types()
       .map((t) => `\`${t}\``)
       .join(', ');
-  const jobs = resourceRoutes(app, { path: '/jobs', tags: TAGS, params: Params, item: JobSchema });
+  const jobs = resourceRoutes(app, { path: '/jobs', tags: TAGS, params: Params, item: schema.JobSchema });
 
-  app.post<{ Body: Static<typeof CreateJobBody> }>(
+  app.post<{ Body: Static<typeof schema.CreateJobBody> }>(
     '/jobs',
     {
       // The least scope of any type; the type's own scope is checked once the body is read (403).
       config: { scope: 'read' },
-      bodyLimit: JOBS_BODY_LIMIT,
+      bodyLimit: schema.JOBS_BODY_LIMIT,
       errorHandler: tooLarge,
       schema: {
         tags: TAGS,
@@ -62,8 +54,8 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
           'and what the job works on is fixed then. Scope: the type’s — `read` for exports, `read_write` ' +
           'for changes (403 otherwise). The body may be up to 20 MiB (413 beyond); `posts.import` takes up ' +
           'to 100,000 posts (400 beyond). Supports `Idempotency-Key`.',
-        body: CreateJobBody,
-        response: { 202: DataEnvelope(Type.Ref(JobSchema), 'The job, queued') },
+        body: schema.CreateJobBody,
+        response: { 202: DataEnvelope(Type.Ref(schema.JobSchema), 'The job, queued') },
       },
     },
     async (request, reply) => {
@@ -79,7 +71,7 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
       operationId: 'listJobs',
       summary: 'List jobs',
       description: 'Jobs submitted with `POST /jobs`, newest first; filter by `status` and `type`.',
-      querystring: ListJobsQuery,
+      querystring: schema.ListJobsQuery,
       answer: 'A page of jobs',
     },
     async (request, page) => {
@@ -99,7 +91,7 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
     (request, id) => service.getJob(ctx, request.principal, id),
   );
 
-  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof ListJobErrorsQuery> }>(
+  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof schema.ListJobErrorsQuery> }>(
     '/jobs/:id/errors',
     {
       config: { scope: 'read' },
@@ -109,8 +101,8 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
         summary: "List a job's item errors",
         description: 'Every item that failed, by its index in the payload.',
         params: Params,
-        querystring: ListJobErrorsQuery,
-        response: { 200: ListEnvelope(Type.Ref(ItemErrorSchema), 'A page of item errors') },
+        querystring: schema.ListJobErrorsQuery,
+        response: { 200: ListEnvelope(Type.Ref(schema.ItemErrorSchema), 'A page of item errors') },
       },
     },
     async (request) =>
@@ -137,7 +129,7 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
         params: Params,
         response: {
           409: ErrorResponse('The job has already finished (`details.status`)'),
-          200: DataEnvelope(Type.Ref(JobSchema)),
+          200: DataEnvelope(Type.Ref(schema.JobSchema)),
         },
       },
     },
@@ -162,7 +154,7 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
           200: {
             description: 'The output file',
             content: {
-              'text/csv': { schema: JobOutputText },
+              'text/csv': { schema: schema.JobOutputText },
               'application/json': {
                 schema: {
                   type: 'object',

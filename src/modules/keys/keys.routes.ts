@@ -4,13 +4,7 @@ import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { auditOrigin } from '../audit/index.js';
-import {
-  ApiKeySchema,
-  ApiKeyWithSecretSchema,
-  CreateApiKeyBody,
-  ListApiKeysQuery,
-  RotateApiKeyBody,
-} from './keys.schemas.js';
+import * as schema from './keys.schemas.js';
 import * as service from './keys.service.js';
 import type { KeyAuthenticator, KeyUsage } from './keys.service.js';
 import { canonicalScope } from '../../db/tables/keys.js';
@@ -26,7 +20,12 @@ export interface KeysRouteDeps extends RouteDeps {
 
 export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Promise<void> {
   const { ctx, authenticator, keyUsage } = deps;
-  const keys = resourceRoutes(app, { path: '/api-keys', tags: TAGS, params: Params, item: ApiKeySchema });
+  const keys = resourceRoutes(app, {
+    path: '/api-keys',
+    tags: TAGS,
+    params: Params,
+    item: schema.ApiKeySchema,
+  });
 
   keys.list(
     {
@@ -36,7 +35,7 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
       description:
         'Keys are shown by prefix and last four characters; the full key is never shown again. `scope` filters ' +
         'by scope and accepts the aliases `read-only`, `read_only` and `read-write`.',
-      querystring: ListApiKeysQuery,
+      querystring: schema.ListApiKeysQuery,
     },
     async (request, page) => {
       const scope = request.query.scope === undefined ? undefined : canonicalScope(request.query.scope);
@@ -44,7 +43,7 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
     },
   );
 
-  app.post<{ Body: Static<typeof CreateApiKeyBody> }>(
+  app.post<{ Body: Static<typeof schema.CreateApiKeyBody> }>(
     '/api-keys',
     {
       config: {
@@ -59,8 +58,8 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
           'The key belongs to the same organization and environment as the calling key. `key` is shown only here. ' +
           '`scope` is `read`, `read_write` or `admin`; the spellings `read-only` and `read_only` (for `read`) and ' +
           '`read-write` (for `read_write`) are accepted too, and the answer carries the canonical name.',
-        body: CreateApiKeyBody,
-        response: { 201: DataEnvelope(Type.Ref(ApiKeyWithSecretSchema)) },
+        body: schema.CreateApiKeyBody,
+        response: { 201: DataEnvelope(Type.Ref(schema.ApiKeyWithSecretSchema)) },
       },
     },
     async (request, reply) => {
@@ -100,7 +99,7 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
         summary: 'Revoke an API key',
         description: 'Takes effect at once. The key is kept (status `revoked`) for the record.',
         params: Params,
-        response: { 200: DataEnvelope(Type.Ref(ApiKeySchema)) },
+        response: { 200: DataEnvelope(Type.Ref(schema.ApiKeySchema)) },
       },
     },
     async (request) => {
@@ -116,7 +115,7 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
     },
   );
 
-  app.post<{ Params: Static<typeof Params>; Body: Static<typeof RotateApiKeyBody> }>(
+  app.post<{ Params: Static<typeof Params>; Body: Static<typeof schema.RotateApiKeyBody> }>(
     '/api-keys/:id/rotate',
     {
       config: { scope: 'admin' },
@@ -128,10 +127,10 @@ export async function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): Pro
           'Issues a new key with the same scope and name. The old key keeps working for `gracePeriodSeconds` ' +
           '(default 24 h), then answers 401. The new `key` is shown only here.',
         params: Params,
-        body: RotateApiKeyBody,
+        body: schema.RotateApiKeyBody,
         response: {
           409: ErrorResponse('Only an active key can be rotated (`details.status`)'),
-          201: DataEnvelope(Type.Ref(ApiKeyWithSecretSchema)),
+          201: DataEnvelope(Type.Ref(schema.ApiKeyWithSecretSchema)),
         },
       },
     },

@@ -9,25 +9,15 @@ import { registerUploads, uploadMultipart } from './media.upload.js';
 import { THUMBNAIL_MIME } from './media.probe.js';
 import { ifNoneMatchHits } from '../../http/etag.js';
 import { parseRange } from './media.range.js';
-import {
-  binaryContent,
-  CONTENT_TYPES,
-  ContentQuery,
-  ImportMediaBody,
-  ListMediaQuery,
-  MEDIA_EXAMPLE,
-  MAX_THUMBNAIL_BYTES,
-  MediaSchema,
-  uploadMediaForm,
-} from './media.schemas.js';
+import * as schema from './media.schemas.js';
 import * as service from './media.service.js';
 import type { MediaRow } from '../../db/tables/media.js';
 
 const TAGS = ['Media'];
-const Params = IdParams('Media item', MEDIA_EXAMPLE);
+const Params = IdParams('Media item', schema.MEDIA_EXAMPLE);
 type ContentRequest = FastifyRequest<{
   Params: Static<typeof Params>;
-  Querystring: Static<typeof ContentQuery>;
+  Querystring: Static<typeof schema.ContentQuery>;
 }>;
 
 export interface MediaRouteDeps extends RouteDeps {
@@ -35,10 +25,10 @@ export interface MediaRouteDeps extends RouteDeps {
 }
 
 const contentResponses = (types: readonly string[], maxBytes: number) => ({
-  200: { description: 'The content', content: binaryContent(types, maxBytes) },
+  200: { description: 'The content', content: schema.binaryContent(types, maxBytes) },
   206: {
     description: 'The requested byte range (`Content-Range`)',
-    content: binaryContent(types, maxBytes),
+    content: schema.binaryContent(types, maxBytes),
   },
   416: { ...Type.Ref(ErrorEnvelope), description: 'The range starts past the end of the content' },
 });
@@ -85,7 +75,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
   const ctx = deps.media;
   const { maxImageBytes, maxVideoBytes } = ctx.limits;
   await registerUploads(app, ctx);
-  const media = resourceRoutes(app, { path: '/media', tags: TAGS, params: Params, item: MediaSchema });
+  const media = resourceRoutes(app, { path: '/media', tags: TAGS, params: Params, item: schema.MediaSchema });
 
   /** The row a content request may read: the key's tenant's, or any one a valid signed link names. */
   const rowFor = async (request: ContentRequest): Promise<MediaRow> => {
@@ -103,7 +93,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
       operationId: 'listMedia',
       summary: 'List media items',
       description: 'Newest first. Filter by `type` and `brandId`.',
-      querystring: ListMediaQuery,
+      querystring: schema.ListMediaQuery,
       answer: 'A page of media items',
     },
     async (request, page) => {
@@ -112,7 +102,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
     },
   );
 
-  app.post<{ Body: Static<typeof ImportMediaBody> }>(
+  app.post<{ Body: Static<typeof schema.ImportMediaBody> }>(
     '/media',
     {
       config: {
@@ -134,11 +124,11 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
           'nothing is stored.',
         body: {
           content: {
-            'application/json': { schema: ImportMediaBody },
-            'multipart/form-data': { schema: uploadMediaForm(Math.max(maxImageBytes, maxVideoBytes)) },
+            'application/json': { schema: schema.ImportMediaBody },
+            'multipart/form-data': { schema: schema.uploadMediaForm(Math.max(maxImageBytes, maxVideoBytes)) },
           },
         },
-        response: { 201: DataEnvelope(Type.Ref(MediaSchema), 'The media item, stored') },
+        response: { 201: DataEnvelope(Type.Ref(schema.MediaSchema), 'The media item, stored') },
       },
     },
     async (request, reply) => {
@@ -155,7 +145,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
     (request, id) => service.getMedia(ctx, request.principal, id),
   );
 
-  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof ContentQuery> }>(
+  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof schema.ContentQuery> }>(
     '/media/:id/content',
     {
       config: contentConfig,
@@ -169,8 +159,8 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
           'end). Instead of the API key, a signed link (`expires` and `signature`, made for platforms ' +
           'that fetch media) works without one until it expires; a wrong or expired signature is 403.',
         params: Params,
-        querystring: ContentQuery,
-        response: contentResponses(CONTENT_TYPES, Math.max(maxImageBytes, maxVideoBytes)),
+        querystring: schema.ContentQuery,
+        response: contentResponses(schema.CONTENT_TYPES, Math.max(maxImageBytes, maxVideoBytes)),
       },
     },
     async (request, reply) => {
@@ -194,7 +184,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
         summary: "Download a media item's thumbnail",
         description: 'A JPEG of at most 320×320 px, for images and GIFs; 404 for videos.',
         params: Params,
-        response: contentResponses([THUMBNAIL_MIME], MAX_THUMBNAIL_BYTES),
+        response: contentResponses([THUMBNAIL_MIME], schema.MAX_THUMBNAIL_BYTES),
       },
     },
     async (request, reply) => {

@@ -4,15 +4,7 @@ import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import { auditOrigin } from '../audit/index.js';
 import type { RouteDeps } from '../route-deps.js';
-import {
-  CreatedInvitationSchema,
-  CreateInvitationBody,
-  InvitationSchema,
-  ListInvitationsQuery,
-  ListMembersQuery,
-  MemberSchema,
-  UpdateMemberBody,
-} from './members.schemas.js';
+import * as schema from './members.schemas.js';
 import * as invites from './people.invites.js';
 import * as members from './people.members.js';
 
@@ -27,7 +19,7 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     path: '/members',
     tags: ['Members'],
     params: MemberParams,
-    item: MemberSchema,
+    item: schema.MemberSchema,
   });
 
   memberRoutes.list(
@@ -36,7 +28,7 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       operationId: 'listMembers',
       summary: "List the organization's members",
       description: `Newest first (\`sortOrder=asc\`: oldest first); filter by \`role\`. ${PER_ORGANIZATION}`,
-      querystring: ListMembersQuery,
+      querystring: schema.ListMembersQuery,
       answer: 'A page of members',
     },
     (request, page) =>
@@ -48,7 +40,7 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     (request, id) => members.getMember(ctx, request.principal.organizationId, id),
   );
 
-  app.patch<{ Params: Static<typeof MemberParams>; Body: Static<typeof UpdateMemberBody> }>(
+  app.patch<{ Params: Static<typeof MemberParams>; Body: Static<typeof schema.UpdateMemberBody> }>(
     '/members/:id',
     {
       config: { scope: 'admin' },
@@ -62,9 +54,9 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
           '`details.reason` `last_owner`. The change applies to the member’s next request. Recorded as ' +
           '`member.role_changed`.',
         params: MemberParams,
-        body: UpdateMemberBody,
+        body: schema.UpdateMemberBody,
         response: {
-          200: DataEnvelope(Type.Ref(MemberSchema)),
+          200: DataEnvelope(Type.Ref(schema.MemberSchema)),
           409: ErrorResponse('The last owner would be demoted (`details.reason` `last_owner`)'),
         },
       },
@@ -111,7 +103,7 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     path: '/invitations',
     tags: ['Invitations'],
     params: InvitationParams,
-    item: InvitationSchema,
+    item: schema.InvitationSchema,
   });
 
   invitationRoutes.list(
@@ -122,14 +114,14 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       description:
         'Invitations by email, newest first; filter by `status` (`pending`, `accepted`, `revoked`, ' +
         '`expired`). The links themselves are never shown again.',
-      querystring: ListInvitationsQuery,
+      querystring: schema.ListInvitationsQuery,
       answer: 'A page of invitations',
     },
     (request, page) =>
       invites.listInvitations(ctx, request.principal.organizationId, page, { status: request.query.status }),
   );
 
-  app.post<{ Body: Static<typeof CreateInvitationBody> }>(
+  app.post<{ Body: Static<typeof schema.CreateInvitationBody> }>(
     '/invitations',
     {
       config: { scope: 'admin' },
@@ -143,10 +135,10 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
           'one-time `acceptUrl` (`delivery` `link`) for you to pass on. Only an owner invites an owner. An ' +
           'address that is already a member is 409 (`details.field` `email`). An earlier pending ' +
           'invitation to the same address stops working. Recorded as `member.invited`.',
-        body: CreateInvitationBody,
+        body: schema.CreateInvitationBody,
         response: {
           201: DataEnvelope(
-            Type.Ref(CreatedInvitationSchema),
+            Type.Ref(schema.CreatedInvitationSchema),
             'The invitation, and how it reaches the person',
           ),
           409: ErrorResponse('The address is already a member (`details.field` `email`)'),

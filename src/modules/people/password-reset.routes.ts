@@ -9,14 +9,7 @@ import { auditOrigin } from '../audit/index.js';
 import type { RouteDeps } from '../route-deps.js';
 import * as resets from './people.password-reset.js';
 import { normalizeEmail } from './people.service.js';
-import {
-  MemberPasswordResetSchema,
-  PasswordResetConfirmBody,
-  PasswordResetInfoSchema,
-  PasswordResetRequestBody,
-  PasswordResetRequestedSchema,
-  ResetTokenParams,
-} from './security.schemas.js';
+import * as schema from './security.schemas.js';
 
 /** Reset mails asked for one address per window at most (however high the sign-in failure limit). */
 export const RESET_REQUESTS_PER_EMAIL = 3;
@@ -71,14 +64,14 @@ export async function passwordResetAuthRoutes(
   const origin = new URL(reset.publicUrl).origin;
   const config = { scope: 'public' } as const;
 
-  app.post<{ Body: Static<typeof PasswordResetRequestBody> }>(
+  app.post<{ Body: Static<typeof schema.PasswordResetRequestBody> }>(
     '/auth/password-reset',
     {
       config,
       schema: {
         hide: true,
-        body: PasswordResetRequestBody,
-        response: { 202: DataEnvelope(PasswordResetRequestedSchema) },
+        body: schema.PasswordResetRequestBody,
+        response: { 202: DataEnvelope(schema.PasswordResetRequestedSchema) },
       },
     },
     async (request, reply) => {
@@ -92,14 +85,14 @@ export async function passwordResetAuthRoutes(
     },
   );
 
-  app.get<{ Params: Static<typeof ResetTokenParams> }>(
+  app.get<{ Params: Static<typeof schema.ResetTokenParams> }>(
     '/auth/password-reset/:token',
     {
       config,
       schema: {
         hide: true,
-        params: ResetTokenParams,
-        response: { 200: DataEnvelope(PasswordResetInfoSchema) },
+        params: schema.ResetTokenParams,
+        response: { 200: DataEnvelope(schema.PasswordResetInfoSchema) },
       },
     },
     async (request, reply) => {
@@ -108,9 +101,9 @@ export async function passwordResetAuthRoutes(
     },
   );
 
-  app.post<{ Body: Static<typeof PasswordResetConfirmBody> }>(
+  app.post<{ Body: Static<typeof schema.PasswordResetConfirmBody> }>(
     '/auth/password-reset/confirm',
-    { config, schema: { hide: true, body: PasswordResetConfirmBody } },
+    { config, schema: { hide: true, body: schema.PasswordResetConfirmBody } },
     async (request, reply) => {
       checkOrigin(request, origin);
       await resets.confirmReset(reset, request.body, request.ip);
@@ -144,7 +137,7 @@ export async function memberPasswordResetRoutes(app: FastifyInstance, deps: Rout
           'outranks yours (`details.reason` `outranked`; an API key acts as an admin) or who belongs to ' +
           'another organization too (`member_of_other_organization`): they use “Forgot password”.',
         params: MemberParams,
-        response: { 201: DataEnvelope(MemberPasswordResetSchema) },
+        response: { 201: DataEnvelope(schema.MemberPasswordResetSchema) },
       },
     },
     async (request, reply) => {

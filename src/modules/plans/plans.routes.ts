@@ -5,21 +5,13 @@ import { refuseReadOnly } from '../../http/read-only.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
-import {
-  CreatePlanBody,
-  ListPlansQuery,
-  PLAN_READ_ONLY,
-  PlanApplicationSchema,
-  PlanPreviewSchema,
-  PlanSchema,
-  PreviewPlanBody,
-} from './plans.schemas.js';
+import * as schema from './plans.schemas.js';
 import { planInputProblems } from './plans.input.js';
 import * as service from './plans.service.js';
 
 const Params = IdParams('Plan', 'plan_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['Plans'];
-const readOnly = refuseReadOnly(PLAN_READ_ONLY);
+const readOnly = refuseReadOnly(schema.PLAN_READ_ONLY);
 
 export interface PlansRouteDeps extends RouteDeps {
   /** Writes the items' captions. */
@@ -30,9 +22,9 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
   const { ctx, ai } = deps;
   /** The body's rules at the time of the request; a calendar date's zone may need the brand's (service). */
   const planChecks = (body: Record<string, unknown>) => planInputProblems(body, ctx.clock.now());
-  const plans = resourceRoutes(app, { path: '/plans', tags: TAGS, params: Params, item: PlanSchema });
+  const plans = resourceRoutes(app, { path: '/plans', tags: TAGS, params: Params, item: schema.PlanSchema });
 
-  app.post<{ Body: Static<typeof PreviewPlanBody> }>(
+  app.post<{ Body: Static<typeof schema.PreviewPlanBody> }>(
     '/plans/generate-preview',
     {
       config: { scope: 'read_write', inputChecks: { body: planChecks } },
@@ -47,10 +39,10 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
           'at least 2 hours from the brand’s scheduled posts and planned drafts on that platform, pillars ' +
           "rotating, captions valid for the platform's text rules. The same input gives the same plan. " +
           'Nothing is saved.',
-        body: PreviewPlanBody,
+        body: schema.PreviewPlanBody,
         response: {
           502: ErrorResponse('The AI provider answered with an error or an unusable answer'),
-          200: DataEnvelope(Type.Ref(PlanPreviewSchema), 'The proposed items and a summary'),
+          200: DataEnvelope(Type.Ref(schema.PlanPreviewSchema), 'The proposed items and a summary'),
         },
       },
     },
@@ -63,7 +55,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
       operationId: 'listPlans',
       summary: 'List content plans',
       description: 'Filter by `brandId` and `status`; newest first by default.',
-      querystring: ListPlansQuery,
+      querystring: schema.ListPlansQuery,
     },
     async (request, page) => {
       const { brandId, status } = request.query;
@@ -80,7 +72,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
       description:
         'Generates the preview `POST /plans/generate-preview` would answer for the same parameters and ' +
         'stores it as a `draft` plan. Apply it to create its campaign and posts.',
-      body: CreatePlanBody,
+      body: schema.CreatePlanBody,
       answer: 'The plan, created',
       errors: { 502: ErrorResponse('The AI provider answered with an error or an unusable answer') },
     },
@@ -119,7 +111,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
           'also when two applies race.',
         params: Params,
         response: {
-          200: DataEnvelope(Type.Ref(PlanApplicationSchema), 'The plan, its campaign, posts created'),
+          200: DataEnvelope(Type.Ref(schema.PlanApplicationSchema), 'The plan, its campaign, posts created'),
         },
       },
     },

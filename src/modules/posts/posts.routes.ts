@@ -4,20 +4,7 @@ import type { InputCheck } from '../../shared/validation/problems.js';
 import { resourceUrl, type RouteDeps } from '../route-deps.js';
 import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
-import {
-  BatchResultSchema,
-  CreatePostBody,
-  CreatePostsBatchBody,
-  UpdatePostsBatchBody,
-  ListPostsQuery,
-  PatchPostBody,
-  POST_DATE_RULE,
-  POST_READ_ONLY_FIELDS,
-  PostSchema,
-  ReplacePostBody,
-  ValidatePostBody,
-  ValidationReportSchema,
-} from './posts.schemas.js';
+import * as schema from './posts.schemas.js';
 import * as service from './posts.service.js';
 import { publishNow } from './posts.publishing.js';
 import { createPostsBatch, updatePostsBatch } from './posts.batch.js';
@@ -25,7 +12,7 @@ import { postFilterProblems, postInputProblems, type PostWriteMode } from './pos
 
 const Params = IdParams('Post', 'post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['Posts'];
-const readOnly = POST_READ_ONLY_FIELDS;
+const readOnly = schema.POST_READ_ONLY_FIELDS;
 const NOT_EDITABLE = ErrorResponse(
   'The post is PUBLISHING, PUBLISHED, FAILED or CANCELLED, or its status cannot move there',
 );
@@ -37,7 +24,7 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
     (mode: PostWriteMode): InputCheck =>
     (body) =>
       postInputProblems(body, ctx.clock.now(), mode);
-  const posts = resourceRoutes(app, { path: '/posts', tags: TAGS, params: Params, item: PostSchema });
+  const posts = resourceRoutes(app, { path: '/posts', tags: TAGS, params: Params, item: schema.PostSchema });
 
   posts.list(
     {
@@ -46,10 +33,10 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
       summary: 'List posts',
       description:
         'Filter by `status`, `platform`, `campaignId`, `brandId` and a date range (`startDate` inclusive, ' +
-        `\`endDate\` exclusive) on the post's date. ${POST_DATE_RULE} Sort by \`createdAt\` (default), ` +
+        `\`endDate\` exclusive) on the post's date. ${schema.POST_DATE_RULE} Sort by \`createdAt\` (default), ` +
         '`updatedAt`, `scheduledFor`, `publishedAt` or `date` (that same date), ties broken by id. Posts ' +
         'without a `scheduledFor` or `publishedAt` sort first ascending and last descending by that field.',
-      querystring: ListPostsQuery,
+      querystring: schema.ListPostsQuery,
     },
     (request, page) =>
       service.listPosts(ctx, request.principal, page, service.parsePostFilters(request.query)),
@@ -65,7 +52,7 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
         'A post is a DRAFT, or SCHEDULED when `scheduledFor` (future) is given. Scheduling checks the ' +
         "platform's rules (text length, hashtags, media); a violation is 400 with `details.rule`. Drafts may " +
         'break the rules until they are scheduled.',
-      body: CreatePostBody,
+      body: schema.CreatePostBody,
     },
     (request) => service.createPost(ctx, request.principal, request.body),
     (request, path) => resourceUrl(deps, request, path),
@@ -79,7 +66,7 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
     'items, or a body that is not `{posts: [...], atomic?}`, is a 400 for the whole request and nothing is done. ' +
     '`Idempotency-Key` covers the whole batch. Each saved post records its events as the single endpoint does.';
 
-  app.post<{ Body: Static<typeof CreatePostsBatchBody> }>(
+  app.post<{ Body: Static<typeof schema.CreatePostsBatchBody> }>(
     '/posts/batch',
     {
       config: { scope: 'read_write' },
@@ -88,15 +75,15 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
         operationId: 'createPostsBatch',
         summary: 'Create up to 100 posts',
         description: `Each item is created as by \`POST /posts\` (status 201 when created). ${batchDescription}`,
-        body: CreatePostsBatchBody,
-        response: { 200: BatchResultSchema },
+        body: schema.CreatePostsBatchBody,
+        response: { 200: schema.BatchResultSchema },
       },
     },
     async (request) =>
       createPostsBatch(ctx, request.principal, request.body.posts, request.body.atomic ?? false, request.log),
   );
 
-  app.put<{ Body: Static<typeof UpdatePostsBatchBody> }>(
+  app.put<{ Body: Static<typeof schema.UpdatePostsBatchBody> }>(
     '/posts/batch',
     {
       config: { scope: 'read_write', idempotent: true },
@@ -107,15 +94,15 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
         description:
           'Each item `{id, ...fields}` changes the fields it names, as `PATCH /posts/{id}` (status 200 when ' +
           `changed; 404 for an unknown post, 409 for one that can no longer be edited). ${batchDescription}`,
-        body: UpdatePostsBatchBody,
-        response: { 200: BatchResultSchema },
+        body: schema.UpdatePostsBatchBody,
+        response: { 200: schema.BatchResultSchema },
       },
     },
     async (request) =>
       updatePostsBatch(ctx, request.principal, request.body.posts, request.body.atomic ?? false, request.log),
   );
 
-  app.post<{ Body: Static<typeof ValidatePostBody> }>(
+  app.post<{ Body: Static<typeof schema.ValidatePostBody> }>(
     '/posts/validate',
     {
       config: { scope: 'read_write' },
@@ -129,8 +116,8 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
           '`campaignId`, `socialAccountId`) are checked as `POST /posts` checks them: an unknown one, or one of ' +
           'another organization or environment, is the same 400 naming the field. Needs `read_write`, like ' +
           'creating a post.',
-        body: ValidatePostBody,
-        response: { 200: DataEnvelope(Type.Ref(ValidationReportSchema)) },
+        body: schema.ValidatePostBody,
+        response: { 200: DataEnvelope(Type.Ref(schema.ValidationReportSchema)) },
       },
     },
     async (request) => ({ data: await service.validatePost(ctx, request.principal, request.body) }),
@@ -156,7 +143,7 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
           'carry the read-only fields (`id`, `createdAt`, `updatedAt`, …) exactly as GET returned them, so a ' +
           'post read with GET can be sent back edited; a read-only field with another value is 400 naming it. ' +
           'A PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).',
-        body: ReplacePostBody,
+        body: schema.ReplacePostBody,
       },
       update: {
         operationId: 'updatePost',
@@ -165,7 +152,7 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
           'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused (400). ' +
           "`status` moves DRAFT ⇄ SCHEDULED or to CANCELLED; scheduling checks the platform's rules. A " +
           'PUBLISHING, PUBLISHED, FAILED or CANCELLED post cannot be edited (409).',
-        body: PatchPostBody,
+        body: schema.PatchPostBody,
       },
     },
     (request, id, mode) => service.updatePost(ctx, request.principal, id, request.body, mode),
@@ -189,7 +176,7 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
           409: ErrorResponse(
             'The post is already publishing, published, failed or cancelled (`details.status`)',
           ),
-          202: DataEnvelope(Type.Ref(PostSchema), 'The post, now PUBLISHING'),
+          202: DataEnvelope(Type.Ref(schema.PostSchema), 'The post, now PUBLISHING'),
         },
       },
     },

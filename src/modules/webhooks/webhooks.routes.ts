@@ -7,18 +7,7 @@ import { resourceRoutes } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams, ListEnvelope } from '../../http/schemas.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import * as deliveries from './webhooks.deliveries.js';
-import {
-  CreateWebhookBody,
-  ListDeliveriesQuery,
-  ListWebhooksQuery,
-  ReplaceWebhookBody,
-  RotateSecretBody,
-  UpdateWebhookBody,
-  WEBHOOK_READ_ONLY_FIELDS,
-  WebhookDeliverySchema,
-  WebhookEndpointSchema,
-  WebhookEndpointWithSecretSchema,
-} from './webhooks.schemas.js';
+import * as schema from './webhooks.schemas.js';
 import * as service from './webhooks.service.js';
 
 const Params = IdParams('Webhook endpoint', 'whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
@@ -35,7 +24,7 @@ const DeliveryParams = Type.Object(
   { additionalProperties: false },
 );
 const TAGS = ['Webhooks'];
-const readOnly = WEBHOOK_READ_ONLY_FIELDS;
+const readOnly = schema.WEBHOOK_READ_ONLY_FIELDS;
 const ENABLE_NOTE =
   '`enabled: true` re-enables an endpoint Audenci disabled and clears `disabledReason` and `failingSince`. ' +
   'A new `url` is checked as at creation (public addresses only).';
@@ -56,7 +45,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
     path: '/webhooks',
     tags: TAGS,
     params: Params,
-    item: WebhookEndpointSchema,
+    item: schema.WebhookEndpointSchema,
   });
   /** Routes whose body names a URL and events: checked by `webhookInputProblems` with the schema. */
   const bodyChecked = {
@@ -72,7 +61,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
       config,
       operationId: 'listWebhooks',
       summary: 'List webhook endpoints',
-      querystring: ListWebhooksQuery,
+      querystring: schema.ListWebhooksQuery,
       answer: 'A page of webhook endpoints',
     },
     (request, page) => service.listEndpoints(ctx, request.principal, page),
@@ -87,8 +76,8 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
       description:
         'Answers with the signing `secret`, shown only here. The URL must resolve to a public address ' +
         '(400 naming `url` otherwise); unknown event types are 400 naming them.',
-      body: CreateWebhookBody,
-      item: WebhookEndpointWithSecretSchema,
+      body: schema.CreateWebhookBody,
+      item: schema.WebhookEndpointWithSecretSchema,
       answer: 'The endpoint and its secret',
     },
     (request) => service.createEndpoint(ctx, request.principal, request.body, auditOrigin(request)),
@@ -113,7 +102,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
           'the read-only fields (`id`, `disabledReason`, `failingSince`, `previousSecretExpiresAt`, ' +
           '`createdAt`, `updatedAt`) exactly as GET returned them, so an endpoint read with GET can be sent ' +
           `back edited; a read-only field with another value, or \`secret\`, is 400 naming it. ${ENABLE_NOTE}`,
-        body: ReplaceWebhookBody,
+        body: schema.ReplaceWebhookBody,
       },
       update: {
         operationId: 'updateWebhook',
@@ -121,7 +110,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
         description:
           'PATCH changes the fields it names; fields left out are unchanged. Read-only fields are refused ' +
           `(400). ${ENABLE_NOTE}`,
-        body: UpdateWebhookBody,
+        body: schema.UpdateWebhookBody,
       },
     },
     (request, id, mode) =>
@@ -138,7 +127,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
     (request, id) => service.deleteEndpoint(ctx, request.principal, id, auditOrigin(request)),
   );
 
-  app.post<{ Params: Static<typeof Params>; Body: Static<typeof RotateSecretBody> }>(
+  app.post<{ Params: Static<typeof Params>; Body: Static<typeof schema.RotateSecretBody> }>(
     '/webhooks/:id/rotate-secret',
     {
       config,
@@ -150,9 +139,12 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
           'Issues a new secret, shown only here. For `overlapSeconds` (default 24 h) deliveries carry two ' +
           'signatures, `v1,<new> v1,<old>`, so receivers can switch without missing one.',
         params: Params,
-        body: RotateSecretBody,
+        body: schema.RotateSecretBody,
         response: {
-          200: DataEnvelope(Type.Ref(WebhookEndpointWithSecretSchema), 'The endpoint and its new secret'),
+          200: DataEnvelope(
+            Type.Ref(schema.WebhookEndpointWithSecretSchema),
+            'The endpoint and its new secret',
+          ),
         },
       },
     },
@@ -181,7 +173,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
         params: Params,
         response: {
           409: ErrorResponse('The endpoint is disabled; enable it first'),
-          202: DataEnvelope(Type.Ref(WebhookDeliverySchema), 'The delivery, pending'),
+          202: DataEnvelope(Type.Ref(schema.WebhookDeliverySchema), 'The delivery, pending'),
         },
       },
     },
@@ -197,7 +189,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
     },
   );
 
-  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof ListDeliveriesQuery> }>(
+  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof schema.ListDeliveriesQuery> }>(
     '/webhooks/:id/deliveries',
     {
       config,
@@ -207,8 +199,8 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
         summary: "List a webhook endpoint's deliveries",
         description: 'Newest first, each with its attempts. Filter by `status`.',
         params: Params,
-        querystring: ListDeliveriesQuery,
-        response: { 200: ListEnvelope(Type.Ref(WebhookDeliverySchema), 'A page of deliveries') },
+        querystring: schema.ListDeliveriesQuery,
+        response: { 200: ListEnvelope(Type.Ref(schema.WebhookDeliverySchema), 'A page of deliveries') },
       },
     },
     async (request) =>
@@ -226,7 +218,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
         operationId: 'getWebhookDelivery',
         summary: 'Retrieve a delivery',
         params: DeliveryParams,
-        response: { 200: DataEnvelope(Type.Ref(WebhookDeliverySchema)) },
+        response: { 200: DataEnvelope(Type.Ref(schema.WebhookDeliverySchema)) },
       },
     },
     async (request) => ({
@@ -253,7 +245,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
         params: DeliveryParams,
         response: {
           409: ErrorResponse('The endpoint is disabled, or an attempt of this delivery is already pending'),
-          202: DataEnvelope(Type.Ref(WebhookDeliverySchema), 'The delivery, pending'),
+          202: DataEnvelope(Type.Ref(schema.WebhookDeliverySchema), 'The delivery, pending'),
         },
       },
     },
