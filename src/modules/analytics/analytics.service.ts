@@ -13,6 +13,7 @@ import {
   type PeriodUnit,
 } from './analytics.periods.js';
 import * as repo from './analytics.repository.js';
+import { METRIC_NAMES } from '../../db/tables/analytics.js';
 
 /**
  * `GET /analytics`: the latest snapshot of each published post, summed by group.
@@ -34,30 +35,21 @@ import * as repo from './analytics.repository.js';
 export const GROUP_BYS = ['day', 'week', 'month', 'platform', 'campaign', 'post'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 
-export const METRICS = [
-  'impressions',
-  'reach',
-  'likes',
-  'comments',
-  'shares',
-  'saves',
-  'clicks',
-  'videoViews',
-  'engagements',
-  'engagementRate',
-] as const;
+/** A stored metric's name in the API: `video_views` → `videoViews`. */
+type ApiName<C extends string> = C extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<ApiName<Tail>>}`
+  : C;
+function apiName<C extends string>(column: C): ApiName<C> {
+  return column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()) as ApiName<C>;
+}
+
+/** The metrics a snapshot stores, each summed over the posts: API name and column, in API order. */
+const SUMMED = METRIC_NAMES.map((column) => [apiName(column), column] as const);
+
+/** Every metric the API answers: the stored ones, then those derived from them. */
+export const METRICS = [...SUMMED.map(([metric]) => metric), 'engagements', 'engagementRate'] as const;
 export type Metric = (typeof METRICS)[number];
 
-const SUMMED: ReadonlyArray<[Exclude<Metric, 'engagements' | 'engagementRate'>, repo.MetricColumn]> = [
-  ['impressions', 'impressions'],
-  ['reach', 'reach'],
-  ['likes', 'likes'],
-  ['comments', 'comments'],
-  ['shares', 'shares'],
-  ['saves', 'saves'],
-  ['clicks', 'clicks'],
-  ['videoViews', 'video_views'],
-];
 const ENGAGEMENT_COLUMNS: readonly repo.MetricColumn[] = ['likes', 'comments', 'shares', 'saves', 'clicks'];
 
 const DEFAULT_RANGE_MS = 30 * 86_400_000;
