@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.js';
 import { definePeriodic, type PeriodicTask } from '../../db/queue/contract.js';
 import { unscoped } from '../../db/tenant.js';
 import type { Clock } from '../../shared/clock.js';
+import { deleteInBatches } from '../../shared/batches.js';
 import { idBoundary } from '../../shared/ids.js';
 
 export interface EventRetentionOptions {
@@ -33,39 +34,43 @@ export async function purgeOldEvents(
   const cutoff = clock.now() - options.olderThanMs;
   const report: EventRetentionReport = { events: 0, deliveries: 0 };
 
+  const purge = unscoped(db, 'retention purges old rows of every tenant');
   const eventsBefore = idBoundary('event', cutoff);
-  for (;;) {
-    const ids = (
-      await unscoped(db, 'retention purges old rows of every tenant')
+  report.events = await deleteInBatches(
+    batchSize,
+    async (after) => {
+      const rows = await purge
         .selectFrom('events')
         .select('id')
         .where('id', '<', eventsBefore)
+        .where('id', '>', after)
         .orderBy('id')
         .limit(batchSize)
-        .execute()
-    ).map((r) => r.id);
-    if (ids.length === 0) break;
-    report.events += await deleteIds(db, 'events', ids);
-    if (ids.length < batchSize) break;
-  }
+        .execute();
+      const keys = rows.map((r) => r.id);
+      return { keys, doomed: keys };
+    },
+    (ids) => deleteIds(db, 'events', ids),
+  );
 
+  // A delivery still being retried stays until it ends.
   const deliveriesBefore = idBoundary('delivery', cutoff);
-  let after = '';
-  for (;;) {
-    const rows = await unscoped(db, 'retention purges old rows of every tenant')
-      .selectFrom('webhook_deliveries')
-      .select(['id', 'status'])
-      .where('id', '<', deliveriesBefore)
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(batchSize)
-      .execute();
-    if (rows.length === 0) break;
-    after = rows.at(-1)!.id;
-    const finished = rows.filter((r) => r.status !== 'pending').map((r) => r.id);
-    if (finished.length > 0) report.deliveries += await deleteIds(db, 'webhook_deliveries', finished);
-    if (rows.length < batchSize) break;
-  }
+  report.deliveries = await deleteInBatches(
+    batchSize,
+    async (after) => {
+      const rows = await purge
+        .selectFrom('webhook_deliveries')
+        .select(['id', 'status'])
+        .where('id', '<', deliveriesBefore)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(batchSize)
+        .execute();
+      const finished = rows.filter((r) => r.status !== 'pending');
+      return { keys: rows.map((r) => r.id), doomed: finished.map((r) => r.id) };
+    },
+    (ids) => deleteIds(db, 'webhook_deliveries', ids),
+  );
   return report;
 }
 

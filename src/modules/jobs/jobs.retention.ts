@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { deleteInBatches } from '../../shared/batches.js';
 import type { Clock } from '../../shared/clock.js';
 import * as repo from './jobs.repository.js';
 
@@ -22,12 +23,16 @@ export async function purgeFinishedJobs(
 ): Promise<number> {
   const batchSize = options.batchSize ?? 500;
   const before = clock.now() - options.olderThanMs;
-  let deleted = 0;
-  for (;;) {
-    const ids = await repo.finishedBefore(db, before, batchSize);
-    if (ids.length === 0) return deleted;
-    while ((await repo.deleteErrorsOf(db, ids, 5_000)) > 0);
-    deleted += await repo.deleteJobs(db, ids);
-    if (ids.length < batchSize) return deleted;
-  }
+  return deleteInBatches(
+    batchSize,
+    // Every job read is deleted, so each batch starts again from the oldest.
+    async () => {
+      const ids = await repo.finishedBefore(db, before, batchSize);
+      return { keys: ids, doomed: ids };
+    },
+    async (ids) => {
+      while ((await repo.deleteErrorsOf(db, ids, 5_000)) > 0);
+      return repo.deleteJobs(db, ids);
+    },
+  );
 }
