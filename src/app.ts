@@ -5,6 +5,7 @@ import type { DbHandle } from './db/index.js';
 import { failpoints } from './shared/failpoints.js';
 import { registerAuth } from './http/auth.js';
 import type { AuthFailureThrottle } from './http/auth-throttle.js';
+import { registerCors } from './http/cors.js';
 import { registerErrorHandling, sendError, toAppError } from './http/errors.js';
 import { registerLoadShedding, type LoadSheddingOptions } from './http/load-shedding.js';
 import { honoursIdempotencyKey, registerIdempotency } from './http/idempotency.js';
@@ -265,6 +266,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
 
   registerResponseHeaders(app);
+  // Before load shedding, authentication and rate limits: a preflight answers here, free and keyless.
+  registerCors(app, config.corsOrigins);
   registerProtocolAnswers(app);
   // An answer before the body arrived, or during shutdown, closes its connection (one rule, every route).
   registerConnectionHandling(app);

@@ -34,6 +34,11 @@ export interface Config {
    * the browser (a connect `redirectUri`). AUDENCI_OAUTH_REDIRECT_ORIGINS, comma-separated.
    */
   oauthRedirectOrigins: string[];
+  /**
+   * `AUDENCI_CORS_ORIGINS`: the origins whose browsers may call the API cross-origin (src/http/cors.ts),
+   * normalised as `URL.origin`; `['*']` means any origin. Empty (the default): CORS is off.
+   */
+  corsOrigins: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   trustProxy: boolean;
   shutdownTimeoutMs: number;
@@ -256,13 +261,25 @@ function redactUrl(raw: string): string {
   return `${scheme}***${raw.slice(at)}`;
 }
 
-/** Comma-separated origins (scheme, host, optional port; nothing else), each normalised as `URL.origin`. */
-function origins(env: Env, name: string): string[] {
+/**
+ * Comma-separated origins (scheme, host, optional port; nothing else), each normalised as `URL.origin`.
+ * With `wildcard`, `*` (any origin) may stand alone instead.
+ */
+function origins(env: Env, name: string, wildcard = false): string[] {
   const raw = read(env, name);
   if (raw === undefined) return [];
   const out: string[] = [];
-  for (const part of raw.split(',').map((p) => p.trim())) {
-    if (part === '') continue;
+  const parts = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (wildcard && parts.includes('*')) {
+    if (parts.length > 1) {
+      throw new ConfigError(name, `must be '*' alone or a list of origins, got '${redactUrl(raw)}'`);
+    }
+    return ['*'];
+  }
+  for (const part of parts) {
     let parsed: URL | undefined;
     try {
       parsed = new URL(part);
@@ -273,6 +290,8 @@ function origins(env: Env, name: string): string[] {
       parsed &&
       (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
       parsed.hostname !== '' &&
+      // `https://*.example.com` parses, but matches no Origin a browser sends: refused rather than ignored.
+      !parsed.hostname.includes('*') &&
       parsed.username === '' &&
       parsed.password === '' &&
       parsed.search === '' &&
@@ -282,7 +301,7 @@ function origins(env: Env, name: string): string[] {
     if (!parsed || !bare) {
       throw new ConfigError(
         name,
-        `must be comma-separated http(s) origins such as https://app.example.com (no path, query or credentials), got '${redactUrl(part)}'`,
+        `must be ${wildcard ? "'*' or " : ''}comma-separated http(s) origins such as https://app.example.com (no path, query or credentials), got '${redactUrl(part)}'`,
       );
     }
     if (!out.includes(parsed.origin)) out.push(parsed.origin);
@@ -529,6 +548,7 @@ export function loadConfig(env: Env = process.env): Config {
     previousSecretKeys: previousSecretKeys(env),
     allowPrivateUrls: boolean(env, 'AUDENCI_ALLOW_PRIVATE_URLS', false),
     oauthRedirectOrigins: origins(env, 'AUDENCI_OAUTH_REDIRECT_ORIGINS'),
+    corsOrigins: origins(env, 'AUDENCI_CORS_ORIGINS', true),
     logLevel: oneOf(
       env,
       'LOG_LEVEL',
@@ -628,6 +648,7 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_SECRET_KEY_PREVIOUS',
   'AUDENCI_ALLOW_PRIVATE_URLS',
   'AUDENCI_OAUTH_REDIRECT_ORIGINS',
+  'AUDENCI_CORS_ORIGINS',
   'LOG_LEVEL',
   'AUDENCI_TRUST_PROXY',
   'AUDENCI_SHUTDOWN_TIMEOUT_MS',

@@ -4,6 +4,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import { decorate, HEADER_COMPONENTS, PARAMETER_COMPONENTS } from './openapi.decorate.js';
 import { ALIAS_PREFIX, API_PREFIX } from './versioning.js';
 import { SESSION_COOKIE } from './cookies.js';
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_ALLOWED_METHODS,
+  CORS_EXPOSED_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+} from './cors.js';
 
 type Json = Record<string, unknown>;
 
@@ -110,6 +116,43 @@ export interface OpenApiOptions {
   version: string;
 }
 
+/** The `CORS` section of `info.description`: what `src/http/cors.ts` answers when it is configured. */
+const CORS_DESCRIPTION =
+  '## CORS\n\n' +
+  'Off by default: the web app is served from this server, and other clients are servers. An operator ' +
+  'may allow browser pages of other origins to call the API by listing them in `AUDENCI_CORS_ORIGINS` ' +
+  '(comma-separated, such as `https://app.example.com,http://localhost:5173`, or `*` for any origin). ' +
+  'A request whose `Origin` is listed is answered with `Access-Control-Allow-Origin` set to that origin, ' +
+  '`Vary: Origin` and `Access-Control-Expose-Headers: ' +
+  CORS_EXPOSED_HEADERS.join(', ') +
+  '`, whatever its status. Its preflight (`OPTIONS` with `Access-Control-Request-Method`, on any path) is ' +
+  'answered `204` without a key and without counting against a rate limit, with ' +
+  `\`Access-Control-Allow-Methods: ${CORS_ALLOWED_METHODS.join(', ')}\`, ` +
+  `\`Access-Control-Allow-Headers: ${CORS_ALLOWED_HEADERS.join(', ')}\` and ` +
+  `\`Access-Control-Max-Age: ${CORS_MAX_AGE_SECONDS}\`. ` +
+  'Credentials are never allowed (no `Access-Control-Allow-Credentials`): the session cookie stays ' +
+  'same-origin, and a page of another origin authenticates with an API key in `Authorization` ' +
+  '(a test key, or a key of the least scope it needs, since the page shows it to its users). An origin ' +
+  'not listed, or any origin while CORS is off, gets no CORS header: its preflight is answered as any ' +
+  '`OPTIONS` request (`405` on a path that exists, `404` otherwise) and the browser blocks the call.';
+
+/**
+ * The document `/docs` renders, whose "Try it out" calls the server the page was opened from: a relative
+ * server first (the path of the public URL, `/` unless the server lives under a path), then the
+ * configured public URL. `/openapi.json` keeps the absolute URL alone (generators read it).
+ */
+export function withRelativeServer(document: Readonly<Json>, publicUrl: string): Json {
+  const pathname = new URL(publicUrl).pathname.replace(/\/+$/, '') || '/';
+  const servers = Array.isArray(document.servers) ? (document.servers as Json[]) : [];
+  return {
+    ...document,
+    servers: [
+      { url: pathname, description: 'This server, at the address this page was opened from' },
+      ...servers.filter((server) => server.url !== pathname),
+    ],
+  };
+}
+
 /** How the server's own URL reads: a local install, or production. */
 function serverEnvironment(publicUrl: string): string {
   const host = new URL(publicUrl).hostname;
@@ -144,7 +187,8 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
           'operation lists the statuses it answers. Two come from no operation: a path that exists, asked ' +
           'with a method it does not serve, answers `405 METHOD_NOT_ALLOWED` with `Allow` ' +
           '(`#/components/responses/MethodNotAllowed`); a request the HTTP parser cannot read answers 400, ' +
-          '408 or 431 in the same envelope, with `Connection: close`.',
+          '408 or 431 in the same envelope, with `Connection: close`.\n\n' +
+          CORS_DESCRIPTION,
         contact: { name: 'Audenci API support', email: 'api@audenci.com', url: `${options.publicUrl}/docs` },
         license: { name: 'MIT', identifier: 'MIT' },
       },
@@ -202,5 +246,8 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true, persistAuthorization: true },
     staticCSP: true,
+    // "Try it out" must work from whatever address the page was opened on (127.0.0.1, a LAN name, a
+    // proxy), not only from AUDENCI_PUBLIC_URL's, which a browser may not reach or treats as another origin.
+    transformSpecification: (document) => withRelativeServer(document, options.publicUrl),
   });
 }
