@@ -4,6 +4,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { DbHandle } from '../db/index.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { AppError } from '../shared/errors.js';
+import { metricsDescription } from './metric-families.js';
 import { postmanRoute } from './postman.js';
 
 /** A dependency `/readyz` checks besides the database (e.g. Redis). */
@@ -191,10 +192,8 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
       schema: {
         tags: ['Operations'],
         operationId: 'getMetrics',
-        summary: 'Prometheus metrics: request counts and latency by route and status',
-        description:
-          'Prometheus text exposition: `audenci_http_requests_total` and ' +
-          '`audenci_http_request_duration_seconds` by method, route pattern and status, plus process metrics.',
+        summary: 'Prometheus metrics: HTTP, queue, jobs, publishing, webhooks, rate limits, process',
+        description: metricsDescription(),
         response: {
           200: {
             description: 'Prometheus text exposition format',

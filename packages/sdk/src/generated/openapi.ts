@@ -49,8 +49,26 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Prometheus metrics: request counts and latency by route and status
-     * @description Prometheus text exposition: `audenci_http_requests_total` and `audenci_http_request_duration_seconds` by method, route pattern and status, plus process metrics.
+     * Prometheus metrics: HTTP, queue, jobs, publishing, webhooks, rate limits, process
+     * @description Prometheus text exposition of every metric family below. Labels are bounded sets: no organization, key, endpoint or post id is ever a label. `audenci serve` exposes every family here; in scale-out mode an `api` process exposes the API families and a `worker` process the worker families on its own port (AUDENCI_WORKER_METRICS_PORT). Never rate limited, and answered while the process sheds load.
+     *
+     *     | family | type | labels | meaning | exposed by |
+     *     | --- | --- | --- | --- | --- |
+     *     | `audenci_http_requests_total` | counter | `method`, `route`, `status_code` | Requests by method, route pattern (`unmatched` for none) and status | API |
+     *     | `audenci_http_request_duration_seconds` | histogram | `method`, `route`, `status_code` | Request latency, same labels | API |
+     *     | `audenci_rate_limit_rejections_total` | counter | `environment` | Requests answered 429 by a rate limit; `environment` is `live`, `test`, or `none` before authentication (the public and failed-authentication limits) | API |
+     *     | `audenci_idempotent_replays_total` | counter | `environment` | Requests answered with the stored response of their `Idempotency-Key` (`Idempotent-Replayed: true`) | API |
+     *     | `audenci_queue_due_jobs` | gauge | — | Queued jobs due to run now, all types (counted up to 10000), read from the database when scraped | API, worker |
+     *     | `audenci_queue_oldest_due_job_age_seconds` | gauge | — | How long the oldest due job has waited past its run time; 0 when none is due | API, worker |
+     *     | `audenci_jobs_total` | counter | `type`, `outcome` | Job attempts by job type (`post.publish`, `webhook.deliver`, …) and outcome (`succeeded`, `retried`, `failed`) | worker |
+     *     | `audenci_job_duration_seconds` | histogram | `type`, `outcome` | Job attempt duration, same labels | worker |
+     *     | `audenci_publish_total` | counter | `platform`, `outcome` | Publish attempts by platform and outcome (`published`, `retrying`, `failed`: the post ends `FAILED`) | worker |
+     *     | `audenci_webhook_deliveries_total` | counter | `outcome` | Webhook delivery attempts by outcome (`succeeded`, `http_error`, `timeout`, `network_error`, `blocked`), as in the delivery log | worker |
+     *     | `audenci_webhook_delivery_duration_seconds` | histogram | `outcome` | Webhook delivery attempt latency (request sent to answer read), by outcome | worker |
+     *     | `audenci_dependency_up` | gauge | `dependency` | Whether a dependency answers (1) or not (0): `database` as of the last `/readyz`, `redis` (scale-out) live | API |
+     *     | `audenci_rate_limit_local_hits_total` | counter | — | Scale-out: rate-limit hits counted in this process because Redis did not answer | API |
+     *     | `audenci_api_processes` | gauge | — | Scale-out: the API processes a rate limit is shared among while Redis does not answer | API |
+     *     | `audenci_process_*`, `audenci_nodejs_*` | counter, gauge, histogram | a few (`type`, `space`, `kind`, `version`, …) | The default process and Node.js runtime metrics of prom-client: CPU, memory, file descriptors, event-loop lag, active handles and requests, heap spaces, GC duration, version | API, worker |
      */
     get: operations['getMetrics'];
     put?: never;
