@@ -103,7 +103,7 @@ export const CreateJobBody = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ type: 'posts.export', payload: { format: 'csv' } }] },
 );
 
 export const ListJobsQuery = ListQuery(['createdAt'], {

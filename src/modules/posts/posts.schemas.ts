@@ -194,7 +194,7 @@ export const ReplacePostBody = Type.Object(
 export const PatchPostBody = Type.Object(optionalEditable, {
   additionalProperties: false,
   minProperties: 1,
-  examples: [{ status: 'CANCELLED' }],
+  examples: [{ caption: 'We open at 7:30 tomorrow ☕' }],
 });
 
 export const ValidatePostBody = Type.Object(
