@@ -1,20 +1,34 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Examples, isObject, singular } from './postman.examples.js';
+import {
+  CLEANUP_FOLDER,
+  DATES_SCRIPT,
+  FOLDER_ORDER,
+  OPERATION_RULES,
+  URL_DEFAULTS,
+  dateDefaults,
+  dateVariable,
+  expectedStatus,
+  purgeScript,
+  script,
+  testScript,
+  urlVariable,
+  waitScript,
+  type PostmanScript,
+} from './postman.scripts.js';
 import { MAX_URL_LENGTH } from './schemas.js';
 
 /**
  * `GET /postman.json`: a Postman Collection v2.1 made from this server's own OpenAPI document, so it can
- * never drift from the API. One folder per tag, one request per operation; ids in paths are collection
- * variables (`{{postId}}`, …) defaulting to example values, so setting a variable once fills every request.
+ * never drift from the API. One folder per tag in dependency order, one request per operation, deletes
+ * in a last folder; ids in paths are collection variables (`{{postId}}`, …) that the requests creating
+ * them save, so `newman run` goes through every request against an empty organization with a test key.
  */
 
 export const POSTMAN_SCHEMA = 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json';
 const DEFAULT_BASE_URL = 'http://localhost:3000';
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-/** Shipped with every GET, so `newman run` over the collection doubles as a smoke test. */
-export const STATUS_TEST =
-  "pm.test('status is not an error', () => pm.expect(pm.response.code).to.be.below(400));";
 
 type Json = Record<string, unknown>;
 
@@ -45,7 +59,8 @@ export interface PostmanItem {
   name: string;
   request: PostmanRequest;
   response: unknown[];
-  event?: { listen: 'test'; script: { type: 'text/javascript'; exec: string[] } }[];
+  event: PostmanScript[];
+  protocolProfileBehavior?: { followRedirects: boolean };
 }
 export interface PostmanFolder {
   name: string;
@@ -56,6 +71,7 @@ export interface PostmanCollection {
   info: { name: string; description: string; version: string; schema: string };
   auth: { type: 'bearer'; bearer: PostmanVariable[] };
   variable: PostmanVariable[];
+  event: PostmanScript[];
   item: PostmanFolder[];
 }
 
@@ -102,6 +118,8 @@ function pathVariables(operations: Operation[], examples: Examples): Map<string,
   return out;
 }
 
+const SAVED_BY_RULES = new Set(Object.values(OPERATION_RULES).flatMap((r) => Object.keys(r.capture ?? {})));
+
 function buildRequest(
   { path, method, op }: Operation,
   examples: Examples,
@@ -121,7 +139,9 @@ function buildRequest(
       const name = String(p.name);
       const value = variables.has(name) ? `{{${name}}}` : (p.example ?? examples.query(p.schema, name));
       const description = typeof p.description === 'string' ? { description: p.description } : {};
-      return { key: name, value: String(value), ...description, disabled: p.required !== true };
+      // A parameter whose value an earlier request saved (the OAuth `state`) is sent.
+      const saved = SAVED_BY_RULES.has(name);
+      return { key: name, value: String(value), ...description, disabled: p.required !== true && !saved };
     });
   const segments = path
     .replace(/\{([^}]+)\}/g, ':$1')
@@ -139,7 +159,8 @@ function buildRequest(
   const content = isObject(op.requestBody) && isObject(op.requestBody.content) ? op.requestBody.content : {};
   const json = content['application/json'];
   if (isObject(json)) {
-    const body = 'example' in json ? withVariables(json.example, variables) : examples.value(json.schema);
+    const example = 'example' in json ? json.example : examples.value(json.schema);
+    const body = withVariables(example, variables, path);
     request.header.push({ key: 'Content-Type', value: 'application/json' });
     request.body = {
       mode: 'raw',
@@ -155,16 +176,70 @@ function buildRequest(
   return request;
 }
 
-/** Fields of a hand-written example named like a variable refer to it (`"brandId": "{{brandId}}"`). */
-function withVariables(value: unknown, variables: Map<string, PostmanVariable>): unknown {
-  if (Array.isArray(value)) return value.map((v) => withVariables(v, variables));
+/**
+ * Fields of a body that refer to variables: named like one (`"brandId": "{{brandId}}"`), dates (relative
+ * to now: `{{inOneHour}}`, …) and URLs the server calls (`{{webhookUrl}}`, …).
+ */
+function withVariables(value: unknown, variables: Map<string, PostmanVariable>, path: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => withVariables(v, variables, path));
   if (!isObject(value)) return value;
   return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      k,
-      variables.has(k) && typeof v === 'string' ? `{{${k}}}` : withVariables(v, variables),
-    ]),
+    Object.entries(value).map(([k, v]) => {
+      if (typeof v !== 'string') return [k, withVariables(v, variables, path)];
+      if (variables.has(k) && /Id$/.test(k)) return [k, `{{${k}}}`];
+      const date = dateVariable(k, v);
+      if (date) return [k, `{{${date}}}`];
+      const url = urlVariable(path, k);
+      if (/^https?:\/\//.test(v) && url in URL_DEFAULTS) return [k, `{{${url}}}`];
+      return [k, v];
+    }),
   );
+}
+
+/** The variable a path `P/{x}` puts its id in, for an operation on `P`: what a create or a list saves. */
+function childVariable(path: string, operations: Operation[]): string | undefined {
+  const child = operations.find((o) => o.path.startsWith(`${path}/{`));
+  const param = child && /^\{(\w+)\}/.exec(child.path.slice(path.length + 1))?.[1];
+  return param ? variableName(child.path, param) : undefined;
+}
+
+/**
+ * The variables a request saves: a create (`POST P` where `P/{id}` exists) its new id; a list of what no
+ * request creates (events, members, comments, deliveries) its first item's id; and a rule's captures.
+ */
+function capturesOf(operation: Operation, operations: Operation[], status: number): Record<string, string> {
+  const { path, method, op } = operation;
+  const out: Record<string, string> = {};
+  const target = childVariable(path, operations);
+  const creates = operations.some((o) => o.path === path && o.method === 'post');
+  if (target && status < 300 && !op['x-session-only']) {
+    if (method === 'post') out[target] = 'json.data.id';
+    else if (method === 'get' && !creates) out[target] = 'json.data[0] && json.data[0].id';
+  }
+  return { ...out, ...(OPERATION_RULES[String(op.operationId)]?.capture ?? {}) };
+}
+
+/**
+ * A folder's requests in the document's order, except that one saving an id moves before the first
+ * request using it (the members list before a member's password reset), and one with a rule's `after`
+ * right after the request it names.
+ */
+function ordered(items: PostmanItem[], saves: Map<string, string[]>): PostmanItem[] {
+  const out = items.filter((item) => !OPERATION_RULES[item.id]?.after);
+  const uses = (item: PostmanItem, names: string[]) =>
+    names.some((name) => JSON.stringify(item.request).includes(`{{${name}}}`));
+  for (const [id, names] of saves) {
+    const at = out.findIndex((i) => i.id === id);
+    const use = out.findIndex((i) => i.id !== id && uses(i, names));
+    if (at >= 0 && use >= 0 && use < at) out.splice(use, 0, ...out.splice(at, 1));
+  }
+  for (const item of items) {
+    const after = OPERATION_RULES[item.id]?.after;
+    if (!after) continue;
+    const at = out.findIndex((i) => i.id === after);
+    out.splice(at < 0 ? out.length : at + 1, 0, item);
+  }
+  return out;
 }
 
 export interface PostmanOptions {
@@ -180,38 +255,82 @@ export function buildPostmanCollection(document: Json, options: PostmanOptions =
   const baseUrl = String(servers[0]?.url ?? options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/$/, '');
   const operations = operationsOf(document);
   const idNames = new Set<string>();
-  const seed = new Examples(document, idNames, options.now ?? new Date());
+  const now = options.now ?? new Date();
+  const seed = new Examples(document, idNames, now);
   const variables = pathVariables(operations, seed);
   for (const key of variables.keys()) if (/Id$/.test(key)) idNames.add(key);
+  // Saved by a rule and sent as a query parameter (the OAuth callback's `code` and `state`).
+  for (const rule of Object.values(OPERATION_RULES)) {
+    for (const key of Object.keys(rule.capture ?? {})) {
+      if (!variables.has(key)) variables.set(key, { key, value: '', description: `Saved by the run` });
+    }
+  }
 
   const tags = (Array.isArray(document.tags) ? (document.tags as Json[]) : []).map((t) => ({
     name: String(t.name),
     description: typeof t.description === 'string' ? t.description : undefined,
   }));
+  const rank = (name: string) => {
+    const at = FOLDER_ORDER.indexOf(name);
+    return at < 0 ? FOLDER_ORDER.length : at;
+  };
+  tags.sort((a, b) => rank(a.name) - rank(b.name));
   const folders = new Map<string, PostmanFolder>(tags.map((t) => [t.name, { ...t, item: [] }]));
+  const deletes: { tag: string; item: PostmanItem }[] = [];
+  const saves = new Map<string, string[]>();
   for (const operation of operations) {
     const { op, method, path } = operation;
     const tag = Array.isArray(op.tags) && op.tags.length > 0 ? String(op.tags[0]) : 'Other';
     if (!folders.has(tag)) folders.set(tag, { name: tag, item: [] });
     const id = String(op.operationId ?? `${method} ${path}`);
+    const rule = OPERATION_RULES[id] ?? {};
+    const status = expectedStatus(op, rule);
+    const captures = capturesOf(operation, operations, status);
+    saves.set(id, Object.keys(captures));
+    const prerequest = [
+      ...(rule.wait ? waitScript(rule.wait) : []),
+      ...(rule.purge ? purgeScript(rule.purge) : []),
+    ];
     const item: PostmanItem = {
       id,
       name: String(op.summary ?? id),
       request: buildRequest(operation, seed, variables),
       response: [],
+      event: [
+        ...(prerequest.length > 0 ? [script('prerequest', prerequest)] : []),
+        testScript(document, op, status, rule, captures),
+      ],
     };
-    if (method === 'get') {
-      item.event = [{ listen: 'test', script: { type: 'text/javascript', exec: [STATUS_TEST] } }];
-    }
-    folders.get(tag)!.item.push(item);
+    if (rule.noRedirect) item.protocolProfileBehavior = { followRedirects: false };
+    if (method === 'delete' && !op['x-session-only']) deletes.push({ tag, item });
+    else folders.get(tag)!.item.push(item);
   }
+  const names = [...folders.keys()];
+  deletes.sort((a, b) => names.indexOf(b.tag) - names.indexOf(a.tag));
+  const cleanup: PostmanFolder = {
+    name: CLEANUP_FOLDER,
+    description: 'Deletes what the run made, in the reverse order of its making.',
+    item: deletes.map((d) => d.item),
+  };
 
+  const urlVariables = new Set(
+    [
+      ...JSON.stringify(operations.map((o) => buildRequest(o, seed, variables).body?.raw ?? '')).matchAll(
+        /\{\{(\w+)\}\}/g,
+      ),
+    ]
+      .map((m) => m[1]!)
+      .filter((name) => name in URL_DEFAULTS),
+  );
   return {
     info: {
       name: String(info.title ?? 'Audenci API'),
       description:
         `${String(info.description ?? '')}\n\nGenerated from \`GET /openapi.json\`. Set \`apiKey\` ` +
-        '(`sk_prod_…` or `sk_test_…`) and `baseUrl`; ids in paths are variables such as `{{postId}}`.',
+        '(`sk_test_…` to run it: it creates, changes and deletes) and `baseUrl`; ids in paths are variables ' +
+        'such as `{{postId}}`, saved by the requests that create them. Run it whole with newman against an ' +
+        'empty organization (a fresh server) started with `AUDENCI_ALLOW_PRIVATE_URLS=true`, with ' +
+        '`webhookUrl` and `mediaUrl` on local servers.',
       version: String(info.version ?? '0.0.0'),
       schema: POSTMAN_SCHEMA,
     },
@@ -224,8 +343,20 @@ export function buildPostmanCollection(document: Json, options: PostmanOptions =
         description: 'An API key: sk_prod_… (live) or sk_test_… (test environment)',
       },
       ...variables.values(),
+      ...[...urlVariables].map((key) => ({ key, ...URL_DEFAULTS[key]! })),
+      ...Object.entries(dateDefaults(now)).map(([key, value]) => ({
+        key,
+        value,
+        description: 'Set relative to now before each request',
+      })),
     ],
-    item: [...folders.values()].filter((f) => f.item.length > 0),
+    event: [DATES_SCRIPT],
+    item: [
+      ...[...folders.values()]
+        .map((f) => ({ ...f, item: ordered(f.item, saves) }))
+        .filter((f) => f.item.length > 0),
+      ...(cleanup.item.length > 0 ? [cleanup] : []),
+    ],
   };
 }
 
@@ -266,6 +397,7 @@ const Item = Type.Object({
   event: Type.Optional(
     Type.Array(Type.Object({ listen: Text(20), script: Type.Unknown() }), { maxItems: 5 }),
   ),
+  protocolProfileBehavior: Type.Optional(Type.Object({ followRedirects: Type.Boolean() })),
 });
 const CollectionSchema = Type.Object(
   {
@@ -276,14 +408,18 @@ const CollectionSchema = Type.Object(
       schema: Type.Literal(POSTMAN_SCHEMA),
     }),
     auth: Type.Object({ type: Type.Literal('bearer'), bearer: Variables(1) }),
-    variable: Variables(100, '`baseUrl`, `apiKey` and the ids used in paths'),
+    variable: Variables(100, '`baseUrl`, `apiKey`, the ids used in paths, URLs and dates'),
+    event: Type.Array(Type.Object({ listen: Text(20), script: Type.Unknown() }), {
+      maxItems: 5,
+      description: 'Before each request: the date variables, relative to now',
+    }),
     item: Type.Array(
       Type.Object({
         name: Text(100),
         description: Type.Optional(Text(DESCRIPTION)),
         item: Type.Array(Item, { maxItems: 100 }),
       }),
-      { maxItems: 50, description: 'One folder per tag' },
+      { maxItems: 50, description: 'One folder per tag in dependency order, then the deletes' },
     ),
   },
   { description: 'Postman Collection v2.1' },
@@ -301,9 +437,11 @@ export function postmanRoute(app: FastifyInstance): void {
         operationId: 'getPostmanCollection',
         summary: 'A Postman collection of this API',
         description:
-          'A Postman Collection v2.1 generated from `/openapi.json`: a folder per tag, a request per ' +
-          'operation with example bodies, bearer auth from the `apiKey` variable, ids in paths from ' +
-          'variables such as `postId`. Import it in Postman or run it with newman.',
+          'A Postman Collection v2.1 generated from `/openapi.json`: a folder per tag in dependency ' +
+          'order and the deletes last, a request per operation with example bodies and tests, bearer ' +
+          'auth from the `apiKey` variable, ids in paths from variables such as `postId` that earlier ' +
+          'requests save. Import it in Postman, or run it whole with newman against an empty ' +
+          'organization and a test key.',
         response: { 200: CollectionSchema },
       },
     },

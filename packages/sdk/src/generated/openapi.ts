@@ -108,7 +108,7 @@ export interface paths {
     };
     /**
      * A Postman collection of this API
-     * @description A Postman Collection v2.1 generated from `/openapi.json`: a folder per tag, a request per operation with example bodies, bearer auth from the `apiKey` variable, ids in paths from variables such as `postId`. Import it in Postman or run it with newman.
+     * @description A Postman Collection v2.1 generated from `/openapi.json`: a folder per tag in dependency order and the deletes last, a request per operation with example bodies and tests, bearer auth from the `apiKey` variable, ids in paths from variables such as `postId` that earlier requests save. Import it in Postman, or run it whole with newman against an empty organization and a test key.
      */
     get: operations['getPostmanCollection'];
     put?: never;
@@ -4231,7 +4231,7 @@ export interface operations {
                 type?: string;
               }[];
             };
-            /** @description `baseUrl`, `apiKey` and the ids used in paths */
+            /** @description `baseUrl`, `apiKey`, the ids used in paths, URLs and dates */
             variable: {
               key: string;
               value: string;
@@ -4239,7 +4239,12 @@ export interface operations {
               disabled?: boolean;
               type?: string;
             }[];
-            /** @description One folder per tag */
+            /** @description Before each request: the date variables, relative to now */
+            event: {
+              listen: string;
+              script: unknown;
+            }[];
+            /** @description One folder per tag in dependency order, then the deletes */
             item: {
               name: string;
               description?: string;
@@ -4292,6 +4297,9 @@ export interface operations {
                   listen: string;
                   script: unknown;
                 }[];
+                protocolProfileBehavior?: {
+                  followRedirects: boolean;
+                };
               }[];
             }[];
           };
@@ -10568,7 +10576,7 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "status": "CANCELLED"
+         *       "caption": "We open at 7:30 tomorrow ☕"
          *     }
          */
         'application/json': components['schemas']['PostUpdate'];
@@ -13213,6 +13221,14 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "type": "posts.export",
+         *       "payload": {
+         *         "format": "csv"
+         *       }
+         *     }
+         */
         'application/json': components['schemas']['JobCreate'];
       };
     };
