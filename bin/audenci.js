@@ -1,14 +1,37 @@
 #!/usr/bin/env node
-// The `audenci` command: runs the compiled CLI when the project is built, the TypeScript source otherwise.
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// The `audenci` command (`npm start`, `npx audenci`, `npm run audenci --`): runs the compiled CLI in dist/.
+// When src/ changed since the last build (or dist/ is not built) it compiles first where typescript is
+// installed, runs src/ through tsx where only tsx is (a production install), and fails otherwise — it
+// never runs a stale dist/. The decision is bin/build.mjs's decide().
+import { pathToFileURL } from 'node:url';
+import { ROOT, build, decide, duration, inspect } from './build.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-let entry = `${root}dist/cli.js`;
-if (!existsSync(entry)) {
+const { action, notice } = decide(inspect());
+let entry = `${ROOT}dist/cli.js`;
+if (action === 'build') {
+  process.stderr.write(`audenci: ${notice} `);
+  const result = await build({ ifStale: true, allowTypeErrors: true });
+  if (!result.ok) {
+    process.stderr.write(
+      `\n${result.output}audenci: compiling src/ failed (above); fix it, or run the source unchecked with ` +
+        `\`npx tsx src/cli.ts ${process.argv.slice(2).join(' ')}\`\n`,
+    );
+    process.exit(1);
+  }
+  if (!result.built) process.stderr.write('(another process compiled it)\n');
+  else if (result.typeErrors === 0) process.stderr.write(`(${duration(result.seconds)})\n`);
+  else {
+    const errors = `${result.typeErrors} type error${result.typeErrors === 1 ? '' : 's'}`;
+    process.stderr.write(`(${duration(result.seconds)}; ${errors}: \`npm run typecheck\` lists them)\n`);
+  }
+} else if (action === 'tsx') {
+  process.stderr.write(`audenci: ${notice}\n`);
   const { register } = await import('tsx/esm/api');
   register();
-  entry = `${root}src/cli.ts`;
+  entry = `${ROOT}src/cli.ts`;
+} else if (action === 'fail') {
+  process.stderr.write(`audenci: ${notice}\n`);
+  process.exit(1);
 }
 const { main } = await import(pathToFileURL(entry).href);
 process.exit(await main(process.argv.slice(2)));

@@ -1,12 +1,30 @@
 #!/usr/bin/env node
-// Runs on `npm install` (the root `prepare` script): builds the SDK into packages/sdk/dist, so that a
-// script importing `@audenci/sdk-js` runs with plain `node` or `npx tsx`, and the web app into web/dist,
-// so that `npm install && npm start` serves it at http://localhost:3000. Takes a few seconds. Where the
-// build tools are not installed (`npm install --omit=dev`), it says so and leaves the server to serve its
-// "not built" notice instead of failing the install.
+// Runs on `npm install` (the root `prepare` script), so that `npm install && npm start` needs nothing more:
+// compiles the server into dist/ (what `npm start` runs; skipped when dist/ is up to date with src/), builds
+// the SDK into packages/sdk/dist, so that a script importing `@audenci/sdk-js` runs with plain `node` or
+// `npx tsx`, and the web app into web/dist, which the server serves at http://localhost:3000. Where the
+// build tools are not installed (`npm install --omit=dev`), it says so in one line and goes on: the server
+// then runs src/ through tsx, and serves a "not built" notice instead of the web app.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { build, decide, duration, inspect } from '../bin/build.mjs';
+
+const { action } = decide(inspect());
+if (action === 'build') {
+  const result = await build({ ifStale: true, allowTypeErrors: true });
+  if (!result.ok) {
+    process.stderr.write(result.output);
+    console.error('prepare: compiling the server (src/ → dist/) failed');
+    process.exit(1);
+  }
+  const errors =
+    result.typeErrors > 0 ? `; ${result.typeErrors} type errors: npm run typecheck lists them` : '';
+  console.log(`prepare: compiled the server, src/ → dist/ (${duration(result.seconds)}${errors})`);
+} else if (action !== 'run') {
+  const then = action === 'tsx' ? 'the server runs src/ through tsx' : 'nor is tsx: the server cannot start';
+  console.log(`prepare: typescript is not installed (production install?); dist/ is not built, ${then}`);
+}
 
 if (existsSync('packages/sdk/scripts/build.mjs')) {
   try {

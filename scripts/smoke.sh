@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The README quick start and its "First five minutes", as a user runs them: the section's server command
-# (`… npm start`) on an empty data dir; the admin key it prints once lists brands; the `export …` lines
-# it prints, then every other `sh` block of that README section, run in order in one shell, as written
-# (curl and jq against the server: a sandbox post published, a webhook verified, metrics and comments);
-# then SIGTERM to npm (as a process manager would) and a check that everything exits. Prints PASS or
-# FAIL; exits non-zero on failure.
+# (`… npm start`) on an empty data dir, which must run the compiled dist/ (no tsx, no esbuild); the admin
+# key it prints once lists brands; the `export …` lines it prints, then every other `sh` block of that
+# README section, run in order in one shell, as written (curl and jq against the server: a sandbox post
+# published, a webhook verified, metrics and comments); then SIGTERM to npm (as a process manager would)
+# and a check that everything exits. Prints PASS or FAIL; exits non-zero on failure.
 #
 #   bash scripts/smoke.sh            # from anywhere; runs in the repository root
 #   SMOKE_START_TIMEOUT=60 bash scripts/smoke.sh
@@ -95,6 +95,14 @@ until curl -sf -o /dev/null "$BASE/healthz"; do
   sleep 0.5
 done
 echo "smoke: /healthz answers"
+
+# npm start runs the compiled server (dist/, built by `npm install` or by bin/audenci.js when src/ changed):
+# node bin/audenci.js and nothing else beside npm — no tsx loader, no esbuild service.
+tree=$(ps -e -o pid=,pgid=,args= | awk -v g="$SERVER_PID" '$2 == g { $2 = ""; print }')
+if grep -Eq 'tsx|esbuild' <<<"$tree"; then fail "npm start runs TypeScript through tsx, not dist/: $tree"; fi
+grep -Eq '^ *[0-9]+ +node [^ ]*bin/audenci\.js serve$' <<<"$tree" || fail "no \`node bin/audenci.js serve\` process: $tree"
+if grep -q 'through tsx' "$LOG"; then fail "bin/audenci.js fell back to tsx"; fi
+echo "smoke: npm start runs dist/ JavaScript (processes: $(sed -E 's/^ *[0-9]+ +//' <<<"$tree" | paste -sd ',' | sed 's/,/, /g'))"
 
 mapfile -t keys < <(grep -E '^sk_prod_[0-9A-Za-z]{38}$' "$LOG" || true)
 [ "${#keys[@]}" -eq 1 ] || fail "expected exactly one admin key line (sk_prod_…) in the start-up output, found ${#keys[@]}"

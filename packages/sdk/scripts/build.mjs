@@ -3,7 +3,7 @@
 // loads), each with type declarations. `node scripts/build.mjs [outDir]` builds into another directory
 // (the tests do). First it writes `src/version.ts` from package.json's `version`, so `X-Audenci-Client`
 // always names the version being built. Runs on `npm run build`, on `npm pack` / `npm publish`
-// (`prepack`) and on the repository's `npm install` (scripts/prepare-web.mjs).
+// (`prepack`) and on the repository's `npm install` (scripts/prepare.mjs).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
