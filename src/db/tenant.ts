@@ -64,12 +64,12 @@ export function tenantCondition(table: string, tenant: Tenant) {
  * Values some columns of a tenant table must hold: a list's filters, or an update's compare-and-set guard.
  * An undefined value asks nothing (a filter the caller left out); null asks for NULL.
  */
-export type ColumnValues<T extends TenantTable> = {
+export type ColumnValues<T extends keyof Database> = {
   [C in keyof Selectable<Database[T]>]?: Selectable<Database[T]>[C] | undefined;
 };
 
 /** `table.column = value` (`is null` for null) for each defined value, qualified as `tenantCondition`. */
-export function columnsEqual<T extends TenantTable>(
+export function columnsEqual<T extends keyof Database>(
   table: T,
   values: ColumnValues<T>,
 ): Expression<SqlBool>[] {
@@ -174,4 +174,108 @@ export async function deleteById<T extends TenantTableWithId>(
     .where(sql.ref(`${table}.id`), '=', id)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * Tables whose rows belong to an organization in all its environments (its members, its invitations):
+ * no `environment` column, so no tenant tables, and every query on them names the organization.
+ */
+export type OrganizationTable = {
+  [T in keyof Database]: Database[T] extends { organization_id: string; id: string }
+    ? T extends TenantTable
+      ? never
+      : T
+    : never;
+}[keyof Database];
+
+/**
+ * The statements on an organization table, bound to it: each names the organization, and `filters` are
+ * the values other columns must hold (as for `columnsEqual`) — the row's `id` and, for an update or a
+ * delete, the values a compare-and-set expects it still to have.
+ */
+export interface OrganizationRows<T extends OrganizationTable> {
+  insert(db: Kysely<Database>, row: Insertable<Database[T]>): Promise<void>;
+  /** All columns of the organization's rows whose columns equal `filters` (a list's query, to paginate). */
+  where(
+    db: Kysely<Database>,
+    organizationId: string,
+    filters?: ColumnValues<T>,
+  ): SelectQueryBuilder<Database, T, Selectable<Database[T]>>;
+  /** The first of the organization's rows whose columns equal `filters`. */
+  find(
+    db: Kysely<Database>,
+    organizationId: string,
+    filters: ColumnValues<T>,
+  ): Promise<Selectable<Database[T]> | undefined>;
+  /** The update of the organization's rows whose columns equal `filters`, to execute or add `returning` to. */
+  updateQuery(
+    db: Kysely<Database>,
+    organizationId: string,
+    filters: ColumnValues<T>,
+    changes: Updateable<Database[T]>,
+  ): UpdateQueryBuilder<Database, T, T, UpdateResult>;
+  /** Updates the organization's rows whose columns equal `filters`; answers how many changed. */
+  update(
+    db: Kysely<Database>,
+    organizationId: string,
+    filters: ColumnValues<T>,
+    changes: Updateable<Database[T]>,
+  ): Promise<number>;
+  /** Deletes the organization's rows whose columns equal `filters`; answers how many went. */
+  remove(db: Kysely<Database>, organizationId: string, filters: ColumnValues<T>): Promise<number>;
+}
+
+export function organizationRows<T extends OrganizationTable>(table: T): OrganizationRows<T> {
+  const inOrganization = (organizationId: string, filters: ColumnValues<T>) => [
+    sql<SqlBool>`${sql.ref(`${table}.organization_id`)} = ${organizationId}`,
+    ...columnsEqual(table, filters),
+  ];
+  // Kysely cannot resolve its table-expression types for a generic table name; the casts say what they
+  // are for every concrete name, as in `scoped`.
+  const updateQuery: OrganizationRows<T>['updateQuery'] = (db, organizationId, filters, changes) => {
+    let query = (
+      db.updateTable(table as OrganizationTable) as unknown as UpdateQueryBuilder<
+        Database,
+        T,
+        T,
+        UpdateResult
+      >
+    ).set(changes as never);
+    for (const condition of inOrganization(organizationId, filters)) query = query.where(condition);
+    return query;
+  };
+  const where: OrganizationRows<T>['where'] = (db, organizationId, filters = {}) => {
+    let query = db.selectFrom(table as OrganizationTable).selectAll() as unknown as SelectQueryBuilder<
+      Database,
+      T,
+      Selectable<Database[T]>
+    >;
+    for (const condition of inOrganization(organizationId, filters)) query = query.where(condition);
+    return query;
+  };
+  return {
+    async insert(db, row) {
+      await db
+        .insertInto(table)
+        .values(row as never)
+        .execute();
+    },
+    where,
+    find: (db, organizationId, filters) => where(db, organizationId, filters).executeTakeFirst(),
+    updateQuery,
+    async update(db, organizationId, filters, changes) {
+      const result = await updateQuery(db, organizationId, filters, changes).executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    async remove(db, organizationId, filters) {
+      let query = db.deleteFrom(table as OrganizationTable) as unknown as DeleteQueryBuilder<
+        Database,
+        T,
+        DeleteResult
+      >;
+      for (const condition of inOrganization(organizationId, filters)) query = query.where(condition);
+      const result = await query.executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
 }

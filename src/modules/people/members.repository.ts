@@ -1,6 +1,6 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { unscoped } from '../../db/tenant.js';
+import { organizationRows, unscoped } from '../../db/tenant.js';
 import type { InvitationRow, MembershipRow, Role, UserRow } from '../../db/tables/people.js';
 
 /**
@@ -14,6 +14,12 @@ const SESSIONS = "a removed member's sessions move to another organization they 
 type MembershipQuery = SelectQueryBuilder<Database, 'memberships', MembershipRow>;
 type InvitationQuery = SelectQueryBuilder<Database, 'invitations', InvitationRow>;
 
+export const memberships = organizationRows('memberships');
+export const invitations = organizationRows('invitations');
+
+/** The columns of an invitation neither accepted nor revoked (it may have expired): one still to use. */
+export const OPEN_INVITATION = { accepted_at: null, revoked_at: null } as const;
+
 export interface MemberFilters {
   role?: Role;
 }
@@ -24,35 +30,23 @@ export function membersQuery(
   organizationId: string,
   filters: MemberFilters,
 ): MembershipQuery {
-  let query = db.selectFrom('memberships').selectAll().where('organization_id', '=', organizationId);
-  if (filters.role !== undefined) query = query.where('role', '=', filters.role);
-  return query;
+  return memberships.where(db, organizationId, { role: filters.role });
 }
 
-export async function findMembership(
+export function findMembership(
   db: Kysely<Database>,
   organizationId: string,
   id: string,
 ): Promise<MembershipRow | undefined> {
-  return db
-    .selectFrom('memberships')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return memberships.find(db, organizationId, { id });
 }
 
-export async function findMembershipOfUser(
+export function findMembershipOfUser(
   db: Kysely<Database>,
   organizationId: string,
   userId: string,
 ): Promise<MembershipRow | undefined> {
-  return db
-    .selectFrom('memberships')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  return memberships.find(db, organizationId, { user_id: userId });
 }
 
 /** The people of some memberships, by id. */
@@ -94,14 +88,9 @@ export async function updateRole(
   to: Role,
   at: number,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('memberships')
-    .set({ role: to, updated_at: at })
-    .where('organization_id', '=', organizationId)
-    .where('id', '=', id)
-    .where('role', '=', from)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return (
+    (await memberships.update(db, organizationId, { id, role: from }, { role: to, updated_at: at })) === 1
+  );
 }
 
 /** Deletes a member whose role is still `role` (compare-and-set); answers whether it did. */
@@ -111,13 +100,7 @@ export async function deleteMembership(
   id: string,
   role: Role,
 ): Promise<boolean> {
-  const result = await db
-    .deleteFrom('memberships')
-    .where('organization_id', '=', organizationId)
-    .where('id', '=', id)
-    .where('role', '=', role)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) === 1;
+  return (await memberships.remove(db, organizationId, { id, role })) === 1;
 }
 
 /**
@@ -152,48 +135,28 @@ export function invitationsQuery(
   filters: InvitationFilters,
   now: number,
 ): InvitationQuery {
-  let query = db
-    .selectFrom('invitations')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .where('email', 'is not', null);
+  const query = (filters: { accepted_at?: null; revoked_at?: null }) =>
+    invitations.where(db, organizationId, filters).where('email', 'is not', null);
   switch (filters.status) {
     case 'accepted':
-      query = query.where('accepted_at', 'is not', null);
-      break;
+      return query({}).where('accepted_at', 'is not', null);
     case 'revoked':
-      query = query.where('accepted_at', 'is', null).where('revoked_at', 'is not', null);
-      break;
+      return query({ accepted_at: null }).where('revoked_at', 'is not', null);
     case 'expired':
-      query = query
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '<=', now);
-      break;
+      return query(OPEN_INVITATION).where('expires_at', '<=', now);
     case 'pending':
-      query = query
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now);
-      break;
+      return query(OPEN_INVITATION).where('expires_at', '>', now);
     case undefined:
-      break;
+      return query({});
   }
-  return query;
 }
 
-export async function findInvitation(
+export function findInvitation(
   db: Kysely<Database>,
   organizationId: string,
   id: string,
 ): Promise<InvitationRow | undefined> {
-  return db
-    .selectFrom('invitations')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .where('id', '=', id)
-    .where('email', 'is not', null)
-    .executeTakeFirst();
+  return invitations.where(db, organizationId, { id }).where('email', 'is not', null).executeTakeFirst();
 }
 
 /** Revokes the organization's open invitations to `email`; answers their ids. */
@@ -203,13 +166,8 @@ export async function revokePendingInvitations(
   email: string,
   at: number,
 ): Promise<string[]> {
-  const rows = await db
-    .updateTable('invitations')
-    .set({ revoked_at: at })
-    .where('organization_id', '=', organizationId)
-    .where('email', '=', email)
-    .where('accepted_at', 'is', null)
-    .where('revoked_at', 'is', null)
+  const rows = await invitations
+    .updateQuery(db, organizationId, { email, ...OPEN_INVITATION }, { revoked_at: at })
     .returning('id')
     .execute();
   return rows.map((row) => row.id);
@@ -222,15 +180,7 @@ export async function revokeInvitation(
   id: string,
   at: number,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('invitations')
-    .set({ revoked_at: at })
-    .where('organization_id', '=', organizationId)
-    .where('id', '=', id)
-    .where('accepted_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return (await invitations.update(db, organizationId, { id, ...OPEN_INVITATION }, { revoked_at: at })) === 1;
 }
 
 /** Whether `email` already belongs to a member of the organization. */

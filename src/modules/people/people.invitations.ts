@@ -129,7 +129,7 @@ export async function acceptLink(
   };
   await pc.db.transaction().execute(async (trx) => {
     // The compare-and-set makes the link single-use even when two requests race with it.
-    if (!(await repo.acceptInvitation(trx, link.id, now))) throw gone('accepted');
+    if (!(await repo.acceptInvitation(trx, link, now))) throw gone('accepted');
     if (!existing && !(await repo.insertUser(trx, user))) throw repo.accountJustCreated();
     const memberships = await repo.membershipsOf(trx, user.id);
     if (!memberships.some((m) => m.organization_id === link.organization_id)) {

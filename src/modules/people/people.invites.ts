@@ -287,7 +287,7 @@ export async function acceptInvitationToken(
   const userId = existing?.id ?? newId('user', now);
   await pc.db.transaction().execute(async (trx) => {
     // The compare-and-set makes the invitation single-use even when two requests race with it.
-    if (!(await people.acceptInvitation(trx, link.id, now))) throw invalidLink();
+    if (!(await people.acceptInvitation(trx, link, now))) throw invalidLink();
     const created =
       existing ||
       (await people.insertUser(trx, {

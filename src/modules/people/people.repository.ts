@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { unscoped } from '../../db/tenant.js';
 import { conflict } from '../../shared/errors.js';
+import { invitations, memberships, OPEN_INVITATION } from './members.repository.js';
 import type { OrganizationRow } from '../../db/tables/organizations.js';
 import type {
   InvitationRow,
@@ -72,9 +73,7 @@ export async function membershipsOf(
     .execute();
 }
 
-export async function insertMembership(db: Kysely<Database>, row: MembershipRow): Promise<void> {
-  await db.insertInto('memberships').values(row).execute();
-}
+export const insertMembership = memberships.insert;
 
 /** A session with the role of its person in its organization, and that organization's plan. */
 export type SessionForAuth = SessionRow & {
@@ -177,9 +176,7 @@ export async function findSessionOfUser(
     .executeTakeFirst();
 }
 
-export async function insertInvitation(db: Kysely<Database>, row: InvitationRow): Promise<void> {
-  await db.insertInto('invitations').values(row).execute();
-}
+export const insertInvitation = invitations.insert;
 
 export async function findInvitationByHash(
   db: Kysely<Database>,
@@ -189,15 +186,13 @@ export async function findInvitationByHash(
 }
 
 /** Marks an open invitation accepted; answers false when another request accepted or revoked it first. */
-export async function acceptInvitation(db: Kysely<Database>, id: string, at: number): Promise<boolean> {
-  const result = await db
-    .updateTable('invitations')
-    .set({ accepted_at: at })
-    .where('id', '=', id)
-    .where('accepted_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+export async function acceptInvitation(
+  db: Kysely<Database>,
+  link: Pick<InvitationRow, 'organization_id' | 'id'>,
+  at: number,
+): Promise<boolean> {
+  const open = { id: link.id, ...OPEN_INVITATION };
+  return (await invitations.update(db, link.organization_id, open, { accepted_at: at })) === 1;
 }
 
 /** Revokes the organization's open setup links (invitations without email): only the newest works. */
@@ -206,14 +201,7 @@ export async function revokeSetupLinks(
   organizationId: string,
   at: number,
 ): Promise<void> {
-  await db
-    .updateTable('invitations')
-    .set({ revoked_at: at })
-    .where('organization_id', '=', organizationId)
-    .where('email', 'is', null)
-    .where('accepted_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .execute();
+  await invitations.update(db, organizationId, { email: null, ...OPEN_INVITATION }, { revoked_at: at });
 }
 
 /** The oldest organization without an owner, for `audenci setup-link` without `--org`. */
