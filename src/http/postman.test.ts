@@ -230,7 +230,7 @@ for (const dialect of dialects) {
       assert.deepEqual(jobs.slice(-2), ['getJobResult', 'cancelJob']);
     });
 
-    it('dates in bodies are relative to now, set before each request', () => {
+    it('dates in bodies are relative to now, set before each request; URLs are variables', () => {
       const variables = Object.fromEntries(collection.variable.map((v: any) => [v.key, v.value]));
       const post = itemsOf(collection).find((item: any) => item.id === 'createPost');
       assert.equal(JSON.parse(post.request.body.raw).scheduledFor, '{{inOneHour}}');
@@ -244,6 +244,13 @@ for (const dialect of dialects) {
       for (const name of ['inOneHour', 'inTwoWeeks', 'dateInOneWeek', 'dateInThreeWeeks']) {
         assert.ok(script.includes(`pm.variables.set('${name}'`), name);
       }
+      // URLs the server calls are variables, defaulting to local servers (the README's receiver).
+      assert.equal(variables.webhookUrl, 'http://127.0.0.1:4242/webhooks');
+      assert.match(variables.mediaUrl, /^http:\/\/127\.0\.0\.1:\d+\//);
+      const webhook = itemsOf(collection).find((item: any) => item.id === 'createWebhook');
+      assert.equal(JSON.parse(webhook.request.body.raw).url, '{{webhookUrl}}');
+      const media = itemsOf(collection).find((item: any) => item.id === 'createMedia');
+      assert.equal(JSON.parse(media.request.body.raw).url, '{{mediaUrl}}');
       // No literal date is left in any body.
       for (const item of itemsOf(collection)) {
         assert.doesNotMatch(item.request.body?.raw ?? '', /"\d{4}-\d{2}-\d{2}/, item.id);

@@ -313,14 +313,10 @@ export function buildPostmanCollection(document: Json, options: PostmanOptions =
     item: deletes.map((d) => d.item),
   };
 
+  // The URL variables the bodies use (`webhookUrl`, `mediaUrl`, …), with their defaults.
+  const bodies = [...folders.values(), cleanup].flatMap((f) => f.item.map((i) => i.request.body?.raw ?? ''));
   const urlVariables = new Set(
-    [
-      ...JSON.stringify(operations.map((o) => buildRequest(o, seed, variables).body?.raw ?? '')).matchAll(
-        /\{\{(\w+)\}\}/g,
-      ),
-    ]
-      .map((m) => m[1]!)
-      .filter((name) => name in URL_DEFAULTS),
+    [...bodies.join('\n').matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!).filter((n) => n in URL_DEFAULTS),
   );
   return {
     info: {
