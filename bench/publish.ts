@@ -17,7 +17,7 @@ import { sql } from 'kysely';
 import { benchConfig } from './bench-config.js';
 import { createBrand } from '../src/modules/brands/brands.service.js';
 import { createOrganization } from '../src/modules/organizations/organizations.service.js';
-import { PUBLISH_JOB } from '../src/modules/posts/posts.publishing.js';
+import { PUBLISH_JOB } from '../src/modules/posts/posts.jobs.js';
 import { createPost } from '../src/modules/posts/posts.service.js';
 import { createRuntime } from '../src/runtime.js';
 import { PLATFORMS } from '../src/platforms/platforms.js';

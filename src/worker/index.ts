@@ -15,7 +15,7 @@ import {
   accountStatsTask,
   metricsSyncHandler,
   scheduleMetricSyncs,
-} from '../modules/analytics/analytics.sync.js';
+} from '../modules/analytics/analytics.jobs.js';
 import { jobsWorkerParts, type JobTypeRegistry } from '../modules/jobs/index.js';
 import { mediaTemporaryTask, publishingMedia, type MediaContext } from '../modules/media/index.js';
 import { postsWorkerParts } from '../modules/posts/posts.jobs.js';

@@ -15,7 +15,7 @@ import { connectLiveAccount } from '../../../test/helpers/platforms.js';
 import { sandboxAccountStats } from '../../platforms/sandbox/sandbox.connector.js';
 import type { Environment } from '../../shared/tenant.js';
 import { accountsContext, getPublishingAccount } from '../accounts/index.js';
-import { accountStatsId, accountStatsTask } from './analytics.sync.js';
+import { accountStatsId, accountStatsTask } from './analytics.jobs.js';
 import type { NewAccountStatsRow } from '../../db/tables/analytics.js';
 
 /**

@@ -13,7 +13,7 @@ import {
 } from '../../../test/helpers/app.js';
 import { connectLiveAccount } from '../../../test/helpers/platforms.js';
 import type { Worker } from '../../worker/index.js';
-import { METRICS_SYNC_JOB, syncDedupeKey } from './analytics.sync.js';
+import { METRICS_SYNC_JOB, syncDedupeKey } from './analytics.jobs.js';
 
 /**
  * The worker's syncs against a live connector (X, on its local platform server): a rate-limited

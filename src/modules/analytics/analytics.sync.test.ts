@@ -20,7 +20,7 @@ import {
   snapshotId,
   syncDedupeKey,
   TEST_FIRST_SYNC_SECONDS,
-} from './analytics.sync.js';
+} from './analytics.jobs.js';
 
 const DEFAULT_DELAYS = [3600, 21600, 86400, 259200, 604800, 2592000];
 

@@ -9,7 +9,7 @@ import {
   type TestApp,
 } from '../../../test/helpers/app.js';
 import { idBoundary, newId } from '../../shared/ids.js';
-import { purgeOldEvents } from './events.retention.js';
+import { purgeOldEvents } from './events.jobs.js';
 
 const DAY = 86_400_000;
 

@@ -9,4 +9,4 @@ export {
 } from './events.service.js';
 export { EventSchema, EventTypeSchema } from './events.schemas.js';
 export { eventsRoutes } from './events.routes.js';
-export { eventRetentionTask, purgeOldEvents, type EventRetentionReport } from './events.retention.js';
+export { eventRetentionTask, purgeOldEvents, type EventRetentionReport } from './events.jobs.js';

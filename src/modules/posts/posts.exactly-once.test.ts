@@ -19,7 +19,7 @@ import type { Tenant as TenantRef } from '../../shared/tenant.js';
 import { createWorker, type CreateWorkerOptions, type Worker } from '../../worker/index.js';
 import { accountsContext } from '../accounts/index.js';
 import { saveConnectedAccount } from '../accounts/accounts.service.js';
-import { PUBLISH_JOB } from './posts.publishing.js';
+import { PUBLISH_JOB } from './posts.jobs.js';
 import { createPost } from './posts.service.js';
 
 /**

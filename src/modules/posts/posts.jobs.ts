@@ -1,3 +1,4 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { findById, scoped, unscoped } from '../../db/tenant.js';
@@ -5,10 +6,15 @@ import { PlatformError, type PublishMedia, type PublishRequest } from '../../pla
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { defineJob, JobError, type JobDefinition, type TypedJobContext } from '../../db/queue/contract.js';
+import {
+  defineJob,
+  jobType,
+  JobError,
+  type JobDefinition,
+  type TypedJobContext,
+} from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
 import { recordEvent } from '../events/index.js';
-import { PUBLISH, sweepDuePosts } from './posts.publishing.js';
 import { markPublished } from './posts.repository.js';
 import { postsResource, toPost } from './posts.service.js';
 import type { PostRow } from '../../db/tables/posts.js';
@@ -54,6 +60,74 @@ export interface PublishDeps {
 }
 
 export type PublishOutcome = 'published' | 'retrying' | 'failed';
+
+export const PUBLISH_JOB = 'post.publish';
+
+/** `post.publish`: publishes one PUBLISHING post (the handler is `publishHandler` below). */
+export const PUBLISH = jobType(PUBLISH_JOB, Type.Object({ postId: Type.String() }));
+export type PublishJobPayload = Static<typeof PUBLISH.payload>;
+
+/** One publish job per post, ever: a second request to publish cannot enqueue another. */
+export function publishDedupeKey(postId: string): string {
+  return `${PUBLISH_JOB}:${postId}`;
+}
+
+export async function enqueuePublish(
+  ctx: ServiceContext,
+  trx: Kysely<Database>,
+  tenant: Tenant,
+  postId: string,
+  maxAttempts: number,
+) {
+  await ctx.queue.enqueue(trx, {
+    ...PUBLISH.job({ postId }),
+    tenant,
+    maxAttempts,
+    dedupeKey: publishDedupeKey(postId),
+  });
+}
+
+/**
+ * The scheduler: SCHEDULED posts whose time has come move to PUBLISHING, each with its publish job, in
+ * one transaction. The status check in the UPDATE (and `SKIP LOCKED` where available) lets any number
+ * of workers sweep at once without handing a post over twice.
+ */
+export async function sweepDuePosts(ctx: ServiceContext, maxAttempts: number, limit = 200): Promise<number> {
+  const now = ctx.clock.now();
+  const due = await ctx.db.transaction().execute(async (trx) => {
+    let candidates = unscoped(trx, 'the scheduler hands over the due posts of every tenant')
+      .selectFrom('posts')
+      .select('id')
+      .where('status', '=', 'SCHEDULED')
+      .where('scheduled_for', '<=', now)
+      .orderBy('scheduled_for')
+      .limit(limit);
+    if (ctx.capabilities.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
+    const rows = await unscoped(trx, 'the due posts just selected, of every tenant')
+      .updateTable('posts')
+      .set({ status: 'PUBLISHING', updated_at: now })
+      .where('id', 'in', candidates)
+      .where('status', '=', 'SCHEDULED')
+      .returning(['id', 'organization_id', 'environment'])
+      .execute();
+    for (const row of rows) {
+      await enqueuePublish(
+        ctx,
+        trx,
+        { organizationId: row.organization_id, environment: row.environment },
+        row.id,
+        maxAttempts,
+      );
+    }
+    return rows;
+  });
+  for (const tenant of new Set(
+    due.map((r) => postsResource({ organizationId: r.organization_id, environment: r.environment })),
+  )) {
+    ctx.counts.invalidate(tenant);
+  }
+  return due.length;
+}
 
 /** A failure that ends the post FAILED with this code and message. */
 function failure(code: string, message: string, retryable = false, retryAfterMs?: number): JobError {

@@ -1,4 +1,5 @@
-export { enqueueDeliveries, DELIVER_JOB } from './webhooks.fanout.js';
+export { enqueueDeliveries } from './webhooks.fanout.js';
+export { DELIVER_JOB } from './webhooks.jobs.js';
 export { webhooksWorkerParts, type DeliveryDeps, type DeliveryObservation } from './webhooks.jobs.js';
 export {
   WebhookAttemptSchema,

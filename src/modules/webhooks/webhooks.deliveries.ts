@@ -4,7 +4,8 @@ import { conflict, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
-import { createDeliveries, DELIVER } from './webhooks.fanout.js';
+import { createDeliveries } from './webhooks.fanout.js';
+import { DELIVER } from './webhooks.jobs.js';
 import * as repo from './webhooks.repository.js';
 import { findEndpointRow, requireEnabled } from './webhooks.service.js';
 import {

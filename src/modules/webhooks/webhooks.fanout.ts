@@ -1,20 +1,13 @@
-import { Type, type Static } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import { jobType } from '../../db/queue/contract.js';
 import type { Database } from '../../db/database.js';
 import { toIso } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { EventRow } from '../../db/tables/events.js';
 import type { ServiceContext } from '../context.js';
+import { DELIVER } from './webhooks.jobs.js';
 import * as repo from './webhooks.repository.js';
 import type { WebhookDeliveryRow } from '../../db/tables/webhooks.js';
-
-export const DELIVER_JOB = 'webhook.deliver';
-
-/** `webhook.deliver`: one attempt of one delivery (handler in webhooks.jobs.ts). */
-export const DELIVER = jobType(DELIVER_JOB, Type.Object({ deliveryId: Type.String() }));
-export type DeliverJobPayload = Static<typeof DELIVER.payload>;
 
 /** What a delivery's body is made from: an event row, or the test event (which is not logged). */
 export type PayloadSource = Omit<EventRow, 'type'> & { type: string };

@@ -1,3 +1,4 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { ulid } from '../../shared/ids.js';
@@ -7,9 +8,14 @@ import type { SecretBox } from '../../shared/secret-box.js';
 import type { LookupFn } from '../../shared/ssrf.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { VERSION } from '../../shared/version.js';
-import { defineJob, JobError, type JobDefinition, type TypedJobContext } from '../../db/queue/contract.js';
+import {
+  defineJob,
+  jobType,
+  JobError,
+  type JobDefinition,
+  type TypedJobContext,
+} from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
-import { DELIVER, type DeliverJobPayload } from './webhooks.fanout.js';
 import * as repo from './webhooks.repository.js';
 import { sendAttempt, type AttemptResult } from './webhooks.send.js';
 import { signatureHeaders } from './webhooks.signing.js';
@@ -19,6 +25,12 @@ import {
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
 } from '../../db/tables/webhooks.js';
+
+export const DELIVER_JOB = 'webhook.deliver';
+
+/** `webhook.deliver`: one attempt of one delivery (the handler is `deliverHandler` below). */
+export const DELIVER = jobType(DELIVER_JOB, Type.Object({ deliveryId: Type.String() }));
+export type DeliverJobPayload = Static<typeof DELIVER.payload>;
 
 export interface DeliveryDeps {
   ctx: ServiceContext;
