@@ -1,15 +1,12 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { organizationRows, unscoped } from '../../db/tenant.js';
+import { organizationRows } from '../../db/tenant.js';
 import type { InvitationRow, MembershipRow, Role, UserRow } from '../../db/tables/people.js';
 
 /**
  * The queries of an organization's members and invitations. Both tables belong to an organization only
  * (no environment): every query here names the organization.
  */
-
-/** Why the sessions of a removed member are moved across organizations. */
-const SESSIONS = "a removed member's sessions move to another organization they belong to, or none";
 
 type MembershipQuery = SelectQueryBuilder<Database, 'memberships', MembershipRow>;
 type InvitationQuery = SelectQueryBuilder<Database, 'invitations', InvitationRow>;
@@ -101,25 +98,6 @@ export async function deleteMembership(
   role: Role,
 ): Promise<boolean> {
   return (await memberships.remove(db, organizationId, { id, role })) === 1;
-}
-
-/**
- * The person's sessions acting in `organizationId` act in `to` from now on (another organization they
- * belong to, or none): a removed member's browser no longer reaches the organization.
- */
-export async function moveSessions(
-  db: Kysely<Database>,
-  userId: string,
-  organizationId: string,
-  to: string | null,
-): Promise<number> {
-  const result = await unscoped(db, SESSIONS)
-    .updateTable('sessions')
-    .set({ organization_id: to })
-    .where('user_id', '=', userId)
-    .where('organization_id', '=', organizationId)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
 }
 
 export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';

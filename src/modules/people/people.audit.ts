@@ -3,6 +3,18 @@ import type { Database } from '../../db/database.js';
 import { recordAudit, type NewAuditEntry } from '../audit/index.js';
 import * as repo from './people.repository.js';
 
+/**
+ * Records a change to the organization itself (its members, invitations, a member's password): an entry
+ * of no environment, since every environment shares them.
+ */
+export async function recordForOrganization(
+  db: Kysely<Database>,
+  organizationId: string,
+  entry: Omit<NewAuditEntry, 'organizationId' | 'environment'>,
+): Promise<void> {
+  await recordAudit(db, { ...entry, organizationId, environment: null });
+}
+
 /** What a person did, as an entry records it: the organization is filled in by `recordForPerson`. */
 export type PersonEntry = Omit<NewAuditEntry, 'organizationId' | 'environment' | 'actor'>;
 
@@ -18,11 +30,9 @@ export async function recordForPerson(
   entry: PersonEntry,
 ): Promise<void> {
   for (const membership of await repo.membershipsOf(db, userId)) {
-    await recordAudit(db, {
+    await recordForOrganization(db, membership.organization_id, {
       ...entry,
       actor: { type: 'user', id: userId },
-      organizationId: membership.organization_id,
-      environment: null,
     });
   }
 }

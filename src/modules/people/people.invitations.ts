@@ -5,14 +5,77 @@ import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, invalidInput, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import { getOrganization } from '../organizations/index.js';
-import { recordAudit } from '../audit/index.js';
+import { findMembershipOfUser, type InvitationStatus } from './members.repository.js';
+import { recordForOrganization } from './people.audit.js';
 import * as repo from './people.repository.js';
 import { hashPassword, verifyPassword } from './people.passwords.js';
 import { hashToken, newToken } from './people.tokens.js';
 
-/** How long a setup link works. */
+/** How long a setup link, or an invitation by email, works. */
 export const SETUP_LINK_DAYS = 7;
 const DAY_MS = 86_400_000;
+
+/**
+ * A new invitation to the organization, open for `SETUP_LINK_DAYS` (a setup link when `email` is null),
+ * and the token its link carries: shown once, only its hash is stored.
+ */
+export function newInvitation(
+  organizationId: string,
+  to: Pick<InvitationRow, 'email' | 'role' | 'invited_by'>,
+  now: number,
+): { row: InvitationRow; token: string } {
+  const { token, hash } = newToken();
+  const row: InvitationRow = {
+    id: newId('invitation', now),
+    organization_id: organizationId,
+    ...to,
+    token_hash: hash,
+    created_at: now,
+    expires_at: now + SETUP_LINK_DAYS * DAY_MS,
+    accepted_at: null,
+    revoked_at: null,
+  };
+  return { row, token };
+}
+
+export function invitationStatus(row: InvitationRow, now: number): InvitationStatus {
+  if (row.accepted_at !== null) return 'accepted';
+  if (row.revoked_at !== null) return 'revoked';
+  if (row.expires_at <= now) return 'expired';
+  return 'pending';
+}
+
+/**
+ * Makes the person a member of the link's organization with the link's role, unless they are one
+ * already: recorded as `member.joined` by the person, with `data` beside the role.
+ */
+export async function joinWithLink(
+  trx: Kysely<Database>,
+  link: Pick<InvitationRow, 'organization_id' | 'role'>,
+  userId: string,
+  ip: string | null,
+  now: number,
+  data: Record<string, unknown> = {},
+): Promise<void> {
+  if (await findMembershipOfUser(trx, link.organization_id, userId)) return;
+  const id = newId('membership', now);
+  await repo.insertMembership(trx, {
+    id,
+    organization_id: link.organization_id,
+    user_id: userId,
+    role: link.role,
+    created_at: now,
+    updated_at: now,
+  });
+  await recordForOrganization(trx, link.organization_id, {
+    actor: { type: 'user', id: userId },
+    ip,
+    action: 'member.joined',
+    target: { type: 'membership', id },
+    data: { role: link.role, ...data },
+    at: now,
+  });
+}
 
 /** A setup link: the token to put in `/setup?token=…`, shown once, and when it stops working. */
 export interface SetupLink {
@@ -31,19 +94,7 @@ export async function createSetupLink(
   organizationId: string,
 ): Promise<SetupLink> {
   const now = clock.now();
-  const { token, hash } = newToken();
-  const row: InvitationRow = {
-    id: newId('invitation', now),
-    organization_id: organizationId,
-    email: null,
-    role: 'owner',
-    token_hash: hash,
-    invited_by: null,
-    created_at: now,
-    expires_at: now + SETUP_LINK_DAYS * DAY_MS,
-    accepted_at: null,
-    revoked_at: null,
-  };
+  const { row, token } = newInvitation(organizationId, { email: null, role: 'owner', invited_by: null }, now);
   await db.transaction().execute(async (trx) => {
     await repo.revokeSetupLinks(trx, organizationId, now);
     await repo.insertInvitation(trx, row);
@@ -71,14 +122,6 @@ export async function setupLinkFor(
   return createSetupLink(db, clock, orphan);
 }
 
-/** Why a link cannot be used, or undefined when it can. */
-function closedReason(row: InvitationRow, now: number): 'accepted' | 'revoked' | 'expired' | undefined {
-  if (row.accepted_at !== null) return 'accepted';
-  if (row.revoked_at !== null) return 'revoked';
-  if (row.expires_at <= now) return 'expired';
-  return undefined;
-}
-
 function gone(reason: string): AppError {
   return new AppError('GONE', `This link has been used or has expired (${reason}); ask for a new one`, {
     reason,
@@ -98,8 +141,8 @@ export async function acceptLink(
   const now = pc.clock.now();
   const link = await repo.findInvitationByHash(pc.db, hashToken(input.token));
   if (!link) throw notFound('Invitation');
-  const closed = closedReason(link, now);
-  if (closed) throw gone(closed);
+  const status = invitationStatus(link, now);
+  if (status !== 'pending') throw gone(status);
   if (link.email !== null && link.email !== input.email) {
     throw invalidInput([{ field: 'email', reason: 'Must be the address the invitation was sent to' }]);
   }
@@ -131,28 +174,7 @@ export async function acceptLink(
     // The compare-and-set makes the link single-use even when two requests race with it.
     if (!(await repo.acceptInvitation(trx, link, now))) throw gone('accepted');
     if (!existing && !(await repo.insertUser(trx, user))) throw repo.accountJustCreated();
-    const memberships = await repo.membershipsOf(trx, user.id);
-    if (!memberships.some((m) => m.organization_id === link.organization_id)) {
-      const id = newId('membership', now);
-      await repo.insertMembership(trx, {
-        id,
-        organization_id: link.organization_id,
-        user_id: user.id,
-        role: link.role,
-        created_at: now,
-        updated_at: now,
-      });
-      await recordAudit(trx, {
-        actor: { type: 'user', id: user.id },
-        ip,
-        organizationId: link.organization_id,
-        environment: null,
-        action: 'member.joined',
-        target: { type: 'membership', id },
-        data: { role: link.role },
-        at: now,
-      });
-    }
+    await joinWithLink(trx, link, user.id, ip, now);
   });
   return { user, organizationId: link.organization_id };
 }

@@ -7,11 +7,12 @@ import { invitationMail, MailError } from '../../mail/index.js';
 import { toIso } from '../../shared/clock.js';
 import { AppError, conflict, invalidInput, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
-import { recordAudit, type AuditOrigin } from '../audit/index.js';
+import type { AuditOrigin } from '../audit/index.js';
 import type { ServiceContext } from '../context.js';
 import { BY_CREATED_AT, type Listing } from '../lists.js';
 import { getOrganization } from '../organizations/index.js';
 import * as repo from './members.repository.js';
+import { recordForOrganization } from './people.audit.js';
 import { managingRole, ROLE_RANK } from './people.members.js';
 import { hashPassword, PASSWORD_MIN, verifyPassword } from './people.passwords.js';
 import * as people from './people.repository.js';
@@ -22,13 +23,9 @@ import {
   type PeopleContext,
   type SignedIn,
 } from './people.service.js';
-import { SETUP_LINK_DAYS } from './people.invitations.js';
-import { hashToken, newToken } from './people.tokens.js';
+import { invitationStatus, joinWithLink, newInvitation } from './people.invitations.js';
+import { hashToken } from './people.tokens.js';
 import { verifySecondFactor } from './people.two-factor.js';
-
-const DAY_MS = 86_400_000;
-/** How long an invitation by email works. */
-export const INVITATION_DAYS = SETUP_LINK_DAYS;
 
 /** An invitation by email as `/invitations` shows it (never its token). */
 export interface Invitation {
@@ -48,13 +45,6 @@ export type CreatedInvitation = Invitation & {
   acceptUrl?: string;
   deliveryError?: string;
 };
-
-export function invitationStatus(row: InvitationRow, now: number): repo.InvitationStatus {
-  if (row.accepted_at !== null) return 'accepted';
-  if (row.revoked_at !== null) return 'revoked';
-  if (row.expires_at <= now) return 'expired';
-  return 'pending';
-}
 
 function toInvitation(row: InvitationRow, inviter: UserRow | undefined, now: number): Invitation {
   return {
@@ -116,20 +106,9 @@ export async function createInvitation(
     throw new AppError('FORBIDDEN', 'Only an owner can invite an owner', { reason: 'owner_required' });
   }
   const now = ctx.clock.now();
-  const { token, hash } = newToken();
   const inviter = principal.kind === 'session' ? await people.findUser(ctx.db, principal.userId) : undefined;
-  const row: InvitationRow = {
-    id: newId('invitation', now),
-    organization_id: organizationId,
-    email,
-    role: input.role,
-    token_hash: hash,
-    invited_by: inviter?.id ?? null,
-    created_at: now,
-    expires_at: now + INVITATION_DAYS * DAY_MS,
-    accepted_at: null,
-    revoked_at: null,
-  };
+  const to = { email, role: input.role, invited_by: inviter?.id ?? null };
+  const { row, token } = newInvitation(organizationId, to, now);
   await ctx.db.transaction().execute(async (trx) => {
     if (await repo.isMemberEmail(trx, organizationId, email)) {
       throw conflict(`${email} is already a member of this organization`, {
@@ -139,10 +118,8 @@ export async function createInvitation(
     }
     const replaced = await repo.revokePendingInvitations(trx, organizationId, email, now);
     await people.insertInvitation(trx, row);
-    await recordAudit(trx, {
+    await recordForOrganization(trx, organizationId, {
       ...origin,
-      organizationId,
-      environment: null,
       action: 'member.invited',
       target: { type: 'invitation', id: row.id },
       data: { email, role: input.role, ...(replaced.length ? { replaced } : {}) },
@@ -187,10 +164,8 @@ export async function revokeInvitation(
       throw conflict('This invitation has been accepted: remove the member instead', { status: 'accepted' });
     }
     if (!(await repo.revokeInvitation(trx, organizationId, id, now))) return;
-    await recordAudit(trx, {
+    await recordForOrganization(trx, organizationId, {
       ...origin,
-      organizationId,
-      environment: null,
       action: 'invitation.revoked',
       target: { type: 'invitation', id },
       data: { email: row.email, role: row.role },
@@ -299,26 +274,7 @@ export async function acceptInvitationToken(
         updated_at: now,
       }));
     if (!created) throw people.accountJustCreated();
-    if (await repo.findMembershipOfUser(trx, link.organization_id, userId)) return;
-    const id = newId('membership', now);
-    await people.insertMembership(trx, {
-      id,
-      organization_id: link.organization_id,
-      user_id: userId,
-      role: link.role,
-      created_at: now,
-      updated_at: now,
-    });
-    await recordAudit(trx, {
-      actor: { type: 'user', id: userId },
-      ip: browser.ip,
-      organizationId: link.organization_id,
-      environment: null,
-      action: 'member.joined',
-      target: { type: 'membership', id },
-      data: { role: link.role, invitationId: link.id, newAccount: !existing },
-      at: now,
-    });
+    await joinWithLink(trx, link, userId, browser.ip, now, { invitationId: link.id, newAccount: !existing });
   });
   const user = existing ?? (await people.findUser(pc.db, userId));
   if (!user) throw invalidLink();

@@ -6,10 +6,11 @@ import type { Principal } from '../../db/tables/keys.js';
 import type { MembershipRow, Role, UserRow } from '../../db/tables/people.js';
 import { toIso } from '../../shared/clock.js';
 import { AppError, conflict, notFound } from '../../shared/errors.js';
-import { recordAudit, type AuditOrigin } from '../audit/index.js';
+import type { AuditOrigin } from '../audit/index.js';
 import type { ServiceContext } from '../context.js';
 import { BY_CREATED_AT, type Listing } from '../lists.js';
 import * as repo from './members.repository.js';
+import { recordForOrganization } from './people.audit.js';
 import * as people from './people.repository.js';
 
 /** A member of the organization as `/members` shows them. */
@@ -102,10 +103,20 @@ export async function getMember(ctx: ServiceContext, organizationId: string, id:
   return show(ctx.db, await membershipOr404(ctx.db, organizationId, id));
 }
 
-function lastOwner(): AppError {
-  return conflict('The organization must keep at least one owner: make another member owner first', {
+/**
+ * Refuses (409 `last_owner`) to take the owner role from the organization's last owner; the owners are
+ * locked first, so that two requests taking it from the last two are serialized.
+ */
+async function keepAnOwner(trx: Kysely<Database>, row: MembershipRow): Promise<void> {
+  if (row.role !== 'owner' || (await repo.lockAndCountOwners(trx, row.organization_id)) > 1) return;
+  throw conflict('The organization must keep at least one owner: make another member owner first', {
     reason: 'last_owner',
   });
+}
+
+/** A compare-and-set on the member found no row: another request changed it since it was read. */
+function changedMeanwhile(): AppError {
+  return conflict('The member was changed at the same time: read it again and retry');
 }
 
 function ownersOnly(what: string): AppError {
@@ -131,14 +142,10 @@ export async function updateMemberRole(
     if ((row.role === 'owner' || role === 'owner') && managingRole(principal) !== 'owner') {
       throw ownersOnly(row.role === 'owner' ? 'change the role of an owner' : 'make a member owner');
     }
-    if (row.role === 'owner' && (await repo.lockAndCountOwners(trx, organizationId)) <= 1) throw lastOwner();
-    if (!(await repo.updateRole(trx, organizationId, id, row.role, role, now))) {
-      throw conflict('The member was changed at the same time: read it again and retry');
-    }
-    await recordAudit(trx, {
+    await keepAnOwner(trx, row);
+    if (!(await repo.updateRole(trx, organizationId, id, row.role, role, now))) throw changedMeanwhile();
+    await recordForOrganization(trx, organizationId, {
       ...origin,
-      organizationId,
-      environment: null,
       action: 'member.role_changed',
       target: { type: 'membership', id },
       data: { userId: row.user_id, before: row.role, after: role },
@@ -175,17 +182,13 @@ export async function removeMember(
       }
       if (row.role === 'owner' && managingRole(principal) !== 'owner') throw ownersOnly('remove an owner');
     }
-    if (row.role === 'owner' && (await repo.lockAndCountOwners(trx, organizationId)) <= 1) throw lastOwner();
+    await keepAnOwner(trx, row);
     // The role read above is the one checked: a member promoted meanwhile (to owner) is not removed.
-    if (!(await repo.deleteMembership(trx, organizationId, id, row.role))) {
-      throw conflict('The member was changed at the same time: read it again and retry');
-    }
+    if (!(await repo.deleteMembership(trx, organizationId, id, row.role))) throw changedMeanwhile();
     const next = (await people.membershipsOf(trx, row.user_id))[0]?.organization_id ?? null;
-    await repo.moveSessions(trx, row.user_id, organizationId, next);
-    await recordAudit(trx, {
+    await people.moveSessions(trx, row.user_id, organizationId, next);
+    await recordForOrganization(trx, organizationId, {
       ...origin,
-      organizationId,
-      environment: null,
       action: leaving ? 'member.left' : 'member.removed',
       target: { type: 'membership', id },
       data: { userId: row.user_id, role: row.role },

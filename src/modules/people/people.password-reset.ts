@@ -6,8 +6,8 @@ import { passwordResetMail, type Mailer } from '../../mail/index.js';
 import { toIso } from '../../shared/clock.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
-import { recordAudit, SYSTEM_ORIGIN, type AuditOrigin } from '../audit/index.js';
-import { recordForPerson } from './people.audit.js';
+import { SYSTEM_ORIGIN, type AuditOrigin } from '../audit/index.js';
+import { recordForOrganization, recordForPerson } from './people.audit.js';
 import { hashPassword } from './people.passwords.js';
 import * as repo from './people.repository.js';
 import { hashToken, newToken } from './people.tokens.js';
@@ -177,10 +177,8 @@ export async function operatorResetLink(
   const link = await createResetLink(rc, user);
   const at = rc.clock.now();
   for (const membership of await repo.membershipsOf(rc.db, user.id)) {
-    await recordAudit(rc.db, {
+    await recordForOrganization(rc.db, membership.organization_id, {
       ...SYSTEM_ORIGIN,
-      organizationId: membership.organization_id,
-      environment: null,
       action: 'user.password_reset_requested',
       target: { type: 'user', id: user.id },
       data: { delivery: 'link', by: 'operator' },
@@ -248,10 +246,8 @@ export async function resetMemberPassword(
     if (sent?.delivered) delivery = 'email';
   }
   const now = rc.clock.now();
-  await recordAudit(rc.db, {
+  await recordForOrganization(rc.db, principal.organizationId, {
     ...origin,
-    organizationId: principal.organizationId,
-    environment: null,
     action: 'user.password_reset_requested',
     target: { type: 'user', id: member.user_id },
     data: { memberId: member.id, delivery },

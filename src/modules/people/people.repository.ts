@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { unscoped } from '../../db/tenant.js';
+import { columnsEqual, unscoped, type ColumnValues } from '../../db/tenant.js';
 import { conflict } from '../../shared/errors.js';
 import { invitations, memberships, OPEN_INVITATION } from './members.repository.js';
 import type { OrganizationRow } from '../../db/tables/organizations.js';
@@ -104,30 +104,44 @@ export async function insertSession(db: Kysely<Database>, row: NewSessionRow): P
   await unscoped(db, SESSIONS).insertInto('sessions').values(row).execute();
 }
 
+/**
+ * Updates the sessions whose columns equal `filters` (as for `columnsEqual`), all but the one `except`;
+ * answers how many changed.
+ */
+async function updateSessions(
+  db: Kysely<Database>,
+  filters: ColumnValues<'sessions'>,
+  changes: Partial<Pick<SessionRow, 'last_seen_at' | 'organization_id' | 'environment' | 'revoked_at'>>,
+  except?: string,
+): Promise<number> {
+  let query = unscoped(db, SESSIONS).updateTable('sessions').set(changes);
+  for (const condition of columnsEqual('sessions', filters)) query = query.where(condition);
+  if (except !== undefined) query = query.where('id', '!=', except);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export async function updateSession(
   db: Kysely<Database>,
   id: string,
   changes: Partial<Pick<SessionRow, 'last_seen_at' | 'organization_id' | 'environment'>>,
 ): Promise<void> {
-  await unscoped(db, SESSIONS).updateTable('sessions').set(changes).where('id', '=', id).execute();
+  await updateSessions(db, { id }, changes);
 }
 
 /** Revokes the person's sessions still open (all but `keep`, or the one `only`); answers how many. */
-export async function revokeSessions(
+export function revokeSessions(
   db: Kysely<Database>,
   userId: string,
   at: number,
   which: { keep?: string; only?: string } = {},
 ): Promise<number> {
-  let query = unscoped(db, SESSIONS)
-    .updateTable('sessions')
-    .set({ revoked_at: at })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null);
-  if (which.keep !== undefined) query = query.where('id', '!=', which.keep);
-  if (which.only !== undefined) query = query.where('id', '=', which.only);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return updateSessions(
+    db,
+    { user_id: userId, id: which.only, revoked_at: null },
+    { revoked_at: at },
+    which.keep,
+  );
 }
 
 export async function revokeSessionByHash(
@@ -135,13 +149,20 @@ export async function revokeSessionByHash(
   tokenHash: string,
   at: number,
 ): Promise<boolean> {
-  const result = await unscoped(db, SESSIONS)
-    .updateTable('sessions')
-    .set({ revoked_at: at })
-    .where('token_hash', '=', tokenHash)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return (await updateSessions(db, { token_hash: tokenHash, revoked_at: null }, { revoked_at: at })) > 0;
+}
+
+/**
+ * The person's sessions acting in `organizationId` act in `to` from now on (another organization they
+ * belong to, or none): a removed member's browser no longer reaches the organization.
+ */
+export function moveSessions(
+  db: Kysely<Database>,
+  userId: string,
+  organizationId: string,
+  to: string | null,
+): Promise<number> {
+  return updateSessions(db, { user_id: userId, organization_id: organizationId }, { organization_id: to });
 }
 
 /** The person's sessions neither revoked nor past their absolute end, newest first (at most `limit`). */

@@ -101,29 +101,24 @@ export async function signIn(
   browser: Browser,
 ): Promise<SignedIn> {
   const user = await repo.findUserByEmail(pc.db, normalizeEmail(input.email));
+  const failed = async (userId: string, reason: 'wrong_password' | 'invalid_two_factor_code') => {
+    const failure = {
+      ip: browser.ip,
+      action: 'session.sign_in_failed',
+      data: { reason },
+      at: pc.clock.now(),
+    };
+    await pc.db.transaction().execute((trx) => recordForPerson(trx, userId, failure));
+  };
   if (!(await verifyPassword(user?.password_hash, input.password)) || !user) {
-    if (user) {
-      const failure = {
-        ip: browser.ip,
-        action: 'session.sign_in_failed',
-        data: { reason: 'wrong_password' },
-        at: pc.clock.now(),
-      };
-      await pc.db.transaction().execute((trx) => recordForPerson(trx, user.id, failure));
-    }
+    if (user) await failed(user.id, 'wrong_password');
     throw wrongCredentials();
   }
   try {
     await verifySecondFactor(pc, user, input.code);
   } catch (error) {
     if (error instanceof AppError && error.details?.reason === 'invalid_two_factor_code') {
-      const failure = {
-        ip: browser.ip,
-        action: 'session.sign_in_failed',
-        data: { reason: 'invalid_two_factor_code' },
-        at: pc.clock.now(),
-      };
-      await pc.db.transaction().execute((trx) => recordForPerson(trx, user.id, failure));
+      await failed(user.id, 'invalid_two_factor_code');
     }
     throw error;
   }
