@@ -119,6 +119,34 @@ function changedMeanwhile(): AppError {
   return conflict('The member was changed at the same time: read it again and retry');
 }
 
+/**
+ * Changes the member `id` of the principal's organization in one transaction: `change` gets their row as
+ * read there (404 when there is none) and the time of the change; `record` writes its audit entry, whose
+ * target is the membership.
+ */
+async function changeMember<T>(
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+  origin: AuditOrigin,
+  change: (
+    trx: Kysely<Database>,
+    row: MembershipRow,
+    now: number,
+    record: (action: string, data: Record<string, unknown>) => Promise<void>,
+  ) => Promise<T>,
+): Promise<T> {
+  const organizationId = principal.organizationId;
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await membershipOr404(trx, organizationId, id);
+    const target = { type: 'membership', id };
+    const record = (action: string, data: Record<string, unknown>) =>
+      recordForOrganization(trx, organizationId, { ...origin, action, target, data, at: now });
+    return change(trx, row, now, record);
+  });
+}
+
 function ownersOnly(what: string): AppError {
   return new AppError('FORBIDDEN', `Only an owner can ${what}`, { reason: 'owner_required' });
 }
@@ -134,23 +162,14 @@ export async function updateMemberRole(
   role: Role,
   origin: AuditOrigin,
 ): Promise<Member> {
-  const organizationId = principal.organizationId;
-  const now = ctx.clock.now();
-  const updated = await ctx.db.transaction().execute(async (trx) => {
-    const row = await membershipOr404(trx, organizationId, id);
+  const updated = await changeMember(ctx, principal, id, origin, async (trx, row, now, record) => {
     if (row.role === role) return row;
     if ((row.role === 'owner' || role === 'owner') && managingRole(principal) !== 'owner') {
       throw ownersOnly(row.role === 'owner' ? 'change the role of an owner' : 'make a member owner');
     }
     await keepAnOwner(trx, row);
-    if (!(await repo.updateRole(trx, organizationId, id, row.role, role, now))) throw changedMeanwhile();
-    await recordForOrganization(trx, organizationId, {
-      ...origin,
-      action: 'member.role_changed',
-      target: { type: 'membership', id },
-      data: { userId: row.user_id, before: row.role, after: role },
-      at: now,
-    });
+    if (!(await repo.updateRole(trx, row.organization_id, id, row.role, role, now))) throw changedMeanwhile();
+    await record('member.role_changed', { userId: row.user_id, before: row.role, after: role });
     return { ...row, role, updated_at: now };
   });
   return show(ctx.db, updated);
@@ -167,10 +186,7 @@ export async function removeMember(
   id: string,
   origin: AuditOrigin,
 ): Promise<void> {
-  const organizationId = principal.organizationId;
-  const now = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
-    const row = await membershipOr404(trx, organizationId, id);
+  await changeMember(ctx, principal, id, origin, async (trx, row, _now, record) => {
     const leaving = principal.kind === 'session' && principal.userId === row.user_id;
     if (!leaving) {
       if (principal.scope !== 'admin') {
@@ -184,15 +200,9 @@ export async function removeMember(
     }
     await keepAnOwner(trx, row);
     // The role read above is the one checked: a member promoted meanwhile (to owner) is not removed.
-    if (!(await repo.deleteMembership(trx, organizationId, id, row.role))) throw changedMeanwhile();
+    if (!(await repo.deleteMembership(trx, row.organization_id, id, row.role))) throw changedMeanwhile();
     const next = (await people.membershipsOf(trx, row.user_id))[0]?.organization_id ?? null;
-    await people.moveSessions(trx, row.user_id, organizationId, next);
-    await recordForOrganization(trx, organizationId, {
-      ...origin,
-      action: leaving ? 'member.left' : 'member.removed',
-      target: { type: 'membership', id },
-      data: { userId: row.user_id, role: row.role },
-      at: now,
-    });
+    await people.moveSessions(trx, row.user_id, row.organization_id, next);
+    await record(leaving ? 'member.left' : 'member.removed', { userId: row.user_id, role: row.role });
   });
 }

@@ -133,23 +133,10 @@ export async function confirmReset(
   const passwordHash = await hashPassword(input.password);
   const now = rc.clock.now();
   await rc.db.transaction().execute(async (trx) => {
-    // The compare-and-set makes the link single-use even when two requests race with it.
-    const spent = await trx
-      .updateTable('password_resets')
-      .set({ used_at: now })
-      .where('id', '=', row.id)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    if (Number(spent.numUpdatedRows) !== 1) {
+    if ((await repo.spendPasswordResets(trx, row.user_id, now, row.id)) !== 1) {
       throw new AppError('NOT_FOUND', 'This password reset link was used already: ask for a new one.');
     }
-    await trx
-      .updateTable('password_resets')
-      .set({ used_at: now })
-      .where('user_id', '=', row.user_id)
-      .where('used_at', 'is', null)
-      .execute();
+    await repo.spendPasswordResets(trx, row.user_id, now);
     await repo.updateUser(trx, row.user_id, { password_hash: passwordHash, updated_at: now });
     const revokedSessions = await repo.revokeSessions(trx, row.user_id, now);
     const target = { type: 'user', id: row.user_id };

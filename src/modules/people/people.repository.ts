@@ -47,12 +47,40 @@ export const accountJustCreated = () =>
     },
   );
 
+/**
+ * Updates the person, if their columns still hold the values of `guard` (a compare-and-set, as for
+ * `columnsEqual`); answers whether it changed.
+ */
 export async function updateUser(
   db: Kysely<Database>,
   id: string,
   changes: Updateable<UsersTable>,
-): Promise<void> {
-  await db.updateTable('users').set(changes).where('id', '=', id).execute();
+  guard: ColumnValues<'users'> = {},
+): Promise<boolean> {
+  let query = db.updateTable('users').set(changes).where('id', '=', id);
+  for (const condition of columnsEqual('users', guard)) query = query.where(condition);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Marks the person's reset links not used yet used (or only the one `only`, if it has not expired);
+ * answers how many: a compare-and-set, so that a link is used once even when two requests race with it.
+ */
+export async function spendPasswordResets(
+  db: Kysely<Database>,
+  userId: string,
+  at: number,
+  only?: string,
+): Promise<number> {
+  let query = db
+    .updateTable('password_resets')
+    .set({ used_at: at })
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null);
+  if (only !== undefined) query = query.where('id', '=', only).where('expires_at', '>', at);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** A person's memberships with their organization's name, oldest first. */

@@ -8,6 +8,7 @@ import { newId } from '../../shared/ids.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { recordForPerson } from './people.audit.js';
 import { verifyPassword } from './people.passwords.js';
+import * as repo from './people.repository.js';
 import { matchTotp, newTotpSecret, otpauthUrl } from './people.totp.js';
 
 /**
@@ -45,7 +46,7 @@ function newRecoveryCode(): string {
 }
 
 async function findUser(db: Kysely<Database>, id: string): Promise<UserRow> {
-  const user = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  const user = await repo.findUser(db, id);
   if (!user) throw new AppError('UNAUTHORIZED', 'This account no longer exists');
   return user;
 }
@@ -62,12 +63,8 @@ export async function setupTwoFactor(
     });
   }
   const secret = newTotpSecret();
-  await tc.db
-    .updateTable('users')
-    .set({ totp_secret: tc.twoFactorBox.seal(secret, aadOf(user.id)), totp_last_step: null })
-    .where('id', '=', user.id)
-    .where('totp_enabled_at', 'is', null)
-    .execute();
+  const pending = { totp_secret: tc.twoFactorBox.seal(secret, aadOf(user.id)), totp_last_step: null };
+  await repo.updateUser(tc.db, user.id, pending, { totp_enabled_at: null });
   return { secret, otpauthUrl: otpauthUrl(secret, user.email) };
 }
 
@@ -95,14 +92,13 @@ export async function enableTwoFactor(
   }
   const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   await tc.db.transaction().execute(async (trx) => {
-    const result = await trx
-      .updateTable('users')
-      .set({ totp_enabled_at: now, totp_last_step: step, updated_at: now })
-      .where('id', '=', user.id)
-      .where('totp_enabled_at', 'is', null)
-      .where('totp_secret', '=', user.totp_secret)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) {
+    const enabled = { totp_enabled_at: now, totp_last_step: step, updated_at: now };
+    if (
+      !(await repo.updateUser(trx, user.id, enabled, {
+        totp_enabled_at: null,
+        totp_secret: user.totp_secret,
+      }))
+    ) {
       throw conflict('Two-factor sign-in changed meanwhile: set it up again', { reason: 'changed' });
     }
     await trx.deleteFrom('recovery_codes').where('user_id', '=', user.id).execute();
@@ -144,12 +140,7 @@ export async function disableTwoFactor(
       .where('totp_enabled_at', 'is not', null)
       .executeTakeFirst();
     // A pending setup is dropped too; only turning it off is recorded.
-    await trx
-      .updateTable('users')
-      .set({ totp_secret: null })
-      .where('id', '=', user.id)
-      .where('totp_enabled_at', 'is', null)
-      .execute();
+    await repo.updateUser(trx, user.id, { totp_secret: null }, { totp_enabled_at: null });
     await trx.deleteFrom('recovery_codes').where('user_id', '=', user.id).execute();
     if (Number(result.numUpdatedRows) === 1) {
       const target = { type: 'user', id: user.id };
