@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from '@sinclair/typebox';
-import { checkOrigin } from '../../http/csrf.js';
 import { DataEnvelope } from '../../http/schemas.js';
 import {
   AcceptEmailInvitationBody,
@@ -8,6 +7,7 @@ import {
   InvitationTokenParams,
 } from './members.schemas.js';
 import { SessionInfoSchema } from './people.schemas.js';
+import { browserRoutes, noStore } from './browser.routes.js';
 import * as invites from './people.invites.js';
 import type { SignInThrottle } from '../../http/sign-in-throttle.js';
 import type { Browser, PeopleContext, SignedIn } from './people.service.js';
@@ -35,37 +35,25 @@ export async function invitationAuthRoutes(
   helpers: SignInHelpers,
 ): Promise<void> {
   const { people, throttle } = deps;
-  const origin = new URL(deps.publicUrl).origin;
-  const config = { scope: 'public' } as const;
+  const routes = browserRoutes(deps.publicUrl);
 
   app.get<{ Params: Static<typeof InvitationTokenParams> }>(
     '/auth/invitations/:token',
-    {
-      config,
-      schema: {
-        hide: true,
-        params: InvitationTokenParams,
-        response: { 200: DataEnvelope(InvitationPreviewSchema) },
-      },
-    },
+    routes.options({
+      params: InvitationTokenParams,
+      response: { 200: DataEnvelope(InvitationPreviewSchema) },
+    }),
     async (request, reply) => {
-      reply.header('Cache-Control', 'no-store');
+      noStore(reply);
       return { data: await invites.previewInvitation(people, request.params.token) };
     },
   );
 
   app.post<{ Body: Static<typeof AcceptEmailInvitationBody> }>(
     '/auth/invitations/accept',
-    {
-      config,
-      schema: {
-        hide: true,
-        body: AcceptEmailInvitationBody,
-        response: { 200: DataEnvelope(SessionInfoSchema) },
-      },
-    },
+    routes.options({ body: AcceptEmailInvitationBody, response: { 200: DataEnvelope(SessionInfoSchema) } }),
     async (request, reply) => {
-      checkOrigin(request, origin);
+      routes.checkOrigin(request);
       // An unknown or used token is 404 at once; a wrong password counts against the invited account.
       const email = await invites.invitationEmail(people, request.body.token);
       const result = await throttle.guard(request.ip, email, () =>

@@ -5,6 +5,7 @@ import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
 import { auditOrigin } from '../audit/index.js';
 import type { RouteDeps } from '../route-deps.js';
 import * as schema from './members.schemas.js';
+import { noStore } from './browser.routes.js';
 import * as invites from './people.invites.js';
 import * as members from './people.members.js';
 
@@ -153,7 +154,7 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
         request.body,
         auditOrigin(request),
       );
-      reply.code(201).header('Cache-Control', 'no-store');
+      noStore(reply.code(201));
       return { data };
     },
   );

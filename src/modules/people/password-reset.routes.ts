@@ -1,12 +1,12 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import type { AuthFailureThrottle } from '../../http/auth-throttle.js';
 import { tooManyFailures } from '../../http/auth.js';
-import { checkOrigin } from '../../http/csrf.js';
 import { DataEnvelope, IdParams } from '../../http/schemas.js';
 import type { Clock } from '../../shared/clock.js';
 import { auditOrigin } from '../audit/index.js';
 import type { RouteDeps } from '../route-deps.js';
+import { browserRoutes, noStore } from './browser.routes.js';
 import * as resets from './people.password-reset.js';
 import { normalizeEmail } from './people.service.js';
 import * as schema from './security.schemas.js';
@@ -50,8 +50,6 @@ export interface PasswordResetAuthDeps {
   throttle: PasswordResetThrottle;
 }
 
-const noStore = (reply: FastifyReply) => reply.header('Cache-Control', 'no-store');
-
 /**
  * `/auth/password-reset…`: asking for a reset link, reading and using it. Outside `/api` like sign-in,
  * not in the OpenAPI document; docs/api.md describes them.
@@ -61,21 +59,16 @@ export async function passwordResetAuthRoutes(
   deps: PasswordResetAuthDeps,
 ): Promise<void> {
   const { reset, throttle } = deps;
-  const origin = new URL(reset.publicUrl).origin;
-  const config = { scope: 'public' } as const;
+  const routes = browserRoutes(reset.publicUrl);
 
   app.post<{ Body: Static<typeof schema.PasswordResetRequestBody> }>(
     '/auth/password-reset',
-    {
-      config,
-      schema: {
-        hide: true,
-        body: schema.PasswordResetRequestBody,
-        response: { 202: DataEnvelope(schema.PasswordResetRequestedSchema) },
-      },
-    },
+    routes.options({
+      body: schema.PasswordResetRequestBody,
+      response: { 202: DataEnvelope(schema.PasswordResetRequestedSchema) },
+    }),
     async (request, reply) => {
-      checkOrigin(request, origin);
+      routes.checkOrigin(request);
       const email = normalizeEmail(request.body.email);
       await throttle.check(request.ip, email);
       const answer = await resets.requestPasswordReset(reset, email, (error) =>
@@ -87,14 +80,10 @@ export async function passwordResetAuthRoutes(
 
   app.get<{ Params: Static<typeof schema.ResetTokenParams> }>(
     '/auth/password-reset/:token',
-    {
-      config,
-      schema: {
-        hide: true,
-        params: schema.ResetTokenParams,
-        response: { 200: DataEnvelope(schema.PasswordResetInfoSchema) },
-      },
-    },
+    routes.options({
+      params: schema.ResetTokenParams,
+      response: { 200: DataEnvelope(schema.PasswordResetInfoSchema) },
+    }),
     async (request, reply) => {
       noStore(reply);
       return { data: await resets.describeReset(reset, request.params.token) };
@@ -103,9 +92,9 @@ export async function passwordResetAuthRoutes(
 
   app.post<{ Body: Static<typeof schema.PasswordResetConfirmBody> }>(
     '/auth/password-reset/confirm',
-    { config, schema: { hide: true, body: schema.PasswordResetConfirmBody } },
+    routes.options({ body: schema.PasswordResetConfirmBody }),
     async (request, reply) => {
-      checkOrigin(request, origin);
+      routes.checkOrigin(request);
       await resets.confirmReset(reset, request.body, request.ip);
       return reply.code(204).send();
     },

@@ -2,12 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { sessionToken } from '../../http/auth.js';
 import { serializeCookie, SESSION_COOKIE } from '../../http/cookies.js';
-import { checkCsrf, checkOrigin } from '../../http/csrf.js';
+import { checkCsrf } from '../../http/csrf.js';
 import { DataEnvelope } from '../../http/schemas.js';
 import type { SignInThrottle } from '../../http/sign-in-throttle.js';
 import { AcceptInvitationBody, SessionInfoSchema, SignInBody, SwitchBody } from './people.schemas.js';
 import * as service from './people.service.js';
 import type { PeopleContext, SignedIn } from './people.service.js';
+import { browserRoutes, noStore } from './browser.routes.js';
 import { invitationAuthRoutes } from './invitations.routes.js';
 
 /** What the sign-in routes need besides the people services. */
@@ -18,7 +19,7 @@ export interface AuthRouteDeps {
   publicUrl: string;
 }
 
-const Answer = { 200: DataEnvelope(SessionInfoSchema) };
+const response = { 200: DataEnvelope(SessionInfoSchema) };
 
 /**
  * Signing in and out with a browser, outside `/api`: the one private part of the server the web app
@@ -27,10 +28,9 @@ const Answer = { 200: DataEnvelope(SessionInfoSchema) };
  */
 export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
   const { people, throttle } = deps;
-  const origin = new URL(deps.publicUrl).origin;
+  const routes = browserRoutes(deps.publicUrl);
   const secure = deps.publicUrl.startsWith('https:');
   const maxAge = Math.floor(people.sessions.settings.lifetimeMs / 1000);
-  const config = { scope: 'public' } as const;
 
   const setCookie = (reply: FastifyReply, token: string, seconds: number) =>
     reply.header(
@@ -43,16 +43,15 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     userAgent: request.headers['user-agent'] ?? null,
   });
   const signedIn = (reply: FastifyReply, result: SignedIn) => {
-    setCookie(reply, result.token, maxAge);
-    reply.header('Cache-Control', 'no-store');
+    noStore(setCookie(reply, result.token, maxAge));
     return { data: result.info };
   };
 
   app.post<{ Body: Static<typeof SignInBody> }>(
     '/auth/sign-in',
-    { config, schema: { hide: true, body: SignInBody, response: Answer } },
+    routes.options({ body: SignInBody, response }),
     async (request, reply) => {
-      checkOrigin(request, origin);
+      routes.checkOrigin(request);
       const email = service.normalizeEmail(request.body.email);
       const result = await throttle.guard(request.ip, email, () =>
         service.signIn(people, request.body, browser(request)),
@@ -63,9 +62,9 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
 
   app.post<{ Body: Static<typeof AcceptInvitationBody> }>(
     '/auth/setup',
-    { config, schema: { hide: true, body: AcceptInvitationBody, response: Answer } },
+    routes.options({ body: AcceptInvitationBody, response }),
     async (request, reply) => {
-      checkOrigin(request, origin);
+      routes.checkOrigin(request);
       const result = await throttle.guard(request.ip, service.normalizeEmail(request.body.email), () =>
         service.acceptInvitation(people, request.body, browser(request)),
       );
@@ -73,27 +72,27 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     },
   );
 
-  app.get('/auth/session', { config, schema: { hide: true, response: Answer } }, async (request, reply) => {
-    reply.header('Cache-Control', 'no-store');
+  app.get('/auth/session', routes.options({ response }), async (request, reply) => {
+    noStore(reply);
     return { data: await service.describeSession(people, sessionToken(request)) };
   });
 
   app.post<{ Body: Static<typeof SwitchBody> }>(
     '/auth/switch',
-    { config, schema: { hide: true, body: SwitchBody, response: Answer } },
+    routes.options({ body: SwitchBody, response }),
     async (request) => {
       const token = sessionToken(request);
       const row = await service.currentSession(people, token);
-      checkCsrf(request, row.csrf_token_hash, origin);
+      checkCsrf(request, row.csrf_token_hash, routes.origin);
       return { data: await service.switchSession(people, token!, row, request.body) };
     },
   );
 
-  app.post('/auth/sign-out', { config, schema: { hide: true } }, async (request, reply) => {
+  app.post('/auth/sign-out', routes.options(), async (request, reply) => {
     const token = sessionToken(request);
     const row = token === undefined ? undefined : await people.sessions.find(token);
     // Only a live session needs protecting; an ended one is cleared whoever asks.
-    if (row) checkCsrf(request, row.csrf_token_hash, origin);
+    if (row) checkCsrf(request, row.csrf_token_hash, routes.origin);
     await service.signOut(people, token, row, request.ip);
     setCookie(reply, '', 0);
     return reply.code(204).send();
