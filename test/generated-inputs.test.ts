@@ -21,6 +21,7 @@ import {
   type Tenant,
   type TestApp,
 } from './helpers/app.js';
+import { injectHead, isEventStream } from './helpers/event-stream.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_206);
 const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 40_000);
@@ -42,6 +43,8 @@ interface Operation {
   params: Schema[];
   body?: { mediaType: string; schema: Schema }[];
   secured: boolean;
+  /** Its 200 is an endless event stream: answered once its head is there (test/helpers/event-stream.ts). */
+  stream: boolean;
 }
 
 interface GeneratedRequest {
@@ -50,6 +53,7 @@ interface GeneratedRequest {
   headers: Record<string, string>;
   payload?: string | Buffer;
   what: string;
+  stream: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -411,6 +415,7 @@ function operationsOf(document: any): Operation[] {
         params,
         body,
         secured: Array.isArray(op.security) && op.security.length > 0,
+        stream: isEventStream(op),
       });
     }
   }
@@ -558,6 +563,7 @@ function requestArbitrary(
       method: op.method.toUpperCase(),
       url,
       headers,
+      stream: op.stream,
       payload: body.payload,
       what: `${op.method.toUpperCase()} ${url.length > 200 ? `${url.slice(0, 200)}…` : url} [${body.label}; auth ${h.auth}]`,
     };
@@ -583,16 +589,15 @@ async function send(t: TestApp, request: GeneratedRequest): Promise<Answer | 'un
     );
   });
   try {
-    const response = await Promise.race([
-      t.app.inject({
-        method: request.method as 'GET',
-        url: request.url,
-        headers: request.headers,
-        remoteAddress: nextAddress(),
-        ...(request.payload !== undefined ? { payload: request.payload } : {}),
-      }),
-      timeout,
-    ]);
+    const options = {
+      method: request.method as 'GET',
+      url: request.url,
+      headers: request.headers,
+      remoteAddress: nextAddress(),
+      ...(request.payload !== undefined ? { payload: request.payload } : {}),
+    };
+    if (request.stream) return await Promise.race([injectHead(t.app, options), timeout]);
+    const response = await Promise.race([t.app.inject(options), timeout]);
     let body: any;
     try {
       body = response.body ? JSON.parse(response.body) : undefined;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { injectHead, isEventStream } from '../../test/helpers/event-stream.js';
 import {
   call,
   createTenant,
@@ -129,6 +130,8 @@ interface Operation {
   /** Path template as in the OpenAPI document (`/api/v1/brands/{id}`). */
   template: string;
   declared: Scope;
+  /** Its 200 is an endless event stream: read up to its first frame (test/helpers/event-stream.ts). */
+  stream: boolean;
 }
 
 interface RouteCase extends Operation {
@@ -159,7 +162,12 @@ function documentedOperations(app: FastifyInstance): Operation[] {
           [{ bearerAuth: [] }, { sessionCookie: [] }],
           `${template} security requirement`,
         );
-        out.push({ method: method.toUpperCase(), template, declared: declared as Scope });
+        out.push({
+          method: method.toUpperCase(),
+          template,
+          declared: declared as Scope,
+          stream: isEventStream(operation),
+        });
       } else {
         assert.equal(declared, 'public', `${method.toUpperCase()} ${template} outside /api must be public`);
       }
@@ -209,6 +217,9 @@ async function send(app: FastifyInstance, c: RouteCase, authorization?: string):
       headers: authorization ? { authorization } : {},
     });
     return { status: res.statusCode, headers: res.headers, body: undefined, raw: res.body };
+  }
+  if (c.stream) {
+    return injectHead(app, { method: 'GET', url: c.url, headers: authorization ? { authorization } : {} });
   }
   return call(app, c.method as InjectOptions['method'], c.url, {
     headers: authorization ? { authorization } : {},

@@ -284,6 +284,7 @@ export function buildPostmanCollection(document: Json, options: PostmanOptions =
     if (!folders.has(tag)) folders.set(tag, { name: tag, item: [] });
     const id = String(op.operationId ?? `${method} ${path}`);
     const rule = OPERATION_RULES[id] ?? {};
+    if (rule.exclude) continue;
     const status = expectedStatus(op, rule);
     const captures = capturesOf(operation, operations, status);
     saves.set(id, Object.keys(captures));

@@ -1,10 +1,19 @@
+import { PassThrough } from 'node:stream';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../route-deps.js';
 import { dateRangeProblems } from '../../shared/dates.js';
 import { resourceRoutes } from '../../http/resource-routes.js';
 import { IdParams } from '../../http/schemas.js';
-import { EventSchema, ListEventsQuery } from './events.schemas.js';
+import {
+  EventSchema,
+  EventStreamText,
+  ListEventsQuery,
+  StreamEventsHeaders,
+  StreamEventsQuery,
+} from './events.schemas.js';
 import * as service from './events.service.js';
+import { openEventStream, pumpEvents } from './events.stream.js';
 
 const Params = IdParams('Event', 'evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const TAGS = ['Events'];
@@ -32,5 +41,86 @@ export async function eventsRoutes(app: FastifyInstance, deps: RouteDeps): Promi
   events.get(
     { config: { scope: 'read' }, operationId: 'getEvent', summary: 'Retrieve an event' },
     (request, id) => service.getEvent(ctx, request.principal, id),
+  );
+
+  streamRoute(app, deps);
+}
+
+const STREAM_DESCRIPTION = [
+  "The organization's event log in this environment as server-sent events (`text/event-stream`), for",
+  'EventSource (with the session cookie, same origin), API keys and the CLI. Each event is a frame:',
+  '`id: <event id>`, `event: <event type>`, `data: <the event exactly as GET /events shows one item>`,',
+  'then a blank line. The stream opens with `retry: 3000` and sends a `: keep-alive` comment after 15 s',
+  'without an event; the log is read about once a second.',
+  '',
+  'Without `Last-Event-ID` (or `lastEventId`) the stream starts now: only events recorded from then on.',
+  'With it, the stream resumes strictly after that event: every event that sorts after it (by',
+  '`createdAt`, then id) and that a `GET /events` would list, oldest first, none twice. EventSource sends',
+  "the header on reconnect by itself. An id that is malformed or not one of this tenant's events (or",
+  'older than the retention period) is a 400 before the stream starts.',
+  '',
+  'Order: oldest first. An event whose transaction commits after a later event was sent still comes, when',
+  'it commits (the stream looks back 10 s for such late commits), so ids are not strictly increasing',
+  'within a stream; each event comes once per connection. `types` keeps only the listed types.',
+  '',
+  'The stream is one request for the rate limit (counted when it opens) and has no time limit; it ends',
+  'when the client disconnects, and when the server shuts down (reconnect with `Last-Event-ID`).',
+].join('\n');
+
+/** `GET /events/stream`; open streams end when the app closes, so a shutdown never waits on them. */
+function streamRoute(app: FastifyInstance, deps: RouteDeps): void {
+  const { ctx } = deps;
+  const open = new Map<AbortController, Promise<void>>();
+  app.addHook('preClose', async () => {
+    for (const stop of open.keys()) stop.abort();
+    await Promise.allSettled(open.values());
+  });
+
+  app.get<{ Querystring: Static<typeof StreamEventsQuery>; Headers: Static<typeof StreamEventsHeaders> }>(
+    '/events/stream',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'streamEvents',
+        summary: 'Stream events',
+        description: STREAM_DESCRIPTION,
+        querystring: StreamEventsQuery,
+        headers: StreamEventsHeaders,
+        response: {
+          200: {
+            description: 'The event stream (it does not end by itself)',
+            content: { 'text/event-stream': { schema: EventStreamText } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const start = await openEventStream(ctx, request.principal, {
+        types: request.query.types,
+        lastEventId: request.query.lastEventId,
+        lastEventIdHeader: request.headers['last-event-id'],
+      });
+      reply
+        .type('text/event-stream; charset=utf-8')
+        .header('Cache-Control', 'no-cache')
+        // nginx and proxies like it buffer responses; events must reach the client as they come.
+        .header('X-Accel-Buffering', 'no');
+      if (request.method === 'HEAD') return reply.send();
+      const body = new PassThrough();
+      const stop = new AbortController();
+      reply.raw.once('close', () => stop.abort());
+      const pumping = pumpEvents(ctx, start, body, stop.signal)
+        .catch((error: unknown) => {
+          // The client resumes from its last event; the stream ends rather than sending a broken frame.
+          request.log.warn({ err: error }, 'event stream stopped: reading the event log failed');
+        })
+        .finally(() => {
+          open.delete(stop);
+          body.end();
+        });
+      open.set(stop, pumping);
+      return reply.send(body);
+    },
   );
 }

@@ -1,5 +1,6 @@
 import { VERSION } from '../../shared/version.js';
 import { apiFailure, EXIT, request, usageError, type ApiTarget } from '../cli-api.js';
+import { EventFollower } from '../../shared/event-follow.js';
 import { generateSecret, signatureHeaders } from './webhooks.signing.js';
 
 /**
@@ -38,12 +39,6 @@ export interface ListenOptions extends ApiTarget {
   retryDelaysMs?: number[];
 }
 
-/**
- * Events are read from `startDate` = the newest one seen minus this much: an event whose transaction
- * commits late carries an earlier `createdAt` than one already listed, and is still found; ids already
- * forwarded are skipped.
- */
-const LOOKBACK_MS = 10_000;
 const PAGE = 100;
 const FORWARD_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRY_DELAYS_MS = [500, 1000, 2000];
@@ -113,55 +108,24 @@ async function forward(options: ListenOptions, secret: string, event: ApiEvent):
   return last;
 }
 
-interface Position {
-  /** The event listening starts after (its createdAt in ms, and id): earlier ones are never forwarded. */
-  floor: { ms: number; id: string } | null;
-  /** createdAt (ms) of the newest event seen. */
-  newestMs: number;
-  /** Ids seen with createdAt >= newestMs - LOOKBACK_MS, with their createdAt. */
-  seen: Map<string, number>;
-}
-
-/** True for an event at or before where listening started: the list orders by createdAt, then id. */
-function beforeStart(position: Position, event: ApiEvent): boolean {
-  if (!position.floor) return false;
-  const at = Date.parse(event.createdAt);
-  return at < position.floor.ms || (at === position.floor.ms && event.id <= position.floor.id);
-}
-
-function see(position: Position, event: ApiEvent) {
-  const at = Date.parse(event.createdAt);
-  position.seen.set(event.id, at);
-  if (at > position.newestMs) {
-    position.newestMs = at;
-    for (const [id, seenAt] of position.seen) {
-      if (seenAt < at - LOOKBACK_MS) position.seen.delete(id);
-    }
-  }
-}
+const position = (event: ApiEvent) => ({ id: event.id, createdAtMs: Date.parse(event.createdAt) });
 
 /** Where to start: after `--after`'s event, or after the newest event there is now. */
-async function startingPosition(options: ListenOptions): Promise<Position> {
+async function startingPosition(options: ListenOptions): Promise<EventFollower> {
   const res = options.after
     ? await request(options, 'GET', `/events/${encodeURIComponent(options.after)}`)
     : await request(options, 'GET', '/events?limit=1&sortBy=createdAt&sortOrder=desc');
   if (res.status !== 200) throw apiFailure(res);
   const data = (res.json as { data: ApiEvent | ApiEvent[] }).data;
   const start = Array.isArray(data) ? data[0] : data;
-  const position: Position = { floor: null, newestMs: 0, seen: new Map() };
-  if (start) {
-    position.floor = { ms: Date.parse(start.createdAt), id: start.id };
-    see(position, start);
-  }
-  return position;
+  return new EventFollower(start ? position(start) : null);
 }
 
-/** Every event from `startDate` on, oldest first, following `nextCursor` to the end. */
-async function* newEvents(options: ListenOptions, position: Position): AsyncGenerator<ApiEvent> {
+/** Every event from where the follower reads from on, oldest first, following `nextCursor` to the end. */
+async function* newEvents(options: ListenOptions, follower: EventFollower): AsyncGenerator<ApiEvent> {
   const query = new URLSearchParams({ sortBy: 'createdAt', sortOrder: 'asc', limit: String(PAGE) });
-  if (position.newestMs > 0) {
-    query.set('startDate', new Date(Math.max(0, position.newestMs - LOOKBACK_MS)).toISOString());
-  }
+  const from = follower.readFrom();
+  if (from !== undefined) query.set('startDate', new Date(from).toISOString());
   if (options.events.length === 1) query.set('type', options.events[0]!);
   let cursor: string | null = null;
   do {
@@ -183,7 +147,7 @@ export async function listen(options: ListenOptions): Promise<number> {
   const secret = options.secret ?? generateSecret();
   const emit = (text: string, value: unknown) =>
     options.json ? options.stdout.write(`${JSON.stringify(value)}\n`) : options.stdout.write(`${text}\n`);
-  const position = await startingPosition(options);
+  const follower = await startingPosition(options);
   const wanted = new Set(options.events);
   emit(
     `Ready: forwarding ${wanted.size ? [...wanted].join(', ') : 'every event'} to ${options.forwardTo} (Ctrl-C to stop)\n` +
@@ -191,13 +155,13 @@ export async function listen(options: ListenOptions): Promise<number> {
     { listening: { forwardTo: options.forwardTo, events: [...wanted], secret, apiUrl: options.apiUrl } },
   );
   let forwarded = 0;
-  let lastEventId = position.floor?.id ?? null;
+  let lastEventId = follower.start?.id ?? null;
   let backoff = 0;
   while (!options.signal.aborted) {
     try {
-      for await (const event of newEvents(options, position)) {
+      for await (const event of newEvents(options, follower)) {
         if (options.signal.aborted) break;
-        if (position.seen.has(event.id) || beforeStart(position, event)) continue;
+        if (!follower.admit(position(event))) continue;
         if (wanted.size === 0 || wanted.has(event.type)) {
           const delivery = await forward(options, secret, event);
           if (options.signal.aborted) break;
@@ -211,7 +175,6 @@ export async function listen(options: ListenOptions): Promise<number> {
             ...delivery,
           });
         }
-        see(position, event);
         lastEventId = event.id;
       }
       backoff = 0;

@@ -985,6 +985,45 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/events/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Stream events
+     * @description The organization's event log in this environment as server-sent events (`text/event-stream`), for
+     *     EventSource (with the session cookie, same origin), API keys and the CLI. Each event is a frame:
+     *     `id: <event id>`, `event: <event type>`, `data: <the event exactly as GET /events shows one item>`,
+     *     then a blank line. The stream opens with `retry: 3000` and sends a `: keep-alive` comment after 15 s
+     *     without an event; the log is read about once a second.
+     *
+     *     Without `Last-Event-ID` (or `lastEventId`) the stream starts now: only events recorded from then on.
+     *     With it, the stream resumes strictly after that event: every event that sorts after it (by
+     *     `createdAt`, then id) and that a `GET /events` would list, oldest first, none twice. EventSource sends
+     *     the header on reconnect by itself. An id that is malformed or not one of this tenant's events (or
+     *     older than the retention period) is a 400 before the stream starts.
+     *
+     *     Order: oldest first. An event whose transaction commits after a later event was sent still comes, when
+     *     it commits (the stream looks back 10 s for such late commits), so ids are not strictly increasing
+     *     within a stream; each event comes once per connection. `types` keeps only the listed types.
+     *
+     *     The stream is one request for the rate limit (counted when it opens) and has no time limit; it ends
+     *     when the client disconnects, and when the server shuts down (reconnect with `Last-Event-ID`).
+     *
+     *     Requires scope `read`.
+     */
+    get: operations['streamEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/analytics': {
     parameters: {
       query?: never;
@@ -12861,6 +12900,142 @@ export interface operations {
       };
       /** @description No such object for this organization and environment */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Rate limit exceeded, or too many failed authentications from this client address (`details.reason`: `authentication_failures`); retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Unexpected error (no internals are shown; quote the X-Request-Id) */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The server is overloaded, shutting down, or its database is unavailable; nothing was done. Retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  streamEvents: {
+    parameters: {
+      query?: {
+        /**
+         * @description Only these event types, comma-separated (of: post.created, post.updated, post.deleted, post.scheduled, post.published, post.failed, campaign.started, comment.received, job.completed, job.failed); all when absent
+         * @example post.published,post.failed
+         */
+        types?: string;
+        /**
+         * @description Resume strictly after this event, as `Last-Event-ID` does (for clients that cannot set headers); the header wins when both are sent
+         * @example evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         */
+        lastEventId?: string;
+      };
+      header?: {
+        /**
+         * @description The `id:` of the last event received: the stream resumes strictly after it. EventSource sends it when it reconnects.
+         * @example evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         */
+        'last-event-id'?: string;
+        /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The event stream (it does not end by itself) */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description Not modified: the `If-None-Match` tag is current */
+      304: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: `details.field`, `details.reason` and `details.errors[]` say what is wrong */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Missing, malformed, unknown, revoked or expired API key (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          /** @description Failed authentications this address may make per window (AUDENCI_AUTH_FAILURE_LIMIT) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Failed authentications this address may still make in the window; then 429 */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Unix time (seconds) at which the failure count starts again */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The key's scope does not allow this (`details.requiredScope`) */
+      403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
