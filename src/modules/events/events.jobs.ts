@@ -6,6 +6,8 @@ import type { Clock } from '../../shared/clock.js';
 import { deleteInBatches } from '../../shared/batches.js';
 import { idBoundary } from '../../shared/ids.js';
 
+const PURGE_REASON = 'retention purges old rows of every tenant';
+
 export interface EventRetentionOptions {
   /** Events, and finished webhook deliveries with their attempts, older than this are deleted. */
   olderThanMs: number;
@@ -34,12 +36,11 @@ export async function purgeOldEvents(
   const cutoff = clock.now() - options.olderThanMs;
   const report: EventRetentionReport = { events: 0, deliveries: 0 };
 
-  const purge = unscoped(db, 'retention purges old rows of every tenant');
   const eventsBefore = idBoundary('event', cutoff);
   report.events = await deleteInBatches(
     batchSize,
     async (after) => {
-      const rows = await purge
+      const rows = await unscoped(db, PURGE_REASON)
         .selectFrom('events')
         .select('id')
         .where('id', '<', eventsBefore)
@@ -58,7 +59,7 @@ export async function purgeOldEvents(
   report.deliveries = await deleteInBatches(
     batchSize,
     async (after) => {
-      const rows = await purge
+      const rows = await unscoped(db, PURGE_REASON)
         .selectFrom('webhook_deliveries')
         .select(['id', 'status'])
         .where('id', '<', deliveriesBefore)
@@ -80,10 +81,7 @@ async function deleteIds(
   table: 'events' | 'webhook_deliveries',
   ids: string[],
 ): Promise<number> {
-  const result = await unscoped(db, 'retention purges old rows of every tenant')
-    .deleteFrom(table)
-    .where('id', 'in', ids)
-    .executeTakeFirst();
+  const result = await unscoped(db, PURGE_REASON).deleteFrom(table).where('id', 'in', ids).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
