@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { resourceRoutes } from '../../http/resource-routes.js';
+import { resourceRoutes, type RouteDoc } from '../../http/resource-routes.js';
 import { DataEnvelope, ErrorResponse, IdParams } from '../../http/schemas.js';
-import { auditOrigin } from '../audit/index.js';
+import { auditOrigin, type AuditOrigin } from '../audit/index.js';
+import type { Principal } from '../../db/tables/keys.js';
 import type { RouteDeps } from '../route-deps.js';
 import * as schema from './members.schemas.js';
 import { noStore } from './browser.routes.js';
@@ -12,10 +13,38 @@ import * as members from './people.members.js';
 const MemberParams = IdParams('Member', 'mem_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const InvitationParams = IdParams('Invitation', 'inv_01JD7Q8ZK2M4N6P8R0T2V4X6Z8');
 const PER_ORGANIZATION = 'Members belong to the organization: both environments see the same ones.';
+type ItemParams = typeof MemberParams | typeof InvitationParams;
 
 /** The organization's members and invitations, under `/api/v1` (`/members`, `/invitations`). */
 export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { ctx } = deps;
+  /** `DELETE {path}/:id` answering 204 (`doc.answer` describes it): `remove` removes the item. */
+  const deleteRoute = (
+    path: string,
+    tags: string[],
+    params: ItemParams,
+    doc: RouteDoc & { description: string; answer: string },
+    remove: (principal: Principal, id: string, origin: AuditOrigin) => Promise<void>,
+  ) =>
+    app.delete<{ Params: Static<ItemParams> }>(
+      `${path}/:id`,
+      {
+        config: doc.config,
+        schema: {
+          tags,
+          operationId: doc.operationId,
+          summary: doc.summary,
+          description: doc.description,
+          params,
+          response: { 204: Type.Null({ description: doc.answer }), ...doc.errors },
+        },
+      },
+      async (request, reply) => {
+        await remove(request.principal, request.params.id, auditOrigin(request));
+        return reply.code(204).send();
+      },
+    );
+
   const memberRoutes = resourceRoutes(app, {
     path: '/members',
     tags: ['Members'],
@@ -73,31 +102,24 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     }),
   );
 
-  app.delete<{ Params: Static<typeof MemberParams> }>(
-    '/members/:id',
+  deleteRoute(
+    '/members',
+    ['Members'],
+    MemberParams,
     {
       config: { scope: 'read' },
-      schema: {
-        tags: ['Members'],
-        operationId: 'removeMember',
-        summary: 'Remove a member, or leave the organization',
-        description:
-          'Removing another member needs the `admin` scope, and removing an owner needs an owner (403). A ' +
-          'signed-in person may remove their own membership whatever their role: they leave. The last ' +
-          'owner cannot go: 409, `details.reason` `last_owner`. The person’s sessions acting in this ' +
-          'organization move to another organization of theirs, or to none. Recorded as ' +
-          '`member.removed` or `member.left`.',
-        params: MemberParams,
-        response: {
-          204: Type.Null({ description: 'Removed' }),
-          409: ErrorResponse('The last owner would go (`details.reason` `last_owner`)'),
-        },
-      },
+      operationId: 'removeMember',
+      summary: 'Remove a member, or leave the organization',
+      description:
+        'Removing another member needs the `admin` scope, and removing an owner needs an owner (403). A ' +
+        'signed-in person may remove their own membership whatever their role: they leave. The last ' +
+        'owner cannot go: 409, `details.reason` `last_owner`. The person’s sessions acting in this ' +
+        'organization move to another organization of theirs, or to none. Recorded as ' +
+        '`member.removed` or `member.left`.',
+      answer: 'Removed',
+      errors: { 409: ErrorResponse('The last owner would go (`details.reason` `last_owner`)') },
     },
-    async (request, reply) => {
-      await members.removeMember(ctx, request.principal, request.params.id, auditOrigin(request));
-      return reply.code(204).send();
-    },
+    (principal, id, origin) => members.removeMember(ctx, principal, id, origin),
   );
 
   const invitationRoutes = resourceRoutes(app, {
@@ -159,32 +181,20 @@ export async function membersRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     },
   );
 
-  app.delete<{ Params: Static<typeof InvitationParams> }>(
-    '/invitations/:id',
+  deleteRoute(
+    '/invitations',
+    ['Invitations'],
+    InvitationParams,
     {
       config: { scope: 'admin' },
-      schema: {
-        tags: ['Invitations'],
-        operationId: 'revokeInvitation',
-        summary: 'Revoke an invitation',
-        description:
-          'Its link stops working at once (revoking a revoked or expired one changes nothing). An ' +
-          'accepted invitation is 409: remove the member instead. Recorded as `invitation.revoked`.',
-        params: InvitationParams,
-        response: {
-          204: Type.Null({ description: 'Revoked' }),
-          409: ErrorResponse('The invitation has been accepted'),
-        },
-      },
+      operationId: 'revokeInvitation',
+      summary: 'Revoke an invitation',
+      description:
+        'Its link stops working at once (revoking a revoked or expired one changes nothing). An ' +
+        'accepted invitation is 409: remove the member instead. Recorded as `invitation.revoked`.',
+      answer: 'Revoked',
+      errors: { 409: ErrorResponse('The invitation has been accepted') },
     },
-    async (request, reply) => {
-      await invites.revokeInvitation(
-        ctx,
-        request.principal.organizationId,
-        request.params.id,
-        auditOrigin(request),
-      );
-      return reply.code(204).send();
-    },
+    (principal, id, origin) => invites.revokeInvitation(ctx, principal.organizationId, id, origin),
   );
 }
