@@ -1,14 +1,29 @@
-import { useId, type InputHTMLAttributes } from 'react';
+import { useId, type InputHTMLAttributes, type ReactNode } from 'react';
 
-interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> {
-  label: string;
-  /** The message shown under the input and tied to it by `aria-describedby` (an API `details.field`). */
-  error?: string;
-  hint?: string;
+/** What the control inside a `FieldFrame` spreads onto itself: its id and its ties to the hint and error. */
+export interface FieldControlProps {
+  id: string;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
 }
 
-/** A labelled input with its hint and error, wired for assistive technology. */
-export function Field({ label, error, hint, ...input }: FieldProps) {
+/**
+ * A form control's label, hint and error, wired for assistive technology: the label names the control,
+ * the hint and the error describe it (`aria-describedby`), and an error marks it invalid. `children` is
+ * the control, given the props to spread onto it; every field component of the app is built on this.
+ */
+export function FieldFrame({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: ReactNode;
+  /** The message shown under the control (an API `details.field`, or the form's own check). */
+  error?: string;
+  children: (control: FieldControlProps) => ReactNode;
+}) {
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
@@ -18,13 +33,7 @@ export function Field({ label, error, hint, ...input }: FieldProps) {
       <label className="field__label" htmlFor={id}>
         {label}
       </label>
-      <input
-        {...input}
-        id={id}
-        className="field__input"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-      />
+      {children({ id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy })}
       {hint ? (
         <p className="field__hint" id={hintId}>
           {hint}
@@ -36,6 +45,25 @@ export function Field({ label, error, hint, ...input }: FieldProps) {
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** What every field component takes besides its control's own attributes. */
+export interface FieldFrameProps {
+  label: string;
+  /** The message shown under the control and tied to it by `aria-describedby` (an API `details.field`). */
+  error?: string;
+  hint?: string;
+}
+
+interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'>, FieldFrameProps {}
+
+/** A labelled input with its hint and error, wired for assistive technology. */
+export function Field({ label, error, hint, ...input }: FieldProps) {
+  return (
+    <FieldFrame label={label} hint={hint} error={error}>
+      {(control) => <input {...input} {...control} className="field__input" />}
+    </FieldFrame>
   );
 }
 

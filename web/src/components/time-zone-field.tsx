@@ -1,4 +1,5 @@
 import { useId, useMemo } from 'react';
+import { FieldFrame } from './field';
 
 /** Every IANA zone this browser knows (UTC included), for the time-zone fields. */
 export function timeZones(): string[] {
@@ -27,39 +28,33 @@ export function TimeZoneField({
   error?: string;
   name?: string;
 }) {
-  const id = useId();
   const zones = useMemo(timeZones, []);
-  const describedBy = [`${id}-hint`, error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const listId = `${useId()}-zones`;
   return (
-    <div className={`field${error ? ' field--invalid' : ''}`}>
-      <label className="field__label" htmlFor={id}>
-        Time zone
-      </label>
-      <input
-        id={id}
-        name={name}
-        className="field__input"
-        list={`${id}-zones`}
-        value={value}
-        autoComplete="off"
-        spellCheck={false}
-        onChange={(event) => onChange(event.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-      />
-      <datalist id={`${id}-zones`}>
-        {zones.map((zone) => (
-          <option key={zone} value={zone} />
-        ))}
-      </datalist>
-      <p className="field__hint" id={`${id}-hint`}>
-        Type to search, e.g. “Paris” or “America/”. Posts are scheduled in this zone.
-      </p>
-      {error ? (
-        <p className="field__error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
-    </div>
+    <FieldFrame
+      label="Time zone"
+      hint="Type to search, e.g. “Paris” or “America/”. Posts are scheduled in this zone."
+      error={error}
+    >
+      {(control) => (
+        <>
+          <input
+            {...control}
+            name={name}
+            className="field__input"
+            list={listId}
+            value={value}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(event) => onChange(event.target.value)}
+          />
+          <datalist id={listId}>
+            {zones.map((zone) => (
+              <option key={zone} value={zone} />
+            ))}
+          </datalist>
+        </>
+      )}
+    </FieldFrame>
   );
 }
