@@ -35,6 +35,9 @@ export function Pager({
   );
 }
 
+/** Where a cursor-paged list stands: see `useCursorPages`. */
+export type CursorPages = ReturnType<typeof useCursorPages>;
+
 /** A walk through a cursor-paged list: the cursor of the page shown, back, forward, and back to the start. */
 export function useCursorPages() {
   const [cursors, setCursors] = useState<string[]>([]);

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { APIError } from '@audenci/sdk-js';
@@ -9,7 +9,7 @@ import { Field, PasswordField } from '../components/field';
 import { placeProblem } from '../components/form-problem';
 import { formatDateTime } from '../components/format';
 import { ErrorState, Loading } from '../components/states';
-import { AuthCard } from '../layout/auth-card';
+import { AuthCard, AuthForm } from '../layout/auth-card';
 
 const FIELDS = ['name', 'password', 'code'] as const;
 
@@ -85,8 +85,7 @@ export function AcceptInvitationPage() {
   }
 
   const { organization, email, role, accountExists, expiresAt } = invitation.data;
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
+  const submit = () => {
     mutation.mutate({
       token,
       password,
@@ -112,12 +111,13 @@ export function AcceptInvitationPage() {
           ? 'You already have an Audenci account: confirm it is you with its password.'
           : 'Create your account: your name and a password.'}
       </p>
-      <form className="form" onSubmit={submit} noValidate>
-        {form ? (
-          <div className="alert alert--error" role="alert">
-            {form}
-          </div>
-        ) : null}
+      <AuthForm
+        onSubmit={submit}
+        error={form}
+        submitLabel={`Join ${organization.name}`}
+        pendingLabel="Joining…"
+        pending={mutation.isPending}
+      >
         <input type="email" name="email" autoComplete="username" value={email} readOnly hidden />
         {accountExists ? null : (
           <Field
@@ -153,10 +153,7 @@ export function AcceptInvitationPage() {
             error={field.code}
           />
         ) : null}
-        <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
-          {mutation.isPending ? 'Joining…' : `Join ${organization.name}`}
-        </button>
-      </form>
+      </AuthForm>
     </AuthCard>
   );
 }

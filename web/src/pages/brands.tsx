@@ -7,6 +7,7 @@ import { toProblem } from '../api/problem';
 import { ConfirmButton } from '../components/confirm-button';
 import { Dialog } from '../components/dialog';
 import { Field } from '../components/field';
+import { DataTable } from '../components/paged-table';
 import { placeProblem } from '../components/form-problem';
 import { formatDateTime } from '../components/format';
 import { Empty, QueryView } from '../components/states';
@@ -191,65 +192,62 @@ export function BrandsPage() {
             </div>
           ) : (
             <div className="card">
-              <div className="table-wrap">
-                <table className="table">
-                  <caption className="visually-hidden">Brands, by name</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Time zone</th>
-                      <th scope="col">Voice</th>
-                      <th scope="col">Updated</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((brand) => (
-                      <tr key={brand.id}>
-                        <td data-label="Name" className="table__primary">
-                          <span className="brand-name">
-                            <span
-                              className="swatch swatch--small"
-                              aria-hidden="true"
-                              style={{ background: brand.colors[0] ?? 'var(--border-strong)' }}
-                            />
-                            {brand.name}
-                          </span>
-                        </td>
-                        <td data-label="Time zone">{brand.timezone}</td>
-                        <td data-label="Voice" className="table__muted table__clip">
-                          {brand.voice ?? '—'}
-                        </td>
-                        <td data-label="Updated" className="table__muted">
-                          {formatDateTime(brand.updatedAt)}
-                        </td>
-                        <td className="table__actions">
-                          <button
-                            type="button"
-                            className="button button--secondary button--small"
-                            aria-label={`Edit ${brand.name}`}
-                            onClick={() => setEditing(brand)}
-                          >
-                            Edit
-                          </button>
-                          <ConfirmButton
-                            label="Delete"
-                            accessibleLabel={`Delete ${brand.name}`}
-                            title={`Delete ${brand.name}?`}
-                            confirmLabel="Delete brand"
-                            onConfirm={() => remove(brand)}
-                          >
-                            The brand and its settings are deleted. A brand that still has posts or campaigns
-                            cannot be deleted: delete or move them first.
-                          </ConfirmButton>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                caption="Brands, by name"
+                columns={
+                  <>
+                    <th scope="col">Name</th>
+                    <th scope="col">Time zone</th>
+                    <th scope="col">Voice</th>
+                    <th scope="col">Updated</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  </>
+                }
+              >
+                {items.map((brand) => (
+                  <tr key={brand.id}>
+                    <td data-label="Name" className="table__primary">
+                      <span className="brand-name">
+                        <span
+                          className="swatch swatch--small"
+                          aria-hidden="true"
+                          style={{ background: brand.colors[0] ?? 'var(--border-strong)' }}
+                        />
+                        {brand.name}
+                      </span>
+                    </td>
+                    <td data-label="Time zone">{brand.timezone}</td>
+                    <td data-label="Voice" className="table__muted table__clip">
+                      {brand.voice ?? '—'}
+                    </td>
+                    <td data-label="Updated" className="table__muted">
+                      {formatDateTime(brand.updatedAt)}
+                    </td>
+                    <td className="table__actions">
+                      <button
+                        type="button"
+                        className="button button--secondary button--small"
+                        aria-label={`Edit ${brand.name}`}
+                        onClick={() => setEditing(brand)}
+                      >
+                        Edit
+                      </button>
+                      <ConfirmButton
+                        label="Delete"
+                        accessibleLabel={`Delete ${brand.name}`}
+                        title={`Delete ${brand.name}?`}
+                        confirmLabel="Delete brand"
+                        onConfirm={() => remove(brand)}
+                      >
+                        The brand and its settings are deleted. A brand that still has posts or campaigns
+                        cannot be deleted: delete or move them first.
+                      </ConfirmButton>
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
               {more ? <p className="table__note">Showing the first 1,000 brands.</p> : null}
             </div>
           )

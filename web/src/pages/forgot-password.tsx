@@ -1,11 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { requestPasswordReset } from '../api/auth';
 import { toProblem } from '../api/problem';
 import { EmailField } from '../components/field';
 import { placeProblem } from '../components/form-problem';
-import { AuthCard } from '../layout/auth-card';
+import { AuthCard, AuthForm } from '../layout/auth-card';
 
 const FIELDS = ['email'] as const;
 
@@ -36,26 +36,20 @@ export function ForgotPasswordPage() {
     );
   }
 
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    mutation.mutate(email.trim());
-  };
   return (
     <AuthCard
       title="Reset your password"
       intro="Enter the email you sign in with. We will send a link to set a new password."
     >
-      <form className="form" onSubmit={submit} noValidate>
-        {form ? (
-          <div className="alert alert--error" role="alert">
-            {form}
-          </div>
-        ) : null}
+      <AuthForm
+        onSubmit={() => mutation.mutate(email.trim())}
+        error={form}
+        submitLabel="Send reset link"
+        pendingLabel="Sending…"
+        pending={mutation.isPending}
+      >
         <EmailField autoFocus value={email} onChange={(e) => setEmail(e.target.value)} error={field.email} />
-        <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
-          {mutation.isPending ? 'Sending…' : 'Send reset link'}
-        </button>
-      </form>
+      </AuthForm>
       <p className="auth__footer">
         <Link to="/sign-in">Back to sign in</Link>
       </p>

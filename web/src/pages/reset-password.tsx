@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useSearch } from '@tanstack/react-router';
 import { confirmPasswordReset, fetchPasswordReset } from '../api/auth';
@@ -6,7 +6,7 @@ import { toProblem } from '../api/problem';
 import { Field } from '../components/field';
 import { placeProblem } from '../components/form-problem';
 import { ErrorState, Loading } from '../components/states';
-import { AuthCard } from '../layout/auth-card';
+import { AuthCard, AuthForm } from '../layout/auth-card';
 
 const FIELDS = ['password', 'confirm'] as const;
 
@@ -68,20 +68,20 @@ export function ResetPasswordPage() {
     );
   }
 
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
+  const submit = () => {
     const differ = password !== confirm;
     setMismatch(differ);
     if (!differ) mutation.mutate({ token, password });
   };
   return (
     <AuthCard title="Set a new password" intro={`For ${reset.data.email}.`}>
-      <form className="form" onSubmit={submit} noValidate>
-        {form ? (
-          <div className="alert alert--error" role="alert">
-            {form}
-          </div>
-        ) : null}
+      <AuthForm
+        onSubmit={submit}
+        error={form}
+        submitLabel="Set new password"
+        pendingLabel="Saving…"
+        pending={mutation.isPending}
+      >
         <input type="email" name="email" autoComplete="username" value={reset.data.email} readOnly hidden />
         <Field
           label="New password"
@@ -105,10 +105,7 @@ export function ResetPasswordPage() {
           onChange={(e) => setConfirm(e.target.value)}
           error={mismatch ? 'The two passwords differ.' : field.confirm}
         />
-        <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
-          {mutation.isPending ? 'Saving…' : 'Set new password'}
-        </button>
-      </form>
+      </AuthForm>
     </AuthCard>
   );
 }

@@ -1,4 +1,3 @@
-import type { FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { completeSetup } from '../api/auth';
@@ -8,7 +7,7 @@ import { EmailField, Field, PasswordField } from '../components/field';
 import { placeProblem } from '../components/form-problem';
 import { useFieldValues } from '../components/use-field-values';
 import { ErrorState } from '../components/states';
-import { AuthCard } from '../layout/auth-card';
+import { AuthCard, AuthForm } from '../layout/auth-card';
 
 const FIELDS = ['name', 'email', 'password'] as const;
 
@@ -40,8 +39,7 @@ export function SetupPage() {
     );
   }
 
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
+  const submit = () => {
     mutation.mutate({
       token,
       name: values.name.trim(),
@@ -52,12 +50,13 @@ export function SetupPage() {
 
   return (
     <AuthCard title="Set up Audenci" intro="Create the owner account of your organization.">
-      <form className="form" onSubmit={submit} noValidate>
-        {form ? (
-          <div className="alert alert--error" role="alert">
-            {form}
-          </div>
-        ) : null}
+      <AuthForm
+        onSubmit={submit}
+        error={form}
+        submitLabel="Create owner account"
+        pendingLabel="Creating your account…"
+        pending={mutation.isPending}
+      >
         <Field label="Your name" autoComplete="name" required autoFocus {...bind('name', field)} />
         <EmailField {...bind('email', field)} />
         <PasswordField
@@ -65,10 +64,7 @@ export function SetupPage() {
           hint="A long passphrase you use nowhere else."
           {...bind('password', field)}
         />
-        <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
-          {mutation.isPending ? 'Creating your account…' : 'Create owner account'}
-        </button>
-      </form>
+      </AuthForm>
     </AuthCard>
   );
 }

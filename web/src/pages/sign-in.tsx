@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { APIError } from '@audenci/sdk-js';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useRouter, useSearch } from '@tanstack/react-router';
@@ -8,7 +8,7 @@ import { sessionQuery } from '../api/session-query';
 import { EmailField, Field, PasswordField } from '../components/field';
 import { placeProblem } from '../components/form-problem';
 import { useFieldValues } from '../components/use-field-values';
-import { AuthCard } from '../layout/auth-card';
+import { AuthCard, AuthForm } from '../layout/auth-card';
 
 const FIELDS = ['email', 'password', 'code'] as const;
 
@@ -53,8 +53,7 @@ export function SignInPage() {
     FIELDS,
   );
 
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
+  const submit = () => {
     const code = values.code.replace(/\s+/g, '');
     mutation.mutate({
       email: values.email.trim(),
@@ -65,17 +64,14 @@ export function SignInPage() {
 
   return (
     <AuthCard title="Sign in to Audenci">
-      <form
-        className="form"
+      <AuthForm
         onSubmit={submit}
-        noValidate
-        aria-describedby={form ? 'sign-in-error' : undefined}
+        error={form}
+        errorId="sign-in-error"
+        submitLabel={needsCode ? 'Verify and sign in' : 'Sign in'}
+        pendingLabel="Signing in…"
+        pending={mutation.isPending}
       >
-        {form ? (
-          <div className="alert alert--error" id="sign-in-error" role="alert">
-            {form}
-          </div>
-        ) : null}
         <EmailField autoFocus {...bind('email', field)} />
         <PasswordField autoComplete="current-password" {...bind('password', field)} />
         {needsCode ? (
@@ -89,10 +85,7 @@ export function SignInPage() {
             {...bind('code', field)}
           />
         ) : null}
-        <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
-          {mutation.isPending ? 'Signing in…' : needsCode ? 'Verify and sign in' : 'Sign in'}
-        </button>
-      </form>
+      </AuthForm>
       <p className="auth__footer">
         <Link to="/forgot-password">Forgot password?</Link>
       </p>

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import type { PlatformRules, SocialAccount } from '@audenci/sdk-js';
@@ -9,6 +9,8 @@ import { sessionQuery } from '../api/session-query';
 import { Badge, type BadgeTone } from '../components/badge';
 import { ConfirmButton } from '../components/confirm-button';
 import { Field } from '../components/field';
+import { DataTable } from '../components/paged-table';
+import { Form, SubmitButton } from '../components/form';
 import { placeProblem } from '../components/form-problem';
 import { formatDateTime, formatRelative } from '../components/format';
 import { SelectField } from '../components/select-field';
@@ -75,6 +77,37 @@ function Outcome({ search, onDismiss }: { search: SocialAccountsSearch; onDismis
 const CONNECT_FIELDS = ['platform', 'redirectUri', 'brandId'] as const;
 const SANDBOX_FIELDS = ['platform', 'name', 'brandId'] as const;
 
+/** The choice of a platform the server supports, by its display name. */
+function PlatformField({
+  label,
+  platforms,
+  value,
+  onChange,
+  error,
+}: {
+  label: string;
+  platforms: PlatformRules[];
+  value: PlatformRules['platform'];
+  onChange: (platform: PlatformRules['platform']) => void;
+  error: string | undefined;
+}) {
+  return (
+    <SelectField
+      label={label}
+      name="platform"
+      value={value}
+      onChange={(e) => onChange(e.target.value as PlatformRules['platform'])}
+      error={error}
+    >
+      {platforms.map((p) => (
+        <option key={p.platform} value={p.platform}>
+          {p.displayName}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
+
 /** Starts the OAuth flow: the server answers the platform's authorization URL and the browser goes there. */
 function ConnectForm({ brandId, platforms }: { brandId: string; platforms: PlatformRules[] }) {
   const [platform, setPlatform] = useState<PlatformRules['platform']>(platforms[0]?.platform ?? 'instagram');
@@ -88,38 +121,26 @@ function ConnectForm({ brandId, platforms }: { brandId: string; platforms: Platf
     onSuccess: (connection) => window.location.assign(connection.authorizationUrl),
   });
   const { field, form } = placeProblem(connect.error ? toProblem(connect.error) : undefined, CONNECT_FIELDS);
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    connect.mutate();
-  };
   return (
-    <form className="form__row" onSubmit={submit} noValidate aria-label="Connect an account">
-      <SelectField
+    <Form
+      row
+      label="Connect an account"
+      onSubmit={() => connect.mutate()}
+      error={form ?? field.redirectUri ?? field.brandId}
+    >
+      <PlatformField
         label="Platform"
-        name="platform"
+        platforms={platforms}
         value={platform}
-        onChange={(e) => setPlatform(e.target.value as PlatformRules['platform'])}
+        onChange={setPlatform}
         error={field.platform}
-      >
-        {platforms.map((p) => (
-          <option key={p.platform} value={p.platform}>
-            {p.displayName}
-          </option>
-        ))}
-      </SelectField>
-      <button
-        type="submit"
-        className="button button--primary"
-        disabled={connect.isPending || connect.isSuccess}
-      >
-        {connect.isPending || connect.isSuccess ? 'Opening the platform…' : 'Connect account'}
-      </button>
-      {form || field.redirectUri || field.brandId ? (
-        <div className="alert alert--error form__wide" role="alert">
-          {form ?? field.redirectUri ?? field.brandId}
-        </div>
-      ) : null}
-    </form>
+      />
+      <SubmitButton
+        label="Connect account"
+        pendingLabel="Opening the platform…"
+        pending={connect.isPending || connect.isSuccess}
+      />
+    </Form>
   );
 }
 
@@ -174,25 +195,15 @@ function SandboxForm({
     },
   });
   const { field, form } = placeProblem(create.error ? toProblem(create.error) : undefined, SANDBOX_FIELDS);
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    create.mutate();
-  };
   return (
-    <form className="form__row" onSubmit={submit} noValidate aria-label="Add a sandbox account">
-      <SelectField
+    <Form row label="Add a sandbox account" onSubmit={() => create.mutate()} error={form ?? field.brandId}>
+      <PlatformField
         label="Sandbox platform"
-        name="platform"
+        platforms={platforms}
         value={platform}
-        onChange={(e) => setPlatform(e.target.value as PlatformRules['platform'])}
+        onChange={setPlatform}
         error={field.platform}
-      >
-        {platforms.map((p) => (
-          <option key={p.platform} value={p.platform}>
-            {p.displayName}
-          </option>
-        ))}
-      </SelectField>
+      />
       <Field
         label="Account name"
         name="name"
@@ -202,15 +213,13 @@ function SandboxForm({
         onChange={(e) => setName(e.target.value)}
         error={field.name}
       />
-      <button type="submit" className="button button--secondary" disabled={create.isPending}>
-        {create.isPending ? 'Adding…' : 'Add sandbox account'}
-      </button>
-      {form || field.brandId ? (
-        <div className="alert alert--error form__wide" role="alert">
-          {form ?? field.brandId}
-        </div>
-      ) : null}
-    </form>
+      <SubmitButton
+        label="Add sandbox account"
+        pendingLabel="Adding…"
+        pending={create.isPending}
+        variant="secondary"
+      />
+    </Form>
   );
 }
 
@@ -337,61 +346,58 @@ export function SocialAccountsPage() {
                 </div>
               ) : (
                 <div className="card">
-                  <div className="table-wrap">
-                    <table className="table">
-                      <caption className="visually-hidden">Social accounts of {brand.name}</caption>
-                      <thead>
-                        <tr>
-                          <th scope="col">Account</th>
-                          <th scope="col">Platform</th>
-                          <th scope="col">Status</th>
-                          <th scope="col">Token expires</th>
-                          <th scope="col">
-                            <span className="visually-hidden">Actions</span>
-                          </th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {items.map((account) => (
-                          <tr key={account.id}>
-                            <td data-label="Account" className="table__primary">
-                              <span className="cell-stack">
-                                <span>{account.name}</span>
-                                {account.username ? (
-                                  <span className="table__sub">@{account.username}</span>
-                                ) : null}
-                              </span>
-                            </td>
-                            <td data-label="Platform">{platformName(account.platform)}</td>
-                            <td data-label="Status">
-                              <span className="cell-stack">
-                                <Badge tone={STATUS_TONE[account.status]}>{account.status}</Badge>
-                                {account.lastError ? (
-                                  <span className="table__muted">{account.lastError}</span>
-                                ) : null}
-                              </span>
-                            </td>
-                            <td data-label="Token expires" className="table__muted">
-                              {expiry(account)}
-                            </td>
-                            <td className="table__actions">
-                              {account.status === 'connected' ? null : <ReconnectButton account={account} />}
-                              <ConfirmButton
-                                label="Disconnect"
-                                accessibleLabel={`Disconnect ${account.name}`}
-                                title={`Disconnect ${account.name}?`}
-                                confirmLabel="Disconnect"
-                                onConfirm={() => disconnect(account)}
-                              >
-                                Audenci forgets the account and its tokens. An account used by a scheduled or
-                                publishing post cannot be disconnected until that post is done or moved.
-                              </ConfirmButton>
-                            </td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                  <DataTable
+                    caption={`Social accounts of ${brand.name}`}
+                    columns={
+                      <>
+                        <th scope="col">Account</th>
+                        <th scope="col">Platform</th>
+                        <th scope="col">Status</th>
+                        <th scope="col">Token expires</th>
+                        <th scope="col">
+                          <span className="visually-hidden">Actions</span>
+                        </th>
+                      </>
+                    }
+                  >
+                    {items.map((account) => (
+                      <tr key={account.id}>
+                        <td data-label="Account" className="table__primary">
+                          <span className="cell-stack">
+                            <span>{account.name}</span>
+                            {account.username ? (
+                              <span className="table__sub">@{account.username}</span>
+                            ) : null}
+                          </span>
+                        </td>
+                        <td data-label="Platform">{platformName(account.platform)}</td>
+                        <td data-label="Status">
+                          <span className="cell-stack">
+                            <Badge tone={STATUS_TONE[account.status]}>{account.status}</Badge>
+                            {account.lastError ? (
+                              <span className="table__muted">{account.lastError}</span>
+                            ) : null}
+                          </span>
+                        </td>
+                        <td data-label="Token expires" className="table__muted">
+                          {expiry(account)}
+                        </td>
+                        <td className="table__actions">
+                          {account.status === 'connected' ? null : <ReconnectButton account={account} />}
+                          <ConfirmButton
+                            label="Disconnect"
+                            accessibleLabel={`Disconnect ${account.name}`}
+                            title={`Disconnect ${account.name}?`}
+                            confirmLabel="Disconnect"
+                            onConfirm={() => disconnect(account)}
+                          >
+                            Audenci forgets the account and its tokens. An account used by a scheduled or
+                            publishing post cannot be disconnected until that post is done or moved.
+                          </ConfirmButton>
+                        </td>
+                      </tr>
+                    ))}
+                  </DataTable>
                 </div>
               )
             }

@@ -1,19 +1,20 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Schemas } from '@audenci/sdk-js';
 import { client } from '../../api/client';
-import { toProblem } from '../../api/problem';
 import { useRole } from '../../api/role';
 import { Badge, type BadgeTone } from '../../components/badge';
 import { ConfirmButton } from '../../components/confirm-button';
 import { Dialog } from '../../components/dialog';
 import { Field } from '../../components/field';
+import { FormDialog } from '../../components/form-dialog';
 import { formatDateTime } from '../../components/format';
-import { Pager, useCursorPages } from '../../components/pager';
+import { PagedTable } from '../../components/paged-table';
+import { useCursorPages } from '../../components/pager';
 import { SecretOnce } from '../../components/secret-once';
 import { SelectField } from '../../components/select-field';
-import { Empty, ErrorState, Loading } from '../../components/states';
-import { AdminsOnly, FormAlert, formProblem, SettingsHeader } from './settings-shared';
+import { Empty } from '../../components/states';
+import { AdminsOnly, formProblem, SettingsHeader } from './settings-shared';
 
 type ApiKey = Schemas['ApiKey'];
 type Scope = ApiKey['scope'];
@@ -76,11 +77,6 @@ function CreateKeyDialog({ open, onClose }: { open: boolean; onClose: () => void
     onClose();
   };
 
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    create.mutate();
-  };
-
   if (create.data) {
     return (
       <Dialog
@@ -106,52 +102,50 @@ function CreateKeyDialog({ open, onClose }: { open: boolean; onClose: () => void
   }
 
   return (
-    <Dialog open={open} title="Create an API key" onClose={close}>
-      <form className="form" onSubmit={submit} noValidate>
-        <FormAlert message={form} />
-        <Field
-          label="Name"
-          name="name"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          error={field.name}
-          hint="What uses it, e.g. “CI pipeline” or “CRM sync”."
-          maxLength={200}
-          autoFocus
-        />
-        <SelectField
-          label="Scope"
-          name="scope"
-          value={scope}
-          onChange={(e) => setScope(e.target.value as Scope)}
-          error={field.scope}
-          hint={SCOPES.find((s) => s.value === scope)?.hint}
-        >
-          {SCOPES.map((s) => (
-            <option key={s.value} value={s.value}>
-              {s.label}
-            </option>
-          ))}
-        </SelectField>
-        <Field
-          label="Expires (optional)"
-          name="expiresAt"
-          type="date"
-          value={expires}
-          onChange={(e) => setExpires(e.target.value)}
-          error={field.expiresAt}
-          hint="The key stops working at the end of that day. Leave empty for a key that does not expire."
-        />
-        <div className="form__actions">
-          <button type="button" className="button button--secondary" onClick={close}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={create.isPending}>
-            {create.isPending ? 'Creating…' : 'Create key'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      open={open}
+      title="Create an API key"
+      onClose={close}
+      onSubmit={() => create.mutate()}
+      error={form}
+      submitLabel="Create key"
+      pendingLabel="Creating…"
+      pending={create.isPending}
+    >
+      <Field
+        label="Name"
+        name="name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={field.name}
+        hint="What uses it, e.g. “CI pipeline” or “CRM sync”."
+        maxLength={200}
+        autoFocus
+      />
+      <SelectField
+        label="Scope"
+        name="scope"
+        value={scope}
+        onChange={(e) => setScope(e.target.value as Scope)}
+        error={field.scope}
+        hint={SCOPES.find((s) => s.value === scope)?.hint}
+      >
+        {SCOPES.map((s) => (
+          <option key={s.value} value={s.value}>
+            {s.label}
+          </option>
+        ))}
+      </SelectField>
+      <Field
+        label="Expires (optional)"
+        name="expiresAt"
+        type="date"
+        value={expires}
+        onChange={(e) => setExpires(e.target.value)}
+        error={field.expiresAt}
+        hint="The key stops working at the end of that day. Leave empty for a key that does not expire."
+      />
+    </FormDialog>
   );
 }
 
@@ -188,125 +182,109 @@ function RotateKeyDialog({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => v
   }
 
   return (
-    <Dialog open title={`Rotate “${label}”`} onClose={onClose}>
-      <form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          rotate.mutate();
-        }}
-        noValidate
+    <FormDialog
+      title={`Rotate “${label}”`}
+      intro="A new key with the same name and scope is issued. The old key keeps working for the grace period, so you can deploy the new one without downtime."
+      onClose={onClose}
+      onSubmit={() => rotate.mutate()}
+      error={form}
+      submitLabel="Rotate key"
+      pendingLabel="Rotating…"
+      pending={rotate.isPending}
+    >
+      <SelectField
+        label="Grace period"
+        name="gracePeriodSeconds"
+        value={String(grace)}
+        onChange={(e) => setGrace(Number(e.target.value))}
+        error={field.gracePeriodSeconds}
       >
-        <p className="dialog__text">
-          A new key with the same name and scope is issued. The old key keeps working for the grace period, so
-          you can deploy the new one without downtime.
-        </p>
-        <FormAlert message={form} />
-        <SelectField
-          label="Grace period"
-          name="gracePeriodSeconds"
-          value={String(grace)}
-          onChange={(e) => setGrace(Number(e.target.value))}
-          error={field.gracePeriodSeconds}
-        >
-          {GRACE_PERIODS.map((g) => (
-            <option key={g.seconds} value={g.seconds}>
-              {g.label}
-            </option>
-          ))}
-        </SelectField>
-        <div className="form__actions">
-          <button type="button" className="button button--secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={rotate.isPending}>
-            {rotate.isPending ? 'Rotating…' : 'Rotate key'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+        {GRACE_PERIODS.map((g) => (
+          <option key={g.seconds} value={g.seconds}>
+            {g.label}
+          </option>
+        ))}
+      </SelectField>
+    </FormDialog>
   );
 }
 
-function KeysTable({ keys, isAdmin }: { keys: ApiKey[]; isAdmin: boolean }) {
-  const queryClient = useQueryClient();
-  const [rotating, setRotating] = useState<ApiKey>();
+/** The header cells of the keys table; the actions column only for those who can act. */
+function keyColumns(isAdmin: boolean) {
   return (
     <>
-      <div className="table-wrap" role="region" aria-label="API keys list" tabIndex={0}>
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Scope</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Status</th>
-              {isAdmin ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((key) => {
-              const label = key.name ?? maskedKey(key);
-              return (
-                <tr key={key.id}>
-                  <td data-label="Name" className="table__primary">
-                    {key.name ?? <span className="muted">Unnamed</span>}
-                  </td>
-                  <td data-label="Key">
-                    <code>{maskedKey(key)}</code>{' '}
-                    {key.environment === 'test' ? <Badge tone="test">Test</Badge> : null}
-                  </td>
-                  <td data-label="Scope">{scopeLabel(key.scope)}</td>
-                  <td data-label="Created">{formatDateTime(key.createdAt)}</td>
-                  <td data-label="Last used">{formatDateTime(key.lastUsedAt, 'Never')}</td>
-                  <td data-label="Expires">{formatDateTime(key.expiresAt, 'Never')}</td>
-                  <td data-label="Status">
-                    <Badge tone={STATUS_TONE[key.status]}>{key.status}</Badge>
-                  </td>
-                  {isAdmin ? (
-                    <td className="table__actions">
-                      {key.status === 'active' ? (
-                        <button
-                          type="button"
-                          className="button button--secondary button--small"
-                          aria-label={`Rotate ${label}`}
-                          onClick={() => setRotating(key)}
-                        >
-                          Rotate
-                        </button>
-                      ) : null}
-                      {key.status === 'active' || key.status === 'expiring' ? (
-                        <ConfirmButton
-                          label="Revoke"
-                          accessibleLabel={`Revoke ${label}`}
-                          title={`Revoke “${label}”?`}
-                          confirmLabel="Revoke key"
-                          onConfirm={async () => {
-                            await client.apiKeys.revoke(key.id);
-                            await queryClient.invalidateQueries({ queryKey: keysKey });
-                          }}
-                        >
-                          Requests with <code>{maskedKey(key)}</code> are refused (401) from now on. This
-                          cannot be undone.
-                        </ConfirmButton>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-      {rotating ? <RotateKeyDialog apiKey={rotating} onClose={() => setRotating(undefined)} /> : null}
+      <th scope="col">Name</th>
+      <th scope="col">Key</th>
+      <th scope="col">Scope</th>
+      <th scope="col">Created</th>
+      <th scope="col">Last used</th>
+      <th scope="col">Expires</th>
+      <th scope="col">Status</th>
+      {isAdmin ? (
+        <th scope="col">
+          <span className="visually-hidden">Actions</span>
+        </th>
+      ) : null}
     </>
+  );
+}
+
+function KeyRow({
+  apiKey: key,
+  isAdmin,
+  onRotate,
+}: {
+  apiKey: ApiKey;
+  isAdmin: boolean;
+  onRotate: () => void;
+}) {
+  const queryClient = useQueryClient();
+  const label = key.name ?? maskedKey(key);
+  return (
+    <tr>
+      <td data-label="Name" className="table__primary">
+        {key.name ?? <span className="muted">Unnamed</span>}
+      </td>
+      <td data-label="Key">
+        <code>{maskedKey(key)}</code> {key.environment === 'test' ? <Badge tone="test">Test</Badge> : null}
+      </td>
+      <td data-label="Scope">{scopeLabel(key.scope)}</td>
+      <td data-label="Created">{formatDateTime(key.createdAt)}</td>
+      <td data-label="Last used">{formatDateTime(key.lastUsedAt, 'Never')}</td>
+      <td data-label="Expires">{formatDateTime(key.expiresAt, 'Never')}</td>
+      <td data-label="Status">
+        <Badge tone={STATUS_TONE[key.status]}>{key.status}</Badge>
+      </td>
+      {isAdmin ? (
+        <td className="table__actions">
+          {key.status === 'active' ? (
+            <button
+              type="button"
+              className="button button--secondary button--small"
+              aria-label={`Rotate ${label}`}
+              onClick={onRotate}
+            >
+              Rotate
+            </button>
+          ) : null}
+          {key.status === 'active' || key.status === 'expiring' ? (
+            <ConfirmButton
+              label="Revoke"
+              accessibleLabel={`Revoke ${label}`}
+              title={`Revoke “${label}”?`}
+              confirmLabel="Revoke key"
+              onConfirm={async () => {
+                await client.apiKeys.revoke(key.id);
+                await queryClient.invalidateQueries({ queryKey: keysKey });
+              }}
+            >
+              Requests with <code>{maskedKey(key)}</code> are refused (401) from now on. This cannot be
+              undone.
+            </ConfirmButton>
+          ) : null}
+        </td>
+      ) : null}
+    </tr>
   );
 }
 
@@ -316,6 +294,7 @@ const PAGE_SIZE = 25;
 export function ApiKeysPage() {
   const { role, isAdmin } = useRole();
   const [creating, setCreating] = useState(false);
+  const [rotating, setRotating] = useState<ApiKey>();
   const pages = useCursorPages();
   const cursor = pages.cursor;
   const keys = useQuery({
@@ -342,25 +321,24 @@ export function ApiKeysPage() {
       <div className="panel">
         {!isAdmin ? (
           <AdminsOnly what="API keys" role={role} />
-        ) : keys.isPending ? (
-          <Loading label="Loading API keys…" />
-        ) : keys.isError ? (
-          <ErrorState problem={toProblem(keys.error)} onRetry={() => void keys.refetch()} />
-        ) : keys.data.data.length === 0 && !pages.hasPrevious ? (
-          <Empty title="No API keys yet">
-            Create a key to call the API from your own code. It is shown once, at creation.
-          </Empty>
         ) : (
-          <>
-            <KeysTable keys={keys.data.data} isAdmin={isAdmin} />
-            <Pager
-              hasPrevious={pages.hasPrevious}
-              hasNext={keys.data.hasNextPage()}
-              onPrevious={pages.previous}
-              onNext={() => pages.next(keys.data.pagination.nextCursor)}
-            />
-          </>
+          <PagedTable
+            query={keys}
+            pages={pages}
+            loading="Loading API keys…"
+            empty={
+              <Empty title="No API keys yet">
+                Create a key to call the API from your own code. It is shown once, at creation.
+              </Empty>
+            }
+            label="API keys list"
+            columns={keyColumns(isAdmin)}
+            row={(key) => (
+              <KeyRow key={key.id} apiKey={key} isAdmin={isAdmin} onRotate={() => setRotating(key)} />
+            )}
+          />
         )}
+        {rotating ? <RotateKeyDialog apiKey={rotating} onClose={() => setRotating(undefined)} /> : null}
       </div>
       <CreateKeyDialog open={creating} onClose={() => setCreating(false)} />
     </section>

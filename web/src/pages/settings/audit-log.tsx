@@ -3,11 +3,11 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { Schemas } from '@audenci/sdk-js';
 import { client } from '../../api/client';
 import { listMembers } from '../../api/people';
-import { toProblem } from '../../api/problem';
 import { formatDateTime } from '../../components/format';
-import { Pager, useCursorPages } from '../../components/pager';
+import { PagedTable } from '../../components/paged-table';
+import { useCursorPages } from '../../components/pager';
 import { SelectField } from '../../components/select-field';
-import { Empty, ErrorState, Loading } from '../../components/states';
+import { Empty } from '../../components/states';
 
 type AuditEntry = Schemas['AuditEntry'];
 
@@ -109,55 +109,40 @@ export function AuditLogPanel() {
           </SelectField>
         </div>
       </div>
-      {entries.isPending ? (
-        <Loading label="Loading the audit log…" />
-      ) : entries.isError ? (
-        <ErrorState problem={toProblem(entries.error)} onRetry={() => void entries.refetch()} />
-      ) : entries.data.data.length === 0 && !pages.hasPrevious ? (
-        <Empty title={action ? `No ${action} entries` : 'Nothing recorded yet'} />
-      ) : (
-        <>
-          <div className="table-wrap" role="region" aria-label="Audit log entries" tabIndex={0}>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Address</th>
-                </tr>
-              </thead>
-              <tbody>
-                {entries.data.data.map((entry) => (
-                  <tr key={entry.id}>
-                    <td data-label="When" className="table__nowrap">
-                      {formatDateTime(entry.createdAt)}
-                    </td>
-                    <td data-label="Action" className="table__primary">
-                      <code>{entry.action}</code>
-                      {entry.environment === 'test' ? <span className="table__sub">Test mode</span> : null}
-                    </td>
-                    <td data-label="Actor" className="break">
-                      {actor(entry)}
-                    </td>
-                    <td data-label="Target" className="break">
-                      {entry.target ? `${entry.target.type} ${entry.target.id}` : '—'}
-                    </td>
-                    <td data-label="Address">{entry.ip ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            hasPrevious={pages.hasPrevious}
-            hasNext={entries.data.hasNextPage()}
-            onPrevious={pages.previous}
-            onNext={() => pages.next(entries.data.pagination.nextCursor)}
-          />
-        </>
-      )}
+      <PagedTable
+        query={entries}
+        pages={pages}
+        loading="Loading the audit log…"
+        empty={<Empty title={action ? `No ${action} entries` : 'Nothing recorded yet'} />}
+        label="Audit log entries"
+        columns={
+          <>
+            <th scope="col">When</th>
+            <th scope="col">Action</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Target</th>
+            <th scope="col">Address</th>
+          </>
+        }
+        row={(entry) => (
+          <tr key={entry.id}>
+            <td data-label="When" className="table__nowrap">
+              {formatDateTime(entry.createdAt)}
+            </td>
+            <td data-label="Action" className="table__primary">
+              <code>{entry.action}</code>
+              {entry.environment === 'test' ? <span className="table__sub">Test mode</span> : null}
+            </td>
+            <td data-label="Actor" className="break">
+              {actor(entry)}
+            </td>
+            <td data-label="Target" className="break">
+              {entry.target ? `${entry.target.type} ${entry.target.id}` : '—'}
+            </td>
+            <td data-label="Address">{entry.ip ?? '—'}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

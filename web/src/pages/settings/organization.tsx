@@ -25,13 +25,16 @@ import { Badge } from '../../components/badge';
 import { ConfirmButton } from '../../components/confirm-button';
 import { Dialog } from '../../components/dialog';
 import { Field } from '../../components/field';
+import { FormAlert } from '../../components/form';
+import { FormDialog } from '../../components/form-dialog';
 import { formatDateTime, formatRelative, formatTime } from '../../components/format';
 import { SecretOnce } from '../../components/secret-once';
 import { SelectField } from '../../components/select-field';
-import { Pager, useCursorPages } from '../../components/pager';
+import { PagedTable } from '../../components/paged-table';
+import { useCursorPages } from '../../components/pager';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { AuditLogPanel } from './audit-log';
-import { FormAlert, formProblem, SettingsHeader } from './settings-shared';
+import { formProblem, SettingsHeader } from './settings-shared';
 
 const organizationKey = ['organization'] as const;
 const membersKey = ['members'] as const;
@@ -205,51 +208,42 @@ function InviteDialog({ open, onClose }: { open: boolean; onClose: () => void })
   }
 
   return (
-    <Dialog open={open} title="Invite a member" onClose={close}>
-      <form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          invite.mutate();
-        }}
-        noValidate
+    <FormDialog
+      open={open}
+      title="Invite a member"
+      onClose={close}
+      onSubmit={() => invite.mutate()}
+      error={form}
+      submitLabel="Send invitation"
+      pendingLabel="Inviting…"
+      pending={invite.isPending}
+    >
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="off"
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        error={field.email}
+        required
+        autoFocus
+      />
+      <SelectField
+        label="Role"
+        name="role"
+        value={role}
+        onChange={(e) => setRole(e.target.value as Role)}
+        error={field.role}
+        hint={ROLES.find((r) => r.value === role)?.hint}
       >
-        <FormAlert message={form} />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="off"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={field.email}
-          required
-          autoFocus
-        />
-        <SelectField
-          label="Role"
-          name="role"
-          value={role}
-          onChange={(e) => setRole(e.target.value as Role)}
-          error={field.role}
-          hint={ROLES.find((r) => r.value === role)?.hint}
-        >
-          {grantable(isOwner).map((r) => (
-            <option key={r.value} value={r.value}>
-              {r.label}
-            </option>
-          ))}
-        </SelectField>
-        <div className="form__actions">
-          <button type="button" className="button button--secondary" onClick={close}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={invite.isPending}>
-            {invite.isPending ? 'Inviting…' : 'Send invitation'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+        {grantable(isOwner).map((r) => (
+          <option key={r.value} value={r.value}>
+            {r.label}
+          </option>
+        ))}
+      </SelectField>
+    </FormDialog>
   );
 }
 
@@ -323,46 +317,33 @@ function RoleDialog({ member, onClose }: { member: Member; onClose: () => void }
       : undefined;
   const { field, form } = formProblem(change.error, ['role'] as const);
   return (
-    <Dialog open title={`Change the role of ${member.name || member.email}`} onClose={onClose}>
-      <form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          change.mutate();
-        }}
-        noValidate
+    <FormDialog
+      title={`Change the role of ${member.name || member.email}`}
+      onClose={onClose}
+      onSubmit={() => change.mutate()}
+      error={lastOwner ?? form}
+      submitLabel="Save role"
+      pendingLabel="Saving…"
+      pending={change.isPending}
+      submitDisabled={role === member.role}
+      requestId={problem?.requestId}
+    >
+      <SelectField
+        label="Role"
+        name="role"
+        value={role}
+        onChange={(e) => setRole(e.target.value as Role)}
+        error={lastOwner ? undefined : field.role}
+        hint={ROLES.find((r) => r.value === role)?.hint}
+        autoFocus
       >
-        <FormAlert message={lastOwner ?? form} />
-        <SelectField
-          label="Role"
-          name="role"
-          value={role}
-          onChange={(e) => setRole(e.target.value as Role)}
-          error={lastOwner ? undefined : field.role}
-          hint={ROLES.find((r) => r.value === role)?.hint}
-          autoFocus
-        >
-          {grantable(isOwner).map((r) => (
-            <option key={r.value} value={r.value}>
-              {r.label}
-            </option>
-          ))}
-        </SelectField>
-        <div className="form__actions">
-          <button type="button" className="button button--secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className="button button--primary"
-            disabled={change.isPending || role === member.role}
-          >
-            {change.isPending ? 'Saving…' : 'Save role'}
-          </button>
-        </div>
-        {problem?.requestId ? <p className="state__meta">Request id: {problem.requestId}</p> : null}
-      </form>
-    </Dialog>
+        {grantable(isOwner).map((r) => (
+          <option key={r.value} value={r.value}>
+            {r.label}
+          </option>
+        ))}
+      </SelectField>
+    </FormDialog>
   );
 }
 
@@ -506,97 +487,82 @@ function MembersPanel() {
           </button>
         ) : null}
       </div>
-      {members.isPending ? (
-        <Loading label="Loading members…" />
-      ) : members.isError ? (
-        <ErrorState problem={toProblem(members.error)} onRetry={() => void members.refetch()} />
-      ) : members.data.data.length === 0 && !pages.hasPrevious ? (
-        <Empty title="No members">Invite people to work in this organization.</Empty>
-      ) : (
-        <div className="table-wrap" role="region" aria-label="Members list" tabIndex={0}>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Joined</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.data.data.map((member) => {
-                const self = member.userId === me;
-                const manageable = isAdmin && !self && (isOwner || member.role !== 'owner');
-                const who = member.name || member.email;
-                return (
-                  <tr key={member.id}>
-                    <td data-label="Name" className="table__primary">
-                      {member.name || <span className="muted">No name</span>}
-                      {self ? <span className="table__sub">You</span> : null}
-                    </td>
-                    <td data-label="Email" className="break">
-                      {member.email}
-                    </td>
-                    <td data-label="Role">
-                      <Badge tone={member.role === 'owner' || member.role === 'admin' ? 'accent' : 'neutral'}>
-                        {roleLabel(member.role)}
-                      </Badge>
-                      {member.twoFactorEnabled ? <span className="table__sub">Two-factor on</span> : null}
-                    </td>
-                    <td data-label="Joined">{formatDateTime(member.createdAt)}</td>
-                    <td className="table__actions">
-                      {self ? <LeaveButton member={member} organization={organizationName} /> : null}
-                      {manageable ? (
-                        <>
-                          <button
-                            type="button"
-                            className="button button--secondary button--small"
-                            aria-label={`Change role of ${who}`}
-                            onClick={() => setChanging(member)}
-                          >
-                            Change role
-                          </button>
-                          <button
-                            type="button"
-                            className="button button--secondary button--small"
-                            aria-label={`Password reset link for ${who}`}
-                            onClick={() => setResetting(member)}
-                          >
-                            Reset link
-                          </button>
-                          <ConfirmButton
-                            label="Remove"
-                            accessibleLabel={`Remove ${who}`}
-                            title={`Remove ${who}?`}
-                            confirmLabel="Remove member"
-                            onConfirm={async () => {
-                              await removeMember(member.id);
-                              await queryClient.invalidateQueries({ queryKey: membersKey });
-                            }}
-                          >
-                            {who} loses access to this organization at once; their sessions stop acting in it.
-                          </ConfirmButton>
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {members.data ? (
-        <Pager
-          hasPrevious={pages.hasPrevious}
-          hasNext={members.data.hasNextPage()}
-          onPrevious={pages.previous}
-          onNext={() => pages.next(members.data.pagination.nextCursor)}
-        />
-      ) : null}
+      <PagedTable
+        query={members}
+        pages={pages}
+        loading="Loading members…"
+        empty={<Empty title="No members">Invite people to work in this organization.</Empty>}
+        label="Members list"
+        columns={
+          <>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">Joined</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </>
+        }
+        row={(member) => {
+          const self = member.userId === me;
+          const manageable = isAdmin && !self && (isOwner || member.role !== 'owner');
+          const who = member.name || member.email;
+          return (
+            <tr key={member.id}>
+              <td data-label="Name" className="table__primary">
+                {member.name || <span className="muted">No name</span>}
+                {self ? <span className="table__sub">You</span> : null}
+              </td>
+              <td data-label="Email" className="break">
+                {member.email}
+              </td>
+              <td data-label="Role">
+                <Badge tone={member.role === 'owner' || member.role === 'admin' ? 'accent' : 'neutral'}>
+                  {roleLabel(member.role)}
+                </Badge>
+                {member.twoFactorEnabled ? <span className="table__sub">Two-factor on</span> : null}
+              </td>
+              <td data-label="Joined">{formatDateTime(member.createdAt)}</td>
+              <td className="table__actions">
+                {self ? <LeaveButton member={member} organization={organizationName} /> : null}
+                {manageable ? (
+                  <>
+                    <button
+                      type="button"
+                      className="button button--secondary button--small"
+                      aria-label={`Change role of ${who}`}
+                      onClick={() => setChanging(member)}
+                    >
+                      Change role
+                    </button>
+                    <button
+                      type="button"
+                      className="button button--secondary button--small"
+                      aria-label={`Password reset link for ${who}`}
+                      onClick={() => setResetting(member)}
+                    >
+                      Reset link
+                    </button>
+                    <ConfirmButton
+                      label="Remove"
+                      accessibleLabel={`Remove ${who}`}
+                      title={`Remove ${who}?`}
+                      confirmLabel="Remove member"
+                      onConfirm={async () => {
+                        await removeMember(member.id);
+                        await queryClient.invalidateQueries({ queryKey: membersKey });
+                      }}
+                    >
+                      {who} loses access to this organization at once; their sessions stop acting in it.
+                    </ConfirmButton>
+                  </>
+                ) : null}
+              </td>
+            </tr>
+          );
+        }}
+      />
       <InviteDialog open={inviting} onClose={() => setInviting(false)} />
       {changing ? <RoleDialog member={changing} onClose={() => setChanging(undefined)} /> : null}
       {resetting ? <ResetLinkDialog member={resetting} onClose={() => setResetting(undefined)} /> : null}
@@ -618,65 +584,50 @@ function InvitationsPanel() {
       <h2 id="invitations-title" className="panel__title">
         Pending invitations
       </h2>
-      {invitations.isPending ? (
-        <Loading label="Loading invitations…" />
-      ) : invitations.isError ? (
-        <ErrorState problem={toProblem(invitations.error)} onRetry={() => void invitations.refetch()} />
-      ) : invitations.data.data.length === 0 && !pages.hasPrevious ? (
-        <Empty title="No pending invitations" />
-      ) : (
-        <div className="table-wrap" role="region" aria-label="Pending invitations list" tabIndex={0}>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Invited by</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {invitations.data.data.map((invitation) => (
-                <tr key={invitation.id}>
-                  <td data-label="Email" className="table__primary break">
-                    {invitation.email}
-                  </td>
-                  <td data-label="Role">{roleLabel(invitation.role)}</td>
-                  <td data-label="Invited by">
-                    {invitation.invitedBy?.name || invitation.invitedBy?.email || '—'}
-                  </td>
-                  <td data-label="Expires">{formatDateTime(invitation.expiresAt)}</td>
-                  <td className="table__actions">
-                    <ConfirmButton
-                      label="Revoke"
-                      accessibleLabel={`Revoke the invitation of ${invitation.email}`}
-                      title={`Revoke the invitation of ${invitation.email}?`}
-                      confirmLabel="Revoke invitation"
-                      onConfirm={async () => {
-                        await revokeInvitation(invitation.id);
-                        await queryClient.invalidateQueries({ queryKey: invitationsKey });
-                      }}
-                    >
-                      The invitation link stops working. You can invite them again later.
-                    </ConfirmButton>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {invitations.data ? (
-        <Pager
-          hasPrevious={pages.hasPrevious}
-          hasNext={invitations.data.hasNextPage()}
-          onPrevious={pages.previous}
-          onNext={() => pages.next(invitations.data.pagination.nextCursor)}
-        />
-      ) : null}
+      <PagedTable
+        query={invitations}
+        pages={pages}
+        loading="Loading invitations…"
+        empty={<Empty title="No pending invitations" />}
+        label="Pending invitations list"
+        columns={
+          <>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">Invited by</th>
+            <th scope="col">Expires</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </>
+        }
+        row={(invitation) => (
+          <tr key={invitation.id}>
+            <td data-label="Email" className="table__primary break">
+              {invitation.email}
+            </td>
+            <td data-label="Role">{roleLabel(invitation.role)}</td>
+            <td data-label="Invited by">
+              {invitation.invitedBy?.name || invitation.invitedBy?.email || '—'}
+            </td>
+            <td data-label="Expires">{formatDateTime(invitation.expiresAt)}</td>
+            <td className="table__actions">
+              <ConfirmButton
+                label="Revoke"
+                accessibleLabel={`Revoke the invitation of ${invitation.email}`}
+                title={`Revoke the invitation of ${invitation.email}?`}
+                confirmLabel="Revoke invitation"
+                onConfirm={async () => {
+                  await revokeInvitation(invitation.id);
+                  await queryClient.invalidateQueries({ queryKey: invitationsKey });
+                }}
+              >
+                The invitation link stops working. You can invite them again later.
+              </ConfirmButton>
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

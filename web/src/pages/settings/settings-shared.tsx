@@ -12,15 +12,6 @@ export function formProblem<F extends string>(error: unknown, fields: readonly F
   return placeProblem({ ...problem, field: problem.field?.split('.')[0] }, fields);
 }
 
-/** The message above a form (an error no field owns). */
-export function FormAlert({ message, id }: { message: string | undefined; id?: string }) {
-  return message ? (
-    <div className="alert alert--error" id={id} role="alert">
-      {message}
-    </div>
-  ) : null;
-}
-
 /** A settings page's header: title, a sentence on what it is for, and its main action. */
 export function SettingsHeader({
   id,

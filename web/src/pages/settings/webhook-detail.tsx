@@ -7,15 +7,16 @@ import { useRole } from '../../api/role';
 import { Badge, type BadgeTone } from '../../components/badge';
 import { ConfirmButton } from '../../components/confirm-button';
 import { Dialog } from '../../components/dialog';
+import { FormDialog } from '../../components/form-dialog';
 import { formatDateTime, formatDuration, formatRelative } from '../../components/format';
 import { Pager, useCursorPages } from '../../components/pager';
 import { SecretOnce } from '../../components/secret-once';
 import { SelectField } from '../../components/select-field';
 import { Empty, ErrorState, Loading } from '../../components/states';
-import { AdminsOnly, FormAlert, formProblem, SettingsHeader } from './settings-shared';
+import { AdminsOnly, formProblem, SettingsHeader } from './settings-shared';
 import {
   disabledReasonText,
-  EndpointForm,
+  EndpointDialog,
   EndpointStatus,
   eventsText,
   webhooksKey,
@@ -79,43 +80,30 @@ function RotateSecretDialog({ endpoint, onClose }: { endpoint: WebhookEndpoint; 
     );
   }
   return (
-    <Dialog open title="Rotate the signing secret" onClose={onClose}>
-      <form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          rotate.mutate();
-        }}
-        noValidate
+    <FormDialog
+      title="Rotate the signing secret"
+      intro="A new secret is issued. During the overlap, deliveries are signed with both the old and the new secret."
+      onClose={onClose}
+      onSubmit={() => rotate.mutate()}
+      error={form}
+      submitLabel="Rotate secret"
+      pendingLabel="Rotating…"
+      pending={rotate.isPending}
+    >
+      <SelectField
+        label="Overlap"
+        name="overlapSeconds"
+        value={String(overlap)}
+        onChange={(e) => setOverlap(Number(e.target.value))}
+        error={field.overlapSeconds}
       >
-        <p className="dialog__text">
-          A new secret is issued. During the overlap, deliveries are signed with both the old and the new
-          secret.
-        </p>
-        <FormAlert message={form} />
-        <SelectField
-          label="Overlap"
-          name="overlapSeconds"
-          value={String(overlap)}
-          onChange={(e) => setOverlap(Number(e.target.value))}
-          error={field.overlapSeconds}
-        >
-          {OVERLAPS.map((o) => (
-            <option key={o.seconds} value={o.seconds}>
-              {o.label}
-            </option>
-          ))}
-        </SelectField>
-        <div className="form__actions">
-          <button type="button" className="button button--secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={rotate.isPending}>
-            {rotate.isPending ? 'Rotating…' : 'Rotate secret'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+        {OVERLAPS.map((o) => (
+          <option key={o.seconds} value={o.seconds}>
+            {o.label}
+          </option>
+        ))}
+      </SelectField>
+    </FormDialog>
   );
 }
 
@@ -131,17 +119,16 @@ function EditDialog({ endpoint, onClose }: { endpoint: WebhookEndpoint; onClose:
     },
   });
   return (
-    <Dialog open title="Edit endpoint" onClose={onClose}>
-      <EndpointForm
-        initial={{ url: endpoint.url, description: endpoint.description, events: endpoint.events }}
-        submitLabel="Save changes"
-        pendingLabel="Saving…"
-        pending={update.isPending}
-        error={update.error}
-        onSubmit={(input) => update.mutate(input)}
-        onCancel={onClose}
-      />
-    </Dialog>
+    <EndpointDialog
+      title="Edit endpoint"
+      initial={{ url: endpoint.url, description: endpoint.description, events: endpoint.events }}
+      submitLabel="Save changes"
+      pendingLabel="Saving…"
+      pending={update.isPending}
+      error={update.error}
+      onSubmit={(input) => update.mutate(input)}
+      onClose={onClose}
+    />
   );
 }
 

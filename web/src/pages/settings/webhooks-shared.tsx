@@ -1,8 +1,9 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState } from 'react';
 import type { Schemas } from '@audenci/sdk-js';
 import { Badge } from '../../components/badge';
 import { Field } from '../../components/field';
-import { FormAlert, formProblem } from './settings-shared';
+import { FormDialog } from '../../components/form-dialog';
+import { formProblem } from './settings-shared';
 
 export type WebhookEndpoint = Schemas['WebhookEndpoint'];
 export type WebhookDelivery = Schemas['WebhookDelivery'];
@@ -54,23 +55,28 @@ export interface EndpointInput {
   events: string[];
 }
 
-/** The endpoint form (create and edit): URL, description, and the events as checkboxes. */
-export function EndpointForm({
+/**
+ * The endpoint dialog (create and edit): URL, description, and the events as checkboxes. Mount it only
+ * while shown: its fields start from `initial` each time.
+ */
+export function EndpointDialog({
+  title,
   initial,
   submitLabel,
   pendingLabel,
   pending,
   error,
   onSubmit,
-  onCancel,
+  onClose,
 }: {
+  title: string;
   initial?: EndpointInput;
   submitLabel: string;
   pendingLabel: string;
   pending: boolean;
   error: unknown;
   onSubmit: (input: EndpointInput) => void;
-  onCancel: () => void;
+  onClose: () => void;
 }) {
   const [url, setUrl] = useState(initial?.url ?? '');
   const [description, setDescription] = useState(initial?.description ?? '');
@@ -81,8 +87,7 @@ export function EndpointForm({
   const { field, form } = formProblem(error, ['url', 'description', 'events'] as const);
   const eventsError = localError ?? field.events;
 
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
+  const submit = () => {
     if (!all && events.length === 0) {
       setLocalError('Choose at least one event, or all events.');
       return;
@@ -95,8 +100,15 @@ export function EndpointForm({
     setEvents((current) => (on ? [...current, type] : current.filter((e) => e !== type)));
 
   return (
-    <form className="form" onSubmit={submit} noValidate>
-      <FormAlert message={form} />
+    <FormDialog
+      title={title}
+      onClose={onClose}
+      onSubmit={submit}
+      error={form}
+      submitLabel={submitLabel}
+      pendingLabel={pendingLabel}
+      pending={pending}
+    >
       <Field
         label="Endpoint URL"
         name="url"
@@ -148,15 +160,7 @@ export function EndpointForm({
           </p>
         ) : null}
       </fieldset>
-      <div className="form__actions">
-        <button type="button" className="button button--secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button button--primary" disabled={pending}>
-          {pending ? pendingLabel : submitLabel}
-        </button>
-      </div>
-    </form>
+    </FormDialog>
   );
 }
 

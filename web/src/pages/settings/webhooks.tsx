@@ -2,15 +2,15 @@ import { useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { client } from '../../api/client';
-import { toProblem } from '../../api/problem';
 import { useRole } from '../../api/role';
 import { Dialog } from '../../components/dialog';
 import { formatDateTime } from '../../components/format';
-import { Pager, useCursorPages } from '../../components/pager';
+import { PagedTable } from '../../components/paged-table';
+import { useCursorPages } from '../../components/pager';
 import { SecretOnce } from '../../components/secret-once';
-import { Empty, ErrorState, Loading } from '../../components/states';
+import { Empty } from '../../components/states';
 import { AdminsOnly, SettingsHeader } from './settings-shared';
-import { EndpointForm, EndpointStatus, eventsText, webhooksKey } from './webhooks-shared';
+import { EndpointDialog, EndpointStatus, eventsText, webhooksKey } from './webhooks-shared';
 
 function CreateWebhookDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const queryClient = useQueryClient();
@@ -23,12 +23,13 @@ function CreateWebhookDialog({ open, onClose }: { open: boolean; onClose: () => 
     create.reset();
     onClose();
   };
+  if (!open) return null;
 
   if (create.data) {
     const endpoint = create.data;
     return (
       <Dialog
-        open={open}
+        open
         title="Endpoint created"
         onClose={close}
         footer={
@@ -57,16 +58,15 @@ function CreateWebhookDialog({ open, onClose }: { open: boolean; onClose: () => 
   }
 
   return (
-    <Dialog open={open} title="Add a webhook endpoint" onClose={close}>
-      <EndpointForm
-        submitLabel="Add endpoint"
-        pendingLabel="Adding…"
-        pending={create.isPending}
-        error={create.error}
-        onSubmit={(input) => create.mutate(input)}
-        onCancel={close}
-      />
-    </Dialog>
+    <EndpointDialog
+      title="Add a webhook endpoint"
+      submitLabel="Add endpoint"
+      pendingLabel="Adding…"
+      pending={create.isPending}
+      error={create.error}
+      onSubmit={(input) => create.mutate(input)}
+      onClose={close}
+    />
   );
 }
 
@@ -101,58 +101,45 @@ export function WebhooksPage() {
       <div className="panel">
         {!isAdmin ? (
           <AdminsOnly what="webhooks" role={role} />
-        ) : endpoints.isPending ? (
-          <Loading label="Loading webhook endpoints…" />
-        ) : endpoints.isError ? (
-          <ErrorState problem={toProblem(endpoints.error)} onRetry={() => void endpoints.refetch()} />
-        ) : endpoints.data.data.length === 0 && !pages.hasPrevious ? (
-          <Empty title="No webhook endpoints yet">
-            Add an endpoint to be told when posts are published, fail, or receive comments.
-          </Empty>
         ) : (
-          <>
-            <div className="table-wrap" role="region" aria-label="Webhook endpoints list" tabIndex={0}>
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Endpoint</th>
-                    <th scope="col">Events</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {endpoints.data.data.map((endpoint) => (
-                    <tr key={endpoint.id}>
-                      <td data-label="Endpoint" className="table__primary">
-                        <Link
-                          to="/settings/webhooks/$webhookId"
-                          params={{ webhookId: endpoint.id }}
-                          className="table__link"
-                        >
-                          {endpoint.url}
-                        </Link>
-                        {endpoint.description ? (
-                          <span className="table__sub">{endpoint.description}</span>
-                        ) : null}
-                      </td>
-                      <td data-label="Events">{eventsText(endpoint.events)}</td>
-                      <td data-label="Status">
-                        <EndpointStatus endpoint={endpoint} />
-                      </td>
-                      <td data-label="Created">{formatDateTime(endpoint.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager
-              hasPrevious={pages.hasPrevious}
-              hasNext={endpoints.data.hasNextPage()}
-              onPrevious={pages.previous}
-              onNext={() => pages.next(endpoints.data.pagination.nextCursor)}
-            />
-          </>
+          <PagedTable
+            query={endpoints}
+            pages={pages}
+            loading="Loading webhook endpoints…"
+            empty={
+              <Empty title="No webhook endpoints yet">
+                Add an endpoint to be told when posts are published, fail, or receive comments.
+              </Empty>
+            }
+            label="Webhook endpoints list"
+            columns={
+              <>
+                <th scope="col">Endpoint</th>
+                <th scope="col">Events</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+              </>
+            }
+            row={(endpoint) => (
+              <tr key={endpoint.id}>
+                <td data-label="Endpoint" className="table__primary">
+                  <Link
+                    to="/settings/webhooks/$webhookId"
+                    params={{ webhookId: endpoint.id }}
+                    className="table__link"
+                  >
+                    {endpoint.url}
+                  </Link>
+                  {endpoint.description ? <span className="table__sub">{endpoint.description}</span> : null}
+                </td>
+                <td data-label="Events">{eventsText(endpoint.events)}</td>
+                <td data-label="Status">
+                  <EndpointStatus endpoint={endpoint} />
+                </td>
+                <td data-label="Created">{formatDateTime(endpoint.createdAt)}</td>
+              </tr>
+            )}
+          />
         )}
       </div>
       <CreateWebhookDialog open={creating} onClose={() => setCreating(false)} />
