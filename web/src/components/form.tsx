@@ -31,7 +31,7 @@ export function SubmitButton({
   pending: boolean;
   /** Disabled for another reason too, e.g. nothing changed yet. */
   disabled?: boolean;
-  variant?: 'primary' | 'secondary';
+  variant?: 'primary' | 'secondary' | 'danger';
   /** Full width, as on the signed-out pages. */
   block?: boolean;
 }) {
@@ -46,13 +46,22 @@ export function SubmitButton({
   );
 }
 
-/** The row under a form's fields: Cancel, when the form can be left, then the submit button. */
+/**
+ * The row under a form's fields: a live status line when `status` is given ("Saved."; keep it given,
+ * empty, so screen readers hear it change), Cancel when the form can be left, then the submit button.
+ */
 export function FormActions({
   onCancel,
+  status,
   ...submit
-}: Parameters<typeof SubmitButton>[0] & { onCancel?: () => void }) {
+}: Parameters<typeof SubmitButton>[0] & { onCancel?: () => void; status?: string }) {
   return (
     <div className="form__actions">
+      {status === undefined ? null : (
+        <span role="status" className="form__status">
+          {status}
+        </span>
+      )}
       {onCancel ? (
         <button type="button" className="button button--secondary" onClick={onCancel}>
           Cancel

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Session } from '../api/auth';
 import {
@@ -18,20 +18,13 @@ import { Badge } from '../components/badge';
 import { ConfirmButton } from '../components/confirm-button';
 import { CopyButton } from '../components/copy-button';
 import { Field } from '../components/field';
+import { Form, FormActions, FormAlert, SubmitButton } from '../components/form';
 import { placeProblem } from '../components/form-problem';
 import { QrImage } from '../components/qr-image';
 import { formatDateTime, formatRelative } from '../components/format';
 import { Empty, Loading, QueryView } from '../components/states';
 
 const sessionsQuery = { queryKey: ['me', 'sessions'] as const, queryFn: listSessions };
-
-function FormAlert({ message }: { message: string | undefined }) {
-  return message ? (
-    <div className="alert alert--error" role="alert">
-      {message}
-    </div>
-  ) : null;
-}
 
 function NameCard({ session }: { session: Session }) {
   const queryClient = useQueryClient();
@@ -48,8 +41,7 @@ function NameCard({ session }: { session: Session }) {
     },
   });
   const { field, form } = placeProblem(mutation.error ? toProblem(mutation.error) : undefined, ['name']);
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
+  const submit = () => {
     setSaved(false);
     mutation.mutate({ name: name.trim() });
   };
@@ -58,8 +50,7 @@ function NameCard({ session }: { session: Session }) {
       <h2 id="profile-name-title" className="card__title">
         Your details
       </h2>
-      <form className="form" onSubmit={submit} noValidate>
-        <FormAlert message={form} />
+      <Form onSubmit={submit} error={form}>
         <Field
           label="Name"
           name="name"
@@ -81,15 +72,13 @@ function NameCard({ session }: { session: Session }) {
           readOnly
           hint="You sign in with this email."
         />
-        <div className="form__actions">
-          <span role="status" className="form__status">
-            {saved ? 'Saved.' : ''}
-          </span>
-          <button type="submit" className="button button--primary" disabled={mutation.isPending}>
-            {mutation.isPending ? 'Saving…' : 'Save name'}
-          </button>
-        </div>
-      </form>
+        <FormActions
+          status={saved ? 'Saved.' : ''}
+          label="Save name"
+          pendingLabel="Saving…"
+          pending={mutation.isPending}
+        />
+      </Form>
     </article>
   );
 }
@@ -116,8 +105,7 @@ function PasswordCard({ email }: { email: string }) {
     value: values[name],
     onChange: (e: { target: { value: string } }) => setValues((v) => ({ ...v, [name]: e.target.value })),
   });
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
+  const submit = () => {
     const differ = values.newPassword !== values.confirm;
     setMismatch(differ);
     if (!differ)
@@ -129,8 +117,7 @@ function PasswordCard({ email }: { email: string }) {
       <h2 id="profile-password-title" className="card__title">
         Password
       </h2>
-      <form className="form" onSubmit={submit} noValidate>
-        <FormAlert message={form} />
+      <Form onSubmit={submit} error={form}>
         <input type="email" name="email" autoComplete="username" value={email} readOnly hidden />
         <Field
           label="Current password"
@@ -157,17 +144,17 @@ function PasswordCard({ email }: { email: string }) {
           {...bind('confirm')}
           error={mismatch ? 'The two passwords differ.' : field.confirm}
         />
-        <div className="form__actions">
-          <span role="status" className="form__status">
-            {mutation.isSuccess
+        <FormActions
+          status={
+            mutation.isSuccess
               ? `Password changed.${revoked ? ` ${revoked} other session${revoked === 1 ? ' was' : 's were'} signed out.` : ''}`
-              : ''}
-          </span>
-          <button type="submit" className="button button--primary" disabled={mutation.isPending}>
-            {mutation.isPending ? 'Changing…' : 'Change password'}
-          </button>
-        </div>
-      </form>
+              : ''
+          }
+          label="Change password"
+          pendingLabel="Changing…"
+          pending={mutation.isPending}
+        />
+      </Form>
     </article>
   );
 }
@@ -247,19 +234,16 @@ function TwoFactorCard({ session }: { session: Session }) {
         </div>
       ) : null}
       {enabled ? (
-        <form
-          className="form"
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            disable.mutate(password);
-          }}
+        <Form
+          onSubmit={() => disable.mutate(password)}
+          error={disableProblem.form}
+          before={
+            <p className="card__text">
+              Signing in asks for a code from your authenticator app. To turn this off, confirm with your
+              password.
+            </p>
+          }
         >
-          <p className="card__text">
-            Signing in asks for a code from your authenticator app. To turn this off, confirm with your
-            password.
-          </p>
-          <FormAlert message={disableProblem.form} />
           <input
             type="email"
             name="email"
@@ -278,48 +262,46 @@ function TwoFactorCard({ session }: { session: Session }) {
             onChange={(e) => setPassword(e.target.value)}
             error={disableProblem.field.password}
           />
-          <div className="form__actions">
-            <button type="submit" className="button button--danger" disabled={disable.isPending}>
-              {disable.isPending ? 'Turning off…' : 'Turn off two-factor sign-in'}
-            </button>
-          </div>
-        </form>
+          <FormActions
+            variant="danger"
+            label="Turn off two-factor sign-in"
+            pendingLabel="Turning off…"
+            pending={disable.isPending}
+          />
+        </Form>
       ) : setup.data ? (
-        <form
-          className="form"
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            enable.mutate(code.replace(/\s+/g, ''));
-          }}
+        <Form
+          onSubmit={() => enable.mutate(code.replace(/\s+/g, ''))}
+          error={enableProblem.form}
+          before={
+            <ol className="steps">
+              <li>
+                Scan this code with your authenticator app:
+                <div className="qr-wrap">
+                  <QrImage text={setup.data.otpauthUrl} label="QR code of the two-factor setup address" />
+                </div>
+                Or add an account in the app and type this key (time-based):
+                <div className="secret__row secret__row--key">
+                  <code
+                    className="secret__value secret__value--key"
+                    id="totp-secret"
+                    data-secret={setup.data.secret}
+                  >
+                    {groupsOfFour(setup.data.secret)}
+                  </code>
+                  <CopyButton value={setup.data.secret} target="totp-secret" label="Copy key" />
+                </div>
+                <details className="details">
+                  <summary>The setup address (otpauth://)</summary>
+                  <code className="secret__value secret__value--wrap" id="totp-url">
+                    {setup.data.otpauthUrl}
+                  </code>
+                </details>
+              </li>
+              <li>Enter the 6-digit code the app shows to confirm.</li>
+            </ol>
+          }
         >
-          <ol className="steps">
-            <li>
-              Scan this code with your authenticator app:
-              <div className="qr-wrap">
-                <QrImage text={setup.data.otpauthUrl} label="QR code of the two-factor setup address" />
-              </div>
-              Or add an account in the app and type this key (time-based):
-              <div className="secret__row secret__row--key">
-                <code
-                  className="secret__value secret__value--key"
-                  id="totp-secret"
-                  data-secret={setup.data.secret}
-                >
-                  {groupsOfFour(setup.data.secret)}
-                </code>
-                <CopyButton value={setup.data.secret} target="totp-secret" label="Copy key" />
-              </div>
-              <details className="details">
-                <summary>The setup address (otpauth://)</summary>
-                <code className="secret__value secret__value--wrap" id="totp-url">
-                  {setup.data.otpauthUrl}
-                </code>
-              </details>
-            </li>
-            <li>Enter the 6-digit code the app shows to confirm.</li>
-          </ol>
-          <FormAlert message={enableProblem.form} />
           <Field
             label="Code from your app"
             name="code"
@@ -333,14 +315,16 @@ function TwoFactorCard({ session }: { session: Session }) {
             error={enableProblem.field.code}
           />
           <div className="form__actions">
-            <button type="submit" className="button button--primary" disabled={enable.isPending}>
-              {enable.isPending ? 'Checking…' : 'Turn on two-factor sign-in'}
-            </button>
+            <SubmitButton
+              label="Turn on two-factor sign-in"
+              pendingLabel="Checking…"
+              pending={enable.isPending}
+            />
             <button type="button" className="button button--ghost" onClick={() => setup.reset()}>
               Cancel
             </button>
           </div>
-        </form>
+        </Form>
       ) : (
         <div className="form">
           <p className="card__text">
