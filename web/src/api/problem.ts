@@ -34,3 +34,26 @@ export function toProblem(error: unknown): Problem {
   }
   return { message: error instanceof Error ? error.message : String(error) };
 }
+
+/** The `details.reason` of a refused sign-in (`two_factor_required`, `invalid_two_factor_code`). */
+function twoFactorReasonOf(error: unknown): unknown {
+  return error instanceof APIError ? error.details?.reason : undefined;
+}
+
+/** Whether a refused sign-in (or invitation acceptance) asks for the two-factor code. */
+export function asksForCode(error: unknown): boolean {
+  const reason = twoFactorReasonOf(error);
+  return reason === 'two_factor_required' || reason === 'invalid_two_factor_code';
+}
+
+/**
+ * The problem of a form that may ask for a two-factor code, for `placeProblem`: asking for the code is
+ * not an error; a wrong code is the `code` field's.
+ */
+export function twoFactorProblem(error: unknown): Problem | undefined {
+  if (!error) return undefined;
+  const reason = twoFactorReasonOf(error);
+  if (reason === 'two_factor_required') return undefined;
+  const problem = toProblem(error);
+  return reason === 'invalid_two_factor_code' ? { ...problem, field: 'code' } : problem;
+}

@@ -28,6 +28,42 @@ export function Dialog({
   );
 }
 
+/**
+ * What an action produced (a secret shown once, a link to pass on), closed with Done; `actions` stand
+ * before Done, e.g. "Invite another".
+ */
+export function ResultDialog({
+  open = true,
+  title,
+  onClose,
+  actions,
+  children,
+}: {
+  open?: boolean;
+  title: string;
+  onClose: () => void;
+  actions?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <Dialog
+      open={open}
+      title={title}
+      onClose={onClose}
+      footer={
+        <>
+          {actions}
+          <button type="button" className="button button--primary" onClick={onClose}>
+            Done
+          </button>
+        </>
+      }
+    >
+      {children}
+    </Dialog>
+  );
+}
+
 function OpenDialog({
   title,
   onClose,

@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
-import { APIError } from '@audenci/sdk-js';
 import { acceptInvitation, fetchInvitation } from '../api/auth';
-import { toProblem } from '../api/problem';
+import { asksForCode, toProblem, twoFactorProblem } from '../api/problem';
 import { sessionQuery } from '../api/session-query';
 import { Field, PasswordField } from '../components/field';
 import { placeProblem } from '../components/form-problem';
@@ -12,10 +11,6 @@ import { ErrorState, Loading } from '../components/states';
 import { AuthCard, AuthForm } from '../layout/auth-card';
 
 const FIELDS = ['name', 'password', 'code'] as const;
-
-function reasonOf(error: unknown): unknown {
-  return error instanceof APIError ? error.details?.reason : undefined;
-}
 
 /**
  * An invitation link (`/invitations/accept?token=…`): the organization, the role and the email it is for;
@@ -45,20 +40,10 @@ export function AcceptInvitationPage() {
       await navigate({ to: '/' });
     },
     onError: (error) => {
-      const reason = reasonOf(error);
-      if (reason === 'two_factor_required' || reason === 'invalid_two_factor_code') setNeedsCode(true);
+      if (asksForCode(error)) setNeedsCode(true);
     },
   });
-  const problem = mutation.error ? toProblem(mutation.error) : undefined;
-  const reason = reasonOf(mutation.error);
-  const { field, form } = placeProblem(
-    reason === 'two_factor_required'
-      ? undefined
-      : reason === 'invalid_two_factor_code' && problem
-        ? { ...problem, field: 'code' }
-        : problem,
-    FIELDS,
-  );
+  const { field, form } = placeProblem(twoFactorProblem(mutation.error), FIELDS);
 
   if (!token || invitation.isError) {
     return (

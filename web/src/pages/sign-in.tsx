@@ -1,9 +1,8 @@
 import { useState } from 'react';
-import { APIError } from '@audenci/sdk-js';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useRouter, useSearch } from '@tanstack/react-router';
 import { signIn } from '../api/auth';
-import { toProblem } from '../api/problem';
+import { asksForCode, twoFactorProblem } from '../api/problem';
 import { sessionQuery } from '../api/session-query';
 import { EmailField, Field, PasswordField } from '../components/field';
 import { placeProblem } from '../components/form-problem';
@@ -11,11 +10,6 @@ import { useFieldValues } from '../components/use-field-values';
 import { AuthCard, AuthForm } from '../layout/auth-card';
 
 const FIELDS = ['email', 'password', 'code'] as const;
-
-/** The `details.reason` of a refused sign-in (`two_factor_required`, `invalid_two_factor_code`). */
-function reasonOf(error: unknown): unknown {
-  return error instanceof APIError ? error.details?.reason : undefined;
-}
 
 /** Only paths of this app: a `redirect` pointing elsewhere would make the form an open redirect. */
 function safeRedirect(target: string | undefined): string {
@@ -32,8 +26,7 @@ export function SignInPage() {
   const mutation = useMutation({
     mutationFn: signIn,
     onError: (error) => {
-      const reason = reasonOf(error);
-      if (reason === 'two_factor_required' || reason === 'invalid_two_factor_code') setNeedsCode(true);
+      if (asksForCode(error)) setNeedsCode(true);
     },
     onSuccess: async (session) => {
       queryClient.setQueryData(sessionQuery.queryKey, session);
@@ -41,17 +34,7 @@ export function SignInPage() {
       router.history.push(safeRedirect(redirect));
     },
   });
-  const reason = reasonOf(mutation.error);
-  const problem = mutation.error ? toProblem(mutation.error) : undefined;
-  const { field, form } = placeProblem(
-    // Asking for the code is not an error; a wrong code is the code field's.
-    reason === 'two_factor_required'
-      ? undefined
-      : reason === 'invalid_two_factor_code' && problem
-        ? { ...problem, field: 'code' }
-        : problem,
-    FIELDS,
-  );
+  const { field, form } = placeProblem(twoFactorProblem(mutation.error), FIELDS);
 
   const submit = () => {
     const code = values.code.replace(/\s+/g, '');

@@ -5,7 +5,7 @@ import { client } from '../../api/client';
 import { useRole } from '../../api/role';
 import { Badge, type BadgeTone } from '../../components/badge';
 import { ConfirmButton } from '../../components/confirm-button';
-import { Dialog } from '../../components/dialog';
+import { ResultDialog } from '../../components/dialog';
 import { Field } from '../../components/field';
 import { FormDialog } from '../../components/form-dialog';
 import { formatDateTime } from '../../components/format';
@@ -79,16 +79,7 @@ function CreateKeyDialog({ open, onClose }: { open: boolean; onClose: () => void
 
   if (create.data) {
     return (
-      <Dialog
-        open={open}
-        title="Your new API key"
-        onClose={close}
-        footer={
-          <button type="button" className="button button--primary" onClick={close}>
-            Done
-          </button>
-        }
-      >
+      <ResultDialog open={open} title="Your new API key" onClose={close}>
         <SecretOnce
           label={`${create.data.name ?? 'Unnamed key'} (${scopeLabel(create.data.scope)})`}
           value={create.data.key}
@@ -97,7 +88,7 @@ function CreateKeyDialog({ open, onClose }: { open: boolean; onClose: () => void
           Send it as <code>Authorization: Bearer &lt;key&gt;</code>, or give it to the SDK as{' '}
           <code>apiKey</code>.
         </p>
-      </Dialog>
+      </ResultDialog>
     );
   }
 
@@ -161,23 +152,14 @@ function RotateKeyDialog({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => v
 
   if (rotate.data) {
     return (
-      <Dialog
-        open
-        title="Your rotated API key"
-        onClose={onClose}
-        footer={
-          <button type="button" className="button button--primary" onClick={onClose}>
-            Done
-          </button>
-        }
-      >
+      <ResultDialog title="Your rotated API key" onClose={onClose}>
         <SecretOnce label={`New key for ${label}`} value={rotate.data.key} />
         <p className="dialog__text">
           {grace === 0
             ? 'The old key no longer works.'
             : `The old key keeps working until ${formatDateTime(new Date(Date.now() + grace * 1000).toISOString())}. Deploy the new one before then.`}
         </p>
-      </Dialog>
+      </ResultDialog>
     );
   }
 

@@ -23,7 +23,7 @@ import { toProblem } from '../../api/problem';
 import { useRole, type Role } from '../../api/role';
 import { Badge } from '../../components/badge';
 import { ConfirmButton } from '../../components/confirm-button';
-import { Dialog } from '../../components/dialog';
+import { Dialog, ResultDialog } from '../../components/dialog';
 import { Field } from '../../components/field';
 import { FormAlert } from '../../components/form';
 import { FormDialog } from '../../components/form-dialog';
@@ -177,9 +177,40 @@ function OrganizationPanel() {
   );
 }
 
+/** The roles the caller may grant (an owner grants owner too), with the chosen role's hint under them. */
+function RoleField({
+  value,
+  onChange,
+  error,
+  autoFocus,
+}: {
+  value: Role;
+  onChange: (role: Role) => void;
+  error: string | undefined;
+  autoFocus?: boolean;
+}) {
+  const { isOwner } = useRole();
+  return (
+    <SelectField
+      label="Role"
+      name="role"
+      value={value}
+      onChange={(e) => onChange(e.target.value as Role)}
+      error={error}
+      hint={ROLES.find((r) => r.value === value)?.hint}
+      autoFocus={autoFocus}
+    >
+      {grantable(isOwner).map((r) => (
+        <option key={r.value} value={r.value}>
+          {r.label}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
+
 function InviteDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const queryClient = useQueryClient();
-  const { isOwner } = useRole();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('editor');
   const invite = useMutation({
@@ -229,22 +260,28 @@ function InviteDialog({ open, onClose }: { open: boolean; onClose: () => void })
         required
         autoFocus
       />
-      <SelectField
-        label="Role"
-        name="role"
-        value={role}
-        onChange={(e) => setRole(e.target.value as Role)}
-        error={field.role}
-        hint={ROLES.find((r) => r.value === role)?.hint}
-      >
-        {grantable(isOwner).map((r) => (
-          <option key={r.value} value={r.value}>
-            {r.label}
-          </option>
-        ))}
-      </SelectField>
+      <RoleField value={role} onChange={setRole} error={field.role} />
     </FormDialog>
   );
+}
+
+/** A link that works once, shown once, for the admin to pass on when the server sends no email. */
+function OneTimeLink({
+  label,
+  url,
+  expiresAt,
+}: {
+  label: string;
+  url: string | null | undefined;
+  expiresAt: string;
+}) {
+  return url ? (
+    <SecretOnce
+      label={label}
+      value={url}
+      warning={`It works once, until ${formatDateTime(expiresAt)}, and is not shown again.`}
+    />
+  ) : null;
 }
 
 function InvitationSent({
@@ -257,19 +294,13 @@ function InvitationSent({
   onAnother: () => void;
 }) {
   return (
-    <Dialog
-      open
+    <ResultDialog
       title="Invitation created"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="button button--secondary" onClick={onAnother}>
-            Invite another
-          </button>
-          <button type="button" className="button button--primary" onClick={onClose}>
-            Done
-          </button>
-        </>
+      actions={
+        <button type="button" className="button button--secondary" onClick={onAnother}>
+          Invite another
+        </button>
       }
     >
       {invitation.delivery === 'email' ? (
@@ -286,22 +317,15 @@ function InvitationSent({
             Pass this link on to <strong>{invitation.email}</strong> yourself: it makes them{' '}
             {invitation.role === 'viewer' ? 'a' : 'an'} {roleLabel(invitation.role).toLowerCase()}.
           </p>
-          {invitation.acceptUrl ? (
-            <SecretOnce
-              label="Invitation link"
-              value={invitation.acceptUrl}
-              warning={`It works once, until ${formatDateTime(invitation.expiresAt)}, and is not shown again.`}
-            />
-          ) : null}
+          <OneTimeLink label="Invitation link" url={invitation.acceptUrl} expiresAt={invitation.expiresAt} />
         </>
       )}
-    </Dialog>
+    </ResultDialog>
   );
 }
 
 function RoleDialog({ member, onClose }: { member: Member; onClose: () => void }) {
   const queryClient = useQueryClient();
-  const { isOwner } = useRole();
   const [role, setRole] = useState<Role>(member.role);
   const change = useMutation({
     mutationFn: () => updateMember(member.id, { role }),
@@ -328,21 +352,7 @@ function RoleDialog({ member, onClose }: { member: Member; onClose: () => void }
       submitDisabled={role === member.role}
       requestId={problem?.requestId}
     >
-      <SelectField
-        label="Role"
-        name="role"
-        value={role}
-        onChange={(e) => setRole(e.target.value as Role)}
-        error={lastOwner ? undefined : field.role}
-        hint={ROLES.find((r) => r.value === role)?.hint}
-        autoFocus
-      >
-        {grantable(isOwner).map((r) => (
-          <option key={r.value} value={r.value}>
-            {r.label}
-          </option>
-        ))}
-      </SelectField>
+      <RoleField value={role} onChange={setRole} error={lastOwner ? undefined : field.role} autoFocus />
     </FormDialog>
   );
 }
@@ -404,13 +414,7 @@ function ResetLinkDialog({ member, onClose }: { member: Member; onClose: () => v
           <p className="dialog__text" role="status">
             This server sends no email: pass this link on to <strong>{member.email}</strong> yourself.
           </p>
-          {result.resetUrl ? (
-            <SecretOnce
-              label="Password reset link"
-              value={result.resetUrl}
-              warning={`It works once, until ${formatDateTime(result.expiresAt)}, and is not shown again.`}
-            />
-          ) : null}
+          <OneTimeLink label="Password reset link" url={result.resetUrl} expiresAt={result.expiresAt} />
         </>
       )}
     </Dialog>

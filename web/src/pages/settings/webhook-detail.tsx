@@ -6,7 +6,7 @@ import { toProblem } from '../../api/problem';
 import { useRole } from '../../api/role';
 import { Badge, type BadgeTone } from '../../components/badge';
 import { ConfirmButton } from '../../components/confirm-button';
-import { Dialog } from '../../components/dialog';
+import { ResultDialog } from '../../components/dialog';
 import { FormDialog } from '../../components/form-dialog';
 import { formatDateTime, formatDuration, formatRelative } from '../../components/format';
 import { Pager, useCursorPages } from '../../components/pager';
@@ -60,23 +60,14 @@ function RotateSecretDialog({ endpoint, onClose }: { endpoint: WebhookEndpoint; 
 
   if (rotate.data) {
     return (
-      <Dialog
-        open
-        title="New signing secret"
-        onClose={onClose}
-        footer={
-          <button type="button" className="button button--primary" onClick={onClose}>
-            Done
-          </button>
-        }
-      >
+      <ResultDialog title="New signing secret" onClose={onClose}>
         <SecretOnce label="Signing secret" value={rotate.data.secret} />
         <p className="dialog__text">
           {rotate.data.previousSecretExpiresAt
             ? `Until ${formatDateTime(rotate.data.previousSecretExpiresAt)} deliveries carry both signatures, so your receiver can switch over.`
             : 'Deliveries are signed with the new secret only.'}
         </p>
-      </Dialog>
+      </ResultDialog>
     );
   }
   return (
