@@ -1,9 +1,32 @@
 import type { RequestOptions } from '../core/http.js';
+import { APIError } from '../core/errors.js';
 import type { PagePromise } from '../core/pagination.js';
-import type { Event, EventListParams } from '../types.js';
+import { isRetryableStatus, sleep } from '../core/retry.js';
+import { readEventStream, type StreamState } from '../core/sse.js';
+import type { Event, EventListParams, EventType } from '../types.js';
 import { APIResource, seg } from './resource.js';
 
-/** The event log webhooks are made from: `/events`, newest first. */
+/** What `events.stream()` takes. */
+export interface EventStreamParams {
+  /** Only these event types (all when absent). */
+  types?: EventType[];
+  /** Start strictly after this event (e.g. the last one a previous run handled) instead of now. */
+  lastEventId?: string;
+  /** Ends the stream: the iteration finishes without an error. */
+  signal?: AbortSignal;
+  /** The longest wait before reconnecting after a dropped connection, in ms (default 30 000). */
+  maxReconnectDelay?: number;
+}
+
+/** The event stream: iterate it with `for await`; `lastEventId` is where it would resume. */
+export interface EventStream extends AsyncIterable<Event> {
+  /** The id of the last event received (or the one the stream started after). */
+  readonly lastEventId: string | undefined;
+}
+
+const DEFAULT_RETRY_MS = 3000;
+
+/** The event log webhooks are made from: `/events`, newest first; `stream()` follows it live. */
 export class Events extends APIResource {
   /** Lists events (filters `type`, `startDate`/`endDate` on `createdAt`). */
   list(params?: EventListParams, options?: RequestOptions): PagePromise<Event> {
@@ -13,5 +36,76 @@ export class Events extends APIResource {
   /** Retrieves an event. */
   retrieve(id: string, options?: RequestOptions): Promise<Event> {
     return this.data('GET', `/events/${seg(id)}`, { options });
+  }
+
+  /**
+   * Follows the event log as it is written (`GET /events/stream`, server-sent events): each new event,
+   * oldest first, typed as `list()` gives them. Starts now, or strictly after `lastEventId`. A dropped
+   * connection is reopened with `Last-Event-ID` after a growing wait (the server's `retry:` hint, doubled
+   * on each failure up to `maxReconnectDelay`), so no event is lost or repeated. Ends when `signal`
+   * aborts or the loop breaks; rejects on an answer a retry cannot change (401, 403, a 400 for an
+   * unknown `lastEventId`).
+   *
+   * ```ts
+   * for await (const event of client.events.stream({ types: ['post.published'], signal })) {
+   *   console.log(event.type, event.data);
+   * }
+   * ```
+   */
+  stream(params: EventStreamParams = {}): EventStream {
+    const state: StreamState = { lastEventId: params.lastEventId };
+    const follow = () => this.follow(params, state);
+    return {
+      get lastEventId() {
+        return state.lastEventId;
+      },
+      [Symbol.asyncIterator]: () => follow()[Symbol.asyncIterator](),
+    };
+  }
+
+  private async *follow(params: EventStreamParams, state: StreamState): AsyncGenerator<Event> {
+    const { signal } = params;
+    const maxDelay = params.maxReconnectDelay ?? 30_000;
+    let failures = 0;
+    while (!signal?.aborted) {
+      let response: Response | undefined;
+      try {
+        response = await this.http.send({
+          method: 'GET',
+          path: '/events/stream',
+          query: params.types?.length ? { types: params.types.join(',') } : {},
+          stream: true,
+          options: {
+            signal,
+            headers: {
+              accept: 'text/event-stream',
+              ...(state.lastEventId ? { 'last-event-id': state.lastEventId } : {}),
+            },
+          },
+        });
+      } catch (error) {
+        if (signal?.aborted) return;
+        if (error instanceof APIError && !isRetryableStatus(error.status, error.code, error.headers))
+          throw error;
+      }
+      if (response?.body) {
+        try {
+          for await (const frame of readEventStream(response.body, state, signal)) {
+            failures = 0;
+            yield JSON.parse(frame.data) as Event;
+          }
+        } catch {
+          // The connection dropped mid-stream: reconnect below.
+        }
+      }
+      if (signal?.aborted) return;
+      const delay = Math.min(maxDelay, (state.retryMs ?? DEFAULT_RETRY_MS) * 2 ** Math.min(failures, 10));
+      failures++;
+      try {
+        await sleep(delay, signal);
+      } catch {
+        return;
+      }
+    }
   }
 }
