@@ -108,6 +108,8 @@ function streamRoute(app: FastifyInstance, deps: RouteDeps): void {
         .header('X-Accel-Buffering', 'no');
       if (request.method === 'HEAD') return reply.send();
       const body = new PassThrough();
+      // Fastify destroys the body when the client goes away; a write racing that must not throw.
+      body.on('error', () => undefined);
       const stop = new AbortController();
       reply.raw.once('close', () => stop.abort());
       const pumping = pumpEvents(ctx, start, body, stop.signal)
