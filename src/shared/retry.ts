@@ -121,6 +121,23 @@ export interface RetryOptions {
   onRetry?: (error: unknown, retry: number, delayMs: number) => void;
 }
 
+/**
+ * Waits `ms`, or less when `signal` aborts first: a polling loop's pause, which its caller ends by
+ * aborting (resolves either way; the loop then reads `signal.aborted`).
+ */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { EventFollower, type LogPosition } from '../../shared/event-follow.js';
 import { invalidInput } from '../../shared/errors.js';
+import { pause } from '../../shared/retry.js';
 import { scoped } from '../../db/tenant.js';
 import { EVENT_TYPES, type EventRow, type EventType } from '../../db/tables/events.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -122,18 +123,6 @@ export async function openEventStream(
 export function eventFrame(row: EventRow): string {
   return `id: ${row.id}\nevent: ${row.type}\ndata: ${JSON.stringify(toEvent(row))}\n\n`;
 }
-
-const pause = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 
 let running = 0;
 

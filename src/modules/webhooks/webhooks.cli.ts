@@ -1,6 +1,7 @@
 import { VERSION } from '../../shared/version.js';
 import { apiFailure, EXIT, request, usageError, type ApiTarget } from '../cli-api.js';
 import { EventFollower } from '../../shared/event-follow.js';
+import { pause } from '../../shared/retry.js';
 import { generateSecret, signatureHeaders } from './webhooks.signing.js';
 
 /**
@@ -55,18 +56,6 @@ export function checkSecret(secret: string): string {
   return secret;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-
 interface Delivery {
   status: number | null;
   attempts: number;
@@ -79,7 +68,7 @@ async function forward(options: ListenOptions, secret: string, event: ApiEvent):
   const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   let last: Delivery = { status: null, attempts: 0 };
   for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
-    if (attempt > 1) await sleep(delays[attempt - 2]!, options.signal);
+    if (attempt > 1) await pause(delays[attempt - 2]!, options.signal);
     if (options.signal.aborted) return last;
     try {
       const res = await fetch(options.forwardTo, {
@@ -184,10 +173,10 @@ export async function listen(options: ListenOptions): Promise<number> {
       if (failure.exitCode !== EXIT.connection) throw error;
       backoff = Math.min(MAX_POLL_BACKOFF_MS, Math.max(options.intervalMs, backoff * 2));
       options.stderr.write(`audenci: ${failure.message}; retrying in ${Math.round(backoff / 1000)} s\n`);
-      await sleep(backoff, options.signal);
+      await pause(backoff, options.signal);
       continue;
     }
-    await sleep(options.intervalMs, options.signal);
+    await pause(options.intervalMs, options.signal);
   }
   emit(
     `Stopped after forwarding ${forwarded} event(s).` +
