@@ -236,7 +236,9 @@ export async function startApp(database: TestDatabase, options: TestAppOptions =
   let app: FastifyInstance;
   let contract: ContractCheck;
   try {
-    ({ app, contract } = await buildCheckedApp(runtime));
+    // AUDENCI_TEST_WEB_DIST: a web app built elsewhere than web/dist (a build of one's own, beside others).
+    const webDist = process.env.AUDENCI_TEST_WEB_DIST;
+    ({ app, contract } = await buildCheckedApp(runtime, webDist ? { webDist } : {}));
     await app.ready();
   } catch (error) {
     // Fail the test rather than hang on open connections.
