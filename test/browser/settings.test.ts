@@ -144,6 +144,10 @@ for (const dialect of dialects) {
       await dialog.getByLabel('Expires (optional)').fill('2020-01-01');
       await dialog.getByRole('button', { name: 'Create key' }).click();
       await dialog.locator('.field--invalid').getByLabel('Expires (optional)').waitFor();
+      // In words for a person: the reason, not the API's field path (`expiresAt: must be …`).
+      const fieldError = await dialog.locator('.field--invalid').innerText();
+      assert.match(fieldError, /Must be in the future/);
+      assert.doesNotMatch(fieldError, /expiresAt/);
       await capture(owner, shots, 'api-keys-create-field-error');
       await dialog.getByLabel('Expires (optional)').fill('');
       await dialog.getByRole('button', { name: 'Create key' }).click();

@@ -5,6 +5,11 @@ export interface Problem {
   message: string;
   /** `details.field` of the envelope: the form shows the message next to this field. */
   field?: string;
+  /**
+   * `details.reason`: what is wrong with that field, in words for a person (`Must be in the future`),
+   * where `message` also names the field as the API spells it (`expiresAt: must be in the future`).
+   */
+  reason?: string;
   /** Seconds to wait before retrying (a 429's `Retry-After` or `details.retryAfter`). */
   retryAfter?: number;
   requestId?: string;
@@ -25,6 +30,7 @@ export function toProblem(error: unknown): Problem {
     return {
       message,
       field: typeof error.details?.field === 'string' ? error.details.field : undefined,
+      reason: typeof error.details?.reason === 'string' ? error.details.reason : undefined,
       retryAfter: error.status === 429 ? retryAfterOf(error) : undefined,
       requestId: error.requestId,
     };

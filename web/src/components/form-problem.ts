@@ -2,7 +2,8 @@ import type { Problem } from '../api/problem';
 
 /**
  * Splits a problem between a form's fields and the form itself: a message naming one of `fields` goes
- * next to that field, anything else (wrong password, throttling, a network failure) above the form.
+ * next to that field — its `reason`, since the label already names the field — and anything else (wrong
+ * password, throttling, a network failure) above the form.
  */
 export function placeProblem<F extends string>(
   problem: Problem | undefined,
@@ -10,7 +11,10 @@ export function placeProblem<F extends string>(
 ): { field: Partial<Record<F, string>>; form: string | undefined } {
   if (!problem) return { field: {}, form: undefined };
   const named = fields.find((f) => f === problem.field);
-  if (named) return { field: { [named]: problem.message } as Partial<Record<F, string>>, form: undefined };
+  if (named) {
+    const text = problem.reason ?? problem.message;
+    return { field: { [named]: text } as Partial<Record<F, string>>, form: undefined };
+  }
   const wait = problem.retryAfter;
   const form = wait === undefined ? problem.message : `Too many attempts. Try again in ${formatWait(wait)}.`;
   return { field: {}, form };
