@@ -68,7 +68,7 @@ function aspectRatio(platform: Platform, type: 'image' | 'video'): string {
   return platformDefinition(platform)!.captions.aspectRatio[type];
 }
 
-function suggestMedia(
+export function suggestMedia(
   platform: Platform,
   pillar: string,
   brand: string,
@@ -134,23 +134,29 @@ export async function generatePlan(ai: AiProvider, input: GenerateInput): Promis
     pillar: slot.pillar,
     mediaSuggestion: suggestMedia(slot.platform, slot.pillar, input.brand.name, params.goal),
   }));
+  return { items, summary: summarize(items, params, unplaced) };
+}
+
+/** The summary of `items`: counts per platform and pillar (each of the plan's listed with 0 too). */
+export function summarize(
+  items: PlanItem[],
+  params: PlanParameters,
+  unplaced: Record<string, number>,
+): PlanSummary {
   const count = (key: (item: PlanItem) => string, keys: string[]) => {
     const out: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
     for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
     return out;
   };
   return {
-    items,
-    summary: {
-      totalItems: items.length,
-      byPlatform: count((item) => item.platform, params.platforms),
-      byPillar: count((item) => item.pillar, pillars),
-      unplaced,
-      startDate: params.startDate,
-      endDate: params.endDate,
-      timezone: zone,
-      postsPerWeek: params.postsPerWeek,
-    },
+    totalItems: items.length,
+    byPlatform: count((item) => item.platform, params.platforms),
+    byPillar: count((item) => item.pillar, params.pillars),
+    unplaced,
+    startDate: params.startDate,
+    endDate: params.endDate,
+    timezone: params.timezone,
+    postsPerWeek: params.postsPerWeek,
   };
 }
 

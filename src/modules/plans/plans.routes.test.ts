@@ -452,5 +452,98 @@ for (const dialect of dialects) {
         assert.equal(res.body.error.details.requiredScope, 'read_write');
       }
     });
+
+    it('saves a preview as a person edited it: a caption rewritten, a time moved, an item dropped', async () => {
+      const params = body({
+        platforms: ['twitter', 'facebook'],
+        startDate: '2027-06-07',
+        endDate: '2027-06-21',
+        postsPerWeek: 2,
+      });
+      const { items } = (await preview(params)).body.data as { items: Item[] };
+      assert.equal(items.length, 8);
+      const moved = '2027-06-20T15:30:00.000Z';
+      const edited = items.slice(1).map((item, i) => ({
+        platform: item.platform,
+        scheduledFor: i === 0 ? moved : item.scheduledFor,
+        caption: i === 0 ? 'Rewritten by hand #coffee' : item.caption,
+        pillar: item.pillar,
+      }));
+      const created = await call(t.app, 'POST', '/api/v1/plans', {
+        key: rw(),
+        body: { name: 'Edited plan', ...params, items: edited },
+      });
+      assert.equal(created.status, 201, created.raw);
+      const plan = created.body.data;
+      assert.equal(plan.items.length, 7);
+      const rewritten = plan.items.find((i: Item) => i.caption === 'Rewritten by hand #coffee');
+      assert.deepEqual(
+        { ...rewritten, mediaSuggestion: undefined },
+        {
+          platform: items[1]!.platform,
+          scheduledFor: moved,
+          localTime: '2027-06-20T11:30:00-04:00',
+          caption: 'Rewritten by hand #coffee',
+          hashtags: ['coffee'],
+          pillar: items[1]!.pillar,
+          mediaSuggestion: undefined,
+        },
+      );
+      assert.equal(plan.items.at(-1).scheduledFor, moved, 'sorted by time');
+      assert.equal(plan.summary.totalItems, 7);
+      assert.deepEqual(plan.summary.unplaced, { twitter: 0, facebook: 0 });
+      const applied = await call(t.app, 'POST', `/api/v1/plans/${plan.id}/apply`, { key: rw() });
+      assert.equal(applied.status, 200, applied.raw);
+      assert.equal(applied.body.data.postsCreated, 7);
+      const posts = await call(t.app, 'GET', `/api/v1/campaigns/${applied.body.data.campaign.id}/posts`, {
+        key: tenant.live.read,
+        query: { limit: 100, sortBy: 'scheduledFor', sortOrder: 'asc' },
+      });
+      assert.deepEqual(
+        posts.body.data.map((p: { caption: string; scheduledFor: string }) => [p.caption, p.scheduledFor]),
+        plan.items.map((i: Item) => [i.caption, i.scheduledFor]),
+      );
+    });
+
+    it('refuses edited items that break the plan or the platform, naming each', async () => {
+      const params = body({ platforms: ['twitter'], startDate: '2027-06-07', endDate: '2027-06-14' });
+      const item = {
+        platform: 'twitter',
+        scheduledFor: '2027-06-08T14:00:00.000Z',
+        caption: 'Fine',
+        pillar: 'education',
+      };
+      const res = await call(t.app, 'POST', '/api/v1/plans', {
+        key: rw(),
+        body: {
+          name: 'Broken',
+          ...params,
+          items: [
+            item,
+            { ...item, platform: 'facebook' },
+            { ...item, scheduledFor: '2027-07-01T10:00:00.000Z' },
+            { ...item, caption: 'x'.repeat(281) },
+            { ...item, caption: '   ' },
+          ],
+        },
+      });
+      assert.equal(res.status, 400, res.raw);
+      assert.deepEqual(
+        res.body.error.details.errors.map((e: { field: string }) => e.field),
+        ['items.1.platform', 'items.2.scheduledFor', 'items.3.caption', 'items.4.caption'],
+      );
+      assert.match(res.body.error.details.errors[2].reason, /280/);
+      const empty = await call(t.app, 'POST', '/api/v1/plans', {
+        key: rw(),
+        body: { name: 'Empty', ...params, items: [] },
+      });
+      assert.equal(empty.status, 400, empty.raw);
+      assert.equal(empty.body.error.details.field, 'items');
+      const list = await call(t.app, 'GET', '/api/v1/plans', {
+        key: tenant.live.read,
+        query: { limit: 100 },
+      });
+      assert.ok(!list.body.data.some((p: { name: string }) => ['Broken', 'Empty'].includes(p.name)));
+    });
   });
 }

@@ -71,7 +71,9 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
       summary: 'Create a content plan',
       description:
         'Generates the preview `POST /plans/generate-preview` would answer for the same parameters and ' +
-        'stores it as a `draft` plan. Apply it to create its campaign and posts.',
+        'stores it as a `draft` plan — or, with `items`, stores those instead: a preview as a person ' +
+        'edited it (captions rewritten, times moved, items dropped), each checked against the plan and ' +
+        "its platform's text rules. Apply it to create its campaign and posts.",
       body: schema.CreatePlanBody,
       answer: 'The plan, created',
       errors: { 502: ErrorResponse('The AI provider answered with an error or an unusable answer') },

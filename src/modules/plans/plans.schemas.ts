@@ -47,6 +47,21 @@ const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, exa
 const TimeZone = Type.String({ minLength: 1, maxLength: 64, examples: ['Europe/Paris'] });
 const Platforms = Type.Array(Platform, { minItems: 1, maxItems: PLATFORMS.length, uniqueItems: true });
 
+const MediaSuggestion = Type.Object(
+  {
+    type: Type.Union([Type.Literal('image'), Type.Literal('video')]),
+    aspectRatio: Type.String({ maxLength: 10, examples: ['4:5'] }),
+    prompt: Type.String({
+      maxLength: 1000,
+      description: 'A brief, usable as the prompt of `POST /images/generate` (at most 1,000 characters)',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'What to attach before scheduling (Instagram posts need media)',
+  },
+);
+
 export const PlanItemSchema = Type.Object(
   {
     platform: Platform,
@@ -65,20 +80,7 @@ export const PlanItemSchema = Type.Object(
       description: 'The hashtags in the caption, without `#`',
     }),
     pillar: Pillar,
-    mediaSuggestion: Type.Object(
-      {
-        type: Type.Union([Type.Literal('image'), Type.Literal('video')]),
-        aspectRatio: Type.String({ maxLength: 10, examples: ['4:5'] }),
-        prompt: Type.String({
-          maxLength: 1000,
-          description: 'A brief, usable as the prompt of `POST /images/generate` (at most 1,000 characters)',
-        }),
-      },
-      {
-        additionalProperties: false,
-        description: 'What to attach before scheduling (Instagram posts need media)',
-      },
-    ),
+    mediaSuggestion: MediaSuggestion,
   },
   { $id: 'PlanItem', title: 'PlanItem', additionalProperties: false },
 );
@@ -192,10 +194,37 @@ export const PreviewPlanBody = Type.Object(parameterFields, {
   examples: [example],
 });
 
+/** An item as a person edited it: `localTime` and `hashtags` are derived from it again. */
+const PlanItemInput = Type.Object(
+  {
+    platform: Platform,
+    scheduledFor: DateTime({ description: 'Inside the range and in the future' }),
+    caption: Type.String({
+      minLength: 1,
+      maxLength: DRAFT_LIMITS.caption,
+      description: "Valid for the platform's text rules (length, hashtags)",
+    }),
+    pillar: Pillar,
+    mediaSuggestion: Type.Optional(MediaSuggestion),
+  },
+  { additionalProperties: false },
+);
+
 export const CreatePlanBody = Type.Object(
   {
     name: Name,
     ...parameterFields,
+    items: Type.Optional(
+      Type.Array(PlanItemInput, {
+        minItems: 1,
+        maxItems: MAX_PLAN_ITEMS,
+        description:
+          "The items to store instead of generating them: a preview's items as the person edited them " +
+          '(captions rewritten, times moved, items dropped). Each must be on one of `platforms`, inside ' +
+          "the range and ahead, with a caption valid for its platform's text rules (400 naming " +
+          '`items.<index>.<field>`). The summary then counts these items, with `unplaced` 0.',
+      }),
+    ),
   },
   { additionalProperties: false, examples: [{ name: 'Spring plan', ...example }] },
 );
@@ -210,7 +239,6 @@ export const PLAN_READ_ONLY = [
   'status',
   'campaignId',
   'appliedAt',
-  'items',
   'summary',
   'createdAt',
   'updatedAt',

@@ -20,19 +20,21 @@ import { createPostsIn, plannedPostTimes, postsResource } from '../posts/index.j
 import {
   DEFAULT_PILLARS,
   generatePlan,
+  summarize,
   TAKEN_MARGIN_MS,
   type PlanItem,
   type PlanParameters,
   type PlanPreview,
   type PlanSummary,
 } from './plans.generate.js';
+import { givenItems, type PlanItemInput } from './plans.items.js';
 import * as repo from './plans.repository.js';
 import type { PlanRow, PlanStatus } from '../../db/tables/plans.js';
 import { MAX_RANGE_DAYS, normalPillar, parseBound, planInputProblems } from './plans.input.js';
 
 export { MAX_RANGE_DAYS };
 
-/** `POST /plans/generate-preview`'s body; `POST /plans` adds `name`. */
+/** `POST /plans/generate-preview`'s body; `POST /plans` adds `name` and, optionally, edited `items`. */
 export interface PlanInput {
   brandId: string;
   startDate: string;
@@ -168,12 +170,30 @@ export async function previewPlan(
   return build(ctx, ai, tenant, await resolve(ctx, tenant, input));
 }
 
-/** `POST /plans`: generates the preview and stores it as a draft plan. */
+/** The items a person edited, checked against the plan's rules (400 naming each broken item field). */
+function editedPreview(ctx: ServiceContext, resolved: Resolved, input: PlanItemInput[]): PlanPreview {
+  const { params, start, end, brand } = resolved;
+  const { items, problems } = givenItems(input, {
+    params,
+    start,
+    end,
+    now: ctx.clock.now(),
+    brandName: brand.name,
+  });
+  if (problems.length) throw invalidInput(problems);
+  const unplaced = Object.fromEntries(params.platforms.map((p) => [p, 0]));
+  return { items, summary: summarize(items, params, unplaced) };
+}
+
+/**
+ * `POST /plans`: stores a draft plan — the preview generated from the parameters, or the `items` given
+ * (a preview as the person edited it).
+ */
 export async function createPlan(
   ctx: ServiceContext,
   ai: AiProvider,
   tenant: Tenant,
-  input: PlanInput & { name: string },
+  input: PlanInput & { name: string; items?: PlanItemInput[] },
 ): Promise<Plan> {
   const name = input.name.trim();
   const resolved = await resolve(
@@ -182,7 +202,9 @@ export async function createPlan(
     input,
     name ? [] : [{ field: 'name', reason: 'Must not be blank' }],
   );
-  const preview = await build(ctx, ai, tenant, resolved);
+  const preview = input.items
+    ? editedPreview(ctx, resolved, input.items)
+    : await build(ctx, ai, tenant, resolved);
   const now = ctx.clock.now();
   const row: PlanRow = {
     id: newId('plan', now),

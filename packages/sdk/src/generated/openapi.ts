@@ -1201,7 +1201,7 @@ export interface paths {
     put?: never;
     /**
      * Create a content plan
-     * @description Generates the preview `POST /plans/generate-preview` would answer for the same parameters and stores it as a `draft` plan. Apply it to create its campaign and posts.
+     * @description Generates the preview `POST /plans/generate-preview` would answer for the same parameters and stores it as a `draft` plan — or, with `items`, stores those instead: a preview as a person edited it (captions rewritten, times moved, items dropped), each checked against the plan and its platform's text rules. Apply it to create its campaign and posts.
      *
      *     Requires scope `read_write`.
      */
@@ -3736,6 +3736,28 @@ export interface components {
        * @example Europe/Paris
        */
       timezone?: string;
+      /** @description The items to store instead of generating them: a preview's items as the person edited them (captions rewritten, times moved, items dropped). Each must be on one of `platforms`, inside the range and ahead, with a caption valid for its platform's text rules (400 naming `items.<index>.<field>`). The summary then counts these items, with `unplaced` 0. */
+      items?: {
+        /** @enum {string} */
+        platform: 'instagram' | 'facebook' | 'twitter' | 'linkedin';
+        /**
+         * Format: date-time
+         * @description Inside the range and in the future
+         */
+        scheduledFor: string;
+        /** @description Valid for the platform's text rules (length, hashtags) */
+        caption: string;
+        /** @example education */
+        pillar: string;
+        /** @description What to attach before scheduling (Instagram posts need media) */
+        mediaSuggestion?: {
+          type: 'image' | 'video';
+          /** @example 4:5 */
+          aspectRatio: string;
+          /** @description A brief, usable as the prompt of `POST /images/generate` (at most 1,000 characters) */
+          prompt: string;
+        };
+      }[];
     };
     /** CaptionsGenerate */
     CaptionsGenerate: {
