@@ -2,7 +2,14 @@ import type { PlatformRules } from './definition.js';
 import type { MediaType } from './media.js';
 import { PLATFORMS } from './platforms.js';
 import { rulesFor } from './rules.js';
-import { characterLength, extractHashtags, extractMentions, textLength } from './text.js';
+import {
+  linkInText,
+  measureDraft,
+  measuredHashtags,
+  measuredTextLength,
+  type DraftMeasurements,
+} from './measure.js';
+import { characterLength, extractMentions } from './text.js';
 
 /**
  * The one validator that checks a post draft against its platform's rules, before it is scheduled or
@@ -83,23 +90,19 @@ function textViolations(rules: PlatformRules, draft: PostDraft): RuleViolation[]
       message: `${name} posts need text, media or a link`,
     });
   }
-  let length = textLength(rules, caption);
-  if (link && rules.link.allowed && rules.link.inText) {
-    length += (caption.trim() ? 1 : 0) + (rules.link.countsAs ?? characterLength(link));
-  }
+  const measured = { caption, link, firstComment, mediaCount };
+  const length = measuredTextLength(rules, measured);
   if (length > rules.text.maxLength) {
     const unit = rules.text.counting === 'twitter-weighted' ? 'weighted characters' : 'characters';
     out.push({
       rule: 'text.maxLength',
       field: 'caption',
-      message: `${name} allows ${rules.text.maxLength} ${unit}; this text${link && rules.link.inText ? ' with its link' : ''} has ${length}`,
+      message: `${name} allows ${rules.text.maxLength} ${unit}; this text${linkInText(rules, measured) ? ' with its link' : ''} has ${length}`,
       limit: rules.text.maxLength,
       actual: length,
     });
   }
-  const hashtags =
-    extractHashtags(caption).length +
-    (rules.hashtags.includesFirstComment && firstComment ? extractHashtags(firstComment).length : 0);
+  const hashtags = measuredHashtags(rules, measured);
   if (rules.hashtags.max !== null && hashtags > rules.hashtags.max) {
     const where = rules.hashtags.includesFirstComment ? ' (caption and first comment together)' : '';
     out.push({
@@ -244,4 +247,19 @@ function itemViolations(rules: PlatformRules, item: MediaItem, field: string): R
     }
   }
   return out;
+}
+
+/**
+ * `draft` measured against its platform's limits (text length as the platform counts it, hashtags,
+ * mentions, media, first comment); undefined for an unknown platform.
+ */
+export function measurePostDraft(draft: PostDraft): DraftMeasurements | undefined {
+  const rules = rulesFor(draft.platform);
+  if (!rules) return undefined;
+  return measureDraft(rules, {
+    caption: draft.caption ?? '',
+    link: draft.link ?? null,
+    firstComment: draft.firstComment ?? null,
+    mediaCount: (draft.media ?? draft.mediaIds ?? []).length,
+  });
 }

@@ -128,7 +128,18 @@ for (const dialect of dialects) {
         key: tenant.live.read_write,
         body: { platform: 'twitter', caption: 'a'.repeat(280) },
       });
-      assert.deepEqual(okValidation.body.data, { valid: true, platform: 'twitter', violations: [] });
+      assert.deepEqual(okValidation.body.data, {
+        valid: true,
+        platform: 'twitter',
+        violations: [],
+        measurements: {
+          text: { length: 280, limit: 280, counting: 'twitter-weighted', includesLink: false },
+          hashtags: { count: 0, limit: null, includesFirstComment: false },
+          mentions: { count: 0, limit: null },
+          media: { count: 0, limit: 4, required: false },
+          firstComment: { length: 0, limit: null, supported: false },
+        },
+      });
 
       // A draft may break the rules until it is scheduled.
       const draft = await create({ caption: long });

@@ -214,6 +214,67 @@ export const ValidatePostBody = Type.Object(
   { additionalProperties: false, examples: [{ platform: 'instagram', caption: 'Hello #coffee' }] },
 );
 
+const Count = (description: string) =>
+  Type.Integer({ format: 'int32', minimum: 0, maximum: 2_147_483_647, description });
+const Limit = (description: string) =>
+  Type.Union([Type.Integer({ format: 'int32', minimum: 0, maximum: 2_147_483_647 }), Type.Null()], {
+    description,
+  });
+
+/** The draft's numbers beside their limits, as `GET /platforms` states them and the platform counts. */
+const MeasurementsSchema = Type.Object(
+  {
+    text: Type.Object(
+      {
+        length: Count(
+          'The text length as the platform counts it: X weighs CJK and emoji as 2 and any URL as 23; the ' +
+            'others count Unicode characters. Includes the `link` when the platform appends it to the text.',
+        ),
+        limit: Count("The platform's text limit (`text.maxLength` of `GET /platforms`)."),
+        counting: Type.Union([Type.Literal('characters'), Type.Literal('twitter-weighted')]),
+        includesLink: Type.Boolean({ description: 'Whether `length` counts the appended `link`.' }),
+      },
+      { additionalProperties: false },
+    ),
+    hashtags: Type.Object(
+      {
+        count: Count('Hashtags in the caption (and in the first comment when `includesFirstComment`).'),
+        limit: Limit('At most this many hashtags; null: no limit.'),
+        includesFirstComment: Type.Boolean(),
+      },
+      { additionalProperties: false },
+    ),
+    mentions: Type.Object(
+      { count: Count('@mentions in the caption.'), limit: Limit('At most this many; null: no limit.') },
+      { additionalProperties: false },
+    ),
+    media: Type.Object(
+      {
+        count: Count('Media items attached.'),
+        limit: Count('At most this many media items per post.'),
+        required: Type.Boolean({ description: 'A post without media is refused (Instagram).' }),
+      },
+      { additionalProperties: false },
+    ),
+    firstComment: Type.Object(
+      {
+        length: Count('The first comment in Unicode characters (0 without one).'),
+        limit: Limit('Its limit; null: none.'),
+        supported: Type.Boolean({
+          description: 'Whether Audenci can post a first comment on this platform.',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'What the draft measures against each limit, counted exactly as the rules in `violations` count — ' +
+      'for a live counter (`n / limit`) beside the text.',
+  },
+);
+
 export const ValidationReportSchema = Type.Object(
   {
     valid: Type.Boolean(),
@@ -232,6 +293,7 @@ export const ValidationReportSchema = Type.Object(
       ),
       { maxItems: 100 },
     ),
+    measurements: MeasurementsSchema,
   },
   { $id: 'PostValidation', title: 'PostValidation', additionalProperties: false },
 );

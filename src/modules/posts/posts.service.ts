@@ -1,4 +1,5 @@
-import { validateDraft, type RuleViolation } from '../../platforms/validation.js';
+import { measurePostDraft, validateDraft, type RuleViolation } from '../../platforms/validation.js';
+import type { DraftMeasurements } from '../../platforms/measure.js';
 import { toIso } from '../../shared/clock.js';
 import { parseDateInput, readDateField } from '../../shared/dates.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
@@ -457,6 +458,8 @@ export interface ValidationReport {
   valid: boolean;
   platform: string;
   violations: RuleViolation[];
+  /** The draft's numbers beside their limits, counted as the platform counts (what a composer shows). */
+  measurements: DraftMeasurements;
 }
 
 /**
@@ -479,15 +482,18 @@ export async function validatePost(
     platform: input.platform,
     socialAccountId: input.socialAccountId ?? null,
   });
-  const violations = validateDraft({
+  const draft = {
     platform: input.platform,
     caption: input.caption,
     mediaIds: input.mediaIds ?? [],
     media,
     link: input.link ?? null,
     firstComment: input.firstComment ?? null,
-  });
-  return { valid: violations.length === 0, platform: input.platform, violations };
+  };
+  const violations = validateDraft(draft);
+  // The body schema admits only known platforms, so the rules are always there.
+  const measurements = measurePostDraft(draft)!;
+  return { valid: violations.length === 0, platform: input.platform, violations, measurements };
 }
 
 export interface PostListQuery {

@@ -14,6 +14,15 @@ import { makeImage } from '../../../test/fixtures/media.js';
 
 const UNKNOWN_MEDIA = 'med_01M8FHSW4FSXDVQCQJRMA72QE2';
 
+/** What `validate` measures of the caption 'Fresh beans' on Instagram with `media` items attached. */
+const instagramMeasurements = (media: number) => ({
+  text: { length: 11, limit: 2200, counting: 'characters', includesLink: false },
+  hashtags: { count: 0, limit: 5, includesFirstComment: true },
+  mentions: { count: 0, limit: 20 },
+  media: { count: media, limit: 10, required: true },
+  firstComment: { length: 0, limit: 2200, supported: true },
+});
+
 for (const dialect of dialects) {
   describe(`POST /posts/validate checks the ids it names as POST /posts does (${dialect})`, () => {
     let t: TestApp;
@@ -103,10 +112,16 @@ for (const dialect of dialects) {
             message: 'Instagram posts need at least one photo or video',
           },
         ],
+        measurements: instagramMeasurements(0),
       });
       const ok = await validate({ platform: 'instagram', caption: 'Fresh beans', mediaIds: [own.image] });
       assert.equal(ok.status, 200, ok.raw);
-      assert.deepEqual(ok.body.data, { valid: true, platform: 'instagram', violations: [] });
+      assert.deepEqual(ok.body.data, {
+        valid: true,
+        platform: 'instagram',
+        violations: [],
+        measurements: instagramMeasurements(1),
+      });
 
       for (const [label, id] of [
         ['an unknown id', UNKNOWN_MEDIA],
@@ -206,7 +221,12 @@ for (const dialect of dialects) {
         socialAccountId: own.account,
       });
       assert.equal(valid.status, 200, valid.raw);
-      assert.deepEqual(valid.body.data, { valid: true, platform: 'instagram', violations: [] });
+      assert.deepEqual(valid.body.data, {
+        valid: true,
+        platform: 'instagram',
+        violations: [],
+        measurements: instagramMeasurements(1),
+      });
       const noBrand = await validate({ ...base, campaignId: own.campaign, socialAccountId: own.account });
       assert.equal(noBrand.status, 200, noBrand.raw);
       assert.equal(noBrand.body.data.valid, true);
@@ -239,6 +259,86 @@ for (const dialect of dialects) {
         assert.equal(res.body.error.details.field, 'brandId', path);
         assert.equal(res.body.error.details.reason, reason, path);
       }
+    });
+  });
+
+  describe(`POST /posts/validate measures the draft as the platform counts it (${dialect})`, () => {
+    let t: TestApp;
+    let tenant: Tenant;
+    let image = '';
+
+    before(async () => {
+      t = await createTestApp(dialect);
+      tenant = await createTenant(t);
+      image = await createMediaItem(
+        t,
+        { organizationId: tenant.org.id, environment: 'test' },
+        await makeImage('png', 100, 100),
+      );
+    });
+    after(() => t.close());
+
+    const measure = async (body: Record<string, unknown>) => {
+      const res = await call(t.app, 'POST', '/api/v1/posts/validate', { key: tenant.test.read_write, body });
+      assert.equal(res.status, 200, res.raw);
+      return res.body.data as {
+        valid: boolean;
+        violations: { rule: string; limit?: number; actual?: number }[];
+        measurements: Record<string, Record<string, unknown>>;
+      };
+    };
+
+    it("X weighs CJK and emoji as 2, a URL and the appended link as 23, as the rule's own count", async () => {
+      // 140 CJK characters weigh 280: exactly the limit.
+      const full = await measure({ platform: 'twitter', caption: '漢'.repeat(140) });
+      assert.deepEqual(full.measurements.text, {
+        length: 280,
+        limit: 280,
+        counting: 'twitter-weighted',
+        includesLink: false,
+      });
+      assert.equal(full.valid, true);
+
+      // One emoji of several code points (a family) weighs 2; a URL in the text 23.
+      const caption = `${'漢'.repeat(110)} 👨‍👩‍👧 https://example.com/a/very/long/path/indeed #coffee #tea @barista`;
+      const mixed = await measure({ platform: 'twitter', caption, link: 'https://audenci.test/x' });
+      const expected = 220 + 1 + 2 + 1 + 23 + ' #coffee #tea @barista'.length + 1 + 23;
+      assert.deepEqual(mixed.measurements.text, {
+        length: expected,
+        limit: 280,
+        counting: 'twitter-weighted',
+        includesLink: true,
+      });
+      assert.deepEqual(mixed.measurements.hashtags, { count: 2, limit: null, includesFirstComment: false });
+      assert.deepEqual(mixed.measurements.mentions, { count: 1, limit: null });
+      const rule = mixed.violations.find((v) => v.rule === 'text.maxLength');
+      assert.deepEqual(
+        rule && { limit: rule.limit, actual: rule.actual },
+        { limit: 280, actual: expected },
+        'the violation counts what the measurement counts',
+      );
+    });
+
+    it('Instagram counts hashtags of the caption and the first comment together, and the media', async () => {
+      const tags = (n: number, from = 0) =>
+        Array.from({ length: n }, (_, i) => `#tag${String.fromCharCode(97 + from + i)}`).join(' ');
+      const report = await measure({
+        platform: 'instagram',
+        caption: `Morning ${tags(4)}`,
+        firstComment: tags(3, 4),
+        mediaIds: [image],
+      });
+      assert.deepEqual(report.measurements.hashtags, { count: 7, limit: 5, includesFirstComment: true });
+      assert.deepEqual(report.measurements.media, { count: 1, limit: 10, required: true });
+      assert.deepEqual(report.measurements.firstComment, {
+        length: tags(3, 4).length,
+        limit: 2200,
+        supported: true,
+      });
+      assert.deepEqual(
+        report.violations.map((v) => [v.rule, v.limit, v.actual]),
+        [['hashtags.max', 5, 7]],
+      );
     });
   });
 }

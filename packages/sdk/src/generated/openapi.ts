@@ -996,19 +996,20 @@ export interface paths {
      * Stream events
      * @description The organization's event log in this environment as server-sent events (`text/event-stream`), for
      *     EventSource (with the session cookie, same origin), API keys and the CLI. Each event is a frame:
-     *     `id: <event id>`, `event: <event type>`, `data: <the event exactly as GET /events shows one item>`,
-     *     then a blank line. The stream opens with `retry: 3000` and sends a `: keep-alive` comment after 15 s
-     *     without an event; the log is read about once a second.
+     *     `id: <position>.<event id>`, `event: <event type>`, `data: <the event exactly as GET /events shows one
+     *     item>`, then a blank line. The stream opens with `retry: 3000` and `id: <position>` (where it starts),
+     *     and sends a `: keep-alive` comment with the current `id:` after 15 s without an event.
      *
-     *     Without `Last-Event-ID` (or `lastEventId`) the stream starts now: only events recorded from then on.
-     *     With it, the stream resumes strictly after that event: every event that sorts after it (by
-     *     `createdAt`, then id) and that a `GET /events` would list, oldest first, none twice. EventSource sends
-     *     the header on reconnect by itself. An id that is malformed or not one of this tenant's events (or
-     *     older than the retention period) is a 400 before the stream starts.
+     *     Without `Last-Event-ID` (or `lastEventId`) the stream starts now: only events committed from then on.
+     *     With the last `id:` the stream sent (EventSource sends it on reconnect by itself), it resumes exactly
+     *     there: every event a `GET /events` would list that the client has not received, none twice, none
+     *     lost — also an event whose transaction was still open when the client left. The id of an event
+     *     (`evt_…`) resumes after that event; one that is not this tenant's (or older than the retention
+     *     period), or a malformed id, is a 400 before the stream starts.
      *
-     *     Order: oldest first. An event whose transaction commits after a later event was sent still comes, when
-     *     it commits (the stream looks back 10 s for such late commits), so ids are not strictly increasing
-     *     within a stream; each event comes once per connection. `types` keeps only the listed types.
+     *     Order: commit order, oldest first. An event is sent once its place in the log is settled: on
+     *     PostgreSQL once every transaction that began before its own has ended (a transaction held open
+     *     delays the stream, it never loses an event). `types` keeps only the listed types.
      *
      *     The stream is one request for the rate limit (counted when it opens) and has no time limit; it ends
      *     when the client disconnects, and when the server shuts down (reconnect with `Last-Event-ID`).
@@ -2257,6 +2258,68 @@ export interface components {
         limit?: number;
         actual?: number;
       }[];
+      /** @description What the draft measures against each limit, counted exactly as the rules in `violations` count — for a live counter (`n / limit`) beside the text. */
+      measurements: {
+        text: {
+          /**
+           * Format: int32
+           * @description The text length as the platform counts it: X weighs CJK and emoji as 2 and any URL as 23; the others count Unicode characters. Includes the `link` when the platform appends it to the text.
+           */
+          length: number;
+          /**
+           * Format: int32
+           * @description The platform's text limit (`text.maxLength` of `GET /platforms`).
+           */
+          limit: number;
+          counting: 'characters' | 'twitter-weighted';
+          /** @description Whether `length` counts the appended `link`. */
+          includesLink: boolean;
+        };
+        hashtags: {
+          /**
+           * Format: int32
+           * @description Hashtags in the caption (and in the first comment when `includesFirstComment`).
+           */
+          count: number;
+          /** @description At most this many hashtags; null: no limit. */
+          limit: number | null;
+          includesFirstComment: boolean;
+        };
+        mentions: {
+          /**
+           * Format: int32
+           * @description @mentions in the caption.
+           */
+          count: number;
+          /** @description At most this many; null: no limit. */
+          limit: number | null;
+        };
+        media: {
+          /**
+           * Format: int32
+           * @description Media items attached.
+           */
+          count: number;
+          /**
+           * Format: int32
+           * @description At most this many media items per post.
+           */
+          limit: number;
+          /** @description A post without media is refused (Instagram). */
+          required: boolean;
+        };
+        firstComment: {
+          /**
+           * Format: int32
+           * @description The first comment in Unicode characters (0 without one).
+           */
+          length: number;
+          /** @description Its limit; null: none. */
+          limit: number | null;
+          /** @description Whether Audenci can post a first comment on this platform. */
+          supported: boolean;
+        };
+      };
     };
     /** Campaign */
     Campaign: {
@@ -12982,21 +13045,19 @@ export interface operations {
          */
         types?: string;
         /**
-         * @description Resume strictly after this event, as `Last-Event-ID` does (for clients that cannot set headers); the header wins when both are sent
-         * @example evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         * @description Resume where an `id:` of the stream left off, as `Last-Event-ID` does (for clients that cannot set headers); the id of an event (`evt_…`) resumes after that event. The header wins when both are sent
+         * @example 48211.evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
          */
         lastEventId?: string;
       };
       header?: {
         /**
-         * @description The `id:` of the last event received: the stream resumes strictly after it. EventSource sends it when it reconnects.
-         * @example evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         * @description The last `id:` the stream sent (EventSource sends it when it reconnects): the stream resumes there, without loss. The id of an event (`evt_…`, e.g. from `GET /events`) resumes after that event.
+         * @example 48211.evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
          */
         'last-event-id'?: string;
         /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
         'X-Request-Id'?: components['parameters']['RequestId'];
-        /** @description The `ETag` of a copy you hold: answered 304 without a body while it is current. */
-        'If-None-Match'?: components['parameters']['IfNoneMatch'];
       };
       path?: never;
       cookie?: never;
@@ -13010,21 +13071,11 @@ export interface operations {
           'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
           'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
           'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
-          ETag: components['headers']['ETag'];
           [name: string]: unknown;
         };
         content: {
           'text/event-stream': string;
         };
-      };
-      /** @description Not modified: the `If-None-Match` tag is current */
-      304: {
-        headers: {
-          'X-Request-Id': components['headers']['X-Request-Id'];
-          ETag: components['headers']['ETag'];
-          [name: string]: unknown;
-        };
-        content?: never;
       };
       /** @description Invalid input: `details.field`, `details.reason` and `details.errors[]` say what is wrong */
       400: {
