@@ -208,6 +208,21 @@ for (const dialect of dialects) {
       );
       await page.getByLabel('Platform', { exact: true }).selectOption('');
 
+      // The numbers behind a chart open with the keyboard.
+      const byCampaign = page.getByRole('region', { name: 'By campaign', exact: true });
+      await byCampaign.locator('details').evaluate((d) => {
+        (d as unknown as { open: boolean }).open = false;
+      });
+      await byCampaign.getByText('Show the numbers').focus();
+      await page.keyboard.press('Enter');
+      await byCampaign.getByRole('row', { name: /Winter launch/ }).waitFor();
+
+      // "To" before "From" is refused next to the field, and nothing is asked for.
+      await page.goto(`${live.url}/analytics?from=2026-12-07&to=2026-12-01`);
+      await page.getByText('“To” must be on or after “From”.').waitFor();
+      assert.equal(await page.getByRole('region', { name: 'Top posts by engagements' }).count(), 0);
+      await page.goBack();
+
       // A post's own page, from the top posts.
       await top.getByRole('link', { name: 'Meet our baristas' }).click();
       await page.getByRole('heading', { name: 'Meet our baristas', level: 1 }).waitFor();

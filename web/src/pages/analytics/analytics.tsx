@@ -23,6 +23,7 @@ const GRANULARITIES: { value: Granularity; label: string }[] = [
 ];
 
 const TOP_POSTS = 10;
+const METRICS_REFRESH_MS = 60_000;
 
 function readerZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -46,6 +47,8 @@ function reportQuery(filters: AnalyticsParams, groupBy: NonNullable<AnalyticsPar
     queryKey: ['analytics', 'report', groupBy, filters] as const,
     queryFn: () =>
       client.analytics.retrieve({ ...filters, groupBy, ...(groupBy === 'post' ? { limit: 1000 } : {}) }),
+    // A metrics sync records no event for the live updates to pass on: new figures are asked for now and then.
+    refetchInterval: METRICS_REFRESH_MS,
   };
 }
 
