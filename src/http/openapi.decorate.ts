@@ -213,13 +213,16 @@ function decorateOperation(document: Json, method: string, operation: Json): voi
   const responses = (operation.responses ?? {}) as Record<string, Json>;
   const parameters = (operation.parameters ?? []) as Json[];
   const hasInput = parameters.length > 0 || operation.requestBody !== undefined;
+  // A server-sent event stream (GET /events/stream) never ends, so it has no ETag and never answers 304.
+  const content = (responses['200'] as { content?: Record<string, unknown> } | undefined)?.content;
+  const tagged = method === 'get' && content?.['text/event-stream'] === undefined;
 
   for (const [status, response] of Object.entries(responses)) {
     if (!status.startsWith('2') && !status.startsWith('3')) continue;
     const headers = (response.headers ?? {}) as Json;
     headers['X-Request-Id'] = ref('headers', 'X-Request-Id');
     if (limited) for (const h of RATE_LIMIT_HEADERS) headers[h] = ref('headers', h);
-    if (method === 'get' && status === '200') headers.ETag = ref('headers', 'ETag');
+    if (tagged && status === '200') headers.ETag = ref('headers', 'ETag');
     if (idempotent) headers['Idempotent-Replayed'] = ref('headers', 'Idempotent-Replayed');
     response.headers = headers;
   }
@@ -247,7 +250,7 @@ function decorateOperation(document: Json, method: string, operation: Json): voi
       description,
     });
   }
-  if (method === 'get' && responses['200']) {
+  if (tagged && responses['200']) {
     responses['304'] ??= {
       description: 'Not modified: the `If-None-Match` tag is current',
       headers: { 'X-Request-Id': ref('headers', 'X-Request-Id'), ETag: ref('headers', 'ETag') },

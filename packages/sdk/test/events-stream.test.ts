@@ -76,14 +76,20 @@ for (const dialect of dialects) {
 
     it('reconnects with Last-Event-ID after a dropped connection: nothing lost, nothing twice', async () => {
       const abort = new AbortController();
-      const stream = client.events.stream({ signal: abort.signal, maxReconnectDelay: 300 });
+      const states: string[] = [];
+      const stream = client.events.stream({
+        signal: abort.signal,
+        maxReconnectDelay: 300,
+        onConnectionChange: (state) => states.push(state),
+      });
       const iterator = stream[Symbol.asyncIterator]();
       const first = take(iterator, 1);
       await opened();
       const a = await createPost('before the drop');
       const [eventA] = await first;
       assert.equal((eventA!.data as { id: string }).id, a);
-      assert.equal(stream.lastEventId, eventA!.id);
+      // The stream's id: the event's place in the log, then its id.
+      assert.match(String(stream.lastEventId), new RegExp(`^\\d+\\.${eventA!.id}$`));
       // The server drops every connection; events are written while the client is away.
       server.t.app.server.closeAllConnections();
       const missed = [await createPost('while away 1'), await createPost('while away 2')];
@@ -95,6 +101,7 @@ for (const dialect of dialects) {
       const c = await createPost('after');
       const [eventC] = await take(iterator, 1);
       assert.equal((eventC!.data as { id: string }).id, c, 'the next event, not a repeat');
+      assert.deepEqual(states, ['open', 'reconnecting', 'open'], 'told of the drop and the reconnection');
       abort.abort();
       assert.equal((await iterator.next()).done, true);
     });

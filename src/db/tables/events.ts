@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 import type { TenantRow } from './common-columns.js';
 
 /** Every event type the log records (docs/webhooks.md, "Events"). `webhook.test` is sent, never logged. */
@@ -25,7 +25,15 @@ export interface EventsTable extends TenantRow {
   /** JSON: the object as the API showed it at that moment. */
   data: string;
   created_at: number;
+  /**
+   * Where the event stands in commit order (migration 0017): given by the database at insert, read by
+   * `GET /events/stream`. Not part of the event as the API shows it.
+   */
+  log_position: Generated<number>;
 }
 
-export type EventRow = Selectable<EventsTable>;
+/** An event as recorded (the log position, given by the database, aside). */
+export type EventRow = Omit<Selectable<EventsTable>, 'log_position'>;
+/** An event read back with its log position. */
+export type LoggedEventRow = Selectable<EventsTable>;
 export type NewEventRow = Insertable<EventsTable>;

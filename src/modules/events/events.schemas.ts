@@ -25,7 +25,7 @@ export const ListEventsQuery = ListQuery(['createdAt'], {
   endDate: Type.Optional(DateFilter('createdAt before this (exclusive)')),
 });
 
-const EVENT_ID_EXAMPLE = 'evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
+const EVENT_ID_EXAMPLE = '48211.evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8';
 const TYPES_LIST_LENGTH = EVENT_TYPES.join(',').length;
 
 export const StreamEventsQuery = Type.Object(
@@ -43,8 +43,9 @@ export const StreamEventsQuery = Type.Object(
         minLength: 1,
         maxLength: 64,
         description:
-          'Resume strictly after this event, as `Last-Event-ID` does (for clients that cannot set headers); ' +
-          'the header wins when both are sent',
+          'Resume where an `id:` of the stream left off, as `Last-Event-ID` does (for clients that cannot ' +
+          'set headers); the id of an event (`evt_…`) resumes after that event. The header wins when both ' +
+          'are sent',
         examples: [EVENT_ID_EXAMPLE],
       }),
     ),
@@ -58,8 +59,8 @@ export const StreamEventsHeaders = Type.Object({
       minLength: 1,
       maxLength: 64,
       description:
-        'The `id:` of the last event received: the stream resumes strictly after it. EventSource sends it ' +
-        'when it reconnects.',
+        'The last `id:` the stream sent (EventSource sends it when it reconnects): the stream resumes there, ' +
+        'without loss. The id of an event (`evt_…`, e.g. from `GET /events`) resumes after that event.',
       examples: [EVENT_ID_EXAMPLE],
     }),
   ),
@@ -69,10 +70,11 @@ export const StreamEventsHeaders = Type.Object({
 export const EventStreamText = {
   type: 'string',
   description:
-    'Server-sent events (`text/event-stream`), one per event: `id: <event id>`, `event: <type>`, ' +
-    '`data: <the event as GET /events shows it, one line of JSON>`, then a blank line. The stream opens ' +
-    'with a `retry:` line and sends a `: keep-alive` comment when idle for 15 s.',
+    'Server-sent events (`text/event-stream`), one per event: `id: <position>.<event id>` (where to ' +
+    'resume), `event: <type>`, `data: <the event as GET /events shows it, one line of JSON>`, then a ' +
+    'blank line. The stream opens with `retry:` and `id: <position>` (where it starts) and sends ' +
+    '`: keep-alive` with the current `id:` when idle for 15 s.',
   examples: [
-    'retry: 3000\n\nid: evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8\nevent: post.published\ndata: {"id":"evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8","type":"post.published",…}\n\n',
+    'retry: 3000\nid: 48210\n\nid: 48211.evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8\nevent: post.published\ndata: {"id":"evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8","type":"post.published",…}\n\n',
   ],
 } as const;

@@ -11,6 +11,7 @@ import { findByIdOr404 } from '../by-id.js';
 import { tenantList, BY_CREATED_AT, type Listing } from '../lists.js';
 import { enqueueDeliveries } from '../webhooks/index.js';
 import * as repo from './events.repository.js';
+import { ringEventLog } from './events.bell.js';
 import type { EventRow, EventType } from '../../db/tables/events.js';
 
 /** An event as the API and webhook payloads show it (docs/webhooks.md, "Events"). */
@@ -85,6 +86,7 @@ export async function recordEvents(
   await repo.insertEvents(db, tenant, rows);
   await enqueueDeliveries(ctx, db, tenant, rows);
   ctx.counts.invalidate(eventsResource(tenant));
+  ringEventLog(tenant);
   return rows;
 }
 

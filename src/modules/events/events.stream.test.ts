@@ -39,8 +39,13 @@ interface OpenStream {
   res: { status: number; headers: { get(name: string): string | null }; body: AsyncIterable<Uint8Array> };
   /** The next frame (comments included), or fails after `ms`. */
   next(ms?: number): Promise<Frame>;
-  /** The next event frame, skipping the retry hint and comments. */
-  nextEvent(ms?: number): Promise<Frame & { id: string; event: string; data: string }>;
+  /**
+   * The next event frame, skipping the retry hint, comments and id-only frames: `id` is the event's id
+   * (from its data), `cursor` the frame's `id:` (checked to be `<position>.<event id>`).
+   */
+  nextEvent(ms?: number): Promise<{ id: string; cursor: string; event: string; data: string }>;
+  /** The last `id:` the stream sent (what EventSource would resume from). */
+  lastId(): string | undefined;
   /** Resolves true when no event frame comes within `ms`. */
   quiet(ms: number): Promise<boolean>;
   close(): void;
@@ -60,6 +65,7 @@ async function openStream(url: string, headers: Record<string, string>): Promise
   };
   const abort = { abort: () => response.destroy() };
   const frames: Frame[] = [];
+  let lastId: string | undefined;
   const waiters: (() => void)[] = [];
   let ended = false;
   if (res.status === 200) {
@@ -83,6 +89,7 @@ async function openStream(url: string, headers: Record<string, string>): Promise
                 else (frame as Record<string, string>)[name] = value;
               }
             }
+            if (frame.id !== undefined) lastId = frame.id;
             frames.push(frame);
             waiters.splice(0).forEach((w) => w());
           }
@@ -107,7 +114,10 @@ async function openStream(url: string, headers: Record<string, string>): Promise
   const nextEvent = async (ms = 5000) => {
     for (;;) {
       const frame = await next(ms);
-      if (frame.id !== undefined) return frame as Frame & { id: string; event: string; data: string };
+      if (frame.data === undefined) continue;
+      const id = (JSON.parse(frame.data) as { id: string }).id;
+      assert.match(String(frame.id), new RegExp(`^\\d+\\.${id}$`), 'the id: is <position>.<event id>');
+      return { id, cursor: frame.id!, event: frame.event!, data: frame.data };
     }
   };
   return {
@@ -123,6 +133,7 @@ async function openStream(url: string, headers: Record<string, string>): Promise
         throw error;
       }
     },
+    lastId: () => lastId,
     close: () => abort.abort(),
   };
 }
@@ -179,7 +190,10 @@ for (const dialect of dialects) {
         assert.equal(stream.res.headers.get('cache-control'), 'no-cache');
         assert.equal(stream.res.headers.get('x-accel-buffering'), 'no');
         assert.match(String(stream.res.headers.get('x-request-id')), /\S/);
-        assert.deepEqual(await stream.next(), { retry: 3000 });
+        const opening = await stream.next();
+        assert.equal(opening.retry, 3000);
+        assert.match(String(opening.id), /^\d+$/, 'the opening frame carries where the stream starts');
+        assert.equal(opening.data, undefined);
         // Starts now: the event before it is not sent.
         assert.equal(await stream.quiet(1500), true);
         const id = await record(tenant, 'post.published');
@@ -280,7 +294,7 @@ for (const dialect of dialects) {
       }
     });
 
-    it('sends an event whose transaction commits after a later event was sent, once', async () => {
+    it('sends in commit order: an event dated before one already sent still comes, once', async () => {
       const stream = await open(tenant.live.read);
       try {
         await stream.next();
@@ -299,6 +313,104 @@ for (const dialect of dialects) {
         assert.equal(await stream.quiet(2500), true, 'each event once');
       } finally {
         stream.close();
+      }
+    });
+
+    it('reconnecting with the last id loses nothing: an event dated before the last one received, committed after the client left, comes', async () => {
+      const stream = await open(tenant.live.read);
+      let resumeFrom: string;
+      clock.advance(5000);
+      try {
+        await stream.next();
+        const later = await record(tenant);
+        assert.equal((await stream.nextEvent()).id, later);
+        resumeFrom = stream.lastId()!;
+      } finally {
+        stream.close();
+      }
+      // Dated (createdAt and id) 3 s before the event the client got last: only the commit is later.
+      clock.advance(-3000);
+      const late = await record(tenant);
+      clock.advance(3000);
+      const next = await record(tenant);
+      const again = await open(tenant.live.read, '', { 'last-event-id': resumeFrom });
+      try {
+        assert.equal(again.res.status, 200);
+        await again.next();
+        assert.deepEqual([(await again.nextEvent()).id, (await again.nextEvent()).id], [late, next]);
+        assert.equal(await again.quiet(1500), true, 'nothing twice');
+      } finally {
+        again.close();
+      }
+    });
+
+    it('a client that leaves before any event resumes from the id the stream opened with', async () => {
+      const stream = await open(tenant.live.read);
+      const opening = await stream.next();
+      stream.close();
+      const missed = [await record(tenant), await record(tenant, 'post.published')];
+      const again = await open(tenant.live.read, '', { 'last-event-id': opening.id! });
+      try {
+        await again.next();
+        assert.deepEqual([(await again.nextEvent()).id, (await again.nextEvent()).id], missed);
+        assert.equal(await again.quiet(1200), true);
+      } finally {
+        again.close();
+      }
+    });
+
+    it('an event whose transaction is held open is neither lost nor sent twice, live or across a reconnect', async (test) => {
+      const ctx = t.runtime.ctx;
+      // SQLite has one writer: no other event can commit while a write transaction is open.
+      if (ctx.capabilities.singleWriter)
+        return test.skip('one writer at a time: no transaction is held open');
+      const staying = await open(tenant.live.read);
+      const leaving = await open(tenant.live.read);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let held: Promise<void> | undefined;
+      try {
+        await staying.next();
+        await leaving.next();
+        const first = await record(tenant);
+        assert.equal((await staying.nextEvent()).id, first);
+        assert.equal((await leaving.nextEvent()).id, first);
+        let heldId = '';
+        let recorded!: () => void;
+        const inTransaction = new Promise<void>((resolve) => (recorded = resolve));
+        held = ctx.db.transaction().execute(async (trx) => {
+          const row = await recordEvent(ctx, trx, scope(tenant), {
+            type: 'post.failed',
+            brandId: null,
+            data: { id: 'pst_held' },
+          });
+          heldId = row.id;
+          recorded();
+          await gate;
+        });
+        await inTransaction;
+        // Committed while the older transaction is open: held back until that one ends.
+        const after = await record(tenant, 'post.published');
+        assert.equal(await leaving.quiet(1500), true, 'nothing passes an open older transaction');
+        const resumeFrom = leaving.lastId()!;
+        leaving.close();
+        release();
+        await held;
+        assert.deepEqual([(await staying.nextEvent()).id, (await staying.nextEvent()).id], [heldId, after]);
+        const again = await open(tenant.live.read, '', { 'last-event-id': resumeFrom });
+        try {
+          await again.next();
+          assert.deepEqual([(await again.nextEvent()).id, (await again.nextEvent()).id], [heldId, after]);
+          assert.equal(await again.quiet(1500), true, 'nothing twice');
+          assert.equal(await staying.quiet(500), true, 'nothing twice');
+        } finally {
+          again.close();
+        }
+      } finally {
+        release();
+        await held;
+        staying.close();
+        leaving.close();
       }
     });
 
@@ -395,12 +507,12 @@ for (const dialect of dialects) {
       const ids = [await record(tenant), await record(tenant), await record(tenant)];
       await sleep(400);
       const text = chunks.join('');
-      assert.ok(text.startsWith('retry: 1000\n\n'), text);
+      assert.match(text, /^retry: 1000\nid: \d+\n\n/, text);
       assert.deepEqual(
-        [...text.matchAll(/^id: (\S+)$/gm)].map((m) => m[1]),
+        [...text.matchAll(/^id: \d+\.(\S+)$/gm)].map((m) => m[1]),
         ids,
       );
-      assert.match(text, /^: keep-alive$/m);
+      assert.match(text, /^: keep-alive\nid: \d+$/m);
       const stoppedAt = Date.now();
       stop.abort();
       await pumping;

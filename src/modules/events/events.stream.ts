@@ -1,26 +1,37 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { EventFollower, type LogPosition } from '../../shared/event-follow.js';
 import { invalidInput } from '../../shared/errors.js';
-import { pause } from '../../shared/retry.js';
-import { scoped } from '../../db/tenant.js';
-import { EVENT_TYPES, type EventRow, type EventType } from '../../db/tables/events.js';
+import { EVENT_TYPES, type EventType, type LoggedEventRow } from '../../db/tables/events.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
+import { onEventLog } from './events.bell.js';
 import * as repo from './events.repository.js';
 import { toEvent } from './events.service.js';
 
 /**
- * `GET /events/stream`: the event log as server-sent events. The stream follows the log as
- * `audenci listen` does (src/shared/event-follow.ts): each poll reads again from the newest event seen
- * minus the lookback, oldest first, so an event whose transaction commits after a later one was sent
- * still comes, once.
+ * `GET /events/stream`: the event log as server-sent events, in commit order, resumable without loss.
+ *
+ * Each event has a log position given by the database (migration 0017): on SQLite a counter advanced at
+ * each insert, in commit order since writers are serialized; on PostgreSQL the recording transaction's
+ * id. `repo.settledThrough` is a position at or below which the log is complete: no event at or below it
+ * can still commit (PostgreSQL: every transaction older than the snapshot's `xmin` has ended).
+ *
+ * A stream keeps a cursor (position, id). Each read first takes `through = settledThrough()`, then sends
+ * every event after the cursor and at or below `through`, in (position, id) order, paging until a page
+ * is short; the cursor then stands at `through`. Every event sent is after the cursor, so none comes
+ * twice; every event at or below the cursor had committed before the read that passed it and so was
+ * read then, so none is lost — also across a reconnect, since each frame's `id:` is the cursor after it
+ * (`<position>.<event id>`), and a frame with only an `id:` (at the start, and with each keep-alive)
+ * moves the client's cursor on past events it does not receive (other types, other tenants).
+ *
+ * On PostgreSQL an event is therefore sent once every transaction that began before its own has ended:
+ * a transaction held open delays the stream, it never loses an event.
  */
 
 export interface EventStreamTimings {
-  /** Between two reads of the log. */
+  /** Between two reads of the log (when nothing rang: see events.bell.ts). */
   pollMs: number;
-  /** A `: keep-alive` comment when nothing was written for this long (proxies cut idle connections). */
+  /** A keep-alive (with the cursor) when nothing was written for this long (proxies cut idle connections). */
   keepAliveMs: number;
   /** The `retry:` hint: how long a client waits before reconnecting. */
   retryMs: number;
@@ -35,12 +46,18 @@ export const EVENT_STREAM_TIMINGS: EventStreamTimings = {
   pageSize: 100,
 };
 
+/**
+ * After this process records an event for the stream's tenant, reads come this soon (ms, one after the
+ * other), then the poll resumes: the ring comes before the event's transaction commits.
+ */
+const AFTER_RING_MS = [5, 25, 100, 250];
+
 /** Where a stream starts and what it sends: checked before its first byte. */
 export interface EventStreamStart {
   tenant: Tenant;
   types: EventType[];
-  /** The event the stream starts after (the newest there was, or the one resumed from); null: the log is empty. */
-  start: LogPosition | null;
+  /** The stream sends what comes after this. */
+  start: repo.LogCursor;
 }
 
 export interface EventStreamRequest {
@@ -53,6 +70,12 @@ export interface EventStreamRequest {
 }
 
 const EVENT_ID = /^evt_[0-9A-HJKMNP-TV-Z]{26}$/;
+const CURSOR = /^(\d{1,15})(?:\.(evt_[0-9A-HJKMNP-TV-Z]{26}))?$/;
+
+/** The `id:` of a frame: the cursor a client resumes from. */
+export function cursorId(cursor: repo.LogCursor): string {
+  return cursor.id === null ? String(cursor.position) : `${cursor.position}.${cursor.id}`;
+}
 
 function parseTypes(text: string | undefined): EventType[] {
   if (text === undefined) return [];
@@ -71,9 +94,9 @@ function parseTypes(text: string | undefined): EventType[] {
 }
 
 /**
- * Checks a stream request and finds where it starts: after the event a client resumes from (which must
- * be an event of this organization and environment), or after the newest event there is now. A bad
- * `types`, a malformed id or one this tenant's log does not hold is a 400, before the stream starts.
+ * Checks a stream request and finds where it starts: after the cursor a client resumes from (an `id:`
+ * the stream sent, or the id of one of this tenant's events), or now. A bad `types`, a malformed id or an
+ * event id this tenant's log does not hold is a 400, before the stream starts.
  */
 export async function openEventStream(
   ctx: ServiceContext,
@@ -83,45 +106,53 @@ export async function openEventStream(
   const types = parseTypes(request.types);
   const fromHeader = request.lastEventIdHeader !== undefined;
   const resumeFrom = fromHeader ? request.lastEventIdHeader : request.lastEventId;
-  if (resumeFrom !== undefined) {
-    const field = fromHeader ? 'Last-Event-ID' : 'lastEventId';
-    const location = fromHeader ? 'header' : 'query';
-    if (!EVENT_ID.test(resumeFrom)) {
-      throw invalidInput(
-        [{ field, reason: 'Must be the id of an event (evt_ and 26 characters), as the stream sent it' }],
-        undefined,
-        { location },
-      );
-    }
-    const row = await repo.findEvent(ctx.db, tenant, resumeFrom);
-    if (!row) {
-      throw invalidInput(
-        [
-          {
-            field,
-            reason:
-              'No such event in this organization and environment (or it is older than the retention period)',
-          },
-        ],
-        undefined,
-        { location },
-      );
-    }
-    return { tenant, types, start: { id: row.id, createdAtMs: row.created_at } };
+  if (resumeFrom === undefined) {
+    return {
+      tenant,
+      types,
+      start: { position: await repo.settledThrough(ctx.db, ctx.capabilities), id: null },
+    };
   }
-  const newest = await scoped(ctx.db, tenant)
-    .selectFrom('events')
-    .select(['id', 'created_at'])
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return { tenant, types, start: newest ? { id: newest.id, createdAtMs: newest.created_at } : null };
+  const field = fromHeader ? 'Last-Event-ID' : 'lastEventId';
+  const location = fromHeader ? 'header' : 'query';
+  const cursor = CURSOR.exec(resumeFrom);
+  if (cursor) {
+    return { tenant, types, start: { position: Number(cursor[1]), id: cursor[2] ?? null } };
+  }
+  if (!EVENT_ID.test(resumeFrom)) {
+    throw invalidInput(
+      [
+        {
+          field,
+          reason:
+            'Must be an id the stream sent (`<position>` or `<position>.evt_…`) or the id of an event (evt_ and 26 characters)',
+        },
+      ],
+      undefined,
+      { location },
+    );
+  }
+  const row = await repo.findEvent(ctx.db, tenant, resumeFrom);
+  if (!row) {
+    throw invalidInput(
+      [
+        {
+          field,
+          reason:
+            'No such event in this organization and environment (or it is older than the retention period)',
+        },
+      ],
+      undefined,
+      { location },
+    );
+  }
+  return { tenant, types, start: { position: row.log_position, id: row.id } };
 }
 
-/** One server-sent event: the id to resume from, the type, and the event as `GET /events` shows it. */
-export function eventFrame(row: EventRow): string {
-  return `id: ${row.id}\nevent: ${row.type}\ndata: ${JSON.stringify(toEvent(row))}\n\n`;
+/** One server-sent event: the cursor after it, the type, and the event as `GET /events` shows it. */
+export function eventFrame(row: LoggedEventRow): string {
+  const id = cursorId({ position: row.log_position, id: row.id });
+  return `id: ${id}\nevent: ${row.type}\ndata: ${JSON.stringify(toEvent(row))}\n\n`;
 }
 
 let running = 0;
@@ -133,9 +164,10 @@ export function runningEventStreams(): number {
 
 /**
  * Writes the stream to `out` until `signal` aborts (the client went away, or the server is closing):
- * the `retry:` hint, then each new event as it commits, oldest first, and a keep-alive comment when
- * idle. A slow reader is waited for (the socket's buffer, not memory, holds what it has not read).
- * Rejects when the database fails; the caller ends the stream and the client resumes.
+ * the `retry:` hint and the starting cursor, then each event as its place in the log settles, and a
+ * keep-alive (with the cursor) when idle. A slow reader is waited for (the socket's buffer, not memory,
+ * holds what it has not read). Rejects when the database fails; the caller ends the stream and the
+ * client resumes.
  */
 export async function pumpEvents(
   ctx: ServiceContext,
@@ -159,7 +191,7 @@ async function follow(
   signal: AbortSignal,
   timings: EventStreamTimings,
 ): Promise<void> {
-  const follower = new EventFollower(stream.start);
+  let cursor = stream.start;
   let lastWrite = 0;
   const write = async (text: string) => {
     lastWrite = Date.now();
@@ -179,27 +211,54 @@ async function follow(
       ac.abort();
     }
   };
-  await write(`retry: ${timings.retryMs}\n\n`);
-  while (!signal.aborted) {
-    const from = follower.readFrom();
-    let after: repo.LogKey | undefined;
-    for (;;) {
-      const rows = await repo.eventsFrom(ctx.db, stream.tenant, {
-        from,
-        after,
-        types: stream.types,
-        limit: timings.pageSize,
-      });
-      for (const row of rows) {
-        if (signal.aborted) return;
-        if (follower.admit({ id: row.id, createdAtMs: row.created_at })) await write(eventFrame(row));
+
+  // A ring (this process recorded an event for the tenant) cuts the wait short and asks for quick reads.
+  let quick = 0;
+  let wake: (() => void) | undefined;
+  const stopListening = onEventLog(stream.tenant, () => {
+    quick = AFTER_RING_MS.length;
+    wake?.();
+  });
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      wake = done;
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        wake = undefined;
+        resolve();
       }
-      if (rows.length < timings.pageSize || signal.aborted) break;
-      const last = rows[rows.length - 1]!;
-      after = { createdAt: last.created_at, id: last.id };
+    });
+  try {
+    await write(`retry: ${timings.retryMs}\nid: ${cursorId(cursor)}\n\n`);
+    while (!signal.aborted) {
+      const through = await repo.settledThrough(ctx.db, ctx.capabilities);
+      for (;;) {
+        const rows = await repo.eventsAfter(ctx.db, stream.tenant, {
+          after: cursor,
+          through,
+          types: stream.types,
+          limit: timings.pageSize,
+        });
+        for (const row of rows) {
+          if (signal.aborted) return;
+          cursor = { position: row.log_position, id: row.id };
+          await write(eventFrame(row));
+        }
+        if (rows.length < timings.pageSize || signal.aborted) break;
+      }
+      if (signal.aborted) return;
+      // Everything at or below `through` was read: the cursor stands there.
+      if (through >= cursor.position) cursor = { position: through, id: null };
+      if (Date.now() - lastWrite >= timings.keepAliveMs)
+        await write(`: keep-alive\nid: ${cursorId(cursor)}\n\n`);
+      const waitMs = quick > 0 ? AFTER_RING_MS[AFTER_RING_MS.length - quick--]! : timings.pollMs;
+      await wait(waitMs);
     }
-    if (signal.aborted) return;
-    if (Date.now() - lastWrite >= timings.keepAliveMs) await write(': keep-alive\n\n');
-    await pause(timings.pollMs, signal);
+  } finally {
+    stopListening();
   }
 }

@@ -10,17 +10,28 @@ import { APIResource, seg } from './resource.js';
 export interface EventStreamParams {
   /** Only these event types (all when absent). */
   types?: EventType[];
-  /** Start strictly after this event (e.g. the last one a previous run handled) instead of now. */
+  /**
+   * Resume instead of starting now: the `lastEventId` of an earlier stream (nothing lost or repeated in
+   * between), or the id of an event (`evt_…`, e.g. the last one a previous run handled) to start after it.
+   */
   lastEventId?: string;
   /** Ends the stream: the iteration finishes without an error. */
   signal?: AbortSignal;
   /** The longest wait before reconnecting after a dropped connection, in ms (default 30 000). */
   maxReconnectDelay?: number;
+  /**
+   * Told when the stream is connected (`open`, the server answered) and when it lost its connection and
+   * waits to reconnect (`reconnecting`): e.g. for a "Live / Reconnecting…" indicator.
+   */
+  onConnectionChange?: (state: 'open' | 'reconnecting') => void;
 }
 
 /** The event stream: iterate it with `for await`; `lastEventId` is where it would resume. */
 export interface EventStream extends AsyncIterable<Event> {
-  /** The id of the last event received (or the one the stream started after). */
+  /**
+   * Where the stream would resume: the last `id:` the server sent (`<position>.<event id>` after an
+   * event, `<position>` where it started or stands when idle). Keep it to resume a later stream.
+   */
   readonly lastEventId: string | undefined;
 }
 
@@ -89,6 +100,7 @@ export class Events extends APIResource {
           throw error;
       }
       if (response?.body) {
+        params.onConnectionChange?.('open');
         try {
           for await (const frame of readEventStream(response.body, state, signal)) {
             failures = 0;
@@ -99,6 +111,7 @@ export class Events extends APIResource {
         }
       }
       if (signal?.aborted) return;
+      params.onConnectionChange?.('reconnecting');
       const delay = Math.min(maxDelay, (state.retryMs ?? DEFAULT_RETRY_MS) * 2 ** Math.min(failures, 10));
       failures++;
       try {
