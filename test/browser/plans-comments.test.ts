@@ -1,0 +1,359 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { createSetupLink } from '../../src/modules/people/index.js';
+import type { Worker } from '../../src/worker/index.js';
+import { call, dialects, startWorker } from '../helpers/app.js';
+import { eventually } from '../helpers/webhooks.js';
+import {
+  browserSkip,
+  checkAccessibility,
+  openBrowser,
+  screenshot,
+  startLiveApp,
+  watchPage,
+  type Browser,
+  type LiveApp,
+  type PageWatch,
+} from './harness.js';
+
+const skip = browserSkip();
+const PASSWORD = 'correct horse battery staple';
+const PHONE = { width: 375, height: 812 };
+const DESKTOP = { width: 1280, height: 800 };
+const DAY = 86_400_000;
+
+/** axe, a screenshot at desktop width and one at a phone's width. */
+async function capture(page: Page, test: string, name: string): Promise<void> {
+  await checkAccessibility(page, name);
+  await screenshot(page, test, name);
+  await page.setViewportSize(PHONE);
+  await checkAccessibility(page, `${name} (phone)`);
+  await screenshot(page, test, `${name}-phone`);
+  await page.setViewportSize(DESKTOP);
+}
+
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+interface Item {
+  platform: string;
+  scheduledFor: string;
+  caption: string;
+}
+
+for (const dialect of dialects) {
+  describe(`content plans and the comments inbox, in Chromium (${dialect})`, { skip }, () => {
+    let live: LiveApp;
+    let browser: Browser;
+    let page: Page;
+    let watch: PageWatch;
+    let worker: Worker;
+    let brandId: string;
+    const shots = `plans-comments-${dialect}`;
+    const key = () => live.tenant.test;
+
+    before(async () => {
+      live = await startLiveApp(dialect);
+      worker = await startWorker(live.t, { commentsEveryMs: 300 });
+      browser = await openBrowser();
+      page = await browser.context.newPage();
+      watch = await watchPage(page);
+      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
+      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
+      await page.getByLabel('Your name').fill('Ada Lovelace');
+      await page.getByLabel('Email').fill('ada@example.com');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create owner account' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.getByRole('switch', { name: 'Test mode' }).click();
+      await page.getByText('Test mode: you are viewing test data').waitFor();
+      const brand = await call(live.t.app, 'POST', '/api/v1/brands', {
+        key: key().admin,
+        body: { name: 'Acme Coffee', timezone: 'UTC', voice: 'Warm and playful' },
+      });
+      assert.equal(brand.status, 201, brand.raw);
+      brandId = brand.body.data.id;
+    });
+    after(async () => {
+      await browser?.close();
+      await worker?.stop();
+      await live?.close();
+    });
+
+    it('the wizard: each step checked, the preview edited and trimmed, saved and applied with progress', async () => {
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Content plans' })
+        .click();
+      await page.getByRole('heading', { name: 'Content plans', level: 1 }).waitFor();
+      await page.getByText('No plans yet').waitFor();
+      await capture(page, shots, 'plans-empty');
+
+      await page.getByRole('link', { name: 'New plan' }).click();
+      await page.getByRole('heading', { name: 'Step 1 of 7: Brand' }).waitFor();
+      // Next without a brand: the step says what is missing, next to the field.
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByText('Choose the brand the plan is for.').waitFor();
+      await capture(page, shots, 'wizard-brand-error');
+      await page.getByLabel('Brand').selectOption({ label: 'Acme Coffee' });
+      // The keyboard moves on: Tab to Next, Enter.
+      await page.getByLabel('Brand').focus();
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+
+      await page.getByRole('heading', { name: 'Step 2 of 7: Dates' }).waitFor();
+      const first = isoDay(Date.now() + 7 * DAY);
+      const last = isoDay(Date.now() + 20 * DAY);
+      await page.getByLabel('First day').fill(first);
+      await page.getByLabel('Last day').fill(isoDay(Date.now() + 3 * DAY));
+      assert.equal(await page.getByLabel('Time zone').inputValue(), 'UTC', "the brand's zone");
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByText('The last day must be on or after the first.').waitFor();
+      await capture(page, shots, 'wizard-dates-error');
+      await page.getByLabel('Last day').fill(last);
+      await page.getByRole('button', { name: 'Next' }).click();
+
+      await page.getByRole('heading', { name: 'Step 3 of 7: Platforms' }).waitFor();
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByText('Choose at least one platform.').waitFor();
+      await page.getByLabel('X (Twitter)').check();
+      await page.getByLabel('Facebook').check();
+      await capture(page, shots, 'wizard-platforms');
+      await page.getByRole('button', { name: 'Next' }).click();
+
+      await page.getByRole('heading', { name: 'Step 4 of 7: Topics' }).waitFor();
+      await page.getByLabel('Topics').fill('education, product, Education');
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByText('“Education” is listed twice.').waitFor();
+      await page.getByLabel('Topics').fill('education, product');
+      await page.getByLabel('Goal (optional)').fill('Launch the spring blend');
+      await capture(page, shots, 'wizard-topics');
+      await page.getByRole('button', { name: 'Next' }).click();
+
+      await page.getByRole('heading', { name: 'Step 5 of 7: Frequency' }).waitFor();
+      await page.getByLabel('Posts per week, on each platform').fill('30');
+      await page.getByRole('button', { name: 'Preview the plan' }).click();
+      await page.getByText('Enter a whole number from 1 to 21.').waitFor();
+      await page.getByLabel('Posts per week, on each platform').fill('2');
+      await capture(page, shots, 'wizard-frequency');
+      // Enter in the field submits the step.
+      await page.getByLabel('Posts per week, on each platform').press('Enter');
+      // The same parameters give the same preview: the items the calendar shows, to compare with.
+      const previewed = await call(live.t.app, 'POST', '/api/v1/plans/generate-preview', {
+        key: key().read_write,
+        body: {
+          brandId,
+          startDate: first,
+          endDate: isoDay(Date.parse(last) + DAY),
+          timezone: 'UTC',
+          platforms: ['twitter', 'facebook'],
+          postsPerWeek: 2,
+          pillars: ['education', 'product'],
+          goal: 'Launch the spring blend',
+        },
+      });
+      assert.equal(previewed.status, 200, previewed.raw);
+      const preview = previewed.body.data as { items: Item[] };
+      assert.equal(preview.items.length, 8, '2 a week × 2 weeks × 2 platforms');
+
+      await page.getByRole('heading', { name: 'Step 6 of 7: Preview' }).waitFor();
+      const calendar = page.getByRole('table', { name: /The plan’s posts/ });
+      await calendar.waitFor();
+      const cards = calendar.getByRole('article');
+      assert.equal(await cards.count(), 8);
+      await capture(page, shots, 'wizard-preview');
+
+      // Edit the first item: a new caption, earlier the same day (UTC, the brand's zone).
+      const firstItem = preview.items[0]!;
+      await cards
+        .nth(0)
+        .getByRole('button', { name: /^Edit the / })
+        .click();
+      const dialog = page.getByRole('dialog', { name: /^Edit the / });
+      await dialog.getByLabel('Caption').fill('');
+      await dialog.getByRole('button', { name: 'Keep changes' }).click();
+      await dialog.getByText('Write a caption.').waitFor();
+      await dialog.getByLabel('Caption').fill('Edited in the wizard #springblend');
+      await dialog.getByLabel('Time').fill('07:15');
+      await capture(page, shots, 'wizard-edit-item');
+      await dialog.getByRole('button', { name: 'Keep changes' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await calendar.getByText('Edited in the wizard #springblend').waitFor();
+      const editedAt = `${firstItem.scheduledFor.slice(0, 10)}T07:15:00.000Z`;
+
+      // Drop the second item.
+      const droppedItem = preview.items[1]!;
+      await cards
+        .nth(1)
+        .getByRole('button', { name: /^Drop the / })
+        .click();
+      await page.getByText('1 dropped item.').waitFor();
+      assert.equal(await cards.count(), 7);
+      await page.getByRole('button', { name: 'Next' }).click();
+
+      await page.getByRole('heading', { name: 'Step 7 of 7: Save and apply' }).waitFor();
+      await page.getByLabel('Plan name').fill('');
+      await page.getByRole('button', { name: 'Save and apply' }).click();
+      await page.getByText('Give the plan a name.').waitFor();
+      await page.getByLabel('Plan name').fill('Spring plan');
+      await capture(page, shots, 'wizard-save');
+      // Apply is held for a moment, so the progress it shows can be seen.
+      await page.route('**/api/v1/plans/*/apply', async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await route.continue();
+      });
+      await page.getByRole('button', { name: 'Save and apply' }).click();
+      const bar = page.getByRole('progressbar', { name: 'Applying the plan' });
+      await bar.waitFor();
+      await page.getByText('Step 2 of 3: Creating the campaign and 7 draft posts…').waitFor();
+      await screenshot(page, shots, 'wizard-applying');
+      await page.getByText(/^Plan applied: campaign “Spring plan” with 7 draft posts\./).waitFor();
+      await page.getByText(/^The campaign now holds 7 posts/).waitFor();
+      await page.unroute('**/api/v1/plans/*/apply');
+      await capture(page, shots, 'wizard-applied');
+
+      // What the API holds: the plan applied with the edited items, its campaign and exactly those drafts.
+      const plans = await call(live.t.app, 'GET', '/api/v1/plans', { key: key().read });
+      assert.equal(plans.body.data.length, 1);
+      const plan = plans.body.data[0];
+      assert.equal(plan.status, 'applied');
+      assert.equal(plan.name, 'Spring plan');
+      assert.equal(plan.items.length, 7);
+      assert.deepEqual(plan.parameters.pillars, ['education', 'product']);
+      const campaignLink = page.getByRole('link', { name: 'Open the campaign' });
+      assert.equal(await campaignLink.getAttribute('href'), `/campaigns/${plan.campaignId}`);
+      assert.equal(
+        await page.getByRole('link', { name: 'See the calendar' }).getAttribute('href'),
+        '/calendar',
+      );
+      const posts = await call(live.t.app, 'GET', `/api/v1/campaigns/${plan.campaignId}/posts`, {
+        key: key().read,
+        query: { limit: 100 },
+      });
+      assert.equal(posts.body.pagination.totalCount, 7);
+      const list = posts.body.data as (Item & { status: string })[];
+      assert.ok(list.every((p) => p.status === 'DRAFT'));
+      const edited = list.find((p) => p.caption === 'Edited in the wizard #springblend');
+      assert.equal(edited?.scheduledFor, editedAt);
+      assert.equal(edited?.platform, firstItem.platform);
+      assert.ok(
+        !list.some((p) => p.platform === droppedItem.platform && p.scheduledFor === droppedItem.scheduledFor),
+        'the dropped item made no post',
+      );
+      assert.ok(
+        !list.some((p) => p.caption === firstItem.caption && p.scheduledFor === firstItem.scheduledFor),
+      );
+
+      // The list and the plan's page.
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Content plans' })
+        .click();
+      const row = page.getByRole('row', { name: /Spring plan/ });
+      await row.getByText(/^Applied/).waitFor();
+      await capture(page, shots, 'plans-list');
+      await row.getByRole('link', { name: 'Spring plan' }).click();
+      await page.getByRole('heading', { name: 'Spring plan', level: 1 }).waitFor();
+      await page.getByRole('heading', { name: '7 planned posts' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Apply plan' }).count(), 0, 'applied: no Apply');
+      await capture(page, shots, 'plan-page');
+      assert.deepEqual(await watch.cspViolations(), [], 'no CSP violation');
+    });
+
+    it('a saved draft plan is applied from its page', async () => {
+      const created = await call(live.t.app, 'POST', '/api/v1/plans', {
+        key: key().read_write,
+        body: {
+          name: 'Later plan',
+          brandId,
+          startDate: isoDay(Date.now() + 30 * DAY),
+          endDate: isoDay(Date.now() + 37 * DAY),
+          platforms: ['facebook'],
+          postsPerWeek: 3,
+        },
+      });
+      assert.equal(created.status, 201, created.raw);
+      await page.goto(`${live.url}/plans/${created.body.data.id}`);
+      await page.getByRole('heading', { name: 'Later plan', level: 1 }).waitFor();
+      await page.getByText('Draft, not applied').waitFor();
+      await page.getByRole('button', { name: 'Apply plan' }).click();
+      await page.getByText(/^Plan applied: campaign “Later plan” with 3 draft posts\./).waitFor();
+      const plan = await call(live.t.app, 'GET', `/api/v1/plans/${created.body.data.id}`, {
+        key: key().read,
+      });
+      assert.equal(plan.body.data.status, 'applied');
+    });
+
+    it('the comments inbox lists a sandbox comment; a reply is shown under it and stored', async () => {
+      await page.goto(`${live.url}/comments`);
+      await page.getByRole('heading', { name: 'Comments', level: 1 }).waitFor();
+      await page.getByText('No comments yet').waitFor();
+      await capture(page, shots, 'comments-empty');
+
+      // A published sandbox post, as if 3 hours ago: the worker's comment sync collects its comments.
+      const post = await call(live.t.app, 'POST', '/api/v1/posts', {
+        key: key().read_write,
+        body: { brandId, platform: 'facebook', caption: 'Our spring blend is here. Tell us what you think!' },
+      });
+      assert.equal(post.status, 201, post.raw);
+      const postId = post.body.data.id as string;
+      const published = await call(live.t.app, 'POST', `/api/v1/posts/${postId}/publish`, {
+        key: key().read_write,
+      });
+      assert.equal(published.status, 202, published.raw);
+      await eventually(async () => {
+        const got = await call(live.t.app, 'GET', `/api/v1/posts/${postId}`, { key: key().read });
+        return got.body.data.status === 'PUBLISHED' ? true : undefined;
+      });
+      await live.t.runtime.ctx.db
+        .updateTable('posts')
+        .set({ published_at: Date.now() - 3 * 3_600_000 })
+        .where('id', '=', postId)
+        .execute();
+      await live.t.runtime.ctx.db.deleteFrom('comment_syncs').where('post_id', '=', postId).execute();
+      const comments = await eventually(async () => {
+        const got = await call(live.t.app, 'GET', '/api/v1/comments', {
+          key: key().read,
+          query: { limit: 100 },
+        });
+        return got.body.data.length > 0
+          ? (got.body.data as { id: string; parentId: string | null; text: string }[])
+          : undefined;
+      }, 20_000);
+
+      await page.reload();
+      const inbox = page.getByRole('list', { name: 'Comments, newest first' });
+      await inbox.waitFor();
+      const target = comments.find((c) => c.parentId === null)!;
+      const item = inbox.getByRole('listitem').filter({ hasText: target.text }).first();
+      await item.waitFor();
+      await item.getByRole('link', { name: /Our spring blend is here/ }).waitFor();
+      assert.equal(
+        await item.getByRole('link', { name: /Our spring blend is here/ }).getAttribute('href'),
+        `/posts/${postId}`,
+      );
+      await capture(page, shots, 'comments');
+
+      await item.getByRole('button', { name: /^Reply to / }).click();
+      await item.getByRole('button', { name: 'Send reply' }).click();
+      await item.getByText('Write a reply first.').waitFor();
+      await item.getByLabel(/^Your reply to /).fill('Thank you, glad you like it!');
+      const replied = page.waitForResponse((r) => r.url().includes(`/api/v1/comments/${target.id}/reply`));
+      await item.getByRole('button', { name: 'Send reply' }).click();
+      assert.equal((await replied).status(), 201);
+      const replies = item.getByRole('list', { name: /^Replies to / });
+      await replies.getByText('Thank you, glad you like it!').waitFor();
+      await capture(page, shots, 'comments-replied');
+
+      const stored = await call(live.t.app, 'GET', `/api/v1/posts/${postId}/comments`, {
+        key: key().read,
+        query: { limit: 100 },
+      });
+      const reply = stored.body.data.find(
+        (c: { parentId: string | null; own: boolean }) => c.parentId === target.id && c.own,
+      );
+      assert.equal(reply?.text, 'Thank you, glad you like it!');
+      assert.deepEqual(await watch.cspViolations(), [], 'no CSP violation');
+    });
+  });
+}

@@ -1,0 +1,122 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from '@tanstack/react-router';
+import { useState } from 'react';
+import type { PlanApplication } from '@audenci/sdk-js';
+import { Badge } from '../../components/badge';
+import { formatDateTime } from '../../components/format';
+import { FormAlert } from '../../components/form';
+import { QueryView } from '../../components/states';
+import { ApplyProgress, useApply } from './apply-progress';
+import { PlanCalendar } from './plan-calendar';
+import { brandsQuery, planQuery, platformsQuery } from './plans-api';
+import { planDates } from './plans';
+import { platformNamer } from './preview-step';
+import { ApplyResult } from './save-step';
+import './plans.css';
+
+/** One plan: its parameters, its items on the calendar, and Apply while it is a draft. */
+export function PlanPage() {
+  const { planId } = useParams({ from: '/signed-in/plans/$planId' });
+  const plan = useQuery(planQuery(planId));
+  const brands = useQuery(brandsQuery);
+  const platforms = useQuery(platformsQuery);
+  const queryClient = useQueryClient();
+  const apply = useApply();
+  const [result, setResult] = useState<PlanApplication>();
+  const name = platformNamer(platforms.data ?? []);
+
+  return (
+    <section className="page" aria-labelledby="plan-title">
+      <QueryView query={plan} loading="Loading the plan…">
+        {(p) => {
+          const run = async () => {
+            const applied = await apply.run(p);
+            if (!applied) return;
+            setResult(applied);
+            for (const key of ['plans', 'campaigns', 'posts'])
+              void queryClient.invalidateQueries({ queryKey: [key] });
+          };
+          const brand = brands.data?.items.find((b) => b.id === p.brandId);
+          return (
+            <>
+              <header className="page__header page__header--split">
+                <div>
+                  <p className="page__eyebrow">
+                    <Link to="/plans">Content plans</Link>
+                  </p>
+                  <h1 id="plan-title">{p.name}</h1>
+                </div>
+                <div className="page__actions">
+                  {p.status === 'draft' && !result ? (
+                    <button
+                      type="button"
+                      className="button button--primary"
+                      disabled={apply.running}
+                      onClick={() => void run()}
+                    >
+                      {apply.running ? 'Applying…' : 'Apply plan'}
+                    </button>
+                  ) : null}
+                </div>
+              </header>
+              <div className="stack">
+                <ApplyProgress state={apply} />
+                <FormAlert message={apply.problem?.message} />
+                {result ? <ApplyResult result={result} found={apply.found} /> : null}
+                <dl className="facts panel">
+                  <dt>Status</dt>
+                  <dd>
+                    {p.status === 'applied' ? (
+                      <Badge tone="success">Applied {formatDateTime(p.appliedAt)}</Badge>
+                    ) : (
+                      <Badge>Draft, not applied</Badge>
+                    )}
+                  </dd>
+                  <dt>Brand</dt>
+                  <dd>{brand?.name ?? p.brandId}</dd>
+                  <dt>Dates</dt>
+                  <dd>
+                    {planDates(p)} ({p.parameters.timezone})
+                  </dd>
+                  <dt>Platforms</dt>
+                  <dd>{p.parameters.platforms.map(name).join(', ')}</dd>
+                  <dt>Per week</dt>
+                  <dd>{p.parameters.postsPerWeek} per platform</dd>
+                  <dt>Topics</dt>
+                  <dd>{p.parameters.pillars.join(', ')}</dd>
+                  {p.parameters.goal ? (
+                    <>
+                      <dt>Goal</dt>
+                      <dd>{p.parameters.goal}</dd>
+                    </>
+                  ) : null}
+                  {p.campaignId ? (
+                    <>
+                      <dt>Campaign</dt>
+                      <dd>
+                        <Link to="/campaigns/$campaignId" params={{ campaignId: p.campaignId }}>
+                          Open the campaign
+                        </Link>
+                      </dd>
+                    </>
+                  ) : null}
+                </dl>
+                <h2>
+                  {p.items.length} planned {p.items.length === 1 ? 'post' : 'posts'}
+                </h2>
+                <PlanCalendar
+                  items={p.items.map((item, i) => ({ ...item, key: `item-${i}` }))}
+                  zone={p.parameters.timezone}
+                  start={Date.parse(p.parameters.startDate)}
+                  end={Date.parse(p.parameters.endDate)}
+                  platformName={name}
+                  caption={`The posts of ${p.name}`}
+                />
+              </div>
+            </>
+          );
+        }}
+      </QueryView>
+    </section>
+  );
+}
