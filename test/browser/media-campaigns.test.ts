@@ -43,6 +43,20 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
   }
 }
 
+/**
+ * Holds the page's requests to `url` until `release()`, then fails them (as a lost connection would):
+ * the page's loading state stays on screen for as long as the test needs, then its error state shows.
+ */
+async function holdThenFail(page: Page, url: string): Promise<{ release: () => void }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(url, async (route) => {
+    await held;
+    await route.abort();
+  });
+  return { release };
+}
+
 /** `2027-01-05`: the calendar day `days` from now (UTC). */
 function dayFromNow(days: number): string {
   return new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
@@ -93,10 +107,13 @@ for (const dialect of dialects) {
     });
 
     it('media: upload two files with progress, import from a URL, filter, details, delete, in use', async () => {
-      // The list failing shows the error and a retry.
-      await page.route('**/api/v1/media?*', (route) => route.abort());
+      // The list loading, then failing: the error and a retry.
+      const media = await holdThenFail(page, '**/api/v1/media?*');
       await page.goto(`${live.url}/media`);
       await page.getByRole('heading', { name: 'Media', level: 1 }).waitFor();
+      await page.getByText('Loading media…').waitFor();
+      await capture(page, shots, 'media-loading');
+      media.release();
       await page.getByRole('button', { name: 'Try again' }).waitFor();
       await capture(page, shots, 'media-error');
       await page.unroute('**/api/v1/media?*');
@@ -265,8 +282,16 @@ for (const dialect of dialects) {
     });
 
     it('campaigns: create, edit, activate; the detail timeline shows the posts and opens them', async () => {
+      const campaigns = await holdThenFail(page, '**/api/v1/campaigns?*');
       await page.goto(`${live.url}/campaigns`);
       await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
+      await page.getByText('Loading campaigns…').waitFor();
+      await capture(page, shots, 'campaigns-loading');
+      campaigns.release();
+      await page.getByRole('button', { name: 'Try again' }).waitFor();
+      await capture(page, shots, 'campaigns-error');
+      await page.unroute('**/api/v1/campaigns?*');
+      await page.getByRole('button', { name: 'Try again' }).click();
       await page.getByText('No campaigns yet').waitFor();
       await capture(page, shots, 'campaigns-empty');
 
