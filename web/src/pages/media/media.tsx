@@ -116,7 +116,7 @@ export function MediaPage() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const { role } = useRole();
-  const canChange = role !== 'viewer';
+  const canChange = role !== null && role !== 'viewer';
   const type = isMediaType(search.type) ? search.type : undefined;
   const brands = useQuery(brandsQuery);
   const brandList = brands.data?.items ?? [];
