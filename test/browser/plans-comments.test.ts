@@ -181,6 +181,27 @@ for (const dialect of dialects) {
       await calendar.getByText('Edited in the wizard #springblend').waitFor();
       const editedAt = `${firstItem.scheduledFor.slice(0, 10)}T07:15:00.000Z`;
 
+      // An X caption too long by X's own count: the browser cannot weigh it, the server refuses it on
+      // saving, and the wizard comes back to the calendar with that card marked.
+      const xCard = cards.filter({ hasText: 'X (Twitter)' }).last();
+      await xCard.getByRole('button', { name: /^Edit the / }).click();
+      await dialog.getByLabel('Caption').fill('Too long for X. '.repeat(20));
+      await dialog.getByRole('button', { name: 'Keep changes' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByRole('button', { name: 'Save as draft' }).click();
+      await page.getByRole('heading', { name: 'Step 6 of 7: Preview' }).waitFor();
+      await page.getByText('One item needs a change before the plan can be saved').waitFor();
+      await xCard.getByText(/^caption: .*280/).waitFor();
+      await capture(page, shots, 'wizard-item-refused');
+      await xCard.getByRole('button', { name: /^Edit the / }).click();
+      await dialog.getByLabel('Caption').fill('Short again #springblend');
+      await dialog.getByRole('button', { name: 'Keep changes' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      assert.equal(await page.getByText('One item needs a change').count(), 0);
+      const plansSoFar = await call(live.t.app, 'GET', '/api/v1/plans', { key: key().read });
+      assert.equal(plansSoFar.body.data.length, 0, 'nothing saved while an item is refused');
+
       // Drop the second item.
       const droppedItem = preview.items[1]!;
       await cards
@@ -258,6 +279,14 @@ for (const dialect of dialects) {
       assert.equal(await page.getByRole('button', { name: 'Apply plan' }).count(), 0, 'applied: no Apply');
       await capture(page, shots, 'plan-page');
       assert.deepEqual(await watch.cspViolations(), [], 'no CSP violation');
+    });
+
+    it('a plan that does not exist: the error state, with a retry', async () => {
+      await page.goto(`${live.url}/plans/plan_01M8FHSW4FSXDVQCQJRMA72QE2`);
+      const alert = page.getByRole('alert').filter({ hasText: 'Something went wrong' });
+      await alert.waitFor();
+      await alert.getByRole('button', { name: 'Try again' }).waitFor();
+      await capture(page, shots, 'plan-not-found');
     });
 
     it('a saved draft plan is applied from its page', async () => {
