@@ -1,0 +1,310 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import sharp from 'sharp';
+import { createSetupLink } from '../../src/modules/people/index.js';
+import { call, dialects } from '../helpers/app.js';
+import {
+  browserSkip,
+  checkAccessibility,
+  openBrowser,
+  screenshot,
+  startLiveApp,
+  watchPage,
+  type Browser,
+  type LiveApp,
+  type PageWatch,
+} from './harness.js';
+
+const skip = browserSkip();
+const PASSWORD = 'correct horse battery staple';
+const PHONE = { width: 375, height: 812 };
+const DESKTOP = { width: 1280, height: 800 };
+
+/** axe, a screenshot at desktop width and one at a phone's width. */
+async function capture(page: Page, test: string, name: string): Promise<void> {
+  await checkAccessibility(page, name);
+  await screenshot(page, test, name);
+  await page.setViewportSize(PHONE);
+  await checkAccessibility(page, `${name} (phone)`);
+  await screenshot(page, test, `${name}-phone`);
+  await page.setViewportSize(DESKTOP);
+}
+
+/** What the focused element is called: its label, its aria-label, or its text. */
+function focusedLabel(page: Page): Promise<string> {
+  return page.evaluate<string>(`(() => {
+    const el = document.activeElement;
+    if (!el) return '';
+    const label = el.labels && el.labels[0] ? el.labels[0].textContent : null;
+    return (label || el.getAttribute('aria-label') || el.textContent || '').trim();
+  })()`);
+}
+
+/** Presses Tab until the focused element's name matches `name` (at most 80 presses). */
+async function tabTo(page: Page, name: RegExp): Promise<void> {
+  const seen: string[] = [];
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    const label = await focusedLabel(page);
+    if (name.test(label)) return;
+    seen.push(label);
+  }
+  assert.fail(`Tab never reached ${name}; went through: ${seen.join(' | ')}`);
+}
+
+/** A PNG of random pixels (it does not compress): `side`² pixels, about 3·side² bytes. */
+function noisePng(side: number): Promise<Buffer> {
+  return sharp(randomBytes(side * side * 3), { raw: { width: side, height: side, channels: 3 } })
+    .png()
+    .toBuffer();
+}
+
+for (const dialect of dialects) {
+  describe(`the composer and the post page, in Chromium (${dialect})`, { skip }, () => {
+    let live: LiveApp;
+    let browser: Browser;
+    let page: Page;
+    let watch: PageWatch;
+    let brandId = '';
+    const shots = `compose-${dialect}`;
+
+    const getPost = async (id: string) =>
+      (await call(live.t.app, 'GET', `/api/v1/posts/${id}`, { key: live.tenant.live.read })).body.data;
+    const caption = () => page.getByRole('textbox', { name: 'Caption', exact: true });
+    const postIdOfUrl = () => {
+      const match = /\/posts\/(post_[A-Za-z0-9]+)/.exec(page.url());
+      assert.ok(match, `on a post page: ${page.url()}`);
+      return match[1]!;
+    };
+
+    before(async () => {
+      live = await startLiveApp(dialect);
+      browser = await openBrowser();
+      page = await browser.context.newPage();
+      watch = await watchPage(page);
+      const brand = await call(live.t.app, 'POST', '/api/v1/brands', {
+        key: live.tenant.live.admin,
+        body: { name: 'Acme Coffee', timezone: 'Europe/Paris', voice: 'Warm and playful' },
+      });
+      assert.equal(brand.status, 201, brand.raw);
+      brandId = brand.body.data.id;
+      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
+      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
+      await page.getByLabel('Your name').fill('Ada Lovelace');
+      await page.getByLabel('Email').fill('ada@example.com');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create owner account' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    });
+    after(async () => {
+      await browser?.close();
+      await live?.close();
+    });
+
+    it('an X post over 280 weighted characters: the counter and the rule block scheduling until it is cut', async () => {
+      await page.goto(`${live.url}/compose`);
+      await page.getByRole('heading', { name: 'Compose', level: 1 }).waitFor();
+      await page.getByText('0 / 2200').or(page.getByText('0 / 280')).waitFor();
+      await capture(page, shots, 'composer-empty');
+
+      await page.getByLabel('Platform').selectOption('twitter');
+      // 141 CJK characters weigh 282 on X, though they are 141 characters.
+      await caption().fill('漢'.repeat(141));
+      await page.getByTestId('caption-count').getByText('282 / 280').waitFor();
+      await page.getByText('2 weighted characters over the limit').waitFor();
+      const rules = page.getByRole('region', { name: 'X (Twitter) rules' });
+      await rules.getByText('X (Twitter) allows 280 weighted characters; this text has 282').waitFor();
+      const schedule = page.getByRole('button', { name: 'Schedule', exact: true });
+      assert.equal(await schedule.isDisabled(), true, 'Schedule is off while a rule is broken');
+      assert.equal(await page.getByRole('button', { name: 'Publish now' }).isDisabled(), true);
+      await page.getByText('Scheduling and publishing wait until every rule is met').waitFor();
+      await page.getByLabel(/Publish at/).fill('2031-01-15T10:30');
+      await capture(page, shots, 'composer-violations');
+
+      // One emoji weighs 2 as well: 138 CJK + space + ☕ = 279.
+      await caption().fill(`${'漢'.repeat(138)} ☕`);
+      await page.getByTestId('caption-count').getByText('279 / 280').waitFor();
+      await rules.getByText('Meets the platform’s rules.').waitFor();
+      await page.waitForFunction(
+        `![...document.querySelectorAll('button')].find((b) => b.textContent === 'Schedule').disabled`,
+      );
+      const created = page.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/posts') && r.request().method() === 'POST',
+      );
+      await schedule.click();
+      assert.equal((await created).status(), 201);
+      await page.getByRole('heading', { name: 'X (Twitter) post for Acme Coffee' }).waitFor();
+      await page.getByText('Scheduled', { exact: true }).waitFor();
+      // 10:30 in Paris in January is 09:30 UTC.
+      await page.getByText(/Scheduled for .*10:30.*\(Europe\/Paris\)/).waitFor();
+      const post = await getPost(postIdOfUrl());
+      assert.equal(post.status, 'SCHEDULED');
+      assert.equal(post.platform, 'twitter');
+      assert.equal(post.brandId, brandId);
+      assert.equal(post.caption, `${'漢'.repeat(138)} ☕`);
+      assert.equal(post.scheduledFor, '2031-01-15T09:30:00.000Z');
+      await page.getByRole('heading', { name: 'Comments' }).waitFor();
+      await page.getByText('No comments yet').waitFor();
+      await capture(page, shots, 'post-page');
+    });
+
+    it('an image dropped on the composer uploads with a progress bar and goes out with an Instagram post', async () => {
+      await page.goto(`${live.url}/compose?brand=${brandId}&platform=instagram`);
+      await page.getByRole('heading', { name: 'Compose', level: 1 }).waitFor();
+      await caption().fill('Fresh beans this morning #coffee @acme');
+      await page.getByText('Instagram posts need at least one photo or video').first().waitFor();
+
+      // Slow the upload down so the bar is seen moving.
+      const cdp = await browser.context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: 256 * 1024,
+      });
+      const png = await noisePng(400);
+      assert.ok(png.length > 300_000, `a PNG big enough to take a while (${png.length} bytes)`);
+      const uploaded = page.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/media') && r.request().method() === 'POST',
+      );
+      // A drop as the browser makes it: a DataTransfer holding the file (page code as text: no DOM types here).
+      const transfer = await page.evaluateHandle(`(() => {
+        const bin = atob('${png.toString('base64')}');
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        const data = new DataTransfer();
+        data.items.add(new File([bytes], 'beans.png', { type: 'image/png' }));
+        return data;
+      })()`);
+      await page.getByTestId('media-upload-zone').dispatchEvent('drop', { dataTransfer: transfer });
+      const bar = page.getByRole('progressbar', { name: 'Uploading beans.png' });
+      await bar.waitFor();
+      const midway = Number(await bar.getAttribute('value'));
+      assert.ok(midway < 100, `the bar shows the upload under way (${midway}%)`);
+      const answer = await uploaded;
+      assert.equal(answer.status(), 201);
+      const mediaId = (await answer.json()).data.id as string;
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: -1,
+      });
+      await page.getByText('Uploaded', { exact: true }).waitFor();
+      assert.equal(await bar.getAttribute('value'), '100');
+      const attached = page.getByRole('list', { name: 'Attached media' });
+      await attached.getByText('beans.png').waitFor();
+      await page
+        .getByRole('article', { name: 'Instagram preview' })
+        .getByRole('img', { name: 'beans.png' })
+        .waitFor();
+      await page
+        .getByRole('region', { name: 'Instagram rules' })
+        .getByText('Meets the platform’s rules.')
+        .waitFor();
+      await page.getByLabel(/Publish at/).fill('2031-02-01T08:00');
+      await capture(page, shots, 'composer-preview');
+
+      await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+      await page.getByRole('heading', { name: 'Instagram post for Acme Coffee' }).waitFor();
+      const post = await getPost(postIdOfUrl());
+      assert.equal(post.status, 'SCHEDULED');
+      assert.equal(post.platform, 'instagram');
+      assert.deepEqual(post.mediaIds, [mediaId]);
+      await page.getByRole('list', { name: 'Media' }).getByRole('img', { name: 'beans.png' }).waitFor();
+    });
+
+    it('composes and schedules a post with the keyboard alone', async () => {
+      await page.goto(`${live.url}/compose?brand=${brandId}`);
+      await page.getByRole('heading', { name: 'Compose', level: 1 }).waitFor();
+      await page.getByText(/^0 \/ \d+$/).waitFor();
+
+      await tabTo(page, /^Platform$/);
+      // A focused select takes type-ahead: "X" is "X (Twitter)".
+      await page.keyboard.type('X');
+      await page.getByText('0 / 280').waitFor();
+      await tabTo(page, /^Caption$/);
+      await page.keyboard.type('Keyboard-only launch day ☕ #coffee https://example.com/launch');
+      // 24 + 1 + 2 (the emoji) + 8 + 1 + 23 (a URL weighs 23) = 59.
+      await page.getByTestId('caption-count').getByText('59 / 280').waitFor();
+      await tabTo(page, /^Publish at/);
+      await page.keyboard.type('03152031');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('0915AM');
+      const at = await page.getByLabel(/Publish at/).inputValue();
+      assert.equal(at, '2031-03-15T09:15');
+      await tabTo(page, /^Schedule$/);
+      await page
+        .getByRole('region', { name: 'X (Twitter) rules' })
+        .getByText('Meets the platform’s rules.')
+        .waitFor();
+      await page.waitForFunction(`document.activeElement && !document.activeElement.disabled`);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'X (Twitter) post for Acme Coffee' }).waitFor();
+      const post = await getPost(postIdOfUrl());
+      assert.equal(post.status, 'SCHEDULED');
+      assert.equal(post.caption, 'Keyboard-only launch day ☕ #coffee https://example.com/launch');
+      assert.equal(post.scheduledFor, '2031-03-15T08:15:00.000Z');
+
+      // From the post page, Edit leads back to the composer with the post loaded, by keyboard too.
+      await tabTo(page, /^Edit$/);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Edit post', level: 1 }).waitFor();
+      assert.equal(
+        await caption().inputValue(),
+        'Keyboard-only launch day ☕ #coffee https://example.com/launch',
+      );
+      assert.equal(await page.getByLabel(/Publish at/).inputValue(), '2031-03-15T09:15');
+    });
+
+    it('AI caption suggestions: one of the variants is picked into the caption', async () => {
+      await page.goto(`${live.url}/compose?brand=${brandId}&platform=facebook`);
+      await page.getByRole('heading', { name: 'Compose', level: 1 }).waitFor();
+      await page.getByText('Suggest a caption with AI').click();
+      await page.getByLabel('Topic').fill('our new winter roast');
+      const generated = page.waitForResponse((r) => r.url().endsWith('/api/v1/captions/generate'));
+      await page.getByRole('button', { name: 'Suggest captions' }).click();
+      assert.equal((await generated).status(), 200);
+      const list = page.getByRole('list', { name: 'Caption suggestions' });
+      await list.getByRole('listitem').first().waitFor();
+      const count = await list.getByRole('listitem').count();
+      assert.ok(count >= 1 && count <= 3, `${count} suggestions`);
+      const pick = count > 1 ? 2 : 1;
+      const text =
+        (await list
+          .getByRole('listitem')
+          .nth(pick - 1)
+          .locator('p')
+          .textContent()) ?? '';
+      assert.ok(text.length > 0);
+      await page.getByRole('button', { name: `Use caption ${pick}` }).click();
+      assert.equal(await caption().inputValue(), text);
+      await page.getByText(`Caption ${pick} is in the caption field.`).waitFor();
+      await page
+        .getByRole('region', { name: 'Facebook rules' })
+        .getByText('Meets the platform’s rules.')
+        .waitFor();
+      await capture(page, shots, 'composer-ai');
+
+      // Saved as a draft: no time needed, and the post page offers Edit, Publish now, Cancel and Delete.
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await page.getByRole('heading', { name: 'Facebook post for Acme Coffee' }).waitFor();
+      const id = postIdOfUrl();
+      assert.equal((await getPost(id)).status, 'DRAFT');
+      await page.getByRole('button', { name: 'Cancel post' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Cancel this post?' });
+      await dialog.getByRole('button', { name: 'Cancel post' }).click();
+      await page.getByText('Cancelled', { exact: true }).waitFor();
+      assert.equal((await getPost(id)).status, 'CANCELLED');
+      assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0);
+    });
+
+    it('the page reported no CSP violation and no console error', async () => {
+      assert.deepEqual(await watch.cspViolations(), []);
+      assert.deepEqual(watch.consoleErrors, []);
+    });
+  });
+}

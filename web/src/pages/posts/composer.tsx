@@ -1,0 +1,360 @@
+import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
+import type { Brand, Media, PlatformRules, Post, PostReplaceParams } from '@audenci/sdk-js';
+import { client } from '../../api/client';
+import { listAll } from '../../api/lists';
+import { toProblem } from '../../api/problem';
+import { Field, FieldFrame } from '../../components/field';
+import { FormAlert } from '../../components/form';
+import { placeProblem } from '../../components/form-problem';
+import { SelectField } from '../../components/select-field';
+import { TextAreaField } from '../../components/textarea-field';
+import { CaptionSuggestions } from './composer-captions';
+import { ComposerMedia } from './composer-media';
+import {
+  CaptionCounter,
+  RuleList,
+  RuleMeters,
+  blockedReason,
+  fieldProblem,
+  useRulesCheck,
+} from './composer-rules';
+import { PostPreview } from './post-preview';
+import { zonedToInstant } from './zoned-time';
+
+/** Where the composer starts: empty, prefilled from the calendar, or a saved post's values. */
+export interface ComposerStart {
+  brandId: string;
+  platform: Post['platform'];
+  /** '' for "the brand's only account of the platform", chosen when it publishes. */
+  socialAccountId: string;
+  caption: string;
+  firstComment: string;
+  link: string;
+  media: Media[];
+  /** A `datetime-local` value in the brand's time zone, '' for none. */
+  at: string;
+  campaignId: string | null;
+}
+
+type Action = 'draft' | 'schedule' | 'publish';
+
+const FIELDS = [
+  'brandId',
+  'platform',
+  'socialAccountId',
+  'caption',
+  'firstComment',
+  'link',
+  'mediaIds',
+  'scheduledFor',
+] as const;
+
+function useAccounts(brandId: string, platform: Post['platform']) {
+  return useQuery({
+    queryKey: ['social-accounts', 'composer', brandId, platform],
+    queryFn: () => listAll(client.socialAccounts.list({ brandId, platform, limit: 100 })),
+  });
+}
+
+/**
+ * The composer's form: brand, platform and account, the caption checked by the server as it is typed,
+ * first comment and link, media, AI suggestions, the time in the brand's zone, the preview — and Save
+ * draft, Schedule or Publish now, the last two only while every rule is met.
+ */
+export function Composer({
+  start,
+  post,
+  brands,
+  platforms,
+}: {
+  start: ComposerStart;
+  /** The post being edited (DRAFT or SCHEDULED); absent for a new one. */
+  post?: Post;
+  brands: Brand[];
+  platforms: PlatformRules[];
+}) {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [values, setValues] = useState(start);
+  const [media, setMedia] = useState<Media[]>(start.media);
+  const [localError, setLocalError] = useState<{ field: string; message: string }>();
+  /** A post saved by a Publish that then failed: later actions change it rather than create another. */
+  const [savedId, setSavedId] = useState(post?.id);
+  const set = <K extends keyof ComposerStart>(key: K, value: ComposerStart[K]) =>
+    setValues((v) => ({ ...v, [key]: value }));
+
+  const brand = brands.find((b) => b.id === values.brandId) ?? brands[0]!;
+  const rules = platforms.find((p) => p.platform === values.platform);
+  const accounts = useAccounts(values.brandId, values.platform);
+  const account = accounts.data?.items.find((a) => a.id === values.socialAccountId);
+
+  const check = useRulesCheck({
+    platform: values.platform,
+    caption: values.caption,
+    mediaIds: media.map((m) => m.id),
+    ...(values.link.trim() ? { link: values.link.trim() } : {}),
+    ...(values.firstComment.trim() ? { firstComment: values.firstComment } : {}),
+  });
+  const blocked = blockedReason(check);
+
+  const save = useMutation({
+    mutationFn: async (action: Action) => {
+      const instant = values.at ? zonedToInstant(values.at, brand.timezone) : undefined;
+      const body: PostReplaceParams = {
+        brandId: values.brandId,
+        platform: values.platform,
+        socialAccountId: values.socialAccountId || null,
+        caption: values.caption,
+        mediaIds: media.map((m) => m.id),
+        link: values.link.trim() || null,
+        firstComment: values.firstComment.trim() ? values.firstComment : null,
+        campaignId: values.campaignId,
+        scheduledFor: action === 'publish' ? null : (instant?.toISOString() ?? null),
+        metadata: post?.metadata ?? {},
+        status: action === 'schedule' ? 'SCHEDULED' : 'DRAFT',
+      };
+      const saved = savedId
+        ? await client.posts.replace(savedId, body)
+        : await client.posts.create({ ...body, status: action === 'schedule' ? 'SCHEDULED' : 'DRAFT' });
+      setSavedId(saved.id);
+      if (action === 'publish') await client.posts.publish(saved.id);
+      return saved;
+    },
+    onSuccess: async (saved) => {
+      await queryClient.invalidateQueries({ queryKey: ['posts'] });
+      await navigate({ to: '/posts/$postId', params: { postId: saved.id } });
+    },
+  });
+
+  const run = (action: Action) => {
+    setLocalError(undefined);
+    save.reset();
+    if (action === 'schedule') {
+      if (!values.at) {
+        setLocalError({ field: 'scheduledFor', message: 'Pick the date and time to publish at.' });
+        return;
+      }
+      if (!zonedToInstant(values.at, brand.timezone)) {
+        setLocalError({ field: 'scheduledFor', message: 'Enter a date and time like 2026-12-24 09:30.' });
+        return;
+      }
+    }
+    save.mutate(action);
+  };
+
+  const placed = placeProblem(save.error ? toProblem(save.error) : undefined, FIELDS);
+  const error = (field: (typeof FIELDS)[number]) =>
+    (localError?.field === field ? localError.message : undefined) ??
+    placed.field[field] ??
+    fieldProblem(check, field);
+
+  const accountOptions = accounts.data?.items ?? [];
+  const pending = save.isPending ? save.variables : undefined;
+  return (
+    <div className="composer">
+      <form
+        className="form composer__form"
+        aria-label={post ? 'Edit post' : 'New post'}
+        noValidate
+        onSubmit={(event) => event.preventDefault()}
+      >
+        <FormAlert message={placed.form} />
+        <div className="composer__row">
+          <SelectField
+            label="Brand"
+            value={values.brandId}
+            error={error('brandId')}
+            onChange={(event) =>
+              setValues((v) => ({ ...v, brandId: event.target.value, socialAccountId: '' }))
+            }
+          >
+            {brands.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.name}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField
+            label="Platform"
+            value={values.platform}
+            error={error('platform')}
+            onChange={(event) =>
+              setValues((v) => ({
+                ...v,
+                platform: event.target.value as Post['platform'],
+                socialAccountId: '',
+              }))
+            }
+          >
+            {platforms.map((p) => (
+              <option key={p.platform} value={p.platform}>
+                {p.displayName}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField
+            label="Social account"
+            value={values.socialAccountId}
+            error={error('socialAccountId')}
+            hint={
+              accounts.isError
+                ? toProblem(accounts.error).message
+                : accounts.isPending
+                  ? 'Loading accounts…'
+                  : accountOptions.length === 0
+                    ? `No ${rules?.displayName ?? values.platform} account for ${brand.name}: test posts use the sandbox.`
+                    : undefined
+            }
+            onChange={(event) => set('socialAccountId', event.target.value)}
+          >
+            <option value="">
+              {accountOptions.length === 1 ? 'The brand’s account' : 'Chosen at publishing'}
+            </option>
+            {accountOptions.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+                {a.username ? ` (@${a.username})` : ''}
+                {a.status !== 'connected' ? ` — ${a.status}` : ''}
+              </option>
+            ))}
+          </SelectField>
+        </div>
+
+        <FieldFrame
+          label="Caption"
+          hint={<CaptionCounter check={check} limit={rules?.text.maxLength} />}
+          error={error('caption')}
+        >
+          {(control) => (
+            <textarea
+              {...control}
+              aria-describedby={[control['aria-describedby'], 'composer-rules'].filter(Boolean).join(' ')}
+              className="field__input field__textarea composer__caption"
+              rows={6}
+              value={values.caption}
+              onChange={(event) => set('caption', event.target.value)}
+            />
+          )}
+        </FieldFrame>
+        <RuleMeters check={check} />
+
+        <details className="composer__details">
+          <summary>Suggest a caption with AI</summary>
+          <CaptionSuggestions
+            brandId={values.brandId}
+            platform={values.platform}
+            onPick={(caption) => set('caption', caption)}
+          />
+        </details>
+
+        <TextAreaField
+          label="First comment"
+          hint={
+            rules && !rules.firstComment.supported
+              ? `${rules.displayName} takes no first comment from Audenci.`
+              : 'Posted under the post once it is published (often the hashtags).'
+          }
+          rows={2}
+          value={values.firstComment}
+          error={error('firstComment')}
+          onChange={(event) => set('firstComment', event.target.value)}
+        />
+        <Field
+          label="Link"
+          type="url"
+          inputMode="url"
+          placeholder="https://"
+          hint={
+            rules?.link.inText
+              ? 'Added to the end of the text, and counted in its length.'
+              : 'Shown as a link preview.'
+          }
+          value={values.link}
+          error={error('link')}
+          onChange={(event) => set('link', event.target.value)}
+        />
+
+        <ComposerMedia
+          brandId={values.brandId}
+          platform={values.platform}
+          media={media}
+          onChange={setMedia}
+        />
+        {error('mediaIds') ? <p className="field__error">{error('mediaIds')}</p> : null}
+
+        <Field
+          label={`Publish at (${brand.timezone})`}
+          type="datetime-local"
+          hint={`In ${brand.name}’s time zone. Needed to schedule; Publish now ignores it.`}
+          value={values.at}
+          error={error('scheduledFor')}
+          onChange={(event) => set('at', event.target.value)}
+        />
+
+        <div className="composer__actions">
+          <p id="composer-blocked" className="composer__blocked" role="status">
+            {blocked ?? ''}
+          </p>
+          <div className="composer__buttons">
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={save.isPending}
+              onClick={() => run('draft')}
+            >
+              {pending === 'draft' ? 'Saving…' : 'Save draft'}
+            </button>
+            <button
+              type="button"
+              className="button button--primary"
+              disabled={save.isPending || Boolean(blocked)}
+              aria-describedby={blocked ? 'composer-blocked' : undefined}
+              onClick={() => run('schedule')}
+            >
+              {pending === 'schedule' ? 'Scheduling…' : 'Schedule'}
+            </button>
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={save.isPending || Boolean(blocked)}
+              aria-describedby={blocked ? 'composer-blocked' : undefined}
+              onClick={() => run('publish')}
+            >
+              {pending === 'publish' ? 'Publishing…' : 'Publish now'}
+            </button>
+          </div>
+          {post ? (
+            <Link to="/posts/$postId" params={{ postId: post.id }} className="composer__cancel">
+              Cancel editing
+            </Link>
+          ) : null}
+        </div>
+      </form>
+
+      <aside className="composer__side" aria-label="Rules and preview">
+        <section aria-labelledby="composer-rules-title" className="panel composer__panel">
+          <h2 id="composer-rules-title" className="composer__section-title">
+            {rules?.displayName ?? values.platform} rules
+          </h2>
+          <RuleList check={check} id="composer-rules" />
+        </section>
+        <section aria-labelledby="composer-preview-title" className="panel composer__panel">
+          <h2 id="composer-preview-title" className="composer__section-title">
+            Preview
+          </h2>
+          <PostPreview
+            platform={values.platform}
+            name={account?.name ?? brand.name}
+            handle={account?.username}
+            caption={values.caption}
+            media={media}
+            link={values.link.trim() || undefined}
+            firstComment={values.firstComment}
+          />
+        </section>
+      </aside>
+    </div>
+  );
+}
