@@ -75,7 +75,9 @@ export function PlansPage() {
             </td>
             <td>{brandName(plan.brandId)}</td>
             <td className="table__nowrap">{planDates(plan)}</td>
-            <td>{plan.items.length}</td>
+            <td>
+              {plan.items.length} {plan.items.length === 1 ? 'post' : 'posts'}
+            </td>
             <td>
               {plan.status === 'applied' ? (
                 <Badge tone="success">Applied {formatDateTime(plan.appliedAt)}</Badge>
