@@ -3,6 +3,7 @@ import { Link, Outlet, useNavigate } from '@tanstack/react-router';
 import { signOut, switchSession, type Session } from '../api/auth';
 import { toProblem } from '../api/problem';
 import { sessionQuery } from '../api/session-query';
+import { ConnectionIndicator, LiveProvider, ToastProvider } from '../live';
 import { AccountMenu } from './account-menu';
 import { NAV } from './nav';
 import { OrgSwitcher } from './org-switcher';
@@ -45,7 +46,10 @@ function TestModeSwitch({ session }: { session: Session }) {
   );
 }
 
-/** The signed-in frame: top bar (product, organization, test mode, account) and the side navigation. */
+/**
+ * The signed-in frame: top bar (product, organization, live indicator, test mode, account) and the side
+ * navigation, under the live updates (one event stream for the tab, and its toasts).
+ */
 export function AppLayout() {
   const session = useQuery(sessionQuery);
   const testMode = session.data?.environment === 'test';
@@ -60,64 +64,69 @@ export function AppLayout() {
   });
 
   return (
-    <div className={`shell${testMode ? ' shell--test' : ''}`}>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      {testMode ? (
-        <div className="test-banner" role="status">
-          Test mode: you are viewing test data
-        </div>
-      ) : null}
-      <header className="topbar">
-        <Link to="/" className="topbar__product">
-          <span className="logo" aria-hidden="true">
-            A
-          </span>
-          Audenci
-        </Link>
-        {session.data ? <OrgSwitcher session={session.data} className="topbar__org--bar" /> : null}
-        <div className="topbar__actions">
-          {session.data ? <TestModeSwitch session={session.data} /> : null}
-          {session.data ? (
-            <AccountMenu
-              session={session.data}
-              onSignOut={() => leave.mutate()}
-              signingOut={leave.isPending}
-            />
-          ) : null}
-        </div>
-      </header>
-      <div className="shell__body">
-        <nav className="sidenav" aria-label="Main">
-          {NAV.map((section) => (
-            <div className="sidenav__section" key={section.title}>
-              <p className="sidenav__title">{section.title}</p>
-              <ul>
-                {section.items.map((item) => (
-                  <li key={item.to}>
-                    <Link
-                      to={item.to}
-                      className="sidenav__link"
-                      activeProps={{
-                        className: 'sidenav__link sidenav__link--active',
-                        'aria-current': 'page',
-                      }}
-                      // A section stays marked on its inner pages (an endpoint under Webhooks); Overview only on /.
-                      activeOptions={{ exact: item.to === '/' }}
-                    >
-                      {item.label}
-                    </Link>
-                  </li>
-                ))}
-              </ul>
+    <ToastProvider>
+      <LiveProvider>
+        <div className={`shell${testMode ? ' shell--test' : ''}`}>
+          <a className="skip-link" href="#main">
+            Skip to content
+          </a>
+          {testMode ? (
+            <div className="test-banner" role="status">
+              Test mode: you are viewing test data
             </div>
-          ))}
-        </nav>
-        <main className="shell__main" id="main" tabIndex={-1}>
-          <Outlet />
-        </main>
-      </div>
-    </div>
+          ) : null}
+          <header className="topbar">
+            <Link to="/" className="topbar__product">
+              <span className="logo" aria-hidden="true">
+                A
+              </span>
+              Audenci
+            </Link>
+            {session.data ? <OrgSwitcher session={session.data} className="topbar__org--bar" /> : null}
+            <div className="topbar__actions">
+              {session.data ? <ConnectionIndicator /> : null}
+              {session.data ? <TestModeSwitch session={session.data} /> : null}
+              {session.data ? (
+                <AccountMenu
+                  session={session.data}
+                  onSignOut={() => leave.mutate()}
+                  signingOut={leave.isPending}
+                />
+              ) : null}
+            </div>
+          </header>
+          <div className="shell__body">
+            <nav className="sidenav" aria-label="Main">
+              {NAV.map((section) => (
+                <div className="sidenav__section" key={section.title}>
+                  <p className="sidenav__title">{section.title}</p>
+                  <ul>
+                    {section.items.map((item) => (
+                      <li key={item.to}>
+                        <Link
+                          to={item.to}
+                          className="sidenav__link"
+                          activeProps={{
+                            className: 'sidenav__link sidenav__link--active',
+                            'aria-current': 'page',
+                          }}
+                          // A section stays marked on its inner pages (an endpoint under Webhooks); Overview only on /.
+                          activeOptions={{ exact: item.to === '/' }}
+                        >
+                          {item.label}
+                        </Link>
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              ))}
+            </nav>
+            <main className="shell__main" id="main" tabIndex={-1}>
+              <Outlet />
+            </main>
+          </div>
+        </div>
+      </LiveProvider>
+    </ToastProvider>
   );
 }
