@@ -173,6 +173,15 @@ for (const dialect of dialects) {
             limit: 101,
             afterPost: 'post_0_live_00100',
           }),
+          // sortBy=engagements (the top posts): the same rows, grouped by post, then sorted by the value.
+          'post ranked 1': aggregateQuery(db, tenant, filters, 'post', {
+            limit: 11,
+            rank: { by: 'engagements' },
+          }),
+          'post ranked 2': aggregateQuery(db, tenant, filters, 'post', {
+            limit: 11,
+            rank: { by: 'engagements', after: { value: 12, postId: 'post_0_live_00100' } },
+          }),
           totals: sumAllQuery(db, tenant, filters),
         };
         for (const [what, query] of Object.entries(queries)) {
@@ -183,9 +192,9 @@ for (const dialect of dialects) {
           // tenant's entries of the (tenant, post_id, published_at) index, which skips the sort and
           // checks the range on index entries; PostgreSQL weighs that against the sort for any filter's
           // LIMITed page. Never from the primary key, which holds every tenant's rows (migration 0013).
-          const perPost = what === 'groupBy post' || what.startsWith('post page');
+          const perPost = what === 'groupBy post' || what.startsWith('post ');
           const byPost =
-            perPost && (name === 'whole tenant' || (dialect === 'postgres' && what.startsWith('post page')));
+            perPost && (name === 'whole tenant' || (dialect === 'postgres' && what.startsWith('post ')));
           const allowed = grouped ? ALL : byPost ? [index, INDEX.post] : [index];
           const walked = lines.join('\n').includes(INDEX.post);
           assertUses(lines, dialect, allowed, `${name}, ${what}`, !grouped && !walked);

@@ -187,6 +187,12 @@ for (const dialect of dialects) {
       assert.ok(followers.length >= 1 && followers.some((r) => r.slice(1).some((c) => count(c) > 0)));
       const top = page.getByRole('region', { name: 'Top posts by engagements' });
       assert.equal(await top.getByRole('row').count(), 4, 'a header and three posts');
+      const engagements = (await top.locator('td[data-label="Engagements"]').allTextContents()).map(count);
+      assert.deepEqual(
+        engagements,
+        [...engagements].sort((a, b) => b - a),
+        'the top posts, most engagements first',
+      );
       await capture(page, shots, 'analytics');
 
       // Granularity is in the address: week rows.

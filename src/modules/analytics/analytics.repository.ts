@@ -57,11 +57,32 @@ function latestSnapshots(
   return query;
 }
 
+/** What `post` groups can be ranked by, highest first: a summed metric, or engagements. */
+export const RANKS = ['impressions', 'reach', 'engagements'] as const;
+export type Rank = (typeof RANKS)[number];
+
+/** The columns `engagements` adds up (likes + comments + shares + saves + clicks; a null adds 0). */
+export const ENGAGEMENT_COLUMNS = ['likes', 'comments', 'shares', 'saves', 'clicks'] as const;
+
 export interface AggregateOptions {
   /** Keyset for `post`: only posts whose id sorts after this one. */
   afterPost?: string;
   /** At most this many groups (keyset pages of `post`). */
   limit?: number;
+  /**
+   * `post` only: the groups ranked by this, highest first, ties in post id order, instead of in post id
+   * order; `after` is the keyset of the previous page's last group (its rank value and post id).
+   */
+  rank?: { by: Rank; after?: { value: number; postId: string } };
+}
+
+/** A group's rank value in SQL: the sum of its metric (of its engagement columns for `engagements`). */
+function rankExpression(by: Rank) {
+  const columns: readonly MetricColumn[] = by === 'engagements' ? ENGAGEMENT_COLUMNS : [by];
+  return sql<number>`(${sql.join(
+    columns.map((c) => sql`coalesce(sum(${sql.ref(c)}), 0)`),
+    sql` + `,
+  )})`;
 }
 
 const SUMS = [
@@ -78,10 +99,21 @@ export function aggregateQuery(
   options: AggregateOptions = {},
 ) {
   const key = KEY_EXPRESSION[dimension];
+  const { rank } = options;
   let query = latestSnapshots(db, tenant, filters, options.afterPost)
     .select([sql<string | number | null>`${key}`.as('key'), ...SUMS])
-    .groupBy(key)
-    .orderBy(key);
+    .groupBy(key);
+  if (rank && dimension === 'post') {
+    // Ranked: highest first, ties by post id; a page continues strictly after the previous one's last.
+    const value = rankExpression(rank.by);
+    if (rank.after) {
+      const { value: v, postId } = rank.after;
+      query = query.having(sql<boolean>`(${value} < ${v} or (${value} = ${v} and post_id > ${postId}))`);
+    }
+    query = query.orderBy(value, 'desc').orderBy(key);
+  } else {
+    query = query.orderBy(key);
+  }
   if (options.limit !== undefined) query = query.limit(options.limit);
   return query;
 }

@@ -429,6 +429,108 @@ for (const dialect of dialects) {
       assert.deepEqual([foreign.rows, foreign.totals.posts], [[], 0]);
     });
 
+    it('ranks groupBy=post by a metric with sortBy, highest first, ties by post id, paged by keyset', async () => {
+      const ranked = await createTenant(t, { name: 'Ranking org' });
+      const now = Date.now();
+      // Engagements (likes + clicks): 7 posts, two pairs tied, one post without figures.
+      const figures: [string, number, number, number | null][] = [
+        ['post_rank_a', 500, 3, 1],
+        ['post_rank_b', 100, 40, 0],
+        ['post_rank_c', 900, 10, 2],
+        ['post_rank_d', 300, 10, 2],
+        ['post_rank_e', 50, 1, null],
+        ['post_rank_f', 700, 40, 0],
+        ['post_rank_g', 0, 0, null],
+      ];
+      for (const [i, [id, impressions, likes, clicks]] of figures.entries()) {
+        const post = { id, platform: 'twitter', publishedAt: new Date(now - (i + 1) * H).toISOString() };
+        // An older sync with bigger numbers: only the latest counts for the rank too.
+        for (const row of [
+          snapshot(ranked, post, 1, { impressions: 10_000, likes: 10_000 }),
+          snapshot(ranked, post, 6, { impressions, likes, clicks }),
+        ])
+          await t.runtime.ctx.db.transaction().execute((trx) => storeSnapshot(trx, row));
+      }
+      const walk = async (sortBy: string, limit: string) => {
+        const pages = [];
+        let cursor: string | null = null;
+        do {
+          const page = await analytics(ranked.live.read, {
+            groupBy: 'post',
+            sortBy,
+            limit,
+            ...(cursor ? { cursor } : {}),
+          });
+          pages.push(page);
+          cursor = page.pagination.nextCursor;
+        } while (cursor && pages.length < 10);
+        return pages;
+      };
+      const byEngagements = await walk('engagements', '3');
+      assert.deepEqual(
+        byEngagements.map((p) => p.rows.map((r: any) => [r.key, r.engagements])),
+        [
+          [
+            ['post_rank_b', 40],
+            ['post_rank_f', 40],
+            ['post_rank_c', 12],
+          ],
+          [
+            ['post_rank_d', 12],
+            ['post_rank_a', 4],
+            ['post_rank_e', 1],
+          ],
+          [['post_rank_g', 0]],
+        ],
+      );
+      assert.deepEqual(
+        byEngagements.map((p) => [p.pagination.page, p.pagination.hasMore, p.pagination.totalCount]),
+        [
+          [1, true, 7],
+          [2, true, 7],
+          [3, false, 7],
+        ],
+      );
+      assert.deepEqual(
+        (await walk('impressions', '4')).flatMap((p) => p.rows.map((r: any) => r.key)),
+        [
+          'post_rank_c',
+          'post_rank_f',
+          'post_rank_a',
+          'post_rank_d',
+          'post_rank_b',
+          'post_rank_e',
+          'post_rank_g',
+        ],
+      );
+      // The top posts in one call; postId is the default order.
+      const top = await analytics(ranked.live.read, { groupBy: 'post', sortBy: 'engagements', limit: '2' });
+      assert.deepEqual(
+        top.rows.map((r: any) => r.key),
+        ['post_rank_b', 'post_rank_f'],
+      );
+      assert.equal(top.totals.posts, 7, 'totals still cover the whole range');
+      assert.deepEqual(
+        (await analytics(ranked.live.read, { groupBy: 'post', sortBy: 'postId' })).rows.map(
+          (r: any) => r.key,
+        ),
+        figures.map(([id]) => id),
+      );
+
+      // A cursor belongs to its sortBy; sortBy belongs to groupBy=post; an unknown one is refused.
+      const next = byEngagements[0].pagination.nextCursor as string;
+      for (const [query, field] of [
+        [{ groupBy: 'post', sortBy: 'impressions', cursor: next }, 'cursor'],
+        [{ groupBy: 'post', cursor: next }, 'cursor'],
+        [{ groupBy: 'day', sortBy: 'engagements' }, 'sortBy'],
+        [{ groupBy: 'post', sortBy: 'likes' }, 'sortBy'],
+      ] as const) {
+        const res = await call(t.app, 'GET', '/api/v1/analytics', { key: ranked.live.read, query });
+        assert.equal(res.status, 400, `${JSON.stringify(query)}: ${res.raw}`);
+        assert.equal(res.body.error.details.field, field, res.raw);
+      }
+    });
+
     it("GET /posts/{id}/analytics gives each snapshot's engagementRate, as GET /analytics defines it", async () => {
       const brand = await call(t.app, 'POST', '/api/v1/brands', {
         key: tenant.live.admin,

@@ -39,8 +39,10 @@ export async function analyticsRoutes(app: FastifyInstance, deps: RouteDeps): Pr
           'day, week and month rows follow `timezone` (DST included) and include empty periods with zeros. ' +
           '`groupBy=post` is paged: `limit` (default 100, max 1000) posts per page in post id order, ' +
           '`pagination.nextCursor` continues (with the same range, and the same filters); `totals` stay ' +
-          'those of the whole range, not of the page. The other groupings answer every row and refuse ' +
-          '`limit`/`cursor`. The `analytics.export` job writes every row as CSV or JSON.',
+          'those of the whole range, not of the page. `sortBy=impressions|reach|engagements` ranks the ' +
+          'posts by that metric, highest first (ties in post id order), paged the same way: the top posts. ' +
+          'The other groupings answer every row and refuse `limit`/`cursor`/`sortBy`. The ' +
+          '`analytics.export` job writes every row as CSV or JSON.',
         querystring: AnalyticsQuerySchema,
         response: { 200: DataEnvelope(Type.Ref(AnalyticsReportSchema)) },
       },

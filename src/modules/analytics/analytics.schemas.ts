@@ -11,7 +11,14 @@ import {
   TimeZoneName,
 } from '../../http/schemas.js';
 import { PLATFORM_LIMITS } from '../../platforms/bounds.js';
-import { GROUP_BYS, MAX_ROWS, METRICS, POST_PAGE_DEFAULT, POST_PAGE_MAX } from './analytics.service.js';
+import {
+  GROUP_BYS,
+  MAX_ROWS,
+  METRICS,
+  POST_PAGE_DEFAULT,
+  POST_PAGE_MAX,
+  POST_SORTS,
+} from './analytics.service.js';
 
 const Id = (description: string) => Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, description });
 /** An IANA zone name as the report answers it (checked as input by `parseAnalyticsQuery`). */
@@ -72,7 +79,18 @@ export const AnalyticsQuerySchema = Type.Object(
         ...listQueryProperties.cursor,
         description:
           'groupBy=post only: `pagination.nextCursor` of the previous page; continues after its last post ' +
-          'with the same range (keyset pagination)',
+          'with the same range and `sortBy` (keyset pagination)',
+      }),
+    ),
+    sortBy: Type.Optional(
+      Type.Unsafe<(typeof POST_SORTS)[number]>({
+        type: 'string',
+        enum: [...POST_SORTS],
+        // No schema default: a default would be filled in for every groupBy, which refuses sortBy.
+        description:
+          'groupBy=post only: `postId` (the default) lists the posts in post id order; `impressions`, `reach` or ' +
+          '`engagements` ranks them by that metric of their latest snapshot, highest first, ties in post ' +
+          'id order (top posts: `sortBy=engagements&limit=10`). Paged the same way.',
       }),
     ),
   },

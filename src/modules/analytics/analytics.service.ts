@@ -29,7 +29,9 @@ import { METRIC_NAMES } from '../../db/tables/analytics.js';
  *   (`YYYY-MM-DD`) is midnight in `timezone`. Without a range, the 30 days before now.
  * - `timezone` defaults to the zone of the brand given as `brandId` (as `POST /plans` does), else UTC.
  * - `groupBy=post` is paged (`limit`, `cursor`: keyset on the post id); `totals` stay those of the whole
- *   filtered range, not of the page, and a cursor keeps the range of the first page.
+ *   filtered range, not of the page, and a cursor keeps the range of the first page. `sortBy` ranks the
+ *   posts by impressions, reach or engagements instead (highest first, ties in post id order), paged by
+ *   keyset on (that value, post id): a top list.
  */
 
 export const GROUP_BYS = ['day', 'week', 'month', 'platform', 'campaign', 'post'] as const;
@@ -50,7 +52,7 @@ const SUMMED = METRIC_NAMES.map((column) => [apiName(column), column] as const);
 export const METRICS = [...SUMMED.map(([metric]) => metric), 'engagements', 'engagementRate'] as const;
 export type Metric = (typeof METRICS)[number];
 
-const ENGAGEMENT_COLUMNS: readonly repo.MetricColumn[] = ['likes', 'comments', 'shares', 'saves', 'clicks'];
+const ENGAGEMENT_COLUMNS: readonly repo.MetricColumn[] = repo.ENGAGEMENT_COLUMNS;
 
 const DEFAULT_RANGE_MS = 30 * 86_400_000;
 /** Rows of a `groupBy=post` page: default and most. */
@@ -76,10 +78,15 @@ export interface AnalyticsQueryInput {
   timezone?: string;
 }
 
+/** The orders of `groupBy=post`: post id (the default), or ranked by a metric, highest first. */
+export const POST_SORTS = ['postId', ...repo.RANKS] as const;
+export type PostSort = (typeof POST_SORTS)[number];
+
 /** `GET /analytics` also takes a page of `groupBy=post` (the export walks every post instead). */
 export interface AnalyticsPageInput extends AnalyticsQueryInput {
   limit?: number;
   cursor?: string;
+  sortBy?: PostSort;
 }
 
 /** A query with its defaults applied and its range resolved to instants (what an export job freezes). */
@@ -342,11 +349,18 @@ export function analyticsQueryProblems(
   return problems;
 }
 
-/** `limit`/`cursor` given for a grouping that answers every row. */
-function pagingProblems(input: { limit?: unknown; cursor?: unknown }): FieldProblem[] {
-  return (['limit', 'cursor'] as const)
+/** `limit`/`cursor`/`sortBy` given for a grouping that answers every row, in its own order. */
+function pagingProblems(input: { limit?: unknown; cursor?: unknown; sortBy?: unknown }): FieldProblem[] {
+  const problems: FieldProblem[] = (['limit', 'cursor'] as const)
     .filter((field) => input[field] !== undefined)
     .map((field) => ({ field, reason: 'Only groupBy=post is paged; the other groupings answer every row' }));
+  if (input.sortBy !== undefined) {
+    problems.push({
+      field: 'sortBy',
+      reason: 'Only groupBy=post is sorted; the other groupings come in the order of their keys',
+    });
+  }
+  return problems;
 }
 
 /**
@@ -358,9 +372,9 @@ export async function getAnalytics(
   tenant: Tenant,
   input: AnalyticsPageInput,
 ): Promise<AnalyticsReport> {
-  const { limit, cursor, ...queryInput } = input;
+  const { limit, cursor, sortBy, ...queryInput } = input;
   const query = parseAnalyticsQuery(await withBrandTimezone(ctx, tenant, queryInput), ctx.clock.now());
-  if (query.groupBy === 'post') return postPage(ctx, tenant, query, queryInput, { limit, cursor });
+  if (query.groupBy === 'post') return postPage(ctx, tenant, query, queryInput, { limit, cursor, sortBy });
   const paging = pagingProblems(input);
   if (paging.length) throw invalidInput(paging, undefined, { location: 'query' });
   const groups = await groupSums(ctx, tenant, query);
@@ -401,23 +415,35 @@ function report(query: AnalyticsQuery, groups: GroupSums[], totals: Sums): Analy
  * walk neither repeats nor skips a post while snapshots keep arriving. The cursor is the project's
  * signed cursor: the filters' fingerprint, the last post id, the next page number and — in `v` — the
  * range resolved on the first page, so that a default "last 30 days" does not move during the walk.
+ * Ranked (`sortBy` a metric), the keyset is (that value, post id) and `v` carries the value too.
  */
 async function postPage(
   ctx: ServiceContext,
   tenant: Tenant,
   query: AnalyticsQuery,
   input: AnalyticsQueryInput,
-  paging: { limit?: number; cursor?: string },
+  paging: { limit?: number; cursor?: string; sortBy?: PostSort },
 ): Promise<AnalyticsReport> {
   const limit = paging.limit ?? POST_PAGE_DEFAULT;
+  const rankBy = paging.sortBy === undefined || paging.sortBy === 'postId' ? undefined : paging.sortBy;
+  const sort = rankBy ? `post:${rankBy}` : 'post';
   const { brandId, platform, campaignId, postId, startDate, endDate, timezone } = input;
   const print = fingerprint({ brandId, platform, campaignId, postId, startDate, endDate, timezone });
   let after: string | undefined;
+  let afterValue: number | undefined;
   let page = 1;
   if (paging.cursor !== undefined) {
     const state = ctx.cursors.decode(paging.cursor);
-    const range = typeof state?.v === 'string' ? /^(-?\d+)\/(-?\d+)$/.exec(state.v) : null;
-    if (!state || state.s !== 'post' || !range) {
+    if (state && state.s.startsWith('post') && state.s !== sort) {
+      throw invalidInput(
+        [{ field: 'cursor', reason: 'Was made with another sortBy; repeat it or start over without cursor' }],
+        undefined,
+        { location: 'query' },
+      );
+    }
+    const shape = rankBy ? /^(-?\d+)\/(-?\d+)\/(\d+)$/ : /^(-?\d+)\/(-?\d+)$/;
+    const range = typeof state?.v === 'string' ? shape.exec(state.v) : null;
+    if (!state || state.s !== sort || !range) {
       throw invalidInput([{ field: 'cursor', reason: 'Is not a valid cursor' }], undefined, {
         location: 'query',
       });
@@ -436,10 +462,14 @@ async function postPage(
     }
     query = { ...query, filters: { ...query.filters, start: Number(range[1]), end: Number(range[2]) } };
     after = state.i;
+    afterValue = range[3] === undefined ? undefined : Number(range[3]);
     page = state.p;
   }
+  const order: repo.AggregateOptions = rankBy
+    ? { rank: { by: rankBy, after: after === undefined ? undefined : { value: afterValue!, postId: after } } }
+    : { afterPost: after };
   const [groups, totals] = await Promise.all([
-    groupSums(ctx, tenant, query, { afterPost: after, limit: limit + 1 }),
+    groupSums(ctx, tenant, query, { ...order, limit: limit + 1 }),
     repo.sumAll(ctx.db, tenant, query.filters),
   ]);
   const hasMore = groups.length > limit;
@@ -448,10 +478,10 @@ async function postPage(
   const nextCursor =
     hasMore && last?.key
       ? ctx.cursors.encode({
-          s: 'post',
-          o: 'asc',
+          s: sort,
+          o: rankBy ? 'desc' : 'asc',
           f: print,
-          v: `${query.filters.start}/${query.filters.end}`,
+          v: `${query.filters.start}/${query.filters.end}${rankBy ? `/${rankValue(last.sums, rankBy)}` : ''}`,
           i: last.key,
           p: page + 1,
         })
@@ -460,6 +490,11 @@ async function postPage(
     ...report(query, groups, totals),
     pagination: { page, limit, totalCount: totals.posts, hasMore, nextCursor },
   };
+}
+
+/** A post group's rank value, as the SQL of `repo.aggregateQuery` computes it. */
+function rankValue(sums: Sums, by: repo.Rank): number {
+  return by === 'engagements' ? engagementsOf(sums) : sums[by];
 }
 
 export { emptySums, type Sums };

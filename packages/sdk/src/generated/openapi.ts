@@ -1034,7 +1034,7 @@ export interface paths {
     };
     /**
      * Aggregate post metrics
-     * @description Sums the metrics of published posts by `groupBy`, with `totals` (the sum of every row). Each post counts once, with its latest snapshot. `engagements` = likes + comments + shares + saves + clicks; `engagementRate` = engagements ÷ impressions (null when impressions is 0), on every row and on the totals the ratio of the sums. A metric a platform does not report adds 0. Posts are placed by `publishedAt`, in [`startDate`, `endDate`) (default: the last 30 days); day, week and month rows follow `timezone` (DST included) and include empty periods with zeros. `groupBy=post` is paged: `limit` (default 100, max 1000) posts per page in post id order, `pagination.nextCursor` continues (with the same range, and the same filters); `totals` stay those of the whole range, not of the page. The other groupings answer every row and refuse `limit`/`cursor`. The `analytics.export` job writes every row as CSV or JSON.
+     * @description Sums the metrics of published posts by `groupBy`, with `totals` (the sum of every row). Each post counts once, with its latest snapshot. `engagements` = likes + comments + shares + saves + clicks; `engagementRate` = engagements ÷ impressions (null when impressions is 0), on every row and on the totals the ratio of the sums. A metric a platform does not report adds 0. Posts are placed by `publishedAt`, in [`startDate`, `endDate`) (default: the last 30 days); day, week and month rows follow `timezone` (DST included) and include empty periods with zeros. `groupBy=post` is paged: `limit` (default 100, max 1000) posts per page in post id order, `pagination.nextCursor` continues (with the same range, and the same filters); `totals` stay those of the whole range, not of the page. `sortBy=impressions|reach|engagements` ranks the posts by that metric, highest first (ties in post id order), paged the same way: the top posts. The other groupings answer every row and refuse `limit`/`cursor`/`sortBy`. The `analytics.export` job writes every row as CSV or JSON.
      *
      *     Requires scope `read`.
      */
@@ -13195,8 +13195,10 @@ export interface operations {
         timezone?: string;
         /** @description groupBy=post only: posts per page (default 100, max 1000) */
         limit?: number;
-        /** @description groupBy=post only: `pagination.nextCursor` of the previous page; continues after its last post with the same range (keyset pagination) */
+        /** @description groupBy=post only: `pagination.nextCursor` of the previous page; continues after its last post with the same range and `sortBy` (keyset pagination) */
         cursor?: string;
+        /** @description groupBy=post only: `postId` (the default) lists the posts in post id order; `impressions`, `reach` or `engagements` ranks them by that metric of their latest snapshot, highest first, ties in post id order (top posts: `sortBy=engagements&limit=10`). Paged the same way. */
+        sortBy?: 'postId' | 'impressions' | 'reach' | 'engagements';
       };
       header?: {
         /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
