@@ -156,6 +156,19 @@ for (const dialect of dialects) {
       await caption().fill('Fresh beans this morning #coffee @acme');
       await page.getByText('Instagram posts need at least one photo or video').first().waitFor();
 
+      // A file the API refuses shows the API's reason, on its own line.
+      await page.getByTestId('media-upload-zone').dispatchEvent('drop', {
+        dataTransfer: await page.evaluateHandle(`(() => {
+          const data = new DataTransfer();
+          data.items.add(new File(['just some notes'], 'notes.txt', { type: 'text/plain' }));
+          return data;
+        })()`),
+      });
+      await page
+        .getByRole('list', { name: 'Uploads' })
+        .getByText(/^Unsupported file type: upload a PNG, JPEG, GIF or WebP image/)
+        .waitFor();
+
       // Slow the upload down so the bar is seen moving.
       const cdp = await browser.context.newCDPSession(page);
       await cdp.send('Network.enable');
@@ -258,6 +271,22 @@ for (const dialect of dialects) {
         'Keyboard-only launch day ☕ #coffee https://example.com/launch',
       );
       assert.equal(await page.getByLabel(/Publish at/).inputValue(), '2031-03-15T09:15');
+      await caption().fill('Launch day, edited ☕');
+      const replaced = page.waitForResponse((r) => r.request().method() === 'PUT');
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      assert.equal((await replaced).status(), 200);
+      await page.getByText('Draft', { exact: true }).waitFor();
+      const edited = await getPost(post.id);
+      assert.equal(edited.status, 'DRAFT');
+      assert.equal(edited.caption, 'Launch day, edited ☕');
+      assert.equal(postIdOfUrl(), post.id, 'the same post, changed');
+    });
+
+    it("a post that does not exist: the post page's error state", async () => {
+      await page.goto(`${live.url}/posts/post_01M8FHSW4FSXDVQCQJRMA72QE2`);
+      await page.getByRole('alert').getByText('Something went wrong').waitFor();
+      await page.getByRole('button', { name: 'Try again' }).waitFor();
+      await checkAccessibility(page, 'post page, not found');
     });
 
     it('AI caption suggestions: one of the variants is picked into the caption', async () => {
@@ -302,9 +331,57 @@ for (const dialect of dialects) {
       assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0);
     });
 
+    it('in test mode an upload goes to the test environment, as the SDK would send it', async () => {
+      const testBrand = await call(live.t.app, 'POST', '/api/v1/brands', {
+        key: live.tenant.test.admin,
+        body: { name: 'Sandbox Beans', timezone: 'UTC' },
+      });
+      assert.equal(testBrand.status, 201, testBrand.raw);
+      await page.goto(`${live.url}/compose`);
+      await page.getByRole('switch', { name: 'Test mode' }).click();
+      await page.getByText('Test mode: you are viewing test data').waitFor();
+      await page
+        .getByLabel('Brand')
+        .getByRole('option', { name: 'Sandbox Beans' })
+        .waitFor({ state: 'attached' });
+      const uploaded = page.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/media') && r.request().method() === 'POST',
+      );
+      // The file picker this time.
+      await page.getByLabel('Upload files', { exact: true }).setInputFiles({
+        name: 'sandbox.png',
+        mimeType: 'image/png',
+        buffer: await noisePng(32),
+      });
+      const answer = await uploaded;
+      assert.equal(answer.status(), 201);
+      const headers = answer.request().headers();
+      assert.match(headers['x-audenci-client'] ?? '', /^audenci-sdk-js\//);
+      assert.ok(headers['x-csrf-token'], 'the CSRF token goes with the upload');
+      assert.ok(headers['idempotency-key'], 'an Idempotency-Key, as the SDK sends with every POST');
+      const media = (await answer.json()).data;
+      assert.equal(media.brandId, testBrand.body.data.id);
+      await page.getByRole('list', { name: 'Attached media' }).getByText('sandbox.png').waitFor();
+      const inTest = await call(live.t.app, 'GET', `/api/v1/media/${media.id}`, {
+        key: live.tenant.test.read,
+      });
+      assert.equal(inTest.status, 200, inTest.raw);
+      const inLive = await call(live.t.app, 'GET', `/api/v1/media/${media.id}`, {
+        key: live.tenant.live.read,
+      });
+      assert.equal(inLive.status, 404, 'not in the live environment');
+      await page.getByRole('switch', { name: 'Test mode' }).click();
+      await page.getByText('Test mode: you are viewing test data').waitFor({ state: 'detached' });
+    });
+
     it('the page reported no CSP violation and no console error', async () => {
       assert.deepEqual(await watch.cspViolations(), []);
-      assert.deepEqual(watch.consoleErrors, []);
+      // The refused upload (415) and the missing post (404) are the only failed requests.
+      const expected = /status of (404|415) /;
+      assert.deepEqual(
+        watch.consoleErrors.filter((line) => !expected.test(line)),
+        [],
+      );
     });
   });
 }

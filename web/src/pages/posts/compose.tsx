@@ -4,6 +4,7 @@ import { Link, useSearch } from '@tanstack/react-router';
 import type { Brand, Media, PlatformRules, Post } from '@audenci/sdk-js';
 import { client } from '../../api/client';
 import { toProblem } from '../../api/problem';
+import { sessionQuery } from '../../api/session-query';
 import { Empty, ErrorState, Loading, QueryView } from '../../components/states';
 import { brandsQuery } from '../brands';
 import { Composer, type ComposerStart } from './composer';
@@ -90,6 +91,9 @@ function EditComposer({
 /** The composer: a new post (`/compose`, prefilled by `?brand=&platform=&at=`) or an edit (`?post=`). */
 export function ComposePage() {
   const search = useSearch({ from: '/signed-in/compose' });
+  // Switching between live and test mode starts the form again: its brand, accounts and media are of
+  // the other environment.
+  const environment = useQuery(sessionQuery).data?.environment ?? '';
   const brands = useQuery(brandsQuery);
   const platforms = useQuery(platformsQuery);
   const both = useMemo(
@@ -118,10 +122,10 @@ export function ComposePage() {
           Posts belong to a brand. <Link to="/brands">Create a brand</Link> first.
         </Empty>
       ) : search.post ? (
-        <EditComposer key={search.post} postId={search.post} {...both} />
+        <EditComposer key={`${environment}|${search.post}`} postId={search.post} {...both} />
       ) : (
         <Composer
-          key={`${search.brand ?? ''}|${search.platform ?? ''}|${search.at ?? ''}`}
+          key={`${environment}|${search.brand ?? ''}|${search.platform ?? ''}|${search.at ?? ''}`}
           start={startFrom(both.brands, both.platforms, search)}
           {...both}
         />

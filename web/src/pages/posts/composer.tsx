@@ -85,9 +85,10 @@ export function Composer({
   const set = <K extends keyof ComposerStart>(key: K, value: ComposerStart[K]) =>
     setValues((v) => ({ ...v, [key]: value }));
 
+  // A brand that is gone (or of the other environment, just after a switch) falls back to the first.
   const brand = brands.find((b) => b.id === values.brandId) ?? brands[0]!;
   const rules = platforms.find((p) => p.platform === values.platform);
-  const accounts = useAccounts(values.brandId, values.platform);
+  const accounts = useAccounts(brand.id, values.platform);
   const account = accounts.data?.items.find((a) => a.id === values.socialAccountId);
 
   const check = useRulesCheck({
@@ -103,7 +104,7 @@ export function Composer({
     mutationFn: async (action: Action) => {
       const instant = values.at ? zonedToInstant(values.at, brand.timezone) : undefined;
       const body: PostReplaceParams = {
-        brandId: values.brandId,
+        brandId: brand.id,
         platform: values.platform,
         socialAccountId: values.socialAccountId || null,
         caption: values.caption,
@@ -164,7 +165,7 @@ export function Composer({
         <div className="composer__row">
           <SelectField
             label="Brand"
-            value={values.brandId}
+            value={brand.id}
             error={error('brandId')}
             onChange={(event) =>
               setValues((v) => ({ ...v, brandId: event.target.value, socialAccountId: '' }))
@@ -243,7 +244,7 @@ export function Composer({
         <details className="composer__details">
           <summary>Suggest a caption with AI</summary>
           <CaptionSuggestions
-            brandId={values.brandId}
+            brandId={brand.id}
             platform={values.platform}
             onPick={(caption) => set('caption', caption)}
           />
@@ -276,12 +277,7 @@ export function Composer({
           onChange={(event) => set('link', event.target.value)}
         />
 
-        <ComposerMedia
-          brandId={values.brandId}
-          platform={values.platform}
-          media={media}
-          onChange={setMedia}
-        />
+        <ComposerMedia brandId={brand.id} platform={values.platform} media={media} onChange={setMedia} />
         {error('mediaIds') ? <p className="field__error">{error('mediaIds')}</p> : null}
 
         <Field
