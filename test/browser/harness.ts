@@ -17,6 +17,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createTenant, createTestApp, type DialectName, type Tenant, type TestApp } from '../helpers/app.js';
+import type { Clock } from '../../src/shared/clock.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB_INDEX = path.resolve('web', 'dist', 'index.html');
@@ -88,11 +89,18 @@ export interface LiveApp {
   close(): Promise<void>;
 }
 
-/** The real server (every plugin, real database, the built app) listening on a free port; `env`: settings. */
-export async function startLiveApp(dialect: DialectName, env: Record<string, string> = {}): Promise<LiveApp> {
+/**
+ * The real server (every plugin, real database, the built app) listening on a free port; `env`: settings;
+ * `clock`: the server's time (a `ManualClock` lets a test move it, e.g. past a post's schedule).
+ */
+export async function startLiveApp(
+  dialect: DialectName,
+  env: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<LiveApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const t = await createTestApp(dialect, { env: { ...env, AUDENCI_PUBLIC_URL: url } });
+  const t = await createTestApp(dialect, { env: { ...env, AUDENCI_PUBLIC_URL: url }, clock: options.clock });
   try {
     const tenant = await createTenant(t);
     await t.app.listen({ port, host: '127.0.0.1' });
