@@ -25,6 +25,15 @@ const GRANULARITIES: { value: Granularity; label: string }[] = [
 const TOP_POSTS = 10;
 const METRICS_REFRESH_MS = 60_000;
 
+/** A refused range (`startDate`/`endDate`: e.g. more than 1,000 days), in words for the "To" field. */
+function rangeProblemOf(error: unknown): string | undefined {
+  if (!error) return undefined;
+  const problem = toProblem(error);
+  return problem.field === 'endDate' || problem.field === 'startDate'
+    ? (problem.reason ?? problem.message)
+    : undefined;
+}
+
 function readerZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
@@ -61,10 +70,13 @@ function Filters({
   search,
   campaigns,
   campaignsError,
+  rangeProblem,
 }: {
   search: AnalyticsSearch;
   campaigns: Campaign[] | undefined;
   campaignsError: string | undefined;
+  /** The server's objection to the range (too many periods), shown under "To". */
+  rangeProblem: string | undefined;
 }) {
   const navigate = useNavigate();
   const brands = useQuery(brandsQuery);
@@ -96,7 +108,7 @@ function Filters({
         type="date"
         value={range.to}
         min={range.from}
-        error={range.error}
+        error={range.error ?? rangeProblem}
         onChange={(e) => e.target.value && set({ to: e.target.value })}
       />
       <SelectField
@@ -315,6 +327,8 @@ export function AnalyticsPage() {
   const byPlatform = useQuery({ ...reportQuery(filters, 'platform'), enabled: ready });
   const byCampaign = useQuery({ ...reportQuery(filters, 'campaign'), enabled: ready });
   const byPost = useQuery({ ...reportQuery(filters, 'post'), enabled: ready });
+  // A range the server refuses is refused for the followers and the export too: shown once.
+  const rangeProblem = rangeProblemOf(overTime.error);
 
   const campaignList = campaigns.data?.items;
   const campaignName = useMemo(() => {
@@ -342,6 +356,7 @@ export function AnalyticsPage() {
         search={search}
         campaigns={campaignList}
         campaignsError={campaigns.isError ? toProblem(campaigns.error).message : undefined}
+        rangeProblem={rangeProblem}
       />
       {range.error ? null : (
         <QueryView query={overTime} loading="Loading analytics…">
@@ -377,10 +392,10 @@ export function AnalyticsPage() {
           }
         </QueryView>
       )}
-      {range.error ? null : (
+      {range.error || rangeProblem ? null : (
         <FollowersPanel brandId={search.brand} platform={search.platform} from={range.from} to={range.to} />
       )}
-      {range.error ? null : <ExportPanel filters={filters} groupBy={range.groupBy} />}
+      {range.error || rangeProblem ? null : <ExportPanel filters={filters} groupBy={range.groupBy} />}
     </section>
   );
 }
