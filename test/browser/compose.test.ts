@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { createSetupLink } from '../../src/modules/people/index.js';
-import { call, dialects } from '../helpers/app.js';
+import { call, dialects, startWorker } from '../helpers/app.js';
 import {
   browserSkip,
   checkAccessibility,
@@ -67,6 +67,7 @@ for (const dialect of dialects) {
     let browser: Browser;
     let page: Page;
     let watch: PageWatch;
+    let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
     let brandId = '';
     const shots = `compose-${dialect}`;
 
@@ -81,6 +82,7 @@ for (const dialect of dialects) {
 
     before(async () => {
       live = await startLiveApp(dialect);
+      worker = await startWorker(live.t);
       browser = await openBrowser();
       page = await browser.context.newPage();
       watch = await watchPage(page);
@@ -99,6 +101,7 @@ for (const dialect of dialects) {
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
     });
     after(async () => {
+      await worker?.stop();
       await browser?.close();
       await live?.close();
     });
@@ -370,8 +373,55 @@ for (const dialect of dialects) {
         key: live.tenant.live.read,
       });
       assert.equal(inLive.status, 404, 'not in the live environment');
+
+      // Published at once through the sandbox: the post page follows it to PUBLISHED.
+      await page.getByLabel('Platform').selectOption('twitter');
+      await caption().fill('Sandbox launch ☕ #coffee');
+      await page
+        .getByRole('region', { name: 'X (Twitter) rules' })
+        .getByText('Meets the platform’s rules.')
+        .waitFor();
+      const published = page.waitForResponse((r) => /\/api\/v1\/posts\/[^/]+\/publish$/.test(r.url()));
+      await page.getByRole('button', { name: 'Publish now' }).click();
+      assert.equal((await published).status(), 202);
+      await page.getByRole('heading', { name: 'X (Twitter) post for Sandbox Beans' }).waitFor();
+      await page.getByText('Published', { exact: true }).waitFor({ timeout: 20_000 });
+      await page.getByRole('link', { name: 'View on X (Twitter)' }).waitFor();
+      await page.getByRole('link', { name: 'Post analytics' }).waitFor();
+      const sent = (
+        await call(live.t.app, 'GET', `/api/v1/posts/${postIdOfUrl()}`, { key: live.tenant.test.read })
+      ).body.data;
+      assert.equal(sent.status, 'PUBLISHED');
+      assert.deepEqual(sent.mediaIds, [media.id]);
+      assert.equal(
+        await page.getByRole('link', { name: 'View on X (Twitter)' }).getAttribute('href'),
+        sent.platformUrl,
+      );
+      await capture(page, shots, 'post-published');
+
       await page.getByRole('switch', { name: 'Test mode' }).click();
       await page.getByText('Test mode: you are viewing test data').waitFor({ state: 'detached' });
+    });
+
+    it('a live post without an account fails, and the post page says why', async () => {
+      const created = await call(live.t.app, 'POST', '/api/v1/posts', {
+        key: live.tenant.live.read_write,
+        body: { brandId, platform: 'twitter', caption: 'Nowhere to go' },
+      });
+      assert.equal(created.status, 201, created.raw);
+      const id = created.body.data.id as string;
+      await page.goto(`${live.url}/posts/${id}`);
+      await page.getByText('Draft', { exact: true }).waitFor();
+      await page.getByRole('button', { name: 'Publish now' }).click();
+      await page
+        .getByRole('alert')
+        .getByText(/^Publishing failed:/)
+        .waitFor({ timeout: 20_000 });
+      await page.getByRole('button', { name: 'Retry publishing' }).waitFor();
+      const failed = await getPost(id);
+      assert.equal(failed.status, 'FAILED');
+      await page.getByText(failed.error.message, { exact: false }).first().waitFor();
+      await capture(page, shots, 'post-failed');
     });
 
     it('the page reported no CSP violation and no console error', async () => {

@@ -157,7 +157,13 @@ function Actions({ post }: { post: Post }) {
 /** One post: its state, text, media and time in the brand's zone, what can be done to it, its comments. */
 export function PostPage() {
   const { postId } = useParams({ from: '/signed-in/posts/$postId' });
-  const post = useQuery({ queryKey: ['posts', postId], queryFn: () => client.posts.retrieve(postId) });
+  const post = useQuery({
+    queryKey: ['posts', postId],
+    queryFn: () => client.posts.retrieve(postId),
+    // The event stream refreshes the post when it is published or fails; asking again while it publishes
+    // covers a stream that is down.
+    refetchInterval: (query) => (query.state.data?.status === 'PUBLISHING' ? 3000 : false),
+  });
   const brands = useQuery(brandsQuery);
   const platforms = useQuery(platformsQuery);
   const media = useMediaItems(post.data?.mediaIds ?? []);
@@ -200,7 +206,7 @@ export function PostPage() {
                     </a>
                     {' · '}
                     <Link to="/analytics/posts/$postId" params={{ postId: p.id }}>
-                      Analytics
+                      Post analytics
                     </Link>
                   </p>
                 ) : null}
