@@ -16,6 +16,16 @@ import { NotFoundPage } from './pages/not-found';
 import { OverviewPage } from './pages/overview';
 import { SetupPage } from './pages/setup';
 import { SignInPage } from './pages/sign-in';
+import { strings } from './components/search-params';
+import { analyticsRoutes } from './pages/analytics/routes';
+import { calendarRoutes } from './pages/calendar/routes';
+import { campaignRoutes } from './pages/campaigns/routes';
+import { commentRoutes } from './pages/comments/routes';
+import { eventRoutes } from './pages/events/routes';
+import { jobRoutes } from './pages/jobs/routes';
+import { mediaRoutes } from './pages/media/routes';
+import { planRoutes } from './pages/plans/routes';
+import { postRoutes } from './pages/posts/routes';
 import { settingsRoutes } from './pages/settings/routes';
 
 interface RouterContext {
@@ -71,14 +81,6 @@ const overviewRoute = createRoute({
   component: OverviewPage,
 });
 
-/** The named string parameters of a search, the others dropped. */
-function strings<K extends string>(...keys: K[]) {
-  return (search: Record<string, unknown>): Partial<Record<K, string>> =>
-    Object.fromEntries(
-      keys.filter((k) => typeof search[k] === 'string').map((k) => [k, search[k]]),
-    ) as Partial<Record<K, string>>;
-}
-
 const brandsRoute = createRoute({
   getParentRoute: () => signedInRoute,
   path: '/brands',
@@ -129,6 +131,15 @@ const routeTree = rootRoute.addChildren([
     brandsRoute,
     socialAccountsRoute,
     profileRoute,
+    ...calendarRoutes(signedInRoute),
+    ...postRoutes(signedInRoute),
+    ...campaignRoutes(signedInRoute),
+    ...planRoutes(signedInRoute),
+    ...mediaRoutes(signedInRoute),
+    ...analyticsRoutes(signedInRoute),
+    ...commentRoutes(signedInRoute),
+    ...jobRoutes(signedInRoute),
+    ...eventRoutes(signedInRoute),
     ...settingsRoutes(signedInRoute),
   ]),
 ]);

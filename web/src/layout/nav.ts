@@ -1,6 +1,6 @@
 /**
- * The side navigation. A section joins it with its page: Settings (API Keys, Integrations → Webhooks,
- * Organization), Brands and Social accounts are added by the steps that build them.
+ * The side navigation: the day's work (calendar, composer, campaigns, plans, media, analytics, comments),
+ * the brands and their accounts, what developers watch (jobs, the event log), and settings.
  */
 import type { LinkProps } from '@tanstack/react-router';
 
@@ -19,8 +19,27 @@ export const NAV: NavSection[] = [
     title: 'Workspace',
     items: [
       { to: '/', label: 'Overview' },
+      { to: '/calendar', label: 'Calendar' },
+      { to: '/compose', label: 'Compose' },
+      { to: '/campaigns', label: 'Campaigns' },
+      { to: '/plans', label: 'Content plans' },
+      { to: '/media', label: 'Media library' },
+      { to: '/analytics', label: 'Analytics' },
+      { to: '/comments', label: 'Comments' },
+    ],
+  },
+  {
+    title: 'Brands',
+    items: [
       { to: '/brands', label: 'Brands' },
       { to: '/social-accounts', label: 'Social accounts' },
+    ],
+  },
+  {
+    title: 'Developers',
+    items: [
+      { to: '/jobs', label: 'Jobs' },
+      { to: '/events', label: 'Event log' },
     ],
   },
   {
