@@ -34,7 +34,7 @@ async function capture(page: Page, test: string, name: string): Promise<void> {
 }
 
 /** Polls `check` until it answers something truthy (or fails after `ms`). */
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
@@ -339,7 +339,20 @@ for (const dialect of dialects) {
       const job = await call(live.t.app, 'GET', `/api/v1/jobs/${queued.body.data.id}`, test());
       assert.equal(job.body.data.status, 'cancelled');
       await capture(page, shots, 'job-cancelled');
+
+      // An unknown job: the error state with the request id, and the way back.
+      await page.goto(`${live.url}/jobs/job_01JD7Q8ZK2M4N6P8R0T2V4X6Z8`);
+      await page.getByText('Something went wrong').waitFor();
+      await page.getByText(/Request id:/).waitFor();
+      await page.getByRole('link', { name: '← Jobs' }).waitFor();
+      await capture(page, shots, 'job-not-found');
       assert.deepEqual(await watch.cspViolations(), [], 'no CSP violation');
+      // The only errors the console saw are the refusals these tests asked for (an unknown post, a bad
+      // range, a bad CSV header).
+      assert.deepEqual(
+        watch.consoleErrors.filter((m) => !/the server responded with a status of (400|404)/.test(m)),
+        [],
+      );
     });
   });
 }
