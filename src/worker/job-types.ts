@@ -2,6 +2,7 @@ import type { Config } from '../config/index.js';
 import { analyticsExportJobType } from '../modules/analytics/index.js';
 import { imagesJobType, type GenerationDeps } from '../modules/generation/index.js';
 import { JobTypeRegistry } from '../modules/jobs/index.js';
+import { planApplyJobType } from '../modules/plans/index.js';
 import { postsJobTypes } from '../modules/posts/index.js';
 
 /**
@@ -17,6 +18,7 @@ export function createJobTypeRegistry(
 ): JobTypeRegistry {
   const registry = new JobTypeRegistry(postsJobTypes({ publishRetryDelays: config.publishRetryDelays }));
   registry.register(analyticsExportJobType);
+  registry.register(planApplyJobType);
   if (generation) registry.register(imagesJobType(generation));
   return registry;
 }

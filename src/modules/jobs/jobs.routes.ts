@@ -55,7 +55,13 @@ export async function jobsRoutes(app: FastifyInstance, deps: JobsRouteDeps): Pro
           'for changes (403 otherwise). The body may be up to 20 MiB (413 beyond); `posts.import` takes up ' +
           'to 100,000 posts (400 beyond). Supports `Idempotency-Key`.',
         body: schema.CreateJobBody,
-        response: { 202: DataEnvelope(Type.Ref(schema.JobSchema), 'The job, queued') },
+        response: {
+          409: ErrorResponse(
+            'What the payload names is in a state the type refuses, e.g. `plans.apply` of a plan already ' +
+              'applied (`details.campaignId`); no job is created',
+          ),
+          202: DataEnvelope(Type.Ref(schema.JobSchema), 'The job, queued'),
+        },
       },
     },
     async (request, reply) => {

@@ -9,3 +9,4 @@ export {
   PlanSummarySchema,
 } from './plans.schemas.js';
 export { plansRoutes, type PlansRouteDeps } from './plans.routes.js';
+export { planApplyJobType, PLANS_APPLY_JOB, type PlanApplyPayload } from './plans.jobs.js';

@@ -6,13 +6,7 @@ import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.j
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { getBrand, isTimeZone, type Brand } from '../brands/index.js';
-import {
-  campaignsResource,
-  createCampaignIn,
-  getCampaign,
-  toCampaign,
-  type Campaign,
-} from '../campaigns/index.js';
+import { campaignsResource, getCampaign, toCampaign, type Campaign } from '../campaigns/index.js';
 import type { ServiceContext } from '../context.js';
 import { deleteByIdOr404, findByIdOr404 } from '../by-id.js';
 import { tenantList, BY_CREATED_AT } from '../lists.js';
@@ -27,6 +21,7 @@ import {
   type PlanPreview,
   type PlanSummary,
 } from './plans.generate.js';
+import { claimAndCreateCampaign, itemPost } from './plans.apply.js';
 import { givenItems, type PlanItemInput } from './plans.items.js';
 import * as repo from './plans.repository.js';
 import type { PlanRow, PlanStatus } from '../../db/tables/plans.js';
@@ -226,7 +221,7 @@ export async function createPlan(
   return toPlan(row);
 }
 
-const findPlanRow = findByIdOr404(repo.findPlan, 'plan');
+export const findPlanRow = findByIdOr404(repo.findPlan, 'plan');
 
 export async function getPlan(ctx: ServiceContext, tenant: Tenant, id: string): Promise<Plan> {
   return toPlan(await findPlanRow(ctx, tenant, id));
@@ -254,49 +249,21 @@ export async function applyPlan(ctx: ServiceContext, tenant: Tenant, id: string)
   const campaignId = newId('campaign', now);
   const outcome = await ctx.db.transaction().execute(async (trx) => {
     const row = await findPlanRow(ctx, tenant, id, trx);
-    if (row.status === 'applied' || !(await repo.claimForApply(trx, tenant, id, campaignId, now))) {
+    const plan = toPlan(row);
+    const campaign =
+      row.status === 'applied'
+        ? undefined
+        : await claimAndCreateCampaign(ctx, trx, tenant, plan, campaignId, now);
+    if (!campaign) {
       // Applied before, or by a concurrent call that committed first.
       const current = await findPlanRow(ctx, tenant, id, trx);
       return { row: current, campaign: null, created: false, postsCreated: 0 };
     }
-    const plan = toPlan(row);
-    const { parameters: p } = plan;
-    const campaign = await createCampaignIn(
-      ctx,
-      trx,
-      tenant,
-      {
-        id: campaignId,
-        brandId: plan.brandId,
-        name: plan.name,
-        start: Date.parse(p.startDate),
-        end: Date.parse(p.endDate),
-        goal: p.goal,
-        platforms: p.platforms,
-        description: `From content plan ${plan.id}`,
-      },
-      now,
-    );
     const posts = await createPostsIn(
       ctx,
       trx,
       tenant,
-      plan.items.map((item) => ({
-        brandId: plan.brandId,
-        platform: item.platform,
-        caption: item.caption,
-        campaignId,
-        status: 'DRAFT' as const,
-        scheduledFor: Date.parse(item.scheduledFor) > now ? item.scheduledFor : null,
-        metadata: {
-          plan: {
-            id: plan.id,
-            pillar: item.pillar,
-            plannedFor: item.scheduledFor,
-            mediaSuggestion: item.mediaSuggestion,
-          },
-        },
-      })),
+      plan.items.map((item) => itemPost(plan, item, campaignId, now)),
       now,
     );
     const applied = await repo.findPlan(trx, tenant, id);

@@ -1064,7 +1064,7 @@ export interface paths {
     put?: never;
     /**
      * Submit a job
-     * @description Answers `202` with the queued job and its `Location`; poll `GET /jobs/{id}`. Types: `analytics.export`, `images.generate`, `posts.delete`, `posts.export`, `posts.import`, `posts.publish`, `posts.update`. The payload is checked at submission (400 INVALID_INPUT naming the field, and no job is created) and what the job works on is fixed then. Scope: the type’s — `read` for exports, `read_write` for changes (403 otherwise). The body may be up to 20 MiB (413 beyond); `posts.import` takes up to 100,000 posts (400 beyond). Supports `Idempotency-Key`.
+     * @description Answers `202` with the queued job and its `Location`; poll `GET /jobs/{id}`. Types: `analytics.export`, `images.generate`, `plans.apply`, `posts.delete`, `posts.export`, `posts.import`, `posts.publish`, `posts.update`. The payload is checked at submission (400 INVALID_INPUT naming the field, and no job is created) and what the job works on is fixed then. Scope: the type’s — `read` for exports, `read_write` for changes (403 otherwise). The body may be up to 20 MiB (413 beyond); `posts.import` takes up to 100,000 posts (400 beyond). Supports `Idempotency-Key`.
      *
      *     Requires scope `read`.
      */
@@ -13542,7 +13542,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description A request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
+      /** @description What the payload names is in a state the type refuses, e.g. `plans.apply` of a plan already applied (`details.campaignId`); no job is created; or a request with the same `Idempotency-Key` is still being processed (retry after `Retry-After`) */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];

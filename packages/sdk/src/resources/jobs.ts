@@ -21,7 +21,12 @@ export interface WaitForJobOptions {
 
 /** Background bulk operations: `/jobs`. */
 export class Jobs extends APIResource {
-  /** Submits a job `{type, payload}` (`posts.import`, `posts.update`, `posts.delete`, …); it comes back `queued`. */
+  /**
+   * Submits a job `{type, payload}` (`posts.import`, `posts.update`, `posts.delete`, `plans.apply`
+   * `{planId}`, …); it comes back `queued`. A `plans.apply` job creates a draft plan's campaign and drafts
+   * with progress (one item per post); its `result` is `{planId, campaignId, postIds, postsCreated,
+   * failed}`. A plan applied already is a 409 `ConflictError`.
+   */
   create(params: JobCreateParams, options?: RequestOptions): Promise<Job> {
     return this.data('POST', '/jobs', { body: params, options });
   }
