@@ -91,6 +91,7 @@ for (const dialect of dialects) {
       });
       await create('draft', { caption: 'A draft without a time yet' });
       // Monday 29 March, 09:00 in Berlin: summer time (CEST) by then.
+      await create('extra', { caption: 'An old idea to delete', scheduledFor: '2027-03-30T08:00:00Z' });
       for (const n of [1, 2, 3]) {
         await create(`bulk${n}`, { caption: `Monday tip number ${n}`, scheduledFor: '2027-03-29T07:00:00Z' });
       }
@@ -207,15 +208,42 @@ for (const dialect of dialects) {
         'descending',
       );
       await capture(page, shots, 'list');
+      const bulk = page.getByRole('toolbar', { name: 'Bulk actions' });
+
+      // Reschedule two posts a day later: each keeps its wall-clock time.
+      await table.getByRole('checkbox', { name: 'Select “Tasting at the roastery”' }).check();
+      await table.getByRole('checkbox', { name: 'Select “A draft without a time yet”' }).check();
+      await bulk.getByRole('button', { name: 'Reschedule…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Reschedule 2 posts' });
+      await dialog.getByLabel('By').fill('1');
+      await dialog.getByRole('button', { name: 'Reschedule' }).click();
+      await page
+        .getByRole('region', { name: 'Reschedule progress' })
+        .getByText('Reschedule finished: 2 succeeded, 0 failed.')
+        .waitFor();
+      assert.equal((await getPost(posts.tasting!.id)).scheduledFor, '2027-03-26T15:30:00.000Z');
+      assert.equal((await getPost(posts.draft!.id)).scheduledFor, '2027-03-27T10:00:00.000Z');
+
+      // Delete one, as a job.
+      await table.getByRole('checkbox', { name: 'Select “An old idea to delete”' }).check();
+      await bulk.getByRole('button', { name: 'Delete' }).click();
+      await page
+        .getByRole('dialog', { name: 'Delete 1 post?' })
+        .getByRole('button', { name: 'Delete posts' })
+        .click();
+      await page
+        .getByRole('region', { name: 'Delete progress' })
+        .getByText('Delete finished: 1 succeeded, 0 failed.')
+        .waitFor({ timeout: 20_000 });
+      await table.getByRole('link', { name: 'An old idea to delete' }).waitFor({ state: 'detached' });
+      const gone = await call(live.t.app, 'GET', `/api/v1/posts/${posts.extra!.id}`, { key: key() });
+      assert.equal(gone.status, 404);
 
       for (const n of [1, 2, 3]) {
         await table.getByRole('checkbox', { name: `Select “Monday tip number ${n}”` }).check();
       }
       await page.getByText('3 selected').waitFor();
-      await page
-        .getByRole('toolbar', { name: 'Bulk actions' })
-        .getByRole('button', { name: 'Publish now' })
-        .click();
+      await bulk.getByRole('button', { name: 'Publish now' }).click();
       await page
         .getByRole('dialog', { name: 'Publish 3 posts now?' })
         .getByRole('button', { name: 'Publish now' })
@@ -252,6 +280,24 @@ for (const dialect of dialects) {
       assert.equal((await getPost(posts.launch!.id)).status, 'PUBLISHED');
       assert.deepEqual(navigations, []);
       await capture(page, shots, 'week-published');
+    });
+
+    it('a failed load says why and retries', async () => {
+      await page.setViewportSize(DESKTOP);
+      await page.route('**/api/v1/posts?*', (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'The database is away' } }),
+        }),
+      );
+      await page.goto(`${live.url}/calendar?view=month&date=2027-03-24`);
+      const failure = page.getByRole('alert').filter({ hasText: 'Something went wrong' }).first();
+      await failure.getByText('The database is away').waitFor({ timeout: 20_000 });
+      await capture(page, shots, 'error');
+      await page.unroute('**/api/v1/posts?*');
+      await failure.getByRole('button', { name: 'Try again' }).click();
+      await card(posts.tasting!.id).waitFor();
     });
   });
 }

@@ -32,21 +32,35 @@ export interface ViewProps {
 
 const HOUR = 3_600_000;
 
-const longDate = new Map<string, Intl.DateTimeFormat>();
-/** `Monday, 7 December 2026` in the reader's language (a plain date: formatted at noon UTC, zone-free). */
-export function formatLongDate(date: PlainDate, style: 'full' | 'short' = 'full'): string {
-  let f = longDate.get(style);
+const DATE_STYLES = {
+  full: { dateStyle: 'full' },
+  short: { weekday: 'short', day: 'numeric', month: 'short' },
+  weekday: { weekday: 'short' },
+} as const satisfies Record<string, Intl.DateTimeFormatOptions>;
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A plain date in the reader's language: `Monday, 7 December 2026` (full), `Mon, 7 Dec` (short) or
+ * `Mon` (weekday). Formatted at noon UTC, so no zone can move it to another day.
+ */
+export function formatLongDate(date: PlainDate, style: keyof typeof DATE_STYLES = 'full'): string {
+  let f = dateFormats.get(style);
   if (!f) {
-    f =
-      style === 'full'
-        ? new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', dateStyle: 'full' })
-        : new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short', day: 'numeric' });
-    longDate.set(style, f);
+    f = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', ...DATE_STYLES[style] });
+    dateFormats.set(style, f);
   }
   return f.format(new Date(Date.UTC(date.year, date.month - 1, date.day, 12)));
 }
 
+/** `14:00`: a wall-clock hour as the slots' data names it. */
 const hourLabel = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
+const hourFormat = new Intl.DateTimeFormat(undefined, {
+  timeZone: 'UTC',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+/** A wall-clock hour as the reader's locale writes times (`14:00` or `02:00 PM`), like the cards. */
+const hourText = (hour: number) => hourFormat.format(Date.UTC(2000, 0, 1, hour));
 
 /** A drop zone: highlighted while a card is over it; `onDropPost` gets the dragged post's id. */
 function DropZone({
@@ -130,7 +144,7 @@ export function MonthView(props: ViewProps) {
     <div className="cal-month" role="region" aria-label="Month" tabIndex={0}>
       <div className="cal-month__weekdays" aria-hidden="true">
         {days.slice(0, 7).map((d) => (
-          <span key={formatPlainDate(d)}>{formatLongDate(d, 'short').replace(/\s*\d+\s*/, '')}</span>
+          <span key={formatPlainDate(d)}>{formatLongDate(d, 'weekday')}</span>
         ))}
       </div>
       <div className="cal-month__grid">
@@ -151,6 +165,9 @@ export function MonthView(props: ViewProps) {
               onDropPost={(id) => props.onDrop(id, { kind: 'day', date })}
             >
               <div className="cal-day__head">
+                <span className="cal-day__weekday" aria-hidden="true">
+                  {formatLongDate(date, 'weekday')}
+                </span>
                 <span className="cal-day__number">{date.day}</span>
                 {isToday ? <span className="cal-day__today">Today</span> : null}
                 {canChange && composeAt < dayEnd ? (
@@ -233,7 +250,7 @@ export function WeekView(props: ViewProps) {
     <div className="cal-week-wrap" role="region" aria-label="Week" tabIndex={0}>
       <div
         className="cal-week"
-        style={{ gridTemplateColumns: `4rem repeat(${days.length}, minmax(7rem, 1fr))` }}
+        style={{ gridTemplateColumns: `3.5rem repeat(${days.length}, minmax(5.5rem, 1fr))` }}
       >
         <div className="cal-week__corner" />
         {days.map((d) => (
@@ -265,7 +282,7 @@ function WeekRow({
 }) {
   return (
     <>
-      <div className="cal-hour">{hourLabel(hour)}</div>
+      <div className="cal-hour">{hourText(hour)}</div>
       {props.days.map((date, i) => {
         const slot = slots[i]![hour]!;
         return (
@@ -275,7 +292,7 @@ function WeekRow({
             instants={slot.instants}
             skipped={slot.instants.length === 0}
             slot={`${formatPlainDate(date)}T${hourLabel(hour)}`}
-            label={`on ${formatLongDate(date)} at ${hourLabel(hour)}`}
+            label={`on ${formatLongDate(date)} at ${hourText(hour)}`}
           />
         );
       })}
