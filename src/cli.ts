@@ -438,10 +438,13 @@ const COMMANDS: Record<string, Command> = {
       ],
       ['--events <type,…>', `only these event types (${EVENT_TYPES.join(', ')}); default all`],
       ['--secret <whsec_…>', 'sign with this secret (default: a new one each run, printed at start)'],
-      ['--after <event id>', 'start after this event (resume; the line printed on stop names the last one)'],
+      [
+        '--after <event id>',
+        'resume after this event, or from the id the line printed on stop names (default: start now)',
+      ],
       [
         '--interval <ms>',
-        `between two reads of the event log (default ${LISTEN_INTERVAL.defaultMs}, ${LISTEN_INTERVAL.minMs}–${LISTEN_INTERVAL.maxMs})`,
+        `the first wait before reconnecting to the event stream, doubled up to 30 s (default ${LISTEN_INTERVAL.defaultMs}, ${LISTEN_INTERVAL.minMs}–${LISTEN_INTERVAL.maxMs})`,
       ],
       ...API_FLAGS,
       ['--json', 'one JSON object per line: {"listening"}, then {"event", "status"} per event, {"stopped"}'],

@@ -1,14 +1,14 @@
 import { VERSION } from '../../shared/version.js';
-import { apiFailure, EXIT, request, usageError, type ApiTarget } from '../cli-api.js';
-import { EventFollower } from '../../shared/event-follow.js';
+import { apiFailure, CliError, EXIT, usageError, type ApiTarget } from '../cli-api.js';
 import { pause } from '../../shared/retry.js';
 import { generateSecret, signatureHeaders } from './webhooks.signing.js';
 
 /**
- * `audenci listen`: follows the organization's event log through the API (`GET /events`, oldest first,
- * from where it started or `--after`) and forwards each event to a local receiver, signed per Standard
- * Webhooks with a secret of this run — webhooks developed without exposing a server or allowing private
- * endpoint URLs. The body and `webhook-id` are those a webhook endpoint would get for the event.
+ * `audenci listen`: follows the organization's event log through the API's event stream
+ * (`GET /events/stream`, in commit order, from now or from `--after`) and forwards each event to a local
+ * receiver, signed per Standard Webhooks with a secret of this run — webhooks developed without exposing
+ * a server or allowing private endpoint URLs. The body and `webhook-id` are those a webhook endpoint
+ * would get for the event. A lost connection is reopened with `Last-Event-ID`: nothing is missed.
  */
 
 interface ApiEvent {
@@ -27,9 +27,9 @@ export interface ListenOptions extends ApiTarget {
   events: string[];
   /** `whsec_…`; a new one when absent. */
   secret?: string;
-  /** Start after this event instead of after the newest one. */
+  /** Resume here instead of starting now: an event id (after it) or an id the stream sent. */
   after?: string;
-  /** Between two polls of the event log. */
+  /** The first wait before reconnecting after a lost connection (doubled on each failure, up to 30 s). */
   intervalMs: number;
   json: boolean;
   stdout: NodeJS.WritableStream;
@@ -40,10 +40,9 @@ export interface ListenOptions extends ApiTarget {
   retryDelaysMs?: number[];
 }
 
-const PAGE = 100;
 const FORWARD_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRY_DELAYS_MS = [500, 1000, 2000];
-const MAX_POLL_BACKOFF_MS = 30_000;
+const MAX_RECONNECT_BACKOFF_MS = 30_000;
 
 export const LISTEN_INTERVAL = { defaultMs: 2000, minMs: 250, maxMs: 60_000 } as const;
 
@@ -97,34 +96,73 @@ async function forward(options: ListenOptions, secret: string, event: ApiEvent):
   return last;
 }
 
-const position = (event: ApiEvent) => ({ id: event.id, createdAtMs: Date.parse(event.createdAt) });
-
-/** Where to start: after `--after`'s event, or after the newest event there is now. */
-async function startingPosition(options: ListenOptions): Promise<EventFollower> {
-  const res = options.after
-    ? await request(options, 'GET', `/events/${encodeURIComponent(options.after)}`)
-    : await request(options, 'GET', '/events?limit=1&sortBy=createdAt&sortOrder=desc');
-  if (res.status !== 200) throw apiFailure(res);
-  const data = (res.json as { data: ApiEvent | ApiEvent[] }).data;
-  const start = Array.isArray(data) ? data[0] : data;
-  return new EventFollower(start ? position(start) : null);
+/** Where the stream stands: the last `id:` it sent (what a reconnection sends as `Last-Event-ID`). */
+interface StreamState {
+  id?: string;
 }
 
-/** Every event from where the follower reads from on, oldest first, following `nextCursor` to the end. */
-async function* newEvents(options: ListenOptions, follower: EventFollower): AsyncGenerator<ApiEvent> {
-  const query = new URLSearchParams({ sortBy: 'createdAt', sortOrder: 'asc', limit: String(PAGE) });
-  const from = follower.readFrom();
-  if (from !== undefined) query.set('startDate', new Date(from).toISOString());
-  if (options.events.length === 1) query.set('type', options.events[0]!);
-  let cursor: string | null = null;
-  do {
-    if (cursor) query.set('cursor', cursor);
-    const res = await request(options, 'GET', `/events?${query}`, undefined, options.signal);
-    if (res.status !== 200) throw apiFailure(res);
-    const page = res.json as { data: ApiEvent[]; pagination: { nextCursor: string | null } };
-    for (const event of page.data) yield event;
-    cursor = page.pagination.nextCursor;
-  } while (cursor && !options.signal.aborted);
+/**
+ * Opens `GET /events/stream` (of `--events`' types, from `state.id`): its body. A server that cannot be
+ * reached is a CONNECTION_ERROR (exit 3); an answer other than 200 is the API's failure (a refused key:
+ * exit 4; an unknown `--after`: exit 1).
+ */
+async function openStream(options: ListenOptions, state: StreamState): Promise<ReadableStream<Uint8Array>> {
+  const query = options.events.length ? `?types=${encodeURIComponent(options.events.join(','))}` : '';
+  const url = `${options.apiUrl.replace(/\/+$/, '')}/api/v1/events/stream${query}`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: {
+        authorization: `Bearer ${options.key}`,
+        accept: 'text/event-stream',
+        'user-agent': `audenci-cli/${VERSION}`,
+        ...(state.id ? { 'last-event-id': state.id } : {}),
+      },
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (options.signal.aborted) throw error;
+    const cause = (error as Error & { cause?: Error }).cause?.message ?? String(error);
+    throw new CliError(EXIT.connection, 'CONNECTION_ERROR', `cannot reach ${url}: ${cause}`, { url });
+  }
+  if (res.status === 200 && res.body) return res.body;
+  const text = await res.text().catch(() => '');
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  throw apiFailure({ status: res.status, json, text });
+}
+
+/**
+ * The events of a `text/event-stream` body, in order, until it ends (the WHATWG event stream format:
+ * `id:`, `event:`, `data:` lines, a blank line ends a frame; comments and id-only frames dispatch
+ * nothing). `state.id` follows every `id:` the stream sends.
+ */
+async function* streamEvents(body: ReadableStream<Uint8Array>, state: StreamState): AsyncGenerator<ApiEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let data: string[] = [];
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    const lines = buffer.split(/\r\n|\r|\n/);
+    buffer = lines.pop()!;
+    for (const line of lines) {
+      if (line === '') {
+        if (data.length) yield JSON.parse(data.join('\n')) as ApiEvent;
+        data = [];
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'data') data.push(value);
+      else if (field === 'id') state.id = value;
+    }
+  }
 }
 
 /**
@@ -136,7 +174,8 @@ export async function listen(options: ListenOptions): Promise<number> {
   const secret = options.secret ?? generateSecret();
   const emit = (text: string, value: unknown) =>
     options.json ? options.stdout.write(`${JSON.stringify(value)}\n`) : options.stdout.write(`${text}\n`);
-  const follower = await startingPosition(options);
+  const state: StreamState = { id: options.after };
+  let body: ReadableStream<Uint8Array> | undefined = await openStream(options, state);
   const wanted = new Set(options.events);
   emit(
     `Ready: forwarding ${wanted.size ? [...wanted].join(', ') : 'every event'} to ${options.forwardTo} (Ctrl-C to stop)\n` +
@@ -144,40 +183,51 @@ export async function listen(options: ListenOptions): Promise<number> {
     { listening: { forwardTo: options.forwardTo, events: [...wanted], secret, apiUrl: options.apiUrl } },
   );
   let forwarded = 0;
-  let lastEventId = follower.start?.id ?? null;
+  let lastEvent: string | undefined;
   let backoff = 0;
   while (!options.signal.aborted) {
     try {
-      for await (const event of newEvents(options, follower)) {
-        if (options.signal.aborted) break;
-        if (!follower.admit(position(event))) continue;
-        if (wanted.size === 0 || wanted.has(event.type)) {
-          const delivery = await forward(options, secret, event);
-          if (options.signal.aborted) break;
-          forwarded++;
-          const outcome =
-            delivery.status !== null
-              ? `[${delivery.status}]`
-              : `[failed after ${delivery.attempts} attempts: ${delivery.error ?? 'no answer'}]`;
-          emit(`${event.createdAt}  ${event.type.padEnd(16)} ${event.id}  → ${outcome}`, {
-            event: { id: event.id, type: event.type, createdAt: event.createdAt },
-            ...delivery,
-          });
-        }
-        lastEventId = event.id;
-      }
+      body ??= await openStream(options, state);
       backoff = 0;
-    } catch (error) {
+      for await (const event of streamEvents(body, state)) {
+        if (options.signal.aborted) break;
+        const delivery = await forward(options, secret, event);
+        if (options.signal.aborted) break;
+        forwarded++;
+        lastEvent = event.id;
+        const outcome =
+          delivery.status !== null
+            ? `[${delivery.status}]`
+            : `[failed after ${delivery.attempts} attempts: ${delivery.error ?? 'no answer'}]`;
+        emit(`${event.createdAt}  ${event.type.padEnd(16)} ${event.id}  → ${outcome}`, {
+          event: { id: event.id, type: event.type, createdAt: event.createdAt },
+          ...delivery,
+        });
+      }
+      body = undefined;
       if (options.signal.aborted) break;
-      const failure = error as { exitCode?: number; message?: string };
-      if (failure.exitCode !== EXIT.connection) throw error;
-      backoff = Math.min(MAX_POLL_BACKOFF_MS, Math.max(options.intervalMs, backoff * 2));
-      options.stderr.write(`audenci: ${failure.message}; retrying in ${Math.round(backoff / 1000)} s\n`);
+      // The server ended the stream (it is shutting down): reconnect where it left off.
+      await pause(options.intervalMs, options.signal);
+    } catch (error) {
+      body = undefined;
+      if (options.signal.aborted) break;
+      const failure = error as { exitCode?: number; message?: string; details?: { status?: number } };
+      // A dropped connection, an unreachable server or a 5xx are retried; a refused key ends the command.
+      const status = failure.details?.status;
+      if (
+        failure.exitCode !== undefined &&
+        failure.exitCode !== EXIT.connection &&
+        !(status && status >= 500)
+      )
+        throw error;
+      backoff = Math.min(MAX_RECONNECT_BACKOFF_MS, Math.max(options.intervalMs, backoff * 2));
+      const why = failure.exitCode !== undefined ? failure.message : 'the event stream was cut';
+      options.stderr.write(`audenci: ${why}; retrying in ${Math.round(backoff / 1000)} s\n`);
       await pause(backoff, options.signal);
-      continue;
     }
-    await pause(options.intervalMs, options.signal);
   }
+  // The last event forwarded, or where the stream stood: `--after` resumes from either.
+  const lastEventId = lastEvent ?? state.id ?? null;
   emit(
     `Stopped after forwarding ${forwarded} event(s).` +
       (lastEventId ? ` Resume with --after ${lastEventId}` : ''),
