@@ -114,11 +114,17 @@ export function Chart(props: ChartProps) {
     };
   }, []);
 
+  // Redrawn when what it draws changes (callers keep `categories` and `series` stable between renders).
+  const { kind, title, summary, categories, series, horizontal } = props;
   useEffect(() => {
     const chart = instance.current;
     if (!chart || !element.current) return;
-    chart.setOption(optionOf(props, themeColours(element.current)), { notMerge: true });
-  }, [props]);
+    const option = optionOf(
+      { kind, title, summary, categories, series, horizontal },
+      themeColours(element.current),
+    );
+    chart.setOption(option, { notMerge: true });
+  }, [kind, title, summary, categories, series, horizontal]);
 
   const points = props.series.reduce((n, s) => n + s.data.filter((v) => v !== null).length, 0);
   return (

@@ -2,7 +2,6 @@
  * Pieces of the two analytics pages: figures, the KPI row, and a chart with its numbers as a table (the
  * accessible alternative to the canvas, behind a "Show the numbers" toggle).
  */
-import { useMemo } from 'react';
 import { Chart, type ChartSeries } from '../../components/chart';
 import { DataTable } from '../../components/paged-table';
 import { client } from '../../api/client';
@@ -83,16 +82,20 @@ export function ChartPanel({
   empty?: string;
 }) {
   const description = `${summary}${peak(categories, series)}`;
-  const chart = useMemo(
-    () => ({ kind, title, summary: description, categories, series, horizontal }),
-    [kind, title, description, categories, series, horizontal],
-  );
   const hasData = categories.length > 0 && series.some((s) => s.data.some((v) => v !== null));
   return (
     <section className="panel chart-panel" aria-label={title}>
       {hasData || !empty ? (
         <>
-          <Chart {...chart} height={horizontal ? Math.max(160, categories.length * 36 + 40) : undefined} />
+          <Chart
+            kind={kind}
+            title={title}
+            summary={description}
+            categories={categories}
+            series={series}
+            horizontal={horizontal}
+            height={horizontal ? Math.max(160, categories.length * 36 + 40) : undefined}
+          />
           <details className="chart-data">
             <summary>Show the numbers</summary>
             <DataTable
