@@ -20,10 +20,14 @@ const METRICS: { key: keyof Omit<MetricsSnapshot, 'capturedAt' | 'engagementRate
   { key: 'videoViews', label: 'Video views' },
 ];
 
+/** A reading's time, to the second: the first readings of a post can be seconds apart. */
+const readingFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const formatReading = (iso: string) => readingFormat.format(new Date(iso));
+
 function Snapshots({ analytics }: { analytics: PostAnalytics }) {
   const snapshots = analytics.snapshots;
   const latest = snapshots.at(-1)!;
-  const categories = useMemo(() => snapshots.map((s) => formatDateTime(s.capturedAt)), [snapshots]);
+  const categories = useMemo(() => snapshots.map((s) => formatReading(s.capturedAt)), [snapshots]);
   const series = useMemo(
     () => [
       { name: 'Impressions', data: snapshots.map((s) => s.impressions), area: true },
@@ -78,7 +82,7 @@ function Snapshots({ analytics }: { analytics: PostAnalytics }) {
           {snapshots.map((s) => (
             <tr key={s.capturedAt}>
               <td data-label="Read at" className="table__nowrap">
-                {formatDateTime(s.capturedAt)}
+                {formatReading(s.capturedAt)}
               </td>
               {METRICS.map((m) => (
                 <td key={m.key} data-label={m.label} className="table__number">
