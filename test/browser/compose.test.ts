@@ -321,11 +321,33 @@ for (const dialect of dialects) {
         .waitFor();
       await capture(page, shots, 'composer-ai');
 
+      // Media from the library (the image uploaded earlier) and an AI image, both attached.
+      await page.getByRole('button', { name: 'Choose from library' }).click();
+      const library = page.getByRole('dialog', { name: 'Choose from the library' });
+      await library.getByLabel('beans.png').check();
+      await checkAccessibility(page, 'library dialog');
+      await library.getByRole('button', { name: /^Attach/ }).click();
+      const attached = page.getByRole('list', { name: 'Attached media' });
+      await attached.getByText('beans.png').waitFor();
+      await page.getByLabel('Generate an image').fill('a steaming cup of winter roast');
+      const imaged = page.waitForResponse((r) => r.url().endsWith('/api/v1/images/generate'));
+      await page.getByRole('button', { name: 'Generate image' }).click();
+      assert.equal((await imaged).status(), 201);
+      await page.getByText(/^Image generated and attached/).waitFor();
+      assert.equal(await attached.getByRole('listitem').count(), 2);
+
       // Saved as a draft: no time needed, and the post page offers Edit, Publish now, Cancel and Delete.
       await page.getByRole('button', { name: 'Save draft' }).click();
       await page.getByRole('heading', { name: 'Facebook post for Acme Coffee' }).waitFor();
       const id = postIdOfUrl();
-      assert.equal((await getPost(id)).status, 'DRAFT');
+      const draft = await getPost(id);
+      assert.equal(draft.status, 'DRAFT');
+      assert.equal(draft.mediaIds.length, 2);
+      const image = await call(live.t.app, 'GET', `/api/v1/media/${draft.mediaIds[1]}`, {
+        key: live.tenant.live.read,
+      });
+      assert.equal(image.body.data.source, 'generated', 'the second item is the AI image');
+      assert.equal(image.body.data.brandId, brandId);
       await page.getByRole('button', { name: 'Cancel post' }).click();
       const dialog = page.getByRole('dialog', { name: 'Cancel this post?' });
       await dialog.getByRole('button', { name: 'Cancel post' }).click();
