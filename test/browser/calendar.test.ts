@@ -270,7 +270,11 @@ for (const dialect of dialects) {
         if (frame === page.mainFrame()) navigations.push(frame.url());
       });
       // Today 11:00 in Berlin, an hour from now.
+      const saved = page.waitForResponse(
+        (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/posts/${posts.launch!.id}`),
+      );
       await card(posts.launch!.id).dragTo(slot('2027-03-24T11:00'));
+      assert.equal((await saved).status(), 200);
       const launch = slot('2027-03-24T11:00').locator(`[data-post-id="${posts.launch!.id}"]`);
       await launch.getByText('scheduled').waitFor();
       assert.equal((await getPost(posts.launch!.id)).scheduledFor, '2027-03-24T10:00:00.000Z');

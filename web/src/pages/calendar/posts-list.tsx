@@ -116,28 +116,42 @@ export function PostsList({ posts, zone, canChange }: { posts: Post[]; zone: str
           >
             Reschedule…
           </button>
-          <ConfirmButton
-            label="Publish now"
-            title={`Publish ${chosen.length} post${chosen.length === 1 ? '' : 's'} now?`}
-            confirmLabel="Publish now"
-            tone="primary"
-            buttonClass="button button--secondary button--small"
-            onConfirm={async () => {
-              void runJob('posts.publish');
-            }}
-          >
-            They are sent to their networks right away, whatever their scheduled time.
-          </ConfirmButton>
-          <ConfirmButton
-            label="Delete"
-            title={`Delete ${chosen.length} post${chosen.length === 1 ? '' : 's'}?`}
-            confirmLabel="Delete posts"
-            onConfirm={async () => {
-              void runJob('posts.delete');
-            }}
-          >
-            The posts are deleted here; posts already published stay on their networks.
-          </ConfirmButton>
+          {chosen.length && !running ? (
+            <>
+              <ConfirmButton
+                label="Publish now"
+                title={`Publish ${chosen.length} post${chosen.length === 1 ? '' : 's'} now?`}
+                confirmLabel="Publish now"
+                tone="primary"
+                buttonClass="button button--secondary button--small"
+                onConfirm={async () => {
+                  void runJob('posts.publish');
+                }}
+              >
+                They are sent to their networks right away, whatever their scheduled time.
+              </ConfirmButton>
+              <ConfirmButton
+                label="Delete"
+                title={`Delete ${chosen.length} post${chosen.length === 1 ? '' : 's'}?`}
+                confirmLabel="Delete posts"
+                onConfirm={async () => {
+                  void runJob('posts.delete');
+                }}
+              >
+                The posts are deleted here; posts already published stay on their networks.
+              </ConfirmButton>
+            </>
+          ) : (
+            // Nothing chosen yet (or a bulk action still running): the same buttons, off.
+            <>
+              <button type="button" className="button button--secondary button--small" disabled>
+                Publish now
+              </button>
+              <button type="button" className="button button--secondary button--small" disabled>
+                Delete
+              </button>
+            </>
+          )}
         </div>
       ) : null}
       {progress ? (
