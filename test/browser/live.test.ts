@@ -195,6 +195,31 @@ for (const dialect of dialects) {
       assert.equal(await page.getByRole('row', { name: /post\.published/ }).count(), 0);
     });
 
+    it("a post's page updates itself when the post changes and is published", async () => {
+      const created = await call(live.t.app, 'POST', '/api/v1/posts', {
+        key: live.tenant.test.read_write,
+        body: { brandId, platform: 'twitter', caption: 'First words' },
+      });
+      assert.equal(created.status, 201, created.raw);
+      const id = created.body.data.id as string;
+      await page.goto(`${live.url}/posts/${id}`);
+      await page.locator('.post-view__caption').getByText('First words').waitFor();
+      await indicator().getByText('Live').waitFor({ timeout: 10_000 });
+      // A draft's page does not poll: only the stream can tell it.
+      const edited = await call(live.t.app, 'PUT', `/api/v1/posts/${id}`, {
+        key: live.tenant.test.read_write,
+        body: { brandId, platform: 'twitter', caption: 'Second thoughts' },
+      });
+      assert.equal(edited.status, 200, edited.raw);
+      await page.locator('.post-view__caption').getByText('Second thoughts').waitFor({ timeout: 10_000 });
+      const res = await call(live.t.app, 'POST', `/api/v1/posts/${id}/publish`, {
+        key: live.tenant.test.read_write,
+      });
+      assert.equal(res.status, 202, res.raw);
+      await page.getByText('Published', { exact: true }).first().waitFor({ timeout: 15_000 });
+      await toasts().getByRole('listitem').filter({ hasText: 'Post published' }).waitFor();
+    });
+
     it('reports a lost connection, and misses nothing once it is back', async () => {
       await page.goto(`${live.url}/events`);
       await indicator().getByText('Live').waitFor({ timeout: 10_000 });
