@@ -83,11 +83,18 @@ export function useUnscheduledDrafts(filters: PostFilters, enabled: boolean) {
 export const isMovable = (post: Post) => post.status === 'DRAFT' || post.status === 'SCHEDULED';
 
 /**
- * An API error as one sentence for a failed move: the message, and every field problem the envelope
- * lists (`details.errors`) that it does not already say.
+ * An API error as one sentence for a failed move: a refused time in words, else the message and every
+ * field problem the envelope lists (`details.errors`) that it does not already say.
  */
 export function moveProblem(error: unknown): string {
   const problem = toProblem(error);
+  // A refused time in words ("the new time must be in the future"), not as the API names the field.
+  if (problem.field === 'scheduledFor' && problem.reason) {
+    const reason = problem.reason;
+    return /^must\b/i.test(reason)
+      ? `the new time ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`
+      : `the new time: ${reason}`;
+  }
   const errors = error instanceof APIError ? error.details?.errors : undefined;
   const extra = Array.isArray(errors)
     ? errors

@@ -250,7 +250,7 @@ export function WeekView(props: ViewProps) {
     <div className="cal-week-wrap" role="region" aria-label="Week" tabIndex={0}>
       <div
         className="cal-week"
-        style={{ gridTemplateColumns: `3.5rem repeat(${days.length}, minmax(5.5rem, 1fr))` }}
+        style={{ gridTemplateColumns: `4.75rem repeat(${days.length}, minmax(5.5rem, 1fr))` }}
       >
         <div className="cal-week__corner" />
         {days.map((d) => (
