@@ -220,6 +220,24 @@ for (const dialect of dialects) {
       await toasts().getByRole('listitem').filter({ hasText: 'Post published' }).waitFor();
     });
 
+    it('a job finishing: "Job finished" with a link to the job', async () => {
+      const submitted = await call(live.t.app, 'POST', '/api/v1/jobs', {
+        key: live.tenant.test.read,
+        body: {
+          type: 'analytics.export',
+          payload: { startDate: '2026-01-01', endDate: '2026-02-01', groupBy: 'day', format: 'csv' },
+        },
+      });
+      assert.equal(submitted.status, 202, submitted.raw);
+      const toast = toasts().getByRole('listitem').filter({ hasText: 'Job finished' });
+      await toast.waitFor({ timeout: 15_000 });
+      await toast.getByText('analytics.export').waitFor();
+      assert.equal(
+        await toast.getByRole('link', { name: 'View job' }).getAttribute('href'),
+        `/jobs/${submitted.body.data.id}`,
+      );
+    });
+
     it('reports a lost connection, and misses nothing once it is back', async () => {
       await page.goto(`${live.url}/events`);
       await indicator().getByText('Live').waitFor({ timeout: 10_000 });
