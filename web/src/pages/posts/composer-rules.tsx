@@ -134,6 +134,8 @@ export function RuleList({ check, id }: { check: RulesCheck; id: string }) {
         </>
       ) : check.shown ? (
         <p className="composer__rules-ok">Meets the platform’s rules.</p>
+      ) : check.empty ? (
+        <p className="composer__rules-ok">Write a caption: it is checked against these rules as you type.</p>
       ) : null}
     </div>
   );

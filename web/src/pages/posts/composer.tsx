@@ -5,6 +5,7 @@ import type { Brand, Media, PlatformRules, Post, PostReplaceParams } from '@aude
 import { client } from '../../api/client';
 import { listAll } from '../../api/lists';
 import { toProblem } from '../../api/problem';
+import { sessionQuery } from '../../api/session-query';
 import { Field, FieldFrame } from '../../components/field';
 import { FormAlert } from '../../components/form';
 import { placeProblem } from '../../components/form-problem';
@@ -89,6 +90,7 @@ export function Composer({
   const brand = brands.find((b) => b.id === values.brandId) ?? brands[0]!;
   const rules = platforms.find((p) => p.platform === values.platform);
   const accounts = useAccounts(brand.id, values.platform);
+  const testMode = useQuery(sessionQuery).data?.environment === 'test';
   const account = accounts.data?.items.find((a) => a.id === values.socialAccountId);
 
   const check = useRulesCheck({
@@ -205,14 +207,16 @@ export function Composer({
                 : accounts.isPending
                   ? 'Loading accounts…'
                   : accountOptions.length === 0
-                    ? `No ${rules?.displayName ?? values.platform} account for ${brand.name}: test posts use the sandbox.`
+                    ? `No ${rules?.displayName ?? values.platform} account for ${brand.name}: ${
+                        testMode
+                          ? 'test posts publish through the sandbox.'
+                          : 'connect one under Social accounts before it publishes.'
+                      }`
                     : undefined
             }
             onChange={(event) => set('socialAccountId', event.target.value)}
           >
-            <option value="">
-              {accountOptions.length === 1 ? 'The brand’s account' : 'Chosen at publishing'}
-            </option>
+            <option value="">{accountOptions.length === 1 ? 'The brand’s account' : 'Automatic'}</option>
             {accountOptions.map((a) => (
               <option key={a.id} value={a.id}>
                 {a.name}
