@@ -139,6 +139,20 @@ for (const dialect of dialects) {
       await page.getByText('No posts in this day.').waitFor();
       await page.getByLabel('Status').selectOption('');
       await card(posts.launch!.id).waitFor();
+      // The platform filter keeps Facebook's post only, and the address says so.
+      await page.getByLabel('Platform').selectOption('facebook');
+      await page.waitForURL(/platform=facebook/);
+      await card(posts.launch!.id).waitFor({ state: 'detached' });
+      await card(posts.tasting!.id).waitFor();
+      await page.getByLabel('Platform').selectOption('');
+      await card(posts.launch!.id).waitFor();
+
+      // Sunday 28 March 2027 in Berlin lasts 23 hours: no 02:00 row.
+      await page.goto(`${live.url}/calendar?view=day&date=2027-03-28`);
+      await page.getByRole('region', { name: /^Day, / }).waitFor();
+      assert.equal(await page.locator('.cal-dayview__row').count(), 23);
+      assert.equal(await slot('2027-03-28T02:00').count(), 0);
+      await slot('2027-03-28T03:00').waitFor();
       assert.deepEqual(await watch.cspViolations(), []);
     });
 
