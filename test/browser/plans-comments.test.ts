@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createSetupLink } from '../../src/modules/people/index.js';
-import type { Worker } from '../../src/worker/index.js';
-import { call, dialects, startWorker } from '../helpers/app.js';
+import { JobTypeRegistry, type JobTypeHandler } from '../../src/modules/jobs/index.js';
+import { planApplyJobType } from '../../src/modules/plans/index.js';
+import { createWorker, type Worker } from '../../src/worker/index.js';
+import { call, dialects, type TestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/webhooks.js';
 import {
   browserSkip,
@@ -35,6 +37,36 @@ async function capture(page: Page, test: string, name: string): Promise<void> {
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** How long the worker waits before each chunk of a `plans.apply` job (5 drafts a chunk). */
+const CHUNK_PAUSE_MS = 1200;
+
+/**
+ * The real worker, its `plans.apply` job type being the real one with a pause before each chunk (outside
+ * the chunk's transaction), so the progress between chunks stays on screen longer than a poll.
+ */
+async function startPausedWorker(t: TestApp): Promise<Worker> {
+  const { runtime } = t;
+  const paused: JobTypeHandler = {
+    ...(planApplyJobType as unknown as JobTypeHandler),
+    prepareChunk: () => new Promise((resolve) => setTimeout(resolve, CHUNK_PAUSE_MS)),
+  };
+  const worker = createWorker(
+    {
+      config: runtime.config,
+      ctx: runtime.ctx,
+      db: runtime.ctx.db,
+      connectors: runtime.connectors,
+      tokenBox: runtime.tokenBox,
+      webhookBox: runtime.webhookBox,
+      media: runtime.media,
+      jobTypes: new JobTypeRegistry([paused]),
+    },
+    { pollMs: 200, sweepEveryMs: 100, leaseMs: 5000, commentsEveryMs: 300 },
+  );
+  await worker.start();
+  return worker;
+}
+
 interface Item {
   platform: string;
   scheduledFor: string;
@@ -54,7 +86,7 @@ for (const dialect of dialects) {
 
     before(async () => {
       live = await startLiveApp(dialect);
-      worker = await startWorker(live.t, { commentsEveryMs: 300 });
+      worker = await startPausedWorker(live.t);
       browser = await openBrowser();
       page = await browser.context.newPage();
       watch = await watchPage(page);
@@ -218,19 +250,20 @@ for (const dialect of dialects) {
       await page.getByText('Give the plan a name.').waitFor();
       await page.getByLabel('Plan name').fill('Spring plan');
       await capture(page, shots, 'wizard-save');
-      // Apply is held for a moment, so the progress it shows can be seen.
-      await page.route('**/api/v1/plans/*/apply', async (route) => {
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        await route.continue();
-      });
+      // Applying is a plans.apply job: the bar follows its progress, 5 drafts a chunk, then all 7.
       await page.getByRole('button', { name: 'Save and apply' }).click();
-      const bar = page.getByRole('progressbar', { name: 'Applying the plan' });
+      const bar = page.getByRole('progressbar', { name: 'Draft posts created' });
       await bar.waitFor();
-      await page.getByText('Step 2 of 3: Creating the campaign and 7 draft posts…').waitFor();
+      assert.equal(await bar.getAttribute('max'), '7');
+      const status = page.locator('.apply-progress__status');
+      await status.getByText('5 of 7 draft posts created', { exact: true }).waitFor();
+      assert.equal(await bar.getAttribute('value'), '5');
+      assert.equal(await status.getAttribute('role'), 'status', 'the numbers are announced');
       await screenshot(page, shots, 'wizard-applying');
-      await page.getByText(/^Plan applied: campaign “Spring plan” with 7 draft posts\./).waitFor();
-      await page.getByText(/^The campaign now holds 7 posts/).waitFor();
-      await page.unroute('**/api/v1/plans/*/apply');
+      await status.getByText('7 of 7 draft posts created', { exact: true }).waitFor();
+      assert.equal(await bar.getAttribute('value'), '7');
+      await page.getByText(/^Plan applied: campaign “Spring plan” with 7 draft posts,/).waitFor();
+      assert.equal(await page.getByText(/Creating the campaign|Checking the drafts/).count(), 0, 'no stages');
       await capture(page, shots, 'wizard-applied');
 
       // What the API holds: the plan applied with the edited items, its campaign and exactly those drafts.
@@ -246,6 +279,18 @@ for (const dialect of dialects) {
       assert.equal(
         await page.getByRole('link', { name: 'See the calendar' }).getAttribute('href'),
         '/calendar',
+      );
+      const jobs = await call(live.t.app, 'GET', '/api/v1/jobs', { key: key().read });
+      const job = (jobs.body.data as { id: string; type: string; result: { postIds: string[] } }[]).find(
+        (j) => j.type === 'plans.apply',
+      )!;
+      assert.equal(
+        await page.getByRole('link', { name: 'See the job' }).getAttribute('href'),
+        `/jobs/${job.id}`,
+      );
+      assert.equal(
+        await page.getByRole('link', { name: 'Open the first draft' }).getAttribute('href'),
+        `/posts/${job.result.postIds[0]}`,
       );
       const posts = await call(live.t.app, 'GET', `/api/v1/campaigns/${plan.campaignId}/posts`, {
         key: key().read,
@@ -306,7 +351,11 @@ for (const dialect of dialects) {
       await page.getByRole('heading', { name: 'Later plan', level: 1 }).waitFor();
       await page.getByText('Draft, not applied').waitFor();
       await page.getByRole('button', { name: 'Apply plan' }).click();
-      await page.getByText(/^Plan applied: campaign “Later plan” with 3 draft posts\./).waitFor();
+      const status = page.locator('.apply-progress__status');
+      await status.getByText(/^(Waiting to start: )?0 of 3 draft posts created$/).waitFor();
+      await status.getByText('3 of 3 draft posts created', { exact: true }).waitFor();
+      await page.getByText(/^Plan applied: campaign “Later plan” with 3 draft posts,/).waitFor();
+      await capture(page, shots, 'plan-applied');
       const plan = await call(live.t.app, 'GET', `/api/v1/plans/${created.body.data.id}`, {
         key: key().read,
       });

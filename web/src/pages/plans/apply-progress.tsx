@@ -1,75 +1,184 @@
-import { useState } from 'react';
-import type { Plan, PlanApplication } from '@audenci/sdk-js';
+import { useEffect, useState } from 'react';
+import { Link } from '@tanstack/react-router';
+import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Job, Plan } from '@audenci/sdk-js';
 import { client } from '../../api/client';
 import { toProblem, type Problem } from '../../api/problem';
 
 /**
- * Applying a plan, step by step: saving it (in the wizard), the one call that creates the campaign and
- * all its drafts in a transaction, then reading the campaign's posts back to confirm how many exist.
- * Each step moves the bar; apply itself is atomic, so there is no per-post progress to show within it.
+ * Applying a plan through the `plans.apply` job: `POST /jobs`, then `GET /jobs/{id}` every half second
+ * while it runs. The server creates the campaign and its drafts a few posts at a time and commits the
+ * progress with them, so the bar shows the drafts that exist.
  */
-export interface ApplyState {
-  /** The steps of this run, e.g. ["Saving the plan", "Creating …", "Checking …"]. */
-  steps: string[];
-  /** Steps finished (0 … steps.length). */
-  done: number;
-  running: boolean;
-  problem?: Problem;
-  /** Drafts found in the campaign after applying. */
-  found?: number;
+
+const POLL_MS = 500;
+
+const finished = (job: Job) => ['succeeded', 'failed', 'cancelled'].includes(job.status);
+
+/** The job, asked for again while it is queued or running (the jobs page shares the key). */
+export const applyJobQuery = (id: string) =>
+  queryOptions({
+    queryKey: ['jobs', id] as const,
+    queryFn: () => client.jobs.retrieve(id),
+    refetchInterval: (query) => (query.state.data && finished(query.state.data) ? false : POLL_MS),
+  });
+
+/** What a `plans.apply` job answers once it succeeded. */
+export interface ApplyJobResult {
+  planId: string;
+  campaignId: string | null;
+  postIds: string[];
+  postsCreated: number;
+  failed: number;
 }
 
-export function useApply() {
-  const [state, setState] = useState<ApplyState>({ steps: [], done: 0, running: false });
-  const creating = (items: number) =>
-    `Creating the campaign and ${items} draft ${items === 1 ? 'post' : 'posts'}`;
-  const checking = 'Checking the drafts';
+export function useApplyJob() {
+  const queryClient = useQueryClient();
+  const [jobId, setJobId] = useState<string>();
+  const [submitting, setSubmitting] = useState(false);
+  const [problem, setProblem] = useState<Problem>();
+  const job = useQuery({ ...applyJobQuery(jobId ?? ''), enabled: Boolean(jobId) });
+  const data = jobId ? job.data : undefined;
+  const status = data?.status;
+
+  // Once the job ends, what it made shows everywhere (lists, the plan, the calendar).
+  useEffect(() => {
+    if (status === 'succeeded' || status === 'failed')
+      for (const key of ['plans', 'campaigns', 'posts'])
+        void queryClient.invalidateQueries({ queryKey: [key] });
+  }, [status, queryClient]);
+
+  const failure: Problem | undefined =
+    problem ??
+    (data?.status === 'failed'
+      ? { message: data.error?.message ?? 'Applying the plan failed.' }
+      : data?.status === 'cancelled'
+        ? { message: 'Applying the plan was cancelled; the drafts created so far stay.' }
+        : job.error
+          ? toProblem(job.error)
+          : undefined);
+
   return {
-    ...state,
-    /** The wizard: saving comes first. */
-    start(items: number) {
-      setState({ steps: ['Saving the plan', creating(items), checking], done: 0, running: true });
-    },
-    reset() {
-      setState({ steps: [], done: 0, running: false });
-    },
-    /** Applies `plan` (after `start`, or on its own from the plan page); the result, or undefined on failure. */
-    async run(plan: Plan): Promise<PlanApplication | undefined> {
-      // After `start` the plan is saved: step 2 of 3. From the plan page: step 1 of 2.
-      setState((s) =>
-        s.running
-          ? { ...s, done: 1 }
-          : { steps: [creating(plan.items.length), checking], done: 0, running: true },
-      );
+    job: data,
+    /** Submitting, or the job queued or running. */
+    running: submitting || Boolean(jobId && (!data || !finished(data))),
+    problem: failure,
+    result: data?.status === 'succeeded' ? (data.result as unknown as ApplyJobResult) : undefined,
+    /** Submits the job for `plan`; answers whether it was accepted. */
+    async start(plan: Plan): Promise<boolean> {
+      setProblem(undefined);
+      setJobId(undefined);
+      setSubmitting(true);
       try {
-        const result = await client.plans.apply(plan.id);
-        setState((s) => ({ ...s, done: s.done + 1 }));
-        let found: number | undefined;
-        if (result.plan.campaignId) {
-          const page = await client.campaigns.listPosts(result.plan.campaignId, { limit: 1 });
-          found = page.pagination.totalCount ?? undefined;
-        }
-        setState((s) => ({ ...s, done: s.steps.length, running: false, found }));
-        return result;
+        const submitted = await client.jobs.create({ type: 'plans.apply', payload: { planId: plan.id } });
+        queryClient.setQueryData(applyJobQuery(submitted.id).queryKey, submitted);
+        setJobId(submitted.id);
+        return true;
       } catch (error) {
-        setState((s) => ({ ...s, running: false, problem: toProblem(error) }));
-        return undefined;
+        setProblem(toProblem(error));
+        return false;
+      } finally {
+        setSubmitting(false);
       }
     },
   };
 }
 
-/** The bar and the step it is at, announced as it changes. */
-export function ApplyProgress({ state, saving = false }: { state: ApplyState; saving?: boolean }) {
-  if (!state.running && !saving) return null;
-  const { steps, done } = state;
-  const current = steps[Math.min(done, steps.length - 1)] ?? 'Saving the plan';
+/** The bar (drafts done of the plan's items), its numbers announced as they change. */
+export function ApplyProgress({ job, saving = false }: { job?: Job; saving?: boolean }) {
+  if (saving)
+    return (
+      <p role="status" className="apply-progress__status">
+        Saving the plan…
+      </p>
+    );
+  if (!job) return null;
+  const { total, processed, succeeded, failed } = job.progress;
+  const label =
+    job.status === 'queued'
+      ? `Waiting to start: 0 of ${total} draft posts created`
+      : `${succeeded} of ${total} draft ${total === 1 ? 'post' : 'posts'} created` +
+        (failed ? `, ${failed} refused` : '');
   return (
     <div className="apply-progress">
-      <progress className="usage__bar" aria-label="Applying the plan" max={steps.length || 1} value={done} />
-      <p role="status" className="apply-progress__status">
-        Step {Math.min(done + 1, steps.length || 1)} of {steps.length || 1}: {current}…
+      <progress
+        className="usage__bar"
+        aria-label="Draft posts created"
+        aria-valuetext={label}
+        max={total || 1}
+        value={total ? processed : 1}
+      />
+      <p role="status" className="apply-progress__status" data-processed={processed} data-total={total}>
+        {label}
       </p>
+    </div>
+  );
+}
+
+/** What applying made: the campaign and its drafts, with the way to them and the job. */
+export function ApplyResult({
+  job,
+  plan,
+  onPlanPage = false,
+}: {
+  job: Job;
+  plan: Pick<Plan, 'id' | 'name' | 'items'>;
+  /** Shown on the plan's own page: no link to it. */
+  onPlanPage?: boolean;
+}) {
+  const result = job.result as unknown as ApplyJobResult;
+  const created = result.postsCreated;
+  return (
+    <div className="stack">
+      <div className="alert alert--success" role="status">
+        Plan applied: campaign “{plan.name}” with {created} draft {created === 1 ? 'post' : 'posts'}, each to
+        review, add media to and schedule.
+      </div>
+      {job.errors.length ? (
+        <div className="alert alert--warning">
+          <p>
+            {result.failed} {result.failed === 1 ? 'item was' : 'items were'} refused:
+          </p>
+          <ul>
+            {job.errors.map((e) => (
+              <li key={e.index}>
+                Item {e.index + 1} ({plan.items[e.index]?.platform ?? 'unknown'}): {e.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <div className="toolbar">
+        {result.campaignId ? (
+          <Link
+            className="button button--primary"
+            to="/campaigns/$campaignId"
+            params={{ campaignId: result.campaignId }}
+          >
+            Open the campaign
+          </Link>
+        ) : null}
+        {result.postIds[0] ? (
+          <Link
+            className="button button--secondary"
+            to="/posts/$postId"
+            params={{ postId: result.postIds[0] }}
+          >
+            Open the first draft
+          </Link>
+        ) : null}
+        <Link className="button button--secondary" to="/calendar">
+          See the calendar
+        </Link>
+        {onPlanPage ? null : (
+          <Link className="button button--secondary" to="/plans/$planId" params={{ planId: plan.id }}>
+            Open the plan
+          </Link>
+        )}
+        <Link className="button button--secondary" to="/jobs/$jobId" params={{ jobId: job.id }}>
+          See the job
+        </Link>
+      </div>
     </div>
   );
 }

@@ -1,17 +1,14 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
-import { useState } from 'react';
-import type { PlanApplication } from '@audenci/sdk-js';
 import { Badge } from '../../components/badge';
 import { formatDateTime } from '../../components/format';
 import { FormAlert } from '../../components/form';
 import { QueryView } from '../../components/states';
-import { ApplyProgress, useApply } from './apply-progress';
+import { ApplyProgress, ApplyResult, useApplyJob } from './apply-progress';
 import { PlanCalendar } from './plan-calendar';
 import { brandsQuery, planQuery, platformsQuery } from './plans-api';
 import { planDates } from './plans';
 import { platformNamer } from './preview-step';
-import { ApplyResult } from './save-step';
 import './plans.css';
 
 /** One plan: its parameters, its items on the calendar, and Apply while it is a draft. */
@@ -20,22 +17,13 @@ export function PlanPage() {
   const plan = useQuery(planQuery(planId));
   const brands = useQuery(brandsQuery);
   const platforms = useQuery(platformsQuery);
-  const queryClient = useQueryClient();
-  const apply = useApply();
-  const [result, setResult] = useState<PlanApplication>();
+  const apply = useApplyJob();
   const name = platformNamer(platforms.data ?? []);
 
   return (
     <section className="page" aria-labelledby="plan-title">
       <QueryView query={plan} loading="Loading the plan…">
         {(p) => {
-          const run = async () => {
-            const applied = await apply.run(p);
-            if (!applied) return;
-            setResult(applied);
-            for (const key of ['plans', 'campaigns', 'posts'])
-              void queryClient.invalidateQueries({ queryKey: [key] });
-          };
           const brand = brands.data?.items.find((b) => b.id === p.brandId);
           return (
             <>
@@ -47,12 +35,12 @@ export function PlanPage() {
                   <h1 id="plan-title">{p.name}</h1>
                 </div>
                 <div className="page__actions">
-                  {p.status === 'draft' && !result ? (
+                  {p.status === 'draft' && !apply.result ? (
                     <button
                       type="button"
                       className="button button--primary"
                       disabled={apply.running}
-                      onClick={() => void run()}
+                      onClick={() => void apply.start(p)}
                     >
                       {apply.running ? 'Applying…' : 'Apply plan'}
                     </button>
@@ -60,9 +48,9 @@ export function PlanPage() {
                 </div>
               </header>
               <div className="stack">
-                <ApplyProgress state={apply} />
+                <ApplyProgress job={apply.job} />
                 <FormAlert message={apply.problem?.message} />
-                {result ? <ApplyResult result={result} found={apply.found} /> : null}
+                {apply.result && apply.job ? <ApplyResult job={apply.job} plan={p} onPlanPage /> : null}
                 <dl className="facts panel">
                   <dt>Status</dt>
                   <dd>

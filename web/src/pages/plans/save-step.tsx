@@ -1,13 +1,12 @@
 import { useState } from 'react';
 import { Link } from '@tanstack/react-router';
-import { useQueryClient } from '@tanstack/react-query';
-import type { Plan, PlanApplication } from '@audenci/sdk-js';
+import type { Plan } from '@audenci/sdk-js';
 import { client } from '../../api/client';
 import { toProblem, type Problem } from '../../api/problem';
 import { Field } from '../../components/field';
 import { Form, FormAlert } from '../../components/form';
 import { itemInput } from './plans-api';
-import { ApplyProgress, useApply } from './apply-progress';
+import { ApplyProgress, ApplyResult, useApplyJob } from './apply-progress';
 import type { PreviewState } from './preview-step';
 import { parametersOf, type Answers } from './wizard-steps';
 
@@ -31,14 +30,12 @@ export function SaveStep({
   onItemProblems: (preview: PreviewState) => void;
   onSaved: (plan: Plan) => void;
 }) {
-  const queryClient = useQueryClient();
   const [name, setName] = useState(`${brandName} plan, ${answers.firstDay} to ${answers.lastDay}`);
   const [nameError, setNameError] = useState<string>();
   const [problem, setProblem] = useState<Problem>();
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<Plan>();
-  const apply = useApply();
-  const [result, setResult] = useState<PlanApplication>();
+  const apply = useApplyJob();
 
   const submit = async (andApply: boolean) => {
     if (!name.trim()) {
@@ -50,7 +47,6 @@ export function SaveStep({
     let plan = saved;
     if (!plan) {
       setSaving(true);
-      apply.start(andApply ? preview.items.length : 0);
       try {
         plan = await client.plans.create({
           name: name.trim(),
@@ -60,7 +56,6 @@ export function SaveStep({
         setSaved(plan);
         onSaved(plan);
       } catch (error) {
-        apply.reset();
         const found = toProblem(error);
         const match = /^items\.(\d+)\.(\w+)$/.exec(found.field ?? '');
         if (match) return backToItems(error);
@@ -71,14 +66,7 @@ export function SaveStep({
         setSaving(false);
       }
     }
-    if (andApply) {
-      const applied = await apply.run(plan);
-      if (applied) {
-        setResult(applied);
-        for (const key of ['plans', 'campaigns', 'posts'])
-          void queryClient.invalidateQueries({ queryKey: [key] });
-      }
-    }
+    if (andApply) await apply.start(plan);
   };
 
   /** Marks each refused item with its reason (the envelope lists every problem) and returns to the calendar. */
@@ -95,8 +83,14 @@ export function SaveStep({
     });
   };
 
-  if (result) return <ApplyResult result={result} found={apply.found} />;
-  if (saved && !apply.running && !apply.problem)
+  if (saved && apply.result && apply.job)
+    return (
+      <div className="stack">
+        <ApplyProgress job={apply.job} />
+        <ApplyResult job={apply.job} plan={saved} />
+      </div>
+    );
+  if (saved && !apply.job && !apply.running && !apply.problem)
     return (
       <div className="stack">
         <div className="alert alert--success" role="status">
@@ -132,7 +126,7 @@ export function SaveStep({
         campaign named after the plan and one draft post per item, at its planned time.
       </p>
       {problem?.requestId ? <p className="state__meta">Request id: {problem.requestId}</p> : null}
-      <ApplyProgress state={apply} saving={saving} />
+      <ApplyProgress job={apply.job} saving={saving} />
       <FormAlert message={apply.problem?.message} />
       <div className="wizard__nav">
         <button
@@ -158,42 +152,5 @@ export function SaveStep({
         </button>
       </div>
     </Form>
-  );
-}
-
-/** What applying made: the campaign and its drafts, with the way to them. */
-export function ApplyResult({ result, found }: { result: PlanApplication; found?: number }) {
-  const campaign = result.campaign as { id: string; name: string } | null;
-  return (
-    <div className="stack">
-      <div className="alert alert--success" role="status">
-        {result.created
-          ? `Plan applied: campaign “${campaign?.name ?? result.plan.name}” with ${result.postsCreated} draft ${result.postsCreated === 1 ? 'post' : 'posts'}.`
-          : 'This plan was applied before; nothing new was created.'}
-      </div>
-      {found !== undefined ? (
-        <p>
-          The campaign now holds {found} {found === 1 ? 'post' : 'posts'}, each a draft to review, add media
-          to and schedule.
-        </p>
-      ) : null}
-      <div className="toolbar">
-        {campaign ? (
-          <Link
-            className="button button--primary"
-            to="/campaigns/$campaignId"
-            params={{ campaignId: campaign.id }}
-          >
-            Open the campaign
-          </Link>
-        ) : null}
-        <Link className="button button--secondary" to="/calendar">
-          See the calendar
-        </Link>
-        <Link className="button button--secondary" to="/plans/$planId" params={{ planId: result.plan.id }}>
-          Open the plan
-        </Link>
-      </div>
-    </div>
   );
 }
