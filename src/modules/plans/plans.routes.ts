@@ -110,7 +110,8 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
           'goal) and one DRAFT post per item, its planned time kept as `scheduledFor` (none if that time ' +
           'has passed) and `metadata.plan` saying where it came from; the plan becomes `applied`. ' +
           'Applying an applied plan creates nothing and answers the same campaign with `created: false`, ' +
-          'also when two applies race.',
+          'also when two applies race. To follow a large plan’s progress, submit a `plans.apply` job ' +
+          '(`POST /jobs` with `{planId}`) instead: the same result, a few drafts at a time.',
         params: Params,
         response: {
           200: DataEnvelope(Type.Ref(schema.PlanApplicationSchema), 'The plan, its campaign, posts created'),

@@ -1250,7 +1250,7 @@ export interface paths {
     put?: never;
     /**
      * Apply a content plan
-     * @description In one transaction: creates the campaign (DRAFT; the plan’s name, brand, range, platforms and goal) and one DRAFT post per item, its planned time kept as `scheduledFor` (none if that time has passed) and `metadata.plan` saying where it came from; the plan becomes `applied`. Applying an applied plan creates nothing and answers the same campaign with `created: false`, also when two applies race.
+     * @description In one transaction: creates the campaign (DRAFT; the plan’s name, brand, range, platforms and goal) and one DRAFT post per item, its planned time kept as `scheduledFor` (none if that time has passed) and `metadata.plan` saying where it came from; the plan becomes `applied`. Applying an applied plan creates nothing and answers the same campaign with `created: false`, also when two applies race. To follow a large plan’s progress, submit a `plans.apply` job (`POST /jobs` with `{planId}`) instead: the same result, a few drafts at a time.
      *
      *     Requires scope `read_write`.
      */

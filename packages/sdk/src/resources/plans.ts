@@ -33,7 +33,10 @@ export class Plans extends APIResource {
     return this.data('GET', `/plans/${seg(id)}`, { options });
   }
 
-  /** Creates the plan's campaign and one draft post per item, once (`created: false` on a repeat). */
+  /**
+   * Creates the plan's campaign and one draft post per item, once (`created: false` on a repeat), in one
+   * call. For progress, `jobs.create({ type: 'plans.apply', payload: { planId } })` does the same as a job.
+   */
   apply(id: string, options?: RequestOptions): Promise<PlanApplication> {
     return this.data('POST', `/plans/${seg(id)}/apply`, { options });
   }
