@@ -454,6 +454,9 @@ for (const dialect of dialects) {
       const cases: [string, Record<string, string>, string, string][] = [
         ['', { 'last-event-id': 'nope' }, 'Last-Event-ID', 'header'],
         ['', { 'last-event-id': foreign }, 'Last-Event-ID', 'header'],
+        // A stream id ahead of the log was never sent by this database (e.g. one kept across a restore).
+        ['', { 'last-event-id': '999999999999999' }, 'Last-Event-ID', 'header'],
+        ['?lastEventId=999999999999999.evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8', {}, 'lastEventId', 'query'],
         ['?lastEventId=evt_01JD7Q8ZK2M4N6P8R0T2V4X6Z8', {}, 'lastEventId', 'query'],
         ['?types=post.created,post.exploded', {}, 'types', 'query'],
         ['?types=,', {}, 'types', 'query'],

@@ -117,7 +117,23 @@ export async function openEventStream(
   const location = fromHeader ? 'header' : 'query';
   const cursor = CURSOR.exec(resumeFrom);
   if (cursor) {
-    return { tenant, types, start: { position: Number(cursor[1]), id: cursor[2] ?? null } };
+    const position = Number(cursor[1]);
+    // Every id the stream sends is at or below the settled position, which never goes back: an id ahead of
+    // it was not sent by this database (a forged one, or the database was restored from a backup since).
+    if (position > (await repo.settledThrough(ctx.db, ctx.capabilities))) {
+      throw invalidInput(
+        [
+          {
+            field,
+            reason:
+              'This id is ahead of the event log (was the database restored?): reconnect without it to start now',
+          },
+        ],
+        undefined,
+        { location },
+      );
+    }
+    return { tenant, types, start: { position, id: cursor[2] ?? null } };
   }
   if (!EVENT_ID.test(resumeFrom)) {
     throw invalidInput(

@@ -1005,7 +1005,8 @@ export interface paths {
      *     there: every event a `GET /events` would list that the client has not received, none twice, none
      *     lost — also an event whose transaction was still open when the client left. The id of an event
      *     (`evt_…`) resumes after that event; one that is not this tenant's (or older than the retention
-     *     period), or a malformed id, is a 400 before the stream starts.
+     *     period), a stream id ahead of the log (kept across a restore of the database) or a malformed id is a
+     *     400 before the stream starts.
      *
      *     Order: commit order, oldest first. An event is sent once its place in the log is settled: on
      *     PostgreSQL once every transaction that began before its own has ended (a transaction held open
