@@ -1,7 +1,6 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useNavigate } from '@tanstack/react-router';
-import type { Brand, Media, PlatformRules, Post, PostReplaceParams } from '@audenci/sdk-js';
+import { useQuery } from '@tanstack/react-query';
+import type { Brand, Media, PlatformRules, Post } from '@audenci/sdk-js';
 import { client } from '../../api/client';
 import { listAll } from '../../api/lists';
 import { toProblem } from '../../api/problem';
@@ -22,6 +21,7 @@ import {
   useRulesCheck,
 } from './composer-rules';
 import { PostPreview } from './post-preview';
+import { ComposerActions, postBody, useSavePost, type Action } from './composer-save';
 import { zonedToInstant } from './zoned-time';
 
 /** Where the composer starts: empty, prefilled from the calendar, or a saved post's values. */
@@ -38,8 +38,6 @@ export interface ComposerStart {
   at: string;
   campaignId: string | null;
 }
-
-type Action = 'draft' | 'schedule' | 'publish';
 
 const FIELDS = [
   'brandId',
@@ -76,13 +74,9 @@ export function Composer({
   brands: Brand[];
   platforms: PlatformRules[];
 }) {
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const [values, setValues] = useState(start);
   const [media, setMedia] = useState<Media[]>(start.media);
   const [localError, setLocalError] = useState<{ field: string; message: string }>();
-  /** A post saved by a Publish that then failed: later actions change it rather than create another. */
-  const [savedId, setSavedId] = useState(post?.id);
   const set = <K extends keyof ComposerStart>(key: K, value: ComposerStart[K]) =>
     setValues((v) => ({ ...v, [key]: value }));
 
@@ -102,34 +96,7 @@ export function Composer({
   });
   const blocked = blockedReason(check);
 
-  const save = useMutation({
-    mutationFn: async (action: Action) => {
-      const instant = values.at ? zonedToInstant(values.at, brand.timezone) : undefined;
-      const body: PostReplaceParams = {
-        brandId: brand.id,
-        platform: values.platform,
-        socialAccountId: values.socialAccountId || null,
-        caption: values.caption,
-        mediaIds: media.map((m) => m.id),
-        link: values.link.trim() || null,
-        firstComment: values.firstComment.trim() ? values.firstComment : null,
-        campaignId: values.campaignId,
-        scheduledFor: action === 'publish' ? null : (instant?.toISOString() ?? null),
-        metadata: post?.metadata ?? {},
-        status: action === 'schedule' ? 'SCHEDULED' : 'DRAFT',
-      };
-      const saved = savedId
-        ? await client.posts.replace(savedId, body)
-        : await client.posts.create({ ...body, status: action === 'schedule' ? 'SCHEDULED' : 'DRAFT' });
-      setSavedId(saved.id);
-      if (action === 'publish') await client.posts.publish(saved.id);
-      return saved;
-    },
-    onSuccess: async (saved) => {
-      await queryClient.invalidateQueries({ queryKey: ['posts'] });
-      await navigate({ to: '/posts/$postId', params: { postId: saved.id } });
-    },
-  });
+  const save = useSavePost(post);
 
   const run = (action: Action) => {
     setLocalError(undefined);
@@ -144,7 +111,7 @@ export function Composer({
         return;
       }
     }
-    save.mutate(action);
+    save.mutate({ action, body: postBody(action, values, media, brand, post) });
   };
 
   const placed = placeProblem(save.error ? toProblem(save.error) : undefined, FIELDS);
@@ -154,7 +121,6 @@ export function Composer({
     fieldProblem(check, field);
 
   const accountOptions = accounts.data?.items ?? [];
-  const pending = save.isPending ? save.variables : undefined;
   return (
     <div className="composer">
       <form
@@ -293,44 +259,12 @@ export function Composer({
           onChange={(event) => set('at', event.target.value)}
         />
 
-        <div className="composer__actions">
-          <p id="composer-blocked" className="composer__blocked" role="status">
-            {blocked ?? ''}
-          </p>
-          <div className="composer__buttons">
-            <button
-              type="button"
-              className="button button--secondary"
-              disabled={save.isPending}
-              onClick={() => run('draft')}
-            >
-              {pending === 'draft' ? 'Saving…' : 'Save draft'}
-            </button>
-            <button
-              type="button"
-              className="button button--primary"
-              disabled={save.isPending || Boolean(blocked)}
-              aria-describedby={blocked ? 'composer-blocked' : undefined}
-              onClick={() => run('schedule')}
-            >
-              {pending === 'schedule' ? 'Scheduling…' : 'Schedule'}
-            </button>
-            <button
-              type="button"
-              className="button button--secondary"
-              disabled={save.isPending || Boolean(blocked)}
-              aria-describedby={blocked ? 'composer-blocked' : undefined}
-              onClick={() => run('publish')}
-            >
-              {pending === 'publish' ? 'Publishing…' : 'Publish now'}
-            </button>
-          </div>
-          {post ? (
-            <Link to="/posts/$postId" params={{ postId: post.id }} className="composer__cancel">
-              Cancel editing
-            </Link>
-          ) : null}
-        </div>
+        <ComposerActions
+          blocked={blocked}
+          pending={save.isPending ? save.variables.action : undefined}
+          post={post}
+          onAction={run}
+        />
       </form>
 
       <aside className="composer__side" aria-label="Rules and preview">
