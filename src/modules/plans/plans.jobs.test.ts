@@ -172,6 +172,33 @@ for (const dialect of dialects) {
       assert.equal(first.body.data.scheduledFor, (plan.items[0] as { scheduledFor: string }).scheduledFor);
     });
 
+    it('an item the post rules refuse is an item error; the other drafts are created', async () => {
+      const plan = await newPlan('Refused item plan');
+      const items = plan.items as { platform: string; mediaSuggestion: { prompt: string } }[];
+      const bad = 7;
+      // A stored item whose post the posts' rules refuse: its metadata (the media prompt) is too big.
+      items[bad]!.mediaSuggestion.prompt = 'x'.repeat(20_000);
+      await t.runtime.ctx.db
+        .updateTable('plans')
+        .set({ items: JSON.stringify(items) })
+        .where('id', '=', plan.id)
+        .execute();
+      const submitted = await submit(plan.id);
+      await startWith(planApplyJobType);
+      const done = await waitForJob(t, tenant.live.read, submitted.body.data.id);
+      await stopWorker();
+      assert.equal(done.status, 'succeeded', JSON.stringify(done));
+      assert.deepEqual(done.progress, { total: 24, processed: 24, succeeded: 23, failed: 1 });
+      assert.equal(done.errors.length, 1);
+      assert.equal(done.errors[0].index, bad);
+      assert.equal(done.errors[0].code, 'INVALID_INPUT');
+      assert.equal(done.errors[0].field, 'metadata');
+      assert.equal(done.result.postsCreated, 23);
+      assert.equal(done.result.failed, 1);
+      assert.equal(done.result.postIds.length, 23);
+      assert.equal((await postsOf(done.result.campaignId)).length, 23);
+    });
+
     it('refuses a plan already applied: 409 naming its campaign, and no job', async () => {
       const plan = await newPlan('Applied plan');
       const applied = await call(t.app, 'POST', `/api/v1/plans/${plan.id}/apply`, { key: rw() });
