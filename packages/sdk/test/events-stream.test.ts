@@ -2,8 +2,9 @@
 // reconnecting with Last-Event-ID after the connection drops (nothing lost, nothing twice), and the end
 // when the signal aborts.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { InvalidInputError, type Audenci, type Event } from '@audenci/sdk-js';
+import { Audenci, InvalidInputError, type Event } from '@audenci/sdk-js';
 import { dialects, makeBrand, startServer, type LiveServer } from './helpers.js';
 
 /** Takes `n` events from an iterator, failing after `ms`. */
@@ -130,3 +131,47 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe('events.stream idle timeout', () => {
+  it('reconnects, with the last id, a connection that stays silent longer than idleTimeout', async () => {
+    // A server that answers the stream, sends its opening id and then nothing, as a dead connection would.
+    const seen: (string | undefined)[] = [];
+    const responses: http.ServerResponse[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.headers['last-event-id'] as string | undefined);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`retry: 50\nid: ${40 + seen.length}\n\n`);
+      responses.push(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const client = new Audenci({ apiKey: 'sk_test_idle', baseUrl: `http://127.0.0.1:${port}` });
+    const abort = new AbortController();
+    const states: string[] = [];
+    const stream = client.events.stream({
+      signal: abort.signal,
+      idleTimeout: 300,
+      maxReconnectDelay: 100,
+      onConnectionChange: (state) => states.push(state),
+    });
+    const iterating = (async () => {
+      for await (const event of stream) void event;
+    })();
+    try {
+      const deadline = Date.now() + 5000;
+      while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(
+        seen.slice(0, 3),
+        [undefined, '41', '42'],
+        'each reconnection resumes from the last id',
+      );
+      assert.deepEqual(states.slice(0, 4), ['open', 'reconnecting', 'open', 'reconnecting']);
+    } finally {
+      abort.abort();
+      await iterating;
+      for (const res of responses) res.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

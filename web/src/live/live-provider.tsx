@@ -89,6 +89,8 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           lastEventId,
           signal: attempt.signal,
           maxReconnectDelay: MAX_RECONNECT_MS,
+          // Three keep-alives missed: the connection died without closing (sleep, a changed network).
+          idleTimeout: 45_000,
           onConnectionChange: (state) => setStatus(state === 'open' ? 'live' : 'reconnecting'),
         });
         let wait = 0;

@@ -22,12 +22,14 @@ export interface StreamState {
 /**
  * The events of a `text/event-stream` body, in order, until the body ends or `signal` aborts (the
  * generator then finishes). `state` follows the stream's `retry:` and last event id (as EventSource
- * keeps them for reconnecting).
+ * keeps them for reconnecting). `onChunk` is called for every chunk read, comments included (a sign
+ * of life, e.g. for an idle timeout).
  */
 export async function* readEventStream(
   body: ReadableStream<Uint8Array>,
   state: StreamState = {},
   signal?: AbortSignal,
+  onChunk?: () => void,
 ): AsyncGenerator<ServerSentEvent> {
   // The reader API rather than async iteration: not every browser iterates a ReadableStream.
   const reader = body.getReader();
@@ -43,6 +45,7 @@ export async function* readEventStream(
     for (;;) {
       const { done, value } = await reader.read();
       if (done || signal?.aborted) return;
+      onChunk?.();
       let text = decoder.decode(value, { stream: true });
       // A CRLF split across two chunks: the LF was already counted with its CR.
       if (sawCarriageReturn && text.startsWith('\n')) text = text.slice(1);

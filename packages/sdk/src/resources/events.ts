@@ -24,6 +24,12 @@ export interface EventStreamParams {
    * waits to reconnect (`reconnecting`): e.g. for a "Live / Reconnecting…" indicator.
    */
   onConnectionChange?: (state: 'open' | 'reconnecting') => void;
+  /**
+   * Reconnect when the connection carried nothing for this long, in ms (off by default). The server
+   * sends a keep-alive every 15 s, so e.g. 45 000 finds a connection that died without closing (a
+   * laptop that slept, a network that changed) without waiting for TCP to notice.
+   */
+  idleTimeout?: number;
 }
 
 /** The event stream: iterate it with `for await`; `lastEventId` is where it would resume. */
@@ -101,13 +107,27 @@ export class Events extends APIResource {
       }
       if (response?.body) {
         params.onConnectionChange?.('open');
+        // This connection ends when the stream's signal aborts, or when it stays silent too long.
+        const connection = new AbortController();
+        const end = () => connection.abort();
+        signal?.addEventListener('abort', end, { once: true });
+        let idle: ReturnType<typeof setTimeout> | undefined;
+        const alive = () => {
+          if (params.idleTimeout === undefined) return;
+          clearTimeout(idle);
+          idle = setTimeout(end, params.idleTimeout);
+        };
+        alive();
         try {
-          for await (const frame of readEventStream(response.body, state, signal)) {
+          for await (const frame of readEventStream(response.body, state, connection.signal, alive)) {
             failures = 0;
             yield JSON.parse(frame.data) as Event;
           }
         } catch {
           // The connection dropped mid-stream: reconnect below.
+        } finally {
+          clearTimeout(idle);
+          signal?.removeEventListener('abort', end);
         }
       }
       if (signal?.aborted) return;
