@@ -142,6 +142,7 @@ for (const dialect of dialects) {
       const row = page.getByRole('row', { name: /post\.published/ });
       await row.waitFor();
       await row.getByText(id).waitFor();
+      assert.equal(await row.getByRole('link', { name: id }).getAttribute('href'), `/posts/${id}`);
       await row.getByText('New').waitFor();
       await page.getByRole('row', { name: /post\.created/ }).waitFor();
       assert.deepEqual(reloads, [], 'no reload');

@@ -1,6 +1,6 @@
 import { Fragment, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useNavigate, useSearch } from '@tanstack/react-router';
+import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import type { Event, EventType } from '@audenci/sdk-js';
 import { client } from '../../api/client';
 import { formatDateTime } from '../../components/format';
@@ -36,10 +36,23 @@ const PAGE_SIZE = 25;
 const isEventType = (value: string | undefined): value is EventType =>
   (EVENT_TYPES as readonly string[]).includes(value ?? '');
 
-/** What the event is about: its object's id, as the payload names it. */
-function subject(event: Event): string {
+/** What the event is about: its object's id, as the payload names it, linked to its page when it has one. */
+function Subject({ event }: { event: Event }) {
   const id = (event.data as { id?: unknown }).id;
-  return typeof id === 'string' ? id : '—';
+  if (typeof id !== 'string') return <>—</>;
+  if (event.type.startsWith('post.') && event.type !== 'post.deleted')
+    return (
+      <Link to="/posts/$postId" params={{ postId: id }} className="table__link">
+        <code>{id}</code>
+      </Link>
+    );
+  if (event.type.startsWith('job.'))
+    return (
+      <Link to="/jobs/$jobId" params={{ jobId: id }} className="table__link">
+        <code>{id}</code>
+      </Link>
+    );
+  return <code>{id}</code>;
 }
 
 /**
@@ -151,7 +164,7 @@ export function EventsPage() {
                     ) : null}
                   </td>
                   <td data-label="Object" className="break">
-                    <code>{subject(event)}</code>
+                    <Subject event={event} />
                   </td>
                   <td className="table__actions">
                     <button
