@@ -67,6 +67,8 @@ export interface PostFilters {
   platform?: string;
   campaignId?: string;
   brandId?: string;
+  /** Posts whose `media_ids` hold this media id (exactly, case-sensitive). */
+  mediaId?: string;
   /** Inclusive lower bound on the post's date (`postDate`), epoch ms. */
   startDate?: number;
   /** Exclusive upper bound on the post's date (`postDate`), epoch ms. */
@@ -80,6 +82,13 @@ export function postsQuery(db: Kysely<Database>, tenant: Tenant, filters: PostFi
   // created.
   if (filters.startDate !== undefined) query = query.where('post_date', '>=', filters.startDate);
   if (filters.endDate !== undefined) query = query.where('post_date', '<', filters.endDate);
+  if (filters.mediaId !== undefined) {
+    // `media_ids` is a JSON array in a text column on both databases. `replace` is exact and
+    // case-sensitive on both (LIKE would treat `_` as a wildcard, and SQLite's LIKE ignores case): the
+    // post uses the item when removing its quoted id changes the text.
+    const quoted = JSON.stringify(filters.mediaId);
+    query = query.where(sql<boolean>`replace(media_ids, ${quoted}, '') <> media_ids`);
+  }
   return query;
 }
 

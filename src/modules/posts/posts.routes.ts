@@ -32,7 +32,8 @@ export async function postsRoutes(app: FastifyInstance, deps: RouteDeps): Promis
       operationId: 'listPosts',
       summary: 'List posts',
       description:
-        'Filter by `status`, `platform`, `campaignId`, `brandId` and a date range (`startDate` inclusive, ' +
+        'Filter by `status`, `platform`, `campaignId`, `brandId`, `mediaId` (the posts using a media item) ' +
+        'and a date range (`startDate` inclusive, ' +
         `\`endDate\` exclusive) on the post's date. ${schema.POST_DATE_RULE} Sort by \`createdAt\` (default), ` +
         '`updatedAt`, `scheduledFor`, `publishedAt` or `date` (that same date), ties broken by id. Posts ' +
         'without a `scheduledFor` or `publishedAt` sort first ascending and last descending by that field.',

@@ -328,6 +328,15 @@ export const POST_SORT_FIELDS = ['createdAt', 'updatedAt', 'scheduledFor', 'publ
 export const ListPostsQuery = ListQuery(POST_SORT_FIELDS, {
   ...postFilterProperties,
   campaignId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  mediaId: Type.Optional(
+    Type.String({
+      pattern: '^med_[0-9A-Za-z]+$',
+      maxLength: 64,
+      description:
+        'Posts whose `mediaIds` include this media item (where an item is used). Case-sensitive, exact id.',
+      examples: ['med_01JD7Q8ZK2M4N6P8R0T2V4X6Z8'],
+    }),
+  ),
 });
 
 export const ListCampaignPostsQuery = ListQuery(POST_SORT_FIELDS, postFilterProperties);

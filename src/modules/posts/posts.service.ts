@@ -501,6 +501,7 @@ export interface PostListQuery {
   platform?: string;
   campaignId?: string;
   brandId?: string;
+  mediaId?: string;
   startDate?: string;
   endDate?: string;
 }
@@ -514,6 +515,7 @@ export function parsePostFilters(query: PostListQuery): repo.PostFilters {
     platform: query.platform,
     campaignId: query.campaignId,
     brandId: query.brandId,
+    mediaId: query.mediaId,
     startDate: date('startDate'),
     endDate: date('endDate'),
   };

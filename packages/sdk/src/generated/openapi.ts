@@ -638,7 +638,7 @@ export interface paths {
     };
     /**
      * List posts
-     * @description Filter by `status`, `platform`, `campaignId`, `brandId` and a date range (`startDate` inclusive, `endDate` exclusive) on the post's date. A post's date is its `scheduledFor`, else its `publishedAt` (a post published without a schedule), else its `createdAt` (a draft without a time). Sort by `createdAt` (default), `updatedAt`, `scheduledFor`, `publishedAt` or `date` (that same date), ties broken by id. Posts without a `scheduledFor` or `publishedAt` sort first ascending and last descending by that field.
+     * @description Filter by `status`, `platform`, `campaignId`, `brandId`, `mediaId` (the posts using a media item) and a date range (`startDate` inclusive, `endDate` exclusive) on the post's date. A post's date is its `scheduledFor`, else its `publishedAt` (a post published without a schedule), else its `createdAt` (a draft without a time). Sort by `createdAt` (default), `updatedAt`, `scheduledFor`, `publishedAt` or `date` (that same date), ties broken by id. Posts without a `scheduledFor` or `publishedAt` sort first ascending and last descending by that field.
      *
      *     Requires scope `read`.
      */
@@ -9272,6 +9272,11 @@ export interface operations {
          */
         endDate?: string;
         campaignId?: string;
+        /**
+         * @description Posts whose `mediaIds` include this media item (where an item is used). Case-sensitive, exact id.
+         * @example med_01JD7Q8ZK2M4N6P8R0T2V4X6Z8
+         */
+        mediaId?: string;
       };
       header?: {
         /** @description Your id for this request (1–128 of `A–Z a–z 0–9 . _ : -`): echoed in the response and written in our logs. Anything else is replaced by a generated id. */
