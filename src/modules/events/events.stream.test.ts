@@ -414,6 +414,68 @@ for (const dialect of dialects) {
       }
     });
 
+    it('an event committed after one the client saw, and dated before it, arrives on reconnect', async (test) => {
+      const ctx = t.runtime.ctx;
+      if (ctx.capabilities.singleWriter)
+        return test.skip('one writer at a time: no transaction is held open');
+      /** Records an event in a transaction held open until `commit()`. */
+      const hold = async (type: EventType, dataId: string) => {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let id = '';
+        let recorded!: () => void;
+        const inTransaction = new Promise<void>((resolve) => (recorded = resolve));
+        const done = ctx.db.transaction().execute(async (trx) => {
+          id = (await recordEvent(ctx, trx, scope(tenant), { type, brandId: null, data: { id: dataId } })).id;
+          recorded();
+          await gate;
+        });
+        await inTransaction;
+        return {
+          id,
+          commit: async () => {
+            release();
+            await done;
+          },
+        };
+      };
+      const stream = await open(tenant.live.read);
+      let second: Awaited<ReturnType<typeof hold>> | undefined;
+      try {
+        await stream.next();
+        // The first transaction begins first, its event dated 5 s after the second one's.
+        const now = clock.now();
+        clock.set(now + 5000);
+        const first = await hold('post.updated', 'pst_first');
+        clock.set(now);
+        second = await hold('post.failed', 'pst_second');
+        clock.set(now + 6000);
+        await first.commit();
+        // The client gets the first (its transaction is older than every one still open), then leaves.
+        assert.equal((await stream.nextEvent()).id, first.id);
+        const resumeFrom = stream.lastId()!;
+        stream.close();
+        await second.commit();
+        const [a, b] = await Promise.all(
+          [first.id, second.id].map((id) =>
+            call(t.app, 'GET', `/api/v1/events/${id}`, { key: tenant.live.read }),
+          ),
+        );
+        assert.ok(b!.body.data.createdAt < a!.body.data.createdAt, 'dated before the event the client saw');
+        const again = await open(tenant.live.read, '', { 'last-event-id': resumeFrom });
+        try {
+          await again.next();
+          assert.equal((await again.nextEvent()).id, second.id, 'not lost');
+          assert.equal(await again.quiet(1500), true, 'nothing twice');
+        } finally {
+          again.close();
+        }
+      } finally {
+        stream.close();
+        await second?.commit();
+      }
+    });
+
     it('keeps only the listed types with `types`', async () => {
       const stream = await open(tenant.live.read, '?types=post.failed,job.failed');
       try {
