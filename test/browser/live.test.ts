@@ -239,6 +239,18 @@ for (const dialect of dialects) {
       );
     });
 
+    it('posts published together make one toast that counts them', async () => {
+      await page.goto(`${live.url}/events`);
+      await indicator().getByText('Live').waitFor({ timeout: 10_000 });
+      await Promise.all([publish('One of three'), publish('Two of three'), publish('Three of three')]);
+      await toasts()
+        .getByRole('listitem')
+        .filter({ hasText: '3 posts published' })
+        .waitFor({ timeout: 15_000 });
+      assert.equal(await toasts().getByRole('listitem').count(), 1, 'one toast, not three');
+      await checkAccessibility(page, 'grouped toast');
+    });
+
     it('reports a lost connection, and misses nothing once it is back', async () => {
       await page.goto(`${live.url}/events`);
       await indicator().getByText('Live').waitFor({ timeout: 10_000 });

@@ -31,6 +31,11 @@ export interface ToastContent {
   tone: 'success' | 'danger' | 'info';
   title: string;
   detail?: string;
+  /**
+   * Toasts of one kind coming while the last is still shown (a bulk publish) become one: "12 posts
+   * published", without a link, rather than a pile.
+   */
+  group?: { key: string; many: (count: number) => string };
   link?:
     | { to: '/posts/$postId'; params: { postId: string }; label: string }
     | {
@@ -52,6 +57,7 @@ export function toastFor(event: Event): ToastContent | undefined {
       return {
         tone: 'success',
         title: 'Post published',
+        group: { key: 'post.published', many: (n) => `${n} posts published` },
         link: { to: '/posts/$postId', params: { postId: id }, label: 'View post' },
       };
     case 'post.failed': {
@@ -59,6 +65,7 @@ export function toastFor(event: Event): ToastContent | undefined {
       return {
         tone: 'danger',
         title: `Post failed: ${text(error?.message) ?? text(error?.code) ?? 'the platform refused it'}`,
+        group: { key: 'post.failed', many: (n) => `${n} posts failed` },
         link: { to: '/posts/$postId', params: { postId: id }, label: 'View post' },
       };
     }
@@ -66,6 +73,7 @@ export function toastFor(event: Event): ToastContent | undefined {
       return {
         tone: 'success',
         title: 'Job finished',
+        group: { key: 'job.completed', many: (n) => `${n} jobs finished` },
         detail: text(data.type),
         link: { to: '/jobs/$jobId', params: { jobId: id }, label: 'View job' },
       };
@@ -73,6 +81,7 @@ export function toastFor(event: Event): ToastContent | undefined {
       return {
         tone: 'danger',
         title: 'Job failed',
+        group: { key: 'job.failed', many: (n) => `${n} jobs failed` },
         detail: text(data.type),
         link: { to: '/jobs/$jobId', params: { jobId: id }, label: 'View job' },
       };

@@ -18,6 +18,26 @@ const MAX_TOASTS = 4;
 
 interface Toast extends ToastContent {
   id: number;
+  /** How many toasts of its group it stands for. */
+  count: number;
+}
+
+/**
+ * `all` with `toast` added: a toast of a group already shown replaces that one, counting both (under a
+ * new id, so that the live region reads it out and its time starts again).
+ */
+function added(all: Toast[], toast: ToastContent, id: number): Toast[] {
+  const same = toast.group ? all.find((t) => t.group?.key === toast.group!.key) : undefined;
+  if (!same || !toast.group) return [...all, { ...toast, id, count: 1 }].slice(-MAX_TOASTS);
+  const count = same.count + 1;
+  const merged: Toast = {
+    tone: toast.tone,
+    title: toast.group.many(count),
+    group: toast.group,
+    id,
+    count,
+  };
+  return [...all.filter((t) => t !== same), merged].slice(-MAX_TOASTS);
 }
 
 interface Toasts {
@@ -42,7 +62,10 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
   const value = useMemo<Toasts>(
     () => ({
-      show: (toast) => setToasts((all) => [...all, { ...toast, id: next.current++ }].slice(-MAX_TOASTS)),
+      show: (toast) => {
+        const id = next.current++;
+        setToasts((all) => added(all, toast, id));
+      },
     }),
     [],
   );
