@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createSetupLink } from '../../src/modules/people/index.js';
+import { updatePost } from '../../src/modules/posts/posts.repository.js';
 import { makeImage, makeMp4 } from '../fixtures/media.js';
 import { call, dialects } from '../helpers/app.js';
 import {
@@ -47,7 +48,7 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
  * Holds the page's requests to `url` until `release()`, then fails them (as a lost connection would):
  * the page's loading state stays on screen for as long as the test needs, then its error state shows.
  */
-async function holdThenFail(page: Page, url: string): Promise<{ release: () => void }> {
+async function holdThenFail(page: Page, url: Parameters<Page['route']>[0]): Promise<{ release: () => void }> {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   await page.route(url, async (route) => {
@@ -230,11 +231,22 @@ for (const dialect of dialects) {
       await details.getByText('640 × 480 px').waitFor();
       await details.getByText(`(${image.length.toLocaleString('en-US')} bytes)`).waitFor();
       await details.getByText('image/png').waitFor();
+      await details.getByRole('region', { name: 'Used by' }).getByText('Not used by any post.').waitFor();
       await capture(page, shots, 'media-details');
       await page.keyboard.press('Escape');
       await details.waitFor({ state: 'hidden' });
+      // "Used by" while its list loads, then failing, then retried.
+      const usesOf = (url: URL) => url.pathname === '/api/v1/posts' && url.searchParams.has('mediaId');
+      const usesHeld = await holdThenFail(page, usesOf);
       await grid.getByRole('button', { name: /^pour-over\.mp4/ }).click();
       const videoDetails = page.getByRole('dialog', { name: 'pour-over.mp4' });
+      const videoUses = videoDetails.getByRole('region', { name: 'Used by' });
+      await videoUses.getByRole('status').getByText('Loading the posts that use it…').waitFor();
+      usesHeld.release();
+      await videoUses.getByRole('alert').getByText('Something went wrong').waitFor();
+      await page.unroute(usesOf);
+      await videoUses.getByRole('button', { name: 'Try again' }).click();
+      await videoUses.getByText('Not used by any post.').waitFor();
       await videoDetails.getByText('1280 × 720 px').waitFor();
       await videoDetails.getByText('0:13').waitFor();
       await videoDetails.getByText('video/mp4').waitFor();
@@ -263,8 +275,50 @@ for (const dialect of dialects) {
         },
       });
       assert.equal(post.status, 201, post.raw);
+      const longCaption =
+        'A long caption about the harbour at dawn, the boats coming in and the first coffee of the day';
+      const draft = await call(live.t.app, 'POST', '/api/v1/posts', {
+        key: live.tenant.live.admin,
+        body: { brandId, platform: 'linkedin', caption: longCaption, mediaIds: [harbour.id] },
+      });
+      assert.equal(draft.status, 201, draft.raw);
+      // Another environment's post holding the same id is not listed.
+      const testBrand = await call(live.t.app, 'POST', '/api/v1/brands', {
+        key: live.tenant.test.admin,
+        body: { name: 'Test brand' },
+      });
+      const elsewhere = await call(live.t.app, 'POST', '/api/v1/posts', {
+        key: live.tenant.test.admin,
+        body: { brandId: testBrand.body.data.id, platform: 'twitter', caption: 'Not this environment' },
+      });
+      assert.equal(elsewhere.status, 201, elsewhere.raw);
+      await updatePost(
+        live.t.runtime.ctx.db,
+        { organizationId: live.tenant.org.id, environment: 'test' },
+        elsewhere.body.data.id,
+        'DRAFT',
+        { media_ids: JSON.stringify([harbour.id]) },
+      );
       await grid.getByRole('button', { name: /^harbour\.jpg/ }).click();
       const inUse = page.getByRole('dialog', { name: 'harbour.jpg' });
+      // "Used by": both posts, each with its status, platform and caption's start, linking to the post.
+      const uses = inUse.getByRole('region', { name: 'Used by' });
+      const scheduledUse = uses.getByRole('listitem').filter({ hasText: 'Morning at the harbour' });
+      await scheduledUse.getByText('scheduled').waitFor();
+      await scheduledUse.getByText('X (Twitter)').waitFor();
+      assert.equal(
+        await scheduledUse.getByRole('link', { name: 'Morning at the harbour' }).getAttribute('href'),
+        `/posts/${post.body.data.id}`,
+      );
+      const draftUse = uses.getByRole('listitem').filter({ hasText: 'LinkedIn' });
+      await draftUse.getByText('draft').waitFor();
+      const start = await draftUse.getByRole('link').textContent();
+      assert.ok(start && start.endsWith('…') && longCaption.startsWith(start.slice(0, -1)), `${start}`);
+      assert.ok(start.length <= 60, `${start}`);
+      assert.equal(await draftUse.getByRole('link').getAttribute('href'), `/posts/${draft.body.data.id}`);
+      assert.equal(await uses.getByRole('listitem').count(), 2);
+      assert.equal(await uses.getByText('Not this environment').count(), 0);
+      await capture(page, shots, 'media-details-used-by');
       await inUse.getByRole('button', { name: 'Delete…' }).click();
       const refused = page.waitForResponse((r) => r.request().method() === 'DELETE');
       await inUse.getByRole('button', { name: 'Delete media item' }).click();

@@ -1,11 +1,15 @@
 import { useState } from 'react';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import { APIError, type Brand, type Media } from '@audenci/sdk-js';
+import { APIError, type Brand, type Media, type Post } from '@audenci/sdk-js';
 import { client } from '../../api/client';
+import { listAll } from '../../api/lists';
 import { toProblem } from '../../api/problem';
+import { Badge, type BadgeTone } from '../../components/badge';
 import { Dialog } from '../../components/dialog';
 import { formatDateTime } from '../../components/format';
+import { QueryView } from '../../components/states';
+import { platformsQuery } from '../posts/queries';
 import {
   contentPath,
   formatBytes,
@@ -37,6 +41,64 @@ function deleteProblemOf(error: unknown): DeleteProblem {
   return { kind: 'other', message: problem.message, requestId: problem.requestId };
 }
 
+const STATUS_TONE: Record<Post['status'], BadgeTone> = {
+  DRAFT: 'neutral',
+  SCHEDULED: 'info',
+  PUBLISHING: 'accent',
+  PUBLISHED: 'success',
+  FAILED: 'danger',
+  CANCELLED: 'warning',
+};
+
+/** The posts listed under "Used by" at most; beyond, the dialog says there are more. */
+const MAX_USES = 50;
+const CAPTION_START = 60;
+
+function captionStart(caption: string): string {
+  const text = caption.replace(/\s+/g, ' ').trim();
+  return text.length > CAPTION_START ? `${text.slice(0, CAPTION_START - 1).trimEnd()}…` : text;
+}
+
+/** The posts whose media include the item (`GET /posts?mediaId=`), each linking to its page. */
+function UsedBy({ media }: { media: Media }) {
+  const uses = useQuery({
+    queryKey: ['posts', 'media', media.id],
+    queryFn: () => listAll(client.posts.list({ mediaId: media.id, limit: MAX_USES }), MAX_USES),
+  });
+  const platforms = useQuery(platformsQuery);
+  const platformName = (platform: string) =>
+    platforms.data?.find((p) => p.platform === platform)?.displayName ?? platform;
+  return (
+    <section className="media-uses" aria-labelledby="media-uses-title">
+      <h3 id="media-uses-title" className="media-uses__title">
+        Used by
+      </h3>
+      <QueryView query={uses} loading="Loading the posts that use it…">
+        {({ items, more }) =>
+          items.length === 0 ? (
+            <p className="muted">Not used by any post.</p>
+          ) : (
+            <>
+              <ul className="media-uses__list">
+                {items.map((post) => (
+                  <li key={post.id} className="media-uses__item">
+                    <Badge tone={STATUS_TONE[post.status]}>{post.status.toLowerCase()}</Badge>
+                    <span className="media-uses__platform">{platformName(post.platform)}</span>
+                    <Link to="/posts/$postId" params={{ postId: post.id }} className="media-uses__link">
+                      {post.caption.trim() ? captionStart(post.caption) : 'No caption'}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+              {more ? <p className="muted">Only the first {MAX_USES} posts are shown.</p> : null}
+            </>
+          )
+        }
+      </QueryView>
+    </section>
+  );
+}
+
 function Preview({ media }: { media: Media }) {
   const name = mediaName(media);
   if (media.type === 'video') {
@@ -52,7 +114,7 @@ function Preview({ media }: { media: Media }) {
 
 /**
  * One item's details in a dialog: the preview, what the file is (type, format, dimensions, size,
- * duration), where it came from, and Delete — confirmed first, and refused (409) while a scheduled or
+ * duration), where it came from, the posts that use it, and Delete — confirmed first, and refused (409) while a scheduled or
  * publishing post uses it, which the dialog says with a link to that post.
  */
 export function MediaDetails({
@@ -113,6 +175,7 @@ export function MediaDetails({
             <code>{media.id}</code>
           </dd>
         </dl>
+        <UsedBy media={media} />
         <p className="media-details__note muted">
           Posts refer to the item by its id. It cannot be deleted while a scheduled or publishing post uses
           it.
