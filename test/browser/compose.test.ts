@@ -446,6 +446,44 @@ for (const dialect of dialects) {
       await capture(page, shots, 'post-failed');
     });
 
+    it("See in calendar: the week of the post's day in the brand's zone, for its brand", async () => {
+      // Sunday 22:30 UTC is Monday 00:30 in Paris: the calendar's week is the next one.
+      const created = await call(live.t.app, 'POST', '/api/v1/posts', {
+        key: live.tenant.live.read_write,
+        body: {
+          brandId,
+          platform: 'twitter',
+          caption: 'Midnight roast',
+          scheduledFor: '2031-05-11T22:30:00.000Z',
+        },
+      });
+      assert.equal(created.status, 201, created.raw);
+      const id = created.body.data.id as string;
+      await page.goto(`${live.url}/posts/${id}`);
+      const link = page.getByRole('link', { name: 'See in calendar' });
+      const href = new URL((await link.getAttribute('href'))!, live.url);
+      assert.equal(href.pathname, '/calendar');
+      assert.deepEqual(Object.fromEntries(href.searchParams), {
+        view: 'week',
+        date: '2031-05-12',
+        brand: brandId,
+      });
+      await link.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL((url) => url.pathname === '/calendar');
+      await page.locator('[data-slot="2031-05-12T00:00"]').locator(`[data-post-id="${id}"]`).waitFor();
+
+      // A draft without a time has no place on the calendar, and no link to it.
+      const draft = await call(live.t.app, 'POST', '/api/v1/posts', {
+        key: live.tenant.live.read_write,
+        body: { brandId, platform: 'twitter', caption: 'Some day' },
+      });
+      assert.equal(draft.status, 201, draft.raw);
+      await page.goto(`${live.url}/posts/${draft.body.data.id}`);
+      await page.getByText('Not scheduled').waitFor();
+      assert.equal(await page.getByRole('link', { name: 'See in calendar' }).count(), 0);
+    });
+
     it('the page reported no CSP violation and no console error', async () => {
       assert.deepEqual(await watch.cspViolations(), []);
       // The refused upload (415) and the missing post (404) are the only failed requests.

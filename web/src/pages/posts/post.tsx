@@ -11,7 +11,7 @@ import { Empty, QueryView } from '../../components/states';
 import { brandsQuery } from '../brands';
 import { platformsQuery, useMediaItems } from './queries';
 import { PostPreview, RichText } from './post-preview';
-import { formatInZone } from './zoned-time';
+import { formatInZone, instantToZoned } from './zoned-time';
 import './posts.css';
 
 const STATUS_TONE: Record<Post['status'], BadgeTone> = {
@@ -80,6 +80,35 @@ function when(post: Post, brand: Brand | undefined): string {
   if (post.scheduledFor)
     return `${post.status === 'SCHEDULED' ? 'Scheduled for' : 'Planned for'} ${at(post.scheduledFor)}`;
   return 'Not scheduled';
+}
+
+/**
+ * The calendar's day (`YYYY-MM-DD`) of a post with a time, in the brand's zone as the calendar shows it:
+ * the calendar places a post at its `scheduledFor`, else its `publishedAt`.
+ */
+function calendarDay(post: Post, brand: Brand): string | undefined {
+  const at = post.scheduledFor ?? post.publishedAt;
+  if (!at) return undefined;
+  try {
+    return instantToZoned(at, brand.timezone).slice(0, 10);
+  } catch {
+    // A zone this browser does not know: the calendar falls back to the browser's own zone too.
+    return instantToZoned(at, Intl.DateTimeFormat().resolvedOptions().timeZone).slice(0, 10);
+  }
+}
+
+/** " · See in calendar": the week of the post's day, for its brand (nothing for a post without a time). */
+function CalendarLink({ post, brand }: { post: Post; brand: Brand | undefined }) {
+  const day = brand ? calendarDay(post, brand) : undefined;
+  if (!day) return null;
+  return (
+    <>
+      {' · '}
+      <Link to="/calendar" search={{ view: 'week', date: day, brand: post.brandId }}>
+        See in calendar
+      </Link>
+    </>
+  );
 }
 
 /** What can be done to the post in its state: edit, publish now, cancel, delete. */
@@ -193,6 +222,7 @@ export function PostPage() {
                 <p>
                   <Badge tone={STATUS_TONE[p.status]}>{STATUS_WORD[p.status]}</Badge>{' '}
                   <span>{when(p, brand)}</span>
+                  <CalendarLink post={p} brand={brand} />
                 </p>
                 {p.status === 'FAILED' && p.error ? (
                   <div className="alert alert--error" role="alert">
