@@ -5,7 +5,8 @@ import { listAll } from '../../api/lists';
 import { toProblem } from '../../api/problem';
 import { ErrorState, Loading, QueryView } from '../../components/states';
 import { ChartPanel } from './analytics-shared';
-import { addDays, periodLabel } from './range';
+import { shiftDate } from '../../components/zoned-time';
+import { periodLabel } from './range';
 
 /** Most accounts drawn at once (one line each); the brand and platform filters narrow them. */
 const MAX_ACCOUNTS = 8;
@@ -16,7 +17,7 @@ function FollowersChart({ accounts, from, to }: { accounts: SocialAccount[]; fro
     queries: shown.map((account) => ({
       queryKey: ['analytics', 'followers', account.id, from, to],
       queryFn: () =>
-        client.socialAccounts.analytics(account.id, { startDate: from, endDate: addDays(to, 1) }),
+        client.socialAccounts.analytics(account.id, { startDate: from, endDate: shiftDate(to, 1) }),
     })),
   });
   const failed = days.find((q) => q.isError);

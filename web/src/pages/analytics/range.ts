@@ -1,5 +1,7 @@
 /** The analytics page's address (`/analytics?from=…&to=…&groupBy=…&brand=…&platform=…&campaign=…`) read as a range. */
 
+import { shiftDate, today } from '../../components/zoned-time';
+
 export interface AnalyticsSearch {
   from?: string;
   to?: string;
@@ -15,18 +17,6 @@ export type Granularity = 'day' | 'week' | 'month';
 export const DEFAULT_DAYS = 30;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
-
-/** Today in the reader's time zone, as `YYYY-MM-DD`. */
-export function today(now = new Date()): string {
-  const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 10);
-}
-
-/** `YYYY-MM-DD` plus `days` calendar days. */
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
 
 function validDate(value: string | undefined): value is string {
   return value !== undefined && DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
@@ -47,13 +37,13 @@ export interface Range {
 /** The range of an address: a missing or malformed date falls back to the default range. */
 export function rangeOf(search: AnalyticsSearch, now = new Date()): Range {
   const to = validDate(search.to) ? search.to : today(now);
-  const from = validDate(search.from) ? search.from : addDays(to, -(DEFAULT_DAYS - 1));
+  const from = validDate(search.from) ? search.from : shiftDate(to, -(DEFAULT_DAYS - 1));
   const groupBy: Granularity =
     search.groupBy === 'week' || search.groupBy === 'month' ? search.groupBy : 'day';
   return {
     from,
     to,
-    endExclusive: addDays(to, 1),
+    endExclusive: shiftDate(to, 1),
     groupBy,
     ...(from > to ? { error: '“To” must be on or after “From”.' } : {}),
   };

@@ -11,7 +11,7 @@ import {
   addDays,
   wallTimeOf,
   type PlainDate,
-} from './zoned-time';
+} from '../../components/zoned-time';
 
 /** Where a card was dropped: a whole day (month view) or the hour starting at an instant (week, day). */
 export type DropTarget = { kind: 'day'; date: PlainDate } | { kind: 'slot'; instant: number };

@@ -37,7 +37,7 @@ import {
   wallTimeOf,
   type CalendarView,
   type PlainDate,
-} from './zoned-time';
+} from '../../components/zoned-time';
 import './calendar.css';
 
 interface CalendarSearch {

@@ -13,7 +13,7 @@ import {
   resolveWallTime,
   wallTimeOf,
   type Resolved,
-} from './zoned-time';
+} from '../../components/zoned-time';
 
 /** The drag payload's type: a post's id (nothing else is accepted by the calendar's drop targets). */
 export const DRAG_TYPE = 'application/x-audenci-post';

@@ -20,7 +20,7 @@ import {
   parsePlainDate,
   resolveWallTime,
   sameTimeOn,
-} from './zoned-time';
+} from '../../components/zoned-time';
 
 type SortKey = 'date' | 'platform' | 'status' | 'caption';
 

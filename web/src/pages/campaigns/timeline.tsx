@@ -1,6 +1,7 @@
 import { Link } from '@tanstack/react-router';
 import type { Post } from '@audenci/sdk-js';
 import { Badge, type BadgeTone } from '../../components/badge';
+import { dateTextIn } from '../../components/zoned-time';
 
 const DAY_MS = 86_400_000;
 /** Days drawn at most (a longer campaign shows its first year; posts after it fall under "After"). */
@@ -22,12 +23,7 @@ export function postMoment(post: Post): string | null {
 
 /** `2026-12-01`: the calendar day of a moment in a time zone. */
 function dayKey(iso: string | number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(iso));
+  return dateTextIn(new Date(iso).getTime(), timeZone);
 }
 
 interface Day {

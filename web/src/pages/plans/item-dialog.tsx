@@ -4,7 +4,7 @@ import { Field } from '../../components/field';
 import { FormDialog } from '../../components/form-dialog';
 import { TextAreaField } from '../../components/textarea-field';
 import type { CalendarItem } from './plan-calendar';
-import { wallAt, wallToUtc } from './zone';
+import { wallAt, wallToUtc } from '../../components/zoned-time';
 
 /** What the dialog refuses before the server sees it. */
 function problemsOf(

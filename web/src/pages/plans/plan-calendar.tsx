@@ -1,5 +1,5 @@
 import type { PlatformName } from './plans-api';
-import { addDays, formatDay, mondayIndex, wallAt } from './zone';
+import { shiftDate, formatShortDay, mondayIndex, wallAt } from '../../components/zoned-time';
 
 /** One card of the calendar: a plan item as the page holds it (`key` is stable while items are edited). */
 export interface CalendarItem {
@@ -19,10 +19,10 @@ function weeksOf(zone: string, start: number, end: number): (string | null)[][] 
   const first = wallAt(zone, start).date;
   const last = wallAt(zone, end - 1).date;
   const weeks: (string | null)[][] = [];
-  let day = addDays(first, -mondayIndex(first));
+  let day = shiftDate(first, -mondayIndex(first));
   while (day <= last) {
     const week: (string | null)[] = [];
-    for (let i = 0; i < 7; i++, day = addDays(day, 1)) week.push(day >= first && day <= last ? day : null);
+    for (let i = 0; i < 7; i++, day = shiftDate(day, 1)) week.push(day >= first && day <= last ? day : null);
     weeks.push(week);
   }
   return weeks;
@@ -31,7 +31,7 @@ function weeksOf(zone: string, start: number, end: number): (string | null)[][] 
 /** "Edit the X post of Mon, 8 Jun at 09:00": a card's buttons named for a screen reader. */
 export function itemLabel(item: CalendarItem, zone: string, platformName: (p: string) => string): string {
   const wall = wallAt(zone, Date.parse(item.scheduledFor));
-  return `${platformName(item.platform)} post of ${formatDay(wall.date)} at ${wall.time}`;
+  return `${platformName(item.platform)} post of ${formatShortDay(wall.date)} at ${wall.time}`;
 }
 
 /**
@@ -89,7 +89,7 @@ export function PlanCalendar({
                     key={day ?? `out-${i}`}
                     className={`plan-cal__day${day ? '' : ' plan-cal__day--out'}${dayItems.length ? '' : ' plan-cal__day--empty'}`}
                   >
-                    {day ? <span className="plan-cal__date">{formatDay(day)}</span> : null}
+                    {day ? <span className="plan-cal__date">{formatShortDay(day)}</span> : null}
                     {dayItems.length ? (
                       <ul className="plan-cal__items">
                         {dayItems.map((item) => (

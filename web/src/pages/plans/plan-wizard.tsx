@@ -25,7 +25,7 @@ import {
   type ParameterStep,
   type Problems,
 } from './wizard-steps';
-import { addDays, today } from './zone';
+import { shiftDate, today } from '../../components/zoned-time';
 import './plans.css';
 
 const STEPS = [
@@ -44,7 +44,7 @@ function firstAnswers(): Answers {
   return {
     brandId: '',
     firstDay: start,
-    lastDay: addDays(start, 27),
+    lastDay: shiftDate(start, 27),
     timezone: browserTimeZone(),
     platforms: [],
     topics: '',

@@ -7,15 +7,15 @@ import { PagedTable } from '../../components/paged-table';
 import { useCursorPages } from '../../components/pager';
 import { Empty } from '../../components/states';
 import { brandsQuery } from './plans-api';
-import { wallAt, addDays, formatDay } from './zone';
+import { wallAt, shiftDate, formatShortDay } from '../../components/zoned-time';
 import './plans.css';
 
 /** "Mon, 1 Mar – Sun, 28 Mar" in the plan's zone (the range's end is exclusive). */
 export function planDates(plan: { parameters: { startDate: string; endDate: string; timezone: string } }) {
   const { startDate, endDate, timezone } = plan.parameters;
   const first = wallAt(timezone, Date.parse(startDate)).date;
-  const last = addDays(wallAt(timezone, Date.parse(endDate)).date, -1);
-  return `${formatDay(first)} – ${formatDay(last < first ? first : last)}`;
+  const last = shiftDate(wallAt(timezone, Date.parse(endDate)).date, -1);
+  return `${formatShortDay(first)} – ${formatShortDay(last < first ? first : last)}`;
 }
 
 /** Content plans, newest first: status, dates, items, and the campaign once applied. */

@@ -3,7 +3,7 @@ import type { PlanItem, PlanSummary, PlatformRules } from '@audenci/sdk-js';
 import { Empty } from '../../components/states';
 import { ItemDialog } from './item-dialog';
 import { itemLabel, PlanCalendar, type CalendarItem } from './plan-calendar';
-import { formatDay, wallAt } from './zone';
+import { formatShortDay, wallAt } from '../../components/zoned-time';
 
 export type PreviewItem = PlanItem & { key: string; error?: string };
 
@@ -67,8 +67,8 @@ export function PreviewStep({
     <div className="stack">
       <p className="plan-summary">
         <strong>{items.length}</strong> {items.length === 1 ? 'post' : 'posts'} from{' '}
-        {formatDay(wallAt(zone, range.start).date)} to {formatDay(wallAt(zone, range.end - 1).date)}, times in{' '}
-        {zone}.{' '}
+        {formatShortDay(wallAt(zone, range.start).date)} to {formatShortDay(wallAt(zone, range.end - 1).date)}
+        , times in {zone}.{' '}
         {Object.entries(summary.unplaced).some(([, n]) => n > 0)
           ? 'Some posts found no free posting time and were left out.'
           : ''}

@@ -5,7 +5,7 @@ import { SelectField } from '../../components/select-field';
 import { Empty } from '../../components/states';
 import { TextAreaField } from '../../components/textarea-field';
 import { TimeZoneField, timeZones } from '../../components/time-zone-field';
-import { addDays } from './zone';
+import { shiftDate } from '../../components/zoned-time';
 
 /** The wizard's answers before the preview, as the fields hold them. */
 export interface Answers {
@@ -104,7 +104,7 @@ export function parametersOf(a: Answers) {
   return {
     brandId: a.brandId,
     startDate: a.firstDay,
-    endDate: addDays(a.lastDay, 1),
+    endDate: shiftDate(a.lastDay, 1),
     timezone: a.timezone,
     platforms: a.platforms as ('instagram' | 'facebook' | 'twitter' | 'linkedin')[],
     postsPerWeek: Number(a.postsPerWeek),

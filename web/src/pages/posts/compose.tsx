@@ -8,7 +8,7 @@ import { sessionQuery } from '../../api/session-query';
 import { Empty, ErrorState, Loading, QueryView } from '../../components/states';
 import { brandsQuery } from '../brands';
 import { Composer, type ComposerStart } from './composer';
-import { instantToZoned } from './zoned-time';
+import { instantToZoned } from '../../components/zoned-time';
 import { platformsQuery, useMediaItems } from './queries';
 import './posts.css';
 

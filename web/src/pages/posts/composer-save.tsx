@@ -4,7 +4,7 @@ import { Link, useNavigate } from '@tanstack/react-router';
 import type { Brand, Media, Post, PostReplaceParams } from '@audenci/sdk-js';
 import { client } from '../../api/client';
 import type { ComposerStart } from './composer';
-import { zonedToInstant } from './zoned-time';
+import { zonedToInstant } from '../../components/zoned-time';
 
 /** What the composer's buttons do: save a draft, schedule, or save then publish at once. */
 export type Action = 'draft' | 'schedule' | 'publish';

@@ -22,7 +22,7 @@ import {
 } from './composer-rules';
 import { PostPreview } from './post-preview';
 import { ComposerActions, postBody, useSavePost, type Action } from './composer-save';
-import { zonedToInstant } from './zoned-time';
+import { zonedToInstant } from '../../components/zoned-time';
 
 /** Where the composer starts: empty, prefilled from the calendar, or a saved post's values. */
 export interface ComposerStart {

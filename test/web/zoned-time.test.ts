@@ -3,6 +3,15 @@ import { describe, it } from 'node:test';
 import {
   addMonths,
   dateIn,
+  dateTextIn,
+  formatInZone,
+  instantToZoned,
+  mondayIndex,
+  shiftDate,
+  today,
+  wallAt,
+  wallToUtc,
+  zonedToInstant,
   elapsedHours,
   hourSlots,
   instantOf,
@@ -15,7 +24,7 @@ import {
   viewRange,
   wallTimeOf,
   weekdayOf,
-} from '../../web/src/pages/calendar/zoned-time.js';
+} from '../../web/src/components/zoned-time.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const NY = 'America/New_York';
@@ -132,5 +141,50 @@ describe('calendar time zones: wall clock ↔ instant', () => {
       month: 2,
       day: 28,
     });
+  });
+});
+
+describe('zoned time as text: date inputs, datetime-local values, plan items', () => {
+  it('a datetime-local value means that wall time in the zone, seconds kept, malformed text refused', () => {
+    assert.equal(
+      zonedToInstant('2026-12-24T09:30', 'Europe/Paris')?.toISOString(),
+      '2026-12-24T08:30:00.000Z',
+    );
+    assert.equal(zonedToInstant('2026-07-01T12:00:15', NY)?.toISOString(), '2026-07-01T16:00:15.000Z');
+    assert.equal(zonedToInstant('', NY), undefined);
+    assert.equal(zonedToInstant('24/12/2026 09:30', NY), undefined);
+    assert.equal(instantToZoned('2026-12-24T08:30:00.000Z', 'Europe/Paris'), '2026-12-24T09:30');
+    assert.equal(instantToZoned('2026-07-01T16:00:59.000Z', NY), '2026-07-01T12:00');
+  });
+
+  it('skipped and repeated wall times resolve as instantOf does, in every text form', () => {
+    // 02:30 on 8 March 2026 does not exist in New York: past the gap, 03:30 EDT.
+    assert.equal(zonedToInstant('2026-03-08T02:30', NY)?.toISOString(), '2026-03-08T07:30:00.000Z');
+    assert.equal(iso(wallToUtc(NY, '2026-03-08', '02:30')), '2026-03-08T07:30:00.000Z');
+    // 01:30 on 1 November 2026 happens twice: the earlier one, EDT.
+    assert.equal(zonedToInstant('2026-11-01T01:30', NY)?.toISOString(), '2026-11-01T05:30:00.000Z');
+    assert.equal(iso(wallToUtc(NY, '2026-11-01', '01:30')), '2026-11-01T05:30:00.000Z');
+    assert.ok(Number.isNaN(wallToUtc(NY, '', '09:30')));
+    assert.ok(Number.isNaN(wallToUtc(NY, '2026-11-01', 'noon')));
+  });
+
+  it('reads the date and time an instant shows, and the day it falls on', () => {
+    assert.deepEqual(wallAt(BERLIN, Date.parse('2026-06-07T22:30:00Z')), {
+      date: '2026-06-08',
+      time: '00:30',
+    });
+    assert.equal(dateTextIn(Date.parse('2026-12-01T03:00:00Z'), NY), '2026-11-30');
+    assert.equal(dateTextIn(Date.parse('2026-12-01T03:00:00Z'), 'UTC'), '2026-12-01');
+    assert.match(formatInZone('2026-12-24T08:30:00.000Z', 'Europe/Paris'), /9:30.*\(Europe\/Paris\)$/);
+  });
+
+  it('steps YYYY-MM-DD dates across months and years, knows Mondays and today', () => {
+    assert.equal(shiftDate('2026-12-31', 1), '2027-01-01');
+    assert.equal(shiftDate('2026-03-01', -1), '2026-02-28');
+    assert.equal(shiftDate('2026-03-08', 27), '2026-04-04');
+    assert.equal(mondayIndex('2026-12-07'), 0);
+    assert.equal(mondayIndex('2026-12-13'), 6);
+    assert.equal(today(new Date(2026, 11, 7, 23, 59)), '2026-12-07');
+    assert.equal(today(new Date(2027, 0, 1, 0, 0)), '2027-01-01');
   });
 });

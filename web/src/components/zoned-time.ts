@@ -1,10 +1,12 @@
 /**
- * Wall-clock time in a named time zone, without a date library: what the calendar needs to lay out a
- * brand's month, week and day and to turn a slot into the instant the API stores. Everything goes
+ * Wall-clock time in a named time zone, without a date library: the one place the web app turns an
+ * instant into what a brand's (or a plan's) clock shows and back — the calendar's month, week and day,
+ * the composer's `datetime-local` schedule, a plan's items, a campaign's timeline days. Everything goes
  * through `Intl.DateTimeFormat` with `timeZone`, so daylight-saving changes follow the browser's own
- * time-zone database. No imports: the unit tests (test/web/) load this file under Node.
+ * time-zone database. No imports: the unit tests (test/web/zoned-time.test.ts) load this file under Node.
  *
- * A calendar date is a `PlainDate` (`2026-12-07`, no zone); an instant is epoch milliseconds.
+ * A calendar date is a `PlainDate` (`2026-12-07`, no zone); an instant is epoch milliseconds. The text
+ * helpers at the end work on the forms inputs and addresses use: `YYYY-MM-DD`, `HH:MM`, `datetime-local`.
  */
 
 /** A calendar date without a zone. `month` is 1–12. */
@@ -249,4 +251,93 @@ export function elapsedHours(date: PlainDate, zone: string): number[] {
 export function sameTimeOn(instant: number, date: PlainDate, zone: string): number {
   const { hour, minute } = wallTimeOf(instant, zone);
   return instantOf({ ...date, hour, minute }, zone);
+}
+
+/* ---- Dates and times as text (`YYYY-MM-DD`, `HH:MM`, `datetime-local`) ---- */
+
+/** `2026-12-01`: the calendar day `instant` falls on in `zone` (a timeline's or a day list's key). */
+export function dateTextIn(instant: number, zone: string): string {
+  return formatPlainDate(dateIn(instant, zone));
+}
+
+/** A date and a time as a form holds them. */
+export interface WallText {
+  /** `YYYY-MM-DD`. */
+  date: string;
+  /** `HH:MM`. */
+  time: string;
+}
+
+/** The date and time `ms` shows in `zone`. */
+export function wallAt(zone: string, ms: number): WallText {
+  const wall = wallTimeOf(ms, zone);
+  return { date: formatPlainDate(wall), time: `${pad(wall.hour)}:${pad(wall.minute)}` };
+}
+
+/**
+ * The instant `date` at `time` stands for in `zone` (`date` `YYYY-MM-DD`, `time` `HH:MM`), or NaN for
+ * text that is not a date and a time. A repeated time is its earlier instant, a skipped one lands past
+ * the gap (as `instantOf`).
+ */
+export function wallToUtc(zone: string, date: string, time: string): number {
+  const [year, month, day] = date.split('-').map(Number);
+  const [hour, minute] = time.split(':').map(Number);
+  if ([year, month, day, hour, minute].some((n) => n === undefined || Number.isNaN(n))) return NaN;
+  return instantOf({ year: year!, month: month!, day: day!, hour: hour!, minute: minute! }, zone);
+}
+
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * The instant a `datetime-local` value (`2026-12-24T09:30`) means in `zone`, whatever zone the browser
+ * is in; undefined for an empty or malformed value. Repeated and skipped times resolve as `instantOf`.
+ */
+export function zonedToInstant(local: string, zone: string): Date | undefined {
+  const m = LOCAL.exec(local);
+  if (!m) return undefined;
+  const wall = { year: +m[1]!, month: +m[2]!, day: +m[3]!, hour: +m[4]!, minute: +m[5]! };
+  return new Date(instantOf(wall, zone) + (m[6] ? +m[6] : 0) * 1000);
+}
+
+/** The `datetime-local` value (to the minute) of `iso` in `zone`. */
+export function instantToZoned(iso: string, zone: string): string {
+  const { date, time } = wallAt(zone, new Date(iso).getTime());
+  return `${date}T${time}`;
+}
+
+/** `24 Dec 2026, 09:30 (Europe/Paris)`: an instant as the zone's clock shows it. */
+export function formatInZone(iso: string, zone: string): string {
+  const text = new Intl.DateTimeFormat(undefined, {
+    timeZone: zone,
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  }).format(new Date(iso));
+  return `${text} (${zone})`;
+}
+
+/** `YYYY-MM-DD` plus `days` calendar days. */
+export function shiftDate(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+}
+
+/** 0 (Monday) – 6 (Sunday) of a `YYYY-MM-DD`. */
+export function mondayIndex(date: string): number {
+  return (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
+}
+
+/** Today in the browser's time zone, as `YYYY-MM-DD` (a date input's default). */
+export function today(now = new Date()): string {
+  return `${pad(now.getFullYear(), 4)}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+const shortDay = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  timeZone: 'UTC',
+});
+
+/** `Mon, 8 Jun` for a `YYYY-MM-DD`. */
+export function formatShortDay(date: string): string {
+  return shortDay.format(new Date(`${date}T00:00:00Z`));
 }
