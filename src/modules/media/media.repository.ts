@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { holdsMediaId } from '../../db/media-ids.js';
 import { scoped, unscoped } from '../../db/tenant.js';
 import { tenantRows } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -63,7 +64,7 @@ export async function pendingPostUsing(
     .selectFrom('posts')
     .select(['id', 'status'])
     .where('status', 'in', ['SCHEDULED', 'PUBLISHING'])
-    .where('media_ids', 'like', `%"${mediaId}"%`)
+    .where(holdsMediaId(mediaId))
     .orderBy('id')
     .limit(1)
     .executeTakeFirst();

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { holdsMediaId } from '../../db/media-ids.js';
 import { countRows } from '../../db/paginate.js';
 import { scoped } from '../../db/tenant.js';
 import { insertInSlices, tenantRows } from '../../db/tenant-rows.js';
@@ -82,13 +83,7 @@ export function postsQuery(db: Kysely<Database>, tenant: Tenant, filters: PostFi
   // created.
   if (filters.startDate !== undefined) query = query.where('post_date', '>=', filters.startDate);
   if (filters.endDate !== undefined) query = query.where('post_date', '<', filters.endDate);
-  if (filters.mediaId !== undefined) {
-    // `media_ids` is a JSON array in a text column on both databases. `replace` is exact and
-    // case-sensitive on both (LIKE would treat `_` as a wildcard, and SQLite's LIKE ignores case): the
-    // post uses the item when removing its quoted id changes the text.
-    const quoted = JSON.stringify(filters.mediaId);
-    query = query.where(sql<boolean>`replace(media_ids, ${quoted}, '') <> media_ids`);
-  }
+  if (filters.mediaId !== undefined) query = query.where(holdsMediaId(filters.mediaId));
   return query;
 }
 
