@@ -11,7 +11,7 @@ import { Empty, QueryView } from '../../components/states';
 import { brandsQuery } from '../brands';
 import { platformsQuery, useMediaItems } from './queries';
 import { PostPreview, RichText } from './post-preview';
-import { formatInZone, instantToZoned } from './zoned-time';
+import { formatInZone, instantToZoned } from '../../components/zoned-time';
 import './posts.css';
 
 const STATUS_TONE: Record<Post['status'], BadgeTone> = {
