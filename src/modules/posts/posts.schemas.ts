@@ -245,7 +245,10 @@ const MeasurementsSchema = Type.Object(
       { additionalProperties: false },
     ),
     mentions: Type.Object(
-      { count: Count('@mentions in the caption.'), limit: Limit('At most this many; null: no limit.') },
+      {
+        count: Count('Mentions (`@name`) in the caption.'),
+        limit: Limit('At most this many; null: no limit.'),
+      },
       { additionalProperties: false },
     ),
     media: Type.Object(

@@ -2289,7 +2289,7 @@ export interface components {
         mentions: {
           /**
            * Format: int32
-           * @description @mentions in the caption.
+           * @description Mentions (`@name`) in the caption.
            */
           count: number;
           /** @description At most this many; null: no limit. */
