@@ -6,36 +6,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import { call, createTenant, dialects } from '../helpers/app.js';
 import { startFakeSmtpServer, type FakeSmtpServer } from '../fakes/smtp-server.js';
 import {
   browserSkip,
+  capture,
   checkAccessibility,
+  DESKTOP,
   openBrowser,
+  openPage,
+  PASSWORD,
+  PHONE,
   screenshot,
+  signUpOwner,
   startLiveApp,
-  watchPage,
   type Browser,
   type LiveApp,
   type PageWatch,
 } from './harness.js';
 
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase of mine';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
-
-/** axe, a screenshot at desktop width and one at a phone's width. */
-async function capture(page: Page, test: string, name: string): Promise<void> {
-  await checkAccessibility(page, name);
-  await screenshot(page, test, name);
-  await page.setViewportSize(PHONE);
-  await checkAccessibility(page, `${name} (phone)`);
-  await screenshot(page, test, `${name}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
 
 /** RFC 6238 with SHA-1, 6 digits and 30-second steps, computed here independently of the server's code. */
 function totp(base32: string, atMs: number): string {
@@ -87,16 +78,6 @@ async function signIn(page: Page, email: string, password: string): Promise<void
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-async function setUpOwner(live: LiveApp, page: Page): Promise<void> {
-  const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-  await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-  await page.getByLabel('Your name').fill('Ada Lovelace');
-  await page.getByLabel('Email').fill('ada@example.com');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create owner account' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-}
-
 for (const dialect of dialects) {
   describe(`profile, two-factor, invitations, password reset, in Chromium (${dialect})`, { skip }, () => {
     let live: LiveApp;
@@ -107,10 +88,8 @@ for (const dialect of dialects) {
 
     before(async () => {
       live = await startLiveApp(dialect);
-      browser = await openBrowser();
-      page = await browser.context.newPage();
-      watch = await watchPage(page);
-      await setUpOwner(live, page);
+      ({ browser, page, watch } = await openPage());
+      await signUpOwner(page, live);
     });
     after(async () => {
       await browser?.close();
@@ -391,7 +370,7 @@ for (const dialect of dialects) {
       live = await startLiveApp(dialect, { AUDENCI_SMTP_URL: smtp.url() });
       browser = await openBrowser();
       page = await browser.context.newPage();
-      await setUpOwner(live, page);
+      await signUpOwner(page, live);
     });
     after(async () => {
       await browser?.close();

@@ -1,35 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import { call, dialects } from '../helpers/app.js';
 import { startFakeX, type FakeX } from '../fakes/x-server.js';
 import {
   browserSkip,
+  capture,
   checkAccessibility,
+  enterTestMode,
   openBrowser,
+  openPage,
   screenshot,
+  signUpOwner,
   startLiveApp,
-  watchPage,
   type Browser,
   type LiveApp,
   type PageWatch,
 } from './harness.js';
 
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
-
-/** axe, a screenshot at desktop width and one at a phone's width. */
-async function capture(page: Page, test: string, name: string): Promise<void> {
-  await checkAccessibility(page, name);
-  await screenshot(page, test, name);
-  await page.setViewportSize(PHONE);
-  await checkAccessibility(page, `${name} (phone)`);
-  await screenshot(page, test, `${name}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
 
 for (const dialect of dialects) {
   describe(`brands and social accounts, in Chromium (${dialect})`, { skip }, () => {
@@ -41,16 +30,8 @@ for (const dialect of dialects) {
 
     before(async () => {
       live = await startLiveApp(dialect);
-      browser = await openBrowser();
-      page = await browser.context.newPage();
-      watch = await watchPage(page);
-      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-      await page.getByLabel('Your name').fill('Ada Lovelace');
-      await page.getByLabel('Email').fill('ada@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Create owner account' }).click();
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      ({ browser, page, watch } = await openPage());
+      await signUpOwner(page, live);
     });
     after(async () => {
       await browser?.close();
@@ -131,8 +112,7 @@ for (const dialect of dialects) {
     });
 
     it('test mode: a sandbox account, the OAuth round trip through the sandbox, disconnect', async () => {
-      await page.getByRole('switch', { name: 'Test mode' }).click();
-      await page.getByText('Test mode: you are viewing test data').waitFor();
+      await enterTestMode(page);
       await page
         .getByRole('navigation', { name: 'Main' })
         .getByRole('link', { name: 'Social accounts' })
@@ -215,13 +195,7 @@ for (const dialect of dialects) {
         });
         browser = await openBrowser();
         page = await browser.context.newPage();
-        const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-        await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-        await page.getByLabel('Your name').fill('Ada Lovelace');
-        await page.getByLabel('Email').fill('ada@example.com');
-        await page.getByLabel('Password').fill(PASSWORD);
-        await page.getByRole('button', { name: 'Create owner account' }).click();
-        await page.getByRole('heading', { name: 'Overview' }).waitFor();
+        await signUpOwner(page, live);
       });
       after(async () => {
         await browser?.close();

@@ -7,7 +7,10 @@
  *   never skips them (.ci/run installs Chromium and builds before the tests).
  * - `openBrowser` starts Chromium headless with a fresh profile and the flags this closed network needs.
  * - `watchPage` records CSP violations and console errors; `checkAccessibility` runs axe-core and fails on
- *   serious or critical violations; `screenshot` saves `test-results/screenshots/<test>-<page>.png`.
+ *   serious or critical violations; `screenshot` saves `test-results/screenshots/<test>-<page>.png`;
+ *   `capture` does both at the desktop width and at a phone's.
+ * - `openPage` opens Chromium with one watched page; `signUpOwner` creates the organization's owner through
+ *   a setup link and `enterTestMode` turns the header's switch on: the usual start of a browser suite.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,12 +19,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createSetupLink } from '../../src/modules/people/index.js';
 import { createTenant, createTestApp, type DialectName, type Tenant, type TestApp } from '../helpers/app.js';
 import type { Clock } from '../../src/shared/clock.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB_INDEX = path.resolve('web', 'dist', 'index.html');
 const SCREENSHOTS = path.resolve('test-results', 'screenshots');
+
+/** The password of the people the browser suites sign up. */
+export const PASSWORD = 'correct horse battery staple';
+/** A phone's viewport, and the desktop one `openBrowser` starts with. */
+export const PHONE = { width: 375, height: 812 };
+export const DESKTOP = { width: 1280, height: 800 };
 
 /** Without these Chromium keeps calling home, and this machine's closed network refuses it many times a second. */
 const CHROMIUM_ARGS = [
@@ -176,4 +186,70 @@ export async function screenshot(page: Page, test: string, name: string): Promis
   const file = path.join(SCREENSHOTS, `${test}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * axe and a screenshot of the page as it stands at the desktop width, then both again at a phone's width
+ * (`<name>-phone`), then back to the desktop width. `fitsPhone`: also fail when the page is wider than the
+ * phone (it scrolls sideways).
+ */
+export async function capture(
+  page: Page,
+  test: string,
+  name: string,
+  options: { fitsPhone?: boolean } = {},
+): Promise<void> {
+  await checkAccessibility(page, name);
+  await screenshot(page, test, name);
+  await page.setViewportSize(PHONE);
+  await checkAccessibility(page, `${name} (phone)`);
+  await screenshot(page, test, `${name}-phone`);
+  if (options.fitsPhone) {
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a ${PHONE.width}px phone`);
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+export interface WatchedPage {
+  browser: Browser;
+  page: Page;
+  watch: PageWatch;
+}
+
+/** Chromium (`openBrowser`) with one page, watched (`watchPage`). Close it with `browser.close()`. */
+export async function openPage(): Promise<WatchedPage> {
+  const browser = await openBrowser();
+  try {
+    const page = await browser.context.newPage();
+    const watch = await watchPage(page);
+    return { browser, page, watch };
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+}
+
+/**
+ * Signs the organization's owner up in `page`: a setup link (as `audenci setup-link` makes), its /setup
+ * form (name, email, `PASSWORD`), "Create owner account", then the signed-in Overview.
+ */
+export async function signUpOwner(
+  page: Page,
+  live: LiveApp,
+  owner: { name?: string; email?: string } = {},
+): Promise<void> {
+  const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
+  await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
+  await page.getByLabel('Your name').fill(owner.name ?? 'Ada Lovelace');
+  await page.getByLabel('Email').fill(owner.email ?? 'ada@example.com');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create owner account' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
+
+/** Turns the header's "Test mode" switch on and waits for the banner that says so. */
+export async function enterTestMode(page: Page): Promise<void> {
+  await page.getByRole('switch', { name: 'Test mode' }).click();
+  await page.getByText('Test mode: you are viewing test data').waitFor();
 }

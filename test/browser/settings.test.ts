@@ -4,14 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Audenci, APIError } from '@audenci/sdk-js';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import { dialects, startWorker } from '../helpers/app.js';
 import {
   browserSkip,
+  capture,
   checkAccessibility,
+  enterTestMode,
   focusedName,
   openBrowser,
-  screenshot,
+  PASSWORD,
+  signUpOwner,
   startLiveApp,
   watchPage,
   type Browser,
@@ -20,9 +22,6 @@ import {
 } from './harness.js';
 
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -57,18 +56,6 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** axe and a screenshot of the page as it stands, at the desktop width and at a phone's. */
-async function capture(page: Page, test: string, name: string): Promise<void> {
-  await checkAccessibility(page, name);
-  await screenshot(page, test, name);
-  await page.setViewportSize(PHONE);
-  await checkAccessibility(page, `${name} at 375 px`);
-  await screenshot(page, test, `${name}-phone`);
-  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
-  assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a 375px phone`);
-  await page.setViewportSize(DESKTOP);
 }
 
 async function goTo(page: Page, link: string, heading: string): Promise<void> {
@@ -111,18 +98,12 @@ for (const dialect of dialects) {
     });
 
     it('setup link → owner → API key created in the UI works over HTTP and the SDK → revoked → 401', async () => {
-      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-      await owner.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-      await owner.getByLabel('Your name').fill('Ada Lovelace');
-      await owner.getByLabel('Email').fill('ada@example.com');
-      await owner.getByLabel('Password').fill(PASSWORD);
-      await owner.getByRole('button', { name: 'Create owner account' }).click();
-      await owner.getByRole('heading', { name: 'Overview' }).waitFor();
+      await signUpOwner(owner, live);
 
       await goTo(owner, 'API keys', 'API keys');
       // The tenant's own admin key (test helpers) is listed: the table, not the empty state.
       await owner.getByRole('region', { name: 'API keys list' }).waitFor();
-      await capture(owner, shots, 'api-keys');
+      await capture(owner, shots, 'api-keys', { fitsPhone: true });
 
       // Keyboard: the dialog takes the focus, Escape closes it, the focus returns to its button.
       const createButton = owner.getByRole('button', { name: 'Create API key' });
@@ -148,7 +129,7 @@ for (const dialect of dialects) {
       const fieldError = await dialog.locator('.field--invalid').innerText();
       assert.match(fieldError, /Must be in the future/);
       assert.doesNotMatch(fieldError, /expiresAt/);
-      await capture(owner, shots, 'api-keys-create-field-error');
+      await capture(owner, shots, 'api-keys-create-field-error', { fitsPhone: true });
       await dialog.getByLabel('Expires (optional)').fill('');
       await dialog.getByRole('button', { name: 'Create key' }).click();
 
@@ -156,7 +137,7 @@ for (const dialect of dialects) {
       await shown.getByText('it will not be shown again').waitFor();
       const key = (await shown.locator('.secret__value').textContent())?.trim() ?? '';
       assert.match(key, /^sk_/);
-      await capture(owner, shots, 'api-keys-secret-once');
+      await capture(owner, shots, 'api-keys-secret-once', { fitsPhone: true });
       // The copy button puts the whole key on the clipboard and says so.
       await owner.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: live.url });
       await shown.getByRole('button', { name: 'Copy' }).click();
@@ -167,7 +148,7 @@ for (const dialect of dialects) {
       const row = owner.getByRole('row').filter({ hasText: 'CI pipeline' });
       await row.getByText(`…${key.slice(-4)}`).waitFor();
       await row.getByText('active').waitFor();
-      await capture(owner, shots, 'api-keys-list');
+      await capture(owner, shots, 'api-keys-list', { fitsPhone: true });
 
       // The key, as curl would send it, and through the SDK.
       const plain = await fetch(`${live.url}/api/v1/organization`, {
@@ -194,12 +175,11 @@ for (const dialect of dialects) {
       );
 
       // Test mode: the page lists the test environment's keys, marked as such; the live key is not there.
-      await owner.getByRole('switch', { name: 'Test mode' }).click();
-      await owner.getByText('Test mode: you are viewing test data').waitFor();
+      await enterTestMode(owner);
       const testRow = owner.getByRole('row').filter({ hasText: 'admin test' });
       await testRow.getByText('Test', { exact: true }).waitFor();
       assert.equal(await owner.getByRole('row').filter({ hasText: 'CI pipeline' }).count(), 0);
-      await capture(owner, shots, 'api-keys-test-mode');
+      await capture(owner, shots, 'api-keys-test-mode', { fitsPhone: true });
       await owner.getByRole('switch', { name: 'Test mode' }).click();
       await owner.getByRole('row').filter({ hasText: 'CI pipeline' }).waitFor();
 
@@ -213,7 +193,7 @@ for (const dialect of dialects) {
       const newKey = (await rotated.locator('.secret__value').textContent())?.trim() ?? '';
       assert.match(newKey, /^sk_/);
       await rotated.getByText('The old key keeps working until').waitFor();
-      await capture(owner, shots, 'api-keys-rotated');
+      await capture(owner, shots, 'api-keys-rotated', { fitsPhone: true });
       await rotated.getByRole('button', { name: 'Done' }).click();
       await owner.getByRole('row').filter({ hasText: 'read live' }).getByText('expiring').waitFor();
       for (const k of [newKey, live.tenant.live.read]) {
@@ -227,7 +207,7 @@ for (const dialect of dialects) {
     it('a webhook to a local receiver: test event received and shown in the delivery log', async () => {
       await goTo(owner, 'Webhooks', 'Webhooks');
       await owner.getByText('No webhook endpoints yet').waitFor();
-      await capture(owner, shots, 'webhooks-empty');
+      await capture(owner, shots, 'webhooks-empty', { fitsPhone: true });
 
       await owner.getByRole('button', { name: 'Add endpoint' }).click();
       const dialog = owner.getByRole('dialog', { name: 'Add a webhook endpoint' });
@@ -241,7 +221,7 @@ for (const dialect of dialects) {
       const created = owner.getByRole('dialog', { name: 'Endpoint created' });
       const secret = (await created.locator('.secret__value').textContent())?.trim() ?? '';
       assert.match(secret, /^whsec_/);
-      await capture(owner, shots, 'webhooks-secret-once');
+      await capture(owner, shots, 'webhooks-secret-once', { fitsPhone: true });
       await created.getByRole('link', { name: 'Open endpoint' }).click();
 
       await owner.getByRole('heading', { level: 1, name: 'Webhook endpoint' }).waitFor();
@@ -275,7 +255,7 @@ for (const dialect of dialects) {
       await item.getByRole('button', { name: 'webhook.test', exact: true }).click();
       await item.getByText('Status 200').waitFor();
       await item.getByText('received by the test receiver').waitFor();
-      await capture(owner, shots, 'webhook-detail-delivery');
+      await capture(owner, shots, 'webhook-detail-delivery', { fitsPhone: true });
 
       // Retry: one more attempt, received again.
       const before = receiver.received.length;
@@ -309,19 +289,19 @@ for (const dialect of dialects) {
         .execute();
       await owner.reload();
       await owner.getByText('Disabled by Audenci: the endpoint answered 410 Gone.').waitFor();
-      await capture(owner, shots, 'webhook-detail-disabled');
+      await capture(owner, shots, 'webhook-detail-disabled', { fitsPhone: true });
       await owner.getByRole('button', { name: 'Enable' }).click();
       await owner.getByText('Disabled by Audenci').waitFor({ state: 'detached' });
 
       await goTo(owner, 'Webhooks', 'Webhooks');
       await owner.getByRole('link', { name: receiver.url }).waitFor();
-      await capture(owner, shots, 'webhooks-list');
+      await capture(owner, shots, 'webhooks-list', { fitsPhone: true });
 
       // An endpoint that does not exist: the API's 404 message, with a retry.
       await owner.goto(`${live.url}/settings/webhooks/whk_01JD7Q8ZK2M4N6P8R0T2V4X6Z8`);
       const failure = owner.getByRole('alert').filter({ hasText: 'Something went wrong' });
       await failure.getByRole('button', { name: 'Try again' }).waitFor();
-      await capture(owner, shots, 'webhook-detail-not-found');
+      await capture(owner, shots, 'webhook-detail-not-found', { fitsPhone: true });
     });
 
     let editorUrl = '';
@@ -349,7 +329,7 @@ for (const dialect of dialects) {
       let sent = owner.getByRole('dialog', { name: 'Invitation created' });
       editorUrl = (await sent.locator('.secret__value').textContent())?.trim() ?? '';
       assert.match(editorUrl, /\/invitations\/accept\?token=/);
-      await capture(owner, shots, 'organization-invitation-link');
+      await capture(owner, shots, 'organization-invitation-link', { fitsPhone: true });
       await sent.getByRole('button', { name: 'Invite another' }).click();
 
       dialog = owner.getByRole('dialog', { name: 'Invite a member' });
@@ -371,7 +351,7 @@ for (const dialect of dialects) {
       await audit.getByRole('cell', { name: 'api_key.revoked' }).waitFor({ state: 'detached' });
       await audit.getByRole('cell', { name: 'api_key.created' }).first().waitFor();
       await audit.getByLabel('Action').selectOption('');
-      await capture(owner, shots, 'organization');
+      await capture(owner, shots, 'organization', { fitsPhone: true });
     });
 
     it('the invited editor and viewer join; the viewer cannot create keys (no button, 403)', async () => {
@@ -390,7 +370,7 @@ for (const dialect of dialects) {
         await goTo(page, 'API keys', 'API keys');
         await page.getByText('Only owners and admins manage API keys').waitFor();
         assert.equal(await page.getByRole('button', { name: 'Create API key' }).count(), 0);
-        await capture(page, shots, 'api-keys-viewer');
+        await capture(page, shots, 'api-keys-viewer', { fitsPhone: true });
         const status = await page.evaluate<number>(`(async () => {
           const session = await (await fetch('/auth/session')).json();
           const res = await fetch('/api/v1/api-keys', {
@@ -405,7 +385,7 @@ for (const dialect of dialects) {
         await goTo(page, 'Organization', 'Organization');
         await page.getByRole('row').filter({ hasText: 'vera@example.com' }).waitFor();
         assert.equal(await page.getByRole('button', { name: 'Invite member' }).count(), 0);
-        await capture(page, shots, 'organization-viewer');
+        await capture(page, shots, 'organization-viewer', { fitsPhone: true });
       }
       await owner.reload();
       await owner.getByRole('row').filter({ hasText: 'grace@example.com' }).getByText('Editor').waitFor();
@@ -449,7 +429,7 @@ for (const dialect of dialects) {
         .getByRole('cell', { name: 'charles@example.com', exact: true })
         .waitFor({ state: 'detached' });
       await pending.getByText('No pending invitations').waitFor();
-      await capture(owner, shots, 'organization-after-changes');
+      await capture(owner, shots, 'organization-after-changes', { fitsPhone: true });
     });
 
     it('CSRF: a change without X-CSRF-Token, or from a foreign Origin, is refused (403)', async () => {

@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import { dialects } from '../helpers/app.js';
 import {
   browserSkip,
   checkAccessibility,
-  openBrowser,
+  openPage,
+  PASSWORD,
   screenshot,
+  signUpOwner,
   startLiveApp,
-  watchPage,
   type Browser,
   type LiveApp,
   type PageWatch,
 } from './harness.js';
 
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
 
 for (const dialect of dialects) {
   describe(`signed in, in Chromium (${dialect})`, { skip }, () => {
@@ -28,9 +27,7 @@ for (const dialect of dialects) {
     before(async () => {
       // Two failed sign-ins of an account, then 429 (the throttle's own tests cover its rules).
       live = await startLiveApp(dialect, { AUDENCI_SIGN_IN_FAILURE_LIMIT: '2' });
-      browser = await openBrowser();
-      page = await browser.context.newPage();
-      watch = await watchPage(page);
+      ({ browser, page, watch } = await openPage());
     });
     after(async () => {
       await browser?.close();
@@ -38,14 +35,7 @@ for (const dialect of dialects) {
     });
 
     it('setup link → owner → overview through the SDK; test mode; sign out and in; 429 with its wait', async () => {
-      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-      await page.getByLabel('Your name').fill('Ada Lovelace');
-      await page.getByLabel('Email').fill('ada@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Create owner account' }).click();
-
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await signUpOwner(page, live);
       await page.getByText(`Signed in as Ada Lovelace, owner of ${live.tenant.org.name}.`).waitFor();
       // The organization card, read with GET /api/v1/organization by the SDK in session mode.
       await page.getByRole('definition').filter({ hasText: live.tenant.org.name }).waitFor();
