@@ -3,35 +3,21 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import type { Worker } from '../../src/worker/index.js';
 import { call, dialects, startWorker } from '../helpers/app.js';
 import {
   browserSkip,
-  checkAccessibility,
-  openBrowser,
-  screenshot,
+  capture,
+  enterTestMode,
+  openPage,
+  signUpOwner,
   startLiveApp,
-  watchPage,
   type Browser,
   type LiveApp,
   type PageWatch,
 } from './harness.js';
 
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
-
-/** axe, a screenshot at desktop width and one at a phone's width. */
-async function capture(page: Page, test: string, name: string): Promise<void> {
-  await checkAccessibility(page, name);
-  await screenshot(page, test, name);
-  await page.setViewportSize(PHONE);
-  await checkAccessibility(page, `${name} (phone)`);
-  await screenshot(page, test, `${name}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
 
 /** Polls `check` until it answers something truthy (or fails after `ms`). */
 async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
@@ -78,18 +64,9 @@ for (const dialect of dialects) {
     before(async () => {
       // Metrics half a second and two seconds after publishing, instead of hours.
       live = await startLiveApp(dialect, { AUDENCI_METRICS_SYNC_DELAYS: '0.5,2' });
-      browser = await openBrowser();
-      page = await browser.context.newPage();
-      watch = await watchPage(page);
-      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-      await page.getByLabel('Your name').fill('Ada Lovelace');
-      await page.getByLabel('Email').fill('ada@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Create owner account' }).click();
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      await page.getByRole('switch', { name: 'Test mode' }).click();
-      await page.getByText('Test mode: you are viewing test data').waitFor();
+      ({ browser, page, watch } = await openPage());
+      await signUpOwner(page, live);
+      await enterTestMode(page);
       const brand = await call(live.t.app, 'POST', '/api/v1/brands', {
         ...test(),
         body: { name: 'Acme Coffee', timezone: 'UTC' },

@@ -1,36 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import { ManualClock, call, dialects, startWorker } from '../helpers/app.js';
 import {
   browserSkip,
-  checkAccessibility,
-  openBrowser,
-  screenshot,
+  capture,
+  DESKTOP,
+  enterTestMode,
+  openPage,
+  signUpOwner,
   startLiveApp,
-  watchPage,
   type Browser,
   type LiveApp,
   type PageWatch,
 } from './harness.js';
 
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
 const TALL = { width: 1280, height: 1600 };
 /** Wednesday 24 March 2027, 10:00 in Berlin (CET): the week runs into the spring-forward Sunday. */
 const NOW = Date.parse('2027-03-24T09:00:00Z');
-
-async function capture(page: Page, test: string, name: string): Promise<void> {
-  await checkAccessibility(page, name);
-  await screenshot(page, test, name);
-  await page.setViewportSize(PHONE);
-  await checkAccessibility(page, `${name} (phone)`);
-  await screenshot(page, test, `${name}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
 
 for (const dialect of dialects) {
   describe(`calendar, in Chromium (${dialect})`, { skip }, () => {
@@ -62,20 +50,11 @@ for (const dialect of dialects) {
     before(async () => {
       live = await startLiveApp(dialect, {}, { clock });
       worker = await startWorker(live.t);
-      browser = await openBrowser();
-      page = await browser.context.newPage();
+      ({ browser, page, watch } = await openPage());
       // The page's clock shows the server's time; its timers run as usual.
       await page.clock.setFixedTime(NOW);
-      watch = await watchPage(page);
-      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-      await page.getByLabel('Your name').fill('Ada Lovelace');
-      await page.getByLabel('Email').fill('ada@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Create owner account' }).click();
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      await page.getByRole('switch', { name: 'Test mode' }).click();
-      await page.getByText('Test mode: you are viewing test data').waitFor();
+      await signUpOwner(page, live);
+      await enterTestMode(page);
 
       const brand = await call(live.t.app, 'POST', '/api/v1/brands', {
         key: live.tenant.test.admin,

@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import { NAV } from '../../web/src/layout/nav.js';
 import type { Worker } from '../../src/worker/worker.js';
 import { call, dialects, startWorker } from '../helpers/app.js';
 import {
   browserSkip,
   checkAccessibility,
-  openBrowser,
+  DESKTOP,
+  enterTestMode,
+  openPage,
+  PHONE,
   screenshot,
+  signUpOwner,
   startLiveApp,
-  watchPage,
   type Browser,
   type LiveApp,
   type PageWatch,
@@ -24,9 +26,6 @@ import {
  * a screenshot of both. A page added to the navigation is checked without touching this file.
  */
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
 
 /** `/settings/api-keys` → `settings-api-keys`; `/posts/post_01…` → `posts-item`; `/` → `overview`. */
 function slug(path: string): string {
@@ -115,18 +114,9 @@ for (const dialect of dialects) {
         `/analytics/posts/${post.id}`,
       );
 
-      browser = await openBrowser();
-      page = await browser.context.newPage();
-      watch = await watchPage(page);
-      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-      await page.getByLabel('Your name').fill('Ada Lovelace');
-      await page.getByLabel('Email').fill('ada@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Create owner account' }).click();
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      await page.getByRole('switch', { name: 'Test mode' }).click();
-      await page.getByText('Test mode: you are viewing test data').waitFor();
+      ({ browser, page, watch } = await openPage());
+      await signUpOwner(page, live);
+      await enterTestMode(page);
     });
     after(async () => {
       await browser?.close();

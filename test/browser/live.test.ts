@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import type { Worker } from '../../src/worker/index.js';
 import { call, dialects, startWorker } from '../helpers/app.js';
 import {
   browserSkip,
+  capture,
   checkAccessibility,
-  openBrowser,
+  DESKTOP,
+  enterTestMode,
+  openPage,
   screenshot,
+  signUpOwner,
   startLiveApp,
-  watchPage,
   type Browser,
   type LiveApp,
   type PageWatch,
@@ -24,19 +26,6 @@ import {
  */
 
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
-
-/** axe, a screenshot at desktop width and one at a phone's width. */
-async function capture(page: Page, test: string, name: string): Promise<void> {
-  await checkAccessibility(page, name);
-  await screenshot(page, test, name);
-  await page.setViewportSize(PHONE);
-  await checkAccessibility(page, `${name} (phone)`);
-  await screenshot(page, test, `${name}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
 
 for (const dialect of dialects) {
   describe(`live updates, in Chromium (${dialect})`, { skip }, () => {
@@ -75,17 +64,9 @@ for (const dialect of dialects) {
           body: { name: 'Sandbox' },
         })
       ).body.data.id;
-      browser = await openBrowser();
-      page = await browser.context.newPage();
+      ({ browser, page, watch } = await openPage());
       await page.setViewportSize(DESKTOP);
-      watch = await watchPage(page);
-      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-      await page.getByLabel('Your name').fill('Ada Lovelace');
-      await page.getByLabel('Email').fill('ada@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Create owner account' }).click();
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await signUpOwner(page, live);
     });
     after(async () => {
       await browser?.close();
@@ -94,8 +75,7 @@ for (const dialect of dialects) {
     });
 
     it('shows the empty event log of the test environment, and its error state', async () => {
-      await page.getByRole('switch', { name: 'Test mode' }).click();
-      await page.getByText('Test mode: you are viewing test data').waitFor();
+      await enterTestMode(page);
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Event log' }).click();
       await page.getByRole('heading', { name: 'Event log', level: 1 }).waitFor();
       await page.getByText('No events yet').waitFor();

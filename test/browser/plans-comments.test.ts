@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import { JobTypeRegistry, type JobTypeHandler } from '../../src/modules/jobs/index.js';
 import { planApplyJobType } from '../../src/modules/plans/index.js';
 import { createWorker, type Worker } from '../../src/worker/index.js';
@@ -9,31 +8,19 @@ import { call, dialects, type TestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/webhooks.js';
 import {
   browserSkip,
-  checkAccessibility,
-  openBrowser,
+  capture,
+  enterTestMode,
+  openPage,
   screenshot,
+  signUpOwner,
   startLiveApp,
-  watchPage,
   type Browser,
   type LiveApp,
   type PageWatch,
 } from './harness.js';
 
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
 const DAY = 86_400_000;
-
-/** axe, a screenshot at desktop width and one at a phone's width. */
-async function capture(page: Page, test: string, name: string): Promise<void> {
-  await checkAccessibility(page, name);
-  await screenshot(page, test, name);
-  await page.setViewportSize(PHONE);
-  await checkAccessibility(page, `${name} (phone)`);
-  await screenshot(page, test, `${name}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -87,18 +74,9 @@ for (const dialect of dialects) {
     before(async () => {
       live = await startLiveApp(dialect);
       worker = await startPausedWorker(live.t);
-      browser = await openBrowser();
-      page = await browser.context.newPage();
-      watch = await watchPage(page);
-      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-      await page.getByLabel('Your name').fill('Ada Lovelace');
-      await page.getByLabel('Email').fill('ada@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Create owner account' }).click();
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      await page.getByRole('switch', { name: 'Test mode' }).click();
-      await page.getByText('Test mode: you are viewing test data').waitFor();
+      ({ browser, page, watch } = await openPage());
+      await signUpOwner(page, live);
+      await enterTestMode(page);
       const brand = await call(live.t.app, 'POST', '/api/v1/brands', {
         key: key().admin,
         body: { name: 'Acme Coffee', timezone: 'UTC', voice: 'Warm and playful' },
