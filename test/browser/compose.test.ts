@@ -3,34 +3,21 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import { call, dialects, startWorker } from '../helpers/app.js';
 import {
   browserSkip,
+  capture,
   checkAccessibility,
-  openBrowser,
-  screenshot,
+  enterTestMode,
+  openPage,
+  signUpOwner,
   startLiveApp,
-  watchPage,
   type Browser,
   type LiveApp,
   type PageWatch,
 } from './harness.js';
 
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
-
-/** axe, a screenshot at desktop width and one at a phone's width. */
-async function capture(page: Page, test: string, name: string): Promise<void> {
-  await checkAccessibility(page, name);
-  await screenshot(page, test, name);
-  await page.setViewportSize(PHONE);
-  await checkAccessibility(page, `${name} (phone)`);
-  await screenshot(page, test, `${name}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
 
 /** What the focused element is called: its label, its aria-label, or its text. */
 function focusedLabel(page: Page): Promise<string> {
@@ -83,22 +70,14 @@ for (const dialect of dialects) {
     before(async () => {
       live = await startLiveApp(dialect);
       worker = await startWorker(live.t);
-      browser = await openBrowser();
-      page = await browser.context.newPage();
-      watch = await watchPage(page);
+      ({ browser, page, watch } = await openPage());
       const brand = await call(live.t.app, 'POST', '/api/v1/brands', {
         key: live.tenant.live.admin,
         body: { name: 'Acme Coffee', timezone: 'Europe/Paris', voice: 'Warm and playful' },
       });
       assert.equal(brand.status, 201, brand.raw);
       brandId = brand.body.data.id;
-      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-      await page.getByLabel('Your name').fill('Ada Lovelace');
-      await page.getByLabel('Email').fill('ada@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Create owner account' }).click();
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await signUpOwner(page, live);
     });
     after(async () => {
       await worker?.stop();
@@ -363,8 +342,7 @@ for (const dialect of dialects) {
       });
       assert.equal(testBrand.status, 201, testBrand.raw);
       await page.goto(`${live.url}/compose`);
-      await page.getByRole('switch', { name: 'Test mode' }).click();
-      await page.getByText('Test mode: you are viewing test data').waitFor();
+      await enterTestMode(page);
       await page
         .getByLabel('Brand')
         .getByRole('option', { name: 'Sandbox Beans' })

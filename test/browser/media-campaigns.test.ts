@@ -3,37 +3,23 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createSetupLink } from '../../src/modules/people/index.js';
 import { updatePost } from '../../src/modules/posts/posts.repository.js';
 import { makeImage, makeMp4 } from '../fixtures/media.js';
 import { call, dialects } from '../helpers/app.js';
 import {
   browserSkip,
-  checkAccessibility,
-  openBrowser,
+  capture,
+  openPage,
   screenshot,
+  signUpOwner,
   startLiveApp,
-  watchPage,
   type Browser,
   type LiveApp,
   type PageWatch,
 } from './harness.js';
 
 const skip = browserSkip();
-const PASSWORD = 'correct horse battery staple';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
 const DAY = 86_400_000;
-
-/** axe, a screenshot at desktop width and one at a phone's width. */
-async function capture(page: Page, test: string, name: string): Promise<void> {
-  await checkAccessibility(page, name);
-  await screenshot(page, test, name);
-  await page.setViewportSize(PHONE);
-  await checkAccessibility(page, `${name} (phone)`);
-  await screenshot(page, test, `${name}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
 
 /** Polls `check` (the page's CSP forbids the string predicates of waitForFunction). */
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
@@ -84,16 +70,8 @@ for (const dialect of dialects) {
       await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
       filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
       live = await startLiveApp(dialect, { AUDENCI_ALLOW_PRIVATE_URLS: 'true' });
-      browser = await openBrowser();
-      page = await browser.context.newPage();
-      watch = await watchPage(page);
-      const link = await createSetupLink(live.t.runtime.ctx.db, live.t.clock, live.tenant.org.id);
-      await page.goto(`${live.url}/setup?token=${encodeURIComponent(link.token)}`);
-      await page.getByLabel('Your name').fill('Ada Lovelace');
-      await page.getByLabel('Email').fill('ada@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Create owner account' }).click();
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      ({ browser, page, watch } = await openPage());
+      await signUpOwner(page, live);
       const brand = await call(live.t.app, 'POST', '/api/v1/brands', {
         key: live.tenant.live.admin,
         body: { name: 'Acme Coffee', timezone: 'Europe/Paris' },
