@@ -1,8 +1,9 @@
 import { Fragment, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
-import type { Event, EventType } from '@audenci/sdk-js';
+import type { Event } from '@audenci/sdk-js';
 import { client } from '../../api/client';
+import { EVENT_TYPES, isEventType } from '../../api/event-types';
 import { formatDateTime } from '../../components/format';
 import { PagedTable } from '../../components/paged-table';
 import { useCursorPages } from '../../components/pager';
@@ -11,30 +12,7 @@ import { Empty } from '../../components/states';
 import { useLiveEvents } from '../../live';
 import './events.css';
 
-/**
- * Every event type the log records, as the API document lists them: `satisfies` and the check below keep
- * this list equal to the server's (a type added there fails the web app's type check until it is here).
- */
-const EVENT_TYPES = [
-  'post.created',
-  'post.updated',
-  'post.deleted',
-  'post.scheduled',
-  'post.published',
-  'post.failed',
-  'campaign.started',
-  'comment.received',
-  'job.completed',
-  'job.failed',
-] as const satisfies readonly EventType[];
-type Missing = Exclude<EventType, (typeof EVENT_TYPES)[number]>;
-const everyTypeListed: [Missing] extends [never] ? true : Missing = true;
-void everyTypeListed;
-
 const PAGE_SIZE = 25;
-
-const isEventType = (value: string | undefined): value is EventType =>
-  (EVENT_TYPES as readonly string[]).includes(value ?? '');
 
 /** What the event is about: its object's id, as the payload names it, linked to its page when it has one. */
 function Subject({ event }: { event: Event }) {

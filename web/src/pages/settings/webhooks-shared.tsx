@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import type { Schemas } from '@audenci/sdk-js';
+import { EVENT_TYPES } from '../../api/event-types';
 import { Badge } from '../../components/badge';
 import { Field } from '../../components/field';
 import { FormDialog } from '../../components/form-dialog';
@@ -10,22 +11,10 @@ export type WebhookDelivery = Schemas['WebhookDelivery'];
 export type WebhookEventType = Exclude<WebhookDelivery['eventType'], 'webhook.test'>;
 
 /**
- * The event types an endpoint can subscribe to, as the API document lists them (the `eventType` enum of
- * a delivery, less `webhook.test`). `satisfies` and the check below keep this list equal to the server's:
- * a type added there fails the web app's type check until it is added here.
+ * The event types an endpoint can subscribe to: every event type (the `eventType` enum of a delivery,
+ * less `webhook.test`). The check below fails the type check if the two enums ever part.
  */
-export const WEBHOOK_EVENTS = [
-  'post.created',
-  'post.updated',
-  'post.deleted',
-  'post.scheduled',
-  'post.published',
-  'post.failed',
-  'campaign.started',
-  'comment.received',
-  'job.completed',
-  'job.failed',
-] as const satisfies readonly WebhookEventType[];
+export const WEBHOOK_EVENTS = EVENT_TYPES satisfies readonly WebhookEventType[];
 type Missing = Exclude<WebhookEventType, (typeof WEBHOOK_EVENTS)[number]>;
 const everyEventListed: [Missing] extends [never] ? true : Missing = true;
 void everyEventListed;
