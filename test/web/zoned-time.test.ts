@@ -17,6 +17,7 @@ import {
   instantOf,
   offsetMinutes,
   parsePlainDate,
+  readWallFields,
   resolveWallTime,
   sameTimeOn,
   stepDate,
@@ -186,5 +187,26 @@ describe('zoned time as text: date inputs, datetime-local values, plan items', (
     assert.equal(mondayIndex('2026-12-13'), 6);
     assert.equal(today(new Date(2026, 11, 7, 23, 59)), '2026-12-07');
     assert.equal(today(new Date(2027, 0, 1, 0, 0)), '2027-01-01');
+  });
+});
+
+describe('date and time fields read in a zone', () => {
+  it('names what is missing, refuses a skipped time, and keeps both instants of a repeated one', () => {
+    assert.deepEqual(readWallFields('', '', NY), {
+      problems: { date: 'Give a date.', time: 'Give a time.' },
+    });
+    assert.deepEqual(readWallFields('2026-02-30', '09:00', NY).problems, { date: 'Give a date.' });
+    const skipped = readWallFields('2026-03-08', '02:30', NY);
+    assert.equal(skipped.resolved?.kind, 'skipped');
+    assert.match(skipped.problems.time ?? '', /02:30 does not exist on that day in America\/New_York/);
+    const repeated = readWallFields('2026-11-01', '01:30', NY);
+    assert.deepEqual(repeated.problems, {});
+    assert.deepEqual(repeated.resolved?.instants.map(iso), [
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-01T06:30:00.000Z',
+    ]);
+    assert.deepEqual(readWallFields('2026-12-07', '09:15', BERLIN).resolved?.instants.map(iso), [
+      '2026-12-07T08:15:00.000Z',
+    ]);
   });
 });

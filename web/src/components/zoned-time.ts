@@ -341,3 +341,25 @@ const shortDay = new Intl.DateTimeFormat(undefined, {
 export function formatShortDay(date: string): string {
   return shortDay.format(new Date(`${date}T00:00:00Z`));
 }
+
+/** What a date field and a time field (`YYYY-MM-DD`, `HH:MM`) name in `zone`, and what is wrong with them. */
+export interface WallFields {
+  /** Set when both fields are filled in, also for a skipped time (which then has a `time` problem). */
+  resolved?: Resolved;
+  /** Empty when the fields name a time that exists. */
+  problems: { date?: string; time?: string };
+}
+
+export function readWallFields(date: string, time: string, zone: string): WallFields {
+  const plain = parsePlainDate(date);
+  const clock = /^(\d{2}):(\d{2})$/.exec(time);
+  const problems: WallFields['problems'] = {};
+  if (!plain) problems.date = 'Give a date.';
+  if (!clock) problems.time = 'Give a time.';
+  if (!plain || !clock) return { problems };
+  const resolved = resolveWallTime({ ...plain, hour: Number(clock[1]), minute: Number(clock[2]) }, zone);
+  if (resolved.kind === 'skipped') {
+    problems.time = `${time} does not exist on that day in ${zone}: the clocks go forward. Pick another time.`;
+  }
+  return { resolved, problems };
+}

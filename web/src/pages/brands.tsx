@@ -2,7 +2,6 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Brand } from '@audenci/sdk-js';
 import { client } from '../api/client';
-import { listAll } from '../api/lists';
 import { toProblem } from '../api/problem';
 import { ConfirmButton } from '../components/confirm-button';
 import { Dialog } from '../components/dialog';
@@ -13,11 +12,7 @@ import { formatDateTime } from '../components/format';
 import { Empty, QueryView } from '../components/states';
 import { TextAreaField } from '../components/textarea-field';
 import { TimeZoneField, browserTimeZone, timeZones } from '../components/time-zone-field';
-
-export const brandsQuery = {
-  queryKey: ['brands', 'all'] as const,
-  queryFn: () => listAll(client.brands.list({ sortBy: 'name', limit: 100 })),
-};
+import { brandsQuery } from '../api/brands';
 
 const FIELDS = ['name', 'timezone', 'voice', 'colors'] as const;
 type FieldName = (typeof FIELDS)[number];

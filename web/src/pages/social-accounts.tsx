@@ -15,7 +15,9 @@ import { placeProblem } from '../components/form-problem';
 import { formatDateTime, formatRelative } from '../components/format';
 import { SelectField } from '../components/select-field';
 import { Empty, ErrorState, Loading, QueryView } from '../components/states';
-import { brandsQuery } from './brands';
+import { brandsQuery } from '../api/brands';
+import { platformNamer, platformsQuery } from '../api/platforms';
+import { BrandSelect } from '../components/brand-select';
 
 export interface SocialAccountsSearch {
   brand?: string;
@@ -41,12 +43,6 @@ const REASONS: Record<string, string> = {
   exchange_failed: 'The platform refused the authorization code. Start the connection again.',
   no_accounts: 'The authorization grants no account that can publish (for example, no Page was selected).',
   access_denied: 'Access was not granted on the platform.',
-};
-
-const platformsQuery = {
-  queryKey: ['platforms'] as const,
-  queryFn: () => client.platforms.list(),
-  staleTime: Infinity,
 };
 
 function Outcome({ search, onDismiss }: { search: SocialAccountsSearch; onDismiss: () => void }) {
@@ -265,7 +261,7 @@ export function SocialAccountsPage() {
     setNotice(`${account.name} disconnected.`);
     await refresh();
   };
-  const platformName = (id: string) => platforms.data?.find((p) => p.platform === id)?.displayName ?? id;
+  const platformName = platformNamer(platforms.data);
 
   return (
     <section className="page" aria-labelledby="accounts-title">
@@ -295,18 +291,12 @@ export function SocialAccountsPage() {
         <>
           <div className="card accounts-controls">
             <div className="form__row">
-              <SelectField
-                label="Brand"
+              <BrandSelect
+                brands={brandList}
                 name="brand"
                 value={brand.id}
                 onChange={(e) => void navigate({ to: '/social-accounts', search: { brand: e.target.value } })}
-              >
-                {brandList.map((b) => (
-                  <option key={b.id} value={b.id}>
-                    {b.name}
-                  </option>
-                ))}
-              </SelectField>
+              />
             </div>
             <h2 className="card__title">Connect an account</h2>
             {platforms.isPending ? (

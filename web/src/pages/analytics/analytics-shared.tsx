@@ -4,7 +4,6 @@
  */
 import { Chart, type ChartSeries } from '../../components/chart';
 import { DataTable } from '../../components/paged-table';
-import { client } from '../../api/client';
 
 const whole = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 2 });
@@ -18,12 +17,6 @@ export function formatCount(value: number | null | undefined): string {
 export function formatRate(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : percent.format(value);
 }
-
-export const platformsQuery = {
-  queryKey: ['platforms'] as const,
-  queryFn: () => client.platforms.list(),
-  staleTime: Infinity,
-};
 
 export interface Kpi {
   label: string;

@@ -9,12 +9,15 @@ import { Field } from '../../components/field';
 import { DataTable } from '../../components/paged-table';
 import { SelectField } from '../../components/select-field';
 import { Empty, QueryView } from '../../components/states';
-import { brandsQuery } from '../brands';
-import { ChartPanel, formatCount, formatRate, Kpis, platformsQuery } from './analytics-shared';
+import { brandsQuery } from '../../api/brands';
+import { ChartPanel, formatCount, formatRate, Kpis } from './analytics-shared';
 import { ExportPanel } from './export-panel';
 import { FollowersPanel } from './followers-panel';
 import { periodLabel, rangeOf, type AnalyticsSearch, type Granularity } from './range';
 import './analytics.css';
+import { platformNamer, platformsQuery } from '../../api/platforms';
+import { BrandSelect } from '../../components/brand-select';
+import { PlatformSelect } from '../../components/platform-select';
 
 const GRANULARITIES: { value: Granularity; label: string }[] = [
   { value: 'day', label: 'Day' },
@@ -80,7 +83,6 @@ function Filters({
 }) {
   const navigate = useNavigate();
   const brands = useQuery(brandsQuery);
-  const platforms = useQuery(platformsQuery);
   const range = rangeOf(search);
   const set = (patch: Partial<AnalyticsSearch>) =>
     void navigate({
@@ -123,32 +125,18 @@ function Filters({
           </option>
         ))}
       </SelectField>
-      <SelectField
-        label="Brand"
+      <BrandSelect
+        brands={brands.data?.items ?? []}
+        none="All brands"
         name="brand"
         value={search.brand ?? ''}
         onChange={(e) => set({ brand: e.target.value, campaign: undefined })}
-      >
-        <option value="">All brands</option>
-        {brands.data?.items.map((b) => (
-          <option key={b.id} value={b.id}>
-            {b.name}
-          </option>
-        ))}
-      </SelectField>
-      <SelectField
-        label="Platform"
+      />
+      <PlatformSelect
         name="platform"
         value={search.platform ?? ''}
         onChange={(e) => set({ platform: e.target.value })}
-      >
-        <option value="">All platforms</option>
-        {platforms.data?.map((p) => (
-          <option key={p.platform} value={p.platform}>
-            {p.displayName}
-          </option>
-        ))}
-      </SelectField>
+      />
       <SelectField
         label="Campaign"
         name="campaign"
@@ -337,8 +325,8 @@ export function AnalyticsPage() {
   }, [campaignList]);
   const platformList = platforms.data;
   const platformName = useMemo(() => {
-    const names = new Map(platformList?.map((p) => [p.platform as string, p.displayName]));
-    return (key: string | null) => names.get(key ?? '') ?? key ?? 'Unknown';
+    const name = platformNamer(platformList);
+    return (key: string | null) => (key === null ? 'Unknown' : name(key));
   }, [platformList]);
 
   return (

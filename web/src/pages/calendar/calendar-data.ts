@@ -4,27 +4,8 @@ import { client } from '../../api/client';
 import { listAll } from '../../api/lists';
 import { toProblem } from '../../api/problem';
 
-export type Platform = Post['platform'];
-export type PostStatus = Post['status'];
-
-/** The networks a post can be for, in the order the filters list them (the API's enum). */
-export const PLATFORMS = [
-  { value: 'instagram', label: 'Instagram' },
-  { value: 'facebook', label: 'Facebook' },
-  { value: 'twitter', label: 'X (Twitter)' },
-  { value: 'linkedin', label: 'LinkedIn' },
-] as const satisfies readonly { value: Platform; label: string }[];
-
-export const STATUSES = [
-  'DRAFT',
-  'SCHEDULED',
-  'PUBLISHING',
-  'PUBLISHED',
-  'FAILED',
-  'CANCELLED',
-] as const satisfies readonly PostStatus[];
-
-export const platformLabel = (p: Platform) => PLATFORMS.find((x) => x.value === p)?.label ?? p;
+import type { Platform } from '../../api/platforms';
+import type { PostStatus } from '../../components/post-status';
 
 /** The filters the calendar and the list share (the URL's `brand`, `platform`, `campaign`, `status`). */
 export interface PostFilters {

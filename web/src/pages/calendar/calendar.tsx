@@ -9,17 +9,15 @@ import { useRole } from '../../api/role';
 import { SelectField } from '../../components/select-field';
 import { Empty, ErrorState, Loading, QueryView } from '../../components/states';
 import { browserTimeZone } from '../../components/time-zone-field';
-import { brandsQuery } from '../brands';
+import { brandsQuery } from '../../api/brands';
+import { isPlatform } from '../../api/platforms';
+import { POST_STATUSES, isPostStatus, postStatusWord } from '../../components/post-status';
 import {
-  PLATFORMS,
-  STATUSES,
   postsInRangeKey,
   useMovePost,
   usePostsInRange,
   useUnscheduledDrafts,
-  type Platform,
   type PostFilters,
-  type PostStatus,
 } from './calendar-data';
 import { DayView, MonthView, WeekView, formatLongDate, type DropTarget } from './calendar-views';
 import { MoveDialog, PostCard, excerpt, formatClock, postInstant } from './post-card';
@@ -39,6 +37,8 @@ import {
   type PlainDate,
 } from '../../components/zoned-time';
 import './calendar.css';
+import { BrandSelect } from '../../components/brand-select';
+import { PlatformSelect } from '../../components/platform-select';
 
 interface CalendarSearch {
   view?: string;
@@ -60,8 +60,6 @@ const ALL = 'all';
 const HOUR = 3_600_000;
 
 const isView = (v: string | undefined): v is CalendarView => VIEWS.some((x) => x.value === v);
-const isPlatform = (v: string | undefined): v is Platform => PLATFORMS.some((p) => p.value === v);
-const isStatus = (v: string | undefined): v is PostStatus => STATUSES.some((s) => s === v);
 
 function title(view: CalendarView, date: PlainDate): string {
   const utc = (d: PlainDate) => new Date(Date.UTC(d.year, d.month - 1, d.day, 12));
@@ -140,7 +138,7 @@ function Calendar({
     brandId: brand?.id,
     platform: isPlatform(search.platform) ? search.platform : undefined,
     campaignId: search.campaign || undefined,
-    status: isStatus(search.status) ? search.status : undefined,
+    status: isPostStatus(search.status) ? search.status : undefined,
   };
   const range = viewRange(view, date, zone);
   const posts = usePostsInRange(range, filters);
@@ -266,32 +264,19 @@ function Calendar({
       </div>
 
       <div className="cal-filters" role="group" aria-label="Filters">
-        <SelectField
-          label="Brand"
+        <BrandSelect
+          brands={brands}
           name="brand"
           value={brand?.id ?? ALL}
           onChange={(e) => go({ brand: e.target.value, campaign: undefined })}
         >
-          {brands.map((b) => (
-            <option key={b.id} value={b.id}>
-              {b.name}
-            </option>
-          ))}
           <option value={ALL}>All brands (your time zone)</option>
-        </SelectField>
-        <SelectField
-          label="Platform"
+        </BrandSelect>
+        <PlatformSelect
           name="platform"
           value={filters.platform ?? ''}
           onChange={(e) => go({ platform: e.target.value || undefined })}
-        >
-          <option value="">All platforms</option>
-          {PLATFORMS.map((p) => (
-            <option key={p.value} value={p.value}>
-              {p.label}
-            </option>
-          ))}
-        </SelectField>
+        />
         <SelectField
           label="Campaign"
           name="campaign"
@@ -312,9 +297,9 @@ function Calendar({
           onChange={(e) => go({ status: e.target.value || undefined })}
         >
           <option value="">All statuses</option>
-          {STATUSES.map((s) => (
+          {POST_STATUSES.map((s) => (
             <option key={s} value={s}>
-              {s.charAt(0) + s.slice(1).toLowerCase()}
+              {postStatusWord(s)}
             </option>
           ))}
         </SelectField>

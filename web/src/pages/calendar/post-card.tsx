@@ -1,36 +1,16 @@
 import { useState, type DragEvent } from 'react';
 import { Link } from '@tanstack/react-router';
 import type { Post } from '@audenci/sdk-js';
-import { Badge, type BadgeTone } from '../../components/badge';
-import { Field } from '../../components/field';
 import { FormDialog } from '../../components/form-dialog';
 import { SelectField } from '../../components/select-field';
-import { isMovable, platformLabel, type PostStatus } from './calendar-data';
-import {
-  dateIn,
-  formatPlainDate,
-  parsePlainDate,
-  resolveWallTime,
-  wallTimeOf,
-  type Resolved,
-} from '../../components/zoned-time';
+import { platformLabel } from '../../api/platforms';
+import { PostStatusBadge } from '../../components/post-status';
+import { isMovable } from './calendar-data';
+import { wallAt, readWallFields, type WallFields } from '../../components/zoned-time';
+import { WallTimeFields } from '../../components/wall-time-fields';
 
 /** The drag payload's type: a post's id (nothing else is accepted by the calendar's drop targets). */
 export const DRAG_TYPE = 'application/x-audenci-post';
-
-const TONES: Record<PostStatus, BadgeTone> = {
-  DRAFT: 'neutral',
-  SCHEDULED: 'accent',
-  PUBLISHING: 'info',
-  PUBLISHED: 'success',
-  FAILED: 'danger',
-  CANCELLED: 'warning',
-};
-
-/** The status as a word in its colour: the word carries the meaning. */
-export function StatusBadge({ status }: { status: PostStatus }) {
-  return <Badge tone={TONES[status]}>{status.toLowerCase()}</Badge>;
-}
 
 /** When a post sits on the calendar: its schedule, else when it was published; a draft without a time has none. */
 export function postInstant(post: Post): number | undefined {
@@ -102,7 +82,7 @@ export function PostCard({
         {caption}
       </Link>
       <div className="cal-card__bottom">
-        <StatusBadge status={post.status} />
+        <PostStatusBadge status={post.status} />
         {movable ? (
           <button
             type="button"
@@ -117,8 +97,6 @@ export function PostCard({
     </article>
   );
 }
-
-const pad = (n: number) => String(n).padStart(2, '0');
 
 /**
  * The keyboard's way to move a post (and the tray's "Schedule…"): a date and a time on the brand's wall
@@ -144,25 +122,14 @@ export function MoveDialog({
   onClose: () => void;
   onSubmit: (instant: number) => void;
 }) {
-  const start = wallTimeOf(initial, zone);
-  const [date, setDate] = useState(formatPlainDate(dateIn(initial, zone)));
-  const [time, setTime] = useState(`${pad(start.hour)}:${pad(start.minute)}`);
+  const start = wallAt(zone, initial);
+  const [date, setDate] = useState(start.date);
+  const [time, setTime] = useState(start.time);
   const [which, setWhich] = useState('0');
-  const [local, setLocal] = useState<{ date?: string; time?: string }>({});
-
-  const plain = parsePlainDate(date);
-  const clock = /^(\d{2}):(\d{2})$/.exec(time);
-  const resolved: Resolved | undefined =
-    plain && clock
-      ? resolveWallTime({ ...plain, hour: Number(clock[1]), minute: Number(clock[2]) }, zone)
-      : undefined;
+  const [local, setLocal] = useState<WallFields['problems']>({});
+  const { resolved, problems } = readWallFields(date, time, zone);
 
   const submit = () => {
-    const problems: { date?: string; time?: string } = {};
-    if (!plain) problems.date = 'Give a date.';
-    if (!clock) problems.time = 'Give a time.';
-    else if (resolved?.kind === 'skipped')
-      problems.time = `${time} does not exist on that day in ${zone}: the clocks go forward. Pick another time.`;
     setLocal(problems);
     if (Object.keys(problems).length || !resolved) return;
     onSubmit(resolved.instants[Number(which)] ?? resolved.instants[0]!);
@@ -184,21 +151,12 @@ export function MoveDialog({
       pendingLabel={schedule ? 'Scheduling…' : 'Moving…'}
       pending={pending}
     >
-      <Field
-        label="Date"
-        type="date"
-        name="date"
-        value={date}
-        onChange={(e) => setDate(e.target.value)}
-        error={local.date}
-      />
-      <Field
-        label="Time"
-        type="time"
-        name="time"
-        value={time}
-        onChange={(e) => setTime(e.target.value)}
-        error={local.time}
+      <WallTimeFields
+        date={date}
+        time={time}
+        onDate={setDate}
+        onTime={setTime}
+        errors={local}
         hint={`On the wall clock of ${zone}.`}
       />
       {resolved?.kind === 'repeated' ? (

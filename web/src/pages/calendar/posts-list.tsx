@@ -8,19 +8,13 @@ import { FormDialog } from '../../components/form-dialog';
 import { DataTable } from '../../components/paged-table';
 import { SelectField } from '../../components/select-field';
 import { Empty } from '../../components/states';
-import { platformLabel } from './calendar-data';
+import { platformLabel } from '../../api/platforms';
+import { PostStatusBadge } from '../../components/post-status';
 import { rescheduleAll, runPostsJob, type BulkProgress } from './bulk-actions';
-import { StatusBadge, excerpt, formatClock, postInstant } from './post-card';
+import { excerpt, formatClock, postInstant } from './post-card';
 import { formatLongDate } from './calendar-views';
-import {
-  addDays,
-  dateIn,
-  formatPlainDate,
-  instantOf,
-  parsePlainDate,
-  resolveWallTime,
-  sameTimeOn,
-} from '../../components/zoned-time';
+import { addDays, dateIn, formatPlainDate, sameTimeOn, readWallFields } from '../../components/zoned-time';
+import { WallTimeFields } from '../../components/wall-time-fields';
 
 type SortKey = 'date' | 'platform' | 'status' | 'caption';
 
@@ -216,7 +210,7 @@ export function PostsList({ posts, zone, canChange }: { posts: Post[]; zone: str
                 </Link>
               </td>
               <td data-label="Status">
-                <StatusBadge status={post.status} />
+                <PostStatusBadge status={post.status} />
               </td>
             </tr>
           );
@@ -329,18 +323,12 @@ function RescheduleDialog({
       });
       return;
     }
-    const plain = parsePlainDate(date);
-    const clock = /^(\d{2}):(\d{2})$/.exec(time);
-    if (!plain || !clock) {
-      setProblems(plain ? { time: 'Give a time.' } : { date: 'Give a date.' });
+    const { resolved, problems: wrong } = readWallFields(date, time, zone);
+    if (!resolved || Object.keys(wrong).length) {
+      setProblems(wrong);
       return;
     }
-    const wall = { ...plain, hour: Number(clock[1]), minute: Number(clock[2]) };
-    if (resolveWallTime(wall, zone).kind === 'skipped') {
-      setProblems({ time: `${time} does not exist on that day in ${zone}: the clocks go forward.` });
-      return;
-    }
-    const to = instantOf(wall, zone);
+    const to = resolved.instants[0]!;
     onSubmit(() => to);
   };
 
@@ -387,22 +375,7 @@ function RescheduleDialog({
         </div>
       ) : (
         <div className="form__row">
-          <Field
-            label="Date"
-            name="date"
-            type="date"
-            value={date}
-            onChange={(e) => setDate(e.target.value)}
-            error={problems.date}
-          />
-          <Field
-            label="Time"
-            name="time"
-            type="time"
-            value={time}
-            onChange={(e) => setTime(e.target.value)}
-            error={problems.time}
-          />
+          <WallTimeFields date={date} time={time} onDate={setDate} onTime={setTime} errors={problems} />
         </div>
       )}
       <p className="field__hint">

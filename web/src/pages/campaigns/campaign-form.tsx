@@ -6,9 +6,10 @@ import { toProblem } from '../../api/problem';
 import { Field } from '../../components/field';
 import { FormDialog } from '../../components/form-dialog';
 import { placeProblem } from '../../components/form-problem';
-import { SelectField } from '../../components/select-field';
 import { TextAreaField } from '../../components/textarea-field';
-import { dayOf, platformsQuery } from './campaign-shared';
+import { dayOf } from './campaign-shared';
+import { platformsQuery } from '../../api/platforms';
+import { BrandSelect } from '../../components/brand-select';
 
 const FIELDS = ['brandId', 'name', 'description', 'goal', 'startDate', 'endDate', 'platforms'] as const;
 type FieldName = (typeof FIELDS)[number];
@@ -129,20 +130,14 @@ export function CampaignFormDialog({
       pending={save.isPending}
       requestId={problem?.requestId}
     >
-      <SelectField
-        label="Brand"
+      <BrandSelect
+        brands={brands}
+        none={draft.brandId ? undefined : 'Choose a brand'}
         name="brandId"
         value={draft.brandId}
         onChange={(e) => set('brandId')(e.target.value)}
         error={errors.brandId}
-      >
-        {draft.brandId ? null : <option value="">Choose a brand</option>}
-        {brands.map((brand) => (
-          <option key={brand.id} value={brand.id}>
-            {brand.name}
-          </option>
-        ))}
-      </SelectField>
+      />
       <Field
         label="Name"
         name="name"

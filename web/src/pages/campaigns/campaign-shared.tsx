@@ -5,12 +5,6 @@ import { Badge, type BadgeTone } from '../../components/badge';
 export type CampaignStatus = Campaign['status'];
 
 /** The platforms the API knows (`GET /platforms`): names and the words the page shows for them. */
-export const platformsQuery = {
-  queryKey: ['platforms'] as const,
-  queryFn: () => client.platforms.list(),
-  staleTime: Infinity,
-};
-
 export const campaignQuery = (id: string) => ({
   queryKey: ['campaigns', id] as const,
   queryFn: () => client.campaigns.retrieve(id),

@@ -9,11 +9,12 @@ import { useRole } from '../../api/role';
 import { ConfirmButton } from '../../components/confirm-button';
 import { formatDateTime } from '../../components/format';
 import { Empty, QueryView } from '../../components/states';
-import { brandsQuery } from '../brands';
+import { brandsQuery } from '../../api/brands';
 import { CampaignFormDialog } from './campaign-form';
-import { CampaignStatusBadge, campaignQuery, formatRange, platformsQuery } from './campaign-shared';
+import { CampaignStatusBadge, campaignQuery, formatRange } from './campaign-shared';
 import { Timeline, postMoment } from './timeline';
 import './campaigns.css';
+import { platformNamer, platformsQuery } from '../../api/platforms';
 
 /** The campaign's posts, by date (`GET /campaigns/{id}/posts`); keyed under `posts` so post events refresh it. */
 function useCampaignPosts(id: string) {
@@ -84,8 +85,7 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
   const [notice, setNotice] = useState<string>();
   const brand = brands.data?.items.find((b) => b.id === campaign.brandId);
   const timeZone = brand?.timezone ?? 'UTC';
-  const platformName = (name: string) =>
-    platforms.data?.find((p) => p.platform === name)?.displayName ?? name;
+  const platformName = platformNamer(platforms.data);
 
   const changed = (saved: Campaign, message: string) => {
     queryClient.setQueryData(campaignQuery(saved.id).queryKey, saved);

@@ -8,17 +8,18 @@ import { PagedTable } from '../../components/paged-table';
 import { useCursorPages } from '../../components/pager';
 import { SelectField } from '../../components/select-field';
 import { Empty } from '../../components/states';
-import { brandsQuery } from '../brands';
+import { brandsQuery } from '../../api/brands';
 import { CampaignFormDialog } from './campaign-form';
 import {
   CAMPAIGN_STATUSES,
   CampaignStatusBadge,
   formatRange,
-  platformsQuery,
   statusWord,
   type CampaignStatus,
 } from './campaign-shared';
 import './campaigns.css';
+import { usePlatformName } from '../../api/platforms';
+import { BrandSelect } from '../../components/brand-select';
 
 interface CampaignsSearch {
   status?: string;
@@ -41,10 +42,9 @@ function PostCount({ campaign }: { campaign: Campaign }) {
 }
 
 function PlatformList({ names }: { names: readonly string[] }) {
-  const platforms = useQuery(platformsQuery);
+  const platformName = usePlatformName();
   if (names.length === 0) return <span className="muted">Any</span>;
-  const word = (name: string) => platforms.data?.find((p) => p.platform === name)?.displayName ?? name;
-  return <>{names.map(word).join(', ')}</>;
+  return <>{names.map(platformName).join(', ')}</>;
 }
 
 /** Campaigns: the list (status, dates, brand, platforms, number of posts), filters, create and edit. */
@@ -127,19 +127,13 @@ export function CampaignsPage() {
                 </option>
               ))}
             </SelectField>
-            <SelectField
-              label="Brand"
+            <BrandSelect
+              brands={brandList}
+              none="All brands"
               name="brand"
               value={brandId ?? ''}
               onChange={(e) => filter({ brand: e.target.value || undefined })}
-            >
-              <option value="">All brands</option>
-              {brandList.map((b) => (
-                <option key={b.id} value={b.id}>
-                  {b.name}
-                </option>
-              ))}
-            </SelectField>
+            />
           </div>
           <PagedTable
             query={campaigns}

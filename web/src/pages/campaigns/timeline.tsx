@@ -1,20 +1,11 @@
 import { Link } from '@tanstack/react-router';
 import type { Post } from '@audenci/sdk-js';
-import { Badge, type BadgeTone } from '../../components/badge';
+import { PostStatusBadge } from '../../components/post-status';
 import { dateTextIn } from '../../components/zoned-time';
 
 const DAY_MS = 86_400_000;
 /** Days drawn at most (a longer campaign shows its first year; posts after it fall under "After"). */
 const MAX_DAYS = 400;
-
-const POST_STATUS: Record<Post['status'], { word: string; tone: BadgeTone }> = {
-  DRAFT: { word: 'Draft', tone: 'neutral' },
-  SCHEDULED: { word: 'Scheduled', tone: 'info' },
-  PUBLISHING: { word: 'Publishing', tone: 'accent' },
-  PUBLISHED: { word: 'Published', tone: 'success' },
-  FAILED: { word: 'Failed', tone: 'danger' },
-  CANCELLED: { word: 'Cancelled', tone: 'warning' },
-};
 
 /** When a post stands on the timeline: its schedule, else when it was published; null for neither. */
 export function postMoment(post: Post): string | null {
@@ -70,7 +61,6 @@ function PostCard({
   const time = moment
     ? new Intl.DateTimeFormat(undefined, { timeStyle: 'short', timeZone }).format(new Date(moment))
     : null;
-  const status = POST_STATUS[post.status];
   const caption = post.caption.length > 90 ? `${post.caption.slice(0, 89)}…` : post.caption;
   return (
     <li>
@@ -83,7 +73,7 @@ function PostCard({
           <span className="timeline-card__platform">{platformName(post.platform)}</span>
           {time ? <span className="timeline-card__time">{time}</span> : null}
         </span>
-        <Badge tone={status.tone}>{status.word}</Badge>
+        <PostStatusBadge status={post.status} />
         <span className="timeline-card__caption">{caption || 'No caption yet'}</span>
       </Link>
     </li>

@@ -8,23 +8,16 @@ import { toProblem } from '../../api/problem';
 import { Badge } from '../../components/badge';
 import { Form, FormAlert, SubmitButton } from '../../components/form';
 import { formatDateTime, formatRelative } from '../../components/format';
-import { SelectField } from '../../components/select-field';
 import { Empty, QueryView } from '../../components/states';
 import { TextAreaField } from '../../components/textarea-field';
 import './comments.css';
+import { platformNamer, platformsQuery } from '../../api/platforms';
+import { BrandSelect } from '../../components/brand-select';
+import { brandsQuery } from '../../api/brands';
+import { PlatformSelect } from '../../components/platform-select';
 
 /** The newest comments the inbox holds: enough for a day's conversation, threaded in the browser. */
 const INBOX_SIZE = 200;
-
-const brandsQuery = {
-  queryKey: ['brands', 'all'] as const,
-  queryFn: () => listAll(client.brands.list({ sortBy: 'name', limit: 100 })),
-};
-const platformsQuery = {
-  queryKey: ['platforms'] as const,
-  queryFn: () => client.platforms.list(),
-  staleTime: Infinity,
-};
 
 function authorOf(comment: Comment): string {
   const { name, handle } = comment.author;
@@ -182,7 +175,7 @@ export function CommentsPage() {
     })),
   });
   const postOf = (id: string) => posts[postIds.indexOf(id)]?.data;
-  const platformName = (p: string) => platforms.data?.find((r) => r.platform === p)?.displayName ?? p;
+  const platformName = platformNamer(platforms.data);
 
   return (
     <section className="page" aria-labelledby="comments-title">
@@ -194,27 +187,14 @@ export function CommentsPage() {
         </p>
       </header>
       <div className="comments-filters">
-        <SelectField label="Brand" name="brand" value={brandId} onChange={(e) => setBrandId(e.target.value)}>
-          <option value="">All brands</option>
-          {(brands.data?.items ?? []).map((b) => (
-            <option key={b.id} value={b.id}>
-              {b.name}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField
-          label="Platform"
-          name="platform"
-          value={platform}
-          onChange={(e) => setPlatform(e.target.value)}
-        >
-          <option value="">All platforms</option>
-          {(platforms.data ?? []).map((p) => (
-            <option key={p.platform} value={p.platform}>
-              {p.displayName}
-            </option>
-          ))}
-        </SelectField>
+        <BrandSelect
+          brands={brands.data?.items ?? []}
+          none="All brands"
+          name="brand"
+          value={brandId}
+          onChange={(e) => setBrandId(e.target.value)}
+        />
+        <PlatformSelect name="platform" value={platform} onChange={(e) => setPlatform(e.target.value)} />
       </div>
       <QueryView query={comments} loading="Loading comments…">
         {({ items, more }) => {

@@ -13,9 +13,10 @@ import { useCursorPages } from '../../components/pager';
 import { SelectField } from '../../components/select-field';
 import { Empty } from '../../components/states';
 import { TextAreaField } from '../../components/textarea-field';
-import { brandsQuery } from '../brands';
+import { brandsQuery } from '../../api/brands';
 import { isFinished, JobProgress, JobStatus, POLL_MS } from './job-parts';
 import './jobs.css';
+import { BrandSelect } from '../../components/brand-select';
 
 const STATUSES: Job['status'][] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const IMPORT_FIELDS = ['payload.csv', 'payload.brandId'] as const;
@@ -62,21 +63,15 @@ function ImportForm() {
         </p>
       </div>
       <Form onSubmit={() => submit.mutate()} error={form}>
-        <SelectField
-          label="Brand"
+        <BrandSelect
+          brands={brands.data?.items ?? []}
+          none="From each row"
           name="brandId"
           value={brandId}
           onChange={(e) => setBrandId(e.target.value)}
           hint="For rows without a brandId column"
           error={field['payload.brandId']}
-        >
-          <option value="">From each row</option>
-          {brands.data?.items.map((b) => (
-            <option key={b.id} value={b.id}>
-              {b.name}
-            </option>
-          ))}
-        </SelectField>
+        />
         <Field
           label="CSV file"
           name="file"

@@ -1,15 +1,15 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import { APIError, type Brand, type Media, type Post } from '@audenci/sdk-js';
+import { APIError, type Brand, type Media } from '@audenci/sdk-js';
 import { client } from '../../api/client';
 import { listAll } from '../../api/lists';
 import { toProblem } from '../../api/problem';
-import { Badge, type BadgeTone } from '../../components/badge';
+import { usePlatformName } from '../../api/platforms';
+import { PostStatusBadge } from '../../components/post-status';
 import { Dialog } from '../../components/dialog';
 import { formatDateTime } from '../../components/format';
 import { QueryView } from '../../components/states';
-import { platformsQuery } from '../posts/queries';
 import {
   contentPath,
   formatBytes,
@@ -41,15 +41,6 @@ function deleteProblemOf(error: unknown): DeleteProblem {
   return { kind: 'other', message: problem.message, requestId: problem.requestId };
 }
 
-const STATUS_TONE: Record<Post['status'], BadgeTone> = {
-  DRAFT: 'neutral',
-  SCHEDULED: 'info',
-  PUBLISHING: 'accent',
-  PUBLISHED: 'success',
-  FAILED: 'danger',
-  CANCELLED: 'warning',
-};
-
 /** The posts listed under "Used by" at most; beyond, the dialog says there are more. */
 const MAX_USES = 50;
 const CAPTION_START = 60;
@@ -65,9 +56,7 @@ function UsedBy({ media }: { media: Media }) {
     queryKey: ['posts', 'media', media.id],
     queryFn: () => listAll(client.posts.list({ mediaId: media.id, limit: MAX_USES }), MAX_USES),
   });
-  const platforms = useQuery(platformsQuery);
-  const platformName = (platform: string) =>
-    platforms.data?.find((p) => p.platform === platform)?.displayName ?? platform;
+  const platformName = usePlatformName();
   return (
     <section className="media-uses" aria-labelledby="media-uses-title">
       <h3 id="media-uses-title" className="media-uses__title">
@@ -82,7 +71,7 @@ function UsedBy({ media }: { media: Media }) {
               <ul className="media-uses__list">
                 {items.map((post) => (
                   <li key={post.id} className="media-uses__item">
-                    <Badge tone={STATUS_TONE[post.status]}>{post.status.toLowerCase()}</Badge>
+                    <PostStatusBadge status={post.status} />
                     <span className="media-uses__platform">{platformName(post.platform)}</span>
                     <Link to="/posts/$postId" params={{ postId: post.id }} className="media-uses__link">
                       {post.caption.trim() ? captionStart(post.caption) : 'No caption'}

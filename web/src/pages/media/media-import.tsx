@@ -6,7 +6,7 @@ import { toProblem } from '../../api/problem';
 import { Field } from '../../components/field';
 import { FormDialog } from '../../components/form-dialog';
 import { placeProblem } from '../../components/form-problem';
-import { SelectField } from '../../components/select-field';
+import { BrandSelect } from '../../components/brand-select';
 
 const FIELDS = ['url', 'brandId'] as const;
 
@@ -78,21 +78,15 @@ export function ImportDialog({
         onChange={(e) => setUrl(e.target.value)}
         error={local ?? placed.field.url}
       />
-      <SelectField
-        label="Brand"
+      <BrandSelect
+        brands={brands}
+        none="No brand"
         name="brandId"
         value={brandId}
         onChange={(e) => setBrandId(e.target.value)}
         error={placed.field.brandId}
         hint="Optional: the brand the item belongs to."
-      >
-        <option value="">No brand</option>
-        {brands.map((brand) => (
-          <option key={brand.id} value={brand.id}>
-            {brand.name}
-          </option>
-        ))}
-      </SelectField>
+      />
     </FormDialog>
   );
 }

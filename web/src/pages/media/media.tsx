@@ -6,9 +6,8 @@ import { client } from '../../api/client';
 import { toProblem } from '../../api/problem';
 import { useRole } from '../../api/role';
 import { MediaUpload } from '../../components/media-upload';
-import { SelectField } from '../../components/select-field';
 import { Empty, ErrorState, Loading } from '../../components/states';
-import { brandsQuery } from '../brands';
+import { brandsQuery } from '../../api/brands';
 import { MediaDetails, Thumb } from './media-details';
 import {
   MEDIA_TYPES,
@@ -22,6 +21,7 @@ import {
 } from './media-format';
 import { ImportDialog } from './media-import';
 import './media.css';
+import { BrandSelect } from '../../components/brand-select';
 
 const PAGE_SIZE = 24;
 
@@ -164,21 +164,15 @@ export function MediaPage() {
         <TypeFilter type={type} brand={brandId} />
         {brandList.length > 0 ? (
           <div className="media-toolbar__brand">
-            <SelectField
-              label="Brand"
+            <BrandSelect
+              brands={brandList}
+              none="All brands"
               name="brand"
               value={brandId ?? ''}
               onChange={(e) =>
                 void navigate({ to: '/media', search: { type, brand: e.target.value || undefined } })
               }
-            >
-              <option value="">All brands</option>
-              {brandList.map((b) => (
-                <option key={b.id} value={b.id}>
-                  {b.name}
-                </option>
-              ))}
-            </SelectField>
+            />
           </div>
         ) : null}
       </div>

@@ -7,7 +7,7 @@ import { toProblem, type Problem } from '../../api/problem';
 import { Form, FormAlert } from '../../components/form';
 import { ErrorState, Loading, QueryView } from '../../components/states';
 import { browserTimeZone } from '../../components/time-zone-field';
-import { brandsQuery, platformsQuery } from './plans-api';
+import { brandsQuery } from '../../api/brands';
 import { PreviewStep, type PreviewState } from './preview-step';
 import { SaveStep } from './save-step';
 import {
@@ -27,6 +27,7 @@ import {
 } from './wizard-steps';
 import { shiftDate, today } from '../../components/zoned-time';
 import './plans.css';
+import { platformsQuery } from '../../api/platforms';
 
 const STEPS = [
   { id: 'brand', title: 'Brand' },

@@ -6,10 +6,11 @@ import { FormAlert } from '../../components/form';
 import { QueryView } from '../../components/states';
 import { ApplyProgress, ApplyResult, useApplyJob } from './apply-progress';
 import { PlanCalendar } from './plan-calendar';
-import { brandsQuery, planQuery, platformsQuery } from './plans-api';
+import { brandsQuery } from '../../api/brands';
+import { planQuery } from './plans-api';
 import { planDates } from './plans';
-import { platformNamer } from './preview-step';
 import './plans.css';
+import { platformNamer, platformsQuery } from '../../api/platforms';
 
 /** One plan: its parameters, its items on the calendar, and Apply while it is a draft. */
 export function PlanPage() {

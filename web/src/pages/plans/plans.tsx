@@ -6,7 +6,7 @@ import { formatDateTime } from '../../components/format';
 import { PagedTable } from '../../components/paged-table';
 import { useCursorPages } from '../../components/pager';
 import { Empty } from '../../components/states';
-import { brandsQuery } from './plans-api';
+import { brandsQuery } from '../../api/brands';
 import { wallAt, shiftDate, formatShortDay } from '../../components/zoned-time';
 import './plans.css';
 

@@ -4,6 +4,7 @@ import { Empty } from '../../components/states';
 import { ItemDialog } from './item-dialog';
 import { itemLabel, PlanCalendar, type CalendarItem } from './plan-calendar';
 import { formatShortDay, wallAt } from '../../components/zoned-time';
+import { platformNamer } from '../../api/platforms';
 
 export type PreviewItem = PlanItem & { key: string; error?: string };
 
@@ -12,10 +13,6 @@ export interface PreviewState {
   summary: PlanSummary;
   items: PreviewItem[];
   dropped: PreviewItem[];
-}
-
-export function platformNamer(rules: PlatformRules[]) {
-  return (platform: string) => rules.find((r) => r.platform === platform)?.displayName ?? platform;
 }
 
 /** The preview on a calendar: edit or drop any item, restore dropped ones, then go on to save. */

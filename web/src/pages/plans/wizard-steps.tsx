@@ -1,11 +1,11 @@
 import type { Brand, PlatformRules } from '@audenci/sdk-js';
 import { Link } from '@tanstack/react-router';
 import { Field } from '../../components/field';
-import { SelectField } from '../../components/select-field';
 import { Empty } from '../../components/states';
 import { TextAreaField } from '../../components/textarea-field';
 import { TimeZoneField, timeZones } from '../../components/time-zone-field';
 import { shiftDate } from '../../components/zoned-time';
+import { BrandSelect } from '../../components/brand-select';
 
 /** The wizard's answers before the preview, as the fields hold them. */
 export interface Answers {
@@ -127,8 +127,9 @@ export function BrandStep({ answers, problems, set, brands }: StepProps & { bran
       </Empty>
     );
   return (
-    <SelectField
-      label="Brand"
+    <BrandSelect
+      brands={brands}
+      none="Choose a brand…"
       name="brandId"
       value={answers.brandId}
       hint="Its voice shapes the captions; its time zone is the plan's default."
@@ -138,14 +139,7 @@ export function BrandStep({ answers, problems, set, brands }: StepProps & { bran
         const brand = brands.find((b) => b.id === e.target.value);
         if (brand) set('timezone', brand.timezone);
       }}
-    >
-      <option value="">Choose a brand…</option>
-      {brands.map((brand) => (
-        <option key={brand.id} value={brand.id}>
-          {brand.name}
-        </option>
-      ))}
-    </SelectField>
+    />
   );
 }
 

@@ -6,11 +6,12 @@ import { client } from '../../api/client';
 import { toProblem } from '../../api/problem';
 import { sessionQuery } from '../../api/session-query';
 import { Empty, ErrorState, Loading, QueryView } from '../../components/states';
-import { brandsQuery } from '../brands';
+import { brandsQuery } from '../../api/brands';
 import { Composer, type ComposerStart } from './composer';
 import { instantToZoned } from '../../components/zoned-time';
-import { platformsQuery, useMediaItems } from './queries';
+import { useMediaItems } from './queries';
 import './posts.css';
+import { platformsQuery } from '../../api/platforms';
 
 const EDITABLE: Post['status'][] = ['DRAFT', 'SCHEDULED'];
 

@@ -23,6 +23,7 @@ import {
 import { PostPreview } from './post-preview';
 import { ComposerActions, postBody, useSavePost, type Action } from './composer-save';
 import { zonedToInstant } from '../../components/zoned-time';
+import { BrandSelect } from '../../components/brand-select';
 
 /** Where the composer starts: empty, prefilled from the calendar, or a saved post's values. */
 export interface ComposerStart {
@@ -131,20 +132,14 @@ export function Composer({
       >
         <FormAlert message={placed.form} />
         <div className="composer__row">
-          <SelectField
-            label="Brand"
+          <BrandSelect
+            brands={brands}
             value={brand.id}
             error={error('brandId')}
             onChange={(event) =>
               setValues((v) => ({ ...v, brandId: event.target.value, socialAccountId: '' }))
             }
-          >
-            {brands.map((b) => (
-              <option key={b.id} value={b.id}>
-                {b.name}
-              </option>
-            ))}
-          </SelectField>
+          />
           <SelectField
             label="Platform"
             value={values.platform}

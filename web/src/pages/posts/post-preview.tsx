@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Media, Post } from '@audenci/sdk-js';
+import { platformLabel } from '../../api/platforms';
 
 type Platform = Post['platform'];
 
@@ -136,10 +137,7 @@ export function PostPreview({ platform, name, handle, caption, media, link, firs
     );
   }
   return (
-    <article
-      className="preview preview--facebook"
-      aria-label={`${platform === 'facebook' ? 'Facebook' : 'LinkedIn'} preview`}
-    >
+    <article className="preview preview--facebook" aria-label={`${platformLabel(platform)} preview`}>
       <header className="preview__head">
         {avatar}
         <span>

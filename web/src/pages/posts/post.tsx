@@ -4,33 +4,16 @@ import type { Brand, Comment, Post } from '@audenci/sdk-js';
 import { client } from '../../api/client';
 import { listAll } from '../../api/lists';
 import { toProblem } from '../../api/problem';
-import { Badge, type BadgeTone } from '../../components/badge';
+import { platformsQuery } from '../../api/platforms';
+import { PostStatusBadge } from '../../components/post-status';
 import { ConfirmButton } from '../../components/confirm-button';
 import { formatDateTime } from '../../components/format';
 import { Empty, QueryView } from '../../components/states';
-import { brandsQuery } from '../brands';
-import { platformsQuery, useMediaItems } from './queries';
+import { brandsQuery } from '../../api/brands';
+import { useMediaItems } from './queries';
 import { PostPreview, RichText } from './post-preview';
 import { formatInZone, instantToZoned } from '../../components/zoned-time';
 import './posts.css';
-
-const STATUS_TONE: Record<Post['status'], BadgeTone> = {
-  DRAFT: 'neutral',
-  SCHEDULED: 'info',
-  PUBLISHING: 'accent',
-  PUBLISHED: 'success',
-  FAILED: 'danger',
-  CANCELLED: 'warning',
-};
-
-const STATUS_WORD: Record<Post['status'], string> = {
-  DRAFT: 'Draft',
-  SCHEDULED: 'Scheduled',
-  PUBLISHING: 'Publishing',
-  PUBLISHED: 'Published',
-  FAILED: 'Failed',
-  CANCELLED: 'Cancelled',
-};
 
 /** The post's comments as the platform reported them (`GET /posts/{id}/comments`), replies indented. */
 function Comments({ postId }: { postId: string }) {
@@ -220,8 +203,7 @@ export function PostPage() {
                   State
                 </h2>
                 <p>
-                  <Badge tone={STATUS_TONE[p.status]}>{STATUS_WORD[p.status]}</Badge>{' '}
-                  <span>{when(p, brand)}</span>
+                  <PostStatusBadge status={p.status} /> <span>{when(p, brand)}</span>
                   <CalendarLink post={p} brand={brand} />
                 </p>
                 {p.status === 'FAILED' && p.error ? (

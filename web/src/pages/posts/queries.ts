@@ -3,12 +3,6 @@ import { client } from '../../api/client';
 
 /** Queries the composer and the post page share. */
 
-export const platformsQuery = {
-  queryKey: ['platforms'] as const,
-  queryFn: () => client.platforms.list(),
-  staleTime: Infinity,
-};
-
 /** The items of `ids`, in that order (a post's media, for the composer's list and preview). */
 export function useMediaItems(ids: readonly string[]) {
   return useQuery({
