@@ -21,6 +21,27 @@ export async function fetchSample(url: string, request: BenchRequest): Promise<S
   return { status: response.status, body };
 }
 
+/** A response as it came, whatever its status: what the reference's answers are compared on. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export async function fetchAnswer(url: string, request: BenchRequest): Promise<Answer> {
+  const response = await fetch(url + request.path, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  return {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: await response.text(),
+  };
+}
+
 export interface LatencySummary {
   count: number;
   average: number;

@@ -9,6 +9,7 @@ import type { PublishMeasurement } from './publish.js';
 import type { Dialect } from './scenarios.js';
 import type { ProcessStats } from './server.js';
 import type { WebhooksMeasurement } from './webhooks.js';
+import { comparedVariant, REFERENCE_GOALS, type ReferenceVariant } from './reference/compare.js';
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 const mb = (bytes: number) => round(bytes / (1024 * 1024), 1);
@@ -28,6 +29,47 @@ export interface Measurement {
   /** Each server child just before and just after the measured run. */
   servers?: { stats: Array<{ before: ProcessStats; after: ProcessStats }>; seconds: number };
   failure?: string;
+  /** Set on the hand-written reference's rows (bench/reference/): which variant served. */
+  reference?: ReferenceVariant;
+}
+
+/** The reference row an Audenci row is compared with (same scenario and dialect, one process). */
+function referenceOf(m: Measurement, all: Measurement[]): Measurement | undefined {
+  if (m.reference || m.processes !== 1 || m.dialect === 'none') return undefined;
+  const variant = comparedVariant(m.scenario);
+  if (!variant) return undefined;
+  return all.find(
+    (r) => r.reference?.count === variant.count && r.scenario === m.scenario && r.dialect === m.dialect,
+  );
+}
+
+/** Audenci's req/s ÷ the hand-written reference's, same scenario and dialect, same run. */
+export function ratioToReference(m: Measurement, all: Measurement[]): number | null {
+  const ref = referenceOf(m, all)?.result?.requestsPerSecond;
+  return m.result && ref ? round(m.result.requestsPerSecond / ref, 3) : null;
+}
+
+/** `latest.json`'s `reference`: each comparison of issue #20, with its goal. */
+export function referenceComparisons(all: Measurement[]) {
+  return all.flatMap((m) => {
+    const ref = referenceOf(m, all);
+    if (!ref || m.dialect === 'none') return [];
+    const goal = REFERENCE_GOALS[m.scenario]?.[m.dialect] ?? null;
+    const ratio = ratioToReference(m, all);
+    return [
+      {
+        scenario: m.scenario,
+        dialect: m.dialect,
+        request: m.label,
+        audenciRequestsPerSecond: m.result ? round(m.result.requestsPerSecond, 1) : null,
+        referenceRequestsPerSecond: ref.result ? round(ref.result.requestsPerSecond, 1) : null,
+        referenceCounts: ref.reference!.count,
+        ratio,
+        goal,
+        met: ratio !== null && goal !== null ? ratio >= goal : null,
+      },
+    ];
+  });
 }
 
 export function ratio(m: Measurement, baseline: Measurement | undefined): number | null {
@@ -51,7 +93,7 @@ const total = (values: number[]) =>
   );
 
 /** A row of `results` in latest.json; the memory and CPU figures are totals over the row's servers. */
-export function toJson(m: Measurement, baseline: Measurement | undefined) {
+export function toJson(m: Measurement, baseline: Measurement | undefined, all: Measurement[] = []) {
   const r = m.result;
   const stats = m.servers?.stats ?? [];
   const cpu = cpuPercents(m);
@@ -67,6 +109,8 @@ export function toJson(m: Measurement, baseline: Measurement | undefined) {
     dialect: m.dialect,
     processes: m.processes,
     redis: m.redis,
+    server: m.dialect === 'none' ? 'baseline' : m.reference ? 'reference' : 'audenci',
+    referenceCounts: m.reference ? m.reference.count : null,
     request: m.label,
     description: m.description,
     ok: m.failure === undefined,
@@ -83,6 +127,7 @@ export function toJson(m: Measurement, baseline: Measurement | undefined) {
         }
       : null,
     ratioToBaseline: ratio(m, baseline),
+    ratioToReference: ratioToReference(m, all),
     non2xx: r ? r.non2xx : null,
     errors: r ? r.errors : null,
     timeouts: r ? r.timeouts : null,
@@ -113,6 +158,8 @@ export interface SummaryRow {
   p99Ms: number | null;
   /** A request rate divided by the baseline's of the same run. */
   ratioToBaseline: number | null;
+  /** Audenci's request rate divided by the hand-written reference's (same scenario, dialect and run). */
+  ratioToReference: number | null;
   /** Each process's resident memory after the measured work. */
   rssMb: number[];
   /** Each process's CPU time over the measured work, as a share of one core. */
@@ -133,13 +180,19 @@ export function summaryRows(measurements: Measurement[], background: Background)
   const rows: SummaryRow[] = measurements.map((m) => ({
     scenario: m.scenario,
     dialect: m.dialect,
-    processes: m.dialect === 'none' ? '1 fastify' : `${m.processes} api${m.redis ? ' + redis' : ''}`,
+    processes:
+      m.dialect === 'none'
+        ? '1 fastify'
+        : m.reference
+          ? `1 reference${m.reference.count ? '' : ', no COUNT'}`
+          : `${m.processes} api${m.redis ? ' + redis' : ''}`,
     ok: m.failure === undefined,
     rate: m.result ? round(m.result.requestsPerSecond, 1) : null,
     unit: 'req/s',
     p50Ms: m.latency?.p50 ?? null,
     p99Ms: m.latency?.p99 ?? null,
     ratioToBaseline: ratio(m, baseline),
+    ratioToReference: ratioToReference(m, measurements),
     rssMb: m.servers?.stats.map((s) => mb(s.after.rss)) ?? [],
     cpuPercent: cpuPercents(m),
   }));
@@ -161,6 +214,7 @@ export function summaryRows(measurements: Measurement[], background: Background)
     p50Ms: lag?.p50 ?? null,
     p99Ms: lag?.p99 ?? null,
     ratioToBaseline: null,
+    ratioToReference: null,
     rssMb: m.workerRssMb,
     cpuPercent: [m.workerCpuPercent],
   });
@@ -181,6 +235,7 @@ export function summaryRows(measurements: Measurement[], background: Background)
         p50Ms: round(q.ms, 1),
         p99Ms: null,
         ratioToBaseline: null,
+        ratioToReference: null,
         rssMb: [],
         cpuPercent: [],
       });
@@ -199,7 +254,18 @@ export function table(rows: string[][], leftColumns = 2): string {
 
 export function summaryTable(rows: SummaryRow[]): string {
   const cells = [
-    ['scenario', 'dialect', 'processes', 'rate', 'p50 ms', 'p99 ms', '× baseline', 'RSS MB', 'CPU %'],
+    [
+      'scenario',
+      'dialect',
+      'processes',
+      'rate',
+      'p50 ms',
+      'p99 ms',
+      '× baseline',
+      '× reference',
+      'RSS MB',
+      'CPU %',
+    ],
   ];
   const ms = (v: number | null) =>
     v === null ? '-' : v < 100 ? v.toFixed(2) : Math.round(v).toLocaleString('en-US');
@@ -212,6 +278,7 @@ export function summaryTable(rows: SummaryRow[]): string {
       ms(r.p50Ms),
       ms(r.p99Ms),
       r.ratioToBaseline === null ? '-' : r.ratioToBaseline.toFixed(3),
+      r.ratioToReference === null ? '-' : r.ratioToReference.toFixed(3),
       r.rssMb.length ? r.rssMb.map((v) => v.toFixed(0)).join(' + ') : '-',
       r.cpuPercent.length ? r.cpuPercent.map((v) => v.toFixed(0)).join(' + ') : '-',
     ]);
@@ -224,6 +291,8 @@ export const SUMMARY_NOTES = [
   'HTTP rows: autocannon over loopback; p50/p99 of every response; × baseline = req/s ÷ the baseline row.',
   '"2 api": two API processes on one PostgreSQL schema, half the connections each (+ redis: shared',
   '  rate-limit store, REDIS_URL). RSS and CPU % per process, after / over the measured run.',
+  '"1 reference": the hand-written server of bench/reference/ on the same data; × reference = the api',
+  "  row's req/s ÷ the reference's (posts.list: ÷ the reference without COUNT, as issue #20 states).",
   'publish: p50/p99 = lag from the due instant to PUBLISHED; workers CPU % is their total.',
   'analytics: p50 = median call time of the service behind GET /analytics (no HTTP).',
 ].join('\n');

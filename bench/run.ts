@@ -27,8 +27,16 @@ import { measurePublish, type PublishMeasurement } from './publish.js';
 import { measureWebhooks, type WebhooksMeasurement } from './webhooks.js';
 import { measureImport, type ImportMeasurement } from './import.js';
 import { measureAnalytics, type AnalyticsMeasurement } from './analytics.js';
-import { fetchSample, fire, problems } from './load.js';
-import { SUMMARY_NOTES, summaryRows, summaryTable, toJson, type Measurement } from './report.js';
+import { fetchAnswer, fetchSample, fire, problems } from './load.js';
+import { compareWithAudenci, REFERENCE_VARIANTS, type ReferenceVariant } from './reference/compare.js';
+import {
+  referenceComparisons,
+  SUMMARY_NOTES,
+  summaryRows,
+  summaryTable,
+  toJson,
+  type Measurement,
+} from './report.js';
 import type { ChildMessage, ParentMessage, ProcessStats, ServerSpec } from './server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,8 +45,10 @@ const SERVER_ENTRY = path.join(ROOT, 'bench', 'server.ts');
  * 3: a row of `results` is identified by scenario, dialect and `processes` (scale-out rows share the
  * scenario name), its server figures are totals over its processes (`servers` has each), `publish` has
  * a 1-worker and an N-worker entry on PostgreSQL, and `summary` holds the printed table.
+ * 4: rows of the hand-written reference (`server: 'reference'`, `referenceCounts`), each Audenci row's
+ * `ratioToReference`, and `reference`: the comparisons of issue #20 with their goals.
  */
-const RESULTS_SCHEMA_VERSION = 3;
+const RESULTS_SCHEMA_VERSION = 4;
 /** The publish-throughput measurement's name in BENCH_SCENARIOS. */
 const PUBLISH = 'publish';
 /** The webhook-delivery measurement's name in BENCH_SCENARIOS. */
@@ -145,6 +155,8 @@ const runAnalytics =
 const runPublish =
   publishSettings.posts > 0 && (wantedScenarios === undefined || wantedScenarios.includes(PUBLISH));
 const runScaleOut = wantedScenarios === undefined || wantedScenarios.includes(SCALEOUT);
+/** `BENCH_REFERENCE=0` skips the hand-written reference's rows. */
+const runReference = (process.env.BENCH_REFERENCE?.trim() || '1') !== '0';
 
 // ---------------------------------------------------------------------------------------------------
 // Resources the run must remove even when it fails or is interrupted
@@ -230,7 +242,12 @@ class ServerChild {
     /** Of the CPU profile's directory when there are several servers: `posts.get.postgres.2-of-2`. */
     suffix = '',
   ): Promise<{ server: ServerChild; url: string; requests: BenchRequest[] }> {
-    const name = (spec.kind === 'baseline' ? 'baseline' : `${spec.scenario}.${spec.dialect}`) + suffix;
+    const name =
+      (spec.kind === 'baseline'
+        ? 'baseline'
+        : spec.kind === 'reference'
+          ? `${spec.scenario}.${spec.dialect}.reference${spec.count ? '' : '-no-count'}`
+          : `${spec.scenario}.${spec.dialect}`) + suffix;
     // One directory per scenario and dialect; the main thread's profile is the largest file in it.
     const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfDir, name)}`] : [];
     const child = spawn(process.execPath, [...profile, '--import', 'tsx', SERVER_ENTRY], {
@@ -364,11 +381,14 @@ async function startServers(
   dialect: Dialect | 'none',
   processes: number,
   redisPrefix: string | undefined,
+  reference?: ReferenceVariant,
 ): Promise<{
   servers: ServerChild[];
   urls: string[];
   requests: BenchRequest[];
   mirrored?: Sample;
+  /** The reference's rows: Audenci's answer to the first request, on the same data. */
+  audenciAnswer?: Awaited<ReturnType<typeof fetchAnswer>>;
   release?: () => Promise<void>;
 }> {
   if (scenario.kind === 'baseline') {
@@ -381,6 +401,34 @@ async function startServers(
     };
     const { server, url } = await ServerChild.start(spec);
     return { servers: [server], urls: [url], requests: [mirrored.request], mirrored: mirrored.sample };
+  }
+  if (reference) {
+    // An Audenci child creates the schema and seeds the data, answers the first request once (what the
+    // reference must answer too), and stops; the reference then serves the same database.
+    const { spec, release } = audenciSpec(scenario.name, dialect as Dialect);
+    try {
+      const seeder = await ServerChild.start(spec, '.seed');
+      let audenciAnswer: Awaited<ReturnType<typeof fetchAnswer>>;
+      try {
+        audenciAnswer = await fetchAnswer(seeder.url, seeder.requests[0]!);
+      } finally {
+        await seeder.server.stop();
+      }
+      const { server, url } = await ServerChild.start({
+        kind: 'reference',
+        scenario: scenario.name,
+        dialect: spec.dialect,
+        dataDir: spec.dataDir,
+        ...(spec.databaseUrl ? { databaseUrl: spec.databaseUrl, schema: spec.schema } : {}),
+        logLevel,
+        count: reference.count,
+        requests: seeder.requests,
+      });
+      return { servers: [server], urls: [url], requests: seeder.requests, audenciAnswer, release };
+    } catch (error) {
+      await release();
+      throw error;
+    }
   }
   const { spec, release } = audenciSpec(
     scenario.name,
@@ -416,6 +464,7 @@ async function runOne(
   scenario: Scenario,
   dialect: Dialect | 'none',
   processes: number,
+  reference?: ReferenceVariant,
 ): Promise<Measurement> {
   const redisPrefix =
     processes > 1 && redisUrl ? `audenci:bench:${randomBytes(6).toString('hex')}:rl:` : undefined;
@@ -426,12 +475,17 @@ async function runOne(
     label: scenario.label,
     processes,
     redis: redisPrefix !== undefined,
+    ...(reference ? { reference } : {}),
   };
   let started: Awaited<ReturnType<typeof startServers>> | undefined;
   try {
-    started = await startServers(scenario, dialect, processes, redisPrefix);
-    const { servers, urls, requests, mirrored } = started;
+    started = await startServers(scenario, dialect, processes, redisPrefix, reference);
+    const { servers, urls, requests, mirrored, audenciAnswer } = started;
     if (requests.length === 0) throw new Error('the scenario returned no requests');
+    if (reference && audenciAnswer) {
+      // Same status, headers and body as Audenci's answer to the same request on the same data.
+      compareWithAudenci(audenciAnswer, await fetchAnswer(urls[0]!, requests[0]!), reference, requests[0]!);
+    }
 
     // Every request must succeed once on every server before any is measured.
     const first = await fetchSample(urls[0]!, requests[0]!);
@@ -442,7 +496,7 @@ async function runOne(
         `the baseline's body differs from ${scenario.mirrors}'s:\n${first.body}\n${mirrored?.body}`,
       );
     }
-    if (scenario.kind === 'audenci') {
+    if (scenario.kind === 'audenci' && !reference) {
       scenario.check?.(first);
       if (!samples.has(scenario.name)) samples.set(scenario.name, { request: requests[0]!, sample: first });
     }
@@ -472,7 +526,14 @@ async function runOne(
 }
 
 /** The HTTP runs: each selected scenario on each dialect, then its scale-out row if it has one. */
-function httpPlan(): Array<{ scenario: Scenario; dialect: Dialect | 'none'; processes: number }> {
+type PlannedRun = {
+  scenario: Scenario;
+  dialect: Dialect | 'none';
+  processes: number;
+  reference?: ReferenceVariant;
+};
+
+function httpPlan(): PlannedRun[] {
   const named = (s: Scenario) => wantedScenarios === undefined || wantedScenarios.includes(s.name);
   const scaledNames = SCALEOUT_SCENARIOS.filter((n) => wantedScenarios?.includes(n) ?? true);
   const scaled =
@@ -483,7 +544,7 @@ function httpPlan(): Array<{ scenario: Scenario; dialect: Dialect | 'none'; proc
       : [];
   if (runScaleOut && !dialects.includes('postgres'))
     log(`bench: no ${SCALEOUT} rows: they need PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL)`);
-  const plan: Array<{ scenario: Scenario; dialect: Dialect | 'none'; processes: number }> = [];
+  const plan: PlannedRun[] = [];
   for (const scenario of SCENARIOS) {
     if (scenario.kind === 'baseline') {
       plan.push({ scenario, dialect: 'none', processes: 1 });
@@ -491,8 +552,13 @@ function httpPlan(): Array<{ scenario: Scenario; dialect: Dialect | 'none'; proc
     }
     if (named(scenario))
       for (const d of dialects)
-        if (!scenario.dialects || scenario.dialects.includes(d))
+        if (!scenario.dialects || scenario.dialects.includes(d)) {
           plan.push({ scenario, dialect: d, processes: 1 });
+          // The hand-written reference right after, on the same dialect (issue #20).
+          if (runReference)
+            for (const reference of REFERENCE_VARIANTS[scenario.name] ?? [])
+              plan.push({ scenario, dialect: d, processes: 1, reference });
+        }
     if (scaled.includes(scenario.name))
       plan.push({ scenario, dialect: 'postgres', processes: API_PROCESSES });
   }
@@ -640,9 +706,12 @@ async function main(): Promise<number> {
     );
   }
   const measurements: Measurement[] = [];
-  for (const { scenario, dialect, processes } of plan) {
-    log(`- ${scenario.name} (${dialect}${processes > 1 ? `, ${processes} API processes` : ''})`);
-    const m = await runOne(scenario, dialect, processes);
+  for (const { scenario, dialect, processes, reference } of plan) {
+    log(
+      `- ${scenario.name} (${dialect}${processes > 1 ? `, ${processes} API processes` : ''}` +
+        `${reference ? `, hand-written reference${reference.count ? '' : ' without COUNT'}` : ''})`,
+    );
+    const m = await runOne(scenario, dialect, processes, reference);
     if (m.failure) log(`  FAILED: ${m.failure}`);
     measurements.push(m);
   }
@@ -678,6 +747,7 @@ async function main(): Promise<number> {
     settings: {
       ...settings,
       dialects,
+      reference: runReference,
       scenarios: [
         ...new Set(plan.filter((p) => p.processes === 1).map((p) => p.scenario.name)),
         ...(scaled.length ? [SCALEOUT] : []),
@@ -697,7 +767,8 @@ async function main(): Promise<number> {
       webhooks: webhookSettings,
     },
     summary,
-    results: measurements.map((m) => toJson(m, baseline)),
+    reference: referenceComparisons(measurements),
+    results: measurements.map((m) => toJson(m, baseline, measurements)),
     publish: background.published,
     webhooks: background.delivered,
     import: background.imported,

@@ -196,6 +196,49 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     kind: 'audenci',
+    name: 'posts.list.brand',
+    description: `First page of 20 SCHEDULED posts of the busiest of 5 brands among ${POSTS_TEXT} (scheduledFor desc, with totalCount)`,
+    label: 'GET /api/v1/posts?brandId={id}&status=SCHEDULED&sortBy=scheduledFor&limit=20',
+    async setup(s) {
+      await seedAndLog(s);
+      // The first brand seeded is the busiest (seed-posts.ts).
+      const brand = await s.ctx.db
+        .selectFrom('brands')
+        .select('id')
+        .where('organization_id', '=', s.tenant.organizationId)
+        .where('environment', '=', s.tenant.environment)
+        .orderBy('created_at')
+        .orderBy('id')
+        .executeTakeFirstOrThrow();
+      return [
+        {
+          method: 'GET',
+          path: `/api/v1/posts?brandId=${brand.id}&status=SCHEDULED&sortBy=scheduledFor&limit=20`,
+          headers: bearer(s.adminKey),
+        },
+      ];
+    },
+    check(sample) {
+      const { data, pagination } = json(sample);
+      if (!Array.isArray(data) || data.length !== 20) throw new Error('expected 20 posts');
+      const posts = data as Array<{ status: string; scheduledFor: string; brandId: string }>;
+      if (posts.some((p) => p.status !== 'SCHEDULED' || p.brandId !== posts[0]!.brandId))
+        throw new Error("expected one brand's SCHEDULED posts only");
+      for (let i = 1; i < posts.length; i++) {
+        if (posts[i - 1]!.scheduledFor < posts[i]!.scheduledFor)
+          throw new Error('expected scheduledFor desc');
+      }
+      // The busiest brand has about 45 % of the posts, 40 % of them SCHEDULED.
+      const total = pagination?.totalCount ?? 0;
+      if (total < POSTS_SIZE * 0.12 || total > POSTS_SIZE * 0.25) {
+        throw new Error(
+          `expected about ${Math.round(POSTS_SIZE * 0.18)} SCHEDULED posts of the brand, got ${total}`,
+        );
+      }
+    },
+  },
+  {
+    kind: 'audenci',
     name: 'posts.get',
     description: `Retrieve one post (${GET_IDS} ids in turn) among ${POSTS_TEXT}`,
     label: 'GET /api/v1/posts/{id}',

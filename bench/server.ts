@@ -11,8 +11,8 @@
  * Protocol: parent → `start` → child answers `ready` (or `failed`); `stats` → `stats`; `stop` →
  * `stopped`, then the child exits. The child also exits if the parent goes away.
  *
- * The baseline loads nothing but Fastify; the Audenci modules are imported only for Audenci servers,
- * so the memory figures compare like with like.
+ * The baseline loads nothing but Fastify, the reference Fastify and its database driver; the Audenci
+ * modules are imported only for Audenci servers, so the memory figures compare like with like.
  */
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -20,6 +20,23 @@ import type { BenchRequest, Dialect } from './scenarios.js';
 
 export type ServerSpec =
   | { kind: 'baseline'; route: string; body: unknown; logLevel: string }
+  | {
+      /**
+       * The hand-written reference (bench/reference/), on the database an Audenci child created and
+       * seeded and then stopped; it serves that child's requests.
+       */
+      kind: 'reference';
+      /** The Audenci scenario it mirrors (for the CPU profile's directory name). */
+      scenario: string;
+      dialect: Dialect;
+      dataDir: string;
+      databaseUrl?: string;
+      schema?: string;
+      logLevel: string;
+      /** Lists answer `totalCount` (a COUNT per request); false: `totalCount: null`. */
+      count: boolean;
+      requests: BenchRequest[];
+    }
   | {
       kind: 'audenci';
       scenario: string;
@@ -79,6 +96,24 @@ async function startBaseline(spec: Extract<ServerSpec, { kind: 'baseline' }>): P
   app.get(spec.route, async () => body);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, requests: [], close: () => app.close() };
+}
+
+/** Audenci's SQLite file in a data dir (src/db/index.ts). */
+const SQLITE_FILE = 'audenci.db';
+
+async function startReferenceServer(spec: Extract<ServerSpec, { kind: 'reference' }>): Promise<Running> {
+  const [{ startReference }, stores, path] = await Promise.all([
+    import('./reference/server.js'),
+    import('./reference/store.js'),
+    import('node:path'),
+  ]);
+  const store =
+    spec.dialect === 'sqlite'
+      ? stores.openSqliteStore(path.join(spec.dataDir, SQLITE_FILE))
+      : // Audenci's default pool size (AUDENCI_DB_POOL_SIZE).
+        stores.openPostgresStore(spec.databaseUrl!, spec.schema, 10);
+  const server = await startReference({ store, logLevel: spec.logLevel, count: spec.count });
+  return { url: server.url, requests: spec.requests, close: () => server.close() };
 }
 
 async function startAudenci(spec: Extract<ServerSpec, { kind: 'audenci' }>): Promise<Running> {
@@ -174,7 +209,9 @@ process.on('message', (message: ParentMessage) => {
           running =
             message.spec.kind === 'baseline'
               ? await startBaseline(message.spec)
-              : await startAudenci(message.spec);
+              : message.spec.kind === 'reference'
+                ? await startReferenceServer(message.spec)
+                : await startAudenci(message.spec);
           await send({ type: 'ready', url: running.url, requests: running.requests });
         } catch (error) {
           await send({
