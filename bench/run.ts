@@ -28,7 +28,13 @@ import { measureWebhooks, type WebhooksMeasurement } from './webhooks.js';
 import { measureImport, type ImportMeasurement } from './import.js';
 import { measureAnalytics, type AnalyticsMeasurement } from './analytics.js';
 import { fetchAnswer, fetchSample, fire, problems } from './load.js';
-import { compareWithAudenci, REFERENCE_VARIANTS, type ReferenceVariant } from './reference/compare.js';
+import {
+  compareRefusals,
+  compareWithAudenci,
+  REFERENCE_VARIANTS,
+  withUnknownKey,
+  type ReferenceVariant,
+} from './reference/compare.js';
 import {
   referenceComparisons,
   SUMMARY_NOTES,
@@ -387,8 +393,9 @@ async function startServers(
   urls: string[];
   requests: BenchRequest[];
   mirrored?: Sample;
-  /** The reference's rows: Audenci's answer to the first request, on the same data. */
+  /** The reference's rows: Audenci's answers to the first request, and to it with an unknown key. */
   audenciAnswer?: Awaited<ReturnType<typeof fetchAnswer>>;
+  audenciRefusal?: Awaited<ReturnType<typeof fetchAnswer>>;
   release?: () => Promise<void>;
 }> {
   if (scenario.kind === 'baseline') {
@@ -409,8 +416,10 @@ async function startServers(
     try {
       const seeder = await ServerChild.start(spec, '.seed');
       let audenciAnswer: Awaited<ReturnType<typeof fetchAnswer>>;
+      let audenciRefusal: Awaited<ReturnType<typeof fetchAnswer>>;
       try {
         audenciAnswer = await fetchAnswer(seeder.url, seeder.requests[0]!);
+        audenciRefusal = await fetchAnswer(seeder.url, withUnknownKey(seeder.requests[0]!));
       } finally {
         await seeder.server.stop();
       }
@@ -424,7 +433,14 @@ async function startServers(
         count: reference.count,
         requests: seeder.requests,
       });
-      return { servers: [server], urls: [url], requests: seeder.requests, audenciAnswer, release };
+      return {
+        servers: [server],
+        urls: [url],
+        requests: seeder.requests,
+        audenciAnswer,
+        audenciRefusal,
+        release,
+      };
     } catch (error) {
       await release();
       throw error;
@@ -480,11 +496,13 @@ async function runOne(
   let started: Awaited<ReturnType<typeof startServers>> | undefined;
   try {
     started = await startServers(scenario, dialect, processes, redisPrefix, reference);
-    const { servers, urls, requests, mirrored, audenciAnswer } = started;
+    const { servers, urls, requests, mirrored, audenciAnswer, audenciRefusal } = started;
     if (requests.length === 0) throw new Error('the scenario returned no requests');
     if (reference && audenciAnswer) {
       // Same status, headers and body as Audenci's answer to the same request on the same data.
       compareWithAudenci(audenciAnswer, await fetchAnswer(urls[0]!, requests[0]!), reference, requests[0]!);
+      const unknown = withUnknownKey(requests[0]!);
+      compareRefusals(audenciRefusal!, await fetchAnswer(urls[0]!, unknown), unknown);
     }
 
     // Every request must succeed once on every server before any is measured.

@@ -110,3 +110,39 @@ export function compareWithAudenci(
   if (problems.length)
     throw new Error(`the reference does not answer ${what} as Audenci does:\n  ${problems.join('\n  ')}`);
 }
+
+/** The scenario's request with a key no one has: both servers must refuse it alike. */
+export function withUnknownKey(request: BenchRequest): BenchRequest {
+  return { ...request, headers: { ...request.headers, authorization: `Bearer sk_prod_${'0'.repeat(38)}` } };
+}
+
+/** Throws unless the reference refused the unknown key as Audenci did (status, WWW-Authenticate, body). */
+export function compareRefusals(audenci: Answer, reference: Answer, request: BenchRequest): void {
+  const problems: string[] = [];
+  if (audenci.status !== 401) problems.push(`Audenci answered ${audenci.status}, not 401`);
+  if (audenci.status !== reference.status)
+    problems.push(`status: Audenci ${audenci.status}, reference ${reference.status}`);
+  if (audenci.headers['www-authenticate'] !== reference.headers['www-authenticate'])
+    problems.push(
+      `WWW-Authenticate: Audenci ${audenci.headers['www-authenticate']}, reference ${reference.headers['www-authenticate']}`,
+    );
+  if (
+    audenci.body !== reference.body &&
+    !isDeepStrictEqual(canonical(parse(audenci.body)), canonical(parse(reference.body)))
+  )
+    problems.push(
+      `bodies differ:\n  Audenci:   ${audenci.body.slice(0, 500)}\n  reference: ${reference.body.slice(0, 500)}`,
+    );
+  if (problems.length)
+    throw new Error(
+      `the reference does not refuse an unknown key on ${request.method} ${request.path} as Audenci does:\n  ${problems.join('\n  ')}`,
+    );
+}
+
+function parse(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}

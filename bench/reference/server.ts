@@ -71,6 +71,15 @@ class HttpError extends Error {
   }
 }
 
+const REALM = 'Bearer realm="audenci"';
+
+/** Audenci's 401: `invalid_token` in WWW-Authenticate when a key was sent. */
+function unauthorized(message: string, invalidToken = true): HttpError {
+  return new HttpError(401, 'UNAUTHORIZED', message, undefined, {
+    'WWW-Authenticate': invalidToken ? `${REALM}, error="invalid_token"` : REALM,
+  });
+}
+
 function invalid(field: string, reason: string): HttpError {
   const message = reason === 'Field is required' ? `${field} is required` : `${field}: ${reason}`;
   return new HttpError(400, 'INVALID_INPUT', message, { field, reason, errors: [{ field, reason }] });
@@ -138,11 +147,9 @@ export async function startReference(
     required: Scope,
   ): Promise<Principal> {
     const header = request.headers.authorization;
-    if (!header)
-      throw new HttpError(401, 'UNAUTHORIZED', 'Missing API key: send it as "Authorization: Bearer <key>"');
+    if (!header) throw unauthorized('Missing API key: send it as "Authorization: Bearer <key>"', false);
     const match = /^Bearer +(\S+) *$/i.exec(header);
-    if (!match)
-      throw new HttpError(401, 'UNAUTHORIZED', 'Malformed Authorization header: expected "Bearer <key>"');
+    if (!match) throw unauthorized('Malformed Authorization header: expected "Bearer <key>"');
     const now = Date.now();
     const hash = createHash('sha256').update(match[1]!).digest('hex');
     let cached = keys.get(hash);
@@ -152,10 +159,9 @@ export async function startReference(
       keys.set(hash, cached);
     }
     const row = cached.row;
-    if (!row) throw new HttpError(401, 'UNAUTHORIZED', 'Invalid API key');
-    if (row.revoked_at !== null) throw new HttpError(401, 'UNAUTHORIZED', 'This API key has been revoked');
-    if (row.expires_at !== null && row.expires_at <= now)
-      throw new HttpError(401, 'UNAUTHORIZED', 'This API key has expired');
+    if (!row) throw unauthorized('Invalid API key');
+    if (row.revoked_at !== null) throw unauthorized('This API key has been revoked');
+    if (row.expires_at !== null && row.expires_at <= now) throw unauthorized('This API key has expired');
     const principal: Principal = {
       organizationId: row.organization_id,
       environment: row.environment,
