@@ -3,7 +3,8 @@
  * server in a child process of its own (bench/server.ts) — and, on PostgreSQL, the posts scenarios
  * again on two API processes sharing the database (scale-out) — then the background work (publish,
  * webhooks, import, analytics), and compares the request rates with a bare Fastify baseline measured in
- * the same run. Prints one summary table, writes bench/results/latest.json, exits non-zero if any
+ * the same run and, for the posts scenarios, with the hand-written reference of bench/reference/ on the
+ * same data (checked to answer as Audenci does before it is measured). Prints one summary table, writes bench/results/latest.json, exits non-zero if any
  * response was not 2xx or any measurement failed. See bench/README.md.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
