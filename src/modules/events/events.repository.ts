@@ -68,6 +68,20 @@ export async function settledThrough(
 }
 
 /**
+ * The ids of the tenant's events (of `types` when given) after log position `after` that are visible now:
+ * what a stream opening at `after` must not send, having committed before it opened.
+ */
+export async function eventIdsAfter(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  read: { after: number; types?: readonly EventType[] },
+): Promise<string[]> {
+  let query = scoped(db, tenant).selectFrom('events').select('id').where('log_position', '>', read.after);
+  if (read.types?.length) query = query.where('type', 'in', [...read.types]);
+  return (await query.execute()).map((row) => row.id);
+}
+
+/**
  * At most `limit` events strictly after `after` and at or below `through` (a {@link settledThrough}), of
  * `types` when given, in log order (position, then id): one page of a stream's read.
  */

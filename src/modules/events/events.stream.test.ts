@@ -414,6 +414,50 @@ for (const dialect of dialects) {
       }
     });
 
+    it('opening while an older transaction is open sends what commits later, not what had committed', async (test) => {
+      const ctx = t.runtime.ctx;
+      if (ctx.capabilities.singleWriter)
+        return test.skip('one writer at a time: no transaction is held open');
+      // Any open transaction of the cluster holds the settled position back; here another tenant's.
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let recorded!: () => void;
+      const inTransaction = new Promise<void>((resolve) => (recorded = resolve));
+      const held = ctx.db.transaction().execute(async (trx) => {
+        await recordEvent(ctx, trx, scope(other), {
+          type: 'post.failed',
+          brandId: null,
+          data: { id: 'pst_o' },
+        });
+        recorded();
+        await gate;
+      });
+      await inTransaction;
+      const stream = await open(tenant.live.read);
+      try {
+        const committed = await record(tenant, 'post.updated');
+        const opened = await open(tenant.live.read);
+        try {
+          await opened.next();
+          await stream.next();
+          release();
+          await held;
+          // The stream open before it gets it; the one opened after it had committed does not.
+          assert.equal((await stream.nextEvent()).id, committed);
+          assert.equal(await opened.quiet(1500), true, 'an event committed before the stream opened');
+          const later = await record(tenant, 'post.published');
+          assert.equal((await opened.nextEvent()).id, later);
+          assert.equal((await stream.nextEvent()).id, later);
+        } finally {
+          opened.close();
+        }
+      } finally {
+        release();
+        await held;
+        stream.close();
+      }
+    });
+
     it('an event committed after one the client saw, and dated before it, arrives on reconnect', async (test) => {
       const ctx = t.runtime.ctx;
       if (ctx.capabilities.singleWriter)

@@ -25,7 +25,9 @@ import { toEvent } from './events.service.js';
  * moves the client's cursor on past events it does not receive (other types, other tenants).
  *
  * On PostgreSQL an event is therefore sent once every transaction that began before its own has ended:
- * a transaction held open delays the stream, it never loses an event.
+ * a transaction held open delays the stream, it never loses an event. For the same reason a stream opened
+ * without a cursor starts at a position that can trail what has committed; the events already visible
+ * above it are named when it opens and passed over (`EventStreamStart.seen`), so "now" means now.
  */
 
 export interface EventStreamTimings {
@@ -58,6 +60,11 @@ export interface EventStreamStart {
   types: EventType[];
   /** The stream sends what comes after this. */
   start: repo.LogCursor;
+  /**
+   * Events after `start` that had already committed when a stream opened without a cursor (PostgreSQL,
+   * where the settled position can trail what is visible): "now" excludes them; each is passed over once.
+   */
+  seen?: Set<string>;
 }
 
 export interface EventStreamRequest {
@@ -107,10 +114,18 @@ export async function openEventStream(
   const fromHeader = request.lastEventIdHeader !== undefined;
   const resumeFrom = fromHeader ? request.lastEventIdHeader : request.lastEventId;
   if (resumeFrom === undefined) {
+    // Starts now. The settled position can trail the events already visible (any transaction of the
+    // cluster that is still open holds it back), so those are named and passed over: read after the
+    // position, they are all the events a read at the position would still send although they came first.
+    const position = await repo.settledThrough(ctx.db, ctx.capabilities);
+    const seen = ctx.capabilities.singleWriter
+      ? []
+      : await repo.eventIdsAfter(ctx.db, tenant, { after: position, types });
     return {
       tenant,
       types,
-      start: { position: await repo.settledThrough(ctx.db, ctx.capabilities), id: null },
+      start: { position, id: null },
+      ...(seen.length ? { seen: new Set(seen) } : {}),
     };
   }
   const field = fromHeader ? 'Last-Event-ID' : 'lastEventId';
@@ -208,6 +223,7 @@ async function follow(
   timings: EventStreamTimings,
 ): Promise<void> {
   let cursor = stream.start;
+  const seen = stream.seen;
   let lastWrite = 0;
   const write = async (text: string) => {
     lastWrite = Date.now();
@@ -262,6 +278,7 @@ async function follow(
         for (const row of rows) {
           if (signal.aborted) return;
           cursor = { position: row.log_position, id: row.id };
+          if (seen?.delete(row.id)) continue; // committed before the stream opened
           await write(eventFrame(row));
         }
         if (rows.length < timings.pageSize || signal.aborted) break;
