@@ -277,6 +277,8 @@ for (const dialect of dialects) {
       assert.equal(firstPage, 26, 'a header and 25 invitations');
       await pendingPanel.getByRole('button', { name: 'Next' }).click();
       await pendingPanel.getByRole('button', { name: 'Previous' }).waitFor();
+      // The first page stays on screen until the second arrives: wait for it to go.
+      await pending.getByRole('row').nth(2).waitFor({ state: 'detached' });
       await pending.getByRole('row').nth(1).waitFor();
       assert.equal(await pending.getByRole('row').count(), 2, 'the 26th on the second page');
       await pendingPanel.getByRole('button', { name: 'Previous' }).click();
