@@ -62,6 +62,15 @@ export class WorkerChild {
   }
 }
 
+/**
+ * `node --cpu-prof` for worker `w` when BENCH_CPU_PROF names a directory (as for the server children):
+ * one directory per worker, `worker-1/`, `worker-2/`, whose largest `.cpuprofile` is the main thread's.
+ */
+function cpuProfile(w: number): string[] {
+  const dir = process.env.BENCH_CPU_PROF?.trim();
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.resolve(dir), `worker-${w + 1}`)}`] : [];
+}
+
 /** Starts `count` workers one after the other; each is running (and idle, if there is nothing to do). */
 export async function startWorkerChildren(options: {
   count: number;
@@ -71,7 +80,7 @@ export async function startWorkerChildren(options: {
   const started: WorkerChild[] = [];
   try {
     for (let w = 0; w < options.count; w++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
+      const child = spawn(process.execPath, [...cpuProfile(w), '--import', 'tsx', WORKER_ENTRY], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         env: { ...process.env, NODE_ENV: 'production' },
       });

@@ -1,8 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { findById, scoped, unscoped } from '../../db/tenant.js';
-import { PlatformError, type PublishMedia, type PublishRequest } from '../../platforms/connector.js';
+import { scoped, unscoped } from '../../db/tenant.js';
+import {
+  PlatformError,
+  type PublishMedia,
+  type PublishRequest,
+  type PublishResult,
+} from '../../platforms/connector.js';
 import type { ConnectorRegistry } from '../../platforms/registry.js';
 import { AppError } from '../../shared/errors.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -14,8 +19,9 @@ import {
   type TypedJobContext,
 } from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
-import { recordEvent } from '../events/index.js';
-import { markPublished } from './posts.repository.js';
+import { recordEvent, recordEvents, type NewEvent } from '../events/index.js';
+import { Coalescer, settledAll } from './posts.coalesce.js';
+import { markPublishedMany } from './posts.repository.js';
 import { postsResource, toPost } from './posts.service.js';
 import type { PostRow } from '../../db/tables/posts.js';
 
@@ -72,6 +78,11 @@ export function publishDedupeKey(postId: string): string {
   return `${PUBLISH_JOB}:${postId}`;
 }
 
+/** The publish job of a post, as the queue takes it. */
+function publishJob(postId: string, tenant: Tenant, maxAttempts: number) {
+  return { ...PUBLISH.job({ postId }), tenant, maxAttempts, dedupeKey: publishDedupeKey(postId) };
+}
+
 export async function enqueuePublish(
   ctx: ServiceContext,
   trx: Kysely<Database>,
@@ -79,12 +90,25 @@ export async function enqueuePublish(
   postId: string,
   maxAttempts: number,
 ) {
-  await ctx.queue.enqueue(trx, {
-    ...PUBLISH.job({ postId }),
-    tenant,
-    maxAttempts,
-    dedupeKey: publishDedupeKey(postId),
+  await ctx.queue.enqueue(trx, publishJob(postId, tenant, maxAttempts));
+}
+
+function tenantOf(row: { organization_id: string; environment: Tenant['environment'] }): Tenant {
+  return { organizationId: row.organization_id, environment: row.environment };
+}
+
+/** Groups items by tenant (and by `more`, when given), in first-seen order. */
+function byTenant<T>(items: readonly T[], tenantOfItem: (item: T) => Tenant, more?: (item: T) => string) {
+  const groups = new Map<string, { tenant: Tenant; items: T[]; indexes: number[] }>();
+  items.forEach((item, index) => {
+    const tenant = tenantOfItem(item);
+    const key = `${tenant.organizationId}\u0000${tenant.environment}\u0000${more?.(item) ?? ''}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { tenant, items: [], indexes: [] }));
+    group.items.push(item);
+    group.indexes.push(index);
   });
+  return [...groups.values()];
 }
 
 /**
@@ -110,15 +134,11 @@ export async function sweepDuePosts(ctx: ServiceContext, maxAttempts: number, li
       .where('status', '=', 'SCHEDULED')
       .returning(['id', 'organization_id', 'environment'])
       .execute();
-    for (const row of rows) {
-      await enqueuePublish(
-        ctx,
-        trx,
-        { organizationId: row.organization_id, environment: row.environment },
-        row.id,
-        maxAttempts,
-      );
-    }
+    // Their publish jobs in one statement (each with its dedupe key, as `enqueuePublish` makes it).
+    await ctx.queue.enqueueMany(
+      trx,
+      rows.map((row) => publishJob(row.id, tenantOf(row), maxAttempts)),
+    );
     return rows;
   });
   for (const tenant of new Set(
@@ -170,23 +190,210 @@ function sandboxSteering(post: PostRow): PublishRequest['sandbox'] {
   return { outcome, failures };
 }
 
+/** A post's attempt, recorded before its platform call (see `recordAttempts`). */
+interface AttemptRecord {
+  tenant: Tenant;
+  postId: string;
+  /** The account it is published through, stored on a post that named none. */
+  accountId: string | null;
+}
+
+/** A post the platform has published: what its PUBLISHED transaction writes. */
+interface PublishedPost {
+  tenant: Tenant;
+  post: PostRow;
+  job: TypedJobContext<{ postId: string }>;
+  result: PublishResult;
+  attempt: number;
+}
+
+/**
+ * The steps of publish jobs that run together (a worker starts the jobs of one claim at once): the posts
+ * read in one query per tenant, each distinct account resolved once, the attempts recorded in one
+ * statement, and the posts the platform published marked PUBLISHED — with their events, what
+ * `onPublished` adds and their jobs' completion — in one transaction. Each job still has its own lease
+ * check, platform call and outcome; a batch whose PUBLISHED transaction fails is written again one post
+ * per transaction, so that one post's problem is its own.
+ */
+function publishBatchers(deps: PublishDeps) {
+  const { ctx } = deps;
+  const settle = async <R>(work: () => Promise<R>): Promise<PromiseSettledResult<R>> => {
+    try {
+      return { status: 'fulfilled', value: await work() };
+    } catch (reason) {
+      return { status: 'rejected', reason };
+    }
+  };
+
+  const posts = new Coalescer<{ tenant: Tenant; id: string }, PostRow | undefined>(async (items) => {
+    const out: PromiseSettledResult<PostRow | undefined>[] = new Array(items.length);
+    for (const group of byTenant(items, (item) => item.tenant)) {
+      const ids = group.items.map((item) => item.id);
+      const result = await settle(() =>
+        scoped(ctx.db, group.tenant).selectFrom('posts').selectAll().where('id', 'in', ids).execute(),
+      );
+      const found = new Map(result.status === 'fulfilled' ? result.value.map((row) => [row.id, row]) : []);
+      group.indexes.forEach((index, i) => {
+        out[index] =
+          result.status === 'fulfilled' ? { status: 'fulfilled', value: found.get(ids[i]!) } : result;
+      });
+    }
+    return out;
+  });
+
+  const accounts = new Coalescer<{ tenant: Tenant; post: PostRow }, PublishingAccount>(async (items) => {
+    const out: PromiseSettledResult<PublishingAccount>[] = new Array(items.length);
+    const groups = byTenant(
+      items,
+      (item) => item.tenant,
+      ({ post }) => `${post.social_account_id ?? ''}\u0000${post.brand_id}\u0000${post.platform}`,
+    );
+    await Promise.all(
+      groups.map(async (group) => {
+        const result = await settle(() => deps.resolveAccount(group.tenant, group.items[0]!.post));
+        for (const index of group.indexes) out[index] = result;
+      }),
+    );
+    return out;
+  });
+
+  /**
+   * Each job's own lease check (its worker's answer), all at once: the jobs then go on together to the
+   * next step instead of one by one as their answers come.
+   */
+  const leases = new Coalescer<TypedJobContext<{ postId: string }>, boolean>((jobs) =>
+    Promise.allSettled(jobs.map((job) => job.holdsLease())),
+  );
+
+  /** Resolves to the attempt's time (`publish_started_at` of a first attempt). */
+  const attempts = new Coalescer<AttemptRecord, number>(async (items) => {
+    const now = ctx.clock.now();
+    const out: PromiseSettledResult<number>[] = new Array(items.length);
+    for (const group of byTenant(
+      items,
+      (item) => item.tenant,
+      (item) => item.accountId ?? '',
+    )) {
+      const { accountId } = group.items[0]!;
+      const result = await settle(() =>
+        scoped(ctx.db, group.tenant)
+          .updateTable('posts')
+          .set((eb) => ({
+            publish_attempts: eb('publish_attempts', '+', 1),
+            publish_started_at: eb.fn.coalesce('publish_started_at', eb.val(now)),
+            // A post that named no account shows the one it is published through.
+            ...(accountId === null
+              ? {}
+              : { social_account_id: eb.fn.coalesce('social_account_id', eb.val(accountId)) }),
+          }))
+          .where(
+            'id',
+            'in',
+            group.items.map((item) => item.postId),
+          )
+          .execute(),
+      );
+      for (const index of group.indexes)
+        out[index] = result.status === 'fulfilled' ? { status: 'fulfilled', value: now } : result;
+    }
+    return out;
+  });
+
+  const published = new Coalescer<PublishedPost, void>(async (items) => {
+    try {
+      try {
+        await ctx.db.transaction().execute((trx) => writePublished(deps, trx, items));
+        return settledAll(items.length, undefined);
+      } catch (error) {
+        if (items.length === 1) return [{ status: 'rejected', reason: error }];
+        // Nothing of the batch committed: each post again in a transaction of its own.
+        return Promise.all(
+          items.map((item) =>
+            settle(() => ctx.db.transaction().execute((trx) => writePublished(deps, trx, [item]))),
+          ),
+        );
+      }
+    } finally {
+      for (const group of byTenant(items, (item) => item.tenant))
+        ctx.counts.invalidate(postsResource(group.tenant));
+    }
+  });
+
+  return { posts, accounts, leases, attempts, published };
+}
+
+/**
+ * Marks the posts PUBLISHED, records their `post.published` events (one insert per tenant), runs
+ * `onPublished` for each and completes their jobs, in `trx`.
+ */
+async function writePublished(deps: PublishDeps, trx: Kysely<Database>, items: PublishedPost[]) {
+  const { ctx } = deps;
+  if (items.length > 1 && ctx.capabilities.supportsSkipLocked) {
+    // PostgreSQL: take the jobs' row locks at once, in id order (as the lease heartbeat's UPDATE of the
+    // same rows takes them), so that completing them one by one below cannot deadlock with it.
+    await unscoped(trx, 'the jobs of this batch, locked by id before they are completed')
+      .selectFrom('jobs')
+      .select('id')
+      .where(
+        'id',
+        'in',
+        items.map((item) => item.job.job.id),
+      )
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+  }
+  for (const group of byTenant(items, (item) => item.tenant)) {
+    const { tenant } = group;
+    const now = ctx.clock.now();
+    const rows = await markPublishedMany(
+      trx,
+      tenant,
+      group.items.map(({ post, result }) => ({
+        id: post.id,
+        result: {
+          publishedAt: result.publishedAt,
+          platformPostId: result.platformPostId,
+          platformUrl: result.platformUrl,
+          updatedAt: Math.max(now, post.updated_at + 1),
+        },
+      })),
+    );
+    const published = new Map(rows.map((row) => [row.id, row]));
+    const events: NewEvent[] = [];
+    for (const { post, job, result, attempt } of group.items) {
+      const row = published.get(post.id);
+      if (row) {
+        events.push({ type: 'post.published', brandId: row.brand_id, data: toPost(row) });
+        await deps.onPublished?.(trx, tenant, row);
+      }
+      await job.complete(trx, { platformPostId: result.platformPostId, attempt });
+    }
+    await recordEvents(ctx, trx, tenant, events);
+  }
+}
+
+type PublishBatchers = ReturnType<typeof publishBatchers>;
+
 /**
  * Publishes one post. The attempt is recorded on the post before the platform is called, and the
  * connector gets a stable idempotency key (the post id) with the attempt number, so a retry after a
  * crash lets the connector find the first attempt's post rather than publish twice where the platform
- * allows it. Success and the job's completion commit together.
+ * allows it. Success and the job's completion commit together. The jobs a worker runs at the same time
+ * share their database steps (`publishBatchers`); each keeps its own lease check and platform call.
  */
 export function publishHandler(deps: PublishDeps): JobDefinition {
   const { ctx } = deps;
+  const batch = publishBatchers(deps);
   return defineJob(PUBLISH, {
     retryDelays: deps.retryDelays,
     async run(payload, job) {
       const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
-      const post = await findById(ctx.db, tenant, 'posts', payload.postId);
+      const post = await batch.posts.add({ tenant, id: payload.postId });
       if (!post) return { skipped: 'the post was deleted' };
       if (post.status !== 'PUBLISHING') return { skipped: `the post is ${post.status}` };
       try {
-        const result = await publishPost(deps, tenant, post, job);
+        const result = await publishPost(deps, batch, tenant, post, job);
         deps.onOutcome?.(post.platform, 'published');
         return result;
       } catch (error) {
@@ -211,18 +418,17 @@ export function publishHandler(deps: PublishDeps): JobDefinition {
 /** One attempt at a PUBLISHING post: the account, the media, the platform call, then PUBLISHED. */
 async function publishPost(
   deps: PublishDeps,
+  batch: PublishBatchers,
   tenant: Tenant,
   post: PostRow,
   job: TypedJobContext<{ postId: string }>,
 ) {
-  const { ctx } = deps;
-  const postId = post.id;
   const connector = deps.connectors.get(post.platform, tenant.environment);
   if (!connector)
     throw failure('platform_unavailable', `Publishing to ${post.platform} is not configured on this server`);
   let account: PublishingAccount;
   try {
-    account = await deps.resolveAccount(tenant, post);
+    account = await batch.accounts.add({ tenant, post });
   } catch (error) {
     if (error instanceof AppError) throw failure('account_unavailable', error.message);
     throw error;
@@ -237,18 +443,12 @@ async function publishPost(
   }
 
   // Record the attempt before calling the platform; stop if another worker took the job over.
-  if (!(await job.holdsLease())) throw new JobError('The lease on this job was lost', true);
-  const now = ctx.clock.now();
-  await scoped(ctx.db, tenant)
-    .updateTable('posts')
-    .set((eb) => ({
-      publish_attempts: eb('publish_attempts', '+', 1),
-      publish_started_at: post.publish_started_at ?? now,
-      // A post that named no account shows the one it is published through.
-      social_account_id: post.social_account_id ?? account.id,
-    }))
-    .where('id', '=', postId)
-    .execute();
+  if (!(await batch.leases.add(job))) throw new JobError('The lease on this job was lost', true);
+  const now = await batch.attempts.add({
+    tenant,
+    postId: post.id,
+    accountId: post.social_account_id === null ? account.id : null,
+  });
   const attempt = post.publish_attempts + 1;
 
   let result;
@@ -273,24 +473,7 @@ async function publishPost(
     throw failure('publish_error', error instanceof Error ? error.message : String(error), true);
   }
 
-  await ctx.db.transaction().execute(async (trx) => {
-    const published = await markPublished(trx, tenant, postId, {
-      publishedAt: result.publishedAt,
-      platformPostId: result.platformPostId,
-      platformUrl: result.platformUrl,
-      updatedAt: Math.max(ctx.clock.now(), post.updated_at + 1),
-    });
-    if (published) {
-      await recordEvent(ctx, trx, tenant, {
-        type: 'post.published',
-        brandId: published.brand_id,
-        data: toPost(published),
-      });
-      await deps.onPublished?.(trx, tenant, published);
-    }
-    await job.complete(trx, { platformPostId: result.platformPostId, attempt });
-  });
-  ctx.counts.invalidate(postsResource(tenant));
+  await batch.published.add({ tenant, post, job, result, attempt });
   return { platformPostId: result.platformPostId, attempt };
 }
 

@@ -135,6 +135,49 @@ export async function markPublished(
     .executeTakeFirst();
 }
 
+/**
+ * `markPublished` for several posts of a tenant in one statement (the worker's PUBLISHED batch): each
+ * post's values by its id, through `CASE` expressions. Answers the rows that were still PUBLISHING.
+ */
+export async function markPublishedMany(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  items: {
+    id: string;
+    result: { publishedAt: number; platformPostId: string; platformUrl: string; updatedAt: number };
+  }[],
+): Promise<PostRow[]> {
+  if (items.length === 0) return [];
+  // Typed (cast) so that PostgreSQL knows the parameters' types in a CASE.
+  const byId = (type: 'bigint' | 'text', value: (result: (typeof items)[number]['result']) => unknown) =>
+    sql<never>`case ${sql.ref('id')} ${sql.join(
+      items.map((item) => sql`when ${item.id} then cast(${value(item.result)} as ${sql.raw(type)})`),
+      sql` `,
+    )} end`;
+  const publishedAt = byId('bigint', (r) => r.publishedAt);
+  return scoped(db, tenant)
+    .updateTable('posts')
+    .set({
+      status: 'PUBLISHED',
+      published_at: publishedAt,
+      platform_post_id: byId('text', (r) => r.platformPostId),
+      platform_url: byId('text', (r) => r.platformUrl),
+      error_code: null,
+      error_message: null,
+      updated_at: byId('bigint', (r) => r.updatedAt),
+      // As `postDateAfter({ published_at })`: the row's scheduled time, else the new published time.
+      post_date: sql<number>`coalesce(scheduled_for, ${publishedAt}, created_at)`,
+    })
+    .where(
+      'id',
+      'in',
+      items.map((item) => item.id),
+    )
+    .where('status', '=', 'PUBLISHING')
+    .returningAll()
+    .execute();
+}
+
 export async function deletePost(
   db: Kysely<Database>,
   tenant: Tenant,
