@@ -32,6 +32,7 @@ import type { RateLimiter } from './http/rate-limit.js';
 import type { RouteDeps } from './modules/route-deps.js';
 import { ErrorEnvelope, PaginationSchema } from './http/schemas.js';
 import { validatorCompiler } from './shared/validation/validator.js';
+import { lazySchemas } from './http/lazy-compile.js';
 import { ALIAS_PREFIX, API_PREFIX, registerVersioning } from './http/versioning.js';
 import { BrandSchema, brandsRoutes } from './modules/brands/index.js';
 import { SocialAccountSchema, accountsRoutes } from './modules/accounts/index.js';
@@ -217,6 +218,8 @@ export const LOG_REDACT = {
  */
 export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config, ctx } = deps;
+  // Validators and serializers compile when a route first needs them (src/http/lazy-compile.ts).
+  const schemas = lazySchemas();
   const app = Fastify({
     ...(options.loggerInstance
       ? { loggerInstance: options.loggerInstance }
@@ -235,6 +238,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { strict: false } },
+    schemaController: schemas.schemaController,
     // Errors raised before routing (e.g. a malformed %-escape in the URL) skip the hooks and the error
     // handler; answer them with the envelope and the request id too.
     frameworkErrors: (error, request, reply) => {
@@ -243,7 +247,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       sendError(reply, toAppError(error));
     },
   });
-  app.setValidatorCompiler(validatorCompiler);
+  schemas.attach(app);
+  app.setValidatorCompiler(schemas.validatorCompiler(validatorCompiler));
   // JSON only: Fastify's built-in text/plain parser would hand a string to the body schema (a 400
   // "must be an object") where the contract says 415.
   app.removeContentTypeParser('text/plain');

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IoRedis from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface RedisRateLimitOptions {
@@ -80,7 +82,9 @@ export class RedisRateLimitStore {
 
   constructor(private readonly options: RedisRateLimitOptions) {
     this.prefix = options.prefix ?? 'audenci:rl:';
-    this.redis = new Redis(options.url, {
+    // Loaded here, not at start-up: only scale-out mode (REDIS_URL) has a Redis store.
+    const { Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as typeof IoRedis;
+    this.redis = new RedisClient(options.url, {
       connectTimeout: options.connectTimeoutMs,
       commandTimeout: options.commandTimeoutMs,
       // A connection with commands outstanding that receives nothing for this long is destroyed and

@@ -1,4 +1,5 @@
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type * as Nodemailer from 'nodemailer';
 import type { MailConfig, SmtpConfig } from '../config/index.js';
 import { isEmailAddress } from '../shared/mailbox.js';
 import { MailError, type MailErrorKind } from './errors.js';
@@ -89,6 +90,8 @@ export function toMailError(error: unknown, smtp: SmtpConfig, timeoutMs: number)
 
 export function createSmtpMailer(settings: MailConfig & { smtp: SmtpConfig }): Mailer {
   const { smtp, from, timeoutMs } = settings;
+  // Loaded here, not at start-up: only a server with AUDENCI_SMTP_URL sends mail.
+  const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
   const transport = nodemailer.createTransport(
     {
       pool: true,

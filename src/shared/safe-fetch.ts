@@ -10,7 +10,9 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Transform, type Readable } from 'node:stream';
-import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+import type { Agent, buildConnector, Dispatcher } from 'undici';
 import { withTraceparent } from './trace.js';
 import {
   assertAllowedAddress,
@@ -104,8 +106,14 @@ function guardedLookup(guard: OutboundGuardOptions): net.LookupFunction {
   };
 }
 
+/**
+ * undici, loaded on the first outbound call rather than at start-up (a few megabytes, and most
+ * processes call out only now and then: webhook deliveries, media imports, AI providers).
+ */
+const undici = (): typeof Undici => createRequire(import.meta.url)('undici') as typeof Undici;
+
 function guardedConnector(guard: OutboundGuardOptions): buildConnector.connector {
-  const connect = buildConnector({ lookup: guardedLookup(guard), timeout: CONNECT_TIMEOUT_MS });
+  const connect = undici().buildConnector({ lookup: guardedLookup(guard), timeout: CONNECT_TIMEOUT_MS });
   return (opts, callback) => {
     // net.connect does not call lookup for an IP literal: check it here, before any packet is sent.
     if (net.isIP(opts.hostname) !== 0) {
@@ -130,7 +138,7 @@ function agentFor(options: SafeFetchOptions): Agent {
   let agent = byKey.get(key);
   if (agent === undefined) {
     const guard = { allowPrivate: options.allowPrivate, lookup, allowAddresses: options.allowAddresses };
-    agent = new Agent({ connect: guardedConnector(guard) });
+    agent = new (undici().Agent)({ connect: guardedConnector(guard) });
     byKey.set(key, agent);
   }
   return agent;
@@ -258,7 +266,7 @@ async function exchange(
     const hop = state.hop;
     const literal = ipLiteralHost(hop.url);
     if (literal !== null) assertAllowedAddress(literal, options);
-    const res = await request(hop.url, {
+    const res = await undici().request(hop.url, {
       method: hop.method as Dispatcher.HttpMethod,
       headers: hop.headers,
       body: hop.body,

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import {
   Kysely,
   PostgresDialect,
@@ -10,6 +11,9 @@ import {
 import type { Database } from '../database.js';
 import { unitAware } from '../unit-of-work.js';
 import type { DbHandle, Notifier } from './types.js';
+
+/** The pg driver, loaded when a PostgreSQL database is opened: an embedded (SQLite) server never loads it. */
+const loadPg = (): typeof pg => createRequire(import.meta.url)('pg') as typeof pg;
 
 const INT8_OID = 20;
 
@@ -182,7 +186,7 @@ function pgNotifier(options: PostgresOptions): Notifier {
       let stopped = false;
       let retry: NodeJS.Timeout | undefined;
       const connect = async (): Promise<void> => {
-        const next = new pg.Client({ connectionString: options.url, ...clientBounds(options) });
+        const next = new (loadPg().Client)({ connectionString: options.url, ...clientBounds(options) });
         next.on('notification', () => listener());
         next.on('error', () => {
           if (stopped || client !== next) return;
@@ -234,11 +238,11 @@ export function openPostgres(options: PostgresOptions): DbHandle {
   // Timestamps are stored as epoch milliseconds in BIGINT columns; they fit a JS number exactly.
   const types = {
     getTypeParser: (oid: number, format?: string) =>
-      oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+      oid === INT8_OID ? (v: string) => Number(v) : loadPg().types.getTypeParser(oid, format as 'text'),
   };
   // `connectionTimeoutMillis` bounds both the wait for a free pooled connection and the opening of a
   // new one (TCP, start-up and authentication): a frozen server accepts TCP but never answers.
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: options.url,
     max: options.poolSize,
     ...clientBounds(options),

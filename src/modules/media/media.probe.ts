@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import sharp from 'sharp';
+import { loadSharp } from '../../shared/sharp.js';
 import { readVideoInfo, type VideoInfo } from './media.mp4.js';
 import type { Detected } from './media.sniff.js';
 import type { Readable } from 'node:stream';
@@ -36,6 +36,7 @@ async function readRange(read: ReadBytes, range: ByteRange): Promise<Buffer> {
 
 /** Streams the image through sharp: size (as displayed, EXIF orientation applied) and a thumbnail. */
 async function probeImage(read: ReadBytes): Promise<Probed> {
+  const sharp = await loadSharp();
   try {
     // Decoding stops at the first frame of a GIF, so the thumbnail is its first frame.
     const input = sharp({ failOn: 'error', limitInputPixels: 100_000_000 });

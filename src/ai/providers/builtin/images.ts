@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../../../shared/sharp.js';
 import type { GeneratedImage, ImageRequest } from '../../types.js';
 import { encodeRequested } from '../image-output.js';
 import { seededRandom } from './words.js';
@@ -105,6 +105,7 @@ function cardSvg(req: ImageRequest, variant: number): string {
 }
 
 export async function builtinImages(req: ImageRequest): Promise<GeneratedImage[]> {
+  const sharp = await loadSharp();
   const out: GeneratedImage[] = [];
   for (let i = 0; i < req.n; i++) {
     const card = sharp(Buffer.from(cardSvg(req, i)), { density: 72 });

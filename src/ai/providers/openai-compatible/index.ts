@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../../../shared/sharp.js';
 import type { AiConfig } from '../../../config/index.js';
 import { platformDefinition } from '../../../platforms/platforms.js';
 import { invalidInput } from '../../../shared/errors.js';
@@ -120,6 +120,7 @@ function imagePrompt(req: ImageRequest): string {
 async function toImages(req: ImageRequest, answer: unknown): Promise<GeneratedImage[]> {
   const data = (answer as { data?: { b64_json?: unknown }[] })?.data;
   if (!Array.isArray(data)) throw providerError('The AI provider answered without images');
+  const sharp = await loadSharp();
   const out: GeneratedImage[] = [];
   for (const item of data.slice(0, req.n)) {
     if (typeof item?.b64_json !== 'string')
