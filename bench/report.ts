@@ -7,6 +7,7 @@ import type { ImportMeasurement } from './import.js';
 import type { LatencySummary, LoadResult } from './load.js';
 import type { PublishMeasurement } from './publish.js';
 import type { Dialect } from './scenarios.js';
+import type { SelfTime } from './profile.js';
 import type { ProcessStats } from './server.js';
 import type { WebhooksMeasurement } from './webhooks.js';
 import { comparedVariant, REFERENCE_GOALS, type ReferenceVariant } from './reference/compare.js';
@@ -31,6 +32,18 @@ export interface Measurement {
   failure?: string;
   /** Set on the hand-written reference's rows (bench/reference/): which variant served. */
   reference?: ReferenceVariant;
+  /** Where the server's CPU time went under the same load (bench/profile.ts). */
+  profile?: ProfileSummary;
+}
+
+/** The top self-time functions of a CPU profile taken under load, and the same by package or folder. */
+export interface ProfileSummary {
+  /** The `.cpuprofile`, relative to the repository. */
+  file: string;
+  top: SelfTime[];
+  areas: { area: string; share: number }[];
+  /** What went wrong in the profiled run (non-2xx answers…), when something did. */
+  problem?: string;
 }
 
 /** The reference row an Audenci row is compared with (same scenario and dialect, one process). */
@@ -139,7 +152,30 @@ export function toJson(m: Measurement, baseline: Measurement | undefined, all: M
       heapUsedMb: { beforeLoad: mb(s.before.heapUsed), afterLoad: mb(s.after.heapUsed) },
       cpuPercent: cpu[i] ?? null,
     })),
+    profile: m.profile ?? null,
   };
+}
+
+/**
+ * Where each server's time went under load: per HTTP row, the heaviest functions by self time and the
+ * same by package or source folder (from the profile taken after its measured run).
+ */
+export function profilesText(measurements: Measurement[], functions = 8): string {
+  const blocks = measurements
+    .filter((m) => m.profile)
+    .map((m) => {
+      const who = m.reference ? `reference${m.reference.count ? '' : ' without COUNT'}` : 'api';
+      const p = m.profile!;
+      const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)} %`;
+      return [
+        `${m.scenario} ${m.dialect} (${who}), ${p.file}`,
+        ...p.top.slice(0, functions).map((f) => `  ${pct(f.share)}  ${f.function}`),
+        `  by area: ${p.areas.map((a) => `${a.area} ${(a.share * 100).toFixed(0)} %`).join(' · ')}`,
+      ].join('\n');
+    });
+  return blocks.length
+    ? `Top self time under load (CPU profile after each measured run):\n\n${blocks.join('\n\n')}`
+    : '';
 }
 
 /** One line of the summary table, and of `summary` in latest.json. */

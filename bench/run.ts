@@ -41,10 +41,13 @@ import {
   SUMMARY_NOTES,
   summaryRows,
   summaryTable,
+  profilesText,
   toJson,
   type Measurement,
 } from './report.js';
 import type { ChildMessage, ParentMessage, ProcessStats, ServerSpec } from './server.js';
+import { selfTimeByArea, topSelfTime, type CpuProfile } from './profile.js';
+import type { ProfileSummary } from './report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_ENTRY = path.join(ROOT, 'bench', 'server.ts');
@@ -55,7 +58,7 @@ const SERVER_ENTRY = path.join(ROOT, 'bench', 'server.ts');
  * 4: rows of the hand-written reference (`server: 'reference'`, `referenceCounts`), each Audenci row's
  * `ratioToReference`, and `reference`: the comparisons of issue #20 with their goals.
  */
-const RESULTS_SCHEMA_VERSION = 4;
+const RESULTS_SCHEMA_VERSION = 5;
 /** The publish-throughput measurement's name in BENCH_SCENARIOS. */
 const PUBLISH = 'publish';
 /** The webhook-delivery measurement's name in BENCH_SCENARIOS. */
@@ -101,6 +104,8 @@ const settings = {
   pipelining: positiveInt('BENCH_PIPELINING', 1),
   durationSeconds: positiveInt('BENCH_DURATION', 5),
   warmupSeconds: positiveInt('BENCH_WARMUP', 1, 0),
+  /** A CPU profile under the same load after the measured run (not counted in it); 0: none. */
+  profileSeconds: positiveInt('BENCH_PROFILE', 3, 0),
 };
 const logLevel = process.env.BENCH_LOG_LEVEL?.trim() || 'warn';
 const databaseUrl =
@@ -108,6 +113,11 @@ const databaseUrl =
 /** The scale-out rows' shared rate-limit store, as a scale-out deployment has one. */
 const redisUrl = process.env.BENCH_REDIS_URL?.trim() || process.env.TEST_REDIS_URL?.trim() || undefined;
 const output = path.resolve(ROOT, process.env.BENCH_OUTPUT?.trim() || 'bench/results/latest.json');
+/** Where the profiles under load go (one `.cpuprofile` per row; open one in Chrome DevTools). */
+const profileDir = path.resolve(
+  ROOT,
+  process.env.BENCH_PROFILE_DIR?.trim() || path.join(path.dirname(output), 'profiles'),
+);
 /** Directory for a V8 CPU profile of every server child (`node --cpu-prof`), one file per run. */
 const cpuProfDir = process.env.BENCH_CPU_PROF?.trim()
   ? path.resolve(process.env.BENCH_CPU_PROF.trim())
@@ -296,6 +306,24 @@ class ServerChild {
     const answer = await this.ask({ type: 'stats' }, 10_000);
     if (answer.type !== 'stats') throw new Error(`server answered '${answer.type}' to 'stats'`);
     return answer.stats;
+  }
+
+  /**
+   * Samples the child's CPU while `load` runs, writes the profile to `file`, and answers where its time
+   * went (bench/profile.ts).
+   */
+  async profile(file: string, load: () => Promise<unknown>): Promise<ProfileSummary> {
+    const started = await this.ask({ type: 'profile-start' }, 10_000);
+    if (started.type !== 'profiling') throw new Error(`server answered '${started.type}' to 'profile-start'`);
+    await load();
+    const stopped = await this.ask({ type: 'profile-stop', file }, 30_000);
+    if (stopped.type !== 'profiled') throw new Error(`server answered '${stopped.type}' to 'profile-stop'`);
+    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+    return {
+      file: path.relative(ROOT, file),
+      top: topSelfTime(profile, 12),
+      areas: selfTimeByArea(profile, 8),
+    };
   }
 
   async stop(): Promise<void> {
@@ -533,6 +561,23 @@ async function runOne(
     m.servers = { stats: before.map((b, i) => ({ before: b, after: after[i]! })), seconds: result.duration };
     const bad = problems(result);
     if (bad) throw new Error(bad);
+    // Where the time went: a CPU profile under the same load, after the measured run (sampling slows a
+    // server a little, so the figures above come from a run without it).
+    if (settings.profileSeconds > 0 && scenario.kind !== 'baseline' && processes === 1) {
+      const name = `${scenario.name}.${dialect}${reference ? `.reference${reference.count ? '' : '-no-count'}` : ''}`;
+      fs.mkdirSync(profileDir, { recursive: true });
+      // The measurement above stands whatever happens here: a profile that fails is logged, not counted.
+      let wrong: string | undefined;
+      try {
+        m.profile = await servers[0]!.profile(path.join(profileDir, `${name}.cpuprofile`), async () => {
+          wrong = problems((await fire(urls, requests, settings.profileSeconds, settings)).result);
+        });
+        if (wrong) m.profile.problem = wrong;
+      } catch (error) {
+        log(`  profile: ${errorText(error)}`);
+      }
+      if (wrong) log(`  profile: the profiled run had ${wrong}`);
+    }
   } catch (error) {
     m.failure = errorText(error);
   } finally {
@@ -739,6 +784,8 @@ async function main(): Promise<number> {
 
   const summary = summaryRows(measurements, background);
   console.log(`\n${summaryTable(summary)}\n\n${SUMMARY_NOTES}\n`);
+  const profiles = profilesText(measurements);
+  if (profiles) console.log(`${profiles}\n`);
   log(`bench: finished in ${Math.round((Date.now() - started) / 1000)} s`);
 
   const failed = measurements.filter((m) => m.failure).length + backgroundFailures.length;

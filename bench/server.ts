@@ -15,6 +15,7 @@
  * modules are imported only for Audenci servers, so the memory figures compare like with like.
  */
 import { randomBytes } from 'node:crypto';
+import type { Session } from 'node:inspector/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { BenchRequest, Dialect } from './scenarios.js';
 
@@ -56,7 +57,14 @@ export type ServerSpec =
       redis?: { url: string; prefix: string };
     };
 
-export type ParentMessage = { type: 'start'; spec: ServerSpec } | { type: 'stats' } | { type: 'stop' };
+export type ParentMessage =
+  | { type: 'start'; spec: ServerSpec }
+  | { type: 'stats' }
+  /** Starts sampling this process's CPU (the inspector's profiler, 1 ms interval). */
+  | { type: 'profile-start' }
+  /** Stops sampling and writes the `.cpuprofile` to `file`. */
+  | { type: 'profile-stop'; file: string }
+  | { type: 'stop' };
 
 export interface ProcessStats {
   rss: number;
@@ -69,6 +77,8 @@ export type ChildMessage =
   | { type: 'ready'; url: string; requests: BenchRequest[] }
   | { type: 'failed'; error: string }
   | { type: 'stats'; stats: ProcessStats }
+  | { type: 'profiling' }
+  | { type: 'profiled'; file: string }
   | { type: 'stopped' };
 
 interface Running {
@@ -194,6 +204,27 @@ async function startAudenci(spec: Extract<ServerSpec, { kind: 'audenci' }>): Pro
 
 let running: Running | undefined;
 
+/** The inspector session of a CPU profile in progress (bench/run.ts takes one under load). */
+let profiler: Session | undefined;
+
+async function startProfile(): Promise<void> {
+  const { Session } = await import('node:inspector/promises');
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await profiler.post('Profiler.start');
+}
+
+async function stopProfile(file: string): Promise<void> {
+  if (!profiler) throw new Error('no profile was started');
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = undefined;
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(file, JSON.stringify(profile));
+}
+
 async function stopAndExit(code: number): Promise<never> {
   await running?.close().catch(() => undefined);
   process.exit(code);
@@ -222,6 +253,22 @@ process.on('message', (message: ParentMessage) => {
         break;
       case 'stats':
         await send({ type: 'stats', stats: stats() });
+        break;
+      case 'profile-start':
+        try {
+          await startProfile();
+          await send({ type: 'profiling' });
+        } catch (error) {
+          await send({ type: 'failed', error: String(error) });
+        }
+        break;
+      case 'profile-stop':
+        try {
+          await stopProfile(message.file);
+          await send({ type: 'profiled', file: message.file });
+        } catch (error) {
+          await send({ type: 'failed', error: String(error) });
+        }
         break;
       case 'stop':
         await running?.close().catch(() => undefined);
