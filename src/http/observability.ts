@@ -1,9 +1,15 @@
 import { hash, randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { appMetrics } from '../shared/app-metrics.js';
 import { redactUrl } from '../shared/redact.js';
-import { runInTrace, traceFrom, type TraceContext } from '../shared/trace.js';
+import {
+  checkingOutboundCalls,
+  openTrace,
+  traceFrom,
+  type TraceContext,
+  type TraceScope,
+} from '../shared/trace.js';
 import type { Principal } from '../db/tables/keys.js';
 import { ifNoneMatchHits } from './etag.js';
 import { REPLAYED_HEADER } from './idempotency.js';
@@ -12,6 +18,16 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** This request's W3C trace: the caller's `traceparent` continued, or a new one. */
     trace: TraceContext;
+    /** The trace entered for this request, when its route calls out (see shared/trace.ts). */
+    traceScope: TraceScope | null;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The handler may call out (a platform, the AI provider, a webhook receiver, a URL to import): the
+     * request enters its trace so that those calls carry its `traceparent`. Routes without it do not
+     * pay for the async context (tests throw on an outbound call from a route without it).
+     */
+    outbound?: boolean;
   }
 }
 
@@ -50,19 +66,27 @@ export function createMetricsRegistry(): Registry {
 }
 
 /**
- * Every request runs in a W3C trace (see shared/trace.ts): a well-formed `traceparent` is continued, a
- * malformed one ignored. Outbound calls made while serving it (platforms, AI provider, webhook tests)
- * carry it. Register first: the hooks and the handler after it run inside the trace.
+ * Every request has a W3C trace (see shared/trace.ts): a well-formed `traceparent` is continued, a
+ * malformed one ignored; its id is in the request's log line. A route that calls out (`outbound: true`)
+ * runs in the trace, so those calls carry it. Register first: the hooks and the handler after it run
+ * inside the trace.
  */
 export function registerTracing(app: FastifyInstance): void {
   app.decorateRequest<TraceContext>('trace', null as unknown as TraceContext);
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.decorateRequest('traceScope', null);
+  app.addHook('onRequest', (request, reply, done) => {
     request.trace = traceFrom(request.headers.traceparent);
-    runInTrace(request.trace, done);
+    const outbound = request.routeOptions.config.outbound === true;
+    if (!outbound && !checkingOutboundCalls()) return done();
+    const scope = openTrace(request.trace, outbound);
+    request.traceScope = scope;
+    // Answered or abandoned: the trace's async context is no longer paid for.
+    reply.raw.once('close', scope.end);
+    scope.run(done);
   });
   // Reading the body continues in the socket's async context, not the request's: enter the trace again.
   app.addHook('preValidation', (request, _reply, done) => {
-    if (request.trace) runInTrace(request.trace, done);
+    if (request.traceScope) request.traceScope.run(done);
     else done();
   });
 }
@@ -96,31 +120,55 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
     labelNames,
     registers: [registry],
   });
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status_code: String(reply.statusCode),
-    };
-    total.inc(labels);
-    duration.observe(labels, reply.elapsedTime / 1000);
-    const principal = (request.principal as Principal | null) ?? null;
-    const environment = principal?.environment ?? 'none';
-    if (reply.statusCode === 429) families.rateLimitRejections.inc({ environment });
-    if (reply.getHeader(REPLAYED_HEADER) === 'true') families.idempotentReplays.inc({ environment });
-    request.log.info(
-      {
-        ...callerFields(principal),
-        ...(request.trace ? { traceId: request.trace.traceId } : {}),
-        method: request.method,
-        // Signed-link signatures, OAuth codes and states, keys pasted into the URL: never logged as is.
-        url: redactUrl(request.url),
-        statusCode: reply.statusCode,
-        responseTime: reply.elapsedTime,
-      },
-      'request completed',
+  // The labelled series of each route and status, found once: prom-client hashes the labels on every
+  // `inc`/`observe` otherwise.
+  type Labels = (typeof labelNames)[number];
+  const series = new Map<string, { total: Counter.Internal; duration: Histogram.Internal<Labels> }>();
+  const seriesOf = (method: string, route: string, status: number) => {
+    const key = `${method} ${status} ${route}`;
+    let found = series.get(key);
+    if (!found) {
+      const labels = { method, route, status_code: String(status) };
+      found = { total: total.labels(labels), duration: duration.labels(labels) };
+      series.set(key, found);
+    }
+    return found;
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    const { total: count, duration: latency } = seriesOf(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
     );
+    count.inc();
+    latency.observe(reply.elapsedTime / 1000);
+    const principal = (request.principal as Principal | null) ?? null;
+    if (reply.statusCode === 429)
+      families.rateLimitRejections.inc({ environment: principal?.environment ?? 'none' });
+    if (reply.getHeader(REPLAYED_HEADER) === 'true')
+      families.idempotentReplays.inc({ environment: principal?.environment ?? 'none' });
+    if (infoEnabled(request.log)) {
+      request.log.info(
+        {
+          ...callerFields(principal),
+          ...(request.trace ? { traceId: request.trace.traceId } : {}),
+          method: request.method,
+          // Signed-link signatures, OAuth codes and states, keys pasted into the URL: never logged as is.
+          url: redactUrl(request.url),
+          statusCode: reply.statusCode,
+          responseTime: reply.elapsedTime,
+        },
+        'request completed',
+      );
+    }
+    done();
   });
+}
+
+/** Whether a request's log line would be written (fields are not built for a line that is dropped). */
+function infoEnabled(log: FastifyRequest['log']): boolean {
+  const pino = log as unknown as { isLevelEnabled?: (level: string) => boolean };
+  return pino.isLevelEnabled ? pino.isLevelEnabled('info') : true;
 }
 
 /** One-shot `hash` (same digest as `createHash`): half the cost on small bodies, ~15 % less on large ones. */
@@ -133,13 +181,17 @@ function etagOf(payload: string): string {
  * successful GETs so that `If-None-Match` answers 304 without a body.
  */
 export function registerResponseHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Hooks that never wait take Fastify's callback: an async hook costs a promise and a tick per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
     if (request.url.startsWith('/api')) reply.header('Cache-Control', 'private, no-cache');
+    done();
   });
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload;
-    if (typeof payload !== 'string' || reply.hasHeader('ETag')) return payload;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) {
+      return done(null, payload);
+    }
+    if (typeof payload !== 'string' || reply.hasHeader('ETag')) return done(null, payload);
     const etag = etagOf(payload);
     reply.header('ETag', etag);
     const ifNoneMatch = request.headers['if-none-match'];
@@ -147,8 +199,8 @@ export function registerResponseHeaders(app: FastifyInstance): void {
       reply.code(304);
       reply.removeHeader('Content-Type');
       reply.removeHeader('Content-Length');
-      return '';
+      return done(null, '');
     }
-    return payload;
+    done(null, payload);
   });
 }

@@ -6,6 +6,14 @@ import { randomBytes } from 'node:crypto';
  * A request's well-formed `traceparent` is continued; otherwise (and for each worker job) a new trace
  * starts. Outbound calls made meanwhile carry a `traceparent` of the same trace id, so a receiver's
  * logs can be joined to ours.
+ *
+ * The trace reaches the code that calls out through an AsyncLocalStorage. On Node 20 an
+ * AsyncLocalStorage in use slows every promise of the process (its hook runs for each one), so a trace
+ * is entered only by work that can call out — a worker job, a request to a route whose config says
+ * `outbound: true` — each in a storage of its own that is disabled when that work ends: reads and
+ * ordinary writes pay nothing. In tests (`checkOutboundCalls`) every request enters one, and an
+ * outbound call from a route without `outbound: true` throws, so a route that calls out cannot miss
+ * the flag unnoticed.
  */
 export interface TraceContext {
   /** 32 lowercase hex digits, not all zero. */
@@ -22,11 +30,46 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
-const storage = new AsyncLocalStorage<TraceContext>();
-
-function hex(bytes: number): string {
-  return randomBytes(bytes).toString('hex');
+/** What a trace scope holds: the trace, and whether the work may call out (false only when checking). */
+interface Entered {
+  trace: TraceContext;
+  outbound: boolean;
 }
+
+/** The storages of the traces entered now, one per request or job in flight. */
+const scopes = new Set<AsyncLocalStorage<Entered>>();
+
+let checking = false;
+
+/**
+ * Tests: every request enters its trace, and an outbound call made for a route without
+ * `outbound: true` throws instead of leaving without its `traceparent`.
+ */
+export function checkOutboundCalls(on = true): void {
+  checking = on;
+}
+
+/** Whether requests to routes without `outbound: true` enter their trace too (see checkOutboundCalls). */
+export function checkingOutboundCalls(): boolean {
+  return checking;
+}
+
+/** Random bytes drawn 4 KiB at a time: a `randomBytes` call costs a few µs whatever its size. */
+let pool = Buffer.alloc(0);
+let offset = 0;
+
+/** `bytes` random bytes as lowercase hex (the same CSPRNG as `randomBytes`, drawn in batches). */
+export function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    pool = randomBytes(4096);
+    offset = 0;
+  }
+  const text = pool.toString('hex', offset, offset + bytes);
+  offset += bytes;
+  return text;
+}
+
+const hex = randomHex;
 
 /**
  * The trace and parent span of a `traceparent` header, or undefined when it is absent or malformed (it
@@ -65,20 +108,65 @@ export function newTrace(): TraceContext {
   return { traceId: hex(16), spanId: hex(8), flags: '01' };
 }
 
-/** Runs `fn` in `trace`: outbound calls it makes carry it. */
-export function runInTrace<T>(trace: TraceContext, fn: () => T): T {
-  return storage.run(trace, fn);
+/** A trace entered by one request or job: `run` code in it; `end` once the work is over (idempotent). */
+export interface TraceScope {
+  run<T>(fn: () => T): T;
+  end(): void;
 }
 
-/** The trace of the request or job being served, if any. */
+/** Enters `trace` for one piece of work that may call out (`outbound`; false only when checking). */
+export function openTrace(trace: TraceContext, outbound = true): TraceScope {
+  const storage = new AsyncLocalStorage<Entered>();
+  const entered: Entered = { trace, outbound };
+  scopes.add(storage);
+  return {
+    run: (fn) => storage.run(entered, fn),
+    end() {
+      if (scopes.delete(storage)) storage.disable();
+    },
+  };
+}
+
+/** Runs `fn` in `trace` until it returns, or until the promise it returns settles. */
+export function runInTrace<T>(trace: TraceContext, fn: () => T): T {
+  const scope = openTrace(trace);
+  let result: T;
+  try {
+    result = scope.run(fn);
+  } catch (error) {
+    scope.end();
+    throw error;
+  }
+  if (result instanceof Promise) result.then(scope.end, scope.end);
+  else scope.end();
+  return result;
+}
+
+function entered(): Entered | undefined {
+  for (const storage of scopes) {
+    const found = storage.getStore();
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The trace of the request or job being served, if it entered one. */
 export function currentTrace(): TraceContext | undefined {
-  return storage.getStore();
+  return entered()?.trace;
 }
 
 /** The `traceparent` an outbound call of the current trace sends (our span as its parent), if any. */
 export function outboundTraceparent(): string | undefined {
-  const trace = storage.getStore();
-  return trace ? `00-${trace.traceId}-${trace.spanId}-${trace.flags}` : undefined;
+  const found = entered();
+  if (!found) return undefined;
+  if (!found.outbound) {
+    throw new Error(
+      'An outbound call from a route without `config.outbound: true`: it would leave without its ' +
+        "traceparent in production. Set `outbound: true` in the route's config.",
+    );
+  }
+  const { trace } = found;
+  return `00-${trace.traceId}-${trace.spanId}-${trace.flags}`;
 }
 
 /**

@@ -25,6 +25,10 @@ import { createWorker, type CreateWorkerOptions } from '../../src/worker/index.j
 import type { Worker } from '../../src/worker/worker.js';
 import { ManualClock, systemClock, type Clock } from '../../src/shared/clock.js';
 import type { Environment } from '../../src/shared/tenant.js';
+import { checkOutboundCalls } from '../../src/shared/trace.js';
+
+// Every request of a test enters its trace, and a route that calls out without `outbound: true` fails.
+checkOutboundCalls();
 
 export type DialectName = 'sqlite' | 'postgres';
 

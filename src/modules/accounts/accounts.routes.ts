@@ -92,7 +92,8 @@ export async function accountsRoutes(app: FastifyInstance, deps: AccountsRouteDe
   app.get<{ Querystring: Static<typeof schema.CallbackQuery> }>(
     '/social-accounts/callback',
     {
-      config: { scope: 'public' },
+      // The code is exchanged for tokens with the platform while the request waits.
+      config: { scope: 'public', outbound: true },
       // A HEAD (a link preview, a prefetch) must not consume a single-use state.
       exposeHeadRoute: false,
       // The authorization code and state are secrets in flight: the request log shows them redacted

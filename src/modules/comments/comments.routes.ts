@@ -62,7 +62,8 @@ export async function commentsRoutes(app: FastifyInstance, deps: CommentsRouteDe
   app.post<{ Params: Static<typeof CommentParams>; Body: Static<typeof ReplyBody> }>(
     '/comments/:id/reply',
     {
-      config: { scope: 'read_write' },
+      // The reply is posted to the platform while the request waits.
+      config: { scope: 'read_write', outbound: true },
       schema: {
         tags: TAGS,
         operationId: 'replyToComment',

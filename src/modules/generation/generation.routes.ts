@@ -9,7 +9,8 @@ import * as schema from './generation.schemas.js';
 import * as service from './generation.service.js';
 
 const TAGS = ['AI'];
-const config = { scope: 'read_write' } as const;
+// The AI provider is called while the request waits: its calls carry the request's trace.
+const config = { scope: 'read_write', outbound: true } as const;
 const AI_ERRORS = {
   502: {
     ...Type.Ref(ErrorEnvelope),

@@ -107,6 +107,8 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): P
     {
       config: {
         scope: 'read_write',
+        // An import fetches its URL while the request waits.
+        outbound: true,
         inputChecks: { body: (body) => importInputProblems(body, ctx.allowPrivateUrls) },
       },
       schema: {

@@ -27,7 +27,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
   app.post<{ Body: Static<typeof schema.PreviewPlanBody> }>(
     '/plans/generate-preview',
     {
-      config: { scope: 'read_write', inputChecks: { body: planChecks } },
+      config: { scope: 'read_write', outbound: true, inputChecks: { body: planChecks } },
       schema: {
         tags: TAGS,
         operationId: 'previewPlan',
@@ -65,7 +65,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRouteDeps): P
 
   plans.create(
     {
-      config: { scope: 'read_write', inputChecks: { body: planChecks } },
+      config: { scope: 'read_write', outbound: true, inputChecks: { body: planChecks } },
       preValidation: readOnly,
       operationId: 'createPlan',
       summary: 'Create a content plan',

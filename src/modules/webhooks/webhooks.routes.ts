@@ -162,7 +162,8 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhooksRouteDe
   app.post<{ Params: Static<typeof Params> }>(
     '/webhooks/:id/test',
     {
-      config,
+      // The test event is delivered while the request waits.
+      config: { ...config, outbound: true },
       schema: {
         tags: TAGS,
         operationId: 'testWebhook',
