@@ -99,8 +99,8 @@ export function registerCors(app: FastifyInstance, origins: readonly string[]): 
     done();
   });
   // Hooks or handlers that set Vary themselves must not drop Origin from it.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     varyOnOrigin(reply);
-    return payload;
+    done(null, payload);
   });
 }

@@ -207,20 +207,25 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   const unitOf = new WeakMap<FastifyRequest, UnitOfWork>();
   const { units } = options;
 
-  // The handler of a claimed request runs in its unit of work (everything it calls shares the unit).
-  if (units) {
-    app.addHook('onRoute', (route) => {
-      const methods = [route.method].flat();
-      if (!methods.some((m) => honoursIdempotencyKey(m, route.config))) return;
-      const handler = route.handler;
-      route.handler = function (this: FastifyInstance, request, reply) {
-        const unit = unitOf.get(request);
-        return unit
-          ? runInUnit(unit, () => handler.call(this, request, reply))
-          : handler.call(this, request, reply);
-      };
-    });
-  }
+  // Only the routes that honour the header get the hooks (a GET pays nothing for idempotency), placed
+  // where hooks of the whole app would run: before the route's own `preHandler`, after every other
+  // `onSend` and `onResponse` (the answer is recorded as sent). The handler of a claimed request runs
+  // in its unit of work (everything it calls shares the unit).
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (!methods.some((m) => honoursIdempotencyKey(m, route.config))) return;
+    route.preHandler = [claimHook, ...hookList(route.preHandler)];
+    route.onSend = [...hookList(route.onSend), answerHook];
+    route.onResponse = [...hookList(route.onResponse), releaseHook];
+    if (!units) return;
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, request, reply) {
+      const unit = unitOf.get(request);
+      return unit
+        ? runInUnit(unit, () => handler.call(this, request, reply))
+        : handler.call(this, request, reply);
+    };
+  });
   let lastPurge = 0;
 
   function purgeExpired(request: FastifyRequest, now: number): void {
@@ -416,7 +421,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     return undefined;
   }
 
-  app.addHook('preHandler', async (request, reply) => {
+  async function claimHook(request: FastifyRequest, reply: FastifyReply) {
     if (!honoursIdempotencyKey(request.method, request.routeOptions.config)) return;
     const key = request.headers['idempotency-key'];
     if (key === undefined || !request.principal) return;
@@ -436,9 +441,10 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     if (!claimed) return reply; // replayed
     claims.set(request, claimed);
     if (units) unitOf.set(request, units());
-  });
+    return undefined;
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  async function answerHook(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const c = claims.get(request);
     if (!c) return payload;
     claims.delete(request);
@@ -469,9 +475,9 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       return payload;
     }
     return (await commitWithAnswer(request, reply, c, unit, body)) ?? payload;
-  });
+  }
 
-  app.addHook('onResponse', async (request) => {
+  async function releaseHook(request: FastifyRequest) {
     const unit = unitOf.get(request);
     unitOf.delete(request);
     await unit?.rollback();
@@ -479,5 +485,10 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     if (!c) return;
     claims.delete(request);
     await release(request, c);
-  });
+  }
+}
+
+/** A route option's hooks as a list (Fastify accepts one function or an array). */
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
 }

@@ -71,15 +71,20 @@ export function completeInputProblems(error: AppError, request: FastifyRequest):
 
 /** Runs each route's input checks once its schema has passed: a problem is a 400 before the handler. */
 export function registerInputChecks(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const checks = request.routeOptions.config.inputChecks;
-    if (!checks) return;
-    for (const part of ['body', 'query'] as const) {
-      const input = inputOf(request, part);
-      const problems = runCheck(checks[part], input);
-      if (!problems.length) continue;
-      const message = checks.message?.(problems, input as Record<string, unknown>);
-      throw invalidInput(problems, message, { location: part });
+    if (!checks) return done();
+    try {
+      for (const part of ['body', 'query'] as const) {
+        const input = inputOf(request, part);
+        const problems = runCheck(checks[part], input);
+        if (!problems.length) continue;
+        const message = checks.message?.(problems, input as Record<string, unknown>);
+        return done(invalidInput(problems, message, { location: part }));
+      }
+    } catch (error) {
+      return done(error as Error);
     }
+    done();
   });
 }

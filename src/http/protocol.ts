@@ -215,12 +215,13 @@ export function registerConnectionHandling(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     answerConnection(request.raw, reply, closing);
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async () => {
+  app.addHook('onResponse', (_request, _reply, done) => {
     if (closing) app.server.closeIdleConnections();
+    done();
   });
 }
 
@@ -278,16 +279,19 @@ export function registerProtocolAnswers(app: FastifyInstance): void {
     const body = envelope(error);
     response.writeHead(error.status, headersOf(error, body)).end(body);
   });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const { httpVersionMajor, httpVersionMinor } = request.raw;
     if (httpVersionMajor === 1 && httpVersionMinor === 1 && request.headers.host === undefined) {
       const problem = { field: 'Host', reason: 'Required on an HTTP/1.1 request' };
-      throw new AppError(
-        'INVALID_INPUT',
-        'The Host header is required on an HTTP/1.1 request',
-        { ...problem, errors: [problem], location: 'header' },
-        { Connection: 'close' },
+      return done(
+        new AppError(
+          'INVALID_INPUT',
+          'The Host header is required on an HTTP/1.1 request',
+          { ...problem, errors: [problem], location: 'header' },
+          { Connection: 'close' },
+        ),
       );
     }
+    done();
   });
 }

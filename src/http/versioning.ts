@@ -54,23 +54,25 @@ export function registerVersioning(app: FastifyInstance, clock: Clock, changelog
     route.schema = { ...(route.schema ?? {}), deprecated: true } as typeof route.schema;
   });
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     const deprecation = request.routeOptions.config.deprecation;
-    if (!deprecation) return;
-    const info = parsed.get(deprecation);
-    if (!info) return;
+    const info = deprecation && parsed.get(deprecation);
+    if (!info) return done();
     reply.header('Link', `<${changelogUrl}>; rel="deprecation"; type="text/markdown"`);
     if (clock.now() >= info.sunsetAt) {
-      throw new AppError(
-        'GONE',
-        `This endpoint was retired on ${new Date(info.sunsetAt).toISOString()}${info.replacement ? `; use ${info.replacement}` : ''}`,
-        {
-          sunsetAt: new Date(info.sunsetAt).toISOString(),
-          ...(info.replacement ? { replacement: info.replacement } : {}),
-        },
+      return done(
+        new AppError(
+          'GONE',
+          `This endpoint was retired on ${new Date(info.sunsetAt).toISOString()}${info.replacement ? `; use ${info.replacement}` : ''}`,
+          {
+            sunsetAt: new Date(info.sunsetAt).toISOString(),
+            ...(info.replacement ? { replacement: info.replacement } : {}),
+          },
+        ),
       );
     }
     reply.header('Deprecation', `@${Math.floor(info.deprecatedAt / 1000)}`);
     reply.header('Sunset', new Date(info.sunsetAt).toUTCString());
+    done();
   });
 }
