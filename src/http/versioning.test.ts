@@ -215,8 +215,12 @@ for (const dialect of dialects) {
     let tenant: Tenant;
     let doc: any;
     before(async () => {
-      // A still clock, so that `lastUsedAt` is the same for both calls of a pair.
-      t = await createTestApp(dialect, { clock: new ManualClock() });
+      // A still clock, so that `lastUsedAt` is the same for both calls of a pair, and no background
+      // flush of last-used times between the two calls of a pair (only what memory shows).
+      t = await createTestApp(dialect, {
+        clock: new ManualClock(),
+        env: { AUDENCI_KEY_USAGE_FLUSH_MS: '3600000' },
+      });
       tenant = await createTenant(t);
       doc = (await call(t.app, 'GET', '/openapi.json')).body;
     });
