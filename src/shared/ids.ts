@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomPoolBytes } from './random-pool.js';
 
 /**
  * Prefixed, time-sortable ids: `<prefix>_<10 chars of milliseconds><16 random chars>` in Crockford
@@ -44,7 +44,7 @@ function encodeTime(ms: number): string {
 }
 
 function freshRandom(): number[] {
-  const bytes = randomBytes(16);
+  const bytes = randomPoolBytes(16);
   return Array.from(bytes, (b) => b % 32);
 }
 

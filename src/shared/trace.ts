@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-pool.js';
 
 /**
  * W3C Trace Context (https://www.w3.org/TR/trace-context/): the trace a request or a job belongs to.
@@ -52,21 +52,6 @@ export function checkOutboundCalls(on = true): void {
 /** Whether requests to routes without `outbound: true` enter their trace too (see checkOutboundCalls). */
 export function checkingOutboundCalls(): boolean {
   return checking;
-}
-
-/** Random bytes drawn 4 KiB at a time: a `randomBytes` call costs a few µs whatever its size. */
-let pool = Buffer.alloc(0);
-let offset = 0;
-
-/** `bytes` random bytes as lowercase hex (the same CSPRNG as `randomBytes`, drawn in batches). */
-export function randomHex(bytes: number): string {
-  if (offset + bytes > pool.length) {
-    pool = randomBytes(4096);
-    offset = 0;
-  }
-  const text = pool.toString('hex', offset, offset + bytes);
-  offset += bytes;
-  return text;
 }
 
 const hex = randomHex;
