@@ -25,7 +25,13 @@ import type {
   SessionsTable,
   UsersTable,
 } from './tables/people.js';
-import type { AccountStatsTable, PostMetricsLatestTable, PostMetricsTable } from './tables/analytics.js';
+import type {
+  AccountStatsTable,
+  PostMetricsDailyTable,
+  PostMetricsSlotsTable,
+  PostMetricsLatestTable,
+  PostMetricsTable,
+} from './tables/analytics.js';
 
 /**
  * The whole schema as Kysely sees it. Portable column conventions (one set of migrations for SQLite and
@@ -54,6 +60,10 @@ export interface Database {
   post_metrics: PostMetricsTable;
   /** Each post's latest snapshot (upserted with every newer snapshot): what `GET /analytics` reads. */
   post_metrics_latest: PostMetricsLatestTable;
+  /** Sums of `post_metrics_latest` per tenant, UTC day, brand, campaign and platform (0018, triggers). */
+  post_metrics_daily: PostMetricsDailyTable;
+  /** The same sums per 15-minute slot of `published_at`. */
+  post_metrics_slots: PostMetricsSlotsTable;
   account_stats: AccountStatsTable;
   comments: CommentsTable;
   comment_syncs: CommentSyncsTable;

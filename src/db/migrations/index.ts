@@ -16,6 +16,7 @@ import * as m0014 from './0014_posts_date.js';
 import * as m0015 from './0015_people.js';
 import * as m0016 from './0016_two_factor.js';
 import * as m0017 from './0017_event_log_position.js';
+import * as m0018 from './0018_metrics_rollups.js';
 
 /**
  * Forward-only migrations, in order. Each is portable DDL that runs unchanged on SQLite and PostgreSQL.
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0015_people': m0015,
   '0016_two_factor': m0016,
   '0017_event_log_position': m0017,
+  '0018_metrics_rollups': m0018,
 };

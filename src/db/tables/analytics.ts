@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { TenantRow } from './common-columns.js';
+import type { TenantColumns, TenantRow } from './common-columns.js';
 
 /** The metrics a snapshot holds, in API order; null where the platform has no such metric. */
 export const METRIC_NAMES = [
@@ -41,6 +41,25 @@ export interface PostMetricsLatestTable extends Omit<PostMetricsTable, 'id'> {
 }
 
 export type NewPostMetricsLatestRow = Insertable<PostMetricsLatestTable>;
+
+/**
+ * The sums of `post_metrics_latest` per tenant, UTC day of `published_at` (`published_at / 86400000`),
+ * brand, campaign (`''` for none) and platform (migration 0018): the posts in the group and each metric's
+ * sum (a null adds 0). Kept by triggers on `post_metrics_latest`; read by `GET /analytics`. PostgreSQL
+ * answers the bigint columns as strings.
+ */
+export interface PostMetricsDailyTable extends Record<MetricName, number | string>, TenantColumns {
+  day: number | string;
+  brand_id: string;
+  campaign_id: string;
+  platform: string;
+  posts: number | string;
+}
+
+/** The same sums per 15-minute slot of `published_at` (`published_at / 900000`) (migration 0018). */
+export interface PostMetricsSlotsTable extends Omit<PostMetricsDailyTable, 'day'> {
+  slot: number | string;
+}
 
 /** A social account's audience, once per account per UTC day (the id is derived from both). */
 export interface AccountStatsTable extends TenantRow {

@@ -10,6 +10,7 @@ import {
   localDayStart,
   periodIndexes,
   periodsBetween,
+  SLOT_MS,
   type PeriodUnit,
 } from './analytics.periods.js';
 import * as repo from './analytics.repository.js';
@@ -276,7 +277,6 @@ export async function groupSums(
   query: AnalyticsQuery,
   options: repo.AggregateOptions = {},
 ): Promise<GroupSums[]> {
-  const rows = await repo.aggregate(ctx.db, tenant, query.filters, DIMENSION[query.groupBy], options);
   const { groupBy } = query;
   if (groupBy === 'day' || groupBy === 'week' || groupBy === 'month') {
     const unit: PeriodUnit = groupBy;
@@ -287,6 +287,10 @@ export async function groupSums(
       query.timezone,
       MAX_PERIODS,
     )!;
+    // A row belongs to the period of its slot's start: the first slot starting at or after a period's
+    // start is where that period begins (periodIndexes), so the repository cuts its pieces there.
+    const cuts = periods.slice(1).map((p) => Math.ceil(p.startsAt / SLOT_MS) * SLOT_MS);
+    const rows = await repo.aggregate(ctx.db, tenant, query.filters, 'slot', { ...options, cuts });
     const groups: GroupSums[] = periods.map((p) => ({ key: p.key, startsAt: p.startsAt, sums: emptySums() }));
     const indexes = periodIndexes(
       periods,
@@ -295,6 +299,7 @@ export async function groupSums(
     rows.forEach((row, i) => addSums(groups[indexes[i]!]!.sums, row));
     return groups;
   }
+  const rows = await repo.aggregate(ctx.db, tenant, query.filters, DIMENSION[groupBy], options);
   const groups = rows.map((row) => ({ key: row.key === null ? null : String(row.key), sums: row as Sums }));
   if (groupBy === 'campaign' || groupBy === 'platform') {
     groups.sort((a, b) =>
