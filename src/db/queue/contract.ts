@@ -39,6 +39,28 @@ export interface JobContext {
    * change it made commit together. Answers false when the lease was lost (do not commit then).
    */
   complete(db: Kysely<Database>, result?: unknown): Promise<boolean>;
+  /**
+   * Runs `fn` in this job's trace (its log lines and outbound `traceparent`). The worker runs `run` in
+   * it already; a batch handler (`JobHandler.batch`) runs each job's part through it.
+   */
+  inTrace?<T>(fn: () => T): T;
+  /**
+   * `complete` for several jobs of this worker at once, inside `db`, in one statement (a batch's
+   * successes committed together). Answers, in order, whether each was still held (and so completed).
+   */
+  completeAll?(db: Kysely<Database>, done: { context: JobContext; result?: unknown }[]): Promise<boolean[]>;
+}
+
+/**
+ * A handler that takes its jobs in batches: the worker claims up to `max` jobs of the type at once and
+ * runs them with one call, in one of its slots. Each job is still an attempt of its own: it succeeds,
+ * is retried or fails by its outcome, as `run`'s would (an outcome's rejection is the error `run`
+ * would have thrown).
+ */
+export interface JobBatch {
+  max: number;
+  /** One outcome per context, in order. If it throws, every job of the batch gets that error. */
+  run(contexts: JobContext[]): Promise<PromiseSettledResult<unknown>[]>;
 }
 
 export interface JobHandler {
@@ -51,6 +73,8 @@ export interface JobHandler {
    * transaction that marks it failed.
    */
   onDeadLetter?(db: Kysely<Database>, job: JobRow, error: JobError | Error): Promise<void>;
+  /** When set, the worker runs this type's jobs in batches through it instead of `run`. */
+  batch?: JobBatch;
 }
 
 export interface PeriodicTask {
@@ -103,6 +127,14 @@ export interface JobDefinitionOptions<P> {
    * stored payload does not match the schema (nothing to act on).
    */
   onDeadLetter?(db: Kysely<Database>, job: JobRow, error: JobError | Error, payload: P): Promise<void>;
+  /**
+   * Runs attempts in batches (see `JobBatch`) with the checked payloads; a job whose payload is
+   * malformed is left out of the call and fails for good, as with `run`.
+   */
+  batch?: {
+    max: number;
+    run(items: { payload: P; context: TypedJobContext<P> }[]): Promise<PromiseSettledResult<unknown>[]>;
+  };
 }
 
 /** A queue job type with its handler: what a module hands the worker. */
@@ -129,17 +161,46 @@ export function defineJob<S extends TSchema>(
     const problem = payloadProblem(kind.payload, value);
     return problem ? { problem } : { payload: value };
   };
-  const { onDeadLetter } = options;
+  const { onDeadLetter, batch } = options;
+  const malformed = (problem: string) =>
+    new JobError(`The ${kind.type} job's payload is malformed: ${problem}`, false);
   return {
     type: kind.type,
     retryDelays: options.retryDelays,
     async run(context) {
       const parsed = parse(context.job);
-      if ('problem' in parsed) {
-        throw new JobError(`The ${kind.type} job's payload is malformed: ${parsed.problem}`, false);
-      }
+      if ('problem' in parsed) throw malformed(parsed.problem);
       return options.run(parsed.payload, { ...context, payload: parsed.payload });
     },
+    ...(batch
+      ? {
+          batch: {
+            max: batch.max,
+            async run(contexts) {
+              const outcomes: PromiseSettledResult<unknown>[] = [];
+              const items: { payload: Static<S>; context: TypedJobContext<Static<S>> }[] = [];
+              const at: number[] = [];
+              contexts.forEach((context, i) => {
+                const parsed = parse(context.job);
+                if ('problem' in parsed) {
+                  outcomes[i] = { status: 'rejected', reason: malformed(parsed.problem) };
+                } else {
+                  at.push(i);
+                  items.push({ payload: parsed.payload, context: { ...context, payload: parsed.payload } });
+                }
+              });
+              const results = items.length > 0 ? await batch.run(items) : [];
+              at.forEach((i, k) => {
+                outcomes[i] = results[k] ?? {
+                  status: 'rejected',
+                  reason: new Error('The batch gave no outcome for this job'),
+                };
+              });
+              return outcomes;
+            },
+          } satisfies JobBatch,
+        }
+      : {}),
     ...(onDeadLetter
       ? {
           async onDeadLetter(db, job, error) {

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely, Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Updateable } from 'kysely';
 import type { Database } from '../database.js';
 import type { DbHandle } from '../index.js';
 import type { Clock } from '../../shared/clock.js';
@@ -108,28 +108,49 @@ export class Queue {
     };
   }
 
-  /** Claims up to `limit` runnable jobs (due queued jobs, and running jobs whose lease expired). */
+  /**
+   * Claims up to `limit` runnable jobs (due queued jobs, and running jobs whose lease expired), earliest
+   * run time first. Each kind is read by an index range of its own (`jobs_claim`, `jobs_lease`) that
+   * stops after `limit` rows, so a claim costs the same with 10 or 100,000 due jobs (one query with an
+   * `OR` of both read every due job and sorted them, once per claim).
+   */
   async claim(workerId: string, limit: number, leaseMs: number, types: readonly string[]): Promise<JobRow[]> {
     if (limit <= 0 || types.length === 0) return [];
     const now = this.clock.now();
-    let candidates = unscoped(this.db, QUEUE)
+    const db = unscoped(this.db, QUEUE);
+    let queued = db
       .selectFrom('jobs')
-      .select('id')
+      .select(['id', 'run_at'])
+      .where('status', '=', 'queued')
+      .where('run_at', '<=', now)
       .where('type', 'in', types)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', now)]),
-          eb.and([
-            eb('status', '=', 'running'),
-            eb('locked_until', '<', now),
-            eb('attempts', '<', eb.ref('max_attempts')),
-          ]),
-        ]),
-      )
       .orderBy('run_at')
       .limit(limit);
-    if (this.handle.capabilities.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
-    return unscoped(this.db, QUEUE)
+    let lapsed = db
+      .selectFrom('jobs')
+      .select(['id', 'run_at'])
+      .where('status', '=', 'running')
+      .where('locked_until', '<', now)
+      .where('type', 'in', types)
+      .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+      .orderBy('locked_until')
+      .limit(limit);
+    if (this.handle.capabilities.supportsSkipLocked) {
+      queued = queued.forUpdate().skipLocked();
+      lapsed = lapsed.forUpdate().skipLocked();
+    }
+    const candidates = db
+      .selectFrom(
+        db
+          .selectFrom(queued.as('q'))
+          .select(['q.id', 'q.run_at'])
+          .unionAll(db.selectFrom(lapsed.as('l')).select(['l.id', 'l.run_at']))
+          .as('c'),
+      )
+      .select('c.id')
+      .orderBy('c.run_at')
+      .limit(limit);
+    return db
       .updateTable('jobs')
       .set((eb) => ({
         status: 'running',
@@ -226,6 +247,20 @@ export class Queue {
     );
   }
 
+  /** Which of `ids` `workerId` still holds the lease of: `holds` for several jobs in one query. */
+  async held(workerId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await unscoped(this.db, QUEUE)
+      .selectFrom('jobs')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .where('locked_until', '>', this.clock.now())
+      .execute();
+    return new Set(rows.map((row) => row.id));
+  }
+
   async complete(db: Kysely<Database>, workerId: string, id: string, result: unknown): Promise<boolean> {
     const now = this.clock.now();
     return this.settleOwned(db, workerId, id, {
@@ -234,6 +269,42 @@ export class Queue {
       updated_at: now,
       finished_at: now,
     });
+  }
+
+  /**
+   * `complete` for several jobs in one statement (each with its own result); answers the ids that
+   * `workerId` still held, which are the ones completed.
+   */
+  async completeMany(
+    db: Kysely<Database>,
+    workerId: string,
+    jobs: readonly { id: string; result?: unknown }[],
+  ): Promise<Set<string>> {
+    if (jobs.length === 0) return new Set();
+    const now = this.clock.now();
+    const results = jobs.map(
+      (job) => sql`when ${job.id} then ${job.result === undefined ? null : JSON.stringify(job.result)}`,
+    );
+    const rows = await unscoped(db, QUEUE)
+      .updateTable('jobs')
+      .set({
+        status: 'succeeded',
+        result: sql<string | null>`case ${sql.ref('id')} ${sql.join(results, sql` `)} end`,
+        updated_at: now,
+        finished_at: now,
+        locked_by: null,
+        locked_until: null,
+      })
+      .where(
+        'id',
+        'in',
+        jobs.map((job) => job.id),
+      )
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .returning('id')
+      .execute();
+    return new Set(rows.map((row) => row.id));
   }
 
   /** Back to the queue for another attempt at `runAt`. */

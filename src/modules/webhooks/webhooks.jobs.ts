@@ -7,6 +7,7 @@ import { clip, clipOptional } from '../../shared/text.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { LookupFn } from '../../shared/ssrf.js';
 import type { Tenant } from '../../shared/tenant.js';
+import { withTraceparent } from '../../shared/trace.js';
 import { VERSION } from '../../shared/version.js';
 import {
   defineJob,
@@ -22,11 +23,18 @@ import { signatureHeaders } from './webhooks.signing.js';
 import {
   ATTEMPT_ERROR_LENGTH,
   type DisabledReason,
+  type WebhookAttemptRow,
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
 } from '../../db/tables/webhooks.js';
 
 export const DELIVER_JOB = 'webhook.deliver';
+
+/**
+ * Delivery jobs the worker claims at once, for one of its slots (see `deliverBatch`): their requests are
+ * all sent at the same time, so this is also how many requests one batch has open.
+ */
+export const DELIVERY_BATCH = 16;
 
 /** `webhook.deliver`: one attempt of one delivery (the handler is `deliverHandler` below). */
 export const DELIVER = jobType(DELIVER_JOB, Type.Object({ deliveryId: Type.String() }));
@@ -105,6 +113,26 @@ function disabledMessage(reason: DisabledReason | null): string {
   return 'Not sent: the endpoint is disabled';
 }
 
+function attemptRow(
+  delivery: WebhookDeliveryRow,
+  startedAt: number,
+  result: AttemptResult,
+): WebhookAttemptRow {
+  return {
+    id: ulid(startedAt),
+    delivery_id: delivery.id,
+    organization_id: delivery.organization_id,
+    environment: delivery.environment,
+    attempt: delivery.attempt_count + 1,
+    started_at: startedAt,
+    duration_ms: result.durationMs,
+    response_status: result.responseStatus,
+    response_body: result.responseBody,
+    error: clipOptional(result.error, ATTEMPT_ERROR_LENGTH),
+    outcome: result.outcome,
+  };
+}
+
 async function recordAttempt(
   db: Kysely<Database>,
   tenant: Tenant,
@@ -112,21 +140,9 @@ async function recordAttempt(
   startedAt: number,
   result: AttemptResult,
 ): Promise<number> {
-  const attempt = delivery.attempt_count + 1;
-  await repo.insertAttempt(db, tenant, {
-    id: ulid(startedAt),
-    delivery_id: delivery.id,
-    organization_id: delivery.organization_id,
-    environment: delivery.environment,
-    attempt,
-    started_at: startedAt,
-    duration_ms: result.durationMs,
-    response_status: result.responseStatus,
-    response_body: result.responseBody,
-    error: clipOptional(result.error, ATTEMPT_ERROR_LENGTH),
-    outcome: result.outcome,
-  });
-  return attempt;
+  const row = attemptRow(delivery, startedAt, result);
+  await repo.insertAttempt(db, tenant, row);
+  return row.attempt;
 }
 
 /** One attempt, made: what was sent where, and how it ended. */
@@ -179,6 +195,95 @@ async function recordSuccess(ctx: ServiceContext, a: Attempt): Promise<number> {
   });
 }
 
+/**
+ * Successes of several attempts, in one transaction: the attempts in one statement per tenant, then each
+ * delivery, the endpoints whose run of failures ends, and each job's completion — what `recordSuccess`
+ * does for one, for all of them at once. Answers each one's attempt number.
+ */
+async function recordSuccesses(ctx: ServiceContext, attempts: Attempt[]): Promise<number[]> {
+  // Job order: the rows are locked in the order a lease heartbeat (`id in …`) locks them too.
+  const ordered = [...attempts].sort((a, b) => (a.job.job.id < b.job.job.id ? -1 : 1));
+  return ctx.db.transaction().execute(async (trx) => {
+    const byTenant = new Map<string, Attempt[]>();
+    for (const a of ordered) {
+      const key = `${a.tenant.organizationId}/${a.tenant.environment}`;
+      byTenant.set(key, [...(byTenant.get(key) ?? []), a]);
+    }
+    for (const group of byTenant.values()) {
+      const tenant = group[0]!.tenant;
+      await repo.insertAttempts(
+        trx,
+        tenant,
+        group.map((a) => attemptRow(a.delivery, a.startedAt, a.result)),
+      );
+      await repo.markSucceeded(
+        trx,
+        tenant,
+        group.map((a) => ({
+          id: a.delivery.id,
+          attemptCount: a.delivery.attempt_count + 1,
+          responseStatus: a.result.responseStatus,
+          at: a.finishedAt,
+        })),
+      );
+      const recovered = new Set(
+        group.filter((a) => a.endpoint.failing_since !== null).map((a) => a.endpoint.id),
+      );
+      for (const id of recovered) await repo.updateEndpoint(trx, tenant, id, { failing_since: null });
+    }
+    const done = ordered.map((a) => ({
+      context: a.job,
+      result: { attempt: a.delivery.attempt_count + 1, status: a.result.responseStatus },
+    }));
+    // One worker's jobs (a handler belongs to one worker): completed by one statement.
+    const completeAll = ordered[0]?.job.completeAll;
+    const oneWorker = ordered.every((a) => a.job.workerId === ordered[0]!.job.workerId);
+    if (completeAll && oneWorker) await completeAll(trx, done);
+    else for (const { context, result } of done) await context.complete(trx, result);
+    return attempts.map((a) => a.delivery.attempt_count + 1);
+  });
+}
+
+/**
+ * Group commit of successful attempts: the ones that arrive while a transaction is being written wait
+ * for the next one and go together, so a burst of answers costs a few transactions instead of one
+ * each. Each caller learns its own outcome: if the transaction fails, every attempt in it gets the error
+ * (and its job is retried, as when `recordSuccess` fails).
+ */
+class SuccessLog {
+  private pending: { attempt: Attempt; resolve(n: number): void; reject(e: unknown): void }[] = [];
+  private writing = false;
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  add(attempt: Attempt): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ attempt, resolve, reject });
+      if (!this.writing) {
+        this.writing = true;
+        // The answers that arrive in this turn of the event loop go in the first transaction.
+        setImmediate(() => void this.write());
+      }
+    });
+  }
+
+  private async write(): Promise<void> {
+    while (this.pending.length > 0) {
+      const calls = this.pending.splice(0);
+      try {
+        const numbers = await recordSuccesses(
+          this.ctx,
+          calls.map((c) => c.attempt),
+        );
+        calls.forEach((c, i) => c.resolve(numbers[i]!));
+      } catch (error) {
+        for (const c of calls) c.reject(error);
+      }
+    }
+    this.writing = false;
+  }
+}
+
 /** Anything else: recorded (and committed) now; the returned error tells the worker what follows. */
 async function recordFailure(deps: DeliveryDeps, a: Attempt): Promise<JobError> {
   const next = afterFailure(deps, a);
@@ -226,8 +331,10 @@ function requestHeaders(
  */
 export function deliverHandler(deps: DeliveryDeps): JobDefinition {
   const { ctx } = deps;
+  const successes = new SuccessLog(ctx);
   return defineJob(DELIVER, {
     retryDelays: deps.retryDelays,
+    batch: { max: DELIVERY_BATCH, run: (items) => deliverBatch(deps, successes, items) },
     async run({ deliveryId }, job) {
       const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
       const delivery = await repo.findDelivery(ctx.db, tenant, deliveryId);
@@ -271,6 +378,110 @@ export function deliverHandler(deps: DeliveryDeps): JobDefinition {
       await repo.updateDelivery(trx, tenant, deliveryId, changes, ['pending']);
     },
   });
+}
+
+/** What one delivery job of a batch found: its delivery and endpoint, or why it is not sent. */
+type Loaded =
+  { delivery: WebhookDeliveryRow; endpoint: WebhookEndpointRow } | { skipped: string } | { error: JobError };
+
+/**
+ * The deliveries and endpoints of a batch's jobs, read with one query each per tenant of the batch
+ * (each job reads within its own job's tenant), with the checks `run` makes before sending.
+ */
+async function loadBatch(
+  deps: DeliveryDeps,
+  items: { payload: DeliverJobPayload; context: TypedJobContext<DeliverJobPayload> }[],
+): Promise<Loaded[]> {
+  const tenants = new Map<string, { tenant: Tenant; ids: string[] }>();
+  const keys = items.map(({ payload, context }) => {
+    const tenant = jobTenant(context.job);
+    const key = `${tenant.organizationId}/${tenant.environment}`;
+    const group = tenants.get(key) ?? { tenant, ids: [] };
+    group.ids.push(payload.deliveryId);
+    tenants.set(key, group);
+    return key;
+  });
+  const found = new Map<
+    string,
+    { deliveries: Map<string, WebhookDeliveryRow>; endpoints: Map<string, WebhookEndpointRow> }
+  >();
+  for (const [key, { tenant, ids }] of tenants) {
+    const deliveries = await repo.findDeliveries(deps.ctx.db, tenant, ids);
+    const endpointIds = [...new Set(deliveries.map((d) => d.endpoint_id))];
+    const endpoints = await repo.findEndpoints(deps.ctx.db, tenant, endpointIds);
+    found.set(key, {
+      deliveries: new Map(deliveries.map((d) => [d.id, d])),
+      endpoints: new Map(endpoints.map((e) => [e.id, e])),
+    });
+  }
+  return items.map(({ payload }, i) => {
+    const rows = found.get(keys[i]!)!;
+    const delivery = rows.deliveries.get(payload.deliveryId);
+    if (!delivery) return { skipped: 'the endpoint and its deliveries were deleted' };
+    if (delivery.status !== 'pending') return { skipped: `the delivery is ${delivery.status}` };
+    const endpoint = rows.endpoints.get(delivery.endpoint_id);
+    if (!endpoint) return { skipped: 'the endpoint was deleted' };
+    if (endpoint.enabled !== 1)
+      return { error: new JobError(disabledMessage(endpoint.disabled_reason), false) };
+    return { delivery, endpoint };
+  });
+}
+
+function jobTenant(job: {
+  organization_id: string | null;
+  environment: Tenant['environment'] | null;
+}): Tenant {
+  return { organizationId: job.organization_id!, environment: job.environment! };
+}
+
+/**
+ * A batch of delivery jobs (up to DELIVERY_BATCH, claimed together): the deliveries and endpoints are
+ * read together, every request is sent at once (each in its job's trace, each signed with a fresh
+ * timestamp), a failure is recorded on its own as `run` records it, and the successes go through the
+ * group commit. Every job keeps `run`'s guarantees: the lease checked before its request, its success
+ * recorded in the transaction that completes its job.
+ */
+async function deliverBatch(
+  deps: DeliveryDeps,
+  successes: SuccessLog,
+  items: { payload: DeliverJobPayload; context: TypedJobContext<DeliverJobPayload> }[],
+): Promise<PromiseSettledResult<unknown>[]> {
+  const { ctx } = deps;
+  const loaded = await loadBatch(deps, items);
+  const one = async (i: number): Promise<unknown> => {
+    const job = items[i]!.context;
+    const inTrace = <T>(fn: () => T): T => (job.inTrace ? job.inTrace(fn) : fn());
+    const found = loaded[i]!;
+    if ('skipped' in found) return { skipped: found.skipped };
+    if ('error' in found) throw found.error;
+    const { delivery, endpoint } = found;
+    if (!(await job.holdsLease())) throw new JobError('The lease on this job was lost', true);
+    const startedAt = ctx.clock.now();
+    // The request carries the job's trace (its traceparent, taken now); the trace is not kept entered
+    // while the request is under way: each trace entered costs every promise of the process something.
+    const headers = inTrace(() => withTraceparent(requestHeaders(deps, delivery, endpoint, startedAt)));
+    const result = await sendAttempt(
+      endpoint.url,
+      delivery.payload,
+      headers,
+      { allowPrivate: deps.allowPrivateUrls, timeoutMs: deps.timeoutMs, lookup: deps.lookup },
+      startedAt,
+    );
+    const attempt: Attempt = {
+      job,
+      tenant: jobTenant(job.job),
+      delivery,
+      endpoint,
+      startedAt,
+      finishedAt: ctx.clock.now(),
+      result,
+    };
+    if (result.outcome !== 'succeeded') throw await inTrace(() => recordFailure(deps, attempt));
+    const recorded = await successes.add(attempt);
+    inTrace(() => deps.observe?.(observation(attempt)));
+    return { attempt: recorded, status: result.responseStatus };
+  };
+  return Promise.allSettled(items.map((_, i) => one(i)));
 }
 
 /** Handlers the webhooks module contributes to the worker. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { scoped } from '../../db/tenant.js';
 import { tenantRows, type RowChanges } from '../../db/tenant-rows.js';
@@ -7,6 +7,7 @@ import type {
   DeliveryStatus,
   NewWebhookDeliveryRow,
   WebhookAttemptRow,
+  WebhookDeliveryRow,
   WebhookEndpointRow,
 } from '../../db/tables/webhooks.js';
 
@@ -73,6 +74,72 @@ export async function updateDelivery(
   if (onlyIfStatus) query = query.where('status', 'in', onlyIfStatus);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** Several deliveries of one tenant by id (one query): a batch of delivery jobs reads them together. */
+export async function findDeliveries(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  ids: string[],
+): Promise<WebhookDeliveryRow[]> {
+  if (ids.length === 0) return [];
+  return scoped(db, tenant).selectFrom('webhook_deliveries').selectAll().where('id', 'in', ids).execute();
+}
+
+/** Several endpoints of one tenant by id (one query). */
+export async function findEndpoints(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  ids: string[],
+): Promise<WebhookEndpointRow[]> {
+  if (ids.length === 0) return [];
+  return scoped(db, tenant).selectFrom('webhook_endpoints').selectAll().where('id', 'in', ids).execute();
+}
+
+/** One delivery's successful attempt, as `markSucceeded` records it. */
+export interface Succeeded {
+  id: string;
+  attemptCount: number;
+  responseStatus: number | null;
+  at: number;
+}
+
+/**
+ * Several of one tenant's deliveries marked `succeeded` in one statement, each with its own attempt
+ * count, response status and time (the casts type the `CASE` on PostgreSQL).
+ */
+export async function markSucceeded(db: Kysely<Database>, tenant: Tenant, rows: Succeeded[]): Promise<void> {
+  if (rows.length === 0) return;
+  const byId = <T>(value: (row: Succeeded) => T, type: 'integer' | 'bigint') =>
+    sql<T>`case ${sql.ref('id')} ${sql.join(
+      rows.map((row) => sql`when ${row.id} then cast(${value(row)} as ${sql.raw(type)})`),
+      sql` `,
+    )} end`;
+  await scoped(db, tenant)
+    .updateTable('webhook_deliveries')
+    .set({
+      status: 'succeeded',
+      attempt_count: byId((row) => row.attemptCount, 'integer'),
+      next_attempt_at: null,
+      last_response_status: byId((row) => row.responseStatus, 'integer'),
+      last_error: null,
+      updated_at: byId((row) => row.at, 'bigint'),
+    })
+    .where(
+      'id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .execute();
+}
+
+/** The attempts of one tenant's deliveries in one statement. */
+export async function insertAttempts(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  rows: WebhookAttemptRow[],
+): Promise<void> {
+  if (rows.length > 0) await scoped(db, tenant).insertInto('webhook_attempts', rows).execute();
 }
 
 export async function insertAttempt(
