@@ -292,12 +292,17 @@ for (const dialect of dialects) {
       const tenant = TENANTS[0]!;
       for (const filter of [{}, { brandId: 'brand_2' }, { platform: 'facebook', campaignId: 'cmp_1' }]) {
         const filters = { start, end, ...filter };
-        const queries = {
-          post_metrics_daily: repo.dailyQuery(db, tenant, filters, 'platform', plan),
-          post_metrics_slots: repo.slotPartsQueries(db, tenant, filters, 'slot', reads.slots)[0]!,
-          post_metrics_latest: repo.rowPartsQueries(db, tenant, filters, 'campaign', reads.rows)[0]!,
-        };
-        for (const [table, query] of Object.entries(queries)) {
+        // Many reads (a day's cut hour, every day: one join of a VALUES list) and few (a union).
+        const few = { ...reads.slots[0]!, to: reads.slots[0]!.from + 3_600_000 };
+        const queries: Array<[string, { compile(): CompiledQuery }]> = [
+          ['post_metrics_daily', repo.dailyQuery(db, tenant, filters, 'platform', plan)],
+          ['post_metrics_slots', repo.slotPartsQueries(db, tenant, filters, 'slot', reads.slots)[0]!],
+          ['post_metrics_slots', repo.slotPartsQueries(db, tenant, filters, 'platform', [few])[0]!],
+          ['post_metrics_latest', repo.rowPartsQueries(db, tenant, filters, 'campaign', reads.rows)[0]!],
+          ['post_metrics_latest', repo.rowPartsQueries(db, tenant, filters, 'slot', reads.slots)[0]!],
+        ];
+        assert.ok(reads.slots.length > 12 && reads.rows.length <= 12);
+        for (const [table, query] of queries) {
           const compiled = query.compile();
           const lines =
             dialect === 'sqlite'
