@@ -10,8 +10,8 @@ import { randomHex } from './random-pool.js';
  * The trace reaches the code that calls out through an AsyncLocalStorage. On Node 20 an
  * AsyncLocalStorage in use slows every promise of the process (its hook runs for each one), so a trace
  * is entered only by work that can call out — a worker job, a request to a route whose config says
- * `outbound: true` — each in a storage of its own that is disabled when that work ends: reads and
- * ordinary writes pay nothing. In tests (`checkOutboundCalls`) every request enters one, and an
+ * `outbound: true` — and the storage is disabled whenever no such work is in flight: reads and ordinary
+ * writes pay nothing. In tests (`checkOutboundCalls`) every request enters one, and an
  * outbound call from a route without `outbound: true` throws, so a route that calls out cannot miss
  * the flag unnoticed.
  */
@@ -36,8 +36,12 @@ interface Entered {
   outbound: boolean;
 }
 
-/** The storages of the traces entered now, one per request or job in flight. */
-const scopes = new Set<AsyncLocalStorage<Entered>>();
+/**
+ * The one storage of every trace entered, enabled while any is in flight. (A storage per trace would
+ * make each promise's hook walk every storage: slow once many jobs run at once.)
+ */
+const storage = new AsyncLocalStorage<Entered>();
+let inFlight = 0;
 
 let checking = false;
 
@@ -101,13 +105,16 @@ export interface TraceScope {
 
 /** Enters `trace` for one piece of work that may call out (`outbound`; false only when checking). */
 export function openTrace(trace: TraceContext, outbound = true): TraceScope {
-  const storage = new AsyncLocalStorage<Entered>();
   const entered: Entered = { trace, outbound };
-  scopes.add(storage);
+  inFlight++;
+  let ended = false;
   return {
     run: (fn) => storage.run(entered, fn),
     end() {
-      if (scopes.delete(storage)) storage.disable();
+      if (ended) return;
+      ended = true;
+      // The last trace in flight ended: promises stop paying for the async context.
+      if (--inFlight === 0) storage.disable();
     },
   };
 }
@@ -128,11 +135,7 @@ export function runInTrace<T>(trace: TraceContext, fn: () => T): T {
 }
 
 function entered(): Entered | undefined {
-  for (const storage of scopes) {
-    const found = storage.getStore();
-    if (found) return found;
-  }
-  return undefined;
+  return inFlight > 0 ? storage.getStore() : undefined;
 }
 
 /** The trace of the request or job being served, if it entered one. */
