@@ -117,8 +117,7 @@ export class Queue {
   async claim(workerId: string, limit: number, leaseMs: number, types: readonly string[]): Promise<JobRow[]> {
     if (limit <= 0 || types.length === 0) return [];
     const now = this.clock.now();
-    const db = unscoped(this.db, QUEUE);
-    let queued = db
+    let queued = unscoped(this.db, QUEUE)
       .selectFrom('jobs')
       .select(['id', 'run_at'])
       .where('status', '=', 'queued')
@@ -126,7 +125,7 @@ export class Queue {
       .where('type', 'in', types)
       .orderBy('run_at')
       .limit(limit);
-    let lapsed = db
+    let lapsed = unscoped(this.db, QUEUE)
       .selectFrom('jobs')
       .select(['id', 'run_at'])
       .where('status', '=', 'running')
@@ -139,18 +138,18 @@ export class Queue {
       queued = queued.forUpdate().skipLocked();
       lapsed = lapsed.forUpdate().skipLocked();
     }
-    const candidates = db
+    const candidates = unscoped(this.db, QUEUE)
       .selectFrom(
-        db
+        unscoped(this.db, QUEUE)
           .selectFrom(queued.as('q'))
           .select(['q.id', 'q.run_at'])
-          .unionAll(db.selectFrom(lapsed.as('l')).select(['l.id', 'l.run_at']))
+          .unionAll(unscoped(this.db, QUEUE).selectFrom(lapsed.as('l')).select(['l.id', 'l.run_at']))
           .as('c'),
       )
       .select('c.id')
       .orderBy('c.run_at')
       .limit(limit);
-    return db
+    return unscoped(this.db, QUEUE)
       .updateTable('jobs')
       .set((eb) => ({
         status: 'running',
