@@ -71,6 +71,11 @@ export interface Config {
   /** PostgreSQL: statements running longer are cancelled (a request answers 503); 0: no limit. */
   databaseStatementTimeoutMs: number;
   /**
+   * PostgreSQL: a connection sends the data statements it repeats as named (prepared) statements
+   * (src/db/dialects/pg-prepared.ts). Off behind a pooler in transaction mode.
+   */
+  databasePreparedStatements: boolean;
+  /**
    * PostgreSQL: how long the client waits for the answer to one query. Past it the query fails (the
    * request answers 503) and its connection is destroyed, never reused: a frozen or unreachable server
    * holds no request. Defaults to the statement timeout plus one second, so that a live server's own
@@ -571,6 +576,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: integer(env, 'AUDENCI_DB_POOL_SIZE', 10, 1, 500),
     databaseConnectTimeoutMs: integer(env, 'AUDENCI_DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
     databaseStatementTimeoutMs: statementTimeoutMs,
+    databasePreparedStatements: boolean(env, 'AUDENCI_DB_PREPARED_STATEMENTS', true),
     databaseQueryTimeoutMs: integer(
       env,
       'AUDENCI_DB_QUERY_TIMEOUT_MS',

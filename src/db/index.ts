@@ -36,6 +36,7 @@ export function createDb(config: Config, options: CreateDbOptions = {}): DbHandl
       queryTimeoutMs:
         options.queryTimeoutMs ?? (options.statementTimeoutMs === 0 ? 0 : config.databaseQueryTimeoutMs),
       schema: options.schema,
+      preparedStatements: config.databasePreparedStatements,
     });
   }
   return openSqlite(options.sqliteFile ?? path.join(config.dataDir, 'audenci.db'));

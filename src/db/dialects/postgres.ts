@@ -10,6 +10,7 @@ import {
 } from 'kysely';
 import type { Database } from '../database.js';
 import { unitAware } from '../unit-of-work.js';
+import { prepareRepeatedStatements } from './pg-prepared.js';
 import type { DbHandle, Notifier } from './types.js';
 
 /** The pg driver, loaded when a PostgreSQL database is opened: an embedded (SQLite) server never loads it. */
@@ -34,6 +35,8 @@ export interface PostgresOptions {
    * limit. A query past it fails with `Query read timeout` and its connection is destroyed.
    */
   queryTimeoutMs?: number;
+  /** Send the data statements a connection repeats as named statements (pg-prepared.ts); default on. */
+  preparedStatements?: boolean;
 }
 
 /** The message pg gives a query that outlived `query_timeout`. */
@@ -258,6 +261,7 @@ export function openPostgres(options: PostgresOptions): DbHandle {
     // Nor one that loses it while checked out: its query fails, and the pool drops it on release.
     client.on('error', () => undefined);
     if (options.queryTimeoutMs) dropOnReadTimeout(client);
+    if (options.preparedStatements !== false) prepareRepeatedStatements(client);
   });
   pool.on('remove', (client) => open.delete(client));
   const config: PostgresDialectConfig = {
