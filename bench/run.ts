@@ -47,10 +47,13 @@ import {
 } from './report.js';
 import type { ChildMessage, ParentMessage, ProcessStats, ServerSpec } from './server.js';
 import { selfTimeByArea, topSelfTime, type CpuProfile } from './profile.js';
+import { buildChildren } from './build-children.js';
 import type { ProfileSummary } from './report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER_ENTRY = path.join(ROOT, 'bench', 'server.ts');
+/** The server child's source; it runs bundled as plain JavaScript (bench/build-children.ts). */
+const SERVER_SOURCE = path.join(ROOT, 'bench', 'server.ts');
+let serverEntry = SERVER_SOURCE;
 /**
  * 3: a row of `results` is identified by scenario, dialect and `processes` (scale-out rows share the
  * scenario name), its server figures are totals over its processes (`servers` has each), `publish` has
@@ -267,7 +270,7 @@ class ServerChild {
           : `${spec.scenario}.${spec.dialect}`) + suffix;
     // One directory per scenario and dialect; the main thread's profile is the largest file in it.
     const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfDir, name)}`] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', SERVER_ENTRY], {
+    const child = spawn(process.execPath, [...profile, serverEntry], {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, NODE_ENV: 'production' },
@@ -753,6 +756,7 @@ function version(pkg: string): string | null {
 // ---------------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
+  serverEntry = (await buildChildren([SERVER_SOURCE]))[0]!;
   const plan = httpPlan();
   log(
     `bench: ${plan.length} HTTP runs; ${settings.connections} connections, pipelining ${settings.pipelining}, ` +
