@@ -385,23 +385,31 @@ type PublishBatchers = ReturnType<typeof publishBatchers>;
 export function publishHandler(deps: PublishDeps): JobDefinition {
   const { ctx } = deps;
   const batch = publishBatchers(deps);
+  const calls = limiter(PLATFORM_CALLS_AT_ONCE);
+  const runOne = async (payload: { postId: string }, job: TypedJobContext<{ postId: string }>) => {
+    const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
+    const post = await batch.posts.add({ tenant, id: payload.postId });
+    if (!post) return { skipped: 'the post was deleted' };
+    if (post.status !== 'PUBLISHING') return { skipped: `the post is ${post.status}` };
+    try {
+      const result = await publishPost(deps, batch, calls, tenant, post, job);
+      deps.onOutcome?.(post.platform, 'published');
+      return result;
+    } catch (error) {
+      const retrying =
+        (!(error instanceof JobError) || error.retryable) && job.job.attempts < job.job.max_attempts;
+      deps.onOutcome?.(post.platform, retrying ? 'retrying' : 'failed');
+      throw error;
+    }
+  };
   return defineJob(PUBLISH, {
     retryDelays: deps.retryDelays,
-    async run(payload, job) {
-      const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
-      const post = await batch.posts.add({ tenant, id: payload.postId });
-      if (!post) return { skipped: 'the post was deleted' };
-      if (post.status !== 'PUBLISHING') return { skipped: `the post is ${post.status}` };
-      try {
-        const result = await publishPost(deps, batch, tenant, post, job);
-        deps.onOutcome?.(post.platform, 'published');
-        return result;
-      } catch (error) {
-        const retrying =
-          (!(error instanceof JobError) || error.retryable) && job.job.attempts < job.job.max_attempts;
-        deps.onOutcome?.(post.platform, retrying ? 'retrying' : 'failed');
-        throw error;
-      }
+    run: runOne,
+    // A burst is claimed PUBLISH_BATCH jobs at a time: their database work is shared (the batchers
+    // above), and each job keeps its own lease check, attempt, platform call and outcome.
+    batch: {
+      max: PUBLISH_BATCH,
+      run: (items) => Promise.allSettled(items.map(({ payload, context }) => runOne(payload, context))),
     },
     async onDeadLetter(trx, job, error, { postId }) {
       const detail = error instanceof JobError ? (error.result as { code?: string } | undefined) : undefined;
@@ -415,10 +423,36 @@ export function publishHandler(deps: PublishDeps): JobDefinition {
   });
 }
 
+/** Publish jobs a worker claims at once (in one of its batch slots). */
+export const PUBLISH_BATCH = 64;
+/** Platform calls one batch makes at the same time (the others wait their turn). */
+export const PLATFORM_CALLS_AT_ONCE = 8;
+
+type Limiter = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** Runs at most `max` of the functions it is given at a time, the others in turn. */
+function limiter(max: number): Limiter {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    if (running < max) running++;
+    // A finishing call hands its place over: `running` stays at `max` while any wait.
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 /** One attempt at a PUBLISHING post: the account, the media, the platform call, then PUBLISHED. */
 async function publishPost(
   deps: PublishDeps,
   batch: PublishBatchers,
+  calls: Limiter,
   tenant: Tenant,
   post: PostRow,
   job: TypedJobContext<{ postId: string }>,
@@ -453,17 +487,19 @@ async function publishPost(
 
   let result;
   try {
-    result = await connector.publish({
-      idempotencyKey: post.id,
-      attempt,
-      firstAttemptAt: post.publish_started_at ?? now,
-      caption: post.caption,
-      link: post.link,
-      firstComment: post.first_comment,
-      media,
-      account,
-      ...(tenant.environment === 'test' ? { sandbox: sandboxSteering(post) } : {}),
-    });
+    result = await calls(() =>
+      connector.publish({
+        idempotencyKey: post.id,
+        attempt,
+        firstAttemptAt: post.publish_started_at ?? now,
+        caption: post.caption,
+        link: post.link,
+        firstComment: post.first_comment,
+        media,
+        account,
+        ...(tenant.environment === 'test' ? { sandbox: sandboxSteering(post) } : {}),
+      }),
+    );
   } catch (error) {
     if (error instanceof PlatformError) {
       const retryAfterMs =
