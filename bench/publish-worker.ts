@@ -1,5 +1,5 @@
 /**
- * Publish-benchmark worker child: `node --import tsx bench/publish-worker.ts`, spawned by
+ * Publish-benchmark worker child (bundled by bench/build-children.ts, run on plain node), spawned by
  * bench/publish.ts with an IPC channel. It runs what `audenci worker` runs — the real runtime and the
  * real worker with every handler and periodic task (scheduler sweep, token refresh) at their defaults —
  * on the database the parent prepared. One process per worker, as an operator would scale out.

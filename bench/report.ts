@@ -8,6 +8,7 @@ import type { LatencySummary, LoadResult } from './load.js';
 import type { PublishMeasurement } from './publish.js';
 import type { Dialect } from './scenarios.js';
 import type { SelfTime } from './profile.js';
+import type { StartupResult } from './startup.js';
 import type { ProcessStats } from './server.js';
 import type { WebhooksMeasurement } from './webhooks.js';
 import { comparedVariant, REFERENCE_GOALS, type ReferenceVariant } from './reference/compare.js';
@@ -207,6 +208,8 @@ export interface Background {
   delivered: WebhooksMeasurement[];
   imported: ImportMeasurement[];
   analyzed: AnalyticsMeasurement[];
+  /** The production process's start-up and memory (bench/startup.ts). */
+  startup?: StartupResult;
 }
 
 const workers = (n: number) => `${n} worker${n === 1 ? '' : 's'}`;
@@ -275,6 +278,24 @@ export function summaryRows(measurements: Measurement[], background: Background)
         rssMb: [],
         cpuPercent: [],
       });
+  const s = background.startup;
+  if (s) {
+    // p50: the cold start to /readyz; p99 column: the slowest of the runs. RSS: idle, then peak under load.
+    rows.push({
+      scenario: 'startup (npm start)',
+      dialect: 'sqlite',
+      processes: '1 server',
+      ok: true,
+      rate: null,
+      unit: null,
+      p50Ms: round(s.coldStartMs.p50, 0),
+      p99Ms: round(s.coldStartMs.max, 0),
+      ratioToBaseline: null,
+      ratioToReference: null,
+      rssMb: [s.idleRssMb.p50, ...(s.load ? [s.load.rssMb.peak] : [])],
+      cpuPercent: [],
+    });
+  }
   return rows;
 }
 
@@ -331,4 +352,6 @@ export const SUMMARY_NOTES = [
   "  row's req/s ÷ the reference's (posts.list: ÷ the reference without COUNT, as issue #20 states).",
   'publish: p50/p99 = lag from the due instant to PUBLISHED; workers CPU % is their total.',
   'analytics: p50 = median call time of the service behind GET /analytics (no HTTP).',
+  'startup: node bin/audenci.js serve on a new SQLite data dir; p50/p99 = median/slowest spawn → /readyz',
+  '  200 of the cold starts; RSS = idle after readiness, then the peak under load (bench/startup.ts).',
 ].join('\n');

@@ -48,6 +48,7 @@ import {
 import type { ChildMessage, ParentMessage, ProcessStats, ServerSpec } from './server.js';
 import { selfTimeByArea, topSelfTime, type CpuProfile } from './profile.js';
 import { buildChildren } from './build-children.js';
+import { measureStartup, type StartupResult } from './startup.js';
 import type { ProfileSummary } from './report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,6 +71,8 @@ const WEBHOOKS = 'webhooks';
 const IMPORT = 'import';
 /** The `GET /analytics` aggregation measurement's name in BENCH_SCENARIOS. */
 const ANALYTICS = 'analytics';
+/** The production start-up and memory measurement's name in BENCH_SCENARIOS (bench/startup.ts). */
+const STARTUP = 'startup';
 /** The scale-out rows' name in BENCH_SCENARIOS: the scenarios below on API_PROCESSES servers. */
 const SCALEOUT = 'scaleout';
 const SCALEOUT_SCENARIOS = ['posts.get', 'posts.list', 'posts.create'];
@@ -139,7 +142,7 @@ if (dialects.length === 0)
 const wantedScenarios = list('BENCH_SCENARIOS');
 for (const name of wantedScenarios ?? []) {
   if (
-    ![PUBLISH, WEBHOOKS, IMPORT, ANALYTICS, SCALEOUT].includes(name) &&
+    ![PUBLISH, WEBHOOKS, IMPORT, ANALYTICS, STARTUP, SCALEOUT].includes(name) &&
     !SCENARIOS.some((s) => s.name === name)
   )
     throw new Error(`BENCH_SCENARIOS: unknown scenario '${name}'`);
@@ -172,6 +175,14 @@ const analyticsSettings = {
 };
 const runAnalytics =
   analyticsSettings.snapshots > 0 && (wantedScenarios === undefined || wantedScenarios.includes(ANALYTICS));
+const startupSettings = {
+  /** Cold starts of `node bin/audenci.js serve` (median reported); 0 skips the measurement. */
+  runs: positiveInt('BENCH_STARTUP_RUNS', 5, 0),
+  /** Seconds of load per request kind on the started server, while its RSS is sampled. */
+  loadSeconds: positiveInt('BENCH_STARTUP_LOAD', 5, 0),
+};
+const runStartup =
+  startupSettings.runs > 0 && (wantedScenarios === undefined || wantedScenarios.includes(STARTUP));
 const runPublish =
   publishSettings.posts > 0 && (wantedScenarios === undefined || wantedScenarios.includes(PUBLISH));
 const runScaleOut = wantedScenarios === undefined || wantedScenarios.includes(SCALEOUT);
@@ -726,7 +737,23 @@ async function runBackground() {
       keep(analyzed, m);
     }
   }
-  return { published, delivered, imported, analyzed };
+  let startup: StartupResult | undefined;
+  if (runStartup) {
+    log(`- ${STARTUP} (node bin/audenci.js serve, ${startupSettings.runs} cold starts, SQLite)`);
+    try {
+      startup = await measureStartup({
+        runs: startupSettings.runs,
+        loadSeconds: startupSettings.loadSeconds,
+        connections: settings.connections,
+        env: { LOG_LEVEL: logLevel },
+        log: (line) => log(`  ${line}`),
+      });
+    } catch (error) {
+      log(`  FAILED: ${errorText(error)}`);
+      backgroundFailures.push(`${STARTUP}: ${errorText(error)}`);
+    }
+  }
+  return { published, delivered, imported, analyzed, startup };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -825,6 +852,7 @@ async function main(): Promise<number> {
         ...(runWebhooks ? [WEBHOOKS] : []),
         ...(runImport ? [IMPORT] : []),
         ...(runAnalytics ? [ANALYTICS] : []),
+        ...(runStartup ? [STARTUP] : []),
       ],
       scaleOut: {
         apiProcesses: API_PROCESSES,
@@ -843,6 +871,7 @@ async function main(): Promise<number> {
     webhooks: background.delivered,
     import: background.imported,
     analytics: background.analyzed,
+    startup: background.startup ?? null,
   };
   fs.mkdirSync(path.dirname(output), { recursive: true });
   const tmp = `${output}.tmp`;

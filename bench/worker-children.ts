@@ -4,11 +4,14 @@
  * parent prepared, and reports its CPU time when ready and when stopped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { buildChildren } from './build-children.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PublishWorkerAnswer, PublishWorkerMessage, PublishWorkerSpec } from './publish-worker.js';
 
-const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'publish-worker.ts');
+const WORKER_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'publish-worker.ts');
+/** The worker child bundled as plain JavaScript (bench/build-children.ts), built once per bench run. */
+let workerEntry: Promise<string> | undefined;
 
 export class WorkerChild {
   private readonly waiting: Array<(m: PublishWorkerAnswer) => void> = [];
@@ -78,9 +81,11 @@ export async function startWorkerChildren(options: {
   track(child: ChildProcess): void;
 }): Promise<WorkerChild[]> {
   const started: WorkerChild[] = [];
+  workerEntry ??= buildChildren([WORKER_SOURCE]).then(([entry]) => entry!);
+  const entry = await workerEntry;
   try {
     for (let w = 0; w < options.count; w++) {
-      const child = spawn(process.execPath, [...cpuProfile(w), '--import', 'tsx', WORKER_ENTRY], {
+      const child = spawn(process.execPath, [...cpuProfile(w), entry], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         env: { ...process.env, NODE_ENV: 'production' },
       });
