@@ -110,7 +110,9 @@ function guardedLookup(guard: OutboundGuardOptions): net.LookupFunction {
  * undici, loaded on the first outbound call rather than at start-up (a few megabytes, and most
  * processes call out only now and then: webhook deliveries, media imports, AI providers).
  */
-const undici = (): typeof Undici => createRequire(import.meta.url)('undici') as typeof Undici;
+let undiciModule: typeof Undici | undefined;
+const undici = (): typeof Undici =>
+  (undiciModule ??= createRequire(import.meta.url)('undici') as typeof Undici);
 
 function guardedConnector(guard: OutboundGuardOptions): buildConnector.connector {
   const connect = undici().buildConnector({ lookup: guardedLookup(guard), timeout: CONNECT_TIMEOUT_MS });

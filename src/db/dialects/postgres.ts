@@ -14,7 +14,8 @@ import { prepareRepeatedStatements } from './pg-prepared.js';
 import type { DbHandle, Notifier } from './types.js';
 
 /** The pg driver, loaded when a PostgreSQL database is opened: an embedded (SQLite) server never loads it. */
-const loadPg = (): typeof pg => createRequire(import.meta.url)('pg') as typeof pg;
+let pgModule: typeof pg | undefined;
+const loadPg = (): typeof pg => (pgModule ??= createRequire(import.meta.url)('pg') as typeof pg);
 
 const INT8_OID = 20;
 
