@@ -8,6 +8,8 @@ export default tseslint.config(
       'node_modules/',
       'data/',
       'coverage/',
+      // The bench's bundled children (bench/build-children.ts), made by each run.
+      'bench/.build/',
       'packages/*/dist/',
       'packages/*/docs/',
       'web/dist/',

@@ -6,11 +6,16 @@ import { createDb } from '../index.js';
 import type { DbHandle } from './types.js';
 import { PREPARED_PER_CONNECTION } from './pg-prepared.js';
 
+/** The test's own table. */
+interface PrepDb {
+  prep_items: { id: string; note: string };
+}
+
 /** Named statements on PostgreSQL: one pooled connection, so every query runs on the one inspected. */
 describe('repeated statements are prepared (postgres)', { skip: !process.env.TEST_DATABASE_URL }, () => {
   let database: TestDatabase;
   let handle: DbHandle;
-  let db: Kysely<any>;
+  let db: Kysely<PrepDb>;
   const prepared = async () =>
     (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db)).rows.map(
       (r) => r.statement,
@@ -20,7 +25,7 @@ describe('repeated statements are prepared (postgres)', { skip: !process.env.TES
     database = createTestDatabase('postgres');
     await ensureSchema(database);
     handle = createDb(database.config, { schema: database.schema, poolSize: 1 });
-    db = handle.db as Kysely<any>;
+    db = handle.db as unknown as Kysely<PrepDb>;
     await sql`create table prep_items (id text primary key, note text not null)`.execute(db);
     await db.insertInto('prep_items').values({ id: 'a', note: 'one' }).execute();
   });
