@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { ValidateFunction } from 'ajv';
 import { inputProblems } from '../../shared/validation/problems.js';
-import { validatorCompiler } from '../../shared/validation/validator.js';
+import { lazyBodyValidator } from '../../shared/validation/validator.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { JobTypeHandler } from '../jobs/index.js';
 import { countPosts } from './analytics.repository.js';
@@ -51,7 +50,7 @@ interface ExportState {
   totals: Sums;
 }
 
-const validate = validatorCompiler({ schema: PayloadSchema, httpPart: 'body' }) as ValidateFunction;
+const validate = lazyBodyValidator(PayloadSchema);
 
 function payloadError(problems: FieldProblem[]): AppError {
   return invalidInput(
@@ -94,7 +93,7 @@ export const analyticsExportJobType: JobTypeHandler<ExportPayload, ExportState> 
   async prepare(ctx, tenant, payload) {
     const input = (payload ?? {}) as Payload;
     // The payload's schema and the query's own rules, every problem in one 400.
-    const problems = inputProblems(input, validate, {
+    const problems = inputProblems(input, validate(), {
       check: (p) => analyticsQueryProblems(p, ctx.clock.now(), false),
       schema: PayloadSchema,
     });

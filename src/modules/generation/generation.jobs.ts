@@ -1,8 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
-import type { ValidateFunction } from 'ajv';
 import type { GeneratedImage, ImageRequest } from '../../ai/index.js';
 import { inputProblems } from '../../shared/validation/problems.js';
-import { validatorCompiler } from '../../shared/validation/validator.js';
+import { lazyBodyValidator } from '../../shared/validation/validator.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { JobTypeHandler } from '../jobs/index.js';
 import { GenerateImagesBody, imageInputProblems, type GenerateImagesInput } from './generation.schemas.js';
@@ -29,9 +28,12 @@ interface ImagesState {
 
 /** The payload checked as the body of `POST /images/generate`: its schema and `imageInputProblems`. */
 function checker(schema: TSchema) {
-  const validate = validatorCompiler({ schema, httpPart: 'body' }) as ValidateFunction;
+  const validate = lazyBodyValidator(schema);
   return (payload: unknown): GenerateImagesInput => {
-    const problems: FieldProblem[] = inputProblems(payload, validate, { check: imageInputProblems, schema });
+    const problems: FieldProblem[] = inputProblems(payload, validate(), {
+      check: imageInputProblems,
+      schema,
+    });
     if (problems.length) {
       throw invalidInput(
         problems.map((p) => ({ field: p.field ? `payload.${p.field}` : 'payload', reason: p.reason })),

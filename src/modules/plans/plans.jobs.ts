@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import type { ValidateFunction } from 'ajv';
 import { AppError, conflict, invalidInput } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -8,7 +7,7 @@ import type { ServiceContext } from '../context.js';
 import type { ItemError, JobTypeHandler } from '../jobs/index.js';
 import { createPostsIn, postsResource } from '../posts/index.js';
 import { inputProblems } from '../../shared/validation/problems.js';
-import { validatorCompiler } from '../../shared/validation/validator.js';
+import { lazyBodyValidator } from '../../shared/validation/validator.js';
 import { claimAndCreateCampaign, itemPost } from './plans.apply.js';
 import * as repo from './plans.repository.js';
 import { plansResource, toPlan, type Plan } from './plans.service.js';
@@ -29,11 +28,11 @@ const PayloadSchema = Type.Object(
   { planId: Type.String({ minLength: 1, maxLength: 64, description: 'The draft plan to apply' }) },
   { additionalProperties: false },
 );
-const validatePayload = validatorCompiler({ schema: PayloadSchema, httpPart: 'body' }) as ValidateFunction;
+const validatePayload = lazyBodyValidator(PayloadSchema);
 
 /** The payload's problems, every one in one 400 naming `payload.…`. */
 function checkPayload(payload: unknown): PlanApplyPayload {
-  const problems = inputProblems(payload, validatePayload, { schema: PayloadSchema });
+  const problems = inputProblems(payload, validatePayload(), { schema: PayloadSchema });
   if (problems.length) {
     throw invalidInput(
       problems.map((p) => ({ field: p.field ? `payload.${p.field}` : 'payload', reason: p.reason })),

@@ -1,7 +1,6 @@
-import type { ValidateFunction } from 'ajv';
 import { inputProblems } from '../../shared/validation/problems.js';
 import { ERROR_LIMITS } from '../../shared/validation/schemas.js';
-import { validatorCompiler } from '../../shared/validation/validator.js';
+import { lazyBodyValidator } from '../../shared/validation/validator.js';
 import { type AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import { clip } from '../../shared/text.js';
 import { CreatePostBody, PatchPostBody, POST_READ_ONLY } from './posts.schemas.js';
@@ -14,8 +13,8 @@ import type { NewPostInput, PostInput } from './posts.service.js';
  * message and `details` — as `POST /posts` or `PATCH /posts/{id}` would answer for that object. Field
  * names are the item's own (`caption`, not `posts[3].caption`): the item's `index` says which one.
  */
-const validateCreate = validatorCompiler({ schema: CreatePostBody, httpPart: 'body' }) as ValidateFunction;
-const validatePatch = validatorCompiler({ schema: PatchPostBody, httpPart: 'body' }) as ValidateFunction;
+const validateCreate = lazyBodyValidator(CreatePostBody);
+const validatePatch = lazyBodyValidator(PatchPostBody);
 const READ_ONLY = new Set<string>(POST_READ_ONLY);
 const ID_MAX_LENGTH = 64;
 
@@ -38,7 +37,7 @@ function readOnlyProblems(item: unknown, allowed?: string): FieldProblem[] {
  * every problem (read-only fields, the schema's, `postInputProblems` at `now`).
  */
 export function parseCreateItem(item: unknown, now: number): NewPostInput {
-  const problems = inputProblems(item, validateCreate, {
+  const problems = inputProblems(item, validateCreate(), {
     first: readOnlyProblems(item),
     check: (input) => postInputProblems(input, now, 'create'),
     schema: CreatePostBody,
@@ -61,7 +60,7 @@ export function parseUpdateItem(item: unknown, now: number): { id: string; input
   else if (id.length > ID_MAX_LENGTH)
     problems.push({ field: 'id', reason: `Must be at most ${ID_MAX_LENGTH} characters` });
   problems.push(
-    ...inputProblems(fields, validatePatch, {
+    ...inputProblems(fields, validatePatch(), {
       first: readOnlyProblems(fields),
       check: (input) => postInputProblems(input, now, 'merge'),
       schema: PatchPostBody,

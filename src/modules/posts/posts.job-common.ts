@@ -1,7 +1,6 @@
-import type { ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { inputProblems, type InputCheck } from '../../shared/validation/problems.js';
-import { validatorCompiler } from '../../shared/validation/validator.js';
+import { lazyBodyValidator } from '../../shared/validation/validator.js';
 import { AppError, invalidInput, type FieldProblem } from '../../shared/errors.js';
 import type { ChunkContext, ChunkResult, ItemError } from '../jobs/index.js';
 
@@ -19,12 +18,13 @@ export function payloadError(problems: FieldProblem[]): AppError {
 
 /**
  * A checker for a job payload: the body's Ajv (strict, every problem) and the type's input `check`,
- * every problem in one 400, named `payload.…`.
+ * every problem in one 400, named `payload.…`. The schema is compiled on the first payload it checks,
+ * not when the job type is defined (at start-up: issue #20).
  */
 export function payloadChecker<T>(schema: TSchema, check?: InputCheck): (payload: unknown) => T {
-  const validate = validatorCompiler({ schema, httpPart: 'body' }) as ValidateFunction;
+  const validate = lazyBodyValidator(schema);
   return (payload) => {
-    const problems = inputProblems(payload, validate, { check, schema });
+    const problems = inputProblems(payload, validate(), { check, schema });
     if (problems.length) throw payloadError(problems);
     return payload as T;
   };

@@ -1,4 +1,4 @@
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { DATE_INPUT_REASON, isTimeZone, parseDateInput } from '../dates.js';
@@ -86,6 +86,16 @@ export function withNoNul(schema: unknown): unknown {
  */
 export function validatorCompiler({ schema, httpPart }: { schema: object; httpPart?: string }) {
   return (httpPart === 'body' ? bodyAjv : paramAjv).compile(withNoNul(schema) as object);
+}
+
+/**
+ * The body validator of `schema` (as `validatorCompiler` makes it), compiled on its first call rather than
+ * when the module declaring it loads: a module-level compile is paid by every process at start-up
+ * (issue #20), whether or not it ever checks such a body.
+ */
+export function lazyBodyValidator(schema: object): () => ValidateFunction {
+  let validate: ValidateFunction | undefined;
+  return () => (validate ??= validatorCompiler({ schema, httpPart: 'body' }) as ValidateFunction);
 }
 
 function joinPath(instancePath: string, child?: string): string {
