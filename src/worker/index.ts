@@ -147,8 +147,8 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
       resolveAccount: postAccount,
       loadMedia: (tenant, ids) => publishingMedia(deps.media, tenant, ids),
       retryDelays: deps.config.publishRetryDelays,
-      onPublished: (trx, tenant, post) =>
-        scheduleMetricSyncs(deps.ctx, trx, tenant, post, deps.config.metricsSyncDelays),
+      onPublished: (trx, tenant, posts) =>
+        scheduleMetricSyncs(deps.ctx, trx, tenant, posts, deps.config.metricsSyncDelays),
       onOutcome: (platform, outcome) => metrics?.publishes.inc({ platform, outcome }),
     },
     options.sweepEveryMs,

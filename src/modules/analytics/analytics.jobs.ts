@@ -96,28 +96,32 @@ export function metricSyncDelays(
 }
 
 /**
- * Schedules a just-published post's metric syncs, one job per delay after `publishedAt`
+ * Schedules just-published posts' metric syncs, one job per post and delay after its `publishedAt`
  * ({@link metricSyncDelays}), in the caller's transaction (the publish handler's, so they exist exactly
- * when the post is PUBLISHED).
+ * when the posts are PUBLISHED): one statement for all of them, as this runs in every publish's
+ * transaction.
  */
 export async function scheduleMetricSyncs(
   ctx: ServiceContext,
   trx: Kysely<Database>,
   tenant: Tenant,
-  post: { id: string; published_at: number | null },
+  posts: readonly { id: string; published_at: number | null }[],
   delaysSeconds: readonly number[],
 ): Promise<void> {
-  const publishedAt = post.published_at ?? ctx.clock.now();
-  // One statement for all of them: this runs in every publish's transaction.
+  const delays = metricSyncDelays(tenant.environment, delaysSeconds);
+  const now = ctx.clock.now();
   await ctx.queue.enqueueMany(
     trx,
-    metricSyncDelays(tenant.environment, delaysSeconds).map((seconds, index) => ({
-      ...METRICS_SYNC.job({ postId: post.id, index }),
-      tenant,
-      runAt: publishedAt + Math.round(seconds * 1000),
-      maxAttempts: SYNC_MAX_ATTEMPTS,
-      dedupeKey: syncDedupeKey(post.id, index),
-    })),
+    posts.flatMap((post) => {
+      const publishedAt = post.published_at ?? now;
+      return delays.map((seconds, index) => ({
+        ...METRICS_SYNC.job({ postId: post.id, index }),
+        tenant,
+        runAt: publishedAt + Math.round(seconds * 1000),
+        maxAttempts: SYNC_MAX_ATTEMPTS,
+        dedupeKey: syncDedupeKey(post.id, index),
+      }));
+    }),
   );
 }
 

@@ -15,11 +15,12 @@ import {
   defineJob,
   jobType,
   JobError,
+  type JobContext,
   type JobDefinition,
   type TypedJobContext,
 } from '../../db/queue/contract.js';
 import type { ServiceContext } from '../context.js';
-import { recordEvent, recordEvents, type NewEvent } from '../events/index.js';
+import { recordEvent, recordEvents } from '../events/index.js';
 import { Coalescer, settledAll } from './posts.coalesce.js';
 import { markPublishedMany } from './posts.repository.js';
 import { postsResource, toPost } from './posts.service.js';
@@ -54,10 +55,11 @@ export interface PublishDeps {
   /** Seconds between attempts after transient failures (AUDENCI_PUBLISH_RETRY_DELAYS). */
   retryDelays: number[];
   /**
-   * Runs in the transaction that marks a post PUBLISHED (e.g. schedules its metric syncs), so what it
-   * enqueues exists exactly when the post is published.
+   * Runs in the transaction that marks posts PUBLISHED (e.g. schedules their metric syncs), so what it
+   * enqueues exists exactly when they are published. It gets the posts of one tenant that this
+   * transaction published, all at once, so that it can write for them in one statement.
    */
-  onPublished?: (trx: Kysely<Database>, tenant: Tenant, post: PostRow) => Promise<void>;
+  onPublished?: (trx: Kysely<Database>, tenant: Tenant, posts: PostRow[]) => Promise<void>;
   /**
    * Told how each attempt at a post ended, by platform: `published`, `retrying` (a transient failure
    * with attempts left) or `failed` (the post ends FAILED). For `audenci_publish_total`.
@@ -360,17 +362,29 @@ async function writePublished(deps: PublishDeps, trx: Kysely<Database>, items: P
       })),
     );
     const published = new Map(rows.map((row) => [row.id, row]));
-    const events: NewEvent[] = [];
-    for (const { post, job, result, attempt } of group.items) {
+    const publishedRows: PostRow[] = [];
+    for (const { post } of group.items) {
       const row = published.get(post.id);
-      if (row) {
-        events.push({ type: 'post.published', brandId: row.brand_id, data: toPost(row) });
-        await deps.onPublished?.(trx, tenant, row);
-      }
-      await job.complete(trx, { platformPostId: result.platformPostId, attempt });
+      if (row) publishedRows.push(row);
     }
-    await recordEvents(ctx, trx, tenant, events);
+    if (publishedRows.length > 0) await deps.onPublished?.(trx, tenant, publishedRows);
+    await recordEvents(
+      ctx,
+      trx,
+      tenant,
+      publishedRows.map((row) => ({ type: 'post.published', brandId: row.brand_id, data: toPost(row) })),
+    );
   }
+  // The jobs' completions in one statement when one worker holds them all (a handler's jobs are its
+  // worker's), else one by one.
+  const done = items.map(({ job, result, attempt }) => ({
+    context: job as JobContext,
+    result: { platformPostId: result.platformPostId, attempt },
+  }));
+  const completeAll = items[0]!.job.completeAll;
+  if (completeAll && items.every((item) => item.job.workerId === items[0]!.job.workerId))
+    await completeAll(trx, done);
+  else for (const { context, result } of done) await context.complete(trx, result);
 }
 
 type PublishBatchers = ReturnType<typeof publishBatchers>;

@@ -155,8 +155,8 @@ for (const dialect of dialects) {
     it('marks the posts of a burst PUBLISHED in shared transactions, each once', async () => {
       const ids = await duePosts(16, 'Shared');
       const transactions = new Map<Kysely<Database>, string[]>();
-      const worker = await publishWorker(async (trx, _tenant, post: PostRow) => {
-        transactions.set(trx, [...(transactions.get(trx) ?? []), post.id]);
+      const worker = await publishWorker(async (trx, _tenant, posts: PostRow[]) => {
+        transactions.set(trx, [...(transactions.get(trx) ?? []), ...posts.map((post) => post.id)]);
       });
       const rows = await settled(ids);
       await worker.stop(1000);
@@ -192,8 +192,9 @@ for (const dialect of dialects) {
       const ids = await duePosts(8, 'One bad');
       const bad = ids[3]!;
       let failures = 0;
-      const worker = await publishWorker(async (_trx, _tenant, post) => {
-        if (post.id === bad && failures++ < 2) throw new Error('metric syncs could not be scheduled');
+      const worker = await publishWorker(async (_trx, _tenant, posts) => {
+        if (posts.some((post) => post.id === bad) && failures++ < 2)
+          throw new Error('metric syncs could not be scheduled');
       });
       const rows = await settled(ids);
       await worker.stop(1000);
