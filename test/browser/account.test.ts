@@ -383,6 +383,8 @@ for (const dialect of dialects) {
     it('forgot password → the email → its link → a new password → sign in', async () => {
       await signOut(page);
       await page.getByRole('link', { name: 'Forgot password?' }).click();
+      // The sign-in page has an Email field too: fill the reset form's only once its page is shown.
+      await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
       await page.getByLabel('Email').fill('ada@example.com');
       await page.getByRole('button', { name: 'Send reset link' }).click();
       await page.getByText(/a reset link is on its way/).waitFor();

@@ -129,6 +129,9 @@ describe('CORS and /docs in Chromium', { skip: skipReason() }, () => {
     const opened = `http://localhost:${port}`;
     assert.notEqual(opened, live.url, 'the page is opened at another address than AUDENCI_PUBLIC_URL');
     const page = await browser.context.newPage();
+    // Swagger UI lays out the whole OpenAPI document on the page's one thread, and again as an operation
+    // opens: on a busy machine that alone has taken over the 30 s default.
+    page.setDefaultTimeout(90_000);
     await page.goto(`${opened}/docs`);
     const operation = page.locator('#operations-Operations-getHealth');
     await operation.locator('.opblock-summary').first().click();
