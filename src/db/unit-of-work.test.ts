@@ -165,6 +165,30 @@ for (const dialect of dialects) {
       assert.deepEqual(await ids(), ['other', 'record', 'seen']);
     });
 
+    it(
+      'a SELECT whose WITH writes opens the unit: its insert is undone by the rollback',
+      {
+        skip: dialect !== 'postgres' && 'data-modifying WITH is PostgreSQL only',
+      },
+      async () => {
+        await clear();
+        const unit = fresh.handle.beginUnit();
+        await runInUnit(unit, async () => {
+          const written = await db()
+            .with('w', (qb) =>
+              qb.insertInto('uow_items' as never).values({ id: 'cte', note: 'cte' } as never),
+            )
+            .selectFrom('uow_items' as never)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .execute();
+          assert.ok(written.length === 1);
+          assert.equal(unit.open, true, 'the statement writes: it runs in the unit');
+        });
+        await unit.rollback();
+        assert.deepEqual(await ids(), []);
+      },
+    );
+
     it('queries outside the unit are untouched by it', async () => {
       await clear();
       const unit = fresh.handle.beginUnit();

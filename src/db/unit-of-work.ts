@@ -4,7 +4,9 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Driver,
+  type OperationNode,
   type QueryResult,
+  type SelectQueryNode,
   type TransactionSettings,
 } from 'kysely';
 
@@ -163,9 +165,17 @@ function activeUnit(): UnitOfWork | undefined {
   return undefined;
 }
 
-/** A read leaves a unit that has not written alone; anything else (a write, raw SQL, DDL) opens it. */
+/**
+ * A read leaves a unit that has not written alone; anything else (a write, raw SQL, DDL, or a SELECT
+ * whose `WITH` writes: `with x as (insert …) select …`) opens it.
+ */
 function opensUnit(query: CompiledQuery): boolean {
-  return query.query.kind !== 'SelectQueryNode';
+  return writes(query.query);
+}
+
+function writes(node: OperationNode): boolean {
+  if (node.kind !== 'SelectQueryNode') return true;
+  return (node as SelectQueryNode).with?.expressions.some((cte) => writes(cte.expression)) ?? false;
 }
 
 /** The connection code inside a unit gets: the unit's own, or (for reads before any write) a pooled one. */

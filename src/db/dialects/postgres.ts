@@ -285,7 +285,13 @@ export function openPostgres(options: PostgresOptions): DbHandle {
   return {
     db,
     beginUnit: units,
-    capabilities: { name: 'postgres', supportsSkipLocked: true, supportsNotify: true, singleWriter: false },
+    capabilities: {
+      name: 'postgres',
+      supportsSkipLocked: true,
+      supportsNotify: true,
+      singleWriter: false,
+      writingCtes: true,
+    },
     notifier: pgNotifier(options),
     async serverVersion() {
       const row = await sql<{ v: string }>`select version() as v`.execute(db);

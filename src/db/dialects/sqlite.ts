@@ -66,7 +66,13 @@ export function openSqlite(file: string): DbHandle {
   return {
     db,
     beginUnit: units,
-    capabilities: { name: 'sqlite', supportsSkipLocked: false, supportsNotify: false, singleWriter: true },
+    capabilities: {
+      name: 'sqlite',
+      supportsSkipLocked: false,
+      supportsNotify: false,
+      singleWriter: true,
+      writingCtes: false,
+    },
     notifier: localNotifier(),
     async serverVersion() {
       const row = await sql<{ v: string }>`select sqlite_version() as v`.execute(db);

@@ -15,6 +15,11 @@ export interface DialectCapabilities {
   readonly supportsNotify: boolean;
   /** Only one connection writes at a time (SQLite): the worker runs in-process. */
   readonly singleWriter: boolean;
+  /**
+   * Data-modifying statements in `WITH` (PostgreSQL): several writes and a read in one statement, one
+   * round trip instead of one each while a transaction holds its connection.
+   */
+  readonly writingCtes: boolean;
 }
 
 /**

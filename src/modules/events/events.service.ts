@@ -9,7 +9,7 @@ import type { Environment, Tenant } from '../../shared/tenant.js';
 import type { ServiceContext } from '../context.js';
 import { findByIdOr404 } from '../by-id.js';
 import { tenantList, BY_CREATED_AT, type Listing } from '../lists.js';
-import { enqueueDeliveries } from '../webhooks/index.js';
+import { enqueueDeliveries, type FanoutEndpoint } from '../webhooks/index.js';
 import * as repo from './events.repository.js';
 import { ringEventLog } from './events.bell.js';
 import type { EventRow, EventType } from '../../db/tables/events.js';
@@ -73,8 +73,19 @@ export async function recordEvents(
   events: NewEvent[],
 ): Promise<EventRow[]> {
   if (events.length === 0) return [];
+  const rows = newEventRows(ctx, tenant, events);
+  await repo.insertEvents(db, tenant, rows);
+  await eventsInserted(ctx, db, tenant, rows);
+  return rows;
+}
+
+/**
+ * The rows `recordEvents` writes for `events`, not written yet: for a writer that inserts them in a
+ * statement of its own (with the change they describe, see `eventsInserted`).
+ */
+export function newEventRows(ctx: ServiceContext, tenant: Tenant, events: NewEvent[]): EventRow[] {
   const now = ctx.clock.now();
-  const rows: EventRow[] = events.map((event) => ({
+  return events.map((event) => ({
     id: newId('event', now),
     organization_id: tenant.organizationId,
     environment: tenant.environment,
@@ -83,11 +94,23 @@ export async function recordEvents(
     data: JSON.stringify(event.data),
     created_at: now,
   }));
-  await repo.insertEvents(db, tenant, rows);
-  await enqueueDeliveries(ctx, db, tenant, rows);
+}
+
+/**
+ * What `recordEvents` does once the rows of `newEventRows` are inserted in `db` (the same transaction):
+ * the webhook fan-out, the events' cached count, the streams' bell. `endpoints`: what the webhooks
+ * module's `fanoutEndpointsQuery` answered in the statement that inserted the rows (else it is read).
+ */
+export async function eventsInserted(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  tenant: Tenant,
+  rows: EventRow[],
+  endpoints?: readonly FanoutEndpoint[],
+): Promise<void> {
+  await enqueueDeliveries(ctx, db, tenant, rows, endpoints);
   ctx.counts.invalidate(eventsResource(tenant));
   ringEventLog(tenant);
-  return rows;
 }
 
 const findEventRow = findByIdOr404(repo.findEvent, 'event');

@@ -2,6 +2,8 @@ export { EVENT_TYPES, type EventType, type EventRow } from '../../db/tables/even
 export {
   recordEvent,
   recordEvents,
+  newEventRows,
+  eventsInserted,
   toEvent,
   eventsResource,
   type Event,

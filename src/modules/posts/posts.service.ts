@@ -10,7 +10,7 @@ import type { Database } from '../../db/database.js';
 import type { ServiceContext } from '../context.js';
 import { findByIdOr404 } from '../by-id.js';
 import { tenantList, BY_CREATED_AT, BY_UPDATED_AT } from '../lists.js';
-import { recordEvent, type NewEvent } from '../events/index.js';
+import { eventsInserted, newEventRows, recordEvent, recordEvents, type NewEvent } from '../events/index.js';
 import { References, type MediaDetail } from './posts.references.js';
 import {
   METADATA_MAX_BYTES,
@@ -230,8 +230,17 @@ export async function createPostIn(
 ): Promise<Post> {
   const row = await preparePost(ctx, trx, tenant, input, now, refs);
   const post = toPost(row);
-  await repo.insertPost(trx, tenant, row);
-  for (const event of creationEvents(row, post)) await recordEvent(ctx, trx, tenant, event);
+  const events = creationEvents(row, post);
+  if (ctx.capabilities.writingCtes) {
+    // The post, its events and the fan-out's read in one statement: as the two writes and the read
+    // one after the other in this transaction, in one round trip.
+    const rows = newEventRows(ctx, tenant, events);
+    const endpoints = await repo.insertPostWithEvents(trx, tenant, row, rows);
+    await eventsInserted(ctx, trx, tenant, rows, endpoints);
+  } else {
+    await repo.insertPost(trx, tenant, row);
+    await recordEvents(ctx, trx, tenant, events);
+  }
   return post;
 }
 

@@ -1,4 +1,4 @@
-export { enqueueDeliveries } from './webhooks.fanout.js';
+export { enqueueDeliveries, fanoutEndpointsQuery, type FanoutEndpoint } from './webhooks.fanout.js';
 export { DELIVER_JOB } from './webhooks.jobs.js';
 export { webhooksWorkerParts, type DeliveryDeps, type DeliveryObservation } from './webhooks.jobs.js';
 export {

@@ -7,7 +7,7 @@ import type { EventRow } from '../../db/tables/events.js';
 import type { ServiceContext } from '../context.js';
 import { DELIVER } from './webhooks.jobs.js';
 import * as repo from './webhooks.repository.js';
-import type { WebhookDeliveryRow } from '../../db/tables/webhooks.js';
+import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../db/tables/webhooks.js';
 
 /** What a delivery's body is made from: an event row, or the test event (which is not logged). */
 export type PayloadSource = Omit<EventRow, 'type'> & { type: string };
@@ -80,19 +80,31 @@ export async function createDeliveries(
   return rows;
 }
 
+/** What the fan-out reads of a tenant's enabled webhook endpoints. */
+export type FanoutEndpoint = Pick<WebhookEndpointRow, 'id' | 'events'>;
+
+/**
+ * The fan-out's read (the tenant's enabled endpoints, one index probe), as a query: a writer that can
+ * fold it into its own statement (a `WITH` that inserts the events, then this) passes what it answered
+ * to `enqueueDeliveries`.
+ */
+export const fanoutEndpointsQuery = repo.enabledEndpointsQuery;
+
 /**
  * Fan-out of events of one tenant, recorded in one transaction, to its enabled endpoints that subscribe
  * to their types. Runs in the transaction of every event, so it stays cheap: the endpoints are read once
- * (not once per event), and with none it is one indexed query.
+ * (not once per event), and with none it is one indexed query. `endpoints`: what `fanoutEndpointsQuery`
+ * answered in this transaction, after the events were inserted (then nothing is read here).
  */
 export async function enqueueDeliveries(
   ctx: ServiceContext,
   db: Kysely<Database>,
   tenant: Tenant,
   events: EventRow[],
+  endpoints?: readonly FanoutEndpoint[],
 ): Promise<WebhookDeliveryRow[]> {
   if (events.length === 0) return [];
-  const endpoints = await repo.enabledEndpoints(db, tenant);
+  endpoints ??= await repo.enabledEndpoints(db, tenant);
   if (endpoints.length === 0) return [];
   const deliveries: WebhookDeliveryRow[] = [];
   for (const event of events) {
