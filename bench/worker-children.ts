@@ -88,6 +88,11 @@ export async function startWorkerChildren(options: {
       const child = spawn(process.execPath, [...cpuProfile(w), entry], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         env: { ...process.env, NODE_ENV: 'production' },
+        // A session of its own, as a worker deployed as its own service runs: with Linux's autogroup
+        // scheduling (sched_autogroup_enabled), the processes of one session share one CPU share when
+        // the machine is busy, so two workers in the bench's session split what one would get, and the
+        // parent's polling takes from them too. It still exits with the parent (the IPC channel).
+        detached: true,
       });
       options.track(child);
       const worker = new WorkerChild(child);
