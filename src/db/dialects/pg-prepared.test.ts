@@ -55,6 +55,24 @@ describe('repeated statements are prepared (postgres)', { skip: !process.env.TES
     assert.deepEqual(await find(), [{ id: 'a', note: 'one', extra: null }]);
   });
 
+  it('a named statement reads its rows as an unnamed one: types, nulls, several rows, none', async () => {
+    const read = (from: number) =>
+      sql<Record<string, unknown>>`select n, n::bigint as big, n % 2 = 0 as even,
+          case when n % 3 = 0 then null else 'v' || n end as label, json_build_object('n', n) as doc
+        from generate_series(${from}::int, 4) as n order by n`.execute(db);
+    const expected = (from: number) =>
+      Array.from({ length: Math.max(0, 5 - from) }, (_, i) => {
+        const n = from + i;
+        return { n, big: n, even: n % 2 === 0, label: n % 3 === 0 ? null : `v${n}`, doc: { n } };
+      });
+    // First use unnamed, then named: the description is worked out once, then reused.
+    for (const from of [1, 2, 0, 5, 3, 1]) assert.deepEqual((await read(from)).rows, expected(from));
+    assert.ok(
+      (await prepared()).some((s) => s.includes('generate_series')),
+      'named',
+    );
+  });
+
   it('names at most a bounded number of texts per connection', async () => {
     for (let i = 0; i < PREPARED_PER_CONNECTION + 40; i++) {
       for (let k = 0; k < 2; k++) await sql`select ${sql.lit(i)}::int as n, id from prep_items`.execute(db);

@@ -32,13 +32,127 @@ interface Prepared {
   named: Map<string, string>;
   /** Texts whose named statement failed: always unnamed from now on. */
   poisoned: Set<string>;
+  /** The rows a named statement last answered, by its name (see `describedQuery`). */
+  described: Map<string, Description>;
+}
+
+/** A row description as pg's parser gives it (the fields this code reads). */
+interface Field {
+  name: string;
+  dataTypeID: number;
+  format: string;
+}
+
+/**
+ * What reading the rows of a row description takes: the column names and each column's value parser,
+ * worked out once per named statement instead of on every execution.
+ */
+interface Description {
+  fields: readonly Field[];
+  names: string[];
+  parsers: ((raw: string) => unknown)[];
+}
+
+function sameFields(a: readonly Field[], b: readonly Field[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.name !== y.name || x.dataTypeID !== y.dataTypeID || x.format !== y.format) return false;
+  }
+  return true;
+}
+
+/** pg's result as this code uses it (the methods pg's query calls, and the types pg's client sets). */
+interface PgResult {
+  fields: readonly Field[];
+  _types?: { getTypeParser(oid: number, format: string): (raw: string) => unknown };
+  addFields(fields: readonly Field[]): void;
+  parseRow(raw: (string | null)[]): Record<string, unknown>;
+}
+type PgResultClass = new (rowMode: unknown, types: unknown) => PgResult;
+type PgQueryClass = new (
+  text: string,
+  values?: unknown[],
+) => {
+  name?: string;
+  callback?: (error: Error | null, result: unknown) => void;
+  _result: PgResult;
+  _results: unknown;
+};
+
+/**
+ * The query pg sends for a named statement, reading its rows with the statement's last row description
+ * when the server describes them alike (the same names, types and formats, compared field by field):
+ * the parsers are not looked up again and each row is built directly. Another description (the table
+ * changed) is worked out anew and kept. Text-format rows in object mode only (Kysely's): binary fields
+ * are read by pg's own code.
+ */
+function describedQuery(pg: { Query: unknown; Result: unknown }, described: Map<string, Description>) {
+  const Result = pg.Result as PgResultClass;
+  class DescribedResult extends Result {
+    private description: Description | undefined;
+
+    constructor(private readonly statement: string) {
+      super(undefined, undefined);
+    }
+
+    override addFields(fields: readonly Field[]): void {
+      const known = described.get(this.statement);
+      if (known && sameFields(known.fields, fields)) {
+        this.fields = fields;
+        this.description = known;
+        return;
+      }
+      this.description = undefined;
+      super.addFields(fields);
+      if (fields.some((field) => field.format === 'binary') || !this._types) return;
+      const types = this._types;
+      this.description = {
+        fields,
+        names: fields.map((field) => field.name),
+        parsers: fields.map((field) => types.getTypeParser(field.dataTypeID, field.format || 'text')),
+      };
+      described.set(this.statement, this.description);
+    }
+
+    override parseRow(raw: (string | null)[]): Record<string, unknown> {
+      const description = this.description;
+      if (!description) return super.parseRow(raw);
+      const { names, parsers } = description;
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) {
+        const value = raw[i];
+        row[names[i]!] = value === null || value === undefined ? null : parsers[i]!(value);
+      }
+      return row;
+    }
+  }
+  const Query = pg.Query as PgQueryClass;
+  return (name: string, text: string, values: unknown[] | undefined) => {
+    const query = new Query(text, values);
+    query.name = name;
+    query._result = new DescribedResult(name);
+    query._results = query._result;
+    const done = new Promise((resolve, reject) => {
+      query.callback = (error, result) => (error ? reject(error) : resolve(result));
+    });
+    return { query, done };
+  };
 }
 
 const STALE_PLAN = new Set(['0A000', '26000']);
 
-/** Makes `client` send repeated data statements as named statements (see above). */
-export function prepareRepeatedStatements(client: pg.Client): void {
-  const state: Prepared = { seen: new Set(), named: new Map(), poisoned: new Set() };
+/**
+ * Makes `client` send repeated data statements as named statements (see above). `pg` is the driver's
+ * module (its `Query` and `Result`).
+ */
+export function prepareRepeatedStatements(
+  client: pg.Client,
+  pgModule: { Query: unknown; Result: unknown },
+): void {
+  const state: Prepared = { seen: new Set(), named: new Map(), poisoned: new Set(), described: new Map() };
+  const namedQuery = describedQuery(pgModule, state.described);
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const [text, values] = args;
@@ -48,11 +162,14 @@ export function prepareRepeatedStatements(client: pg.Client): void {
     }
     const name = nameFor(state, text);
     if (name === undefined) return query(...args);
-    return (query({ name, text, values }) as Promise<unknown>).catch((error: unknown) => {
+    const named = namedQuery(name, text, values as unknown[] | undefined);
+    query(named.query);
+    return named.done.catch((error: unknown) => {
       const code = (error as { code?: unknown } | null)?.code;
       if (typeof code !== 'string' || !STALE_PLAN.has(code)) throw error;
       state.named.delete(text);
       state.poisoned.add(text);
+      state.described.delete(name);
       return query(text, values);
     });
   };

@@ -261,8 +261,9 @@ export function openPostgres(options: PostgresOptions): DbHandle {
     open.add(client);
     // Nor one that loses it while checked out: its query fails, and the pool drops it on release.
     client.on('error', () => undefined);
+    // Named statements first: the read-timeout cut wraps them too (it sees their promises).
+    if (options.preparedStatements !== false) prepareRepeatedStatements(client, loadPg());
     if (options.queryTimeoutMs) dropOnReadTimeout(client);
-    if (options.preparedStatements !== false) prepareRepeatedStatements(client);
   });
   pool.on('remove', (client) => open.delete(client));
   const config: PostgresDialectConfig = {
