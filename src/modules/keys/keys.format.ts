@@ -28,11 +28,14 @@ export interface ParsedKey {
 
 /** The key's environment and hash, or `undefined` when it is not a well-formed key with a valid checksum. */
 export function parseKey(key: string): ParsedKey | undefined {
-  const match = KEY_PATTERN.exec(key);
-  if (!match) return undefined;
-  const body = key.slice(0, -CHECKSUM_LENGTH);
-  if (checksum(body) !== key.slice(-CHECKSUM_LENGTH)) return undefined;
-  return { environment: match[1] === 'prod' ? 'live' : 'test', hash: hashKey(key) };
+  if (!isWellFormedKey(key)) return undefined;
+  return { environment: key.startsWith(KEY_PREFIX.live) ? 'live' : 'test', hash: hashKey(key) };
+}
+
+/** Whether `key` has the format of a key and a valid checksum (no hashing, no lookup). */
+export function isWellFormedKey(key: string): boolean {
+  if (!KEY_PATTERN.test(key)) return false;
+  return checksum(key.slice(0, -CHECKSUM_LENGTH)) === key.slice(-CHECKSUM_LENGTH);
 }
 
 export function hashKey(key: string): string {

@@ -10,7 +10,7 @@ import { findByIdOr404 } from '../by-id.js';
 import { listPage, BY_CREATED_AT, type Listing } from '../lists.js';
 import { getOrganization, rateLimitOf } from '../organizations/index.js';
 import { recordAudit, SYSTEM_ORIGIN, type AuditOrigin } from '../audit/index.js';
-import { displayParts, generateKey, hashKey, parseKey } from './keys.format.js';
+import { displayParts, generateKey, hashKey, isWellFormedKey } from './keys.format.js';
 import * as repo from './keys.repository.js';
 import {
   canonicalScope,
@@ -409,9 +409,14 @@ export class KeyAuthenticator {
    * authentication asks (a malformed key or a wrong checksum is unknown, without a lookup).
    */
   async identify(key: string): Promise<AuthResult> {
-    const parsed = parseKey(key);
-    if (!parsed) return { ok: false, reason: 'unknown' };
-    return this.authenticate(parsed.hash);
+    const hash = hashKey(key);
+    // A key found and kept is known by its hash alone: its format and checksum passed when it was
+    // looked up (the format check costs as much as the hash).
+    const cached = this.cache.get(hash);
+    const now = this.clock.now();
+    if (cached && cached.until > now) return this.verdict(cached.row, now);
+    if (!isWellFormedKey(key)) return { ok: false, reason: 'unknown' };
+    return this.authenticate(hash);
   }
 
   /** Who is calling, or why the key is refused, by the key's hash. */
@@ -439,6 +444,11 @@ export class KeyAuthenticator {
       }
     }
     if (!row) return { ok: false, reason: 'unknown' };
+    return this.verdict(row, now);
+  }
+
+  /** The principal of a found key, or why it is refused at `now`. */
+  private verdict(row: repo.KeyWithOrganization, now: number): AuthResult {
     const status = statusOf(row, now);
     if (status === 'revoked' || status === 'expired') return { ok: false, reason: status };
     return {
