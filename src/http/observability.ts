@@ -17,8 +17,15 @@ import { REPLAYED_HEADER } from './idempotency.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** This request's W3C trace: the caller's `traceparent` continued, or a new one. */
+    /**
+     * This request's W3C trace: the caller's `traceparent` continued, or a new one. Made when first read
+     * (the log line, a route that calls out): most requests never need its random ids.
+     */
     trace: TraceContext;
+    /** The trace once made (see `trace`). */
+    madeTrace: TraceContext | null;
+    /** The request went through the tracing hook (its log line carries the trace id). */
+    traced: boolean;
     /** The trace entered for this request, when its route calls out (see shared/trace.ts). */
     traceScope: TraceScope | null;
   }
@@ -62,10 +69,16 @@ export function createMetricsRegistry(): Registry {
  * inside the trace.
  */
 export function registerTracing(app: FastifyInstance): void {
-  app.decorateRequest<TraceContext>('trace', null as unknown as TraceContext);
+  app.decorateRequest('madeTrace', null);
+  app.decorateRequest('trace', {
+    getter(this: FastifyRequest): TraceContext {
+      return (this.madeTrace ??= traceFrom(this.headers.traceparent));
+    },
+  });
+  app.decorateRequest('traced', false);
   app.decorateRequest('traceScope', null);
   app.addHook('onRequest', (request, reply, done) => {
-    request.trace = traceFrom(request.headers.traceparent);
+    request.traced = true;
     const outbound = request.routeOptions.config.outbound === true;
     if (!outbound && !checkingOutboundCalls()) return done();
     const scope = openTrace(request.trace, outbound);
@@ -141,7 +154,7 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
       request.log.info(
         {
           ...callerFields(principal),
-          ...(request.trace ? { traceId: request.trace.traceId } : {}),
+          ...(request.traced ? { traceId: request.trace.traceId } : {}),
           method: request.method,
           // Signed-link signatures, OAuth codes and states, keys pasted into the URL: never logged as is.
           url: redactUrl(request.url),
