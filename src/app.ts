@@ -18,6 +18,7 @@ import {
   registerTracing,
 } from './http/observability.js';
 import { registerJsonBody } from './http/json-body.js';
+import { requestLoggerFactory } from './http/request-log.js';
 import {
   answerClientError,
   answerConnection,
@@ -226,6 +227,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       : { logger: options.logger ?? false }),
     genReqId,
     requestIdHeader: false,
+    // A request's logger is made when it writes (binding the request id through redaction costs).
+    childLoggerFactory: requestLoggerFactory,
     // One log line per request, written by the metrics hook with the status and duration.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
