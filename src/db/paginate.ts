@@ -38,6 +38,12 @@ export interface PageRequest<Row> {
   cursors: CursorCodec;
   /** Caches `totalCount` per resource and filters; writes to the resource invalidate it. */
   counts?: { cache: CountCache; resource: string };
+  /**
+   * The rows of the first page (no cursor, page 1) read another way — a statement compiled once — or
+   * undefined where it does not apply: exactly the rows the query, sorted by `sort` in `direction`
+   * (ties by id) and limited to `limit`, would answer.
+   */
+  firstPage?: (sort: SortColumn<Row>, direction: 'asc' | 'desc', limit: number) => Promise<Row[]> | undefined;
 }
 
 export interface Page<Row> {
@@ -82,27 +88,34 @@ function resolve<Row>(request: PageRequest<Row>) {
  * always breaks ties by id. Fetches `limit + 1` rows to know `hasMore` without a second query.
  */
 export async function paginate<Row extends { id: string }>(
-  query: AnyQuery<Row>,
+  /** The filtered query, or a function that builds it (called only when a statement needs it). */
+  filtered: AnyQuery<Row> | (() => AnyQuery<Row>),
   request: PageRequest<Row>,
 ): Promise<Page<Row>> {
   const { params, cursors } = request;
   const { sort, filterPrint, state } = resolve(request);
   const page = state ? state.p : params.page;
   const direction = params.sortOrder;
+  let built: AnyQuery<Row> | undefined = typeof filtered === 'function' ? undefined : filtered;
+  const query = () => (built ??= (filtered as () => AnyQuery<Row>)());
 
-  let rowsQuery = query;
-  if (state) rowsQuery = rowsQuery.where(() => keysetCondition(sort.expression, direction, state));
-  rowsQuery = rowsQuery
-    .orderBy(sql.raw(sort.expression), direction)
-    .orderBy(sql.ref('id'), direction)
-    .limit(params.limit + 1);
-  if (!state && page > 1) rowsQuery = rowsQuery.offset((page - 1) * params.limit);
+  const readRows = () => {
+    let rowsQuery = query();
+    if (state) rowsQuery = rowsQuery.where(() => keysetCondition(sort.expression, direction, state));
+    rowsQuery = rowsQuery
+      .orderBy(sql.raw(sort.expression), direction)
+      .orderBy(sql.ref('id'), direction)
+      .limit(params.limit + 1);
+    if (!state && page > 1) rowsQuery = rowsQuery.offset((page - 1) * params.limit);
+    return rowsQuery.execute();
+  };
+  const firstPage = !state && page === 1 ? request.firstPage?.(sort, direction, params.limit + 1) : undefined;
 
-  const countAll = () => countRows(query);
+  const countAll = () => countRows(query());
   const totalCount = request.counts
     ? request.counts.cache.get(request.counts.resource, filterPrint, countAll)
     : countAll();
-  const [rows, total] = await Promise.all([rowsQuery.execute(), totalCount]);
+  const [rows, total] = await Promise.all([firstPage ?? readRows(), totalCount]);
   const hasMore = rows.length > params.limit;
   if (hasMore) rows.pop();
   const last = rows[rows.length - 1];

@@ -165,6 +165,55 @@ export function postsQuery(db: Kysely<Database>, tenant: Tenant, filters: PostFi
   return query;
 }
 
+/** The equality filters of a list, in the order their values are bound. */
+const EQUAL_FILTERS = ['status', 'platform', 'campaignId', 'brandId'] as const;
+
+/**
+ * The first page of a list filtered by equality only (no media, no dates): `postsQuery` sorted by
+ * `sortExpression` in `direction` (ties by id) and limited, compiled once (db/compiled-once.ts) for each
+ * set of filters, sort and direction — the SQL is the same, only the values are bound anew.
+ */
+function firstPageStatement(
+  present: readonly (typeof EQUAL_FILTERS)[number][],
+  sortExpression: string,
+  direction: 'asc' | 'desc',
+) {
+  return compiledOnce(
+    (db, organizationId: string, environment: string, limit: string, ...values: string[]) => {
+      const tenant: Tenant = { organizationId, environment: environment as Tenant['environment'] };
+      const filters: PostFilters = Object.fromEntries(present.map((name, i) => [name, values[i]]));
+      return postsQuery(db, tenant, filters)
+        .orderBy(sql.raw(sortExpression), direction)
+        .orderBy(sql.ref('id'), direction)
+        .limit(limit as unknown as number);
+    },
+  );
+}
+const firstPages = new Map<string, ReturnType<typeof firstPageStatement>>();
+
+/**
+ * The first `limit` posts of `filters` in the list's order, through a statement compiled once; undefined
+ * for filters it does not cover (media, dates), which the list builds as it always did.
+ */
+export function firstPostsPage(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  filters: PostFilters,
+  sortExpression: string,
+  direction: 'asc' | 'desc',
+  limit: number,
+): Promise<PostRow[]> | undefined {
+  if (filters.mediaId !== undefined || filters.startDate !== undefined || filters.endDate !== undefined)
+    return undefined;
+  const present = EQUAL_FILTERS.filter((name) => filters[name] !== undefined);
+  if (present.some((name) => typeof filters[name] !== 'string')) return undefined;
+  const key = `${present.join(',')}|${sortExpression}|${direction}`;
+  let statement = firstPages.get(key);
+  if (!statement) firstPages.set(key, (statement = firstPageStatement(present, sortExpression, direction)));
+  const values = present.map((name) => filters[name] as string);
+  return statement(db, tenant.organizationId, tenant.environment, limit as unknown as string, ...values);
+}
+
 /** Updates a post only if it is still in `expectedStatus` (optimistic check); answers rows changed. */
 export async function updatePost(
   db: Kysely<Database>,

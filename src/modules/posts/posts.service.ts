@@ -9,7 +9,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { ServiceContext } from '../context.js';
 import { findByIdOr404 } from '../by-id.js';
-import { tenantList, BY_CREATED_AT, BY_UPDATED_AT } from '../lists.js';
+import { BY_CREATED_AT, BY_UPDATED_AT, type Listing } from '../lists.js';
+import { paginate, type ListParams } from '../../db/paginate.js';
 import { eventsInserted, newEventRows, recordEvent, recordEvents, type NewEvent } from '../events/index.js';
 import { References, type MediaDetail } from './posts.references.js';
 import {
@@ -305,12 +306,28 @@ export const POST_SORTS = {
   date: { expression: repo.POST_DATE, value: (r: PostRow) => r.post_date },
 };
 
-export const listPosts = tenantList({
-  query: repo.postsQuery,
-  sorts: POST_SORTS,
-  counted: postsResource,
-  show: toPost,
-});
+/**
+ * `GET /posts`: as any tenant list (modules/lists.ts), and a first page filtered by equality only is
+ * read through a statement compiled once (`firstPostsPage`): the query is then not built at all unless
+ * the total has to be counted.
+ */
+export async function listPosts(
+  ctx: ServiceContext,
+  tenant: Tenant,
+  params: ListParams,
+  filters: repo.PostFilters,
+): Promise<Listing<Post>> {
+  const page = await paginate(() => repo.postsQuery(ctx.db, tenant, filters), {
+    params,
+    filters,
+    sorts: POST_SORTS,
+    cursors: ctx.cursors,
+    counts: { cache: ctx.counts, resource: postsResource(tenant) },
+    firstPage: (sort, direction, limit) =>
+      repo.firstPostsPage(ctx.db, tenant, filters, sort.expression, direction, limit),
+  });
+  return { data: page.rows.map(toPost), pagination: page.pagination };
+}
 
 /**
  * Changes a post. `mode: 'replace'` (PUT) resets every optional field the input leaves out;
