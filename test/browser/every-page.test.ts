@@ -140,6 +140,55 @@ for (const dialect of dialects) {
       await page.setViewportSize(DESKTOP);
     });
 
+    it('on a phone the navigation folds behind Menu: opened, followed with the keyboard, folded again', async () => {
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      const menu = page.getByRole('button', { name: 'Menu', exact: true });
+      await page.setViewportSize(DESKTOP);
+      await page.goto(`${live.url}/`);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      assert.equal(await menu.isVisible(), false, 'no Menu button at desktop width');
+      assert.equal(await nav.isVisible(), true, 'the side navigation is shown at desktop width');
+
+      await page.setViewportSize(PHONE);
+      await menu.waitFor();
+      assert.equal(await nav.isVisible(), false, 'folded on a phone');
+      assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+      const header = await page.locator('header.topbar').boundingBox();
+      const heading = await page.getByRole('heading', { name: 'Overview' }).boundingBox();
+      assert.ok(
+        header && heading && heading.y - (header.y + header.height) < 80,
+        'the page starts under the top bar',
+      );
+      const overflow = () =>
+        page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      assert.ok((await overflow()) <= 0, `the top bar fits ${PHONE.width}px: ${await overflow()}px too wide`);
+
+      await menu.focus();
+      await page.keyboard.press('Enter');
+      const calendar = nav.getByRole('link', { name: 'Calendar' });
+      await calendar.waitFor();
+      assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+      await checkAccessibility(page, 'navigation menu (phone)');
+      await screenshot(page, shots, 'navigation-menu-phone');
+      assert.ok(
+        (await overflow()) <= 0,
+        `the open menu fits ${PHONE.width}px: ${await overflow()}px too wide`,
+      );
+      await calendar.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Calendar' }).waitFor();
+      await nav.waitFor({ state: 'hidden' });
+      assert.equal(await menu.getAttribute('aria-expanded'), 'false', 'folded again on the new page');
+
+      // Escape inside the open menu folds it and gives focus back to the button.
+      await menu.click();
+      await nav.getByRole('link', { name: 'Jobs' }).focus();
+      await page.keyboard.press('Escape');
+      await nav.waitFor({ state: 'hidden' });
+      assert.ok(await menu.evaluate((button) => button === document.activeElement), 'focus is back on Menu');
+      await page.setViewportSize(DESKTOP);
+    });
+
     it('no page raised a CSP violation or logged an error', async () => {
       assert.deepEqual(await watch.cspViolations(), []);
       assert.deepEqual(watch.consoleErrors, []);

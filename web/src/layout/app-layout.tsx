@@ -1,5 +1,6 @@
+import { useRef, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, Outlet, useNavigate } from '@tanstack/react-router';
+import { Link, Outlet, useLocation, useNavigate } from '@tanstack/react-router';
 import { signOut, switchSession, type Session } from '../api/auth';
 import { toProblem } from '../api/problem';
 import { sessionQuery } from '../api/session-query';
@@ -63,6 +64,14 @@ export function AppLayout() {
     },
   });
 
+  // On a phone the navigation folds behind "Menu" in the top bar. It is open for the page it was opened
+  // on: arriving at another page folds it again.
+  const pathname = useLocation({ select: (location) => location.pathname });
+  const [menuOpenAt, setMenuOpenAt] = useState<string | null>(null);
+  const menuOpen = menuOpenAt === pathname;
+  const setMenuOpen = (open: boolean) => setMenuOpenAt(open ? pathname : null);
+  const menuButton = useRef<HTMLButtonElement>(null);
+
   return (
     <ToastProvider>
       <LiveProvider>
@@ -76,11 +85,22 @@ export function AppLayout() {
             </div>
           ) : null}
           <header className="topbar">
+            <button
+              ref={menuButton}
+              type="button"
+              className="topbar__menu"
+              aria-expanded={menuOpen}
+              aria-controls="main-nav"
+              onClick={() => setMenuOpen(!menuOpen)}
+            >
+              <span className="topbar__menu-icon" aria-hidden="true" />
+              Menu
+            </button>
             <Link to="/" className="topbar__product">
               <span className="logo" aria-hidden="true">
                 A
               </span>
-              Audenci
+              <span className="topbar__wordmark">Audenci</span>
             </Link>
             {session.data ? <OrgSwitcher session={session.data} className="topbar__org--bar" /> : null}
             <div className="topbar__actions">
@@ -96,7 +116,17 @@ export function AppLayout() {
             </div>
           </header>
           <div className="shell__body">
-            <nav className="sidenav" aria-label="Main">
+            <nav
+              id="main-nav"
+              className={`sidenav${menuOpen ? ' sidenav--open' : ''}`}
+              aria-label="Main"
+              onKeyDown={(e) => {
+                if (e.key === 'Escape' && menuOpen) {
+                  setMenuOpen(false);
+                  menuButton.current?.focus();
+                }
+              }}
+            >
               {NAV.map((section) => (
                 <div className="sidenav__section" key={section.title}>
                   <p className="sidenav__title">{section.title}</p>
