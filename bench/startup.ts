@@ -2,8 +2,9 @@
  * Start-up and memory of the production process (issue #20: idle < 100 MB RSS, under load < 150 MB, cold
  * start to `/readyz` < 1 s). Unlike the HTTP scenarios of bench/run.ts, whose server children run src/
  * through tsx inside a bench harness, this spawns what `npm start` runs — `node bin/audenci.js serve`
- * (the compiled dist/cli.js; the API and the worker in one process) — on a fresh SQLite data dir, and
- * reads the server process's own RSS from /proc (no npm, no tsx, no IPC child around it).
+ * (the bundle dist/bundle/cli.mjs, else the compiled dist/cli.js; the API and the worker in one
+ * process) — on a fresh SQLite data dir, and reads the server process's own RSS from /proc (no npm, no
+ * tsx, no IPC child around it).
  *
  * For each of `runs` cold starts (a new data dir each: migrations, the secret key and the first-start
  * organization are made, as on a real first `npm start`): the time from spawn to the first `/readyz`

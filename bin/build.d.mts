@@ -2,7 +2,9 @@
 export declare const ROOT: string;
 export declare function sourceFiles(root?: string): string[];
 export declare function sourceFingerprint(root?: string): string;
-export declare function readStamp(root?: string): { fingerprint: string; builtAt: string } | null;
+export declare function readStamp(
+  root?: string,
+): { fingerprint: string; builtAt: string; bundle?: string | null } | null;
 export declare function installed(name: string, root?: string): boolean;
 export interface Inspection {
   built: boolean;
@@ -15,10 +17,20 @@ export declare function decide(found: Inspection): {
   notice: string | null;
 };
 export declare function inspect(root?: string): Inspection;
+export declare function entryOf(root?: string): string;
 export declare function build(options?: {
   root?: string;
   full?: boolean;
   ifStale?: boolean;
   allowTypeErrors?: boolean;
-}): Promise<{ ok: boolean; built: boolean; seconds: number; typeErrors: number; output: string }>;
+}): Promise<{
+  ok: boolean;
+  built: boolean;
+  bundled: boolean;
+  bundleError: string | null;
+  seconds: number;
+  typeErrors: number;
+  output: string;
+}>;
+export declare const BUNDLE_FAILED: string;
 export declare function duration(seconds: number): string;

@@ -6,6 +6,11 @@
 // every src/**/*.ts but the tests, and the two tsconfig files, by path, size and modification time. Any
 // edit, added, removed or renamed file, or checkout changes it; a file saved while tsc runs leaves the
 // stamp behind it, so the next start builds again. Taking it stats ~330 files: a few milliseconds.
+//
+// Where esbuild is installed (a dev dependency, like typescript), the build then bundles the server —
+// src/cli.ts and the packages it imports — into dist/bundle/cli.mjs, which bin/audenci.js runs instead of
+// dist/cli.js (the stamp names it): Node loads ~1,400 modules one by one otherwise, which is most of
+// the start-up time (issue #20). See bundle() for what stays in node_modules.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -13,12 +18,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STAMP = 'dist/.build-stamp.json';
 const LOCK = 'dist/.build-lock';
 const ENTRY = 'dist/cli.js';
+const BUNDLE_DIR = 'dist/bundle';
+const BUNDLE = `${BUNDLE_DIR}/cli.mjs`;
+/** What bin/audenci.js and `npm run build` say when bundling failed (the build still runs). */
+export const BUNDLE_FAILED = 'bundling dist/bundle/ failed; dist/cli.js runs instead (slower start):';
 const CONFIGS = ['tsconfig.json', 'tsconfig.build.json'];
 
 /** The sources tsconfig.build.json compiles, relative to root: src/**\/*.ts but *.test.ts, sorted. */
@@ -90,6 +99,16 @@ export function decide({ built, fresh, typescript, tsx }) {
   };
 }
 
+/**
+ * The file bin/audenci.js runs once decide() said `run`: the bundle when the last build made one (its
+ * stamp says so) and it is there, else dist/cli.js.
+ */
+export function entryOf(root = ROOT) {
+  const bundle = readStamp(root)?.bundle;
+  if (bundle === BUNDLE && fs.existsSync(path.join(root, BUNDLE))) return path.join(root, BUNDLE);
+  return path.join(root, ENTRY);
+}
+
 /** What decide() needs, read from the disk. */
 export function inspect(root = ROOT) {
   const stamp = readStamp(root);
@@ -140,17 +159,126 @@ async function withLock(root, fn) {
 }
 
 /**
+ * Packages left out of the bundle, loaded from node_modules as before: native addons (better-sqlite3,
+ * argon2, sharp); what only some configurations load, where it is first used (pg, ioredis, undici,
+ * nodemailer, the S3 SDK — test/startup-footprint.test.ts checks they stay unloaded); pino, whose
+ * transports start worker threads from its own files. ajv and fast-json-stringify are shared with what
+ * src/http/lazy-compile.ts loads from fastify's own dependencies: bundled, they would be loaded twice.
+ */
+const EXTERNAL = [
+  'better-sqlite3',
+  '@node-rs/argon2',
+  'sharp',
+  'pg',
+  'pg-*',
+  'ioredis',
+  'undici',
+  'nodemailer',
+  '@aws-sdk/*',
+  'pino',
+  'pino/*',
+  'ajv',
+  'ajv/*',
+  'ajv-formats',
+  'fast-json-stringify',
+  '@fastify/fast-json-stringify-compiler',
+];
+
+/**
+ * A bundled package module that finds files next to itself (`__dirname`: @fastify/swagger-ui serves its
+ * static files from there) gets its directory in node_modules, found when the bundle runs.
+ */
+const packageDirs = {
+  name: 'package-dirs',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/].*\.c?js$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      if (!/\b__(?:dirname|filename)\b/.test(text)) return undefined;
+      const at = args.path.lastIndexOf(`${path.sep}node_modules${path.sep}`) + '/node_modules/'.length;
+      const parts = args.path.slice(at).split(path.sep);
+      const name = parts[0].startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+      const rel = parts.slice(name.split('/').length, -1).join('/');
+      const file = parts.at(-1);
+      const prelude =
+        `var __dirname = __audenciPackageDir(${JSON.stringify(name)}, ${JSON.stringify(rel)}), ` +
+        `__filename = __dirname + ${JSON.stringify(`/${file}`)};`;
+      return { contents: `${prelude}${text}`, loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
+/** At the top of each file of the bundle: `require` for the CommonJS packages in it, and their dirs. */
+const BANNER = [
+  "import { createRequire as __audenciCreateRequire } from 'node:module';",
+  "import { dirname as __audenciDirname, join as __audenciJoin } from 'node:path';",
+  'const require = __audenciCreateRequire(import.meta.url);',
+  'const __audenciPackageDir = (name, rel) =>',
+  "  __audenciJoin(__audenciDirname(require.resolve(name + '/package.json')), rel);",
+].join('\n');
+
+/**
+ * Bundles src/cli.ts into dist/bundle/ with esbuild: one ES module (and a chunk for each part imported
+ * only on demand, e.g. the S3 storage), two levels below the root as dist/'s own files are, so that code
+ * finding files relative to itself (package.json, web/dist) finds the same ones. Source maps are linked
+ * (`node --enable-source-maps` maps stack traces to src/), names are kept for profiles and traces.
+ * Answers null when esbuild is not installed, else esbuild's errors or ''.
+ */
+async function bundle(root) {
+  if (!installed('esbuild', root)) return null;
+  const esbuild = await import(
+    pathToFileURL(createRequire(path.join(root, 'package.json')).resolve('esbuild')).href
+  );
+  const out = path.join(root, `${BUNDLE_DIR}.${process.pid}`);
+  fs.rmSync(out, { recursive: true, force: true });
+  try {
+    await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: { cli: 'src/cli.ts' },
+      outdir: out,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      splitting: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: EXTERNAL,
+      plugins: [packageDirs],
+      banner: { js: BANNER },
+      keepNames: true,
+      sourcemap: 'linked',
+      sourcesContent: false,
+      logLevel: 'silent',
+    });
+  } catch (error) {
+    fs.rmSync(out, { recursive: true, force: true });
+    return String(error?.message ?? error);
+  }
+  fs.rmSync(path.join(root, BUNDLE_DIR), { recursive: true, force: true });
+  fs.renameSync(out, path.join(root, BUNDLE_DIR));
+  return '';
+}
+
+/**
  * Compiles src/ into dist/ with tsc (incremental: dist/.tsbuildinfo; `full` drops it first) and writes
  * the stamp when tsc succeeds — or, with `allowTypeErrors`, when it emitted despite type errors (as tsx
  * would run such a source; `typeErrors` counts them). With `ifStale`, does nothing when the stamp matches
- * the sources (another process may have built while this one waited for the lock).
- * Returns { ok, built, seconds, typeErrors, output }.
+ * the sources (another process may have built while this one waited for the lock). Then bundles
+ * (bundle()) where esbuild is installed; a bundle that fails leaves dist/cli.js to run (`bundleError`
+ * says why). Returns { ok, built, bundled, bundleError, seconds, typeErrors, output }.
  */
 export async function build({ root = ROOT, full = false, ifStale = false, allowTypeErrors = false } = {}) {
-  return withLock(root, () => {
+  return withLock(root, async () => {
     const fingerprint = sourceFingerprint(root);
     if (ifStale && readStamp(root)?.fingerprint === fingerprint && fs.existsSync(path.join(root, ENTRY))) {
-      return { ok: true, built: false, seconds: 0, typeErrors: 0, output: '' };
+      return {
+        ok: true,
+        built: false,
+        bundled: false,
+        bundleError: null,
+        seconds: 0,
+        typeErrors: 0,
+        output: '',
+      };
     }
     const buildInfo = path.join(root, 'dist/.tsbuildinfo');
     if (full) fs.rmSync(buildInfo, { force: true });
@@ -170,14 +298,27 @@ export async function build({ root = ROOT, full = false, ifStale = false, allowT
     const ok =
       result.status === 0 ||
       (allowTypeErrors && result.status === 2 && codes.length > 0 && typeErrors === codes.length);
-    if (!ok) return { ok: false, built: false, seconds, typeErrors, output };
+    if (!ok)
+      return { ok: false, built: false, bundled: false, bundleError: null, seconds, typeErrors, output };
+    // The stamp goes first: a failed bundle leaves a build that runs dist/cli.js.
+    fs.rmSync(path.join(root, STAMP), { force: true });
+    const bundleError = await bundle(root);
+    const bundled = bundleError === '';
     const stamp = path.join(root, STAMP);
     fs.writeFileSync(
       `${stamp}.tmp`,
-      `${JSON.stringify({ fingerprint, builtAt: new Date().toISOString() })}\n`,
+      `${JSON.stringify({ fingerprint, builtAt: new Date().toISOString(), bundle: bundled ? BUNDLE : null })}\n`,
     );
     fs.renameSync(`${stamp}.tmp`, stamp);
-    return { ok: true, built: true, seconds, typeErrors, output };
+    return {
+      ok: true,
+      built: true,
+      bundled,
+      bundleError: bundleError || null,
+      seconds: (performance.now() - started) / 1000,
+      typeErrors,
+      output,
+    };
   });
 }
 
@@ -192,5 +333,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.stderr.write('build: tsc failed; dist/ is not up to date\n');
     process.exit(1);
   }
-  process.stdout.write(`build: src/ → dist/ (${duration(result.seconds)})\n`);
+  if (result.bundleError) process.stderr.write(`build: ${BUNDLE_FAILED}\n${result.bundleError}\n`);
+  const bundled = result.bundled ? `, ${BUNDLE}` : '';
+  process.stdout.write(`build: src/ → dist/${bundled} (${duration(result.seconds)})\n`);
 }

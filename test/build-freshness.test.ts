@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { ROOT, build, decide, inspect, sourceFingerprint } from '../bin/build.mjs';
+import { ROOT, build, decide, entryOf, inspect, readStamp, sourceFingerprint } from '../bin/build.mjs';
 
 // bin/audenci.js never runs a stale dist/: its decision (bin/build.mjs's decide()), what it reads from
 // the disk (inspect()), and the real bin over a one-file project — the same bin/ files, typescript and tsx
@@ -15,7 +15,7 @@ const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 /** A project with bin/ copied from this repository, src/cli.ts and the two tsconfig files. */
-function project(modules: 'all' | 'tsx' | 'none' = 'all'): string {
+function project(modules: 'all' | 'bundle' | 'tsx' | 'none' = 'all'): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'audenci-build-'));
   dirs.push(root);
   fs.mkdirSync(path.join(root, 'bin'));
@@ -44,6 +44,7 @@ function project(modules: 'all' | 'tsx' | 'none' = 'all'): string {
   const link = (name: string) =>
     fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(root, 'node_modules', name));
   if (modules === 'all') ['typescript', 'tsx'].forEach(link);
+  if (modules === 'bundle') ['typescript', 'tsx', 'esbuild'].forEach(link);
   if (modules === 'tsx') link('tsx');
   return root;
 }
@@ -55,7 +56,8 @@ function writeCli(root: string, marker: string): void {
     // No @types/node (parsing them would make each compile take seconds): process, declared.
     `declare const process: { stdout: { write(text: string): void } };\n` +
       `export async function main(args: string[]): Promise<number> {\n` +
-      `  const kind: string = import.meta.url.endsWith('.ts') ? 'source' : 'dist';\n` +
+      `  const url: string = import.meta.url;\n` +
+      `  const kind = url.endsWith('.ts') ? 'source' : url.endsWith('/bundle/cli.mjs') ? 'bundle' : 'dist';\n` +
       `  process.stdout.write(\`\${kind} ${marker} \${args.join(' ')}\\n\`);\n` +
       `  return 0;\n}\n`,
   );
@@ -172,6 +174,58 @@ describe('bin/audenci.js: dist/ or a build first', () => {
       broken.stderr,
       /audenci: compiling src\/ failed \(above\); fix it, or run the source unchecked/,
     );
+  });
+
+  it('with esbuild the build bundles dist/bundle/cli.mjs, which the bin runs; a package finds its own files', async () => {
+    const root = project('bundle');
+    // A CommonJS package reading a file next to itself (as @fastify/swagger-ui serves its static files).
+    const pkg = path.join(root, 'node_modules/own-files');
+    fs.mkdirSync(path.join(pkg, 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(pkg, 'package.json'), '{ "name": "own-files", "main": "lib/index.js" }\n');
+    fs.writeFileSync(path.join(pkg, 'lib/data.txt'), 'next to lib/index.js');
+    fs.writeFileSync(
+      path.join(pkg, 'lib/index.js'),
+      "module.exports = require('node:fs').readFileSync(require('node:path').join(__dirname, 'data.txt'), 'utf8');\n",
+    );
+    fs.appendFileSync(
+      path.join(root, 'src/cli.ts'),
+      "// @ts-expect-error: no types\nimport ownFiles from 'own-files';\n" +
+        'export const own: string = ownFiles;\n',
+    );
+    fs.writeFileSync(
+      path.join(root, 'src/cli.ts'),
+      fs
+        .readFileSync(path.join(root, 'src/cli.ts'), 'utf8')
+        .replace("${args.join(' ')}", "${args.join(' ')} ${own}"),
+    );
+    const first = await bin(root, 'serve');
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /^audenci: dist\/ is not built: compiling… \(\d+\.\d s\)\n$/);
+    assert.equal(first.stdout, 'bundle one serve next to lib/index.js\n');
+    assert.equal(readStamp(root)?.bundle, 'dist/bundle/cli.mjs');
+    assert.equal(entryOf(root), path.join(root, 'dist/bundle/cli.mjs'));
+    assert.ok(fs.existsSync(path.join(root, 'dist/bundle/cli.mjs.map')), 'a source map for stack traces');
+    assert.ok(fs.existsSync(path.join(root, 'dist/cli.js')), 'dist/ is compiled as before');
+
+    // No bundle (removed, or a build without esbuild): the compiled dist/cli.js runs.
+    fs.rmSync(path.join(root, 'dist/bundle'), { recursive: true });
+    assert.equal(entryOf(root), path.join(root, 'dist/cli.js'));
+    const unbundled = await bin(root, 'serve');
+    assert.deepEqual(unbundled, { code: 0, stdout: 'dist one serve next to lib/index.js\n', stderr: '' });
+
+    // A bundle esbuild cannot make (an import it cannot resolve, that tsc only reports as a type error):
+    // the bin says so and runs dist/cli.js.
+    fs.appendFileSync(
+      path.join(root, 'src/cli.ts'),
+      "export const never = () => import('not-installed-anywhere');\n",
+    );
+    const failed = await bin(root, 'serve');
+    assert.equal(failed.code, 0, failed.stderr);
+    assert.match(failed.stderr, /audenci: bundling dist\/bundle\/ failed; dist\/cli\.js runs instead/);
+    assert.match(failed.stderr, /not-installed-anywhere/);
+    assert.equal(failed.stdout, 'dist one serve next to lib/index.js\n');
+    assert.equal(readStamp(root)?.bundle, null);
+    assert.equal(fs.existsSync(path.join(root, 'dist/bundle')), false);
   });
 
   it('two bins started at once compile once: the second waits for the first (dist/.build-lock)', async () => {
