@@ -195,12 +195,14 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   app.addHook('onClose', async () => deps.rateLimiter.leave());
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const required = request.routeOptions.config.scope;
+    // Read once: `routeOptions` is a getter that builds a new object on every read.
+    const config = request.routeOptions.config;
+    const required = config.scope;
     if (required === undefined) return;
     if (required === 'public') {
       // Public routes (the documents, the OAuth callback) are limited per client address.
       const publicLimit = deps.publicRateLimit ?? 0;
-      if (publicLimit === 0 || request.routeOptions.config.probe) return;
+      if (publicLimit === 0 || config.probe) return;
       const now = deps.clock.now();
       const limit = await deps.rateLimiter.check(`public:${request.ip}`, publicLimit, now);
       rateLimitHeaders(reply, limit);
@@ -208,7 +210,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       return;
     }
     if (
-      request.routeOptions.config.signedAccess &&
+      config.signedAccess &&
       request.headers.authorization === undefined &&
       typeof (request.query as Record<string, unknown>).signature === 'string'
     ) {
@@ -264,7 +266,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
         grantedScope: principal.scope,
       });
     }
-    if (request.routeOptions.config.sessionOnly && principal.kind !== 'session') {
+    if (config.sessionOnly && principal.kind !== 'session') {
       throw new AppError(
         'FORBIDDEN',
         'This is about a signed-in person: call it with a session, not an API key',
