@@ -252,6 +252,10 @@ async function bundle(root) {
   } catch (error) {
     fs.rmSync(out, { recursive: true, force: true });
     return String(error?.message ?? error);
+  } finally {
+    // esbuild's service process would otherwise live as long as this one: the server, when
+    // bin/audenci.js built before starting it.
+    await esbuild.stop();
   }
   fs.rmSync(path.join(root, BUNDLE_DIR), { recursive: true, force: true });
   fs.renameSync(out, path.join(root, BUNDLE_DIR));
