@@ -158,6 +158,7 @@ export function createWorker(deps: WorkerDeps, options: CreateWorkerOptions = {}
     connectors: deps.connectors,
     retryDelays: options.metricsRetryDelays,
     resolveAccount: postAccount,
+    delaysSeconds: deps.config.metricsSyncDelays,
   });
   const accountStats = accountStatsTask({
     ctx: deps.ctx,

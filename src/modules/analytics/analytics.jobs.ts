@@ -18,6 +18,7 @@ import {
   type JobDefinition,
   type PeriodicTask,
 } from '../../db/queue/contract.js';
+import type { EnqueueOptions } from '../../db/queue/queue.js';
 import type { ServiceContext } from '../context.js';
 import { MAX_DELAYS } from '../../config/index.js';
 import { storeSnapshot } from './analytics.snapshots.js';
@@ -54,6 +55,11 @@ export interface MetricsSyncDeps {
   resolveAccount: SyncAccountResolver;
   /** Seconds before each retry of a failed sync (default SYNC_RETRY_DELAYS); one attempt more than delays. */
   retryDelays?: number[];
+  /**
+   * AUDENCI_METRICS_SYNC_DELAYS (seconds after publishing): each run enqueues the next sync of its post's
+   * schedule ({@link metricSyncDelays}).
+   */
+  delaysSeconds: readonly number[];
 }
 
 /**
@@ -96,10 +102,33 @@ export function metricSyncDelays(
 }
 
 /**
- * Schedules just-published posts' metric syncs, one job per post and delay after its `publishedAt`
- * ({@link metricSyncDelays}), in the caller's transaction (the publish handler's, so they exist exactly
- * when the posts are PUBLISHED): one statement for all of them, as this runs in every publish's
- * transaction.
+ * Sync `index` of a post's schedule ({@link metricSyncDelays}) as the queue takes it, or undefined past
+ * the schedule's end. Its time is measured from the post's `publishedAt`, whenever it is enqueued; its
+ * dedupe key makes a second enqueue of it a no-op.
+ */
+function syncJob(
+  tenant: Tenant,
+  postId: string,
+  publishedAt: number,
+  index: number,
+  delaysSeconds: readonly number[],
+): EnqueueOptions | undefined {
+  const seconds = metricSyncDelays(tenant.environment, delaysSeconds)[index];
+  if (seconds === undefined) return undefined;
+  return {
+    ...METRICS_SYNC.job({ postId, index }),
+    tenant,
+    runAt: publishedAt + Math.round(seconds * 1000),
+    maxAttempts: SYNC_MAX_ATTEMPTS,
+    dedupeKey: syncDedupeKey(postId, index),
+  };
+}
+
+/**
+ * Schedules just-published posts' FIRST metric sync (one job per post, `metricSyncDelays(...)[0]` after
+ * its `publishedAt`) in the caller's transaction (the publish handler's, so it exists exactly when the
+ * posts are PUBLISHED): one statement for all of them, as this runs in every publish's transaction.
+ * Each sync, when it runs, enqueues the next one of the schedule (`metricsSyncHandler`).
  */
 export async function scheduleMetricSyncs(
   ctx: ServiceContext,
@@ -108,20 +137,10 @@ export async function scheduleMetricSyncs(
   posts: readonly { id: string; published_at: number | null }[],
   delaysSeconds: readonly number[],
 ): Promise<void> {
-  const delays = metricSyncDelays(tenant.environment, delaysSeconds);
   const now = ctx.clock.now();
   await ctx.queue.enqueueMany(
     trx,
-    posts.flatMap((post) => {
-      const publishedAt = post.published_at ?? now;
-      return delays.map((seconds, index) => ({
-        ...METRICS_SYNC.job({ postId: post.id, index }),
-        tenant,
-        runAt: publishedAt + Math.round(seconds * 1000),
-        maxAttempts: SYNC_MAX_ATTEMPTS,
-        dedupeKey: syncDedupeKey(post.id, index),
-      }));
-    }),
+    posts.flatMap((post) => syncJob(tenant, post.id, post.published_at ?? now, 0, delaysSeconds) ?? []),
   );
 }
 
@@ -164,11 +183,35 @@ function sandboxAccount(post: PublishedPost): MetricsRequest['account'] {
  * `analytics.sync`: pulls a published post's metrics from its connector and stores a snapshot (with
  * the job's completion, in one transaction). A deleted or unpublished post, or a connector without
  * insights, ends the job without a snapshot.
+ *
+ * The schedule is a chain: publishing enqueues a post's first sync, and each sync enqueues the next
+ * (at the post's `publishedAt` plus the next delay, so the times are those of the whole schedule):
+ * - a snapshot stored, or no connector with insights: in the transaction that completes the job;
+ * - a platform failure: before the failure is recorded, so that the next sync keeps its time while this
+ *   one is retried (and a sync that fails for good does not end the schedule);
+ * - a sync that fails for good, also after its worker died (the lease expired): again in the transaction
+ *   that marks it failed (`onDeadLetter`);
+ * - the post deleted or no longer PUBLISHED: nothing, the schedule ends (a later sync would find the same).
+ * The next job's dedupe key (`syncDedupeKey`) makes every enqueue after the first a no-op, so a repeated
+ * run (a lost lease, a retry, a crash after the enqueue) cannot double the chain, and a crash before it
+ * leaves this job to be run again, which enqueues it then.
  */
 export function metricsSyncHandler(deps: MetricsSyncDeps): JobDefinition {
   const { ctx } = deps;
   return defineJob(METRICS_SYNC, {
     retryDelays: deps.retryDelays ?? SYNC_RETRY_DELAYS,
+    async onDeadLetter(trx, job, _error, { postId, index }) {
+      if (!job.organization_id || !job.environment) return;
+      const tenant: Tenant = { organizationId: job.organization_id, environment: job.environment };
+      const post = await scoped(trx, tenant)
+        .selectFrom('posts')
+        .select(['status', 'published_at'])
+        .where('id', '=', postId)
+        .executeTakeFirst();
+      if (post?.status !== 'PUBLISHED' || post.published_at === null) return;
+      const next = syncJob(tenant, postId, post.published_at, index + 1, deps.delaysSeconds);
+      if (next) await ctx.queue.enqueueMany(trx, [next]);
+    },
     async run({ postId, index }, job) {
       const tenant: Tenant = { organizationId: job.job.organization_id!, environment: job.job.environment! };
       const post = await scoped(ctx.db, tenant)
@@ -180,8 +223,20 @@ export function metricsSyncHandler(deps: MetricsSyncDeps): JobDefinition {
       if (!post) return { skipped: 'the post was deleted' };
       if (post.status !== 'PUBLISHED' || !post.platform_post_id || post.published_at === null)
         return { skipped: `the post is ${post.status}` };
+      const next = syncJob(tenant, post.id, post.published_at, index + 1, deps.delaysSeconds);
+      const enqueueNext = async (db: Kysely<Database>) => {
+        if (next) await ctx.queue.enqueueMany(db, [next]);
+      };
       const connector = deps.connectors.get(post.platform, tenant.environment);
-      if (!connector?.fetchMetrics) return { skipped: `no metrics from ${post.platform} on this server` };
+      if (!connector?.fetchMetrics) {
+        // The server may have insights by the next sync's time (a connector configured since).
+        const skipped = { skipped: `no metrics from ${post.platform} on this server` };
+        await ctx.db.transaction().execute(async (trx) => {
+          await enqueueNext(trx);
+          await job.complete(trx, skipped);
+        });
+        return skipped;
+      }
 
       let metrics: PostMetrics;
       try {
@@ -196,6 +251,8 @@ export function metricsSyncHandler(deps: MetricsSyncDeps): JobDefinition {
           account,
         });
       } catch (error) {
+        // The next sync keeps its time whatever becomes of this one (retried, or failed for good).
+        await enqueueNext(ctx.db);
         throw syncFailure(error);
       }
       const row: NewPostMetricsRow = {
@@ -210,9 +267,11 @@ export function metricsSyncHandler(deps: MetricsSyncDeps): JobDefinition {
         captured_at: ctx.clock.now(),
         ...toColumns(metrics),
       };
-      // The snapshot, its post's latest row (when newer) and the job's completion commit together.
+      // The snapshot, its post's latest row (when newer), the next sync and the job's completion commit
+      // together.
       const stored = await ctx.db.transaction().execute(async (trx) => {
         const isNew = await storeSnapshot(trx, row);
+        await enqueueNext(trx);
         await job.complete(trx, { snapshotId: row.id, index });
         return isNew;
       });
