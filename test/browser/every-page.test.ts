@@ -185,7 +185,11 @@ for (const dialect of dialects) {
       await nav.getByRole('link', { name: 'Jobs' }).focus();
       await page.keyboard.press('Escape');
       await nav.waitFor({ state: 'hidden' });
-      assert.ok(await menu.evaluate((button) => button === document.activeElement), 'focus is back on Menu');
+      assert.equal(
+        await page.evaluate<string>(`document.activeElement?.getAttribute('aria-controls') ?? ''`),
+        'main-nav',
+        'focus is back on Menu',
+      );
       await page.setViewportSize(DESKTOP);
     });
 
