@@ -43,7 +43,7 @@ for (const dialect of dialects) {
           brands[name].push(brand.body.data.id as string);
         }
         for (let i = 0; i < 24; i++) {
-          const res = await call(t.app, 'POST', '/api/v1/posts', {
+          const res: { status: number; raw: string } = await call(t.app, 'POST', '/api/v1/posts', {
             key: x.live.read_write,
             body: {
               brandId: brands[name][i % 2],
