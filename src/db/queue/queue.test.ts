@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { createTestDatabase, dialects, ManualClock, type TestDatabase } from '../../../test/helpers/app.js';
 import { openPostgres } from '../dialects/postgres.js';
 import { createOrganization } from '../../modules/organizations/index.js';
@@ -266,6 +267,49 @@ for (const dialect of dialects) {
         assert.equal((await queue.get(job.id))?.locked_until, T0 + 900 + LEASE);
         clock.set(T0 + 1500);
         assert.deepEqual(await queue.claim('b', 1, LEASE, [type]), []);
+        clock.set(T0);
+      });
+
+      it('a heartbeat passes over a job its own transaction holds instead of waiting (no deadlock)', async (t) => {
+        if (!runtime.db.capabilities.supportsSkipLocked) {
+          t.skip('one writer at a time: no row locks to wait on');
+          return;
+        }
+        clock.set(T0);
+        const type = uniqueType('heartbeat');
+        const held = await queue.enqueue(queue.db, { type, payload: {}, tenant: null });
+        const free = await queue.enqueue(queue.db, { type, payload: {}, tenant: null });
+        assert.equal((await queue.claim('a', 2, LEASE, [type])).length, 2);
+        clock.set(T0 + 900);
+        // A transaction (a publish batch settling its jobs, say) holds one of the two rows.
+        let release!: () => void;
+        let locked!: () => void;
+        const isLocked = new Promise<void>((resolve) => (locked = resolve));
+        const transaction = queue.db.transaction().execute(async (trx) => {
+          await sql`select id from jobs where id = ${held.id} for update`.execute(trx);
+          locked();
+          await new Promise<void>((resolve) => (release = resolve));
+        });
+        await isLocked;
+        const outcome = await Promise.race([
+          queue.extend('a', [held.id, free.id], LEASE).then(() => 'extended'),
+          sleep(3000).then(() => 'still waiting'),
+        ]);
+        release();
+        await transaction;
+        assert.equal(outcome, 'extended');
+        assert.equal((await queue.get(free.id))?.locked_until, T0 + 900 + LEASE);
+        assert.equal(
+          (await queue.get(held.id))?.locked_until,
+          T0 + LEASE,
+          'the held row is left to its transaction',
+        );
+        await queue.extend('a', [held.id, free.id], LEASE);
+        assert.equal(
+          (await queue.get(held.id))?.locked_until,
+          T0 + 900 + LEASE,
+          'the next heartbeat extends it',
+        );
         clock.set(T0);
       });
     });

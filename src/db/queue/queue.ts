@@ -222,12 +222,23 @@ export class Queue {
   /** Keeps the lease of jobs this worker is still running. */
   async extend(workerId: string, ids: string[], leaseMs: number): Promise<void> {
     if (ids.length === 0) return;
-    await unscoped(this.db, QUEUE)
+    const update = unscoped(this.db, QUEUE)
       .updateTable('jobs')
       .set({ locked_until: this.clock.now() + leaseMs })
-      .where('id', 'in', ids)
       .where('locked_by', '=', workerId)
-      .where('status', '=', 'running')
+      .where('status', '=', 'running');
+    if (!this.handle.capabilities.supportsSkipLocked) {
+      await update.where('id', 'in', ids).execute();
+      return;
+    }
+    // The worker's own transactions (a publish batch settling its jobs) lock these rows too, several
+    // at a time: a heartbeat waiting on one of them while holding another deadlocked with them. It
+    // passes over rows locked now instead (their transaction is settling them, or the next heartbeat,
+    // a third of a lease later, extends them).
+    await update
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('jobs as held').select('held.id').where('held.id', 'in', ids).forUpdate().skipLocked(),
+      )
       .execute();
   }
 
