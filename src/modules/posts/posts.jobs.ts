@@ -331,8 +331,8 @@ function publishBatchers(deps: PublishDeps) {
 async function writePublished(deps: PublishDeps, trx: Kysely<Database>, items: PublishedPost[]) {
   const { ctx } = deps;
   if (items.length > 1 && ctx.capabilities.supportsSkipLocked) {
-    // PostgreSQL: take the jobs' row locks at once, in id order (as the lease heartbeat's UPDATE of the
-    // same rows takes them), so that completing them one by one below cannot deadlock with it.
+    // PostgreSQL: take the jobs' row locks at once, in id order, before they are completed below (the
+    // lease heartbeat passes over rows locked here: Queue.extend).
     await unscoped(trx, 'the jobs of this batch, locked by id before they are completed')
       .selectFrom('jobs')
       .select('id')
