@@ -236,8 +236,15 @@ export class Queue {
     // passes over rows locked now instead (their transaction is settling them, or the next heartbeat,
     // a third of a lease later, extends them).
     await update
-      .where('id', 'in', (eb) =>
-        eb.selectFrom('jobs as held').select('held.id').where('held.id', 'in', ids).forUpdate().skipLocked(),
+      .where(
+        'id',
+        'in',
+        unscoped(this.db, QUEUE)
+          .selectFrom('jobs as held')
+          .select('held.id')
+          .where('held.id', 'in', ids)
+          .forUpdate()
+          .skipLocked(),
       )
       .execute();
   }
