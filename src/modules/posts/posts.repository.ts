@@ -73,6 +73,13 @@ const POST_COLUMNS = [
   'updated_at',
   'post_date',
 ] as const satisfies readonly (keyof PostRow)[];
+/** Compiles only while every column of a post is listed above (one left out would not be inserted). */
+type UnlistedPostColumns = Exclude<
+  keyof PostRow,
+  (typeof POST_COLUMNS)[number] | 'organization_id' | 'environment'
+>;
+const everyPostColumnListed: [UnlistedPostColumns] extends [never] ? true : UnlistedPostColumns = true;
+void everyPostColumnListed;
 const EVENT_COLUMNS = [
   'id',
   'type',
