@@ -105,6 +105,26 @@ function list(name: string): string[] | undefined {
     : undefined;
 }
 
+/**
+ * Whether one-process HTTP rows pin the server to one CPU and the load generator to another, as issue
+ * #20's figures were taken: `BENCH_PIN=0` turns it off; it is off where there are fewer than two CPUs
+ * or no `taskset` (util-linux).
+ */
+function pinningWanted(): boolean {
+  const raw = process.env.BENCH_PIN?.trim();
+  if (raw !== undefined && raw !== '' && raw !== '0' && raw !== '1') {
+    throw new Error(`BENCH_PIN must be 0 or 1, got '${raw}'`);
+  }
+  if (raw === '0' || os.availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (raw === '1') throw new Error('BENCH_PIN=1 needs taskset (util-linux)');
+    return false;
+  }
+}
+
 const settings = {
   connections: positiveInt('BENCH_CONNECTIONS', 10),
   pipelining: positiveInt('BENCH_PIPELINING', 1),
@@ -112,6 +132,8 @@ const settings = {
   warmupSeconds: positiveInt('BENCH_WARMUP', 1, 0),
   /** A CPU profile under the same load after the measured run (not counted in it); 0: none. */
   profileSeconds: positiveInt('BENCH_PROFILE', 3, 0),
+  /** One-process rows: the server on the first CPU, the load generator on the last (see `pinRow`). */
+  pinned: pinningWanted(),
 };
 const logLevel = process.env.BENCH_LOG_LEVEL?.trim() || 'warn';
 const databaseUrl =
@@ -251,6 +273,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 class ServerChild {
   private readonly waiting: Array<(m: ChildMessage) => void> = [];
   private exited: Promise<void>;
+
+  /** The child's process id (for its CPU affinity). */
+  get pid(): number {
+    return this.child.pid!;
+  }
 
   private constructor(private readonly child: ChildProcess) {
     children.add(child);
@@ -519,6 +546,23 @@ async function startServers(
   }
 }
 
+/** Sets the CPUs every thread of a process may run on (`taskset -a -p -c`). */
+function setAffinity(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/**
+ * Pins a one-process row: the server (every thread) on CPU 0, this process — the load generator — on
+ * the last CPU, so that neither takes the other's core from one row to the next; PostgreSQL's backends
+ * stay free. Answers how to undo it for this process (children started later must not inherit it).
+ */
+function pinRow(serverPids: number[]): () => void {
+  const last = os.availableParallelism() - 1;
+  for (const pid of serverPids) setAffinity(pid, '0');
+  setAffinity(process.pid, String(last));
+  return () => setAffinity(process.pid, `0-${last}`);
+}
+
 async function runOne(
   scenario: Scenario,
   dialect: Dialect | 'none',
@@ -537,9 +581,11 @@ async function runOne(
     ...(reference ? { reference } : {}),
   };
   let started: Awaited<ReturnType<typeof startServers>> | undefined;
+  let unpin: (() => void) | undefined;
   try {
     started = await startServers(scenario, dialect, processes, redisPrefix, reference);
     const { servers, urls, requests, mirrored, audenciAnswer, audenciRefusal } = started;
+    if (settings.pinned && processes === 1) unpin = pinRow(servers.map((s) => s.pid));
     if (requests.length === 0) throw new Error('the scenario returned no requests');
     if (reference && audenciAnswer) {
       // Same status, headers and body as Audenci's answer to the same request on the same data.
@@ -595,6 +641,7 @@ async function runOne(
   } catch (error) {
     m.failure = errorText(error);
   } finally {
+    unpin?.();
     await Promise.all(started?.servers.map((s) => s.stop()) ?? []);
     await started?.release?.();
     if (redisPrefix)
@@ -790,7 +837,8 @@ async function main(): Promise<number> {
       `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s each; dialects ${dialects.join(', ')}` +
       (plan.some((p) => p.processes > 1)
         ? `; scale-out: ${API_PROCESSES} API processes${redisUrl ? ' + Redis' : ''}`
-        : ''),
+        : '') +
+      (settings.pinned ? '; one-process rows pinned: server on CPU 0, load on the last CPU' : ''),
   );
   const started = Date.now();
   const loadAtStart = round(os.loadavg()[0]!, 2);
