@@ -421,6 +421,37 @@ for (const dialect of dialects) {
       }
     });
 
+    it('a kept key is admitted without the asynchronous identify, with the same headers', async () => {
+      const authenticator = t.runtime.authenticator;
+      const key = tenant.live.read;
+      const first = await call(t.app, 'GET', '/api/v1/organization', { key });
+      assert.equal(first.status, 200);
+      const original = authenticator.identify;
+      let calls = 0;
+      authenticator.identify = (presented) => {
+        calls++;
+        return original.call(authenticator, presented);
+      };
+      try {
+        const kept = await call(t.app, 'GET', '/api/v1/organization', { key });
+        assert.equal(kept.status, 200);
+        assert.equal(kept.body.data.id, tenant.org.id);
+        assert.equal(kept.headers['x-ratelimit-limit'], first.headers['x-ratelimit-limit']);
+        assert.equal(
+          Number(kept.headers['x-ratelimit-remaining']),
+          Number(first.headers['x-ratelimit-remaining']) - 1,
+        );
+        assert.equal(kept.headers['x-ratelimit-reset'], first.headers['x-ratelimit-reset']);
+        assert.equal(calls, 0, 'a kept key needs no identify');
+        // Past its time in the cache, the key is looked up again through identify.
+        clock.advance(t.runtime.config.authCacheTtlMs + 1);
+        assert.equal((await call(t.app, 'GET', '/api/v1/organization', { key })).status, 200);
+        assert.equal(calls, 1);
+      } finally {
+        authenticator.identify = original;
+      }
+    });
+
     it('a key with one character changed fails its checksum and is refused without a database lookup', async () => {
       const key = tenant.live.admin;
       const positions = [8, 20, key.length - 7, key.length - 1]; // random part and checksum

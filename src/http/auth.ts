@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 import { toRetryAfterSeconds } from '../shared/retry.js';
@@ -63,6 +63,11 @@ export type Authentication =
  */
 export interface Authenticator {
   identify(key: string): Promise<Authentication>;
+  /**
+   * The answer for a key kept in memory, without waiting (undefined: it needs `identify`). Saves the
+   * promises of `identify` on the requests of a key in use.
+   */
+  identifyKept?(key: string): Authentication | undefined;
 }
 
 /** A session cookie's principal, and the hash of the session's CSRF token. */
@@ -194,11 +199,55 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   app.addHook('onReady', async () => deps.rateLimiter.join());
   app.addHook('onClose', async () => deps.rateLimiter.leave());
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // A callback hook: a kept key under an in-memory rate limit is answered without a promise; anything
+  // else (a lookup, a session, Redis, a refusal to count) continues in `authenticate`.
+  app.addHook('onRequest', (request, reply, done) => {
     // Read once: `routeOptions` is a getter that builds a new object on every read.
     const config = request.routeOptions.config;
     const required = config.scope;
-    if (required === undefined) return;
+    if (required === undefined) return done();
+    if (required !== 'public' && admitKept(request, reply, config, required)) return done();
+    authenticate(request, reply, config, required).then(() => done(), done);
+  });
+
+  /**
+   * The synchronous path: a Bearer key the authenticator keeps and finds valid, a rate limit counted in
+   * memory, no refusal pending for the address. True when the request was admitted (or throws its
+   * 403/429, as `admit` would); false when `authenticate` must decide.
+   */
+  function admitKept(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    config: FastifyContextConfig,
+    required: Scope,
+  ): boolean {
+    const header = request.headers.authorization;
+    if (header === undefined || !deps.authenticator.identifyKept || !deps.rateLimiter.countsNow) return false;
+    const now = deps.clock.now();
+    if (deps.authFailures?.refusal(request.ip, now) !== undefined) return false;
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    if (!match) return false;
+    const result = deps.authenticator.identifyKept(match[1]!);
+    if (result === undefined || !result.ok) return false;
+    const principal = result.principal;
+    const limit = deps.rateLimiter.checkNow(
+      `${principal.organizationId}:${principal.environment}`,
+      principal.rateLimit,
+      now,
+    );
+    if (limit === undefined) return false;
+    request.principal = principal;
+    if (principal.kind === 'key') deps.keyUsage.touch(principal.keyId, now);
+    admit(request, reply, config, required, principal, limit, now);
+    return true;
+  }
+
+  async function authenticate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    config: FastifyContextConfig,
+    required: Scope | 'public',
+  ): Promise<void> {
     if (required === 'public') {
       // Public routes (the documents, the OAuth callback) are limited per client address.
       const publicLimit = deps.publicRateLimit ?? 0;
@@ -253,27 +302,40 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       principal.rateLimit,
       now,
     );
-    request.rateLimit = limit;
-    rateLimitHeaders(reply, limit);
-    if (!limit.allowed) throw rateLimited(limit, now);
-    if (!scopeAllows(principal.scope, required)) {
-      const who =
-        principal.kind === 'key'
-          ? `This API key's scope '${principal.scope}'`
-          : `Your role '${principal.role}' (scope '${principal.scope}')`;
-      throw new AppError('FORBIDDEN', `${who} cannot do this; it needs '${required}'`, {
-        requiredScope: required,
-        grantedScope: principal.scope,
-      });
-    }
-    if (config.sessionOnly && principal.kind !== 'session') {
-      throw new AppError(
-        'FORBIDDEN',
-        'This is about a signed-in person: call it with a session, not an API key',
-        {
-          reason: 'session_required',
-        },
-      );
-    }
-  });
+    admit(request, reply, config, required, principal, limit, now);
+  }
+}
+
+/** The rate limit's headers and verdict, then the scope's: what every authenticated request passes. */
+function admit(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  config: FastifyContextConfig,
+  required: Scope,
+  principal: Principal,
+  limit: RateLimitResult,
+  now: number,
+): void {
+  request.rateLimit = limit;
+  rateLimitHeaders(reply, limit);
+  if (!limit.allowed) throw rateLimited(limit, now);
+  if (!scopeAllows(principal.scope, required)) {
+    const who =
+      principal.kind === 'key'
+        ? `This API key's scope '${principal.scope}'`
+        : `Your role '${principal.role}' (scope '${principal.scope}')`;
+    throw new AppError('FORBIDDEN', `${who} cannot do this; it needs '${required}'`, {
+      requiredScope: required,
+      grantedScope: principal.scope,
+    });
+  }
+  if (config.sessionOnly && principal.kind !== 'session') {
+    throw new AppError(
+      'FORBIDDEN',
+      'This is about a signed-in person: call it with a session, not an API key',
+      {
+        reason: 'session_required',
+      },
+    );
+  }
 }

@@ -19,6 +19,11 @@ export interface Hit {
 export interface RateLimitStore {
   /** Counts one request in the window starting at `windowStart`. Never waits on an unreachable dependency. */
   hit(key: string, windowStart: number, windowMs: number): Promise<Hit>;
+  /**
+   * The same count, made without waiting, by a store that keeps its counts in this process (the
+   * request's authentication then needs no promise); absent on a store that asks another.
+   */
+  hitNow?(key: string, windowStart: number, windowMs: number): Hit;
   /** This process serves requests from now on: it counts among those a limit is shared by. */
   join?(): void;
   /** This process no longer serves requests. */
@@ -44,12 +49,27 @@ export class RateLimiter {
   constructor(
     private readonly store: RateLimitStore,
     readonly windowMs: number,
-  ) {}
+  ) {
+    this.countsNow = store.hitNow !== undefined;
+  }
+
+  /** Whether `checkNow` answers: the store counts in this process. */
+  readonly countsNow: boolean;
 
   async check(key: string, limit: number, now: number): Promise<RateLimitResult> {
     const windowStart = Math.floor(now / this.windowMs) * this.windowMs;
+    return this.result(await this.store.hit(key, windowStart, this.windowMs), limit, windowStart);
+  }
+
+  /** `check` without waiting, when the store counts in this process (`countsNow`); otherwise undefined. */
+  checkNow(key: string, limit: number, now: number): RateLimitResult | undefined {
+    if (!this.store.hitNow) return undefined;
+    const windowStart = Math.floor(now / this.windowMs) * this.windowMs;
+    return this.result(this.store.hitNow(key, windowStart, this.windowMs), limit, windowStart);
+  }
+
+  private result(hit: Hit, limit: number, windowStart: number): RateLimitResult {
     const resetAt = windowStart + this.windowMs;
-    const hit = await this.store.hit(key, windowStart, this.windowMs);
     const applied = shareOf(limit, hit.processes);
     return {
       limit: applied,
@@ -80,6 +100,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
   private window = -1;
 
   async hit(key: string, windowStart: number): Promise<Hit> {
+    return this.hitNow(key, windowStart);
+  }
+
+  hitNow(key: string, windowStart: number): Hit {
     if (windowStart > this.window) {
       this.counts.clear();
       this.window = windowStart;

@@ -419,6 +419,17 @@ export class KeyAuthenticator {
     return this.authenticate(hash);
   }
 
+  /**
+   * `identify`'s answer for a key found and kept (its hash in the cache, not yet expired), without a
+   * promise; undefined when `identify` has to decide (not kept, or kept too long).
+   */
+  identifyKept(key: string): AuthResult | undefined {
+    const cached = this.cache.get(hashKey(key));
+    if (cached === undefined) return undefined;
+    const now = this.clock.now();
+    return cached.until > now ? this.verdict(cached.row, now) : undefined;
+  }
+
   /** Who is calling, or why the key is refused, by the key's hash. */
   async authenticate(hash: string): Promise<AuthResult> {
     const now = this.clock.now();
