@@ -41,6 +41,7 @@ import { ErrorEnvelope, PaginationSchema } from './http/schemas.js';
 import { validatorCompiler } from './shared/validation/validator.js';
 import { lazySchemas } from './http/lazy-compile.js';
 import { ALIAS_PREFIX, API_PREFIX, registerVersioning } from './http/versioning.js';
+import { registerRouteConfig } from './http/route-config.js';
 import { BrandSchema, brandsRoutes } from './modules/brands/index.js';
 import { SocialAccountSchema, accountsRoutes } from './modules/accounts/index.js';
 import type { ConnectorRegistry } from './platforms/registry.js';
@@ -270,6 +271,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   // Empty JSON bodies are no body; deeply nested ones are 400 before anything walks them.
   registerJsonBody(app);
 
+  // Before any hook: they read their route's config through `routeConfig`, once per request.
+  registerRouteConfig(app);
   // First: every later hook, the handler and its outbound calls run in the request's trace.
   registerTracing(app);
   let closing = false;

@@ -7,6 +7,7 @@ import { parseCookies, SESSION_COOKIE } from './cookies.js';
 import { checkCsrf } from './csrf.js';
 import type { AuthFailureThrottle, Refusal } from './auth-throttle.js';
 import type { RateLimiter, RateLimitResult } from './rate-limit.js';
+import { routeConfig } from './route-config.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -202,8 +203,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   // A callback hook: a kept key under an in-memory rate limit is answered without a promise; anything
   // else (a lookup, a session, Redis, a refusal to count) continues in `authenticate`.
   app.addHook('onRequest', (request, reply, done) => {
-    // Read once: `routeOptions` is a getter that builds a new object on every read.
-    const config = request.routeOptions.config;
+    const config = routeConfig(request);
     const required = config.scope;
     if (required === undefined) return done();
     if (required !== 'public' && admitKept(request, reply, config, required)) return done();

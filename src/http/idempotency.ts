@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { routeConfig } from './route-config.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
@@ -422,7 +423,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   }
 
   async function claimHook(request: FastifyRequest, reply: FastifyReply) {
-    if (!honoursIdempotencyKey(request.method, request.routeOptions.config)) return;
+    if (!honoursIdempotencyKey(request.method, routeConfig(request))) return;
     const key = request.headers['idempotency-key'];
     if (key === undefined || !request.principal) return;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {

@@ -1,3 +1,4 @@
+import { routeConfig } from './route-config.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, describeProblem, invalidInput, type FieldProblem } from '../shared/errors.js';
 import { fieldRank, mergeProblems, runCheck, type InputCheck } from '../shared/validation/problems.js';
@@ -58,7 +59,7 @@ export function completeInputProblems(error: AppError, request: FastifyRequest):
   if (raised.length === 1 && raised[0]!.field === '') return error;
   const more = [
     ...schemaProblems(request, part),
-    ...runCheck(request.routeOptions.config.inputChecks?.[part], inputOf(request, part)),
+    ...runCheck(routeConfig(request).inputChecks?.[part], inputOf(request, part)),
   ];
   const problems = mergeProblems(raised, more, fieldRank(request.routeOptions.schema?.[HTTP_PARTS[part]]));
   if (problems.length === raised.length) return error;
@@ -72,7 +73,7 @@ export function completeInputProblems(error: AppError, request: FastifyRequest):
 /** Runs each route's input checks once its schema has passed: a problem is a 400 before the handler. */
 export function registerInputChecks(app: FastifyInstance): void {
   app.addHook('preHandler', (request, _reply, done) => {
-    const checks = request.routeOptions.config.inputChecks;
+    const checks = routeConfig(request).inputChecks;
     if (!checks) return done();
     try {
       for (const part of ['body', 'query'] as const) {

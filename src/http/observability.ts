@@ -14,6 +14,7 @@ import {
 import type { Principal } from '../db/tables/keys.js';
 import { ifNoneMatchHits } from './etag.js';
 import { REPLAYED_HEADER } from './idempotency.js';
+import { routeConfig } from './route-config.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -79,7 +80,7 @@ export function registerTracing(app: FastifyInstance): void {
   app.decorateRequest('traceScope', null);
   app.addHook('onRequest', (request, reply, done) => {
     request.traced = true;
-    const outbound = request.routeOptions.config.outbound === true;
+    const outbound = routeConfig(request).outbound === true;
     if (!outbound && !checkingOutboundCalls()) return done();
     const scope = openTrace(request.trace, outbound);
     request.traceScope = scope;
@@ -140,7 +141,7 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
   app.addHook('onResponse', (request, reply, done) => {
     const { total: count, duration: latency } = seriesOf(
       request.method,
-      request.routeOptions.url ?? 'unmatched',
+      routeConfig(request).url ?? 'unmatched',
       reply.statusCode,
     );
     count.inc();

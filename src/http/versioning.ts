@@ -1,3 +1,4 @@
+import { routeConfig } from './route-config.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
@@ -55,7 +56,7 @@ export function registerVersioning(app: FastifyInstance, clock: Clock, changelog
   });
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
-    const deprecation = request.routeOptions.config.deprecation;
+    const deprecation = routeConfig(request).deprecation;
     const info = deprecation && parsed.get(deprecation);
     if (!info) return done();
     reply.header('Link', `<${changelogUrl}>; rel="deprecation"; type="text/markdown"`);
