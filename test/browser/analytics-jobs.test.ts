@@ -139,6 +139,12 @@ for (const dialect of dialects) {
         return days.body.data.days.length > 0;
       });
 
+      const postRequests: string[] = [];
+      const onRequest = (r: { url(): string }) => {
+        const url = new URL(r.url());
+        if (url.pathname.startsWith('/api/v1/posts')) postRequests.push(url.pathname + url.search);
+      };
+      page.on('request', onRequest);
       await page.reload();
       const totals = page.getByRole('definition').first();
       await totals.waitFor();
@@ -167,6 +173,18 @@ for (const dialect of dialects) {
       assert.ok(followers.length >= 1 && followers.some((r) => r.slice(1).some((c) => count(c) > 0)));
       const top = page.getByRole('region', { name: 'Top posts by engagements' });
       assert.equal(await top.getByRole('row').count(), 4, 'a header and three posts');
+      // Each row names its post by caption; the posts came by `GET /posts?ids=`, never one request per
+      // post (the report may be read again as metrics land, and its posts with it).
+      for (const caption of ['Fresh roast this morning', 'Meet our baristas', 'Open late on Fridays'])
+        await top.getByRole('link', { name: caption }).waitFor();
+      page.off('request', onRequest);
+      assert.ok(postRequests.length > 0);
+      for (const request of postRequests) {
+        const url = new URL(request, live.url);
+        assert.equal(url.pathname, '/api/v1/posts', postRequests.join('\n'));
+        assert.ok(url.searchParams.get('ids'), postRequests.join('\n'));
+      }
+      assert.equal(new URL(postRequests.at(-1)!, live.url).searchParams.get('ids')?.split(',').length, 3);
       const engagements = (await top.locator('td[data-label="Engagements"]').allTextContents()).map(count);
       assert.deepEqual(
         engagements,

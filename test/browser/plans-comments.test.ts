@@ -377,6 +377,13 @@ for (const dialect of dialects) {
           : undefined;
       }, 20_000);
 
+      // The commented posts come in one `GET /posts?ids=` request, not one request per post.
+      const postRequests: string[] = [];
+      const onRequest = (r: { url(): string }) => {
+        const url = new URL(r.url());
+        if (url.pathname.startsWith('/api/v1/posts')) postRequests.push(url.pathname + url.search);
+      };
+      page.on('request', onRequest);
       await page.reload();
       const inbox = page.getByRole('list', { name: 'Comments, newest first' });
       await inbox.waitFor();
@@ -384,6 +391,13 @@ for (const dialect of dialects) {
       const item = inbox.getByRole('listitem').filter({ hasText: target.text }).first();
       await item.waitFor();
       await item.getByRole('link', { name: /Our spring blend is here/ }).waitFor();
+      page.off('request', onRequest);
+      assert.deepEqual(
+        postRequests.map((u) => u.replace(/\?.*/, '')),
+        ['/api/v1/posts'],
+        postRequests.join('\n'),
+      );
+      assert.match(postRequests[0]!, new RegExp(`[?&]ids=${postId}(&|$)`));
       assert.equal(
         await item.getByRole('link', { name: /Our spring blend is here/ }).getAttribute('href'),
         `/posts/${postId}`,

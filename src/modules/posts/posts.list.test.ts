@@ -240,6 +240,75 @@ for (const dialect of dialects) {
       }
     });
 
+    it('ids= lists just those posts, with the other filters, sort, count and cursor', async () => {
+      const chosen = posts.filter((_, n) => n % 3 === 0);
+      const ids = chosen.map((p) => p.id);
+      // Another organization's post, an unknown id and a repeat are left out, never an error.
+      const other = await createTenant(t, { name: 'Other org' });
+      const otherBrand = (
+        await call(t.app, 'POST', '/api/v1/brands', { key: other.live.admin, body: { name: 'O' } })
+      ).body.data.id;
+      const foreign = (
+        await call(t.app, 'POST', '/api/v1/posts', {
+          key: other.live.admin,
+          body: { brandId: otherBrand, platform: 'twitter', caption: 'not yours' },
+        })
+      ).body.data.id as string;
+      const asked = [...ids, foreign, 'post_00000000000000000000000000', ids[0]!].join(',');
+
+      const all = await list({ ids: asked, limit: 100 });
+      assert.equal(all.status, 200, JSON.stringify(all.body));
+      assert.deepEqual(all.body.data.map((p: ApiPost) => p.id).sort(), [...ids].sort());
+      assert.equal(all.body.pagination.totalCount, ids.length);
+
+      const sorted = expected((p) => ids.includes(p.id) && p.brandId === brandA, 'scheduledFor', 'asc');
+      assert.ok(sorted.length > 3 && sorted.length < ids.length);
+      const filtered = await list({ ids: asked, brandId: brandA, sortBy: 'scheduledFor', sortOrder: 'asc' });
+      assert.deepEqual(
+        filtered.body.data.map((p: ApiPost) => p.id),
+        sorted,
+      );
+      assert.equal(filtered.body.pagination.totalCount, sorted.length);
+      assert.deepEqual(
+        await walk({ ids: asked, brandId: brandA, sortBy: 'scheduledFor', sortOrder: 'asc' }, 2),
+        sorted,
+      );
+
+      // The other organization sees only its own post among the same ids; the test environment none.
+      const theirs = await call(t.app, 'GET', '/api/v1/posts', {
+        key: other.live.read,
+        query: { ids: asked },
+      });
+      assert.deepEqual(
+        theirs.body.data.map((p: ApiPost) => p.id),
+        [foreign],
+      );
+      const testEnv = await call(t.app, 'GET', '/api/v1/posts', {
+        key: tenant.test.read,
+        query: { ids: asked },
+      });
+      assert.deepEqual(testEnv.body.data, []);
+      assert.equal(testEnv.body.pagination.totalCount, 0);
+
+      const tooMany = Array.from({ length: 101 }, (_, i) => `post_${String(i).padStart(26, '0')}`).join(',');
+      for (const bad of [
+        '',
+        'post_a,,post_b',
+        'brand_01JD7Q8ZK2M4N6P8R0T2V4X6Z8',
+        "post_a' or 1=1",
+        tooMany,
+      ]) {
+        const res = await list({ ids: bad });
+        assert.equal(res.status, 400, bad.slice(0, 80));
+        assert.equal(res.body.error.code, 'INVALID_INPUT');
+        assert.equal(res.body.error.details.field, 'ids', JSON.stringify(res.body));
+      }
+      // A hundred distinct ids are fine.
+      const hundred = await list({ ids: tooMany.split(',').slice(0, 100).join(',') });
+      assert.equal(hundred.status, 200);
+      assert.deepEqual(hundred.body.data, []);
+    });
+
     it('a cursor walk over 250 posts returns each exactly once, in order, while new posts arrive', async () => {
       const other = await createTenant(t, { name: 'Walker' });
       const brand = (

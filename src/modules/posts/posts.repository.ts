@@ -155,6 +155,8 @@ export interface PostFilters {
   brandId?: string;
   /** Posts whose `media_ids` hold this media id (exactly, case-sensitive). */
   mediaId?: string;
+  /** Only these post ids (at most `MAX_LISTED_IDS`, no repeats). */
+  ids?: readonly string[];
   /** Inclusive lower bound on the post's date (`postDate`), epoch ms. */
   startDate?: number;
   /** Exclusive upper bound on the post's date (`postDate`), epoch ms. */
@@ -169,6 +171,7 @@ export function postsQuery(db: Kysely<Database>, tenant: Tenant, filters: PostFi
   if (filters.startDate !== undefined) query = query.where('post_date', '>=', filters.startDate);
   if (filters.endDate !== undefined) query = query.where('post_date', '<', filters.endDate);
   if (filters.mediaId !== undefined) query = query.where(holdsMediaId(filters.mediaId));
+  if (filters.ids !== undefined) query = query.where('id', 'in', filters.ids);
   return query;
 }
 
@@ -200,7 +203,7 @@ const firstPages = new Map<string, ReturnType<typeof firstPageStatement>>();
 
 /**
  * The first `limit` posts of `filters` in the list's order, through a statement compiled once; undefined
- * for filters it does not cover (media, dates), which the list builds as it always did.
+ * for filters it does not cover (media, ids, dates), which the list builds as it always did.
  */
 export function firstPostsPage(
   db: Kysely<Database>,
@@ -210,7 +213,12 @@ export function firstPostsPage(
   direction: 'asc' | 'desc',
   limit: number,
 ): Promise<PostRow[]> | undefined {
-  if (filters.mediaId !== undefined || filters.startDate !== undefined || filters.endDate !== undefined)
+  if (
+    filters.mediaId !== undefined ||
+    filters.ids !== undefined ||
+    filters.startDate !== undefined ||
+    filters.endDate !== undefined
+  )
     return undefined;
   const present = EQUAL_FILTERS.filter((name) => filters[name] !== undefined);
   if (present.some((name) => typeof filters[name] !== 'string')) return undefined;

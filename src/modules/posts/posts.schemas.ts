@@ -328,8 +328,22 @@ export const postFilterProperties = {
 
 export const POST_SORT_FIELDS = ['createdAt', 'updatedAt', 'scheduledFor', 'publishedAt', 'date'] as const;
 
+/** Most ids in `GET /posts?ids=`. */
+export const MAX_LISTED_IDS = 100;
+
 export const ListPostsQuery = ListQuery(POST_SORT_FIELDS, {
   ...postFilterProperties,
+  ids: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: MAX_LISTED_IDS * 65,
+      description:
+        `Only these posts: up to ${MAX_LISTED_IDS} post ids, comma-separated (one request instead of one ` +
+        "per post). An id that is not one of the caller's posts is left out, never an error; the other " +
+        'filters, the sort and the pagination apply as usual.',
+      examples: ['post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8,post_01JD7Q8ZK2M4N6P8R0T2V4X6Z9'],
+    }),
+  ),
   campaignId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   mediaId: Type.Optional(
     Type.String({

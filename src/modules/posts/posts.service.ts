@@ -20,6 +20,7 @@ import {
   type PostWriteMode,
 } from './posts.input.js';
 import * as repo from './posts.repository.js';
+import { MAX_LISTED_IDS } from './posts.schemas.js';
 import type { PostRow, PostStatus } from '../../db/tables/posts.js';
 
 export interface Post {
@@ -528,8 +529,28 @@ export interface PostListQuery {
   campaignId?: string;
   brandId?: string;
   mediaId?: string;
+  /** Comma-separated post ids (`GET /posts?ids=`). */
+  ids?: string;
   startDate?: string;
   endDate?: string;
+}
+
+const POST_ID = /^post_[0-9A-Za-z]{1,60}$/;
+
+/** `ids=a,b,c` as a list without repeats; each must look like a post id, at most `MAX_LISTED_IDS`. */
+function readIds(raw: string | undefined, problems: FieldProblem[]): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const ids = [...new Set(raw.split(',').map((id) => id.trim()))];
+  const bad = ids.find((id) => !POST_ID.test(id));
+  if (bad !== undefined) {
+    problems.push({
+      field: 'ids',
+      reason: bad === '' ? 'Contains an empty id' : `'${bad.slice(0, 70)}' is not a post id (post_…)`,
+    });
+  } else if (ids.length > MAX_LISTED_IDS) {
+    problems.push({ field: 'ids', reason: `At most ${MAX_LISTED_IDS} ids, got ${ids.length}` });
+  }
+  return ids;
 }
 
 /** Query-string filters as repository filters; dates parsed and checked, `endDate` after `startDate`. */
@@ -542,6 +563,7 @@ export function parsePostFilters(query: PostListQuery): repo.PostFilters {
     campaignId: query.campaignId,
     brandId: query.brandId,
     mediaId: query.mediaId,
+    ids: readIds(query.ids, problems),
     startDate: date('startDate'),
     endDate: date('endDate'),
   };

@@ -9271,6 +9271,11 @@ export interface operations {
          * @example 2026-12-01T00:00:00Z
          */
         endDate?: string;
+        /**
+         * @description Only these posts: up to 100 post ids, comma-separated (one request instead of one per post). An id that is not one of the caller's posts is left out, never an error; the other filters, the sort and the pagination apply as usual.
+         * @example post_01JD7Q8ZK2M4N6P8R0T2V4X6Z8,post_01JD7Q8ZK2M4N6P8R0T2V4X6Z9
+         */
+        ids?: string;
         campaignId?: string;
         /**
          * @description Posts whose `mediaIds` include this media item (where an item is used). Case-sensitive, exact id.

@@ -1,9 +1,10 @@
 import { useMemo } from 'react';
-import { useQueries, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import type { AnalyticsParams, AnalyticsReport, Campaign } from '@audenci/sdk-js';
 import { client } from '../../api/client';
 import { listAll } from '../../api/lists';
+import { postsByIds } from '../../api/posts';
 import { toProblem } from '../../api/problem';
 import { Field } from '../../components/field';
 import { DataTable } from '../../components/paged-table';
@@ -231,12 +232,13 @@ function TopPosts({
   platformName: (key: string | null) => string;
 }) {
   const top = report.rows;
-  const posts = useQueries({
-    queries: top.map((row) => ({
-      queryKey: ['posts', row.key],
-      queryFn: () => client.posts.retrieve(row.key!),
-      staleTime: 60_000,
-    })),
+  const ids = top.map((row) => row.key!);
+  // The top posts' captions in one request (`GET /posts?ids=`), not one per row.
+  const posts = useQuery({
+    queryKey: ['posts', 'by-ids', [...ids].sort()],
+    enabled: ids.length > 0,
+    staleTime: 60_000,
+    queryFn: () => postsByIds(ids),
   });
   return (
     <section className="panel" aria-labelledby="top-posts-title">
@@ -259,8 +261,8 @@ function TopPosts({
             </>
           }
         >
-          {top.map((row, i) => {
-            const post = posts[i]?.data;
+          {top.map((row) => {
+            const post = posts.data?.get(row.key!);
             const caption = post?.caption.trim() || row.key!;
             return (
               <tr key={row.key}>
