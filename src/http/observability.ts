@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { randomBase64url } from '../shared/random-pool.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { appMetrics } from '../shared/app-metrics.js';
 import { redactUrl } from '../shared/redact.js';
 import {
@@ -14,6 +14,7 @@ import {
 import type { Principal } from '../db/tables/keys.js';
 import { ifNoneMatchHits } from './etag.js';
 import { REPLAYED_HEADER } from './idempotency.js';
+import { TalliedHistogram, tallyCounter, type RequestSeries } from './request-tally.js';
 import { routeConfig } from './route-config.js';
 
 declare module 'fastify' {
@@ -110,42 +111,28 @@ function callerFields(principal: Principal | null): Record<string, string> {
  */
 export function registerRequestMetrics(app: FastifyInstance, registry: Registry): void {
   const families = appMetrics(registry);
-  const labelNames = ['method', 'route', 'status_code'] as const;
-  const duration = new Histogram({
+  const duration = new TalliedHistogram({
     name: 'audenci_http_request_duration_seconds',
     help: 'HTTP request latency by route and status',
-    labelNames,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
+    registry,
   });
-  const total = new Counter({
-    name: 'audenci_http_requests_total',
-    help: 'HTTP requests by route and status',
-    labelNames,
-    registers: [registry],
-  });
-  // The labelled series of each route and status, found once: prom-client hashes the labels on every
-  // `inc`/`observe` otherwise.
-  type Labels = (typeof labelNames)[number];
-  const series = new Map<string, { total: Counter.Internal; duration: Histogram.Internal<Labels> }>();
-  const seriesOf = (method: string, route: string, status: number) => {
+  // Its counts are the histogram's, handed over when scraped.
+  tallyCounter(
+    { name: 'audenci_http_requests_total', help: 'HTTP requests by route and status', registry },
+    duration,
+  );
+  // The series of each route and status, found once per request by one lookup; counted in plain numbers
+  // (request-tally.ts), not through prom-client's label hashing on every request.
+  const series = new Map<string, RequestSeries>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const method = request.method;
+    const route = routeConfig(request).url ?? 'unmatched';
+    const status = reply.statusCode;
     const key = `${method} ${status} ${route}`;
     let found = series.get(key);
-    if (!found) {
-      const labels = { method, route, status_code: String(status) };
-      found = { total: total.labels(labels), duration: duration.labels(labels) };
-      series.set(key, found);
-    }
-    return found;
-  };
-  app.addHook('onResponse', (request, reply, done) => {
-    const { total: count, duration: latency } = seriesOf(
-      request.method,
-      routeConfig(request).url ?? 'unmatched',
-      reply.statusCode,
-    );
-    count.inc();
-    latency.observe(reply.elapsedTime / 1000);
+    if (found === undefined) series.set(key, (found = duration.open(method, route, status)));
+    duration.observeIn(found, reply.elapsedTime / 1000);
     const principal = (request.principal as Principal | null) ?? null;
     if (reply.statusCode === 429)
       families.rateLimitRejections.inc({ environment: principal?.environment ?? 'none' });
