@@ -242,7 +242,9 @@ export function answerConnection(request: IncomingMessage, reply: FastifyReply, 
     return;
   }
   if (closing) reply.header('Connection', 'close');
-  if (request.complete && !request.readableEnded) drop(request);
+  // A request without a body has nothing to drop (Node dumps its empty stream when the answer ends):
+  // most GETs, spared the listener, the unpipe and the resume.
+  if (request.complete && !request.readableEnded && hasBody(request)) drop(request);
 }
 
 /** The `http.createServer` options the handlers below need (see buildApp). */
