@@ -19,6 +19,16 @@ describe('toIso', () => {
     }
   });
 
+  it('writes the same for times of days it has already written (kept day prefixes)', () => {
+    const day = Date.parse('2026-12-07T00:00:00.000Z');
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5_000; i++) {
+        const ms = day + ((i * 7_919_993) % 86_400_000) + (i % 3) * 86_400_000;
+        assert.equal(toIso(ms), new Date(ms).toISOString(), String(ms));
+      }
+    }
+  });
+
   it('keeps null', () => {
     assert.equal(toIso(null), null);
   });

@@ -24,13 +24,19 @@ const DAY_MS = 86_400_000;
 /** 10000-01-01T00:00:00.000Z: from here on `toISOString` writes a six-digit year. */
 const YEAR_10000_MS = 253_402_300_800_000;
 
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+/** `00`–`99` and `000`–`999`, made once: a time of day is four lookups. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`));
+
+/** `YYYY-MM-DDT` of the days made so far (bounded: a page's dates fall on a few hundred days at most). */
+const dayPrefixes = new Map<number, string>();
+const DAY_PREFIXES_MAX = 4096;
 
 /**
- * `new Date(ms).toISOString()`, the same text about three times faster: a page of 20 posts formats 80
- * dates, which was ~5 % of the request. Whole milliseconds from 1970 to 9999 are formatted here
- * (the civil-from-days algorithm of H. Hinnant); anything else goes to `toISOString`.
+ * `new Date(ms).toISOString()`, the same text about five times faster: a page of 20 posts formats 80
+ * dates, which was ~5 % of the request. Whole milliseconds from 1970 to 9999 are formatted here: the
+ * day's `YYYY-MM-DDT` once per day (kept), the time of day from digit tables; anything else goes to
+ * `toISOString`.
  */
 export function toIso(ms: number): string;
 export function toIso(ms: number | null): string | null;
@@ -38,13 +44,32 @@ export function toIso(ms: number | null): string | null {
   if (ms === null) return null;
   if (!(ms >= 0 && ms < YEAR_10000_MS && Number.isInteger(ms))) return new Date(ms).toISOString();
   const days = Math.floor(ms / DAY_MS);
+  let prefix = dayPrefixes.get(days);
+  if (prefix === undefined) {
+    if (dayPrefixes.size >= DAY_PREFIXES_MAX) dayPrefixes.clear();
+    dayPrefixes.set(days, (prefix = dayPrefix(days)));
+  }
   let rest = ms - days * DAY_MS;
   const hours = Math.floor(rest / 3_600_000);
   rest -= hours * 3_600_000;
   const minutes = Math.floor(rest / 60_000);
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1000);
-  const millis = rest - seconds * 1000;
+  return (
+    prefix +
+    TWO_DIGITS[hours]! +
+    ':' +
+    TWO_DIGITS[minutes]! +
+    ':' +
+    TWO_DIGITS[seconds]! +
+    '.' +
+    THREE_DIGITS[rest - seconds * 1000]! +
+    'Z'
+  );
+}
+
+/** `YYYY-MM-DDT` of a day since 1970-01-01 (the civil-from-days algorithm of H. Hinnant). */
+function dayPrefix(days: number): string {
   // Days since 1970-01-01 to a proleptic Gregorian date, with years starting in March.
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
@@ -61,5 +86,5 @@ export function toIso(ms: number | null): string | null {
   const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
   const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(millis)}Z`;
+  return `${String(year).padStart(4, '0')}-${TWO_DIGITS[month]!}-${TWO_DIGITS[day]!}T`;
 }
