@@ -87,5 +87,53 @@ for (const dialect of dialects) {
       );
       await assert.rejects(byColumn(db, 'name'), /value 0 is not a bound parameter/);
     });
+
+    it('reads without Kysely’s executor when nothing is in progress (SQLite), waiting for an open transaction', async () => {
+      const db = t.runtime.ctx.db;
+      const live = { organizationId: a.org.id, environment: 'live' as const };
+      const original = db.executeQuery.bind(db);
+      let executed = 0;
+      db.executeQuery = ((query: Parameters<typeof db.executeQuery>[0]) => {
+        executed++;
+        return original(query);
+      }) as typeof db.executeQuery;
+      try {
+        assert.equal((await findById(db, live, 'brands', 'brd_a1'))?.name, 'A one');
+        assert.equal(executed, dialect === 'sqlite' ? 0 : 1);
+
+        // A transaction holds the connection, awaiting between its statements: a read of the database
+        // (not of the transaction) waits for it and sees what it committed, never its writes in progress.
+        let commit!: () => void;
+        const committing = new Promise<void>((resolve) => (commit = resolve));
+        let inserted!: () => void;
+        const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
+        const transaction = db.transaction().execute(async (trx) => {
+          await scoped(trx, live).insertInto('brands', brand('brd_a4', 'A four')).execute();
+          inserted();
+          await committing;
+        });
+        await insertedYet;
+        const read: { done: boolean; name?: string } = { done: false };
+        const reading = findById(db, live, 'brands', 'brd_a4').then((row) => {
+          read.done = true;
+          read.name = row?.name;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (dialect === 'sqlite') assert.equal(read.done, false, 'the read waits for the transaction');
+        else
+          assert.deepEqual(
+            read,
+            { done: true, name: undefined },
+            'another connection sees no write in progress',
+          );
+        commit();
+        await transaction;
+        await reading;
+        if (dialect === 'sqlite') assert.equal(read.name, 'A four');
+        assert.equal((await findById(db, live, 'brands', 'brd_a4'))?.name, 'A four');
+      } finally {
+        db.executeQuery = original;
+      }
+    });
   });
 }

@@ -156,6 +156,11 @@ export function runInUnit<T>(unit: UnitOfWork, fn: () => T): T {
   return unit.scope.run(unit, fn);
 }
 
+/** Whether code of a unit of work is running now (its queries go through the unit). */
+export function inUnit(): boolean {
+  return scopes.size !== 0 && activeUnit() !== undefined;
+}
+
 /** The unit whose code is running now, if any. */
 function activeUnit(): UnitOfWork | undefined {
   for (const scope of scopes) {

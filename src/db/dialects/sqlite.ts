@@ -5,7 +5,8 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { EventEmitter } from 'node:events';
 import type { DbHandle, Notifier } from './types.js';
-import { unitAware } from '../unit-of-work.js';
+import { inUnit, unitAware } from '../unit-of-work.js';
+import { allowDirectReads } from '../compiled-once.js';
 import { ensurePrivateFile, PRIVATE_DIR_MODE, tightenFile } from '../../shared/private-files.js';
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -61,8 +62,17 @@ export function openSqlite(file: string): DbHandle {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  const { dialect, units } = unitAware(new SqliteDialect({ database: cachingDatabase(raw) }));
+  const statements = cachingDatabase(raw);
+  const { dialect, units } = unitAware(new SqliteDialect({ database: statements }));
   const db = new Kysely<Database>({ dialect });
+  // Reads compiled once run on the connection at once while no transaction is open on it (one that is,
+  // awaiting between its statements, has Kysely's lock: the read waits for it there) and no unit of work
+  // is running (its reads must see its writes). JavaScript runs one statement at a time, so the read
+  // sees what Kysely's executor would have given it.
+  allowDirectReads(db, {
+    all: (text, parameters) =>
+      raw.inTransaction || inUnit() ? undefined : statements.prepare(text).all(...parameters),
+  });
   return {
     db,
     beginUnit: units,
