@@ -48,6 +48,7 @@ import {
 import type { ChildMessage, ParentMessage, ProcessStats, ServerSpec } from './server.js';
 import { selfTimeByArea, topSelfTime, type CpuProfile } from './profile.js';
 import { buildChildren } from './build-children.js';
+import { serverLaunch } from '../bin/build.mjs';
 import { measureStartup, type StartupResult } from './startup.js';
 import type { ProfileSummary } from './report.js';
 
@@ -308,10 +309,12 @@ class ServerChild {
           : `${spec.scenario}.${spec.dialect}`) + suffix;
     // One directory per scenario and dialect; the main thread's profile is the largest file in it.
     const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfDir, name)}`] : [];
-    const child = spawn(process.execPath, [...profile, serverEntry], {
+    // The Node.js options and environment `npm start` gives the server (package.json, bin/build.mjs).
+    const launch = serverLaunch();
+    const child = spawn(process.execPath, [...profile, ...launch.nodeOptions, serverEntry], {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, NODE_ENV: 'production' },
+      env: { ...process.env, ...launch.env, NODE_ENV: 'production' },
     });
     const server = new ServerChild(child);
     // Migrating a fresh PostgreSQL schema and seeding 100,000 posts (about 10 s) fit easily; a hang must not.

@@ -30,7 +30,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { build, inspect, ROOT } from '../bin/build.mjs';
+import { build, inspect, ROOT, serverLaunch } from '../bin/build.mjs';
 import { fire, problems, type LoadResult } from './load.js';
 import type { BenchRequest } from './scenarios.js';
 
@@ -139,7 +139,10 @@ async function startServer(
 ): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = [path.join(root, entry === 'bin' ? 'bin/audenci.js' : 'dist/cli.js'), 'serve'];
+  // The Node.js options and environment of root's `npm start` (package.json; bin/build.mjs).
+  const launch = serverLaunch(root);
+  const script = path.join(root, entry === 'bin' ? 'bin/audenci.js' : 'dist/cli.js');
+  const args = [...launch.nodeOptions, script, 'serve'];
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: root,
@@ -152,6 +155,7 @@ async function startServer(
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      ...launch.env,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

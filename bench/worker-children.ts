@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { buildChildren } from './build-children.js';
+import { serverLaunch } from '../bin/build.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PublishWorkerAnswer, PublishWorkerMessage, PublishWorkerSpec } from './publish-worker.js';
@@ -85,9 +86,11 @@ export async function startWorkerChildren(options: {
   const entry = await workerEntry;
   try {
     for (let w = 0; w < options.count; w++) {
-      const child = spawn(process.execPath, [...cpuProfile(w), entry], {
+      // The Node.js options and environment of a deployed worker (package.json's start, bin/build.mjs).
+      const launch = serverLaunch();
+      const child = spawn(process.execPath, [...cpuProfile(w), ...launch.nodeOptions, entry], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        env: { ...process.env, NODE_ENV: 'production' },
+        env: { ...process.env, ...launch.env, NODE_ENV: 'production' },
         // A session of its own, as a worker deployed as its own service runs: with Linux's autogroup
         // scheduling (sched_autogroup_enabled), the processes of one session share one CPU share when
         // the machine is busy, so two workers in the bench's session split what one would get, and the

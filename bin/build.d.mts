@@ -34,3 +34,9 @@ export declare function build(options?: {
 }>;
 export declare const BUNDLE_FAILED: string;
 export declare function duration(seconds: number): string;
+export declare function serverLaunch(root?: string): { env: Record<string, string>; nodeOptions: string[] };
+export declare function asciiOnly(
+  text: string,
+  acorn: { tokenizer: unknown; tokTypes: unknown },
+  file?: string,
+): string;

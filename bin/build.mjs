@@ -30,6 +30,34 @@ const BUNDLE = `${BUNDLE_DIR}/cli.mjs`;
 export const BUNDLE_FAILED = 'bundling dist/bundle/ failed; dist/cli.js runs instead (slower start):';
 const CONFIGS = ['tsconfig.json', 'tsconfig.build.json'];
 
+/**
+ * How a server process is started (issue #20's memory goals): the environment and the Node.js options of
+ * package.json's `start` script, which has the form `[NAME=value …] exec node [--option …] bin/audenci.js
+ * serve`. The one place they are written: deploy/ (the systemd units, the Procfile) repeats them, and
+ * src/deploy-manifests.test.ts fails when it differs; the bench's server and worker children and
+ * bench/startup.ts read them from here. Options that V8 reads when it creates the heap
+ * (`--max-semi-space-size`) and glibc's `MALLOC_ARENA_MAX` cannot be set by the process itself.
+ * Returns { env, nodeOptions }; throws when the script has another form.
+ */
+export function serverLaunch(root = ROOT) {
+  const start = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.start;
+  const match = /^((?:[A-Z_][A-Z0-9_]*=\S+ )*)exec node((?: --\S+)*) bin\/audenci\.js serve$/.exec(
+    start ?? '',
+  );
+  if (!match) {
+    throw new Error(
+      `package.json's start script is not "[NAME=value …] exec node [--option …] bin/audenci.js serve": ${start}`,
+    );
+  }
+  const env = Object.fromEntries(
+    match[1]
+      .split(' ')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+  return { env, nodeOptions: match[2].split(' ').filter(Boolean) };
+}
+
 /** The sources tsconfig.build.json compiles, relative to root: src/**\/*.ts but *.test.ts, sorted. */
 export function sourceFiles(root = ROOT) {
   const out = [];
@@ -216,12 +244,75 @@ const BANNER = [
   "  __audenciJoin(__audenciDirname(require.resolve(name + '/package.json')), rel);",
 ].join('\n');
 
+/** `\uXXXX` of each UTF-16 code unit of a character (an astral one: its two surrogates). */
+const escapeUnitsOf = (c) =>
+  Array.from(
+    { length: c.length },
+    (_, i) => `\\u${c.charCodeAt(i).toString(16).toUpperCase().padStart(4, '0')}`,
+  ).join('');
+
+/**
+ * Makes one JavaScript file of the bundle pure ASCII (issue #20): V8 keeps a module's source as long as
+ * the module lives, in one byte per character when every character is Latin-1 and in two otherwise, so
+ * one full-width `＃` in a regular expression doubled the ~3.7 MB bundle's share of the heap. esbuild
+ * escapes string literals (its default `charset: 'ascii'`) but prints regular expressions, comments it
+ * keeps (in class bodies and object literals) and template literals as written. Here, with acorn's
+ * tokenizer: in a comment each non-ASCII code unit becomes `?` (one for one: the source map's columns
+ * stay right, and the text is src/'s); in a regular expression literal each becomes its `\uXXXX` escape,
+ * which means the same character with or without the `u` flag (`\＃`, an identity escape, becomes
+ * `\uFF03`); the columns after it on that line shift in the source map. Anything else — a tagged
+ * template such as `String.raw` (where an escape would change the text), an identifier — throws,
+ * naming the line: write the escape in src/ there. Answers the new text.
+ */
+export function asciiOnly(text, acorn, file = 'the bundle') {
+  if (!/[\u0080-\uffff]/.test(text)) return text;
+  const edits = [];
+  const onComment = (block, value, start, end) => {
+    if (/[\u0080-\uffff]/.test(value))
+      edits.push([start, end, text.slice(start, end).replace(/[\u0080-\uffff]/g, '?')]);
+  };
+  const tokens = acorn.tokenizer(text, {
+    ecmaVersion: 'latest',
+    sourceType: 'module',
+    allowHashBang: true,
+    onComment,
+  });
+  for (const token of tokens) {
+    if (token.type !== acorn.tokTypes.regexp) continue;
+    const literal = text.slice(token.start, token.end);
+    if (!/[\u0080-\uffff]/.test(literal)) continue;
+    // A non-ASCII character after an odd run of backslashes is an identity escape: `\＃` is `＃`.
+    const escaped = literal.replace(/(\\*)([\u{80}-\u{10ffff}])/gu, (_, slashes, c) =>
+      slashes.length % 2 ? `${slashes.slice(1)}${escapeUnitsOf(c)}` : `${slashes}${escapeUnitsOf(c)}`,
+    );
+    edits.push([token.start, token.end, escaped]);
+  }
+  let out = '';
+  let at = 0;
+  for (const [start, end, replacement] of edits.sort((a, b) => a[0] - b[0])) {
+    out += text.slice(at, start) + replacement;
+    at = end;
+  }
+  out += text.slice(at);
+  const left = /[\u0080-\uffff]/.exec(out);
+  if (left) {
+    const line = out.slice(0, left.index).split('\n').length;
+    const shown = out.slice(out.lastIndexOf('\n', left.index) + 1, out.indexOf('\n', left.index)).trim();
+    throw new Error(
+      `${file}:${line}: a non-ASCII character (${escapeUnitsOf(left[0])}) outside a comment, string or ` +
+        `regular expression literal; write it as an escape in src/: ${shown.slice(0, 200)}`,
+    );
+  }
+  return out;
+}
+
 /**
  * Bundles src/cli.ts into dist/bundle/ with esbuild: one ES module (and a chunk for each part imported
  * only on demand, e.g. the S3 storage), two levels below the root as dist/'s own files are, so that code
  * finding files relative to itself (package.json, web/dist) finds the same ones. Source maps are linked
  * (`node --enable-source-maps` maps stack traces to src/), names are kept for profiles and traces.
- * Answers null when esbuild is not installed, else esbuild's errors or ''.
+ * Each file is then made ASCII-only (asciiOnly(), with acorn: a dev dependency, as esbuild is).
+ * Answers null when esbuild is not installed, else esbuild's (or asciiOnly()'s) errors or ''.
  */
 async function bundle(root) {
   if (!installed('esbuild', root)) return null;
@@ -249,6 +340,15 @@ async function bundle(root) {
       sourcesContent: false,
       logLevel: 'silent',
     });
+    const acorn = await import(
+      pathToFileURL(createRequire(path.join(root, 'package.json')).resolve('acorn')).href
+    );
+    for (const name of fs.readdirSync(out).filter((f) => f.endsWith('.mjs'))) {
+      const file = path.join(out, name);
+      const text = fs.readFileSync(file, 'utf8');
+      const ascii = asciiOnly(text, acorn, `${BUNDLE_DIR}/${name}`);
+      if (ascii !== text) fs.writeFileSync(file, ascii);
+    }
   } catch (error) {
     fs.rmSync(out, { recursive: true, force: true });
     return String(error?.message ?? error);

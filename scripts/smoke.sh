@@ -100,7 +100,13 @@ echo "smoke: /healthz answers"
 # node bin/audenci.js and nothing else beside npm — no tsx loader, no esbuild service.
 tree=$(ps -e -o pid=,pgid=,args= | awk -v g="$SERVER_PID" '$2 == g { $2 = ""; print }')
 if grep -Eq 'tsx|esbuild' <<<"$tree"; then fail "npm start runs TypeScript through tsx, not dist/: $tree"; fi
-grep -Eq '^ *[0-9]+ +node [^ ]*bin/audenci\.js serve$' <<<"$tree" || fail "no \`node bin/audenci.js serve\` process: $tree"
+# With the Node.js options and the environment of package.json's start script (bin/build.mjs's serverLaunch()).
+options=$(node --input-type=module -e "import { serverLaunch } from './bin/build.mjs'; process.stdout.write(serverLaunch().nodeOptions.map((o) => o + ' ').join(''))")
+server=$(awk -v want="node ${options}bin/audenci.js serve" '{ pid = $1; $1 = ""; sub(/^ +/, "") } $0 == want { print pid }' <<<"$tree")
+[ -n "$server" ] || fail "no \`node ${options}bin/audenci.js serve\` process: $tree"
+for pair in $(node --input-type=module -e "import { serverLaunch } from './bin/build.mjs'; for (const [k, v] of Object.entries(serverLaunch().env)) console.log(k + '=' + v)"); do
+  tr '\0' '\n' <"/proc/$server/environ" | grep -qx "$pair" || fail "the server process's environment lacks $pair"
+done
 if grep -q 'through tsx' "$LOG"; then fail "bin/audenci.js fell back to tsx"; fi
 echo "smoke: npm start runs dist/ JavaScript (processes: $(sed -E 's/^ *[0-9]+ +//' <<<"$tree" | paste -sd ',' | sed 's/,/, /g'))"
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { serverLaunch } from '../bin/build.mjs';
 import { main } from './cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,5 +41,59 @@ describe('deployment manifests', () => {
         assert.match(text, /^After=.*audenci-migrate\.service/m, file);
       }
     }
+  });
+
+  it('start the server as npm start does: the same Node.js options and environment everywhere', () => {
+    // The one place they are written is package.json's start script (bin/build.mjs's serverLaunch());
+    // the bench's children and bench/startup.ts read them from there.
+    const { env, nodeOptions } = serverLaunch();
+    const options = nodeOptions.join(' ');
+    const units = files.filter((f) => f.endsWith('.service'));
+    assert.ok(units.length >= 3);
+    for (const file of units) {
+      const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      const exec = /^ExecStart=\/usr\/bin\/node((?: --\S+)*) \/opt\/audenci\/bin\/audenci\.js [a-z]+$/m.exec(
+        text,
+      );
+      assert.ok(exec, `${file}: ExecStart=/usr/bin/node [options] /opt/audenci/bin/audenci.js <command>`);
+      assert.equal(exec[1]!.trim(), options, `${file}: the Node.js options of package.json's start script`);
+      const unitEnv = [...text.matchAll(/^Environment=([A-Z_][A-Z0-9_]*)=(\S*)$/gm)].map((m) => [m[1], m[2]]);
+      for (const [name, value] of Object.entries(env))
+        assert.ok(
+          unitEnv.some(([n, v]) => n === name && v === value),
+          `${file}: Environment=${name}=${value}`,
+        );
+    }
+    const procfile = fs.readFileSync(path.join(ROOT, 'Procfile'), 'utf8').trim().split('\n');
+    const prefix = Object.entries(env)
+      .map(([name, value]) => `${name}=${value} `)
+      .join('');
+    for (const line of procfile) {
+      const [kind, command] = line.split(/: (.*)/s) as [string, string];
+      assert.match(command, /bin\/audenci\.js [a-z]+$/, line);
+      const expected = `${prefix}node ${options ? `${options} ` : ''}bin/audenci.js`;
+      assert.equal(command.slice(0, command.lastIndexOf(' ')), expected, `Procfile ${kind}`);
+    }
+  });
+
+  it("the start script's options are ones node accepts, and they bound V8's young generation", () => {
+    const { env, nodeOptions } = serverLaunch();
+    const semi = nodeOptions.find((o) => o.startsWith('--max-semi-space-size='));
+    assert.ok(semi, 'the young generation stays small (issue #20: 32 MB of the idle RSS otherwise)');
+    const megabytes = Number(semi.split('=')[1]);
+    const child = spawnSync(
+      process.execPath,
+      [
+        ...nodeOptions,
+        '-e',
+        // Short-lived objects, some surviving a scavenge: V8 grows the young generation to its bound.
+        'let keep = []; for (let i = 0; i < 3e6; i++) { keep.push({ i, s: `x${i}` }); if (keep.length > 2e4) keep = []; }' +
+          "process.stdout.write(String(require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size))",
+      ],
+      { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    // Two semi-spaces of at most the size given (32 MB in all without the option).
+    assert.ok(Number(child.stdout) <= 2 * megabytes * 1024 * 1024, `new space: ${child.stdout} bytes`);
   });
 });

@@ -44,7 +44,7 @@ function project(modules: 'all' | 'bundle' | 'tsx' | 'none' = 'all'): string {
   const link = (name: string) =>
     fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(root, 'node_modules', name));
   if (modules === 'all') ['typescript', 'tsx'].forEach(link);
-  if (modules === 'bundle') ['typescript', 'tsx', 'esbuild'].forEach(link);
+  if (modules === 'bundle') ['typescript', 'tsx', 'esbuild', 'acorn'].forEach(link);
   if (modules === 'tsx') link('tsx');
   return root;
 }
@@ -226,6 +226,45 @@ describe('bin/audenci.js: dist/ or a build first', () => {
     assert.equal(failed.stdout, 'dist one serve next to lib/index.js\n');
     assert.equal(readStamp(root)?.bundle, null);
     assert.equal(fs.existsSync(path.join(root, 'dist/bundle')), false);
+  });
+
+  it('the bundle is ASCII-only (V8 keeps it in one byte a character), and means what src/ says', async () => {
+    const root = project('bundle');
+    // What esbuild prints as written: a regular expression with a full-width ＃ (an identity escape
+    // too), a comment it keeps (in a class body), and what it escapes itself (strings, templates).
+    fs.appendFileSync(
+      path.join(root, 'src/cli.ts'),
+      'export class Tags {\n' +
+        '  /** Hashtags — ASCII or full-width (＃), as X counts them 🙂. */\n' +
+        '  static readonly pattern = /(?<![\\p{L}])[#＃]([\\p{L}_]+)/gu;\n' +
+        '  static readonly legacy = /\\＃x|😀/;\n' +
+        '}\n' +
+        "export const tags = [...'#café ＃été x＃no'.matchAll(Tags.pattern)].map((m) => m[1]).join(',');\n" +
+        "export const legacy = [Tags.legacy.test('＃x'), Tags.legacy.test('😀'), Tags.legacy.test('x')].join(',');\n" +
+        'export const cut = `${tags}…`;\n',
+    );
+    fs.writeFileSync(
+      path.join(root, 'src/cli.ts'),
+      fs
+        .readFileSync(path.join(root, 'src/cli.ts'), 'utf8')
+        .replace("${args.join(' ')}", "${args.join(' ')} ${cut} ${legacy}"),
+    );
+    const first = await bin(root, 'serve');
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, 'bundle one serve café,été… true,true,false\n');
+    const bundle = fs.readFileSync(path.join(root, 'dist/bundle/cli.mjs'), 'utf8');
+    assert.doesNotMatch(bundle, /[\u0080-\uffff]/, 'no character beyond ASCII');
+    assert.match(bundle, /\[#\\uFF03\]/, 'the regular expression, escaped');
+    assert.match(bundle, /Hashtags \? ASCII or full-width \(\?\), as X counts them \?\?\./, 'the comment');
+
+    // A tagged template (String.raw) cannot be escaped without changing its text: the bundle fails,
+    // naming the line, and dist/cli.js runs.
+    fs.appendFileSync(path.join(root, 'src/cli.ts'), 'export const raw = String.raw`[@＠]`;\n');
+    const failed = await bin(root, 'serve');
+    assert.equal(failed.code, 0, failed.stderr);
+    assert.match(failed.stderr, /audenci: bundling dist\/bundle\/ failed; dist\/cli\.js runs instead/);
+    assert.match(failed.stderr, /dist\/bundle\/cli\.mjs:\d+: a non-ASCII character \(\\uFF20\)/);
+    assert.match(failed.stdout, /^dist one serve café,été… true,true,false\n$/);
   });
 
   it('two bins started at once compile once: the second waits for the first (dist/.build-lock)', async () => {

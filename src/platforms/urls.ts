@@ -46,10 +46,13 @@ const GENERIC_TLDS = new Set(
 const MAX_URL_LENGTH = 4096;
 const LABEL = String.raw`[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}_-]{0,61}[\p{L}\p{M}\p{N}])?`;
 const ASCII_LABEL = String.raw`[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?`;
-/** Only the host: the path is matched after the host is accepted, keeping the scan linear. */
+/**
+ * Only the host: the path is matched after the host is accepted, keeping the scan linear. `\uFF20` and
+ * `\uFF03` are the full-width `＠` and `＃`, escaped so that the server bundle stays ASCII (bin/build.mjs).
+ */
 const URL_HOST = new RegExp(
-  String.raw`(?<![A-Za-z0-9@＠$#＃])(https?:\/\/)((?:${LABEL}\.){1,32}${LABEL})` +
-    String.raw`|(?<![A-Za-z0-9@＠$#＃._\/-])((?:${ASCII_LABEL}\.){1,32}${ASCII_LABEL})`,
+  String.raw`(?<![A-Za-z0-9@\uFF20$#\uFF03])(https?:\/\/)((?:${LABEL}\.){1,32}${LABEL})` +
+    String.raw`|(?<![A-Za-z0-9@\uFF20$#\uFF03._\/-])((?:${ASCII_LABEL}\.){1,32}${ASCII_LABEL})`,
   'giu',
 );
 /** Latin letters with accents, combining marks and Cyrillic, which twitter-text allows in paths. */
