@@ -1,6 +1,6 @@
 /**
- * Benchmark server child: `node --import tsx bench/server.ts`, spawned by bench/run.ts with an IPC
- * channel. It runs one server per process so the load generator (the parent) and the server do not
+ * Benchmark server child: bundled by bench/build-children.ts and run on plain node (with the start
+ * script's options), spawned by bench/run.ts with an IPC channel. It runs one server per process so the load generator (the parent) and the server do not
  * share an event loop. The parent owns the data dir and the PostgreSQL schema and removes them after
  * this process exits.
  *
