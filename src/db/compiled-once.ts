@@ -2,17 +2,6 @@ import { createQueryId, SelectQueryNode, type Compilable, type CompiledQuery, ty
 import type { Database } from './database.js';
 
 /**
- * A query whose SQL is compiled once per dialect and then run with new values: building a Kysely query
- * and compiling it to SQL cost more than a primary-key lookup itself, on every request.
- *
- * `build` makes the query from its values; it is called once per dialect with placeholder values, and
- * each value must be used as a bound value (`= ?`), never as an identifier, a list's length or in a
- * branch of `build` — then the SQL cannot depend on the values, and the compiled query is the one
- * `build` would make with them (checked when it is compiled: each placeholder appears as a parameter).
- * The query runs through `db.executeQuery`, so a transaction, the unit of work and Kysely's plugins see
- * it as any other.
- */
-/**
  * A database's synchronous reads, where its driver has them (SQLite): the rows of a statement run at
  * once, or undefined when the read must wait its turn through Kysely (a transaction or a unit of work is
  * in progress: the read must see what they see, or wait for them).
@@ -29,6 +18,19 @@ export function allowDirectReads(db: Kysely<Database>, reads: DirectReads): void
   directReads.set(db, reads);
 }
 
+/**
+ * A query whose SQL is compiled once per dialect and then run with new values: building a Kysely query
+ * and compiling it to SQL cost more than a primary-key lookup itself, on every request.
+ *
+ * `build` makes the query from its values; it is called once per dialect with placeholder values, and
+ * each value must be used as a bound value (`= ?`), never as an identifier, a list's length or in a
+ * branch of `build` — then the SQL cannot depend on the values, and the compiled query is the one
+ * `build` would make with them (checked when it is compiled: each placeholder appears as a parameter).
+ * The query runs through `db.executeQuery`, so a transaction, the unit of work and Kysely's plugins see
+ * it as any other — except a plain `SELECT` on a database with direct reads (SQLite, see
+ * `allowDirectReads`) while no transaction or unit of work is in progress, which runs its prepared
+ * statement at once (no plugin is installed on Audenci's databases).
+ */
 export function compiledOnce<P extends readonly string[], R>(
   build: (db: Kysely<Database>, ...values: P) => Compilable<R>,
 ): (db: Kysely<Database>, ...values: P) => Promise<R[]> {
