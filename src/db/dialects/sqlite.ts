@@ -1,35 +1,59 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteStatement } from 'kysely';
 import type { Database } from '../database.js';
 import { EventEmitter } from 'node:events';
 import type { DbHandle, Notifier } from './types.js';
 import { inUnit, unitAware } from '../unit-of-work.js';
 import { allowDirectReads } from '../compiled-once.js';
+import { shapedStatement } from './sqlite-rows.js';
 import { ensurePrivateFile, PRIVATE_DIR_MODE, tightenFile } from '../../shared/private-files.js';
 
 const STATEMENT_CACHE_SIZE = 500;
 
+/** Statements that change the schema: the columns of a cached `select *` may change after one. */
+const SCHEMA_CHANGE = /^\s*(create|alter|drop)\b/i;
+
 /**
  * Kysely prepares every query anew; better-sqlite3 statements are reusable, and preparing is most of
- * the cost of a primary-key lookup. Statements are cached by SQL text (bounded, least recently used).
+ * the cost of a primary-key lookup. Statements are cached by SQL text (bounded, least recently used),
+ * their rows made as objects of one shape (sqlite-rows.ts). A schema change made through the connection
+ * empties the cache.
  */
 function cachingDatabase(raw: SQLite.Database) {
-  const cache = new Map<string, SQLite.Statement>();
+  const cache = new Map<string, SqliteStatement>();
   return {
     close: () => raw.close(),
-    prepare(text: string) {
+    prepare(text: string): SqliteStatement {
       let statement = cache.get(text);
       if (statement) {
         cache.delete(text);
       } else {
-        statement = raw.prepare(text);
+        const prepared = raw.prepare(text);
+        if (!prepared.reader && SCHEMA_CHANGE.test(text)) return schemaChange(prepared, cache);
+        statement = shapedStatement(prepared);
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
       cache.set(text, statement);
       return statement;
     },
+  };
+}
+
+/** A schema change, not cached: once it has run, every cached statement is prepared again when next used. */
+function schemaChange(statement: SQLite.Statement, cache: Map<string, unknown>): SqliteStatement {
+  return {
+    reader: false,
+    all: (parameters) => statement.all(parameters),
+    run(parameters) {
+      try {
+        return statement.run(parameters);
+      } finally {
+        cache.clear();
+      }
+    },
+    iterate: (parameters) => statement.iterate(parameters),
   };
 }
 
@@ -71,7 +95,7 @@ export function openSqlite(file: string): DbHandle {
   // sees what Kysely's executor would have given it.
   allowDirectReads(db, {
     all: (text, parameters) =>
-      raw.inTransaction || inUnit() ? undefined : statements.prepare(text).all(...parameters),
+      raw.inTransaction || inUnit() ? undefined : statements.prepare(text).all(parameters),
   });
   return {
     db,
