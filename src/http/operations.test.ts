@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -170,6 +171,50 @@ for (const dialect of dialects) {
         headers: { 'if-none-match': String(one.headers.etag) },
       });
       assert.equal(oneChanged.status, 200);
+    });
+
+    it('over HTTP, long and short answers: the ETag and Content-Length are those of the bytes sent', async () => {
+      const key = tenant.live.admin;
+      const name = (i: number) => `Café ✓ 東京 «${i}» ${'ü'.repeat(60)}`;
+      for (let i = 0; i < 12; i++) {
+        assert.equal(
+          (await call(t.app, 'POST', '/api/v1/brands', { key, body: { name: name(i) } })).status,
+          201,
+        );
+      }
+      const short = await call(t.app, 'POST', '/api/v1/brands', { key, body: { name: 'Kurz' } });
+      const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const list = await fetch(`${address}/api/v1/brands?limit=100`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      const one = await fetch(`${address}/api/v1/brands/${short.body.data.id}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      for (const [res, long] of [
+        [list, true],
+        [one, false],
+      ] as const) {
+        assert.equal(res.status, 200);
+        const bytes = Buffer.from(await res.arrayBuffer());
+        // The list is encoded once as bytes (long), the brand stays a string (short).
+        assert.equal(bytes.length > 2048, long);
+        assert.equal(res.headers.get('content-length'), String(bytes.length));
+        assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+        assert.equal(res.headers.get('etag'), `"${createHash('sha1').update(bytes).digest('base64url')}"`);
+        const again = await fetch(res.url, {
+          headers: { authorization: `Bearer ${key}`, 'if-none-match': res.headers.get('etag')! },
+        });
+        assert.equal(again.status, 304);
+        assert.equal((await again.arrayBuffer()).byteLength, 0);
+      }
+      const names = new Set(
+        (
+          JSON.parse(
+            await (await fetch(list.url, { headers: { authorization: `Bearer ${key}` } })).text(),
+          ) as { data: Array<{ name: string }> }
+        ).data.map((brand) => brand.name),
+      );
+      for (let i = 0; i < 12; i++) assert.ok(names.has(name(i)), name(i));
     });
 
     it('errors carry no ETag', async () => {
