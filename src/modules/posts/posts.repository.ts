@@ -42,12 +42,6 @@ function postDateAfter(changes: {
   return sql<number>`coalesce(${value('scheduled_for')}, ${value('published_at')}, created_at)`;
 }
 
-export async function insertPost(db: Kysely<Database>, tenant: Tenant, row: NewPost): Promise<void> {
-  await scoped(db, tenant)
-    .insertInto('posts', { ...row, post_date: postDate(row) })
-    .execute();
-}
-
 /** The columns of a post a writer gives (the tenant's two aside), in a fixed order. */
 const POST_COLUMNS = [
   'id',
@@ -88,6 +82,31 @@ const EVENT_COLUMNS = [
   'created_at',
 ] as const satisfies readonly (keyof EventRow)[];
 
+/** The values of a post and its events, in the column orders above (the tenant's two aside). */
+function postAndEventValues(row: PostRow, events: readonly EventRow[]): string[] {
+  const values: unknown[] = POST_COLUMNS.map((column) => row[column]);
+  for (const event of events) for (const column of EVENT_COLUMNS) values.push(event[column]);
+  return values as string[];
+}
+
+/**
+ * The post's columns (unless `withPost` is false) and then each event's, taken in turn from `values`
+ * (the builders of compiled statements).
+ */
+function takeRows(values: readonly string[], eventCount: number, withPost = true) {
+  let at = 0;
+  const take = <C extends string>(columns: readonly C[]) =>
+    Object.fromEntries(columns.map((column) => [column, values[at++]])) as Record<C, never>;
+  const post = withPost ? take(POST_COLUMNS) : undefined;
+  const events = Array.from({ length: eventCount }, () => take(EVENT_COLUMNS));
+  return { post: post!, events };
+}
+
+const tenantOf = (organizationId: string, environment: string): Tenant => ({
+  organizationId,
+  environment: environment as Tenant['environment'],
+});
+
 /**
  * `with new_post as (insert …), new_events as (insert … n rows) select <the fan-out's read>`, compiled
  * once (db/compiled-once.ts) for each number of events: the values are the tenant's two, then the post's
@@ -95,12 +114,8 @@ const EVENT_COLUMNS = [
  */
 function postWithEventsStatement(eventCount: number) {
   return compiledOnce((db, organizationId: string, environment: string, ...values: string[]) => {
-    const tenant: Tenant = { organizationId, environment: environment as Tenant['environment'] };
-    let at = 0;
-    const take = <C extends string>(columns: readonly C[]) =>
-      Object.fromEntries(columns.map((column) => [column, values[at++]])) as Record<C, never>;
-    const post = take(POST_COLUMNS);
-    const events = Array.from({ length: eventCount }, () => take(EVENT_COLUMNS));
+    const tenant = tenantOf(organizationId, environment);
+    const { post, events } = takeRows(values, eventCount);
     const writes = db
       .with('new_post', (qb) => scoped(qb as unknown as Kysely<Database>, tenant).insertInto('posts', post))
       .with('new_events', (qb) =>
@@ -125,9 +140,49 @@ export async function insertPostWithEvents(
 ): Promise<FanoutEndpoint[]> {
   let statement = postWithEvents.get(events.length);
   if (!statement) postWithEvents.set(events.length, (statement = postWithEventsStatement(events.length)));
-  const values: unknown[] = POST_COLUMNS.map((column) => row[column]);
-  for (const event of events) for (const column of EVENT_COLUMNS) values.push(event[column]);
-  return statement(db, tenant.organizationId, tenant.environment, ...(values as string[]));
+  return statement(db, tenant.organizationId, tenant.environment, ...postAndEventValues(row, events));
+}
+
+/** `insert into posts …`, compiled once: the values are the tenant's two, then the post's columns. */
+const insertPostStatement = compiledOnce(
+  (db, organizationId: string, environment: string, ...values: string[]) =>
+    scoped(db, tenantOf(organizationId, environment)).insertInto('posts', takeRows(values, 0).post),
+);
+
+/** `insert into events …` of `eventCount` rows, compiled once for each count. */
+function insertEventsStatement(eventCount: number) {
+  return compiledOnce((db, organizationId: string, environment: string, ...values: string[]) =>
+    scoped(db, tenantOf(organizationId, environment)).insertInto(
+      'events',
+      takeRows(values, eventCount, false).events,
+    ),
+  );
+}
+const insertEventsStatements = new Map<number, ReturnType<typeof insertEventsStatement>>();
+
+/**
+ * A new post and its events in two statements compiled once (a dialect without writing CTEs, where
+ * `insertPostWithEvents` cannot run): the statements Kysely built for each `POST /posts` cost more than
+ * SQLite's inserts themselves.
+ */
+export async function insertPostThenEvents(
+  db: Kysely<Database>,
+  tenant: Tenant,
+  row: PostRow,
+  events: readonly EventRow[],
+): Promise<void> {
+  const values = postAndEventValues(row, events);
+  await insertPostStatement(
+    db,
+    tenant.organizationId,
+    tenant.environment,
+    ...values.slice(0, POST_COLUMNS.length),
+  );
+  if (events.length === 0) return;
+  let statement = insertEventsStatements.get(events.length);
+  if (!statement)
+    insertEventsStatements.set(events.length, (statement = insertEventsStatement(events.length)));
+  await statement(db, tenant.organizationId, tenant.environment, ...values.slice(POST_COLUMNS.length));
 }
 
 /**

@@ -11,7 +11,7 @@ import type { ServiceContext } from '../context.js';
 import { findByIdOr404 } from '../by-id.js';
 import { BY_CREATED_AT, BY_UPDATED_AT, type Listing } from '../lists.js';
 import { paginate, type ListParams } from '../../db/paginate.js';
-import { eventsInserted, newEventRows, recordEvent, recordEvents, type NewEvent } from '../events/index.js';
+import { eventsInserted, newEventRows, recordEvent, type NewEvent } from '../events/index.js';
 import { References, type MediaDetail } from './posts.references.js';
 import {
   METADATA_MAX_BYTES,
@@ -240,8 +240,9 @@ export async function createPostIn(
     const endpoints = await repo.insertPostWithEvents(trx, tenant, row, rows);
     await eventsInserted(ctx, trx, tenant, rows, endpoints);
   } else {
-    await repo.insertPost(trx, tenant, row);
-    await recordEvents(ctx, trx, tenant, events);
+    const rows = newEventRows(ctx, tenant, events);
+    await repo.insertPostThenEvents(trx, tenant, row, rows);
+    await eventsInserted(ctx, trx, tenant, rows);
   }
   return post;
 }
