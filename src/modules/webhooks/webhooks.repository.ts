@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { scoped } from '../../db/tenant.js';
+import { compiledOnce } from '../../db/compiled-once.js';
 import { tenantRows, type RowChanges } from '../../db/tenant-rows.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type {
@@ -29,11 +30,16 @@ export function enabledEndpointsQuery(db: Kysely<Database>, tenant: Tenant) {
   return scoped(db, tenant).selectFrom('webhook_endpoints').select(['id', 'events']).where('enabled', '=', 1);
 }
 
+/** The fan-out's read on every write that records events: compiled once (db/compiled-once.ts). */
+const enabledEndpointsStatement = compiledOnce((db, organizationId: string, environment: string) =>
+  enabledEndpointsQuery(db, { organizationId, environment: environment as Tenant['environment'] }),
+);
+
 export async function enabledEndpoints(
   db: Kysely<Database>,
   tenant: Tenant,
 ): Promise<Pick<WebhookEndpointRow, 'id' | 'events'>[]> {
-  return enabledEndpointsQuery(db, tenant).execute();
+  return enabledEndpointsStatement(db, tenant.organizationId, tenant.environment);
 }
 
 /** Marks the start of a run of failures, unless one is under way. */
