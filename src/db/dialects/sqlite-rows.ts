@@ -20,8 +20,8 @@ import type { SqliteStatement } from 'kysely';
  * the function was written for makes it written again from the statement's columns (added or dropped
  * columns), and a schema change made through this connection (CREATE, ALTER, DROP) forgets every cached
  * statement (sqlite.ts). A schema change by another process that keeps a table's number of columns while
- * it reorders them would go unnoticed until a restart: Audenci migrates before it serves, and one process
- * owns an SQLite database.
+ * it renames or reorders them would go unnoticed until a restart: Audenci migrates before it serves, and
+ * one process owns an SQLite database.
  */
 
 type Maker = (values: readonly unknown[]) => Record<string, unknown>;
