@@ -14,7 +14,7 @@ import {
   type UpdateQueryBuilder,
   type UpdateResult,
 } from 'kysely';
-import type { Tenant } from '../shared/tenant.js';
+import { tenantOf, type Tenant } from '../shared/tenant.js';
 import type { Database } from './database.js';
 import { compiledOnce } from './compiled-once.js';
 
@@ -131,7 +131,7 @@ const findQueries = new Map<TenantTableWithId, ReturnType<typeof findQuery>>();
 
 function findQuery(table: TenantTableWithId) {
   return compiledOnce((db, organizationId: string, environment: string, id: string) =>
-    scoped(db, { organizationId, environment: environment as Tenant['environment'] })
+    scoped(db, tenantOf(organizationId, environment))
       .selectFrom(table)
       .selectAll()
       .where(sql.ref(`${table}.id`), '=', id),

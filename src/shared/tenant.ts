@@ -7,3 +7,11 @@ export interface Tenant {
   organizationId: string;
   environment: Environment;
 }
+
+/**
+ * The tenant of a statement compiled once (db/compiled-once.ts), whose builder receives each value as a
+ * string placeholder: the organization's id and the environment, as bound.
+ */
+export function tenantOf(organizationId: string, environment: string): Tenant {
+  return { organizationId, environment: environment as Environment };
+}

@@ -31,29 +31,17 @@ function cachingDatabase(raw: SQLite.Database) {
         cache.delete(text);
       } else {
         const prepared = raw.prepare(text);
-        if (!prepared.reader && SCHEMA_CHANGE.test(text)) return schemaChange(prepared, cache);
+        if (!prepared.reader && SCHEMA_CHANGE.test(text)) {
+          // Kysely runs it as soon as it is prepared: the statements cached are prepared again after it.
+          cache.clear();
+          return prepared;
+        }
         statement = shapedStatement(prepared);
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
       cache.set(text, statement);
       return statement;
     },
-  };
-}
-
-/** A schema change, not cached: once it has run, every cached statement is prepared again when next used. */
-function schemaChange(statement: SQLite.Statement, cache: Map<string, unknown>): SqliteStatement {
-  return {
-    reader: false,
-    all: (parameters) => statement.all(parameters),
-    run(parameters) {
-      try {
-        return statement.run(parameters);
-      } finally {
-        cache.clear();
-      }
-    },
-    iterate: (parameters) => statement.iterate(parameters),
   };
 }
 

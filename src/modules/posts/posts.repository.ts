@@ -4,7 +4,7 @@ import { holdsMediaId } from '../../db/media-ids.js';
 import { countRows } from '../../db/paginate.js';
 import { scoped } from '../../db/tenant.js';
 import { insertInSlices, tenantRows } from '../../db/tenant-rows.js';
-import type { Tenant } from '../../shared/tenant.js';
+import { tenantOf, type Tenant } from '../../shared/tenant.js';
 import type { NewPost, PostRow, PostStatus } from '../../db/tables/posts.js';
 import type { EventRow } from '../../db/tables/events.js';
 import { compiledOnce } from '../../db/compiled-once.js';
@@ -82,49 +82,53 @@ const EVENT_COLUMNS = [
   'created_at',
 ] as const satisfies readonly (keyof EventRow)[];
 
-/** The values of a post and its events, in the column orders above (the tenant's two aside). */
-function postAndEventValues(row: PostRow, events: readonly EventRow[]): string[] {
-  const values: unknown[] = POST_COLUMNS.map((column) => row[column]);
-  for (const event of events) for (const column of EVENT_COLUMNS) values.push(event[column]);
-  return values as string[];
+/** A post's values in the order of POST_COLUMNS, as compiled statements bind them. */
+const postValues = (row: PostRow) => POST_COLUMNS.map((column) => row[column]) as string[];
+
+/** Events' values, one after the other, each in the order of EVENT_COLUMNS. */
+const eventValues = (events: readonly EventRow[]) =>
+  events.flatMap((event) => EVENT_COLUMNS.map((column) => event[column])) as string[];
+
+/** `count` rows of `columns` read in turn from `values`, from `at` (the builders of compiled statements). */
+function rowsOf<C extends string>(columns: readonly C[], values: readonly string[], count: number, at = 0) {
+  return Array.from(
+    { length: count },
+    (_, r) =>
+      Object.fromEntries(columns.map((column, i) => [column, values[at + r * columns.length + i]])) as Record<
+        C,
+        never
+      >,
+  );
 }
 
-/**
- * The post's columns (unless `withPost` is false) and then each event's, taken in turn from `values`
- * (the builders of compiled statements).
- */
-function takeRows(values: readonly string[], eventCount: number, withPost = true) {
-  let at = 0;
-  const take = <C extends string>(columns: readonly C[]) =>
-    Object.fromEntries(columns.map((column) => [column, values[at++]])) as Record<C, never>;
-  const post = withPost ? take(POST_COLUMNS) : undefined;
-  const events = Array.from({ length: eventCount }, () => take(EVENT_COLUMNS));
-  return { post: post!, events };
+/** A statement compiled once for each number of rows, made when a number is first asked for. */
+function perCount<S>(make: (count: number) => S): (count: number) => S {
+  const made = new Map<number, S>();
+  return (count) => {
+    let statement = made.get(count);
+    if (!statement) made.set(count, (statement = make(count)));
+    return statement;
+  };
 }
-
-const tenantOf = (organizationId: string, environment: string): Tenant => ({
-  organizationId,
-  environment: environment as Tenant['environment'],
-});
 
 /**
  * `with new_post as (insert …), new_events as (insert … n rows) select <the fan-out's read>`, compiled
  * once (db/compiled-once.ts) for each number of events: the values are the tenant's two, then the post's
  * and each event's columns in the orders above.
  */
-function postWithEventsStatement(eventCount: number) {
-  return compiledOnce((db, organizationId: string, environment: string, ...values: string[]) => {
+const postWithEventsStatement = perCount((eventCount) =>
+  compiledOnce((db, organizationId: string, environment: string, ...values: string[]) => {
     const tenant = tenantOf(organizationId, environment);
-    const { post, events } = takeRows(values, eventCount);
+    const post = rowsOf(POST_COLUMNS, values, 1)[0]!;
+    const events = rowsOf(EVENT_COLUMNS, values, eventCount, POST_COLUMNS.length);
     const writes = db
       .with('new_post', (qb) => scoped(qb as unknown as Kysely<Database>, tenant).insertInto('posts', post))
       .with('new_events', (qb) =>
         scoped(qb as unknown as Kysely<Database>, tenant).insertInto('events', events),
       );
     return fanoutEndpointsQuery(writes as unknown as Kysely<Database>, tenant);
-  });
-}
-const postWithEvents = new Map<number, ReturnType<typeof postWithEventsStatement>>();
+  }),
+);
 
 /**
  * A new post, its events (rows of the events module's `newEventRows`) and the webhook fan-out's read of
@@ -138,27 +142,33 @@ export async function insertPostWithEvents(
   row: PostRow,
   events: readonly EventRow[],
 ): Promise<FanoutEndpoint[]> {
-  let statement = postWithEvents.get(events.length);
-  if (!statement) postWithEvents.set(events.length, (statement = postWithEventsStatement(events.length)));
-  return statement(db, tenant.organizationId, tenant.environment, ...postAndEventValues(row, events));
+  return postWithEventsStatement(events.length)(
+    db,
+    tenant.organizationId,
+    tenant.environment,
+    ...postValues(row),
+    ...eventValues(events),
+  );
 }
 
 /** `insert into posts …`, compiled once: the values are the tenant's two, then the post's columns. */
 const insertPostStatement = compiledOnce(
   (db, organizationId: string, environment: string, ...values: string[]) =>
-    scoped(db, tenantOf(organizationId, environment)).insertInto('posts', takeRows(values, 0).post),
+    scoped(db, tenantOf(organizationId, environment)).insertInto(
+      'posts',
+      rowsOf(POST_COLUMNS, values, 1)[0]!,
+    ),
 );
 
 /** `insert into events …` of `eventCount` rows, compiled once for each count. */
-function insertEventsStatement(eventCount: number) {
-  return compiledOnce((db, organizationId: string, environment: string, ...values: string[]) =>
+const insertEventsStatement = perCount((eventCount) =>
+  compiledOnce((db, organizationId: string, environment: string, ...values: string[]) =>
     scoped(db, tenantOf(organizationId, environment)).insertInto(
       'events',
-      takeRows(values, eventCount, false).events,
+      rowsOf(EVENT_COLUMNS, values, eventCount),
     ),
-  );
-}
-const insertEventsStatements = new Map<number, ReturnType<typeof insertEventsStatement>>();
+  ),
+);
 
 /**
  * A new post and its events in two statements compiled once (a dialect without writing CTEs, where
@@ -171,18 +181,10 @@ export async function insertPostThenEvents(
   row: PostRow,
   events: readonly EventRow[],
 ): Promise<void> {
-  const values = postAndEventValues(row, events);
-  await insertPostStatement(
-    db,
-    tenant.organizationId,
-    tenant.environment,
-    ...values.slice(0, POST_COLUMNS.length),
-  );
+  const { organizationId, environment } = tenant;
+  await insertPostStatement(db, organizationId, environment, ...postValues(row));
   if (events.length === 0) return;
-  let statement = insertEventsStatements.get(events.length);
-  if (!statement)
-    insertEventsStatements.set(events.length, (statement = insertEventsStatement(events.length)));
-  await statement(db, tenant.organizationId, tenant.environment, ...values.slice(POST_COLUMNS.length));
+  await insertEventsStatement(events.length)(db, organizationId, environment, ...eventValues(events));
 }
 
 /**
@@ -245,7 +247,7 @@ function firstPageStatement(
 ) {
   return compiledOnce(
     (db, organizationId: string, environment: string, limit: string, ...values: string[]) => {
-      const tenant: Tenant = { organizationId, environment: environment as Tenant['environment'] };
+      const tenant = tenantOf(organizationId, environment);
       const filters: PostFilters = Object.fromEntries(present.map((name, i) => [name, values[i]]));
       return postsQuery(db, tenant, filters)
         .orderBy(sql.raw(sortExpression), direction)

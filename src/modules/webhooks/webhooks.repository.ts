@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.js';
 import { scoped } from '../../db/tenant.js';
 import { compiledOnce } from '../../db/compiled-once.js';
 import { tenantRows, type RowChanges } from '../../db/tenant-rows.js';
-import type { Tenant } from '../../shared/tenant.js';
+import { tenantOf, type Tenant } from '../../shared/tenant.js';
 import type {
   DeliveryStatus,
   NewWebhookDeliveryRow,
@@ -32,7 +32,7 @@ export function enabledEndpointsQuery(db: Kysely<Database>, tenant: Tenant) {
 
 /** The fan-out's read on every write that records events: compiled once (db/compiled-once.ts). */
 const enabledEndpointsStatement = compiledOnce((db, organizationId: string, environment: string) =>
-  enabledEndpointsQuery(db, { organizationId, environment: environment as Tenant['environment'] }),
+  enabledEndpointsQuery(db, tenantOf(organizationId, environment)),
 );
 
 export async function enabledEndpoints(
