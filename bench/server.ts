@@ -4,9 +4,10 @@
  * share an event loop. The parent owns the data dir and the PostgreSQL schema and removes them after
  * this process exits.
  *
- * Scale-out: a second child on PostgreSQL gets the first's schema, secret key and requests (`attach`)
- * and only builds the app and listens, as a second `audenci api` on the same database would; both take
- * REDIS_URL when the parent has a Redis server for them.
+ * A first child creates the data and stops; the measured children get its data dir or schema, secret
+ * key and requests (`attach`) and only build the app and listen, as an `audenci api` started on an
+ * existing database would. Scale-out: two of them on PostgreSQL, both with REDIS_URL when the parent
+ * has a Redis server for them.
  *
  * Protocol: parent → `start` → child answers `ready` (or `failed`); `stats` → `stats`; `stop` →
  * `stopped`, then the child exits. The child also exits if the parent goes away.
@@ -49,8 +50,8 @@ export type ServerSpec =
       /** AUDENCI_SECRET_KEY (hex); servers sharing a database share it. Default: a random one. */
       secretKey?: string;
       /**
-       * Scale-out: a second server on the database another child created and seeded. It creates nothing
-       * and serves these requests (the first child's, with its admin key).
+       * A server on the database another child created and seeded. It creates nothing and serves these
+       * requests (the first child's, with its admin key).
        */
       attach?: BenchRequest[];
       /** REDIS_URL (the shared rate-limit store of a scale-out deployment) and this run's key prefix. */
