@@ -55,7 +55,7 @@ export interface LatencySummary {
  * Response times in milliseconds. autocannon's own histogram stores whole milliseconds, which says
  * nothing about a sub-millisecond API; its `response` event carries the precise time.
  */
-class Latencies {
+export class Latencies {
   private values = new Float64Array(1 << 16);
   private count = 0;
 
@@ -108,17 +108,18 @@ export interface LoadSettings {
  * Sends `requests` in a loop to every URL at once for `seconds`: one autocannon instance per URL with
  * its share of the connections (10 over two servers: 5 each), as a load balancer spreading connections
  * would. Every instance records into the same latency record, so the percentiles are those of all the
- * responses together, whichever server answered.
+ * responses together, whichever server answered; a caller measuring one server in several slices passes
+ * the record the slices share.
  */
 export async function fire(
   urls: readonly string[],
   requests: BenchRequest[],
   seconds: number,
   settings: LoadSettings,
+  latencies = new Latencies(),
 ): Promise<{ result: LoadResult; latency: LatencySummary }> {
   if (settings.connections < urls.length)
     throw new Error(`${settings.connections} connections cannot be shared by ${urls.length} servers`);
-  const latencies = new Latencies();
   const instances = urls.map((url, i) => {
     const connections =
       Math.floor(settings.connections / urls.length) + (i < settings.connections % urls.length ? 1 : 0);

@@ -33,6 +33,11 @@ export interface Measurement {
   failure?: string;
   /** Set on the hand-written reference's rows (bench/reference/): which variant served. */
   reference?: ReferenceVariant;
+  /**
+   * A row measured interleaved with others (an Audenci row and its references): the req/s of each of its
+   * slices, in turn order; the rows of one run have as many.
+   */
+  slices?: number[];
   /** Where the server's CPU time went under the same load (bench/profile.ts). */
   profile?: ProfileSummary;
 }
@@ -81,9 +86,29 @@ export function referenceComparisons(all: Measurement[]) {
         ratio,
         goal,
         met: ratio !== null && goal !== null ? ratio >= goal : null,
+        turns: turnRatios(m, ref),
       },
     ];
   });
+}
+
+/**
+ * The ratio turn by turn of an interleaved run — Audenci's slice ÷ the reference's slice of the same
+ * round, seconds apart — as least, median and most: how far the machine's drift moved it within the run.
+ */
+function turnRatios(m: Measurement, ref: Measurement) {
+  const a = m.slices ?? [];
+  const b = ref.slices ?? [];
+  if (a.length === 0 || a.length !== b.length) return null;
+  const ratios = a.map((v, i) => (b[i]! > 0 ? v / b[i]! : 0)).sort((x, y) => x - y);
+  const mid = ratios.length >> 1;
+  const median = ratios.length % 2 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+  return {
+    count: ratios.length,
+    least: round(ratios[0]!, 3),
+    median: round(median, 3),
+    most: round(ratios[ratios.length - 1]!, 3),
+  };
 }
 
 export function ratio(m: Measurement, baseline: Measurement | undefined): number | null {
@@ -131,6 +156,7 @@ export function toJson(m: Measurement, baseline: Measurement | undefined, all: M
     failure: m.failure ?? null,
     requestsPerSecond: r ? round(r.requestsPerSecond, 1) : null,
     totalRequests: r ? r.total : null,
+    sliceRequestsPerSecond: m.slices ?? null,
     latencyMs: m.latency
       ? {
           average: m.latency.average,
@@ -349,7 +375,8 @@ export const SUMMARY_NOTES = [
   '"2 api": two API processes on one PostgreSQL schema, half the connections each (+ redis: shared',
   '  rate-limit store, REDIS_URL). RSS and CPU % per process, after / over the measured run.',
   '"1 reference": the hand-written server of bench/reference/ on the same data; × reference = the api',
-  "  row's req/s ÷ the reference's (posts.list: ÷ the reference without COUNT, as issue #20 states).",
+  "  row's req/s ÷ the reference's (posts.list: ÷ the reference without COUNT, as issue #20 states);",
+  '  the api row and its references take turns under load in 1 s slices, interleaved.',
   'publish: p50/p99 = lag from the due instant to PUBLISHED; workers CPU % is their total.',
   'analytics: p50 = median call time of the service behind GET /analytics (no HTTP).',
   'startup: node bin/audenci.js serve on a new SQLite data dir; p50/p99 = median/slowest spawn → /readyz',

@@ -28,7 +28,15 @@ import { measurePublish, type PublishMeasurement } from './publish.js';
 import { measureWebhooks, type WebhooksMeasurement } from './webhooks.js';
 import { measureImport, type ImportMeasurement } from './import.js';
 import { measureAnalytics, type AnalyticsMeasurement } from './analytics.js';
-import { fetchAnswer, fetchSample, fire, problems } from './load.js';
+import {
+  fetchAnswer,
+  fetchSample,
+  fire,
+  Latencies,
+  problems,
+  type LatencySummary,
+  type LoadResult,
+} from './load.js';
 import {
   compareRefusals,
   compareWithAudenci,
@@ -62,8 +70,11 @@ let serverEntry = SERVER_SOURCE;
  * a 1-worker and an N-worker entry on PostgreSQL, and `summary` holds the printed table.
  * 4: rows of the hand-written reference (`server: 'reference'`, `referenceCounts`), each Audenci row's
  * `ratioToReference`, and `reference`: the comparisons of issue #20 with their goals.
+ * 5: each HTTP row's `profile` (top self time under load).
+ * 6: an Audenci row and its references are measured interleaved in one-second turns: each such row's
+ * `sliceRequestsPerSecond`, and each comparison's `turns` (the ratio turn by turn: least, median, most).
  */
-const RESULTS_SCHEMA_VERSION = 5;
+const RESULTS_SCHEMA_VERSION = 6;
 /** The publish-throughput measurement's name in BENCH_SCENARIOS. */
 const PUBLISH = 'publish';
 /** The webhook-delivery measurement's name in BENCH_SCENARIOS. */
@@ -79,6 +90,8 @@ const SCALEOUT = 'scaleout';
 const SCALEOUT_SCENARIOS = ['posts.get', 'posts.list', 'posts.create'];
 /** API server processes of a scale-out row, on one PostgreSQL schema. */
 const API_PROCESSES = 2;
+/** Seconds of one server's turn under load in a paired run (`runPaired`): BENCH_DURATION turns each. */
+const SLICE_SECONDS = 1;
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 const mb = (bytes: number) => round(bytes / (1024 * 1024), 1);
@@ -460,15 +473,11 @@ async function startServers(
   dialect: Dialect | 'none',
   processes: number,
   redisPrefix: string | undefined,
-  reference?: ReferenceVariant,
 ): Promise<{
   servers: ServerChild[];
   urls: string[];
   requests: BenchRequest[];
   mirrored?: Sample;
-  /** The reference's rows: Audenci's answers to the first request, and to it with an unknown key. */
-  audenciAnswer?: Awaited<ReturnType<typeof fetchAnswer>>;
-  audenciRefusal?: Awaited<ReturnType<typeof fetchAnswer>>;
   release?: () => Promise<void>;
 }> {
   if (scenario.kind === 'baseline') {
@@ -481,43 +490,6 @@ async function startServers(
     };
     const { server, url } = await ServerChild.start(spec);
     return { servers: [server], urls: [url], requests: [mirrored.request], mirrored: mirrored.sample };
-  }
-  if (reference) {
-    // An Audenci child creates the schema and seeds the data, answers the first request once (what the
-    // reference must answer too), and stops; the reference then serves the same database.
-    const { spec, release } = audenciSpec(scenario.name, dialect as Dialect);
-    try {
-      const seeder = await ServerChild.start(spec, '.seed');
-      let audenciAnswer: Awaited<ReturnType<typeof fetchAnswer>>;
-      let audenciRefusal: Awaited<ReturnType<typeof fetchAnswer>>;
-      try {
-        audenciAnswer = await fetchAnswer(seeder.url, seeder.requests[0]!);
-        audenciRefusal = await fetchAnswer(seeder.url, withUnknownKey(seeder.requests[0]!));
-      } finally {
-        await seeder.server.stop();
-      }
-      const { server, url } = await ServerChild.start({
-        kind: 'reference',
-        scenario: scenario.name,
-        dialect: spec.dialect,
-        dataDir: spec.dataDir,
-        ...(spec.databaseUrl ? { databaseUrl: spec.databaseUrl, schema: spec.schema } : {}),
-        logLevel,
-        count: reference.count,
-        requests: seeder.requests,
-      });
-      return {
-        servers: [server],
-        urls: [url],
-        requests: seeder.requests,
-        audenciAnswer,
-        audenciRefusal,
-        release,
-      };
-    } catch (error) {
-      await release();
-      throw error;
-    }
   }
   const { spec, release } = audenciSpec(scenario.name, dialect as Dialect, {
     secretKey: randomBytes(32).toString('hex'),
@@ -563,11 +535,35 @@ function pinRow(serverPids: number[]): () => void {
   return () => setAffinity(process.pid, `0-${last}`);
 }
 
+/** A profile's file name: `posts.list.sqlite`, `posts.list.sqlite.reference-no-count`. */
+function profileName(m: Measurement): string {
+  const who = m.reference ? `.reference${m.reference.count ? '' : '-no-count'}` : '';
+  return `${m.scenario}.${m.dialect}${who}`;
+}
+
+/**
+ * Where the time went: a CPU profile under the same load, after the measured run (sampling slows a
+ * server a little, so the figures come from runs without it). The measurement stands whatever happens
+ * here: a profile that fails is logged, not counted.
+ */
+async function profileRow(m: Measurement, server: ServerChild, url: string, requests: BenchRequest[]) {
+  fs.mkdirSync(profileDir, { recursive: true });
+  let wrong: string | undefined;
+  try {
+    m.profile = await server.profile(path.join(profileDir, `${profileName(m)}.cpuprofile`), async () => {
+      wrong = problems((await fire([url], requests, settings.profileSeconds, settings)).result);
+    });
+    if (wrong) m.profile.problem = wrong;
+  } catch (error) {
+    log(`  profile: ${errorText(error)}`);
+  }
+  if (wrong) log(`  profile: the profiled run had ${wrong}`);
+}
+
 async function runOne(
   scenario: Scenario,
   dialect: Dialect | 'none',
   processes: number,
-  reference?: ReferenceVariant,
 ): Promise<Measurement> {
   const redisPrefix =
     processes > 1 && redisUrl ? `audenci:bench:${randomBytes(6).toString('hex')}:rl:` : undefined;
@@ -578,21 +574,14 @@ async function runOne(
     label: scenario.label,
     processes,
     redis: redisPrefix !== undefined,
-    ...(reference ? { reference } : {}),
   };
   let started: Awaited<ReturnType<typeof startServers>> | undefined;
   let unpin: (() => void) | undefined;
   try {
-    started = await startServers(scenario, dialect, processes, redisPrefix, reference);
-    const { servers, urls, requests, mirrored, audenciAnswer, audenciRefusal } = started;
+    started = await startServers(scenario, dialect, processes, redisPrefix);
+    const { servers, urls, requests, mirrored } = started;
     if (settings.pinned && processes === 1) unpin = pinRow(servers.map((s) => s.pid));
     if (requests.length === 0) throw new Error('the scenario returned no requests');
-    if (reference && audenciAnswer) {
-      // Same status, headers and body as Audenci's answer to the same request on the same data.
-      compareWithAudenci(audenciAnswer, await fetchAnswer(urls[0]!, requests[0]!), reference, requests[0]!);
-      const unknown = withUnknownKey(requests[0]!);
-      compareRefusals(audenciRefusal!, await fetchAnswer(urls[0]!, unknown), unknown);
-    }
 
     // Every request must succeed once on every server before any is measured.
     const first = await fetchSample(urls[0]!, requests[0]!);
@@ -603,7 +592,7 @@ async function runOne(
         `the baseline's body differs from ${scenario.mirrors}'s:\n${first.body}\n${mirrored?.body}`,
       );
     }
-    if (scenario.kind === 'audenci' && !reference) {
+    if (scenario.kind === 'audenci') {
       scenario.check?.(first);
       if (!samples.has(scenario.name)) samples.set(scenario.name, { request: requests[0]!, sample: first });
     }
@@ -621,23 +610,8 @@ async function runOne(
     m.servers = { stats: before.map((b, i) => ({ before: b, after: after[i]! })), seconds: result.duration };
     const bad = problems(result);
     if (bad) throw new Error(bad);
-    // Where the time went: a CPU profile under the same load, after the measured run (sampling slows a
-    // server a little, so the figures above come from a run without it).
-    if (settings.profileSeconds > 0 && scenario.kind !== 'baseline' && processes === 1) {
-      const name = `${scenario.name}.${dialect}${reference ? `.reference${reference.count ? '' : '-no-count'}` : ''}`;
-      fs.mkdirSync(profileDir, { recursive: true });
-      // The measurement above stands whatever happens here: a profile that fails is logged, not counted.
-      let wrong: string | undefined;
-      try {
-        m.profile = await servers[0]!.profile(path.join(profileDir, `${name}.cpuprofile`), async () => {
-          wrong = problems((await fire(urls, requests, settings.profileSeconds, settings)).result);
-        });
-        if (wrong) m.profile.problem = wrong;
-      } catch (error) {
-        log(`  profile: ${errorText(error)}`);
-      }
-      if (wrong) log(`  profile: the profiled run had ${wrong}`);
-    }
+    if (settings.profileSeconds > 0 && scenario.kind !== 'baseline' && processes === 1)
+      await profileRow(m, servers[0]!, urls[0]!, requests);
   } catch (error) {
     m.failure = errorText(error);
   } finally {
@@ -650,12 +624,170 @@ async function runOne(
   return m;
 }
 
+/** One server's slices of a paired run: what each measured, and the server before and after it. */
+interface Slice {
+  result: LoadResult;
+  before: ProcessStats;
+  after: ProcessStats;
+}
+
+/**
+ * A paired row's figures from its slices: requests, errors and seconds summed, the rate their quotient,
+ * CPU time counted over the server's own slices only (it idles while the others are measured), the
+ * memory before the first and after the last.
+ */
+function fromSlices(
+  slices: Slice[],
+  latency: LatencySummary,
+): Pick<Measurement, 'result' | 'latency' | 'servers' | 'slices'> {
+  const sum = (f: (s: Slice) => number) => slices.reduce((total, s) => total + f(s), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const { result } of slices)
+    for (const [code, count] of Object.entries(result.statusCodes))
+      statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  const seconds = sum((s) => s.result.duration);
+  const total = sum((s) => s.result.total);
+  const first = slices[0]!.before;
+  const last = slices[slices.length - 1]!.after;
+  return {
+    result: {
+      requestsPerSecond: seconds > 0 ? total / seconds : 0,
+      total,
+      non2xx: sum((s) => s.result.non2xx),
+      errors: sum((s) => s.result.errors),
+      timeouts: sum((s) => s.result.timeouts),
+      duration: round(seconds, 2),
+      statusCodes,
+    },
+    latency,
+    servers: {
+      stats: [
+        {
+          before: first,
+          after: { ...last, cpuMicros: first.cpuMicros + sum((s) => s.after.cpuMicros - s.before.cpuMicros) },
+        },
+      ],
+      seconds,
+    },
+    slices: slices.map((s) => round(s.result.duration > 0 ? s.result.total / s.result.duration : 0, 1)),
+  };
+}
+
+/**
+ * An Audenci row and its hand-written references (issue #20), measured together: a child seeds the data
+ * and stops; the Audenci server and each reference then run side by side on that one database, each
+ * pinned to the same CPU, and take turns under load in slices of `SLICE_SECONDS` — `BENCH_DURATION`
+ * rounds, each round giving every server one slice, the order rotating from round to round. The VM's
+ * speed drifts from one minute to the next by more than the gaps being measured; rows measured one after
+ * the other, tens of seconds apart, took that drift into their ratio, while interleaved slices share it.
+ */
+async function runPaired(
+  scenario: Scenario,
+  dialect: Dialect,
+  variants: ReferenceVariant[],
+): Promise<Measurement[]> {
+  const rows: Measurement[] = [undefined, ...variants].map((reference) => ({
+    scenario: scenario.name,
+    dialect,
+    description: scenario.description,
+    label: scenario.label,
+    processes: 1,
+    redis: false,
+    ...(reference ? { reference } : {}),
+  }));
+  const { spec, release } = audenciSpec(scenario.name, dialect, {
+    secretKey: randomBytes(32).toString('hex'),
+  });
+  const servers: ServerChild[] = [];
+  let unpin: (() => void) | undefined;
+  try {
+    // The seeder answers the scenario's first request once — what every reference must answer too.
+    const seeder = await ServerChild.start(spec, '.seed');
+    let audenciAnswer: Awaited<ReturnType<typeof fetchAnswer>>;
+    let audenciRefusal: Awaited<ReturnType<typeof fetchAnswer>>;
+    try {
+      audenciAnswer = await fetchAnswer(seeder.url, seeder.requests[0]!);
+      audenciRefusal = await fetchAnswer(seeder.url, withUnknownKey(seeder.requests[0]!));
+    } finally {
+      await seeder.server.stop();
+    }
+    const requests = seeder.requests;
+    if (requests.length === 0) throw new Error('the scenario returned no requests');
+    const urls: string[] = [];
+    const api = await ServerChild.start({ ...spec, attach: requests });
+    servers.push(api.server);
+    urls.push(api.url);
+    for (const variant of variants) {
+      const reference = await ServerChild.start({
+        kind: 'reference',
+        scenario: scenario.name,
+        dialect,
+        dataDir: spec.dataDir,
+        ...(spec.databaseUrl ? { databaseUrl: spec.databaseUrl, schema: spec.schema } : {}),
+        logLevel,
+        count: variant.count,
+        requests,
+      });
+      servers.push(reference.server);
+      urls.push(reference.url);
+    }
+    if (settings.pinned) unpin = pinRow(servers.map((s) => s.pid));
+
+    // Same status, headers and body as Audenci's answer to the same request on the same data.
+    const unknown = withUnknownKey(requests[0]!);
+    for (const [i, variant] of variants.entries()) {
+      compareWithAudenci(audenciAnswer, await fetchAnswer(urls[i + 1]!, requests[0]!), variant, requests[0]!);
+      compareRefusals(audenciRefusal, await fetchAnswer(urls[i + 1]!, unknown), unknown);
+    }
+    // Every request must succeed once on every server before any is measured.
+    const first = await fetchSample(urls[0]!, requests[0]!);
+    for (const [i, url] of urls.entries())
+      for (const request of requests.slice(i === 0 ? 1 : 0)) await fetchSample(url, request);
+    if (scenario.kind === 'audenci') {
+      scenario.check?.(first);
+      if (!samples.has(scenario.name)) samples.set(scenario.name, { request: requests[0]!, sample: first });
+    }
+
+    const who = (i: number) =>
+      rows[i]!.reference ? `reference${rows[i]!.reference!.count ? '' : ' without COUNT'}` : 'api';
+    if (settings.warmupSeconds > 0)
+      for (const [i, url] of urls.entries()) {
+        const bad = problems((await fire([url], requests, settings.warmupSeconds, settings)).result);
+        if (bad) throw new Error(`${who(i)} warm-up: ${bad}`);
+      }
+    const slices: Slice[][] = rows.map(() => []);
+    const latencies = rows.map(() => new Latencies());
+    for (let turn = 0; turn < settings.durationSeconds; turn++) {
+      for (let k = 0; k < rows.length; k++) {
+        const i = (turn + k) % rows.length;
+        const before = await servers[i]!.stats();
+        const { result } = await fire([urls[i]!], requests, SLICE_SECONDS, settings, latencies[i]);
+        const after = await servers[i]!.stats();
+        const bad = problems(result);
+        if (bad) throw new Error(`${who(i)}: ${bad}`);
+        slices[i]!.push({ result, before, after });
+      }
+    }
+    rows.forEach((m, i) => Object.assign(m, fromSlices(slices[i]!, latencies[i]!.summary())));
+    if (settings.profileSeconds > 0)
+      for (const [i, m] of rows.entries()) await profileRow(m, servers[i]!, urls[i]!, requests);
+  } catch (error) {
+    for (const m of rows) m.failure = errorText(error);
+  } finally {
+    unpin?.();
+    await Promise.all(servers.map((s) => s.stop()));
+    await release();
+  }
+  return rows;
+}
+
 /** The HTTP runs: each selected scenario on each dialect, then its scale-out row if it has one. */
 type PlannedRun = {
   scenario: Scenario;
   dialect: Dialect | 'none';
   processes: number;
-  reference?: ReferenceVariant;
+  /** The hand-written references measured with it, interleaved (`runPaired`). */
+  references?: ReferenceVariant[];
 };
 
 function httpPlan(): PlannedRun[] {
@@ -678,11 +810,9 @@ function httpPlan(): PlannedRun[] {
     if (named(scenario))
       for (const d of dialects)
         if (!scenario.dialects || scenario.dialects.includes(d)) {
-          plan.push({ scenario, dialect: d, processes: 1 });
-          // The hand-written reference right after, on the same dialect (issue #20).
-          if (runReference)
-            for (const reference of REFERENCE_VARIANTS[scenario.name] ?? [])
-              plan.push({ scenario, dialect: d, processes: 1, reference });
+          // With its hand-written references, on the same dialect and data (issue #20).
+          const references = runReference ? REFERENCE_VARIANTS[scenario.name] : undefined;
+          plan.push({ scenario, dialect: d, processes: 1, ...(references ? { references } : {}) });
         }
     if (scaled.includes(scenario.name))
       plan.push({ scenario, dialect: 'postgres', processes: API_PROCESSES });
@@ -849,14 +979,16 @@ async function main(): Promise<number> {
     );
   }
   const measurements: Measurement[] = [];
-  for (const { scenario, dialect, processes, reference } of plan) {
+  for (const { scenario, dialect, processes, references } of plan) {
     log(
       `- ${scenario.name} (${dialect}${processes > 1 ? `, ${processes} API processes` : ''}` +
-        `${reference ? `, hand-written reference${reference.count ? '' : ' without COUNT'}` : ''})`,
+        `${references ? `, interleaved with the hand-written reference${references.length > 1 ? 's' : ''}` : ''})`,
     );
-    const m = await runOne(scenario, dialect, processes, reference);
-    if (m.failure) log(`  FAILED: ${m.failure}`);
-    measurements.push(m);
+    const rows = references
+      ? await runPaired(scenario, dialect as Dialect, references)
+      : [await runOne(scenario, dialect, processes)];
+    if (rows[0]!.failure) log(`  FAILED: ${rows[0]!.failure}`);
+    measurements.push(...rows);
   }
   const background = await runBackground();
   await cleanUp();
