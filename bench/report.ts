@@ -376,7 +376,7 @@ export const SUMMARY_NOTES = [
   '  rate-limit store, REDIS_URL). RSS and CPU % per process, after / over the measured run.',
   '"1 reference": the hand-written server of bench/reference/ on the same data; × reference = the api',
   "  row's req/s ÷ the reference's (posts.list: ÷ the reference without COUNT, as issue #20 states);",
-  '  the api row and its references take turns under load in 1 s slices, interleaved.',
+  '  the api row and the reference it is compared with take turns under load, 1 s each.',
   'publish: p50/p99 = lag from the due instant to PUBLISHED; workers CPU % is their total.',
   'analytics: p50 = median call time of the service behind GET /analytics (no HTTP).',
   'startup: node bin/audenci.js serve on a new SQLite data dir; p50/p99 = median/slowest spawn → /readyz',
