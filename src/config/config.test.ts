@@ -153,6 +153,12 @@ describe('loadConfig', () => {
       rejects({ AUDENCI_WEBHOOK_RETRY_DELAYS: many }, 'AUDENCI_WEBHOOK_RETRY_DELAYS', /at most 50 delays/);
     });
 
+    it('AUDENCI_SQLITE_CACHE_MB out of range', () => {
+      rejects({ AUDENCI_SQLITE_CACHE_MB: '0' }, 'AUDENCI_SQLITE_CACHE_MB', /./);
+      rejects({ AUDENCI_SQLITE_CACHE_MB: '65537' }, 'AUDENCI_SQLITE_CACHE_MB', /./);
+      rejects({ AUDENCI_SQLITE_CACHE_MB: 'lots' }, 'AUDENCI_SQLITE_CACHE_MB', /./);
+    });
+
     it('AUDENCI_COMMENT_SYNC_INTERVAL out of range', () => {
       rejects({ AUDENCI_COMMENT_SYNC_INTERVAL: '0' }, 'AUDENCI_COMMENT_SYNC_INTERVAL', /./);
       rejects({ AUDENCI_COMMENT_SYNC_INTERVAL: 'often' }, 'AUDENCI_COMMENT_SYNC_INTERVAL', /./);

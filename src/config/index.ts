@@ -66,6 +66,10 @@ export interface Config {
   /** How often buffered `last_used_at` times are written to the database. */
   keyUsageFlushMs: number;
   databasePoolSize: number;
+  /**
+   * SQLite: the most memory its page cache may hold, in MB (`PRAGMA cache_size`). AUDENCI_SQLITE_CACHE_MB.
+   */
+  sqliteCacheMb: number;
   /** PostgreSQL: how long a request waits for a pooled connection before answering 503. */
   databaseConnectTimeoutMs: number;
   /** PostgreSQL: statements running longer are cancelled (a request answers 503); 0: no limit. */
@@ -383,6 +387,12 @@ function previousSecretKeys(env: Env): Buffer[] {
 }
 
 const MIB = 1024 * 1024;
+/**
+ * SQLite's page cache, in MB. better-sqlite3 builds SQLite with 16 MB; pages past the cache are read
+ * again from the operating system's file cache (a copy, no disk read), so a smaller one costs little and
+ * keeps the embedded server's memory down: a server writing posts filled all 16 MB within seconds.
+ */
+export const SQLITE_CACHE_MB = 4;
 
 function media(env: Env): MediaConfig {
   const storage = oneOf(env, 'AUDENCI_MEDIA_STORAGE', ['local', 's3'] as const, 'local');
@@ -574,6 +584,7 @@ export function loadConfig(env: Env = process.env): Config {
     failpoints: listOf(env, 'AUDENCI_FAILPOINTS', FAILPOINTS),
     keyUsageFlushMs: integer(env, 'AUDENCI_KEY_USAGE_FLUSH_MS', 10_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'AUDENCI_DB_POOL_SIZE', 10, 1, 500),
+    sqliteCacheMb: integer(env, 'AUDENCI_SQLITE_CACHE_MB', SQLITE_CACHE_MB, 1, 65_536),
     databaseConnectTimeoutMs: integer(env, 'AUDENCI_DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
     databaseStatementTimeoutMs: statementTimeoutMs,
     databasePreparedStatements: boolean(env, 'AUDENCI_DB_PREPARED_STATEMENTS', true),
@@ -668,6 +679,7 @@ export const CONFIG_VARIABLES = [
   'AUDENCI_FAILPOINTS',
   'AUDENCI_KEY_USAGE_FLUSH_MS',
   'AUDENCI_DB_POOL_SIZE',
+  'AUDENCI_SQLITE_CACHE_MB',
   'AUDENCI_DB_CONNECT_TIMEOUT_MS',
   'AUDENCI_DB_STATEMENT_TIMEOUT_MS',
   'AUDENCI_DB_PREPARED_STATEMENTS',

@@ -39,7 +39,9 @@ export function createDb(config: Config, options: CreateDbOptions = {}): DbHandl
       preparedStatements: config.databasePreparedStatements,
     });
   }
-  return openSqlite(options.sqliteFile ?? path.join(config.dataDir, 'audenci.db'));
+  return openSqlite(options.sqliteFile ?? path.join(config.dataDir, 'audenci.db'), {
+    cacheMb: config.sqliteCacheMb,
+  });
 }
 
 export function isEmbedded(config: Config): boolean {

@@ -62,7 +62,12 @@ function localNotifier(): Notifier {
   };
 }
 
-export function openSqlite(file: string): DbHandle {
+export interface SqliteOptions {
+  /** The page cache's bound, in MB (`AUDENCI_SQLITE_CACHE_MB`); unset: the driver's (16 MB). */
+  cacheMb?: number;
+}
+
+export function openSqlite(file: string, options: SqliteOptions = {}): DbHandle {
   if (file !== ':memory:') {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
     // Owner-only before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
@@ -74,6 +79,8 @@ export function openSqlite(file: string): DbHandle {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  // A negative cache_size is in KiB.
+  if (options.cacheMb !== undefined) raw.pragma(`cache_size = -${Math.round(options.cacheMb * 1024)}`);
   const statements = cachingDatabase(raw);
   const { dialect, units } = unitAware(new SqliteDialect({ database: statements }));
   const db = new Kysely<Database>({ dialect });
