@@ -16,7 +16,8 @@ import { browserHeaders, signUpMember } from '../../../test/helpers/people.js';
 import type { Tenant as TenantScope } from '../../shared/tenant.js';
 import type { EventType } from '../../db/tables/events.js';
 import { recordEvent } from './events.service.js';
-import { openEventStream, pumpEvents, runningEventStreams } from './events.stream.js';
+import { AFTER_RING_MS, openEventStream, pumpEvents, runningEventStreams } from './events.stream.js';
+import { watchTimers } from '../../../test/helpers/timers.js';
 
 /**
  * `GET /api/v1/events/stream` (docs/api.md, "Events"): the event log as server-sent events over a real
@@ -604,15 +605,16 @@ for (const dialect of dialects) {
     });
 
     it('a pump stops at once when its signal aborts, leaving no timer behind', async () => {
-      const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
       const start = await openEventStream(t.runtime.ctx, scope(tenant), {});
       const out = new PassThrough();
       const chunks: string[] = [];
       out.on('data', (c: Buffer) => chunks.push(c.toString()));
-      const baseline = timers();
       const stop = new AbortController();
       const timings = { pollMs: 50, keepAliveMs: 120, retryMs: 1000, pageSize: 2 };
-      const pumping = pumpEvents(t.runtime.ctx, start, out, stop.signal, timings);
+      // The pump's waits: the poll, and the quick reads after a ring.
+      const waits = [timings.pollMs, ...AFTER_RING_MS];
+      const watch = watchTimers();
+      const pumping = pumpEvents(t.runtime.ctx, start, out, stop.signal, timings).finally(() => watch.stop());
       const ids = [await record(tenant), await record(tenant), await record(tenant)];
       await sleep(400);
       const text = chunks.join('');
@@ -626,7 +628,11 @@ for (const dialect of dialects) {
       stop.abort();
       await pumping;
       assert.ok(Date.now() - stoppedAt < 200, 'stopped within a poll');
-      assert.ok(timers() <= baseline, `timers: ${timers()} > ${baseline}`);
+      assert.ok(
+        waits.some((ms) => watch.started(ms) > 0),
+        'the pump waited between reads',
+      );
+      assert.equal(watch.pending(waits), 0, 'no wait left pending');
       const written = chunks.length;
       await record(tenant);
       await sleep(200);

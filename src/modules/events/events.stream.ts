@@ -52,7 +52,7 @@ export const EVENT_STREAM_TIMINGS: EventStreamTimings = {
  * After this process records an event for the stream's tenant, reads come this soon (ms, one after the
  * other), then the poll resumes: the ring comes before the event's transaction commits.
  */
-const AFTER_RING_MS = [5, 25, 100, 250];
+export const AFTER_RING_MS: readonly number[] = [5, 25, 100, 250];
 
 /** Where a stream starts and what it sends: checked before its first byte. */
 export interface EventStreamStart {
