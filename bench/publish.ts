@@ -37,6 +37,8 @@ export interface PublishBenchOptions {
   workers: number;
   logLevel: string;
   timeoutMs: number;
+  /** Each worker limited to this share of one CPU (bench/cpu-limit.ts); unlimited when absent. */
+  workerCpuShare?: number;
   /** Registers a child with the caller, which kills it if the run is interrupted. */
   track(child: ChildProcess): void;
 }
@@ -44,6 +46,8 @@ export interface PublishBenchOptions {
 export interface PublishMeasurement {
   dialect: Dialect;
   workers: number;
+  /** The share of one CPU each worker was limited to, or null: unlimited. */
+  workerCpuShare: number | null;
   posts: number;
   /** Posts published per second, from the due instant to the last commit. */
   postsPerSecond: number;
@@ -111,6 +115,7 @@ export async function measurePublish(options: PublishBenchOptions): Promise<Publ
           logLevel: options.logLevel,
         },
         track: options.track,
+        ...(options.workerCpuShare !== undefined ? { cpuShare: options.workerCpuShare } : {}),
       })),
     );
 
@@ -177,6 +182,7 @@ export async function measurePublish(options: PublishBenchOptions): Promise<Publ
     return {
       dialect: options.dialect,
       workers: options.workers,
+      workerCpuShare: options.workerCpuShare ?? null,
       posts: options.posts,
       postsPerSecond: Number((options.posts / (Math.max(1, last) / 1000)).toFixed(1)),
       lagMs: {

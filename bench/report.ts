@@ -283,8 +283,11 @@ export function summaryRows(measurements: Measurement[], background: Background)
     rssMb: m.workerRssMb,
     cpuPercent: [m.workerCpuPercent],
   });
-  for (const p of background.published)
-    rows.push(workerRow('publish', p, p.workers, p.postsPerSecond, 'posts/s', p.lagMs));
+  for (const p of background.published) {
+    const row = workerRow('publish', p, p.workers, p.postsPerSecond, 'posts/s', p.lagMs);
+    if (p.workerCpuShare !== null) row.processes += `, ${Math.round(p.workerCpuShare * 100)} % CPU each`;
+    rows.push(row);
+  }
   for (const d of background.delivered)
     rows.push(workerRow('webhooks', d, d.workers, d.deliveriesPerSecond, 'deliveries/s'));
   for (const i of background.imported) rows.push(workerRow('import', i, 1, i.postsPerSecond, 'posts/s'));

@@ -25,6 +25,7 @@ import {
   type Scenario,
 } from './scenarios.js';
 import { measurePublish, type PublishMeasurement } from './publish.js';
+import { cpuLimitUnavailable } from './cpu-limit.js';
 import { measureWebhooks, type WebhooksMeasurement } from './webhooks.js';
 import { measureImport, type ImportMeasurement } from './import.js';
 import { measureAnalytics, type AnalyticsMeasurement } from './analytics.js';
@@ -75,7 +76,7 @@ let serverEntry = SERVER_SOURCE;
  * 6: an Audenci row and its references are measured interleaved in one-second turns: each such row's
  * `sliceRequestsPerSecond`, and each comparison's `turns` (the ratio turn by turn: least, median, most).
  */
-const RESULTS_SCHEMA_VERSION = 6;
+const RESULTS_SCHEMA_VERSION = 7;
 /** The publish-throughput measurement's name in BENCH_SCENARIOS. */
 const PUBLISH = 'publish';
 /** The webhook-delivery measurement's name in BENCH_SCENARIOS. */
@@ -191,6 +192,13 @@ const publishSettings = {
    * SQLite runs its one worker.
    */
   postgresWorkers: positiveInt('BENCH_PUBLISH_WORKERS', 2),
+  /**
+   * On PostgreSQL the one and the several workers run again, each limited to this percentage of one
+   * CPU (bench/cpu-limit.ts), as workers deployed with a container's CPU limit; 0 leaves those runs out.
+   */
+  workerCpuPercent: positiveInt('BENCH_WORKER_CPU', 25, 0),
+  /** Posts of the limited runs: more than unlimited, since they publish slower. */
+  limitedPosts: positiveInt('BENCH_PUBLISH_LIMITED_POSTS', 4_000, 1),
 };
 const webhookSettings = {
   /** Events, each delivered to two endpoints. */
@@ -888,14 +896,36 @@ async function runBackground() {
   if (runPublish) {
     for (const dialect of dialects) {
       // SQLite has one writer and runs one worker; PostgreSQL shows what a second worker adds.
-      for (const workers of dialect === 'postgres' ? [...new Set([1, pgWorkers])] : [1]) {
-        log(`- ${PUBLISH} (${dialect}, ${publishSettings.posts} posts, ${workers} worker process(es))`);
-        const { posts } = publishSettings;
+      const counts = dialect === 'postgres' ? [...new Set([1, pgWorkers])] : [1];
+      const runs: { workers: number; posts: number; share?: number }[] = counts.map((workers) => ({
+        workers,
+        posts: publishSettings.posts,
+      }));
+      // Whether a second worker adds what the first did, this machine's two CPUs aside (bench/README.md).
+      if (dialect === 'postgres' && publishSettings.workerCpuPercent > 0 && counts.length > 1) {
+        const unavailable = cpuLimitUnavailable();
+        if (unavailable) log(`- ${PUBLISH} with a CPU limit per worker left out: ${unavailable}`);
+        else {
+          const share = publishSettings.workerCpuPercent / 100;
+          for (const workers of counts) runs.push({ workers, posts: publishSettings.limitedPosts, share });
+        }
+      }
+      for (const { workers, posts, share } of runs) {
+        const limit = share === undefined ? '' : `, each limited to ${Math.round(share * 100)} % of a CPU`;
+        log(`- ${PUBLISH} (${dialect}, ${posts} posts, ${workers} worker process(es)${limit})`);
         const timeoutMs = Math.max(60_000, posts * 20);
         keep(
           published,
           await inFreshStorage(PUBLISH, dialect, (where) =>
-            measurePublish({ ...where, posts, workers, logLevel, timeoutMs, track: trackChild }),
+            measurePublish({
+              ...where,
+              posts,
+              workers,
+              logLevel,
+              timeoutMs,
+              track: trackChild,
+              ...(share === undefined ? {} : { workerCpuShare: share }),
+            }),
           ),
         );
       }

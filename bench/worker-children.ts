@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { buildChildren } from './build-children.js';
+import { limitCpu } from './cpu-limit.js';
 import { serverLaunch } from '../bin/build.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +81,8 @@ export async function startWorkerChildren(options: {
   count: number;
   spec: Omit<PublishWorkerSpec, 'workerId'>;
   track(child: ChildProcess): void;
+  /** Each worker limited to this share of one CPU (bench/cpu-limit.ts); unlimited when absent. */
+  cpuShare?: number;
 }): Promise<WorkerChild[]> {
   const started: WorkerChild[] = [];
   workerEntry ??= buildChildren([WORKER_SOURCE]).then(([entry]) => entry!);
@@ -100,6 +103,10 @@ export async function startWorkerChildren(options: {
       options.track(child);
       const worker = new WorkerChild(child);
       started.push(worker);
+      if (options.cpuShare !== undefined && child.pid !== undefined) {
+        const release = limitCpu(child.pid, options.cpuShare, `worker-${w + 1}`);
+        void worker.exited.then(release);
+      }
       const answer = await worker.ask(
         { type: 'start', spec: { ...options.spec, workerId: `bench-worker-${w + 1}` } },
         60_000,
