@@ -66,22 +66,31 @@ export function cpuLimitUnavailable(): string | undefined {
   }
 }
 
+/** A group made by `limitCpu`: its directory, and the removal of it once its process has exited. */
+export interface CpuGroup {
+  dir: string;
+  release(): void;
+}
+
 /**
  * Moves process `pid` (all its threads, and what it starts later) into a group of its own limited to
- * `share` of one CPU. Returns the function that removes the group once the process has exited.
+ * `share` of one CPU.
  */
-export function limitCpu(pid: number, share: number, name: string): () => void {
+export function limitCpu(pid: number, share: number, name: string): CpuGroup {
   const found = hierarchy();
   if (typeof found === 'string') throw new Error(`no CPU limit: ${found}`);
   const dir = path.join(found.root, `audenci-bench-${process.pid}-${name}`);
   fs.mkdirSync(dir, { recursive: true });
   found.limit(dir, share);
   fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
-  return () => {
-    try {
-      fs.rmdirSync(dir);
-    } catch {
-      // still has a process (the bench is being interrupted): the kernel keeps it until it is empty
-    }
+  return {
+    dir,
+    release: () => {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        // still has a process (the bench is being interrupted): the kernel keeps it until it is empty
+      }
+    },
   };
 }

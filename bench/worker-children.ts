@@ -104,8 +104,8 @@ export async function startWorkerChildren(options: {
       const worker = new WorkerChild(child);
       started.push(worker);
       if (options.cpuShare !== undefined && child.pid !== undefined) {
-        const release = limitCpu(child.pid, options.cpuShare, `worker-${w + 1}`);
-        void worker.exited.then(release);
+        const group = limitCpu(child.pid, options.cpuShare, `worker-${w + 1}`);
+        void worker.exited.then(group.release);
       }
       const answer = await worker.ask(
         { type: 'start', spec: { ...options.spec, workerId: `bench-worker-${w + 1}` } },

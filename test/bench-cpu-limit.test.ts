@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,10 +28,12 @@ describe('bench CPU limit', { skip: unavailable ?? false }, () => {
     const exited = once(child, 'exit');
     let release = () => {};
     try {
-      release = limitCpu(child.pid!, 0.2, 'test');
-      const groups = () =>
-        readdirSync(groupRoot()).filter((name) => name.startsWith(`audenci-bench-${process.pid}-`));
-      assert.deepEqual(groups(), [`audenci-bench-${process.pid}-test`]);
+      const group = limitCpu(child.pid!, 0.2, 'test');
+      release = group.release;
+      assert.ok(group.dir.endsWith(`audenci-bench-${process.pid}-test`), group.dir);
+      assert.deepEqual(readFileSync(path.join(group.dir, 'cgroup.procs'), 'utf8').trim().split('\n'), [
+        String(child.pid),
+      ]);
       await sleep(300);
       const before = cpuSeconds(child.pid!);
       await sleep(1_500);
@@ -40,7 +43,7 @@ describe('bench CPU limit', { skip: unavailable ?? false }, () => {
       child.kill('SIGKILL');
       await exited;
       release();
-      assert.deepEqual(groups(), []);
+      assert.equal(existsSync(group.dir), false, `${group.dir} left behind`);
     } finally {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
@@ -50,7 +53,3 @@ describe('bench CPU limit', { skip: unavailable ?? false }, () => {
     }
   });
 });
-
-function groupRoot(): string {
-  return existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/cpu';
-}
